@@ -1,0 +1,39 @@
+# silkrail: `make demo` runs the main job on the embedded defaults, `make test` runs every test.
+# Both set up everything first: a virtualenv with the Python packages (PyPI) and the npm data.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+WEB_STAMP := web/node_modules/.installed
+
+.PHONY: demo test install lint bench clean
+
+install: $(STAMP) $(WEB_STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,viz]'
+	touch $@
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: install
+	$(BIN)/silkrail network build
+	$(BIN)/silkrail network validate --errors-only
+
+test: install lint
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/build_and_load.py
+
+clean:
+	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The transfer-aware multimodal network: sources, build, model, store, validation."""

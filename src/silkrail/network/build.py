@@ -1,0 +1,854 @@
+"""Build the transfer-aware multimodal network from the raw sources and the curated data.
+
+Steps: read the OSM-derived rail graph; give every node an ISO country (1 km outlines) and
+keep Europe and Asia; add the curated lines missing from the extract; drop the small
+disconnected fragments; assign gauges (country default, then curated path exceptions);
+make border crossings and breaks of gauge explicit edges with time, cost and capacity;
+add the maritime network, the ports and the rail-sea links; contract degree-2 chains while
+keeping every named place; summarise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from silkrail.errors import SourceError
+from silkrail.network import geo, sources
+from silkrail.network.curated import SCHEMA, Curated, Point, load_curated
+from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, NodeKind, gauge_mask, gauges_of
+from silkrail.settings import Settings
+
+BUILD_VERSION = "1"  # bump when the build's logic changes: it is part of the inputs hash
+CONTINENTS = ("EU", "AS")
+MIN_FRAGMENT_KM = 20.0  # disconnected pieces shorter than this are dropped (yards, mapping debris)
+SNAP_KM = 3.0  # a curated point must lie this close to track
+STATION_MERGE_KM = 1.0  # a new line's station this close to existing track joins it
+CURRENT_YEAR = 2026
+
+Progress = Callable[[str], None]
+
+
+# --- inputs hash -----------------------------------------------------------------------
+
+
+def _stat_key(path: Path) -> str:
+    st = path.stat()
+    return f"{path.name}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def inputs_fingerprint(settings: Settings) -> tuple[str, dict[str, str]]:
+    """A hash of everything the build reads: source files (size and mtime), package versions,
+    the curated YAML (content) and the build version. Cheap enough to check on every load."""
+    parts: dict[str, str] = {"build": BUILD_VERSION}
+    for pkg in ("scgraph-data", "searoute"):
+        try:
+            parts[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            parts[pkg] = "missing"
+    rail, sea, ports = _source_paths(settings)
+    for key, p in (("rail", rail), ("sea", sea), ("ports", ports)):
+        parts[key] = _stat_key(p)
+    countries = settings.resolve_countries_file()
+    parts["countries"] = _stat_key(countries) if countries else "missing"
+    for name in SCHEMA:
+        path = settings.data_dir / name
+        parts[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+    digest = hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()
+    return digest, parts
+
+
+def _source_paths(settings: Settings) -> tuple[Path, Path, Path]:
+    sea, ports = sources.sea_source_paths() if not (settings.sea_file and settings.ports_file) else (
+        settings.sea_file, settings.ports_file)
+    return (settings.rail_file or sources.rail_source_path(), settings.sea_file or sea,
+            settings.ports_file or ports)
+
+
+# --- a mutable graph under construction -----------------------------------------------------
+
+
+@dataclass
+class _Edges:
+    u: list[np.ndarray] = field(default_factory=list)
+    v: list[np.ndarray] = field(default_factory=list)
+    cols: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, u: Any, v: Any, **cols: Any) -> None:
+        u_a = np.atleast_1d(np.asarray(u, dtype=np.int64))
+        self.u.append(u_a)
+        self.v.append(np.atleast_1d(np.asarray(v, dtype=np.int64)))
+        for k in _EDGE_DEFAULTS:
+            val = cols.get(k, _EDGE_DEFAULTS[k])
+            self.cols[k].append(np.broadcast_to(np.asarray(val), u_a.shape).copy())
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {"u": np.concatenate(self.u), "v": np.concatenate(self.v)}
+        out.update({k: np.concatenate(v) for k, v in self.cols.items()})
+        return out
+
+
+_EDGE_DEFAULTS: dict[str, Any] = {
+    "edge_kind": EdgeKind.RAIL,
+    "km": 0.0,
+    "edge_gauge": -1,  # -1: derive from the end nodes
+    "line": -1,
+    "year_open": 0,
+    "passage": 0,
+    "port": -1,
+}
+
+
+@dataclass
+class BuildReport:
+    problems: list[dict[str, str]] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, severity: str, message: str, where: str) -> None:
+        self.problems.append({"severity": severity, "message": message, "where": where})
+
+
+def _csr(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
+    w = np.maximum(w, 1e-6)  # scipy treats explicit zeros as missing edges
+    return sp.coo_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(n, n)).tocsr()
+
+
+def _path_nodes(csr: sp.csr_matrix, a: int, b: int, limit: float) -> list[int] | None:
+    dist, pred = dijkstra(csr, indices=a, return_predecessors=True, limit=limit)
+    if not np.isfinite(dist[b]):
+        return None
+    path = [b]
+    while path[-1] != a:
+        path.append(int(pred[path[-1]]))
+    return path[::-1]
+
+
+@contextmanager
+def _step(progress: Progress | None, label: str) -> Iterator[None]:
+    if progress:
+        progress(label)
+    yield
+
+
+# --- the build ---------------------------------------------------------------------------
+
+
+def build_network(settings: Settings, *, progress: Progress | None = None) -> Network:
+    """Build the network from the sources named in ``settings``; ``progress`` gets step labels."""
+    t0 = time.perf_counter()
+    report = BuildReport()
+    inputs_hash, inputs = inputs_fingerprint(settings)
+
+    with _step(progress, "reading curated data"):
+        curated = load_curated(settings.data_dir)
+    countries_path = settings.resolve_countries_file()
+    if countries_path is None or not Path(countries_path).is_file():
+        raise SourceError(
+            "country outlines not found: run 'make install' (installs the npm package "
+            "@geo-maps/countries-land-1km into web/) or set SILKRAIL_COUNTRIES_FILE"
+        )
+
+    with _step(progress, "reading the OSM rail graph"):
+        rail_path, sea_path, ports_path = _source_paths(settings)
+        raw = sources.read_rail(rail_path)
+    with _step(progress, "assigning countries"):
+        outlines = geo.Countries.from_geojson(Path(countries_path))
+        cc = outlines.locate(raw.lat, raw.lon)
+        eurasian = {c for c, k in zip(outlines.codes, outlines.continents, strict=True) if k in CONTINENTS}
+        keep = np.isin(cc, sorted(eurasian))
+        new_id = np.full(len(cc), -1, dtype=np.int64)
+        new_id[keep] = np.arange(int(keep.sum()))
+        e_keep = keep[raw.u] & keep[raw.v]
+        lat, lon, node_cc = raw.lat[keep], raw.lon[keep], cc[keep]
+        edges = _Edges()
+        edges.add(new_id[raw.u[e_keep]], new_id[raw.v[e_keep]], km=raw.km[e_keep])
+        report.counts.update(
+            raw_nodes=len(raw.lat),
+            raw_edges=len(raw.u),
+            self_loops_dropped=raw.self_loops_dropped,
+            outside_europe_asia_nodes=int((~keep).sum()),
+        )
+
+    with _step(progress, "adding curated lines"):
+        lat, lon, node_cc, protected, line_meta = _add_lines(curated, lat, lon, node_cc, edges, report)
+
+    with _step(progress, "dropping disconnected fragments"):
+        arr = edges.arrays()
+        csr = _csr(len(lat), arr["u"], arr["v"], arr["km"])
+        n_comp, label = connected_components(csr, directed=False)
+        comp_km = np.bincount(label[arr["u"]], weights=arr["km"], minlength=n_comp)
+        comp_protected = np.zeros(n_comp, bool)
+        comp_protected[label[list(protected)]] = True
+        keep_comp = (comp_km >= MIN_FRAGMENT_KM) | comp_protected
+        report.counts.update(
+            components=int(n_comp),
+            fragments_dropped=int((~keep_comp).sum()),
+            fragments_dropped_km=round(float(comp_km[~keep_comp].sum()), 1),
+            components_kept=int(keep_comp.sum()),
+        )
+        node_keep = keep_comp[label]
+        remap = np.full(len(lat), -1, dtype=np.int64)
+        remap[node_keep] = np.arange(int(node_keep.sum()))
+        e_ok = node_keep[arr["u"]]
+        arr = {k: v[e_ok] for k, v in arr.items()}
+        arr["u"], arr["v"] = remap[arr["u"]], remap[arr["v"]]
+        lat, lon, node_cc = lat[node_keep], lon[node_keep], node_cc[node_keep]
+        protected = {int(remap[p]) for p in protected if remap[p] >= 0}
+        for meta in line_meta:
+            meta["nodes"] = [int(remap[n]) for n in meta["nodes"]]
+        main_label = np.bincount(label[node_keep], weights=None).argmax()
+        in_main = (label[node_keep] == main_label)
+
+    n_rail = len(lat)
+    csr = _csr(n_rail, arr["u"], arr["v"], arr["km"])
+    snapper = geo.Snapper(lat, lon)
+    names: dict[int, str] = {}
+    for meta in line_meta:
+        for node, st in zip(meta["nodes"], meta["stations"], strict=True):
+            names.setdefault(node, st)
+
+    with _step(progress, "assigning gauges"):
+        node_gauge, edge_gauge = _assign_gauges(curated, node_cc, arr, csr, snapper, lat, lon, names, protected, report)
+        arr["edge_gauge"] = edge_gauge
+
+    with _step(progress, "making crossings explicit"):
+        crossings, edge_kind, change, crossing_of = _crossings(
+            curated, arr, csr, snapper, lat, lon, node_cc, node_gauge, names, protected, report
+        )
+        arr["edge_kind"], arr["change"], arr["crossing"] = edge_kind, change, crossing_of
+
+    with _step(progress, "adding the sea, ports and rail-sea links"):
+        sea_nodes, sea_edges, ports_meta, locodes = _add_sea(curated, sea_path, ports_path, snapper, lat, lon, n_rail, names, protected, report)
+
+    with _step(progress, "contracting degree-2 chains"):
+        net_arrays = _assemble(lat, lon, node_cc, node_gauge, arr, sea_nodes, sea_edges, protected)
+
+    with _step(progress, "resolving places and summarising"):
+        countries = net_arrays.pop("countries_list")
+        remap_final = net_arrays.pop("node_remap")
+        names = {int(remap_final[k]): v for k, v in names.items() if remap_final[k] >= 0}
+        for c in crossings:
+            c["nodes"] = [int(remap_final[n]) for n in c["nodes"]]
+        for p in ports_meta:
+            for key in ("node", "terminal_node"):
+                if p.get(key) is not None:
+                    p[key] = int(remap_final[p[key]])
+        for meta in line_meta:
+            meta["nodes"] = [int(remap_final[n]) for n in meta["nodes"]]
+        locodes = {k: int(remap_final[v]) for k, v in locodes.items()}
+        in_main_final = np.zeros(len(net_arrays["lat"]), bool)
+        old_main = np.flatnonzero(in_main)
+        in_main_final[remap_final[old_main][remap_final[old_main] >= 0]] = True
+        places = _resolve_places(curated, net_arrays, in_main_final, report)
+        net = Network(
+            **net_arrays,
+            countries=countries,
+            passages=sea_edges["passages"],
+            names=names,
+            crossings=crossings,
+            lines=line_meta,
+            ports=ports_meta,
+            places=places,
+        )
+        net.meta = {
+            "inputs_hash": inputs_hash,
+            "inputs": inputs,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "build_seconds": round(time.perf_counter() - t0, 2),
+            "attribution": ATTRIBUTION,
+            "emission_basis": curated.factors.emission_basis,
+            "locodes": locodes,
+            "counts": report.counts,
+            "problems": report.problems,
+        }
+        net.meta["summary"] = summarise(net)
+    return net
+
+
+# --- steps -------------------------------------------------------------------------------
+
+
+def _chainage(line: Any) -> np.ndarray:
+    """km of each station: curated where given, else interpolated by great-circle distance."""
+    st = line.stations
+    lat = np.array([s.lat for s in st])
+    lon = np.array([s.lon for s in st])
+    gc = np.r_[0.0, np.cumsum(geo.haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:]))]
+    km = np.array([np.nan if s.km is None else s.km for s in st])
+    if np.isnan(km[0]):
+        km[0] = 0.0
+    if np.isnan(km[-1]):
+        km[-1] = line.length_km
+    anchors = np.flatnonzero(~np.isnan(km))
+    for a, b in zip(anchors[:-1], anchors[1:], strict=False):
+        span = gc[b] - gc[a]
+        for i in range(a + 1, b):
+            frac = (gc[i] - gc[a]) / span if span > 0 else (i - a) / (b - a)
+            km[i] = km[a] + frac * (km[b] - km[a])
+    return km
+
+
+def _add_lines(
+    curated: Curated,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    node_cc: np.ndarray,
+    edges: _Edges,
+    report: BuildReport,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, set[int], list[dict[str, Any]]]:
+    snapper = geo.Snapper(lat, lon)
+    new_lat, new_lon, new_cc = list(lat), list(lon), list(node_cc)
+    protected: set[int] = set()
+    meta: list[dict[str, Any]] = []
+    for idx, line in enumerate(curated.lines.lines):
+        record = {
+            "id": line.id,
+            "name": line.name,
+            "gauge_mm": line.gauge_mm,
+            "status": line.status,
+            "opening_year": line.opening_year,
+            "in_osm": line.in_osm,
+            "traffic": line.traffic,
+            "electrified": line.electrified,
+            "freight_speed_kmh": line.freight_speed_kmh,
+            "design_speed_kmh": line.design_speed_kmh,
+            "length_km": line.length_km,
+            "stations": [s.name for s in line.stations],
+            "nodes": [],
+            "source": line.sources,
+            "as_of": line.as_of,
+        }
+        meta.append(record)
+        ids = []
+        for s in line.stations:
+            node, dist = snapper.nearest(s.lat, s.lon)
+            if dist[0] <= STATION_MERGE_KM and node_cc[node[0]] == s.country:
+                ids.append(int(node[0]))
+            elif line.in_osm:
+                if dist[0] > SNAP_KM:
+                    report.add(
+                        "warning",
+                        f"station '{s.name}' is {dist[0]:.1f} km from the nearest track",
+                        f"lines.yaml: {line.id}",
+                    )
+                ids.append(int(node[0]))
+            else:
+                ids.append(len(new_lat))
+                new_lat.append(s.lat)
+                new_lon.append(s.lon)
+                new_cc.append(s.country)
+        record["nodes"] = ids
+        protected.update(ids)
+        if line.in_osm:
+            continue
+        km = _chainage(line)
+        seg = np.diff(km)
+        edges.add(ids[:-1], ids[1:], km=seg, line=idx, year_open=line.opening_year,
+                  edge_gauge=gauge_mask(line.gauge_mm))
+    return np.array(new_lat), np.array(new_lon), np.array(new_cc), protected, meta
+
+
+def _snap_point(
+    p: Point,
+    snapper: geo.Snapper,
+    node_cc: np.ndarray,
+    where: str,
+    report: BuildReport,
+    *,
+    country: str | None = None,
+) -> int | None:
+    nodes, dist = snapper.nearest(p.lat, p.lon, k=16)
+    nodes, dist = nodes[0], dist[0]
+    want = country or p.country
+    if want:
+        ok = node_cc[nodes] == want
+        if not ok.any():
+            report.add(
+                "error",
+                f"'{p.name}' ({p.lat:.4f}, {p.lon:.4f}) has no track of {want} within {dist[-1]:.1f} km",
+                where,
+            )
+            return None
+        nodes, dist = nodes[ok], dist[ok]
+    if dist[0] > SNAP_KM:
+        report.add(
+            "error",
+            f"'{p.name}' ({p.lat:.4f}, {p.lon:.4f}) does not snap: nearest track is {dist[0]:.1f} km away "
+            f"(at most {SNAP_KM:g} km)",
+            where,
+        )
+        return None
+    return int(nodes[0])
+
+
+def _assign_gauges(
+    curated: Curated,
+    node_cc: np.ndarray,
+    arr: dict[str, np.ndarray],
+    csr: sp.csr_matrix,
+    snapper: geo.Snapper,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    names: dict[int, str],
+    protected: set[int],
+    report: BuildReport,
+) -> tuple[np.ndarray, np.ndarray]:
+    by_country = {r.country: gauge_mask(r.gauge_mm) for r in curated.gauges.countries}
+    default = gauge_mask(1435)
+    missing = sorted(set(node_cc) - set(by_country))
+    for code in missing:
+        report.add("warning", f"no default gauge for {code}; assuming 1435 mm", "gauges.yaml: countries")
+    node_gauge = np.array([by_country.get(c, default) for c in node_cc], dtype=np.uint8)
+    u, v = arr["u"], arr["v"]
+    edge_gauge = arr["edge_gauge"].astype(np.int16)
+    # nodes of added lines take the line's gauge (joined to existing track: both)
+    line_edges = np.flatnonzero(edge_gauge >= 0)
+    touched: dict[int, int] = defaultdict(int)
+    for e in line_edges:
+        for n in (u[e], v[e]):
+            touched[int(n)] |= int(edge_gauge[e])
+    edge_lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(u, v, strict=True))}
+    for exc in curated.gauges.exceptions:
+        where = f"gauges.yaml: {exc.id}"
+        mask = gauge_mask(exc.gauges_mm)
+        snapped = [_snap_point(p, snapper, node_cc, where, report) for p in exc.path]
+        if any(s is None for s in snapped):
+            continue
+        path: list[int] = []
+        for (a, pa), (b, pb) in zip(
+            zip(snapped, exc.path, strict=True), list(zip(snapped, exc.path, strict=True))[1:], strict=False
+        ):
+            gc = float(geo.haversine_km(pa.lat, pa.lon, pb.lat, pb.lon))
+            seg = _path_nodes(csr, a, b, limit=gc * 3 + 50)  # type: ignore[arg-type]
+            if seg is None:
+                report.add("error", f"no track joins '{pa.name}' and '{pb.name}'", where)
+                path = []
+                break
+            path += seg if not path else seg[1:]
+        if not path:
+            continue
+        for n in path[1:-1]:
+            touched[n] = mask
+        for n in (path[0], path[-1]):
+            touched[n] = touched.get(n, int(node_gauge[n])) | mask | int(node_gauge[n])
+        for a, b in zip(path[:-1], path[1:], strict=False):
+            e = edge_lookup.get((min(a, b), max(a, b)), edge_lookup.get((max(a, b), min(a, b))))
+            if e is not None:
+                edge_gauge[e] = mask
+        protected.update((path[0], path[-1]))
+        names.setdefault(path[0], exc.path[0].name)
+        names.setdefault(path[-1], exc.path[-1].name)
+        km = float(csr[path[:-1], path[1:]].sum())
+        if exc.length_km and not 0.6 * exc.length_km <= km <= 1.6 * exc.length_km:
+            report.add(
+                "warning",
+                f"resolved path is {km:.0f} km, published length {exc.length_km:g} km",
+                where,
+            )
+    for n, m in touched.items():
+        node_gauge[n] = m
+    derived = edge_gauge < 0
+    edge_gauge[derived] = node_gauge[u[derived]] & node_gauge[v[derived]]
+    return node_gauge, edge_gauge.astype(np.uint8)
+
+
+def _crossing_values(curated: Curated, rec: Any, countries: tuple[str, str], is_break: bool) -> dict[str, Any]:
+    d = curated.borders.defaults
+    union_dwell = None
+    for union in curated.borders.customs_unions:
+        if countries[0] in union.members and countries[1] in union.members:
+            union_dwell = union.border_dwell_h
+    if rec is not None and rec.dwell_h is not None:
+        dwell, dwell_src = rec.dwell_h, "curated"
+    elif countries[0] == countries[1]:
+        dwell, dwell_src = (d.gauge_change_h if is_break else 0.0), "default"
+    elif union_dwell is not None:
+        dwell = union_dwell + (d.gauge_change_h if is_break else 0.0)
+        dwell_src = "customs union"
+    else:
+        dwell, dwell_src = d.border_dwell_h, "default"
+    if rec is not None and rec.cost_usd_per_teu is not None:
+        cost = rec.cost_usd_per_teu
+    else:
+        cost = (d.border_cost_usd_per_teu if countries[0] != countries[1] and union_dwell is None else 0.0)
+        cost += d.gauge_change_cost_usd_per_teu if is_break else 0.0
+    capacity = rec.capacity_trains_per_day if rec is not None and rec.capacity_trains_per_day else d.capacity_trains_per_day
+    return {"dwell_h": dwell, "dwell_from": dwell_src, "cost_usd_per_teu": cost, "capacity_trains_per_day": capacity}
+
+
+def _crossings(
+    curated: Curated,
+    arr: dict[str, np.ndarray],
+    csr: sp.csr_matrix,
+    snapper: geo.Snapper,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    node_cc: np.ndarray,
+    node_gauge: np.ndarray,
+    names: dict[int, str],
+    protected: set[int],
+    report: BuildReport,
+) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, np.ndarray]:
+    u, v, eg = arr["u"], arr["v"], arr["edge_gauge"]
+    n_e = len(u)
+    is_border = node_cc[u] != node_cc[v]
+    is_break = eg == 0
+    edge_kind = np.where(is_border, EdgeKind.BORDER, EdgeKind.RAIL).astype(np.uint8)
+    change = is_break.copy()
+    crossing_of = np.full(n_e, -1, dtype=np.int32)
+    edge_lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(u, v, strict=True))}
+    out: list[dict[str, Any]] = []
+
+    for rec in curated.borders.crossings:
+        where = f"borders.yaml: {rec.id}"
+        a_pt, b_pt = rec.sides
+        a = _snap_point(a_pt, snapper, node_cc, where, report)
+        b = _snap_point(b_pt, snapper, node_cc, where, report)
+        idx = len(out)
+        record: dict[str, Any] = {
+            "id": rec.id,
+            "name": rec.name,
+            "kind": rec.kind,
+            "method": rec.method,
+            "countries": [a_pt.country, b_pt.country],
+            "gauges_mm": [a_pt.gauge_mm, b_pt.gauge_mm],
+            "sides": [a_pt.name, b_pt.name],
+            "lat": (a_pt.lat + b_pt.lat) / 2,
+            "lon": (a_pt.lon + b_pt.lon) / 2,
+            "status": rec.status,
+            "opening_year": rec.opening_year,
+            "curated": True,
+            "dwell_range_h": list(rec.dwell_range_h) if rec.dwell_range_h else None,
+            "gauge_change_h": rec.gauge_change_h,
+            "source": rec.sources,
+            "as_of": rec.as_of,
+            "nodes": [],
+            "edges": 0,
+        }
+        has_change = rec.method in ("transshipment", "bogie_exchange")
+        record.update(_crossing_values(curated, rec, (a_pt.country, b_pt.country), has_change))  # type: ignore[arg-type]
+        out.append(record)
+        if a is None or b is None:
+            continue
+        gc = float(geo.haversine_km(lat[a], lon[a], lat[b], lon[b]))
+        path = _path_nodes(csr, a, b, limit=gc * 4 + 30)
+        if path is None:
+            report.add("error", f"'{a_pt.name}' and '{b_pt.name}' are not joined by track within {gc * 4 + 30:.0f} km", where)
+            continue
+        record["nodes"] = [a, b]
+        protected.update((a, b))
+        names.setdefault(a, a_pt.name)
+        names.setdefault(b, b_pt.name)
+        marked = 0
+        for x, y in zip(path[:-1], path[1:], strict=False):
+            e = edge_lookup.get((x, y), edge_lookup.get((y, x)))
+            if e is None:
+                continue
+            crosses = (node_cc[x] != node_cc[y]) if rec.kind == "border" else (
+                eg[e] == 0 or node_gauge[x] != node_gauge[y]
+            )
+            if crosses:
+                crossing_of[e] = idx
+                change[e] = has_change or eg[e] == 0
+                marked += 1
+        record["edges"] = marked
+        if not marked:
+            what = "no change of country" if rec.kind == "border" else "no change of gauge"
+            report.add("error", f"the track between '{a_pt.name}' and '{b_pt.name}' has {what}", where)
+
+    # borders and breaks of gauge no record describes: one crossing per place, default figures
+    auto: dict[tuple[str, str, int, int], int] = {}
+    for e in np.flatnonzero((is_border | is_break) & (crossing_of < 0)):
+        x, y = int(u[e]), int(v[e])
+        pair = tuple(sorted((str(node_cc[x]), str(node_cc[y]))))
+        key = (*pair, int(lat[x] * 5), int(lon[x] * 5))
+        if key not in auto:
+            auto[key] = len(out)
+            kind = "border" if is_border[e] else "gauge_change"
+            label = f"{pair[0]}–{pair[1]} border" if is_border[e] else f"{pair[0]} break of gauge"
+            rec_out: dict[str, Any] = {
+                "id": f"auto-{len(out)}",
+                "name": f"{label} at {lat[x]:.2f}, {lon[x]:.2f}",
+                "kind": kind,
+                "method": "transshipment" if is_break[e] else "none",
+                "countries": [str(node_cc[x]), str(node_cc[y])],
+                "gauges_mm": [gauges_of(int(node_gauge[x])), gauges_of(int(node_gauge[y]))],
+                "sides": [],
+                "lat": float(lat[x]),
+                "lon": float(lon[x]),
+                "status": "open",
+                "opening_year": None,
+                "curated": False,
+                "dwell_range_h": None,
+                "gauge_change_h": None,
+                "source": curated.borders.defaults.sources,
+                "as_of": curated.borders.defaults.as_of,
+                "nodes": [x, y],
+                "edges": 0,
+            }
+            rec_out.update(_crossing_values(curated, None, pair, bool(is_break[e])))  # type: ignore[arg-type]
+            out.append(rec_out)
+            protected.update((x, y))
+        crossing_of[e] = auto[key]
+        out[auto[key]]["edges"] += 1
+    report.counts["crossings_curated"] = len(curated.borders.crossings)
+    report.counts["crossings_uncurated"] = len(auto)
+    return out, edge_kind, change, crossing_of
+
+
+def _add_sea(
+    curated: Curated,
+    sea_path: Path,
+    ports_path: Path,
+    snapper: geo.Snapper,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    n_rail: int,
+    names: dict[int, str],
+    protected: set[int],
+    report: BuildReport,
+) -> tuple[dict[str, np.ndarray], dict[str, Any], list[dict[str, Any]], dict[str, int]]:
+    sea = sources.read_sea(sea_path)
+    raw_ports = sources.read_ports(ports_path)
+    n_sea = len(sea.lat)
+    passages = [""] + sorted({p for p in sea.passage if p})
+    p_index = {p: i for i, p in enumerate(passages)}
+    port_base = n_rail + n_sea
+    port_lat = np.array([p.lat for p in raw_ports])
+    port_lon = np.array([p.lon for p in raw_ports])
+    sea_snap = geo.Snapper(sea.lat, sea.lon)
+    near, near_km = sea_snap.nearest(port_lat, port_lon)
+    locodes: dict[str, int] = {}
+    for i, p in enumerate(raw_ports):
+        locodes.setdefault(p.locode, port_base + i)
+        names[port_base + i] = p.name
+        protected.add(port_base + i)
+    edges = _Edges()
+    edges.add(sea.u + n_rail, sea.v + n_rail, edge_kind=EdgeKind.SEA, km=sea.km,
+              passage=np.array([p_index[p] for p in sea.passage]), edge_gauge=0)
+    edges.add(np.arange(len(raw_ports)) + port_base, near + n_rail, edge_kind=EdgeKind.SEA_ACCESS,
+              km=near_km, edge_gauge=0)
+    ports_meta: list[dict[str, Any]] = []
+    for rec in curated.ports.ports:
+        where = f"ports.yaml: {rec.locode}"
+        node = locodes.get(rec.locode)
+        if node is None:
+            report.add("error", f"UN/LOCODE {rec.locode} is not in the maritime network's port list", where)
+            continue
+        point = rec.terminal or Point(name=rec.name, lat=float(port_lat[node - port_base]),
+                                      lon=float(port_lon[node - port_base]), country=rec.country)
+        nodes, dist = snapper.nearest(point.lat, point.lon)
+        limit = SNAP_KM if rec.terminal else 15.0
+        terminal = int(nodes[0]) if dist[0] <= limit else None
+        meta = {
+            "locode": rec.locode,
+            "name": rec.name,
+            "country": rec.country,
+            "rail_gauge_mm": rec.rail_gauge_mm,
+            "handling_h": rec.handling_h,
+            "handling_cost_usd_per_teu": rec.handling_cost_usd_per_teu,
+            "node": node,
+            "terminal_node": terminal,
+            "lat": point.lat,
+            "lon": point.lon,
+            "source": rec.sources,
+            "as_of": rec.as_of,
+        }
+        idx = len(ports_meta)
+        ports_meta.append(meta)
+        if terminal is None:
+            report.add("error", f"rail terminal of {rec.name} is {dist[0]:.1f} km from track (at most {limit:g})", where)
+            continue
+        protected.add(terminal)
+        names.setdefault(terminal, f"{rec.name} port terminal")
+        edges.add(node, terminal, edge_kind=EdgeKind.PORT_LINK, km=float(dist[0]), port=idx, edge_gauge=0)
+    report.counts.update(sea_nodes=n_sea, ports=len(raw_ports), rail_ports=len(ports_meta))
+    nodes_out = {
+        "lat": np.r_[sea.lat, port_lat],
+        "lon": np.r_[sea.lon, port_lon],
+        "node_kind": np.r_[np.full(n_sea, NodeKind.SEA), np.full(len(raw_ports), NodeKind.PORT)],
+        "cc": np.r_[np.full(n_sea, ""), np.array([p.locode[:2] for p in raw_ports])],
+    }
+    return nodes_out, {"arrays": edges.arrays(), "passages": passages}, ports_meta, locodes
+
+
+def _assemble(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    node_cc: np.ndarray,
+    node_gauge: np.ndarray,
+    arr: dict[str, np.ndarray],
+    sea_nodes: dict[str, np.ndarray],
+    sea_edges: dict[str, Any],
+    protected: set[int],
+) -> dict[str, Any]:
+    """Join rail and sea, contract degree-2 rail chains, and lay out the final arrays."""
+    n_rail = len(lat)
+    all_lat = np.r_[lat, sea_nodes["lat"]]
+    all_lon = np.r_[lon, sea_nodes["lon"]]
+    all_cc = np.r_[node_cc.astype("<U2"), sea_nodes["cc"].astype("<U2")]
+    kind = np.r_[np.full(n_rail, NodeKind.RAIL), sea_nodes["node_kind"]].astype(np.uint8)
+    gauge = np.r_[node_gauge, np.zeros(len(sea_nodes["lat"]), np.uint8)]
+    s = sea_edges["arrays"]
+    cols = ("edge_kind", "km", "edge_gauge", "line", "year_open", "passage", "port")
+    e = {"u": np.r_[arr["u"], s["u"]], "v": np.r_[arr["v"], s["v"]]}
+    for c in cols:
+        e[c] = np.r_[arr[c], s[c]] if c in arr else np.r_[np.full(len(arr["u"]), _EDGE_DEFAULTS[c]), s[c]]
+    e["change"] = np.r_[arr["change"], np.zeros(len(s["u"]), bool)]
+    e["crossing"] = np.r_[arr["crossing"], np.full(len(s["u"]), -1, np.int32)]
+    n = len(all_lat)
+    m = len(e["u"])
+    # chains: a node joins two edges with the same attributes and nothing else happens there
+    deg = np.bincount(np.r_[e["u"], e["v"]], minlength=n)
+    attr = np.stack([e["edge_kind"], e["edge_gauge"], e["change"], e["crossing"], e["line"], e["year_open"], e["passage"], e["port"]], axis=1).astype(np.int64)
+    contractible = (e["edge_kind"] == EdgeKind.RAIL) | (e["edge_kind"] == EdgeKind.SEA)
+    incident: list[list[int]] = [[] for _ in range(n)]
+    for i, (a, b) in enumerate(zip(e["u"].tolist(), e["v"].tolist(), strict=True)):
+        incident[a].append(i)
+        incident[b].append(i)
+    keep_node = np.ones(n, bool)
+    for node in np.flatnonzero(deg == 2):
+        if node in protected:
+            continue
+        i, j = incident[node]
+        if contractible[i] and contractible[j] and (attr[i] == attr[j]).all() and i != j:
+            keep_node[node] = False
+    u_l, v_l = e["u"].tolist(), e["v"].tolist()
+    visited = np.zeros(m, bool)
+    new_edges: list[tuple[int, int, float, int, list[int]]] = []  # u, v, km, template edge, path
+    km_l = e["km"].astype(np.float64).tolist()
+    for start in range(m):
+        if visited[start]:
+            continue
+        a = u_l[start]
+        b = v_l[start]
+        if not keep_node[a] and keep_node[b]:
+            a, b = b, a
+        if not keep_node[a]:
+            continue  # interior of a chain; reached from its kept end (or a pure cycle)
+        visited[start] = True
+        path = [a, b]
+        km = km_l[start]
+        cur, prev_edge = b, start
+        while not keep_node[cur]:
+            i, j = incident[cur]
+            nxt = j if i == prev_edge else i
+            visited[nxt] = True
+            km += km_l[nxt]
+            cur = v_l[nxt] if u_l[nxt] == cur else u_l[nxt]
+            path.append(cur)
+            prev_edge = nxt
+            if cur == a:
+                break
+        new_edges.append((a, cur, km, start, path))
+    # pure cycles of contractible nodes: keep their nodes (rare; a loop with no junction)
+    remap = np.full(n, -1, dtype=np.int64)
+    used = np.zeros(n, bool)
+    for a, b, *_ in new_edges:
+        used[a] = used[b] = True
+    used |= keep_node & (deg > 0)
+    for p in protected:
+        if p < n:
+            used[p] = True
+    remap[used] = np.arange(int(used.sum()))
+    tmpl = np.array([t[3] for t in new_edges], dtype=np.int64)
+    geom_len = np.array([len(t[4]) for t in new_edges], dtype=np.int64)
+    geom_ptr = np.r_[0, np.cumsum(geom_len)]
+    flat = np.fromiter((p for t in new_edges for p in t[4]), dtype=np.int64, count=int(geom_ptr[-1]))
+    countries = [""] + sorted({c for c in all_cc[used] if c})
+    c_index = {c: i for i, c in enumerate(countries)}
+    out: dict[str, Any] = {
+        "lat": all_lat[used],
+        "lon": all_lon[used],
+        "node_kind": kind[used],
+        "country": np.array([c_index[c] for c in all_cc[used]], dtype=np.uint8),
+        "gauge": gauge[used].astype(np.uint8),
+        "u": remap[np.array([t[0] for t in new_edges])].astype(np.int32),
+        "v": remap[np.array([t[1] for t in new_edges])].astype(np.int32),
+        "edge_kind": e["edge_kind"][tmpl].astype(np.uint8),
+        "km": np.array([t[2] for t in new_edges], dtype=np.float32),
+        "edge_gauge": e["edge_gauge"][tmpl].astype(np.uint8),
+        "change": e["change"][tmpl].astype(bool),
+        "crossing": e["crossing"][tmpl].astype(np.int32),
+        "line": e["line"][tmpl].astype(np.int16),
+        "year_open": e["year_open"][tmpl].astype(np.int16),
+        "passage": e["passage"][tmpl].astype(np.uint8),
+        "port": e["port"][tmpl].astype(np.int32),
+        "geom_ptr": geom_ptr,
+        "geom_lat": all_lat[flat].astype(np.float32),
+        "geom_lon": all_lon[flat].astype(np.float32),
+        "countries_list": countries,
+        "node_remap": remap,
+    }
+    return out
+
+
+def _resolve_places(
+    curated: Curated, arrays: dict[str, Any], in_main: np.ndarray, report: BuildReport
+) -> list[dict[str, Any]]:
+    rail = np.flatnonzero((arrays["node_kind"] == NodeKind.RAIL) & in_main)
+    snapper = geo.Snapper(arrays["lat"][rail], arrays["lon"][rail], ids=rail)
+    out = []
+    for p in curated.places.places:
+        node, dist = snapper.nearest(p.lat, p.lon)
+        if dist[0] > 10:
+            report.add("warning", f"place '{p.name}' is {dist[0]:.1f} km from the main network", "places.yaml")
+        out.append({
+            "name": p.name, "aliases": p.aliases, "country": p.country, "kind": p.kind,
+            "lat": p.lat, "lon": p.lon, "node": int(node[0]), "snap_km": round(float(dist[0]), 2),
+            "source": p.sources, "as_of": p.as_of,
+        })
+    return out
+
+
+def summarise(net: Network) -> dict[str, Any]:
+    """Headline figures of a network: counts, km by gauge and by country."""
+    rail = (net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)
+    existing = rail & (net.year_open <= CURRENT_YEAR)
+    by_gauge: dict[str, float] = defaultdict(float)
+    for mask in np.unique(net.edge_gauge[existing]):
+        km = float(net.km[existing & (net.edge_gauge == mask)].sum())
+        for mm in gauges_of(int(mask)) or ["break"]:
+            by_gauge[str(mm)] += km
+    cu = net.country[net.u]
+    by_country = np.bincount(cu[existing], weights=net.km[existing], minlength=len(net.countries))
+    counts = net.meta.get("counts", {})
+    dual = existing & (np.bitwise_count(net.edge_gauge) > 1) if hasattr(np, "bitwise_count") else existing & False
+    return {
+        "nodes": net.n_nodes,
+        "edges": net.n_edges,
+        "rail_nodes": int((net.node_kind == NodeKind.RAIL).sum()),
+        "rail_km": round(float(net.km[existing].sum()), 1),
+        "rail_km_by_gauge": {k: round(v, 1) for k, v in sorted(by_gauge.items(), key=lambda kv: -kv[1])},
+        "dual_gauge_km": round(float(net.km[dual].sum()), 1),
+        "rail_km_by_country": {
+            net.countries[i]: round(float(k), 1)
+            for i, k in sorted(enumerate(by_country), key=lambda ik: -ik[1])
+            if k > 0
+        },
+        "planned_km": round(float(net.km[rail & (net.year_open > CURRENT_YEAR)].sum()), 1),
+        "sea_km": round(float(net.km[net.edge_kind == EdgeKind.SEA].sum()), 1),
+        "crossings": {
+            "curated": sum(1 for c in net.crossings if c["curated"]),
+            "uncurated": sum(1 for c in net.crossings if not c["curated"]),
+            "gauge_changes": sum(1 for c in net.crossings if c["method"] in ("transshipment", "bogie_exchange")),
+        },
+        "ports": {"all": counts.get("ports", 0), "rail_connected": len(net.ports)},
+        "lines_added": [ln["id"] for ln in net.lines if not ln["in_osm"]],
+        "components_kept": counts.get("components_kept"),
+        "fragments_dropped": counts.get("fragments_dropped"),
+        "fragments_dropped_km": counts.get("fragments_dropped_km"),
+        "inputs_hash": net.meta.get("inputs_hash"),
+    }

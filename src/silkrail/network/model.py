@@ -1,0 +1,120 @@
+"""The built network: flat arrays for nodes and edges, plus the curated records they point to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from silkrail.network.curated import GAUGES_MM
+
+ATTRIBUTION = "Rail and country data © OpenStreetMap contributors (ODbL); maritime network: searoute"
+
+
+class NodeKind(IntEnum):
+    RAIL = 0
+    PORT = 1
+    SEA = 2
+
+
+class EdgeKind(IntEnum):
+    RAIL = 0  # track inside one country
+    BORDER = 1  # track that crosses a border: customs dwell and fees
+    SEA = 2  # maritime network
+    SEA_ACCESS = 3  # port <-> maritime network
+    PORT_LINK = 4  # rail terminal <-> port: handling time and cost
+
+
+def gauge_mask(gauges_mm: list[int] | tuple[int, ...] | int) -> int:
+    """Bit mask of one or more gauges (bit i is GAUGES_MM[i])."""
+    items = [gauges_mm] if isinstance(gauges_mm, int) else gauges_mm
+    mask = 0
+    for mm in items:
+        mask |= 1 << GAUGES_MM.index(mm)
+    return mask
+
+
+def gauges_of(mask: int) -> list[int]:
+    """The gauges in mm of a bit mask."""
+    return [mm for i, mm in enumerate(GAUGES_MM) if mask >> i & 1]
+
+
+NODE_ARRAYS = ("lat", "lon", "node_kind", "country", "gauge")
+EDGE_ARRAYS = (
+    "u",
+    "v",
+    "edge_kind",
+    "km",
+    "edge_gauge",
+    "change",
+    "crossing",
+    "line",
+    "year_open",
+    "passage",
+    "port",
+    "geom_ptr",
+)
+GEOM_ARRAYS = ("geom_lat", "geom_lon")
+
+
+@dataclass
+class Network:
+    """The transfer-aware multimodal network.
+
+    Nodes are rail nodes, ports and sea nodes. Edges are undirected; ``edge_gauge`` holds the
+    gauges a train can use on an edge without changing (0 at a break of gauge), ``change``
+    marks edges where a gauge change is possible (curated transshipment or bogie-exchange
+    crossings and uncurated breaks), ``crossing`` indexes :attr:`crossings` for border and
+    gauge-change edges. ``geom_ptr`` delimits each edge's polyline in ``geom_lat``/``geom_lon``.
+    """
+
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    node_kind: NDArray[np.uint8]
+    country: NDArray[np.uint8]  # index into countries; 0 is "" (sea)
+    gauge: NDArray[np.uint8]  # bit mask over GAUGES_MM
+    u: NDArray[np.int32]
+    v: NDArray[np.int32]
+    edge_kind: NDArray[np.uint8]
+    km: NDArray[np.float32]
+    edge_gauge: NDArray[np.uint8]
+    change: NDArray[np.bool_]
+    crossing: NDArray[np.int32]
+    line: NDArray[np.int16]
+    year_open: NDArray[np.int16]  # 0: in the base network
+    passage: NDArray[np.uint8]  # index into passages; 0 is open water / not sea
+    port: NDArray[np.int32]  # index into ports for PORT_LINK and SEA_ACCESS edges, else -1
+    geom_ptr: NDArray[np.int64]
+    geom_lat: NDArray[np.float32]
+    geom_lon: NDArray[np.float32]
+    countries: list[str]
+    passages: list[str]
+    names: dict[int, str]
+    crossings: list[dict[str, Any]]
+    lines: list[dict[str, Any]]
+    ports: list[dict[str, Any]]
+    places: list[dict[str, Any]]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.lat)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.u)
+
+    def country_code(self, node: int) -> str:
+        return self.countries[int(self.country[node])]
+
+    def edge_geometry(self, edge: int) -> list[tuple[float, float]]:
+        """The polyline of an edge as (lon, lat) pairs, from u to v."""
+        a, b = self.geom_ptr[edge], self.geom_ptr[edge + 1]
+        return list(zip(self.geom_lon[a:b].tolist(), self.geom_lat[a:b].tolist(), strict=True))
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: counts and km by gauge and by country (see ``network info``)."""
+        return dict(self.meta.get("summary", {}))

@@ -1,0 +1,178 @@
+"""Read the raw sources: the OSM-derived world railway graph, the maritime network, the ports.
+
+The railway graph ships in PyPI's ``scgraph-data`` as a Python module of two literals.
+Importing it needs ``scgraph.core`` (absent from current scgraph) and costs ~18 s and
+2.3 GB; read as text, the literals parse as JSON once the integer dict keys are quoted.
+This module never imports the data modules.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from silkrail.errors import SourceError
+
+_INT_KEY = re.compile(r"([{,] ?)(\d+):")
+
+
+@dataclass(frozen=True)
+class RawRail:
+    """The raw railway graph: node coordinates and undirected edges (u < v) in km."""
+
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    u: NDArray[np.int64]
+    v: NDArray[np.int64]
+    km: NDArray[np.float64]
+    self_loops_dropped: int
+
+
+@dataclass(frozen=True)
+class RawSea:
+    """The maritime network: node coordinates, edges in km, and the passage of each edge."""
+
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    u: NDArray[np.int64]
+    v: NDArray[np.int64]
+    km: NDArray[np.float64]
+    passage: list[str]  # "" where the edge is open water
+
+
+@dataclass(frozen=True)
+class RawPort:
+    locode: str
+    name: str
+    country_name: str
+    lat: float
+    lon: float
+
+
+def package_file(package: str, relative: str) -> Path:
+    """The path of a data file inside an installed package, without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise SourceError(
+            f"the Python package '{package}' is not installed; install silkrail's dependencies "
+            "(make install, or pip install -e .)"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    if not path.is_file():
+        raise SourceError(f"{path} is missing from the installed package '{package}'")
+    return path
+
+
+def rail_source_path() -> Path:
+    return package_file("scgraph_data", "world_railways.py")
+
+
+def sea_source_paths() -> tuple[Path, Path]:
+    return (
+        package_file("searoute", "data/marnet_searoute.geojson"),
+        package_file("searoute", "data/ports.geojson"),
+    )
+
+
+def _literal(text: str, name: str, path: Path) -> str:
+    prefix = f"\n{name}="
+    start = text.find(prefix)
+    if start < 0:
+        raise SourceError(f"{path}: no '{name}=' literal found; is this scgraph-data 2.x?")
+    start += len(prefix)
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def read_rail(path: Path | None = None) -> RawRail:
+    """Parse the world railway graph as text. Drops the zero-length self-loops it carries."""
+    path = path or rail_source_path()
+    text = path.read_text(encoding="utf-8")
+    try:
+        nodes = np.asarray(json.loads(_literal(text, "nodes", path)), dtype=np.float64)
+        adjacency = json.loads(_INT_KEY.sub(r'\1"\2":', _literal(text, "graph", path)))
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"{path}: cannot parse the graph literal ({exc.msg})") from exc
+    if nodes.ndim != 2 or nodes.shape[1] != 2 or len(adjacency) != len(nodes):
+        raise SourceError(f"{path}: expected one [lat, lon] per adjacency entry")
+    counts = np.fromiter((len(d) for d in adjacency), dtype=np.int64, count=len(adjacency))
+    src = np.repeat(np.arange(len(adjacency), dtype=np.int64), counts)
+    dst = np.fromiter((int(k) for d in adjacency for k in d), dtype=np.int64, count=counts.sum())
+    km = np.fromiter((w for d in adjacency for w in d.values()), dtype=np.float64, count=counts.sum())
+    loops = src == dst
+    keep = (src < dst) & ~loops  # the graph is symmetric: keep each edge once
+    return RawRail(
+        lat=nodes[:, 0].copy(),
+        lon=nodes[:, 1].copy(),
+        u=src[keep],
+        v=dst[keep],
+        km=km[keep],
+        self_loops_dropped=int(loops.sum()),
+    )
+
+
+def _norm_lon(lon: float) -> float:
+    """Fold longitudes into [-180, 180): the maritime data has 180 and -180 and a few > 180."""
+    lon = ((lon + 180.0) % 360.0) - 180.0
+    return lon
+
+
+def read_sea(path: Path | None = None) -> RawSea:
+    """The maritime network as a graph: one node per distinct coordinate, one edge per segment."""
+    from silkrail.network.geo import haversine_km
+
+    path = path or sea_source_paths()[0]
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    except (OSError, json.JSONDecodeError, KeyError) as exc:
+        raise SourceError(f"{path}: not a readable GeoJSON FeatureCollection ({exc})") from exc
+    index: dict[tuple[float, float], int] = {}
+    coords: list[tuple[float, float]] = []
+    edges: dict[tuple[int, int], str] = {}
+
+    def node(lon: float, lat: float) -> int:
+        key = (round(lat, 5), round(_norm_lon(lon), 5))
+        if key not in index:
+            index[key] = len(coords)
+            coords.append(key)
+        return index[key]
+
+    for feature in features:
+        passage = (feature.get("properties") or {}).get("passage") or ""
+        geometry = feature["geometry"]
+        parts = (
+            geometry["coordinates"]
+            if geometry["type"] == "MultiLineString"
+            else [geometry["coordinates"]]
+        )
+        for part in parts:
+            ids = [node(c[0], c[1]) for c in part]
+            for a, b in zip(ids, ids[1:], strict=False):
+                if a != b:
+                    edges[(min(a, b), max(a, b))] = passage
+    lat = np.array([c[0] for c in coords])
+    lon = np.array([c[1] for c in coords])
+    pairs = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
+    km = haversine_km(lat[pairs[:, 0]], lon[pairs[:, 0]], lat[pairs[:, 1]], lon[pairs[:, 1]])
+    return RawSea(lat, lon, pairs[:, 0], pairs[:, 1], km, list(edges.values()))
+
+
+def read_ports(path: Path | None = None) -> list[RawPort]:
+    """The UN/LOCODE ports of the maritime network."""
+    path = path or sea_source_paths()[1]
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    except (OSError, json.JSONDecodeError, KeyError) as exc:
+        raise SourceError(f"{path}: not a readable GeoJSON FeatureCollection ({exc})") from exc
+    ports = []
+    for feature in features:
+        p = feature["properties"]
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        ports.append(RawPort(p["port"], p["name"], p.get("cty") or "", float(lat), _norm_lon(lon)))
+    return ports
