@@ -62,7 +62,7 @@ def inputs_fingerprint(settings: Settings) -> tuple[str, dict[str, str]]:
     for key, p in (("rail", rail), ("sea", sea), ("ports", ports)):
         parts[key] = _stat_key(p)
     countries = settings.resolve_countries_file()
-    parts["countries"] = _stat_key(countries) if countries else "missing"
+    parts["countries"] = _stat_key(countries) if countries and countries.is_file() else "missing"
     for name in SCHEMA:
         path = settings.data_dir / name
         parts[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
@@ -164,7 +164,7 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
         rail_path, sea_path, ports_path = _source_paths(settings)
         raw = sources.read_rail(rail_path)
     with _step(progress, "assigning countries"):
-        outlines = geo.Countries.from_geojson(Path(countries_path))
+        outlines = geo.load_countries(Path(countries_path))
         cc = outlines.locate(raw.lat, raw.lon)
         eurasian = {c for c, k in zip(outlines.codes, outlines.continents, strict=True) if k in CONTINENTS}
         keep = np.isin(cc, sorted(eurasian))
@@ -208,8 +208,6 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
         protected = {int(remap[p]) for p in protected if remap[p] >= 0}
         for meta in line_meta:
             meta["nodes"] = [int(remap[n]) for n in meta["nodes"]]
-        main_label = np.bincount(label[node_keep], weights=None).argmax()
-        in_main = (label[node_keep] == main_label)
 
     n_rail = len(lat)
     csr = _csr(n_rail, arr["u"], arr["v"], arr["km"])
@@ -248,10 +246,7 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
         for meta in line_meta:
             meta["nodes"] = [int(remap_final[n]) for n in meta["nodes"]]
         locodes = {k: int(remap_final[v]) for k, v in locodes.items()}
-        in_main_final = np.zeros(len(net_arrays["lat"]), bool)
-        old_main = np.flatnonzero(in_main)
-        in_main_final[remap_final[old_main][remap_final[old_main] >= 0]] = True
-        places = _resolve_places(curated, net_arrays, in_main_final, report)
+        places = _resolve_places(curated, net_arrays, report)
         net = Network(
             **net_arrays,
             countries=countries,
@@ -673,7 +668,9 @@ def _add_sea(
             continue
         protected.add(terminal)
         names.setdefault(terminal, f"{rec.name} port terminal")
-        edges.add(node, terminal, edge_kind=EdgeKind.PORT_LINK, km=float(dist[0]), port=idx, edge_gauge=0)
+        link_km = float(geo.haversine_km(port_lat[node - port_base], port_lon[node - port_base],
+                                         lat[terminal], lon[terminal]))
+        edges.add(node, terminal, edge_kind=EdgeKind.PORT_LINK, km=link_km, port=idx, edge_gauge=0)
     report.counts.update(sea_nodes=n_sea, ports=len(raw_ports), rail_ports=len(ports_meta))
     nodes_out = {
         "lat": np.r_[sea.lat, port_lat],
@@ -796,15 +793,15 @@ def _assemble(
 
 
 def _resolve_places(
-    curated: Curated, arrays: dict[str, Any], in_main: np.ndarray, report: BuildReport
+    curated: Curated, arrays: dict[str, Any], report: BuildReport
 ) -> list[dict[str, Any]]:
-    rail = np.flatnonzero((arrays["node_kind"] == NodeKind.RAIL) & in_main)
+    rail = np.flatnonzero(arrays["node_kind"] == NodeKind.RAIL)
     snapper = geo.Snapper(arrays["lat"][rail], arrays["lon"][rail], ids=rail)
     out = []
     for p in curated.places.places:
         node, dist = snapper.nearest(p.lat, p.lon)
         if dist[0] > 10:
-            report.add("warning", f"place '{p.name}' is {dist[0]:.1f} km from the main network", "places.yaml")
+            report.add("warning", f"place '{p.name}' is {dist[0]:.1f} km from the nearest track", "places.yaml")
         out.append({
             "name": p.name, "aliases": p.aliases, "country": p.country, "kind": p.kind,
             "lat": p.lat, "lon": p.lon, "node": int(node[0]), "snap_km": round(float(dist[0]), 2),
@@ -820,7 +817,7 @@ def summarise(net: Network) -> dict[str, Any]:
     by_gauge: dict[str, float] = defaultdict(float)
     for mask in np.unique(net.edge_gauge[existing]):
         km = float(net.km[existing & (net.edge_gauge == mask)].sum())
-        for mm in gauges_of(int(mask)) or ["break"]:
+        for mm in gauges_of(int(mask)):
             by_gauge[str(mm)] += km
     cu = net.country[net.u]
     by_country = np.bincount(cu[existing], weights=net.km[existing], minlength=len(net.countries))
@@ -833,6 +830,7 @@ def summarise(net: Network) -> dict[str, Any]:
         "rail_km": round(float(net.km[existing].sum()), 1),
         "rail_km_by_gauge": {k: round(v, 1) for k, v in sorted(by_gauge.items(), key=lambda kv: -kv[1])},
         "dual_gauge_km": round(float(net.km[dual].sum()), 1),
+        "gauge_break_km": round(float(net.km[existing & (net.edge_gauge == 0)].sum()), 1),
         "rail_km_by_country": {
             net.countries[i]: round(float(k), 1)
             for i, k in sorted(enumerate(by_country), key=lambda ik: -ik[1])

@@ -395,7 +395,9 @@ def load_file(path: Path) -> Any:
     try:
         parsed = model.model_validate(doc)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # a misspelt field shows up as both "missing" and "extra": name the misspelling
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(err["loc"])
         line, field = _locate(doc, loc)
         record = _record_name(doc, loc)

@@ -62,6 +62,17 @@ def continent_of(alpha2: str) -> str:
     return ""
 
 
+def load_countries(path: Path) -> Countries:
+    """Country outlines from ``path``, read once per process (keyed by size and mtime)."""
+    st = Path(path).stat()
+    return _load_countries(str(path), st.st_size, st.st_mtime_ns)
+
+
+@cache
+def _load_countries(path: str, size: int, mtime_ns: int) -> Countries:
+    return Countries.from_geojson(Path(path))
+
+
 @dataclass(frozen=True)
 class Countries:
     """Country outlines (ISO alpha-2 codes) for point-in-polygon lookup."""

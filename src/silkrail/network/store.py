@@ -56,7 +56,7 @@ def load_network_file(path: Path, *, expected_hash: str | None = None) -> Networ
     """Read a saved network; raise CacheError if it is unreadable, incomplete or stale."""
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
         raise CacheError(f"{path}: unreadable network cache ({exc})") from exc
