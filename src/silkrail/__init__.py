@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CacheError",
+    "compare",
+    "od_matrix",
+    "route",
     "DataError",
     "Network",
     "NoRouteError",
@@ -37,6 +40,31 @@ def load_network(path: Any = None, **options: Any) -> Network:
     from silkrail.network.store import load_network as _load
 
     return _load(path, **options)
+
+
+def route(net: Network, origin: Any, destination: Any, **options: Any) -> Any:
+    """The best route from ``origin`` to ``destination`` (names, UN/LOCODEs or 'lat,lon').
+
+    Options: ``objective`` ('time', 'cost', 'co2' or a dict of weights), ``mode`` ('rail',
+    'sea', 'any'), ``avoid`` (ISO country codes), ``year``, ``teu``, ``alternatives``.
+    """
+    from silkrail.routing.router import router_for
+
+    return router_for(net).route(origin, destination, **options)
+
+
+def compare(net: Network, origin: Any, destination: Any, **options: Any) -> Any:
+    """The best rail, sea and rail+sea routes, each with a ``label``."""
+    from silkrail.routing.router import router_for
+
+    return router_for(net).compare(origin, destination, **options)
+
+
+def od_matrix(net: Network, origins: Any, destinations: Any, **options: Any) -> Any:
+    """Duration, cost, CO2 and distance for every origin-destination pair."""
+    from silkrail.routing.router import router_for
+
+    return router_for(net).od_matrix(origins, destinations, **options)
 
 
 def __getattr__(name: str) -> Any:

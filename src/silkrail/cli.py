@@ -131,6 +131,123 @@ def network_export(
     out.print(f"wrote {n:,} features to {path}")
 
 
+Objective = Annotated[str, typer.Option("--optimize", help="time, cost or co2")]
+
+
+@app.command("route")
+def route_cmd(
+    origin: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    destination: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    mode: Annotated[str, typer.Option(help="rail, sea or any")] = "any",
+    optimize: Objective = "time",
+    avoid: Annotated[str, typer.Option(help="ISO country codes to avoid, comma-separated")] = "",
+    year: Annotated[int | None, typer.Option(help="the network as of this year (planned lines open)")] = None,
+    teu: Annotated[float, typer.Option(help="cargo in TEU")] = 1.0,
+    alternatives: Annotated[int, typer.Option(help="also find K routes through other corridors")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    geojson: Annotated[Path | None, typer.Option("--geojson", help="write the route as GeoJSON")] = None,
+    map_file: Annotated[Path | None, typer.Option("--map", help="write a standalone HTML map")] = None,
+) -> None:
+    """The best route between two places, across gauges, borders and modes."""
+    from silkrail.routing.router import router_for
+
+    if alternatives < 0 or alternatives > 10:
+        _fail(DataError(f"--alternatives takes 0 to 10 (got {alternatives})", field="alternatives"))
+    net = _load()
+    try:
+        r = router_for(net).route(origin, destination, objective=optimize, mode=mode, avoid=[avoid] if avoid else [],
+                                  year=year, teu=teu, alternatives=alternatives)
+    except SilkrailError as exc:
+        _fail(exc)
+    if geojson:
+        geojson.write_text(json.dumps(r.to_geojson(), ensure_ascii=False))
+    if map_file:
+        from silkrail.viz.maps import write_route_map
+
+        write_route_map([r, *r.alternatives], map_file, title=f"{r.origin.name} → {r.destination.name} ({r.objective})")
+    if as_json:
+        typer.echo(json.dumps(r.to_dict(), ensure_ascii=False))
+        return
+    _print_route(r)
+    for i, alt in enumerate(r.alternatives, 1):
+        out.rule(f"alternative {i}")
+        _print_route(alt)
+    for f in (geojson, map_file):
+        if f:
+            out.print(f"wrote {f}")
+
+
+def _print_route(r: Any) -> None:
+    head = f"[bold]{r.origin.name} → {r.destination.name}[/]"
+    if r.label:
+        head += f" [dim]({r.label})[/]"
+    out.print(f"{head}: {r.distance_km:,.0f} km, {r.duration_h:,.1f} h ({r.duration_h / 24:.1f} days), "
+              f"${r.cost_usd:,.0f}, {r.co2_kg / 1000:,.2f} t CO2 for {r.teu:g} TEU; via {' → '.join(r.countries)}")
+    legs = Table(title="legs", title_justify="left")
+    for col in ("mode", "from", "to", "km", "hours", "gauge mm", "countries"):
+        legs.add_column(col, justify="right" if col in ("km", "hours") else "left")
+    for leg in r.legs:
+        legs.add_row(leg.mode, leg.from_, leg.to, f"{leg.distance_km:,.0f}", f"{leg.duration_h:,.1f}",
+                     str(leg.gauge_mm or "–"), ", ".join(leg.countries))
+    out.print(legs)
+    if r.events:
+        ev = Table(title="border crossings, gauge changes and port transfers", title_justify="left")
+        for col in ("event", "at", "countries", "gauges mm", "hours", "USD"):
+            ev.add_column(col, justify="right" if col in ("hours", "USD") else "left")
+        for e in r.events:
+            gauges = f"{e.from_gauge_mm or '–'} → {e.to_gauge_mm or '–'}"
+            ev.add_row(e.kind.replace("_", " "), e.at, f"{e.from_country} → {e.to_country}", gauges,
+                       f"{e.duration_h:,.1f}", f"{e.cost_usd:,.0f}")
+        out.print(ev)
+
+
+@app.command("compare")
+def compare_cmd(
+    origin: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    destination: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    optimize: Objective = "time",
+    teu: Annotated[float, typer.Option(help="cargo in TEU")] = 1.0,
+    year: Annotated[int | None, typer.Option(help="the network as of this year")] = None,
+    avoid: Annotated[str, typer.Option(help="ISO country codes to avoid, comma-separated")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    map_file: Annotated[Path | None, typer.Option("--map", help="write a standalone HTML map of the options")] = None,
+    chart: Annotated[Path | None, typer.Option("--chart", help="write a PNG chart (default: beside --map)")] = None,
+) -> None:
+    """The best rail, sea and rail+sea options side by side."""
+    from silkrail.routing.router import router_for
+
+    net = _load()
+    try:
+        options = router_for(net).compare(origin, destination, objective=optimize, teu=teu, year=year,
+                                          avoid=[avoid] if avoid else [])
+    except SilkrailError as exc:
+        _fail(exc)
+    title = f"{options[0].origin.name} → {options[0].destination.name}: {', '.join(o.label or '' for o in options)}"
+    if map_file:
+        from silkrail.viz.maps import write_route_map
+
+        write_route_map(options, map_file, title=title)
+        chart = chart or map_file.with_suffix(".png")
+    if chart:
+        from silkrail.viz.charts import write_comparison_chart
+
+        write_comparison_chart(options, chart, title=title)
+    if as_json:
+        typer.echo(json.dumps({"options": [o.to_dict() for o in options]}, ensure_ascii=False))
+        return
+    table = Table(title=title, title_justify="left")
+    for col in ("option", "km", "days", "USD", "t CO2", "border crossings", "gauge changes", "countries"):
+        table.add_column(col, justify="left" if col in ("option", "countries") else "right")
+    for o in options:
+        table.add_row(o.label, f"{o.distance_km:,.0f}", f"{o.duration_h / 24:,.1f}", f"{o.cost_usd:,.0f}",
+                      f"{o.co2_kg / 1000:,.2f}", str(len(o.border_crossings)), str(len(o.gauge_changes)),
+                      " → ".join(o.countries))
+    out.print(table)
+    for f in (map_file, chart):
+        if f:
+            out.print(f"wrote {f}")
+
+
 def main() -> None:
     app()
 

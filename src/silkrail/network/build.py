@@ -31,11 +31,13 @@ from silkrail.network.curated import SCHEMA, Curated, Point, load_curated
 from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, NodeKind, gauge_mask, gauges_of
 from silkrail.settings import Settings
 
-BUILD_VERSION = "1"  # bump when the build's logic changes: it is part of the inputs hash
+BUILD_VERSION = "4"  # bump when the build's logic changes: it is part of the inputs hash
 CONTINENTS = ("EU", "AS")
 MIN_FRAGMENT_KM = 20.0  # disconnected pieces shorter than this are dropped (yards, mapping debris)
 SNAP_KM = 3.0  # a curated point must lie this close to track
 STATION_MERGE_KM = 1.0  # a new line's station this close to existing track joins it
+GAP_KM = 1.5  # a dead end this close to other track is joined to it (mapping breaks) ...
+GAP_DETOUR = 5.0  # ... if the track it ends near is otherwise more than 5x the gap (+3 km) away
 CURRENT_YEAR = 2026
 
 Progress = Callable[[str], None]
@@ -184,6 +186,10 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
     with _step(progress, "adding curated lines"):
         lat, lon, node_cc, protected, line_meta = _add_lines(curated, lat, lon, node_cc, edges, report)
 
+    with _step(progress, "closing breaks in the mapped track"):
+        _close_gaps(lat, lon, edges, report)
+        node_cc = _smooth_slivers(node_cc, edges, protected, report)
+
     with _step(progress, "dropping disconnected fragments"):
         arr = edges.arrays()
         csr = _csr(len(lat), arr["u"], arr["v"], arr["km"])
@@ -212,6 +218,9 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
     n_rail = len(lat)
     csr = _csr(n_rail, arr["u"], arr["v"], arr["km"])
     snapper = geo.Snapper(lat, lon)
+    with _step(progress, "linking transshipment yards"):
+        arr = _link_yards(curated, arr, csr, snapper, lat, lon, node_cc, protected, report)
+        csr = _csr(n_rail, arr["u"], arr["v"], arr["km"])
     names: dict[int, str] = {}
     for meta in line_meta:
         for node, st in zip(meta["nodes"], meta["stations"], strict=True):
@@ -246,7 +255,6 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
         for meta in line_meta:
             meta["nodes"] = [int(remap_final[n]) for n in meta["nodes"]]
         locodes = {k: int(remap_final[v]) for k, v in locodes.items()}
-        places = _resolve_places(curated, net_arrays, report)
         net = Network(
             **net_arrays,
             countries=countries,
@@ -255,8 +263,9 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
             crossings=crossings,
             lines=line_meta,
             ports=ports_meta,
-            places=places,
+            places=[],
         )
+        net.places = _resolve_places(curated, net, report)
         net.meta = {
             "inputs_hash": inputs_hash,
             "inputs": inputs,
@@ -264,6 +273,9 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
             "build_seconds": round(time.perf_counter() - t0, 2),
             "attribution": ATTRIBUTION,
             "emission_basis": curated.factors.emission_basis,
+            "factors": curated.factors.model_dump(mode="json"),
+            "border_defaults": curated.borders.defaults.model_dump(mode="json"),
+            "gauge_by_country": {r.country: r.gauge_mm for r in curated.gauges.countries},
             "locodes": locodes,
             "counts": report.counts,
             "problems": report.problems,
@@ -273,6 +285,85 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
 
 
 # --- steps -------------------------------------------------------------------------------
+
+
+SLIVER_KM = 15.0
+
+
+def _smooth_slivers(node_cc: np.ndarray, edges: _Edges, protected: set[int], report: BuildReport) -> np.ndarray:
+    """Relabel border slivers: a run of track shorter than SLIVER_KM labelled country B, entered
+    and left from country A only (a line that runs along a border, where the 1 km outlines put a
+    few nodes on the wrong side), takes country A. Runs holding a curated point are kept."""
+    arr = edges.arrays()
+    u, v, km = arr["u"], arr["v"], arr["km"]
+    n = len(node_cc)
+    same = node_cc[u] == node_cc[v]
+    g = sp.coo_matrix((np.ones(int(same.sum()) * 2), (np.r_[u[same], v[same]], np.r_[v[same], u[same]])),
+                      shape=(n, n)).tocsr()
+    _, label = connected_components(g, directed=False)
+    comp_km = np.bincount(label[u[same]], weights=km[same], minlength=label.max() + 1)
+    keep = np.zeros(label.max() + 1, bool)
+    keep[label[list(protected)]] = True
+    neighbours: dict[int, set[str]] = defaultdict(set)
+    exits: dict[int, int] = defaultdict(int)
+    for a, b in zip(u[~same].tolist(), v[~same].tolist(), strict=True):
+        for x, y in ((a, b), (b, a)):
+            neighbours[int(label[x])].add(str(node_cc[y]))
+            exits[int(label[x])] += 1
+    out = node_cc.copy()
+    fixed = 0
+    for comp, countries in neighbours.items():
+        if len(countries) == 1 and exits[comp] >= 2 and comp_km[comp] < SLIVER_KM and not keep[comp]:
+            out[label == comp] = next(iter(countries))
+            fixed += 1
+    report.counts["border_slivers_relabelled"] = fixed
+    return out
+
+
+def _close_gaps(lat: np.ndarray, lon: np.ndarray, edges: _Edges, report: BuildReport) -> None:
+    """Join dead ends to nearby track they are not already connected to.
+
+    The OSM-derived graph has thousands of dead ends; many are breaks where a line was cut
+    in the extract (a bridge, a station throat, a border). A dead end within GAP_KM of a node
+    of another component, or of a node of its own component that is far away by rail, gets
+    a straight edge to it."""
+    arr = edges.arrays()
+    n = len(lat)
+    deg = np.bincount(np.r_[arr["u"], arr["v"]], minlength=n)
+    dead = np.flatnonzero(deg == 1)
+    csr = _csr(n, arr["u"], arr["v"], arr["km"])
+    _, label = connected_components(csr, directed=False)
+    nodes, dist = geo.Snapper(lat, lon).nearest(lat[dead], lon[dead], k=6)
+    other: list[tuple[int, int, float]] = []
+    same: list[tuple[int, int, float]] = []
+    for i, d in enumerate(dead.tolist()):
+        for j in range(1, nodes.shape[1]):
+            c, km = int(nodes[i, j]), float(dist[i, j])
+            if km > GAP_KM:
+                break
+            if csr[d, c] != 0:
+                continue
+            (other if label[c] != label[d] else same).append((d, c, km))
+            break
+    far: list[tuple[int, int, float]] = []
+    for start in range(0, len(same), 256):
+        chunk = same[start : start + 256]
+        src = np.array([d for d, _, _ in chunk])
+        dd = dijkstra(csr, indices=src, limit=GAP_DETOUR * GAP_KM + 3.0)
+        for row, (d, c, km) in enumerate(chunk):
+            if dd[row, c] > GAP_DETOUR * km + 3.0:
+                far.append((d, c, km))
+    links = {(min(d, c), max(d, c)): km for d, c, km in other + far}
+    if links:
+        pairs = np.array(list(links), dtype=np.int64)
+        edges.add(pairs[:, 0], pairs[:, 1], km=np.array(list(links.values())))
+    report.counts.update(
+        dead_ends=int(len(dead)),
+        gaps_closed=len(links),
+        gaps_closed_between_pieces=len({(min(d, c), max(d, c)) for d, c, _ in other}),
+        gaps_closed_km=round(float(sum(links.values())), 1),
+    )
+
 
 
 def _chainage(line: Any) -> np.ndarray:
@@ -305,6 +396,9 @@ def _add_lines(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, set[int], list[dict[str, Any]]]:
     snapper = geo.Snapper(lat, lon)
     new_lat, new_lon, new_cc = list(lat), list(lon), list(node_cc)
+    n_base = len(lat)
+    added: list[tuple[float, float, int]] = []  # stations this step created: lat, lon, gauge
+    by_country = {r.country: r.gauge_mm for r in curated.gauges.countries}
     protected: set[int] = set()
     meta: list[dict[str, Any]] = []
     for idx, line in enumerate(curated.lines.lines):
@@ -327,23 +421,32 @@ def _add_lines(
         }
         meta.append(record)
         ids = []
-        for s in line.stations:
+        junctions: list[tuple[int, int, float]] = []
+        for pos, s in enumerate(line.stations):
             node, dist = snapper.nearest(s.lat, s.lon)
-            if dist[0] <= STATION_MERGE_KM and node_cc[node[0]] == s.country:
-                ids.append(int(node[0]))
-            elif line.in_osm:
-                if dist[0] > SNAP_KM:
-                    report.add(
-                        "warning",
-                        f"station '{s.name}' is {dist[0]:.1f} km from the nearest track",
-                        f"lines.yaml: {line.id}",
-                    )
-                ids.append(int(node[0]))
-            else:
-                ids.append(len(new_lat))
-                new_lat.append(s.lat)
-                new_lon.append(s.lon)
-                new_cc.append(s.country)
+            near, near_km = int(node[0]), float(dist[0])
+            for j, (a_lat, a_lon, a_gauge) in enumerate(added):
+                km = float(geo.haversine_km(s.lat, s.lon, a_lat, a_lon))
+                if km < near_km:
+                    near, near_km = n_base + j, km
+            if line.in_osm:
+                if near_km > SNAP_KM:
+                    report.add("warning", f"station '{s.name}' is {near_km:.1f} km from the nearest track",
+                               f"lines.yaml: {line.id}")
+                ids.append(near)
+                continue
+            near_gauge = added[near - n_base][2] if near >= n_base else by_country.get(str(new_cc[near]))
+            if near_km <= STATION_MERGE_KM and new_cc[near] == s.country and near_gauge == line.gauge_mm:
+                ids.append(near)
+                continue
+            ids.append(len(new_lat))
+            new_lat.append(s.lat)
+            new_lon.append(s.lon)
+            new_cc.append(s.country)
+            added.append((s.lat, s.lon, line.gauge_mm))
+            if near_km <= STATION_MERGE_KM and pos in (0, len(line.stations) - 1):
+                # a line of another gauge ends at existing track: an explicit junction edge
+                junctions.append((ids[-1], near, max(near_km, 0.05)))
         record["nodes"] = ids
         protected.update(ids)
         if line.in_osm:
@@ -352,7 +455,53 @@ def _add_lines(
         seg = np.diff(km)
         edges.add(ids[:-1], ids[1:], km=seg, line=idx, year_open=line.opening_year,
                   edge_gauge=gauge_mask(line.gauge_mm))
+        for a, b, km_j in junctions:
+            edges.add(a, b, km=km_j, year_open=line.opening_year if line.status != "open" else 0)
     return np.array(new_lat), np.array(new_lon), np.array(new_cc), protected, meta
+
+
+YARD_KM = 10.0
+NEAR_CROSSING_KM = 15.0  # border track this close to a curated crossing is part of it  # a gauge-change record joins its two sides when the track does not
+
+
+def _link_yards(
+    curated: Curated,
+    arr: dict[str, np.ndarray],
+    csr: sp.csr_matrix,
+    snapper: geo.Snapper,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    node_cc: np.ndarray,
+    protected: set[int],
+    report: BuildReport,
+) -> dict[str, np.ndarray]:
+    """A break-of-gauge record describes a transshipment yard: where the mapped track of the
+    two gauges does not meet, the yard is the link, and becomes an edge between the sides."""
+    quiet = BuildReport()  # snapping problems are reported once, by the crossing step
+    add_u, add_v, add_km, add_year = [], [], [], []
+    for rec in curated.borders.crossings:
+        if rec.kind != "gauge_change":
+            continue
+        a = _snap_point(rec.sides[0], snapper, node_cc, "", quiet)
+        b = _snap_point(rec.sides[1], snapper, node_cc, "", quiet)
+        if a is None or b is None or a == b:
+            continue
+        km = float(geo.haversine_km(lat[a], lon[a], lat[b], lon[b]))
+        if km > YARD_KM or _path_nodes(csr, a, b, limit=km * 4 + 30) is not None:
+            continue
+        add_u.append(a)
+        add_v.append(b)
+        add_km.append(max(km, 0.05))
+        add_year.append(rec.opening_year if rec.status == "planned" and rec.opening_year else 0)
+        protected.update((a, b))
+        report.add("info", f"transshipment yard link of {km:.1f} km added between '{rec.sides[0].name}' "
+                   f"and '{rec.sides[1].name}' (the mapped tracks do not meet)", f"borders.yaml: {rec.id}")
+    if not add_u:
+        return arr
+    extra = _Edges()
+    extra.add(add_u, add_v, km=np.array(add_km), year_open=np.array(add_year))
+    more = extra.arrays()
+    return {k: np.r_[arr[k], more[k].astype(arr[k].dtype)] for k in arr}
 
 
 def _snap_point(
@@ -563,6 +712,18 @@ def _crossings(
             what = "no change of country" if rec.kind == "border" else "no change of gauge"
             report.add("error", f"the track between '{a_pt.name}' and '{b_pt.name}' has {what}", where)
 
+    # tracks that cross the same border near a curated crossing (parallel lines, a second
+    # bridge) belong to that crossing: it is one place with one dwell
+    curated_at = [(i, c) for i, c in enumerate(out) if c["nodes"] and c["kind"] == "border"]
+    for e in np.flatnonzero(is_border & (crossing_of < 0)):
+        x, y = int(u[e]), int(v[e])
+        pair = {str(node_cc[x]), str(node_cc[y])}
+        for i, c in curated_at:
+            if set(c["countries"]) == pair and float(geo.haversine_km(lat[x], lon[x], c["lat"], c["lon"])) <= NEAR_CROSSING_KM:
+                crossing_of[e] = i
+                change[e] = bool(change[e] or c["method"] in ("transshipment", "bogie_exchange"))
+                c["edges"] += 1
+                break
     # borders and breaks of gauge no record describes: one crossing per place, default figures
     auto: dict[tuple[str, str, int, int], int] = {}
     for e in np.flatnonzero((is_border | is_break) & (crossing_of < 0)):
@@ -664,7 +825,8 @@ def _add_sea(
         idx = len(ports_meta)
         ports_meta.append(meta)
         if terminal is None:
-            report.add("error", f"rail terminal of {rec.name} is {dist[0]:.1f} km from track (at most {limit:g})", where)
+            report.add("warning", f"{rec.name} has no rail terminal on the mapped track: the nearest track is "
+                       f"{dist[0]:.1f} km away (at most {limit:g}); the port is served by sea only", where)
             continue
         protected.add(terminal)
         names.setdefault(terminal, f"{rec.name} port terminal")
@@ -764,7 +926,7 @@ def _assemble(
     geom_len = np.array([len(t[4]) for t in new_edges], dtype=np.int64)
     geom_ptr = np.r_[0, np.cumsum(geom_len)]
     flat = np.fromiter((p for t in new_edges for p in t[4]), dtype=np.int64, count=int(geom_ptr[-1]))
-    countries = [""] + sorted({c for c in all_cc[used] if c})
+    countries = [""] + sorted({str(c) for c in all_cc[used] if c})
     c_index = {c: i for i, c in enumerate(countries)}
     out: dict[str, Any] = {
         "lat": all_lat[used],
@@ -792,11 +954,9 @@ def _assemble(
     return out
 
 
-def _resolve_places(
-    curated: Curated, arrays: dict[str, Any], report: BuildReport
-) -> list[dict[str, Any]]:
-    rail = np.flatnonzero(arrays["node_kind"] == NodeKind.RAIL)
-    snapper = geo.Snapper(arrays["lat"][rail], arrays["lon"][rail], ids=rail)
+def _resolve_places(curated: Curated, net: Network, report: BuildReport) -> list[dict[str, Any]]:
+    rail = net.open_rail_nodes(CURRENT_YEAR)
+    snapper = geo.Snapper(net.lat[rail], net.lon[rail], ids=rail)
     out = []
     for p in curated.places.places:
         node, dist = snapper.nearest(p.lat, p.lon)

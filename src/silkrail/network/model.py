@@ -110,6 +110,14 @@ class Network:
     def country_code(self, node: int) -> str:
         return self.countries[int(self.country[node])]
 
+    def open_rail_nodes(self, year: int = 2026) -> NDArray[np.intp]:
+        """Rail nodes with at least one track edge open in ``year`` (not only planned lines)."""
+        ok = ((self.edge_kind == EdgeKind.RAIL) | (self.edge_kind == EdgeKind.BORDER)) & (self.year_open <= year)
+        mask = np.zeros(self.n_nodes, bool)
+        mask[self.u[ok]] = True
+        mask[self.v[ok]] = True
+        return np.flatnonzero(mask)
+
     def edge_geometry(self, edge: int) -> list[tuple[float, float]]:
         """The polyline of an edge as (lon, lat) pairs, from u to v."""
         a, b = self.geom_ptr[edge], self.geom_ptr[edge + 1]

@@ -86,7 +86,7 @@ def load_network_file(path: Path, *, expected_hash: str | None = None) -> Networ
     return Network(**arrays, names=names, **meta)
 
 
-BUILD_STEPS = 10
+BUILD_STEPS = 12
 
 
 def load_network(

@@ -1,0 +1,90 @@
+"""Benchmark: network build (time, peak memory) and load, against a named baseline.
+
+Baseline for loading: importing ``scgraph_data.world_railways`` from its bytecode (the
+raw graph the build starts from), with a stub ``scgraph.core`` so the import can run.
+Both are timed in fresh child processes in this same run; the printed figure is the
+ratio, since absolute seconds drift on a shared machine.
+
+    python bench/build_and_load.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+BUILD = textwrap.dedent("""
+    import json, resource, time
+    from silkrail.network.store import build_and_save, network_path
+    from silkrail.network.build import inputs_fingerprint
+    from silkrail.settings import get_settings
+    s = get_settings()
+    t = time.perf_counter()
+    net = build_and_save(s, network_path(s.home, inputs_fingerprint(s)[0]), progress=False)
+    dt = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": dt, "peak_mb": rss, "nodes": net.n_nodes, "edges": net.n_edges}))
+""")
+
+LOAD = textwrap.dedent("""
+    import json, time
+    t = time.perf_counter()
+    import silkrail
+    net = silkrail.load_network(progress=False)
+    print(json.dumps({"seconds": time.perf_counter() - t, "nodes": net.n_nodes}))
+""")
+
+BASELINE = textwrap.dedent("""
+    import json, sys, time, types
+    core = types.ModuleType("scgraph.core")
+    core.GeoGraph = lambda **kw: kw
+    pkg = types.ModuleType("scgraph"); pkg.core = core; pkg.__path__ = []
+    sys.modules["scgraph"] = pkg; sys.modules["scgraph.core"] = core
+    import importlib.util
+    spec = importlib.util.find_spec("scgraph_data.world_railways")
+    import importlib.machinery
+    t = time.perf_counter()
+    import scgraph_data.world_railways as w
+    dt = time.perf_counter() - t
+    print(json.dumps({"seconds": dt, "nodes": len(w.nodes), "from_bytecode": spec.cached is not None and __import__("os").path.exists(spec.cached)}))
+""")
+
+
+def run(code: str, env: dict[str, str]) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "SILKRAIL_HOME": home}
+        build = run(BUILD, env)
+        print(f"build: {build['seconds']:.1f} s, peak RSS {build['peak_mb']:.0f} MB, "
+              f"{build['nodes']:,} nodes, {build['edges']:,} edges "
+              f"(targets: < 60 s, < 3000 MB) -> time {build['seconds'] / 60:.2f} of target, "
+              f"memory {build['peak_mb'] / 3000:.2f} of target")
+        run(BASELINE, env)  # make sure the bytecode exists before timing it
+        loads, bases = [], []
+        for _ in range(args.repeat):
+            loads.append(run(LOAD, env)["seconds"])
+            b = run(BASELINE, env)
+            bases.append(b["seconds"])
+        load, base = statistics.median(loads), statistics.median(bases)
+        print(f"load_network(): median {load * 1000:.0f} ms over {args.repeat} runs (target < 300 ms)")
+        print(f"baseline import scgraph_data.world_railways (bytecode={b['from_bytecode']}): "
+              f"median {base * 1000:.0f} ms")
+        print(f"ratio baseline / load_network = {base / load:.1f}x (target >= 2x)")
+
+
+if __name__ == "__main__":
+    main()

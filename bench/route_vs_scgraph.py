@@ -1,0 +1,132 @@
+"""Benchmark: routing queries against scgraph 3.6 on the raw world railway graph, same run.
+
+The same random Eurasian origin-destination pairs are routed by
+  * silkrail: a full Route (legs, events, totals) on the gauge- and border-aware graph,
+  * scgraph's plain Dijkstra and its contraction hierarchy on the raw graph it ships.
+Printed: median query times and the ratios (targets: silkrail median <= 2 ms, >= 10x faster
+than scgraph Dijkstra, no slower than 2x scgraph CH). Then the whole `silkrail route Hanoi
+Moscow --json` process (warm cache) against a bare interpreter start, and od_matrix for
+100 x 100 places against 10,000 single queries.
+
+    python bench/route_vs_scgraph.py [--pairs 200] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def load_scgraph():  # type: ignore[no-untyped-def]
+    from scgraph import GeoGraph
+
+    from silkrail.network.sources import rail_source_path
+
+    text = rail_source_path().read_text()
+    lines = text.split("\n")
+    graph_txt = next(x for x in lines if x.startswith("graph="))[6:]
+    nodes = json.loads(next(x for x in lines if x.startswith("nodes="))[6:])
+    raw = json.loads(re.sub(r"([{,] ?)(\d+):", r'\1"\2":', graph_txt))
+    graph = [{int(k): v for k, v in d.items()} for d in raw]
+    return GeoGraph(graph=graph, nodes=nodes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pairs", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    import silkrail
+    from silkrail.errors import NoRouteError
+    from silkrail.network.model import NodeKind
+    from silkrail.routing.places import Place
+    from silkrail.routing.router import router_for
+
+    net = silkrail.load_network()
+    router = router_for(net)
+    rng = np.random.default_rng(args.seed)
+    # places: rail nodes of the corridor countries, drawn at random
+    corridor = {"VN", "CN", "LA", "TH", "MN", "RU", "KZ", "UZ", "KG", "TM", "AZ", "GE", "BY", "PL", "DE", "IR", "TR"}
+    ok = np.flatnonzero((net.node_kind == NodeKind.RAIL) & np.isin(np.array(net.countries)[net.country], list(corridor)))
+    warm = Place("a", 0, 0, int(ok[0]), "point", "")
+    try:
+        router.route(warm, Place("b", 0, 0, int(ok[1]), "point", ""), mode="rail")
+    except NoRouteError:
+        pass
+    pairs, ours = [], []
+    while len(pairs) < args.pairs:
+        a, b = (int(x) for x in rng.choice(ok, 2, replace=False))
+        pa = Place("a", float(net.lat[a]), float(net.lon[a]), a, "point", "")
+        pb = Place("b", float(net.lat[b]), float(net.lon[b]), b, "point", "")
+        t = time.perf_counter()
+        try:
+            router.route(pa, pb, mode="rail")
+        except NoRouteError:
+            continue
+        ours.append(time.perf_counter() - t)
+        pairs.append((pa, pb))
+    print(f"{len(pairs)} OD pairs routed by silkrail (rail, time-optimal, full Route objects)")
+
+    sc = load_scgraph()
+    dij, ch = [], []
+    for pa, pb in pairs:
+        o = {"latitude": pa.lat, "longitude": pa.lon}
+        d = {"latitude": pb.lat, "longitude": pb.lon}
+        t = time.perf_counter()
+        sc.get_shortest_path(o, d, algorithm_fn="dijkstra")
+        dij.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    sc.graph_object.create_contraction_hierarchy()
+    ch_prep = time.perf_counter() - t
+    for pa, pb in pairs:
+        o = {"latitude": pa.lat, "longitude": pa.lon}
+        d = {"latitude": pb.lat, "longitude": pb.lon}
+        t = time.perf_counter()
+        sc.get_shortest_path(o, d, algorithm_fn="contraction_hierarchy")
+        ch.append(time.perf_counter() - t)
+    m_ours, m_dij, m_ch = (statistics.median(x) * 1000 for x in (ours, dij, ch))
+    print(f"silkrail route:          median {m_ours:7.3f} ms  p90 {np.percentile(ours, 90) * 1000:7.3f} ms (target <= 2 ms)")
+    print(f"scgraph dijkstra:        median {m_dij:7.3f} ms")
+    print(f"scgraph contraction h.:  median {m_ch:7.3f} ms (preprocessing {ch_prep:.1f} s)")
+    print(f"ratio scgraph dijkstra / silkrail = {m_dij / m_ours:.1f}x (target >= 10x)")
+    print(f"ratio silkrail / scgraph CH       = {m_ours / m_ch:.2f}x (target <= 2x)")
+
+    cmd = [sys.executable, "-m", "silkrail.cli", "route", "Hanoi", "Moscow", "--json"]
+    subprocess.run(cmd, check=True, capture_output=True)  # warm the caches
+    whole, bare = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        whole.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare.append(time.perf_counter() - t)
+    w, b = statistics.median(whole), statistics.median(bare)
+    print(f"`silkrail route Hanoi Moscow --json` process: median {w:.2f} s (target < 1.5 s); "
+          f"{w / b:.0f}x a bare interpreter start ({b * 1000:.0f} ms)")
+
+    places = [pa for pa, _ in pairs[:100]]
+    dests = [pb for _, pb in pairs[:100]]
+    t = time.perf_counter()
+    from silkrail.routing.matrix import od_matrix
+    from silkrail.routing.router import _check_query
+
+    q = _check_query(net, objective="time", mode="rail", avoid=(), year=None, teu=1)
+    m = od_matrix(router, places, dests, q)
+    dt = time.perf_counter() - t
+    est_single = statistics.median(ours) * len(places) * len(dests)
+    print(f"od_matrix {len(places)} x {len(dests)}: {dt:.2f} s (target < 10 s); "
+          f"{est_single / dt:.1f}x faster than {len(places) * len(dests):,} single queries would take; "
+          f"{np.isfinite(m['duration_h']).mean():.0%} of pairs connected")
+
+
+if __name__ == "__main__":
+    main()

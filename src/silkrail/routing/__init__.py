@@ -1,0 +1,1 @@
+"""Routing across gauges, borders and modes: places, costs, search, routes, comparison."""

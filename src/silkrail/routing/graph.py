@@ -1,0 +1,159 @@
+"""The routing graph: one state per (node, gauge), arcs for running, changing gauge and transfers.
+
+A train on a given gauge can only continue on track of that gauge. Where the network marks
+an edge as a gauge-change point (curated transshipment or bogie exchange, or a break of
+gauge), arcs join the states of different gauges and carry the change's time and cost. Sea
+and port nodes have a single state. The graph is symmetric, which lets the landmark tables
+serve both directions.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from silkrail.network.curated import GAUGES_MM
+from silkrail.network.model import EdgeKind, Network, NodeKind
+from silkrail.routing.costs import CostModel, EdgeCosts, compute_edge_costs
+
+NO_GAUGE = len(GAUGES_MM)  # the state slot of sea and port nodes
+MODE_RAIL, MODE_SEA, MODE_TRANSFER = 0, 1, 2
+CLOSED_YEAR = 32767
+OBJECTIVES = ("time", "cost", "co2")
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What a route may use: modes, countries and crossings to avoid, the network's year."""
+
+    modes: str = "any"  # rail | sea | any
+    avoid_countries: frozenset[str] = frozenset()
+    avoid_crossings: frozenset[int] = frozenset()
+    avoid_passages: frozenset[str] = frozenset()
+    year: int = 2026
+
+
+@dataclass
+class StateGraph:
+    net: Network
+    model: CostModel
+    state_node: NDArray[np.int32]
+    state_slot: NDArray[np.int8]
+    state_of: NDArray[np.int32]  # (n_nodes, NO_GAUGE + 1): -1 where the node has no such state
+    src: NDArray[np.int32]
+    dst: NDArray[np.int32]
+    edge: NDArray[np.int32]
+    change: NDArray[np.bool_]
+    weights: NDArray[np.float64]  # (3, n_arcs): time h, cost USD, CO2 kg per TEU
+    year: NDArray[np.int16]
+    mode: NDArray[np.uint8]
+    c_src: NDArray[np.uint8]
+    c_dst: NDArray[np.uint8]
+    crossing: NDArray[np.int32]
+    passage: NDArray[np.uint8]
+    costs: EdgeCosts | None = None
+    _csr_cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+
+    @property
+    def n_states(self) -> int:
+        return len(self.state_node)
+
+    def states_of_node(self, node: int) -> NDArray[np.int32]:
+        s = self.state_of[node]
+        return s[s >= 0]
+
+    def csr(self, c: Constraints) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
+        """(indptr, indices, arc ids) of the arcs allowed by ``c``; cached per constraints."""
+        hit = self._csr_cache.get(c)
+        if hit is not None:
+            self._csr_cache.move_to_end(c)
+            return hit  # type: ignore[no-any-return]
+        ok = self.year <= c.year
+        if c.modes == "rail":
+            ok &= self.mode == MODE_RAIL
+        if c.avoid_countries:
+            bad = np.array([i for i, code in enumerate(self.net.countries) if code in c.avoid_countries])
+            if len(bad):
+                ok &= ~np.isin(self.c_src, bad) & ~np.isin(self.c_dst, bad)
+        if c.avoid_crossings:
+            ok &= ~np.isin(self.crossing, list(c.avoid_crossings))
+        if c.avoid_passages:
+            bad_p = [i for i, p in enumerate(self.net.passages) if p in c.avoid_passages]
+            ok &= ~np.isin(self.passage, bad_p)
+        arcs = np.flatnonzero(ok)
+        arcs = arcs[np.argsort(self.src[arcs], kind="stable")]
+        counts = np.bincount(self.src[arcs], minlength=self.n_states)
+        indptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
+        out = (indptr, self.dst[arcs].astype(np.int32), arcs.astype(np.int64))
+        self._csr_cache[c] = out
+        if len(self._csr_cache) > 8:
+            self._csr_cache.popitem(last=False)
+        return out
+
+
+def build_state_graph(net: Network, model: CostModel | None = None) -> StateGraph:
+    model = model or CostModel.from_network(net)
+    costs: EdgeCosts = compute_edge_costs(net, model)
+    n = net.n_nodes
+    has = np.zeros((n, NO_GAUGE + 1), bool)
+    rail = net.node_kind == NodeKind.RAIL
+    for b in range(NO_GAUGE):
+        has[:, b] = rail & ((net.gauge >> b) & 1).astype(bool)
+    has[:, NO_GAUGE] = ~rail | (rail & (net.gauge == 0))
+    state_of = np.full(has.shape, -1, dtype=np.int32)
+    flat = np.flatnonzero(has.ravel())
+    state_of.ravel()[flat] = np.arange(len(flat), dtype=np.int32)
+    state_node = (flat // (NO_GAUGE + 1)).astype(np.int32)
+    state_slot = (flat % (NO_GAUGE + 1)).astype(np.int8)
+
+    parts: list[tuple[NDArray[Any], NDArray[Any], NDArray[Any], bool]] = []  # (src, dst, edge, change)
+    u, v, kind = net.u.astype(np.int64), net.v.astype(np.int64), net.edge_kind
+    rail_e = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
+    for b in range(NO_GAUGE):
+        e = np.flatnonzero(rail_e & ((net.edge_gauge >> b) & 1).astype(bool))
+        e = e[(state_of[u[e], b] >= 0) & (state_of[v[e], b] >= 0)]
+        parts.append((state_of[u[e], b], state_of[v[e], b], e, False))
+    chg = np.flatnonzero(rail_e & net.change)
+    for b1 in range(NO_GAUGE):
+        for b2 in range(NO_GAUGE):
+            if b1 == b2:
+                continue
+            e = chg[(state_of[u[chg], b1] >= 0) & (state_of[v[chg], b2] >= 0)]
+            if len(e):
+                parts.append((state_of[u[e], b1], state_of[v[e], b2], e, True))
+    single = np.flatnonzero(np.isin(kind, [EdgeKind.SEA, EdgeKind.SEA_ACCESS]))
+    parts.append((state_of[u[single], NO_GAUGE], state_of[v[single], NO_GAUGE], single, False))
+    link = np.flatnonzero(kind == EdgeKind.PORT_LINK)
+    for b in range(NO_GAUGE + 1):
+        # a port link joins the port (one state) to each gauge state of its rail terminal
+        a_node = np.where(net.node_kind[u[link]] == NodeKind.RAIL, u[link], v[link])
+        p_node = np.where(net.node_kind[u[link]] == NodeKind.RAIL, v[link], u[link])
+        ok = state_of[a_node, b] >= 0
+        parts.append((state_of[a_node[ok], b], state_of[p_node[ok], NO_GAUGE], link[ok], False))
+    src = np.concatenate([p[0] for p in parts] + [p[1] for p in parts]).astype(np.int32)
+    dst = np.concatenate([p[1] for p in parts] + [p[0] for p in parts]).astype(np.int32)
+    edge = np.concatenate([p[2] for p in parts] * 2).astype(np.int32)
+    change = np.concatenate([np.full(len(p[2]), p[3]) for p in parts] * 2)
+    weights = np.vstack([
+        costs.time_h[edge] + np.where(change, costs.change_time_h[edge], 0.0),
+        costs.cost_usd[edge] + np.where(change, costs.change_cost_usd[edge], 0.0),
+        costs.co2_kg[edge],
+    ])
+    year = net.year_open[edge].astype(np.int16)
+    crossing = net.crossing[edge].astype(np.int32)
+    for i, c in enumerate(net.crossings):
+        if c["status"] == "closed":
+            year[crossing == i] = CLOSED_YEAR
+        elif c["status"] == "planned" and c.get("opening_year"):
+            year[crossing == i] = np.maximum(year[crossing == i], c["opening_year"])
+    mode = np.where(rail_e[edge], MODE_RAIL, np.where(kind[edge] == EdgeKind.PORT_LINK, MODE_TRANSFER, MODE_SEA))
+    return StateGraph(
+        net=net, model=model, state_node=state_node, state_slot=state_slot, state_of=state_of,
+        src=src, dst=dst, edge=edge, change=change, weights=weights, year=year,
+        mode=mode.astype(np.uint8), c_src=net.country[state_node[src]], c_dst=net.country[state_node[dst]],
+        crossing=crossing, passage=net.passage[edge], costs=costs,
+    )

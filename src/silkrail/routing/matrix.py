@@ -1,0 +1,113 @@
+"""Origin-destination matrices: one shortest-path tree per origin, totals read off the tree."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numba import njit
+
+if TYPE_CHECKING:
+    from silkrail.routing.places import Place
+    from silkrail.routing.router import Query, Router
+
+
+@njit(cache=True)
+def _tree(indptr, indices, w, sources):  # type: ignore[no-untyped-def]
+    S = indptr.shape[0] - 1
+    g = np.full(S, np.inf)
+    pred = np.full(S, -1, dtype=np.int64)
+    closed = np.zeros(S, dtype=np.bool_)
+    cap = indices.shape[0] + sources.shape[0] + 1
+    hk = np.empty(cap)
+    hv = np.empty(cap, dtype=np.int64)
+    size = 0
+    for s in sources:
+        g[s] = 0.0
+        hk[size] = 0.0
+        hv[size] = s
+        size += 1
+    while size > 0:
+        v = hv[0]
+        size -= 1
+        hk[0] = hk[size]
+        hv[0] = hv[size]
+        i = 0
+        while True:
+            left = 2 * i + 1
+            if left >= size:
+                break
+            c = left
+            if left + 1 < size and hk[left + 1] < hk[left]:
+                c = left + 1
+            if hk[i] <= hk[c]:
+                break
+            hk[c], hk[i] = hk[i], hk[c]
+            hv[c], hv[i] = hv[i], hv[c]
+            i = c
+        if closed[v]:
+            continue
+        closed[v] = True
+        for pos in range(indptr[v], indptr[v + 1]):
+            x = indices[pos]
+            ng = g[v] + w[pos]
+            if ng < g[x]:
+                g[x] = ng
+                pred[x] = pos
+                i = size
+                size += 1
+                hk[i] = ng
+                hv[i] = x
+                while i > 0:
+                    p = (i - 1) // 2
+                    if hk[p] <= hk[i]:
+                        break
+                    hk[p], hk[i] = hk[i], hk[p]
+                    hv[p], hv[i] = hv[i], hv[p]
+                    i = p
+    return g, pred
+
+
+@njit(cache=True)
+def _totals(pred, arc_src, metrics, targets):  # type: ignore[no-untyped-def]
+    # metrics: (m, n_csr_arcs) per CSR position; returns (m, len(targets)), inf where unreachable
+    out = np.full((metrics.shape[0], targets.shape[0]), np.inf)
+    for j in range(targets.shape[0]):
+        v = targets[j]
+        if v < 0:
+            continue
+        acc = np.zeros(metrics.shape[0])
+        while pred[v] >= 0:
+            pos = pred[v]
+            for k in range(metrics.shape[0]):
+                acc[k] += metrics[k, pos]
+            v = arc_src[pos]
+        out[:, j] = acc
+    return out
+
+
+def od_matrix(router: Router, origins: list[Place], destinations: list[Place], q: Query) -> dict[str, Any]:
+    """duration_h, cost_usd, co2_kg (for ``q.teu`` TEU) and distance_km for every pair (NaN: no route)."""
+    g = router.graph
+    indptr, indices, arcs = g.csr(q.constraints)
+    w = router.searcher.weights_for(q.constraints, q.coef)
+    km = g.net.km[g.edge[arcs]].astype(np.float64)
+    metrics = np.vstack([g.weights[:, arcs], km[None, :]])
+    arc_src = g.src[arcs].astype(np.int64)
+    shape = (len(origins), len(destinations))
+    out = {k: np.full(shape, np.nan) for k in ("duration_h", "cost_usd", "co2_kg", "distance_km")}
+    for i, o in enumerate(origins):
+        dist, pred = _tree(indptr, indices, w, router.end_states(o))
+        best = []
+        for d in destinations:
+            states = router.end_states(d)
+            s = states[np.argmin(dist[states])]
+            best.append(int(s) if np.isfinite(dist[s]) else -1)
+        tot = _totals(pred, arc_src, metrics, np.array(best, dtype=np.int64))
+        tot[:, np.array(best) < 0] = np.nan
+        out["duration_h"][i] = tot[0]
+        out["cost_usd"][i] = tot[1] * q.teu
+        out["co2_kg"][i] = tot[2] * q.teu
+        out["distance_km"][i] = tot[3]
+    return {"origins": [o.name for o in origins], "destinations": [d.name for d in destinations],
+            "objective": q.objective, "teu": q.teu, **out}

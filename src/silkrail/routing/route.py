@@ -1,0 +1,242 @@
+"""Routes: legs, events (every border crossing, gauge change and port transfer) and totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from silkrail.network.curated import GAUGES_MM
+from silkrail.network.model import ATTRIBUTION, EdgeKind, NodeKind
+from silkrail.routing.graph import MODE_RAIL, MODE_SEA, NO_GAUGE, StateGraph
+from silkrail.routing.places import Place
+
+_MODE_NAMES = {MODE_RAIL: "rail", MODE_SEA: "sea"}
+
+
+def _gauge(slot: int) -> int | None:
+    return None if slot >= NO_GAUGE else GAUGES_MM[slot]
+
+
+@dataclass
+class Leg:
+    mode: str
+    from_: str
+    to: str
+    distance_km: float
+    duration_h: float
+    gauge_mm: int | None
+    countries: list[str]
+    _geometry: tuple[Any, np.ndarray, np.ndarray] | None = field(repr=False, default=None)
+
+    @property
+    def coordinates(self) -> list[tuple[float, float]]:
+        """(lon, lat) of the leg's track, drawn from the network when first asked for."""
+        if self._geometry is None:
+            return []
+        return _geometry(*self._geometry)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "from": self.from_, "to": self.to, "distance_km": round(self.distance_km, 1),
+                "duration_h": round(self.duration_h, 2), "gauge_mm": self.gauge_mm, "countries": self.countries}
+
+
+@dataclass
+class Event:
+    kind: str  # border_crossing | gauge_change | port_transfer
+    at: str
+    lat: float
+    lon: float
+    from_country: str
+    to_country: str
+    from_gauge_mm: int | None
+    to_gauge_mm: int | None
+    duration_h: float
+    cost_usd: float
+    crossing_id: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        extra = {"note": self.note} if self.note else {}
+        return extra | {"kind": self.kind, "at": self.at, "lat": round(self.lat, 4), "lon": round(self.lon, 4),
+                "from_country": self.from_country, "to_country": self.to_country,
+                "from_gauge_mm": self.from_gauge_mm, "to_gauge_mm": self.to_gauge_mm,
+                "duration_h": round(self.duration_h, 2), "cost_usd": round(self.cost_usd, 2),
+                "crossing_id": self.crossing_id}
+
+
+@dataclass
+class Route:
+    origin: Place
+    destination: Place
+    objective: str
+    teu: float
+    distance_km: float
+    duration_h: float
+    cost_usd: float
+    co2_kg: float
+    countries: list[str]
+    legs: list[Leg]
+    events: list[Event]
+    label: str | None = None
+    alternatives: list[Route] = field(default_factory=list)
+    crossing_ids: frozenset[int] = field(default_factory=frozenset, repr=False)
+
+    @property
+    def gauge_changes(self) -> list[Event]:
+        return [e for e in self.events if e.kind == "gauge_change"]
+
+    @property
+    def border_crossings(self) -> list[Event]:
+        return [e for e in self.events if e.kind == "border_crossing"]
+
+    @property
+    def modes(self) -> set[str]:
+        return {leg.mode for leg in self.legs}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "origin": {"name": self.origin.name, "lat": round(self.origin.lat, 4), "lon": round(self.origin.lon, 4)},
+            "destination": {"name": self.destination.name, "lat": round(self.destination.lat, 4),
+                            "lon": round(self.destination.lon, 4)},
+            "objective": self.objective,
+            "teu": self.teu,
+            "distance_km": round(self.distance_km, 1),
+            "duration_h": round(self.duration_h, 2),
+            "cost_usd": round(self.cost_usd, 2),
+            "co2_kg": round(self.co2_kg, 1),
+            "countries": self.countries,
+            "legs": [leg.to_dict() for leg in self.legs],
+            "events": [e.to_dict() for e in self.events],
+            "alternatives": [a.to_dict() for a in self.alternatives],
+        }
+        if self.label:
+            out["label"] = self.label
+        return out
+
+    def to_geojson(self) -> dict[str, Any]:
+        """Legs as LineStrings (mode, gauge, countries) and events as Points."""
+        feats: list[dict[str, Any]] = []
+        for leg in self.legs:
+            feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]},
+                          "properties": {"feature": "leg", **leg.to_dict()}})
+        for e in self.events:
+            feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [e.lon, e.lat]},
+                          "properties": {"feature": "event", **e.to_dict()}})
+        return {"type": "FeatureCollection", "features": feats,
+                "properties": {k: v for k, v in self.to_dict().items() if k not in ("legs", "events", "alternatives")}
+                | {"attribution": ATTRIBUTION}}
+
+
+def assemble_route(
+    g: StateGraph, arcs: np.ndarray, origin: Place, destination: Place, *, objective: str, teu: float,
+) -> Route:
+    """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU).
+
+    Vectorised over the arcs: only crossings and port transfers (a handful per route) are
+    visited one by one."""
+    net, costs = g.net, g.costs
+    assert costs is not None
+    arcs = np.asarray(arcs, dtype=np.int64)
+    e = g.edge[arcs].astype(np.int64)
+    s_state, d_state = g.src[arcs], g.dst[arcs]
+    s_node, d_node = g.state_node[s_state].astype(np.int64), g.state_node[d_state].astype(np.int64)
+    s_slot, d_slot = g.state_slot[s_state], g.state_slot[d_state]
+    kind = net.edge_kind[e]
+    km = net.km[e].astype(np.float64)
+    run_h = costs.time_h[e] - costs.fixed_time_h[e]
+    is_rail = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
+    is_sea = (kind == EdgeKind.SEA) | (kind == EdgeKind.SEA_ACCESS)
+    is_link = kind == EdgeKind.PORT_LINK
+
+    events: list[Event] = []
+    crossing_ids: set[int] = set()
+    special = np.flatnonzero((net.crossing[e] >= 0) | is_link)
+    for i in special.tolist():
+        ei = int(e[i])
+        a_node, b_node, a_slot, b_slot = int(s_node[i]), int(d_node[i]), int(s_slot[i]), int(d_slot[i])
+        if is_link[i]:
+            p = net.ports[int(net.port[ei])]
+            events.append(Event("port_transfer", p["name"], p["lat"], p["lon"], p["country"], p["country"],
+                                _gauge(a_slot), _gauge(b_slot), float(costs.fixed_time_h[ei]),
+                                float(costs.fixed_cost_usd[ei]) * teu))
+            continue
+        c_idx = int(net.crossing[ei])
+        c = net.crossings[c_idx]
+        crossing_ids.add(c_idx)
+        fixed = float(costs.fixed_time_h[ei])
+        a_cc, b_cc = net.country_code(a_node), net.country_code(b_node)
+        if kind[i] == EdgeKind.BORDER:
+            events.append(Event("border_crossing", c["name"], c["lat"], c["lon"], a_cc, b_cc, _gauge(a_slot),
+                                _gauge(b_slot), fixed, float(costs.fixed_cost_usd[ei]) * teu, c["id"]))
+        if bool(g.change[arcs[i]]) and a_slot != b_slot:
+            change_h = float(costs.change_time_h[ei])
+            included = kind[i] == EdgeKind.BORDER and not change_h
+            events.append(Event("gauge_change", c["name"], c["lat"], c["lon"], a_cc, b_cc, _gauge(a_slot),
+                                _gauge(b_slot), change_h or (0.0 if included else fixed),
+                                float(costs.change_cost_usd[ei]) * teu, c["id"],
+                                "included in the border crossing's published dwell and cost" if included else None))
+
+    # legs: runs of arcs with one mode and one gauge (a gauge change starts a new leg)
+    moving = np.flatnonzero(~is_link)
+    legs: list[Leg] = []
+    if len(moving):
+        mode_code = np.where(is_rail[moving], 0, 1)
+        gauge_code = np.where(is_rail[moving], s_slot[moving], -1)
+        brk = np.flatnonzero((np.diff(mode_code) != 0) | (np.diff(gauge_code) != 0)
+                             | (np.diff(moving) != 1) | (s_slot[moving][1:] != d_slot[moving][:-1]))
+        starts = np.r_[0, brk + 1]
+        ends = np.r_[brk + 1, len(moving)]
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            idx = moving[a:b]
+            mode = "rail" if is_rail[idx[0]] else "sea"
+            leg_nodes = np.r_[s_node[idx], d_node[idx[-1]]]
+            countries: list[str] = []
+            if mode == "rail":
+                for code in net.country[leg_nodes][np.r_[True, np.diff(net.country[leg_nodes]) != 0]].tolist():
+                    name = net.countries[code]
+                    if name and name not in countries:
+                        countries.append(name)
+            legs.append(Leg(
+                mode, _node_name(net, int(leg_nodes[0])), _node_name(net, int(leg_nodes[-1])),
+                float(km[idx].sum()), float(run_h[idx].sum()), _gauge(int(s_slot[idx[0]])) if mode == "rail" else None,
+                countries, (net, e[idx], s_node[idx]),
+            ))
+    if legs:
+        legs[0].from_ = origin.name
+        legs[-1].to = destination.name
+    route_nodes = np.r_[s_node, d_node[-1:]] if len(arcs) else np.array([origin.node])
+    rail_nodes = route_nodes[net.node_kind[route_nodes] == NodeKind.RAIL]
+    codes = net.country[rail_nodes]
+    seq = codes[np.r_[True, np.diff(codes) != 0]] if len(codes) else codes
+    w = g.weights[:, arcs]
+    return Route(
+        origin=origin, destination=destination, objective=objective, teu=teu,
+        distance_km=float(km[~is_link].sum()), duration_h=float(w[0].sum()),
+        cost_usd=float(w[1].sum()) * teu, co2_kg=float(w[2].sum()) * teu,
+        countries=[net.countries[c] for c in seq.tolist() if net.countries[c]], legs=legs, events=events,
+        crossing_ids=frozenset(crossing_ids),
+    )
+
+
+def _node_name(net: Any, node: int) -> str:
+    name = net.names.get(node)
+    return name if name else f"{net.lat[node]:.3f},{net.lon[node]:.3f}"
+
+
+def _geometry(net: Any, edges: np.ndarray, from_nodes: np.ndarray) -> list[tuple[float, float]]:
+    """The polyline of consecutive edges, each oriented from the node the path enters it at
+    (one gather over the geometry arrays; shared end points appear once)."""
+    if len(edges) == 0:
+        return []
+    start = net.geom_ptr[edges]
+    length = net.geom_ptr[edges + 1] - start
+    forward = net.u[edges] == from_nodes
+    seg = np.repeat(np.arange(len(edges)), length)
+    offset = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    idx = np.where(forward[seg], start[seg] + offset, start[seg] + length[seg] - 1 - offset)
+    keep = (offset > 0) | (seg == 0)
+    idx = idx[keep]
+    xy = np.column_stack([net.geom_lon[idx], net.geom_lat[idx]]).astype(np.float64).round(5)
+    return list(map(tuple, xy.tolist()))

@@ -1,0 +1,318 @@
+"""The routing front end: ``route``, ``compare`` and ``od_matrix`` over one network.
+
+A :class:`Router` holds what queries share (the state graph, landmarks, the gazetteer) and
+is created once per network on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from silkrail.errors import DataError, NoRouteError
+from silkrail.network.curated import GAUGES_MM, known_country_codes
+from silkrail.network.model import Network, NodeKind, gauges_of
+from silkrail.routing.graph import MODE_RAIL, OBJECTIVES, Constraints, build_state_graph
+from silkrail.routing.places import Gazetteer, Place
+from silkrail.routing.route import Route, assemble_route
+from silkrail.routing.search import Searcher, load_or_compute_landmarks
+
+BASE_YEAR = 2024  # the OSM extract (scgraph-data 2.0.0, 2024-04) describes the network of then
+MAX_YEAR = 2100
+SEA_FIRST_RAIL_PENALTY = 25.0  # "sea" option: rail only as the pre- and on-carriage to the ports
+
+
+@dataclass(frozen=True)
+class Query:
+    objective: str
+    coef: tuple[float, float, float]
+    constraints: Constraints
+    teu: float
+
+
+def _check_query(
+    net: Network,
+    *,
+    objective: str | Mapping[str, float],
+    mode: str,
+    avoid: Iterable[str],
+    year: int | None,
+    teu: float,
+    avoid_passages: Iterable[str] = (),
+) -> Query:
+    if isinstance(objective, str):
+        if objective not in OBJECTIVES:
+            raise DataError(f"'{objective}' is not an objective; use one of time, cost, co2", field="optimize")
+        coef = tuple(1.0 if o == objective else 0.0 for o in OBJECTIVES)
+        name = objective
+    else:
+        unknown = set(objective) - set(OBJECTIVES)
+        if unknown or not objective or any(v < 0 for v in objective.values()) or not any(objective.values()):
+            raise DataError("weights need non-negative values for time, cost and/or co2, not all zero",
+                            field="optimize")
+        coef = tuple(float(objective.get(o, 0.0)) for o in OBJECTIVES)
+        name = "+".join(f"{objective[o]:g}*{o}" for o in OBJECTIVES if objective.get(o))
+    if mode not in ("rail", "sea", "any"):
+        raise DataError(f"'{mode}' is not a mode; use rail, sea or any", field="mode")
+    if not (teu > 0) or teu > 1e6:
+        raise DataError(f"cargo must be a positive number of TEU (got {teu})", field="teu")
+    y = BASE_YEAR + 2 if year is None else int(year)
+    if not BASE_YEAR <= y <= MAX_YEAR:
+        raise DataError(
+            f"year {y} is outside the network's span: the rail data describes {BASE_YEAR}, and planned "
+            f"lines open up to {MAX_YEAR}; give a year from {BASE_YEAR} to {MAX_YEAR}", field="year")
+    codes = set()
+    for raw in avoid:
+        for code in str(raw).split(","):
+            code = code.strip().upper()
+            if not code:
+                continue
+            if code not in known_country_codes():
+                raise DataError(f"'{code}' is not an ISO 3166-1 alpha-2 country code (for example MN, KZ, RU)",
+                                field="avoid")
+            codes.add(code)
+    return Query(name, coef, Constraints(modes="rail" if mode == "rail" else "any",  # type: ignore[arg-type]
+                                         avoid_countries=frozenset(codes), avoid_passages=frozenset(avoid_passages),
+                                         year=y), float(teu))
+
+
+class Router:
+    """Queries on one network; build with :func:`router_for`."""
+
+    def __init__(self, net: Network, *, home: Any = None) -> None:
+        self.net = net
+        self.graph = build_state_graph(net)
+        self.searcher = Searcher(self.graph, load_or_compute_landmarks(self.graph, home, "any"),
+                                 load_or_compute_landmarks(self.graph, home, "rail"))
+        self.places = Gazetteer(net)
+
+    # -- single routes -------------------------------------------------------------------
+
+    def route(
+        self,
+        origin: str | Place,
+        destination: str | Place,
+        *,
+        objective: str | Mapping[str, float] = "time",
+        mode: str = "any",
+        avoid: Iterable[str] = (),
+        avoid_passages: Iterable[str] = (),
+        year: int | None = None,
+        teu: float = 1.0,
+        alternatives: int = 0,
+    ) -> Route:
+        q = _check_query(self.net, objective=objective, mode=mode, avoid=avoid, year=year, teu=teu,
+                         avoid_passages=avoid_passages)
+        o = origin if isinstance(origin, Place) else self.places.resolve(origin)
+        d = destination if isinstance(destination, Place) else self.places.resolve(destination)
+        if o.node == d.node:
+            raise DataError(f"origin and destination are the same place ({o.name}); name two different places",
+                            field="destination")
+        for p, role in ((o, "origin"), (d, "destination")):
+            if p.country in q.constraints.avoid_countries:
+                raise NoRouteError(f"the {role} {p.name} is in {p.country}, which the route is asked to avoid")
+        coef = q.coef
+        if mode == "sea":
+            best = self._sea_first(o, d, q)
+        else:
+            best = self._best(o, d, q.constraints, coef, q)
+        if best is None:
+            raise NoRouteError(self._explain(o, d, q))
+        if alternatives > 0:
+            best.alternatives = self._alternatives(o, d, q, best, alternatives)
+        return best
+
+    def end_states(self, p: Place) -> np.ndarray:
+        """The states a route may start or end in: at a place served by several gauges (a
+        dual-gauge station), the national gauge of its country, on which cargo is loaded."""
+        states = self.graph.states_of_node(p.node)
+        if len(states) > 1:
+            national = self.net.meta.get("gauge_by_country", {}).get(self.net.country_code(p.node))
+            if national in GAUGES_MM:
+                wanted = states[self.graph.state_slot[states] == GAUGES_MM.index(national)]
+                if len(wanted):
+                    return wanted.astype(np.int64)
+        return states.astype(np.int64)
+
+    def _path(self, o: Place, d: Place, c: Constraints, coef: tuple[float, float, float]) -> np.ndarray | None:
+        src = self.end_states(o)
+        dst = self.end_states(d)
+        res = self.searcher.shortest(src, dst, c, coef)
+        return None if res is None else res.arcs
+
+    def _best(self, o: Place, d: Place, c: Constraints, coef: tuple[float, float, float], q: Query) -> Route | None:
+        arcs = self._path(o, d, c, coef)
+        if arcs is None:
+            return None
+        return assemble_route(self.graph, arcs, o, d, objective=q.objective, teu=q.teu)
+
+    def _sea_first(self, o: Place, d: Place, q: Query) -> Route | None:
+        """The main haul by sea: rail only to and from the ports (rail arcs weigh many times more)."""
+        g = self.graph
+        c = q.constraints
+        _, _, arcs = g.csr(c)
+        w = np.asarray(q.coef) @ g.weights[:, arcs]
+        w = np.where(g.mode[arcs] == MODE_RAIL, w * SEA_FIRST_RAIL_PENALTY, w)
+        key = (c, ("sea-first", *q.coef))
+        self.searcher._w[key] = w  # noqa: SLF001 - the searcher caches weights by key
+        res = self._path_with_key(o, d, c, key)
+        if res is None:
+            return None
+        route = assemble_route(g, res, o, d, objective=q.objective, teu=q.teu)
+        return route if "sea" in route.modes else None
+
+    def _path_with_key(self, o: Place, d: Place, c: Constraints, key: Any) -> np.ndarray | None:
+        from silkrail.routing.search import _astar, _unwind
+
+        g = self.graph
+        indptr, indices, arcs = g.csr(c)
+        w = self.searcher._w[key]  # noqa: SLF001
+        src = self.end_states(o)
+        dst = self.end_states(d)
+        lm = self.searcher.landmarks_for(c)
+        # penalised weights only grow: the plain bounds stay admissible
+        coef = np.asarray(key[1][1:], dtype=np.float64)
+        t, _, pred, _ = _astar(indptr, indices, w, src, dst, lm.dist, np.ascontiguousarray(lm.dist[:, :, dst]), coef)
+        if t < 0:
+            return None
+        return _unwind(pred, arcs, g.src, t)  # type: ignore[no-any-return]
+
+    def _signature(self, r: Route) -> tuple[str, ...]:
+        seq = tuple(r.countries)
+        return seq + (("sea",) if "sea" in r.modes else ())
+
+    def _alternatives(self, o: Place, d: Place, q: Query, best: Route, k: int) -> list[Route]:
+        """Up to ``k`` routes through other countries or by another mode: each candidate bans one
+        border crossing of an accepted route; a candidate is kept only if its corridor is new."""
+        accepted = [best]
+        seen = {self._signature(best)}
+        banned_sets: list[frozenset[int]] = [frozenset()]
+        tried: set[frozenset[int]] = set()
+        while len(accepted) < k + 1:
+            candidates: list[tuple[float, Route, frozenset[int]]] = []
+            for base_ban, r in zip(banned_sets, accepted, strict=True):
+                for cid in sorted(r.crossing_ids):
+                    if self.net.crossings[cid]["kind"] != "border":
+                        continue
+                    ban = base_ban | {cid}
+                    if ban in tried:
+                        continue
+                    tried.add(ban)
+                    c = Constraints(q.constraints.modes, q.constraints.avoid_countries, ban,
+                                    q.constraints.avoid_passages, q.constraints.year)
+                    alt = self._best(o, d, c, q.coef, q)
+                    if alt is not None and self._signature(alt) not in seen:
+                        value = float(np.dot(q.coef, [alt.duration_h, alt.cost_usd / q.teu, alt.co2_kg / q.teu]))
+                        candidates.append((value, alt, ban))
+            if not candidates:
+                break
+            candidates.sort(key=lambda t: t[0])
+            value, alt, ban = candidates[0]
+            accepted.append(alt)
+            banned_sets.append(ban)
+            seen.add(self._signature(alt))
+        return accepted[1:]
+
+    def _explain(self, o: Place, d: Place, q: Query) -> str:
+        """Why no route: constraints that cut every path, or networks no crossing joins."""
+        free = Constraints(year=MAX_YEAR)
+        if self._path(o, d, free, q.coef) is not None:
+            parts = []
+            if q.constraints.avoid_countries:
+                parts.append(f"avoiding {', '.join(sorted(q.constraints.avoid_countries))}")
+            if q.constraints.modes == "rail":
+                parts.append("rail only")
+            if q.constraints.year < MAX_YEAR:
+                parts.append(f"the network of {q.constraints.year}")
+            why = " with ".join(parts) if parts else "these constraints"
+            return f"no route from {o.name} to {d.name}: {why} cuts every path"
+        net = self.net
+        def describe(p: Place) -> str:
+            gauges = "/".join(f"{g:,}" for g in gauges_of(int(net.gauge[p.node]))) or "sea"
+            return f"the {gauges} mm network of {net.country_code(p.node) or p.country}"
+        if net.node_kind[o.node] == NodeKind.RAIL and net.node_kind[d.node] == NodeKind.RAIL:
+            return (f"no route from {o.name} to {d.name}: no crossing or port connects {describe(o)} "
+                    f"around {o.name} to {describe(d)} around {d.name}")
+        return f"no route from {o.name} to {d.name}: the two are not connected in the network"
+
+    # -- many routes ---------------------------------------------------------------------
+
+    def compare(self, origin: str, destination: str, *, objective: str = "time", teu: float = 1.0,
+                year: int | None = None, avoid: Iterable[str] = ()) -> list[Route]:
+        """The best rail, sea and rail+sea options, each labelled; missing options are left out."""
+        o, d = self.places.resolve(origin), self.places.resolve(destination)
+        options: list[Route] = []
+        for label, mode in (("rail", "rail"), ("sea", "sea")):
+            try:
+                r = self.route(o, d, objective=objective, mode=mode, teu=teu, year=year, avoid=avoid)
+            except NoRouteError:
+                continue
+            r.label = label
+            options.append(r)
+        combined = self._rail_and_sea(o, d, objective=objective, teu=teu, year=year, avoid=avoid)
+        if combined is not None:
+            combined.label = "rail+sea"
+            options.append(combined)
+        if not options:
+            raise NoRouteError(f"no rail, sea or combined route from {o.name} to {d.name}")
+        return options
+
+    def _rail_and_sea(self, o: Place, d: Place, **opts: Any) -> Route | None:
+        """The best route whose main haul is split between a long rail and a long sea leg:
+        the best ``any`` route if it has both, else the best through a rail-connected port."""
+        q = _check_query(self.net, objective=opts["objective"], mode="any", avoid=opts["avoid"],
+                         year=opts["year"], teu=opts["teu"])
+        best = self._best(o, d, q.constraints, q.coef, q)
+        if best is not None and _substantial_mix(best):
+            return best
+        results: list[tuple[float, Route]] = []
+        for p in self.net.ports:
+            if p.get("terminal_node") is None:
+                continue
+            terminal = Place(p["name"], p["lat"], p["lon"], p["terminal_node"], "station", p["country"])
+            for first, second in (("rail", "any"), ("any", "rail")):
+                c1 = Constraints(modes=first, avoid_countries=q.constraints.avoid_countries, year=q.constraints.year)
+                c2 = Constraints(modes=second, avoid_countries=q.constraints.avoid_countries, year=q.constraints.year)
+                a = self._path(o, terminal, c1, q.coef)
+                b = self._path(terminal, d, c2, q.coef) if a is not None else None
+                if a is None or b is None or len(a) == 0 or len(b) == 0:
+                    continue
+                route = assemble_route(self.graph, np.r_[a, b], o, d, objective=q.objective, teu=q.teu)
+                if _substantial_mix(route):
+                    value = float(np.dot(q.coef, [route.duration_h, route.cost_usd / q.teu, route.co2_kg / q.teu]))
+                    results.append((value, route))
+        if not results:
+            return None
+        return min(results, key=lambda t: t[0])[1]
+
+    def od_matrix(self, origins: Sequence[str], destinations: Sequence[str], *,
+                  objective: str = "time", mode: str = "any", teu: float = 1.0, year: int | None = None,
+                  avoid: Iterable[str] = ()) -> dict[str, Any]:
+        """Totals for every origin-destination pair: one shortest-path tree per origin."""
+        from silkrail.routing.matrix import od_matrix
+
+        q = _check_query(self.net, objective=objective, mode=mode, avoid=avoid, year=year, teu=teu)
+        return od_matrix(self, [self.places.resolve(x) for x in origins],
+                         [self.places.resolve(x) for x in destinations], q)
+
+
+def _substantial_mix(r: Route) -> bool:
+    rail = sum(leg.distance_km for leg in r.legs if leg.mode == "rail")
+    sea = sum(leg.distance_km for leg in r.legs if leg.mode == "sea")
+    return rail >= 0.15 * r.distance_km and sea >= 0.15 * r.distance_km
+
+
+def router_for(net: Network, *, home: Any = None) -> Router:
+    """The router of ``net``, created on first use and kept with the network."""
+    router = getattr(net, "_router", None)
+    if router is None:
+        if home is None:
+            from silkrail.settings import get_settings
+
+            home = get_settings().home
+        router = Router(net, home=home)
+        net._router = router  # type: ignore[attr-defined]
+    return router

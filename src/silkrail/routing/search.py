@@ -1,0 +1,256 @@
+"""Shortest paths on the state graph: A* with landmark lower bounds (ALT), compiled with numba.
+
+Landmark distances are computed once per network on the full graph (every year, every
+mode). Constraints only remove arcs, and a weighted sum of objectives is bounded by the
+weighted sum of their bounds, so the same tables are admissible for every query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
+
+N_LANDMARKS = 16
+LANDMARK_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    states: NDArray[np.int64]
+    dist: NDArray[np.float64]  # (3 objectives, L, n_states)
+
+
+def compute_landmarks(g: StateGraph, modes: str = "any", n: int = N_LANDMARKS) -> Landmarks:
+    """Pick ``n`` rail states spread over the largest component of the graph of ``modes`` (all
+    years), and their distances to every state. Bounds from the rail-only graph serve rail
+    queries; multimodal queries need the full graph's (the sea can be a shortcut)."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components, dijkstra
+
+    from silkrail.network.model import NodeKind
+
+    S = g.n_states
+    every = Constraints(modes=modes, year=32766)
+    indptr, indices, arcs = g.csr(every)
+    adj = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(S, S))
+    _, label = connected_components(adj, directed=False)
+    is_rail = g.net.node_kind[g.state_node] == NodeKind.RAIL
+    main = np.flatnonzero((label == np.bincount(label[is_rail]).argmax()) & is_rail)
+    lat = g.net.lat[g.state_node[main]]
+    lon = g.net.lon[g.state_node[main]]
+    from silkrail.network.geo import haversine_km
+
+    chosen = [int(np.argmax(lat))]  # farthest-point sampling from the northernmost state
+    best = haversine_km(lat, lon, lat[chosen[0]], lon[chosen[0]])
+    for _ in range(n - 1):
+        nxt = int(np.argmax(best))
+        chosen.append(nxt)
+        best = np.minimum(best, haversine_km(lat, lon, lat[nxt], lon[nxt]))
+    states = main[chosen]
+    dist = np.empty((len(OBJECTIVES), len(states), S))
+    for k in range(len(OBJECTIVES)):
+        w = np.maximum(g.weights[k][arcs], 1e-9)
+        m = sp.csr_matrix((w, indices, indptr), shape=(S, S))
+        dist[k] = dijkstra(m, directed=True, indices=states)
+    return Landmarks(states.astype(np.int64), dist)
+
+
+def load_or_compute_landmarks(g: StateGraph, home: Path | None, modes: str = "any") -> Landmarks:
+    """Landmarks cached beside the network (keyed by its inputs hash and the modes)."""
+    if home is None:
+        return compute_landmarks(g, modes)
+    key = f"{g.net.meta.get('inputs_hash', 'x')[:16]}-{LANDMARK_VERSION}-{modes}"
+    path = Path(home) / f"landmarks-{key}.npz"
+    if path.exists():
+        try:
+            with open(path, "rb") as fh, np.load(fh) as data:
+                lm = Landmarks(data["states"], data["dist"])
+            if lm.dist.shape[2] == g.n_states:
+                return lm
+        except (OSError, ValueError, KeyError):
+            pass
+    lm = compute_landmarks(g, modes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, states=lm.states, dist=lm.dist)
+    tmp.replace(path)
+    for old in path.parent.glob("landmarks-*.npz"):
+        if not old.name.startswith(f"landmarks-{key.split('-')[0]}"):
+            old.unlink(missing_ok=True)
+    return lm
+
+
+@njit(cache=True)
+def _heuristic(v, lm, lm_t, coef):  # type: ignore[no-untyped-def]
+    # lower bound of the weighted objective from v to the nearest target (ALT, min over targets)
+    best = np.inf
+    for t in range(lm_t.shape[2]):
+        total = 0.0
+        for k in range(lm.shape[0]):
+            if coef[k] == 0.0:
+                continue
+            bound = 0.0
+            for i in range(lm.shape[1]):
+                a = lm_t[k, i, t]
+                b = lm[k, i, v]
+                if np.isinf(a) and np.isinf(b):
+                    continue
+                d = abs(a - b)
+                if d > bound:
+                    bound = d
+            total += coef[k] * bound
+        if total < best:
+            best = total
+    return best
+
+
+@njit(cache=True)
+def _astar(indptr, indices, w, sources, targets, lm, lm_t, coef):  # type: ignore[no-untyped-def]
+    S = indptr.shape[0] - 1
+    g = np.full(S, np.inf)
+    h = np.full(S, -1.0)
+    pred = np.full(S, -1, dtype=np.int64)
+    closed = np.zeros(S, dtype=np.bool_)
+    is_target = np.zeros(S, dtype=np.bool_)
+    for t in targets:
+        is_target[t] = True
+    cap = indices.shape[0] + sources.shape[0] + 1
+    hk = np.empty(cap)
+    hv = np.empty(cap, dtype=np.int64)
+    size = 0
+    for s in sources:
+        g[s] = 0.0
+        h[s] = _heuristic(s, lm, lm_t, coef)
+        # push
+        i = size
+        size += 1
+        hk[i] = h[s]
+        hv[i] = s
+        while i > 0:
+            p = (i - 1) // 2
+            if hk[p] <= hk[i]:
+                break
+            hk[p], hk[i] = hk[i], hk[p]
+            hv[p], hv[i] = hv[i], hv[p]
+            i = p
+    settled = 0
+    while size > 0:
+        v = hv[0]
+        # pop
+        size -= 1
+        hk[0] = hk[size]
+        hv[0] = hv[size]
+        i = 0
+        while True:
+            left = 2 * i + 1
+            if left >= size:
+                break
+            c = left
+            if left + 1 < size and hk[left + 1] < hk[left]:
+                c = left + 1
+            if hk[i] <= hk[c]:
+                break
+            hk[c], hk[i] = hk[i], hk[c]
+            hv[c], hv[i] = hv[i], hv[c]
+            i = c
+        if closed[v]:
+            continue
+        closed[v] = True
+        settled += 1
+        if is_target[v]:
+            return v, g[v], pred, settled
+        for pos in range(indptr[v], indptr[v + 1]):
+            x = indices[pos]
+            if closed[x]:
+                continue
+            ng = g[v] + w[pos]
+            if ng < g[x]:
+                g[x] = ng
+                pred[x] = pos
+                if h[x] < 0:
+                    h[x] = _heuristic(x, lm, lm_t, coef)
+                if np.isinf(h[x]):
+                    continue
+                i = size
+                size += 1
+                hk[i] = ng + h[x]
+                hv[i] = x
+                while i > 0:
+                    p = (i - 1) // 2
+                    if hk[p] <= hk[i]:
+                        break
+                    hk[p], hk[i] = hk[i], hk[p]
+                    hv[p], hv[i] = hv[i], hv[p]
+                    i = p
+    return -1, np.inf, pred, settled
+
+
+@njit(cache=True)
+def _unwind(pred, arcs, arc_src, target):  # type: ignore[no-untyped-def]
+    # the arc ids from a source to ``target``, following predecessor CSR positions
+    n = 0
+    v = target
+    while pred[v] >= 0:
+        n += 1
+        v = arc_src[arcs[pred[v]]]
+    out = np.empty(n, dtype=np.int64)
+    v = target
+    for i in range(n - 1, -1, -1):
+        a = arcs[pred[v]]
+        out[i] = a
+        v = arc_src[a]
+    return out
+
+
+@dataclass(frozen=True)
+class PathResult:
+    arcs: NDArray[np.int64]  # arc ids of the state graph, origin to destination
+    value: float
+    settled: int
+
+
+class Searcher:
+    """Shortest paths on one state graph with its landmarks; weights cached per query kind."""
+
+    def __init__(self, g: StateGraph, landmarks: Landmarks, rail_landmarks: Landmarks | None = None) -> None:
+        self.g = g
+        self.lm = landmarks
+        self.lm_rail = rail_landmarks or landmarks
+        self._w: dict[tuple[Constraints, tuple[float, ...]], NDArray[np.float64]] = {}
+
+    def landmarks_for(self, c: Constraints) -> Landmarks:
+        return self.lm_rail if c.modes == "rail" else self.lm
+
+    def weights_for(self, c: Constraints, coef: tuple[float, float, float]) -> NDArray[np.float64]:
+        key = (c, coef)
+        w = self._w.get(key)
+        if w is None:
+            _, _, arcs = self.g.csr(c)
+            w = np.asarray(coef) @ self.g.weights[:, arcs]
+            w = np.maximum(w, 0.0)
+            if len(self._w) > 16:
+                self._w.clear()
+            self._w[key] = w
+        return w
+
+    def shortest(
+        self, sources: NDArray[np.int64], targets: NDArray[np.int64], c: Constraints,
+        coef: tuple[float, float, float],
+    ) -> PathResult | None:
+        indptr, indices, arcs = self.g.csr(c)
+        w = self.weights_for(c, coef)
+        lm = self.landmarks_for(c)
+        lm_t = np.ascontiguousarray(lm.dist[:, :, targets])
+        t, value, pred, settled = _astar(
+            indptr, indices, w, sources.astype(np.int64), targets.astype(np.int64),
+            lm.dist, lm_t, np.asarray(coef, dtype=np.float64),
+        )
+        if t < 0:
+            return None
+        return PathResult(_unwind(pred, arcs, self.g.src, t), float(value), int(settled))

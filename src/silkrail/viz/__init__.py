@@ -1,0 +1,1 @@
+"""Maps (standalone HTML, no tile server) and charts (PNG)."""

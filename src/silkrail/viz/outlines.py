@@ -1,0 +1,44 @@
+"""Simplified country outlines for drawing, cached under $SILKRAIL_HOME."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from silkrail.errors import SourceError
+from silkrail.settings import Settings, get_settings
+
+TOLERANCE_DEG = 0.03
+
+
+def simplified_outlines(settings: Settings | None = None) -> list[dict[str, Any]]:
+    """[{code, rings: [[[lon, lat], ...], ...]}] for every country, simplified for drawing."""
+    import shapely
+
+    from silkrail.network.geo import load_countries
+
+    settings = settings or get_settings()
+    src = settings.resolve_countries_file()
+    if src is None:
+        raise SourceError("country outlines not found: run 'make install' or set SILKRAIL_COUNTRIES_FILE")
+    st = Path(src).stat()
+    cache = Path(settings.home) / f"outlines-{st.st_size}-{st.st_mtime_ns}.json"
+    if cache.exists():
+        try:
+            return json.loads(cache.read_text())  # type: ignore[no-any-return]
+        except (OSError, json.JSONDecodeError):
+            pass
+    countries = load_countries(Path(src))
+    out = []
+    for code, geom in zip(countries.codes, countries.geometries, strict=True):
+        simple = shapely.simplify(geom, TOLERANCE_DEG, preserve_topology=True)
+        rings = []
+        for part in shapely.get_parts(simple):
+            coords = shapely.get_coordinates(part.exterior)
+            if len(coords) >= 4:
+                rings.append([[round(x, 3), round(y, 3)] for x, y in coords])
+        out.append({"code": code, "rings": rings})
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(out, separators=(",", ":")))
+    return out

@@ -1,0 +1,205 @@
+"""Routing on the real network: corridor structure, laws that must hold, and error paths."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import silkrail
+from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
+from silkrail.network.geo import haversine_km
+from silkrail.network.model import EdgeKind, Network
+from silkrail.routing.graph import Constraints
+from silkrail.routing.router import router_for
+
+pytestmark = pytest.mark.integration
+
+CORRIDOR_PLACES = [
+    "Hanoi", "Haiphong", "Kunming", "Nanning", "Chengdu", "Xi'an", "Zhengzhou", "Urumqi", "Beijing",
+    "Ulaanbaatar", "Irkutsk", "Novosibirsk", "Yekaterinburg", "Moscow", "Almaty", "Astana", "Tashkent",
+    "Vientiane", "Bangkok", "Minsk", "Warsaw", "Duisburg", "Tbilisi", "Baku",
+]
+place = st.sampled_from(CORRIDOR_PLACES)
+HYP = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def test_hanoi_moscow_by_rail_changes_gauge_twice(real_net: Network) -> None:
+    """1,000 -> 1,435 -> 1,520 mm, and every border edge of the path appears as an event."""
+    r = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail")
+    changes = [(e.from_gauge_mm, e.to_gauge_mm) for e in r.gauge_changes]
+    assert changes == [(1000, 1435), (1435, 1520)]
+    assert r.countries[0] == "VN" and r.countries[-1] == "RU" and "CN" in r.countries
+    assert r.modes == {"rail"}
+    crossings_on_path = {c for c in r.crossing_ids if real_net.crossings[c]["kind"] == "border"}
+    assert {e.crossing_id for e in r.border_crossings} == {real_net.crossings[c]["id"] for c in crossings_on_path}
+    assert len(r.border_crossings) == len(r.countries) - 1
+    assert 7000 < r.distance_km < 12000
+
+
+def test_avoiding_mongolia_moves_the_route_to_another_crossing(real_net: Network) -> None:
+    """Without Mongolia, Hanoi–Moscow leaves China somewhere else, and never enters MN."""
+    base = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail")
+    alt = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail", avoid=["MN"])
+    assert "MN" not in alt.countries
+    exit_base = next(e.crossing_id for e in base.border_crossings if e.from_country == "CN")
+    exit_alt = next(e.crossing_id for e in alt.border_crossings if e.from_country == "CN")
+    assert exit_alt != exit_base
+    assert alt.duration_h >= base.duration_h
+
+
+def test_kunming_vientiane_uses_the_china_laos_railway(real_net: Network) -> None:
+    """The line missing from OSM is added and routed: CN -> LA through Mohan/Boten."""
+    r = silkrail.route(real_net, "Kunming", "Vientiane", mode="rail")
+    assert r.countries == ["CN", "LA"]
+    laos_line = next(i for i, ln in enumerate(real_net.lines) if "laos" in ln["id"])
+    router = router_for(real_net)
+    g = router.graph
+    path = router._path(r.origin, r.destination, Constraints(modes="rail"), (1.0, 0.0, 0.0))
+    assert path is not None
+    on_line = sum(real_net.km[g.edge[a]] for a in path if real_net.line[g.edge[a]] == laos_line)
+    assert on_line > 0.8 * r.distance_km
+    assert any("Boten" in e.at or "Mohan" in e.at for e in r.border_crossings)
+
+
+def test_bangkok_kunming_changes_gauge_in_laos(real_net: Network) -> None:
+    """Thai metre gauge meets the standard-gauge China–Laos railway at Vientiane/Thanaleng."""
+    r = silkrail.route(real_net, "Bangkok", "Kunming", mode="rail")
+    assert [(e.from_gauge_mm, e.to_gauge_mm) for e in r.gauge_changes] == [(1000, 1435)]
+    change = r.gauge_changes[0]
+    assert "LA" in (change.from_country, change.to_country)
+    assert r.countries == ["TH", "LA", "CN"]
+
+
+@HYP
+@given(a=place, b=place)
+def test_no_route_is_shorter_than_the_great_circle(real_net: Network, a: str, b: str) -> None:
+    """The distance travelled is at least the great-circle distance between the two ends."""
+    if a == b:
+        return
+    r = silkrail.route(real_net, a, b, mode="rail", objective="cost")
+    o, d = r.origin.node, r.destination.node
+    gc = float(haversine_km(real_net.lat[o], real_net.lon[o], real_net.lat[d], real_net.lon[d]))
+    assert r.distance_km >= gc - 1e-6
+
+
+@HYP
+@given(a=place, b=place)
+def test_rail_distance_is_the_sum_of_its_legs(real_net: Network, a: str, b: str) -> None:
+    """On rail-only routes the total distance equals the sum of the legs."""
+    if a == b:
+        return
+    r = silkrail.route(real_net, a, b, mode="rail")
+    assert r.distance_km == pytest.approx(sum(leg.distance_km for leg in r.legs), rel=1e-9)
+    assert all(leg.mode == "rail" for leg in r.legs)
+
+
+@HYP
+@given(a=place, b=place)
+def test_a_to_b_equals_b_to_a(real_net: Network, a: str, b: str) -> None:
+    """The network is undirected: both directions have the same optimal time and length."""
+    if a == b:
+        return
+    ab = silkrail.route(real_net, a, b, mode="rail")
+    ba = silkrail.route(real_net, b, a, mode="rail")
+    assert ab.duration_h == pytest.approx(ba.duration_h, rel=1e-9)
+    assert ab.distance_km == pytest.approx(ba.distance_km, rel=1e-6)
+
+
+@HYP
+@given(a=place, b=place, data=st.data())
+def test_removing_an_edge_never_shortens_a_route(real_net: Network, a: str, b: str, data: st.DataObject) -> None:
+    """Banning one crossing the best route uses gives a route that is no better, or none."""
+    if a == b:
+        return
+    router = router_for(real_net)
+    r = router.route(a, b, mode="rail")
+    if not r.crossing_ids:
+        return
+    ban = data.draw(st.sampled_from(sorted(r.crossing_ids)))
+    c = Constraints(modes="rail", avoid_crossings=frozenset({ban}))
+    path = router._path(r.origin, r.destination, c, (1.0, 0.0, 0.0))
+    if path is None:
+        return
+    assert float(router.graph.weights[0, path].sum()) >= r.duration_h - 1e-9
+
+
+def test_alternatives_are_different_corridors(real_net: Network) -> None:
+    """Alternatives differ in the countries they cross, not only in a few kilometres."""
+    r = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail", alternatives=2)
+    corridors = [tuple(x.countries) for x in [r, *r.alternatives]]
+    assert len(r.alternatives) == 2
+    assert len(set(corridors)) == 3
+
+
+def test_compare_gives_rail_sea_and_combined_options(real_net: Network) -> None:
+    """compare: labelled options; the sea option sails most of the way."""
+    options = silkrail.compare(real_net, "Hanoi", "Moscow")
+    labels = [o.label for o in options]
+    assert labels[:2] == ["rail", "sea"]
+    sea = options[1]
+    sea_km = sum(leg.distance_km for leg in sea.legs if leg.mode == "sea")
+    assert sea_km > 0.6 * sea.distance_km
+    assert any(e.kind == "port_transfer" for e in sea.events)
+    rail = options[0]
+    assert rail.duration_h < sea.duration_h
+
+
+def test_od_matrix_matches_single_routes(real_net: Network) -> None:
+    """Each cell equals the single route between the same places."""
+    m = silkrail.od_matrix(real_net, ["Hanoi", "Almaty"], ["Moscow", "Warsaw"], mode="rail")
+    r = silkrail.route(real_net, "Almaty", "Warsaw", mode="rail")
+    assert m["duration_h"][1, 1] == pytest.approx(r.duration_h, rel=1e-9)
+    assert m["distance_km"][1, 1] == pytest.approx(r.distance_km, rel=1e-6)
+    assert m["duration_h"].shape == (2, 2)
+
+
+def test_places_accept_spellings_codes_and_coordinates(real_net: Network) -> None:
+    """Hà Nội, Ulan Bator, Alma-Ata, a UN/LOCODE and 'lat,lon' all resolve."""
+    g = router_for(real_net).places
+    assert g.resolve("Hà Nội").node == g.resolve("Hanoi").node
+    assert g.resolve("Ulan Bator").country == "MN"
+    assert g.resolve("Alma-Ata").node == g.resolve("Almaty").node
+    assert g.resolve("VNHPH").kind == "port"
+    assert g.resolve("55.75,37.62").country == "RU"
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "says"),
+    [
+        (lambda n: silkrail.route(n, "Atlantis", "Moscow"), UnknownPlaceError, "closest known names"),
+        (lambda n: silkrail.route(n, "Hanoi", "Ha Noi"), DataError, "same place"),
+        (lambda n: silkrail.route(n, "Hanoi", "Moscow", mode="rail", avoid=["CN"]), NoRouteError, "avoiding CN"),
+        (lambda n: silkrail.route(n, "Hanoi", "Moscow", year=1990), DataError, "year 1990"),
+        (lambda n: silkrail.route(n, "Hanoi", "Moscow", teu=-3), DataError, "positive number of TEU"),
+        (lambda n: silkrail.route(n, "Hanoi", "Moscow", avoid=["XX"]), DataError, "ISO 3166-1"),
+    ],
+)
+def test_bad_requests_fail_with_one_clear_sentence(real_net: Network, call, error, says) -> None:  # type: ignore[no-untyped-def]
+    """Every bad input gets its own error type and a message that says what was wrong."""
+    with pytest.raises(error, match=says):
+        call(real_net)
+
+
+def test_route_json_follows_the_contract(real_net: Network) -> None:
+    """to_dict has the contract keys; every event names its place, countries, gauges, time, cost."""
+    d = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail").to_dict()
+    assert {"origin", "destination", "objective", "distance_km", "duration_h", "cost_usd", "co2_kg",
+            "countries", "legs", "events", "alternatives"} <= d.keys()
+    for e in d["events"]:
+        assert {"kind", "at", "from_country", "to_country", "from_gauge_mm", "to_gauge_mm", "duration_h", "cost_usd"} <= e.keys()
+    json.dumps(d)
+    gj = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail").to_geojson()
+    assert gj["features"][0]["geometry"]["type"] == "LineString"
+    assert sum(f["properties"]["feature"] == "event" for f in gj["features"]) == len(d["events"])
+
+
+def test_every_curated_crossing_snaps_and_is_used(real_net: Network) -> None:
+    """Each open curated border crossing marks at least one border edge of the network."""
+    for i, c in enumerate(real_net.crossings):
+        if c["curated"] and c["status"] == "open":
+            assert c["edges"] >= 1, c["id"]
+            kinds = set(real_net.edge_kind[real_net.crossing == i].tolist())
+            assert kinds <= {EdgeKind.BORDER, EdgeKind.RAIL}
