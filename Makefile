@@ -24,6 +24,9 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 demo: install
 	$(BIN)/silkrail network build
 	$(BIN)/silkrail network validate --errors-only
+	mkdir -p out
+	$(BIN)/silkrail compare Hanoi Moscow --map out/hanoi-moscow.html
+	@echo "map: out/hanoi-moscow.html  chart: out/hanoi-moscow.png"
 
 test: install lint
 	$(BIN)/python -m pytest
@@ -34,6 +37,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/build_and_load.py
+	$(BIN)/python bench/route_vs_scgraph.py
 
 clean:
 	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache

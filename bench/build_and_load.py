@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from pathlib import Path
 
 BUILD = textwrap.dedent("""
     import json, resource, time
@@ -53,7 +52,9 @@ BASELINE = textwrap.dedent("""
     t = time.perf_counter()
     import scgraph_data.world_railways as w
     dt = time.perf_counter() - t
-    print(json.dumps({"seconds": dt, "nodes": len(w.nodes), "from_bytecode": spec.cached is not None and __import__("os").path.exists(spec.cached)}))
+    import os
+    cached = spec.cached is not None and os.path.exists(spec.cached)
+    print(json.dumps({"seconds": dt, "nodes": len(w.nodes), "from_bytecode": cached}))
 """)
 
 
@@ -69,10 +70,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "SILKRAIL_HOME": home}
         build = run(BUILD, env)
-        print(f"build: {build['seconds']:.1f} s, peak RSS {build['peak_mb']:.0f} MB, "
-              f"{build['nodes']:,} nodes, {build['edges']:,} edges "
-              f"(targets: < 60 s, < 3000 MB) -> time {build['seconds'] / 60:.2f} of target, "
-              f"memory {build['peak_mb'] / 3000:.2f} of target")
+        print(
+            f"build: {build['seconds']:.1f} s, peak RSS {build['peak_mb']:.0f} MB, "
+            f"{build['nodes']:,} nodes, {build['edges']:,} edges "
+            f"(targets: < 60 s, < 3000 MB) -> time {build['seconds'] / 60:.2f} of target, "
+            f"memory {build['peak_mb'] / 3000:.2f} of target"
+        )
         run(BASELINE, env)  # make sure the bytecode exists before timing it
         loads, bases = [], []
         for _ in range(args.repeat):
@@ -81,8 +84,10 @@ def main() -> None:
             bases.append(b["seconds"])
         load, base = statistics.median(loads), statistics.median(bases)
         print(f"load_network(): median {load * 1000:.0f} ms over {args.repeat} runs (target < 300 ms)")
-        print(f"baseline import scgraph_data.world_railways (bytecode={b['from_bytecode']}): "
-              f"median {base * 1000:.0f} ms")
+        print(
+            f"baseline import scgraph_data.world_railways (bytecode={b['from_bytecode']}): "
+            f"median {base * 1000:.0f} ms"
+        )
         print(f"ratio baseline / load_network = {base / load:.1f}x (target >= 2x)")
 
 

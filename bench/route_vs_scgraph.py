@@ -14,6 +14,7 @@ Moscow --json` process (warm cache) against a bare interpreter start, and od_mat
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import statistics
@@ -54,13 +55,31 @@ def main() -> None:
     router = router_for(net)
     rng = np.random.default_rng(args.seed)
     # places: rail nodes of the corridor countries, drawn at random
-    corridor = {"VN", "CN", "LA", "TH", "MN", "RU", "KZ", "UZ", "KG", "TM", "AZ", "GE", "BY", "PL", "DE", "IR", "TR"}
-    ok = np.flatnonzero((net.node_kind == NodeKind.RAIL) & np.isin(np.array(net.countries)[net.country], list(corridor)))
+    corridor = {
+        "VN",
+        "CN",
+        "LA",
+        "TH",
+        "MN",
+        "RU",
+        "KZ",
+        "UZ",
+        "KG",
+        "TM",
+        "AZ",
+        "GE",
+        "BY",
+        "PL",
+        "DE",
+        "IR",
+        "TR",
+    }
+    ok = np.flatnonzero(
+        (net.node_kind == NodeKind.RAIL) & np.isin(np.array(net.countries)[net.country], list(corridor))
+    )
     warm = Place("a", 0, 0, int(ok[0]), "point", "")
-    try:
+    with contextlib.suppress(NoRouteError):
         router.route(warm, Place("b", 0, 0, int(ok[1]), "point", ""), mode="rail")
-    except NoRouteError:
-        pass
     pairs, ours = [], []
     while len(pairs) < args.pairs:
         a, b = (int(x) for x in rng.choice(ok, 2, replace=False))
@@ -93,7 +112,10 @@ def main() -> None:
         sc.get_shortest_path(o, d, algorithm_fn="contraction_hierarchy")
         ch.append(time.perf_counter() - t)
     m_ours, m_dij, m_ch = (statistics.median(x) * 1000 for x in (ours, dij, ch))
-    print(f"silkrail route:          median {m_ours:7.3f} ms  p90 {np.percentile(ours, 90) * 1000:7.3f} ms (target <= 2 ms)")
+    print(
+        f"silkrail route:          median {m_ours:7.3f} ms  "
+        f"p90 {np.percentile(ours, 90) * 1000:7.3f} ms (target <= 2 ms)"
+    )
     print(f"scgraph dijkstra:        median {m_dij:7.3f} ms")
     print(f"scgraph contraction h.:  median {m_ch:7.3f} ms (preprocessing {ch_prep:.1f} s)")
     print(f"ratio scgraph dijkstra / silkrail = {m_dij / m_ours:.1f}x (target >= 10x)")
@@ -110,8 +132,10 @@ def main() -> None:
         subprocess.run([sys.executable, "-c", "pass"], check=True)
         bare.append(time.perf_counter() - t)
     w, b = statistics.median(whole), statistics.median(bare)
-    print(f"`silkrail route Hanoi Moscow --json` process: median {w:.2f} s (target < 1.5 s); "
-          f"{w / b:.0f}x a bare interpreter start ({b * 1000:.0f} ms)")
+    print(
+        f"`silkrail route Hanoi Moscow --json` process: median {w:.2f} s (target < 1.5 s); "
+        f"{w / b:.0f}x a bare interpreter start ({b * 1000:.0f} ms)"
+    )
 
     places = [pa for pa, _ in pairs[:100]]
     dests = [pb for _, pb in pairs[:100]]
@@ -123,9 +147,11 @@ def main() -> None:
     m = od_matrix(router, places, dests, q)
     dt = time.perf_counter() - t
     est_single = statistics.median(ours) * len(places) * len(dests)
-    print(f"od_matrix {len(places)} x {len(dests)}: {dt:.2f} s (target < 10 s); "
-          f"{est_single / dt:.1f}x faster than {len(places) * len(dests):,} single queries would take; "
-          f"{np.isfinite(m['duration_h']).mean():.0%} of pairs connected")
+    print(
+        f"od_matrix {len(places)} x {len(dests)}: {dt:.2f} s (target < 10 s); "
+        f"{est_single / dt:.1f}x faster than {len(places) * len(dests):,} single queries would take; "
+        f"{np.isfinite(m['duration_h']).mean():.0%} of pairs connected"
+    )
 
 
 if __name__ == "__main__":

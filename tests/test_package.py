@@ -18,7 +18,8 @@ runner = CliRunner()
 
 def test_import_does_no_work() -> None:
     """Importing silkrail loads no numpy, scipy or network and reads no settings."""
-    code = "import sys, silkrail; print(sorted(m for m in ('numpy','scipy','shapely','silkrail.network.build') if m in sys.modules))"
+    heavy = "('numpy', 'scipy', 'shapely', 'numba', 'silkrail.network.build')"
+    code = f"import sys, silkrail; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -51,7 +52,15 @@ def test_network_info_json_has_the_contract_keys(fixture_env: Path) -> None:
     result = runner.invoke(app, ["network", "info", "--json"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
-    assert {"nodes", "edges", "rail_km_by_gauge", "rail_km_by_country", "crossings", "ports", "inputs_hash"} <= info.keys()
+    assert {
+        "nodes",
+        "edges",
+        "rail_km_by_gauge",
+        "rail_km_by_country",
+        "crossings",
+        "ports",
+        "inputs_hash",
+    } <= info.keys()
     assert set(info["rail_km_by_gauge"]) == {"1000", "1435", "1520"}
     assert set(info["rail_km_by_country"]) == {"VN", "TH", "CN", "MN"}
     assert len(info["inputs_hash"]) == 64
@@ -65,13 +74,17 @@ def test_validate_exits_non_zero_on_errors(fixture_env: Path) -> None:
     assert "manzhouli-zabaykalsk" in result.stdout
 
 
-def test_validate_reports_a_bad_data_file_without_a_traceback(fixture_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_reports_a_bad_data_file_without_a_traceback(
+    fixture_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A schema error is a row of the problems table with file and line."""
     import shutil
 
     data = fixture_env / "data"
     shutil.copytree(FIXTURES / "data", data)
-    (data / "factors.yaml").write_text((data / "factors.yaml").read_text().replace("speed_knots: 16", "speed_knots: -16"))
+    (data / "factors.yaml").write_text(
+        (data / "factors.yaml").read_text().replace("speed_knots: 16", "speed_knots: -16")
+    )
     monkeypatch.setenv("SILKRAIL_DATA_DIR", str(data))
     result = runner.invoke(app, ["network", "validate"])
     assert result.exit_code == 1

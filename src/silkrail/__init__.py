@@ -21,16 +21,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CacheError",
-    "compare",
-    "od_matrix",
-    "route",
     "DataError",
     "Network",
     "NoRouteError",
     "SilkrailError",
     "SourceError",
     "UnknownPlaceError",
+    "compare",
     "load_network",
+    "od_matrix",
+    "route",
 ]
 __version__ = "0.1.0"
 

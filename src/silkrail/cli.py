@@ -13,8 +13,12 @@ from rich.table import Table
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
 
-app = typer.Typer(help="silkrail: freight on the Eurasian rail corridors, across gauges, borders and the sea.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="silkrail: freight on the Eurasian rail corridors, across gauges, borders and the sea.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 network_app = typer.Typer(help="Build, inspect, validate and export the network.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
 
@@ -41,7 +45,9 @@ def _load(rebuild: bool = False) -> Any:
 
 
 @network_app.command("build")
-def network_build(force: Annotated[bool, typer.Option("--force", help="rebuild even if the cache is current")] = False) -> None:
+def network_build(
+    force: Annotated[bool, typer.Option("--force", help="rebuild even if the cache is current")] = False,
+) -> None:
     """Build the network from the sources (cached; rebuilt only when an input changes)."""
     net = _load(rebuild=force)
     _print_summary(net.summary(), net.meta)
@@ -68,7 +74,10 @@ def _print_summary(s: dict[str, Any], meta: dict[str, Any]) -> None:
     head.add_row("planned / under construction km", f"{s['planned_km']:,.0f}")
     head.add_row("sea km", f"{s['sea_km']:,.0f}")
     c = s["crossings"]
-    head.add_row("crossings", f"{c['curated']} curated, {c['uncurated']} uncurated; {c['gauge_changes']} with a gauge change")
+    head.add_row(
+        "crossings",
+        f"{c['curated']} curated, {c['uncurated']} uncurated; {c['gauge_changes']} with a gauge change",
+    )
     head.add_row("ports", f"{s['ports']['all']:,} sea ports, {s['ports']['rail_connected']} rail-connected")
     head.add_row("lines added", ", ".join(s["lines_added"]))
     head.add_row("fragments dropped", f"{s['fragments_dropped']} ({s['fragments_dropped_km']:,.0f} km)")
@@ -155,8 +164,16 @@ def route_cmd(
         _fail(DataError(f"--alternatives takes 0 to 10 (got {alternatives})", field="alternatives"))
     net = _load()
     try:
-        r = router_for(net).route(origin, destination, objective=optimize, mode=mode, avoid=[avoid] if avoid else [],
-                                  year=year, teu=teu, alternatives=alternatives)
+        r = router_for(net).route(
+            origin,
+            destination,
+            objective=optimize,
+            mode=mode,
+            avoid=[avoid] if avoid else [],
+            year=year,
+            teu=teu,
+            alternatives=alternatives,
+        )
     except SilkrailError as exc:
         _fail(exc)
     if geojson:
@@ -164,7 +181,9 @@ def route_cmd(
     if map_file:
         from silkrail.viz.maps import write_route_map
 
-        write_route_map([r, *r.alternatives], map_file, title=f"{r.origin.name} → {r.destination.name} ({r.objective})")
+        write_route_map(
+            [r, *r.alternatives], map_file, title=f"{r.origin.name} → {r.destination.name} ({r.objective})"
+        )
     if as_json:
         typer.echo(json.dumps(r.to_dict(), ensure_ascii=False))
         return
@@ -181,14 +200,23 @@ def _print_route(r: Any) -> None:
     head = f"[bold]{r.origin.name} → {r.destination.name}[/]"
     if r.label:
         head += f" [dim]({r.label})[/]"
-    out.print(f"{head}: {r.distance_km:,.0f} km, {r.duration_h:,.1f} h ({r.duration_h / 24:.1f} days), "
-              f"${r.cost_usd:,.0f}, {r.co2_kg / 1000:,.2f} t CO2 for {r.teu:g} TEU; via {' → '.join(r.countries)}")
+    out.print(
+        f"{head}: {r.distance_km:,.0f} km, {r.duration_h:,.1f} h ({r.duration_h / 24:.1f} days), "
+        f"${r.cost_usd:,.0f}, {r.co2_kg / 1000:,.2f} t CO2 for {r.teu:g} TEU; via {' → '.join(r.countries)}"
+    )
     legs = Table(title="legs", title_justify="left")
     for col in ("mode", "from", "to", "km", "hours", "gauge mm", "countries"):
         legs.add_column(col, justify="right" if col in ("km", "hours") else "left")
     for leg in r.legs:
-        legs.add_row(leg.mode, leg.from_, leg.to, f"{leg.distance_km:,.0f}", f"{leg.duration_h:,.1f}",
-                     str(leg.gauge_mm or "–"), ", ".join(leg.countries))
+        legs.add_row(
+            leg.mode,
+            leg.from_,
+            leg.to,
+            f"{leg.distance_km:,.0f}",
+            f"{leg.duration_h:,.1f}",
+            str(leg.gauge_mm or "–"),
+            ", ".join(leg.countries),
+        )
     out.print(legs)
     if r.events:
         ev = Table(title="border crossings, gauge changes and port transfers", title_justify="left")
@@ -196,8 +224,14 @@ def _print_route(r: Any) -> None:
             ev.add_column(col, justify="right" if col in ("hours", "USD") else "left")
         for e in r.events:
             gauges = f"{e.from_gauge_mm or '–'} → {e.to_gauge_mm or '–'}"
-            ev.add_row(e.kind.replace("_", " "), e.at, f"{e.from_country} → {e.to_country}", gauges,
-                       f"{e.duration_h:,.1f}", f"{e.cost_usd:,.0f}")
+            ev.add_row(
+                e.kind.replace("_", " "),
+                e.at,
+                f"{e.from_country} → {e.to_country}",
+                gauges,
+                f"{e.duration_h:,.1f}",
+                f"{e.cost_usd:,.0f}",
+            )
         out.print(ev)
 
 
@@ -210,19 +244,25 @@ def compare_cmd(
     year: Annotated[int | None, typer.Option(help="the network as of this year")] = None,
     avoid: Annotated[str, typer.Option(help="ISO country codes to avoid, comma-separated")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-    map_file: Annotated[Path | None, typer.Option("--map", help="write a standalone HTML map of the options")] = None,
-    chart: Annotated[Path | None, typer.Option("--chart", help="write a PNG chart (default: beside --map)")] = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="write a standalone HTML map of the options")
+    ] = None,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="write a PNG chart (default: beside --map)")
+    ] = None,
 ) -> None:
     """The best rail, sea and rail+sea options side by side."""
     from silkrail.routing.router import router_for
 
     net = _load()
     try:
-        options = router_for(net).compare(origin, destination, objective=optimize, teu=teu, year=year,
-                                          avoid=[avoid] if avoid else [])
+        options = router_for(net).compare(
+            origin, destination, objective=optimize, teu=teu, year=year, avoid=[avoid] if avoid else []
+        )
     except SilkrailError as exc:
         _fail(exc)
-    title = f"{options[0].origin.name} → {options[0].destination.name}: {', '.join(o.label or '' for o in options)}"
+    labels = ", ".join(o.label or "" for o in options)
+    title = f"{options[0].origin.name} → {options[0].destination.name}: {labels}"
     if map_file:
         from silkrail.viz.maps import write_route_map
 
@@ -239,9 +279,16 @@ def compare_cmd(
     for col in ("option", "km", "days", "USD", "t CO2", "border crossings", "gauge changes", "countries"):
         table.add_column(col, justify="left" if col in ("option", "countries") else "right")
     for o in options:
-        table.add_row(o.label, f"{o.distance_km:,.0f}", f"{o.duration_h / 24:,.1f}", f"{o.cost_usd:,.0f}",
-                      f"{o.co2_kg / 1000:,.2f}", str(len(o.border_crossings)), str(len(o.gauge_changes)),
-                      " → ".join(o.countries))
+        table.add_row(
+            o.label,
+            f"{o.distance_km:,.0f}",
+            f"{o.duration_h / 24:,.1f}",
+            f"{o.cost_usd:,.0f}",
+            f"{o.co2_kg / 1000:,.2f}",
+            str(len(o.border_crossings)),
+            str(len(o.gauge_changes)),
+            " → ".join(o.countries),
+        )
     out.print(table)
     for f in (map_file, chart):
         if f:

@@ -29,9 +29,7 @@ class Settings(BaseSettings):
     rail_file: Path | None = Field(
         default=None, description="rail graph in scgraph-data's format (default: the installed one)"
     )
-    sea_file: Path | None = Field(
-        default=None, description="maritime network GeoJSON (default: searoute's)"
-    )
+    sea_file: Path | None = Field(default=None, description="maritime network GeoJSON (default: searoute's)")
     ports_file: Path | None = Field(default=None, description="ports GeoJSON (default: searoute's)")
 
     def resolve_countries_file(self) -> Path | None:

@@ -20,8 +20,27 @@ def _node(net: Network, name: str) -> int:
     return next(n for n, v in net.names.items() if v == name)
 
 
-def _edges_between(net: Network, a: int, b: int) -> list[int]:
-    return [e for e in range(net.n_edges) if {int(net.u[e]), int(net.v[e])} == {a, b}]
+def _edges_on_chain(net: Network, a: int, b: int) -> list[int]:
+    """The edges of the track from a to b (a chain may be cut into pieces of at most 30 km)."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    rail = np.flatnonzero(net.edge_kind <= EdgeKind.BORDER)
+    n = net.n_nodes
+    m = sp.coo_matrix(
+        (
+            np.r_[net.km[rail], net.km[rail]],
+            (np.r_[net.u[rail], net.v[rail]], np.r_[net.v[rail], net.u[rail]]),
+        ),
+        shape=(n, n),
+    ).tocsr()
+    _, pred = dijkstra(m, indices=a, return_predecessors=True)
+    path, v = [], b
+    while v != a and pred[v] >= 0:
+        p = int(pred[v])
+        path.append(next(int(e) for e in rail if {int(net.u[e]), int(net.v[e])} == {p, v}))
+        v = p
+    return path
 
 
 def test_fragments_are_dropped_and_islands_kept(small_net: Network) -> None:
@@ -61,8 +80,8 @@ def test_dual_gauge_exception_sets_both_gauges_on_its_path(small_net: Network) -
     """Gia Lam–Bac Giang carries 1,000 and 1,435 mm; the rest of Vietnam only 1,000 mm."""
     gia_lam, bac_giang = _node(small_net, "Gia Lam"), _node(small_net, "Bac Giang")
     dual = gauge_mask([1000, 1435])
-    (e,) = _edges_between(small_net, gia_lam, bac_giang)
-    assert small_net.edge_gauge[e] == dual
+    path = _edges_on_chain(small_net, gia_lam, bac_giang)
+    assert path and all(small_net.edge_gauge[e] == dual for e in path)
     assert small_net.summary()["dual_gauge_km"] == pytest.approx(40.4, abs=0.5)
     vn = small_net.countries.index("VN")
     vn_rail = (small_net.edge_kind == EdgeKind.RAIL) & (small_net.country[small_net.u] == vn)
@@ -81,8 +100,11 @@ def test_added_line_is_planned_with_its_chainage(small_net: Network) -> None:
     assert s["lines_added"] == ["zamyn-uud-extension"]
     junction = _node(small_net, "Ulaan-Uul junction")
     assert small_net.node_kind[junction] == NodeKind.RAIL
-    joined = [e for e in range(small_net.n_edges)
-              if junction in (small_net.u[e], small_net.v[e]) and small_net.line[e] < 0]
+    joined = [
+        e
+        for e in range(small_net.n_edges)
+        if junction in (small_net.u[e], small_net.v[e]) and small_net.line[e] < 0
+    ]
     assert joined, "the line's first station must join the existing track"
 
 
@@ -112,8 +134,12 @@ def test_contraction_keeps_distances_and_named_places(small_net: Network) -> Non
         assert name in small_net.names.values()
     for e in range(small_net.n_edges):  # each polyline runs from u to v
         pts = small_net.edge_geometry(e)
-        assert pts[0] == pytest.approx((small_net.lon[small_net.u[e]], small_net.lat[small_net.u[e]]), abs=1e-4)
-        assert pts[-1] == pytest.approx((small_net.lon[small_net.v[e]], small_net.lat[small_net.v[e]]), abs=1e-4)
+        assert pts[0] == pytest.approx(
+            (small_net.lon[small_net.u[e]], small_net.lat[small_net.u[e]]), abs=1e-4
+        )
+        assert pts[-1] == pytest.approx(
+            (small_net.lon[small_net.v[e]], small_net.lat[small_net.v[e]]), abs=1e-4
+        )
 
 
 def test_validation_reports_unsnapped_crossing_and_gauge_island(small_net: Network) -> None:

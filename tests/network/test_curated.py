@@ -16,10 +16,20 @@ FIXTURE_DATA = Path(__file__).parent.parent / "fixtures" / "data"
 
 # the crossings of the researched facts file, by the station names they must carry
 FACT_CROSSINGS = [
-    ("Erenhot", "Zamyn-Uud"), ("Manzhouli", "Zabaykalsk"), ("Alashankou", "Dostyk"),
-    ("Khorgos", "Altynkol"), ("Sukhbaatar", "Naushki"), ("Pingxiang", "Dong Dang"),
-    ("Hekou", "Lao Cai"), ("Mohan", "Boten"), ("Thanaleng", None), ("Suifenhe", "Grodekovo"),
-    ("Termez", "Hairatan"), ("Sarakhs", None), ("Akhalkalaki", None), ("Brest", "Ma"),
+    ("Erenhot", "Zamyn-Uud"),
+    ("Manzhouli", "Zabaykalsk"),
+    ("Alashankou", "Dostyk"),
+    ("Khorgos", "Altynkol"),
+    ("Sukhbaatar", "Naushki"),
+    ("Pingxiang", "Dong Dang"),
+    ("Hekou", "Lao Cai"),
+    ("Mohan", "Boten"),
+    ("Thanaleng", None),
+    ("Suifenhe", "Grodekovo"),
+    ("Termez", "Hairatan"),
+    ("Sarakhs", None),
+    ("Akhalkalaki", None),
+    ("Brest", "Ma"),
 ]
 
 
@@ -39,7 +49,9 @@ def test_shipped_data_covers_the_researched_crossings_and_lines() -> None:
     assert len(cur.borders.crossings) >= 14
     lines = {ln.id: ln for ln in cur.lines.lines}
     laos = [ln for ln in lines.values() if "laos" in ln.id]
-    assert laos and not laos[0].in_osm and laos[0].gauge_mm == 1435
+    assert laos and laos[0].gauge_mm == 1435 and laos[0].opening_year == 2021
+    added = {ln.id for ln in lines.values() if not ln.in_osm and ln.status == "open"}
+    assert {"kunming-hekou-metre-gauge", "trans-mongolian-sukhbaatar-darkhan-gap", "marmaray"} <= added
     assert sum(ln.status != "open" for ln in lines.values()) >= 4
     locodes = {p.locode for p in cur.ports.ports}
     assert {"VNHPH", "CNLYG", "RUVVO", "NLRTM", "DEHAM", "GEPTI"} <= locodes
@@ -60,11 +72,35 @@ def _line_of(text: str, needle: str) -> int:
     ("file", "old", "new", "field", "says"),
     [
         ("borders.yaml", "dwell_h: 9.1", "dwell_h: -3", "crossings[0].dwell_h", "greater than or equal to 0"),
-        ("borders.yaml", "country: MN, lat: 43.748", "country: XX, lat: 43.748", "crossings[0].sides[1].country", "ISO 3166-1"),
-        ("gauges.yaml", "{country: TH, gauge_mm: 1000", "{country: TH, gauge_mm: 1001", "countries[3].gauge_mm", "1435"),
-        ("ports.yaml", "handling_h: 24", "handling_hours: 24", "ports[0].handling_hours", "valid fields here"),
+        (
+            "borders.yaml",
+            "country: MN, lat: 43.748",
+            "country: XX, lat: 43.748",
+            "crossings[0].sides[1].country",
+            "ISO 3166-1",
+        ),
+        (
+            "gauges.yaml",
+            "{country: TH, gauge_mm: 1000",
+            "{country: TH, gauge_mm: 1001",
+            "countries[3].gauge_mm",
+            "1435",
+        ),
+        (
+            "ports.yaml",
+            "handling_h: 24",
+            "handling_hours: 24",
+            "ports[0].handling_hours",
+            "valid fields here",
+        ),
         ("lines.yaml", '    source: "silkrail test fixture"\n', "", "lines[0].source", "Field required"),
-        ("places.yaml", 'as_of: "2026-11-01"}\n  - {name: Erenhot', 'as_of: "last year"}\n  - {name: Erenhot', "places[0].as_of", "YYYY-MM-DD"),
+        (
+            "places.yaml",
+            'as_of: "2026-11-01"}\n  - {name: Erenhot',
+            'as_of: "last year"}\n  - {name: Erenhot',
+            "places[0].as_of",
+            "YYYY-MM-DD",
+        ),
     ],
 )
 def test_bad_record_names_file_line_and_field(

@@ -29,9 +29,7 @@ def _border_crossings():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("crossing", _border_crossings(), ids=lambda c: c.id)
-def test_both_sides_of_each_curated_crossing_are_in_their_country(
-    outlines: Countries, crossing
-) -> None:  # type: ignore[no-untyped-def]
+def test_both_sides_of_each_curated_crossing_are_in_their_country(outlines: Countries, crossing) -> None:  # type: ignore[no-untyped-def]
     """Each side's station, and points 2 km further from the other side, lie in the side's country."""
     a, b = crossing.sides
     lat = np.array([a.lat, b.lat])

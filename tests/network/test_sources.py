@@ -28,7 +28,7 @@ def test_rail_reader_rejects_a_file_without_the_literals(tmp_path: Path) -> None
     """A file that is not in the expected format is a SourceError that names it."""
     bad = tmp_path / "world_railways.py"
     bad.write_text("graph = None\n")
-    with pytest.raises(SourceError, match="world_railways.py: no 'nodes=' literal"):
+    with pytest.raises(SourceError, match=r"world_railways\.py: no 'nodes=' literal"):
         sources.read_rail(bad)
 
 

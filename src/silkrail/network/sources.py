@@ -9,6 +9,7 @@ This module never imports the data modules.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -147,13 +148,11 @@ def read_sea(path: Path | None = None) -> RawSea:
         passage = (feature.get("properties") or {}).get("passage") or ""
         geometry = feature["geometry"]
         parts = (
-            geometry["coordinates"]
-            if geometry["type"] == "MultiLineString"
-            else [geometry["coordinates"]]
+            geometry["coordinates"] if geometry["type"] == "MultiLineString" else [geometry["coordinates"]]
         )
         for part in parts:
             ids = [node(c[0], c[1]) for c in part]
-            for a, b in zip(ids, ids[1:], strict=False):
+            for a, b in itertools.pairwise(ids):
                 if a != b:
                     edges[(min(a, b), max(a, b))] = passage
     lat = np.array([c[0] for c in coords])

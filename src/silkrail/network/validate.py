@@ -68,11 +68,13 @@ def _gauge_islands(net: Network) -> list[Problem]:
         for comp in np.flatnonzero((comp_km >= GAUGE_ISLAND_MIN_KM) & ~has_exit):
             nodes = np.flatnonzero((label == comp) & (net.node_kind == NodeKind.RAIL))
             countries = sorted({net.country_code(int(n)) for n in nodes[:2000]})
-            out.append(Problem(
-                "warning",
-                f"gauge island: {comp_km[comp]:,.0f} km of {mm} mm track with no gauge change or port",
-                f"{', '.join(countries)} near {net.lat[nodes].mean():.2f}, {net.lon[nodes].mean():.2f}",
-            ))
+            out.append(
+                Problem(
+                    "warning",
+                    f"gauge island: {comp_km[comp]:,.0f} km of {mm} mm track with no gauge change or port",
+                    f"{', '.join(countries)} near {net.lat[nodes].mean():.2f}, {net.lon[nodes].mean():.2f}",
+                )
+            )
     return out
 
 
@@ -83,9 +85,11 @@ def _lines_connected(net: Network) -> list[Problem]:
     for line in net.lines:
         comps = {int(label[n]) for n in line["nodes"]}
         if len(comps) > 1:
-            out.append(Problem(
-                "error",
-                f"the stations of '{line['name']}' are not connected to each other ({len(comps)} pieces)",
-                f"lines.yaml: {line['id']}",
-            ))
+            out.append(
+                Problem(
+                    "error",
+                    f"the stations of '{line['name']}' are not connected to each other ({len(comps)} pieces)",
+                    f"lines.yaml: {line['id']}",
+                )
+            )
     return out

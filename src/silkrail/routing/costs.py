@@ -83,8 +83,12 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
             speed[net.line == i] = line["freight_speed_kmh"]
     del codes
     time_h = np.where(rail, km / speed, 0.0) + np.where(sea, km / model.sea_speed_kmh, 0.0)
-    cost = np.where(rail, km * model.rail_cost_per_teu_km, 0.0) + np.where(sea, km * model.sea_cost_per_teu_km, 0.0)
-    co2 = (np.where(rail, km * model.rail_co2_per_tkm, 0.0) + np.where(sea, km * model.sea_co2_per_tkm, 0.0)) * model.teu_tonnes
+    cost = np.where(rail, km * model.rail_cost_per_teu_km, 0.0) + np.where(
+        sea, km * model.sea_cost_per_teu_km, 0.0
+    )
+    co2 = (
+        np.where(rail, km * model.rail_co2_per_tkm, 0.0) + np.where(sea, km * model.sea_co2_per_tkm, 0.0)
+    ) * model.teu_tonnes
     run_time, run_cost = time_h.copy(), cost.copy()
     change_time = np.zeros(net.n_edges)
     change_cost = np.zeros(net.n_edges)

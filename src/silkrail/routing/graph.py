@@ -71,7 +71,7 @@ class StateGraph:
         hit = self._csr_cache.get(c)
         if hit is not None:
             self._csr_cache.move_to_end(c)
-            return hit  # type: ignore[no-any-return]
+            return hit  # type: ignore[no-any-return,unused-ignore]
         ok = self.year <= c.year
         if c.modes == "rail":
             ok &= self.mode == MODE_RAIL
@@ -138,11 +138,13 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
     dst = np.concatenate([p[1] for p in parts] + [p[0] for p in parts]).astype(np.int32)
     edge = np.concatenate([p[2] for p in parts] * 2).astype(np.int32)
     change = np.concatenate([np.full(len(p[2]), p[3]) for p in parts] * 2)
-    weights = np.vstack([
-        costs.time_h[edge] + np.where(change, costs.change_time_h[edge], 0.0),
-        costs.cost_usd[edge] + np.where(change, costs.change_cost_usd[edge], 0.0),
-        costs.co2_kg[edge],
-    ])
+    weights = np.vstack(
+        [
+            costs.time_h[edge] + np.where(change, costs.change_time_h[edge], 0.0),
+            costs.cost_usd[edge] + np.where(change, costs.change_cost_usd[edge], 0.0),
+            costs.co2_kg[edge],
+        ]
+    )
     year = net.year_open[edge].astype(np.int16)
     crossing = net.crossing[edge].astype(np.int32)
     for i, c in enumerate(net.crossings):
@@ -150,10 +152,25 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
             year[crossing == i] = CLOSED_YEAR
         elif c["status"] == "planned" and c.get("opening_year"):
             year[crossing == i] = np.maximum(year[crossing == i], c["opening_year"])
-    mode = np.where(rail_e[edge], MODE_RAIL, np.where(kind[edge] == EdgeKind.PORT_LINK, MODE_TRANSFER, MODE_SEA))
+    mode = np.where(
+        rail_e[edge], MODE_RAIL, np.where(kind[edge] == EdgeKind.PORT_LINK, MODE_TRANSFER, MODE_SEA)
+    )
     return StateGraph(
-        net=net, model=model, state_node=state_node, state_slot=state_slot, state_of=state_of,
-        src=src, dst=dst, edge=edge, change=change, weights=weights, year=year,
-        mode=mode.astype(np.uint8), c_src=net.country[state_node[src]], c_dst=net.country[state_node[dst]],
-        crossing=crossing, passage=net.passage[edge], costs=costs,
+        net=net,
+        model=model,
+        state_node=state_node,
+        state_slot=state_slot,
+        state_of=state_of,
+        src=src,
+        dst=dst,
+        edge=edge,
+        change=change,
+        weights=weights,
+        year=year,
+        mode=mode.astype(np.uint8),
+        c_src=net.country[state_node[src]],
+        c_dst=net.country[state_node[dst]],
+        crossing=crossing,
+        passage=net.passage[edge],
+        costs=costs,
     )

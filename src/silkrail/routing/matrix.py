@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 @njit(cache=True)
-def _tree(indptr, indices, w, sources):  # type: ignore[no-untyped-def]
+def _tree(indptr, indices, w, sources):
     S = indptr.shape[0] - 1
     g = np.full(S, np.inf)
     pred = np.full(S, -1, dtype=np.int64)
@@ -69,7 +69,7 @@ def _tree(indptr, indices, w, sources):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _totals(pred, arc_src, metrics, targets):  # type: ignore[no-untyped-def]
+def _totals(pred, arc_src, metrics, targets):
     # metrics: (m, n_csr_arcs) per CSR position; returns (m, len(targets)), inf where unreachable
     out = np.full((metrics.shape[0], targets.shape[0]), np.inf)
     for j in range(targets.shape[0]):
@@ -109,5 +109,10 @@ def od_matrix(router: Router, origins: list[Place], destinations: list[Place], q
         out["cost_usd"][i] = tot[1] * q.teu
         out["co2_kg"][i] = tot[2] * q.teu
         out["distance_km"][i] = tot[3]
-    return {"origins": [o.name for o in origins], "destinations": [d.name for d in destinations],
-            "objective": q.objective, "teu": q.teu, **out}
+    return {
+        "origins": [o.name for o in origins],
+        "destinations": [d.name for d in destinations],
+        "objective": q.objective,
+        "teu": q.teu,
+        **out,
+    }

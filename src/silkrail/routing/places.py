@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import numpy as np
-
 from silkrail.errors import UnknownPlaceError
 from silkrail.network.geo import Snapper
 from silkrail.network.model import Network, NodeKind
 
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 _LOCODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
-_FOLD = str.maketrans({"đ": "d", "Đ": "d", "ı": "i", "ø": "o", "ł": "l", "ß": "ss", "'": "", "ʻ": "", "’": ""})
+_FOLD = str.maketrans(
+    {"đ": "d", "Đ": "d", "ı": "i", "ø": "o", "ł": "l", "ß": "ss", "'": "", "ʻ": "", "’": ""}
+)
 MAX_CITY_SNAP_KM = 100.0
 MIN_CITY_POPULATION = 15000
 
@@ -56,8 +56,9 @@ class Gazetteer:
             if key not in self._index or (kind == "station" and self._index[key].kind == "port"):
                 if key in self._index and self._index[key].kind == "place":
                     continue
-                self._index[key] = Place(name, float(net.lat[node]), float(net.lon[node]), node, kind,
-                                         net.country_code(node))
+                self._index[key] = Place(
+                    name, float(net.lat[node]), float(net.lon[node]), node, kind, net.country_code(node)
+                )
         self._locodes: dict[str, int] = net.meta.get("locodes", {})
 
     @cached_property
@@ -91,8 +92,14 @@ class Gazetteer:
             return self.nearest(float(m.group(1)), float(m.group(2)), label=text)
         if _LOCODE.match(text) and text in self._locodes:
             node = self._locodes[text]
-            return Place(self.net.names.get(node, text), float(self.net.lat[node]), float(self.net.lon[node]),
-                         node, "port", text[:2])
+            return Place(
+                self.net.names.get(node, text),
+                float(self.net.lat[node]),
+                float(self.net.lon[node]),
+                node,
+                "port",
+                text[:2],
+            )
         key = normalise(text)
         if key in self._index:
             return self._index[key]
@@ -107,7 +114,9 @@ class Gazetteer:
             raise UnknownPlaceError(label, ["latitude in -90..90 and longitude in -180..180, as 'lat,lon'"])
         node, km = self._rail_snapper.nearest(lat, lon)
         if float(km[0]) > MAX_CITY_SNAP_KM:
-            raise UnknownPlaceError(label, [f"no railway within {MAX_CITY_SNAP_KM:.0f} km of {lat:.3f},{lon:.3f}"])
+            raise UnknownPlaceError(
+                label, [f"no railway within {MAX_CITY_SNAP_KM:.0f} km of {lat:.3f},{lon:.3f}"]
+            )
         n = int(node[0])
         return Place(label, lat, lon, n, "point", self.net.country_code(n))
 

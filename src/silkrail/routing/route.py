@@ -38,8 +38,15 @@ class Leg:
         return _geometry(*self._geometry)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mode": self.mode, "from": self.from_, "to": self.to, "distance_km": round(self.distance_km, 1),
-                "duration_h": round(self.duration_h, 2), "gauge_mm": self.gauge_mm, "countries": self.countries}
+        return {
+            "mode": self.mode,
+            "from": self.from_,
+            "to": self.to,
+            "distance_km": round(self.distance_km, 1),
+            "duration_h": round(self.duration_h, 2),
+            "gauge_mm": self.gauge_mm,
+            "countries": self.countries,
+        }
 
 
 @dataclass
@@ -59,11 +66,19 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         extra = {"note": self.note} if self.note else {}
-        return extra | {"kind": self.kind, "at": self.at, "lat": round(self.lat, 4), "lon": round(self.lon, 4),
-                "from_country": self.from_country, "to_country": self.to_country,
-                "from_gauge_mm": self.from_gauge_mm, "to_gauge_mm": self.to_gauge_mm,
-                "duration_h": round(self.duration_h, 2), "cost_usd": round(self.cost_usd, 2),
-                "crossing_id": self.crossing_id}
+        return extra | {
+            "kind": self.kind,
+            "at": self.at,
+            "lat": round(self.lat, 4),
+            "lon": round(self.lon, 4),
+            "from_country": self.from_country,
+            "to_country": self.to_country,
+            "from_gauge_mm": self.from_gauge_mm,
+            "to_gauge_mm": self.to_gauge_mm,
+            "duration_h": round(self.duration_h, 2),
+            "cost_usd": round(self.cost_usd, 2),
+            "crossing_id": self.crossing_id,
+        }
 
 
 @dataclass
@@ -97,9 +112,16 @@ class Route:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "origin": {"name": self.origin.name, "lat": round(self.origin.lat, 4), "lon": round(self.origin.lon, 4)},
-            "destination": {"name": self.destination.name, "lat": round(self.destination.lat, 4),
-                            "lon": round(self.destination.lon, 4)},
+            "origin": {
+                "name": self.origin.name,
+                "lat": round(self.origin.lat, 4),
+                "lon": round(self.origin.lon, 4),
+            },
+            "destination": {
+                "name": self.destination.name,
+                "lat": round(self.destination.lat, 4),
+                "lon": round(self.destination.lon, 4),
+            },
             "objective": self.objective,
             "teu": self.teu,
             "distance_km": round(self.distance_km, 1),
@@ -119,18 +141,39 @@ class Route:
         """Legs as LineStrings (mode, gauge, countries) and events as Points."""
         feats: list[dict[str, Any]] = []
         for leg in self.legs:
-            feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]},
-                          "properties": {"feature": "leg", **leg.to_dict()}})
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]},
+                    "properties": {"feature": "leg", **leg.to_dict()},
+                }
+            )
         for e in self.events:
-            feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [e.lon, e.lat]},
-                          "properties": {"feature": "event", **e.to_dict()}})
-        return {"type": "FeatureCollection", "features": feats,
-                "properties": {k: v for k, v in self.to_dict().items() if k not in ("legs", "events", "alternatives")}
-                | {"attribution": ATTRIBUTION}}
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [e.lon, e.lat]},
+                    "properties": {"feature": "event", **e.to_dict()},
+                }
+            )
+        return {
+            "type": "FeatureCollection",
+            "features": feats,
+            "properties": {
+                k: v for k, v in self.to_dict().items() if k not in ("legs", "events", "alternatives")
+            }
+            | {"attribution": ATTRIBUTION},
+        }
 
 
 def assemble_route(
-    g: StateGraph, arcs: np.ndarray, origin: Place, destination: Place, *, objective: str, teu: float,
+    g: StateGraph,
+    arcs: np.ndarray,
+    origin: Place,
+    destination: Place,
+    *,
+    objective: str,
+    teu: float,
 ) -> Route:
     """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU).
 
@@ -147,7 +190,6 @@ def assemble_route(
     km = net.km[e].astype(np.float64)
     run_h = costs.time_h[e] - costs.fixed_time_h[e]
     is_rail = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
-    is_sea = (kind == EdgeKind.SEA) | (kind == EdgeKind.SEA_ACCESS)
     is_link = kind == EdgeKind.PORT_LINK
 
     events: list[Event] = []
@@ -158,9 +200,20 @@ def assemble_route(
         a_node, b_node, a_slot, b_slot = int(s_node[i]), int(d_node[i]), int(s_slot[i]), int(d_slot[i])
         if is_link[i]:
             p = net.ports[int(net.port[ei])]
-            events.append(Event("port_transfer", p["name"], p["lat"], p["lon"], p["country"], p["country"],
-                                _gauge(a_slot), _gauge(b_slot), float(costs.fixed_time_h[ei]),
-                                float(costs.fixed_cost_usd[ei]) * teu))
+            events.append(
+                Event(
+                    "port_transfer",
+                    p["name"],
+                    p["lat"],
+                    p["lon"],
+                    p["country"],
+                    p["country"],
+                    _gauge(a_slot),
+                    _gauge(b_slot),
+                    float(costs.fixed_time_h[ei]),
+                    float(costs.fixed_cost_usd[ei]) * teu,
+                )
+            )
             continue
         c_idx = int(net.crossing[ei])
         c = net.crossings[c_idx]
@@ -168,15 +221,40 @@ def assemble_route(
         fixed = float(costs.fixed_time_h[ei])
         a_cc, b_cc = net.country_code(a_node), net.country_code(b_node)
         if kind[i] == EdgeKind.BORDER:
-            events.append(Event("border_crossing", c["name"], c["lat"], c["lon"], a_cc, b_cc, _gauge(a_slot),
-                                _gauge(b_slot), fixed, float(costs.fixed_cost_usd[ei]) * teu, c["id"]))
+            events.append(
+                Event(
+                    "border_crossing",
+                    c["name"],
+                    c["lat"],
+                    c["lon"],
+                    a_cc,
+                    b_cc,
+                    _gauge(a_slot),
+                    _gauge(b_slot),
+                    fixed,
+                    float(costs.fixed_cost_usd[ei]) * teu,
+                    c["id"],
+                )
+            )
         if bool(g.change[arcs[i]]) and a_slot != b_slot:
             change_h = float(costs.change_time_h[ei])
             included = kind[i] == EdgeKind.BORDER and not change_h
-            events.append(Event("gauge_change", c["name"], c["lat"], c["lon"], a_cc, b_cc, _gauge(a_slot),
-                                _gauge(b_slot), change_h or (0.0 if included else fixed),
-                                float(costs.change_cost_usd[ei]) * teu, c["id"],
-                                "included in the border crossing's published dwell and cost" if included else None))
+            events.append(
+                Event(
+                    "gauge_change",
+                    c["name"],
+                    c["lat"],
+                    c["lon"],
+                    a_cc,
+                    b_cc,
+                    _gauge(a_slot),
+                    _gauge(b_slot),
+                    change_h or (0.0 if included else fixed),
+                    float(costs.change_cost_usd[ei]) * teu,
+                    c["id"],
+                    "included in the border crossing's published dwell and cost" if included else None,
+                )
+            )
 
     # legs: runs of arcs with one mode and one gauge (a gauge change starts a new leg)
     moving = np.flatnonzero(~is_link)
@@ -184,8 +262,12 @@ def assemble_route(
     if len(moving):
         mode_code = np.where(is_rail[moving], 0, 1)
         gauge_code = np.where(is_rail[moving], s_slot[moving], -1)
-        brk = np.flatnonzero((np.diff(mode_code) != 0) | (np.diff(gauge_code) != 0)
-                             | (np.diff(moving) != 1) | (s_slot[moving][1:] != d_slot[moving][:-1]))
+        brk = np.flatnonzero(
+            (np.diff(mode_code) != 0)
+            | (np.diff(gauge_code) != 0)
+            | (np.diff(moving) != 1)
+            | (s_slot[moving][1:] != d_slot[moving][:-1])
+        )
         starts = np.r_[0, brk + 1]
         ends = np.r_[brk + 1, len(moving)]
         for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
@@ -194,15 +276,24 @@ def assemble_route(
             leg_nodes = np.r_[s_node[idx], d_node[idx[-1]]]
             countries: list[str] = []
             if mode == "rail":
-                for code in net.country[leg_nodes][np.r_[True, np.diff(net.country[leg_nodes]) != 0]].tolist():
+                for code in net.country[leg_nodes][
+                    np.r_[True, np.diff(net.country[leg_nodes]) != 0]
+                ].tolist():
                     name = net.countries[code]
                     if name and name not in countries:
                         countries.append(name)
-            legs.append(Leg(
-                mode, _node_name(net, int(leg_nodes[0])), _node_name(net, int(leg_nodes[-1])),
-                float(km[idx].sum()), float(run_h[idx].sum()), _gauge(int(s_slot[idx[0]])) if mode == "rail" else None,
-                countries, (net, e[idx], s_node[idx]),
-            ))
+            legs.append(
+                Leg(
+                    mode,
+                    _node_name(net, int(leg_nodes[0])),
+                    _node_name(net, int(leg_nodes[-1])),
+                    float(km[idx].sum()),
+                    float(run_h[idx].sum()),
+                    _gauge(int(s_slot[idx[0]])) if mode == "rail" else None,
+                    countries,
+                    (net, e[idx], s_node[idx]),
+                )
+            )
     if legs:
         legs[0].from_ = origin.name
         legs[-1].to = destination.name
@@ -212,10 +303,17 @@ def assemble_route(
     seq = codes[np.r_[True, np.diff(codes) != 0]] if len(codes) else codes
     w = g.weights[:, arcs]
     return Route(
-        origin=origin, destination=destination, objective=objective, teu=teu,
-        distance_km=float(km[~is_link].sum()), duration_h=float(w[0].sum()),
-        cost_usd=float(w[1].sum()) * teu, co2_kg=float(w[2].sum()) * teu,
-        countries=[net.countries[c] for c in seq.tolist() if net.countries[c]], legs=legs, events=events,
+        origin=origin,
+        destination=destination,
+        objective=objective,
+        teu=teu,
+        distance_km=float(km[~is_link].sum()),
+        duration_h=float(w[0].sum()),
+        cost_usd=float(w[1].sum()) * teu,
+        co2_kg=float(w[2].sum()) * teu,
+        countries=[net.countries[c] for c in seq.tolist() if net.countries[c]],
+        legs=legs,
+        events=events,
         crossing_ids=frozenset(crossing_ids),
     )
 

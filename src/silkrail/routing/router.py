@@ -45,14 +45,17 @@ def _check_query(
 ) -> Query:
     if isinstance(objective, str):
         if objective not in OBJECTIVES:
-            raise DataError(f"'{objective}' is not an objective; use one of time, cost, co2", field="optimize")
+            raise DataError(
+                f"'{objective}' is not an objective; use one of time, cost, co2", field="optimize"
+            )
         coef = tuple(1.0 if o == objective else 0.0 for o in OBJECTIVES)
         name = objective
     else:
         unknown = set(objective) - set(OBJECTIVES)
         if unknown or not objective or any(v < 0 for v in objective.values()) or not any(objective.values()):
-            raise DataError("weights need non-negative values for time, cost and/or co2, not all zero",
-                            field="optimize")
+            raise DataError(
+                "weights need non-negative values for time, cost and/or co2, not all zero", field="optimize"
+            )
         coef = tuple(float(objective.get(o, 0.0)) for o in OBJECTIVES)
         name = "+".join(f"{objective[o]:g}*{o}" for o in OBJECTIVES if objective.get(o))
     if mode not in ("rail", "sea", "any"):
@@ -63,7 +66,9 @@ def _check_query(
     if not BASE_YEAR <= y <= MAX_YEAR:
         raise DataError(
             f"year {y} is outside the network's span: the rail data describes {BASE_YEAR}, and planned "
-            f"lines open up to {MAX_YEAR}; give a year from {BASE_YEAR} to {MAX_YEAR}", field="year")
+            f"lines open up to {MAX_YEAR}; give a year from {BASE_YEAR} to {MAX_YEAR}",
+            field="year",
+        )
     codes = set()
     for raw in avoid:
         for code in str(raw).split(","):
@@ -71,12 +76,22 @@ def _check_query(
             if not code:
                 continue
             if code not in known_country_codes():
-                raise DataError(f"'{code}' is not an ISO 3166-1 alpha-2 country code (for example MN, KZ, RU)",
-                                field="avoid")
+                raise DataError(
+                    f"'{code}' is not an ISO 3166-1 alpha-2 country code (for example MN, KZ, RU)",
+                    field="avoid",
+                )
             codes.add(code)
-    return Query(name, coef, Constraints(modes="rail" if mode == "rail" else "any",  # type: ignore[arg-type]
-                                         avoid_countries=frozenset(codes), avoid_passages=frozenset(avoid_passages),
-                                         year=y), float(teu))
+    return Query(
+        name,
+        (coef[0], coef[1], coef[2]),
+        Constraints(
+            modes="rail" if mode == "rail" else "any",
+            avoid_countries=frozenset(codes),
+            avoid_passages=frozenset(avoid_passages),
+            year=y,
+        ),
+        float(teu),
+    )
 
 
 class Router:
@@ -85,8 +100,11 @@ class Router:
     def __init__(self, net: Network, *, home: Any = None) -> None:
         self.net = net
         self.graph = build_state_graph(net)
-        self.searcher = Searcher(self.graph, load_or_compute_landmarks(self.graph, home, "any"),
-                                 load_or_compute_landmarks(self.graph, home, "rail"))
+        self.searcher = Searcher(
+            self.graph,
+            load_or_compute_landmarks(self.graph, home, "any"),
+            load_or_compute_landmarks(self.graph, home, "rail"),
+        )
         self.places = Gazetteer(net)
 
     # -- single routes -------------------------------------------------------------------
@@ -104,21 +122,29 @@ class Router:
         teu: float = 1.0,
         alternatives: int = 0,
     ) -> Route:
-        q = _check_query(self.net, objective=objective, mode=mode, avoid=avoid, year=year, teu=teu,
-                         avoid_passages=avoid_passages)
+        q = _check_query(
+            self.net,
+            objective=objective,
+            mode=mode,
+            avoid=avoid,
+            year=year,
+            teu=teu,
+            avoid_passages=avoid_passages,
+        )
         o = origin if isinstance(origin, Place) else self.places.resolve(origin)
         d = destination if isinstance(destination, Place) else self.places.resolve(destination)
         if o.node == d.node:
-            raise DataError(f"origin and destination are the same place ({o.name}); name two different places",
-                            field="destination")
+            raise DataError(
+                f"origin and destination are the same place ({o.name}); name two different places",
+                field="destination",
+            )
         for p, role in ((o, "origin"), (d, "destination")):
             if p.country in q.constraints.avoid_countries:
-                raise NoRouteError(f"the {role} {p.name} is in {p.country}, which the route is asked to avoid")
+                raise NoRouteError(
+                    f"the {role} {p.name} is in {p.country}, which the route is asked to avoid"
+                )
         coef = q.coef
-        if mode == "sea":
-            best = self._sea_first(o, d, q)
-        else:
-            best = self._best(o, d, q.constraints, coef, q)
+        best = self._sea_first(o, d, q) if mode == "sea" else self._best(o, d, q.constraints, coef, q)
         if best is None:
             raise NoRouteError(self._explain(o, d, q))
         if alternatives > 0:
@@ -137,13 +163,17 @@ class Router:
                     return wanted.astype(np.int64)
         return states.astype(np.int64)
 
-    def _path(self, o: Place, d: Place, c: Constraints, coef: tuple[float, float, float]) -> np.ndarray | None:
+    def _path(
+        self, o: Place, d: Place, c: Constraints, coef: tuple[float, float, float]
+    ) -> np.ndarray | None:
         src = self.end_states(o)
         dst = self.end_states(d)
         res = self.searcher.shortest(src, dst, c, coef)
         return None if res is None else res.arcs
 
-    def _best(self, o: Place, d: Place, c: Constraints, coef: tuple[float, float, float], q: Query) -> Route | None:
+    def _best(
+        self, o: Place, d: Place, c: Constraints, coef: tuple[float, float, float], q: Query
+    ) -> Route | None:
         arcs = self._path(o, d, c, coef)
         if arcs is None:
             return None
@@ -157,7 +187,7 @@ class Router:
         w = np.asarray(q.coef) @ g.weights[:, arcs]
         w = np.where(g.mode[arcs] == MODE_RAIL, w * SEA_FIRST_RAIL_PENALTY, w)
         key = (c, ("sea-first", *q.coef))
-        self.searcher._w[key] = w  # noqa: SLF001 - the searcher caches weights by key
+        self.searcher._w[key] = w
         res = self._path_with_key(o, d, c, key)
         if res is None:
             return None
@@ -169,52 +199,81 @@ class Router:
 
         g = self.graph
         indptr, indices, arcs = g.csr(c)
-        w = self.searcher._w[key]  # noqa: SLF001
+        w = self.searcher._w[key]
         src = self.end_states(o)
         dst = self.end_states(d)
         lm = self.searcher.landmarks_for(c)
         # penalised weights only grow: the plain bounds stay admissible
         coef = np.asarray(key[1][1:], dtype=np.float64)
-        t, _, pred, _ = _astar(indptr, indices, w, src, dst, lm.dist, np.ascontiguousarray(lm.dist[:, :, dst]), coef)
+        t, _, pred, _ = _astar(
+            indptr, indices, w, src, dst, lm.dist, np.ascontiguousarray(lm.dist[:, :, dst]), coef
+        )
         if t < 0:
             return None
-        return _unwind(pred, arcs, g.src, t)  # type: ignore[no-any-return]
+        return _unwind(pred, arcs, g.src, t)  # type: ignore[no-any-return,unused-ignore]
 
     def _signature(self, r: Route) -> tuple[str, ...]:
         seq = tuple(r.countries)
         return seq + (("sea",) if "sea" in r.modes else ())
 
+    ALTERNATIVE_BUDGET = 40  # searches spent looking for alternatives
+
     def _alternatives(self, o: Place, d: Place, q: Query, best: Route, k: int) -> list[Route]:
-        """Up to ``k`` routes through other countries or by another mode: each candidate bans one
-        border crossing of an accepted route; a candidate is kept only if its corridor is new."""
-        accepted = [best]
+        """Up to ``k`` routes through other corridors (another sequence of countries, or another
+        mode), best first. A best-first search over bans: each route found is expanded by
+        banning one of its transit countries, or one of its border crossings; a route is kept
+        only when its corridor is new, so alternatives are never near-copies."""
+        import heapq
+
+        g = self.graph
+        _, _, arcs = g.csr(q.constraints)
+        a_cross, a_c1, a_c2 = g.crossing[arcs], g.c_src[arcs], g.c_dst[arcs]
+        ends = {o.country, d.country}
+
+        def value(r: Route) -> float:
+            return float(np.dot(q.coef, [r.duration_h, r.cost_usd / q.teu, r.co2_kg / q.teu]))
+
+        def search(countries: frozenset[str], crossings: frozenset[int]) -> Route | None:
+            idx = [self.net.countries.index(c) for c in countries if c in self.net.countries]
+            banned = np.isin(a_cross, list(crossings)) | np.isin(a_c1, idx) | np.isin(a_c2, idx)
+            res = self.searcher.shortest(
+                self.end_states(o), self.end_states(d), q.constraints, q.coef, banned=banned
+            )
+            if res is None:
+                return None
+            return assemble_route(g, res.arcs, o, d, objective=q.objective, teu=q.teu)
+
+        accepted: list[Route] = []
         seen = {self._signature(best)}
-        banned_sets: list[frozenset[int]] = [frozenset()]
-        tried: set[frozenset[int]] = set()
-        while len(accepted) < k + 1:
-            candidates: list[tuple[float, Route, frozenset[int]]] = []
-            for base_ban, r in zip(banned_sets, accepted, strict=True):
-                for cid in sorted(r.crossing_ids):
-                    if self.net.crossings[cid]["kind"] != "border":
-                        continue
-                    ban = base_ban | {cid}
-                    if ban in tried:
-                        continue
-                    tried.add(ban)
-                    c = Constraints(q.constraints.modes, q.constraints.avoid_countries, ban,
-                                    q.constraints.avoid_passages, q.constraints.year)
-                    alt = self._best(o, d, c, q.coef, q)
-                    if alt is not None and self._signature(alt) not in seen:
-                        value = float(np.dot(q.coef, [alt.duration_h, alt.cost_usd / q.teu, alt.co2_kg / q.teu]))
-                        candidates.append((value, alt, ban))
-            if not candidates:
-                break
-            candidates.sort(key=lambda t: t[0])
-            value, alt, ban = candidates[0]
-            accepted.append(alt)
-            banned_sets.append(ban)
-            seen.add(self._signature(alt))
-        return accepted[1:]
+        empty: tuple[frozenset[str], frozenset[int]] = (frozenset(), frozenset())
+        tried = {empty}
+        # new corridors pop first (by value), then known ones, whose bans may lead to new corridors
+        heap: list[tuple[bool, float, int, tuple[frozenset[str], frozenset[int]], Route]] = [
+            (False, value(best), 0, empty, best)
+        ]
+        counter, budget = 1, self.ALTERNATIVE_BUDGET
+        while heap and len(accepted) < k and budget > 0:
+            _, _, _, (b_countries, b_crossings), route = heapq.heappop(heap)
+            if route is not best and self._signature(route) not in seen:
+                accepted.append(route)
+                seen.add(self._signature(route))
+            moves = [(b_countries | {c}, b_crossings) for c in route.countries if c not in ends]
+            moves += [
+                (b_countries, b_crossings | {cid})
+                for cid in sorted(route.crossing_ids)
+                if self.net.crossings[cid]["kind"] == "border"
+            ]
+            for ban in moves:
+                if ban in tried or budget <= 0:
+                    continue
+                tried.add(ban)
+                budget -= 1
+                alt = search(*ban)
+                if alt is not None:
+                    known = self._signature(alt) in seen
+                    heapq.heappush(heap, (known, value(alt), counter, ban, alt))
+                    counter += 1
+        return sorted(accepted, key=value)
 
     def _explain(self, o: Place, d: Place, q: Query) -> str:
         """Why no route: constraints that cut every path, or networks no crossing joins."""
@@ -230,18 +289,30 @@ class Router:
             why = " with ".join(parts) if parts else "these constraints"
             return f"no route from {o.name} to {d.name}: {why} cuts every path"
         net = self.net
+
         def describe(p: Place) -> str:
             gauges = "/".join(f"{g:,}" for g in gauges_of(int(net.gauge[p.node]))) or "sea"
             return f"the {gauges} mm network of {net.country_code(p.node) or p.country}"
+
         if net.node_kind[o.node] == NodeKind.RAIL and net.node_kind[d.node] == NodeKind.RAIL:
-            return (f"no route from {o.name} to {d.name}: no crossing or port connects {describe(o)} "
-                    f"around {o.name} to {describe(d)} around {d.name}")
+            return (
+                f"no route from {o.name} to {d.name}: no crossing or port connects {describe(o)} "
+                f"around {o.name} to {describe(d)} around {d.name}"
+            )
         return f"no route from {o.name} to {d.name}: the two are not connected in the network"
 
     # -- many routes ---------------------------------------------------------------------
 
-    def compare(self, origin: str, destination: str, *, objective: str = "time", teu: float = 1.0,
-                year: int | None = None, avoid: Iterable[str] = ()) -> list[Route]:
+    def compare(
+        self,
+        origin: str,
+        destination: str,
+        *,
+        objective: str = "time",
+        teu: float = 1.0,
+        year: int | None = None,
+        avoid: Iterable[str] = (),
+    ) -> list[Route]:
         """The best rail, sea and rail+sea options, each labelled; missing options are left out."""
         o, d = self.places.resolve(origin), self.places.resolve(destination)
         options: list[Route] = []
@@ -263,8 +334,14 @@ class Router:
     def _rail_and_sea(self, o: Place, d: Place, **opts: Any) -> Route | None:
         """The best route whose main haul is split between a long rail and a long sea leg:
         the best ``any`` route if it has both, else the best through a rail-connected port."""
-        q = _check_query(self.net, objective=opts["objective"], mode="any", avoid=opts["avoid"],
-                         year=opts["year"], teu=opts["teu"])
+        q = _check_query(
+            self.net,
+            objective=opts["objective"],
+            mode="any",
+            avoid=opts["avoid"],
+            year=opts["year"],
+            teu=opts["teu"],
+        )
         best = self._best(o, d, q.constraints, q.coef, q)
         if best is not None and _substantial_mix(best):
             return best
@@ -274,29 +351,44 @@ class Router:
                 continue
             terminal = Place(p["name"], p["lat"], p["lon"], p["terminal_node"], "station", p["country"])
             for first, second in (("rail", "any"), ("any", "rail")):
-                c1 = Constraints(modes=first, avoid_countries=q.constraints.avoid_countries, year=q.constraints.year)
-                c2 = Constraints(modes=second, avoid_countries=q.constraints.avoid_countries, year=q.constraints.year)
+                c1 = Constraints(
+                    modes=first, avoid_countries=q.constraints.avoid_countries, year=q.constraints.year
+                )
+                c2 = Constraints(
+                    modes=second, avoid_countries=q.constraints.avoid_countries, year=q.constraints.year
+                )
                 a = self._path(o, terminal, c1, q.coef)
                 b = self._path(terminal, d, c2, q.coef) if a is not None else None
                 if a is None or b is None or len(a) == 0 or len(b) == 0:
                     continue
                 route = assemble_route(self.graph, np.r_[a, b], o, d, objective=q.objective, teu=q.teu)
                 if _substantial_mix(route):
-                    value = float(np.dot(q.coef, [route.duration_h, route.cost_usd / q.teu, route.co2_kg / q.teu]))
+                    value = float(
+                        np.dot(q.coef, [route.duration_h, route.cost_usd / q.teu, route.co2_kg / q.teu])
+                    )
                     results.append((value, route))
         if not results:
             return None
         return min(results, key=lambda t: t[0])[1]
 
-    def od_matrix(self, origins: Sequence[str], destinations: Sequence[str], *,
-                  objective: str = "time", mode: str = "any", teu: float = 1.0, year: int | None = None,
-                  avoid: Iterable[str] = ()) -> dict[str, Any]:
+    def od_matrix(
+        self,
+        origins: Sequence[str],
+        destinations: Sequence[str],
+        *,
+        objective: str = "time",
+        mode: str = "any",
+        teu: float = 1.0,
+        year: int | None = None,
+        avoid: Iterable[str] = (),
+    ) -> dict[str, Any]:
         """Totals for every origin-destination pair: one shortest-path tree per origin."""
         from silkrail.routing.matrix import od_matrix
 
         q = _check_query(self.net, objective=objective, mode=mode, avoid=avoid, year=year, teu=teu)
-        return od_matrix(self, [self.places.resolve(x) for x in origins],
-                         [self.places.resolve(x) for x in destinations], q)
+        return od_matrix(
+            self, [self.places.resolve(x) for x in origins], [self.places.resolve(x) for x in destinations], q
+        )
 
 
 def _substantial_mix(r: Route) -> bool:

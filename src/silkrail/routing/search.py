@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -87,7 +88,7 @@ def load_or_compute_landmarks(g: StateGraph, home: Path | None, modes: str = "an
 
 
 @njit(cache=True)
-def _heuristic(v, lm, lm_t, coef):  # type: ignore[no-untyped-def]
+def _heuristic(v, lm, lm_t, coef):
     # lower bound of the weighted objective from v to the nearest target (ALT, min over targets)
     best = np.inf
     for t in range(lm_t.shape[2]):
@@ -111,7 +112,7 @@ def _heuristic(v, lm, lm_t, coef):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _astar(indptr, indices, w, sources, targets, lm, lm_t, coef):  # type: ignore[no-untyped-def]
+def _astar(indptr, indices, w, sources, targets, lm, lm_t, coef):
     S = indptr.shape[0] - 1
     g = np.full(S, np.inf)
     h = np.full(S, -1.0)
@@ -192,7 +193,7 @@ def _astar(indptr, indices, w, sources, targets, lm, lm_t, coef):  # type: ignor
 
 
 @njit(cache=True)
-def _unwind(pred, arcs, arc_src, target):  # type: ignore[no-untyped-def]
+def _unwind(pred, arcs, arc_src, target):
     # the arc ids from a source to ``target``, following predecessor CSR positions
     n = 0
     v = target
@@ -222,7 +223,7 @@ class Searcher:
         self.g = g
         self.lm = landmarks
         self.lm_rail = rail_landmarks or landmarks
-        self._w: dict[tuple[Constraints, tuple[float, ...]], NDArray[np.float64]] = {}
+        self._w: dict[Any, NDArray[np.float64]] = {}
 
     def landmarks_for(self, c: Constraints) -> Landmarks:
         return self.lm_rail if c.modes == "rail" else self.lm
@@ -240,16 +241,31 @@ class Searcher:
         return w
 
     def shortest(
-        self, sources: NDArray[np.int64], targets: NDArray[np.int64], c: Constraints,
+        self,
+        sources: NDArray[np.int64],
+        targets: NDArray[np.int64],
+        c: Constraints,
         coef: tuple[float, float, float],
+        *,
+        banned: NDArray[np.bool_] | None = None,
     ) -> PathResult | None:
+        """Best path from any source to any target state; ``banned`` (per arc of the CSR of
+        ``c``) removes arcs without rebuilding the CSR."""
         indptr, indices, arcs = self.g.csr(c)
         w = self.weights_for(c, coef)
+        if banned is not None and banned.any():
+            w = np.where(banned, np.inf, w)
         lm = self.landmarks_for(c)
         lm_t = np.ascontiguousarray(lm.dist[:, :, targets])
         t, value, pred, settled = _astar(
-            indptr, indices, w, sources.astype(np.int64), targets.astype(np.int64),
-            lm.dist, lm_t, np.asarray(coef, dtype=np.float64),
+            indptr,
+            indices,
+            w,
+            sources.astype(np.int64),
+            targets.astype(np.int64),
+            lm.dist,
+            lm_t,
+            np.asarray(coef, dtype=np.float64),
         )
         if t < 0:
             return None

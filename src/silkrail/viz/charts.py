@@ -31,8 +31,13 @@ def write_comparison_chart(options: list[Route], path: Path, *, title: str) -> P
         ax.set_title(name)
         ax.spines[["top", "right"]].set_visible(False)
         for bar, val in zip(bars, values, strict=True):
-            ax.annotate(fmt.format(val), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                        ha="center", va="bottom", fontsize=9)
+            ax.annotate(
+                fmt.format(val),
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+            )
         ax.set_ylim(0, max(values) * 1.18 if max(values) > 0 else 1)
     fig.suptitle(title)
     fig.tight_layout()

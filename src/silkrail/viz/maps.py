@@ -17,7 +17,14 @@ from silkrail.network.model import ATTRIBUTION
 if TYPE_CHECKING:
     from silkrail.routing.route import Route
 
-GAUGE_COLOURS = {1000: "#e67e22", 1067: "#d35400", 1435: "#2e86de", 1520: "#c0392b", 1668: "#8e44ad", 1676: "#16a085"}
+GAUGE_COLOURS = {
+    1000: "#e67e22",
+    1067: "#d35400",
+    1435: "#2e86de",
+    1520: "#c0392b",
+    1668: "#8e44ad",
+    1676: "#16a085",
+}
 SEA_COLOUR = "#138d90"
 OPTION_STYLES = ["", "stroke-opacity:0.75", "stroke-opacity:0.6"]
 EVENT_COLOURS = {"border_crossing": "#222", "gauge_change": "#f1c40f", "port_transfer": "#1abc9c"}
@@ -64,34 +71,53 @@ def routes_to_html(routes: list[Route], outlines: list[dict[str, Any]], *, title
         for leg in r.legs:
             colour = SEA_COLOUR if leg.mode == "sea" else GAUGE_COLOURS.get(leg.gauge_mm or 0, "#555")
             dash = f' stroke-dasharray="{stroke * 4:.3f},{stroke * 3:.3f}"' if leg.mode == "sea" else ""
-            tip = (f"{label}: {leg.mode} {leg.gauge_mm or ''} {'mm ' if leg.gauge_mm else ''}{leg.from_} → {leg.to}, "
-                   f"{leg.distance_km:,.0f} km, {leg.duration_h:,.0f} h")
-            group.append(f'<path d="{_path_d(leg.coordinates)}" fill="none" stroke="{colour}" '
-                         f'stroke-width="{stroke * (2.2 if i == 0 else 1.4):.3f}" style="{style}"{dash}>'
-                         f"<title>{html.escape(tip)}</title></path>")
+            tip = (
+                f"{label}: {leg.mode} {f'{leg.gauge_mm} mm ' if leg.gauge_mm else ''}"
+                f"{leg.from_} → {leg.to}, {leg.distance_km:,.0f} km, {leg.duration_h:,.0f} h"
+            )
+            group.append(
+                f'<path d="{_path_d(leg.coordinates)}" fill="none" stroke="{colour}" '
+                f'stroke-width="{stroke * (2.2 if i == 0 else 1.4):.3f}" style="{style}"{dash}>'
+                f"<title>{html.escape(tip)}</title></path>"
+            )
         for e in r.events:
             x, y = _project(e.lon, e.lat)
             gauges = f", {e.from_gauge_mm}→{e.to_gauge_mm} mm" if e.kind == "gauge_change" else ""
-            tip = f"{e.kind.replace('_', ' ')} at {e.at} ({e.from_country}→{e.to_country}{gauges}): {e.duration_h:.1f} h, ${e.cost_usd:,.0f}"
-            group.append(f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 3.2:.3f}" fill="{EVENT_COLOURS[e.kind]}" '
-                         f'stroke="#fff" stroke-width="{stroke * 0.6:.3f}"><title>{html.escape(tip)}</title></circle>')
+            tip = (
+                f"{e.kind.replace('_', ' ')} at {e.at} ({e.from_country}→{e.to_country}{gauges}): "
+                f"{e.duration_h:.1f} h, ${e.cost_usd:,.0f}"
+            )
+            group.append(
+                f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 3.2:.3f}" fill="{EVENT_COLOURS[e.kind]}" '
+                f'stroke="#fff" stroke-width="{stroke * 0.6:.3f}"><title>{html.escape(tip)}</title></circle>'
+            )
         group.append("</g>")
         layers.append("".join(group))
         legend_rows.append(
             f"<tr><td><b>{html.escape(label)}</b></td><td>{r.distance_km:,.0f} km</td>"
-            f"<td>{r.duration_h / 24:,.1f} days</td><td>${r.cost_usd:,.0f}</td><td>{r.co2_kg / 1000:,.2f} t CO2</td>"
-            f"<td>{html.escape(' → '.join(r.countries))}</td></tr>")
+            f"<td>{r.duration_h / 24:,.1f} days</td><td>${r.cost_usd:,.0f}</td>"
+            f"<td>{r.co2_kg / 1000:,.2f} t CO2</td>"
+            f"<td>{html.escape(' → '.join(r.countries))}</td></tr>"
+        )
     for r in routes[:1]:
         for p in (r.origin, r.destination):
             x, y = _project(p.lon, p.lat)
-            layers.append(f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 4:.3f}" fill="#fff" stroke="#000" '
-                          f'stroke-width="{stroke:.3f}"><title>{html.escape(p.name)}</title></circle>'
-                          f'<text x="{x + stroke * 6:.3f}" y="{y:.3f}" font-size="{stroke * 14:.3f}">{html.escape(p.name)}</text>')
+            layers.append(
+                f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 4:.3f}" fill="#fff" stroke="#000" '
+                f'stroke-width="{stroke:.3f}"><title>{html.escape(p.name)}</title></circle>'
+                f'<text x="{x + stroke * 6:.3f}" y="{y:.3f}" '
+                f'font-size="{stroke * 14:.3f}">{html.escape(p.name)}</text>'
+            )
     swatches = "".join(
-        f'<span><i style="background:{c}"></i>{g:,} mm rail</span>' for g, c in GAUGE_COLOURS.items() if g in {
-            leg.gauge_mm for r in routes for leg in r.legs})
+        f'<span><i style="background:{c}"></i>{g:,} mm rail</span>'
+        for g, c in GAUGE_COLOURS.items()
+        if g in {leg.gauge_mm for r in routes for leg in r.legs}
+    )
     swatches += f'<span><i style="background:{SEA_COLOUR}"></i>sea</span>'
-    swatches += "".join(f'<span><i class="dot" style="background:{c}"></i>{k.replace("_", " ")}</span>' for k, c in EVENT_COLOURS.items())
+    swatches += "".join(
+        f'<span><i class="dot" style="background:{c}"></i>{k.replace("_", " ")}</span>'
+        for k, c in EVENT_COLOURS.items()
+    )
     view = f"{x0:.3f} {y0:.3f} {x1 - x0:.3f} {y1 - y0:.3f}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -108,9 +134,9 @@ footer{{padding:6px 14px;color:#666;font-size:12px}}
 </style></head><body>
 <header><h1>{html.escape(title)}</h1></header>
 <svg id="map" viewBox="{view}" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">
-<g class="land">{''.join(land)}</g>{''.join(layers)}</svg>
+<g class="land">{"".join(land)}</g>{"".join(layers)}</svg>
 <div class="legend">{swatches}</div>
-<table>{''.join(legend_rows)}</table>
+<table>{"".join(legend_rows)}</table>
 <footer>{html.escape(ATTRIBUTION)}. Hover a line or a dot for details; wheel to zoom, drag to pan.</footer>
 <script>
 (function(){{var s=document.getElementById('map'),v=s.viewBox.baseVal,drag=null;
@@ -125,9 +151,13 @@ v.x-=(e.clientX-drag[0])/r.width*v.width;v.y-=(e.clientY-drag[1])/r.height*v.hei
 """
 
 
-def write_route_map(routes: list[Route], path: Path, *, title: str, outlines: list[dict[str, Any]] | None = None) -> Path:
+def write_route_map(
+    routes: list[Route], path: Path, *, title: str, outlines: list[dict[str, Any]] | None = None
+) -> Path:
     from silkrail.viz.outlines import simplified_outlines
 
-    Path(path).write_text(routes_to_html(routes, outlines if outlines is not None else simplified_outlines(), title=title),
-                          encoding="utf-8")
+    Path(path).write_text(
+        routes_to_html(routes, outlines if outlines is not None else simplified_outlines(), title=title),
+        encoding="utf-8",
+    )
     return Path(path)

@@ -26,7 +26,7 @@ def simplified_outlines(settings: Settings | None = None) -> list[dict[str, Any]
     cache = Path(settings.home) / f"outlines-{st.st_size}-{st.st_mtime_ns}.json"
     if cache.exists():
         try:
-            return json.loads(cache.read_text())  # type: ignore[no-any-return]
+            return json.loads(cache.read_text())
         except (OSError, json.JSONDecodeError):
             pass
     countries = load_countries(Path(src))
