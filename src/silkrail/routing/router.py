@@ -332,44 +332,21 @@ class Router:
         return options
 
     def _rail_and_sea(self, o: Place, d: Place, **opts: Any) -> Route | None:
-        """The best route whose main haul is split between a long rail and a long sea leg:
-        the best ``any`` route if it has both, else the best through a rail-connected port."""
-        q = _check_query(
-            self.net,
-            objective=opts["objective"],
-            mode="any",
-            avoid=opts["avoid"],
-            year=opts["year"],
-            teu=opts["teu"],
-        )
-        best = self._best(o, d, q.constraints, q.coef, q)
-        if best is not None and _substantial_mix(best):
-            return best
-        results: list[tuple[float, Route]] = []
-        for p in self.net.ports:
-            if p.get("terminal_node") is None:
-                continue
-            terminal = Place(p["name"], p["lat"], p["lon"], p["terminal_node"], "station", p["country"])
-            for first, second in (("rail", "any"), ("any", "rail")):
-                c1 = Constraints(
-                    modes=first, avoid_countries=q.constraints.avoid_countries, year=q.constraints.year
-                )
-                c2 = Constraints(
-                    modes=second, avoid_countries=q.constraints.avoid_countries, year=q.constraints.year
-                )
-                a = self._path(o, terminal, c1, q.coef)
-                b = self._path(terminal, d, c2, q.coef) if a is not None else None
-                if a is None or b is None or len(a) == 0 or len(b) == 0:
-                    continue
-                route = assemble_route(self.graph, np.r_[a, b], o, d, objective=q.objective, teu=q.teu)
-                if _substantial_mix(route):
-                    value = float(
-                        np.dot(q.coef, [route.duration_h, route.cost_usd / q.teu, route.co2_kg / q.teu])
-                    )
-                    results.append((value, route))
-        if not results:
+        """The best route whose haul is split between a long rail and a long sea leg (each at
+        least 15 % of the distance): among the best multimodal route and its alternative
+        corridors, which include the sea variants."""
+        try:
+            best = self.route(o, d, mode="any", alternatives=4, **opts)
+        except NoRouteError:
             return None
-        return min(results, key=lambda t: t[0])[1]
+        mixed = [r for r in [best, *best.alternatives] if _substantial_mix(r)]
+        if not mixed:
+            return None
+        q = _check_query(self.net, objective=opts["objective"], mode="any", avoid=opts["avoid"],
+                         year=opts["year"], teu=opts["teu"])
+        choice = min(mixed, key=lambda r: float(np.dot(q.coef, [r.duration_h, r.cost_usd, r.co2_kg])))
+        choice.alternatives = []
+        return choice
 
     def od_matrix(
         self,

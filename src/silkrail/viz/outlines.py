@@ -32,9 +32,11 @@ def simplified_outlines(settings: Settings | None = None) -> list[dict[str, Any]
     countries = load_countries(Path(src))
     out = []
     for code, geom in zip(countries.codes, countries.geometries, strict=True):
-        simple = shapely.simplify(geom, TOLERANCE_DEG, preserve_topology=True)
+        simple = shapely.simplify(geom, TOLERANCE_DEG, preserve_topology=False)
         rings = []
         for part in shapely.get_parts(simple):
+            if part.is_empty or part.geom_type != "Polygon":
+                continue
             coords = shapely.get_coordinates(part.exterior)
             if len(coords) >= 4:
                 rings.append([[round(x, 3), round(y, 3)] for x, y in coords])
