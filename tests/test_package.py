@@ -109,3 +109,13 @@ def test_export_refuses_a_non_geojson_name(fixture_env: Path) -> None:
     result = runner.invoke(app, ["network", "export", str(fixture_env / "net.shp")])
     assert result.exit_code == 2
     assert "GeoJSON" in result.output
+
+
+def test_settings_come_from_the_environment(tmp_path: Path) -> None:
+    """SILKRAIL_* variables set the paths; explicit overrides win."""
+    from silkrail.settings import get_settings
+
+    s = get_settings({"SILKRAIL_HOME": str(tmp_path / "h"), "SILKRAIL_DATA_DIR": str(tmp_path / "d")})
+    assert s.home == tmp_path / "h" and s.data_dir == tmp_path / "d"
+    assert get_settings({"SILKRAIL_HOME": "/x"}, home=tmp_path).home == tmp_path
+    assert s.rail_file is None

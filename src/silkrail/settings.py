@@ -1,36 +1,49 @@
-"""Paths and defaults, read from the environment (prefix ``SILKRAIL_``) when asked, never at import."""
+"""Paths and defaults, read from the environment (prefix ``SILKRAIL_``) when asked, never at import.
+
+A plain frozen dataclass rather than pydantic-settings: loading a built network must stay
+well under 300 ms, and importing pydantic-settings alone costs about 200 ms here.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Any
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _COUNTRIES_REL = Path("node_modules/@geo-maps/countries-land-1km/map.geo.json")
+ENV_PREFIX = "SILKRAIL_"
 
 
 def _default_home() -> Path:
     return Path.home() / ".cache" / "silkrail"
 
 
-class Settings(BaseSettings):
-    """silkrail's settings; each field can be set as ``SILKRAIL_<FIELD>`` in the environment."""
+@dataclass(frozen=True)
+class Settings:
+    """silkrail's settings; each field can be set as ``SILKRAIL_<FIELD>`` in the environment.
 
-    model_config = SettingsConfigDict(env_prefix="SILKRAIL_", extra="ignore")
+    home: cache and state directory. countries_file: GeoJSON country outlines (npm
+    @geo-maps/countries-land-1km). data_dir: the curated YAML. rail_file, sea_file,
+    ports_file: raw sources (default: the installed scgraph-data and searoute)."""
 
-    home: Path = Field(default_factory=_default_home, description="cache and state directory")
-    countries_file: Path | None = Field(
-        default=None,
-        description="GeoJSON country outlines (npm @geo-maps/countries-land-1km map.geo.json)",
-    )
-    data_dir: Path = Field(default=_PACKAGE_DIR / "data", description="curated YAML data")
-    rail_file: Path | None = Field(
-        default=None, description="rail graph in scgraph-data's format (default: the installed one)"
-    )
-    sea_file: Path | None = Field(default=None, description="maritime network GeoJSON (default: searoute's)")
-    ports_file: Path | None = Field(default=None, description="ports GeoJSON (default: searoute's)")
+    home: Path = field(default_factory=_default_home)
+    countries_file: Path | None = None
+    data_dir: Path = _PACKAGE_DIR / "data"
+    rail_file: Path | None = None
+    sea_file: Path | None = None
+    ports_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                object.__setattr__(self, f.name, Path(value).expanduser() if value else None)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
 
     def resolve_countries_file(self) -> Path | None:
         """The country outlines file: the setting, else the copy the Makefile installs in web/."""
@@ -43,6 +56,13 @@ class Settings(BaseSettings):
         return None
 
 
-def get_settings(**overrides: object) -> Settings:
-    """Read the settings now (environment plus explicit overrides)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+def get_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read the settings now: ``SILKRAIL_*`` environment variables, then explicit overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = env.get(ENV_PREFIX + f.name.upper())
+        if raw:
+            values[f.name] = Path(raw).expanduser()
+    values.update(overrides)
+    return Settings(**values)

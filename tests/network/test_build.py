@@ -164,7 +164,7 @@ def test_a_border_crossing_inside_one_country_is_a_data_error(tmp_path: Path) ->
 
 def test_missing_country_outlines_say_how_to_install_them(tmp_path: Path) -> None:
     """Without the outlines the build stops with the command that installs them."""
-    s = fixture_settings(tmp_path / "home").model_copy(update={"countries_file": tmp_path / "none.json"})
+    s = fixture_settings(tmp_path / "home").with_(countries_file=tmp_path / "none.json")
     assert isinstance(s, Settings)
     with pytest.raises(SourceError, match="make install"):
         build_network(s)

@@ -147,3 +147,10 @@ def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
 def test_data_error_is_a_value_error() -> None:
     """Callers may catch DataError as ValueError."""
     assert issubclass(DataError, ValueError)
+
+
+def test_the_inputs_hash_covers_every_data_file() -> None:
+    """The cache key reads exactly the files the schema declares."""
+    from silkrail.network.inputs import DATA_FILES
+
+    assert set(DATA_FILES) == set(SCHEMA)

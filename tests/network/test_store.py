@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from silkrail.errors import CacheError
-from silkrail.network.build import inputs_fingerprint
+from silkrail.network.inputs import inputs_fingerprint
 from silkrail.network.model import Network
 from silkrail.network.store import load_network, load_network_file, network_path, save_network
 from silkrail.settings import Settings

@@ -10,7 +10,6 @@ keeping every named place; summarise.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import time
 from collections import defaultdict
@@ -18,7 +17,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +26,11 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from silkrail.errors import SourceError
 from silkrail.network import geo, sources
-from silkrail.network.curated import SCHEMA, Curated, Point, load_curated
+from silkrail.network.curated import Curated, Point, load_curated
+from silkrail.network.inputs import inputs_fingerprint, source_paths
 from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, NodeKind, gauge_mask, gauges_of
 from silkrail.settings import Settings
 
-BUILD_VERSION = "6"  # bump when the build's logic changes: it is part of the inputs hash
 CONTINENTS = ("EU", "AS")
 MIN_FRAGMENT_KM = 20.0  # disconnected pieces shorter than this are dropped (yards, mapping debris)
 SNAP_KM = 3.0  # a curated point must lie this close to track
@@ -42,48 +40,6 @@ GAP_DETOUR = 5.0  # ... if the track it ends near is otherwise more than 5x the 
 CURRENT_YEAR = 2026
 
 Progress = Callable[[str], None]
-
-
-# --- inputs hash -----------------------------------------------------------------------
-
-
-def _stat_key(path: Path) -> str:
-    st = path.stat()
-    return f"{path.name}:{st.st_size}:{st.st_mtime_ns}"
-
-
-def inputs_fingerprint(settings: Settings) -> tuple[str, dict[str, str]]:
-    """A hash of everything the build reads: source files (size and mtime), package versions,
-    the curated YAML (content) and the build version. Cheap enough to check on every load."""
-    parts: dict[str, str] = {"build": BUILD_VERSION}
-    for pkg in ("scgraph-data", "searoute"):
-        try:
-            parts[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            parts[pkg] = "missing"
-    rail, sea, ports = _source_paths(settings)
-    for key, p in (("rail", rail), ("sea", sea), ("ports", ports)):
-        parts[key] = _stat_key(p)
-    countries = settings.resolve_countries_file()
-    parts["countries"] = _stat_key(countries) if countries and countries.is_file() else "missing"
-    for name in SCHEMA:
-        path = settings.data_dir / name
-        parts[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
-    digest = hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()
-    return digest, parts
-
-
-def _source_paths(settings: Settings) -> tuple[Path, Path, Path]:
-    sea, ports = (
-        sources.sea_source_paths()
-        if not (settings.sea_file and settings.ports_file)
-        else (settings.sea_file, settings.ports_file)
-    )
-    return (
-        settings.rail_file or sources.rail_source_path(),
-        settings.sea_file or sea,
-        settings.ports_file or ports,
-    )
 
 
 # --- a mutable graph under construction -----------------------------------------------------
@@ -170,7 +126,7 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
         )
 
     with _step(progress, "reading the OSM rail graph"):
-        rail_path, sea_path, ports_path = _source_paths(settings)
+        rail_path, sea_path, ports_path = source_paths(settings)
         raw = sources.read_rail(rail_path)
     with _step(progress, "assigning countries"):
         outlines = geo.load_countries(Path(countries_path))

@@ -17,9 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from silkrail.errors import DataError
-
-GAUGES_MM: tuple[int, ...] = (1000, 1050, 1067, 1435, 1520, 1600, 1668, 1676)
-"""Track gauges the network knows, in mm; a node's gauges are a bit mask over this tuple."""
+from silkrail.network.model import GAUGES_MM
 
 _AS_OF = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from silkrail.network.curated import GAUGES_MM
+GAUGES_MM: tuple[int, ...] = (1000, 1050, 1067, 1435, 1520, 1600, 1668, 1676)
+"""Track gauges the network knows, in mm; a node's gauges are a bit mask over this tuple."""
 
 ATTRIBUTION = "Rail and country data © OpenStreetMap contributors (ODbL); maritime network: searoute"
 

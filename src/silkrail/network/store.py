@@ -103,7 +103,7 @@ def load_network(
     if path is not None:
         return load_network_file(Path(path))
     settings = settings or get_settings()
-    from silkrail.network.build import inputs_fingerprint
+    from silkrail.network.inputs import inputs_fingerprint
 
     inputs_hash, _ = inputs_fingerprint(settings)
     target = network_path(settings.home, inputs_hash)

@@ -10,8 +10,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from silkrail.errors import DataError
-from silkrail.network.curated import GAUGES_MM, SCHEMA, load_file
-from silkrail.network.model import EdgeKind, Network, NodeKind
+from silkrail.network.curated import SCHEMA, load_file
+from silkrail.network.model import GAUGES_MM, EdgeKind, Network, NodeKind
 
 GAUGE_ISLAND_MIN_KM = 100.0
 

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from silkrail.network.curated import GAUGES_MM
-from silkrail.network.model import EdgeKind, Network, NodeKind
+from silkrail.network.model import GAUGES_MM, EdgeKind, Network, NodeKind
 from silkrail.routing.costs import CostModel, EdgeCosts, compute_edge_costs
 
 NO_GAUGE = len(GAUGES_MM)  # the state slot of sea and port nodes

@@ -7,8 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from silkrail.network.curated import GAUGES_MM
-from silkrail.network.model import ATTRIBUTION, EdgeKind, NodeKind
+from silkrail.network.model import ATTRIBUTION, GAUGES_MM, EdgeKind, NodeKind
 from silkrail.routing.graph import MODE_RAIL, MODE_SEA, NO_GAUGE, StateGraph
 from silkrail.routing.places import Place
 

@@ -342,8 +342,14 @@ class Router:
         mixed = [r for r in [best, *best.alternatives] if _substantial_mix(r)]
         if not mixed:
             return None
-        q = _check_query(self.net, objective=opts["objective"], mode="any", avoid=opts["avoid"],
-                         year=opts["year"], teu=opts["teu"])
+        q = _check_query(
+            self.net,
+            objective=opts["objective"],
+            mode="any",
+            avoid=opts["avoid"],
+            year=opts["year"],
+            teu=opts["teu"],
+        )
         choice = min(mixed, key=lambda r: float(np.dot(q.coef, [r.duration_h, r.cost_usd, r.co2_kg])))
         choice.alternatives = []
         return choice
