@@ -251,3 +251,56 @@ def test_every_curated_crossing_snaps_and_is_used(real_net: Network) -> None:
             assert c["edges"] >= 1, c["id"]
             kinds = set(real_net.edge_kind[real_net.crossing == i].tolist())
             assert kinds <= {EdgeKind.BORDER, EdgeKind.RAIL}
+
+
+def test_no_route_explains_separate_networks(real_net: Network) -> None:
+    """Sri Lanka's 1,676 mm network has no crossing to the continent: the error says so."""
+    with pytest.raises(NoRouteError, match=r"no crossing or port connects the 1,676 mm network of LK"):
+        silkrail.route(real_net, "6.93,79.85", "Moscow", mode="rail")
+
+
+@pytest.fixture
+def real_env(real_settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SILKRAIL_HOME", str(real_settings.home))
+    monkeypatch.setenv("SILKRAIL_COUNTRIES_FILE", str(real_settings.countries_file))
+    return real_settings
+
+
+def test_cli_route_json_and_exit_codes(real_net: Network, real_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """route --json prints the contract object; bad input exits 2, no route exits 3."""
+    from typer.testing import CliRunner
+
+    from silkrail.cli import app
+
+    runner = CliRunner()
+    ok = runner.invoke(
+        app,
+        ["route", "Hanoi", "Moscow", "--mode", "rail", "--json", "--geojson", str(tmp_path / "r.geojson")],
+    )
+    assert ok.exit_code == 0, ok.output
+    d = json.loads(ok.stdout)
+    assert d["countries"][0] == "VN" and d["countries"][-1] == "RU"
+    assert json.loads((tmp_path / "r.geojson").read_text())["type"] == "FeatureCollection"
+    bad = runner.invoke(app, ["route", "Atlantis", "Moscow"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output and "closest known names" in bad.output
+    none = runner.invoke(app, ["route", "Hanoi", "Moscow", "--mode", "rail", "--avoid", "CN"])
+    assert none.exit_code == 3 and "cuts every path" in none.output
+
+
+def test_cli_compare_writes_map_and_chart(real_net: Network, real_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """compare --json lists labelled options; --map writes an offline HTML map and a PNG chart."""
+    from typer.testing import CliRunner
+
+    from silkrail.cli import app
+
+    result = CliRunner().invoke(
+        app, ["compare", "Hanoi", "Moscow", "--json", "--map", str(tmp_path / "m.html")]
+    )
+    assert result.exit_code == 0, result.output
+    labels = [o["label"] for o in json.loads(result.stdout)["options"]]
+    assert labels[:2] == ["rail", "sea"]
+    page = (tmp_path / "m.html").read_text()
+    assert "<svg" in page and "OpenStreetMap contributors" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
+    png = (tmp_path / "m.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000

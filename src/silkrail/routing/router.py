@@ -23,6 +23,9 @@ from silkrail.routing.search import Searcher, load_or_compute_landmarks
 BASE_YEAR = 2024  # the OSM extract (scgraph-data 2.0.0, 2024-04) describes the network of then
 MAX_YEAR = 2100
 SEA_FIRST_RAIL_PENALTY = 25.0  # "sea" option: rail only as the pre- and on-carriage to the ports
+ICEBOUND_PASSAGES = ("northwest", "bering")
+"""Passages closed by ice most of the year (the Northwest Passage, and the Bering Strait that
+leads to the Northern Sea Route): avoided unless a query names its own ``avoid_passages``."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ def _check_query(
     avoid: Iterable[str],
     year: int | None,
     teu: float,
-    avoid_passages: Iterable[str] = (),
+    avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
 ) -> Query:
     if isinstance(objective, str):
         if objective not in OBJECTIVES:
@@ -117,7 +120,7 @@ class Router:
         objective: str | Mapping[str, float] = "time",
         mode: str = "any",
         avoid: Iterable[str] = (),
-        avoid_passages: Iterable[str] = (),
+        avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
         year: int | None = None,
         teu: float = 1.0,
         alternatives: int = 0,

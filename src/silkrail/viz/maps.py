@@ -37,8 +37,16 @@ def _project(lon: float, lat: float) -> tuple[float, float]:
 
 
 def _path_d(coords: list[tuple[float, float]] | list[list[float]]) -> str:
-    pts = [_project(x, y) for x, y in coords]
-    return "M" + " L".join(f"{x:.3f},{y:.3f}" for x, y in pts)
+    """SVG path data; a step of more than 180 degrees of longitude crosses the antimeridian
+    and starts a new sub-path instead of a line across the whole map."""
+    parts: list[str] = []
+    prev_x: float | None = None
+    for lon, lat in coords:
+        x, y = _project(lon, lat)
+        cmd = "M" if prev_x is None or abs(x - prev_x) > 180 else "L"
+        parts.append(f"{cmd}{x:.3f},{y:.3f}")
+        prev_x = x
+    return " ".join(parts)
 
 
 def routes_to_html(routes: list[Route], outlines: list[dict[str, Any]], *, title: str) -> str:
@@ -106,7 +114,7 @@ def routes_to_html(routes: list[Route], outlines: list[dict[str, Any]], *, title
                 f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 4:.3f}" fill="#fff" stroke="#000" '
                 f'stroke-width="{stroke:.3f}"><title>{html.escape(p.name)}</title></circle>'
                 f'<text x="{x + stroke * 6:.3f}" y="{y:.3f}" '
-                f'font-size="{stroke * 14:.3f}">{html.escape(p.name)}</text>'
+                f'font-size="{stroke * 7:.3f}">{html.escape(p.name)}</text>'
             )
     swatches = "".join(
         f'<span><i style="background:{c}"></i>{g:,} mm rail</span>'

@@ -1,0 +1,62 @@
+"""The real network, built once per test session from the shipped data and sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from silkrail.network.model import GAUGES_MM, Network, NodeKind
+from silkrail.network.validate import check_network
+
+pytestmark = pytest.mark.integration
+
+
+def test_headline_figures_are_plausible(real_net: Network) -> None:
+    """km by gauge and by country within ranges from published network lengths.
+
+    Published route lengths (Wikipedia "List of countries by rail transport network size",
+    2022-2024): China ~159,000 km (incl. ~45,000 km high-speed), Russia ~85,500, India ~68,000,
+    Kazakhstan ~16,000, Vietnam ~2,600, Mongolia ~1,800 (+ new lines), Laos ~420 (China–Laos
+    railway). The OSM extract simplifies lines and misses some, and its double-tracked or
+    parallel lines can add length, so each range is wide: about 0.6x to 1.3x.
+    """
+    s = real_net.summary()
+    by_country, by_gauge = s["rail_km_by_country"], s["rail_km_by_gauge"]
+    ranges = {
+        "CN": (95_000, 210_000),
+        "RU": (55_000, 110_000),
+        "IN": (40_000, 90_000),
+        "KZ": (10_000, 21_000),
+        "VN": (1_500, 3_500),
+        "MN": (1_000, 3_000),
+        "LA": (300, 700),
+    }
+    for code, (lo, hi) in ranges.items():
+        assert lo <= by_country[code] <= hi, (code, by_country[code])
+    # 1,520 mm: Russia + Ukraine + Kazakhstan + Belarus + Central Asia + Caucasus + Baltics + Mongolia
+    assert 110_000 <= by_gauge["1520"] <= 190_000
+    # 1,435 mm: China + Europe + Iran + Turkey + Korea, the largest
+    assert by_gauge["1435"] == max(by_gauge.values())
+    # 1,000 mm: Vietnam, Thailand, Myanmar, Malaysia, Cambodia, Bangladesh (part): ~13,000-20,000
+    assert 8_000 <= by_gauge["1000"] <= 25_000
+    assert set(by_gauge) <= {str(g) for g in GAUGES_MM}
+    assert s["crossings"]["curated"] >= 14
+    assert s["ports"]["rail_connected"] >= 14
+
+
+def test_validate_reports_no_errors_on_the_shipped_data(real_net: Network) -> None:
+    """The shipped data snaps, connects and validates: warnings only."""
+    errors = [p for p in check_network(real_net) if p.severity == "error"]
+    assert errors == []
+
+
+def test_gauges_either_side_of_each_curated_crossing(real_net: Network) -> None:
+    """The track at each side of each snapped curated crossing carries that side's gauge."""
+    checked = 0
+    for c in real_net.crossings:
+        if not c["curated"] or not c["nodes"]:
+            continue
+        for node, mm in zip(c["nodes"], c["gauges_mm"], strict=True):
+            assert real_net.node_kind[node] == NodeKind.RAIL
+            assert real_net.gauge[node] >> GAUGES_MM.index(mm) & 1, (c["id"], mm)
+            checked += 1
+    assert checked >= 40
