@@ -14,7 +14,7 @@ install: $(STAMP) $(WEB_STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,viz]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,viz,sim,dist]'
 	touch $@
 
 $(WEB_STAMP): web/package.json web/package-lock.json

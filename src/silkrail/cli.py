@@ -295,6 +295,148 @@ def compare_cmd(
             out.print(f"wrote {f}")
 
 
+@app.command("simulate")
+def simulate_cmd(
+    scenarios: Annotated[
+        list[str], typer.Argument(help="SCENARIO.yaml (or a shipped name), or: compare A.yaml B.yaml")
+    ],
+    replications: Annotated[int, typer.Option(help="independent runs (seeds seed, seed+1, ...)")] = 1,
+    seed: Annotated[int | None, typer.Option(help="first seed (default: the scenario's)")] = None,
+    days: Annotated[
+        int | None, typer.Option(help="simulate this many days instead of the scenario's")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="'local' (a LocalCluster), tcp://HOST:PORT, or none: serial")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="workers of a local cluster")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    plots: Annotated[Path | None, typer.Option("--plots", help="write PNG charts to this directory")] = None,
+) -> None:
+    """Simulate a scenario (trains queueing at crossings) and print KPIs; or compare two."""
+    from rich.progress import Progress
+
+    from silkrail.simulation.runner import compare, simulate, write_plots
+
+    comparing = scenarios[0] == "compare"
+    files = scenarios[1:] if comparing else scenarios
+    if (comparing and len(files) != 2) or (not comparing and len(files) != 1):
+        _fail(DataError("give one scenario, or: compare A.yaml B.yaml", field="scenario"))
+    net = _load()
+    results = []
+    try:
+        for f in files:
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task(f"simulating {f}", total=replications)
+
+                def advance(n: int, t: Any = task, b: Any = bar) -> None:
+                    b.advance(t, n)
+
+                results.append(
+                    simulate(
+                        net,
+                        f,
+                        replications=replications,
+                        seed=seed,
+                        days=days,
+                        scheduler=scheduler,
+                        workers=workers,
+                        trace=plots is not None,
+                        progress=advance,
+                    )
+                )
+    except SilkrailError as exc:
+        _fail(exc)
+    if plots:
+        for r in results:
+            for p in write_plots(r, plots):
+                err.print(f"wrote {p}")
+    clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in results]
+    if comparing:
+        diff = compare(clean[0], clean[1])
+        if as_json:
+            typer.echo(json.dumps(diff, ensure_ascii=False, default=float))
+            return
+        _print_comparison(diff)
+        return
+    if as_json:
+        typer.echo(json.dumps(clean[0], ensure_ascii=False, default=float))
+        return
+    _print_kpis(clean[0])
+
+
+def _fmt(v: dict[str, float], scale: float = 1.0, digits: int = 1) -> str:
+    import math
+
+    mean, ci = v["mean"] / scale, v["ci95"] / scale
+    if math.isnan(mean):
+        return "–"
+    return f"{mean:,.{digits}f}" + ("" if math.isnan(ci) else f" ± {ci:,.{digits}f}")
+
+
+def _print_kpis(k: dict[str, Any]) -> None:
+    out.print(
+        f"[bold]{k['scenario']}[/]: {k['days']:.0f} days from {k['start']}, {k['replications']} "
+        f"replication(s), {k['events']:,} events (± = 95 % confidence interval)"
+    )
+    t = Table(title="services", title_justify="left")
+    for col in (
+        "service",
+        "trains delivered",
+        "planned d",
+        "transit mean d",
+        "p50 d",
+        "p95 d",
+        "rerouted",
+        "stranded",
+    ):
+        t.add_column(col, justify="left" if col == "service" else "right")
+    for s in k["services"]:
+        t.add_row(
+            s["name"],
+            _fmt(s["trains_delivered"], digits=0),
+            f"{s['planned_h'] / 24:.1f}",
+            _fmt(s["transit_mean_h"], 24),
+            _fmt(s["transit_p50_h"], 24),
+            _fmt(s["transit_p95_h"], 24),
+            _fmt(s["rerouted"], digits=0),
+            _fmt(s["stranded"], digits=0),
+        )
+    out.print(t)
+    c = Table(title="crossings", title_justify="left")
+    for col in ("crossing", "servers", "trains", "wait mean h", "wait p95 h", "utilisation", "max queue"):
+        c.add_column(col, justify="left" if col == "crossing" else "right")
+    for x in k["crossings"]:
+        c.add_row(
+            x["name"],
+            str(x["servers"]),
+            _fmt(x["trains"], digits=0),
+            _fmt(x["wait_mean_h"]),
+            _fmt(x["wait_p95_h"]),
+            _fmt(x["utilisation"], digits=2),
+            _fmt(x["max_queue"], digits=0),
+        )
+    out.print(c)
+
+
+def _print_comparison(d: dict[str, Any]) -> None:
+    out.print(f"[bold]{d['b']}[/] against [bold]{d['a']}[/] (means; change = B - A)")
+    for kind, cols in (
+        ("services", ["trains_delivered", "transit_mean_h", "transit_p95_h"]),
+        ("crossings", ["trains", "wait_mean_h", "wait_p95_h", "utilisation", "max_queue"]),
+    ):
+        t = Table(title=kind, title_justify="left")
+        t.add_column("name")
+        for col in cols:
+            t.add_column(col.replace("_", " "), justify="right")
+        for row in d[kind]:
+            cells = []
+            for col in cols:
+                v = row[col]
+                cells.append(f"{v['a']:,.2f} → {v['b']:,.2f} ({v['change']:+,.2f})")
+            t.add_row(row["name"], *cells)
+        out.print(t)
+
+
 def main() -> None:
     app()
 

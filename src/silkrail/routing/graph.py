@@ -34,6 +34,8 @@ class Constraints:
     avoid_crossings: frozenset[int] = frozenset()
     avoid_passages: frozenset[str] = frozenset()
     year: int = 2026
+    open_lines: frozenset[int] = frozenset()  # curated lines open whatever their year
+    closed_lines: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -72,6 +74,12 @@ class StateGraph:
             self._csr_cache.move_to_end(c)
             return hit  # type: ignore[no-any-return,unused-ignore]
         ok = self.year <= c.year
+        if c.open_lines or c.closed_lines:
+            arc_line = self.net.line[self.edge]
+            if c.open_lines:
+                ok |= np.isin(arc_line, list(c.open_lines)) & (self.year < CLOSED_YEAR)
+            if c.closed_lines:
+                ok &= ~np.isin(arc_line, list(c.closed_lines))
         if c.modes == "rail":
             ok &= self.mode == MODE_RAIL
         if c.avoid_countries:

@@ -106,16 +106,16 @@ class Gazetteer:
         city = self._cities.get(key)
         if city is not None:
             lat, lon = float(city["latitude"]), float(city["longitude"])
-            node, km = self._rail_snapper.nearest(lat, lon)
-            if float(km[0]) <= MAX_CITY_SNAP_KM:
-                return Place(city["name"], lat, lon, int(node[0]), "city", city["countrycode"])
+            near, near_km = self._rail_snapper.nearest(lat, lon)
+            if float(near_km[0]) <= MAX_CITY_SNAP_KM:
+                return Place(city["name"], lat, lon, int(near[0]), "city", city["countrycode"])
             suggestions = self.suggest(key)
             hint = f"; closest known names: {', '.join(suggestions)}" if suggestions else ""
             raise UnknownPlaceError(
                 text,
                 suggestions,
-                reason=f"'{text}' is {city['name']} ({city['countrycode']}), {float(km[0]):,.0f} km from the "
-                f"nearest railway of the network{hint}",
+                reason=f"'{text}' is {city['name']} ({city['countrycode']}), "
+                f"{float(near_km[0]):,.0f} km from the nearest railway of the network{hint}",
             )
         raise UnknownPlaceError(text, self.suggest(key))
 

@@ -96,6 +96,7 @@ class Route:
     label: str | None = None
     alternatives: list[Route] = field(default_factory=list)
     crossing_ids: frozenset[int] = field(default_factory=frozenset, repr=False)
+    _arcs: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
 
     @property
     def gauge_changes(self) -> list[Event]:
@@ -314,6 +315,7 @@ def assemble_route(
         legs=legs,
         events=events,
         crossing_ids=frozenset(crossing_ids),
+        _arcs=arcs,
     )
 
 

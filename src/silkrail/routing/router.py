@@ -215,6 +215,65 @@ class Router:
             return None
         return _unwind(pred, arcs, g.src, t)  # type: ignore[no-any-return,unused-ignore]
 
+    def route_via(
+        self,
+        o: Place,
+        d: Place,
+        via: list[int],
+        c: Constraints,
+        coef: tuple[float, float, float],
+        *,
+        teu: float = 1.0,
+        objective: str = "time",
+    ) -> Route | None:
+        """The best route through the crossings ``via`` (indices, in order). Other crossings
+        between the same countries are banned; at each via crossing the arc across it (with or
+        without a gauge change) is chosen with one step of lookahead, so the route can continue
+        on the gauge it leaves with."""
+        g = self.graph
+        pairs = {frozenset(self.net.crossings[i]["countries"]) for i in via}
+        banned = {
+            i
+            for i, x in enumerate(self.net.crossings)
+            if i not in set(via) and frozenset(x["countries"]) in pairs
+        }
+        c2 = Constraints(
+            c.modes,
+            c.avoid_countries,
+            c.avoid_crossings | frozenset(banned),
+            c.avoid_passages,
+            c.year,
+            c.open_lines,
+            c.closed_lines,
+        )
+        _, _, allowed = g.csr(c2)
+        w = np.asarray(coef) @ g.weights
+        cur = self.end_states(o)
+        target = self.end_states(d)
+        pieces: list[np.ndarray] = []
+        for cid in via:
+            across = allowed[g.crossing[allowed] == cid]
+            best: tuple[float, np.ndarray, int] | None = None
+            for x in across.tolist():
+                p1 = self.searcher.shortest(cur, np.array([g.src[x]], dtype=np.int64), c2, coef)
+                if p1 is None:
+                    continue
+                onward = self.searcher.shortest(np.array([g.dst[x]], dtype=np.int64), target, c2, coef)
+                if onward is None:
+                    continue
+                total = p1.value + float(w[x]) + onward.value
+                if best is None or total < best[0]:
+                    best = (total, np.r_[p1.arcs, x], int(g.dst[x]))
+            if best is None:
+                return None
+            pieces.append(best[1])
+            cur = np.array([best[2]], dtype=np.int64)
+        last = self.searcher.shortest(cur, target, c2, coef)
+        if last is None:
+            return None
+        pieces.append(last.arcs)
+        return assemble_route(g, np.concatenate(pieces).astype(np.int64), o, d, objective=objective, teu=teu)
+
     def _signature(self, r: Route) -> tuple[str, ...]:
         seq = tuple(r.countries)
         return seq + (("sea",) if "sea" in r.modes else ())

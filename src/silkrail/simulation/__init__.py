@@ -1,0 +1,1 @@
+"""Discrete-event simulation of trains queueing at crossings: kernel, model, scenarios, KPIs, Dask."""

@@ -1,0 +1,458 @@
+"""Scenario files: services, network changes and closures, validated with file, line and field.
+
+A scenario is compiled into plain data (:class:`SimInput`): each service's departures and its
+itineraries (running hours between the crossings it queues at, from the router), and each
+crossing's servers and processing-time distribution. Workers simulate from that alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
+REVISIT_H = 6.0  # a crossing passed again within this running time is the same visit
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Departure(_Strict):
+    days: Literal["daily"] | list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]]
+    time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class Service(_Strict):
+    name: str = Field(min_length=1)
+    origin: str
+    destination: str
+    trains_per_week: float | None = Field(default=None, gt=0, le=500)
+    timetable: list[Departure] | None = None
+    teu: float = Field(default=80, gt=0, le=400)
+    via: list[str] = []
+    priority: int = Field(default=0, ge=0, le=9)
+    source: str | list[str] | None = None
+    as_of: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Service:
+        if (self.trains_per_week is None) == (self.timetable is None):
+            raise ValueError("give either trains_per_week or a timetable")
+        return self
+
+
+class Processing(_Strict):
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Processing:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(f"need low <= mode <= high (got {self.low}, {self.mode}, {self.high})")
+        return self
+
+
+class Closure(_Strict):
+    start: date = Field(alias="from")
+    end: date | None = Field(default=None, alias="to")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Change(_Strict):
+    open_line: str | None = None
+    close_line: str | None = None
+    crossing: str | None = None
+    capacity_trains_per_day: float | None = Field(default=None, gt=0)
+    processing_h: Processing | None = None
+    closed: Closure | None = None
+    line: str | None = None
+    paths_per_day: float | None = Field(default=None, gt=0)
+    service: str | None = None
+    trains_per_week: float | None = Field(default=None, gt=0)
+    scale: float | None = Field(default=None, gt=0)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Change:
+        targets = [x for x in (self.open_line, self.close_line, self.crossing, self.line, self.service) if x]
+        if len(targets) != 1:
+            raise ValueError("each change names one of open_line, close_line, crossing, line or service")
+        return self
+
+
+class ScenarioFile(_Strict):
+    name: str
+    extends: str | None = None
+    start: date | None = None
+    days: int | None = Field(default=None, gt=0, le=3660)
+    seed: int | None = None
+    description: str | None = None
+    services: list[Service] = []
+    changes: list[Change] = []
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    start: date
+    days: int
+    seed: int
+    services: list[Service]
+    changes: list[Change]
+    files: list[str]
+
+
+def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
+    from silkrail.network.curated import _LineLoader, _locate
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read the scenario ({exc.strerror})", file=str(path)) from None
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise DataError(
+            f"not valid YAML: {exc.problem}", file=path.name, line=mark.line + 1 if mark else None
+        ) from None
+    if not isinstance(doc, dict):
+        raise DataError(
+            "a scenario is a mapping with name, start, days, services, changes", file=path.name, line=1
+        )
+    try:
+        return ScenarioFile.model_validate(doc), doc
+    except ValidationError as exc:
+        err = next((e for e in exc.errors() if e["type"] == "extra_forbidden"), exc.errors()[0])
+        loc = tuple(err["loc"])
+        line, where = _locate(doc, loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif not isinstance(err.get("input"), dict | list):
+            msg += f" (got {err.get('input')!r})"
+        raise DataError(msg, file=path.name, line=line, field=where) from None
+
+
+def find_scenario(name_or_path: str | Path) -> Path:
+    """A scenario file by path, or by the name of a shipped scenario (``baseline-2025``)."""
+    p = Path(name_or_path)
+    if p.exists():
+        return p
+    shipped = SCENARIO_DIR / f"{name_or_path}.yaml"
+    if shipped.exists():
+        return shipped
+    names = sorted(f.stem for f in SCENARIO_DIR.glob("*.yaml"))
+    raise DataError(f"no scenario file '{name_or_path}'; shipped scenarios: {', '.join(names)}")
+
+
+def load_scenario(
+    path: str | Path, *, _seen: tuple[Path, ...] = ()
+) -> tuple[Scenario, dict[str, tuple[Any, str]]]:
+    """The scenario with its ``extends`` chain merged, and where each service and change was written
+    (for error messages that name the file and line)."""
+    path = find_scenario(path).resolve()
+    if path in _seen:
+        raise DataError("extends forms a cycle", file=path.name)
+    f, doc = _load_doc(path)
+    where: dict[str, tuple[Any, str]] = {}
+    if f.extends:
+        base_path = (path.parent / f.extends) if (path.parent / f.extends).exists() else f.extends
+        base, where = load_scenario(base_path, _seen=(*_seen, path))
+        services = {s.name: s for s in base.services}
+        changes = list(base.changes)
+        start, days, seed, files = base.start, base.days, base.seed, base.files
+    else:
+        services, changes, start, days, seed, files = {}, [], None, None, 0, []
+    for i, s in enumerate(f.services):
+        services[s.name] = s
+        where[f"service:{s.name}"] = (doc, f"services.{i}", path.name)  # type: ignore[assignment]
+    for i, c in enumerate(f.changes):
+        where[f"change:{len(changes)}"] = (doc, f"changes.{i}", path.name)  # type: ignore[assignment]
+        changes.append(c)
+    start = f.start or start
+    days = f.days or days
+    if start is None or days is None:
+        raise DataError(
+            "a scenario needs start and days (its own or from the scenario it extends)",
+            file=path.name,
+            line=1,
+        )
+    return Scenario(
+        f.name,
+        start,
+        days,
+        f.seed if f.seed is not None else seed,
+        list(services.values()),
+        changes,
+        [*files, path.name],
+    ), where
+
+
+# --- compiled, plain-data form ----------------------------------------------------------
+
+
+@dataclass
+class ResourceSpec:
+    name: str
+    servers: int
+    low: float
+    mode: float
+    high: float
+    closures: list[tuple[float, float]] = field(default_factory=list)  # hours since start
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    departures: list[float]
+    teu: float
+    priority: int
+    itinerary: list[tuple[float, int]]  # (running hours, then the resource to queue at or -1)
+    alternatives: list[tuple[frozenset[int], list[tuple[float, int]]]]  # (resources avoided, itinerary)
+    planned_h: float
+    countries: list[str]
+
+
+@dataclass
+class SimInput:
+    name: str
+    start: str
+    horizon_h: float
+    resources: list[ResourceSpec]
+    services: list[ServiceSpec]
+    notes: list[str] = field(default_factory=list)
+
+
+def _fail(where: dict[str, tuple[Any, str]], key: str, field_name: str, message: str) -> DataError:
+    from silkrail.network.curated import _locate
+
+    doc, path, file = where.get(key, (None, "", "scenario"))  # type: ignore[misc]
+    loc: list[int | str] = []
+    for part in str(path).split("."):
+        if part:
+            loc.append(int(part) if part.isdigit() else part)
+    line, fld = _locate(doc, (*loc, field_name)) if doc is not None else (None, field_name)
+    return DataError(message, file=file, line=line, field=fld)
+
+
+def _departures(s: Service, start: date, horizon_h: float, phase: float) -> list[float]:
+    if s.trains_per_week:
+        gap = 168.0 / s.trains_per_week
+        t = phase * gap
+        out = []
+        while t < horizon_h:
+            out.append(t)
+            t += gap
+        return out
+    out = []
+    base = datetime.combine(start, time())
+    for day in range(math.ceil(horizon_h / 24) + 1):
+        weekday = WEEKDAYS[(start.weekday() + day) % 7]
+        for dep in s.timetable or []:
+            if dep.days == "daily" or weekday in dep.days:
+                hh, mm = map(int, dep.time.split(":"))
+                t = (datetime.combine(start, time(hh, mm)) - base).total_seconds() / 3600 + 24 * day
+                if 0 <= t < horizon_h:
+                    out.append(t)
+    return sorted(out)
+
+
+def compile_scenario(
+    scenario: Scenario, where: dict[str, tuple[Any, str]], net: Any, *, days: int | None = None
+) -> SimInput:
+    """Routes, itineraries and resources for a scenario on ``net``."""
+    from silkrail.routing.graph import Constraints
+    from silkrail.routing.router import router_for
+
+    router = router_for(net)
+    horizon_h = 24.0 * (days or scenario.days)
+    crossing_ids = {c["id"]: i for i, c in enumerate(net.crossings) if c["curated"]}
+    line_ids = {ln["id"]: i for i, ln in enumerate(net.lines)}
+
+    def check_id(kind: str, value: str, valid: dict[str, int], key: str, fld: str) -> int:
+        if value not in valid:
+            close = difflib.get_close_matches(value, list(valid), n=3, cutoff=0.4)
+            hint = (
+                f"; did you mean {', '.join(close)}?"
+                if close
+                else f"; valid: {', '.join(sorted(valid)[:12])}, ..."
+            )
+            raise _fail(where, key, fld, f"no {kind} '{value}' in the network data{hint}")
+        return valid[value]
+
+    open_lines, closed_lines = set(), set()
+    capacity: dict[int, float] = {}
+    processing: dict[int, Any] = {}
+    closures: dict[int, list[tuple[float, float]]] = {}
+    line_paths: dict[int, float] = {}
+    services = {s.name: s for s in scenario.services}
+    scale: dict[str, float] = {}
+    for i, ch in enumerate(scenario.changes):
+        key = f"change:{i}"
+        if ch.open_line:
+            open_lines.add(check_id("line", ch.open_line, line_ids, key, "open_line"))
+        elif ch.close_line:
+            closed_lines.add(check_id("line", ch.close_line, line_ids, key, "close_line"))
+        elif ch.line:
+            lid = check_id("line", ch.line, line_ids, key, "line")
+            if ch.paths_per_day is None:
+                raise _fail(where, key, "paths_per_day", "a line change needs paths_per_day")
+            line_paths[lid] = ch.paths_per_day
+        elif ch.crossing:
+            cid = check_id("crossing", ch.crossing, crossing_ids, key, "crossing")
+            if ch.capacity_trains_per_day:
+                capacity[cid] = ch.capacity_trains_per_day
+            if ch.processing_h:
+                processing[cid] = ch.processing_h
+            if ch.closed:
+                a = (ch.closed.start - scenario.start).days * 24.0
+                b = math.inf if ch.closed.end is None else (ch.closed.end - scenario.start).days * 24.0
+                if b <= a:
+                    raise _fail(where, key, "closed", "a closure must end after it starts")
+                closures.setdefault(cid, []).append((a, b))
+        elif ch.service:
+            if ch.service not in services:
+                raise _fail(
+                    where,
+                    key,
+                    "service",
+                    f"no service '{ch.service}' in this scenario; services: {', '.join(services)}",
+                )
+            s = services[ch.service]
+            if ch.trains_per_week:
+                services[ch.service] = s.model_copy(
+                    update={"trains_per_week": ch.trains_per_week, "timetable": None}
+                )
+            if ch.scale:
+                scale[ch.service] = ch.scale
+    year = max(scenario.start.year, 2024)
+    base = Constraints(
+        modes="rail", year=year, open_lines=frozenset(open_lines), closed_lines=frozenset(closed_lines)
+    )
+
+    resources: list[ResourceSpec] = []
+    res_index: dict[tuple[str, int], int] = {}
+
+    def resource_for(kind: str, idx: int) -> int:
+        if (kind, idx) in res_index:
+            return res_index[(kind, idx)]
+        if kind == "crossing":
+            c = net.crossings[idx]
+            if idx in processing:
+                p = processing[idx]
+                low, mode, high = p.low, p.mode, p.high
+            else:
+                mode = float(c["dwell_h"])
+                lo, hi = c["dwell_range_h"] or (mode * 0.5, mode * 2.0)
+                low, high = min(lo, mode), max(hi, mode, 0.1)
+            per_day = capacity.get(idx, float(c["capacity_trains_per_day"]))
+            mean = (low + mode + high) / 3
+            servers = max(1, round(per_day * mean / 24))
+            spec = ResourceSpec(c["id"], servers, low, mode, high, closures.get(idx, []))
+        else:
+            headway = 24.0 / line_paths[idx]
+            spec = ResourceSpec(f"line:{net.lines[idx]['id']}", 1, headway, headway, headway)
+        res_index[(kind, idx)] = len(resources)
+        resources.append(spec)
+        return res_index[(kind, idx)]
+
+    def itinerary(route: Any) -> list[tuple[float, int]]:
+        g = router.graph
+        steps: list[tuple[float, int]] = []
+        acc = 0.0
+        arcs = route._arcs
+        seen_lines: set[int] = set()
+        for a in arcs.tolist():
+            e = int(g.edge[a])
+            line = int(net.line[e])
+            if line in line_paths and line not in seen_lines:
+                seen_lines.add(line)
+                steps.append((acc, resource_for("line", line)))
+                acc = 0.0
+            cid = int(net.crossing[e])
+            w = float(g.weights[0, a])
+            if cid >= 0 and net.crossings[cid]["curated"]:
+                res = resource_for("crossing", cid)
+                fixed = float(g.costs.fixed_time_h[e]) if g.costs is not None else 0.0
+                if steps and steps[-1][1] == res and acc < REVISIT_H:
+                    acc += w - fixed  # the same crossing again (parallel or spur track): one visit
+                    continue
+                steps.append((acc + w - fixed, res))
+                acc = 0.0
+            else:
+                acc += w
+        steps.append((acc, -1))
+        return steps
+
+    specs: list[ServiceSpec] = []
+    for n, s in enumerate(services.values()):
+        key = f"service:{s.name}"
+        try:
+            o = router.places.resolve(s.origin)
+        except UnknownPlaceError as exc:
+            raise _fail(where, key, "origin", str(exc)) from None
+        try:
+            d = router.places.resolve(s.destination)
+        except UnknownPlaceError as exc:
+            raise _fail(where, key, "destination", str(exc)) from None
+        via = [check_id("crossing", v, crossing_ids, key, "via") for v in s.via]
+        route = _route(router, o, d, via, base)
+        if route is None:
+            raise _fail(
+                where,
+                key,
+                "via" if via else "destination",
+                f"no rail route from {o.name} to {d.name}" + (f" through {', '.join(s.via)}" if via else ""),
+            )
+        primary = itinerary(route)
+        alts = []
+        for cid in {int(net.crossing[router.graph.edge[a]]) for a in route._arcs.tolist()} & set(closures):
+            c = Constraints(
+                modes="rail",
+                year=year,
+                open_lines=base.open_lines,
+                closed_lines=base.closed_lines,
+                avoid_crossings=frozenset({cid}),
+            )
+            alt = _route(router, o, d, [], c)  # around a closure the train takes the best free route
+            if alt is not None:
+                alts.append((frozenset({res_index.get(("crossing", cid), -2)}), itinerary(alt)))
+        deps = _departures(s, scenario.start, horizon_h, phase=(n * 0.381966) % 1.0)
+        factor = scale.get(s.name, 1.0)
+        if factor != 1.0 and deps:
+            gap = horizon_h / (len(deps) * factor)
+            deps = [
+                i * gap + deps[0] for i in range(int(len(deps) * factor)) if i * gap + deps[0] < horizon_h
+            ]
+        specs.append(
+            ServiceSpec(s.name, deps, s.teu, s.priority, primary, alts, route.duration_h, route.countries)
+        )
+    return SimInput(scenario.name, scenario.start.isoformat(), horizon_h, resources, specs)
+
+
+def _route(router: Any, o: Any, d: Any, via: list[int], c: Any) -> Any:
+    from silkrail.routing.route import assemble_route
+
+    try:
+        if via:
+            return router.route_via(o, d, via, c, (1.0, 0.0, 0.0))
+        res = router.searcher.shortest(router.end_states(o), router.end_states(d), c, (1.0, 0.0, 0.0))
+    except NoRouteError:
+        return None
+    if res is None:
+        return None
+    return assemble_route(router.graph, res.arcs, o, d, objective="time", teu=1.0)
