@@ -105,8 +105,10 @@ def main() -> None:
         dij.append(time.perf_counter() - t)
         ours.append(t_ours)
         pairs.append((pa, pb))
-    print(f"{len(pairs)} OD pairs routed by both (rail, silkrail time-optimal with full Route objects); "
-          f"{skipped} pairs skipped that one of them could not connect")
+    print(
+        f"{len(pairs)} OD pairs routed by both (rail, silkrail time-optimal with full Route objects); "
+        f"{skipped} pairs skipped that one of them could not connect"
+    )
 
     ch = []
     t = time.perf_counter()

@@ -7,9 +7,10 @@ comes from one seeded generator per kernel: the same seed gives the same result.
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections.abc import Callable
+from heapq import heappop as _pop
+from heapq import heappush as _push
 from typing import Any
 
 Callback = Callable[[Any], None]
@@ -18,22 +19,21 @@ Callback = Callable[[Any], None]
 class Kernel:
     """The event list and the clock (hours since the start of the run)."""
 
-    __slots__ = ("_heap", "_seq", "events_processed", "log", "now", "rng")
+    __slots__ = ("_heap", "_seq", "log", "now", "rng")
 
     def __init__(self, seed: int = 0, *, log: bool = False) -> None:
         self.now = 0.0
         self.rng = random.Random(seed)
         self._heap: list[tuple[float, int, Callback, Any]] = []
         self._seq = 0
-        self.events_processed = 0
         self.log: list[tuple[float, str]] | None = [] if log else None
 
     def schedule(self, delay: float, callback: Callback, arg: Any = None) -> None:
         """Call ``callback(arg)`` after ``delay`` hours (>= 0)."""
         if delay < 0:
             raise ValueError(f"cannot schedule into the past (delay {delay})")
-        self._seq += 1
-        heapq.heappush(self._heap, (self.now + delay, self._seq, callback, arg))
+        seq = self._seq = self._seq + 1
+        _push(self._heap, (self.now + delay, seq, callback, arg))
 
     def record(self, what: str) -> None:
         if self.log is not None:
@@ -47,23 +47,28 @@ class Kernel:
         """Process one event; False when none is left."""
         if not self._heap:
             return False
-        self.now, _, callback, arg = heapq.heappop(self._heap)
-        self.events_processed += 1
+        self.now, _, callback, arg = _pop(self._heap)
         callback(arg)
         return True
 
     def run(self, until: float | None = None) -> None:
         """Process events until none is left, or until the clock would pass ``until``."""
-        heap, pop = self._heap, heapq.heappop
-        limit = float("inf") if until is None else until
-        n = 0
-        while heap and heap[0][0] <= limit:
-            self.now, _, callback, arg = pop(heap)
-            n += 1
-            callback(arg)
-        self.events_processed += n
-        if until is not None and until > self.now:
-            self.now = until
+        heap, pop = self._heap, _pop
+        if until is None:
+            while heap:
+                self.now, _, callback, arg = pop(heap)
+                callback(arg)
+        else:
+            while heap and heap[0][0] <= until:
+                self.now, _, callback, arg = pop(heap)
+                callback(arg)
+            if until > self.now:
+                self.now = until
+
+    @property
+    def events_processed(self) -> int:
+        """Events handled so far (every scheduled event that has left the list)."""
+        return self._seq - len(self._heap)
 
 
 class Server:
@@ -107,41 +112,51 @@ class Server:
         self.closed_until = 0.0
 
     def _account(self) -> None:
-        self.busy_hours += self.busy * (self.k.now - self.last_change)
-        self.last_change = self.k.now
+        now = self.k.now
+        self.busy_hours += self.busy * (now - self.last_change)
+        self.last_change = now
 
     def request(self, job: Any, on_start: Callback, *, priority: int = 0) -> None:
-        if self.busy < self.capacity and not self._queue and self.k.now >= self.closed_until:
-            self._start(job, on_start, self.k.now)
+        now = self.k.now
+        if self.busy < self.capacity and not self._queue and now >= self.closed_until:
+            # the common case, inlined: start at once
+            self.busy_hours += self.busy * (now - self.last_change)
+            self.last_change = now
+            self.busy += 1
+            self.served += 1
+            self.waits.append(0.0)
+            on_start(job)
             return
         self._seq += 1
-        heapq.heappush(self._queue, (-priority, self._seq, self.k.now, job, on_start))
+        _push(self._queue, (-priority, self._seq, now, job, on_start))
         if len(self._queue) > self.max_queue:
             self.max_queue = len(self._queue)
         if self.queue_trace is not None:
-            self.queue_trace.append((self.k.now, len(self._queue)))
-
-    def _start(self, job: Any, on_start: Callback, arrived: float) -> None:
-        self._account()
-        self.busy += 1
-        self.served += 1
-        self.waits.append(self.k.now - arrived)
-        on_start(job)
+            self.queue_trace.append((now, len(self._queue)))
 
     def release(self) -> None:
-        self._account()
+        now = self.k.now
+        self.busy_hours += self.busy * (now - self.last_change)
+        self.last_change = now
         self.busy -= 1
-        self._next()
+        if self._queue:
+            self._next()
 
     def reopen(self, _: Any = None) -> None:
         self._next()
 
     def _next(self) -> None:
-        while self._queue and self.busy < self.capacity and self.k.now >= self.closed_until:
-            _, _, arrived, job, on_start = heapq.heappop(self._queue)
+        now = self.k.now
+        while self._queue and self.busy < self.capacity and now >= self.closed_until:
+            _, _, arrived, job, on_start = _pop(self._queue)
             if self.queue_trace is not None:
-                self.queue_trace.append((self.k.now, len(self._queue)))
-            self._start(job, on_start, arrived)
+                self.queue_trace.append((now, len(self._queue)))
+            self.busy_hours += self.busy * (now - self.last_change)
+            self.last_change = now
+            self.busy += 1
+            self.served += 1
+            self.waits.append(now - arrived)
+            on_start(job)
 
     def close(self, hours: float) -> None:
         """Stop starting new services for ``hours``; queued jobs wait until it reopens."""

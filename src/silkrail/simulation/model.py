@@ -7,6 +7,7 @@ Dask worker without the network. Same input and seed, same result.
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 from silkrail.simulation.kernel import Kernel, Server
@@ -18,8 +19,6 @@ RUN_FACTOR = (0.95, 1.15, 1.0)  # running time varies: triangular (low, high, mo
 def run_replication(sim: SimInput, seed: int, *, trace: bool = False, log: bool = False) -> dict[str, Any]:
     """Simulate every train of ``sim`` with one seed; returns per-service and per-resource results."""
     k = Kernel(seed, log=log)
-    rng = k.rng
-    tri = rng.triangular
     servers = [Server(k, r.name, r.servers, trace=trace) for r in sim.resources]
     dist = [(r.low, r.high, r.mode) for r in sim.resources]
     for i, r in enumerate(sim.resources):
@@ -41,7 +40,7 @@ def run_replication(sim: SimInput, seed: int, *, trace: bool = False, log: bool 
     low_f, high_f, mode_f = RUN_FACTOR
 
     def advance(train: list[Any]) -> None:
-        # train: [service index, itinerary, next step, departure time, priority]
+        # train: [service index, itinerary, next step, departure time, priority, its own random source]
         it = train[1]
         i = train[2]
         if i == len(it):
@@ -52,7 +51,7 @@ def run_replication(sim: SimInput, seed: int, *, trace: bool = False, log: bool 
             return
         run_h, resource = it[i]
         train[2] = i + 1
-        delay = run_h * tri(low_f, high_f, mode_f) if run_h > 0 else 0.0
+        delay = run_h * train[5].triangular(low_f, high_f, mode_f) if run_h > 0 else 0.0
         k.schedule(delay, arrive if resource >= 0 else advance, train)
 
     def arrive(train: list[Any]) -> None:
@@ -63,15 +62,15 @@ def run_replication(sim: SimInput, seed: int, *, trace: bool = False, log: bool 
     def start(train: list[Any]) -> None:
         resource = train[1][train[2] - 1][1]
         low, high, mode = dist[resource]
-        k.schedule(tri(low, high, mode) if high > low else mode, finish, train)
+        k.schedule(train[5].triangular(low, high, mode) if high > low else mode, finish, train)
 
     def finish(train: list[Any]) -> None:
         resource = train[1][train[2] - 1][1]
         servers[resource].release()
         advance(train)
 
-    def depart(arg: tuple[int, float]) -> None:
-        si, _ = arg
+    def depart(arg: tuple[int, int]) -> None:
+        si, j = arg
         spec = sim.services[si]
         it = _choose_itinerary(sim, spec, k.now)
         res = out_services[si]
@@ -83,11 +82,14 @@ def run_replication(sim: SimInput, seed: int, *, trace: bool = False, log: bool 
             res["rerouted"] += 1
         res["departed"] += 1
         k.record(f"depart {spec.name}")
-        advance([si, it, 0, k.now, spec.priority])
+        # each train draws from its own generator: the same train meets the same delays whatever
+        # else changes (common random numbers), which makes scenario differences sharper
+        rng = random.Random(seed * 1_000_000_007 + si * 100_003 + j)
+        advance([si, it, 0, k.now, spec.priority, rng])
 
     for si, s in enumerate(sim.services):
-        for t in s.departures:
-            k.schedule(t, depart, (si, t))
+        for j, t in enumerate(s.departures):
+            k.schedule(t, depart, (si, j))
     k.run()
     horizon = max(sim.horizon_h, k.now)
     resources = []

@@ -102,7 +102,7 @@ def write_plots(kpis: dict[str, Any], directory: Path) -> list[Path]:
     if services:
         fig, ax = plt.subplots(figsize=(11, 4.5))
         data = [[t / 24 for t in s["transit_h"]] for s in services]
-        ax.boxplot(data, vert=False, tick_labels=[s["name"] for s in services], showfliers=True)
+        ax.boxplot(data, orientation="horizontal", tick_labels=[s["name"] for s in services], showfliers=True)
         for i, s in enumerate(services, 1):
             ax.plot(s["planned_h"] / 24, i, "k|", markersize=14)
         ax.set_xlabel("transit time (days); | = planned without queueing")
