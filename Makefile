@@ -38,6 +38,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/build_and_load.py
 	$(BIN)/python bench/route_vs_scgraph.py
+	$(BIN)/python bench/sim_vs_simpy.py
 
 clean:
 	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache
