@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numba import njit
 
+from silkrail.routing.search import heap_pop, heap_push
+
 if TYPE_CHECKING:
     from silkrail.routing.places import Place
     from silkrail.routing.router import Query, Router
@@ -24,27 +26,9 @@ def _tree(indptr, indices, w, sources):
     size = 0
     for s in sources:
         g[s] = 0.0
-        hk[size] = 0.0
-        hv[size] = s
-        size += 1
+        size = heap_push(hk, hv, size, 0.0, s)
     while size > 0:
-        v = hv[0]
-        size -= 1
-        hk[0] = hk[size]
-        hv[0] = hv[size]
-        i = 0
-        while True:
-            left = 2 * i + 1
-            if left >= size:
-                break
-            c = left
-            if left + 1 < size and hk[left + 1] < hk[left]:
-                c = left + 1
-            if hk[i] <= hk[c]:
-                break
-            hk[c], hk[i] = hk[i], hk[c]
-            hv[c], hv[i] = hv[i], hv[c]
-            i = c
+        v, size = heap_pop(hk, hv, size)
         if closed[v]:
             continue
         closed[v] = True
@@ -54,17 +38,7 @@ def _tree(indptr, indices, w, sources):
             if ng < g[x]:
                 g[x] = ng
                 pred[x] = pos
-                i = size
-                size += 1
-                hk[i] = ng
-                hv[i] = x
-                while i > 0:
-                    p = (i - 1) // 2
-                    if hk[p] <= hk[i]:
-                        break
-                    hk[p], hk[i] = hk[i], hk[p]
-                    hv[p], hv[i] = hv[i], hv[p]
-                    i = p
+                size = heap_push(hk, hv, size, ng, x)
     return g, pred
 
 

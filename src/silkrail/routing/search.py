@@ -87,6 +87,45 @@ def load_or_compute_landmarks(g: StateGraph, home: Path | None, modes: str = "an
     return lm
 
 
+@njit(cache=True, inline="always")
+def heap_push(keys, vals, size, key, val):
+    """Push (key, val) on the binary min-heap stored in keys/vals[:size]; returns the new size."""
+    i = size
+    keys[i] = key
+    vals[i] = val
+    while i > 0:
+        p = (i - 1) // 2
+        if keys[p] <= keys[i]:
+            break
+        keys[p], keys[i] = keys[i], keys[p]
+        vals[p], vals[i] = vals[i], vals[p]
+        i = p
+    return size + 1
+
+
+@njit(cache=True, inline="always")
+def heap_pop(keys, vals, size):
+    """Pop the smallest key's value; returns (value, new size)."""
+    top = vals[0]
+    size -= 1
+    keys[0] = keys[size]
+    vals[0] = vals[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        c = left
+        if left + 1 < size and keys[left + 1] < keys[left]:
+            c = left + 1
+        if keys[i] <= keys[c]:
+            break
+        keys[c], keys[i] = keys[i], keys[c]
+        vals[c], vals[i] = vals[i], vals[c]
+        i = c
+    return top, size
+
+
 @njit(cache=True)
 def _heuristic(v, lm, lm_t, coef):
     # lower bound of the weighted objective from v to the nearest target (ALT, min over targets)
@@ -128,38 +167,10 @@ def _astar(indptr, indices, w, sources, targets, lm, lm_t, coef):
     for s in sources:
         g[s] = 0.0
         h[s] = _heuristic(s, lm, lm_t, coef)
-        # push
-        i = size
-        size += 1
-        hk[i] = h[s]
-        hv[i] = s
-        while i > 0:
-            p = (i - 1) // 2
-            if hk[p] <= hk[i]:
-                break
-            hk[p], hk[i] = hk[i], hk[p]
-            hv[p], hv[i] = hv[i], hv[p]
-            i = p
+        size = heap_push(hk, hv, size, h[s], s)
     settled = 0
     while size > 0:
-        v = hv[0]
-        # pop
-        size -= 1
-        hk[0] = hk[size]
-        hv[0] = hv[size]
-        i = 0
-        while True:
-            left = 2 * i + 1
-            if left >= size:
-                break
-            c = left
-            if left + 1 < size and hk[left + 1] < hk[left]:
-                c = left + 1
-            if hk[i] <= hk[c]:
-                break
-            hk[c], hk[i] = hk[i], hk[c]
-            hv[c], hv[i] = hv[i], hv[c]
-            i = c
+        v, size = heap_pop(hk, hv, size)
         if closed[v]:
             continue
         closed[v] = True
@@ -178,17 +189,7 @@ def _astar(indptr, indices, w, sources, targets, lm, lm_t, coef):
                     h[x] = _heuristic(x, lm, lm_t, coef)
                 if np.isinf(h[x]):
                     continue
-                i = size
-                size += 1
-                hk[i] = ng + h[x]
-                hv[i] = x
-                while i > 0:
-                    p = (i - 1) // 2
-                    if hk[p] <= hk[i]:
-                        break
-                    hk[p], hk[i] = hk[i], hk[p]
-                    hv[p], hv[i] = hv[i], hv[p]
-                    i = p
+                size = heap_push(hk, hv, size, ng + h[x], x)
     return -1, np.inf, pred, settled
 
 
