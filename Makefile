@@ -9,12 +9,21 @@ WEB_STAMP := web/node_modules/.installed
 
 .PHONY: demo test install lint bench clean
 
-install: $(STAMP) $(WEB_STAMP)
+install: $(STAMP) $(WEB_STAMP) $(SYSTEM_STAMP)
+
+# Debian packages: PostgreSQL (the tests start a throwaway server) and Chromium (dashboard tests)
+SYSTEM_STAMP := $(VENV)/.system-packages
+$(SYSTEM_STAMP):
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql chromium; \
+	fi
+	mkdir -p $(VENV) && touch $@
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,viz,sim,dist]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,viz,sim,dist,service,postgres]'
 	touch $@
 
 $(WEB_STAMP): web/package.json web/package-lock.json

@@ -1,0 +1,213 @@
+"""``create_app(settings)``: the tracking API under /api/v1, health, and the dashboard at /."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from silkrail.tracking.model import (
+    MAX_BATCH,
+    Alert,
+    BatchResult,
+    EventBatch,
+    TrainCreated,
+    TrainIn,
+    TrainState,
+)
+
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass
+class ServiceSettings:
+    """What the service needs: a database URL, the write tokens, and where the network lives."""
+
+    db_url: str
+    tokens: frozenset[str]
+    home: Path
+    network_path: Path | None = None
+    silent_check_s: float = 60.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, db_url: str | None = None, home: Path | None = None) -> ServiceSettings:
+        from silkrail.settings import get_settings
+        from silkrail.tracking.store import default_url
+
+        s = get_settings()
+        h = home or s.home
+        tokens = {t for t in [os.environ.get("SILKRAIL_API_TOKEN", "")] if t}
+        tokens_file = os.environ.get("SILKRAIL_API_TOKENS_FILE")
+        if tokens_file and Path(tokens_file).is_file():
+            tokens |= {line.strip() for line in Path(tokens_file).read_text().splitlines() if line.strip()}
+        return cls(db_url=db_url or default_url(h), tokens=frozenset(tokens), home=h)
+
+
+class Hub:
+    """Live updates to WebSocket clients."""
+
+    def __init__(self) -> None:
+        self.clients: set[asyncio.Queue[str]] = set()
+
+    def publish(self, message: dict[str, Any]) -> None:
+        text = json.dumps(message, default=str)
+        for q in list(self.clients):
+            if q.qsize() < 1000:
+                q.put_nowait(text)
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    """The service for ``settings``: migrates the database and loads the network at startup."""
+    from silkrail.service import errors
+    from silkrail.tracking.store import make_engine, migrate
+    from silkrail.tracking.tracker import Tracker
+
+    hub = Hub()
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import silkrail
+        from silkrail.settings import get_settings
+
+        migrate(settings.db_url)
+        net = (
+            silkrail.load_network(
+                settings.network_path, settings=get_settings(home=settings.home), progress=False
+            )
+            if settings.network_path
+            else silkrail.load_network(settings=get_settings(home=settings.home), progress=False)
+        )
+        state["tracker"] = app.state.tracker = Tracker(make_engine(settings.db_url), net)
+        task = asyncio.create_task(_watch_silence())
+        yield
+        task.cancel()
+
+    async def _watch_silence() -> None:
+        while True:
+            await asyncio.sleep(settings.silent_check_s)
+            for a in await asyncio.to_thread(state["tracker"].check_silent):
+                hub.publish({"type": "alert", "alert": a})
+
+    app = FastAPI(
+        title="silkrail tracking",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Live corridor monitoring: trains, events, ETAs, alerts. Writes need a bearer token.",
+    )
+    errors.install(app)
+
+    def tracker() -> Any:
+        return state["tracker"]
+
+    def writer(authorization: Annotated[str | None, Header()] = None) -> None:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise HTTPException(
+                401, "writes need 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"}
+            )
+        given = authorization.removeprefix("Bearer ").encode()
+        ok = False
+        for token in settings.tokens:  # compare with every token in constant time
+            ok |= hmac.compare_digest(given, token.encode())
+        if not ok:
+            raise HTTPException(401, "the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok" if "tracker" in state else "starting"}
+
+    @app.post("/api/v1/trains", status_code=201, response_model=TrainCreated, dependencies=[Depends(writer)])
+    def post_train(body: TrainIn, t: Any = Depends(tracker)) -> Any:
+        out = t.create_train(body)
+        hub.publish({"type": "train", "train": t.train(out["id"])})
+        return out
+
+    @app.post(
+        "/api/v1/events",
+        response_model=BatchResult,
+        dependencies=[Depends(writer)],
+        responses={413: {"description": f"more than {MAX_BATCH:,} events in one batch"}},
+    )
+    async def post_events(request: Request, t: Any = Depends(tracker)) -> Any:
+        try:
+            body = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return JSONResponse(status_code=422, content={"error": "body: not valid JSON"})
+        if not isinstance(body, dict) or not isinstance(body.get("events"), list):
+            return JSONResponse(status_code=422, content={"error": 'events: give {"events": [...]}'})
+        if len(body["events"]) > MAX_BATCH:
+            return JSONResponse(
+                status_code=413,
+                content={
+                    "error": f"events: {len(body['events']):,} events in one batch; "
+                    f"send at most {MAX_BATCH:,} per request"
+                },
+            )
+        result = await asyncio.to_thread(t.ingest, body["events"])
+        for tid in result["changed"][:200]:
+            hub.publish({"type": "train", "train": t.train(tid)})
+        for a in result["alerts"]:
+            hub.publish({"type": "alert", "alert": a})
+        return {
+            "accepted": result["accepted"],
+            "duplicates": result["duplicates"],
+            "rejected": result["rejected"],
+        }
+
+    EventBatch.model_rebuild()  # documents the body in the OpenAPI schema
+    app.openapi_schema = None
+
+    @app.get("/api/v1/trains", response_model=list[TrainState])
+    def get_trains(
+        t: Any = Depends(tracker),
+        status: Annotated[str | None, Query(pattern="^(planned|running|at_crossing|arrived)$")] = None,
+    ) -> Any:
+        return t.trains(status)
+
+    @app.get("/api/v1/trains/{train_id}", response_model=TrainState)
+    def get_train(train_id: str, t: Any = Depends(tracker)) -> Any:
+        return t.train(train_id)
+
+    @app.get("/api/v1/alerts", response_model=list[Alert])
+    def get_alerts(t: Any = Depends(tracker), since: Annotated[int, Query(ge=0)] = 0) -> Any:
+        return t.alerts(since)
+
+    @app.websocket("/api/v1/stream")
+    async def stream(ws: WebSocket) -> None:
+        await ws.accept()
+        q: asyncio.Queue[str] = asyncio.Queue()
+        hub.clients.add(q)
+        try:
+            while True:
+                await ws.send_text(await q.get())
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            hub.clients.discard(q)
+
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> Any:
+        index = STATIC / "index.html"
+        if not index.exists():
+            raise HTTPException(404, "dashboard not built: run 'make install'")
+        return FileResponse(index)
+
+    app.state.hub = hub
+    app.state.settings = settings
+    app.state.started = datetime.now()
+    return app

@@ -1,0 +1,67 @@
+"""The one mapping from domain errors to HTTP status codes. Unexpected errors never reach a
+client as text: they become a 500 with a generic message (and go to the log)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
+from silkrail.tracking.tracker import UnknownTrainError
+
+log = logging.getLogger("silkrail.service")
+
+STATUS: list[tuple[type[Exception], int]] = [
+    (UnknownTrainError, 404),
+    (UnknownPlaceError, 422),
+    (NoRouteError, 422),
+    (DataError, 422),
+    (SilkrailError, 422),
+]
+
+
+def _where(loc: tuple[object, ...]) -> str:
+    parts = [str(x) for x in loc if x not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        msg = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        if first.get("type") == "json_invalid":
+            msg = "the body is not valid JSON"
+        return JSONResponse(
+            status_code=422,
+            content={
+                "error": f"{_where(tuple(first.get('loc', ())))}: {msg}",
+                "fields": [
+                    {"field": _where(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+                    for e in errors[:20]
+                ],
+            },
+        )
+
+    @app.exception_handler(SilkrailError)
+    async def _domain(_: Request, exc: SilkrailError) -> JSONResponse:
+        status = next(code for cls, code in STATUS if isinstance(exc, cls))
+        return JSONResponse(status_code=status, content={"error": str(exc)})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"error": str(exc.detail)},
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return JSONResponse(status_code=500, content={"error": "internal error; the server log has details"})

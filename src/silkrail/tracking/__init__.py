@@ -1,0 +1,1 @@
+"""Live tracking: trains, events, ETAs that learn from observed border dwell, alerts, storage."""

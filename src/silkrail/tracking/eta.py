@@ -1,0 +1,134 @@
+"""ETAs: where a train is on its planned route, and how long the rest will take.
+
+The planned route becomes a profile: points along the track with cumulative km and planned
+running hours, and the stops (border crossings, gauge changes, port transfers) with their
+planned dwell. ETA = now + remaining running time + expected dwell at the stops still ahead,
+where a stop's expected dwell is learned from the dwell observed there (Welford mean).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from silkrail.network.geo import haversine_km
+
+MAX_POINTS = 2000
+LEARN_MIN_N = 2  # observations before a learned dwell replaces the planned one
+
+
+@dataclass
+class Profile:
+    lat: np.ndarray
+    lon: np.ndarray
+    km: np.ndarray
+    run_h: np.ndarray  # planned running hours from the origin to each point
+    stops: list[dict[str, Any]]  # {"id", "name", "km", "dwell_h", "p95_h"}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lat": self.lat.round(5).tolist(),
+            "lon": self.lon.round(5).tolist(),
+            "km": self.km.round(3).tolist(),
+            "run_h": self.run_h.round(4).tolist(),
+            "stops": self.stops,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Profile:
+        return cls(
+            np.asarray(d["lat"]),
+            np.asarray(d["lon"]),
+            np.asarray(d["km"]),
+            np.asarray(d["run_h"]),
+            d["stops"],
+        )
+
+    @property
+    def total_km(self) -> float:
+        return float(self.km[-1])
+
+    def locate(self, lat: float, lon: float) -> tuple[float, float]:
+        """(km along the route of the nearest point, distance off the route in km)."""
+        d = haversine_km(self.lat, self.lon, lat, lon)
+        i = int(np.argmin(d))
+        return float(self.km[i]), float(d[i])
+
+    def stop_named(self, text: str) -> dict[str, Any] | None:
+        key = text.casefold()
+        for s in self.stops:
+            names = [s["id"] or "", s["name"], *s.get("aliases", [])]
+            if any(key == n.casefold() or (len(key) >= 4 and key in n.casefold()) for n in names if n):
+                return s
+        return None
+
+
+def build_profile(route: Any, crossings: list[dict[str, Any]]) -> Profile:
+    lats, lons, hours = [], [], []
+    offset_h = 0.0
+    for leg in route.legs:
+        pts = np.asarray(leg.coordinates, dtype=float)
+        if len(pts) == 0:
+            continue
+        seg = np.r_[0.0, np.cumsum(haversine_km(pts[:-1, 1], pts[:-1, 0], pts[1:, 1], pts[1:, 0]))]
+        share = seg / seg[-1] if seg[-1] > 0 else np.zeros(len(seg))
+        lats.append(pts[:, 1])
+        lons.append(pts[:, 0])
+        hours.append(offset_h + share * leg.duration_h)
+        offset_h += leg.duration_h
+    lat, lon, run_h = np.concatenate(lats), np.concatenate(lons), np.concatenate(hours)
+    step = max(1, len(lat) // MAX_POINTS)
+    keep = np.r_[np.arange(0, len(lat), step), len(lat) - 1]
+    lat, lon, run_h = lat[keep], lon[keep], run_h[keep]
+    km = np.r_[0.0, np.cumsum(haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:]))]
+    by_id = {c["id"]: c for c in crossings}
+    stops: dict[str, dict[str, Any]] = {}
+    for e in route.events:
+        key = e.crossing_id or e.at
+        d = haversine_km(lat, lon, e.lat, e.lon)
+        if key not in stops:
+            rec = by_id.get(e.crossing_id or "", {})
+            stops[key] = {
+                "id": e.crossing_id,
+                "name": e.at,
+                "km": float(km[int(np.argmin(d))]),
+                "dwell_h": 0.0,
+                "aliases": list(rec.get("sides", [])),
+                "high_h": (rec.get("dwell_range_h") or [0, 0])[1],
+            }
+        stops[key]["dwell_h"] += e.duration_h
+    out = []
+    for s in stops.values():
+        s["p95_h"] = max(s.pop("high_h") or 0.0, 2.0 * s["dwell_h"], s["dwell_h"] + 6.0)
+        out.append(s)
+    return Profile(lat, lon, km, run_h, sorted(out, key=lambda s: s["km"]))
+
+
+def expected_dwell(stop: dict[str, Any], learned: dict[str, tuple[int, float, float]]) -> float:
+    n, mean, _ = learned.get(stop["id"] or stop["name"], (0, 0.0, 0.0))
+    return mean if n >= LEARN_MIN_N else float(stop["dwell_h"])
+
+
+def estimate(
+    profile: Profile,
+    *,
+    now: datetime,
+    progress_km: float,
+    learned: dict[str, tuple[int, float, float]],
+    inside: str | None = None,
+    inside_since: datetime | None = None,
+) -> datetime:
+    """The ETA from ``progress_km`` at ``now``."""
+    run_left = float(profile.run_h[-1] - np.interp(progress_km, profile.km, profile.run_h))
+    dwell_left = 0.0
+    for s in profile.stops:
+        key = s["id"] or s["name"]
+        if inside is not None and key == inside:
+            elapsed = (now - inside_since).total_seconds() / 3600 if inside_since else 0.0
+            dwell_left += max(expected_dwell(s, learned) - elapsed, 0.0)
+        elif s["km"] > progress_km + 1.0:
+            dwell_left += expected_dwell(s, learned)
+    return now + timedelta(hours=max(run_left, 0.0) + dwell_left)

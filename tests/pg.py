@@ -1,0 +1,66 @@
+"""A throwaway PostgreSQL cluster for the test session (Debian's postgresql package)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        raise RuntimeError(
+            f"PostgreSQL's {name} not found: run 'make install' (installs Debian's postgresql)"
+        )
+    return found[-1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """Start a cluster in a temp dir on a free loopback port; yields its base URL; removes it after."""
+    root = Path(tempfile.mkdtemp(prefix="silkrail-pg-"))
+    data = root / "data"
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    if as_root:
+        shutil.chown(root, "postgres", "postgres")
+    port = _free_port()
+    subprocess.run(
+        [*prefix, _bin("initdb"), "-D", str(data), "-A", "trust", "-U", "silkrail", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=on"
+    subprocess.run(
+        [*prefix, _bin("pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://silkrail@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            [*prefix, _bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def create_database(base_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base_url}/{name}"

@@ -1,0 +1,212 @@
+"""The tracking API on SQLite and PostgreSQL: auth, trains, events, ETA learning, alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.service.conftest import AUTH
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2025, 3, 1, 0, 0, tzinfo=UTC)
+
+
+def _train(client: TestClient, name: str = "VN-RU 1", departure: datetime = T0) -> dict[str, Any]:
+    r = client.post(
+        "/api/v1/trains",
+        headers=AUTH,
+        json={
+            "name": name,
+            "origin": "Hanoi",
+            "destination": "Moscow",
+            "departure": departure.isoformat(),
+            "teu": 80,
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _pos(eid: str, tid: str, t: datetime, lat: float, lon: float) -> dict[str, Any]:
+    return {
+        "event_id": eid,
+        "train_id": tid,
+        "time": t.isoformat(),
+        "kind": "position",
+        "lat": lat,
+        "lon": lon,
+    }
+
+
+def _ms(eid: str, tid: str, t: datetime, milestone: str, at: str) -> dict[str, Any]:
+    return {
+        "event_id": eid,
+        "train_id": tid,
+        "time": t.isoformat(),
+        "kind": "milestone",
+        "milestone": milestone,
+        "at": at,
+    }
+
+
+def test_writes_need_a_valid_token_and_write_nothing_without(client: TestClient) -> None:
+    """Missing or wrong bearer token: 401, and no train is created."""
+    body = {"name": "x", "origin": "Hanoi", "destination": "Moscow", "departure": T0.isoformat()}
+    assert client.post("/api/v1/trains", json=body).status_code == 401
+    r = client.post("/api/v1/trains", json=body, headers={"Authorization": "Bearer wrong"})
+    assert r.status_code == 401 and "token" in r.json()["error"]
+    assert client.post("/api/v1/events", json={"events": []}).status_code == 401
+    assert client.get("/api/v1/trains").json() == []
+
+
+def test_a_new_train_has_a_planned_route_and_eta(client: TestClient) -> None:
+    """201 with id, ETA = departure + planned duration, and the route as Route.to_dict()."""
+    t = _train(client)
+    route = t["route"]
+    assert route["countries"][0] == "VN" and route["countries"][-1] == "RU"
+    eta = datetime.fromisoformat(t["eta"])
+    assert (
+        eta == T0 + timedelta(hours=route["duration_h"])
+        or abs((eta - T0).total_seconds() / 3600 - route["duration_h"]) < 0.01
+    )
+    state = client.get(f"/api/v1/trains/{t['id']}").json()
+    assert state["status"] == "planned" and state["delay_h"] == 0 and state["remaining_km"] > 7000
+
+
+def test_events_are_idempotent_and_rejected_one_by_one(client: TestClient) -> None:
+    """Duplicates count once; each bad event is rejected with its index and field; good ones land."""
+    tid = _train(client)["id"]
+    batch = [
+        _pos("p1", tid, T0 + timedelta(hours=2), 21.3, 106.1),
+        _pos("p1", tid, T0 + timedelta(hours=2), 21.3, 106.1),
+        _pos("p2", "no-such-train", T0, 21.3, 106.1),
+        _pos("p3", tid, T0, 95.0, 106.1),
+        _pos("p4", tid, datetime.now(UTC) + timedelta(days=30), 21.3, 106.1),
+        _ms("m1", tid, T0, "border_entry", "Atlantis"),
+        {"event_id": "x", "train_id": tid, "time": T0.isoformat(), "kind": "teleport"},
+    ]
+    r = client.post("/api/v1/events", headers=AUTH, json={"events": batch})
+    assert r.status_code == 200
+    out = r.json()
+    assert out["accepted"] == 1 and out["duplicates"] == 1
+    errors = {x["index"]: x["error"] for x in out["rejected"]}
+    assert set(errors) == {2, 3, 4, 5, 6}
+    assert errors[2].startswith("train_id") and errors[3].startswith("lat") and "future" in errors[4]
+    assert "unknown place 'Atlantis'" in errors[5] and "kind" in errors[6]
+    again = client.post("/api/v1/events", headers=AUTH, json={"events": batch[:1]}).json()
+    assert again == {"accepted": 0, "duplicates": 1, "rejected": []}
+    state = client.get(f"/api/v1/trains/{tid}").json()
+    assert state["status"] == "running" and state["last_position"]["lat"] == 21.3
+
+
+def test_out_of_order_positions_do_not_move_the_train_back(client: TestClient) -> None:
+    """A late-arriving older position is stored but the newer state stands."""
+    tid = _train(client)["id"]
+    client.post(
+        "/api/v1/events",
+        headers=AUTH,
+        json={"events": [_pos("b", tid, T0 + timedelta(hours=30), 25.0, 107.5)]},
+    )
+    before = client.get(f"/api/v1/trains/{tid}").json()
+    r = client.post(
+        "/api/v1/events",
+        headers=AUTH,
+        json={"events": [_pos("a", tid, T0 + timedelta(hours=3), 21.3, 106.1)]},
+    )
+    assert r.json()["accepted"] == 1
+    after = client.get(f"/api/v1/trains/{tid}").json()
+    assert after["progress_km"] == before["progress_km"] and after["last_position"] == before["last_position"]
+
+
+def test_slow_border_today_makes_etas_through_it_later(client: TestClient) -> None:
+    """Observed dwell is learned: after two trains wait 60 h at a crossing, a third train's ETA
+    through it moves later; the slow train raises 'dwell' and 'late' alerts."""
+    trains = [_train(client, f"VN-RU {i}") for i in range(3)]
+    first_crossing = next(
+        e
+        for e in trains[0]["route"]["events"]
+        if e["kind"] == "border_crossing" and e["from_country"] == "CN"
+    )
+    at = first_crossing["at"]
+    eta_before = client.get(f"/api/v1/trains/{trains[2]['id']}").json()["eta"]
+    events = []
+    for i, t in enumerate(trains[:2]):
+        events += [
+            _ms(f"in{i}", t["id"], T0 + timedelta(hours=100), "border_entry", at),
+            _ms(f"out{i}", t["id"], T0 + timedelta(hours=160), "border_exit", at),
+        ]
+    r = client.post("/api/v1/events", headers=AUTH, json={"events": events})
+    assert r.json()["accepted"] == 4, r.json()
+    client.post(
+        "/api/v1/events",
+        headers=AUTH,
+        json={"events": [_pos("p", trains[2]["id"], T0 + timedelta(hours=5), 21.3, 106.1)]},
+    )
+    eta_after = client.get(f"/api/v1/trains/{trains[2]['id']}").json()["eta"]
+    assert datetime.fromisoformat(eta_after) > datetime.fromisoformat(eta_before) + timedelta(hours=30)
+    kinds = {(a["train_id"], a["kind"]) for a in client.get("/api/v1/alerts").json()}
+    assert (trains[0]["id"], "dwell") in kinds and (trains[0]["id"], "late") in kinds
+
+
+def test_off_route_and_silent_alerts(client: TestClient) -> None:
+    """A position 1,000 km off the route raises 'off_route'; silence raises 'silent' once."""
+    tid = _train(client)["id"]
+    client.post(
+        "/api/v1/events",
+        headers=AUTH,
+        json={"events": [_pos("far", tid, T0 + timedelta(hours=1), 10.0, 90.0)]},
+    )
+    assert any(a["kind"] == "off_route" and a["train_id"] == tid for a in client.get("/api/v1/alerts").json())
+    t = client.app.state.tracker  # type: ignore[attr-defined]
+    new = t.check_silent(now=T0 + timedelta(days=5))
+    assert [a["kind"] for a in new] == ["silent"]
+    assert t.check_silent(now=T0 + timedelta(days=6)) == []
+
+
+def test_bad_requests_are_4xx_with_the_field(client: TestClient) -> None:
+    """Malformed JSON, a missing field, an unknown place, a naive time, too big a batch, an unknown train."""
+    r = client.post(
+        "/api/v1/events", headers={**AUTH, "Content-Type": "application/json"}, content=b"{not json"
+    )
+    assert r.status_code == 422 and "JSON" in r.json()["error"]
+    r = client.post(
+        "/api/v1/trains", headers=AUTH, json={"name": "x", "origin": "Hanoi", "departure": T0.isoformat()}
+    )
+    assert r.status_code == 422 and "destination" in r.json()["error"]
+    r = client.post(
+        "/api/v1/trains",
+        headers=AUTH,
+        json={"name": "x", "origin": "Atlantis", "destination": "Moscow", "departure": T0.isoformat()},
+    )
+    assert r.status_code == 422 and "Atlantis" in r.json()["error"]
+    r = client.post(
+        "/api/v1/trains",
+        headers=AUTH,
+        json={"name": "x", "origin": "Hanoi", "destination": "Moscow", "departure": "2025-03-01T00:00:00"},
+    )
+    assert r.status_code == 422 and "time zone" in r.json()["error"]
+    r = client.post("/api/v1/events", headers=AUTH, json={"events": [{}] * 100_000})
+    assert r.status_code == 413 and "at most 10,000" in r.json()["error"]
+    r = client.get("/api/v1/trains/nope")
+    assert r.status_code == 404 and "nope" in r.json()["error"]
+    for resp in (r,):
+        assert "Traceback" not in resp.text
+
+
+def test_status_filter_and_stream(client: TestClient) -> None:
+    """?status= filters; the WebSocket stream pushes the update of a train that moved."""
+    a, b = _train(client, "a")["id"], _train(client, "b")["id"]
+    with client.websocket_connect("/api/v1/stream") as ws:
+        client.post(
+            "/api/v1/events",
+            headers=AUTH,
+            json={"events": [_pos("s1", a, T0 + timedelta(hours=1), 21.3, 106.1)]},
+        )
+        msg = ws.receive_json()
+    assert msg["type"] == "train" and msg["train"]["id"] == a
+    running = [t["id"] for t in client.get("/api/v1/trains", params={"status": "running"}).json()]
+    assert running == [a] and b not in running
+    assert client.get("/api/v1/trains", params={"status": "lost"}).status_code == 422
