@@ -6,13 +6,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
+SYSTEM_STAMP := $(VENV)/.system-packages
 
 .PHONY: demo test install lint bench clean
 
 install: $(STAMP) $(WEB_STAMP) $(SYSTEM_STAMP)
 
 # Debian packages: PostgreSQL (the tests start a throwaway server) and Chromium (dashboard tests)
-SYSTEM_STAMP := $(VENV)/.system-packages
 $(SYSTEM_STAMP):
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -439,7 +439,9 @@ def _print_comparison(d: dict[str, Any]) -> None:
 
 @app.command("serve")
 def serve_cmd(
-    db: Annotated[str | None, typer.Option("--db", help="database URL (default: SQLite under $SILKRAIL_HOME)")] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="database URL (default: SQLite in $SILKRAIL_HOME)")
+    ] = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
 ) -> None:
@@ -450,7 +452,7 @@ def serve_cmd(
 
     settings = ServiceSettings.from_env(db_url=db)
     if not settings.tokens:
-        err.print("[yellow]no SILKRAIL_API_TOKEN or SILKRAIL_API_TOKENS_FILE: the service will refuse every write[/]")
+        err.print("[yellow]no SILKRAIL_API_TOKEN or SILKRAIL_API_TOKENS_FILE: every write will be refused[/]")
     _load()  # build the network before listening, with a progress bar
     out.print(f"dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
