@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
+STATIC := src/silkrail/service/static
 
 .PHONY: demo test install lint bench clean
 
@@ -26,8 +27,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,viz,sim,dist,service,postgres]'
 	touch $@
 
-$(WEB_STAMP): web/package.json web/package-lock.json
+$(WEB_STAMP): web/package.json web/package-lock.json $(wildcard web/dashboard/*)
 	cd web && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(STATIC)/vendor
+	cp web/dashboard/* $(STATIC)/
+	cp web/node_modules/leaflet/dist/leaflet.js web/node_modules/leaflet/dist/leaflet.css $(STATIC)/vendor/
+	cp web/node_modules/topojson-client/dist/topojson-client.min.js $(STATIC)/vendor/
+	cp web/node_modules/world-atlas/countries-50m.json $(STATIC)/vendor/
 	touch $@
 
 demo: install

@@ -104,3 +104,45 @@ def export_geojson(net: Network, path: Path, **options: Any) -> int:
     fc = network_to_geojson(net, **options)
     Path(path).write_text(json.dumps(fc, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
     return len(fc["features"])
+
+
+def network_overview(net: Network, *, every: int = 4, min_km: float = 1.0) -> dict[str, Any]:
+    """A light GeoJSON for maps: one MultiLineString per gauge (open track, every ``every``-th
+    vertex kept) and the curated crossings as points."""
+    rail = ((net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)) & (net.year_open <= 2026)
+    rail &= net.km >= min_km
+    by_gauge: dict[str, list[list[list[float]]]] = {}
+    for e in np.flatnonzero(rail).tolist():
+        a, b = int(net.geom_ptr[e]), int(net.geom_ptr[e + 1])
+        idx = list(range(a, b, every))
+        if idx[-1] != b - 1:
+            idx.append(b - 1)
+        gauges = gauges_of(int(net.edge_gauge[e]))
+        key = "dual" if len(gauges) > 1 else str(gauges[0]) if gauges else "break"
+        by_gauge.setdefault(key, []).append(
+            [[round(float(net.geom_lon[i]), 3), round(float(net.geom_lat[i]), 3)] for i in idx]
+        )
+    features: list[dict[str, Any]] = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "MultiLineString", "coordinates": lines},
+            "properties": {"gauge": key},
+        }
+        for key, lines in by_gauge.items()
+    ]
+    for c in net.crossings:
+        if c["curated"]:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
+                    "properties": {
+                        "crossing": c["name"],
+                        "id": c["id"],
+                        "method": c["method"],
+                        "dwell_h": c["dwell_h"],
+                        "status": c["status"],
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features, "properties": {"attribution": ATTRIBUTION}}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from silkrail.tracking.model import (
@@ -181,8 +181,19 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         return t.train(train_id)
 
     @app.get("/api/v1/alerts", response_model=list[Alert])
-    def get_alerts(t: Any = Depends(tracker), since: Annotated[int, Query(ge=0)] = 0) -> Any:
+    def get_alerts(
+        t: Any = Depends(tracker),
+        since: Annotated[int, Query(ge=0, le=2**53, description="only alerts with a larger id")] = 0,
+    ) -> Any:
         return t.alerts(since)
+
+    @app.get("/api/v1/network", include_in_schema=False)
+    def get_network(t: Any = Depends(tracker)) -> Any:
+        if "overview" not in state:
+            from silkrail.network.export import network_overview
+
+            state["overview"] = json.dumps(network_overview(t.net), separators=(",", ":"))
+        return Response(state["overview"], media_type="application/geo+json")
 
     @app.websocket("/api/v1/stream")
     async def stream(ws: WebSocket) -> None:
@@ -211,3 +222,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.settings = settings
     app.state.started = datetime.now()
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for ``uvicorn silkrail.service.app:app_from_env --factory`` (database from $SILKRAIL_DB)."""
+    return create_app(ServiceSettings.from_env(db_url=os.environ.get("SILKRAIL_DB") or None))

@@ -1,0 +1,87 @@
+"""A real service process on a free loopback port, for browser, schemathesis and kill tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(
+    home: Path, db_url: str, token: str, countries_file: Path, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = port or free_port()
+    env = {
+        **os.environ,
+        "SILKRAIL_HOME": str(home),
+        "SILKRAIL_DB": db_url,
+        "SILKRAIL_API_TOKEN": token,
+        "SILKRAIL_COUNTRIES_FILE": str(countries_file),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "silkrail.service.app:app_from_env",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"the service exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
+            )
+        try:
+            if httpx.get(f"{url}/health", timeout=1).json().get("status") == "ok":
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop(proc)
+    raise RuntimeError("the service did not start within 120 s")
+
+
+@contextmanager
+def running(home: Path, db_url: str, token: str, countries_file: Path) -> Iterator[str]:
+    proc, url = start(home, db_url, token, countries_file)
+    try:
+        yield url
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate, then kill if it lingers; always reap it and close its pipe."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+    if proc.stderr:
+        proc.stderr.close()

@@ -1,0 +1,173 @@
+"""End to end against a real service process: the dashboard in headless Chromium, schemathesis
+on /openapi.json, and a SIGKILL during ingest that must lose no acknowledged event."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO
+from tests.service.server import running, start
+
+pytestmark = pytest.mark.integration
+TOKEN = "live-" + uuid.uuid4().hex
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+ARTEFACTS = REPO / "out" / "test-artefacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+T0 = datetime.now(UTC) - timedelta(days=2)
+
+
+@pytest.fixture(scope="module")
+def live(real_net, real_settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    db = f"sqlite:///{tmp_path_factory.mktemp('live') / 'tracking.sqlite'}"
+    with running(real_settings.home, db, TOKEN, real_settings.countries_file) as url:
+        yield url
+
+
+def _train(url: str, name: str) -> str:
+    r = httpx.post(
+        f"{url}/api/v1/trains",
+        headers=AUTH,
+        timeout=30,
+        json={
+            "name": name,
+            "origin": "Hanoi",
+            "destination": "Moscow",
+            "departure": T0.isoformat(),
+            "teu": 80,
+        },
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def test_dashboard_shows_trains_and_alerts(live: str) -> None:
+    """The page loads with the network; a train posted through the API appears on the map and in
+    the list; an alert appears in the panel. The screenshot is kept as a test artefact."""
+    from playwright.sync_api import sync_playwright
+
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 850})
+        page.goto(live + "/")
+        page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+        tid = _train(live, "FESCO Vietnam Shuttle 2025-11")
+        ev = [
+            {
+                "event_id": f"d-{tid}-1",
+                "train_id": tid,
+                "time": (T0 + timedelta(hours=20)).isoformat(),
+                "kind": "position",
+                "lat": 22.9,
+                "lon": 108.3,
+            }
+        ]
+        assert httpx.post(f"{live}/api/v1/events", headers=AUTH, json={"events": ev}).json()["accepted"] == 1
+        page.wait_for_selector(f".train-marker[data-id='{tid}']", timeout=30_000)
+        page.wait_for_selector(f"#trains tr[data-id='{tid}']", timeout=30_000)
+        far = [
+            {
+                "event_id": f"d-{tid}-2",
+                "train_id": tid,
+                "time": (T0 + timedelta(hours=21)).isoformat(),
+                "kind": "position",
+                "lat": 10.0,
+                "lon": 90.0,
+            }
+        ]
+        httpx.post(f"{live}/api/v1/events", headers=AUTH, json={"events": far})
+        page.wait_for_selector("#alerts li[data-kind='off_route']", timeout=30_000)
+        assert "FESCO Vietnam Shuttle 2025-11" in page.inner_text("#trains")
+        page.screenshot(path=str(ARTEFACTS / "dashboard.png"))
+        browser.close()
+    assert (ARTEFACTS / "dashboard.png").stat().st_size > 50_000
+
+
+def test_schemathesis_finds_no_server_error(live: str) -> None:
+    """Generated requests from /openapi.json (bounded examples): no 5xx, responses match the schema."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    schema = schemathesis.openapi.from_url(f"{live}/openapi.json")
+    failures: list[str] = []
+    for op in schema.get_all_operations():
+        operation = op.ok()
+
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @given(case=operation.as_strategy())
+        def check(case) -> None:  # type: ignore[no-untyped-def]
+            response = case.call(headers=AUTH if case.method.upper() == "POST" else None, timeout=30)
+            if response.status_code >= 500:
+                failures.append(
+                    f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:200]}"
+                )
+
+        check()
+    assert failures == []
+
+
+def test_sigkill_during_ingest_loses_no_acknowledged_event(real_net, real_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Batches are posted while the server is killed with SIGKILL; every event of every batch the
+    server acknowledged is in the database afterwards."""
+    db_file = tmp_path / "tracking.sqlite"
+    proc, url = start(real_settings.home, f"sqlite:///{db_file}", TOKEN, real_settings.countries_file)
+    tid = _train(url, "kill test")
+    acked: list[str] = []
+    stop = threading.Event()
+
+    def post() -> None:
+        n = 0
+        with httpx.Client(timeout=10) as client:
+            while not stop.is_set():
+                batch = [
+                    {
+                        "event_id": f"k{n}-{i}",
+                        "train_id": tid,
+                        "time": (T0 + timedelta(minutes=n)).isoformat(),
+                        "kind": "position",
+                        "lat": 21.3 + i * 1e-4,
+                        "lon": 106.1,
+                    }
+                    for i in range(200)
+                ]
+                n += 1
+                try:
+                    r = client.post(f"{url}/api/v1/events", headers=AUTH, json={"events": batch})
+                except httpx.HTTPError:
+                    return
+                if r.status_code == 200 and r.json()["accepted"] + r.json()["duplicates"] == len(batch):
+                    acked.extend(e["event_id"] for e in batch)
+
+    worker = threading.Thread(target=post)
+    worker.start()
+    deadline = datetime.now() + timedelta(seconds=30)
+    while len(acked) < 2000 and datetime.now() < deadline:
+        threading.Event().wait(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    if proc.stderr:
+        proc.stderr.close()
+    stop.set()
+    worker.join(15)
+    assert len(acked) >= 2000
+    with sqlite3.connect(db_file) as conn:
+        stored = {r[0] for r in conn.execute("SELECT event_id FROM events")}
+    assert set(acked) <= stored
