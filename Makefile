@@ -9,7 +9,7 @@ WEB_STAMP := web/node_modules/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 STATIC := src/silkrail/service/static
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo demo-live test install lint bench clean
 
 install: $(STAMP) $(WEB_STAMP) $(SYSTEM_STAMP)
 
@@ -42,6 +42,17 @@ demo: install
 	mkdir -p out
 	$(BIN)/silkrail compare Hanoi Moscow --map out/hanoi-moscow.html
 	@echo "map: out/hanoi-moscow.html  chart: out/hanoi-moscow.png"
+
+# the tracking service with a day of demo events; Ctrl-C stops it
+demo-live: install
+	$(BIN)/silkrail network build > /dev/null
+	mkdir -p out
+	$(BIN)/silkrail demo-feed --out out/demo-feed.jsonl
+	@export SILKRAIL_API_TOKEN=$${SILKRAIL_API_TOKEN:-demo-token}; \
+	$(BIN)/silkrail serve --port $${PORT:-8000} & pid=$$!; trap "kill $$pid" INT TERM EXIT; \
+	for i in $$(seq 1 120); do curl -sf http://127.0.0.1:$${PORT:-8000}/health | grep -q ok && break; sleep 1; done; \
+	$(BIN)/silkrail replay out/demo-feed.jsonl --url http://127.0.0.1:$${PORT:-8000} --speed 0; \
+	echo "dashboard: http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C to stop)"; wait $$pid
 
 test: install lint
 	$(BIN)/python -m pytest

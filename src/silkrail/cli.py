@@ -458,6 +458,67 @@ def serve_cmd(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
+@app.command("demo-feed")
+def demo_feed_cmd(
+    out_file: Annotated[Path, typer.Option("--out", help="JSON Lines file to write")] = Path(
+        "out/demo-feed.jsonl"
+    ),
+    trains_per_service: Annotated[int, typer.Option(help="trains under way per seed service")] = 3,
+    every: Annotated[int, typer.Option(help="minutes between position reports")] = 15,
+) -> None:
+    """Write a realistic day (yesterday, UTC) of events for the seed corridors' services."""
+    from silkrail.tracking.feed import demo_day, demo_feed, write_feed
+
+    if not 1 <= trains_per_service <= 50 or not 1 <= every <= 1440:
+        _fail(
+            DataError(
+                "give 1-50 trains per service and 1-1440 minutes between reports", field="trains-per-service"
+            )
+        )
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    n = write_feed(
+        demo_feed(_load(), demo_day(), trains_per_service=trains_per_service, every_min=every), out_file
+    )
+    out.print(f"wrote {n:,} lines to {out_file}")
+
+
+@app.command("replay")
+def replay_cmd(
+    feed: Annotated[Path, typer.Argument(help="JSON Lines feed (see demo-feed)")],
+    url: Annotated[str, typer.Option(help="service base URL")] = "http://127.0.0.1:8000",
+    speed: Annotated[float, typer.Option(help="times real time; 0 = as fast as possible")] = 60.0,
+    token: Annotated[str | None, typer.Option(envvar="SILKRAIL_API_TOKEN", help="bearer token")] = None,
+) -> None:
+    """Post a recorded feed to a running service, paced at SPEED times real time."""
+    import httpx
+    from rich.progress import Progress
+
+    from silkrail.tracking.feed import replay
+
+    if not feed.is_file():
+        _fail(DataError(f"{feed}: no such file"))
+    if not token:
+        _fail(DataError("give --token or set SILKRAIL_API_TOKEN", field="token"))
+    total = sum(1 for line in feed.read_text(encoding="utf-8").splitlines() if '"type": "event"' in line)
+    try:
+        with Progress(console=err) as bar:
+            task = bar.add_task("replaying", total=total)
+
+            def advance(n: int, t: Any = task, b: Any = bar) -> None:
+                b.advance(t, n)
+
+            totals = replay(feed, url, token or "", speed=speed, progress=advance)
+    except httpx.HTTPError as exc:
+        err.print(f"[red]error:[/] cannot reach {url}: {exc}")
+        raise typer.Exit(1) from None
+    except SilkrailError as exc:
+        _fail(exc)
+    out.print(
+        f"{totals['trains']} trains; events: {totals['accepted']:,} accepted, "
+        f"{totals['duplicates']:,} duplicates, {totals['rejected']:,} rejected"
+    )
+
+
 def main() -> None:
     app()
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from silkrail.service.app import ServiceSettings, create_app
-from tests.pg import create_database, postgres_cluster
+from silkrail.tracking.devdb import create_database, postgres_cluster
 
 TOKEN = "test-token-" + uuid.uuid4().hex
 

@@ -171,3 +171,20 @@ def test_sigkill_during_ingest_loses_no_acknowledged_event(real_net, real_settin
     with sqlite3.connect(db_file) as conn:
         stored = {r[0] for r in conn.execute("SELECT event_id FROM events")}
     assert set(acked) <= stored
+
+
+def test_demo_feed_replays_into_the_service(live: str, real_net, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A day of demo events for the seed services: every event accepted, none rejected; the
+    trains are under way with ETAs; replaying again only finds duplicates."""
+    from silkrail.tracking.feed import demo_day, demo_feed, replay, write_feed
+
+    feed = tmp_path / "feed.jsonl"
+    n = write_feed(demo_feed(real_net, demo_day(), trains_per_service=1, every_min=60), feed)
+    events = sum(1 for line in feed.read_text().splitlines() if '"type": "event"' in line)
+    assert events > 50 and n == events + 8
+    totals = replay(feed, live, TOKEN, speed=0)
+    assert totals == {"trains": 8, "accepted": events, "duplicates": 0, "rejected": 0}
+    trains = httpx.get(f"{live}/api/v1/trains").json()
+    mine = [t for t in trains if t["name"].endswith("#1")]
+    assert len(mine) == 8
+    assert sum(t["status"] in ("running", "at_crossing", "arrived") for t in mine) >= 6

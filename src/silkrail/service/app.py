@@ -156,8 +156,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 },
             )
         result = await asyncio.to_thread(t.ingest, body["events"])
-        for tid in result["changed"][:200]:
-            hub.publish({"type": "train", "train": t.train(tid)})
+        if hub.clients:  # the state of moved trains, only when someone listens
+            for tid in result["changed"][:200]:
+                hub.publish({"type": "train", "train": t.train(tid)})
         for a in result["alerts"]:
             hub.publish({"type": "alert", "alert": a})
         return {

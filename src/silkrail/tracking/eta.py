@@ -8,13 +8,14 @@ where a stop's expected dwell is learned from the dwell observed there (Welford 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 
-from silkrail.network.geo import haversine_km
+from silkrail.network.geo import EARTH_RADIUS_KM, haversine_km, unit_vectors
 
 MAX_POINTS = 2000
 LEARN_MIN_N = 2  # observations before a learned dwell replaces the planned one
@@ -27,6 +28,7 @@ class Profile:
     km: np.ndarray
     run_h: np.ndarray  # planned running hours from the origin to each point
     stops: list[dict[str, Any]]  # {"id", "name", "km", "dwell_h", "p95_h"}
+    _xyz: np.ndarray | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,10 +54,16 @@ class Profile:
         return float(self.km[-1])
 
     def locate(self, lat: float, lon: float) -> tuple[float, float]:
-        """(km along the route of the nearest point, distance off the route in km)."""
-        d = haversine_km(self.lat, self.lon, lat, lon)
-        i = int(np.argmin(d))
-        return float(self.km[i]), float(d[i])
+        """(km along the route of the nearest point, distance off the route in km): the largest
+        dot product of unit vectors is the smallest great-circle distance."""
+        if self._xyz is None:
+            self._xyz = unit_vectors(self.lat, self.lon)
+        p, q = math.radians(lat), math.radians(lon)
+        v = np.array([math.cos(p) * math.cos(q), math.cos(p) * math.sin(q), math.sin(p)])
+        dots = self._xyz @ v
+        i = int(np.argmax(dots))
+        off = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(max(0.0, (1 - float(dots[i])) / 2))))
+        return float(self.km[i]), off
 
     def stop_named(self, text: str) -> dict[str, Any] | None:
         key = text.casefold()

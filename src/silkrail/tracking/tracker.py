@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Engine
 
 from silkrail.errors import DataError, UnknownPlaceError
@@ -55,6 +55,7 @@ class Tracker:
         self.net = net
         self._lock = threading.Lock()
         self._profiles: dict[str, Profile] = {}
+        self._planned: dict[str, datetime] = {}
 
     # --- trains --------------------------------------------------------------------------
 
@@ -150,7 +151,10 @@ class Tracker:
             for r in c.execute(q):
                 p = self._profile(c, r.id)
                 ahead = [x for x in p.stops if x["km"] > r.progress_km + 1.0]
-                nxt = r.crossing or (ahead[0]["name"] if ahead else None)
+                inside = next(
+                    (x["name"] for x in p.stops if r.crossing and (x["id"] or x["name"]) == r.crossing), None
+                )
+                nxt = inside or (ahead[0]["name"] if ahead else None)
                 out.append(
                     {
                         "id": r.id,
@@ -263,14 +267,19 @@ class Tracker:
                 new_alerts += self._apply(c, st, ev, learned, dwell_updates)
                 if ev.train_id not in changed:
                     changed.append(ev.train_id)
-            for tid in changed:
-                st = states[tid]
-                st["updated_at"] = now
-                c.execute(
-                    update(store.train_states)
-                    .where(store.train_states.c.train_id == tid)
-                    .values({k: v for k, v in st.items() if k != "train_id"})
+            if changed:  # one statement for every train that moved
+                s = store.train_states
+                cols = [col.name for col in s.columns if col.name != "train_id"]
+                stmt = (
+                    update(s)
+                    .where(s.c.train_id == bindparam("b_train_id"))
+                    .values({col: bindparam(f"b_{col}") for col in cols})
                 )
+                params = []
+                for tid in changed:
+                    states[tid]["updated_at"] = now
+                    params.append({"b_train_id": tid, **{f"b_{col}": states[tid][col] for col in cols}})
+                c.execute(stmt, params)
             for key, (n, mean, m2) in dwell_updates.items():
                 exists = c.execute(
                     select(store.crossing_dwell.c.n).where(store.crossing_dwell.c.crossing == key)
@@ -369,9 +378,12 @@ class Tracker:
                 inside=st["crossing"],
                 inside_since=_utc(st["crossing_since"]),
             )
-        planned = _utc(
-            c.execute(select(store.trains.c.planned_arrival).where(store.trains.c.id == tid)).scalar_one()
-        )
+        planned = self._planned.get(tid)
+        if planned is None:
+            row = c.execute(
+                select(store.trains.c.planned_arrival).where(store.trains.c.id == tid)
+            ).scalar_one()
+            planned = self._planned[tid] = _utc(row)  # type: ignore[assignment]
         st["delay_h"] = (_utc(st["eta"]) - planned).total_seconds() / 3600  # type: ignore[operator]
         if st["delay_h"] > LATE_H:
             alerts += self._alert(

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster for the test session (Debian's postgresql package)."""
+"""A throwaway PostgreSQL cluster (Debian's postgresql package) for tests and benchmarks:
+a temp dir, a free loopback port, trust auth, removed afterwards."""
 
 from __future__ import annotations
 
