@@ -47,6 +47,19 @@ def _err(exc: ValidationError) -> str:
     return f"{where}: {msg}"
 
 
+def _insert_new_events(c: Any, rows: list[dict[str, Any]]) -> set[str]:
+    """INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING event_id (SQLite and PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if c.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(store.events)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(store.events.c.event_id)
+    )
+    return set(c.execute(stmt, rows).scalars())
+
+
 class Tracker:
     """Trains and their events in one database, with a router for the planned routes."""
 
@@ -212,14 +225,6 @@ class Tracker:
         changed: list[str] = []
         new_alerts: list[dict[str, Any]] = []
         with self._lock, self.engine.begin() as c:
-            known: set[str] = set()
-            ids = [ev.event_id for _, ev in valid]
-            for k in range(0, len(ids), 500):
-                known |= set(
-                    c.execute(
-                        select(store.events.c.event_id).where(store.events.c.event_id.in_(ids[k : k + 500]))
-                    ).scalars()
-                )
             train_ids = sorted({ev.train_id for _, ev in valid})
             states = {
                 r.train_id: dict(r._mapping)
@@ -230,9 +235,6 @@ class Tracker:
             learned = {r.crossing: (r.n, r.mean_h, r.m2) for r in c.execute(select(store.crossing_dwell))}
             rows, accepted_events = [], []
             for i, ev in valid:
-                if ev.event_id in known:
-                    duplicates += 1
-                    continue
                 if ev.train_id not in states:
                     rejected.append({"index": i, "error": f"train_id: no train '{ev.train_id}'"})
                     continue
@@ -259,8 +261,11 @@ class Tracker:
                         "received_at": now,
                     }
                 )
-            if rows:
-                c.execute(insert(store.events), rows)
+            # one statement stores the new events and names them: an event_id already stored is
+            # a duplicate (idempotent retries), and only new events move a train's state
+            new_ids = _insert_new_events(c, rows) if rows else set()
+            duplicates += len(rows) - len(new_ids)
+            accepted_events = [ev for ev in accepted_events if ev.event_id in new_ids]
             dwell_updates: dict[str, tuple[int, float, float]] = {}
             for ev in sorted(accepted_events, key=lambda e: _utc(e.time)):  # type: ignore[arg-type, return-value]
                 st = states[ev.train_id]
