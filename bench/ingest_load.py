@@ -5,7 +5,7 @@ position events from several threads for a bounded time. Printed per backend: su
 events/s, request latency p50/p99, errors; the baseline named is the target (10,000 events/s,
 p99 < 100 ms). Then the in-process cost of one ETA update (target < 1 ms per event).
 
-    python bench/ingest_load.py [--seconds 30] [--threads 4] [--batch 500]
+    python bench/ingest_load.py [--seconds 30] [--threads 2] [--batch 160]
 """
 
 from __future__ import annotations
@@ -155,8 +155,8 @@ def eta_cost() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=160)
     args = parser.parse_args()
     from silkrail.settings import get_settings
     from silkrail.tracking.devdb import create_database, postgres_cluster
