@@ -183,37 +183,18 @@ class Router:
         return assemble_route(self.graph, arcs, o, d, objective=q.objective, teu=q.teu)
 
     def _sea_first(self, o: Place, d: Place, q: Query) -> Route | None:
-        """The main haul by sea: rail only to and from the ports (rail arcs weigh many times more)."""
+        """The main haul by sea: rail only to and from the ports (rail arcs weigh many times more;
+        penalised weights only grow, so the landmark bounds stay admissible)."""
         g = self.graph
         c = q.constraints
         _, _, arcs = g.csr(c)
-        w = np.asarray(q.coef) @ g.weights[:, arcs]
+        w = self.searcher.weights_for(c, q.coef)
         w = np.where(g.mode[arcs] == MODE_RAIL, w * SEA_FIRST_RAIL_PENALTY, w)
-        key = (c, ("sea-first", *q.coef))
-        self.searcher._w[key] = w
-        res = self._path_with_key(o, d, c, key)
+        res = self.searcher.shortest(self.end_states(o), self.end_states(d), c, q.coef, weights=w)
         if res is None:
             return None
-        route = assemble_route(g, res, o, d, objective=q.objective, teu=q.teu)
+        route = assemble_route(g, res.arcs, o, d, objective=q.objective, teu=q.teu)
         return route if "sea" in route.modes else None
-
-    def _path_with_key(self, o: Place, d: Place, c: Constraints, key: Any) -> np.ndarray | None:
-        from silkrail.routing.search import _astar, _unwind
-
-        g = self.graph
-        indptr, indices, arcs = g.csr(c)
-        w = self.searcher._w[key]
-        src = self.end_states(o)
-        dst = self.end_states(d)
-        lm = self.searcher.landmarks_for(c)
-        # penalised weights only grow: the plain bounds stay admissible
-        coef = np.asarray(key[1][1:], dtype=np.float64)
-        t, _, pred, _ = _astar(
-            indptr, indices, w, src, dst, lm.dist, np.ascontiguousarray(lm.dist[:, :, dst]), coef
-        )
-        if t < 0:
-            return None
-        return _unwind(pred, arcs, g.src, t)  # type: ignore[no-any-return,unused-ignore]
 
     def route_via(
         self,

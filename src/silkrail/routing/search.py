@@ -249,11 +249,12 @@ class Searcher:
         coef: tuple[float, float, float],
         *,
         banned: NDArray[np.bool_] | None = None,
+        weights: NDArray[np.float64] | None = None,
     ) -> PathResult | None:
         """Best path from any source to any target state; ``banned`` (per arc of the CSR of
         ``c``) removes arcs without rebuilding the CSR."""
         indptr, indices, arcs = self.g.csr(c)
-        w = self.weights_for(c, coef)
+        w = self.weights_for(c, coef) if weights is None else weights
         if banned is not None and banned.any():
             w = np.where(banned, np.inf, w)
         lm = self.landmarks_for(c)

@@ -60,6 +60,17 @@ def _insert_new_events(c: Any, rows: list[dict[str, Any]]) -> set[str]:
     return set(c.execute(stmt, rows).scalars())
 
 
+def _store_alerts(c: Any, alerts: list[dict[str, Any]]) -> None:
+    """Insert new alerts and give each its id."""
+    for a in alerts:
+        res = c.execute(
+            insert(store.alerts).values(
+                train_id=a["train_id"], kind=a["kind"], message=a["message"], time=a["time"]
+            )
+        )
+        a["id"] = int(res.inserted_primary_key[0])
+
+
 class Tracker:
     """Trains and their events in one database, with a router for the planned routes."""
 
@@ -297,13 +308,7 @@ class Tracker:
                     )
                 else:
                     c.execute(insert(store.crossing_dwell).values(crossing=key, n=n, mean_h=mean, m2=m2))
-            for a in new_alerts:
-                res = c.execute(
-                    insert(store.alerts).values(
-                        train_id=a["train_id"], kind=a["kind"], message=a["message"], time=a["time"]
-                    )
-                )
-                a["id"] = int(res.inserted_primary_key[0])  # type: ignore[index]
+            _store_alerts(c, new_alerts)
         return {
             "accepted": len(accepted_events),
             "duplicates": duplicates,
@@ -427,13 +432,8 @@ class Tracker:
                     now,
                     f"no event for {(now - last).total_seconds() / 3600:,.0f} h",
                 )
-                for a in new:
-                    res = c.execute(
-                        insert(store.alerts).values(
-                            train_id=a["train_id"], kind=a["kind"], message=a["message"], time=a["time"]
-                        )
-                    )
-                    a["id"] = int(res.inserted_primary_key[0])  # type: ignore[index]
+                if new:
+                    _store_alerts(c, new)
                     c.execute(update(s).where(s.c.train_id == r.train_id).values(alerted=st["alerted"]))
                 out += new
         return out
