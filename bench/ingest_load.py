@@ -37,15 +37,51 @@ PLACES = [
 ]
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu_s(pid: int | None = None, tree: bool = True) -> float:
+    """CPU seconds (user + system) used so far by a process and (``tree``) its children, the
+    service's workers; without ``pid``, by the whole machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    if pid is None:
+        fields = Path("/proc/stat").read_text().split("\n")[0].split()[1:]
+        busy = sum(int(x) for i, x in enumerate(fields) if i not in (3, 4))  # all but idle and iowait
+        return busy / tick
+    if not tree:
+        st = _stat(pid)
+        return (int(st[11]) + int(st[12])) / tick
+    tree, total = {pid}, 0
+    for entry in sorted(Path("/proc").iterdir(), key=lambda e: int(e.name) if e.name.isdigit() else 0):
+        if not entry.name.isdigit():
+            continue
+        try:
+            st = _stat(int(entry.name))
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(st[1]) in tree:
+            tree.add(int(entry.name))
+            total += int(st[11]) + int(st[12])
+    return total / tick
+
+
 def run_backend(
-    name: str, db_url: str, home: Path, countries: Path, seconds: float, threads: int, batch: int
+    name: str,
+    db_url: str,
+    home: Path,
+    countries: Path,
+    seconds: float,
+    threads: int,
+    batch: int,
+    workers: int,
 ) -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.service.server import start, stop
 
-    proc, url = start(home, db_url, TOKEN, countries)
+    proc, url = start(home, db_url, TOKEN, countries, workers=workers)
     try:
         t0 = datetime.now(UTC) - timedelta(days=3)
         trains = []
@@ -111,6 +147,7 @@ def run_backend(
                         accepted[0] += got
                         errors[0] += 0 if ok else 1
 
+        cpu0 = (_cpu_s(proc.pid), _cpu_s(os.getpid(), tree=False), _cpu_s())
         start_t = time.monotonic()
         deadline = start_t + seconds
         pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
@@ -119,6 +156,10 @@ def run_backend(
         for th in pool:
             th.join()
         elapsed = time.monotonic() - start_t
+        cpu = [
+            b - a
+            for a, b in zip(cpu0, (_cpu_s(proc.pid), _cpu_s(os.getpid(), tree=False), _cpu_s()), strict=True)
+        ]
         lat = sorted(latencies)
         p50 = statistics.median(lat) * 1000
         p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000
@@ -129,6 +170,12 @@ def run_backend(
             f"server ingest p50 {statistics.median(server_ms) if server_ms else 0:.0f} ms, "
             f"errors {errors[0]} "
             f"-> {rate / 10_000:.2f}x the 10,000 events/s target; p99 {p99 / 100:.2f}x the 100 ms bound"
+        )
+        per_k = 1000 / max(accepted[0], 1) * 1000
+        print(
+            f"{'':10s}  CPU per 1,000 events: service {cpu[0] * per_k:.0f} ms, load generator "
+            f"{cpu[1] * per_k:.0f} ms, rest (database, system) {(cpu[2] - cpu[0] - cpu[1]) * per_k:.0f} ms; "
+            f"machine busy {cpu[2] / elapsed / (os.cpu_count() or 1):.0%} of {os.cpu_count()} cores"
         )
     finally:
         stop(proc)
@@ -157,33 +204,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=160)
+    parser.add_argument("--workers", type=int, default=2, help="service processes")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     args = parser.parse_args()
+    backends = {b.strip().lower() for b in args.backends.split(",")}
     from silkrail.settings import get_settings
     from silkrail.tracking.devdb import create_database, postgres_cluster
 
     s = get_settings()
     countries = s.resolve_countries_file()
     assert countries is not None
-    with tempfile.TemporaryDirectory() as tmp:
-        run_backend(
-            "SQLite",
-            f"sqlite:///{Path(tmp) / 'bench.sqlite'}",
-            s.home,
-            countries,
-            args.seconds,
-            args.threads,
-            args.batch,
-        )
-    with postgres_cluster() as base:
-        run_backend(
-            "PostgreSQL",
-            create_database(base, "bench"),
-            s.home,
-            countries,
-            args.seconds,
-            args.threads,
-            args.batch,
-        )
+    load = (s.home, countries, args.seconds, args.threads, args.batch, args.workers)
+    if "sqlite" in backends:
+        with tempfile.TemporaryDirectory() as tmp:
+            run_backend("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", *load)
+    if "postgresql" in backends:
+        with postgres_cluster() as base:
+            run_backend("PostgreSQL", create_database(base, "bench"), *load)
     eta_cost()
 
 

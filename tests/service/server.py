@@ -21,7 +21,7 @@ def free_port() -> int:
 
 
 def start(
-    home: Path, db_url: str, token: str, countries_file: Path, port: int | None = None
+    home: Path, db_url: str, token: str, countries_file: Path, port: int | None = None, workers: int = 1
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = port or free_port()
     env = {
@@ -44,6 +44,7 @@ def start(
             str(port),
             "--log-level",
             "warning",
+            *(["--workers", str(workers)] if workers > 1 else []),
         ],
         env=env,
         stdout=subprocess.DEVNULL,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import os
 import time
 from collections.abc import AsyncIterator
@@ -28,7 +29,9 @@ from silkrail.tracking.model import (
     TrainState,
 )
 
+logger = logging.getLogger("silkrail.service")
 STATIC = Path(__file__).parent / "static"
+RELAY_MAX_TRAINS = 500  # train updates pushed per relay tick at most
 
 
 @dataclass
@@ -40,6 +43,7 @@ class ServiceSettings:
     home: Path
     network_path: Path | None = None
     silent_check_s: float = 60.0
+    relay_s: float = 0.5  # how often changes are pushed to WebSocket clients
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -57,10 +61,26 @@ class ServiceSettings:
 
 
 class Hub:
-    """Live updates to WebSocket clients."""
+    """Live updates to this process's WebSocket clients, relayed from the database: any service
+    process may have stored the change."""
 
     def __init__(self) -> None:
         self.clients: set[asyncio.Queue[str]] = set()
+        self.cursor: dict[str, Any] | None = None  # where the relay has read up to
+        self.sent: dict[str, Any] = {}  # train id -> the updated_at last pushed
+
+    async def relay(self, tracker: Any) -> None:
+        """Push the trains and alerts changed since the last call."""
+        if not self.clients:
+            self.cursor = None  # nobody listens: start afresh when someone does
+            return
+        trains, alerts, self.cursor = await asyncio.to_thread(tracker.changes, self.cursor)
+        for t in trains[-RELAY_MAX_TRAINS:]:
+            if self.sent.get(t["id"]) != t["updated_at"]:
+                self.sent[t["id"]] = t["updated_at"]
+                self.publish({"type": "train", "train": t})
+        for a in alerts:
+            self.publish({"type": "alert", "alert": a})
 
     def publish(self, message: dict[str, Any]) -> None:
         text = json.dumps(message, default=str)
@@ -92,15 +112,23 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             else silkrail.load_network(settings=get_settings(home=settings.home), progress=False)
         )
         state["tracker"] = app.state.tracker = Tracker(make_engine(settings.db_url), net)
-        task = asyncio.create_task(_watch_silence())
+        tasks = [asyncio.create_task(_watch_silence()), asyncio.create_task(_relay())]
         yield
-        task.cancel()
+        for task in tasks:
+            task.cancel()
 
     async def _watch_silence() -> None:
         while True:
             await asyncio.sleep(settings.silent_check_s)
-            for a in await asyncio.to_thread(state["tracker"].check_silent):
-                hub.publish({"type": "alert", "alert": a})
+            await asyncio.to_thread(state["tracker"].check_silent)
+
+    async def _relay() -> None:
+        while True:
+            await asyncio.sleep(settings.relay_s)
+            try:
+                await hub.relay(state["tracker"])
+            except Exception as exc:  # a database hiccup must not end the stream for good
+                logger.warning("relay: %s", exc)
 
     app = FastAPI(
         title="silkrail tracking",
@@ -131,9 +159,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     @app.post("/api/v1/trains", status_code=201, response_model=TrainCreated, dependencies=[Depends(writer)])
     def post_train(body: TrainIn, t: Any = Depends(tracker)) -> Any:
-        out = t.create_train(body)
-        hub.publish({"type": "train", "train": t.train(out["id"])})
-        return out
+        return t.create_train(body)
 
     @app.post(
         "/api/v1/events",
@@ -159,11 +185,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         started = time.perf_counter()
         result = await asyncio.to_thread(t.ingest, body["events"])
         ingest_ms = (time.perf_counter() - started) * 1000
-        if hub.clients:  # the state of moved trains, only when someone listens
-            for tid in result["changed"][:200]:
-                hub.publish({"type": "train", "train": t.train(tid)})
-        for a in result["alerts"]:
-            hub.publish({"type": "alert", "alert": a})
         return JSONResponse(
             {
                 "accepted": result["accepted"],
@@ -206,6 +227,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def stream(ws: WebSocket) -> None:
         await ws.accept()
         q: asyncio.Queue[str] = asyncio.Queue()
+        if hub.cursor is None:  # changes from now on
+            hub.cursor = (await asyncio.to_thread(state["tracker"].changes, None))[2]
         hub.clients.add(q)
         try:
             while True:

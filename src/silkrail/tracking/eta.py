@@ -50,17 +50,22 @@ class Profile:
         )
 
     @property
+    def xyz(self) -> np.ndarray:
+        """The route's points as unit vectors (for map-matching by dot product)."""
+        if self._xyz is None:
+            self._xyz = unit_vectors(self.lat, self.lon)
+        return self._xyz
+
+    @property
     def total_km(self) -> float:
         return float(self.km[-1])
 
     def locate(self, lat: float, lon: float) -> tuple[float, float]:
         """(km along the route of the nearest point, distance off the route in km): the largest
         dot product of unit vectors is the smallest great-circle distance."""
-        if self._xyz is None:
-            self._xyz = unit_vectors(self.lat, self.lon)
         p, q = math.radians(lat), math.radians(lon)
         v = np.array([math.cos(p) * math.cos(q), math.cos(p) * math.sin(q), math.sin(p)])
-        dots = self._xyz @ v
+        dots = self.xyz @ v
         i = int(np.argmax(dots))
         off = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(max(0.0, (1 - float(dots[i])) / 2))))
         return float(self.km[i]), off

@@ -5,6 +5,8 @@ The schema is declared here once; Alembic migrations (``migrations/``) create an
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,93 @@ crossing_dwell = Table(
 )
 
 
+def _pg_array_type(col: Column[Any]) -> str:
+    kind = {"DATETIME": "timestamptz", "FLOAT": "float8", "INTEGER": "int8"}
+    return kind.get(type(col.type).__visit_name__.upper(), "text") + "[]"
+
+
+def _unnest(cols: list[Column[Any]]) -> str:
+    return "unnest(" + ", ".join(f"%b::{_pg_array_type(col)}" for col in cols) + ")"
+
+
+def insert_new_events(c: Any, rows: list[dict[str, Any]]) -> set[str]:
+    """Store the events whose ``event_id`` is not stored yet; returns those ids (the rest are
+    duplicates). One statement either way: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``.
+
+    On PostgreSQL the rows travel as one array per column (``INSERT ... SELECT FROM unnest``), in
+    binary: nine parameters instead of nine per row, which the driver would otherwise parse and
+    render one by one."""
+    if not rows:
+        return set()
+    cols = list(events.columns)
+    if c.dialect.name == "postgresql":
+        names = ", ".join(f'"{col.name}"' for col in cols)
+        sql = (
+            f"INSERT INTO events ({names}) SELECT * FROM {_unnest(cols)} "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+        )
+        cur = c.connection.driver_connection.cursor()
+        cur.execute(sql, [[r[col.name] for r in rows] for col in cols])
+        return {r[0] for r in cur.fetchall()}
+    from sqlalchemy.dialects import sqlite
+
+    stmt = (
+        sqlite.insert(events).on_conflict_do_nothing(index_elements=["event_id"]).returning(events.c.event_id)
+    )
+    return set(c.execute(stmt, rows).scalars())
+
+
+def update_states(c: Any, states: list[dict[str, Any]]) -> None:
+    """Write whole train states (every column, keyed by ``train_id``) in one statement."""
+    if not states:
+        return
+    cols = [col for col in train_states.columns if col.name != "train_id"]
+    if c.dialect.name == "postgresql":
+        keyed = [train_states.c.train_id, *cols]
+        sets = ", ".join(f'"{col.name}" = v."{col.name}"' for col in cols)
+        names = ", ".join(f'"{col.name}"' for col in keyed)
+        sql = (
+            f"UPDATE train_states AS s SET {sets} FROM {_unnest(keyed)} AS v({names}) "
+            "WHERE s.train_id = v.train_id"
+        )
+        cur = c.connection.driver_connection.cursor()
+        cur.execute(sql, [[st[col.name] for st in states] for col in keyed])
+        return
+    from sqlalchemy import bindparam, update
+
+    stmt = (
+        update(train_states)
+        .where(train_states.c.train_id == bindparam("b_train_id"))
+        .values({col.name: bindparam(f"b_{col.name}") for col in cols})
+    )
+    c.execute(stmt, [{f"b_{k}": v for k, v in st.items()} for st in states])
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Any]:
+    """A transaction holding the database's write lock from its first statement, so the
+    read-modify-write of train states is serial across every service process: SQLite's
+    ``BEGIN IMMEDIATE``; on PostgreSQL a transaction-scoped advisory lock."""
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        # writers queue on a file lock first: the kernel hands it over at once, where SQLite's
+        # own busy handler would poll with sleeps of up to 100 ms
+        import fcntl
+
+        with open(f"{engine.url.database}.write-lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            with engine.connect() as c:
+                c.execution_options(write=True)
+                with c.begin():
+                    yield c
+        return
+    with engine.connect() as c:
+        c.execution_options(write=True)
+        with c.begin():
+            if c.dialect.name == "postgresql":
+                c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            yield c
+
+
 def default_url(home: Path) -> str:
     Path(home).mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{Path(home) / 'tracking.sqlite'}"
@@ -109,21 +198,60 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(conn: Any, _: Any) -> None:
+            conn.isolation_level = None  # the driver begins nothing itself: see _begin
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # a write transaction takes the write lock at BEGIN (IMMEDIATE), so two processes never
+            # read the same state and then both write it; reads stay DEFERRED and never wait
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
     return engine
 
 
+MIGRATE_LOCK = 7_120_001  # PostgreSQL advisory lock keys of silkrail
+WRITE_LOCK = 7_120_002
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """One migration at a time across processes (the service's workers all start by migrating)."""
+    if url.startswith("sqlite"):
+        import fcntl
+
+        path = url.split("///", 1)[-1]
+        if not path or path == ":memory:":
+            yield
+            return
+        with open(f"{path}.migrate-lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as c:
+            c.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATE_LOCK})")
+            try:
+                yield
+            finally:
+                c.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATE_LOCK})")
+    finally:
+        engine.dispose()
+
+
 def migrate(url: str) -> None:
-    """Bring the database at ``url`` to the newest schema (Alembic ``upgrade head``)."""
+    """Bring the database at ``url`` to the newest schema (Alembic ``upgrade head``); safe when
+    several processes start at once."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url)
-    command.upgrade(cfg, "head")
+    with _migration_lock(url):
+        command.upgrade(cfg, "head")

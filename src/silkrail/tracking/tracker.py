@@ -4,16 +4,17 @@ learned dwell and alerts. The HTTP service is a thin shell over this."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from silkrail.errors import DataError, UnknownPlaceError
+from silkrail.network.geo import EARTH_RADIUS_KM, unit_vectors
 from silkrail.tracking import store
 from silkrail.tracking.eta import Profile, build_profile, estimate
 from silkrail.tracking.model import Event, MilestoneEvent, TrainIn
@@ -22,6 +23,7 @@ LATE_H = 12.0
 OFF_ROUTE_KM = 50.0
 SILENT_H = 24.0
 FUTURE_TOLERANCE = timedelta(hours=1)
+CHANGE_OVERLAP = timedelta(seconds=2)  # clock skew between service processes
 _EVENT = TypeAdapter(Event)
 
 
@@ -30,8 +32,8 @@ class UnknownTrainError(DataError, LookupError):
 
 
 def _utc(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
+    if dt is None or dt.tzinfo is UTC:
+        return dt
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
@@ -47,17 +49,42 @@ def _err(exc: ValidationError) -> str:
     return f"{where}: {msg}"
 
 
-def _insert_new_events(c: Any, rows: list[dict[str, Any]]) -> set[str]:
-    """INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING event_id (SQLite and PostgreSQL)."""
-    from sqlalchemy.dialects import postgresql, sqlite
+def _row(ev: Any, received: datetime) -> dict[str, Any]:
+    """The events-table row of an event (attributes read directly: a pydantic model's missing
+    attribute is slow to probe)."""
+    row = {"event_id": ev.event_id, "train_id": ev.train_id, "time": _utc(ev.time), "kind": ev.kind}
+    if ev.kind == "position":
+        row.update(lat=ev.lat, lon=ev.lon, milestone=None, at=None)
+    else:
+        row.update(lat=None, lon=None, milestone=ev.milestone, at=ev.at)
+    row["received_at"] = received
+    return row
 
-    dialect = postgresql if c.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(store.events)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(store.events.c.event_id)
+
+def _match(events: list[Any], profiles: dict[str, Profile]) -> dict[str, tuple[float, float]]:
+    """Map-match the position events onto their trains' planned routes: event_id -> (km along
+    the route, km off it). One matrix product per train; the rest is done for all at once."""
+    positions = [ev for ev in events if ev.kind == "position"]
+    if not positions:
+        return {}
+    n = len(positions)
+    xyz = unit_vectors(
+        np.fromiter((e.lat for e in positions), float, n), np.fromiter((e.lon for e in positions), float, n)
     )
-    return set(c.execute(stmt, rows).scalars())
+    by_train: dict[str, list[int]] = {}
+    for k, ev in enumerate(positions):
+        by_train.setdefault(ev.train_id, []).append(k)
+    km, best = np.empty(n), np.empty(n)
+    for tid, idx in by_train.items():
+        p = profiles[tid]
+        dots = p.xyz @ xyz[idx].T
+        i = dots.argmax(axis=0)
+        km[idx] = p.km[i]
+        best[idx] = dots[i, np.arange(len(idx))]
+    off = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip((1 - best) / 2, 0.0, 1.0)))
+    return dict(
+        zip((e.event_id for e in positions), zip(km.tolist(), off.tolist(), strict=True), strict=True)
+    )
 
 
 def _store_alerts(c: Any, alerts: list[dict[str, Any]]) -> None:
@@ -77,7 +104,6 @@ class Tracker:
     def __init__(self, engine: Engine, net: Any) -> None:
         self.engine = engine
         self.net = net
-        self._lock = threading.Lock()
         self._profiles: dict[str, Profile] = {}
         self._planned: dict[str, datetime] = {}
 
@@ -98,8 +124,8 @@ class Tracker:
         assert departure is not None
         planned = departure + timedelta(hours=route.duration_h)
         tid = uuid.uuid4().hex[:16]
-        now = datetime.now(UTC)
-        with self._lock, self.engine.begin() as c:
+        with store.write_transaction(self.engine) as c:
+            now = datetime.now(UTC)
             c.execute(
                 insert(store.trains).values(
                     id=tid,
@@ -126,12 +152,15 @@ class Tracker:
                 )
             )
         self._profiles[tid] = profile
+        self._planned[tid] = planned
         return {"id": tid, "eta": planned, "route": route.to_dict()}
 
     def _profile(self, c: Any, tid: str) -> Profile:
         p = self._profiles.get(tid)
         if p is None:
-            row = c.execute(select(store.trains.c.profile).where(store.trains.c.id == tid)).one()
+            t = store.trains
+            row = c.execute(select(t.c.profile, t.c.planned_arrival).where(t.c.id == tid)).one()
+            self._planned[tid] = _utc(row.planned_arrival)  # type: ignore[assignment]
             p = self._profiles[tid] = Profile.from_json(json.loads(row.profile))
         return p
 
@@ -144,7 +173,33 @@ class Tracker:
     def trains(self, status: str | None = None) -> list[dict[str, Any]]:
         return self._states(status=status)
 
-    def _states(self, tid: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    def changes(
+        self, cursor: dict[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+        """What changed after ``cursor`` (from any service process): (train states, alerts, the
+        next cursor). ``None`` gives nothing but a cursor for now. Trains changed within the last
+        CHANGE_OVERLAP before the cursor come again: the caller drops repeats by ``updated_at``."""
+        s, a = store.train_states, store.alerts
+        if cursor is None:
+            with self.engine.connect() as c:
+                latest = c.execute(select(func.max(s.c.updated_at))).scalar()
+                last_alert = c.execute(select(func.max(a.c.id))).scalar()
+            return [], [], {"time": _utc(latest) or datetime.now(UTC), "alert": last_alert or 0}
+        trains = self._states(since=cursor["time"] - CHANGE_OVERLAP)
+        alerts = self.alerts(cursor["alert"])
+        latest = max((t["updated_at"] for t in trains), default=cursor["time"])
+        return (
+            trains,
+            alerts,
+            {
+                "time": max(latest, cursor["time"]),
+                "alert": max((x["id"] for x in alerts), default=cursor["alert"]),
+            },
+        )
+
+    def _states(
+        self, tid: str | None = None, status: str | None = None, since: datetime | None = None
+    ) -> list[dict[str, Any]]:
         t, s = store.trains, store.train_states
         q = (
             select(
@@ -162,6 +217,7 @@ class Tracker:
                 s.c.eta,
                 s.c.delay_h,
                 s.c.crossing,
+                s.c.updated_at,
             )
             .join(s, s.c.train_id == t.c.id)
             .order_by(t.c.created_at)
@@ -170,6 +226,8 @@ class Tracker:
             q = q.where(t.c.id == tid)
         if status is not None:
             q = q.where(s.c.status == status)
+        if since is not None:
+            q = q.where(s.c.updated_at > since)
         out = []
         with self.engine.connect() as c:
             for r in c.execute(q):
@@ -196,6 +254,7 @@ class Tracker:
                         "planned_arrival": _utc(r.planned_arrival),
                         "delay_h": round(r.delay_h, 2),
                         "next_event": nxt,
+                        "updated_at": _utc(r.updated_at),
                     }
                 )
         return out
@@ -213,7 +272,10 @@ class Tracker:
 
     def ingest(self, raw: list[Any], *, now: datetime | None = None) -> dict[str, Any]:
         """Store a batch: each event is validated alone; valid new events are stored with their
-        effect on the train's state in one transaction; duplicates (same event_id) count once."""
+        effect on the train's state in one transaction; duplicates (same event_id) count once.
+
+        Work that needs no train state (validation, map-matching) runs before the lock, so one
+        batch's Python work overlaps another's database round trips."""
         now = now or datetime.now(UTC)
         rejected: list[dict[str, Any]] = []
         valid: list[tuple[int, Any]] = []
@@ -233,96 +295,100 @@ class Tracker:
                 continue
             seen.add(ev.event_id)
             valid.append((i, ev))
-        changed: list[str] = []
-        new_alerts: list[dict[str, Any]] = []
-        with self._lock, self.engine.begin() as c:
-            train_ids = sorted({ev.train_id for _, ev in valid})
-            states = {
-                r.train_id: dict(r._mapping)
-                for r in c.execute(
-                    select(store.train_states).where(store.train_states.c.train_id.in_(train_ids))
-                )
-            }
-            learned = {r.crossing: (r.n, r.mean_h, r.m2) for r in c.execute(select(store.crossing_dwell))}
-            rows, accepted_events = [], []
-            for i, ev in valid:
-                if ev.train_id not in states:
-                    rejected.append({"index": i, "error": f"train_id: no train '{ev.train_id}'"})
-                    continue
-                if (
-                    isinstance(ev, MilestoneEvent)
-                    and ev.milestone not in ("departed", "arrived")
-                    and self._profile(c, ev.train_id).stop_named(ev.at) is None
-                ):
-                    names = ", ".join(s["name"] for s in self._profile(c, ev.train_id).stops) or "none"
-                    error = f"at: unknown place '{ev.at}' for this train; its crossings: {names}"
-                    rejected.append({"index": i, "error": error})
-                    continue
-                accepted_events.append(ev)
-                rows.append(
+        profiles = self._load_profiles({ev.train_id for _, ev in valid})
+        events: list[Any] = []
+        for i, ev in valid:
+            p = profiles.get(ev.train_id)
+            if p is None:
+                rejected.append({"index": i, "error": f"train_id: no train '{ev.train_id}'"})
+            elif (
+                isinstance(ev, MilestoneEvent)
+                and ev.milestone not in ("departed", "arrived")
+                and p.stop_named(ev.at) is None
+            ):
+                names = ", ".join(s["name"] for s in p.stops) or "none"
+                rejected.append(
                     {
-                        "event_id": ev.event_id,
-                        "train_id": ev.train_id,
-                        "time": _utc(ev.time),
-                        "kind": ev.kind,
-                        "lat": getattr(ev, "lat", None),
-                        "lon": getattr(ev, "lon", None),
-                        "milestone": getattr(ev, "milestone", None),
-                        "at": getattr(ev, "at", None),
-                        "received_at": now,
+                        "index": i,
+                        "error": f"at: unknown place '{ev.at}' for this train; its crossings: {names}",
                     }
                 )
+            else:
+                events.append(ev)
+        matched = _match(events, profiles)
+        rows = [_row(ev, now) for ev in events]
+        changed: list[str] = []
+        new_alerts: list[dict[str, Any]] = []
+        with store.write_transaction(self.engine) as c:
             # one statement stores the new events and names them: an event_id already stored is
             # a duplicate (idempotent retries), and only new events move a train's state
-            new_ids = _insert_new_events(c, rows) if rows else set()
+            new_ids = store.insert_new_events(c, rows)
             duplicates += len(rows) - len(new_ids)
-            accepted_events = [ev for ev in accepted_events if ev.event_id in new_ids]
+            events = [ev for ev in events if ev.event_id in new_ids]
+            train_ids = sorted({ev.train_id for ev in events})
+            s = store.train_states
+            states = (
+                {
+                    r.train_id: dict(r._mapping)
+                    for r in c.execute(select(s).where(s.c.train_id.in_(train_ids)))
+                }
+                if train_ids
+                else {}
+            )
+            learned = {r.crossing: (r.n, r.mean_h, r.m2) for r in c.execute(select(store.crossing_dwell))}
             dwell_updates: dict[str, tuple[int, float, float]] = {}
-            for ev in sorted(accepted_events, key=lambda e: _utc(e.time)):  # type: ignore[arg-type, return-value]
-                st = states[ev.train_id]
-                new_alerts += self._apply(c, st, ev, learned, dwell_updates)
+            for ev in sorted(events, key=lambda e: _utc(e.time)):  # type: ignore[arg-type, return-value]
+                new_alerts += self._apply(
+                    states[ev.train_id], ev, profiles[ev.train_id], matched, learned, dwell_updates
+                )
                 if ev.train_id not in changed:
                     changed.append(ev.train_id)
-            if changed:  # one statement for every train that moved
-                s = store.train_states
-                cols = [col.name for col in s.columns if col.name != "train_id"]
-                stmt = (
-                    update(s)
-                    .where(s.c.train_id == bindparam("b_train_id"))
-                    .values({col: bindparam(f"b_{col}") for col in cols})
-                )
-                params = []
-                for tid in changed:
-                    states[tid]["updated_at"] = now
-                    params.append({"b_train_id": tid, **{f"b_{col}": states[tid][col] for col in cols}})
-                c.execute(stmt, params)
+            stamp = datetime.now(UTC)  # taken under the write lock: stamps follow commit order
+            for tid in changed:  # the ETA once per train, after all its events in this batch
+                new_alerts += self._refresh_eta(states[tid], tid, profiles[tid], learned)
+                states[tid]["updated_at"] = stamp
+            store.update_states(c, [states[tid] for tid in changed])
             for key, (n, mean, m2) in dwell_updates.items():
-                exists = c.execute(
-                    select(store.crossing_dwell.c.n).where(store.crossing_dwell.c.crossing == key)
-                ).first()
-                if exists:
-                    c.execute(
-                        update(store.crossing_dwell)
-                        .where(store.crossing_dwell.c.crossing == key)
-                        .values(n=n, mean_h=mean, m2=m2)
-                    )
-                else:
-                    c.execute(insert(store.crossing_dwell).values(crossing=key, n=n, mean_h=mean, m2=m2))
+                d = store.crossing_dwell
+                if (
+                    c.execute(update(d).where(d.c.crossing == key).values(n=n, mean_h=mean, m2=m2)).rowcount
+                    == 0
+                ):
+                    c.execute(insert(d).values(crossing=key, n=n, mean_h=mean, m2=m2))
             _store_alerts(c, new_alerts)
         return {
-            "accepted": len(accepted_events),
+            "accepted": len(events),
             "duplicates": duplicates,
             "rejected": sorted(rejected, key=lambda r: r["index"]),
             "changed": changed,
             "alerts": new_alerts,
         }
 
+    def _load_profiles(self, train_ids: set[str]) -> dict[str, Profile]:
+        """The planned-route profiles of these trains (cached; a train's profile never changes).
+        Unknown trains are absent."""
+        missing = [tid for tid in train_ids if tid not in self._profiles]
+        if missing:
+            t = store.trains
+            with self.engine.connect() as c:
+                for r in c.execute(
+                    select(t.c.id, t.c.profile, t.c.planned_arrival).where(t.c.id.in_(missing))
+                ):
+                    self._planned[r.id] = _utc(r.planned_arrival)  # type: ignore[assignment]
+                    self._profiles[r.id] = Profile.from_json(json.loads(r.profile))
+        return {tid: self._profiles[tid] for tid in train_ids if tid in self._profiles}
+
     def _apply(
-        self, c: Any, st: dict[str, Any], ev: Any, learned: dict[str, Any], dwell_updates: dict[str, Any]
+        self,
+        st: dict[str, Any],
+        ev: Any,
+        p: Profile,
+        matched: dict[str, tuple[float, float]],
+        learned: dict[str, Any],
+        dwell_updates: dict[str, Any],
     ) -> list[dict[str, Any]]:
         """Move one train's state by one event (in time order); returns new alerts."""
         tid = ev.train_id
-        p = self._profile(c, tid)
         t = _utc(ev.time)
         assert t is not None
         last = _utc(st["last_time"])
@@ -330,7 +396,7 @@ class Tracker:
         if last is not None and t < last and ev.kind == "position":
             return alerts  # an old position arriving late: stored, but the newer state stands
         if ev.kind == "position":
-            km, off = p.locate(ev.lat, ev.lon)
+            km, off = matched[ev.event_id]
             st.update(last_lat=ev.lat, last_lon=ev.lon, last_time=t, progress_km=max(st["progress_km"], km))
             if st["status"] == "planned":
                 st["status"] = "running"
@@ -338,72 +404,74 @@ class Tracker:
                 alerts += self._alert(
                     st, tid, "off_route", t, f"position {off:,.0f} km off the planned route"
                 )
-        else:
-            st["last_time"] = max(t, last) if last else t
-            stop = p.stop_named(ev.at) if ev.milestone not in ("departed", "arrived") else None
-            key = (stop["id"] or stop["name"]) if stop else None
-            if ev.milestone == "departed":
-                st["status"] = "running"
-            elif ev.milestone == "arrived":
-                st.update(status="arrived", progress_km=p.total_km, eta=t, crossing=None, crossing_since=None)
-            elif ev.milestone in ("border_entry", "gauge_change_start") and stop is not None:
-                if st["crossing"] != key:
-                    st.update(
-                        status="at_crossing",
-                        crossing=key,
-                        crossing_since=t,
-                        progress_km=max(st["progress_km"], stop["km"]),
+            return alerts
+        st["last_time"] = max(t, last) if last else t
+        stop = p.stop_named(ev.at) if ev.milestone not in ("departed", "arrived") else None
+        key = (stop["id"] or stop["name"]) if stop else None
+        if ev.milestone == "departed":
+            st["status"] = "running"
+        elif ev.milestone == "arrived":
+            st.update(status="arrived", progress_km=p.total_km, eta=t, crossing=None, crossing_since=None)
+        elif ev.milestone in ("border_entry", "gauge_change_start") and stop is not None:
+            if st["crossing"] != key:
+                st.update(
+                    status="at_crossing",
+                    crossing=key,
+                    crossing_since=t,
+                    progress_km=max(st["progress_km"], stop["km"]),
+                )
+        elif (
+            ev.milestone in ("border_exit", "gauge_change_done")
+            and stop is not None
+            and st["crossing"] == key
+        ):
+            since = _utc(st["crossing_since"])
+            if since is not None and ev.milestone == "border_exit":
+                observed = (t - since).total_seconds() / 3600
+                n, mean, m2 = dwell_updates.get(key, learned.get(key, (0, 0.0, 0.0)))
+                n += 1
+                delta = observed - mean
+                mean += delta / n
+                m2 += delta * (observed - mean)
+                dwell_updates[key] = learned[key] = (n, mean, m2)
+                if observed > stop["p95_h"]:
+                    alerts += self._alert(
+                        st,
+                        tid,
+                        "dwell",
+                        t,
+                        f"{observed:,.1f} h at {stop['name']}, beyond "
+                        f"its expected 95th percentile of {stop['p95_h']:,.1f} h",
                     )
-            elif (
-                ev.milestone in ("border_exit", "gauge_change_done")
-                and stop is not None
-                and st["crossing"] == key
-            ):
-                since = _utc(st["crossing_since"])
-                if since is not None and ev.milestone == "border_exit":
-                    observed = (t - since).total_seconds() / 3600
-                    n, mean, m2 = dwell_updates.get(key, learned.get(key, (0, 0.0, 0.0)))
-                    n += 1
-                    delta = observed - mean
-                    mean += delta / n
-                    m2 += delta * (observed - mean)
-                    dwell_updates[key] = learned[key] = (n, mean, m2)
-                    if observed > stop["p95_h"]:
-                        alerts += self._alert(
-                            st,
-                            tid,
-                            "dwell",
-                            t,
-                            f"{observed:,.1f} h at {stop['name']}, beyond "
-                            f"its expected 95th percentile of {stop['p95_h']:,.1f} h",
-                        )
-                if ev.milestone == "border_exit":
-                    st.update(status="running", crossing=None, crossing_since=None)
+            if ev.milestone == "border_exit":
+                st.update(status="running", crossing=None, crossing_since=None)
+        return alerts
+
+    def _refresh_eta(
+        self, st: dict[str, Any], tid: str, p: Profile, learned: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Re-predict the ETA from the train's state; returns a 'late' alert when it is new."""
         if st["status"] != "arrived":
             st["eta"] = estimate(
                 p,
-                now=_utc(st["last_time"]) or t,
+                now=_utc(st["last_time"]) or datetime.now(UTC),
                 progress_km=st["progress_km"],
                 learned=learned,
                 inside=st["crossing"],
                 inside_since=_utc(st["crossing_since"]),
             )
-        planned = self._planned.get(tid)
-        if planned is None:
-            row = c.execute(
-                select(store.trains.c.planned_arrival).where(store.trains.c.id == tid)
-            ).scalar_one()
-            planned = self._planned[tid] = _utc(row)  # type: ignore[assignment]
+        planned = self._planned[tid]
         st["delay_h"] = (_utc(st["eta"]) - planned).total_seconds() / 3600  # type: ignore[operator]
-        if st["delay_h"] > LATE_H:
-            alerts += self._alert(
-                st,
-                tid,
-                "late",
-                t,
-                f"expected {st['delay_h']:,.1f} h late (ETA {_utc(st['eta']):%Y-%m-%d %H:%M} UTC)",
-            )
-        return alerts
+        if st["delay_h"] <= LATE_H:
+            return []
+        t = _utc(st["last_time"]) or datetime.now(UTC)
+        return self._alert(
+            st,
+            tid,
+            "late",
+            t,
+            f"expected {st['delay_h']:,.1f} h late (ETA {_utc(st['eta']):%Y-%m-%d %H:%M} UTC)",
+        )
 
     @staticmethod
     def _alert(st: dict[str, Any], tid: str, kind: str, t: datetime, message: str) -> list[dict[str, Any]]:
@@ -418,7 +486,7 @@ class Tracker:
         """Raise a 'silent' alert for running trains with no event for SILENT_H hours."""
         now = now or datetime.now(UTC)
         out: list[dict[str, Any]] = []
-        with self._lock, self.engine.begin() as c:
+        with store.write_transaction(self.engine) as c:
             s = store.train_states
             for r in c.execute(select(s).where(s.c.status.in_(["running", "at_crossing"]))).all():
                 st = dict(r._mapping)
