@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -444,18 +445,55 @@ def serve_cmd(
     ] = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="service processes; they share the database, so each adds a core's worth of ingest"
+        ),
+    ] = min(2, os.cpu_count() or 1),
 ) -> None:
     """Run the tracking service and dashboard; writes need Authorization: Bearer $SILKRAIL_API_TOKEN."""
     import uvicorn
 
     from silkrail.service.app import ServiceSettings, create_app
+    from silkrail.tracking.store import migrate
 
+    if not 1 <= workers <= 64:
+        _fail(DataError(f"--workers {workers}: give 1 to 64 service processes", field="workers"))
     settings = ServiceSettings.from_env(db_url=db)
     if not settings.tokens:
         err.print("[yellow]no SILKRAIL_API_TOKEN or SILKRAIL_API_TOKENS_FILE: every write will be refused[/]")
     _load()  # build the network before listening, with a progress bar
-    out.print(f"dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    try:
+        migrate(settings.db_url)  # once, before the workers start
+    except Exception as exc:  # the driver's own words say what is wrong with the URL or server
+        err.print(
+            f"[red]error:[/] cannot open the database {_safe_url(settings.db_url)}: {exc}".split("\n")[0]
+        )
+        raise typer.Exit(2) from None
+    out.print(f"dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs   ({workers} workers)")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        return
+    os.environ["SILKRAIL_DB"] = settings.db_url  # each worker builds its app from the environment
+    uvicorn.run(
+        "silkrail.service.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"
 
 
 @app.command("demo-feed")

@@ -151,6 +151,45 @@ def test_slow_border_today_makes_etas_through_it_later(client: TestClient) -> No
     assert (trains[0]["id"], "dwell") in kinds and (trains[0]["id"], "late") in kinds
 
 
+def test_out_of_order_milestones_still_teach_the_crossing(client: TestClient) -> None:
+    """Milestones arriving in the wrong order or after newer events: an exit posted before its
+    entry, and an entry posted after a newer position, each still count as one 60 h wait; the
+    trains end up running, not stuck at the border; a late 'departed' does not undo 'arrived'."""
+    trains = [_train(client, f"VN-RU {i}") for i in range(3)]
+    at = next(
+        e["at"]
+        for e in trains[0]["route"]["events"]
+        if e["kind"] == "border_crossing" and e["from_country"] == "CN"
+    )
+    a, b, c = (t["id"] for t in trains)
+    eta_before = client.get(f"/api/v1/trains/{c}").json()["eta"]
+    batches = [
+        [_ms("a-out", a, T0 + timedelta(hours=160), "border_exit", at)],
+        [_ms("a-in", a, T0 + timedelta(hours=100), "border_entry", at)],
+        [_pos("b-pos", b, T0 + timedelta(hours=170), 42.0, 112.0)],
+        [_ms("b-in", b, T0 + timedelta(hours=100), "border_entry", at)],
+        [_ms("b-out", b, T0 + timedelta(hours=160), "border_exit", at)],
+    ]
+    for batch in batches:
+        assert client.post("/api/v1/events", headers=AUTH, json={"events": batch}).json()["accepted"] == 1
+    states = {t["id"]: t for t in client.get("/api/v1/trains").json()}
+    assert states[a]["status"] == "running" and states[b]["status"] == "running"
+    client.post(
+        "/api/v1/events", headers=AUTH, json={"events": [_pos("c", c, T0 + timedelta(hours=5), 21.3, 106.1)]}
+    )
+    eta_after = client.get(f"/api/v1/trains/{c}").json()["eta"]
+    assert datetime.fromisoformat(eta_after) > datetime.fromisoformat(eta_before) + timedelta(hours=30)
+    kinds = {(x["train_id"], x["kind"]) for x in client.get("/api/v1/alerts").json()}
+    assert (a, "dwell") in kinds and (b, "dwell") in kinds
+    client.post(
+        "/api/v1/events",
+        headers=AUTH,
+        json={"events": [_ms("c-arr", c, T0 + timedelta(hours=300), "arrived", "Moscow")]},
+    )
+    client.post("/api/v1/events", headers=AUTH, json={"events": [_ms("c-dep", c, T0, "departed", "Hanoi")]})
+    assert client.get(f"/api/v1/trains/{c}").json()["status"] == "arrived"
+
+
 def test_off_route_and_silent_alerts(client: TestClient) -> None:
     """A position 1,000 km off the route raises 'off_route'; silence raises 'silent' once."""
     tid = _train(client)["id"]

@@ -63,7 +63,8 @@ train_states = Table(
     Column("status", String(16), nullable=False),
     Column("last_lat", Float),
     Column("last_lon", Float),
-    Column("last_time", DateTime(timezone=True)),
+    Column("last_time", DateTime(timezone=True)),  # of the newest event of any kind
+    Column("position_time", DateTime(timezone=True)),  # of the newest position (last_lat, last_lon)
     Column("progress_km", Float, nullable=False),
     Column("eta", DateTime(timezone=True), nullable=False),
     Column("delay_h", Float, nullable=False),

@@ -212,7 +212,7 @@ class Tracker:
                 s.c.status,
                 s.c.last_lat,
                 s.c.last_lon,
-                s.c.last_time,
+                s.c.position_time,
                 s.c.progress_km,
                 s.c.eta,
                 s.c.delay_h,
@@ -246,8 +246,8 @@ class Tracker:
                         "destination": r.destination,
                         "departure": _utc(r.departure),
                         "last_position": None
-                        if r.last_time is None
-                        else {"lat": r.last_lat, "lon": r.last_lon, "time": _utc(r.last_time)},
+                        if r.position_time is None
+                        else {"lat": r.last_lat, "lon": r.last_lon, "time": _utc(r.position_time)},
                         "progress_km": round(r.progress_km, 1),
                         "remaining_km": round(max(p.total_km - r.progress_km, 0.0), 1),
                         "eta": _utc(r.eta),
@@ -339,7 +339,7 @@ class Tracker:
             dwell_updates: dict[str, tuple[int, float, float]] = {}
             for ev in sorted(events, key=lambda e: _utc(e.time)):  # type: ignore[arg-type, return-value]
                 new_alerts += self._apply(
-                    states[ev.train_id], ev, profiles[ev.train_id], matched, learned, dwell_updates
+                    states[ev.train_id], ev, profiles[ev.train_id], matched, learned, dwell_updates, c
                 )
                 if ev.train_id not in changed:
                     changed.append(ev.train_id)
@@ -386,8 +386,10 @@ class Tracker:
         matched: dict[str, tuple[float, float]],
         learned: dict[str, Any],
         dwell_updates: dict[str, Any],
+        c: Any,
     ) -> list[dict[str, Any]]:
-        """Move one train's state by one event (in time order); returns new alerts."""
+        """Move one train's state by one event (the batch's events come in time order; events
+        older than the state still count where they can); returns new alerts."""
         tid = ev.train_id
         t = _utc(ev.time)
         assert t is not None
@@ -397,7 +399,13 @@ class Tracker:
             return alerts  # an old position arriving late: stored, but the newer state stands
         if ev.kind == "position":
             km, off = matched[ev.event_id]
-            st.update(last_lat=ev.lat, last_lon=ev.lon, last_time=t, progress_km=max(st["progress_km"], km))
+            st.update(
+                last_lat=ev.lat,
+                last_lon=ev.lon,
+                last_time=t,
+                position_time=t,
+                progress_km=max(st["progress_km"], km),
+            )
             if st["status"] == "planned":
                 st["status"] = "running"
             if off > OFF_ROUTE_KM:
@@ -405,47 +413,103 @@ class Tracker:
                     st, tid, "off_route", t, f"position {off:,.0f} km off the planned route"
                 )
             return alerts
-        st["last_time"] = max(t, last) if last else t
+        newer = last is None or t >= last
+        st["last_time"] = t if newer else last
         stop = p.stop_named(ev.at) if ev.milestone not in ("departed", "arrived") else None
-        key = (stop["id"] or stop["name"]) if stop else None
-        if ev.milestone == "departed":
+        key: str = (stop["id"] or stop["name"]) if stop else ""
+        if st["status"] == "planned" and ev.milestone != "arrived":  # any milestone says it left
             st["status"] = "running"
+        if ev.milestone == "departed":
+            pass
         elif ev.milestone == "arrived":
             st.update(status="arrived", progress_km=p.total_km, eta=t, crossing=None, crossing_since=None)
-        elif ev.milestone in ("border_entry", "gauge_change_start") and stop is not None:
-            if st["crossing"] != key:
+        elif stop is None or st["status"] == "arrived":
+            pass
+        elif ev.milestone in ("border_entry", "gauge_change_start"):
+            if newer and st["crossing"] != key:
                 st.update(
                     status="at_crossing",
                     crossing=key,
                     crossing_since=t,
                     progress_km=max(st["progress_km"], stop["km"]),
                 )
-        elif (
-            ev.milestone in ("border_exit", "gauge_change_done")
-            and stop is not None
-            and st["crossing"] == key
-        ):
-            since = _utc(st["crossing_since"])
-            if since is not None and ev.milestone == "border_exit":
-                observed = (t - since).total_seconds() / 3600
-                n, mean, m2 = dwell_updates.get(key, learned.get(key, (0, 0.0, 0.0)))
-                n += 1
-                delta = observed - mean
-                mean += delta / n
-                m2 += delta * (observed - mean)
-                dwell_updates[key] = learned[key] = (n, mean, m2)
-                if observed > stop["p95_h"]:
-                    alerts += self._alert(
-                        st,
-                        tid,
-                        "dwell",
-                        t,
-                        f"{observed:,.1f} h at {stop['name']}, beyond "
-                        f"its expected 95th percentile of {stop['p95_h']:,.1f} h",
-                    )
-            if ev.milestone == "border_exit":
-                st.update(status="running", crossing=None, crossing_since=None)
+            elif not newer and ev.milestone == "border_entry":
+                # the train has moved on since: its exit may be stored already, out of order
+                left = self._stored_milestones(c, tid, p, "border_exit", key, after=t)
+                if left:
+                    alerts += self._learn_dwell(st, tid, stop, t, min(left), learned, dwell_updates)
+        else:  # border_exit or gauge_change_done: the train is past the stop
+            st["progress_km"] = max(st["progress_km"], stop["km"])
+            if st["crossing"] == key:
+                since = _utc(st["crossing_since"])
+                if since is not None and ev.milestone == "border_exit":
+                    alerts += self._learn_dwell(st, tid, stop, since, t, learned, dwell_updates)
+                if ev.milestone == "border_exit":
+                    st.update(status="running", crossing=None, crossing_since=None)
+            elif ev.milestone == "border_exit":
+                # an exit from a crossing the state never entered: its entry may be stored, out of order
+                entered = self._stored_milestones(c, tid, p, "border_entry", key, before=t)
+                if entered:
+                    alerts += self._learn_dwell(st, tid, stop, max(entered), t, learned, dwell_updates)
         return alerts
+
+    def _learn_dwell(
+        self,
+        st: dict[str, Any],
+        tid: str,
+        stop: dict[str, Any],
+        entered: datetime,
+        left: datetime,
+        learned: dict[str, Any],
+        dwell_updates: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """Add one observed dwell to the crossing's running mean (Welford); a 'dwell' alert when
+        it is beyond the crossing's expected 95th percentile."""
+        key = stop["id"] or stop["name"]
+        observed = (left - entered).total_seconds() / 3600
+        n, mean, m2 = dwell_updates.get(key, learned.get(key, (0, 0.0, 0.0)))
+        n += 1
+        delta = observed - mean
+        mean += delta / n
+        m2 += delta * (observed - mean)
+        dwell_updates[key] = learned[key] = (n, mean, m2)
+        if observed <= stop["p95_h"]:
+            return []
+        return self._alert(
+            st,
+            tid,
+            "dwell",
+            left,
+            f"{observed:,.1f} h at {stop['name']}, "
+            f"beyond its expected 95th percentile of {stop['p95_h']:,.1f} h",
+        )
+
+    @staticmethod
+    def _stored_milestones(
+        c: Any,
+        tid: str,
+        p: Profile,
+        milestone: str,
+        key: str,
+        *,
+        after: datetime | None = None,
+        before: datetime | None = None,
+    ) -> list[datetime]:
+        """Times of this train's stored ``milestone`` events at the stop ``key`` (within the bounds)."""
+        e = store.events
+        rows = c.execute(
+            select(e.c.time, e.c.at).where(e.c.train_id == tid, e.c.milestone == milestone)
+        ).all()
+        out = []
+        for r in rows:
+            stop = p.stop_named(r.at)
+            t = _utc(r.time)
+            assert t is not None
+            if stop is None or (stop["id"] or stop["name"]) != key:
+                continue
+            if (after is None or t >= after) and (before is None or t <= before):
+                out.append(t)
+        return out
 
     def _refresh_eta(
         self, st: dict[str, Any], tid: str, p: Profile, learned: dict[str, Any]
