@@ -9,7 +9,7 @@ WEB_STAMP := web/node_modules/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 STATIC := src/silkrail/service/static
 
-.PHONY: demo demo-live test install lint bench clean
+.PHONY: demo demo-service stop test install lint bench clean
 
 install: $(STAMP) $(WEB_STAMP) $(SYSTEM_STAMP)
 
@@ -36,23 +36,45 @@ $(WEB_STAMP): web/package.json web/package-lock.json $(wildcard web/dashboard/*)
 	cp web/node_modules/world-atlas/countries-50m.json $(STATIC)/vendor/
 	touch $@
 
+# the routing comparison, then the tracking service in the background on a day of demo events
 demo: install
 	$(BIN)/silkrail network build
 	$(BIN)/silkrail network validate --errors-only
 	mkdir -p out
 	$(BIN)/silkrail compare Hanoi Moscow --map out/hanoi-moscow.html
 	@echo "map: out/hanoi-moscow.html  chart: out/hanoi-moscow.png"
+	@$(MAKE) --no-print-directory demo-service
 
-# the tracking service with a day of demo events; Ctrl-C stops it
-demo-live: install
-	$(BIN)/silkrail network build > /dev/null
+DEMO_PORT  ?= 8000
+DEMO_TOKEN ?= demo-token
+DEMO_DB    := out/demo-tracking.sqlite
+
+# the tracking service (its own demo database) fed with a day of demo events; `make stop` ends it
+demo-service: install
+	@$(MAKE) --no-print-directory stop
 	mkdir -p out
 	$(BIN)/silkrail demo-feed --out out/demo-feed.jsonl
-	@export SILKRAIL_API_TOKEN=$${SILKRAIL_API_TOKEN:-demo-token}; \
-	$(BIN)/silkrail serve --port $${PORT:-8000} & pid=$$!; trap "kill $$pid" INT TERM EXIT; \
-	for i in $$(seq 1 120); do curl -sf http://127.0.0.1:$${PORT:-8000}/health | grep -q ok && break; sleep 1; done; \
-	$(BIN)/silkrail replay out/demo-feed.jsonl --url http://127.0.0.1:$${PORT:-8000} --speed 0; \
-	echo "dashboard: http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C to stop)"; wait $$pid
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	SILKRAIL_API_TOKEN=$(DEMO_TOKEN) nohup $(BIN)/silkrail serve --db sqlite:///$(CURDIR)/$(DEMO_DB) \
+		--port $(DEMO_PORT) > out/service.log 2>&1 & echo $$! > out/service.pid
+	@for i in $$(seq 1 120); do \
+		kill -0 $$(cat out/service.pid) 2>/dev/null || { echo "the service stopped; out/service.log says:"; tail -n 5 out/service.log; exit 1; }; \
+		$(BIN)/python -c "import httpx, sys; sys.exit(httpx.get('http://127.0.0.1:$(DEMO_PORT)/health', timeout=1).json()['status'] != 'ok')" 2>/dev/null && break; \
+		sleep 1; \
+	done
+	$(BIN)/silkrail replay out/demo-feed.jsonl --url http://127.0.0.1:$(DEMO_PORT) --token $(DEMO_TOKEN) --speed 0
+	@echo "dashboard: http://127.0.0.1:$(DEMO_PORT)/   API docs: http://127.0.0.1:$(DEMO_PORT)/docs   token: $(DEMO_TOKEN)"
+	@echo "the service keeps running (log: out/service.log); 'make stop' ends it"
+
+# stop the demo service
+stop:
+	@if [ -f out/service.pid ]; then \
+		pid=$$(cat out/service.pid); rm -f out/service.pid; \
+		if kill $$pid 2>/dev/null; then \
+			for i in $$(seq 1 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.2; done; \
+			echo "stopped the demo service"; \
+		fi; \
+	fi
 
 test: install lint
 	$(BIN)/python -m pytest
@@ -65,6 +87,7 @@ bench: install
 	$(BIN)/python bench/build_and_load.py
 	$(BIN)/python bench/route_vs_scgraph.py
 	$(BIN)/python bench/sim_vs_simpy.py
+	$(BIN)/python bench/ingest_load.py
 
 clean:
 	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -473,7 +473,9 @@ def serve_cmd(
         raise typer.Exit(2) from None
     out.print(f"dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs   ({workers} workers)")
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="warning", timeout_graceful_shutdown=10
+        )
         return
     os.environ["SILKRAIL_DB"] = settings.db_url  # each worker builds its app from the environment
     uvicorn.run(
@@ -483,6 +485,7 @@ def serve_cmd(
         port=port,
         workers=workers,
         log_level="warning",
+        timeout_graceful_shutdown=10,  # open streams must not keep a stopping service alive
     )
 
 

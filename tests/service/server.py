@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -44,11 +46,14 @@ def start(
             str(port),
             "--log-level",
             "warning",
+            "--timeout-graceful-shutdown",
+            "10",
             *(["--workers", str(workers)] if workers > 1 else []),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: stop() reaches the workers too
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -77,12 +82,15 @@ def running(home: Path, db_url: str, token: str, countries_file: Path) -> Iterat
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill if it lingers; always reap it and close its pipe."""
+    """Terminate, then kill if it lingers, the service and its workers (its process group);
+    always reap it and close its pipe."""
     proc.terminate()
     try:
-        proc.wait(10)
+        proc.wait(15)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(10)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # any worker left behind
     if proc.stderr:
         proc.stderr.close()

@@ -173,6 +173,27 @@ def test_sigkill_during_ingest_loses_no_acknowledged_event(real_net, real_settin
     assert set(acked) <= stored
 
 
+def test_a_closed_stream_is_let_go(live: str) -> None:
+    """A dashboard tab that closes its WebSocket is dropped at once, not at the next update (an
+    open stream would also hold a stopping service)."""
+    from websockets.sync.client import connect
+
+    def streams() -> int:
+        return int(httpx.get(f"{live}/health", timeout=10).json()["streams"])
+
+    with connect(live.replace("http", "ws") + "/api/v1/stream", open_timeout=30):
+        for _ in range(100):
+            if streams() == 1:
+                break
+            threading.Event().wait(0.05)
+        assert streams() == 1
+    for _ in range(100):
+        if streams() == 0:
+            break
+        threading.Event().wait(0.05)
+    assert streams() == 0
+
+
 def test_demo_feed_replays_into_the_service(live: str, real_net, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A day of demo events for the seed services: every event accepted, none rejected; the
     trains are under way with ETAs; replaying again only finds duplicates."""

@@ -154,8 +154,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             raise HTTPException(401, "the bearer token is not valid", headers={"WWW-Authenticate": "Bearer"})
 
     @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok" if "tracker" in state else "starting"}
+    def health() -> dict[str, Any]:
+        """``ok`` once the database and network are ready; ``streams``: this process's open
+        WebSocket streams."""
+        return {"status": "ok" if "tracker" in state else "starting", "streams": len(hub.clients)}
 
     @app.post("/api/v1/trains", status_code=201, response_model=TrainCreated, dependencies=[Depends(writer)])
     def post_train(body: TrainIn, t: Any = Depends(tracker)) -> Any:
@@ -230,12 +232,19 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         if hub.cursor is None:  # changes from now on
             hub.cursor = (await asyncio.to_thread(state["tracker"].changes, None))[2]
         hub.clients.add(q)
-        try:
+
+        async def pump() -> None:
             while True:
                 await ws.send_text(await q.get())
+
+        sender = asyncio.create_task(pump())
+        try:  # listen as well: a closed tab or a stopping server ends the stream at once
+            while (await ws.receive())["type"] != "websocket.disconnect" and not sender.done():
+                pass
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
+            sender.cancel()
             hub.clients.discard(q)
 
     if STATIC.is_dir():
