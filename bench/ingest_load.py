@@ -204,7 +204,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=160)
-    parser.add_argument("--workers", type=int, default=2, help="service processes")
+    parser.add_argument("--workers", type=int, default=2, help="the service's ingest processes")
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     args = parser.parse_args()
     backends = {b.strip().lower() for b in args.backends.split(",")}

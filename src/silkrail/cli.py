@@ -448,7 +448,8 @@ def serve_cmd(
     workers: Annotated[
         int,
         typer.Option(
-            help="service processes; they share the database, so each adds a core's worth of ingest"
+            help="ingest processes: posted batches are stored by whichever is free, one core each; "
+            "0 stores them in the service's own process"
         ),
     ] = min(2, os.cpu_count() or 1),
 ) -> None:
@@ -458,8 +459,8 @@ def serve_cmd(
     from silkrail.service.app import ServiceSettings, create_app
     from silkrail.tracking.store import migrate
 
-    if not 1 <= workers <= 64:
-        _fail(DataError(f"--workers {workers}: give 1 to 64 service processes", field="workers"))
+    if not 0 <= workers <= 64:
+        _fail(DataError(f"--workers {workers}: give 0 to 64 ingest processes", field="workers"))
     settings = ServiceSettings.from_env(db_url=db)
     if not settings.tokens:
         err.print("[yellow]no SILKRAIL_API_TOKEN or SILKRAIL_API_TOKENS_FILE: every write will be refused[/]")
@@ -471,19 +472,12 @@ def serve_cmd(
             f"[red]error:[/] cannot open the database {_safe_url(settings.db_url)}: {exc}".split("\n")[0]
         )
         raise typer.Exit(2) from None
-    out.print(f"dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs   ({workers} workers)")
-    if workers == 1:
-        uvicorn.run(
-            create_app(settings), host=host, port=port, log_level="warning", timeout_graceful_shutdown=10
-        )
-        return
-    os.environ["SILKRAIL_DB"] = settings.db_url  # each worker builds its app from the environment
+    settings.ingest_processes = workers
+    out.print(f"dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs")
     uvicorn.run(
-        "silkrail.service.app:app_from_env",
-        factory=True,
+        create_app(settings),
         host=host,
         port=port,
-        workers=workers,
         log_level="warning",
         timeout_graceful_shutdown=10,  # open streams must not keep a stopping service alive
     )

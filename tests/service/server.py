@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 def start(
-    home: Path, db_url: str, token: str, countries_file: Path, port: int | None = None, workers: int = 1
+    home: Path, db_url: str, token: str, countries_file: Path, port: int | None = None, workers: int = 0
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = port or free_port()
     env = {
@@ -32,6 +32,7 @@ def start(
         "SILKRAIL_DB": db_url,
         "SILKRAIL_API_TOKEN": token,
         "SILKRAIL_COUNTRIES_FILE": str(countries_file),
+        "SILKRAIL_INGEST_PROCESSES": str(workers),
     }
     proc = subprocess.Popen(
         [
@@ -48,7 +49,6 @@ def start(
             "warning",
             "--timeout-graceful-shutdown",
             "10",
-            *(["--workers", str(workers)] if workers > 1 else []),
         ],
         env=env,
         stdout=subprocess.DEVNULL,

@@ -1,5 +1,5 @@
-"""Two service processes on one database (SQLite and PostgreSQL): concurrent batches from many
-connections, the same events sent to both processes, and one consistent state afterwards."""
+"""Two ingest processes on one database (SQLite and PostgreSQL): concurrent batches from many
+connections, the same events in flight in both processes, and one consistent state afterwards."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ T0 = datetime.now(UTC) - timedelta(days=3)
 
 
 def _workers(pid: int) -> int:
-    """How many worker processes (multiprocessing children) ``pid`` runs."""
+    """How many ingest processes (multiprocessing children) ``pid`` runs."""
     n = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -37,12 +37,12 @@ def _workers(pid: int) -> int:
     return n
 
 
-def test_two_workers_keep_one_consistent_state(db_url: str, real_net, real_settings) -> None:  # type: ignore[no-untyped-def]
+def test_two_ingest_processes_keep_one_consistent_state(db_url: str, real_net, real_settings) -> None:  # type: ignore[no-untyped-def]
     """Four trains' border waits and later positions, every event posted twice from eight
     connections in shuffled batches (so exits may come before entries): each event is accepted
     exactly once, each train ends running at its newest position, the crossing learns all four
-    waits (no lost update between processes), and a WebSocket client of one process hears about
-    every train."""
+    waits (no lost update between processes), and a WebSocket client hears about every train
+    (the service relays what the ingest processes stored)."""
     from silkrail.tracking import store
 
     proc, url = start(real_settings.home, db_url, TOKEN, real_settings.countries_file, workers=2)

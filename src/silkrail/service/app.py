@@ -7,7 +7,6 @@ import hmac
 import json
 import logging
 import os
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ class ServiceSettings:
     tokens: frozenset[str]
     home: Path
     network_path: Path | None = None
+    ingest_processes: int = 0  # 0: batches are stored in the service's own process
     silent_check_s: float = 60.0
     relay_s: float = 0.5  # how often changes are pushed to WebSocket clients
     extra: dict[str, Any] = field(default_factory=dict)
@@ -57,7 +57,14 @@ class ServiceSettings:
         tokens_file = os.environ.get("SILKRAIL_API_TOKENS_FILE")
         if tokens_file and Path(tokens_file).is_file():
             tokens |= {line.strip() for line in Path(tokens_file).read_text().splitlines() if line.strip()}
-        return cls(db_url=db_url or default_url(h), tokens=frozenset(tokens), home=h)
+        raw = os.environ.get("SILKRAIL_INGEST_PROCESSES", "0")
+        if not raw.isdigit():
+            raise ValueError(
+                f"SILKRAIL_INGEST_PROCESSES={raw!r}: give a whole number of processes, 0 or more"
+            )
+        return cls(
+            db_url=db_url or default_url(h), tokens=frozenset(tokens), home=h, ingest_processes=int(raw)
+        )
 
 
 class Hub:
@@ -92,6 +99,7 @@ class Hub:
 def create_app(settings: ServiceSettings) -> FastAPI:
     """The service for ``settings``: migrates the database and loads the network at startup."""
     from silkrail.service import errors
+    from silkrail.service.ingest import IngestPool, handle
     from silkrail.tracking.store import make_engine, migrate
     from silkrail.tracking.tracker import Tracker
 
@@ -112,10 +120,15 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             else silkrail.load_network(settings=get_settings(home=settings.home), progress=False)
         )
         state["tracker"] = app.state.tracker = Tracker(make_engine(settings.db_url), net)
+        if settings.ingest_processes:
+            state["pool"] = IngestPool(settings.db_url, settings.ingest_processes)
+            await state["pool"].start()
         tasks = [asyncio.create_task(_watch_silence()), asyncio.create_task(_relay())]
         yield
         for task in tasks:
             task.cancel()
+        if "pool" in state:
+            await asyncio.to_thread(state.pop("pool").close)
 
     async def _watch_silence() -> None:
         while True:
@@ -170,31 +183,15 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         responses={413: {"description": f"more than {MAX_BATCH:,} events in one batch"}},
     )
     async def post_events(request: Request, t: Any = Depends(tracker)) -> Any:
-        try:
-            body = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return JSONResponse(status_code=422, content={"error": "body: not valid JSON"})
-        if not isinstance(body, dict) or not isinstance(body.get("events"), list):
-            return JSONResponse(status_code=422, content={"error": 'events: give {"events": [...]}'})
-        if len(body["events"]) > MAX_BATCH:
-            return JSONResponse(
-                status_code=413,
-                content={
-                    "error": f"events: {len(body['events']):,} events in one batch; "
-                    f"send at most {MAX_BATCH:,} per request"
-                },
-            )
-        started = time.perf_counter()
-        result = await asyncio.to_thread(t.ingest, body["events"])
-        ingest_ms = (time.perf_counter() - started) * 1000
-        return JSONResponse(
-            {
-                "accepted": result["accepted"],
-                "duplicates": result["duplicates"],
-                "rejected": result["rejected"],
-            },
-            headers={"Server-Timing": f"ingest;dur={ingest_ms:.1f}"},
-        )
+        body = await request.body()
+        if "pool" in state:
+            status, payload, ms = await state["pool"].post(body)
+        else:
+            status, payload, ms = await asyncio.to_thread(handle, t, body)
+        headers = {"Server-Timing": f"ingest;dur={ms:.1f}"} if status == 200 else None
+        if status == 503:
+            headers = {"Retry-After": "1"}
+        return JSONResponse(payload, status_code=status, headers=headers)
 
     EventBatch.model_rebuild()  # documents the body in the OpenAPI schema
     app.openapi_schema = None

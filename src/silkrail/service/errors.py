@@ -8,6 +8,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError, TimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
@@ -59,6 +60,16 @@ def install(app: FastAPI) -> None:
             status_code=exc.status_code,
             content={"error": str(exc.detail)},
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(TimeoutError)
+    async def _busy(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database: %s", str(exc).split("\n")[0])
+        return JSONResponse(
+            status_code=503,
+            content={"error": "the database is busy or unreachable; nothing was written, try again"},
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

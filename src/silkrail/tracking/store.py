@@ -157,10 +157,12 @@ def update_states(c: Any, states: list[dict[str, Any]]) -> None:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Any]:
-    """A transaction holding the database's write lock from its first statement, so the
-    read-modify-write of train states is serial across every service process: SQLite's
-    ``BEGIN IMMEDIATE``; on PostgreSQL a transaction-scoped advisory lock."""
+def write_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Any]:
+    """A transaction holding the database's write lock, so the read-modify-write of train
+    states is serial across every process of the service: SQLite's ``BEGIN IMMEDIATE`` (behind
+    a file lock), on PostgreSQL a transaction-scoped advisory lock. With ``lock=False``
+    PostgreSQL takes it only at ``lock_writes``: statements before that (storing a batch's
+    events) run alongside other transactions. SQLite always locks at the start."""
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         # writers queue on a file lock first: the kernel hands it over at once, where SQLite's
         # own busy handler would poll with sleeps of up to 100 ms
@@ -176,9 +178,16 @@ def write_transaction(engine: Engine) -> Iterator[Any]:
     with engine.connect() as c:
         c.execution_options(write=True)
         with c.begin():
-            if c.dialect.name == "postgresql":
-                c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            if lock:
+                lock_writes(c)
             yield c
+
+
+def lock_writes(c: Any) -> None:
+    """Take the write lock inside a ``write_transaction(lock=False)`` (PostgreSQL; a no-op where
+    the transaction holds it already)."""
+    if c.dialect.name == "postgresql":
+        c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
 def default_url(home: Path) -> str:

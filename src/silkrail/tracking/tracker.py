@@ -319,10 +319,13 @@ class Tracker:
         rows = [_row(ev, now) for ev in events]
         changed: list[str] = []
         new_alerts: list[dict[str, Any]] = []
-        with store.write_transaction(self.engine) as c:
+        with store.write_transaction(self.engine, lock=False) as c:
             # one statement stores the new events and names them: an event_id already stored is
-            # a duplicate (idempotent retries), and only new events move a train's state
+            # a duplicate (idempotent retries), and only new events move a train's state. Other
+            # batches may store theirs meanwhile (an event_id in flight elsewhere waits for that
+            # transaction's end); the states are then updated one batch at a time.
             new_ids = store.insert_new_events(c, rows)
+            store.lock_writes(c)
             duplicates += len(rows) - len(new_ids)
             events = [ev for ev in events if ev.event_id in new_ids]
             train_ids = sorted({ev.train_id for ev in events})

@@ -1,0 +1,108 @@
+"""The events endpoint's work, run in the service's thread or in a pool of ingest processes.
+
+Ingest is Python work (parsing, validation, map-matching, state updates) bound by one
+interpreter's lock, so one process uses one core. The service therefore hands each batch to a
+pool of processes, whichever is free, rather than tying a client's connection to one worker
+process: the cores stay busy however many connections the clients open. The processes share the
+database and serialise their state updates there (``store.write_transaction``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from silkrail.tracking.model import MAX_BATCH
+
+log = logging.getLogger("silkrail.service")
+BUSY = "the database is busy or unreachable; nothing of this batch was stored, send it again"
+LOST = "the ingest process stopped; send the batch again (an event already stored counts as a duplicate)"
+
+
+def handle(tracker: Any, body: bytes) -> tuple[int, dict[str, Any], float]:
+    """(HTTP status, JSON payload, milliseconds spent storing) for one posted batch."""
+    from sqlalchemy.exc import OperationalError, TimeoutError
+
+    try:
+        doc = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return 422, {"error": "body: not valid JSON"}, 0.0
+    if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
+        return 422, {"error": 'events: give {"events": [...]}'}, 0.0
+    if len(doc["events"]) > MAX_BATCH:
+        n = len(doc["events"])
+        return (
+            413,
+            {"error": f"events: {n:,} events in one batch; send at most {MAX_BATCH:,} per request"},
+            0.0,
+        )
+    started = time.perf_counter()
+    try:
+        result = tracker.ingest(doc["events"])
+    except (OperationalError, TimeoutError) as exc:  # the transaction rolled back: nothing stored
+        log.warning("ingest: %s", str(exc).split("\n")[0])
+        return 503, {"error": BUSY}, 0.0
+    ms = (time.perf_counter() - started) * 1000
+    return 200, {k: result[k] for k in ("accepted", "duplicates", "rejected")}, ms
+
+
+_tracker: Any = None  # in an ingest process: its own connection pool to the shared database
+
+
+def _start(db_url: str) -> None:
+    global _tracker
+    from silkrail.tracking.store import make_engine
+    from silkrail.tracking.tracker import Tracker
+
+    _tracker = Tracker(make_engine(db_url), net=None)  # ingest needs the stored profiles only
+
+
+def _ready() -> bool:
+    return _tracker is not None
+
+
+def _handle(body: bytes) -> tuple[int, dict[str, Any], float]:
+    try:
+        return handle(_tracker, body)
+    except Exception:  # kept here: the parent gets a status, never a traceback
+        log.exception("ingest failed")
+        return 500, {"error": "internal error; the server log has details"}, 0.0
+
+
+class IngestPool:
+    """``processes`` ingest processes on ``db_url``; ``post`` runs a batch in whichever is free."""
+
+    def __init__(self, db_url: str, processes: int) -> None:
+        self.db_url, self.processes = db_url, processes
+        self._pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start,
+            initargs=(self.db_url,),
+        )
+
+    async def start(self) -> None:
+        """Start every process now (each connects to the database), not at the first batch."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self._pool, _ready) for _ in range(self.processes)))
+
+    async def post(self, body: bytes) -> tuple[int, dict[str, Any], float]:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, _handle, body)
+        except BrokenProcessPool:  # a process died (killed, out of memory): start afresh
+            log.warning("an ingest process died; starting new ones")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new()
+            return 503, {"error": LOST}, 0.0
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
