@@ -219,8 +219,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             run_backend("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", *load)
     if "postgresql" in backends:
-        with postgres_cluster() as base:
-            run_backend("PostgreSQL", create_database(base, "bench"), *load)
+        with postgres_cluster() as cluster:
+            run_backend("PostgreSQL", create_database(cluster.url, "bench"), *load)
     eta_cost()
 
 

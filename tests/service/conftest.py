@@ -17,8 +17,8 @@ TOKEN = "test-token-" + uuid.uuid4().hex
 
 @pytest.fixture(scope="session")
 def pg_base() -> Iterator[str]:
-    with postgres_cluster() as url:
-        yield url
+    with postgres_cluster() as cluster:
+        yield cluster.url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

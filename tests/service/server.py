@@ -73,8 +73,8 @@ def start(
 
 
 @contextmanager
-def running(home: Path, db_url: str, token: str, countries_file: Path) -> Iterator[str]:
-    proc, url = start(home, db_url, token, countries_file)
+def running(home: Path, db_url: str, token: str, countries_file: Path, workers: int = 0) -> Iterator[str]:
+    proc, url = start(home, db_url, token, countries_file, workers=workers)
     try:
         yield url
     finally:

@@ -3,6 +3,7 @@ on /openapi.json, and a SIGKILL during ingest that must lose no acknowledged eve
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import threading
@@ -37,7 +38,8 @@ T0 = datetime.now(UTC) - timedelta(days=2)
 @pytest.fixture(scope="module")
 def live(real_net, real_settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     db = f"sqlite:///{tmp_path_factory.mktemp('live') / 'tracking.sqlite'}"
-    with running(real_settings.home, db, TOKEN, real_settings.countries_file) as url:
+    # as `silkrail serve` runs by default: two ingest processes
+    with running(real_settings.home, db, TOKEN, real_settings.countries_file, workers=2) as url:
         yield url
 
 
@@ -125,10 +127,12 @@ def test_schemathesis_finds_no_server_error(live: str) -> None:
 
 
 def test_sigkill_during_ingest_loses_no_acknowledged_event(real_net, real_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Batches are posted while the server is killed with SIGKILL; every event of every batch the
-    server acknowledged is in the database afterwards."""
+    """Batches are posted while the service and its two ingest processes are killed with SIGKILL;
+    every event of every batch the service acknowledged is in the database afterwards."""
     db_file = tmp_path / "tracking.sqlite"
-    proc, url = start(real_settings.home, f"sqlite:///{db_file}", TOKEN, real_settings.countries_file)
+    proc, url = start(
+        real_settings.home, f"sqlite:///{db_file}", TOKEN, real_settings.countries_file, workers=2
+    )
     tid = _train(url, "kill test")
     acked: list[str] = []
     stop = threading.Event()
@@ -161,7 +165,7 @@ def test_sigkill_during_ingest_loses_no_acknowledged_event(real_net, real_settin
     deadline = datetime.now() + timedelta(seconds=30)
     while len(acked) < 2000 and datetime.now() < deadline:
         threading.Event().wait(0.05)
-    proc.send_signal(signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)  # the service and its ingest processes at once
     proc.wait(10)
     if proc.stderr:
         proc.stderr.close()

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -29,9 +30,45 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Cluster:
+    """A running throwaway cluster: ``url`` without a database name; ``stop``/``start`` it to
+    see what the service does while its database is away."""
+
+    url: str
+    data: Path
+    options: str
+    log: Path
+    prefix: list[str]
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.prefix, _bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        subprocess.run(
+            [
+                *self.prefix,
+                _bin("pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                self.options,
+                "-l",
+                str(self.log),
+                "-w",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+
 @contextmanager
-def postgres_cluster() -> Iterator[str]:
-    """Start a cluster in a temp dir on a free loopback port; yields its base URL; removes it after."""
+def postgres_cluster() -> Iterator[Cluster]:
+    """Start a cluster in a temp dir on a free loopback port; removes it afterwards."""
     root = Path(tempfile.mkdtemp(prefix="silkrail-pg-"))
     data = root / "data"
     as_root = os.geteuid() == 0
@@ -45,17 +82,12 @@ def postgres_cluster() -> Iterator[str]:
         capture_output=True,
     )
     opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=on"
-    subprocess.run(
-        [*prefix, _bin("pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
+    cluster = Cluster(f"postgresql://silkrail@127.0.0.1:{port}", data, opts, root / "log", prefix)
+    cluster.start()
     try:
-        yield f"postgresql://silkrail@127.0.0.1:{port}"
+        yield cluster
     finally:
-        subprocess.run(
-            [*prefix, _bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
+        cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 
