@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.service.server import start, stop
@@ -45,6 +46,7 @@ def test_two_ingest_processes_keep_one_consistent_state(db_url: str, real_net, r
     (the service relays what the ingest processes stored)."""
     from silkrail.tracking import store
 
+    ready, done = threading.Event(), threading.Event()
     proc, url = start(real_settings.home, db_url, TOKEN, real_settings.countries_file, workers=2)
     try:
         assert _workers(proc.pid) == 2
@@ -71,7 +73,6 @@ def test_two_ingest_processes_keep_one_consistent_state(db_url: str, real_net, r
         ]
 
         heard: set[str] = set()
-        ready, done = threading.Event(), threading.Event()
 
         def listen() -> None:
             with connect(url.replace("http", "ws") + "/api/v1/stream", open_timeout=30) as ws:
@@ -81,6 +82,8 @@ def test_two_ingest_processes_keep_one_consistent_state(db_url: str, real_net, r
                         msg = json.loads(ws.recv(timeout=0.5))
                     except TimeoutError:
                         continue
+                    except ConnectionClosed:  # the service stopped (a failed test's teardown)
+                        return
                     if msg["type"] == "train":
                         heard.add(msg["train"]["id"])
 
@@ -155,4 +158,5 @@ def test_two_ingest_processes_keep_one_consistent_state(db_url: str, real_net, r
         done.set()
         assert heard == set(ids)
     finally:
+        done.set()
         stop(proc)
