@@ -448,8 +448,9 @@ def serve_cmd(
     workers: Annotated[
         int,
         typer.Option(
+            envvar="SILKRAIL_INGEST_PROCESSES",
             help="ingest processes: posted batches are stored by whichever is free, one core each; "
-            "0 stores them in the service's own process"
+            "0 stores them in the service's own process",
         ),
     ] = min(2, os.cpu_count() or 1),
 ) -> None:
@@ -461,7 +462,10 @@ def serve_cmd(
 
     if not 0 <= workers <= 64:
         _fail(DataError(f"--workers {workers}: give 0 to 64 ingest processes", field="workers"))
-    settings = ServiceSettings.from_env(db_url=db)
+    try:
+        settings = ServiceSettings.from_env(db_url=db)
+    except ValueError as exc:
+        _fail(DataError(str(exc)))
     if not settings.tokens:
         err.print("[yellow]no SILKRAIL_API_TOKEN or SILKRAIL_API_TOKENS_FILE: every write will be refused[/]")
     _load()  # build the network before listening, with a progress bar

@@ -103,6 +103,17 @@ def _unnest(cols: list[Column[Any]]) -> str:
     return "unnest(" + ", ".join(f"%b::{_pg_array_type(col)}" for col in cols) + ")"
 
 
+def _names(cols: list[Column[Any]]) -> str:
+    return ", ".join(f'"{col.name}"' for col in cols)
+
+
+def _execute_by_column(c: Any, sql: str, rows: list[dict[str, Any]], cols: list[Column[Any]]) -> Any:
+    """Run ``sql`` (PostgreSQL, with an ``_unnest(cols)``) on one array per column of ``rows``."""
+    cur = c.connection.driver_connection.cursor()
+    cur.execute(sql, [[r[col.name] for r in rows] for col in cols])
+    return cur
+
+
 def insert_new_events(c: Any, rows: list[dict[str, Any]]) -> set[str]:
     """Store the events whose ``event_id`` is not stored yet; returns those ids (the rest are
     duplicates). One statement either way: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``.
@@ -114,14 +125,11 @@ def insert_new_events(c: Any, rows: list[dict[str, Any]]) -> set[str]:
         return set()
     cols = list(events.columns)
     if c.dialect.name == "postgresql":
-        names = ", ".join(f'"{col.name}"' for col in cols)
         sql = (
-            f"INSERT INTO events ({names}) SELECT * FROM {_unnest(cols)} "
+            f"INSERT INTO events ({_names(cols)}) SELECT * FROM {_unnest(cols)} "
             "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
         )
-        cur = c.connection.driver_connection.cursor()
-        cur.execute(sql, [[r[col.name] for r in rows] for col in cols])
-        return {r[0] for r in cur.fetchall()}
+        return {r[0] for r in _execute_by_column(c, sql, rows, cols).fetchall()}
     from sqlalchemy.dialects import sqlite
 
     stmt = (
@@ -138,13 +146,11 @@ def update_states(c: Any, states: list[dict[str, Any]]) -> None:
     if c.dialect.name == "postgresql":
         keyed = [train_states.c.train_id, *cols]
         sets = ", ".join(f'"{col.name}" = v."{col.name}"' for col in cols)
-        names = ", ".join(f'"{col.name}"' for col in keyed)
         sql = (
-            f"UPDATE train_states AS s SET {sets} FROM {_unnest(keyed)} AS v({names}) "
+            f"UPDATE train_states AS s SET {sets} FROM {_unnest(keyed)} AS v({_names(keyed)}) "
             "WHERE s.train_id = v.train_id"
         )
-        cur = c.connection.driver_connection.cursor()
-        cur.execute(sql, [[st[col.name] for st in states] for col in keyed])
+        _execute_by_column(c, sql, states, keyed)
         return
     from sqlalchemy import bindparam, update
 
