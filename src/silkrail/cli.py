@@ -462,6 +462,7 @@ def serve_cmd(
 
     if not 0 <= workers <= 64:
         _fail(DataError(f"--workers {workers}: give 0 to 64 ingest processes", field="workers"))
+    _check_port(host, port)
     try:
         settings = ServiceSettings.from_env(db_url=db)
     except ValueError as exc:
@@ -485,6 +486,20 @@ def serve_cmd(
         log_level="warning",
         timeout_graceful_shutdown=10,  # open streams must not keep a stopping service alive
     )
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail with a clear message, before any work, when the address cannot be listened on."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        _fail(
+            DataError(f"cannot listen on {host}:{port} ({exc.strerror}); give another --port", field="port")
+        )
 
 
 def _safe_url(url: str) -> str:
