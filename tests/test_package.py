@@ -119,3 +119,22 @@ def test_settings_come_from_the_environment(tmp_path: Path) -> None:
     assert s.home == tmp_path / "h" and s.data_dir == tmp_path / "d"
     assert get_settings({"SILKRAIL_HOME": "/x"}, home=tmp_path).home == tmp_path
     assert s.rail_file is None
+
+
+def test_serve_refuses_a_busy_port_and_bad_settings_before_any_work(fixture_env: Path) -> None:
+    """A port in use, a bad --workers or SILKRAIL_INGEST_PROCESSES: one sentence, exit 2, and
+    nothing started (no network loaded, no database created)."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--port", str(port)])
+    assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(app, ["serve", "--workers", "99"])
+    assert result.exit_code == 2 and "give 0 to 64 ingest processes" in result.output
+    result = runner.invoke(app, ["serve"], env={"SILKRAIL_INGEST_PROCESSES": "two"})
+    assert result.exit_code == 2 and "SILKRAIL_INGEST_PROCESSES" in result.output
+    assert not list(fixture_env.rglob("tracking.sqlite")) and not list(fixture_env.rglob("network-*"))
