@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.service.conftest import AUTH
 
@@ -102,6 +103,32 @@ def test_events_are_idempotent_and_rejected_one_by_one(client: TestClient) -> No
     assert state["status"] == "running" and state["last_position"]["lat"] == 21.3
 
 
+def test_unstorable_text_and_impossible_times_are_rejected_one_by_one(client: TestClient) -> None:
+    """A control character in an id or place, or a time beyond the calendar once in UTC: that
+    event is rejected naming its field; the rest of the batch is stored (no 5xx on any backend)."""
+    tid = _train(client)["id"]
+    batch = [
+        _pos("ok", tid, T0 + timedelta(hours=1), 21.3, 106.1),
+        _pos("nul\u0000id", tid, T0 + timedelta(hours=2), 21.3, 106.1),
+        {**_pos("late", tid, T0, 21.3, 106.1), "time": "9999-12-31T23:30:00-05:00"},
+        {**_pos("early", tid, T0, 21.3, 106.1), "time": "0001-01-01T00:30:00+05:00"},
+        _ms("tab", tid, T0 + timedelta(hours=3), "border_entry", "Dong\tDang"),
+    ]
+    r = client.post("/api/v1/events", headers=AUTH, json={"events": batch})
+    assert r.status_code == 200, r.text
+    errors = {x["index"]: x["error"] for x in r.json()["rejected"]}
+    assert r.json()["accepted"] == 1 and set(errors) == {1, 2, 3, 4}
+    assert errors[1].startswith("event_id") and "U+0000" in errors[1]
+    assert errors[2].startswith("time") and "out of range" in errors[2] and errors[3].startswith("time")
+    assert errors[4].startswith("at") and "U+0009" in errors[4]
+    r = client.post(
+        "/api/v1/trains",
+        headers=AUTH,
+        json={"name": "x\u0000", "origin": "Hanoi", "destination": "Moscow", "departure": T0.isoformat()},
+    )
+    assert r.status_code == 422 and r.json()["error"].startswith("name")
+
+
 def test_out_of_order_positions_do_not_move_the_train_back(client: TestClient) -> None:
     """A late-arriving older position is stored but the newer state stands."""
     tid = _train(client)["id"]
@@ -174,6 +201,18 @@ def test_out_of_order_milestones_still_teach_the_crossing(client: TestClient) ->
         assert client.post("/api/v1/events", headers=AUTH, json={"events": batch}).json()["accepted"] == 1
     states = {t["id"]: t for t in client.get("/api/v1/trains").json()}
     assert states[a]["status"] == "running" and states[b]["status"] == "running"
+    # an entry and an exit in one batch, both older than the train's state: one more wait
+    d = _train(client, "VN-RU 3")["id"]
+    late = [_pos("d-pos", d, T0 + timedelta(hours=170), 42.0, 112.0)]
+    client.post("/api/v1/events", headers=AUTH, json={"events": late})
+    both = [
+        _ms("d-in", d, T0 + timedelta(hours=100), "border_entry", at),
+        _ms("d-out", d, T0 + timedelta(hours=160), "border_exit", at),
+    ]
+    assert client.post("/api/v1/events", headers=AUTH, json={"events": both}).json()["accepted"] == 2
+    with client.app.state.tracker.engine.connect() as conn:  # type: ignore[attr-defined]
+        learned = conn.execute(text("SELECT n, mean_h FROM crossing_dwell")).all()
+    assert [(n, round(mean, 6)) for n, mean in learned] == [(3, 60.0)]  # a, b and d: each once
     client.post(
         "/api/v1/events", headers=AUTH, json={"events": [_pos("c", c, T0 + timedelta(hours=5), 21.3, 106.1)]}
     )

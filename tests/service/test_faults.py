@@ -54,3 +54,74 @@ def test_a_database_outage_gives_503_and_loses_nothing(real_net, real_settings) 
             assert (
                 len(c.get("/api/v1/trains").json()) == 1
             )  # the train refused during the outage is not there
+
+
+def test_a_killed_ingest_process_is_replaced(real_net, real_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL one of the service's two ingest processes: at most the batches in flight get a 503
+    saying to send them again, and then batches are stored as before by new processes."""
+    import os
+    import signal
+
+    import httpx
+
+    from tests.service.server import start, stop
+    from tests.service.test_workers import _workers
+
+    proc, url = start(
+        real_settings.home,
+        f"sqlite:///{tmp_path / 't.sqlite'}",
+        TOKEN,
+        real_settings.countries_file,
+        workers=2,
+    )
+    try:
+        with httpx.Client(base_url=url, headers=AUTH, timeout=60) as c:
+            train = {"name": "x", "origin": "Hanoi", "destination": "Moscow", "departure": T0.isoformat()}
+            tid = c.post("/api/v1/trains", json=train).json()["id"]
+
+            def batch(k: int) -> dict[str, object]:
+                return {
+                    "events": [
+                        {
+                            "event_id": f"{k}-{i}",
+                            "train_id": tid,
+                            "time": (T0 + timedelta(minutes=10 * k + i)).isoformat(),
+                            "kind": "position",
+                            "lat": 21.1,
+                            "lon": 105.95,
+                        }
+                        for i in range(10)
+                    ]
+                }
+
+            assert c.post("/api/v1/events", json=batch(0)).json()["accepted"] == 10
+            before = _children(proc.pid)
+            os.kill(before[0], signal.SIGKILL)
+            first = c.post("/api/v1/events", json=batch(1))
+            assert first.status_code in (200, 503), first.text
+            if first.status_code == 503:
+                assert "send the batch again" in first.json()["error"]
+                assert first.headers["retry-after"] == "1"
+            again = c.post("/api/v1/events", json=batch(1))
+            assert again.status_code == 200
+            assert again.json()["accepted"] + again.json()["duplicates"] == 10
+            assert c.post("/api/v1/events", json=batch(2)).json()["accepted"] == 10
+            assert _workers(proc.pid) == 2 and before[0] not in _children(proc.pid)
+    finally:
+        stop(proc)
+
+
+def _children(pid: int) -> list[int]:
+    """The pids of ``pid``'s ingest processes."""
+    from pathlib import Path
+
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and b"spawn_main" in cmdline:
+            out.append(int(stat.parent.name))
+    return sorted(out)

@@ -30,7 +30,6 @@ from silkrail.tracking.model import (
 
 logger = logging.getLogger("silkrail.service")
 STATIC = Path(__file__).parent / "static"
-RELAY_MAX_TRAINS = 500  # train updates pushed per relay tick at most
 
 
 @dataclass
@@ -82,7 +81,7 @@ class Hub:
             self.cursor = None  # nobody listens: start afresh when someone does
             return
         trains, alerts, self.cursor = await asyncio.to_thread(tracker.changes, self.cursor)
-        for t in trains[-RELAY_MAX_TRAINS:]:
+        for t in trains:
             if self.sent.get(t["id"]) != t["updated_at"]:
                 self.sent[t["id"]] = t["updated_at"]
                 self.publish({"type": "train", "train": t})
@@ -129,11 +128,15 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             task.cancel()
         if "pool" in state:
             await asyncio.to_thread(state.pop("pool").close)
+        state["tracker"].engine.dispose()
 
     async def _watch_silence() -> None:
         while True:
             await asyncio.sleep(settings.silent_check_s)
-            await asyncio.to_thread(state["tracker"].check_silent)
+            try:
+                await asyncio.to_thread(state["tracker"].check_silent)
+            except Exception as exc:  # an outage must not end the watch for good
+                logger.warning("silence check: %s", exc)
 
     async def _relay() -> None:
         while True:
@@ -227,7 +230,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         await ws.accept()
         q: asyncio.Queue[str] = asyncio.Queue()
         if hub.cursor is None:  # changes from now on
-            hub.cursor = (await asyncio.to_thread(state["tracker"].changes, None))[2]
+            seen, _, hub.cursor = await asyncio.to_thread(state["tracker"].changes, None)
+            hub.sent.update((t["id"], t["updated_at"]) for t in seen)
         hub.clients.add(q)
 
         async def pump() -> None:

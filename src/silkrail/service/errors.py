@@ -8,10 +8,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError, TimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
+from silkrail.tracking.store import transient_errors
 from silkrail.tracking.tracker import UnknownTrainError
 
 log = logging.getLogger("silkrail.service")
@@ -62,8 +62,6 @@ def install(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(TimeoutError)
     async def _busy(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database: %s", str(exc).split("\n")[0])
         return JSONResponse(
@@ -71,6 +69,9 @@ def install(app: FastAPI) -> None:
             content={"error": "the database is busy or unreachable; nothing was written, try again"},
             headers={"Retry-After": "1"},
         )
+
+    for cls in transient_errors():
+        app.add_exception_handler(cls, _busy)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -27,7 +27,7 @@ LOST = "the ingest process stopped; send the batch again (an event already store
 
 def handle(tracker: Any, body: bytes) -> tuple[int, dict[str, Any], float]:
     """(HTTP status, JSON payload, milliseconds spent storing) for one posted batch."""
-    from sqlalchemy.exc import OperationalError, TimeoutError
+    from silkrail.tracking.store import transient_errors
 
     try:
         doc = json.loads(body)
@@ -45,7 +45,7 @@ def handle(tracker: Any, body: bytes) -> tuple[int, dict[str, Any], float]:
     started = time.perf_counter()
     try:
         result = tracker.ingest(doc["events"])
-    except (OperationalError, TimeoutError) as exc:  # the transaction rolled back: nothing stored
+    except transient_errors() as exc:  # the transaction rolled back: nothing stored
         log.warning("ingest: %s", str(exc).split("\n")[0])
         return 503, {"error": BUSY}, 0.0
     ms = (time.perf_counter() - started) * 1000
@@ -81,6 +81,7 @@ class IngestPool:
     def __init__(self, db_url: str, processes: int) -> None:
         self.db_url, self.processes = db_url, processes
         self._pool = self._new()
+        self._warming: asyncio.Task[None] | None = None
 
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -93,15 +94,22 @@ class IngestPool:
     async def start(self) -> None:
         """Start every process now (each connects to the database), not at the first batch."""
         loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(self._pool, _ready) for _ in range(self.processes)))
+        try:
+            await asyncio.gather(*(loop.run_in_executor(self._pool, _ready) for _ in range(self.processes)))
+        except BaseException:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
     async def post(self, body: bytes) -> tuple[int, dict[str, Any], float]:
+        pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, _handle, body)
+            return await asyncio.get_running_loop().run_in_executor(pool, _handle, body)
         except BrokenProcessPool:  # a process died (killed, out of memory): start afresh
-            log.warning("an ingest process died; starting new ones")
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new()
+            if self._pool is pool:  # once, by the first request to notice
+                log.warning("an ingest process died; starting new ones")
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new()
+                self._warming = asyncio.create_task(self.start())  # all of them, not one by one
             return 503, {"error": LOST}, 0.0
 
     def close(self) -> None:

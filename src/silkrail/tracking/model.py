@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 MILESTONES = ("departed", "border_entry", "border_exit", "gauge_change_start", "gauge_change_done", "arrived")
 MAX_BATCH = 10_000
@@ -16,15 +16,31 @@ class _Payload(BaseModel):
 
 
 def _aware(v: datetime) -> datetime:
+    """A time with a zone, as UTC."""
     if v.tzinfo is None:
         raise ValueError("give a time zone, for example 2025-03-01T08:00:00+07:00 or ...Z")
+    try:
+        return v.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range: give a time between the years 1 and 9999 in UTC") from None
+
+
+def _plain(v: str) -> str:
+    """Text without control characters (a database would refuse some, a log would garble them)."""
+    bad = next((ch for ch in v if ord(ch) < 32 or ord(ch) == 127), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X}; give plain text")
     return v
 
 
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain)]
+TrainId = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_plain)]
+
+
 class TrainIn(_Payload):
-    name: str = Field(min_length=1, max_length=200)
-    origin: str = Field(min_length=1, max_length=200)
-    destination: str = Field(min_length=1, max_length=200)
+    name: Name
+    origin: Name
+    destination: Name
     departure: datetime
     teu: float = Field(default=1.0, gt=0, le=1000)
 
@@ -32,8 +48,8 @@ class TrainIn(_Payload):
 
 
 class PositionEvent(_Payload):
-    event_id: str = Field(min_length=1, max_length=200)
-    train_id: str = Field(min_length=1, max_length=64)
+    event_id: Name
+    train_id: TrainId
     time: datetime
     kind: Literal["position"]
     lat: float = Field(ge=-90, le=90)
@@ -43,14 +59,14 @@ class PositionEvent(_Payload):
 
 
 class MilestoneEvent(_Payload):
-    event_id: str = Field(min_length=1, max_length=200)
-    train_id: str = Field(min_length=1, max_length=64)
+    event_id: Name
+    train_id: TrainId
     time: datetime
     kind: Literal["milestone"]
     milestone: Literal[
         "departed", "border_entry", "border_exit", "gauge_change_start", "gauge_change_done", "arrived"
     ]
-    at: str = Field(min_length=1, max_length=200)
+    at: Name
 
     _tz = field_validator("time")(_aware)
 

@@ -107,11 +107,14 @@ def _names(cols: list[Column[Any]]) -> str:
     return ", ".join(f'"{col.name}"' for col in cols)
 
 
-def _execute_by_column(c: Any, sql: str, rows: list[dict[str, Any]], cols: list[Column[Any]]) -> Any:
-    """Run ``sql`` (PostgreSQL, with an ``_unnest(cols)``) on one array per column of ``rows``."""
-    cur = c.connection.driver_connection.cursor()
-    cur.execute(sql, [[r[col.name] for r in rows] for col in cols])
-    return cur
+def _execute_by_column(
+    c: Any, sql: str, rows: list[dict[str, Any]], cols: list[Column[Any]]
+) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (PostgreSQL, with an ``_unnest(cols)``) on one array per column of ``rows``;
+    returns the rows it returns."""
+    with c.connection.driver_connection.cursor() as cur:
+        cur.execute(sql, [[r[col.name] for r in rows] for col in cols])
+        return cur.fetchall() if cur.description else []
 
 
 def insert_new_events(c: Any, rows: list[dict[str, Any]]) -> set[str]:
@@ -129,7 +132,9 @@ def insert_new_events(c: Any, rows: list[dict[str, Any]]) -> set[str]:
             f"INSERT INTO events ({_names(cols)}) SELECT * FROM {_unnest(cols)} "
             "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
         )
-        return {r[0] for r in _execute_by_column(c, sql, rows, cols).fetchall()}
+        # in event_id order: two batches holding the same new events lock them in one order
+        rows = sorted(rows, key=lambda r: r["event_id"])
+        return {r[0] for r in _execute_by_column(c, sql, rows, cols)}
     from sqlalchemy.dialects import sqlite
 
     stmt = (
@@ -172,10 +177,8 @@ def write_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Any]:
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         # writers queue on a file lock first: the kernel hands it over at once, where SQLite's
         # own busy handler would poll with sleeps of up to 100 ms
-        import fcntl
-
         with open(f"{engine.url.database}.write-lock", "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            _flock(fh)
             with engine.connect() as c:
                 c.execution_options(write=True)
                 with c.begin():
@@ -193,7 +196,30 @@ def lock_writes(c: Any) -> None:
     """Take the write lock inside a ``write_transaction(lock=False)`` (PostgreSQL; a no-op where
     the transaction holds it already)."""
     if c.dialect.name == "postgresql":
-        c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        # one round trip: a wait limit for this transaction (then LockNotAvailable: a 503), the lock
+        c.exec_driver_sql(
+            f"SELECT set_config('lock_timeout', '{LOCK_WAIT_S * 1000:.0f}ms', true), "
+            f"pg_advisory_xact_lock({WRITE_LOCK})"
+        )
+
+
+def _flock(fh: Any) -> None:
+    """Take the exclusive file lock, waiting at most LOCK_WAIT_S: at once when free, then in
+    short sleeps (0.2 ms growing to 2 ms) so a released lock is taken up quickly."""
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    pause = 0.0002
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise WriteLockTimeout(f"the write lock stayed taken for {LOCK_WAIT_S:.0f} s") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
 
 
 def default_url(home: Path) -> str:
@@ -234,6 +260,26 @@ def make_engine(url: str) -> Engine:
 
 MIGRATE_LOCK = 7_120_001  # PostgreSQL advisory lock keys of silkrail
 WRITE_LOCK = 7_120_002
+LOCK_WAIT_S = 30.0  # a writer waits this long for the write lock, then the request gets a 503
+
+
+class WriteLockTimeout(TimeoutError):
+    """Another writer held the write lock for LOCK_WAIT_S."""
+
+
+def transient_errors() -> tuple[type[Exception], ...]:
+    """Errors after which nothing of the transaction is stored and the same request may simply
+    be sent again: the database busy, away, or a deadlock it broke."""
+    from sqlalchemy.exc import OperationalError, TimeoutError
+
+    out: tuple[type[Exception], ...] = (OperationalError, TimeoutError, WriteLockTimeout)
+    try:  # statements run on the driver's own cursor raise the driver's own errors
+        import psycopg
+
+        out += (psycopg.OperationalError,)
+    except ImportError:
+        pass
+    return out
 
 
 @contextmanager

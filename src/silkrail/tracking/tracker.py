@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -177,14 +178,16 @@ class Tracker:
         self, cursor: dict[str, Any] | None
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
         """What changed after ``cursor`` (from any service process): (train states, alerts, the
-        next cursor). ``None`` gives nothing but a cursor for now. Trains changed within the last
-        CHANGE_OVERLAP before the cursor come again: the caller drops repeats by ``updated_at``."""
+        next cursor). Trains changed within the last CHANGE_OVERLAP before the cursor come again:
+        the caller drops repeats by ``updated_at``. ``None`` starts from now: no alerts, and the
+        trains of the overlap as they are now (for the caller to count as seen)."""
         s, a = store.train_states, store.alerts
         if cursor is None:
             with self.engine.connect() as c:
-                latest = c.execute(select(func.max(s.c.updated_at))).scalar()
+                latest = _utc(c.execute(select(func.max(s.c.updated_at))).scalar())
                 last_alert = c.execute(select(func.max(a.c.id))).scalar()
-            return [], [], {"time": _utc(latest) or datetime.now(UTC), "alert": last_alert or 0}
+            seen = self._states(since=latest - CHANGE_OVERLAP) if latest else []
+            return seen, [], {"time": latest or datetime.now(UTC), "alert": last_alert or 0}
         trains = self._states(since=cursor["time"] - CHANGE_OVERLAP)
         alerts = self.alerts(cursor["alert"])
         latest = max((t["updated_at"] for t in trains), default=cursor["time"])
@@ -226,8 +229,8 @@ class Tracker:
             q = q.where(t.c.id == tid)
         if status is not None:
             q = q.where(s.c.status == status)
-        if since is not None:
-            q = q.where(s.c.updated_at > since)
+        if since is not None:  # what changed, in the order it changed
+            q = q.where(s.c.updated_at > since).order_by(None).order_by(s.c.updated_at)
         out = []
         with self.engine.connect() as c:
             for r in c.execute(q):
@@ -287,17 +290,16 @@ class Tracker:
             except ValidationError as exc:
                 rejected.append({"index": i, "error": _err(exc)})
                 continue
-            if _utc(ev.time) > now + FUTURE_TOLERANCE:  # type: ignore[operator]
+            if ev.time > now + FUTURE_TOLERANCE:
                 rejected.append({"index": i, "error": f"time: {ev.time.isoformat()} is in the future"})
                 continue
-            if ev.event_id in seen:
-                duplicates += 1
-                continue
-            seen.add(ev.event_id)
             valid.append((i, ev))
         profiles = self._load_profiles({ev.train_id for _, ev in valid})
         events: list[Any] = []
         for i, ev in valid:
+            if ev.event_id in seen:  # a repeat within the batch, after a copy that was accepted
+                duplicates += 1
+                continue
             p = profiles.get(ev.train_id)
             if p is None:
                 rejected.append({"index": i, "error": f"train_id: no train '{ev.train_id}'"})
@@ -314,6 +316,7 @@ class Tracker:
                     }
                 )
             else:
+                seen.add(ev.event_id)
                 events.append(ev)
         matched = _match(events, profiles)
         rows = [_row(ev, now) for ev in events]
@@ -342,7 +345,14 @@ class Tracker:
             dwell_updates: dict[str, tuple[int, float, float]] = {}
             for ev in sorted(events, key=lambda e: _utc(e.time)):  # type: ignore[arg-type, return-value]
                 new_alerts += self._apply(
-                    states[ev.train_id], ev, profiles[ev.train_id], matched, learned, dwell_updates, c
+                    states[ev.train_id],
+                    ev,
+                    profiles[ev.train_id],
+                    matched,
+                    learned,
+                    dwell_updates,
+                    c,
+                    new_ids,
                 )
                 if ev.train_id not in changed:
                     changed.append(ev.train_id)
@@ -390,6 +400,7 @@ class Tracker:
         learned: dict[str, Any],
         dwell_updates: dict[str, Any],
         c: Any,
+        batch: set[str],
     ) -> list[dict[str, Any]]:
         """Move one train's state by one event (the batch's events come in time order; events
         older than the state still count where they can); returns new alerts."""
@@ -437,8 +448,9 @@ class Tracker:
                     progress_km=max(st["progress_km"], stop["km"]),
                 )
             elif not newer and ev.milestone == "border_entry":
-                # the train has moved on since: its exit may be stored already, out of order
-                left = self._stored_milestones(c, tid, p, "border_exit", key, after=t)
+                # the train has moved on since: its exit may be stored already, out of order (an
+                # exit in this same batch comes later in time order and finds this entry itself)
+                left = self._stored_milestones(c, tid, p, "border_exit", key, after=t, exclude=batch)
                 if left:
                     alerts += self._learn_dwell(st, tid, stop, t, min(left), learned, dwell_updates)
         else:  # border_exit or gauge_change_done: the train is past the stop
@@ -497,14 +509,18 @@ class Tracker:
         *,
         after: datetime | None = None,
         before: datetime | None = None,
+        exclude: Collection[str] = (),
     ) -> list[datetime]:
-        """Times of this train's stored ``milestone`` events at the stop ``key`` (within the bounds)."""
+        """Times of this train's stored ``milestone`` events at the stop ``key`` (within the
+        bounds, leaving out the event ids in ``exclude``)."""
         e = store.events
         rows = c.execute(
-            select(e.c.time, e.c.at).where(e.c.train_id == tid, e.c.milestone == milestone)
+            select(e.c.event_id, e.c.time, e.c.at).where(e.c.train_id == tid, e.c.milestone == milestone)
         ).all()
         out = []
         for r in rows:
+            if r.event_id in exclude:
+                continue
             stop = p.stop_named(r.at)
             t = _utc(r.time)
             assert t is not None

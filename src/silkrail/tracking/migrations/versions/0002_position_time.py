@@ -1,6 +1,9 @@
 """Train states keep the time of their last position apart from the time of their last event: a
 milestone after the last position must not restamp where the train was seen.
 
+Existing rows get their last event's time, the best that is known: where a milestone came after
+the last position, that is the milestone's time.
+
 Revision ID: 0002
 Revises: 0001
 """
