@@ -49,11 +49,12 @@ DEMO_PORT  ?= 8000
 DEMO_TOKEN ?= demo-token
 DEMO_DB    := out/demo-tracking.sqlite
 
-# the tracking service (its own demo database) fed with a day of demo events; `make stop` ends it
+# the tracking service (its own demo database) fed live with demo events: the last 21 hours at
+# once, the next 3 as they fall due; `make stop` ends both
 demo-service: install
 	@$(MAKE) --no-print-directory stop
 	mkdir -p out
-	$(BIN)/silkrail demo-feed --out out/demo-feed.jsonl
+	$(BIN)/silkrail demo-feed --ahead 3 --out out/demo-feed.jsonl
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	SILKRAIL_API_TOKEN=$(DEMO_TOKEN) nohup $(BIN)/silkrail serve --db sqlite:///$(CURDIR)/$(DEMO_DB) \
 		--port $(DEMO_PORT) > out/service.log 2>&1 & echo $$! > out/service.pid
@@ -62,12 +63,20 @@ demo-service: install
 		$(BIN)/python -c "import httpx, sys; sys.exit(httpx.get('http://127.0.0.1:$(DEMO_PORT)/health', timeout=1).json()['status'] != 'ok')" 2>/dev/null && break; \
 		sleep 1; \
 	done
-	$(BIN)/silkrail replay out/demo-feed.jsonl --url http://127.0.0.1:$(DEMO_PORT) --token $(DEMO_TOKEN) --speed 0
+	nohup $(BIN)/silkrail replay out/demo-feed.jsonl --url http://127.0.0.1:$(DEMO_PORT) --token $(DEMO_TOKEN) \
+		--live > out/replay.log 2>&1 & echo $$! > out/replay.pid
+	@for i in $$(seq 1 120); do \
+		grep -q "caught up" out/replay.log && break; \
+		kill -0 $$(cat out/replay.pid) 2>/dev/null || { echo "the replay stopped; out/replay.log says:"; tail -n 5 out/replay.log; exit 1; }; \
+		sleep 1; \
+	done
+	@grep "caught up" out/replay.log
 	@echo "dashboard: http://127.0.0.1:$(DEMO_PORT)/   API docs: http://127.0.0.1:$(DEMO_PORT)/docs   token: $(DEMO_TOKEN)"
-	@echo "the service keeps running (log: out/service.log); 'make stop' ends it"
+	@echo "trains keep reporting for 3 hours (logs: out/service.log, out/replay.log); 'make stop' ends it all"
 
-# stop the demo service
+# stop the demo service and its replay
 stop:
+	@if [ -f out/replay.pid ]; then kill $$(cat out/replay.pid) 2>/dev/null || true; rm -f out/replay.pid; fi
 	@if [ -f out/service.pid ]; then \
 		pid=$$(cat out/service.pid); rm -f out/service.pid; \
 		if kill $$pid 2>/dev/null; then \

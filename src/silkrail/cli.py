@@ -519,8 +519,11 @@ def demo_feed_cmd(
     ),
     trains_per_service: Annotated[int, typer.Option(help="trains under way per seed service")] = 3,
     every: Annotated[int, typer.Option(help="minutes between position reports")] = 15,
+    ahead: Annotated[
+        float, typer.Option(help="hours of the 24 that lie ahead of now (for replay --live)")
+    ] = 0.0,
 ) -> None:
-    """Write a realistic day (yesterday, UTC) of events for the seed corridors' services."""
+    """Write a realistic 24 hours of events (by default the last 24) for the seed corridors' services."""
     from silkrail.tracking.feed import demo_day, demo_feed, write_feed
 
     if not 1 <= trains_per_service <= 50 or not 1 <= every <= 1440:
@@ -529,9 +532,11 @@ def demo_feed_cmd(
                 "give 1-50 trains per service and 1-1440 minutes between reports", field="trains-per-service"
             )
         )
+    if not 0 <= ahead <= 24:
+        _fail(DataError(f"--ahead {ahead}: give 0 to 24 hours", field="ahead"))
     out_file.parent.mkdir(parents=True, exist_ok=True)
     n = write_feed(
-        demo_feed(_load(), demo_day(), trains_per_service=trains_per_service, every_min=every), out_file
+        demo_feed(_load(), demo_day(ahead), trains_per_service=trains_per_service, every_min=every), out_file
     )
     out.print(f"wrote {n:,} lines to {out_file}")
 
@@ -541,9 +546,12 @@ def replay_cmd(
     feed: Annotated[Path, typer.Argument(help="JSON Lines feed (see demo-feed)")],
     url: Annotated[str, typer.Option(help="service base URL")] = "http://127.0.0.1:8000",
     speed: Annotated[float, typer.Option(help="times real time; 0 = as fast as possible")] = 60.0,
+    live: Annotated[
+        bool, typer.Option("--live", help="each event when its time comes: the past at once, the rest as due")
+    ] = False,
     token: Annotated[str | None, typer.Option(envvar="SILKRAIL_API_TOKEN", help="bearer token")] = None,
 ) -> None:
-    """Post a recorded feed to a running service, paced at SPEED times real time."""
+    """Post a recorded feed to a running service, paced at SPEED times real time (or --live)."""
     import httpx
     from rich.progress import Progress
 
@@ -561,7 +569,16 @@ def replay_cmd(
             def advance(n: int, t: Any = task, b: Any = bar) -> None:
                 b.advance(t, n)
 
-            totals = replay(feed, url, token or "", speed=speed, progress=advance)
+            def caught_up(so_far: dict[str, int], due: Any, b: Any = bar) -> None:
+                b.console.print(
+                    f"caught up: {so_far['trains']} trains, {so_far['accepted']:,} events accepted, "
+                    f"{so_far['rejected']:,} rejected; the rest follow in real time from {due:%H:%M} UTC",
+                    soft_wrap=True,
+                )
+
+            totals = replay(
+                feed, url, token or "", speed=speed, live=live, progress=advance, caught_up=caught_up
+            )
     except httpx.HTTPError as exc:
         err.print(f"[red]error:[/] cannot reach {url}: {exc}")
         raise typer.Exit(1) from None

@@ -3,6 +3,7 @@ on /openapi.json, and a SIGKILL during ingest that must lose no acknowledged eve
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -213,3 +214,44 @@ def test_demo_feed_replays_into_the_service(live: str, real_net, tmp_path: Path)
     mine = [t for t in trains if t["name"].endswith("#1")]
     assert len(mine) == 8
     assert sum(t["status"] in ("running", "at_crossing", "arrived") for t in mine) >= 6
+
+
+def test_live_replay_posts_the_past_at_once_and_the_rest_when_due(
+    live: str, real_net, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """`replay --live` against a clock that stands 6 h before the end of the feed: every earlier
+    event is posted before the first wait, then it waits for each later event's own time; a feed
+    of another window does not collide with the one replayed before."""
+    from silkrail.tracking.feed import demo_day, demo_feed, replay, write_feed
+
+    start = demo_day() - timedelta(days=2)  # a window of its own, all in the past
+    feed = tmp_path / "live.jsonl"
+    write_feed(demo_feed(real_net, start, trains_per_service=1, every_min=120), feed)
+    times = sorted(
+        datetime.fromisoformat(json.loads(line)["time"])
+        for line in feed.read_text().splitlines()
+        if '"type": "event"' in line
+    )
+    clock = [start + timedelta(hours=18)]
+    past = sum(t <= clock[0] for t in times)
+    assert 0 < past < len(times)
+    waits: list[float] = []
+    caught: list[tuple[dict[str, int], datetime]] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += timedelta(seconds=seconds)
+
+    totals = replay(
+        feed,
+        live,
+        TOKEN,
+        live=True,
+        now=lambda: clock[0],
+        sleep=sleep,
+        caught_up=lambda so_far, due: caught.append((so_far, due)),
+    )
+    assert len(caught) == 1 and caught[0][0]["accepted"] == past
+    assert caught[0][1] == min(t for t in times if t > start + timedelta(hours=18))
+    assert totals["accepted"] == len(times) and totals["duplicates"] == 0 and totals["rejected"] == 0
+    assert sum(waits) == pytest.approx((times[-1] - (start + timedelta(hours=18))).total_seconds())

@@ -47,7 +47,7 @@ def demo_feed(
         profile = build_profile(route, net.crossings)
         total_h = route.duration_h
         for k in range(trains_per_service):
-            ref = f"s{s}t{k}"
+            ref = f"{day:%Y%m%dT%H%M}-s{s}t{k}"  # unique per window: feeds of other days never collide
             # spread the trains along their journey: departed between 0 and 90 % of the trip ago
             ago = rng.uniform(0.0, 0.9) * total_h
             departure = day - timedelta(hours=ago)
@@ -145,10 +145,15 @@ def replay(
     *,
     speed: float = 60.0,
     batch: int = 500,
+    live: bool = False,
     progress: Callable[[int], None] | None = None,
+    caught_up: Callable[[dict[str, int], datetime], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> dict[str, int]:
-    """Post a feed to a service: trains first, then events in time order, paced by ``speed``."""
+    """Post a feed to a service: trains first, then events in time order, paced by ``speed``
+    times real time; or ``live``: each event when its own time comes, so the events of the past
+    go at once (then ``caught_up(totals so far, next event time)``) and the rest as they fall due."""
     import httpx
 
     from silkrail.errors import DataError
@@ -197,7 +202,15 @@ def replay(
                 item["train_id"] = ids[ref]
                 t = datetime.fromisoformat(item["time"])
                 first_event = first_event or t
-                if speed > 0:
+                if live:
+                    wait = (t - now()).total_seconds()
+                    if wait > 0:
+                        flush()
+                        if caught_up is not None:
+                            caught_up(dict(totals), t)
+                            caught_up = None
+                        sleep(wait)
+                elif speed > 0:
                     due = (t - first_event).total_seconds() / speed
                     wait = due - (time.monotonic() - started)
                     if wait > 0:
@@ -212,5 +225,9 @@ def replay(
     return totals
 
 
-def demo_day() -> datetime:
-    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+def demo_day(ahead_h: float = 0.0) -> datetime:
+    """The start of the demo's 24 hours: they end ``ahead_h`` hours from now (to the quarter
+    hour), so a live replay has events still to come."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    now -= timedelta(minutes=now.minute % 15)
+    return now + timedelta(hours=ahead_h) - timedelta(days=1)
