@@ -61,6 +61,7 @@ def test_a_killed_ingest_process_is_replaced(real_net, real_settings, tmp_path) 
     saying to send them again, and then batches are stored as before by new processes."""
     import os
     import signal
+    import threading
 
     import httpx
 
@@ -97,15 +98,21 @@ def test_a_killed_ingest_process_is_replaced(real_net, real_settings, tmp_path) 
             assert c.post("/api/v1/events", json=batch(0)).json()["accepted"] == 10
             before = _children(proc.pid)
             os.kill(before[0], signal.SIGKILL)
-            first = c.post("/api/v1/events", json=batch(1))
-            assert first.status_code in (200, 503), first.text
-            if first.status_code == 503:
-                assert "send the batch again" in first.json()["error"]
-                assert first.headers["retry-after"] == "1"
-            again = c.post("/api/v1/events", json=batch(1))
-            assert again.status_code == 200
-            assert again.json()["accepted"] + again.json()["duplicates"] == 10
+            statuses, stored = [], 0
+            for _ in range(3):  # a client that sends again on 503, as the message says
+                r = c.post("/api/v1/events", json=batch(1))
+                statuses.append(r.status_code)
+                if r.status_code == 200:
+                    stored = r.json()["accepted"] + r.json()["duplicates"]
+                    break
+                assert r.status_code == 503 and "send the batch again" in r.json()["error"], r.text
+                assert r.headers["retry-after"] == "1"
+            assert statuses[-1] == 200 and statuses.count(503) <= 1 and stored == 10
             assert c.post("/api/v1/events", json=batch(2)).json()["accepted"] == 10
+            for _ in range(100):  # the new pool is warmed in the background
+                if _workers(proc.pid) == 2:
+                    break
+                threading.Event().wait(0.1)
             assert _workers(proc.pid) == 2 and before[0] not in _children(proc.pid)
     finally:
         stop(proc)
