@@ -94,3 +94,17 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)  # any worker left behind
     if proc.stderr:
         proc.stderr.close()
+
+
+def ingest_pids(pid: int) -> list[int]:
+    """The pids of the service ``pid``'s ingest processes (its multiprocessing children)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and b"spawn_main" in cmdline:
+            out.append(int(stat.parent.name))
+    return sorted(out)

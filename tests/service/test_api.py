@@ -53,6 +53,13 @@ def _ms(eid: str, tid: str, t: datetime, milestone: str, at: str) -> dict[str, A
     }
 
 
+def _send(client: TestClient, *events: dict[str, Any]) -> dict[str, Any]:
+    """Post one batch with the token; returns the batch result (the request must succeed)."""
+    r = client.post("/api/v1/events", headers=AUTH, json={"events": list(events)})
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
 def test_writes_need_a_valid_token_and_write_nothing_without(client: TestClient) -> None:
     """Missing or wrong bearer token: 401, and no train is created."""
     body = {"name": "x", "origin": "Hanoi", "destination": "Moscow", "departure": T0.isoformat()}
@@ -89,15 +96,13 @@ def test_events_are_idempotent_and_rejected_one_by_one(client: TestClient) -> No
         _ms("m1", tid, T0, "border_entry", "Atlantis"),
         {"event_id": "x", "train_id": tid, "time": T0.isoformat(), "kind": "teleport"},
     ]
-    r = client.post("/api/v1/events", headers=AUTH, json={"events": batch})
-    assert r.status_code == 200
-    out = r.json()
+    out = _send(client, *batch)
     assert out["accepted"] == 1 and out["duplicates"] == 1
     errors = {x["index"]: x["error"] for x in out["rejected"]}
     assert set(errors) == {2, 3, 4, 5, 6}
     assert errors[2].startswith("train_id") and errors[3].startswith("lat") and "future" in errors[4]
     assert "unknown place 'Atlantis'" in errors[5] and "kind" in errors[6]
-    again = client.post("/api/v1/events", headers=AUTH, json={"events": batch[:1]}).json()
+    again = _send(client, batch[0])
     assert again == {"accepted": 0, "duplicates": 1, "rejected": []}
     state = client.get(f"/api/v1/trains/{tid}").json()
     assert state["status"] == "running" and state["last_position"]["lat"] == 21.3
@@ -114,10 +119,9 @@ def test_unstorable_text_and_impossible_times_are_rejected_one_by_one(client: Te
         {**_pos("early", tid, T0, 21.3, 106.1), "time": "0001-01-01T00:30:00+05:00"},
         _ms("tab", tid, T0 + timedelta(hours=3), "border_entry", "Dong\tDang"),
     ]
-    r = client.post("/api/v1/events", headers=AUTH, json={"events": batch})
-    assert r.status_code == 200, r.text
-    errors = {x["index"]: x["error"] for x in r.json()["rejected"]}
-    assert r.json()["accepted"] == 1 and set(errors) == {1, 2, 3, 4}
+    out = _send(client, *batch)
+    errors = {x["index"]: x["error"] for x in out["rejected"]}
+    assert out["accepted"] == 1 and set(errors) == {1, 2, 3, 4}
     assert errors[1].startswith("event_id") and "U+0000" in errors[1]
     assert errors[2].startswith("time") and "out of range" in errors[2] and errors[3].startswith("time")
     assert errors[4].startswith("at") and "U+0009" in errors[4]
@@ -132,18 +136,9 @@ def test_unstorable_text_and_impossible_times_are_rejected_one_by_one(client: Te
 def test_out_of_order_positions_do_not_move_the_train_back(client: TestClient) -> None:
     """A late-arriving older position is stored but the newer state stands."""
     tid = _train(client)["id"]
-    client.post(
-        "/api/v1/events",
-        headers=AUTH,
-        json={"events": [_pos("b", tid, T0 + timedelta(hours=30), 25.0, 107.5)]},
-    )
+    _send(client, _pos("b", tid, T0 + timedelta(hours=30), 25.0, 107.5))
     before = client.get(f"/api/v1/trains/{tid}").json()
-    r = client.post(
-        "/api/v1/events",
-        headers=AUTH,
-        json={"events": [_pos("a", tid, T0 + timedelta(hours=3), 21.3, 106.1)]},
-    )
-    assert r.json()["accepted"] == 1
+    assert _send(client, _pos("a", tid, T0 + timedelta(hours=3), 21.3, 106.1))["accepted"] == 1
     after = client.get(f"/api/v1/trains/{tid}").json()
     assert after["progress_km"] == before["progress_km"] and after["last_position"] == before["last_position"]
 
@@ -165,13 +160,9 @@ def test_slow_border_today_makes_etas_through_it_later(client: TestClient) -> No
             _ms(f"in{i}", t["id"], T0 + timedelta(hours=100), "border_entry", at),
             _ms(f"out{i}", t["id"], T0 + timedelta(hours=160), "border_exit", at),
         ]
-    r = client.post("/api/v1/events", headers=AUTH, json={"events": events})
-    assert r.json()["accepted"] == 4, r.json()
-    client.post(
-        "/api/v1/events",
-        headers=AUTH,
-        json={"events": [_pos("p", trains[2]["id"], T0 + timedelta(hours=5), 21.3, 106.1)]},
-    )
+    out = _send(client, *events)
+    assert out["accepted"] == 4, out
+    _send(client, _pos("p", trains[2]["id"], T0 + timedelta(hours=5), 21.3, 106.1))
     eta_after = client.get(f"/api/v1/trains/{trains[2]['id']}").json()["eta"]
     assert datetime.fromisoformat(eta_after) > datetime.fromisoformat(eta_before) + timedelta(hours=30)
     kinds = {(a["train_id"], a["kind"]) for a in client.get("/api/v1/alerts").json()}
@@ -198,45 +189,35 @@ def test_out_of_order_milestones_still_teach_the_crossing(client: TestClient) ->
         [_ms("b-out", b, T0 + timedelta(hours=160), "border_exit", at)],
     ]
     for batch in batches:
-        assert client.post("/api/v1/events", headers=AUTH, json={"events": batch}).json()["accepted"] == 1
+        assert _send(client, *batch)["accepted"] == 1
     states = {t["id"]: t for t in client.get("/api/v1/trains").json()}
     assert states[a]["status"] == "running" and states[b]["status"] == "running"
     # an entry and an exit in one batch, both older than the train's state: one more wait
     d = _train(client, "VN-RU 3")["id"]
     late = [_pos("d-pos", d, T0 + timedelta(hours=170), 42.0, 112.0)]
-    client.post("/api/v1/events", headers=AUTH, json={"events": late})
+    _send(client, *late)
     both = [
         _ms("d-in", d, T0 + timedelta(hours=100), "border_entry", at),
         _ms("d-out", d, T0 + timedelta(hours=160), "border_exit", at),
     ]
-    assert client.post("/api/v1/events", headers=AUTH, json={"events": both}).json()["accepted"] == 2
+    assert _send(client, *both)["accepted"] == 2
     with client.app.state.tracker.engine.connect() as conn:  # type: ignore[attr-defined]
         learned = conn.execute(text("SELECT n, mean_h FROM crossing_dwell")).all()
     assert [(n, round(mean, 6)) for n, mean in learned] == [(3, 60.0)]  # a, b and d: each once
-    client.post(
-        "/api/v1/events", headers=AUTH, json={"events": [_pos("c", c, T0 + timedelta(hours=5), 21.3, 106.1)]}
-    )
+    _send(client, _pos("c", c, T0 + timedelta(hours=5), 21.3, 106.1))
     eta_after = client.get(f"/api/v1/trains/{c}").json()["eta"]
     assert datetime.fromisoformat(eta_after) > datetime.fromisoformat(eta_before) + timedelta(hours=30)
     kinds = {(x["train_id"], x["kind"]) for x in client.get("/api/v1/alerts").json()}
     assert (a, "dwell") in kinds and (b, "dwell") in kinds
-    client.post(
-        "/api/v1/events",
-        headers=AUTH,
-        json={"events": [_ms("c-arr", c, T0 + timedelta(hours=300), "arrived", "Moscow")]},
-    )
-    client.post("/api/v1/events", headers=AUTH, json={"events": [_ms("c-dep", c, T0, "departed", "Hanoi")]})
+    _send(client, _ms("c-arr", c, T0 + timedelta(hours=300), "arrived", "Moscow"))
+    _send(client, _ms("c-dep", c, T0, "departed", "Hanoi"))
     assert client.get(f"/api/v1/trains/{c}").json()["status"] == "arrived"
 
 
 def test_off_route_and_silent_alerts(client: TestClient) -> None:
     """A position 1,000 km off the route raises 'off_route'; silence raises 'silent' once."""
     tid = _train(client)["id"]
-    client.post(
-        "/api/v1/events",
-        headers=AUTH,
-        json={"events": [_pos("far", tid, T0 + timedelta(hours=1), 10.0, 90.0)]},
-    )
+    _send(client, _pos("far", tid, T0 + timedelta(hours=1), 10.0, 90.0))
     assert any(a["kind"] == "off_route" and a["train_id"] == tid for a in client.get("/api/v1/alerts").json())
     t = client.app.state.tracker  # type: ignore[attr-defined]
     new = t.check_silent(now=T0 + timedelta(days=5))
@@ -278,11 +259,7 @@ def test_status_filter_and_stream(client: TestClient) -> None:
     """?status= filters; the WebSocket stream pushes the update of a train that moved."""
     a, b = _train(client, "a")["id"], _train(client, "b")["id"]
     with client.websocket_connect("/api/v1/stream") as ws:
-        client.post(
-            "/api/v1/events",
-            headers=AUTH,
-            json={"events": [_pos("s1", a, T0 + timedelta(hours=1), 21.3, 106.1)]},
-        )
+        _send(client, _pos("s1", a, T0 + timedelta(hours=1), 21.3, 106.1))
         msg = ws.receive_json()
     assert msg["type"] == "train" and msg["train"]["id"] == a
     running = [t["id"] for t in client.get("/api/v1/trains", params={"status": "running"}).json()]

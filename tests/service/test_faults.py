@@ -65,8 +65,7 @@ def test_a_killed_ingest_process_is_replaced(real_net, real_settings, tmp_path) 
 
     import httpx
 
-    from tests.service.server import start, stop
-    from tests.service.test_workers import _workers
+    from tests.service.server import ingest_pids, start, stop
 
     proc, url = start(
         real_settings.home,
@@ -96,7 +95,7 @@ def test_a_killed_ingest_process_is_replaced(real_net, real_settings, tmp_path) 
                 }
 
             assert c.post("/api/v1/events", json=batch(0)).json()["accepted"] == 10
-            before = _children(proc.pid)
+            before = ingest_pids(proc.pid)
             os.kill(before[0], signal.SIGKILL)
             statuses, stored = [], 0
             for _ in range(3):  # a client that sends again on 503, as the message says
@@ -110,25 +109,9 @@ def test_a_killed_ingest_process_is_replaced(real_net, real_settings, tmp_path) 
             assert statuses[-1] == 200 and statuses.count(503) <= 1 and stored == 10
             assert c.post("/api/v1/events", json=batch(2)).json()["accepted"] == 10
             for _ in range(100):  # the new pool is warmed in the background
-                if _workers(proc.pid) == 2:
+                if len(ingest_pids(proc.pid)) == 2:
                     break
                 threading.Event().wait(0.1)
-            assert _workers(proc.pid) == 2 and before[0] not in _children(proc.pid)
+            assert len(ingest_pids(proc.pid)) == 2 and before[0] not in ingest_pids(proc.pid)
     finally:
         stop(proc)
-
-
-def _children(pid: int) -> list[int]:
-    """The pids of ``pid``'s ingest processes."""
-    from pathlib import Path
-
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and b"spawn_main" in cmdline:
-            out.append(int(stat.parent.name))
-    return sorted(out)

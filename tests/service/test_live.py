@@ -44,6 +44,18 @@ def live(real_net, real_settings, tmp_path_factory: pytest.TempPathFactory) -> I
         yield url
 
 
+def _position(event_id: str, tid: str, hours: float, lat: float, lon: float) -> dict[str, object]:
+    """A position event ``hours`` after T0."""
+    return {
+        "event_id": event_id,
+        "train_id": tid,
+        "time": (T0 + timedelta(hours=hours)).isoformat(),
+        "kind": "position",
+        "lat": lat,
+        "lon": lon,
+    }
+
+
 def _train(url: str, name: str) -> str:
     r = httpx.post(
         f"{url}/api/v1/trains",
@@ -73,29 +85,11 @@ def test_dashboard_shows_trains_and_alerts(live: str) -> None:
         page.goto(live + "/")
         page.wait_for_selector("body[data-ready='1']", timeout=60_000)
         tid = _train(live, "FESCO Vietnam Shuttle 2025-11")
-        ev = [
-            {
-                "event_id": f"d-{tid}-1",
-                "train_id": tid,
-                "time": (T0 + timedelta(hours=20)).isoformat(),
-                "kind": "position",
-                "lat": 22.9,
-                "lon": 108.3,
-            }
-        ]
+        ev = [_position(f"d-{tid}-1", tid, 20, 22.9, 108.3)]
         assert httpx.post(f"{live}/api/v1/events", headers=AUTH, json={"events": ev}).json()["accepted"] == 1
         page.wait_for_selector(f".train-marker[data-id='{tid}']", timeout=30_000)
         page.wait_for_selector(f"#trains tr[data-id='{tid}']", timeout=30_000)
-        far = [
-            {
-                "event_id": f"d-{tid}-2",
-                "train_id": tid,
-                "time": (T0 + timedelta(hours=21)).isoformat(),
-                "kind": "position",
-                "lat": 10.0,
-                "lon": 90.0,
-            }
-        ]
+        far = [_position(f"d-{tid}-2", tid, 21, 10.0, 90.0)]
         httpx.post(f"{live}/api/v1/events", headers=AUTH, json={"events": far})
         page.wait_for_selector("#alerts li[data-kind='off_route']", timeout=30_000)
         assert "FESCO Vietnam Shuttle 2025-11" in page.inner_text("#trains")
@@ -142,17 +136,7 @@ def test_sigkill_during_ingest_loses_no_acknowledged_event(real_net, real_settin
         n = 0
         with httpx.Client(timeout=10) as client:
             while not stop.is_set():
-                batch = [
-                    {
-                        "event_id": f"k{n}-{i}",
-                        "train_id": tid,
-                        "time": (T0 + timedelta(minutes=n)).isoformat(),
-                        "kind": "position",
-                        "lat": 21.3 + i * 1e-4,
-                        "lon": 106.1,
-                    }
-                    for i in range(200)
-                ]
+                batch = [_position(f"k{n}-{i}", tid, n / 60, 21.3 + i * 1e-4, 106.1) for i in range(200)]
                 n += 1
                 try:
                     r = client.post(f"{url}/api/v1/events", headers=AUTH, json={"events": batch})
@@ -186,17 +170,16 @@ def test_a_closed_stream_is_let_go(live: str) -> None:
     def streams() -> int:
         return int(httpx.get(f"{live}/health", timeout=10).json()["streams"])
 
-    with connect(live.replace("http", "ws") + "/api/v1/stream", open_timeout=30):
+    def settles_at(n: int) -> bool:  # the count follows the socket a moment later
         for _ in range(100):
-            if streams() == 1:
-                break
+            if streams() == n:
+                return True
             threading.Event().wait(0.05)
-        assert streams() == 1
-    for _ in range(100):
-        if streams() == 0:
-            break
-        threading.Event().wait(0.05)
-    assert streams() == 0
+        return False
+
+    with connect(live.replace("http", "ws") + "/api/v1/stream", open_timeout=30):
+        assert settles_at(1)
+    assert settles_at(0)
 
 
 def test_demo_feed_replays_into_the_service(live: str, real_net, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

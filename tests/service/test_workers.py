@@ -8,7 +8,6 @@ import random
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,25 +16,12 @@ from sqlalchemy import select
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.service.server import start, stop
+from tests.service.server import ingest_pids, start, stop
 
 pytestmark = pytest.mark.integration
 TOKEN = "workers-" + uuid.uuid4().hex
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 T0 = datetime.now(UTC) - timedelta(days=3)
-
-
-def _workers(pid: int) -> int:
-    """How many ingest processes (multiprocessing children) ``pid`` runs."""
-    n = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        n += int(fields[1]) == pid and b"spawn_main" in cmdline
-    return n
 
 
 def test_two_ingest_processes_keep_one_consistent_state(db_url: str, real_net, real_settings) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +35,7 @@ def test_two_ingest_processes_keep_one_consistent_state(db_url: str, real_net, r
     ready, done = threading.Event(), threading.Event()
     proc, url = start(real_settings.home, db_url, TOKEN, real_settings.countries_file, workers=2)
     try:
-        assert _workers(proc.pid) == 2
+        assert len(ingest_pids(proc.pid)) == 2
         with httpx.Client(base_url=url, headers=AUTH, timeout=60) as c:
             created = [
                 c.post(
