@@ -7,7 +7,7 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -122,7 +122,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         if settings.ingest_processes:
             state["pool"] = IngestPool(settings.db_url, settings.ingest_processes)
             await state["pool"].start()
-        tasks = [asyncio.create_task(_watch_silence()), asyncio.create_task(_relay())]
+        tasks = [
+            asyncio.create_task(_every(settings.silent_check_s, "silence check", _check_silent)),
+            asyncio.create_task(_every(settings.relay_s, "relay", lambda: hub.relay(state["tracker"]))),
+        ]
         yield
         for task in tasks:
             task.cancel()
@@ -130,21 +133,16 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             await asyncio.to_thread(state.pop("pool").close)
         state["tracker"].engine.dispose()
 
-    async def _watch_silence() -> None:
-        while True:
-            await asyncio.sleep(settings.silent_check_s)
-            try:
-                await asyncio.to_thread(state["tracker"].check_silent)
-            except Exception as exc:  # an outage must not end the watch for good
-                logger.warning("silence check: %s", exc)
+    async def _check_silent() -> None:
+        await asyncio.to_thread(state["tracker"].check_silent)
 
-    async def _relay() -> None:
+    async def _every(seconds: float, name: str, job: Callable[[], Awaitable[None]]) -> None:
         while True:
-            await asyncio.sleep(settings.relay_s)
+            await asyncio.sleep(seconds)
             try:
-                await hub.relay(state["tracker"])
-            except Exception as exc:  # a database hiccup must not end the stream for good
-                logger.warning("relay: %s", exc)
+                await job()
+            except Exception as exc:  # a database outage must not end the job for good
+                logger.warning("%s: %s", name, exc)
 
     app = FastAPI(
         title="silkrail tracking",

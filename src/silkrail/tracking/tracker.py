@@ -156,15 +156,6 @@ class Tracker:
         self._planned[tid] = planned
         return {"id": tid, "eta": planned, "route": route.to_dict()}
 
-    def _profile(self, c: Any, tid: str) -> Profile:
-        p = self._profiles.get(tid)
-        if p is None:
-            t = store.trains
-            row = c.execute(select(t.c.profile, t.c.planned_arrival).where(t.c.id == tid)).one()
-            self._planned[tid] = _utc(row.planned_arrival)  # type: ignore[assignment]
-            p = self._profiles[tid] = Profile.from_json(json.loads(row.profile))
-        return p
-
     def train(self, tid: str) -> dict[str, Any]:
         rows = self._states(tid=tid)
         if not rows:
@@ -233,33 +224,35 @@ class Tracker:
             q = q.where(s.c.updated_at > since).order_by(None).order_by(s.c.updated_at)
         out = []
         with self.engine.connect() as c:
-            for r in c.execute(q):
-                p = self._profile(c, r.id)
-                ahead = [x for x in p.stops if x["km"] > r.progress_km + 1.0]
-                inside = next(
-                    (x["name"] for x in p.stops if r.crossing and (x["id"] or x["name"]) == r.crossing), None
-                )
-                nxt = inside or (ahead[0]["name"] if ahead else None)
-                out.append(
-                    {
-                        "id": r.id,
-                        "name": r.name,
-                        "status": r.status,
-                        "origin": r.origin,
-                        "destination": r.destination,
-                        "departure": _utc(r.departure),
-                        "last_position": None
-                        if r.position_time is None
-                        else {"lat": r.last_lat, "lon": r.last_lon, "time": _utc(r.position_time)},
-                        "progress_km": round(r.progress_km, 1),
-                        "remaining_km": round(max(p.total_km - r.progress_km, 0.0), 1),
-                        "eta": _utc(r.eta),
-                        "planned_arrival": _utc(r.planned_arrival),
-                        "delay_h": round(r.delay_h, 2),
-                        "next_event": nxt,
-                        "updated_at": _utc(r.updated_at),
-                    }
-                )
+            rows = c.execute(q).all()
+        profiles = self._load_profiles({r.id for r in rows})  # one query for those not cached
+        for r in rows:
+            p = profiles[r.id]
+            ahead = [x for x in p.stops if x["km"] > r.progress_km + 1.0]
+            inside = next(
+                (x["name"] for x in p.stops if r.crossing and (x["id"] or x["name"]) == r.crossing), None
+            )
+            nxt = inside or (ahead[0]["name"] if ahead else None)
+            out.append(
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "status": r.status,
+                    "origin": r.origin,
+                    "destination": r.destination,
+                    "departure": _utc(r.departure),
+                    "last_position": None
+                    if r.position_time is None
+                    else {"lat": r.last_lat, "lon": r.last_lon, "time": _utc(r.position_time)},
+                    "progress_km": round(r.progress_km, 1),
+                    "remaining_km": round(max(p.total_km - r.progress_km, 0.0), 1),
+                    "eta": _utc(r.eta),
+                    "planned_arrival": _utc(r.planned_arrival),
+                    "delay_h": round(r.delay_h, 2),
+                    "next_event": nxt,
+                    "updated_at": _utc(r.updated_at),
+                }
+            )
         return out
 
     def alerts(self, since_id: int = 0) -> list[dict[str, Any]]:
