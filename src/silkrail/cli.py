@@ -205,6 +205,12 @@ def _print_route(r: Any) -> None:
         f"{head}: {r.distance_km:,.0f} km, {r.duration_h:,.1f} h ({r.duration_h / 24:.1f} days), "
         f"${r.cost_usd:,.0f}, {r.co2_kg / 1000:,.2f} t CO2 for {r.teu:g} TEU; via {' → '.join(r.countries)}"
     )
+    for place, access in ((r.origin, r.origin_access), (r.destination, r.destination_access)):
+        if place.note:
+            out.print(f"[dim]note: {place.note}[/]")
+        if access is not None:
+            by = "rail" if access.mode == "rail" else "sea"
+            out.print(f"[dim]{place.name}: {by} access {access.km:,.0f} km away, {access.name}[/]")
     legs = Table(title="legs", title_justify="left")
     for col in ("mode", "from", "to", "km", "hours", "gauge mm", "countries"):
         legs.add_column(col, justify="right" if col in ("km", "hours") else "left")

@@ -1036,9 +1036,15 @@ def _place_anchors(
 def _resolve_places(curated: Curated, net: Network, report: BuildReport) -> list[dict[str, Any]]:
     rail = net.open_rail_nodes(CURRENT_YEAR)
     snapper = geo.Snapper(net.lat[rail], net.lon[rail], ids=rail)
+    by_country: dict[str, geo.Snapper] = {}
     out = []
     for p in curated.places.places:
-        node, dist = snapper.nearest(p.lat, p.lon)
+        # a place is served by track of its own country (Dong Dang by Vietnamese track, not Chinese)
+        if p.country in net.countries and p.country not in by_country:
+            own = rail[net.country[rail] == net.countries.index(p.country)]
+            if len(own):
+                by_country[p.country] = geo.Snapper(net.lat[own], net.lon[own], ids=own)
+        node, dist = by_country.get(p.country, snapper).nearest(p.lat, p.lon)
         if dist[0] > 10:
             report.add(
                 "warning", f"place '{p.name}' is {dist[0]:.1f} km from the nearest track", "places.yaml"
@@ -1049,6 +1055,7 @@ def _resolve_places(curated: Curated, net: Network, report: BuildReport) -> list
                 "aliases": p.aliases,
                 "country": p.country,
                 "kind": p.kind,
+                "terminal": p.terminal,
                 "lat": p.lat,
                 "lon": p.lon,
                 "node": int(node[0]),

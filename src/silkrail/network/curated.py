@@ -269,6 +269,7 @@ class Place(Sourced):
     kind: Literal["city", "station", "terminal", "port"]
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
+    terminal: str | None = None  # a city's rail freight terminal at lat/lon, by name
     note: str | None = None
 
     _c = field_validator("country")(_check_country)

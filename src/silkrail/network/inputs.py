@@ -26,6 +26,20 @@ def source_paths(settings: Settings) -> tuple[Path, Path, Path]:
     )
 
 
+BUILD_CODE = ("build.py", "curated.py", "geo.py", "sources.py")
+"""The modules whose logic shapes a built network: their text is part of the cache key, so a
+change to the build can never be served a network built by older code."""
+
+
+def _code_hash() -> str:
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in BUILD_CODE:
+        path = here / name
+        h.update(path.read_bytes() if path.exists() else b"missing")
+    return h.hexdigest()
+
+
 def _stat_key(path: Path) -> str:
     st = path.stat()
     return f"{path.name}:{st.st_size}:{st.st_mtime_ns}"
@@ -34,7 +48,7 @@ def _stat_key(path: Path) -> str:
 def inputs_fingerprint(settings: Settings) -> tuple[str, dict[str, str]]:
     """A hash of everything the build reads: source files (size and mtime), the curated YAML
     (content) and the build version. Cheap enough to check on every load."""
-    parts: dict[str, str] = {"build": BUILD_VERSION}
+    parts: dict[str, str] = {"build": BUILD_VERSION, "code": _code_hash()}
     rail, sea, ports = source_paths(settings)
     for key, p in (("rail", rail), ("sea", sea), ("ports", ports)):
         parts[key] = _stat_key(p)

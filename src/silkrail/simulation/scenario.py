@@ -449,10 +449,13 @@ def _route(router: Any, o: Any, d: Any, via: list[int], c: Any) -> Any:
 
     try:
         if via:
-            return router.route_via(o, d, via, c, (1.0, 0.0, 0.0))
-        res = router.searcher.shortest(router.end_states(o), router.end_states(d), c, (1.0, 0.0, 0.0))
+            return router.route_via(o, d, via, c, (1.0, 0.0, 0.0), mode=c.modes)
+        mode = c.modes
+        res = router.searcher.shortest(
+            router.end_states(o, mode), router.end_states(d, mode), c, (1.0, 0.0, 0.0)
+        )
     except NoRouteError:
         return None
     if res is None:
         return None
-    return assemble_route(router.graph, res.arcs, o, d, objective="time", teu=1.0)
+    return assemble_route(router.graph, res.arcs, o, d, objective="time", teu=1.0, names=router.places)
