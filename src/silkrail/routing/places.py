@@ -31,7 +31,7 @@ import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -464,20 +464,39 @@ class Gazetteer:
                 yield latin.replace(" ", "")
 
     def _lookup(self, text: str, key: str, country: str | None) -> Place | None:
+        """Curated places and stations by their own names first, then gazetteer cities by their
+        main names, curated aliases, cities by alternate names, and ports."""
         for k in self._keys(text, key):
+            cities = [c for c in self._cities.lookup(k) if country in (None, c.country)]
             curated = [p for p in self._curated.get(k, []) if country in (None, p["country"])]
-            if curated:
-                return self._from_curated(curated[0])
+            own = [p for p in curated if normalise(p["name"]) == k]
+            if own:
+                return self._with_others(self._from_curated(own[0]), cities, text)
             node = self._stations.get(k)
             if node is not None and country in (None, self.net.country_code(node)):
-                return self._station(node)
-            cities = [c for c in self._cities.lookup(k) if country in (None, c.country)]
+                return self._with_others(self._station(node), cities, text)
+            if cities and cities[0].primary:
+                return self._from_city(cities, text)
+            if curated:
+                return self._with_others(self._from_curated(curated[0]), cities, text)
             if cities:
                 return self._from_city(cities, text)
             node = self._ports.get(k)
             if node is not None and country in (None, self._port_country(node)):
                 return self._port_node(node, self.net.names[node])
         return None
+
+    def _with_others(self, place: Place, cities: list[_City], text: str) -> Place:
+        """Says which other large cities share the name a curated place or station answered."""
+        others = [
+            c
+            for c in cities
+            if c.population >= ALSO_MIN_POPULATION and haversine_km(c.lat, c.lon, place.lat, place.lon) > 50
+        ]
+        if not others:
+            return place
+        chosen = f"{place.name}, {place.country} ({place.kind})"
+        return replace(place, note=_also(text, chosen, place.country, others))
 
     def _from_curated(self, p: dict[str, Any]) -> Place:
         """A curated place: its point is the rail terminal or station that serves it; a city's
@@ -492,7 +511,8 @@ class Gazetteer:
         km = float(haversine_km(lat, lon, float(self.net.lat[node]), float(self.net.lon[node])))
         terminal = p.get("terminal") or self._track_name(node)
         rail = Access("rail", node, terminal, km)
-        return self._make(p["name"], lat, lon, "place", p["country"], rail, with_port=p.get("kind") == "city")
+        kind = str(p.get("kind") or "place")
+        return self._make(p["name"], lat, lon, kind, p["country"], rail, with_port=kind == "city")
 
     def _station(self, node: int) -> Place:
         name = self.net.names[node]
@@ -507,13 +527,8 @@ class Gazetteer:
             for c in cities[1:]
             if c.population >= ALSO_MIN_POPULATION and haversine_km(c.lat, c.lon, chosen.lat, chosen.lon) > 50
         ]
-        note = None
-        if others:
-            listed = "; ".join(f"{c.name}, {c.country} ({c.population:,} people)" for c in others[:3])
-            note = (
-                f"'{text}' is {chosen.name}, {chosen.country} ({chosen.population:,} people); also {listed}: "
-                f"write '{others[0].name}, {others[0].country}' for that one"
-            )
+        label = f"{chosen.name}, {chosen.country} ({chosen.population:,} people)"
+        note = _also(text, label, chosen.country, others) if others else None
         rail = self.rail_access(chosen.lat, chosen.lon, chosen.name)
         return self._make(chosen.name, chosen.lat, chosen.lon, "city", chosen.country, rail, note=note)
 
@@ -587,6 +602,26 @@ class Gazetteer:
                 return str(code)
         return None
 
+    def cities(self, min_population: int = 500_000, rail_within_km: float = RAIL_ACCESS_KM) -> list[Place]:
+        """The gazetteer's cities of the network's countries with at least ``min_population``
+        people and main-network track within ``rail_within_km`` of their centre, largest first
+        (for origin-destination studies and for testing that big cities route by name)."""
+        out = []
+        for c in sorted(self._cities.all_cities(), key=lambda c: -c.population):
+            if c.population < min_population:
+                continue
+            nodes, km = self._rail_snapper.nearest(c.lat, c.lon, k=64)
+            nodes, km = np.ravel(nodes), np.ravel(km)
+            good = np.flatnonzero(self._main_network[nodes] & (km <= rail_within_km))
+            if not len(good):
+                continue
+            node = int(nodes[good[0]])
+            rail = Access("rail", node, self._track_name(node), float(km[good[0]]))
+            out.append(
+                Place(c.name, c.lat, c.lon, node, "city", c.country, rail, self.port_access(c.lat, c.lon))
+            )
+        return out
+
     # -- names for points on a route ---------------------------------------------------------
 
     def name_near(self, lat: float, lon: float, *, with_km: bool = True) -> str:
@@ -631,6 +666,17 @@ class Gazetteer:
                 if found:
                     out.append(f"{found[0].name}, {found[0].country}")
         return list(dict.fromkeys(out))[:n]
+
+
+def _also(text: str, chosen: str, chosen_country: str, others: list[_City]) -> str:
+    """ "'Pingxiang' is ...; also ...": and how to name each of the others ('Brest, FR' where
+    the country tells them apart, else the coordinates)."""
+    parts = []
+    for c in others[:3]:
+        same = c.country == chosen_country or sum(o.country == c.country for o in others) > 1
+        how = f"'{c.lat:.2f},{c.lon:.2f}'" if same else f"'{c.name}, {c.country}'"
+        parts.append(f"{c.name}, {c.country} ({c.population:,} people; give {how})")
+    return f"'{text}' is {chosen}; also {'; '.join(parts)}"
 
 
 def check_mode_access(place: Place, mode: str, rail_linked_ports: frozenset[int]) -> None:
