@@ -154,6 +154,9 @@ def route_cmd(
     year: Annotated[int | None, typer.Option(help="the network as of this year (planned lines open)")] = None,
     teu: Annotated[float, typer.Option(help="cargo in TEU")] = 1.0,
     alternatives: Annotated[int, typer.Option(help="also find K routes through other corridors")] = 0,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="price sea legs at the lane rates of this date (YYYY-MM-DD)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="write the route as GeoJSON")] = None,
     map_file: Annotated[Path | None, typer.Option("--map", help="write a standalone HTML map")] = None,
@@ -174,6 +177,7 @@ def route_cmd(
             year=year,
             teu=teu,
             alternatives=alternatives,
+            as_of=as_of,
         )
     except SilkrailError as exc:
         _fail(exc)
@@ -201,9 +205,12 @@ def _print_route(r: Any) -> None:
     head = f"[bold]{r.origin.name} → {r.destination.name}[/]"
     if r.label:
         head += f" [dim]({r.label})[/]"
+    lo, hi = r.duration_h_range
+    c_lo, c_hi = r.cost_usd_range
     out.print(
-        f"{head}: {r.distance_km:,.0f} km, {r.duration_h:,.1f} h ({r.duration_h / 24:.1f} days), "
-        f"${r.cost_usd:,.0f}, {r.co2_kg / 1000:,.2f} t CO2 for {r.teu:g} TEU; via {' → '.join(r.countries)}"
+        f"{head}: {r.distance_km:,.0f} km, {_days(r.duration_h)} d ({_days(lo)}–{_days(hi)}), "
+        f"${r.cost_usd:,.0f} (${c_lo:,.0f}–{c_hi:,.0f}), {r.co2_kg / 1000:,.2f} t CO2 "
+        f"({'WTW' if r.co2_basis == 'well-to-wheel' else 'TTW'}) for {r.teu:g} TEU; via {' → '.join(r.countries)}"
     )
     for place, access in ((r.origin, r.origin_access), (r.destination, r.destination_access)):
         if place.note:
@@ -212,7 +219,7 @@ def _print_route(r: Any) -> None:
             by = "rail" if access.mode == "rail" else "sea"
             out.print(f"[dim]{place.name}: {by} access {access.km:,.0f} km away, {access.name}[/]")
     legs = Table(title="legs", title_justify="left")
-    for col in ("mode", "from", "to", "km", "hours", "gauge mm", "countries"):
+    for col in ("mode", "from", "to", "km", "hours", "gauge mm", "countries", "basis"):
         legs.add_column(col, justify="right" if col in ("km", "hours") else "left")
     for leg in r.legs:
         legs.add_row(
@@ -223,23 +230,39 @@ def _print_route(r: Any) -> None:
             f"{leg.duration_h:,.1f}",
             str(leg.gauge_mm or "–"),
             ", ".join(leg.countries),
+            _basis(leg.basis),
         )
     out.print(legs)
     if r.events:
-        ev = Table(title="border crossings, gauge changes and port transfers", title_justify="left")
-        for col in ("event", "at", "countries", "gauges mm", "hours", "USD"):
+        ev = Table(title="terminals, border crossings, gauge changes and port transfers", title_justify="left")
+        for col in ("event", "at", "countries", "gauges mm", "hours", "USD", "basis"):
             ev.add_column(col, justify="right" if col in ("hours", "USD") else "left")
         for e in r.events:
             gauges = f"{e.from_gauge_mm or '–'} → {e.to_gauge_mm or '–'}"
+            hours = f"{e.duration_h:,.1f}"
+            if e.duration_h_range and e.duration_h > 0:
+                hours += f" ({e.duration_h_range[0]:,.1f}–{e.duration_h_range[1]:,.1f})"
             ev.add_row(
                 e.kind.replace("_", " "),
                 e.at,
                 f"{e.from_country} → {e.to_country}",
                 gauges,
-                f"{e.duration_h:,.1f}",
+                hours,
                 f"{e.cost_usd:,.0f}",
+                _basis(e.basis, e.record),
             )
         out.print(ev)
+    out.print("[dim]ranges: 10th–90th percentile; basis: curated (published figure), fitted (to published "
+              "figures), modelled (general rule), [yellow]default[/yellow] (an estimate)[/]")
+
+
+def _days(h: float) -> str:
+    return f"{h / 24:,.1f}"
+
+
+def _basis(basis: str, record: str | None = None) -> str:
+    text = f"{basis} ({record})" if record and basis == "curated" else basis
+    return f"[yellow]{text}[/]" if basis == "default" else text
 
 
 @app.command("compare")
@@ -289,8 +312,8 @@ def compare_cmd(
         table.add_row(
             o.label,
             f"{o.distance_km:,.0f}",
-            f"{o.duration_h / 24:,.1f}",
-            f"{o.cost_usd:,.0f}",
+            f"{_days(o.duration_h)} ({_days(o.duration_h_range[0])}–{_days(o.duration_h_range[1])})",
+            f"{o.cost_usd:,.0f} ({o.cost_usd_range[0]:,.0f}–{o.cost_usd_range[1]:,.0f})",
             f"{o.co2_kg / 1000:,.2f}",
             str(len(o.border_crossings)),
             str(len(o.gauge_changes)),
@@ -300,6 +323,35 @@ def compare_cmd(
     for f in (map_file, chart):
         if f:
             out.print(f"wrote {f}")
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    report: Annotated[bool, typer.Option("--report", help="print the accuracy report; do not write")] = False,
+    cases: Annotated[Path | None, typer.Option(help="published figures (default: the package's)")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="where to write the fitted values (default: the package's)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Fit the cost model to the published figures (cross-validated) and write the fitted values;
+    with --report, print each case's held-out prediction and the accuracy per category."""
+    from silkrail.calibration.fit import calibrate, write_fitted
+    from silkrail.calibration.report import render, to_dict
+
+    net = _load()
+    try:
+        result = calibrate(net, cases=cases)
+    except SilkrailError as exc:
+        _fail(exc)
+    if not report:
+        path = write_fitted(result, out_file, cases_file=(cases.name if cases else "calibration.yaml"))
+    if as_json:
+        typer.echo(json.dumps(to_dict(result), ensure_ascii=False))
+    elif report:
+        typer.echo(render(result))
+    if not report:
+        err.print(f"wrote {path} ({len(result.fitted.values)} parameters, {result.seconds:.1f} s)")
 
 
 @app.command("simulate")

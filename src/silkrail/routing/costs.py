@@ -1,63 +1,274 @@
-"""The cost model: time, money and CO2 of every network edge and transfer, per TEU.
+"""The cost model: time, money and CO2 of every edge and of a whole route, as distributions.
 
-Factors come from ``factors.yaml`` (carried in the network): rail running time from the
-line's freight speed or the country's commercial speed, border dwell and gauge-change time
-per crossing, port handling, sea time at the configured speed; money per TEU-km by mode
-plus fees per crossing and port; CO2 per tonne-km by mode on one stated basis.
+A route's time is the sum of components, each with a value, a spread and a ``basis`` (where
+the value comes from): terminal time at each rail end (handling, train formation, waiting for
+a departure), running time at a commercial speed by gauge (or a curated line's speed), border
+dwell per crossing (published figures; customs unions; otherwise a fitted dwell), gauge change
+by method, port handling and sea legs at service speed. Money: rail tariffs that taper with
+distance per railway, fees at crossings and terminals, sea rates by trade lane as of a date,
+block-train pricing. CO2 per TEU-km on one ISO 14083 basis at a time, well-to-wheel or
+tank-to-wheel.
+
+Per edge everything stays a precomputed array, so the search is untouched; what is not
+additive along a path (terminal time, the tariff taper, block trains, sea rates as of a date,
+ranges) is computed once per route by :func:`price_route`.
+
+The parameters come from ``transit.yaml`` (priors, with sources) and ``fitted.yaml`` (what
+``silkrail calibrate`` fitted to ``calibration.yaml``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from silkrail.network.model import EdgeKind, Network
+from silkrail.errors import DataError
+from silkrail.network.model import GAUGES_MM, EdgeKind, Network
 
 KNOT_KMH = 1.852
+Z90 = 1.2815515655446004  # the 90th percentile of the standard normal
+RUN_CLASSES = ("rail_speed_other_kmh", "rail_speed_1000_kmh", "rail_speed_1435_kmh", "rail_speed_1520_kmh")
+CLASS_SEA, CLASS_FERRY, CLASS_CURATED, CLASS_NONE = 4, 5, 6, -1
+BASES = ("curated", "modelled", "fitted", "default")
+_FERRY = getattr(EdgeKind, "FERRY", None)
+
+
+def _data_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Component:
+    """A time component's value (its mean, h), log-spread and provenance."""
+
+    value: float
+    sigma_log: float
+    basis: str
+    record: str | None = None
+    param: str | None = None  # the model parameter the value is, if any
+
+    @property
+    def variance(self) -> float:
+        return lognormal_variance(self.value, self.sigma_log)
+
+
+def lognormal_variance(mean: float, sigma_log: float) -> float:
+    return float(mean * mean * math.expm1(sigma_log * sigma_log))
+
+
+def lognormal_range(mean: float, variance: float, extra_sigma: float = 0.0) -> tuple[float, float]:
+    """10th and 90th percentiles of a lognormal with this mean and variance (plus a model
+    error of ``extra_sigma`` in log units): sums of skewed components stay skewed."""
+    if mean <= 0:
+        return (0.0, 0.0)
+    s2 = math.log1p(variance / (mean * mean)) + extra_sigma * extra_sigma
+    s = math.sqrt(s2)
+    mu = math.log(mean) - s2 / 2
+    return (math.exp(mu - Z90 * s), math.exp(mu + Z90 * s))
 
 
 @dataclass(frozen=True)
 class CostModel:
-    rail_speed_kmh: float
-    rail_speed_by_country: dict[str, float]
-    rail_cost_per_teu_km: float
-    rail_co2_per_tkm: float
+    """The model's parameter values, their provenance, and the tables it prices with."""
+
+    params: dict[str, float]
+    sigmas: dict[str, float]
+    basis: dict[str, str]  # parameter -> fitted | default | curated
+    gauge_change: dict[str, tuple[float, float, str]]  # method -> (h, sigma_log, basis)
+    co2: dict[str, tuple[float, float]]  # mode -> (wtw, ttw) kg per TEU-km
+    sea_rates: list[dict[str, Any]]
+    crossing_figures: dict[str, dict[str, Any]]
+    residual_sigma: dict[str, float]
     sea_speed_kmh: float
-    sea_cost_per_teu_km: float
-    sea_co2_per_tkm: float
-    teu_tonnes: float
-    emission_basis: str
-    gauge_change_h: float
+    emission_basis: str = "well-to-wheel"
+    as_of: str | None = None
+    fingerprint: str = ""
+
+    # -- construction ------------------------------------------------------------------
 
     @classmethod
-    def from_network(cls, net: Network) -> CostModel:
-        f: dict[str, Any] = net.meta["factors"]
-        rail = [m for m in f["modes"] if m["mode"] == "rail"]
-        sea = [m for m in f["modes"] if m["mode"] == "sea"]
-        if not rail or not sea:
-            raise ValueError("factors.yaml needs at least one rail and one sea mode")
-        deep = [m for m in sea if m["traction"] == "deep_sea"] or sea
-        # OSM does not say which lines are electrified: rail takes the mean of its tractions
-        return cls(
-            rail_speed_kmh=float(np.mean([m["speed_kmh"] for m in rail])),
-            rail_speed_by_country={r["country"]: r["speed_kmh"] for r in f.get("rail_speed_by_country", [])},
-            rail_cost_per_teu_km=float(np.mean([m["cost_usd_per_teu_km"] for m in rail])),
-            rail_co2_per_tkm=float(np.mean([m["co2_kg_per_tkm"] for m in rail])),
-            sea_speed_kmh=float(f["sea"]["speed_knots"]) * KNOT_KMH,
-            sea_cost_per_teu_km=float(deep[0]["cost_usd_per_teu_km"]),
-            sea_co2_per_tkm=float(deep[0]["co2_kg_per_tkm"]),
-            teu_tonnes=float(f["teu_tonnes"]["value"]),
-            emission_basis=str(f["emission_basis"]),
-            gauge_change_h=float(net.meta["border_defaults"]["gauge_change_h"]),
+    def from_network(
+        cls,
+        net: Network | None = None,
+        *,
+        data_dir: Path | None = None,
+        fitted: Path | None | bool = True,
+        overrides: dict[str, float] | None = None,
+    ) -> CostModel:
+        """The model of ``transit.yaml`` with the fitted values of ``fitted.yaml`` (unless
+        ``fitted`` is False), then ``overrides`` (the fit's trial values)."""
+        from silkrail.calibration.schema import load_cached
+
+        d = Path(data_dir) if data_dir else _data_dir()
+        transit = load_cached(d / "transit.yaml", "transit")
+        cal = load_cached(d / "calibration.yaml", "calibration")
+        params = {p.name: float(p.value) for p in transit.parameters}
+        sigmas = {p.name: float(p.sigma_log) for p in transit.parameters}
+        basis = {p.name: ("default" if p.source == "estimate" else "modelled") for p in transit.parameters}
+        residual = {"time": 0.0, "cost": float(params.get("cost_sigma_log", 0.25)), "co2": 0.0}
+        fitted_path = (d / "fitted.yaml") if fitted is True else (Path(fitted) if fitted else None)
+        if fitted_path is not None and fitted_path.is_file():
+            f = load_cached(fitted_path, "fitted")
+            for v in f.parameters:
+                if v.name in params:
+                    params[v.name] = float(v.value)
+                    basis[v.name] = "fitted"
+            residual.update(f.residual_sigma_log)
+        for k, v in (overrides or {}).items():
+            params[k] = float(v)
+            basis[k] = "fitted"
+        sea_kn = 16.0
+        if net is not None:
+            sea_kn = float(net.meta.get("factors", {}).get("sea", {}).get("speed_knots", sea_kn))
+        model = cls(
+            params=params,
+            sigmas=sigmas,
+            basis=basis,
+            gauge_change={
+                g.method: (float(g.hours), float(g.sigma_log), "default" if g.source == "estimate" else "modelled")
+                for g in transit.gauge_change
+            },
+            co2={c.mode: (float(c.wtw_kg_per_teu_km), float(c.ttw_kg_per_teu_km)) for c in transit.co2},
+            sea_rates=sorted(
+                (r.model_dump() for r in transit.sea_rates), key=lambda r: (r["lane"], r["as_of"])
+            ),
+            crossing_figures={c.crossing: c.model_dump() for c in cal.crossings},
+            residual_sigma=residual,
+            sea_speed_kmh=sea_kn * KNOT_KMH,
         )
+        return model._stamped()
+
+    def _stamped(self) -> CostModel:
+        blob = json.dumps(
+            [self.params, self.gauge_change, self.co2, self.sea_rates, self.crossing_figures, self.sea_speed_kmh],
+            sort_keys=True,
+            default=str,
+        )
+        return replace(self, fingerprint=hashlib.sha256(blob.encode()).hexdigest()[:16])
+
+    def with_params(self, **values: float) -> CostModel:
+        p = dict(self.params) | {k: float(v) for k, v in values.items()}
+        b = dict(self.basis) | dict.fromkeys(values, "fitted")
+        return replace(self, params=p, basis=b)._stamped()
+
+    def with_basis(self, basis: str) -> CostModel:
+        """The same model reporting CO2 well-to-wheel or tank-to-wheel (never a mix)."""
+        if basis not in ("well-to-wheel", "tank-to-wheel"):
+            raise DataError(f"'{basis}' is not an emission basis; use well-to-wheel or tank-to-wheel", field="basis")
+        return replace(self, emission_basis=basis)
+
+    def with_as_of(self, as_of: str | None) -> CostModel:
+        if as_of is not None:
+            self.sea_rate_entry(as_of)  # raises on a date outside the data
+        return replace(self, as_of=as_of)
+
+    # -- tables ------------------------------------------------------------------------
+
+    def sea_rate_entry(self, as_of: str | None = None) -> dict[str, Any]:
+        """The newest sea-rate entry on or before ``as_of`` (default: the model's date, else the
+        newest). A date before every entry says which dates exist."""
+        when = as_of or self.as_of
+        rows = self.sea_rates
+        if when is None:
+            return max(rows, key=lambda r: r["as_of"])
+        ok = [r for r in rows if r["as_of"] <= str(when)]
+        if not ok:
+            dates = ", ".join(sorted({r["as_of"] for r in rows}))
+            raise DataError(
+                f"no sea rate is known as of {when}; the rates are dated {dates} - give a date on or after "
+                f"{min(r['as_of'] for r in rows)}",
+                field="as_of",
+            )
+        return max(ok, key=lambda r: r["as_of"])
+
+    def sea_usd_per_teu_km(self, as_of: str | None = None) -> float:
+        r = self.sea_rate_entry(as_of)
+        return float(r["usd_per_feu"]) / 2.0 / float(r["lane_km"])
+
+    def co2_factor(self, mode: str) -> float:
+        wtw, ttw = self.co2[mode]
+        return wtw if self.emission_basis == "well-to-wheel" else ttw
+
+    def rail_tariff(self, km: float | NDArray[np.float64]) -> Any:
+        """US$ per TEU for ``km`` on one railway: the rate per km tapers from its first-km value
+        to the long-haul rate with distance, so that the average over 500 km is CAREC's rate.
+        Increasing in distance whatever the parameters (the marginal rate stays positive)."""
+        long = self.params["rail_rate_long_usd_per_teu_km"]
+        r500 = self.params["rail_rate_500_usd_per_teu_km"]
+        t = self.params["rail_taper_km"]
+        first = long + (r500 - long) * 500.0 / (t * -math.expm1(-500.0 / t))
+        first = max(first, long)
+        return long * np.asarray(km) + (first - long) * t * -np.expm1(-np.asarray(km) / t)
+
+    def block_factor(self, teu: float) -> float:
+        """Price per TEU relative to a single box: falls in proportion to the share of a whole
+        train booked, to (1 - discount) for a full block train; the total never falls with more boxes."""
+        disc = min(self.params["block_train_discount"], 0.5)
+        share = min(teu / self.params["block_train_teu"], 1.0)
+        return 1.0 - disc * share
+
+    def uses_border_param(self, c: dict[str, Any]) -> bool:
+        """Whether the crossing's dwell is the fitted border dwell (no published figure, not
+        inside a customs union, between two countries)."""
+        return self.crossing_dwell(c)[0].param == "border_dwell_h"
+
+    def crossing_dwell(self, c: dict[str, Any]) -> tuple[Component, Component | None]:
+        """(dwell at the crossing, gauge change if the crossing changes gauge) for one crossing
+        record of the network: published figures first (borders.yaml or calibration.yaml,
+        the newer), then customs unions, then the fitted dwell of a customs border."""
+        countries = list(c.get("countries") or [])
+        border = c.get("kind") == "border" and len(set(countries)) == 2
+        figure = self.crossing_figures.get(str(c.get("id")))
+        published: tuple[float, Any, str] | None = None
+        if c.get("curated") and c.get("dwell_from") == "curated":
+            published = (float(c["dwell_h"]), c.get("dwell_range_h"), str(c.get("as_of") or ""))
+        if figure is not None and (published is None or str(figure["as_of"]) > published[2]):
+            published = (float(figure["dwell_h"]), figure.get("dwell_range_h"), str(figure["as_of"]))
+        method = c.get("method") or "none"
+        if c.get("gauge_change_h") is not None:
+            change: Component | None = Component(float(c["gauge_change_h"]), 0.3, "curated", c.get("id"))
+        elif method in self.gauge_change:
+            h, s, b = self.gauge_change[method]
+            change = Component(h, s, b)
+        else:
+            h, s, b = self.gauge_change["transshipment"]
+            change = Component(h, s, b)
+        if published is not None:
+            mean, rng, _ = published
+            sigma = _sigma_of_range(rng) if rng else self.params["curated_dwell_sigma_log"]
+            dwell = Component(mean, sigma, "curated", c.get("id"))
+            if c.get("gauge_change_h") is None and method in ("transshipment", "bogie_exchange"):
+                change = Component(0.0, 0.0, "curated", c.get("id"))  # the published dwell includes it
+            return dwell, change
+        if not border:
+            return Component(0.0, 0.0, "modelled"), change
+        if c.get("dwell_from") == "customs union":
+            p = "union_border_dwell_h"
+            return Component(self.params[p], self.sigmas[p], "modelled"), change
+        p = "border_dwell_h"
+        return Component(self.params[p], self.sigmas[p], self.basis[p], None, p), change
+
+
+def _sigma_of_range(rng: Any) -> float:
+    lo, hi = float(rng[0]), float(rng[1])
+    if lo <= 0 or hi <= lo:
+        return 0.5
+    return math.log(hi / lo) / (2 * Z90)
 
 
 @dataclass(frozen=True)
 class EdgeCosts:
-    """Per network edge, per TEU: traversal without a gauge change, and the extra for a change."""
+    """Per network edge, per TEU: traversal without a gauge change, and the extra for a change.
+
+    ``cost_usd`` is the search's linear cost (long-haul rail rate, current sea rate); the
+    tapered tariff and sea rates as of a date are applied per route by :func:`price_route`."""
 
     time_h: NDArray[np.float64]
     cost_usd: NDArray[np.float64]
@@ -66,49 +277,211 @@ class EdgeCosts:
     change_cost_usd: NDArray[np.float64]
     fixed_time_h: NDArray[np.float64]  # the part of time_h spent at a crossing or port
     fixed_cost_usd: NDArray[np.float64]  # the part of cost_usd paid at a crossing or port
+    fixed_var_h2: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    change_var_h2: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    run_class: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
+    crossing_parts: list[tuple[Component, Component | None]] = field(default_factory=list)
+
+
+def edge_run_class(net: Network) -> NDArray[np.int8]:
+    """Which speed runs each edge: a gauge class (0 other, 1 metre, 2 standard, 3 broad 1,520),
+    sea, ferry, a curated line's own speed, or none (transfers)."""
+    kind = net.edge_kind
+    rail = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
+    mask = net.edge_gauge.astype(np.int64)
+    node_mask = net.gauge[net.u].astype(np.int64) | net.gauge[net.v].astype(np.int64)
+    mask = np.where(mask == 0, node_mask, mask)
+    bit = {mm: 1 << i for i, mm in enumerate(GAUGES_MM)}
+    cls = np.zeros(net.n_edges, np.int8)
+    cls[(mask & bit[1000]) > 0] = 1
+    cls[(mask & bit[1435]) > 0] = 2
+    cls[(mask & bit[1520]) > 0] = 3
+    cls[~rail] = CLASS_NONE
+    cls[(kind == EdgeKind.SEA) | (kind == EdgeKind.SEA_ACCESS)] = CLASS_SEA
+    if _FERRY is not None:
+        cls[kind == _FERRY] = CLASS_FERRY
+    for i, line in enumerate(net.lines):
+        if line.get("freight_speed_kmh"):
+            cls[(net.line == i) & rail] = CLASS_CURATED
+    return cls
 
 
 def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
+    p = model.params
     km = net.km.astype(np.float64)
     kind = net.edge_kind
-    rail = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
-    sea = (kind == EdgeKind.SEA) | (kind == EdgeKind.SEA_ACCESS)
-    speed = np.full(net.n_edges, model.rail_speed_kmh)
-    codes = np.array(net.countries)
-    for code, kmh in model.rail_speed_by_country.items():
-        if code in net.countries:
-            speed[net.country[net.u] == net.countries.index(code)] = kmh
+    cls = edge_run_class(net)
+    speed = np.full(net.n_edges, np.inf)
+    for c, name in enumerate(RUN_CLASSES):
+        speed[cls == c] = p[name]
+    speed[cls == CLASS_SEA] = model.sea_speed_kmh
     for i, line in enumerate(net.lines):
         if line.get("freight_speed_kmh"):
-            speed[net.line == i] = line["freight_speed_kmh"]
-    del codes
-    time_h = np.where(rail, km / speed, 0.0) + np.where(sea, km / model.sea_speed_kmh, 0.0)
-    cost = np.where(rail, km * model.rail_cost_per_teu_km, 0.0) + np.where(
-        sea, km * model.sea_cost_per_teu_km, 0.0
+            speed[(net.line == i) & (cls == CLASS_CURATED)] = float(line["freight_speed_kmh"])
+    rail = cls >= 0
+    rail &= cls != CLASS_SEA
+    rail &= cls != CLASS_FERRY
+    sea = cls == CLASS_SEA
+    time_h = np.where(np.isfinite(speed), km / speed, 0.0)
+    cost = np.where(rail, km * p["rail_rate_long_usd_per_teu_km"], 0.0) + np.where(
+        sea, km * model.sea_usd_per_teu_km(), 0.0
     )
-    co2 = (
-        np.where(rail, km * model.rail_co2_per_tkm, 0.0) + np.where(sea, km * model.sea_co2_per_tkm, 0.0)
-    ) * model.teu_tonnes
+    co2 = np.where(rail, km * model.co2_factor("rail"), 0.0) + np.where(sea, km * model.co2_factor("sea"), 0.0)
+    if _FERRY is not None and "ferry" in model.co2:
+        co2 += np.where(cls == CLASS_FERRY, km * model.co2_factor("ferry"), 0.0)
     run_time, run_cost = time_h.copy(), cost.copy()
     change_time = np.zeros(net.n_edges)
     change_cost = np.zeros(net.n_edges)
+    fixed_var = np.zeros(net.n_edges)
+    change_var = np.zeros(net.n_edges)
+    parts = [model.crossing_dwell(c) for c in net.crossings]
+    gc_fee = float(net.meta.get("border_defaults", {}).get("gauge_change_cost_usd_per_teu", 0.0))
     for e in np.flatnonzero(net.crossing >= 0):
         c = net.crossings[int(net.crossing[e])]
-        g_h = c.get("gauge_change_h")
-        if net.change[e] and g_h is not None:
-            # dwell covers formalities and the change; a train that keeps its gauge skips the change
-            time_h[e] += max(c["dwell_h"] - g_h, 0.0)
-            change_time[e] = g_h
-        elif net.change[e] and c["curated"]:
-            time_h[e] += c["dwell_h"]  # published dwell: the same whether or not gauges change
-        elif net.change[e]:
-            time_h[e] += max(c["dwell_h"] - model.gauge_change_h, 0.0)
-            change_time[e] = model.gauge_change_h
-        else:
-            time_h[e] += c["dwell_h"]
-        cost[e] += c["cost_usd_per_teu"]
+        dwell, change = parts[int(net.crossing[e])]
+        time_h[e] += dwell.value
+        fixed_var[e] = dwell.variance
+        fee = float(c["cost_usd_per_teu"] or 0.0)
+        if net.change[e] and change is not None:
+            change_time[e] = change.value
+            change_var[e] = change.variance
+            if c.get("curated") and c.get("method") in ("transshipment", "bogie_exchange"):
+                pass  # a curated changing crossing's fee covers the change
+            elif not c.get("curated"):
+                fee = max(fee - gc_fee, 0.0)  # uncurated breaks: the change fee moves to the change arc
+                change_cost[e] = gc_fee
+        cost[e] += fee
+    sig_port = p["port_sigma_log"]
     for e in np.flatnonzero(kind == EdgeKind.PORT_LINK):
-        p = net.ports[int(net.port[e])]
-        time_h[e] += p["handling_h"]
-        cost[e] += p["handling_cost_usd_per_teu"]
-    return EdgeCosts(time_h, cost, co2, change_time, change_cost, time_h - run_time, cost - run_cost)
+        port = net.ports[int(net.port[e])]
+        time_h[e] += port["handling_h"]
+        fixed_var[e] = lognormal_variance(float(port["handling_h"]), sig_port)
+        cost[e] += port["handling_cost_usd_per_teu"]
+    return EdgeCosts(
+        time_h,
+        cost,
+        co2,
+        change_time,
+        change_cost,
+        time_h - run_time,
+        cost - run_cost,
+        fixed_var,
+        change_var,
+        cls,
+        parts,
+    )
+
+
+def tariff_sections(net: Network, e: NDArray[np.int64], is_rail: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Kilometres per tariff area along a path: a railway's tariff tapers with the distance on it;
+    a new area starts at a border that is not inside a customs union (its members' railways sell
+    a through rate), and after a stretch that is not rail."""
+    idx = np.flatnonzero(is_rail)
+    if not len(idx):
+        return np.zeros(0)
+    km = net.km[e[idx]].astype(np.float64)
+    new = np.zeros(len(idx), bool)
+    new[1:] = np.diff(idx) != 1
+    for j, ei in enumerate(e[idx].tolist()):
+        cid = int(net.crossing[ei])
+        if cid >= 0 and j > 0:
+            c = net.crossings[cid]
+            if c.get("kind") == "border" and c.get("dwell_from") != "customs union":
+                new[j] = True
+    sec = np.cumsum(new)
+    return np.bincount(sec, weights=km).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class RoutePrice:
+    """A route's totals for ``teu`` TEU with 10th-90th percentile ranges, and its components."""
+
+    duration_h: float
+    duration_h_range: tuple[float, float]
+    cost_usd: float
+    cost_usd_range: tuple[float, float]
+    co2_kg: float
+    co2_kg_range: tuple[float, float]
+    co2_basis: str
+    terminal_h: float
+    rail_ends: int
+    components: dict[str, float]
+
+
+def price_route(
+    g: Any, arcs: NDArray[np.int64], teu: float, *, as_of: str | None = None, model: CostModel | None = None
+) -> RoutePrice:
+    """Totals and ranges of a path of the state graph ``g`` (arc ids), computed once after the
+    search: time components summed with their variances (running time correlated per speed
+    class, waits independent), the tariff tapered per railway section, sea legs at the lane
+    rate as of the date, block-train pricing for many boxes."""
+    m: CostModel = model or g.model
+    costs: EdgeCosts = g.costs
+    net = g.net
+    arcs = np.asarray(arcs, dtype=np.int64)
+    e = g.edge[arcs].astype(np.int64)
+    chg = g.change[arcs]
+    km = net.km[e].astype(np.float64)
+    cls = costs.run_class[e]
+    w = g.weights[:, arcs]
+    run_h = costs.time_h[e] - costs.fixed_time_h[e]
+    is_rail = (cls >= 0) & (cls <= CLASS_CURATED) & (cls != CLASS_SEA) & (cls != CLASS_FERRY)
+    # rail ends: a route that starts or ends on rail has a terminal there
+    ends = int(len(e) > 0 and bool(is_rail[0])) + int(len(e) > 0 and bool(is_rail[-1]))
+    t_term = m.params["terminal_h"]
+    terminal = ends * t_term
+    duration = float(w[0].sum()) + terminal
+    # variance: running time per class (a slow railway is slow all along), waits independent
+    var = 0.0
+    comp: dict[str, float] = {"terminal_h": terminal}
+    for c in np.unique(cls):
+        if c < 0:
+            continue
+        r = float(run_h[cls == c].sum())
+        if c < len(RUN_CLASSES):
+            s = m.sigmas[RUN_CLASSES[c]]
+            comp[RUN_CLASSES[c].replace("_kmh", "_h").replace("speed", "run")] = r
+        elif c == CLASS_SEA:
+            s = m.params["sea_sigma_log"]
+            comp["sea_run_h"] = r
+        else:
+            s = 0.15
+            comp["rail_run_curated_h"] = comp.get("rail_run_curated_h", 0.0) + r
+        var += lognormal_variance(r, s)
+    var += float(costs.fixed_var_h2[e].sum()) + float(np.where(chg, costs.change_var_h2[e], 0.0).sum())
+    var += ends * lognormal_variance(t_term, m.sigmas["terminal_h"])
+    comp["fixed_h"] = float(costs.fixed_time_h[e].sum() + np.where(chg, costs.change_time_h[e], 0.0).sum())
+    t_range = lognormal_range(duration, var, m.residual_sigma.get("time", 0.0))
+
+    # money per TEU: tapered rail per railway section, fees, terminals, sea at the lane rate
+    rail_cost = float(np.sum(m.rail_tariff(tariff_sections(net, e, is_rail))))
+    sea_km = float(km[cls == CLASS_SEA].sum())
+    sea_cost = sea_km * m.sea_usd_per_teu_km(as_of)
+    other = float(w[1].sum()) - float(
+        np.where(is_rail, km * m.params["rail_rate_long_usd_per_teu_km"], 0.0).sum()
+    ) - sea_km * m.sea_usd_per_teu_km()
+    fees = other + ends * m.params["rail_terminal_usd_per_teu"]
+    per_teu_rail = rail_cost * m.block_factor(teu)
+    cost = (per_teu_rail + sea_cost + fees) * teu
+    comp |= {"rail_tariff_usd_per_teu": rail_cost, "sea_usd_per_teu": sea_cost, "fees_usd_per_teu": fees}
+    c_sigma = m.params["cost_sigma_log"]
+    c_extra = m.residual_sigma.get("cost", c_sigma)
+    c_range = lognormal_range(cost, 0.0, max(c_extra, 0.05))
+    co2 = teu * (
+        float(km[is_rail].sum()) * m.co2_factor("rail")
+        + sea_km * m.co2_factor("sea")
+        + (float(km[cls == CLASS_FERRY].sum()) * m.co2_factor("ferry") if "ferry" in m.co2 else 0.0)
+    )
+    co2_range = lognormal_range(co2, 0.0, m.params["co2_sigma_log"])
+    return RoutePrice(
+        duration,
+        t_range,
+        cost,
+        c_range,
+        co2,
+        co2_range,
+        m.emission_basis,
+        terminal,
+        ends,
+        comp,
+    )

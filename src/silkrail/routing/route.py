@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from silkrail.network.model import ATTRIBUTION, GAUGES_MM, EdgeKind, NodeKind
+from silkrail.routing.costs import CLASS_CURATED, CLASS_SEA, RUN_CLASSES, lognormal_range, lognormal_variance, price_route
 from silkrail.routing.graph import MODE_RAIL, MODE_SEA, NO_GAUGE, StateGraph
 from silkrail.routing.places import Access, Place
 
@@ -28,6 +29,8 @@ class Leg:
     gauge_mm: int | None
     countries: list[str]
     _geometry: tuple[Any, np.ndarray, np.ndarray] | None = field(repr=False, default=None)
+    basis: str = "modelled"
+    record: str | None = None
 
     @property
     def coordinates(self) -> list[tuple[float, float]]:
@@ -45,7 +48,8 @@ class Leg:
             "duration_h": round(self.duration_h, 2),
             "gauge_mm": self.gauge_mm,
             "countries": self.countries,
-        }
+            "basis": self.basis,
+        } | ({"record": self.record} if self.record else {})
 
 
 @dataclass
@@ -62,9 +66,14 @@ class Event:
     cost_usd: float
     crossing_id: str | None = None
     note: str | None = None
+    basis: str = "modelled"
+    record: str | None = None
+    duration_h_range: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        extra = {"note": self.note} if self.note else {}
+        extra: dict[str, Any] = {"note": self.note} if self.note else {}
+        if self.duration_h_range is not None:
+            extra["duration_h_range"] = [round(x, 2) for x in self.duration_h_range]
         return extra | {
             "kind": self.kind,
             "at": self.at,
@@ -77,6 +86,8 @@ class Event:
             "duration_h": round(self.duration_h, 2),
             "cost_usd": round(self.cost_usd, 2),
             "crossing_id": self.crossing_id,
+            "basis": self.basis,
+            "record": self.record,
         }
 
 
@@ -97,6 +108,11 @@ class Route:
     alternatives: list[Route] = field(default_factory=list)
     origin_access: Access | None = None  # the access point used, where it lies a few km away
     destination_access: Access | None = None
+    duration_h_range: tuple[float, float] = (0.0, 0.0)
+    cost_usd_range: tuple[float, float] = (0.0, 0.0)
+    co2_kg_range: tuple[float, float] = (0.0, 0.0)
+    co2_basis: str = "well-to-wheel"
+    components: dict[str, float] = field(default_factory=dict)
     crossing_ids: frozenset[int] = field(default_factory=frozenset, repr=False)
     _arcs: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
 
@@ -120,8 +136,12 @@ class Route:
             "teu": self.teu,
             "distance_km": round(self.distance_km, 1),
             "duration_h": round(self.duration_h, 2),
+            "duration_h_range": [round(x, 2) for x in self.duration_h_range],
             "cost_usd": round(self.cost_usd, 2),
+            "cost_usd_range": [round(x, 2) for x in self.cost_usd_range],
             "co2_kg": round(self.co2_kg, 1),
+            "co2_kg_range": [round(x, 1) for x in self.co2_kg_range],
+            "co2_basis": self.co2_basis,
             "countries": self.countries,
             "legs": [leg.to_dict() for leg in self.legs],
             "events": [e.to_dict() for e in self.events],
@@ -169,6 +189,7 @@ def assemble_route(
     objective: str,
     teu: float,
     names: Any = None,
+    as_of: str | None = None,
 ) -> Route:
     """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU).
 
@@ -210,6 +231,9 @@ def assemble_route(
                     _gauge(b_slot),
                     float(costs.fixed_time_h[ei]),
                     float(costs.fixed_cost_usd[ei]) * teu,
+                    basis="curated",
+                    record=str(p.get("locode") or p["name"]),
+                    duration_h_range=_range(float(costs.fixed_time_h[ei]), float(costs.fixed_var_h2[ei])),
                 )
             )
             continue
@@ -220,6 +244,7 @@ def assemble_route(
         at_name.setdefault(a_node, c_name)
         at_name.setdefault(b_node, c_name)
         fixed = float(costs.fixed_time_h[ei])
+        dwell, change = costs.crossing_parts[c_idx]
         a_cc, b_cc = net.country_code(a_node), net.country_code(b_node)
         if kind[i] == EdgeKind.BORDER:
             events.append(
@@ -235,6 +260,9 @@ def assemble_route(
                     fixed,
                     float(costs.fixed_cost_usd[ei]) * teu,
                     c["id"],
+                    basis=dwell.basis,
+                    record=dwell.record,
+                    duration_h_range=_range(fixed, float(costs.fixed_var_h2[ei])),
                 )
             )
         if bool(g.change[arcs[i]]) and a_slot != b_slot:
@@ -254,6 +282,9 @@ def assemble_route(
                     float(costs.change_cost_usd[ei]) * teu,
                     c["id"],
                     "included in the border crossing's published dwell and cost" if included else None,
+                    basis=(change.basis if change is not None else dwell.basis),
+                    record=(change.record if change is not None else dwell.record),
+                    duration_h_range=_range(change_h, float(costs.change_var_h2[ei])) if change_h else None,
                 )
             )
 
@@ -293,6 +324,7 @@ def assemble_route(
                     _gauge(int(s_slot[idx[0]])) if mode == "rail" else None,
                     countries,
                     (net, e[idx], s_node[idx]),
+                    *_leg_basis(g, e[idx], mode),
                 )
             )
     if legs:
@@ -302,16 +334,24 @@ def assemble_route(
     rail_nodes = route_nodes[net.node_kind[route_nodes] == NodeKind.RAIL]
     codes = net.country[rail_nodes]
     seq = codes[np.r_[True, np.diff(codes) != 0]] if len(codes) else codes
-    w = g.weights[:, arcs]
+    price = price_route(g, arcs, teu, as_of=as_of)
+    t_term = g.model.params["terminal_h"]
+    first, last = _terminal_events(g, origin, destination, t_term, is_rail, len(arcs))
+    events = ([first] if first else []) + events + ([last] if last else [])
     return Route(
         origin=origin,
         destination=destination,
         objective=objective,
         teu=teu,
         distance_km=float(km[~is_link].sum()),
-        duration_h=float(w[0].sum()),
-        cost_usd=float(w[1].sum()) * teu,
-        co2_kg=float(w[2].sum()) * teu,
+        duration_h=price.duration_h,
+        cost_usd=price.cost_usd,
+        co2_kg=price.co2_kg,
+        duration_h_range=price.duration_h_range,
+        cost_usd_range=price.cost_usd_range,
+        co2_kg_range=price.co2_kg_range,
+        co2_basis=price.co2_basis,
+        components=price.components,
         countries=[net.countries[c] for c in seq.tolist() if net.countries[c]],
         legs=legs,
         events=events,
@@ -320,6 +360,47 @@ def assemble_route(
         origin_access=origin.access_at(int(s_node[0])) if len(arcs) else None,
         destination_access=destination.access_at(int(d_node[-1])) if len(arcs) else None,
     )
+
+
+def _range(mean: float, var: float) -> tuple[float, float]:
+    return lognormal_range(mean, var)
+
+
+def _leg_basis(g: StateGraph, edges: np.ndarray, mode: str) -> tuple[str, str | None]:
+    """A leg's basis: a curated line's own speed, else the speed parameter of the leg's
+    main gauge class (fitted, or the prior's basis); sea legs run at the curated service speed."""
+    cls = g.costs.run_class[edges] if g.costs is not None else np.zeros(0, np.int8)
+    if mode == "sea" or not len(cls):
+        return "curated", None
+    km = g.net.km[edges].astype(np.float64)
+    if (cls == CLASS_CURATED).all():
+        line = int(g.net.line[edges[0]])
+        return "curated", str(g.net.lines[line]["id"]) if line >= 0 else None
+    weights = np.bincount(np.clip(cls, 0, None), weights=km, minlength=CLASS_SEA)[: len(RUN_CLASSES)]
+    main = RUN_CLASSES[int(np.argmax(weights))]
+    return g.model.basis.get(main, "default"), None
+
+
+def _terminal_events(
+    g: StateGraph, origin: Place, destination: Place, t: float, is_rail: Any, n: int
+) -> tuple[Event | None, Event | None]:
+    """Terminal time at each rail end: handling, train formation and waiting for a departure
+    at the origin; arrival, handling and release at the destination."""
+    if not n:
+        return None, None
+    basis = g.model.basis.get("terminal_h", "default")
+    rng = _range(t, lognormal_variance(t, g.model.sigmas["terminal_h"]))
+
+    def event(place: Place, note: str) -> Event:
+        cc = str(place.country or "")
+        return Event(
+            "terminal", place.name, place.lat, place.lon, cc, cc, None, None, t, 0.0, None, note,
+            basis=basis, duration_h_range=rng,
+        )
+
+    first = event(origin, "terminal handling, train formation and waiting for the departure")
+    last = event(destination, "arrival, terminal handling and release")
+    return (first if bool(is_rail[0]) else None), (last if bool(is_rail[-1]) else None)
 
 
 def _node_name(net: Any, node: int, names: Any = None) -> str:

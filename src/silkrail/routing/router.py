@@ -35,6 +35,7 @@ class Query:
     constraints: Constraints
     teu: float
     mode: str = "any"  # rail | sea | any: which access points of a place a route may use
+    as_of: str | None = None  # the date rates are taken at (sea rates by lane)
 
 
 def _check_query(
@@ -46,6 +47,7 @@ def _check_query(
     year: int | None,
     teu: float,
     avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
+    as_of: str | None = None,
 ) -> Query:
     if isinstance(objective, str):
         if objective not in OBJECTIVES:
@@ -96,15 +98,33 @@ def _check_query(
         ),
         float(teu),
         mode,
+        _check_as_of(net, as_of),
     )
+
+
+def _check_as_of(net: Network, as_of: Any) -> str | None:
+    """A date (YYYY-MM-DD) the cost model has rates for, or None for the newest."""
+    if as_of is None or as_of == "":
+        return None
+    text = str(as_of)[:10]
+    import datetime as _dt
+
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        raise DataError(f"'{as_of}' is not a date; write YYYY-MM-DD", field="as_of") from None
+    from silkrail.routing.costs import CostModel
+
+    CostModel.from_network(net).sea_rate_entry(text)
+    return text
 
 
 class Router:
     """Queries on one network; build with :func:`router_for`."""
 
-    def __init__(self, net: Network, *, home: Any = None) -> None:
+    def __init__(self, net: Network, *, home: Any = None, model: Any = None) -> None:
         self.net = net
-        self.graph = build_state_graph(net)
+        self.graph = build_state_graph(net, model)
         self.searcher = Searcher(
             self.graph,
             load_or_compute_landmarks(self.graph, home, "any"),
@@ -126,6 +146,7 @@ class Router:
         year: int | None = None,
         teu: float = 1.0,
         alternatives: int = 0,
+        as_of: str | None = None,
     ) -> Route:
         q = _check_query(
             self.net,
@@ -135,6 +156,7 @@ class Router:
             year=year,
             teu=teu,
             avoid_passages=avoid_passages,
+            as_of=as_of,
         )
         o = origin if isinstance(origin, Place) else self.places.resolve(origin)
         d = destination if isinstance(destination, Place) else self.places.resolve(destination)
@@ -189,10 +211,12 @@ class Router:
         arcs = self._path(o, d, c, coef, q.mode)
         if arcs is None:
             return None
-        return self._assemble(arcs, o, d, q.objective, q.teu)
+        return self._assemble(arcs, o, d, q.objective, q.teu, as_of=q.as_of)
 
-    def _assemble(self, arcs: np.ndarray, o: Place, d: Place, objective: str, teu: float) -> Route:
-        return assemble_route(self.graph, arcs, o, d, objective=objective, teu=teu, names=self.places)
+    def _assemble(
+        self, arcs: np.ndarray, o: Place, d: Place, objective: str, teu: float, *, as_of: str | None = None
+    ) -> Route:
+        return assemble_route(self.graph, arcs, o, d, objective=objective, teu=teu, names=self.places, as_of=as_of)
 
     def _sea_first(self, o: Place, d: Place, q: Query) -> Route | None:
         """The main haul by sea: rail only to and from the ports (rail arcs weigh many times more;
@@ -206,7 +230,7 @@ class Router:
         res = self.searcher.shortest(self.end_states(o), self.end_states(d), c, q.coef, weights=w)
         if res is None:
             return None
-        route = self._assemble(res.arcs, o, d, q.objective, q.teu)
+        route = self._assemble(res.arcs, o, d, q.objective, q.teu, as_of=q.as_of)
         return route if "sea" in route.modes else None
 
     def route_via(
@@ -298,7 +322,7 @@ class Router:
             )
             if res is None:
                 return None
-            return self._assemble(res.arcs, o, d, q.objective, q.teu)
+            return self._assemble(res.arcs, o, d, q.objective, q.teu, as_of=q.as_of)
 
         accepted: list[Route] = []
         seen = {self._signature(best)}
@@ -377,18 +401,19 @@ class Router:
         teu: float = 1.0,
         year: int | None = None,
         avoid: Iterable[str] = (),
+        as_of: str | None = None,
     ) -> list[Route]:
         """The best rail, sea and rail+sea options, each labelled; missing options are left out."""
         o, d = self.places.resolve(origin), self.places.resolve(destination)
         options: list[Route] = []
         for label, mode in (("rail", "rail"), ("sea", "sea")):
             try:
-                r = self.route(o, d, objective=objective, mode=mode, teu=teu, year=year, avoid=avoid)
+                r = self.route(o, d, objective=objective, mode=mode, teu=teu, year=year, avoid=avoid, as_of=as_of)
             except NoRouteError:
                 continue
             r.label = label
             options.append(r)
-        combined = self._rail_and_sea(o, d, objective=objective, teu=teu, year=year, avoid=avoid)
+        combined = self._rail_and_sea(o, d, objective=objective, teu=teu, year=year, avoid=avoid, as_of=as_of)
         if combined is not None:
             combined.label = "rail+sea"
             options.append(combined)
@@ -414,8 +439,10 @@ class Router:
             avoid=opts["avoid"],
             year=opts["year"],
             teu=opts["teu"],
+            as_of=opts.get("as_of"),
         )
         choice = min(mixed, key=lambda r: float(np.dot(q.coef, [r.duration_h, r.cost_usd, r.co2_kg])))
+        del q
         choice.alternatives = []
         return choice
 

@@ -66,7 +66,8 @@ def load_or_compute_landmarks(g: StateGraph, home: Path | None, modes: str = "an
     """Landmarks cached beside the network (keyed by its inputs hash and the modes)."""
     if home is None:
         return compute_landmarks(g, modes)
-    key = f"{g.net.meta.get('inputs_hash', 'x')[:16]}-{LANDMARK_VERSION}-{modes}"
+    # the weights depend on the cost model's parameters as well as on the network
+    key = f"{g.net.meta.get('inputs_hash', 'x')[:16]}-{g.model.fingerprint}-{LANDMARK_VERSION}-{modes}"
     path = Path(home) / f"landmarks-{key}.npz"
     if path.exists():
         try:
