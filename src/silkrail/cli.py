@@ -210,7 +210,8 @@ def _print_route(r: Any) -> None:
     out.print(
         f"{head}: {r.distance_km:,.0f} km, {_days(r.duration_h)} d ({_days(lo)}–{_days(hi)}), "
         f"${r.cost_usd:,.0f} (${c_lo:,.0f}–{c_hi:,.0f}), {r.co2_kg / 1000:,.2f} t CO2 "
-        f"({'WTW' if r.co2_basis == 'well-to-wheel' else 'TTW'}) for {r.teu:g} TEU; via {' → '.join(r.countries)}"
+        f"({'WTW' if r.co2_basis == 'well-to-wheel' else 'TTW'}) for {r.teu:g} TEU; "
+        f"via {' → '.join(r.countries)}"
     )
     for place, access in ((r.origin, r.origin_access), (r.destination, r.destination_access)):
         if place.note:
@@ -234,7 +235,9 @@ def _print_route(r: Any) -> None:
         )
     out.print(legs)
     if r.events:
-        ev = Table(title="terminals, border crossings, gauge changes and port transfers", title_justify="left")
+        ev = Table(
+            title="terminals, border crossings, gauge changes and port transfers", title_justify="left"
+        )
         for col in ("event", "at", "countries", "gauges mm", "hours", "USD", "basis"):
             ev.add_column(col, justify="right" if col in ("hours", "USD") else "left")
         for e in r.events:
@@ -252,8 +255,10 @@ def _print_route(r: Any) -> None:
                 _basis(e.basis, e.record),
             )
         out.print(ev)
-    out.print("[dim]ranges: 10th–90th percentile; basis: curated (published figure), fitted (to published "
-              "figures), modelled (general rule), [yellow]default[/yellow] (an estimate)[/]")
+    out.print(
+        "[dim]ranges: 10th–90th percentile; basis: curated (published figure), fitted (to published "
+        "figures), modelled (general rule), [yellow]default[/yellow] (an estimate)[/]"
+    )
 
 
 def _days(h: float) -> str:

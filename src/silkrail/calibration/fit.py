@@ -2,7 +2,7 @@
 
 Each published case is routed once with the prior model, and its route is broken into the
 parts the parameters act on: kilometres per speed class, crossings that take the fitted
-border dwell, rail ends (terminal time), railway sections (tapered tariff), and what no free
+border dwell, rail ends (terminal time), tariff areas (two-part tariff), and what no free
 parameter touches (published dwells, ports, sea legs, fees). The fit minimises squared log
 errors plus a prior term per parameter (scipy ``least_squares`` within bounds), so that no
 parameter runs away when few cases speak to it.
@@ -117,7 +117,9 @@ def predict(m: CostModel, f: Features) -> tuple[float, float]:
     rail = float(np.sum(m.rail_tariff(np.asarray(f.section_km)))) if f.section_km else 0.0
     per_teu = rail + f.fees_usd + f.ends * p["rail_terminal_usd_per_teu"] + f.sea_usd
     if f.case.unit == "usd_per_feu":
-        per_teu = (rail + f.fees_usd + f.ends * p["rail_terminal_usd_per_teu"]) * p["feu_factor"] + 2 * f.sea_usd
+        per_teu = (rail + f.fees_usd + f.ends * p["rail_terminal_usd_per_teu"]) * p[
+            "feu_factor"
+        ] + 2 * f.sea_usd
     return per_teu, 0.0
 
 
@@ -257,7 +259,10 @@ def check_cases(router: Any, path: Path, cal: CalibrationFile) -> None:
                 router.places.resolve(getattr(c, key))
             except UnknownPlaceError as exc:
                 raise DataError(
-                    f"case '{c.id}': {exc}", file=path.name, line=case_line(path, i, key), field=f"cases[{i}].{key}"
+                    f"case '{c.id}': {exc}",
+                    file=path.name,
+                    line=case_line(path, i, key),
+                    field=f"cases[{i}].{key}",
                 ) from None
 
 
@@ -290,8 +295,14 @@ def calibrate(net: Any, *, cases: Path | None = None, k: int = N_FOLDS) -> Calib
         sub = [h for h in held if h.case.quantity == q and h.predicted]
         if sub:
             err2 = [math.log(h.predicted / h.case.value) ** 2 for h in sub if h.predicted]
-            comp = [predict(base.with_params(**final.values), f)[1] ** 2 for f in feats if f.case.quantity == q and f.error is None]
-            sig[q] = math.sqrt(max(float(np.mean(err2)) - float(np.mean(comp or [0.0])), sig.get(q, 0.0) ** 2))
+            comp = [
+                predict(base.with_params(**final.values), f)[1] ** 2
+                for f in feats
+                if f.case.quantity == q and f.error is None
+            ]
+            sig[q] = math.sqrt(
+                max(float(np.mean(err2)) - float(np.mean(comp or [0.0])), sig.get(q, 0.0) ** 2)
+            )
     final = FitResult(final.names, final.values, sig, final.cost)
     return Calibration(final, held, feats, time.perf_counter() - t0, priors)
 
@@ -305,7 +316,9 @@ def write_fitted(result: Calibration, path: Path | None = None, cases_file: str 
     doc = {
         "fitted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cases_file": cases_file,
-        "method": "scipy.optimize.least_squares on log errors (sigma 0.25) with log-normal priors, within bounds",
+        "method": (
+            "scipy.optimize.least_squares on log errors (sigma 0.25) with log-normal priors, within bounds"
+        ),
         "folds": N_FOLDS,
         "parameters": [
             {

@@ -61,7 +61,10 @@ def to_dict(cal: Calibration) -> dict[str, Any]:
 def render(cal: Calibration) -> str:
     """A plain-text table: case, published, held-out prediction and range, error, inside."""
     lines = ["Held-out predictions (each case predicted by a fit on the other folds)", ""]
-    head = f"{'case':32} {'unit':12} {'published':>17} {'predicted':>10} {'range (p10-p90)':>19} {'error':>7}  in"
+    head = (
+        f"{'case':32} {'unit':12} {'published':>17} {'predicted':>10} {'range (p10-p90)':>19} "
+        f"{'error':>7}  in"
+    )
     lines.append(head)
     for h in cal.held_out:
         lo, hi = h.case.published

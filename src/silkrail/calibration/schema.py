@@ -124,7 +124,7 @@ class CrossingFigure(Sourced):
 
 class CalibrationFile(_Strict):
     cases: list[Case]
-    crossings: list[CrossingFigure] = []
+    crossings: list[CrossingFigure] = Field(default_factory=list)
 
 
 class FittedValue(_Strict):
@@ -212,7 +212,12 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 @cache
 def _cached(path: str, mtime: float, model_name: str) -> Any:
-    model = {"transit": TransitFile, "calibration": CalibrationFile, "fitted": FittedFile}[model_name]
+    models: dict[str, type[BaseModel]] = {
+        "transit": TransitFile,
+        "calibration": CalibrationFile,
+        "fitted": FittedFile,
+    }
+    model = models[model_name]
     return load_yaml(Path(path), model)
 
 
@@ -234,5 +239,3 @@ __all__ = [
     "load_cached",
     "load_yaml",
 ]
-
-_ = (BaseModel,)  # re-exported for type checkers

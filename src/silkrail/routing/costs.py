@@ -99,7 +99,7 @@ class CostModel:
         net: Network | None = None,
         *,
         data_dir: Path | None = None,
-        fitted: Path | None | bool = True,
+        fitted: Path | bool | None = True,
         overrides: dict[str, float] | None = None,
     ) -> CostModel:
         """The model of ``transit.yaml`` with the fitted values of ``fitted.yaml`` (unless
@@ -132,7 +132,11 @@ class CostModel:
             sigmas=sigmas,
             basis=basis,
             gauge_change={
-                g.method: (float(g.hours), float(g.sigma_log), "default" if g.source == "estimate" else "modelled")
+                g.method: (
+                    float(g.hours),
+                    float(g.sigma_log),
+                    "default" if g.source == "estimate" else "modelled",
+                )
                 for g in transit.gauge_change
             },
             co2={c.mode: (float(c.wtw_kg_per_teu_km), float(c.ttw_kg_per_teu_km)) for c in transit.co2},
@@ -147,7 +151,14 @@ class CostModel:
 
     def _stamped(self) -> CostModel:
         blob = json.dumps(
-            [self.params, self.gauge_change, self.co2, self.sea_rates, self.crossing_figures, self.sea_speed_kmh],
+            [
+                self.params,
+                self.gauge_change,
+                self.co2,
+                self.sea_rates,
+                self.crossing_figures,
+                self.sea_speed_kmh,
+            ],
             sort_keys=True,
             default=str,
         )
@@ -161,7 +172,9 @@ class CostModel:
     def with_basis(self, basis: str) -> CostModel:
         """The same model reporting CO2 well-to-wheel or tank-to-wheel (never a mix)."""
         if basis not in ("well-to-wheel", "tank-to-wheel"):
-            raise DataError(f"'{basis}' is not an emission basis; use well-to-wheel or tank-to-wheel", field="basis")
+            raise DataError(
+                f"'{basis}' is not an emission basis; use well-to-wheel or tank-to-wheel", field="basis"
+            )
         return replace(self, emission_basis=basis)
 
     def with_as_of(self, as_of: str | None) -> CostModel:
@@ -196,16 +209,21 @@ class CostModel:
         wtw, ttw = self.co2[mode]
         return wtw if self.emission_basis == "well-to-wheel" else ttw
 
-    def rail_tariff(self, km: float | NDArray[np.float64]) -> Any:
-        """US$ per TEU for ``km`` on one railway: the rate per km tapers from its first-km value
-        to the long-haul rate with distance, so that the average over 500 km is CAREC's rate.
-        Increasing in distance whatever the parameters (the marginal rate stays positive)."""
+    def tariff_entry_usd(self) -> float:
+        """The fixed part of a tariff area's charge per TEU: what makes the 500 km average the
+        CAREC rate when the long-haul rate is charged per km."""
         long = self.params["rail_rate_long_usd_per_teu_km"]
-        r500 = self.params["rail_rate_500_usd_per_teu_km"]
-        t = self.params["rail_taper_km"]
-        first = long + (r500 - long) * 500.0 / (t * -math.expm1(-500.0 / t))
-        first = max(first, long)
-        return long * np.asarray(km) + (first - long) * t * -np.expm1(-np.asarray(km) / t)
+        return max(self.params["rail_rate_500_usd_per_teu_km"] - long, 0.0) * 500.0
+
+    def rail_tariff(self, km: float | NDArray[np.float64]) -> Any:
+        """US$ per TEU for ``km`` in one tariff area: a two-part tariff, a fixed charge plus the
+        long-haul rate per km, so the rate per km tapers with distance (the CAREC rate at 500 km,
+        the long-haul rate far out). Never falls with more distance; additive along a path, so
+        the search optimises exactly what the route is priced at."""
+        d = np.asarray(km, dtype=np.float64)
+        return np.where(
+            d > 0, self.tariff_entry_usd() + self.params["rail_rate_long_usd_per_teu_km"] * d, 0.0
+        )
 
     def block_factor(self, teu: float) -> float:
         """Price per TEU relative to a single box: falls in proportion to the share of a whole
@@ -267,8 +285,9 @@ def _sigma_of_range(rng: Any) -> float:
 class EdgeCosts:
     """Per network edge, per TEU: traversal without a gauge change, and the extra for a change.
 
-    ``cost_usd`` is the search's linear cost (long-haul rail rate, current sea rate); the
-    tapered tariff and sea rates as of a date are applied per route by :func:`price_route`."""
+    ``cost_usd`` is the search's cost: the long-haul rail rate per km, each tariff area's fixed
+    charge where one starts (a border between tariff areas, a port), the newest sea rate; sea
+    rates as of a date and block trains are applied per route by :func:`price_route`."""
 
     time_h: NDArray[np.float64]
     cost_usd: NDArray[np.float64]
@@ -312,8 +331,8 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     kind = net.edge_kind
     cls = edge_run_class(net)
     speed = np.full(net.n_edges, np.inf)
-    for c, name in enumerate(RUN_CLASSES):
-        speed[cls == c] = p[name]
+    for k, name in enumerate(RUN_CLASSES):
+        speed[cls == k] = p[name]
     speed[cls == CLASS_SEA] = model.sea_speed_kmh
     for i, line in enumerate(net.lines):
         if line.get("freight_speed_kmh"):
@@ -326,7 +345,9 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     cost = np.where(rail, km * p["rail_rate_long_usd_per_teu_km"], 0.0) + np.where(
         sea, km * model.sea_usd_per_teu_km(), 0.0
     )
-    co2 = np.where(rail, km * model.co2_factor("rail"), 0.0) + np.where(sea, km * model.co2_factor("sea"), 0.0)
+    co2 = np.where(rail, km * model.co2_factor("rail"), 0.0) + np.where(
+        sea, km * model.co2_factor("sea"), 0.0
+    )
     if _FERRY is not None and "ferry" in model.co2:
         co2 += np.where(cls == CLASS_FERRY, km * model.co2_factor("ferry"), 0.0)
     run_time, run_cost = time_h.copy(), cost.copy()
@@ -334,8 +355,10 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     change_cost = np.zeros(net.n_edges)
     fixed_var = np.zeros(net.n_edges)
     change_var = np.zeros(net.n_edges)
-    parts = [model.crossing_dwell(c) for c in net.crossings]
+    parts = [model.crossing_dwell(rec) for rec in net.crossings]
     gc_fee = float(net.meta.get("border_defaults", {}).get("gauge_change_cost_usd_per_teu", 0.0))
+    entry = model.tariff_entry_usd()
+    entry_cost = np.zeros(net.n_edges)
     for e in np.flatnonzero(net.crossing >= 0):
         c = net.crossings[int(net.crossing[e])]
         dwell, change = parts[int(net.crossing[e])]
@@ -345,18 +368,22 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
         if net.change[e] and change is not None:
             change_time[e] = change.value
             change_var[e] = change.variance
-            if c.get("curated") and c.get("method") in ("transshipment", "bogie_exchange"):
-                pass  # a curated changing crossing's fee covers the change
-            elif not c.get("curated"):
-                fee = max(fee - gc_fee, 0.0)  # uncurated breaks: the change fee moves to the change arc
+            if _includes_default_change_fee(c, net.meta.get("border_defaults", {})):
+                # the default fee holds a gauge-change fee: only a train that changes pays it
+                fee = max(fee - gc_fee, 0.0)
                 change_cost[e] = gc_fee
         cost[e] += fee
+        if _new_tariff_area(c):
+            entry_cost[e] = entry  # a new tariff area starts: its fixed charge
     sig_port = p["port_sigma_log"]
     for e in np.flatnonzero(kind == EdgeKind.PORT_LINK):
         port = net.ports[int(net.port[e])]
         time_h[e] += port["handling_h"]
         fixed_var[e] = lognormal_variance(float(port["handling_h"]), sig_port)
         cost[e] += port["handling_cost_usd_per_teu"]
+        entry_cost[e] = entry  # rail starts or ends at the port: a tariff area's fixed charge
+    fixed_cost = cost - run_cost  # fees only; the tariff's fixed charges are rail tariff
+    cost = cost + entry_cost
     return EdgeCosts(
         time_h,
         cost,
@@ -364,11 +391,39 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
         change_time,
         change_cost,
         time_h - run_time,
-        cost - run_cost,
+        fixed_cost,
         fixed_var,
         change_var,
         cls,
         parts,
+    )
+
+
+def _includes_default_change_fee(c: dict[str, Any], defaults: dict[str, Any]) -> bool:
+    """Whether a crossing's fee is the default border fee plus the default gauge-change fee
+    (uncurated breaks of gauge, and curated changing crossings with no fee of their own)."""
+    gc = float(defaults.get("gauge_change_cost_usd_per_teu", 0.0))
+    if not gc:
+        return False
+    fee = float(c.get("cost_usd_per_teu") or 0.0)
+    if not c.get("curated"):
+        return fee >= gc
+    composite = float(defaults.get("border_cost_usd_per_teu", 0.0)) + gc
+    return c.get("method") in ("transshipment", "bogie_exchange") and abs(fee - composite) < 1e-6
+
+
+def _new_tariff_area(c: dict[str, Any]) -> bool:
+    """A border between railways that do not share a through tariff (not one customs union)."""
+    return c.get("kind") == "border" and c.get("dwell_from") != "customs union"
+
+
+def count_tariff_entries(net: Network, e: NDArray[np.int64]) -> int:
+    """How many tariff-area charges the search's weights put on the edges ``e``."""
+    return sum(
+        1
+        for ei in e.tolist()
+        if (int(net.crossing[ei]) >= 0 and _new_tariff_area(net.crossings[int(net.crossing[ei])]))
+        or net.edge_kind[ei] == EdgeKind.PORT_LINK
     )
 
 
@@ -384,10 +439,8 @@ def tariff_sections(net: Network, e: NDArray[np.int64], is_rail: NDArray[np.bool
     new[1:] = np.diff(idx) != 1
     for j, ei in enumerate(e[idx].tolist()):
         cid = int(net.crossing[ei])
-        if cid >= 0 and j > 0:
-            c = net.crossings[cid]
-            if c.get("kind") == "border" and c.get("dwell_from") != "customs union":
-                new[j] = True
+        if cid >= 0 and j > 0 and _new_tariff_area(net.crossings[cid]):
+            new[j] = True
     sec = np.cumsum(new)
     return np.bincount(sec, weights=km).astype(np.float64)
 
@@ -413,7 +466,7 @@ def price_route(
 ) -> RoutePrice:
     """Totals and ranges of a path of the state graph ``g`` (arc ids), computed once after the
     search: time components summed with their variances (running time correlated per speed
-    class, waits independent), the tariff tapered per railway section, sea legs at the lane
+    class, waits independent), the two-part tariff per tariff area, sea legs at the lane
     rate as of the date, block-train pricing for many boxes."""
     m: CostModel = model or g.model
     costs: EdgeCosts = g.costs
@@ -453,13 +506,18 @@ def price_route(
     comp["fixed_h"] = float(costs.fixed_time_h[e].sum() + np.where(chg, costs.change_time_h[e], 0.0).sum())
     t_range = lognormal_range(duration, var, m.residual_sigma.get("time", 0.0))
 
-    # money per TEU: tapered rail per railway section, fees, terminals, sea at the lane rate
+    # money per TEU: rail per tariff area, fees, terminals, sea at the lane rate as of the date
     rail_cost = float(np.sum(m.rail_tariff(tariff_sections(net, e, is_rail))))
     sea_km = float(km[cls == CLASS_SEA].sum())
     sea_cost = sea_km * m.sea_usd_per_teu_km(as_of)
-    other = float(w[1].sum()) - float(
-        np.where(is_rail, km * m.params["rail_rate_long_usd_per_teu_km"], 0.0).sum()
-    ) - sea_km * m.sea_usd_per_teu_km()
+    # fees: what the search's weights hold besides line haul and tariff-area charges
+    n_entries = count_tariff_entries(net, e)
+    other = (
+        float(w[1].sum())
+        - float(np.where(is_rail, km * m.params["rail_rate_long_usd_per_teu_km"], 0.0).sum())
+        - sea_km * m.sea_usd_per_teu_km()
+        - n_entries * m.tariff_entry_usd()
+    )
     fees = other + ends * m.params["rail_terminal_usd_per_teu"]
     per_teu_rail = rail_cost * m.block_factor(teu)
     cost = (per_teu_rail + sea_cost + fees) * teu

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numba import njit
 
-from silkrail.routing.search import heap_pop, heap_push
+from silkrail.routing.costs import price_route
+from silkrail.routing.search import _unwind, heap_pop, heap_push
 
 if TYPE_CHECKING:
     from silkrail.routing.places import Place
@@ -61,7 +62,8 @@ def _totals(pred, arc_src, metrics, targets):
 
 
 def od_matrix(router: Router, origins: list[Place], destinations: list[Place], q: Query) -> dict[str, Any]:
-    """duration_h, cost_usd, co2_kg (for ``q.teu`` TEU) and distance_km for every pair (NaN: no route)."""
+    """duration_h, cost_usd, co2_kg (for ``q.teu`` TEU), their ranges and distance_km for every pair
+    (NaN: no route). Paths come from one tree per origin; each is priced as a single route is."""
     g = router.graph
     indptr, indices, arcs = g.csr(q.constraints)
     w = router.searcher.weights_for(q.constraints, q.coef)
@@ -70,6 +72,7 @@ def od_matrix(router: Router, origins: list[Place], destinations: list[Place], q
     arc_src = g.src[arcs].astype(np.int64)
     shape = (len(origins), len(destinations))
     out = {k: np.full(shape, np.nan) for k in ("duration_h", "cost_usd", "co2_kg", "distance_km")}
+    ranges = {k: np.full((*shape, 2), np.nan) for k in ("duration_h_range", "cost_usd_range", "co2_kg_range")}
     for i, o in enumerate(origins):
         dist, pred = _tree(indptr, indices, w, router.end_states(o, q.mode))
         best = []
@@ -79,14 +82,26 @@ def od_matrix(router: Router, origins: list[Place], destinations: list[Place], q
             best.append(int(s) if np.isfinite(dist[s]) else -1)
         tot = _totals(pred, arc_src, metrics, np.array(best, dtype=np.int64))
         tot[:, np.array(best) < 0] = np.nan
-        out["duration_h"][i] = tot[0]
-        out["cost_usd"][i] = tot[1] * q.teu
-        out["co2_kg"][i] = tot[2] * q.teu
         out["distance_km"][i] = tot[3]
+        for j, s in enumerate(best):
+            if s < 0:
+                continue
+            # the same pricing as a single route: terminals, tapered tariffs, ranges
+            price = price_route(g, _unwind(pred, arcs, g.src, s), q.teu, as_of=q.as_of)
+            out["duration_h"][i, j] = price.duration_h
+            out["cost_usd"][i, j] = price.cost_usd
+            out["co2_kg"][i, j] = price.co2_kg
+            for k, rng in (
+                ("duration_h_range", price.duration_h_range),
+                ("cost_usd_range", price.cost_usd_range),
+                ("co2_kg_range", price.co2_kg_range),
+            ):
+                ranges[k][i, j] = rng
     return {
         "origins": [o.name for o in origins],
         "destinations": [d.name for d in destinations],
         "objective": q.objective,
         "teu": q.teu,
         **out,
+        **ranges,
     }

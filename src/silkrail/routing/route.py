@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from silkrail.network.model import ATTRIBUTION, GAUGES_MM, EdgeKind, NodeKind
-from silkrail.routing.costs import CLASS_CURATED, CLASS_SEA, RUN_CLASSES, lognormal_range, lognormal_variance, price_route
+from silkrail.routing.costs import (
+    CLASS_CURATED,
+    CLASS_SEA,
+    RUN_CLASSES,
+    lognormal_range,
+    lognormal_variance,
+    price_route,
+)
 from silkrail.routing.graph import MODE_RAIL, MODE_SEA, NO_GAUGE, StateGraph
 from silkrail.routing.places import Access, Place
 
@@ -115,6 +122,12 @@ class Route:
     components: dict[str, float] = field(default_factory=dict)
     crossing_ids: frozenset[int] = field(default_factory=frozenset, repr=False)
     _arcs: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
+
+    @property
+    def train_h(self) -> float:
+        """Planned hours from the train's departure to its arrival: the duration without the
+        terminal time at the ends (handling, formation, waiting for the departure)."""
+        return self.duration_h - sum(e.duration_h for e in self.events if e.kind == "terminal")
 
     @property
     def gauge_changes(self) -> list[Event]:
@@ -394,8 +407,20 @@ def _terminal_events(
     def event(place: Place, note: str) -> Event:
         cc = str(place.country or "")
         return Event(
-            "terminal", place.name, place.lat, place.lon, cc, cc, None, None, t, 0.0, None, note,
-            basis=basis, duration_h_range=rng,
+            "terminal",
+            place.name,
+            place.lat,
+            place.lon,
+            cc,
+            cc,
+            None,
+            None,
+            t,
+            0.0,
+            None,
+            note,
+            basis=basis,
+            duration_h_range=rng,
         )
 
     first = event(origin, "terminal handling, train formation and waiting for the departure")

@@ -216,7 +216,9 @@ class Router:
     def _assemble(
         self, arcs: np.ndarray, o: Place, d: Place, objective: str, teu: float, *, as_of: str | None = None
     ) -> Route:
-        return assemble_route(self.graph, arcs, o, d, objective=objective, teu=teu, names=self.places, as_of=as_of)
+        return assemble_route(
+            self.graph, arcs, o, d, objective=objective, teu=teu, names=self.places, as_of=as_of
+        )
 
     def _sea_first(self, o: Place, d: Place, q: Query) -> Route | None:
         """The main haul by sea: rail only to and from the ports (rail arcs weigh many times more;
@@ -408,7 +410,9 @@ class Router:
         options: list[Route] = []
         for label, mode in (("rail", "rail"), ("sea", "sea")):
             try:
-                r = self.route(o, d, objective=objective, mode=mode, teu=teu, year=year, avoid=avoid, as_of=as_of)
+                r = self.route(
+                    o, d, objective=objective, mode=mode, teu=teu, year=year, avoid=avoid, as_of=as_of
+                )
             except NoRouteError:
                 continue
             r.label = label
@@ -442,7 +446,6 @@ class Router:
             as_of=opts.get("as_of"),
         )
         choice = min(mixed, key=lambda r: float(np.dot(q.coef, [r.duration_h, r.cost_usd, r.co2_kg])))
-        del q
         choice.alternatives = []
         return choice
 

@@ -356,9 +356,7 @@ def compile_scenario(
                 p = processing[idx]
                 low, mode, high = p.low, p.mode, p.high
             else:
-                mode = float(c["dwell_h"])
-                lo, hi = c["dwell_range_h"] or (mode * 0.5, mode * 2.0)
-                low, high = min(lo, mode), max(hi, mode, 0.1)
+                low, mode, high = _dwell_triangle(router.graph, idx)
             per_day = capacity.get(idx, float(c["capacity_trains_per_day"]))
             mean = (low + mode + high) / 3
             servers = max(1, round(per_day * mean / 24))
@@ -373,8 +371,12 @@ def compile_scenario(
     def itinerary(route: Any) -> list[tuple[float, int]]:
         g = router.graph
         steps: list[tuple[float, int]] = []
-        acc = 0.0
         arcs = route._arcs
+        from silkrail.routing.graph import MODE_RAIL
+
+        # terminal time at each rail end (the cost model's): before the first and after the last step
+        term = float(g.model.params["terminal_h"])
+        acc = term if len(arcs) and g.mode[arcs[0]] == MODE_RAIL else 0.0
         seen_lines: set[int] = set()
         for a in arcs.tolist():
             e = int(g.edge[a])
@@ -395,7 +397,7 @@ def compile_scenario(
                 acc = 0.0
             else:
                 acc += w
-        steps.append((acc, -1))
+        steps.append((acc + (term if len(arcs) and g.mode[arcs[-1]] == MODE_RAIL else 0.0), -1))
         return steps
 
     specs: list[ServiceSpec] = []
@@ -442,6 +444,18 @@ def compile_scenario(
             ServiceSpec(s.name, deps, s.teu, s.priority, primary, alts, route.duration_h, route.countries)
         )
     return SimInput(scenario.name, scenario.start.isoformat(), horizon_h, resources, specs)
+
+
+def _dwell_triangle(g: Any, idx: int) -> tuple[float, float, float]:
+    """(low, mode, high) of a crossing's dwell for the simulation: the cost model's 10th and
+    90th percentiles, and the mode that gives the triangle the model's mean."""
+    from silkrail.routing.costs import lognormal_range
+
+    dwell, _ = g.costs.crossing_parts[idx]
+    mean = float(dwell.value)
+    lo, hi = lognormal_range(mean, dwell.variance)
+    mode = min(max(3 * mean - lo - hi, lo), hi)
+    return lo, mode, max(hi, mode, 0.1)
 
 
 def _route(router: Any, o: Any, d: Any, via: list[int], c: Any) -> Any:

@@ -2,7 +2,8 @@
 
 The planned route becomes a profile: points along the track with cumulative km and planned
 running hours, and the stops (border crossings, gauge changes, port transfers) with their
-planned dwell. ETA = now + remaining running time + expected dwell at the stops still ahead,
+planned dwell and spread from the cost model (terminal time lies before departure and after
+arrival, outside the profile). ETA = now + remaining running time + expected dwell at the stops still ahead,
 where a stop's expected dwell is learned from the dwell observed there (Welford mean).
 """
 
@@ -100,6 +101,8 @@ def build_profile(route: Any, crossings: list[dict[str, Any]]) -> Profile:
     by_id = {c["id"]: c for c in crossings}
     stops: dict[str, dict[str, Any]] = {}
     for e in route.events:
+        if e.kind == "terminal":
+            continue  # before departure and after arrival: not part of the train's run
         key = e.crossing_id or e.at
         d = haversine_km(lat, lon, e.lat, e.lon)
         if key not in stops:
@@ -111,8 +114,16 @@ def build_profile(route: Any, crossings: list[dict[str, Any]]) -> Profile:
                 "dwell_h": 0.0,
                 "aliases": list(rec.get("sides", [])),
                 "high_h": (rec.get("dwell_range_h") or [0, 0])[1],
+                "sigma_log": 0.0,
             }
         stops[key]["dwell_h"] += e.duration_h
+        rng = getattr(e, "duration_h_range", None)
+        if rng and e.duration_h > 0:
+            # the cost model's 90th percentile bounds the stop's planned tail
+            stops[key]["high_h"] = max(stops[key]["high_h"] or 0.0, float(rng[1]))
+            if rng[0] > 0:
+                sigma = math.log(rng[1] / rng[0]) / (2 * 1.2815515655446004)
+                stops[key]["sigma_log"] = max(stops[key]["sigma_log"], round(sigma, 4))
     out = []
     for s in stops.values():
         s["p95_h"] = max(s.pop("high_h") or 0.0, 2.0 * s["dwell_h"], s["dwell_h"] + 6.0)

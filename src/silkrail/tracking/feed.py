@@ -9,6 +9,7 @@ the trains, maps refs to the ids the service gives, and posts the events in batc
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -45,7 +46,7 @@ def demo_feed(
     for s, (name, origin, destination, teu) in enumerate(SEED_SERVICES):
         route = router.route(origin, destination, mode="rail", teu=teu)
         profile = build_profile(route, net.crossings)
-        total_h = route.duration_h
+        total_h = route.train_h
         for k in range(trains_per_service):
             ref = f"{day:%Y%m%dT%H%M}-s{s}t{k}"  # unique per window: feeds of other days never collide
             # spread the trains along their journey: departed between 0 and 90 % of the trip ago
@@ -72,7 +73,7 @@ def _journey(
 ) -> Iterator[dict[str, Any]]:
     """Planned running plus stops, with the train a little slower or faster than planned."""
     pace = rng.uniform(0.95, 1.15)
-    stops = [(s["km"], s["dwell_h"] * rng.uniform(0.6, 2.5), s["name"]) for s in profile.stops if s["id"]]
+    stops = [(s["km"], _dwell_draw(s, rng), s["name"]) for s in profile.stops if s["id"]]
     # elapsed time -> km, walking the profile: running at planned speed x pace, pausing at stops
     t = departure
     km_at: list[tuple[datetime, float]] = []
@@ -115,6 +116,16 @@ def _journey(
         }
     if day <= end < day + timedelta(days=1):
         yield _ms(ref, end, "arrived", "destination")
+
+
+def _dwell_draw(stop: dict[str, Any], rng: random.Random) -> float:
+    """A dwell drawn from the cost model's distribution for the stop (log-normal with the
+    planned mean); profiles without a spread fall back to +/- 50 %."""
+    mean = float(stop["dwell_h"])
+    sigma = float(stop.get("sigma_log") or 0.0)
+    if sigma <= 0:
+        return mean * rng.uniform(0.5, 1.5)
+    return mean * math.exp(sigma * rng.gauss(0.0, 1.0) - sigma * sigma / 2)
 
 
 def _ms(ref: str, t: datetime, milestone: str, at: str) -> dict[str, Any]:

@@ -123,7 +123,7 @@ class Tracker:
         profile = build_profile(route, self.net.crossings)
         departure = _utc(t.departure)
         assert departure is not None
-        planned = departure + timedelta(hours=route.duration_h)
+        planned = departure + timedelta(hours=route.train_h)
         tid = uuid.uuid4().hex[:16]
         with store.write_transaction(self.engine) as c:
             now = datetime.now(UTC)

@@ -1,0 +1,209 @@
+"""The cost model's parts against hand-computed values, its laws, and its data files' errors."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from silkrail.calibration.schema import CalibrationFile, TransitFile, check_crossing_ids, load_yaml
+from silkrail.errors import DataError
+from silkrail.routing.costs import Z90, CostModel, lognormal_range
+
+DATA = Path(__file__).resolve().parents[2] / "src/silkrail/data"
+
+
+@pytest.fixture(scope="module")
+def prior() -> CostModel:
+    """The model with its priors only (no fitted values), so the hand computations stay fixed."""
+    return CostModel.from_network(None, fitted=False)
+
+
+def _crossing(**kw: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": "auto-1",
+        "kind": "border",
+        "method": "none",
+        "countries": ["KZ", "RU"],
+        "curated": False,
+        "dwell_h": 40.6,
+        "dwell_from": "default",
+        "dwell_range_h": None,
+        "gauge_change_h": None,
+        "as_of": "2026-11-01",
+    }
+    return base | kw
+
+
+def test_a_crossing_inside_a_customs_union_takes_the_union_dwell(prior: CostModel) -> None:
+    dwell, _ = prior.crossing_dwell(_crossing(dwell_from="customs union", dwell_h=1.0))
+    assert dwell.value == prior.params["union_border_dwell_h"] == 1.0
+    assert dwell.basis == "modelled"
+    assert dwell.param is None
+
+
+def test_a_border_without_a_published_figure_takes_the_fitted_border_dwell(prior: CostModel) -> None:
+    dwell, _ = prior.crossing_dwell(_crossing(countries=["CN", "VN"]))
+    assert dwell.value == prior.params["border_dwell_h"] == 10.0  # the prior, not CAREC's 40.6 h
+    assert dwell.param == "border_dwell_h"
+    assert prior.uses_border_param(_crossing(countries=["CN", "VN"]))
+
+
+def test_a_published_clearance_time_replaces_the_default(prior: CostModel) -> None:
+    # borders.yaml gives Mohan–Boten no dwell; calibration.yaml publishes "under 5 h" (2024)
+    c = _crossing(id="mohan-boten", countries=["CN", "LA"], curated=True, dwell_from="default")
+    dwell, _ = prior.crossing_dwell(c)
+    assert (dwell.value, dwell.basis, dwell.record) == (5.0, "curated", "mohan-boten")
+    # its published range [3, 8] h becomes the spread: ln(8/3) / (2 * z90)
+    assert dwell.sigma_log == pytest.approx(math.log(8 / 3) / (2 * Z90))
+
+
+def test_the_newer_of_two_published_dwells_wins(prior: CostModel) -> None:
+    # calibration.yaml dates Erenhot's 20 h 2025-09; a borders.yaml figure dated later wins
+    older = _crossing(
+        id="erenhot-zamyn-uud", curated=True, dwell_from="curated", dwell_h=9.1, as_of="2021-01-11"
+    )
+    newer = older | {"as_of": "2026-01-01"}
+    assert prior.crossing_dwell(older)[0].value == 20.0
+    assert prior.crossing_dwell(newer)[0].value == 9.1
+
+
+def test_a_gauge_change_by_bogie_exchange_takes_the_method_time(prior: CostModel) -> None:
+    c = _crossing(kind="gauge_change", method="bogie_exchange", countries=["IR", "IR"])
+    dwell, change = prior.crossing_dwell(c)
+    assert dwell.value == 0.0  # no border inside one country
+    assert change is not None
+    assert (change.value, change.basis) == (4.0, "default")  # bogie exchange, an estimate
+    own = prior.crossing_dwell(c | {"gauge_change_h": 1.5, "curated": True, "id": "x"})[1]
+    assert own is not None and (own.value, own.basis) == (1.5, "curated")
+
+
+def test_a_published_dwell_at_a_changing_crossing_includes_the_change(prior: CostModel) -> None:
+    c = _crossing(
+        id="erenhot-zamyn-uud", method="transshipment", curated=True, dwell_from="curated", as_of="2021-01-11"
+    )
+    dwell, change = prior.crossing_dwell(c)
+    assert dwell.value == 20.0
+    assert change is not None and change.value == 0.0
+
+
+def test_the_tariff_tapers_hand_computed(prior: CostModel) -> None:
+    m = prior.with_params(rail_rate_500_usd_per_teu_km=1.61, rail_rate_long_usd_per_teu_km=0.4)
+    # fixed charge = (1.61 - 0.4) * 500 = 605; 500 km: 605 + 200 = 805 = 1.61 * 500
+    assert float(m.rail_tariff(500.0)) == pytest.approx(805.0)
+    # 5,000 km: 605 + 2,000 = 2,605, i.e. US$0.521 per TEU-km instead of 1.61
+    assert float(m.rail_tariff(5000.0)) == pytest.approx(2605.0)
+    assert float(m.rail_tariff(5000.0)) / 5000 < float(m.rail_tariff(500.0)) / 500
+    assert float(m.rail_tariff(0.0)) == 0.0
+
+
+@given(
+    r500=st.floats(0.5, 4.0),
+    long=st.floats(0.08, 1.6),
+    d1=st.floats(0.0, 20000.0),
+    extra=st.floats(0.0, 20000.0),
+)
+def test_more_distance_never_costs_less_on_one_railway(
+    r500: float, long: float, d1: float, extra: float
+) -> None:
+    m = CostModel.from_network(None, fitted=False).with_params(
+        rail_rate_500_usd_per_teu_km=r500, rail_rate_long_usd_per_teu_km=long
+    )
+    assert float(m.rail_tariff(d1 + extra)) >= float(m.rail_tariff(d1))
+
+
+@given(teu=st.floats(1.0, 400.0), more=st.floats(0.0, 400.0))
+def test_a_block_train_costs_less_per_box_but_never_less_in_total(teu: float, more: float) -> None:
+    m = CostModel.from_network(None, fitted=False)
+    assert m.block_factor(teu + more) <= m.block_factor(teu)
+    assert (teu + more) * m.block_factor(teu + more) >= teu * m.block_factor(teu) - 1e-9
+
+
+def test_a_full_block_train_gets_the_discount(prior: CostModel) -> None:
+    assert prior.block_factor(prior.params["block_train_teu"]) == pytest.approx(1 - 0.15)
+    assert prior.block_factor(1.0) == pytest.approx(1 - 0.15 / 82)
+
+
+def test_ranges_of_a_lognormal() -> None:
+    assert lognormal_range(10.0, 0.0) == pytest.approx((10.0, 10.0))
+    # mean 10, sigma 0.5: median 10 * exp(-0.125); p90 = median * exp(z90 * 0.5)
+    var = 100 * math.expm1(0.25)
+    lo, hi = lognormal_range(10.0, var)
+    median = 10 * math.exp(-0.125)
+    assert hi == pytest.approx(median * math.exp(Z90 * 0.5))
+    assert lo == pytest.approx(median * math.exp(-Z90 * 0.5))
+    assert lo < 10.0 < hi
+
+
+def test_sea_rates_as_of_a_date(prior: CostModel) -> None:
+    assert prior.sea_rate_entry("2025-12-31")["usd_per_feu"] == 2046
+    assert prior.sea_rate_entry("2026-02-01")["usd_per_feu"] == 2840
+    assert prior.sea_usd_per_teu_km("2026-02-01") == pytest.approx(2840 / 2 / 19600)
+    with pytest.raises(DataError, match=r"2025-05-08, 2026-01-09"):
+        prior.sea_rate_entry("2024-01-01")
+
+
+def test_co2_on_one_basis_at_a_time(prior: CostModel) -> None:
+    wtw, ttw = prior.co2["sea"]
+    assert prior.co2_factor("sea") == wtw
+    assert prior.with_basis("tank-to-wheel").co2_factor("sea") == ttw < wtw
+    with pytest.raises(DataError, match="well-to-wheel or tank-to-wheel"):
+        prior.with_basis("both")
+
+
+def test_the_shipped_files_load() -> None:
+    transit = load_yaml(DATA / "transit.yaml", TransitFile)
+    cal = load_yaml(DATA / "calibration.yaml", CalibrationFile)
+    assert {p.name for p in transit.parameters if p.fit} >= {"terminal_h", "border_dwell_h"}
+    assert all(c.source for c in cal.cases)
+
+
+CASE = """cases:
+- id: a
+  category: x
+  quantity: time
+  origin: Hanoi
+  destination: Moscow
+  published: [100, 200]
+  unit: h
+  source: somewhere, https://example.org
+  as_of: '2024-01'
+"""
+
+
+@pytest.mark.parametrize(
+    ("edit", "line", "field", "says"),
+    [
+        (("  source: somewhere, https://example.org\n", ""), 2, "cases[0].source", "Field required"),
+        (("[100, 200]", "[-5, 200]"), 7, "cases[0].published[0]", "greater than or equal to 0"),
+        (("[100, 200]", "[300, 200]"), 2, "cases[0]", "low <= high"),
+        (("unit: h", "unit: days"), 8, "cases[0].unit", "'h'"),
+    ],
+)
+def test_a_bad_calibration_file_names_file_line_and_field(
+    tmp_path: Path, edit: tuple[str, str], line: int, field: str, says: str
+) -> None:
+    p = tmp_path / "calibration.yaml"
+    p.write_text(CASE.replace(*edit))
+    with pytest.raises(DataError) as exc:
+        load_yaml(p, CalibrationFile)
+    assert exc.value.file == "calibration.yaml"
+    assert exc.value.line == line
+    assert exc.value.field == field
+    assert says in str(exc.value)
+
+
+def test_an_unknown_crossing_is_named_with_its_line(tmp_path: Path) -> None:
+    p = tmp_path / "calibration.yaml"
+    p.write_text(
+        CASE
+        + "crossings:\n- crossing: nowhere-border\n  dwell_h: 3\n  source: s, https://example.org\n  as_of: '2024-01'\n"
+    )
+    cal = load_yaml(p, CalibrationFile)
+    with pytest.raises(DataError) as exc:
+        check_crossing_ids(p, cal, {"mohan-boten", "erenhot-zamyn-uud"})
+    assert (exc.value.line, exc.value.field) == (12, "crossings[0].crossing")
+    assert "'nowhere-border' is not a crossing" in str(exc.value)
