@@ -91,7 +91,7 @@ def case_features(router: Any, case: Case) -> Features:
     f.fixed_h, f.fixed_var = fixed, var
     is_rail = (cls >= 0) & (cls != CLASS_SEA) & (cls != CLASS_FERRY)
     f.ends = int(bool(is_rail[0])) + int(bool(is_rail[-1])) if len(e) else 0
-    f.section_km = tariff_sections(g.net, e, is_rail).tolist()
+    f.section_km = tariff_sections(costs, e, is_rail).tolist()
     f.fees_usd = float(costs.fixed_cost_usd[e].sum() + np.where(chg, costs.change_cost_usd[e], 0.0).sum())
     f.sea_usd = float(km[cls == CLASS_SEA].sum()) * m.sea_usd_per_teu_km()
     return f

@@ -300,6 +300,8 @@ class EdgeCosts:
     change_var_h2: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     run_class: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
     crossing_parts: list[tuple[Component, Component | None]] = field(default_factory=list)
+    new_area: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))  # a tariff area starts
+    km: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
 def edge_run_class(net: Network) -> NDArray[np.int8]:
@@ -359,6 +361,7 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     gc_fee = float(net.meta.get("border_defaults", {}).get("gauge_change_cost_usd_per_teu", 0.0))
     entry = model.tariff_entry_usd()
     entry_cost = np.zeros(net.n_edges)
+    new_area = np.zeros(net.n_edges, bool)
     for e in np.flatnonzero(net.crossing >= 0):
         c = net.crossings[int(net.crossing[e])]
         dwell, change = parts[int(net.crossing[e])]
@@ -375,6 +378,7 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
         cost[e] += fee
         if _new_tariff_area(c):
             entry_cost[e] = entry  # a new tariff area starts: its fixed charge
+            new_area[e] = True
     sig_port = p["port_sigma_log"]
     for e in np.flatnonzero(kind == EdgeKind.PORT_LINK):
         port = net.ports[int(net.port[e])]
@@ -382,6 +386,7 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
         fixed_var[e] = lognormal_variance(float(port["handling_h"]), sig_port)
         cost[e] += port["handling_cost_usd_per_teu"]
         entry_cost[e] = entry  # rail starts or ends at the port: a tariff area's fixed charge
+        new_area[e] = True
     fixed_cost = cost - run_cost  # fees only; the tariff's fixed charges are rail tariff
     cost = cost + entry_cost
     return EdgeCosts(
@@ -396,6 +401,8 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
         change_var,
         cls,
         parts,
+        new_area,
+        km,
     )
 
 
@@ -417,32 +424,22 @@ def _new_tariff_area(c: dict[str, Any]) -> bool:
     return c.get("kind") == "border" and c.get("dwell_from") != "customs union"
 
 
-def count_tariff_entries(net: Network, e: NDArray[np.int64]) -> int:
+def count_tariff_entries(costs: EdgeCosts, e: NDArray[np.int64]) -> int:
     """How many tariff-area charges the search's weights put on the edges ``e``."""
-    return sum(
-        1
-        for ei in e.tolist()
-        if (int(net.crossing[ei]) >= 0 and _new_tariff_area(net.crossings[int(net.crossing[ei])]))
-        or net.edge_kind[ei] == EdgeKind.PORT_LINK
-    )
+    return int(costs.new_area[e].sum())
 
 
-def tariff_sections(net: Network, e: NDArray[np.int64], is_rail: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """Kilometres per tariff area along a path: a railway's tariff tapers with the distance on it;
-    a new area starts at a border that is not inside a customs union (its members' railways sell
-    a through rate), and after a stretch that is not rail."""
+def tariff_sections(costs: EdgeCosts, e: NDArray[np.int64], is_rail: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Kilometres per tariff area along a path: a new area starts at a border that is not inside
+    a customs union (its members' railways sell a through rate), and after a stretch that is
+    not rail (a port)."""
     idx = np.flatnonzero(is_rail)
     if not len(idx):
         return np.zeros(0)
-    km = net.km[e[idx]].astype(np.float64)
-    new = np.zeros(len(idx), bool)
-    new[1:] = np.diff(idx) != 1
-    for j, ei in enumerate(e[idx].tolist()):
-        cid = int(net.crossing[ei])
-        if cid >= 0 and j > 0 and _new_tariff_area(net.crossings[cid]):
-            new[j] = True
-    sec = np.cumsum(new)
-    return np.bincount(sec, weights=km).astype(np.float64)
+    new = costs.new_area[e[idx]].copy()
+    new[0] = False
+    new[1:] |= np.diff(idx) != 1
+    return np.bincount(np.cumsum(new), weights=costs.km[e[idx]]).astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -507,11 +504,11 @@ def price_route(
     t_range = lognormal_range(duration, var, m.residual_sigma.get("time", 0.0))
 
     # money per TEU: rail per tariff area, fees, terminals, sea at the lane rate as of the date
-    rail_cost = float(np.sum(m.rail_tariff(tariff_sections(net, e, is_rail))))
+    rail_cost = float(np.sum(m.rail_tariff(tariff_sections(costs, e, is_rail))))
     sea_km = float(km[cls == CLASS_SEA].sum())
     sea_cost = sea_km * m.sea_usd_per_teu_km(as_of)
     # fees: what the search's weights hold besides line haul and tariff-area charges
-    n_entries = count_tariff_entries(net, e)
+    n_entries = count_tariff_entries(costs, e)
     other = (
         float(w[1].sum())
         - float(np.where(is_rail, km * m.params["rail_rate_long_usd_per_teu_km"], 0.0).sum())

@@ -27,6 +27,7 @@ GAUGE_COLOURS = {
 }
 SEA_COLOUR = "#138d90"
 OPTION_STYLES = ["", "stroke-opacity:0.75", "stroke-opacity:0.6"]
+TERMINAL_COLOUR = "#7f8c8d"  # terminals and any other stop
 EVENT_COLOURS = {"border_crossing": "#222", "gauge_change": "#f1c40f", "port_transfer": "#1abc9c"}
 
 
@@ -96,7 +97,7 @@ def routes_to_html(routes: list[Route], outlines: list[dict[str, Any]], *, title
                 f"{e.duration_h:.1f} h, ${e.cost_usd:,.0f}"
             )
             group.append(
-                f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 3.2:.3f}" fill="{EVENT_COLOURS[e.kind]}" '
+                f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 3.2:.3f}" fill="{EVENT_COLOURS.get(e.kind, TERMINAL_COLOUR)}" '
                 f'stroke="#fff" stroke-width="{stroke * 0.6:.3f}"><title>{html.escape(tip)}</title></circle>'
             )
         group.append("</g>")
