@@ -429,7 +429,9 @@ def count_tariff_entries(costs: EdgeCosts, e: NDArray[np.int64]) -> int:
     return int(costs.new_area[e].sum())
 
 
-def tariff_sections(costs: EdgeCosts, e: NDArray[np.int64], is_rail: NDArray[np.bool_]) -> NDArray[np.float64]:
+def tariff_sections(
+    costs: EdgeCosts, e: NDArray[np.int64], is_rail: NDArray[np.bool_]
+) -> NDArray[np.float64]:
     """Kilometres per tariff area along a path: a new area starts at a border that is not inside
     a customs union (its members' railways sell a through rate), and after a stretch that is
     not rail (a port)."""

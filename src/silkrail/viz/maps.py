@@ -96,8 +96,9 @@ def routes_to_html(routes: list[Route], outlines: list[dict[str, Any]], *, title
                 f"{e.kind.replace('_', ' ')} at {e.at} ({e.from_country}→{e.to_country}{gauges}): "
                 f"{e.duration_h:.1f} h, ${e.cost_usd:,.0f}"
             )
+            fill = EVENT_COLOURS.get(e.kind, TERMINAL_COLOUR)
             group.append(
-                f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 3.2:.3f}" fill="{EVENT_COLOURS.get(e.kind, TERMINAL_COLOUR)}" '
+                f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 3.2:.3f}" fill="{fill}" '
                 f'stroke="#fff" stroke-width="{stroke * 0.6:.3f}"><title>{html.escape(tip)}</title></circle>'
             )
         group.append("</g>")
