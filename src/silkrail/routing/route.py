@@ -317,8 +317,8 @@ def assemble_route(
         events=events,
         crossing_ids=frozenset(crossing_ids),
         _arcs=arcs,
-        origin_access=origin.access_at(int(s_node[0])) if len(arcs) else None,
-        destination_access=destination.access_at(int(d_node[-1])) if len(arcs) else None,
+        origin_access=_access(origin, int(s_node[0]), names) if len(arcs) else None,
+        destination_access=_access(destination, int(d_node[-1]), names) if len(arcs) else None,
     )
 
 
@@ -339,6 +339,11 @@ def _crossing_name(c: dict[str, Any], names: Any) -> str:
     where = names.name_near(float(c["lat"]), float(c["lon"]))
     label = f"{a}–{b} border" if c.get("kind") == "border" else f"{a} break of gauge"
     return f"{label} {where}" if where.startswith("near ") else f"{label} at {where}"
+
+
+def _access(p: Place, node: int, names: Any) -> Access | None:
+    access = p.access_at(node)
+    return names.named(access) if names is not None and access is not None else access
 
 
 def _end(p: Place, access: Access | None) -> dict[str, Any]:
