@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
+from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
 
 app = typer.Typer(
     help="silkrail: freight on the Eurasian rail corridors, across gauges, borders and the sea.",
@@ -312,9 +313,7 @@ def simulate_cmd(
     days: Annotated[
         int | None, typer.Option(help="simulate this many days instead of the scenario's")
     ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="'local' (a LocalCluster), tcp://HOST:PORT, or none: serial")
-    ] = None,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
     workers: Annotated[int, typer.Option(help="workers of a local cluster")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     plots: Annotated[Path | None, typer.Option("--plots", help="write PNG charts to this directory")] = None,
@@ -328,6 +327,10 @@ def simulate_cmd(
     files = scenarios[1:] if comparing else scenarios
     if (comparing and len(files) != 2) or (not comparing and len(files) != 1):
         _fail(DataError("give one scenario, or: compare A.yaml B.yaml", field="scenario"))
+    try:
+        scheduler = parse_scheduler(scheduler)
+    except DataError as exc:
+        _fail(exc)
     net = _load()
     results = []
     try:
