@@ -116,3 +116,35 @@ def test_a_waiting_process_is_told_and_then_gets_the_lock(tmp_path: Path) -> Non
         os.close(fd)
         builder.join(60)
     assert got.is_set()
+
+
+def test_a_lock_file_removed_while_waiting_is_not_trusted(tmp_path: Path) -> None:
+    """Cleanup may delete a lock file a process is waiting on: that process then locks the
+    file now at the path (which others see), not the deleted one."""
+    target = tmp_path / "network-aa.npz"
+    lock = cache.lock_path(target)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    told = threading.Event()
+    others_blocked: list[bool] = []
+
+    def read() -> None:
+        with cache.locked(target, shared=True, on_wait=told.set):
+            other = os.open(lock, os.O_RDWR)  # a writer arriving now opens the file at the path
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                others_blocked.append(False)
+            except BlockingIOError:
+                others_blocked.append(True)
+            finally:
+                os.close(other)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        assert told.wait(60)
+        lock.unlink()
+    finally:
+        os.close(fd)
+        reader.join(60)
+    assert others_blocked == [True]

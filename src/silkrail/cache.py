@@ -55,6 +55,8 @@ def locked(path: Path, *, shared: bool = False, on_wait: Callable[[], None] | No
         except OSError:
             if not shared:
                 raise
+            fd = -1
+        if fd < 0:
             yield
             return
         try:
