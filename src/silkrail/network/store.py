@@ -135,12 +135,18 @@ def build_and_save(settings: Any, target: Path, *, progress: bool = True) -> Net
 
 
 def remove_stale_caches(home: Path, inputs_hash: str) -> list[Path]:
-    """Remove network and landmark files of inputs other than ``inputs_hash`` that no process
+    """Remove network, landmark and place-index files of inputs other than ``inputs_hash`` that no process
     has used for a week and none holds (another checkout may share this home and still use
     its own network; see :mod:`silkrail.cache`). Returns the paths removed."""
-    prefixes = (f"network-{inputs_hash[:16]}.", f"landmarks-{inputs_hash[:16]}-")
+    prefixes = (
+        f"network-{inputs_hash[:16]}.",
+        f"landmarks-{inputs_hash[:16]}-",
+        f"places-{inputs_hash[:16]}-",
+    )
     return cache.remove_stale(
-        Path(home), ("network-*.npz", "landmarks-*.npz"), keep=lambda name: name.startswith(prefixes)
+        Path(home),
+        ("network-*.npz", "landmarks-*.npz", "places-*.sqlite"),
+        keep=lambda name: name.startswith(prefixes),
     )
 
 

