@@ -540,18 +540,19 @@ def _join_line_ends(
     joined = 0
     for line, meta in todo:
         where = f"lines.yaml: {line.id}"
+        within = float(line.junction_km or 0.0)
         for pos in (0, len(meta["nodes"]) - 1):
             node = int(meta["nodes"][pos])
             arr = edges.arrays()
             u, v = arr["u"], arr["v"]
             if line.in_osm and int((u == node).sum() + (v == node).sum()) > 1:
                 continue  # a mapped end station that is not a dead end is joined already
-            reach = line.junction_km * GAP_DETOUR + 3.0
+            reach = within * GAP_DETOUR + 3.0
             dist = dijkstra(_csr(len(lat), u, v, arr["km"]), indices=node, limit=reach)
             ok = (node_cc[u] == node_cc[node]) & (node_cc[v] == node_cc[node])
             ok &= ~np.isfinite(dist[u]) & ~np.isfinite(dist[v])
             hit = _nearest_on_track(lat, lon, u, v, ok, float(lat[node]), float(lon[node]))
-            if hit is None or hit[2] > line.junction_km:
+            if hit is None or hit[2] > within:
                 continue
             e, t, km = hit
             seg_km = float(arr["km"][e])
