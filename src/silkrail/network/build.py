@@ -1,8 +1,10 @@
 """Build the transfer-aware multimodal network from the raw sources and the curated data.
 
 Steps: read the OSM-derived rail graph; give every node an ISO country (1 km outlines) and
-keep Europe and Asia; add the curated lines missing from the extract; drop the small
-disconnected fragments; assign gauges (country default, then curated path exceptions);
+keep Europe and Asia; add the curated lines missing from the extract and join line ends to
+the track they meet; close breaks in the mapped track and relabel border slivers; drop the
+small disconnected fragments; mark the track of restricted in-extract lines (passenger-only);
+assign gauges (country default, then curated path exceptions);
 make border crossings and breaks of gauge explicit edges with time, cost and capacity;
 add the maritime network, the ports and the rail-sea links; contract degree-2 chains while
 keeping every named place; summarise.
