@@ -95,6 +95,46 @@ def test_bangkok_kunming_changes_gauge_in_laos(real_net: Network) -> None:
     assert r.countries == ["TH", "LA", "CN"]
 
 
+def test_brest_warsaw_takes_the_main_line_through_brest_terespol(real_net: Network) -> None:
+    """The main China–Europe entry: Brest–Małaszewicze and the 216 km Brest–Terespol–Warsaw line,
+    not a detour through another Belarus–Poland crossing."""
+    r = silkrail.route(real_net, "Brest", "Warsaw", mode="rail")
+    assert r.countries == ["BY", "PL"]
+    assert [e.crossing_id for e in r.border_crossings] == ["brest-malaszewicze"]
+    assert r.distance_km < 260
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "countries"),
+    [
+        ("Tashkent", "Termez", ["UZ"]),  # over Tashguzar–Boysun–Kumkurgan, not twice through TM
+        ("Vladivostok", "Moscow", ["RU"]),  # the Trans-Siberian, not two transshipments via China
+        ("Almaty", "Tashkent", ["KZ", "UZ"]),  # no phantom KG crossing where the line runs along it
+        ("Baku", "Istanbul", ["AZ", "GE", "TR"]),  # Baku–Tbilisi–Kars, and on to Istanbul in Turkey
+    ],
+)
+def test_domestic_and_corridor_routes_cross_only_the_borders_they_must(
+    real_net: Network, a: str, b: str, countries: list[str]
+) -> None:
+    """A route stays in a country while a border would cost more than the detour, and never crosses
+    a border where its line only runs along it."""
+    r = silkrail.route(real_net, a, b, mode="rail")
+    assert r.countries == countries
+    assert len(r.border_crossings) == len(countries) - 1
+
+
+def test_freight_avoids_the_passenger_only_xian_chengdu_high_speed_line(real_net: Network) -> None:
+    """The Xi'an–Chengdu high-speed line is marked on the mapped track and closed to freight routes."""
+    idx = next(i for i, ln in enumerate(real_net.lines) if ln["id"] == "xian-chengdu-high-speed")
+    assert real_net.lines[idx]["traffic"] == "passenger"
+    on_line = real_net.line == idx
+    assert float(real_net.km[on_line].sum()) > 150
+    router = router_for(real_net)
+    r = router.route("Xi'an", "Chengdu", mode="rail")
+    assert r.countries == ["CN"]
+    assert not on_line[router.graph.edge[r._arcs]].any()
+
+
 @HYP
 @given(a=place, b=place)
 def test_no_route_is_shorter_than_the_great_circle(real_net: Network, a: str, b: str) -> None:

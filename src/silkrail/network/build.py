@@ -1,8 +1,10 @@
 """Build the transfer-aware multimodal network from the raw sources and the curated data.
 
 Steps: read the OSM-derived rail graph; give every node an ISO country (1 km outlines) and
-keep Europe and Asia; add the curated lines missing from the extract; drop the small
-disconnected fragments; assign gauges (country default, then curated path exceptions);
+keep Europe and Asia; add the curated lines missing from the extract and join line ends to
+the track they meet; close breaks in the mapped track and relabel border slivers; drop the
+small disconnected fragments; mark the track of restricted in-extract lines (passenger-only);
+assign gauges (country default, then curated path exceptions);
 make border crossings and breaks of gauge explicit edges with time, cost and capacity;
 add the maritime network, the ports and the rail-sea links; contract degree-2 chains while
 keeping every named place; summarise.
@@ -63,6 +65,16 @@ class _Edges:
         out = {"u": np.concatenate(self.u), "v": np.concatenate(self.v)}
         out.update({k: np.concatenate(v) for k, v in self.cols.items()})
         return out
+
+    def split(self, i: int, node: int, frac: float) -> None:
+        """Cut edge ``i`` at ``node``: (u, node) keeps ``frac`` of its km, (node, v) the rest."""
+        arr = self.arrays()
+        v, km = int(arr["v"][i]), float(arr["km"][i])
+        cols = {k: arr[k][i] for k in _EDGE_DEFAULTS if k != "km"}
+        arr["v"][i], arr["km"][i] = node, km * frac
+        self.u, self.v = [arr["u"]], [arr["v"]]
+        self.cols = defaultdict(list, {k: [arr[k]] for k in _EDGE_DEFAULTS})
+        self.add(node, v, km=km * (1 - frac), **cols)
 
 
 _EDGE_DEFAULTS: dict[str, Any] = {
@@ -148,10 +160,13 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
 
     with _step(progress, "adding curated lines"):
         lat, lon, node_cc, protected, line_meta = _add_lines(curated, lat, lon, node_cc, edges, report)
+        lat, lon, node_cc = _join_line_ends(curated, lat, lon, node_cc, edges, line_meta, protected, report)
 
     with _step(progress, "closing breaks in the mapped track"):
         _close_gaps(lat, lon, edges, report)
-        node_cc = _smooth_slivers(node_cc, edges, protected, report)
+        node_cc = _smooth_slivers(
+            node_cc, edges, protected, report, keep=_crossing_side_nodes(curated, lat, lon)
+        )
 
     with _step(progress, "dropping disconnected fragments"):
         arr = edges.arrays()
@@ -180,6 +195,7 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
 
     n_rail = len(lat)
     csr = _csr(n_rail, arr["u"], arr["v"], arr["km"])
+    _mark_restricted_lines(curated, arr, csr, lat, lon, line_meta, report)
     snapper = geo.Snapper(lat, lon)
     with _step(progress, "linking transshipment yards"):
         arr = _link_yards(curated, arr, csr, snapper, lat, lon, node_cc, protected, report)
@@ -258,36 +274,78 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
 SLIVER_KM = 15.0
 
 
+def _crossing_side_nodes(curated: Curated, lat: np.ndarray, lon: np.ndarray) -> set[int]:
+    """The track nearest to each side of a curated border crossing (within SNAP_KM): a short run
+    of track holding one is a real crossing, not a sliver."""
+    pts = [p for rec in curated.borders.crossings if rec.kind == "border" for p in rec.sides]
+    if not pts:
+        return set()
+    nodes, km = geo.Snapper(lat, lon).nearest([p.lat for p in pts], [p.lon for p in pts])
+    return {int(n) for n, d in zip(nodes, km, strict=True) if d <= SNAP_KM}
+
+
 def _smooth_slivers(
-    node_cc: np.ndarray, edges: _Edges, protected: set[int], report: BuildReport
+    node_cc: np.ndarray,
+    edges: _Edges,
+    protected: set[int],
+    report: BuildReport,
+    *,
+    keep: set[int] | None = None,
 ) -> np.ndarray:
     """Relabel border slivers: a run of track shorter than SLIVER_KM labelled country B, entered
     and left from country A only (a line that runs along a border, where the 1 km outlines put a
-    few nodes on the wrong side), takes country A. Runs holding a curated point are kept."""
+    few nodes on the wrong side), takes country A. Runs holding a curated point or a node of
+    ``keep`` (the sides of curated crossings) are kept.
+
+    Where the outlines alternate along a line (A, B, A, B, A), every short run has a single
+    neighbouring country and relabelling them all at once would swap the labels rather than
+    join the runs, so the runs are relabelled in rounds: first those that touch a run which is
+    not itself a sliver, and never two neighbours in the same round."""
     arr = edges.arrays()
     u, v, km = arr["u"], arr["v"], arr["km"]
     n = len(node_cc)
-    same = node_cc[u] == node_cc[v]
-    g = sp.coo_matrix(
-        (np.ones(int(same.sum()) * 2), (np.r_[u[same], v[same]], np.r_[v[same], u[same]])), shape=(n, n)
-    ).tocsr()
-    _, label = connected_components(g, directed=False)
-    comp_km = np.bincount(label[u[same]], weights=km[same], minlength=label.max() + 1)
-    keep = np.zeros(label.max() + 1, bool)
-    keep[label[list(protected)]] = True
-    neighbours: dict[int, set[str]] = defaultdict(set)
-    exits: dict[int, int] = defaultdict(int)
-    for a, b in zip(u[~same].tolist(), v[~same].tolist(), strict=True):
-        for x, y in ((a, b), (b, a)):
-            neighbours[int(label[x])].add(str(node_cc[y]))
-            exits[int(label[x])] += 1
+    pinned = np.zeros(n, bool)
+    pinned[list(protected | (keep or set()))] = True
     out = node_cc.copy()
-    fixed = 0
-    for comp, countries in neighbours.items():
-        if len(countries) == 1 and exits[comp] >= 2 and comp_km[comp] < SLIVER_KM and not keep[comp]:
-            out[label == comp] = next(iter(countries))
-            fixed += 1
+    fixed = rounds = 0
+    while True:
+        rounds += 1
+        same = out[u] == out[v]
+        g = sp.coo_matrix(
+            (np.ones(int(same.sum()) * 2), (np.r_[u[same], v[same]], np.r_[v[same], u[same]])),
+            shape=(n, n),
+        ).tocsr()
+        _, label = connected_components(g, directed=False)
+        comp_km = np.bincount(label[u[same]], weights=km[same], minlength=label.max() + 1)
+        kept = np.zeros(label.max() + 1, bool)
+        kept[label[pinned]] = True
+        neighbours: dict[int, set[int]] = defaultdict(set)
+        countries: dict[int, set[str]] = defaultdict(set)
+        exits: dict[int, int] = defaultdict(int)
+        for a, b in zip(u[~same].tolist(), v[~same].tolist(), strict=True):
+            for x, y in ((a, b), (b, a)):
+                neighbours[int(label[x])].add(int(label[y]))
+                countries[int(label[x])].add(str(out[y]))
+                exits[int(label[x])] += 1
+        slivers = {
+            c
+            for c, cs in countries.items()
+            if len(cs) == 1 and exits[c] >= 2 and comp_km[c] < SLIVER_KM and not kept[c]
+        }
+        anchored = [c for c in slivers if neighbours[c] - slivers] or list(slivers)
+        touched: set[int] = set()
+        flipped = 0
+        for c in sorted(anchored, key=lambda c: (comp_km[c], c)):
+            if c in touched or neighbours[c] & touched:
+                continue
+            out[label == c] = next(iter(countries[c]))
+            touched |= {c} | neighbours[c]
+            flipped += 1
+        fixed += flipped
+        if not flipped:
+            break
     report.counts["border_slivers_relabelled"] = fixed
+    report.counts["border_sliver_rounds"] = rounds
     return out
 
 
@@ -308,14 +366,20 @@ def _close_gaps(lat: np.ndarray, lon: np.ndarray, edges: _Edges, report: BuildRe
     other: list[tuple[int, int, float]] = []
     same: list[tuple[int, int, float]] = []
     for i, d in enumerate(dead.tolist()):
+        nearest_same: tuple[int, int, float] | None = None
         for j in range(1, nodes.shape[1]):
             c, km = int(nodes[i, j]), float(dist[i, j])
             if km > GAP_KM:
                 break
             if csr[d, c] != 0:
                 continue
-            (other if label[c] != label[d] else same).append((d, c, km))
-            break
+            if label[c] != label[d]:
+                other.append((d, c, km))  # another piece within reach wins over track of its own
+                nearest_same = None
+                break
+            nearest_same = nearest_same or (d, c, km)
+        if nearest_same is not None:
+            same.append(nearest_same)
     far: list[tuple[int, int, float]] = []
     for start in range(0, len(same), 256):
         chunk = same[start : start + 256]
@@ -437,6 +501,120 @@ def _add_lines(
         for a, b, km_j in junctions:
             edges.add(a, b, km=km_j, year_open=line.opening_year if line.status != "open" else 0)
     return np.array(new_lat), np.array(new_lon), np.array(new_cc), protected, meta
+
+
+def _nearest_on_track(
+    lat: np.ndarray, lon: np.ndarray, u: np.ndarray, v: np.ndarray, ok: np.ndarray, p_lat: float, p_lon: float
+) -> tuple[int, float, float] | None:
+    """(edge, fraction along it, km) of the point of track nearest to a point, among the edges
+    ``ok``; straight segments in a local projection (good to a few metres at these distances)."""
+    kx, ky = 111.2 * np.cos(np.radians(p_lat)), 111.2
+    e = np.flatnonzero(ok)
+    if not len(e):
+        return None
+    ax, ay = (lon[u[e]] - p_lon) * kx, (lat[u[e]] - p_lat) * ky
+    dx, dy = (lon[v[e]] - p_lon) * kx - ax, (lat[v[e]] - p_lat) * ky - ay
+    t = np.clip(-(ax * dx + ay * dy) / np.maximum(dx * dx + dy * dy, 1e-12), 0.0, 1.0)
+    d = np.hypot(ax + t * dx, ay + t * dy)
+    best = int(np.argmin(d))
+    return int(e[best]), float(t[best]), float(d[best])
+
+
+def _join_line_ends(
+    curated: Curated,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    node_cc: np.ndarray,
+    edges: _Edges,
+    line_meta: list[dict[str, Any]],
+    protected: set[int],
+    report: BuildReport,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join the end stations of lines with ``junction_km`` to the track they meet.
+
+    The extract's track is a chain of sparse points: where a line ends at a junction station the
+    other line's straight chord can pass a few km from it, so neither a node nor a gap closure
+    joins them. The nearest point of other track of the same country within ``junction_km`` that
+    is not already near by rail is cut there and joined to the end station."""
+    todo = [
+        (line, meta) for line, meta in zip(curated.lines.lines, line_meta, strict=True) if line.junction_km
+    ]
+    joined = 0
+    for line, meta in todo:
+        where = f"lines.yaml: {line.id}"
+        within = float(line.junction_km or 0.0)
+        for pos in (0, len(meta["nodes"]) - 1):
+            node = int(meta["nodes"][pos])
+            arr = edges.arrays()
+            u, v = arr["u"], arr["v"]
+            if line.in_osm and int((u == node).sum() + (v == node).sum()) > 1:
+                continue  # a mapped end station that is not a dead end is joined already
+            reach = within * GAP_DETOUR + 3.0
+            dist = dijkstra(_csr(len(lat), u, v, arr["km"]), indices=node, limit=reach)
+            ok = (node_cc[u] == node_cc[node]) & (node_cc[v] == node_cc[node])
+            ok &= ~np.isfinite(dist[u]) & ~np.isfinite(dist[v])
+            hit = _nearest_on_track(lat, lon, u, v, ok, float(lat[node]), float(lon[node]))
+            if hit is None or hit[2] > within:
+                continue
+            e, t, km = hit
+            seg_km = float(arr["km"][e])
+            if min(t, 1 - t) * seg_km < 0.1:
+                target = int(u[e] if t < 0.5 else v[e])
+            else:
+                target = len(lat)
+                lat = np.r_[lat, lat[u[e]] + t * (lat[v[e]] - lat[u[e]])]
+                lon = np.r_[lon, lon[u[e]] + t * (lon[v[e]] - lon[u[e]])]
+                node_cc = np.append(node_cc, node_cc[node])
+                edges.split(e, target, t)
+            edges.add(
+                node, target, km=max(km, 0.05), year_open=line.opening_year if line.status != "open" else 0
+            )
+            protected.update((node, target))
+            joined += 1
+            report.add(
+                "info",
+                f"end station '{meta['stations'][pos]}' joined to the track {km:.1f} km away "
+                "(the mapped track leaves it unjoined)",
+                where,
+            )
+    report.counts["line_ends_joined"] = joined
+    return lat, lon, node_cc
+
+
+def _mark_restricted_lines(
+    curated: Curated,
+    arr: dict[str, np.ndarray],
+    csr: sp.csr_matrix,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    line_meta: list[dict[str, Any]],
+    report: BuildReport,
+) -> None:
+    """Give the track of an in-extract line that not every train may use (``traffic`` other than
+    mixed) the line's index, station to station along the shortest mapped path, so that routing
+    can tell it apart."""
+    lookup: dict[tuple[int, int], int] | None = None
+    marked_km = 0.0
+    for idx, (line, meta) in enumerate(zip(curated.lines.lines, line_meta, strict=True)):
+        if not line.in_osm or line.traffic == "mixed":
+            continue
+        if lookup is None:
+            lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(arr["u"], arr["v"], strict=True))}
+        stops = [(int(n), name) for n, name in zip(meta["nodes"], meta["stations"], strict=True) if n >= 0]
+        for (a, a_name), (b, b_name) in itertools.pairwise(stops):
+            gc = float(geo.haversine_km(lat[a], lon[a], lat[b], lon[b]))
+            path = _path_nodes(csr, a, b, limit=gc * 3 + 50)
+            if path is None:
+                report.add(
+                    "error", f"no mapped track joins '{a_name}' and '{b_name}'", f"lines.yaml: {line.id}"
+                )
+                continue
+            for x, y in itertools.pairwise(path):
+                e = lookup.get((x, y), lookup.get((y, x)))
+                if e is not None and arr["line"][e] < 0:
+                    arr["line"][e] = idx
+                    marked_km += float(arr["km"][e])
+    report.counts["restricted_line_km"] = round(marked_km, 1)
 
 
 YARD_KM = 10.0  # a gauge-change record joins its two sides when the track does not

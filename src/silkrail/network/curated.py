@@ -173,6 +173,13 @@ class CustomsUnion(Sourced):
 
 
 class Line(Sourced):
+    """A line missing from the extract (``in_osm: false``, added by the build) or one listed for its
+    metadata (``in_osm: true``). ``traffic: passenger`` closes the line's track to freight routes
+    (the build marks the track of an in-OSM line between its stations). ``junction_km``: an end
+    station of the line that the mapped track leaves unjoined to the rest of the network (the
+    extract's sparse chords often pass a few km from a junction station) is joined to the nearest
+    track of another piece within this distance."""
+
     id: str
     name: str
     gauge_mm: int
@@ -185,6 +192,7 @@ class Line(Sourced):
     freight_speed_kmh: Positive | None = None
     length_km: Positive
     stations: list[Point] = Field(min_length=2)
+    junction_km: Annotated[float, Field(gt=0, le=10)] | None = None
     note: str | None = None
 
     _i = field_validator("id")(lambda v: _check_id(v))

@@ -159,6 +159,9 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
             year[crossing == i] = CLOSED_YEAR
         elif c["status"] == "planned" and c.get("opening_year"):
             year[crossing == i] = np.maximum(year[crossing == i], c["opening_year"])
+    passenger_only = [i for i, ln in enumerate(net.lines) if ln.get("traffic") == "passenger"]
+    if passenger_only:
+        year[np.isin(net.line[edge], passenger_only)] = CLOSED_YEAR  # routes carry freight
     mode = np.where(
         rail_e[edge], MODE_RAIL, np.where(kind[edge] == EdgeKind.PORT_LINK, MODE_TRANSFER, MODE_SEA)
     )
