@@ -9,7 +9,7 @@ from pathlib import Path
 from silkrail.network import sources
 from silkrail.settings import Settings
 
-BUILD_VERSION = "7"  # bump when the build's logic changes: it is part of the inputs hash
+BUILD_VERSION = "8"  # bump when the build's logic changes: it is part of the inputs hash
 DATA_FILES = ("gauges.yaml", "borders.yaml", "lines.yaml", "ports.yaml", "factors.yaml", "places.yaml")
 
 
