@@ -82,8 +82,8 @@ class Network:
     Nodes are rail nodes, ports and sea nodes (a sea node inside a country's outline, on its
     inland waters, has that country; open-sea nodes have country 0). Edges are undirected;
     ``edge_gauge`` holds the gauges a train can use on an edge without changing (0 at a break
-    of gauge), ``change`` marks edges where a gauge change is possible (curated transshipment or bogie-exchange
-    crossings and uncurated breaks), ``crossing`` indexes :attr:`crossings` for border and
+    of gauge), ``change`` marks edges where a gauge change is possible (curated transshipment
+    or bogie-exchange crossings and uncurated breaks), ``crossing`` indexes :attr:`crossings` for border and
     gauge-change edges. ``geom_ptr`` delimits each edge's polyline in ``geom_lat``/``geom_lon``.
     """
 
