@@ -74,6 +74,9 @@ def _print_summary(s: dict[str, Any], meta: dict[str, Any]) -> None:
     head.add_row("dual-gauge km", f"{s['dual_gauge_km']:,.0f}")
     head.add_row("planned / under construction km", f"{s['planned_km']:,.0f}")
     head.add_row("sea km", f"{s['sea_km']:,.0f}")
+    inland = s.get("inland_water_km") or {}
+    head.add_row("inland waterways km", ", ".join(f"{k} {v:,.0f}" for k, v in inland.items()) or "none")
+    head.add_row("rail ferries", ", ".join(s.get("ferries") or []) or "none")
     c = s["crossings"]
     head.add_row(
         "crossings",
