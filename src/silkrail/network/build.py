@@ -830,8 +830,10 @@ def _classify_water(
     named = np.array([bool(p) for p in sea.passage], dtype=bool)
     inside = (share >= INLAND_SHARE) & ~named
     edge_cc = np.full(len(u), "", dtype="<U2")
+    first = np.cumsum(n) - n  # samples of edge e are first[e] : first[e] + n[e]
     for e in np.flatnonzero(inside).tolist():
-        codes, counts = np.unique(s_cc[(edge_of == e) & on_land], return_counts=True)
+        run = s_cc[first[e] : first[e] + n[e]]
+        codes, counts = np.unique(run[run != ""], return_counts=True)
         edge_cc[e] = codes[np.argmax(counts)]
     kind = np.zeros(len(u), np.uint8)
     n_nodes = len(sea.lat)

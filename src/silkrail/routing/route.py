@@ -1,8 +1,8 @@
 """Routes: legs, events (every border crossing, gauge change, port transfer and ferry) and totals.
 
 Every leg lists the countries it passes through: a rail leg those of its track, a water leg
-those whose inland waters or canals it uses (open sea belongs to no country), a ferry leg those
-of its two ports."""
+those of its ports and those whose inland waters, canals or port approaches it uses (open sea
+belongs to no country), a ferry leg those of its two ports."""
 
 from __future__ import annotations
 
