@@ -75,6 +75,9 @@ def _print_summary(s: dict[str, Any], meta: dict[str, Any]) -> None:
     head.add_row("dual-gauge km", f"{s['dual_gauge_km']:,.0f}")
     head.add_row("planned / under construction km", f"{s['planned_km']:,.0f}")
     head.add_row("sea km", f"{s['sea_km']:,.0f}")
+    inland = s.get("inland_water_km") or {}
+    head.add_row("inland waterways km", ", ".join(f"{k} {v:,.0f}" for k, v in inland.items()) or "none")
+    head.add_row("rail ferries", ", ".join(s.get("ferries") or []) or "none")
     c = s["crossings"]
     head.add_row(
         "crossings",
@@ -155,6 +158,9 @@ def route_cmd(
     year: Annotated[int | None, typer.Option(help="the network as of this year (planned lines open)")] = None,
     teu: Annotated[float, typer.Option(help="cargo in TEU")] = 1.0,
     alternatives: Annotated[int, typer.Option(help="also find K routes through other corridors")] = 0,
+    inland_water: Annotated[
+        bool, typer.Option("--inland-water", help="let water legs use rivers and canals between seas")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="write the route as GeoJSON")] = None,
     map_file: Annotated[Path | None, typer.Option("--map", help="write a standalone HTML map")] = None,
@@ -175,6 +181,7 @@ def route_cmd(
             year=year,
             teu=teu,
             alternatives=alternatives,
+            inland_water=inland_water,
         )
     except SilkrailError as exc:
         _fail(exc)
@@ -227,7 +234,7 @@ def _print_route(r: Any) -> None:
         )
     out.print(legs)
     if r.events:
-        ev = Table(title="border crossings, gauge changes and port transfers", title_justify="left")
+        ev = Table(title="border crossings, gauge changes, port transfers and ferries", title_justify="left")
         for col in ("event", "at", "countries", "gauges mm", "hours", "USD"):
             ev.add_column(col, justify="right" if col in ("hours", "USD") else "left")
         for e in r.events:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import silkrail
 from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
-from silkrail.network.geo import haversine_km
-from silkrail.network.model import EdgeKind, Network
+from silkrail.network.geo import Countries, haversine_km
+from silkrail.network.model import EdgeKind, Network, WaterKind
 from silkrail.routing.graph import Constraints
+from silkrail.routing.route import Leg
 from silkrail.routing.router import router_for
 
 pytestmark = pytest.mark.integration
@@ -344,3 +346,110 @@ def test_cli_compare_writes_map_and_chart(real_net: Network, real_env, tmp_path)
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
     png = (tmp_path / "m.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+# --- water: whose waters a leg uses, inland waterways, Caspian ferries ------------------------
+
+
+def _leg_edges(leg: Leg) -> tuple[np.ndarray, np.ndarray]:
+    """The network edges of a leg and the nodes at both ends of each."""
+    assert leg._geometry is not None
+    net, edges, from_nodes = leg._geometry
+    to_nodes = np.where(net.u[edges] == from_nodes, net.v[edges], net.u[edges])
+    return edges, np.r_[from_nodes, to_nodes]
+
+
+def _countries_touched(net: Network, leg: Leg) -> set[str]:
+    """Every country a leg touches: its nodes' and the waters its edges use."""
+    edges, nodes = _leg_edges(leg)
+    codes = np.r_[net.country[nodes], net.water_country[edges]]
+    return {net.countries[c] for c in codes.tolist() if c}
+
+
+def test_inland_waterways_are_not_sea_unless_asked_for(real_net: Network) -> None:
+    """Aktau to Constanta by sea: by default the Caspian is left by rail through the Caucasus;
+    with inland water allowed, the Volga–Don route appears, and its sea leg lists Russia."""
+    router = router_for(real_net)
+    default = router.route("Aktau", "Constanta", mode="sea")
+    used = np.concatenate([_leg_edges(leg)[0] for leg in default.legs])
+    assert not (real_net.water[used] == WaterKind.INLAND).any()
+    assert "RU" not in default.countries
+    river = router.route("Aktau", "Constanta", mode="sea", inland_water=True)
+    sea_legs = [leg for leg in river.legs if leg.mode == "sea"]
+    assert any((real_net.water[_leg_edges(leg)[0]] == WaterKind.INLAND).any() for leg in sea_legs)
+    assert any("RU" in leg.countries for leg in sea_legs)
+    assert "RU" in river.countries
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "options"),
+    [
+        ("Aktau", "Constanta", {"mode": "sea", "inland_water": True}),
+        ("Chongqing", "Duisburg", {"avoid": ["RU", "BY"]}),
+        ("Shanghai", "Rotterdam", {"mode": "sea"}),
+        ("Shanghai", "Hamburg", {"mode": "sea"}),
+    ],
+)
+def test_no_leg_hides_a_country_it_touches(real_net: Network, a: str, b: str, options: dict) -> None:  # type: ignore[type-arg]
+    """Every leg, water legs included, lists each country whose land or waters it touches, and
+    the route lists them all."""
+    r = silkrail.route(real_net, a, b, **options)
+    for leg in r.legs:
+        touched = _countries_touched(real_net, leg)
+        assert touched <= set(leg.countries), (leg.mode, leg.from_, leg.to)
+        assert touched <= set(r.countries)
+
+
+def test_avoid_holds_for_every_leg_of_every_mode(real_net: Network, outlines: Countries) -> None:
+    """Avoiding RU and BY: no node, no water and no drawn point of any leg is in either."""
+    avoid = {"RU", "BY"}
+    for options in ({}, {"inland_water": True}):
+        r = silkrail.route(real_net, "Chongqing", "Duisburg", avoid=sorted(avoid), **options)
+        assert not avoid & set(r.countries)
+        for leg in r.legs:
+            assert not avoid & set(leg.countries)
+            assert not avoid & _countries_touched(real_net, leg)
+            xy = np.array(leg.coordinates)
+            on_land = outlines.locate(xy[:, 1], xy[:, 0], max_offshore_km=0.0)
+            assert not avoid & set(on_land.tolist()), (leg.mode, leg.from_, leg.to)
+    river = silkrail.route(real_net, "Aktau", "Constanta", mode="sea", inland_water=True, avoid=["RU"])
+    assert "RU" not in river.countries
+
+
+def test_avoiding_russia_takes_the_middle_corridor_across_the_caspian(real_net: Network) -> None:
+    """China to Europe without RU and BY: Kazakhstan, a Caspian rail ferry, Azerbaijan, Georgia;
+    the ferry's event carries its handling and mean wait, its leg the sailing."""
+    r = silkrail.route(real_net, "Chongqing", "Duisburg", avoid=["RU", "BY"])
+    ferries = [e for e in r.events if e.kind == "ferry"]
+    assert len(ferries) == 1
+    ferry = ferries[0]
+    assert ferry.from_country in ("KZ", "TM") and ferry.to_country == "AZ"
+    assert {"AZ", "GE"} <= set(r.countries) and r.countries[0] == "CN" and r.countries[-1] == "DE"
+    record = next(f for f in real_net.ferries if f["name"] == ferry.at)
+    assert ferry.duration_h == pytest.approx(
+        record["handling_h"] + 0.5 * 168.0 / record["sailings_per_week"], rel=1e-6
+    )
+    leg = next(leg for leg in r.legs if leg.mode == "ferry")
+    assert leg.duration_h == pytest.approx(record["sailing_h"], rel=1e-6)
+    assert leg.countries == [ferry.from_country, ferry.to_country]
+    assert ferry.to_dict()["kind"] == "ferry"
+
+
+def test_rail_only_routes_may_take_a_rail_ferry(real_net: Network) -> None:
+    """A rail ferry belongs to rail corridors: Almaty to Tbilisi by rail without Russia crosses
+    the Caspian with its wagons; without the ferry there would be no such route."""
+    r = silkrail.route(real_net, "Almaty", "Tbilisi", mode="rail", avoid=["RU"])
+    assert r.modes <= {"rail", "ferry"} and "ferry" in r.modes
+    assert "RU" not in r.countries and "AZ" in r.countries
+
+
+def test_the_sea_option_between_seaports_stays_on_open_sea(real_net: Network) -> None:
+    """Shanghai to Rotterdam by sea uses no inland waterway; the only national waters it uses
+    are the approaches of its two ports."""
+    r = silkrail.route(real_net, "Shanghai", "Rotterdam", mode="sea")
+    edges = np.concatenate([_leg_edges(leg)[0] for leg in r.legs])
+    assert not (real_net.water[edges] == WaterKind.INLAND).any()
+    waters = {real_net.countries[c] for c in real_net.water_country[edges].tolist() if c}
+    assert waters <= {"CN", "NL"}
+    sea = [leg for leg in r.legs if leg.mode == "sea"]
+    assert sea and all(set(leg.countries) <= {"CN", "NL"} for leg in sea)

@@ -30,7 +30,15 @@ from silkrail.errors import SourceError
 from silkrail.network import geo, sources
 from silkrail.network.curated import Curated, Point, load_curated
 from silkrail.network.inputs import inputs_fingerprint, source_paths
-from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, NodeKind, gauge_mask, gauges_of
+from silkrail.network.model import (
+    ATTRIBUTION,
+    EdgeKind,
+    Network,
+    NodeKind,
+    WaterKind,
+    gauge_mask,
+    gauges_of,
+)
 from silkrail.settings import Settings
 
 CONTINENTS = ("EU", "AS")
@@ -85,6 +93,7 @@ _EDGE_DEFAULTS: dict[str, Any] = {
     "year_open": 0,
     "passage": 0,
     "port": -1,
+    "water": WaterKind.OPEN,
 }
 
 
@@ -219,7 +228,10 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
 
     with _step(progress, "adding the sea, ports and rail-sea links"):
         sea_nodes, sea_edges, ports_meta, locodes = _add_sea(
-            curated, sea_path, ports_path, snapper, lat, lon, n_rail, names, protected, report
+            curated, sea_path, ports_path, outlines, snapper, lat, lon, n_rail, names, protected, report
+        )
+        ferries_meta = _add_ferries(
+            curated, sea_edges, snapper, lat, lon, node_gauge, names, protected, report
         )
 
     with _step(progress, "contracting degree-2 chains"):
@@ -238,6 +250,8 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
                     p[key] = int(remap_final[p[key]])
         for meta in line_meta:
             meta["nodes"] = [int(remap_final[n]) for n in meta["nodes"]]
+        for f in ferries_meta:
+            f["nodes"] = [int(remap_final[n]) for n in f["nodes"]]
         locodes = {k: int(remap_final[v]) for k, v in locodes.items()}
         net = Network(
             **net_arrays,
@@ -248,6 +262,7 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
             lines=line_meta,
             ports=ports_meta,
             places=[],
+            ferries=ferries_meta,
         )
         net.places = _resolve_places(curated, net, report)
         net.meta = {
@@ -948,10 +963,97 @@ def _crossings(
     return out, edge_kind, change, crossing_of
 
 
+WATER_SAMPLE_KM = 2.0  # a sea edge is tested against the land outlines every 2 km ...
+WATER_MAX_SAMPLES = 300  # ... with at most this many points (long edges are open ocean)
+INLAND_SHARE = 0.5  # an edge with at least this share of its length inside a country is its water
+THROUGH_KM = 50.0  # inland water joining open water at points this far apart is a through waterway
+
+
+def _filled(outlines: geo.Countries) -> geo.Countries:
+    """The outlines with their holes filled: lakes and reservoirs (holes in the land outline)
+    count as inside the country, as rivers and canals (inside the land outline) already do."""
+    import shapely
+
+    geoms = [
+        shapely.MultiPolygon(
+            [shapely.Polygon(shapely.get_exterior_ring(part)) for part in shapely.get_parts(geom)]
+        )
+        for geom in outlines.geometries
+    ]
+    return geo.Countries(outlines.codes, outlines.continents, geoms)
+
+
+def _classify_water(
+    sea: sources.RawSea, outlines: geo.Countries, report: BuildReport
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whose water each sea edge uses: (WaterKind per edge, country per edge, country per node).
+
+    An edge lies in a country's water when most of its length is inside that country's filled
+    outline, unless it is a named maritime passage. Connected runs of such edges that meet open
+    water at points more than THROUGH_KM apart (a river or canal between two seas) are inland
+    waterways; the others only lead to ports (estuaries, port approaches). A sea node gets a
+    country when it lies inside the outline at the end of such an edge."""
+    filled = _filled(outlines)
+    u, v, km = sea.u, sea.v, np.asarray(sea.km, float)
+    n = np.clip(np.ceil(km / WATER_SAMPLE_KM), 1, WATER_MAX_SAMPLES).astype(np.int64)
+    edge_of = np.repeat(np.arange(len(u)), n)
+    offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    f = (offset + 0.5) / n[edge_of]
+    d_lon = (sea.lon[v] - sea.lon[u] + 180.0) % 360.0 - 180.0
+    s_lat = sea.lat[u][edge_of] + f * (sea.lat[v] - sea.lat[u])[edge_of]
+    s_lon = (sea.lon[u][edge_of] + f * d_lon[edge_of] + 180.0) % 360.0 - 180.0
+    s_cc = filled.locate(s_lat, s_lon, max_offshore_km=0.0)
+    on_land = s_cc != ""
+    share = np.bincount(edge_of, weights=on_land, minlength=len(u)) / n
+    named = np.array([bool(p) for p in sea.passage], dtype=bool)
+    inside = (share >= INLAND_SHARE) & ~named
+    edge_cc = np.full(len(u), "", dtype="<U2")
+    first = np.cumsum(n) - n  # samples of edge e are first[e] : first[e] + n[e]
+    for e in np.flatnonzero(inside).tolist():
+        run = s_cc[first[e] : first[e] + n[e]]
+        codes, counts = np.unique(run[run != ""], return_counts=True)
+        edge_cc[e] = codes[np.argmax(counts)]
+    kind = np.zeros(len(u), np.uint8)
+    n_nodes = len(sea.lat)
+    if inside.any():
+        g = sp.coo_matrix(
+            (np.ones(int(inside.sum())), (u[inside], v[inside])), shape=(n_nodes, n_nodes)
+        ).tocsr()
+        _, label = connected_components(g, directed=False)
+        open_node = np.zeros(n_nodes, bool)
+        open_node[u[~inside]] = True
+        open_node[v[~inside]] = True
+        for comp in np.unique(label[u[inside]]).tolist():
+            members = np.flatnonzero(label == comp)
+            joins = members[open_node[members]]
+            spread = 0.0
+            if len(joins) > 1:
+                spread = float(
+                    geo.haversine_km(
+                        sea.lat[joins][:, None], sea.lon[joins][:, None], sea.lat[joins], sea.lon[joins]
+                    ).max()
+                )
+            in_comp = inside & (label[u] == comp)
+            kind[in_comp] = WaterKind.INLAND if spread > THROUGH_KM else WaterKind.APPROACH
+    node_cc = np.full(n_nodes, "", dtype="<U2")
+    touched = np.unique(np.r_[u[inside], v[inside]])
+    if len(touched):
+        node_cc[touched] = filled.locate(sea.lat[touched], sea.lon[touched], max_offshore_km=0.0)
+    inland_km: dict[str, float] = defaultdict(float)
+    for e in np.flatnonzero(kind == WaterKind.INLAND).tolist():
+        inland_km[str(edge_cc[e])] += float(km[e])
+    report.counts.update(
+        inland_water_km={k: round(x, 1) for k, x in sorted(inland_km.items())},
+        port_approach_km=round(float(km[kind == WaterKind.APPROACH].sum()), 1),
+    )
+    return kind, edge_cc, node_cc
+
+
 def _add_sea(
     curated: Curated,
     sea_path: Path,
     ports_path: Path,
+    outlines: geo.Countries,
     snapper: geo.Snapper,
     lat: np.ndarray,
     lon: np.ndarray,
@@ -968,6 +1070,7 @@ def _add_sea(
     port_base = n_rail + n_sea
     port_lat = np.array([p.lat for p in raw_ports])
     port_lon = np.array([p.lon for p in raw_ports])
+    water, water_cc, sea_cc = _classify_water(sea, outlines, report)
     sea_snap = geo.Snapper(sea.lat, sea.lon)
     near, near_km = sea_snap.nearest(port_lat, port_lon)
     locodes: dict[str, int] = {}
@@ -983,6 +1086,7 @@ def _add_sea(
         km=sea.km,
         passage=np.array([p_index[p] for p in sea.passage]),
         edge_gauge=0,
+        water=water,
     )
     edges.add(
         np.arange(len(raw_ports)) + port_base,
@@ -1044,9 +1148,102 @@ def _add_sea(
         "lat": np.r_[sea.lat, port_lat],
         "lon": np.r_[sea.lon, port_lon],
         "node_kind": np.r_[np.full(n_sea, NodeKind.SEA), np.full(len(raw_ports), NodeKind.PORT)],
-        "cc": np.r_[np.full(n_sea, ""), np.array([p.locode[:2] for p in raw_ports])],
+        "cc": np.r_[sea_cc, np.array([p.locode[:2] for p in raw_ports])],
     }
-    return nodes_out, {"arrays": edges.arrays(), "passages": passages}, ports_meta, locodes
+    arrays = edges.arrays()
+    arrays["water_cc"] = np.r_[water_cc, np.full(len(arrays["u"]) - len(water_cc), "", dtype="<U2")]
+    return nodes_out, {"arrays": arrays, "passages": passages}, ports_meta, locodes
+
+
+def _add_ferries(
+    curated: Curated,
+    sea_edges: dict[str, Any],
+    snapper: geo.Snapper,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    node_gauge: np.ndarray,
+    names: dict[int, str],
+    protected: set[int],
+    report: BuildReport,
+) -> list[dict[str, Any]]:
+    """Rail ferries as FERRY edges between the rail terminals of their two ports (appended to
+    the sea edges). A ferry whose terminal is not on mapped track of its gauge is reported and
+    left out."""
+    out: list[dict[str, Any]] = []
+    arrays = sea_edges["arrays"]
+    add_u, add_v, add_km, add_idx = [], [], [], []
+    for rec in curated.ports.ferries:
+        where = f"ports.yaml: ferry {rec.id}"
+        ends: list[int] = []
+        for point in rec.ends:
+            nodes, dist = snapper.nearest(point.lat, point.lon)
+            node, km = int(nodes[0]), float(dist[0])
+            if km > SNAP_KM:
+                report.add(
+                    "warning",
+                    f"{point.name} is {km:.1f} km from the nearest mapped track (at most {SNAP_KM:g}): "
+                    f"the ferry {rec.name} is left out",
+                    where,
+                )
+                break
+            if not int(node_gauge[node]) & gauge_mask(rec.gauge_mm):
+                report.add(
+                    "warning",
+                    f"the track at {point.name} has gauge {gauges_of(int(node_gauge[node]))} mm, not "
+                    f"{rec.gauge_mm} mm: the ferry {rec.name} is left out",
+                    where,
+                )
+                break
+            ends.append(node)
+        if len(ends) != 2:
+            continue
+        a, b = rec.ends
+        km = float(geo.haversine_km(a.lat, a.lon, b.lat, b.lon))
+        for node, point in zip(ends, rec.ends, strict=True):
+            protected.add(node)
+            names.setdefault(node, point.name)
+        add_u.append(ends[0])
+        add_v.append(ends[1])
+        add_km.append(km)
+        add_idx.append(len(out))
+        out.append(
+            {
+                "id": rec.id,
+                "name": rec.name,
+                "ends": [p.name for p in rec.ends],
+                "countries": [p.country for p in rec.ends],
+                "lat": [p.lat for p in rec.ends],
+                "lon": [p.lon for p in rec.ends],
+                "nodes": ends,
+                "gauge_mm": rec.gauge_mm,
+                "km": round(km, 1),
+                "sailing_h": rec.sailing_h,
+                "sailings_per_week": rec.sailings_per_week,
+                "handling_h": rec.handling_h,
+                "cost_usd_per_teu": rec.cost_usd_per_teu,
+                "source": rec.sources,
+                "as_of": rec.as_of,
+            }
+        )
+    if out:
+        k = len(add_u)
+        extra = {
+            "u": np.array(add_u, np.int64),
+            "v": np.array(add_v, np.int64),
+            "edge_kind": np.full(k, EdgeKind.FERRY),
+            "km": np.array(add_km),
+            "edge_gauge": np.array([gauge_mask(f["gauge_mm"]) for f in out]),
+            "line": np.full(k, -1),
+            "year_open": np.zeros(k, np.int64),
+            "passage": np.zeros(k, np.int64),
+            "port": np.array(add_idx),
+            "water": np.zeros(k, np.int64),
+            "water_cc": np.full(k, "", dtype="<U2"),
+        }
+        for key, val in extra.items():
+            arrays[key] = np.r_[arrays[key], val]
+    report.counts["ferries"] = len(out)
+    return out
 
 
 def _assemble(
@@ -1067,12 +1264,14 @@ def _assemble(
     kind = np.r_[np.full(n_rail, NodeKind.RAIL), sea_nodes["node_kind"]].astype(np.uint8)
     gauge = np.r_[node_gauge, np.zeros(len(sea_nodes["lat"]), np.uint8)]
     s = sea_edges["arrays"]
-    cols = ("edge_kind", "km", "edge_gauge", "line", "year_open", "passage", "port")
+    cols = ("edge_kind", "km", "edge_gauge", "line", "year_open", "passage", "port", "water")
     e = {"u": np.r_[arr["u"], s["u"]], "v": np.r_[arr["v"], s["v"]]}
     for c in cols:
         e[c] = np.r_[arr[c], s[c]] if c in arr else np.r_[np.full(len(arr["u"]), _EDGE_DEFAULTS[c]), s[c]]
     e["change"] = np.r_[arr["change"], np.zeros(len(s["u"]), bool)]
     e["crossing"] = np.r_[arr["crossing"], np.full(len(s["u"]), -1, np.int32)]
+    water_cc = np.r_[np.full(len(arr["u"]), "", dtype="<U2"), s["water_cc"].astype("<U2")]
+    water_codes, e["water_cc"] = np.unique(water_cc, return_inverse=True)
     n = len(all_lat)
     m = len(e["u"])
     # chains: a node joins two edges with the same attributes and nothing else happens there
@@ -1087,6 +1286,8 @@ def _assemble(
             e["year_open"],
             e["passage"],
             e["port"],
+            e["water"],
+            e["water_cc"],
         ],
         axis=1,
     ).astype(np.int64)
@@ -1151,7 +1352,7 @@ def _assemble(
     geom_len = np.array([len(t[4]) for t in new_edges], dtype=np.int64)
     geom_ptr = np.r_[0, np.cumsum(geom_len)]
     flat = np.fromiter((p for t in new_edges for p in t[4]), dtype=np.int64, count=int(geom_ptr[-1]))
-    countries = ["", *sorted({str(c) for c in all_cc[used] if c})]
+    countries = ["", *sorted({str(c) for c in all_cc[used] if c} | {str(c) for c in water_codes if c})]
     c_index = {c: i for i, c in enumerate(countries)}
     out: dict[str, Any] = {
         "lat": all_lat[used],
@@ -1170,6 +1371,10 @@ def _assemble(
         "year_open": e["year_open"][tmpl].astype(np.int16),
         "passage": e["passage"][tmpl].astype(np.uint8),
         "port": e["port"][tmpl].astype(np.int32),
+        "water": e["water"][tmpl].astype(np.uint8),
+        "water_country": np.array([c_index[str(c)] for c in water_codes], dtype=np.uint8)[
+            e["water_cc"][tmpl]
+        ],
         "geom_ptr": geom_ptr,
         "geom_lat": all_lat[flat].astype(np.float32),
         "geom_lon": all_lon[flat].astype(np.float32),
@@ -1277,6 +1482,8 @@ def summarise(net: Network) -> dict[str, Any]:
         },
         "planned_km": round(float(net.km[rail & (net.year_open > CURRENT_YEAR)].sum()), 1),
         "sea_km": round(float(net.km[net.edge_kind == EdgeKind.SEA].sum()), 1),
+        "inland_water_km": counts.get("inland_water_km", {}),
+        "ferries": [f["id"] for f in net.ferries],
         "crossings": {
             "curated": sum(1 for c in net.crossings if c["curated"]),
             "uncurated": sum(1 for c in net.crossings if not c["curated"]),

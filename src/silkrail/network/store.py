@@ -21,8 +21,8 @@ from silkrail import cache
 from silkrail.errors import CacheError
 from silkrail.network.model import EDGE_ARRAYS, GEOM_ARRAYS, NODE_ARRAYS, Network
 
-FORMAT_VERSION = 1
-_META_KEYS = ("countries", "passages", "crossings", "lines", "ports", "places", "meta")
+FORMAT_VERSION = 2
+_META_KEYS = ("countries", "passages", "crossings", "lines", "ports", "places", "meta", "ferries")
 
 
 def network_path(home: Path, inputs_hash: str) -> Path:

@@ -2,7 +2,8 @@
 
 Factors come from ``factors.yaml`` (carried in the network): rail running time from the
 line's freight speed or the country's commercial speed, border dwell and gauge-change time
-per crossing, port handling, sea time at the configured speed; money per TEU-km by mode
+per crossing, port handling, sea time at the configured speed, rail ferries (handling, sailing
+and the mean wait for a sailing); money per TEU-km by mode
 plus fees per crossing and port; CO2 per tonne-km by mode on one stated basis.
 """
 
@@ -68,6 +69,11 @@ class EdgeCosts:
     fixed_cost_usd: NDArray[np.float64]  # the part of cost_usd paid at a crossing or port
 
 
+def ferry_wait_h(ferry: dict[str, Any]) -> float:
+    """The mean wait for a sailing: half the interval between sailings (cargo arrives at random)."""
+    return 0.5 * 168.0 / float(ferry["sailings_per_week"])
+
+
 def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     km = net.km.astype(np.float64)
     kind = net.edge_kind
@@ -111,4 +117,10 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
         p = net.ports[int(net.port[e])]
         time_h[e] += p["handling_h"]
         cost[e] += p["handling_cost_usd_per_teu"]
+    for e in np.flatnonzero(kind == EdgeKind.FERRY):
+        f = net.ferries[int(net.port[e])]
+        run_time[e] = time_h[e] = f["sailing_h"]
+        time_h[e] += f["handling_h"] + ferry_wait_h(f)
+        cost[e] += f["cost_usd_per_teu"]  # the fare: paid at the ferry, like a port's handling
+        co2[e] = km[e] * model.sea_co2_per_tkm * model.teu_tonnes
     return EdgeCosts(time_h, cost, co2, change_time, change_cost, time_h - run_time, cost - run_cost)

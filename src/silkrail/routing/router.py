@@ -6,6 +6,7 @@ is created once per network on first use.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,7 @@ def _check_query(
     year: int | None,
     teu: float,
     avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
+    inland_water: bool = False,
 ) -> Query:
     if isinstance(objective, str):
         if objective not in OBJECTIVES:
@@ -93,6 +95,7 @@ def _check_query(
             avoid_countries=frozenset(codes),
             avoid_passages=frozenset(avoid_passages),
             year=y,
+            inland_water=bool(inland_water),
         ),
         float(teu),
         mode,
@@ -126,7 +129,10 @@ class Router:
         year: int | None = None,
         teu: float = 1.0,
         alternatives: int = 0,
+        inland_water: bool = False,
     ) -> Route:
+        """The best route; ``inland_water`` lets water legs use rivers and canals between seas
+        (by default the sea stays open sea, and water inside a country only leads to ports)."""
         q = _check_query(
             self.net,
             objective=objective,
@@ -135,6 +141,7 @@ class Router:
             year=year,
             teu=teu,
             avoid_passages=avoid_passages,
+            inland_water=inland_water,
         )
         o = origin if isinstance(origin, Place) else self.places.resolve(origin)
         d = destination if isinstance(destination, Place) else self.places.resolve(destination)
@@ -232,15 +239,7 @@ class Router:
             for i, x in enumerate(self.net.crossings)
             if i not in set(via) and frozenset(x["countries"]) in pairs
         }
-        c2 = Constraints(
-            c.modes,
-            c.avoid_countries,
-            c.avoid_crossings | frozenset(banned),
-            c.avoid_passages,
-            c.year,
-            c.open_lines,
-            c.closed_lines,
-        )
+        c2 = dataclasses.replace(c, avoid_crossings=c.avoid_crossings | frozenset(banned))
         _, _, allowed = g.csr(c2)
         w = np.asarray(coef) @ g.weights
         cur = self.end_states(o, mode)
@@ -284,15 +283,14 @@ class Router:
 
         g = self.graph
         _, _, arcs = g.csr(q.constraints)
-        a_cross, a_c1, a_c2 = g.crossing[arcs], g.c_src[arcs], g.c_dst[arcs]
+        a_cross = g.crossing[arcs]
         ends = {o.country, d.country}
 
         def value(r: Route) -> float:
             return float(np.dot(q.coef, [r.duration_h, r.cost_usd / q.teu, r.co2_kg / q.teu]))
 
         def search(countries: frozenset[str], crossings: frozenset[int]) -> Route | None:
-            idx = [self.net.countries.index(c) for c in countries if c in self.net.countries]
-            banned = np.isin(a_cross, list(crossings)) | np.isin(a_c1, idx) | np.isin(a_c2, idx)
+            banned = np.isin(a_cross, list(crossings)) | g.touches(countries)[arcs]
             res = self.searcher.shortest(
                 self.end_states(o, q.mode), self.end_states(d, q.mode), q.constraints, q.coef, banned=banned
             )
@@ -334,7 +332,7 @@ class Router:
 
     def _explain(self, o: Place, d: Place, q: Query) -> str:
         """Why no route: constraints that cut every path, or networks no crossing joins."""
-        free = Constraints(year=MAX_YEAR)
+        free = Constraints(year=MAX_YEAR, inland_water=True)
         rail_free = Constraints(modes="rail", year=MAX_YEAR)
         if q.mode == "rail" and self._path(o, d, rail_free, q.coef, "rail") is None:
             if self._path(o, d, free, q.coef) is None:

@@ -39,7 +39,7 @@ def compute_landmarks(g: StateGraph, modes: str = "any", n: int = N_LANDMARKS) -
     from silkrail.network.model import NodeKind
 
     S = g.n_states
-    every = Constraints(modes=modes, year=32766)
+    every = Constraints(modes=modes, year=32766, inland_water=True)
     indptr, indices, arcs = g.csr(every)
     adj = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(S, S))
     _, label = connected_components(adj, directed=False)
