@@ -301,13 +301,6 @@ def test_no_route_explains_separate_networks(real_net: Network) -> None:
         silkrail.route(real_net, "6.93,79.85", "Moscow", mode="rail")
 
 
-@pytest.fixture
-def real_env(real_settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("SILKRAIL_HOME", str(real_settings.home))
-    monkeypatch.setenv("SILKRAIL_COUNTRIES_FILE", str(real_settings.countries_file))
-    return real_settings
-
-
 def test_cli_route_json_and_exit_codes(real_net: Network, real_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """route --json prints the contract object; bad input exits 2, no route exits 3."""
     from typer.testing import CliRunner

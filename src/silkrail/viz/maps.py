@@ -27,7 +27,12 @@ GAUGE_COLOURS = {
 }
 SEA_COLOUR = "#138d90"
 OPTION_STYLES = ["", "stroke-opacity:0.75", "stroke-opacity:0.6"]
-EVENT_COLOURS = {"border_crossing": "#222", "gauge_change": "#f1c40f", "port_transfer": "#1abc9c"}
+EVENT_COLOURS = {
+    "border_crossing": "#222",
+    "gauge_change": "#f1c40f",
+    "port_transfer": "#1abc9c",
+    "ferry": "#8e44ad",
+}
 
 
 def _project(lon: float, lat: float) -> tuple[float, float]:
