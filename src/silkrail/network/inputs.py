@@ -48,7 +48,11 @@ def _stat_key(path: Path) -> str:
 def inputs_fingerprint(settings: Settings) -> tuple[str, dict[str, str]]:
     """A hash of everything the build reads: source files (size and mtime), the curated YAML
     (content) and the build version. Cheap enough to check on every load."""
-    parts: dict[str, str] = {"build": BUILD_VERSION, "code": _code_hash()}
+    parts: dict[str, str] = {
+        "build": BUILD_VERSION,
+        "code": _code_hash(),
+        "year": str(settings.reference_date().year),  # which lines a build counts as existing
+    }
     rail, sea, ports = source_paths(settings)
     for key, p in (("rail", rail), ("sea", sea), ("ports", ports)):
         parts[key] = _stat_key(p)

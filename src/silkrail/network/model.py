@@ -55,6 +55,11 @@ def gauges_of(mask: int) -> list[int]:
     return [mm for i, mm in enumerate(GAUGES_MM) if mask >> i & 1]
 
 
+MAX_YEAR = 2100
+"""The last year a network can be asked for: planned lines open up to then."""
+BASE_YEAR = 2024
+"""The year the rail extract describes, for networks whose metadata does not say."""
+
 NODE_ARRAYS = ("lat", "lon", "node_kind", "country", "gauge")
 EDGE_ARRAYS = (
     "u",
@@ -129,8 +134,26 @@ class Network:
     def country_code(self, node: int) -> str:
         return self.countries[int(self.country[node])]
 
-    def open_rail_nodes(self, year: int = 2026) -> NDArray[np.intp]:
-        """Rail nodes with at least one track edge open in ``year`` (not only planned lines)."""
+    @property
+    def base_year(self) -> int:
+        """The year the rail data describes: no earlier network can be asked for."""
+        return int(self.meta.get("base_year", BASE_YEAR))
+
+    def clamp_year(self, year: int) -> int:
+        """``year`` within the network's span (its base year to MAX_YEAR): the one place where
+        years outside the data are brought back to it."""
+        return min(max(int(year), self.base_year), MAX_YEAR)
+
+    def current_year(self) -> int:
+        """The reference year (settings' 'today'), within the network's span."""
+        from silkrail.settings import reference_year
+
+        return self.clamp_year(reference_year())
+
+    def open_rail_nodes(self, year: int | None = None) -> NDArray[np.intp]:
+        """Rail nodes with at least one track edge open in ``year`` (default: the reference
+        year), not only planned lines."""
+        year = self.current_year() if year is None else year
         ok = ((self.edge_kind == EdgeKind.RAIL) | (self.edge_kind == EdgeKind.BORDER)) & (
             self.year_open <= year
         )

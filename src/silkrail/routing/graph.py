@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from silkrail.network.model import GAUGES_MM, EdgeKind, Network, NodeKind, WaterKind
 from silkrail.routing.costs import CostModel, EdgeCosts, compute_edge_costs
+from silkrail.settings import reference_year
 
 NO_GAUGE = len(GAUGES_MM)  # the state slot of sea and port nodes
 MODE_RAIL, MODE_SEA, MODE_TRANSFER, MODE_FERRY = 0, 1, 2, 3
@@ -38,7 +39,7 @@ class Constraints:
     avoid_countries: frozenset[str] = frozenset()
     avoid_crossings: frozenset[int] = frozenset()
     avoid_passages: frozenset[str] = frozenset()
-    year: int = 2026
+    year: int = field(default_factory=reference_year)  # default: the settings' 'today'
     open_lines: frozenset[int] = frozenset()  # curated lines open whatever their year
     closed_lines: frozenset[int] = frozenset()
     inland_water: bool = False

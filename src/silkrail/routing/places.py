@@ -300,9 +300,9 @@ def _index_path(home: Path | None, net: Network, countries: frozenset[str]) -> P
 class Gazetteer:
     """Resolves what a user types to a :class:`Place` with its access points."""
 
-    def __init__(self, net: Network, *, home: Path | None = None, year: int = 2026) -> None:
+    def __init__(self, net: Network, *, home: Path | None = None, year: int | None = None) -> None:
         self.net = net
-        self.year = year
+        self.year = net.current_year() if year is None else year
         self._curated: dict[str, list[dict[str, Any]]] = {}
         for p in net.places:
             for alias in [p["name"], *p.get("aliases", [])]:

@@ -15,14 +15,12 @@ import numpy as np
 
 from silkrail.errors import DataError, NoRouteError
 from silkrail.network.curated import GAUGES_MM, known_country_codes
-from silkrail.network.model import Network, NodeKind, gauges_of
+from silkrail.network.model import MAX_YEAR, Network, NodeKind, gauges_of
 from silkrail.routing.graph import MODE_RAIL, OBJECTIVES, Constraints, build_state_graph
 from silkrail.routing.places import Gazetteer, Place, check_mode_access
 from silkrail.routing.route import Route, assemble_route
 from silkrail.routing.search import Searcher, load_or_compute_landmarks
 
-BASE_YEAR = 2024  # the OSM extract (scgraph-data 2.0.0, 2024-04) describes the network of then
-MAX_YEAR = 2100
 SEA_FIRST_RAIL_PENALTY = 25.0  # "sea" option: rail only as the pre- and on-carriage to the ports
 ICEBOUND_PASSAGES = ("northwest", "bering")
 """Passages closed by ice most of the year (the Northwest Passage, and the Bering Strait that
@@ -68,11 +66,11 @@ def _check_query(
         raise DataError(f"'{mode}' is not a mode; use rail, sea or any", field="mode")
     if not (teu > 0) or teu > 1e6:
         raise DataError(f"cargo must be a positive number of TEU (got {teu})", field="teu")
-    y = BASE_YEAR + 2 if year is None else int(year)
-    if not BASE_YEAR <= y <= MAX_YEAR:
+    y = net.current_year() if year is None else int(year)
+    if net.clamp_year(y) != y:
         raise DataError(
-            f"year {y} is outside the network's span: the rail data describes {BASE_YEAR}, and planned "
-            f"lines open up to {MAX_YEAR}; give a year from {BASE_YEAR} to {MAX_YEAR}",
+            f"year {y} is outside the network's span: the rail data describes {net.base_year}, and "
+            f"planned lines open up to {MAX_YEAR}; give a year from {net.base_year} to {MAX_YEAR}",
             field="year",
         )
     codes = set()
