@@ -81,7 +81,7 @@ REPORT_ACCESS_KM = 3.0
 """The distance from a place to its access point is reported when it is more than this."""
 ALSO_MIN_POPULATION = 50_000
 """Other places of the same name this large are named in the answer, with how to choose them."""
-_INDEX_VERSION = "1"
+_INDEX_VERSION = "2"
 MAX_NAME_CHARS = 200
 RESOLVED_CACHE = 4096
 """Resolved names kept per gazetteer (oldest dropped first)."""
@@ -243,6 +243,7 @@ class _CityIndex:
         conn.executemany("INSERT INTO city VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         conn.executemany("INSERT INTO alias VALUES (?, ?, ?)", aliases)
         conn.execute("CREATE INDEX alias_key ON alias (key)")
+        conn.execute("CREATE INDEX city_lat ON city (lat)")
         conn.commit()
 
     def lookup(self, key: str) -> list[_City]:
@@ -274,6 +275,24 @@ class _CityIndex:
             .fetchall()
         )
         return [r[0] for r in rows]
+
+    def near(self, lat: float, lon: float, min_population: int = 15_000) -> tuple[_City, float] | None:
+        """The city of ``min_population`` or more nearest a point, and its distance in km (a box
+        query on the latitude index, widened until it finds one, up to about 1,000 km)."""
+        conn = self._connect()
+        for deg in (0.5, 2.0, 8.0):
+            box = (lat - deg, lat + deg, lon - deg * 3, lon + deg * 3, min_population)
+            rows = conn.execute(
+                "SELECT name, lat, lon, cc, pop FROM city WHERE lat BETWEEN ? AND ? "
+                "AND lon BETWEEN ? AND ? AND pop >= ?",
+                box,
+            ).fetchall()
+            if rows:
+                km = haversine_km(lat, lon, [r[1] for r in rows], [r[2] for r in rows])
+                i = int(np.argmin(km))
+                r = rows[i]
+                return _City(r[0], r[1], r[2], r[3], int(r[4]), True), float(km[i])
+        return None
 
     def all_cities(self) -> list[_City]:
         rows = (
@@ -391,13 +410,6 @@ class Gazetteer:
         )
         return Snapper(net.lat[nodes], net.lon[nodes], ids=nodes) if len(nodes) else None
 
-    @cached_property
-    def _city_snapper(self) -> tuple[Snapper, list[_City]] | None:
-        cities = [c for c in self._cities.all_cities() if c.population >= 15_000]
-        if not cities:
-            return None
-        return Snapper([c.lat for c in cities], [c.lon for c in cities]), cities
-
     # -- access points ---------------------------------------------------------------------
 
     def _bulk_access(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[NDArray[Any], ...]:
@@ -445,11 +457,15 @@ class Gazetteer:
         return Access("rail", n, self.net.names.get(n, ""), k)  # named when reported
 
     def port_access(self, lat: float, lon: float) -> Access | None:
-        """The port of the maritime network nearest a place, within PORT_ACCESS_KM."""
-        if self._port_snapper is None:
+        """The port of the maritime network nearest a place, within PORT_ACCESS_KM (a direct
+        scan of the few thousand ports: cheaper for one place than a tree, and it keeps a
+        one-route process from loading the spatial library)."""
+        ports = self._port_nodes
+        if not len(ports):
             return None
-        node, km = self._port_snapper.nearest(lat, lon)
-        n, k = int(np.ravel(node)[0]), float(np.ravel(km)[0])
+        km = haversine_km(lat, lon, self.net.lat[ports], self.net.lon[ports])
+        i = int(np.argmin(km))
+        n, k = int(ports[i]), float(km[i])
         if k > PORT_ACCESS_KM:
             return None
         return Access("sea", n, self.net.names.get(n, "port"), k)
@@ -706,12 +722,10 @@ class Gazetteer:
 
     def name_near(self, lat: float, lon: float, *, with_km: bool = True) -> str:
         """A readable name for a point: the nearest city of the gazetteer ('near Jinghe (8 km)')."""
-        hit = self._city_snapper
+        hit = self._cities.near(lat, lon)
         if hit is None:
             return f"{lat:.3f},{lon:.3f}"
-        snapper, cities = hit
-        i, km = snapper.nearest(lat, lon)
-        c, k = cities[int(np.ravel(i)[0])], float(np.ravel(km)[0])
+        c, k = hit
         if k <= REPORT_ACCESS_KM:
             return c.name
         return f"near {c.name} ({k:.0f} km)" if with_km else f"near {c.name}"
