@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from silkrail.network.build import SLIVER_KM, BuildReport, _Edges, _nearest_on_track, _smooth_slivers
+from silkrail.network.build.lines import nearest_on_track as _nearest_on_track
+from silkrail.network.build.params import DEFAULT_PARAMS
+from silkrail.network.build.state import BuildReport
+from silkrail.network.build.state import EdgeList as _Edges
+from silkrail.network.build.track import smooth_slivers as _smooth_slivers
+
+SLIVER_KM = DEFAULT_PARAMS.sliver_km
 
 
 def _chain(countries: list[str], km: list[float]) -> tuple[np.ndarray, _Edges]:

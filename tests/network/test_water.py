@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from silkrail.errors import DataError
-from silkrail.network.build import BuildReport, _classify_water
+from silkrail.network.build.sea import classify_water as _classify_water
+from silkrail.network.build.state import BuildReport
 from silkrail.network.curated import load_curated
 from silkrail.network.geo import Countries, haversine_km
 from silkrail.network.model import WaterKind
