@@ -81,7 +81,7 @@ REPORT_ACCESS_KM = 3.0
 """The distance from a place to its access point is reported when it is more than this."""
 ALSO_MIN_POPULATION = 50_000
 """Other places of the same name this large are named in the answer, with how to choose them."""
-_INDEX_VERSION = "2"
+_INDEX_VERSION = "3"
 MAX_NAME_CHARS = 200
 RESOLVED_CACHE = 4096
 """Resolved names kept per gazetteer (oldest dropped first)."""
@@ -176,10 +176,17 @@ AccessFn = Callable[[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[An
 class _CityIndex:
     """GeoNames cities by every alternate-name key, in a SQLite file (or in memory)."""
 
-    def __init__(self, path: Path | None, countries: frozenset[str], access: AccessFn) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        countries: frozenset[str],
+        access: AccessFn,
+        named: Callable[[], list[tuple[str, int, bool]]],
+    ) -> None:
         self.path = path
         self.countries = countries
         self.access = access  # (lat, lon) arrays -> rail node, rail km, port node, port km arrays
+        self.named_keys = named  # the network's named stations and ports, by key
         self._local = threading.local()
 
     def _connect(self) -> sqlite3.Connection:
@@ -243,6 +250,9 @@ class _CityIndex:
         conn.executemany("INSERT INTO city VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         conn.executemany("INSERT INTO alias VALUES (?, ?, ?)", aliases)
         conn.execute("CREATE INDEX alias_key ON alias (key)")
+        conn.execute("CREATE TABLE named (key TEXT, node INTEGER, port INTEGER)")
+        conn.executemany("INSERT INTO named VALUES (?, ?, ?)", self.named_keys())
+        conn.execute("CREATE INDEX named_key ON named (key, port)")
         conn.execute("CREATE INDEX city_lat ON city (lat)")
         conn.commit()
 
@@ -261,6 +271,17 @@ class _CityIndex:
         )
         found = [_City(r[0], r[1], r[2], r[3], int(r[4]), bool(r[5]), *r[6:]) for r in rows]
         return sorted(found, key=lambda c: -(math.log10(max(c.population, 1)) + (1.0 if c.primary else 0.0)))
+
+    def named(self, key: str, *, port: bool) -> int | None:
+        """The first named station (or port) of the network whose name folds to ``key``."""
+        row = (
+            self._connect()
+            .execute(
+                "SELECT node FROM named WHERE key = ? AND port = ? ORDER BY rowid LIMIT 1", (key, int(port))
+            )
+            .fetchone()
+        )
+        return None if row is None else int(row[0])
 
     def keys_like(self, key: str, limit: int = 4000) -> list[str]:
         """Alias keys sharing the first letters of ``key`` (for suggestions)."""
@@ -328,18 +349,23 @@ class Gazetteer:
                 key = normalise(alias)
                 if key and p not in self._curated.get(key, []):
                     self._curated.setdefault(key, []).append(p)
-        self._stations: dict[str, int] = {}
-        self._ports: dict[str, int] = {}
+        self._locodes: dict[str, int] = net.meta.get("locodes", {})
+        codes = np.unique(net.country[net.open_rail_nodes(self.year)])
+        countries = frozenset(net.countries[int(c)] for c in codes) - {""}
+        self._cities = _CityIndex(
+            _index_path(home, net, countries), countries, self._bulk_access, self._named_keys
+        )
+        self._resolved: dict[str, Place] = {}
+
+    def _named_keys(self) -> list[tuple[str, int, bool]]:
+        """(key, node, is a port) of every named node of the network, in the network's order."""
+        net = self.net
+        out = []
         for node, name in net.names.items():
             key = normalise(name)
-            if not key:
-                continue
-            table = self._ports if net.node_kind[node] == NodeKind.PORT else self._stations
-            table.setdefault(key, node)
-        self._locodes: dict[str, int] = net.meta.get("locodes", {})
-        countries = frozenset(net.country_code(int(n)) for n in net.open_rail_nodes(year)) - {""}
-        self._cities = _CityIndex(_index_path(home, net, countries), countries, self._bulk_access)
-        self._resolved: dict[str, Place] = {}
+            if key:
+                out.append((key, int(node), bool(net.node_kind[node] == NodeKind.PORT)))
+        return out
 
     # -- the network's geometry, computed when first needed ---------------------------------
 
@@ -562,7 +588,7 @@ class Gazetteer:
             own = [p for p in curated if normalise(p["name"]) == k]
             if own:
                 return self._with_others(self._from_curated(own[0]), cities, text)
-            node = self._stations.get(k)
+            node = self._cities.named(k, port=False)
             if node is not None and country in (None, self.net.country_code(node)):
                 return self._with_others(self._station(node), cities, text)
             if cities and cities[0].primary:
@@ -571,7 +597,7 @@ class Gazetteer:
                 return self._with_others(self._from_curated(curated[0]), cities, text)
             if cities:
                 return self._from_city(cities, text)
-            node = self._ports.get(k)
+            node = self._cities.named(k, port=True)
             if node is not None and country in (None, self._port_country(node)):
                 return self._port_node(node, self.net.names[node])
         return None
@@ -659,8 +685,8 @@ class Gazetteer:
 
     def _port_of(self, name: str, text: str) -> Place:
         key = normalise(name)
-        if key in self._ports:
-            node = self._ports[key]
+        node = self._cities.named(key, port=True)
+        if node is not None:
             return self._port_node(node, self.net.names[node])
         place = self._lookup(name, key, None)
         if place is not None and place.port is not None:
@@ -752,7 +778,7 @@ class Gazetteer:
     def suggest(self, key: str, n: int = 5) -> list[str]:
         """Close names: curated places, stations and gazetteer cities of similar spelling."""
         names = {k: str(p[0]["name"]) for k, p in self._curated.items()}
-        names.update({k: self.net.names[v] for k, v in self._stations.items()})
+        names.update({k: self.net.names[v] for k, v, port in self._named_keys() if not port})
         keys = [key]
         latin = transliterate(key)
         if latin and latin != key:

@@ -151,4 +151,3 @@ def assemble(
         "node_remap": remap,
     }
     return out
-

@@ -19,9 +19,7 @@ from silkrail.network.model import (
 )
 
 
-def crossing_values(
-    curated: Curated, rec: Any, countries: tuple[str, str], is_break: bool
-) -> dict[str, Any]:
+def crossing_values(curated: Curated, rec: Any, countries: tuple[str, str], is_break: bool) -> dict[str, Any]:
     d = curated.borders.defaults
     union_dwell = None
     for union in curated.borders.customs_unions:
@@ -52,7 +50,6 @@ def crossing_values(
         "cost_usd_per_teu": cost,
         "capacity_trains_per_day": capacity,
     }
-
 
 
 def make_crossings(
@@ -197,4 +194,3 @@ def make_crossings(
     report.counts["crossings_curated"] = len(curated.borders.crossings)
     report.counts["crossings_uncurated"] = len(auto)
     return out, edge_kind, change, crossing_of
-

@@ -62,7 +62,6 @@ def link_yards(
     return {k: np.r_[arr[k], more[k].astype(arr[k].dtype)] for k in arr}
 
 
-
 def snap_point(
     p: Point,
     snapper: geo.Snapper,
@@ -95,7 +94,6 @@ def snap_point(
         )
         return None
     return int(nodes[0])
-
 
 
 def assign_gauges(
@@ -167,4 +165,3 @@ def assign_gauges(
     derived = edge_gauge < 0
     edge_gauge[derived] = node_gauge[u[derived]] & node_gauge[v[derived]]
     return node_gauge, edge_gauge.astype(np.uint8)
-

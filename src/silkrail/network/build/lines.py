@@ -38,7 +38,6 @@ def chainage(line: Any) -> np.ndarray:
     return km
 
 
-
 def add_lines(
     curated: Curated,
     lat: np.ndarray,
@@ -93,7 +92,11 @@ def add_lines(
                 ids.append(near)
                 continue
             near_gauge = added[near - n_base][2] if near >= n_base else by_country.get(str(new_cc[near]))
-            if near_km <= params.station_merge_km and new_cc[near] == s.country and near_gauge == line.gauge_mm:
+            if (
+                near_km <= params.station_merge_km
+                and new_cc[near] == s.country
+                and near_gauge == line.gauge_mm
+            ):
                 ids.append(near)
                 continue
             ids.append(len(new_lat))
@@ -123,7 +126,6 @@ def add_lines(
     return np.array(new_lat), np.array(new_lon), np.array(new_cc), protected, meta
 
 
-
 def nearest_on_track(
     lat: np.ndarray, lon: np.ndarray, u: np.ndarray, v: np.ndarray, ok: np.ndarray, p_lat: float, p_lon: float
 ) -> tuple[int, float, float] | None:
@@ -139,7 +141,6 @@ def nearest_on_track(
     d = np.hypot(ax + t * dx, ay + t * dy)
     best = int(np.argmin(d))
     return int(e[best]), float(t[best]), float(d[best])
-
 
 
 def join_line_ends(
@@ -204,7 +205,6 @@ def join_line_ends(
     return lat, lon, node_cc
 
 
-
 def mark_restricted_lines(
     curated: Curated,
     arr: dict[str, np.ndarray],
@@ -239,4 +239,3 @@ def mark_restricted_lines(
                     arr["line"][e] = idx
                     marked_km += float(arr["km"][e])
     report.counts["restricted_line_km"] = round(marked_km, 1)
-

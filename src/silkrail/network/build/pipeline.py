@@ -103,7 +103,9 @@ def build_network(
 
     with _step(progress, "dropping disconnected fragments"):
         arr = s.edges.arrays()
-        n_comp, label = connected_components(csr_of(len(s.lat), arr["u"], arr["v"], arr["km"]), directed=False)
+        n_comp, label = connected_components(
+            csr_of(len(s.lat), arr["u"], arr["v"], arr["km"]), directed=False
+        )
         comp_km = np.bincount(label[arr["u"]], weights=arr["km"], minlength=n_comp)
         comp_protected = np.zeros(n_comp, bool)
         comp_protected[label[list(s.protected)]] = True
@@ -136,12 +138,33 @@ def build_network(
 
     with _step(progress, "making crossings explicit"):
         s.crossings, arr["edge_kind"], arr["change"], arr["crossing"] = make_crossings(
-            curated, arr, csr, snapper, lat, lon, node_cc, node_gauge, s.names, s.protected, report, params=params
+            curated,
+            arr,
+            csr,
+            snapper,
+            lat,
+            lon,
+            node_cc,
+            node_gauge,
+            s.names,
+            s.protected,
+            report,
+            params=params,
         )
 
     with _step(progress, "adding the sea, ports and rail-sea links"):
         sea_nodes, sea_edges, s.ports, s.locodes = add_sea(
-            curated, sea_path, ports_path, outlines, snapper, lat, lon, n_rail, s.names, s.protected, report,
+            curated,
+            sea_path,
+            ports_path,
+            outlines,
+            snapper,
+            lat,
+            lon,
+            n_rail,
+            s.names,
+            s.protected,
+            report,
             params=params,
         )
         s.ferries = add_ferries(

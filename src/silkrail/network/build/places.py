@@ -49,7 +49,6 @@ def place_anchors(
     return {int(x) for x in nodes[keep]}
 
 
-
 def resolve_places(curated: Curated, net: Network, report: BuildReport, year: int) -> list[dict[str, Any]]:
     rail = net.open_rail_nodes(year)
     snapper = geo.Snapper(net.lat[rail], net.lon[rail], ids=rail)
@@ -82,4 +81,3 @@ def resolve_places(curated: Curated, net: Network, report: BuildReport, year: in
             }
         )
     return out
-

@@ -37,9 +37,10 @@ def filled_outlines(outlines: geo.Countries) -> geo.Countries:
     return geo.Countries(outlines.codes, outlines.continents, geoms)
 
 
-
 def classify_water(
-    sea: sources.RawSea, outlines: geo.Countries, report: BuildReport,
+    sea: sources.RawSea,
+    outlines: geo.Countries,
+    report: BuildReport,
     params: BuildParams = DEFAULT_PARAMS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Whose water each sea edge uses: (WaterKind per edge, country per edge, country per node).
@@ -103,7 +104,6 @@ def classify_water(
         port_approach_km=round(float(km[kind == WaterKind.APPROACH].sum()), 1),
     )
     return kind, edge_cc, node_cc
-
 
 
 def add_sea(
@@ -213,7 +213,6 @@ def add_sea(
     return nodes_out, {"arrays": arrays, "passages": passages}, ports_meta, locodes
 
 
-
 def add_ferries(
     curated: Curated,
     sea_edges: dict[str, Any],
@@ -241,7 +240,8 @@ def add_ferries(
             if km > params.snap_km:
                 report.add(
                     "warning",
-                    f"{point.name} is {km:.1f} km from the nearest mapped track (at most {params.snap_km:g}): "
+                    f"{point.name} is {km:.1f} km from the nearest mapped track "
+                    f"(at most {params.snap_km:g}): "
                     f"the ferry {rec.name} is left out",
                     where,
                 )
@@ -304,4 +304,3 @@ def add_ferries(
             arrays[key] = np.r_[arrays[key], val]
     report.counts["ferries"] = len(out)
     return out
-

@@ -14,7 +14,9 @@ from silkrail.network.build.state import BuildReport, EdgeList, csr_of
 from silkrail.network.curated import Curated
 
 
-def crossing_side_nodes(curated: Curated, lat: np.ndarray, lon: np.ndarray, *, params: BuildParams = DEFAULT_PARAMS) -> set[int]:
+def crossing_side_nodes(
+    curated: Curated, lat: np.ndarray, lon: np.ndarray, *, params: BuildParams = DEFAULT_PARAMS
+) -> set[int]:
     """The track nearest to each side of a curated border crossing (within params.snap_km): a short run
     of track holding one is a real crossing, not a sliver."""
     pts = [p for rec in curated.borders.crossings if rec.kind == "border" for p in rec.sides]
@@ -22,7 +24,6 @@ def crossing_side_nodes(curated: Curated, lat: np.ndarray, lon: np.ndarray, *, p
         return set()
     nodes, km = geo.Snapper(lat, lon).nearest([p.lat for p in pts], [p.lon for p in pts])
     return {int(n) for n, d in zip(nodes, km, strict=True) if d <= params.snap_km}
-
 
 
 def smooth_slivers(
@@ -91,8 +92,14 @@ def smooth_slivers(
     return out
 
 
-
-def close_gaps(lat: np.ndarray, lon: np.ndarray, edges: EdgeList, report: BuildReport, *, params: BuildParams = DEFAULT_PARAMS) -> None:
+def close_gaps(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    edges: EdgeList,
+    report: BuildReport,
+    *,
+    params: BuildParams = DEFAULT_PARAMS,
+) -> None:
     """Join dead ends to nearby track they are not already connected to.
 
     The OSM-derived graph has thousands of dead ends; many are breaks where a line was cut
@@ -141,4 +148,3 @@ def close_gaps(lat: np.ndarray, lon: np.ndarray, edges: EdgeList, report: BuildR
         gaps_closed_between_pieces=len({(min(d, c), max(d, c)) for d, c, _ in other}),
         gaps_closed_km=round(float(sum(links.values())), 1),
     )
-
