@@ -37,13 +37,47 @@ def _fail(exc: SilkrailError) -> None:
 def _load(rebuild: bool = False) -> Any:
     from silkrail.network.store import load_network
 
+    bar = _BuildBar()
     try:
-        return load_network(rebuild=rebuild)
+        return load_network(rebuild=rebuild, progress=bar)
     except (DataError, UnknownPlaceError, NoRouteError) as exc:
         _fail(exc)
     except SilkrailError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
+    finally:
+        bar.close()
+
+
+class _BuildBar:
+    """The progress bar of a network build, drawn on stderr from the first step on (a network
+    loaded from the cache shows nothing)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, label: str) -> None:
+        from silkrail.network.store import BUILD_STEPS
+
+        if self._bar is None:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                TextColumn("[bold]building network[/] {task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=err,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("", total=BUILD_STEPS)
+        self._bar.update(self._task, description=label, advance=1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
 
 
 @network_app.command("build")
@@ -607,6 +641,15 @@ def replay_cmd(
 
 
 def main() -> None:
+    """The ``silkrail`` command: the library's warnings (a network being rebuilt, another
+    process building it) are shown on stderr."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("silkrail")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
     app()
 
 

@@ -62,7 +62,20 @@ def test_load_network_builds_once_then_reads_the_cache(small_settings: Settings)
     assert second.meta["built_at"] == first.meta["built_at"]
 
 
-def test_corrupt_cache_is_rebuilt(small_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_build_reports_each_step_to_its_progress_callback(small_settings: Settings) -> None:
+    """The library draws nothing: a front end's callback hears every step, then 'saving'."""
+    from silkrail.network.store import BUILD_STEPS
+
+    labels: list[str] = []
+    load_network(settings=small_settings, progress=labels.append)
+    assert len(labels) == BUILD_STEPS and labels[-1] == "saving"
+    assert len(set(labels)) == len(labels)
+    labels.clear()
+    load_network(settings=small_settings, progress=labels.append)
+    assert labels == []  # read from the cache: nothing to report
+
+
+def test_corrupt_cache_is_rebuilt(small_settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     """load_network replaces a corrupt cache with a fresh build and says so."""
     load_network(settings=small_settings, progress=False)
     digest, _ = inputs_fingerprint(small_settings)
@@ -71,7 +84,7 @@ def test_corrupt_cache_is_rebuilt(small_settings: Settings, capsys: pytest.Captu
     net = load_network(settings=small_settings, progress=False)
     assert net.meta["inputs_hash"] == digest
     assert load_network_file(path).meta["inputs_hash"] == digest
-    assert "rebuilding" in capsys.readouterr().err
+    assert "rebuilding" in caplog.text
 
 
 def _age(path: Path, days: float) -> None:

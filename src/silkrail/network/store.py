@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ import numpy as np
 from silkrail import cache
 from silkrail.errors import CacheError
 from silkrail.network.model import EDGE_ARRAYS, GEOM_ARRAYS, NODE_ARRAYS, Network
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
 _META_KEYS = ("countries", "passages", "crossings", "lines", "ports", "places", "meta", "ferries")
@@ -78,7 +82,10 @@ def load_network_file(path: Path, *, expected_hash: str | None = None) -> Networ
     return Network(**arrays, names=names, **meta)
 
 
-BUILD_STEPS = 12
+BUILD_STEPS = 13
+"""How many times a build calls its ``progress`` callback (its steps, then 'saving')."""
+
+Progress = Callable[[str], None]
 
 
 def load_network(
@@ -86,10 +93,12 @@ def load_network(
     *,
     settings: Any = None,
     rebuild: bool = False,
-    progress: bool = True,
+    progress: Progress | bool | None = None,
 ) -> Network:
     """The built network: from ``path`` if given, else from the cache under ``$SILKRAIL_HOME``,
-    building it (with a progress bar) when it is missing, stale or corrupt."""
+    building it when it is missing, stale or corrupt. A build logs its steps (logger
+    ``silkrail.network``) and calls ``progress`` with each step's label, so that a front end
+    can draw a bar (``True``/``False`` mean the same as ``None``: the library draws nothing)."""
     from silkrail.settings import get_settings
 
     if path is not None:
@@ -108,9 +117,13 @@ def load_network(
         # another process may have built it while this one waited for the lock
         net = None if rebuild else _load_cached(target, inputs_hash, quiet=True)
         if net is None:
-            net = _build(settings, target, progress=progress)
+            net = _build(settings, target, progress=_callback(progress))
     remove_stale_caches(settings.home, inputs_hash)
     return net
+
+
+def _callback(progress: Progress | bool | None) -> Progress | None:
+    return None if isinstance(progress, bool) else progress
 
 
 def _load_cached(target: Path, inputs_hash: str, *, quiet: bool = False) -> Network | None:
@@ -121,15 +134,15 @@ def _load_cached(target: Path, inputs_hash: str, *, quiet: bool = False) -> Netw
         return load_network_file(target, expected_hash=inputs_hash)
     except CacheError as exc:
         if not quiet:
-            _notice(f"rebuilding: {exc}")
+            log.warning("rebuilding the network: %s", exc)
         return None
 
 
-def build_and_save(settings: Any, target: Path, *, progress: bool = True) -> Network:
+def build_and_save(settings: Any, target: Path, *, progress: Progress | bool | None = None) -> Network:
     """Build the network and save it to ``target`` (holding its lock, so a process sharing the
     home waits rather than reads a half-built cache), then remove stale caches of other inputs."""
     with cache.locked(target, on_wait=_waiting):
-        net = _build(settings, target, progress=progress)
+        net = _build(settings, target, progress=_callback(progress))
     remove_stale_caches(Path(target).parent, net.meta.get("inputs_hash", ""))
     return net
 
@@ -150,44 +163,17 @@ def remove_stale_caches(home: Path, inputs_hash: str) -> list[Path]:
     )
 
 
-def _build(settings: Any, target: Path, *, progress: bool = True) -> Network:
+def _build(settings: Any, target: Path, *, progress: Progress | None = None) -> Network:
     """Build the network and save it to ``target``; the caller holds the target's lock."""
     from silkrail.network.build import build_network
 
-    if progress:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            TextColumn("[bold]building network[/] {task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=_console(),
-            transient=False,
-        ) as bar:
-            task = bar.add_task("", total=BUILD_STEPS)
-
-            def step(label: str) -> None:
-                bar.update(task, description=label, advance=1)
-
-            net = build_network(settings, progress=step)
-            bar.update(task, description="saving", completed=BUILD_STEPS)
-            save_network(net, target)
-    else:
-        net = build_network(settings)
-        save_network(net, target)
+    log.info("building the network (inputs %s)", target.name)
+    net = build_network(settings, progress=progress)
+    if progress is not None:
+        progress("saving")
+    save_network(net, target)
     return net
 
 
 def _waiting() -> None:
-    _notice("another process is building the network; waiting for it")
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
-def _notice(message: str) -> None:
-    _console().print(f"[yellow]{message}[/]")
+    log.warning("another process is building the network; waiting for it")
