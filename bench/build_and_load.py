@@ -22,7 +22,7 @@ import textwrap
 BUILD = textwrap.dedent("""
     import json, resource, time
     from silkrail.network.store import build_and_save, network_path
-    from silkrail.network.build import inputs_fingerprint
+    from silkrail.network.inputs import inputs_fingerprint
     from silkrail.settings import get_settings
     s = get_settings()
     t = time.perf_counter()

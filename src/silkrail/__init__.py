@@ -46,7 +46,8 @@ def route(net: Network, origin: Any, destination: Any, **options: Any) -> Any:
     """The best route from ``origin`` to ``destination`` (names, UN/LOCODEs or 'lat,lon').
 
     Options: ``objective`` ('time', 'cost', 'co2' or a dict of weights), ``mode`` ('rail',
-    'sea', 'any'), ``avoid`` (ISO country codes), ``year``, ``teu``, ``alternatives``.
+    'sea', 'any'), ``avoid`` (ISO country codes), ``year``, ``teu``, ``alternatives``,
+    ``inland_water`` (let water legs use rivers and canals between seas).
     """
     from silkrail.routing.router import router_for
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
+from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
 
 app = typer.Typer(
     help="silkrail: freight on the Eurasian rail corridors, across gauges, borders and the sea.",
@@ -36,13 +37,47 @@ def _fail(exc: SilkrailError) -> None:
 def _load(rebuild: bool = False) -> Any:
     from silkrail.network.store import load_network
 
+    bar = _BuildBar()
     try:
-        return load_network(rebuild=rebuild)
+        return load_network(rebuild=rebuild, progress=bar)
     except (DataError, UnknownPlaceError, NoRouteError) as exc:
         _fail(exc)
     except SilkrailError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
+    finally:
+        bar.close()
+
+
+class _BuildBar:
+    """The progress bar of a network build, drawn on stderr from the first step on (a network
+    loaded from the cache shows nothing)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, label: str) -> None:
+        from silkrail.network.store import BUILD_STEPS
+
+        if self._bar is None:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                TextColumn("[bold]building network[/] {task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=err,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("", total=BUILD_STEPS)
+        self._bar.update(self._task, description=label, advance=1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
 
 
 @network_app.command("build")
@@ -74,6 +109,9 @@ def _print_summary(s: dict[str, Any], meta: dict[str, Any]) -> None:
     head.add_row("dual-gauge km", f"{s['dual_gauge_km']:,.0f}")
     head.add_row("planned / under construction km", f"{s['planned_km']:,.0f}")
     head.add_row("sea km", f"{s['sea_km']:,.0f}")
+    inland = s.get("inland_water_km") or {}
+    head.add_row("inland waterways km", ", ".join(f"{k} {v:,.0f}" for k, v in inland.items()) or "none")
+    head.add_row("rail ferries", ", ".join(s.get("ferries") or []) or "none")
     c = s["crossings"]
     head.add_row(
         "crossings",
@@ -157,6 +195,9 @@ def route_cmd(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="price sea legs at the lane rates of this date (YYYY-MM-DD)")
     ] = None,
+    inland_water: Annotated[
+        bool, typer.Option("--inland-water", help="let water legs use rivers and canals between seas")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="write the route as GeoJSON")] = None,
     map_file: Annotated[Path | None, typer.Option("--map", help="write a standalone HTML map")] = None,
@@ -178,6 +219,7 @@ def route_cmd(
             teu=teu,
             alternatives=alternatives,
             as_of=as_of,
+            inland_water=inland_water,
         )
     except SilkrailError as exc:
         _fail(exc)
@@ -236,7 +278,8 @@ def _print_route(r: Any) -> None:
     out.print(legs)
     if r.events:
         ev = Table(
-            title="terminals, border crossings, gauge changes and port transfers", title_justify="left"
+            title="terminals, border crossings, gauge changes, port transfers and ferries",
+            title_justify="left",
         )
         for col in ("event", "at", "countries", "gauges mm", "hours", "USD", "basis"):
             ev.add_column(col, justify="right" if col in ("hours", "USD") else "left")
@@ -369,9 +412,7 @@ def simulate_cmd(
     days: Annotated[
         int | None, typer.Option(help="simulate this many days instead of the scenario's")
     ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="'local' (a LocalCluster), tcp://HOST:PORT, or none: serial")
-    ] = None,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
     workers: Annotated[int, typer.Option(help="workers of a local cluster")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     plots: Annotated[Path | None, typer.Option("--plots", help="write PNG charts to this directory")] = None,
@@ -385,6 +426,10 @@ def simulate_cmd(
     files = scenarios[1:] if comparing else scenarios
     if (comparing and len(files) != 2) or (not comparing and len(files) != 1):
         _fail(DataError("give one scenario, or: compare A.yaml B.yaml", field="scenario"))
+    try:
+        scheduler = parse_scheduler(scheduler)
+    except DataError as exc:
+        _fail(exc)
     net = _load()
     results = []
     try:
@@ -654,6 +699,15 @@ def replay_cmd(
 
 
 def main() -> None:
+    """The ``silkrail`` command: the library's warnings (a network being rebuilt, another
+    process building it) are shown on stderr."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("silkrail")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
     app()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,9 @@ class Settings:
 
     home: cache and state directory. countries_file: GeoJSON country outlines (npm
     @geo-maps/countries-land-1km). data_dir: the curated YAML. rail_file, sea_file,
-    ports_file: raw sources (default: the installed scgraph-data and searoute)."""
+    ports_file: raw sources (default: the installed scgraph-data and searoute). today: the
+    reference date that says which lines are open when no year is asked for (``YYYY-MM-DD``;
+    default: the current date)."""
 
     home: Path = field(default_factory=_default_home)
     countries_file: Path | None = None
@@ -35,12 +38,19 @@ class Settings:
     rail_file: Path | None = None
     sea_file: Path | None = None
     ports_file: Path | None = None
+    today: date | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "today":
+                continue
             if isinstance(value, str):
                 object.__setattr__(self, f.name, Path(value).expanduser() if value else None)
+
+    def reference_date(self) -> date:
+        """'Today' for silkrail: the setting, else the current date."""
+        return self.today or date.today()
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -62,7 +72,24 @@ def get_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> 
     values: dict[str, Any] = {}
     for f in fields(Settings):
         raw = env.get(ENV_PREFIX + f.name.upper())
-        if raw:
+        if raw and f.name == "today":
+            values[f.name] = _parse_date(raw)
+        elif raw:
             values[f.name] = Path(raw).expanduser()
     values.update(overrides)
     return Settings(**values)
+
+
+def _parse_date(raw: str) -> date:
+    from silkrail.errors import DataError
+
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise DataError(f"'{raw}' is not a date; give YYYY-MM-DD", field=f"{ENV_PREFIX}TODAY") from None
+
+
+def reference_year() -> int:
+    """The year of 'today' (``SILKRAIL_TODAY``, else the current date): which lines are open
+    when a query names no year."""
+    return get_settings().reference_date().year

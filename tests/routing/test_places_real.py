@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -172,3 +173,21 @@ def test_legs_and_events_carry_names_never_coordinates(real_net: Network) -> Non
         "name": "Yen Vien yard",
         "km": pytest.approx(10, abs=3),
     }
+
+
+def test_cli_map_of_a_route_with_a_ferry_and_names_in_cyrillic(real_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """route --map draws every event kind, the Caspian ferry included, for names in any script."""
+    from typer.testing import CliRunner
+
+    from silkrail.cli import app
+
+    page = tmp_path / "m.html"
+    result = CliRunner().invoke(
+        app, ["route", "Чунцин", "Duisburg", "--avoid", "RU,BY", "--map", str(page), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["origin"]["name"] == "Chongqing"
+    assert "ferry" in {e["kind"] for e in body["events"]}
+    text = page.read_text()
+    assert "<svg" in text and "ferry" in text and "Chongqing" in text

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import silkrail
 from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
-from silkrail.network.geo import haversine_km
-from silkrail.network.model import EdgeKind, Network
+from silkrail.network.geo import Countries, haversine_km
+from silkrail.network.model import EdgeKind, Network, WaterKind
 from silkrail.routing.graph import Constraints
+from silkrail.routing.route import Leg
 from silkrail.routing.router import router_for
 
 pytestmark = pytest.mark.integration
@@ -95,6 +97,46 @@ def test_bangkok_kunming_changes_gauge_in_laos(real_net: Network) -> None:
     assert r.countries == ["TH", "LA", "CN"]
 
 
+def test_brest_warsaw_takes_the_main_line_through_brest_terespol(real_net: Network) -> None:
+    """The main China–Europe entry: Brest–Małaszewicze and the 216 km Brest–Terespol–Warsaw line,
+    not a detour through another Belarus–Poland crossing."""
+    r = silkrail.route(real_net, "Brest", "Warsaw", mode="rail")
+    assert r.countries == ["BY", "PL"]
+    assert [e.crossing_id for e in r.border_crossings] == ["brest-malaszewicze"]
+    assert r.distance_km < 260
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "countries"),
+    [
+        ("Tashkent", "Termez", ["UZ"]),  # over Tashguzar–Boysun–Kumkurgan, not twice through TM
+        ("Vladivostok", "Moscow", ["RU"]),  # the Trans-Siberian, not two transshipments via China
+        ("Almaty", "Tashkent", ["KZ", "UZ"]),  # no phantom KG crossing where the line runs along it
+        ("Baku", "Istanbul", ["AZ", "GE", "TR"]),  # Baku–Tbilisi–Kars, and on to Istanbul in Turkey
+    ],
+)
+def test_domestic_and_corridor_routes_cross_only_the_borders_they_must(
+    real_net: Network, a: str, b: str, countries: list[str]
+) -> None:
+    """A route stays in a country while a border would cost more than the detour, and never crosses
+    a border where its line only runs along it."""
+    r = silkrail.route(real_net, a, b, mode="rail")
+    assert r.countries == countries
+    assert len(r.border_crossings) == len(countries) - 1
+
+
+def test_freight_avoids_the_passenger_only_xian_chengdu_high_speed_line(real_net: Network) -> None:
+    """The Xi'an–Chengdu high-speed line is marked on the mapped track and closed to freight routes."""
+    idx = next(i for i, ln in enumerate(real_net.lines) if ln["id"] == "xian-chengdu-high-speed")
+    assert real_net.lines[idx]["traffic"] == "passenger"
+    on_line = real_net.line == idx
+    assert float(real_net.km[on_line].sum()) > 150
+    router = router_for(real_net)
+    r = router.route("Xi'an", "Chengdu", mode="rail")
+    assert r.countries == ["CN"]
+    assert not on_line[router.graph.edge[r._arcs]].any()
+
+
 @HYP
 @given(a=place, b=place)
 def test_no_route_is_shorter_than_the_great_circle(real_net: Network, a: str, b: str) -> None:
@@ -110,12 +152,13 @@ def test_no_route_is_shorter_than_the_great_circle(real_net: Network, a: str, b:
 @HYP
 @given(a=place, b=place)
 def test_rail_distance_is_the_sum_of_its_legs(real_net: Network, a: str, b: str) -> None:
-    """On rail-only routes the total distance equals the sum of the legs."""
+    """On rail-only routes the total distance equals the sum of the legs, and every leg runs on
+    rails (track, or a rail ferry such as Aktau–Alat that carries the wagons)."""
     if a == b:
         return
     r = silkrail.route(real_net, a, b, mode="rail")
     assert r.distance_km == pytest.approx(sum(leg.distance_km for leg in r.legs), rel=1e-9)
-    assert all(leg.mode == "rail" for leg in r.legs)
+    assert all(leg.mode in ("rail", "ferry") for leg in r.legs)
 
 
 @HYP
@@ -260,13 +303,6 @@ def test_no_route_explains_separate_networks(real_net: Network) -> None:
         silkrail.route(real_net, "6.93,79.85", "Moscow", mode="rail")
 
 
-@pytest.fixture
-def real_env(real_settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("SILKRAIL_HOME", str(real_settings.home))
-    monkeypatch.setenv("SILKRAIL_COUNTRIES_FILE", str(real_settings.countries_file))
-    return real_settings
-
-
 def test_cli_route_json_and_exit_codes(real_net: Network, real_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """route --json prints the contract object; bad input exits 2, no route exits 3."""
     from typer.testing import CliRunner
@@ -305,3 +341,110 @@ def test_cli_compare_writes_map_and_chart(real_net: Network, real_env, tmp_path)
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
     png = (tmp_path / "m.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+# --- water: whose waters a leg uses, inland waterways, Caspian ferries ------------------------
+
+
+def _leg_edges(leg: Leg) -> tuple[np.ndarray, np.ndarray]:
+    """The network edges of a leg and the nodes at both ends of each."""
+    assert leg._geometry is not None
+    net, edges, from_nodes = leg._geometry
+    to_nodes = np.where(net.u[edges] == from_nodes, net.v[edges], net.u[edges])
+    return edges, np.r_[from_nodes, to_nodes]
+
+
+def _countries_touched(net: Network, leg: Leg) -> set[str]:
+    """Every country a leg touches: its nodes' and the waters its edges use."""
+    edges, nodes = _leg_edges(leg)
+    codes = np.r_[net.country[nodes], net.water_country[edges]]
+    return {net.countries[c] for c in codes.tolist() if c}
+
+
+def test_inland_waterways_are_not_sea_unless_asked_for(real_net: Network) -> None:
+    """Aktau to Constanta by sea: by default the Caspian is left by rail through the Caucasus;
+    with inland water allowed, the Volga–Don route appears, and its sea leg lists Russia."""
+    router = router_for(real_net)
+    default = router.route("Aktau", "Constanta", mode="sea")
+    used = np.concatenate([_leg_edges(leg)[0] for leg in default.legs])
+    assert not (real_net.water[used] == WaterKind.INLAND).any()
+    assert "RU" not in default.countries
+    river = router.route("Aktau", "Constanta", mode="sea", inland_water=True)
+    sea_legs = [leg for leg in river.legs if leg.mode == "sea"]
+    assert any((real_net.water[_leg_edges(leg)[0]] == WaterKind.INLAND).any() for leg in sea_legs)
+    assert any("RU" in leg.countries for leg in sea_legs)
+    assert "RU" in river.countries
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "options"),
+    [
+        ("Aktau", "Constanta", {"mode": "sea", "inland_water": True}),
+        ("Chongqing", "Duisburg", {"avoid": ["RU", "BY"]}),
+        ("Shanghai", "Rotterdam", {"mode": "sea"}),
+        ("Shanghai", "Hamburg", {"mode": "sea"}),
+    ],
+)
+def test_no_leg_hides_a_country_it_touches(real_net: Network, a: str, b: str, options: dict) -> None:  # type: ignore[type-arg]
+    """Every leg, water legs included, lists each country whose land or waters it touches, and
+    the route lists them all."""
+    r = silkrail.route(real_net, a, b, **options)
+    for leg in r.legs:
+        touched = _countries_touched(real_net, leg)
+        assert touched <= set(leg.countries), (leg.mode, leg.from_, leg.to)
+        assert touched <= set(r.countries)
+
+
+def test_avoid_holds_for_every_leg_of_every_mode(real_net: Network, outlines: Countries) -> None:
+    """Avoiding RU and BY: no node, no water and no drawn point of any leg is in either."""
+    avoid = {"RU", "BY"}
+    for options in ({}, {"inland_water": True}):
+        r = silkrail.route(real_net, "Chongqing", "Duisburg", avoid=sorted(avoid), **options)
+        assert not avoid & set(r.countries)
+        for leg in r.legs:
+            assert not avoid & set(leg.countries)
+            assert not avoid & _countries_touched(real_net, leg)
+            xy = np.array(leg.coordinates)
+            on_land = outlines.locate(xy[:, 1], xy[:, 0], max_offshore_km=0.0)
+            assert not avoid & set(on_land.tolist()), (leg.mode, leg.from_, leg.to)
+    river = silkrail.route(real_net, "Aktau", "Constanta", mode="sea", inland_water=True, avoid=["RU"])
+    assert "RU" not in river.countries
+
+
+def test_avoiding_russia_takes_the_middle_corridor_across_the_caspian(real_net: Network) -> None:
+    """China to Europe without RU and BY: Kazakhstan, a Caspian rail ferry, Azerbaijan, Georgia;
+    the ferry's event carries its handling and mean wait, its leg the sailing."""
+    r = silkrail.route(real_net, "Chongqing", "Duisburg", avoid=["RU", "BY"])
+    ferries = [e for e in r.events if e.kind == "ferry"]
+    assert len(ferries) == 1
+    ferry = ferries[0]
+    assert ferry.from_country in ("KZ", "TM") and ferry.to_country == "AZ"
+    assert {"AZ", "GE"} <= set(r.countries) and r.countries[0] == "CN" and r.countries[-1] == "DE"
+    record = next(f for f in real_net.ferries if f["name"] == ferry.at)
+    assert ferry.duration_h == pytest.approx(
+        record["handling_h"] + 0.5 * 168.0 / record["sailings_per_week"], rel=1e-6
+    )
+    leg = next(leg for leg in r.legs if leg.mode == "ferry")
+    assert leg.duration_h == pytest.approx(record["sailing_h"], rel=1e-6)
+    assert leg.countries == [ferry.from_country, ferry.to_country]
+    assert ferry.to_dict()["kind"] == "ferry"
+
+
+def test_rail_only_routes_may_take_a_rail_ferry(real_net: Network) -> None:
+    """A rail ferry belongs to rail corridors: Almaty to Tbilisi by rail without Russia crosses
+    the Caspian with its wagons; without the ferry there would be no such route."""
+    r = silkrail.route(real_net, "Almaty", "Tbilisi", mode="rail", avoid=["RU"])
+    assert r.modes <= {"rail", "ferry"} and "ferry" in r.modes
+    assert "RU" not in r.countries and "AZ" in r.countries
+
+
+def test_the_sea_option_between_seaports_stays_on_open_sea(real_net: Network) -> None:
+    """Shanghai to Rotterdam by sea uses no inland waterway; the only national waters it uses
+    are the approaches of its two ports."""
+    r = silkrail.route(real_net, "Shanghai", "Rotterdam", mode="sea")
+    edges = np.concatenate([_leg_edges(leg)[0] for leg in r.legs])
+    assert not (real_net.water[edges] == WaterKind.INLAND).any()
+    waters = {real_net.countries[c] for c in real_net.water_country[edges].tolist() if c}
+    assert waters <= {"CN", "NL"}
+    sea = [leg for leg in r.legs if leg.mode == "sea"]
+    assert sea and all(set(leg.countries) <= {"CN", "NL"} for leg in sea)

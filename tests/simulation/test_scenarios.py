@@ -9,6 +9,7 @@ import pytest
 
 from silkrail.errors import DataError
 from silkrail.network.model import Network
+from silkrail.settings import Settings
 from silkrail.simulation.runner import compare, simulate
 from silkrail.simulation.scenario import SCENARIO_DIR
 
@@ -70,6 +71,28 @@ def test_serial_and_dask_results_are_equal(real_net: Network) -> None:
     )
     assert serial["_results"] == dask["_results"]
     assert serial["services"] == dask["services"]
+
+
+def test_cli_scheduler_none_equals_the_default_serial_run(
+    real_net: Network, real_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """simulate --scheduler none (and serial), as the help offers, print the KPIs of the
+    default serial run."""
+    from typer.testing import CliRunner
+
+    from silkrail.cli import app
+
+    monkeypatch.setenv("SILKRAIL_HOME", str(real_settings.home))
+    monkeypatch.setenv("SILKRAIL_COUNTRIES_FILE", str(real_settings.countries_file))
+    base = ["simulate", "erenhot-closure", "--days", "20", "--replications", "2", "--json"]
+    runs = [
+        CliRunner().invoke(app, [*base, *extra])
+        for extra in ([], ["--scheduler", "none"], ["--scheduler", "serial"])
+    ]
+    for r in runs:
+        assert r.exit_code == 0, r.output
+    assert json.loads(runs[0].stdout)["replications"] == 2 and json.loads(runs[0].stdout)["services"]
+    assert runs[1].stdout == runs[0].stdout == runs[2].stdout
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ def case_features(router: Any, case: Case) -> Features:
     """Route ``case`` and read its parts off the route's arcs."""
     f = Features(case)
     try:
-        route = router.route(case.origin, case.destination, mode=case.mode)
+        route = router.route(case.origin, case.destination, mode=case.mode, avoid=case.avoid)
     except (NoRouteError, SilkrailError) as exc:
         f.error = str(exc)
         return f
@@ -90,7 +90,7 @@ def case_features(router: Any, case: Case) -> Features:
         var += float(costs.fixed_var_h2[e[i]])
     f.fixed_h, f.fixed_var = fixed, var
     is_rail = (cls >= 0) & (cls != CLASS_SEA) & (cls != CLASS_FERRY)
-    f.ends = int(bool(is_rail[0])) + int(bool(is_rail[-1])) if len(e) else 0
+    f.ends = int(bool(is_rail[0])) + int(bool(is_rail[-1])) if len(e) and case.terminals else 0
     f.section_km = tariff_sections(costs, e, is_rail).tolist()
     f.fees_usd = float(costs.fixed_cost_usd[e].sum() + np.where(chg, costs.change_cost_usd[e], 0.0).sum())
     f.sea_usd = float(km[cls == CLASS_SEA].sum()) * m.sea_usd_per_teu_km()

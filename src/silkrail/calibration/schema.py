@@ -88,6 +88,8 @@ class Case(Sourced):
     origin: str
     destination: str
     mode: Literal["rail", "sea", "any"] = "rail"
+    avoid: list[str] = Field(default_factory=list)  # countries the published lane does not cross
+    terminals: bool = True  # False: a section figure (border to border), no terminal time or handling
     published: Pair
     unit: Literal["h", "usd_per_teu", "usd_per_feu"]
     note: str | None = None

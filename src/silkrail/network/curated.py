@@ -173,6 +173,13 @@ class CustomsUnion(Sourced):
 
 
 class Line(Sourced):
+    """A line missing from the extract (``in_osm: false``, added by the build) or one listed for its
+    metadata (``in_osm: true``). ``traffic: passenger`` closes the line's track to freight routes
+    (the build marks the track of an in-OSM line between its stations). ``junction_km``: an end
+    station of the line that the mapped track leaves unjoined to the rest of the network (the
+    extract's sparse chords often pass a few km from a junction station) is joined to the nearest
+    track of another piece within this distance."""
+
     id: str
     name: str
     gauge_mm: int
@@ -185,6 +192,7 @@ class Line(Sourced):
     freight_speed_kmh: Positive | None = None
     length_km: Positive
     stations: list[Point] = Field(min_length=2)
+    junction_km: Annotated[float, Field(gt=0, le=10)] | None = None
     note: str | None = None
 
     _i = field_validator("id")(lambda v: _check_id(v))
@@ -221,8 +229,34 @@ class Port(Sourced):
     _g = field_validator("rail_gauge_mm")(_check_gauge)
 
 
+class Ferry(Sourced):
+    """A rail ferry between the rail terminals of two ports: wagons roll on and off, so it
+    joins the rail network on ``gauge_mm``. Waiting for a sailing averages half the interval
+    between sailings."""
+
+    id: str
+    name: str
+    ends: list[Point] = Field(min_length=2, max_length=2)
+    gauge_mm: int
+    sailing_h: Positive
+    sailings_per_week: Positive
+    handling_h: NonNeg  # loading, unloading and formalities at both ends
+    cost_usd_per_teu: NonNeg
+    note: str | None = None
+
+    _i = field_validator("id")(lambda v: _check_id(v))
+    _g = field_validator("gauge_mm")(_check_gauge)
+
+    @model_validator(mode="after")
+    def _ends_have_countries(self) -> Ferry:
+        if any(p.country is None for p in self.ends):
+            raise ValueError("each end of a ferry needs its country (ISO alpha-2), e.g. country: KZ")
+        return self
+
+
 class PortsFile(_Strict):
     ports: list[Port]
+    ferries: list[Ferry] = []
 
 
 class ModeFactor(Sourced):
@@ -427,7 +461,7 @@ def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
 
 
 def _check_unique_ids(parsed: Any, filename: str, doc: Any) -> None:
-    for list_name in ("exceptions", "crossings", "lines"):
+    for list_name in ("exceptions", "crossings", "lines", "ferries"):
         items = getattr(parsed, list_name, None) or []
         seen: set[str] = set()
         for i, item in enumerate(items):

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, gauges_of
+from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, WaterKind, gauges_of
 
 _KIND_NAMES = {k.value: k.name.lower() for k in EdgeKind}
 
@@ -16,7 +16,7 @@ _KIND_NAMES = {k.value: k.name.lower() for k in EdgeKind}
 def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, Any]:
     """A FeatureCollection of the rail edges (and optionally the sea), crossings and ports."""
     features: list[dict[str, Any]] = []
-    kinds = [EdgeKind.RAIL, EdgeKind.BORDER, EdgeKind.PORT_LINK]
+    kinds = [EdgeKind.RAIL, EdgeKind.BORDER, EdgeKind.PORT_LINK, EdgeKind.FERRY]
     if include_sea:
         kinds += [EdgeKind.SEA, EdgeKind.SEA_ACCESS]
     for edge in np.flatnonzero(np.isin(net.edge_kind, kinds)):
@@ -29,6 +29,11 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
         }
         if net.crossing[e] >= 0:
             props["crossing"] = net.crossings[int(net.crossing[e])]["name"]
+        if net.edge_kind[e] == EdgeKind.FERRY:
+            props["ferry"] = net.ferries[int(net.port[e])]["name"]
+        if net.edge_kind[e] == EdgeKind.SEA:
+            props["water"] = WaterKind(int(net.water[e])).name.lower()
+            props["country"] = net.countries[int(net.water_country[e])]
         if net.line[e] >= 0:
             props["line"] = net.lines[int(net.line[e])]["name"]
             props["opening_year"] = int(net.year_open[e])
@@ -109,7 +114,9 @@ def export_geojson(net: Network, path: Path, **options: Any) -> int:
 def network_overview(net: Network, *, every: int = 4, min_km: float = 1.0) -> dict[str, Any]:
     """A light GeoJSON for maps: one MultiLineString per gauge (open track, every ``every``-th
     vertex kept) and the curated crossings as points."""
-    rail = ((net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)) & (net.year_open <= 2026)
+    rail = ((net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)) & (
+        net.year_open <= net.current_year()
+    )
     rail &= net.km >= min_km
     by_gauge: dict[str, list[list[list[float]]]] = {}
     for e in np.flatnonzero(rail).tolist():

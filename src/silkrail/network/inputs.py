@@ -9,7 +9,7 @@ from pathlib import Path
 from silkrail.network import sources
 from silkrail.settings import Settings
 
-BUILD_VERSION = "7"  # bump when the build's logic changes: it is part of the inputs hash
+BUILD_VERSION = "8"  # bump when the build's logic changes: it is part of the inputs hash
 DATA_FILES = ("gauges.yaml", "borders.yaml", "lines.yaml", "ports.yaml", "factors.yaml", "places.yaml")
 
 
@@ -26,7 +26,7 @@ def source_paths(settings: Settings) -> tuple[Path, Path, Path]:
     )
 
 
-BUILD_CODE = ("build.py", "curated.py", "geo.py", "sources.py")
+BUILD_CODE = ("build/*.py", "curated.py", "geo.py", "sources.py", "model.py")
 """The modules whose logic shapes a built network: their text is part of the cache key, so a
 change to the build can never be served a network built by older code."""
 
@@ -34,10 +34,17 @@ change to the build can never be served a network built by older code."""
 def _code_hash() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for name in BUILD_CODE:
-        path = here / name
-        h.update(path.read_bytes() if path.exists() else b"missing")
+    for pattern in BUILD_CODE:
+        for path in sorted(here.glob(pattern)):
+            h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()
+
+
+def _params_fingerprint() -> str:
+    """The default build parameters' hash (a light import: a dataclass and nothing else)."""
+    from silkrail.network.build.params import DEFAULT_PARAMS
+
+    return DEFAULT_PARAMS.fingerprint()
 
 
 def _stat_key(path: Path) -> str:
@@ -48,7 +55,12 @@ def _stat_key(path: Path) -> str:
 def inputs_fingerprint(settings: Settings) -> tuple[str, dict[str, str]]:
     """A hash of everything the build reads: source files (size and mtime), the curated YAML
     (content) and the build version. Cheap enough to check on every load."""
-    parts: dict[str, str] = {"build": BUILD_VERSION, "code": _code_hash()}
+    parts: dict[str, str] = {
+        "build": BUILD_VERSION,
+        "code": _code_hash(),
+        "year": str(settings.reference_date().year),  # which lines a build counts as existing
+        "params": _params_fingerprint(),
+    }
     rail, sea, ports = source_paths(settings)
     for key, p in (("rail", rail), ("sea", sea), ("ports", ports)):
         parts[key] = _stat_key(p)

@@ -27,6 +27,18 @@ class EdgeKind(IntEnum):
     SEA = 2  # maritime network
     SEA_ACCESS = 3  # port <-> maritime network
     PORT_LINK = 4  # rail terminal <-> port: handling time and cost
+    FERRY = 5  # rail ferry between the rail terminals of two ports (wagons roll on board)
+
+
+class WaterKind(IntEnum):
+    """Whose water a SEA edge uses. Water inside a country's land outline (lakes and reservoirs
+    count as inside) is that country's: a port approach when it only leads to ports (an
+    estuary), an inland waterway when it joins two bodies of open water (rivers and canals
+    such as the Volga–Don). Named maritime passages (Suez, Bosporus, ...) stay open sea."""
+
+    OPEN = 0  # open sea, or not a water edge
+    APPROACH = 1  # estuary or river reach that only leads to ports
+    INLAND = 2  # inland waterway between two bodies of open water: not "sea"
 
 
 def gauge_mask(gauges_mm: list[int] | tuple[int, ...] | int) -> int:
@@ -43,6 +55,11 @@ def gauges_of(mask: int) -> list[int]:
     return [mm for i, mm in enumerate(GAUGES_MM) if mask >> i & 1]
 
 
+MAX_YEAR = 2100
+"""The last year a network can be asked for: planned lines open up to then."""
+BASE_YEAR = 2024
+"""The year the rail extract describes, for networks whose metadata does not say."""
+
 NODE_ARRAYS = ("lat", "lon", "node_kind", "country", "gauge")
 EDGE_ARRAYS = (
     "u",
@@ -56,6 +73,8 @@ EDGE_ARRAYS = (
     "year_open",
     "passage",
     "port",
+    "water",
+    "water_country",
     "geom_ptr",
 )
 GEOM_ARRAYS = ("geom_lat", "geom_lon")
@@ -65,10 +84,11 @@ GEOM_ARRAYS = ("geom_lat", "geom_lon")
 class Network:
     """The transfer-aware multimodal network.
 
-    Nodes are rail nodes, ports and sea nodes. Edges are undirected; ``edge_gauge`` holds the
-    gauges a train can use on an edge without changing (0 at a break of gauge), ``change``
-    marks edges where a gauge change is possible (curated transshipment or bogie-exchange
-    crossings and uncurated breaks), ``crossing`` indexes :attr:`crossings` for border and
+    Nodes are rail nodes, ports and sea nodes (a sea node inside a country's outline, on its
+    inland waters, has that country; open-sea nodes have country 0). Edges are undirected;
+    ``edge_gauge`` holds the gauges a train can use on an edge without changing (0 at a break
+    of gauge), ``change`` marks edges where a gauge change is possible (curated transshipment
+    or bogie-exchange crossings and uncurated breaks), ``crossing`` indexes :attr:`crossings` for border and
     gauge-change edges. ``geom_ptr`` delimits each edge's polyline in ``geom_lat``/``geom_lon``.
     """
 
@@ -87,7 +107,9 @@ class Network:
     line: NDArray[np.int16]
     year_open: NDArray[np.int16]  # 0: in the base network
     passage: NDArray[np.uint8]  # index into passages; 0 is open water / not sea
-    port: NDArray[np.int32]  # index into ports for PORT_LINK and SEA_ACCESS edges, else -1
+    port: NDArray[np.int32]  # index into ports for PORT_LINK and SEA_ACCESS, ferries for FERRY, else -1
+    water: NDArray[np.uint8]  # WaterKind of SEA edges (OPEN elsewhere)
+    water_country: NDArray[np.uint8]  # index into countries of the waters a SEA edge uses; 0: open sea
     geom_ptr: NDArray[np.int64]
     geom_lat: NDArray[np.float32]
     geom_lon: NDArray[np.float32]
@@ -99,6 +121,7 @@ class Network:
     ports: list[dict[str, Any]]
     places: list[dict[str, Any]]
     meta: dict[str, Any] = field(default_factory=dict)
+    ferries: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def n_nodes(self) -> int:
@@ -111,8 +134,26 @@ class Network:
     def country_code(self, node: int) -> str:
         return self.countries[int(self.country[node])]
 
-    def open_rail_nodes(self, year: int = 2026) -> NDArray[np.intp]:
-        """Rail nodes with at least one track edge open in ``year`` (not only planned lines)."""
+    @property
+    def base_year(self) -> int:
+        """The year the rail data describes: no earlier network can be asked for."""
+        return int(self.meta.get("base_year", BASE_YEAR))
+
+    def clamp_year(self, year: int) -> int:
+        """``year`` within the network's span (its base year to MAX_YEAR): the one place where
+        years outside the data are brought back to it."""
+        return min(max(int(year), self.base_year), MAX_YEAR)
+
+    def current_year(self) -> int:
+        """The reference year (settings' 'today'), within the network's span."""
+        from silkrail.settings import reference_year
+
+        return self.clamp_year(reference_year())
+
+    def open_rail_nodes(self, year: int | None = None) -> NDArray[np.intp]:
+        """Rail nodes with at least one track edge open in ``year`` (default: the reference
+        year), not only planned lines."""
+        year = self.current_year() if year is None else year
         ok = ((self.edge_kind == EdgeKind.RAIL) | (self.edge_kind == EdgeKind.BORDER)) & (
             self.year_open <= year
         )

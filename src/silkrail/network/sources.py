@@ -70,6 +70,11 @@ def package_file(package: str, relative: str) -> Path:
     return path
 
 
+RAIL_DATA_YEAR = 2024
+"""The year the packaged rail extract describes (scgraph-data 2.0.0, OSM of 2024-04): the
+network's base year, before which no network can be asked for."""
+
+
 def rail_source_path() -> Path:
     return package_file("scgraph_data", "world_railways.py")
 

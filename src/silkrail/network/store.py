@@ -3,25 +3,30 @@
 The file holds every array plus the metadata as JSON bytes, and is written atomically.
 Loading checks the hash, the array set and the lengths; a corrupt or stale file raises
 :class:`CacheError`, and :func:`silkrail.load_network` rebuilds instead of using it.
+Several processes may share one home (see :mod:`silkrail.cache`): one builds a missing
+network while the others wait for it, and cleanup leaves other inputs' files in use alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
+import logging
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from silkrail import cache
 from silkrail.errors import CacheError
 from silkrail.network.model import EDGE_ARRAYS, GEOM_ARRAYS, NODE_ARRAYS, Network
 
-FORMAT_VERSION = 1
-_META_KEYS = ("countries", "passages", "crossings", "lines", "ports", "places", "meta")
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 2
+_META_KEYS = ("countries", "passages", "crossings", "lines", "ports", "places", "meta", "ferries")
 
 
 def network_path(home: Path, inputs_hash: str) -> Path:
@@ -29,9 +34,8 @@ def network_path(home: Path, inputs_hash: str) -> Path:
 
 
 def save_network(net: Network, path: Path) -> Path:
-    """Write ``net`` to ``path`` atomically (temp file, then rename)."""
+    """Write ``net`` to ``path`` atomically (a temporary file of this process, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     meta = {k: getattr(net, k) for k in _META_KEYS}
     meta["names"] = {str(k): v for k, v in net.names.items()}
     meta["format_version"] = FORMAT_VERSION
@@ -39,16 +43,8 @@ def save_network(net: Network, path: Path) -> Path:
     arrays = {k: getattr(net, k) for k in (*NODE_ARRAYS, *EDGE_ARRAYS, *GEOM_ARRAYS)}
     arrays["meta_json"] = np.frombuffer(payload, dtype=np.uint8)
     arrays["meta_sha256"] = np.frombuffer(hashlib.sha256(payload).digest(), dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".network-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with cache.atomic_write(path) as fh:
+        np.savez(fh, **arrays)
     return path
 
 
@@ -86,7 +82,10 @@ def load_network_file(path: Path, *, expected_hash: str | None = None) -> Networ
     return Network(**arrays, names=names, **meta)
 
 
-BUILD_STEPS = 12
+BUILD_STEPS = 13
+"""How many times a build calls its ``progress`` callback (its steps, then 'saving')."""
+
+Progress = Callable[[str], None]
 
 
 def load_network(
@@ -94,10 +93,12 @@ def load_network(
     *,
     settings: Any = None,
     rebuild: bool = False,
-    progress: bool = True,
+    progress: Progress | bool | None = None,
 ) -> Network:
     """The built network: from ``path`` if given, else from the cache under ``$SILKRAIL_HOME``,
-    building it (with a progress bar) when it is missing, stale or corrupt."""
+    building it when it is missing, stale or corrupt. A build logs its steps (logger
+    ``silkrail.network``) and calls ``progress`` with each step's label, so that a front end
+    can draw a bar (``True``/``False`` mean the same as ``None``: the library draws nothing)."""
     from silkrail.settings import get_settings
 
     if path is not None:
@@ -107,51 +108,72 @@ def load_network(
 
     inputs_hash, _ = inputs_fingerprint(settings)
     target = network_path(settings.home, inputs_hash)
-    if target.exists() and not rebuild:
-        try:
-            return load_network_file(target, expected_hash=inputs_hash)
-        except CacheError as exc:
-            _notice(f"rebuilding: {exc}")
-    return build_and_save(settings, target, progress=progress)
-
-
-def build_and_save(settings: Any, target: Path, *, progress: bool = True) -> Network:
-    """Build the network, save it to ``target`` and remove caches of older inputs."""
-    from silkrail.network.build import build_network
-
-    if progress:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            TextColumn("[bold]building network[/] {task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=_console(),
-            transient=False,
-        ) as bar:
-            task = bar.add_task("", total=BUILD_STEPS)
-
-            def step(label: str) -> None:
-                bar.update(task, description=label, advance=1)
-
-            net = build_network(settings, progress=step)
-            bar.update(task, description="saving", completed=BUILD_STEPS)
-            save_network(net, target)
-    else:
-        net = build_network(settings)
-        save_network(net, target)
-    for old in Path(target).parent.glob("network-*.npz"):
-        if old != Path(target):
-            old.unlink(missing_ok=True)
+    if not rebuild:
+        with cache.locked(target, shared=True, on_wait=_waiting):
+            net = _load_cached(target, inputs_hash)
+        if net is not None:
+            return net
+    with cache.locked(target, on_wait=_waiting):
+        # another process may have built it while this one waited for the lock
+        net = None if rebuild else _load_cached(target, inputs_hash, quiet=True)
+        if net is None:
+            net = _build(settings, target, progress=_callback(progress))
+    remove_stale_caches(settings.home, inputs_hash)
     return net
 
 
-def _console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
+def _callback(progress: Progress | bool | None) -> Progress | None:
+    return None if isinstance(progress, bool) else progress
 
 
-def _notice(message: str) -> None:
-    _console().print(f"[yellow]{message}[/]")
+def _load_cached(target: Path, inputs_hash: str, *, quiet: bool = False) -> Network | None:
+    """The cached network at ``target``, or None if it is missing, stale or corrupt."""
+    if not target.exists():
+        return None
+    try:
+        return load_network_file(target, expected_hash=inputs_hash)
+    except CacheError as exc:
+        if not quiet:
+            log.warning("rebuilding the network: %s", exc)
+        return None
+
+
+def build_and_save(settings: Any, target: Path, *, progress: Progress | bool | None = None) -> Network:
+    """Build the network and save it to ``target`` (holding its lock, so a process sharing the
+    home waits rather than reads a half-built cache), then remove stale caches of other inputs."""
+    with cache.locked(target, on_wait=_waiting):
+        net = _build(settings, target, progress=_callback(progress))
+    remove_stale_caches(Path(target).parent, net.meta.get("inputs_hash", ""))
+    return net
+
+
+def remove_stale_caches(home: Path, inputs_hash: str) -> list[Path]:
+    """Remove network, landmark and place-index files of inputs other than ``inputs_hash`` that no process
+    has used for a week and none holds (another checkout may share this home and still use
+    its own network; see :mod:`silkrail.cache`). Returns the paths removed."""
+    prefixes = (
+        f"network-{inputs_hash[:16]}.",
+        f"landmarks-{inputs_hash[:16]}-",
+        f"places-{inputs_hash[:16]}-",
+    )
+    return cache.remove_stale(
+        Path(home),
+        ("network-*.npz", "landmarks-*.npz", "places-*.sqlite"),
+        keep=lambda name: name.startswith(prefixes),
+    )
+
+
+def _build(settings: Any, target: Path, *, progress: Progress | None = None) -> Network:
+    """Build the network and save it to ``target``; the caller holds the target's lock."""
+    from silkrail.network.build import build_network
+
+    log.info("building the network (inputs %s)", target.name)
+    net = build_network(settings, progress=progress)
+    if progress is not None:
+        progress("saving")
+    save_network(net, target)
+    return net
+
+
+def _waiting() -> None:
+    log.warning("another process is building the network; waiting for it")

@@ -4,7 +4,8 @@ A route's time is the sum of components, each with a value, a spread and a ``bas
 the value comes from): terminal time at each rail end (handling, train formation, waiting for
 a departure), running time at a commercial speed by gauge (or a curated line's speed), border
 dwell per crossing (published figures; customs unions; otherwise a fitted dwell), gauge change
-by method, port handling and sea legs at service speed. Money: rail tariffs that taper with
+by method, port handling, sea legs at service speed, rail ferries (handling, the mean wait for a
+sailing, the sailing). Money: rail tariffs that taper with
 distance per railway, fees at crossings and terminals, sea rates by trade lane as of a date,
 block-train pricing. CO2 per TEU-km on one ISO 14083 basis at a time, well-to-wheel or
 tank-to-wheel.
@@ -23,6 +24,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,6 @@ Z90 = 1.2815515655446004  # the 90th percentile of the standard normal
 RUN_CLASSES = ("rail_speed_other_kmh", "rail_speed_1000_kmh", "rail_speed_1435_kmh", "rail_speed_1520_kmh")
 CLASS_SEA, CLASS_FERRY, CLASS_CURATED, CLASS_NONE = 4, 5, 6, -1
 BASES = ("curated", "modelled", "fitted", "default")
-_FERRY = getattr(EdgeKind, "FERRY", None)
 
 
 def _data_dir() -> Path:
@@ -87,6 +88,7 @@ class CostModel:
     crossing_figures: dict[str, dict[str, Any]]
     residual_sigma: dict[str, float]
     sea_speed_kmh: float
+    unions: tuple[frozenset[str], ...] = ()  # customs unions: their railways share a through tariff
     emission_basis: str = "well-to-wheel"
     as_of: str | None = None
     fingerprint: str = ""
@@ -146,6 +148,7 @@ class CostModel:
             crossing_figures={c.crossing: c.model_dump() for c in cal.crossings},
             residual_sigma=residual,
             sea_speed_kmh=sea_kn * KNOT_KMH,
+            unions=_customs_unions(),
         )
         return model._stamped()
 
@@ -232,6 +235,13 @@ class CostModel:
         share = min(teu / self.params["block_train_teu"], 1.0)
         return 1.0 - disc * share
 
+    def new_tariff_area(self, c: dict[str, Any]) -> bool:
+        """A border between railways that do not share a through tariff (not one customs union)."""
+        if c.get("kind") != "border":
+            return False
+        pair = set(c.get("countries") or [])
+        return not any(pair <= u for u in self.unions)
+
     def uses_border_param(self, c: dict[str, Any]) -> bool:
         """Whether the crossing's dwell is the fitted border dwell (no published figure, not
         inside a customs union, between two countries)."""
@@ -274,6 +284,15 @@ class CostModel:
         return Component(self.params[p], self.sigmas[p], self.basis[p], None, p), change
 
 
+@cache
+def _customs_unions() -> tuple[frozenset[str], ...]:
+    """The customs unions of borders.yaml (package data)."""
+    from silkrail.network.curated import load_file
+
+    borders = load_file(_data_dir() / "borders.yaml")
+    return tuple(frozenset(u.members) for u in borders.customs_unions)
+
+
 def _sigma_of_range(rng: Any) -> float:
     lo, hi = float(rng[0]), float(rng[1])
     if lo <= 0 or hi <= lo:
@@ -304,6 +323,11 @@ class EdgeCosts:
     km: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
+def ferry_wait_h(ferry: dict[str, Any]) -> float:
+    """The mean wait for a sailing: half the interval between sailings (cargo arrives at random)."""
+    return 0.5 * 168.0 / float(ferry["sailings_per_week"])
+
+
 def edge_run_class(net: Network) -> NDArray[np.int8]:
     """Which speed runs each edge: a gauge class (0 other, 1 metre, 2 standard, 3 broad 1,520),
     sea, ferry, a curated line's own speed, or none (transfers)."""
@@ -319,8 +343,7 @@ def edge_run_class(net: Network) -> NDArray[np.int8]:
     cls[(mask & bit[1520]) > 0] = 3
     cls[~rail] = CLASS_NONE
     cls[(kind == EdgeKind.SEA) | (kind == EdgeKind.SEA_ACCESS)] = CLASS_SEA
-    if _FERRY is not None:
-        cls[kind == _FERRY] = CLASS_FERRY
+    cls[kind == EdgeKind.FERRY] = CLASS_FERRY
     for i, line in enumerate(net.lines):
         if line.get("freight_speed_kmh"):
             cls[(net.line == i) & rail] = CLASS_CURATED
@@ -350,8 +373,6 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     co2 = np.where(rail, km * model.co2_factor("rail"), 0.0) + np.where(
         sea, km * model.co2_factor("sea"), 0.0
     )
-    if _FERRY is not None and "ferry" in model.co2:
-        co2 += np.where(cls == CLASS_FERRY, km * model.co2_factor("ferry"), 0.0)
     run_time, run_cost = time_h.copy(), cost.copy()
     change_time = np.zeros(net.n_edges)
     change_cost = np.zeros(net.n_edges)
@@ -376,7 +397,7 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
                 fee = max(fee - gc_fee, 0.0)
                 change_cost[e] = gc_fee
         cost[e] += fee
-        if _new_tariff_area(c):
+        if model.new_tariff_area(c):
             entry_cost[e] = entry  # a new tariff area starts: its fixed charge
             new_area[e] = True
     sig_port = p["port_sigma_log"]
@@ -386,6 +407,17 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
         fixed_var[e] = lognormal_variance(float(port["handling_h"]), sig_port)
         cost[e] += port["handling_cost_usd_per_teu"]
         entry_cost[e] = entry  # rail starts or ends at the port: a tariff area's fixed charge
+        new_area[e] = True
+    for e in np.flatnonzero(kind == EdgeKind.FERRY):
+        f = net.ferries[int(net.port[e])]
+        wait = ferry_wait_h(f)
+        run_time[e] = time_h[e] = f["sailing_h"]
+        time_h[e] += f["handling_h"] + wait
+        # handling spreads like a port's; the wait for a sailing is uniform over the interval
+        fixed_var[e] = lognormal_variance(float(f["handling_h"]), sig_port) + (2 * wait) ** 2 / 12
+        cost[e] += f["cost_usd_per_teu"]  # the fare: paid at the ferry, like a port's handling
+        co2[e] = km[e] * model.co2_factor("ferry")
+        entry_cost[e] = entry  # rail continues on the other shore: a new tariff area
         new_area[e] = True
     fixed_cost = cost - run_cost  # fees only; the tariff's fixed charges are rail tariff
     cost = cost + entry_cost
@@ -417,11 +449,6 @@ def _includes_default_change_fee(c: dict[str, Any], defaults: dict[str, Any]) ->
         return fee >= gc
     composite = float(defaults.get("border_cost_usd_per_teu", 0.0)) + gc
     return c.get("method") in ("transshipment", "bogie_exchange") and abs(fee - composite) < 1e-6
-
-
-def _new_tariff_area(c: dict[str, Any]) -> bool:
-    """A border between railways that do not share a through tariff (not one customs union)."""
-    return c.get("kind") == "border" and c.get("dwell_from") != "customs union"
 
 
 def count_tariff_entries(costs: EdgeCosts, e: NDArray[np.int64]) -> int:
@@ -496,6 +523,9 @@ def price_route(
         elif c == CLASS_SEA:
             s = m.params["sea_sigma_log"]
             comp["sea_run_h"] = r
+        elif c == CLASS_FERRY:
+            s = m.params["sea_sigma_log"]
+            comp["ferry_sailing_h"] = r
         else:
             s = 0.15
             comp["rail_run_curated_h"] = comp.get("rail_run_curated_h", 0.0) + r

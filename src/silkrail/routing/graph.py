@@ -3,8 +3,9 @@
 A train on a given gauge can only continue on track of that gauge. Where the network marks
 an edge as a gauge-change point (curated transshipment or bogie exchange, or a break of
 gauge), arcs join the states of different gauges and carry the change's time and cost. Sea
-and port nodes have a single state. The graph is symmetric, which lets the landmark tables
-serve both directions.
+and port nodes have a single state. A rail ferry joins the states of its gauge at its two
+rail terminals: it belongs to rail corridors, so rail-only queries may use it. The graph is
+symmetric, which lets the landmark tables serve both directions.
 """
 
 from __future__ import annotations
@@ -16,26 +17,32 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from silkrail.network.model import GAUGES_MM, EdgeKind, Network, NodeKind
+from silkrail.network.model import GAUGES_MM, EdgeKind, Network, NodeKind, WaterKind
 from silkrail.routing.costs import CostModel, EdgeCosts, compute_edge_costs
+from silkrail.settings import reference_year
 
 NO_GAUGE = len(GAUGES_MM)  # the state slot of sea and port nodes
-MODE_RAIL, MODE_SEA, MODE_TRANSFER = 0, 1, 2
+MODE_RAIL, MODE_SEA, MODE_TRANSFER, MODE_FERRY = 0, 1, 2, 3
 CLOSED_YEAR = 32767
 OBJECTIVES = ("time", "cost", "co2")
 
 
 @dataclass(frozen=True)
 class Constraints:
-    """What a route may use: modes, countries and crossings to avoid, the network's year."""
+    """What a route may use: modes, countries and crossings to avoid, the network's year.
+
+    ``modes="rail"`` keeps rail and rail ferries. Inland waterways (rivers and canals between
+    two seas) are not "sea": they are used only with ``inland_water``. Avoided countries ban
+    every arc that touches them, by land or by their waters."""
 
     modes: str = "any"  # rail | sea | any
     avoid_countries: frozenset[str] = frozenset()
     avoid_crossings: frozenset[int] = frozenset()
     avoid_passages: frozenset[str] = frozenset()
-    year: int = 2026
+    year: int = field(default_factory=reference_year)  # default: the settings' 'today'
     open_lines: frozenset[int] = frozenset()  # curated lines open whatever their year
     closed_lines: frozenset[int] = frozenset()
+    inland_water: bool = False
 
 
 @dataclass
@@ -56,6 +63,8 @@ class StateGraph:
     c_dst: NDArray[np.uint8]
     crossing: NDArray[np.int32]
     passage: NDArray[np.uint8]
+    w_country: NDArray[np.uint8]  # country whose waters a water arc uses; 0: none
+    inland: NDArray[np.bool_]  # arc on an inland waterway
     costs: EdgeCosts | None = None
     _csr_cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
 
@@ -66,6 +75,13 @@ class StateGraph:
     def states_of_node(self, node: int) -> NDArray[np.int32]:
         s = self.state_of[node]
         return s[s >= 0]
+
+    def touches(self, codes: frozenset[str] | set[str]) -> NDArray[np.bool_]:
+        """Arcs that touch one of the countries ``codes``: at either end, or by their waters."""
+        bad = [i for i, code in enumerate(self.net.countries) if code and code in codes]
+        if not bad:
+            return np.zeros(len(self.src), bool)
+        return np.isin(self.c_src, bad) | np.isin(self.c_dst, bad) | np.isin(self.w_country, bad)
 
     def csr(self, c: Constraints) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
         """(indptr, indices, arc ids) of the arcs allowed by ``c``; cached per constraints."""
@@ -81,11 +97,11 @@ class StateGraph:
             if c.closed_lines:
                 ok &= ~np.isin(arc_line, list(c.closed_lines))
         if c.modes == "rail":
-            ok &= self.mode == MODE_RAIL
+            ok &= (self.mode == MODE_RAIL) | (self.mode == MODE_FERRY)
+        if not c.inland_water:
+            ok &= ~self.inland
         if c.avoid_countries:
-            bad = np.array([i for i, code in enumerate(self.net.countries) if code in c.avoid_countries])
-            if len(bad):
-                ok &= ~np.isin(self.c_src, bad) & ~np.isin(self.c_dst, bad)
+            ok &= ~self.touches(c.avoid_countries)
         if c.avoid_crossings:
             ok &= ~np.isin(self.crossing, list(c.avoid_crossings))
         if c.avoid_passages:
@@ -132,6 +148,11 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
             e = chg[(state_of[u[chg], b1] >= 0) & (state_of[v[chg], b2] >= 0)]
             if len(e):
                 parts.append((state_of[u[e], b1], state_of[v[e], b2], e, True))
+    ferry = np.flatnonzero(kind == EdgeKind.FERRY)
+    for b in range(NO_GAUGE):
+        e = ferry[((net.edge_gauge[ferry] >> b) & 1).astype(bool)]
+        e = e[(state_of[u[e], b] >= 0) & (state_of[v[e], b] >= 0)]
+        parts.append((state_of[u[e], b], state_of[v[e], b], e, False))
     single = np.flatnonzero(np.isin(kind, [EdgeKind.SEA, EdgeKind.SEA_ACCESS]))
     parts.append((state_of[u[single], NO_GAUGE], state_of[v[single], NO_GAUGE], single, False))
     link = np.flatnonzero(kind == EdgeKind.PORT_LINK)
@@ -159,8 +180,13 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
             year[crossing == i] = CLOSED_YEAR
         elif c["status"] == "planned" and c.get("opening_year"):
             year[crossing == i] = np.maximum(year[crossing == i], c["opening_year"])
-    mode = np.where(
-        rail_e[edge], MODE_RAIL, np.where(kind[edge] == EdgeKind.PORT_LINK, MODE_TRANSFER, MODE_SEA)
+    passenger_only = [i for i, ln in enumerate(net.lines) if ln.get("traffic") == "passenger"]
+    if passenger_only:
+        year[np.isin(net.line[edge], passenger_only)] = CLOSED_YEAR  # routes carry freight
+    mode = np.select(
+        [rail_e[edge], kind[edge] == EdgeKind.PORT_LINK, kind[edge] == EdgeKind.FERRY],
+        [MODE_RAIL, MODE_TRANSFER, MODE_FERRY],
+        MODE_SEA,
     )
     return StateGraph(
         net=net,
@@ -179,5 +205,7 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
         c_dst=net.country[state_node[dst]],
         crossing=crossing,
         passage=net.passage[edge],
+        w_country=net.water_country[edge],
+        inland=(kind[edge] == EdgeKind.SEA) & (net.water[edge] == WaterKind.INLAND),
         costs=costs,
     )

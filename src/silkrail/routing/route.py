@@ -1,4 +1,8 @@
-"""Routes: legs, events (every border crossing, gauge change and port transfer) and totals."""
+"""Routes: legs, events (every border crossing, gauge change, port transfer and ferry) and totals.
+
+Every leg lists the countries it passes through: a rail leg those of its track, a water leg
+those of its ports and those whose inland waters, canals or port approaches it uses (open sea
+belongs to no country), a ferry leg those of its two ports."""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from silkrail.network.model import ATTRIBUTION, GAUGES_MM, EdgeKind, NodeKind
+from silkrail.network.model import ATTRIBUTION, GAUGES_MM, EdgeKind
 from silkrail.routing.costs import (
     CLASS_CURATED,
     CLASS_SEA,
     RUN_CLASSES,
+    ferry_wait_h,
     lognormal_range,
     lognormal_variance,
     price_route,
@@ -61,7 +66,7 @@ class Leg:
 
 @dataclass
 class Event:
-    kind: str  # border_crossing | gauge_change | port_transfer
+    kind: str  # border_crossing | gauge_change | port_transfer | ferry
     at: str
     lat: float
     lon: float
@@ -222,14 +227,18 @@ def assemble_route(
     run_h = costs.time_h[e] - costs.fixed_time_h[e]
     is_rail = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
     is_link = kind == EdgeKind.PORT_LINK
+    is_ferry = kind == EdgeKind.FERRY
 
     events: list[Event] = []
     crossing_ids: set[int] = set()
     at_name: dict[int, str] = {}  # leg ends at a crossing or port take its name
-    special = np.flatnonzero((net.crossing[e] >= 0) | is_link)
+    special = np.flatnonzero((net.crossing[e] >= 0) | is_link | is_ferry)
     for i in special.tolist():
         ei = int(e[i])
         a_node, b_node, a_slot, b_slot = int(s_node[i]), int(d_node[i]), int(s_slot[i]), int(d_slot[i])
+        if is_ferry[i]:
+            events.append(_ferry_event(net, ei, a_node, b_node, a_slot, b_slot, costs, teu))
+            continue
         if is_link[i]:
             p = net.ports[int(net.port[ei])]
             events.append(
@@ -305,8 +314,8 @@ def assemble_route(
     moving = np.flatnonzero(~is_link)
     legs: list[Leg] = []
     if len(moving):
-        mode_code = np.where(is_rail[moving], 0, 1)
-        gauge_code = np.where(is_rail[moving], s_slot[moving], -1)
+        mode_code = np.where(is_rail[moving], 0, np.where(is_ferry[moving], 2, 1))
+        gauge_code = np.where(is_rail[moving] | is_ferry[moving], s_slot[moving], -1)
         brk = np.flatnonzero(
             (np.diff(mode_code) != 0)
             | (np.diff(gauge_code) != 0)
@@ -317,16 +326,12 @@ def assemble_route(
         ends = np.r_[brk + 1, len(moving)]
         for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
             idx = moving[a:b]
-            mode = "rail" if is_rail[idx[0]] else "sea"
+            mode = "rail" if is_rail[idx[0]] else "ferry" if is_ferry[idx[0]] else "sea"
             leg_nodes = np.r_[s_node[idx], d_node[idx[-1]]]
             countries: list[str] = []
-            if mode == "rail":
-                for code in net.country[leg_nodes][
-                    np.r_[True, np.diff(net.country[leg_nodes]) != 0]
-                ].tolist():
-                    name = net.countries[code]
-                    if name and name not in countries:
-                        countries.append(name)
+            for name in _country_sequence(net, e[idx], s_node[idx], d_node[idx]):
+                if name not in countries:
+                    countries.append(name)
             legs.append(
                 Leg(
                     mode,
@@ -334,7 +339,7 @@ def assemble_route(
                     at_name.get(int(leg_nodes[-1])) or _node_name(net, int(leg_nodes[-1]), names),
                     float(km[idx].sum()),
                     float(run_h[idx].sum()),
-                    _gauge(int(s_slot[idx[0]])) if mode == "rail" else None,
+                    _gauge(int(s_slot[idx[0]])) if mode != "sea" else None,
                     countries,
                     (net, e[idx], s_node[idx]),
                     *_leg_basis(g, e[idx], mode),
@@ -343,10 +348,10 @@ def assemble_route(
     if legs:
         legs[0].from_ = origin.name
         legs[-1].to = destination.name
-    route_nodes = np.r_[s_node, d_node[-1:]] if len(arcs) else np.array([origin.node])
-    rail_nodes = route_nodes[net.node_kind[route_nodes] == NodeKind.RAIL]
-    codes = net.country[rail_nodes]
-    seq = codes[np.r_[True, np.diff(codes) != 0]] if len(codes) else codes
+    if len(arcs):
+        seq = _country_sequence(net, e, s_node, d_node)
+    else:
+        seq = [net.country_code(origin.node)] if net.country_code(origin.node) else []
     price = price_route(g, arcs, teu, as_of=as_of)
     t_term = g.model.params["terminal_h"]
     first, last = _terminal_events(g, origin, destination, t_term, is_rail, len(arcs))
@@ -365,13 +370,55 @@ def assemble_route(
         co2_kg_range=price.co2_kg_range,
         co2_basis=price.co2_basis,
         components=price.components,
-        countries=[net.countries[c] for c in seq.tolist() if net.countries[c]],
+        countries=seq,
         legs=legs,
         events=events,
         crossing_ids=frozenset(crossing_ids),
         _arcs=arcs,
-        origin_access=origin.access_at(int(s_node[0])) if len(arcs) else None,
-        destination_access=destination.access_at(int(d_node[-1])) if len(arcs) else None,
+        origin_access=_access(origin, int(s_node[0]), names) if len(arcs) else None,
+        destination_access=_access(destination, int(d_node[-1]), names) if len(arcs) else None,
+    )
+
+
+def _country_sequence(net: Any, edges: np.ndarray, from_nodes: np.ndarray, to_nodes: np.ndarray) -> list[str]:
+    """The countries a run of edges passes through, in order (each run of one country once):
+    rail and inland-water nodes by their country, water edges by the country whose waters they
+    use, ports by theirs. Open sea adds none."""
+    codes = np.column_stack(
+        [net.country[from_nodes], net.water_country[edges], net.country[to_nodes]]
+    ).ravel()
+    codes = codes[codes > 0]
+    if len(codes) == 0:
+        return []
+    codes = codes[np.r_[True, np.diff(codes) != 0]]
+    return [net.countries[c] for c in codes.tolist()]
+
+
+def _ferry_event(
+    net: Any, edge: int, a_node: int, b_node: int, a_slot: int, b_slot: int, costs: Any, teu: float
+) -> Event:
+    """The ferry crossing: loading, unloading and the mean wait for a sailing (the sailing itself
+    is the ferry leg), and the fare."""
+    f = net.ferries[int(net.port[edge])]
+    start = 0 if int(net.u[edge]) == a_node else 1
+    wait = ferry_wait_h(f)
+    return Event(
+        "ferry",
+        f["name"],
+        f["lat"][start],
+        f["lon"][start],
+        net.country_code(a_node),
+        net.country_code(b_node),
+        _gauge(a_slot),
+        _gauge(b_slot),
+        float(costs.fixed_time_h[edge]),
+        float(costs.fixed_cost_usd[edge]) * teu,
+        None,
+        f"{f['handling_h']:g} h loading and unloading, {wait:.0f} h mean wait for a sailing "
+        f"({f['sailings_per_week']:g} a week), {f['sailing_h']:g} h at sea",
+        basis="curated",
+        record=str(f.get("id") or f["name"]),
+        duration_h_range=_range(float(costs.fixed_time_h[edge]), float(costs.fixed_var_h2[edge])),
     )
 
 
@@ -445,6 +492,11 @@ def _crossing_name(c: dict[str, Any], names: Any) -> str:
     where = names.name_near(float(c["lat"]), float(c["lon"]))
     label = f"{a}–{b} border" if c.get("kind") == "border" else f"{a} break of gauge"
     return f"{label} {where}" if where.startswith("near ") else f"{label} at {where}"
+
+
+def _access(p: Place, node: int, names: Any) -> Access | None:
+    access = p.access_at(node)
+    return names.named(access) if names is not None and access is not None else access
 
 
 def _end(p: Place, access: Access | None) -> dict[str, Any]:

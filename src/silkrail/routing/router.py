@@ -6,6 +6,7 @@ is created once per network on first use.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,14 +15,12 @@ import numpy as np
 
 from silkrail.errors import DataError, NoRouteError
 from silkrail.network.curated import GAUGES_MM, known_country_codes
-from silkrail.network.model import Network, NodeKind, gauges_of
+from silkrail.network.model import MAX_YEAR, Network, NodeKind, gauges_of
 from silkrail.routing.graph import MODE_RAIL, OBJECTIVES, Constraints, build_state_graph
 from silkrail.routing.places import Gazetteer, Place, check_mode_access
 from silkrail.routing.route import Route, assemble_route
 from silkrail.routing.search import Searcher, load_or_compute_landmarks
 
-BASE_YEAR = 2024  # the OSM extract (scgraph-data 2.0.0, 2024-04) describes the network of then
-MAX_YEAR = 2100
 SEA_FIRST_RAIL_PENALTY = 25.0  # "sea" option: rail only as the pre- and on-carriage to the ports
 ICEBOUND_PASSAGES = ("northwest", "bering")
 """Passages closed by ice most of the year (the Northwest Passage, and the Bering Strait that
@@ -48,6 +47,7 @@ def _check_query(
     teu: float,
     avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
     as_of: str | None = None,
+    inland_water: bool = False,
 ) -> Query:
     if isinstance(objective, str):
         if objective not in OBJECTIVES:
@@ -68,11 +68,11 @@ def _check_query(
         raise DataError(f"'{mode}' is not a mode; use rail, sea or any", field="mode")
     if not (teu > 0) or teu > 1e6:
         raise DataError(f"cargo must be a positive number of TEU (got {teu})", field="teu")
-    y = BASE_YEAR + 2 if year is None else int(year)
-    if not BASE_YEAR <= y <= MAX_YEAR:
+    y = net.current_year() if year is None else int(year)
+    if net.clamp_year(y) != y:
         raise DataError(
-            f"year {y} is outside the network's span: the rail data describes {BASE_YEAR}, and planned "
-            f"lines open up to {MAX_YEAR}; give a year from {BASE_YEAR} to {MAX_YEAR}",
+            f"year {y} is outside the network's span: the rail data describes {net.base_year}, and "
+            f"planned lines open up to {MAX_YEAR}; give a year from {net.base_year} to {MAX_YEAR}",
             field="year",
         )
     codes = set()
@@ -95,6 +95,7 @@ def _check_query(
             avoid_countries=frozenset(codes),
             avoid_passages=frozenset(avoid_passages),
             year=y,
+            inland_water=bool(inland_water),
         ),
         float(teu),
         mode,
@@ -147,7 +148,10 @@ class Router:
         teu: float = 1.0,
         alternatives: int = 0,
         as_of: str | None = None,
+        inland_water: bool = False,
     ) -> Route:
+        """The best route; ``inland_water`` lets water legs use rivers and canals between seas
+        (by default the sea stays open sea, and water inside a country only leads to ports)."""
         q = _check_query(
             self.net,
             objective=objective,
@@ -157,6 +161,7 @@ class Router:
             teu=teu,
             avoid_passages=avoid_passages,
             as_of=as_of,
+            inland_water=inland_water,
         )
         o = origin if isinstance(origin, Place) else self.places.resolve(origin)
         d = destination if isinstance(destination, Place) else self.places.resolve(destination)
@@ -258,15 +263,7 @@ class Router:
             for i, x in enumerate(self.net.crossings)
             if i not in set(via) and frozenset(x["countries"]) in pairs
         }
-        c2 = Constraints(
-            c.modes,
-            c.avoid_countries,
-            c.avoid_crossings | frozenset(banned),
-            c.avoid_passages,
-            c.year,
-            c.open_lines,
-            c.closed_lines,
-        )
+        c2 = dataclasses.replace(c, avoid_crossings=c.avoid_crossings | frozenset(banned))
         _, _, allowed = g.csr(c2)
         w = np.asarray(coef) @ g.weights
         cur = self.end_states(o, mode)
@@ -310,15 +307,14 @@ class Router:
 
         g = self.graph
         _, _, arcs = g.csr(q.constraints)
-        a_cross, a_c1, a_c2 = g.crossing[arcs], g.c_src[arcs], g.c_dst[arcs]
+        a_cross = g.crossing[arcs]
         ends = {o.country, d.country}
 
         def value(r: Route) -> float:
             return float(np.dot(q.coef, [r.duration_h, r.cost_usd / q.teu, r.co2_kg / q.teu]))
 
         def search(countries: frozenset[str], crossings: frozenset[int]) -> Route | None:
-            idx = [self.net.countries.index(c) for c in countries if c in self.net.countries]
-            banned = np.isin(a_cross, list(crossings)) | np.isin(a_c1, idx) | np.isin(a_c2, idx)
+            banned = np.isin(a_cross, list(crossings)) | g.touches(countries)[arcs]
             res = self.searcher.shortest(
                 self.end_states(o, q.mode), self.end_states(d, q.mode), q.constraints, q.coef, banned=banned
             )
@@ -360,7 +356,7 @@ class Router:
 
     def _explain(self, o: Place, d: Place, q: Query) -> str:
         """Why no route: constraints that cut every path, or networks no crossing joins."""
-        free = Constraints(year=MAX_YEAR)
+        free = Constraints(year=MAX_YEAR, inland_water=True)
         rail_free = Constraints(modes="rail", year=MAX_YEAR)
         if q.mode == "rail" and self._path(o, d, rail_free, q.coef, "rail") is None:
             if self._path(o, d, free, q.coef) is None:

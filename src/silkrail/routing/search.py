@@ -7,6 +7,7 @@ weighted sum of their bounds, so the same tables are admissible for every query.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from silkrail import cache
 from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
 
 N_LANDMARKS = 16
@@ -37,7 +39,7 @@ def compute_landmarks(g: StateGraph, modes: str = "any", n: int = N_LANDMARKS) -
     from silkrail.network.model import NodeKind
 
     S = g.n_states
-    every = Constraints(modes=modes, year=32766)
+    every = Constraints(modes=modes, year=32766, inland_water=True)
     indptr, indices, arcs = g.csr(every)
     adj = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(S, S))
     _, label = connected_components(adj, directed=False)
@@ -63,29 +65,38 @@ def compute_landmarks(g: StateGraph, modes: str = "any", n: int = N_LANDMARKS) -
 
 
 def load_or_compute_landmarks(g: StateGraph, home: Path | None, modes: str = "any") -> Landmarks:
-    """Landmarks cached beside the network (keyed by its inputs hash and the modes)."""
+    """Landmarks cached beside the network (keyed by its inputs hash and the modes). Processes
+    sharing the home compute them once: the first holds the file's lock while it computes and
+    writes, the others wait and read its file (see :mod:`silkrail.cache`). Files of other
+    networks are left to the network store's cleanup."""
     if home is None:
         return compute_landmarks(g, modes)
     # the weights depend on the cost model's parameters as well as on the network
     key = f"{g.net.meta.get('inputs_hash', 'x')[:16]}-{g.model.fingerprint}-{LANDMARK_VERSION}-{modes}"
     path = Path(home) / f"landmarks-{key}.npz"
-    if path.exists():
-        try:
-            with open(path, "rb") as fh, np.load(fh) as data:
-                lm = Landmarks(data["states"], data["dist"])
-            if lm.dist.shape[2] == g.n_states:
-                return lm
-        except (OSError, ValueError, KeyError):
-            pass
-    lm = compute_landmarks(g, modes)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, states=lm.states, dist=lm.dist)
-    tmp.replace(path)
-    for old in path.parent.glob("landmarks-*.npz"):
-        if not old.name.startswith(f"landmarks-{key.split('-')[0]}"):
-            old.unlink(missing_ok=True)
+    with cache.locked(path, shared=True):
+        lm = _read_landmarks(path, g.n_states)
+    if lm is not None:
+        return lm
+    with cache.locked(path):
+        lm = _read_landmarks(path, g.n_states)
+        if lm is None:
+            lm = compute_landmarks(g, modes)
+            with cache.atomic_write(path) as fh:
+                np.savez(fh, states=lm.states, dist=lm.dist)
     return lm
+
+
+def _read_landmarks(path: Path, n_states: int) -> Landmarks | None:
+    """The landmarks saved at ``path`` if they are readable and fit a graph of ``n_states``."""
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as fh, np.load(fh) as data:
+            lm = Landmarks(data["states"], data["dist"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    return lm if lm.dist.ndim == 3 and lm.dist.shape[2] == n_states else None
 
 
 @njit(cache=True, inline="always")

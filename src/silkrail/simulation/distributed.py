@@ -1,7 +1,8 @@
 """Replications and scenario sweeps, serial or on Dask (``dask.distributed``).
 
-A local cluster by default, or an existing one at ``tcp://HOST:PORT``. Each replication is
-a pure function of (compiled scenario, seed), so Dask and serial runs give identical results.
+Serial in this process by default; on Dask a local cluster, or an existing one at
+``tcp://HOST:PORT``. Each replication is a pure function of (compiled scenario, seed), so
+Dask and serial runs give identical results.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from silkrail.simulation.model import run_replication
 from silkrail.simulation.scenario import SimInput
+from silkrail.simulation.scheduler import parse_scheduler
 
 
 def run_replications(
@@ -22,9 +24,11 @@ def run_replications(
     trace: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """One result per seed, in seed order. ``scheduler``: None or "serial" runs here;
-    "local" starts a LocalCluster of ``workers`` processes; "tcp://..." uses that cluster."""
-    if scheduler in (None, "serial"):
+    """One result per seed, in seed order. ``scheduler`` (see :func:`parse_scheduler`): None,
+    "none" or "serial" runs here; "local" starts a LocalCluster of ``workers`` processes;
+    "tcp://HOST:PORT" uses that cluster."""
+    scheduler = parse_scheduler(scheduler)
+    if scheduler is None:
         out = []
         for s in seeds:
             out.append(run_replication(sim, s, trace=trace))

@@ -339,7 +339,7 @@ def compile_scenario(
                 )
             if ch.scale:
                 scale[ch.service] = ch.scale
-    year = max(scenario.start.year, 2024)
+    year = net.clamp_year(scenario.start.year)
     base = Constraints(
         modes="rail", year=year, open_lines=frozenset(open_lines), closed_lines=frozenset(closed_lines)
     )

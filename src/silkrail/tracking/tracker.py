@@ -116,7 +116,7 @@ class Tracker:
         router = router_for(self.net)
         try:
             route = router.route(
-                t.origin, t.destination, mode="rail", teu=t.teu, year=min(max(t.departure.year, 2024), 2100)
+                t.origin, t.destination, mode="rail", teu=t.teu, year=self.net.clamp_year(t.departure.year)
             )
         except UnknownPlaceError as exc:
             raise DataError(str(exc), field="origin" if t.origin in str(exc) else "destination") from None

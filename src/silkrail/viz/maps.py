@@ -28,7 +28,12 @@ GAUGE_COLOURS = {
 SEA_COLOUR = "#138d90"
 OPTION_STYLES = ["", "stroke-opacity:0.75", "stroke-opacity:0.6"]
 TERMINAL_COLOUR = "#7f8c8d"  # terminals and any other stop
-EVENT_COLOURS = {"border_crossing": "#222", "gauge_change": "#f1c40f", "port_transfer": "#1abc9c"}
+EVENT_COLOURS = {
+    "border_crossing": "#222",
+    "gauge_change": "#f1c40f",
+    "port_transfer": "#1abc9c",
+    "ferry": "#8e44ad",
+}
 
 
 def _project(lon: float, lat: float) -> tuple[float, float]:
@@ -79,7 +84,8 @@ def routes_to_html(routes: list[Route], outlines: list[dict[str, Any]], *, title
         group = [f'<g class="route" data-label="{html.escape(label)}">']
         for leg in r.legs:
             colour = SEA_COLOUR if leg.mode == "sea" else GAUGE_COLOURS.get(leg.gauge_mm or 0, "#555")
-            dash = f' stroke-dasharray="{stroke * 4:.3f},{stroke * 3:.3f}"' if leg.mode == "sea" else ""
+            afloat = leg.mode in ("sea", "ferry")  # a rail ferry keeps its gauge colour, dashed
+            dash = f' stroke-dasharray="{stroke * 4:.3f},{stroke * 3:.3f}"' if afloat else ""
             tip = (
                 f"{label}: {leg.mode} {f'{leg.gauge_mm} mm ' if leg.gauge_mm else ''}"
                 f"{leg.from_} → {leg.to}, {leg.distance_km:,.0f} km, {leg.duration_h:,.0f} h"

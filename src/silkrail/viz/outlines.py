@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from silkrail.cache import atomic_write
 from silkrail.errors import SourceError
 from silkrail.settings import Settings, get_settings
 
@@ -41,6 +42,7 @@ def simplified_outlines(settings: Settings | None = None) -> list[dict[str, Any]
             if len(coords) >= 4:
                 rings.append([[round(x, 3), round(y, 3)] for x, y in coords])
         out.append({"code": code, "rings": rings})
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps(out, separators=(",", ":")))
+    # atomically: a process reading the cache meanwhile sees no half-written file
+    with atomic_write(cache) as fh:
+        fh.write(json.dumps(out, separators=(",", ":")).encode())
     return out

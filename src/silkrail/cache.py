@@ -1,0 +1,169 @@
+"""Files under ``$SILKRAIL_HOME`` that several processes build, read and clean up at once.
+
+Every cache file is written to a temporary file of its own in the same directory (its name
+carries the writer's process id) and moved into place with one atomic ``os.replace``, so a
+reader sees the old file or the new one, never a half-written one. Each cache file has a
+lock file beside it (``.NAME.lock``, ``fcntl.flock``): readers hold it shared, the one
+process that builds a missing file holds it exclusive (the others wait, then read what it
+wrote), and cleanup deletes a file only while holding its lock exclusive. Taking a lock
+touches the lock file, so its modification time says when the cache file was last used:
+cleanup removes only files of other inputs that nobody used for :data:`STALE_AFTER_S`,
+since another checkout or data directory may share the same home and still need them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+STALE_AFTER_S = 7 * 24 * 3600
+"""A cache file of other inputs unused this long (seconds) is removed by :func:`remove_stale`."""
+
+TEMP_STALE_AFTER_S = 24 * 3600
+"""A temporary file this old is left over from a writer that died: no write takes a day."""
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file of cache file ``path``."""
+    return path.with_name(f".{path.name}.lock")
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, shared: bool = False, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the lock of cache file ``path`` (shared to read it, exclusive to write it).
+
+    ``on_wait`` is called once if another process holds the lock and this one has to wait.
+    In a home this process may not write to, reading goes ahead without a lock: nobody can
+    build or delete files there through silkrail either."""
+    path = Path(path)
+    lock = lock_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        if not shared:
+            raise
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:
+            if not shared:
+                raise
+            fd = -1
+        if fd < 0:
+            yield
+            return
+        try:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
+                fcntl.flock(fd, mode)
+            if not _same_file(fd, lock):
+                continue  # cleanup removed this lock file while we waited: lock the new one
+            with contextlib.suppress(OSError):
+                os.utime(fd)
+            yield
+            return
+        finally:
+            os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+@contextlib.contextmanager
+def atomic_write(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file to write ``path`` through: a temporary file of this process in the same
+    directory, flushed to disk and moved onto ``path`` in one step when the block ends
+    without error, removed otherwise. Permissions follow the umask, as for any new file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def last_used(path: Path) -> float:
+    """When cache file ``path`` was last written or locked (seconds since the epoch)."""
+    times = []
+    for p in (path, lock_path(path)):
+        with contextlib.suppress(OSError):
+            times.append(p.stat().st_mtime)
+    return max(times, default=0.0)
+
+
+def remove_stale(
+    home: Path, patterns: tuple[str, ...], keep: Callable[[str], bool], now: float | None = None
+) -> list[Path]:
+    """Delete cache files matching ``patterns`` in ``home`` that ``keep`` does not keep, that
+    nobody used for :data:`STALE_AFTER_S` and that no process holds a lock on; and leftover
+    temporary files of those kinds. Returns the paths removed."""
+    home = Path(home)
+    now = time.time() if now is None else now
+    removed = []
+    for pattern in patterns:
+        for path in sorted(home.glob(pattern)):
+            if keep(path.name) or now - last_used(path) < STALE_AFTER_S:
+                continue
+            if _remove_unlocked(path, now):
+                removed.append(path)
+        for tmp in sorted(home.glob(f".{pattern}.*.tmp")):
+            with contextlib.suppress(OSError):
+                if now - tmp.stat().st_mtime >= TEMP_STALE_AFTER_S:
+                    tmp.unlink()
+                    removed.append(tmp)
+    return removed
+
+
+def _remove_unlocked(path: Path, now: float) -> bool:
+    """Remove ``path`` and its lock file if no process holds the lock and it is still stale
+    once the lock is ours (a reader may have touched it in between)."""
+    lock = lock_path(path)
+    before = last_used(path)
+    created = False
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError:
+            return False
+        created = True
+    except OSError:
+        return False
+    try:
+        if created:  # creating the lock file is no use of the cache file
+            os.utime(fd, (before, before))
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        if not _same_file(fd, lock) or now - last_used(path) < STALE_AFTER_S:
+            return False
+        path.unlink(missing_ok=True)
+        lock.unlink(missing_ok=True)
+        return True
+    finally:
+        os.close(fd)

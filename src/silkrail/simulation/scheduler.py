@@ -1,0 +1,33 @@
+"""Which scheduler runs a simulation's replications: the values ``--scheduler`` accepts.
+
+Kept apart from :mod:`silkrail.simulation.distributed` (which imports the simulation model)
+so the command line can check the option at once, before it loads the network.
+"""
+
+from __future__ import annotations
+
+import re
+
+from silkrail.errors import DataError
+
+SCHEDULER_HELP = (
+    "none or serial (the default: run here), local (a Dask LocalCluster of --workers processes), "
+    "or tcp://HOST:PORT (a running Dask scheduler)"
+)
+_ADDRESS = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}")
+
+
+def parse_scheduler(value: str | None) -> str | None:
+    """The scheduler to run on: None for serial ("none", "serial" or nothing), "local", or a
+    ``tcp://HOST:PORT`` address. Checked before any work starts, so a typo is one clear error
+    rather than a failed connection to a scheduler called "nonee"."""
+    if value is None:
+        return None
+    word = value.strip().lower()
+    if word in ("none", "serial"):
+        return None
+    if word == "local":
+        return "local"
+    if _ADDRESS.fullmatch(value.strip()) and int(value.rsplit(":", 1)[1]) <= 65535:
+        return value.strip()
+    raise DataError(f"'{value}' is not a scheduler; use {SCHEDULER_HELP}", field="scheduler")

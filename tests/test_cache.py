@@ -1,0 +1,150 @@
+"""Files under the home shared by processes: atomic writes, locks, and cleanup that leaves
+files in use, recently used or kept alone."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from silkrail import cache
+
+STALE_DAYS = cache.STALE_AFTER_S / 86400 + 1
+
+
+def _cache_file(home: Path, name: str, age_days: float) -> Path:
+    """A cache file last used ``age_days`` ago."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / name
+    path.write_bytes(b"cached")
+    t = time.time() - age_days * 86400
+    os.utime(path, (t, t))
+    return path
+
+
+def test_atomic_write_replaces_in_one_step(tmp_path: Path) -> None:
+    """An existing file is replaced by the new content; no temporary file is left."""
+    target = tmp_path / "home" / "outlines-1.json"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    with cache.atomic_write(target) as fh:
+        fh.write(b"new")
+        assert target.read_bytes() == b"old"  # readers see the old file until the end
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["outlines-1.json"]
+
+
+def test_a_failed_atomic_write_leaves_the_old_file(tmp_path: Path) -> None:
+    """An error while writing keeps the previous file and removes the temporary one."""
+    target = tmp_path / "network-aa.npz"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), cache.atomic_write(target) as fh:
+        fh.write(b"half")
+        raise RuntimeError("disk full")
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["network-aa.npz"]
+
+
+def test_cleanup_removes_only_stale_unkept_files(tmp_path: Path) -> None:
+    """Of other inputs' files, a stale one goes (with its lock file); a recent one stays,
+    and so does a stale one the caller keeps, and a file of another kind."""
+    stale = _cache_file(tmp_path, "network-aa.npz", STALE_DAYS)
+    recent = _cache_file(tmp_path, "network-bb.npz", 1)
+    kept = _cache_file(tmp_path, "network-cc.npz", STALE_DAYS)
+    other = _cache_file(tmp_path, "tracking.sqlite", STALE_DAYS)
+    _cache_file(tmp_path, cache.lock_path(stale).name, STALE_DAYS)  # as after a use long ago
+    removed = cache.remove_stale(tmp_path, ("network-*.npz",), keep=lambda name: name == kept.name)
+    assert removed == [stale]
+    assert not stale.exists() and not cache.lock_path(stale).exists()
+    assert recent.exists() and kept.exists() and other.exists()
+
+
+def test_a_lock_marks_a_file_as_used(tmp_path: Path) -> None:
+    """Reading a file under its lock makes it recent again: cleanup then keeps it."""
+    old = _cache_file(tmp_path, "landmarks-aa-1-any.npz", STALE_DAYS)
+    with cache.locked(old, shared=True):
+        pass
+    assert cache.remove_stale(tmp_path, ("landmarks-*.npz",), keep=lambda name: False) == []
+    assert old.exists()
+
+
+def test_a_file_in_use_is_not_removed(tmp_path: Path) -> None:
+    """A stale file whose lock another open file holds stays until the lock is released."""
+    old = _cache_file(tmp_path, "network-aa.npz", STALE_DAYS)
+    fd = os.open(cache.lock_path(old), os.O_RDWR | os.O_CREAT)
+    try:
+        t = time.time() - STALE_DAYS * 86400
+        os.utime(fd, (t, t))
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        assert cache.remove_stale(tmp_path, ("network-*.npz",), keep=lambda name: False) == []
+        assert old.exists()
+    finally:
+        os.close(fd)
+    assert cache.remove_stale(tmp_path, ("network-*.npz",), keep=lambda name: False) == [old]
+
+
+def test_leftover_temporary_files_go_after_a_day(tmp_path: Path) -> None:
+    """A temporary file of a writer that died a day ago is removed; a young one (a write in
+    progress) is not."""
+    dead = _cache_file(tmp_path, ".network-aa.npz.4242-0a0b0c0d.tmp", 1.5)
+    live = _cache_file(tmp_path, ".network-aa.npz.4343-0a0b0c0d.tmp", 0)
+    assert cache.remove_stale(tmp_path, ("network-*.npz",), keep=lambda name: False) == [dead]
+    assert live.exists()
+
+
+def test_a_waiting_process_is_told_and_then_gets_the_lock(tmp_path: Path) -> None:
+    """Taking a lock another open file holds calls ``on_wait`` once, then waits for it."""
+    target = tmp_path / "network-aa.npz"
+    fd = os.open(cache.lock_path(target), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    told, got = threading.Event(), threading.Event()
+
+    def build() -> None:
+        with cache.locked(target, on_wait=told.set):
+            got.set()
+
+    builder = threading.Thread(target=build)
+    builder.start()
+    try:
+        assert told.wait(60)
+        assert not got.is_set()
+    finally:
+        os.close(fd)
+        builder.join(60)
+    assert got.is_set()
+
+
+def test_a_lock_file_removed_while_waiting_is_not_trusted(tmp_path: Path) -> None:
+    """Cleanup may delete a lock file a process is waiting on: that process then locks the
+    file now at the path (which others see), not the deleted one."""
+    target = tmp_path / "network-aa.npz"
+    lock = cache.lock_path(target)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    told = threading.Event()
+    others_blocked: list[bool] = []
+
+    def read() -> None:
+        with cache.locked(target, shared=True, on_wait=told.set):
+            other = os.open(lock, os.O_RDWR)  # a writer arriving now opens the file at the path
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                others_blocked.append(False)
+            except BlockingIOError:
+                others_blocked.append(True)
+            finally:
+                os.close(other)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        assert told.wait(60)
+        lock.unlink()
+    finally:
+        os.close(fd)
+        reader.join(60)
+    assert others_blocked == [True]
