@@ -386,8 +386,12 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     for e in np.flatnonzero(net.crossing >= 0):
         c = net.crossings[int(net.crossing[e])]
         dwell, change = parts[int(net.crossing[e])]
-        time_h[e] += dwell.value
-        fixed_var[e] = dwell.variance
+        through = dwell.value
+        if net.change[e] and change is not None and dwell.basis == "curated" and change.basis == "curated":
+            # a published dwell covers the change; a train that keeps its gauge skips that part
+            through = max(dwell.value - change.value, 0.0)
+        time_h[e] += through
+        fixed_var[e] = lognormal_variance(through, dwell.sigma_log)
         fee = float(c["cost_usd_per_teu"] or 0.0)
         if net.change[e] and change is not None:
             change_time[e] = change.value
