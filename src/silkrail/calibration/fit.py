@@ -47,6 +47,7 @@ class Features:
     route_km: float = 0.0
     countries: list[str] = field(default_factory=list)
     km_by_class: dict[str, float] = field(default_factory=dict)
+    km_by_class_country: dict[tuple[str, str], float] = field(default_factory=dict)
     n_border: int = 0  # crossings passed that take the fitted border dwell
     ends: int = 0
     fixed_h: float = 0.0  # time no free parameter touches
@@ -77,6 +78,10 @@ def case_features(router: Any, case: Case) -> Features:
     f.countries = list(route.countries)
     for c, name in enumerate(RUN_CLASSES):
         f.km_by_class[name] = float(km[cls == c].sum())
+    cc = g.net.country[g.net.u[e]]
+    for c, name in enumerate(RUN_CLASSES):
+        for code in np.unique(cc[cls == c]).tolist():
+            f.km_by_class_country[(name, g.net.countries[code])] = float(km[(cls == c) & (cc == code)].sum())
     run_h = costs.time_h[e] - costs.fixed_time_h[e]
     fixed = float(run_h[(cls == CLASS_CURATED) | (cls == CLASS_SEA) | (cls == CLASS_FERRY)].sum())
     fixed += float(np.where(chg, costs.change_time_h[e], 0.0).sum())
@@ -105,7 +110,9 @@ def predict(m: CostModel, f: Features) -> tuple[float, float]:
     """(value, log-spread of the model's components) of a case under model ``m``."""
     p = m.params
     if f.case.quantity == "time":
-        run = {n: f.km_by_class.get(n, 0.0) / p[n] for n in RUN_CLASSES}
+        run = dict.fromkeys(RUN_CLASSES, 0.0)
+        for (n, code), km in f.km_by_class_country.items():
+            run[n] += km / (p[n] * m.speed_factor(code))
         border = f.n_border * p["border_dwell_h"]
         term = f.ends * p["terminal_h"]
         value = sum(run.values()) + border + term + f.fixed_h
@@ -181,9 +188,38 @@ def _informed(name: str, feats: list[Features]) -> bool:
     """Whether any case says something about the parameter (else it keeps its prior)."""
     if name in RUN_CLASSES:
         return any(f.km_by_class.get(name, 0) > 0 and f.case.quantity == "time" for f in feats)
-    if name == "border_dwell_h":
+    if name.startswith("rail_speed_factor_"):
+        return True  # chosen by railway_factors: at least two trips cross the railway
         return any(f.n_border > 0 and f.case.quantity == "time" for f in feats)
     return any(f.case.quantity == _acts_on(name) for f in feats)
+
+
+MIN_RAILWAY_KM = 500.0
+
+
+def railway_factors(feats: list[Features], priors: dict[str, Any]) -> dict[str, Any]:
+    """A speed-factor prior for each railway (country) that two or more published trips cross
+    for at least MIN_RAILWAY_KM, copied from the ``rail_speed_factor`` template."""
+    template = priors.get("rail_speed_factor")
+    if template is None:
+        return {}
+    trips: dict[str, int] = {}
+    for f in feats:
+        if f.error is not None or f.case.quantity != "time":
+            continue
+        per: dict[str, float] = {}
+        for (_, code), km in f.km_by_class_country.items():
+            per[code] = per.get(code, 0.0) + km
+        for code, km in per.items():
+            if km >= MIN_RAILWAY_KM and code:
+                trips[code] = trips.get(code, 0) + 1
+    return {
+        f"rail_speed_factor_{code}": template.model_copy(
+            update={"name": f"rail_speed_factor_{code}", "fit": True}
+        )
+        for code, n in sorted(trips.items())
+        if n >= 2
+    }
 
 
 def lanes_to_folds(cases: list[Case], k: int = N_FOLDS) -> list[int]:
@@ -287,6 +323,7 @@ def calibrate(net: Any, *, cases: Path | None = None, k: int = N_FOLDS) -> Calib
     router = Router(net, home=None, model=base)
     check_cases(router, path, cal)
     feats = [case_features(router, c) for c in cal.cases]
+    priors |= railway_factors(feats, priors)
     held = cross_validate(base, feats, priors, k)
     final = fit(base, feats, priors)
     # the spread of the ranges: held-out errors beyond the components' own spread

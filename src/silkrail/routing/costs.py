@@ -119,7 +119,7 @@ class CostModel:
         if fitted_path is not None and fitted_path.is_file():
             f = load_cached(fitted_path, "fitted")
             for v in f.parameters:
-                if v.name in params:
+                if v.name in params or v.name.startswith("rail_speed_factor_"):
                     params[v.name] = float(v.value)
                     basis[v.name] = "fitted"
             residual.update(f.residual_sigma_log)
@@ -242,6 +242,10 @@ class CostModel:
         pair = set(c.get("countries") or [])
         return not any(pair <= u for u in self.unions)
 
+    def speed_factor(self, country: str) -> float:
+        """The fitted speed of a railway (country) relative to its gauge's; 1 where none is fitted."""
+        return float(self.params.get(f"rail_speed_factor_{country}", 1.0))
+
     def uses_border_param(self, c: dict[str, Any]) -> bool:
         """Whether the crossing's dwell is the fitted border dwell (no published figure, not
         inside a customs union, between two countries)."""
@@ -358,6 +362,11 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     speed = np.full(net.n_edges, np.inf)
     for k, name in enumerate(RUN_CLASSES):
         speed[cls == k] = p[name]
+    edge_cc = net.country[net.u]
+    for key, factor in p.items():
+        code = key.removeprefix("rail_speed_factor_")
+        if key.startswith("rail_speed_factor_") and code in net.countries:
+            speed[(cls >= 0) & (cls < len(RUN_CLASSES)) & (edge_cc == net.countries.index(code))] *= factor
     speed[cls == CLASS_SEA] = model.sea_speed_kmh
     for i, line in enumerate(net.lines):
         if line.get("freight_speed_kmh"):
