@@ -71,15 +71,15 @@ def test_writes_need_a_valid_token_and_write_nothing_without(client: TestClient)
 
 
 def test_a_new_train_has_a_planned_route_and_eta(client: TestClient) -> None:
-    """201 with id, ETA = departure + planned duration, and the route as Route.to_dict()."""
+    """201 with id, ETA = departure + planned duration of the train's run (the route's duration
+    without the terminal time before departure and after arrival), and the route as Route.to_dict()."""
     t = _train(client)
     route = t["route"]
     assert route["countries"][0] == "VN" and route["countries"][-1] == "RU"
     eta = datetime.fromisoformat(t["eta"])
-    assert (
-        eta == T0 + timedelta(hours=route["duration_h"])
-        or abs((eta - T0).total_seconds() / 3600 - route["duration_h"]) < 0.01
-    )
+    terminals = sum(e["duration_h"] for e in route["events"] if e["kind"] == "terminal")
+    assert terminals > 0
+    assert abs((eta - T0).total_seconds() / 3600 - (route["duration_h"] - terminals)) < 0.01
     state = client.get(f"/api/v1/trains/{t['id']}").json()
     assert state["status"] == "planned" and state["delay_h"] == 0 and state["remaining_km"] > 7000
 
@@ -153,12 +153,25 @@ def test_slow_border_today_makes_etas_through_it_later(client: TestClient) -> No
         if e["kind"] == "border_crossing" and e["from_country"] == "CN"
     )
     at = first_crossing["at"]
+    # the planned hours to the crossing: the legs that end there and the stops before it
+    route = trains[0]["route"]
+    legs_h = 0.0
+    for leg in route["legs"]:
+        legs_h += leg["duration_h"]
+        if leg["to"] == at:
+            break
+    stops_h = 0.0
+    for e in route["events"]:
+        if e["at"] == at:
+            break
+        stops_h += e["duration_h"] if e["kind"] != "terminal" else 0.0
+    reach = T0 + timedelta(hours=legs_h + stops_h)
     eta_before = client.get(f"/api/v1/trains/{trains[2]['id']}").json()["eta"]
     events = []
     for i, t in enumerate(trains[:2]):
         events += [
-            _ms(f"in{i}", t["id"], T0 + timedelta(hours=100), "border_entry", at),
-            _ms(f"out{i}", t["id"], T0 + timedelta(hours=160), "border_exit", at),
+            _ms(f"in{i}", t["id"], reach, "border_entry", at),
+            _ms(f"out{i}", t["id"], reach + timedelta(hours=60), "border_exit", at),
         ]
     out = _send(client, *events)
     assert out["accepted"] == 4, out
