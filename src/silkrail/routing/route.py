@@ -7,6 +7,7 @@ belongs to no country), a ferry leg those of its two ports."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -324,7 +325,8 @@ def assemble_route(
         )
         starts = np.r_[0, brk + 1]
         ends = np.r_[brk + 1, len(moving)]
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        last_leg = len(starts) - 1
+        for k, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
             idx = moving[a:b]
             mode = "rail" if is_rail[idx[0]] else "ferry" if is_ferry[idx[0]] else "sea"
             leg_nodes = np.r_[s_node[idx], d_node[idx[-1]]]
@@ -335,8 +337,13 @@ def assemble_route(
             legs.append(
                 Leg(
                     mode,
-                    at_name.get(int(leg_nodes[0])) or _node_name(net, int(leg_nodes[0]), names),
-                    at_name.get(int(leg_nodes[-1])) or _node_name(net, int(leg_nodes[-1]), names),
+                    # the route's own ends take the origin's and destination's names (below)
+                    origin.name
+                    if k == 0
+                    else at_name.get(int(leg_nodes[0])) or _node_name(net, int(leg_nodes[0]), names),
+                    destination.name
+                    if k == last_leg
+                    else at_name.get(int(leg_nodes[-1])) or _node_name(net, int(leg_nodes[-1]), names),
                     float(km[idx].sum()),
                     float(run_h[idx].sum()),
                     _gauge(int(s_slot[idx[0]])) if mode != "sea" else None,
@@ -489,8 +496,15 @@ def _crossing_name(c: dict[str, Any], names: Any) -> str:
     if c.get("curated") or names is None:
         return str(c["name"])
     a, b = sorted([*c.get("countries", []), "?", "?"][:2])
-    where = names.name_near(float(c["lat"]), float(c["lon"]))
-    label = f"{a}–{b} border" if c.get("kind") == "border" else f"{a} break of gauge"
+    return _uncurated_name(names, float(c["lat"]), float(c["lon"]), a, b, c.get("kind") == "border")
+
+
+@lru_cache(maxsize=4096)
+def _uncurated_name(names: Any, lat: float, lon: float, a: str, b: str, border: bool) -> str:
+    """The name of an uncurated crossing, looked up once per crossing (routes pass the same
+    crossings again and again; the nearest-city query is the slow part of assembling a route)."""
+    where = names.name_near(lat, lon)
+    label = f"{a}–{b} border" if border else f"{a} break of gauge"
     return f"{label} {where}" if where.startswith("near ") else f"{label} at {where}"
 
 
