@@ -25,6 +25,7 @@ import numpy as np
 
 from silkrail.calibration.schema import DATA_DIR, CalibrationFile, Case, TransitFile, load_yaml
 from silkrail.errors import NoRouteError, SilkrailError
+from silkrail.network.model import EdgeKind
 from silkrail.routing.costs import (
     CLASS_CURATED,
     CLASS_FERRY,
@@ -33,6 +34,7 @@ from silkrail.routing.costs import (
     CostModel,
     lognormal_range,
     tariff_sections,
+    water_share_variance,
 )
 
 DATA_SIGMA = 0.25  # the spread assumed for a published figure, in log units (priors weigh against it)
@@ -51,6 +53,8 @@ class Features:
     n_border: int = 0  # crossings passed that take the fitted border dwell
     ends: int = 0
     fixed_h: float = 0.0  # time no free parameter touches
+    water_h: float = 0.0  # of which at sea, on ferries and in ports (outside the model's land error)
+    sea_km: float = 0.0
     fixed_var: float = 0.0  # its variance
     section_km: list[float] = field(default_factory=list)
     fees_usd: float = 0.0  # per TEU, no free parameter
@@ -78,12 +82,14 @@ def case_features(router: Any, case: Case) -> Features:
     f.countries = list(route.countries)
     for c, name in enumerate(RUN_CLASSES):
         f.km_by_class[name] = float(km[cls == c].sum())
+    f.sea_km = float(km[cls == CLASS_SEA].sum())
     cc = g.net.country[g.net.u[e]]
     for c, name in enumerate(RUN_CLASSES):
         for code in np.unique(cc[cls == c]).tolist():
             f.km_by_class_country[(name, g.net.countries[code])] = float(km[(cls == c) & (cc == code)].sum())
     run_h = costs.time_h[e] - costs.fixed_time_h[e]
     fixed = float(run_h[(cls == CLASS_CURATED) | (cls == CLASS_SEA) | (cls == CLASS_FERRY)].sum())
+    fixed -= float(km[cls == CLASS_SEA].sum()) * m.params["sea_calls_h_per_1000km"] / 1000.0  # a parameter
     fixed += float(np.where(chg, costs.change_time_h[e], 0.0).sum())
     var = float(np.where(chg, costs.change_var_h2[e], 0.0).sum())
     for i in range(len(e)):
@@ -94,6 +100,8 @@ def case_features(router: Any, case: Case) -> Features:
         fixed += float(costs.fixed_time_h[e[i]])
         var += float(costs.fixed_var_h2[e[i]])
     f.fixed_h, f.fixed_var = fixed, var
+    water = (cls == CLASS_SEA) | (cls == CLASS_FERRY) | (g.net.edge_kind[e] == EdgeKind.PORT_LINK)
+    f.water_h = float(costs.time_h[e][water].sum())
     is_rail = (cls >= 0) & (cls != CLASS_SEA) & (cls != CLASS_FERRY)
     f.ends = int(bool(is_rail[0])) + int(bool(is_rail[-1])) if len(e) and case.terminals else 0
     f.section_km = tariff_sections(costs, e, is_rail).tolist()
@@ -115,11 +123,13 @@ def predict(m: CostModel, f: Features) -> tuple[float, float]:
             run[n] += km / (p[n] * m.speed_factor(code))
         border = f.n_border * p["border_dwell_h"]
         term = f.ends * p["terminal_h"]
-        value = sum(run.values()) + border + term + f.fixed_h
+        calls = f.sea_km * p["sea_calls_h_per_1000km"] / 1000.0
+        value = sum(run.values()) + border + term + calls + f.fixed_h
         var = f.fixed_var
         var += sum(r * r * math.expm1(m.sigmas[n] ** 2) for n, r in run.items())
         var += f.n_border * (p["border_dwell_h"] ** 2) * math.expm1(m.sigmas["border_dwell_h"] ** 2)
         var += f.ends * (p["terminal_h"] ** 2) * math.expm1(m.sigmas["terminal_h"] ** 2)
+        var += (f.water_h + calls) ** 2 * math.expm1(p["sea_sigma_log"] ** 2)  # sea legs, ferries, ports
         return value, math.sqrt(math.log1p(var / value**2)) if value > 0 else 0.0
     rail = float(np.sum(m.rail_tariff(np.asarray(f.section_km)))) if f.section_km else 0.0
     per_teu = rail + f.fees_usd + f.ends * p["rail_terminal_usd_per_teu"] + f.sea_usd
@@ -128,6 +138,19 @@ def predict(m: CostModel, f: Features) -> tuple[float, float]:
             "feu_factor"
         ] + 2 * f.sea_usd
     return per_teu, 0.0
+
+
+def case_range(m: CostModel, f: Features, value: float, sigma: float, extra: float) -> tuple[float, float]:
+    """The predicted 10th-90th percentile range, as a route's: the components' spread, and the
+    model's own error on the land part (sea legs and their rates keep their own spread)."""
+    var = value * value * math.expm1(sigma * sigma)
+    if f.case.quantity == "time":
+        var += water_share_variance(value - f.water_h, extra)
+    else:
+        sea = f.sea_usd * (2 if f.case.unit == "usd_per_feu" else 1)
+        var += water_share_variance(value - sea, extra)
+        var += water_share_variance(sea, m.params["cost_sigma_log"])
+    return lognormal_range(value, var)
 
 
 @dataclass(frozen=True)
@@ -190,6 +213,9 @@ def _informed(name: str, feats: list[Features]) -> bool:
         return any(f.km_by_class.get(name, 0) > 0 and f.case.quantity == "time" for f in feats)
     if name.startswith("rail_speed_factor_"):
         return True  # chosen by railway_factors: at least two trips cross the railway
+    if name == "sea_calls_h_per_1000km":
+        return any(f.sea_km > 0 and f.case.quantity == "time" for f in feats)
+    if name == "border_dwell_h":
         return any(f.n_border > 0 and f.case.quantity == "time" for f in feats)
     return any(f.case.quantity == _acts_on(name) for f in feats)
 
@@ -271,8 +297,7 @@ def cross_validate(
                 out[i] = HeldOut(f.case, None, None, None, fold, f.error)
                 continue
             v, s = predict(m, f)
-            extra = res.residual_sigma.get(f.case.quantity, 0.0)
-            lo, hi = lognormal_range(v, (v * v) * math.expm1(s * s), extra)
+            lo, hi = case_range(m, f, v, s, res.residual_sigma.get(f.case.quantity, 0.0))
             out[i] = HeldOut(f.case, v, lo, hi, fold)
     return [h for h in out if h is not None]
 

@@ -376,6 +376,7 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     rail &= cls != CLASS_FERRY
     sea = cls == CLASS_SEA
     time_h = np.where(np.isfinite(speed), km / speed, 0.0)
+    time_h += np.where(cls == CLASS_SEA, km * p["sea_calls_h_per_1000km"] / 1000.0, 0.0)  # port calls
     cost = np.where(rail, km * p["rail_rate_long_usd_per_teu_km"], 0.0) + np.where(
         sea, km * model.sea_usd_per_teu_km(), 0.0
     )
@@ -484,6 +485,11 @@ def tariff_sections(
     return np.bincount(np.cumsum(new), weights=costs.km[e[idx]]).astype(np.float64)
 
 
+def water_share_variance(part: float, sigma_log: float) -> float:
+    """Variance of a part of a total that is off by a log-normal factor of spread ``sigma_log``."""
+    return lognormal_variance(max(part, 0.0), sigma_log)
+
+
 @dataclass(frozen=True)
 class RoutePrice:
     """A route's totals for ``teu`` TEU with 10th-90th percentile ranges, and its components."""
@@ -546,7 +552,12 @@ def price_route(
     var += float(costs.fixed_var_h2[e].sum()) + float(np.where(chg, costs.change_var_h2[e], 0.0).sum())
     var += ends * lognormal_variance(t_term, m.sigmas["terminal_h"])
     comp["fixed_h"] = float(costs.fixed_time_h[e].sum() + np.where(chg, costs.change_time_h[e], 0.0).sum())
-    t_range = lognormal_range(duration, var, m.residual_sigma.get("time", 0.0))
+    # the model's own error (the spread of held-out errors, measured on land routes) applies to
+    # the land part; sea legs, ferries and ports keep their components' spread
+    water = (cls == CLASS_SEA) | (cls == CLASS_FERRY) | (net.edge_kind[e] == EdgeKind.PORT_LINK)
+    water_h = float(costs.time_h[e][water].sum())
+    var += water_share_variance(duration - water_h, m.residual_sigma.get("time", 0.0))
+    t_range = lognormal_range(duration, var)
 
     # money per TEU: rail per tariff area, fees, terminals, sea at the lane rate as of the date
     rail_cost = float(np.sum(m.rail_tariff(tariff_sections(costs, e, is_rail))))
@@ -565,8 +576,10 @@ def price_route(
     cost = (per_teu_rail + sea_cost + fees) * teu
     comp |= {"rail_tariff_usd_per_teu": rail_cost, "sea_usd_per_teu": sea_cost, "fees_usd_per_teu": fees}
     c_sigma = m.params["cost_sigma_log"]
-    c_extra = m.residual_sigma.get("cost", c_sigma)
-    c_range = lognormal_range(cost, 0.0, max(c_extra, 0.05))
+    c_extra = max(m.residual_sigma.get("cost", c_sigma), 0.05)
+    c_var = water_share_variance((per_teu_rail + fees) * teu, c_extra)
+    c_var += water_share_variance(sea_cost * teu, c_sigma)  # sea rates move with the market
+    c_range = lognormal_range(cost, c_var)
     co2 = teu * (
         float(km[is_rail].sum()) * m.co2_factor("rail")
         + sea_km * m.co2_factor("sea")
