@@ -3,12 +3,15 @@ answer with ranges and provenance."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import silkrail
 from silkrail.calibration.fit import Calibration, calibrate, lanes_to_folds
 from silkrail.calibration.report import render, summary
+from silkrail.errors import DataError
 from silkrail.network.model import Network
 
 pytestmark = pytest.mark.integration
@@ -84,3 +87,19 @@ def test_many_boxes_cost_less_per_box_than_one(real_net: Network) -> None:
     train = silkrail.route(real_net, "Xi'an", "Duisburg", mode="rail", teu=82)
     assert train.cost_usd < 82 * one.cost_usd
     assert train.cost_usd > 41 * one.cost_usd
+
+
+def test_a_case_with_an_unknown_place_names_its_line(real_net: Network, tmp_path: Path) -> None:
+    p = tmp_path / "calibration.yaml"
+    p.write_text(
+        "cases:\n- id: a\n  category: x\n  quantity: time\n  origin: Hanoi\n  destination: Atlantis\n"
+        "  published: [10, 20]\n  unit: h\n  source: s, https://example.org\n  as_of: '2024-01'\n"
+    )
+    with pytest.raises(DataError) as exc:
+        calibrate(real_net, cases=p)
+    assert (exc.value.file, exc.value.line, exc.value.field) == (
+        "calibration.yaml",
+        6,
+        "cases[0].destination",
+    )
+    assert "Atlantis" in str(exc.value)
