@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from silkrail.service.protocol import uvicorn_args
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -49,6 +51,7 @@ def start(
             "warning",
             "--timeout-graceful-shutdown",
             "10",
+            *uvicorn_args(),  # the service's own limits: header deadline, connection cap
         ],
         env=env,
         stdout=subprocess.DEVNULL,
