@@ -35,6 +35,8 @@ from silkrail.tracking.model import (
 
 logger = logging.getLogger("silkrail.service")
 STATIC = Path(__file__).parent / "static"
+# documents the scheme in OpenAPI; the token itself is checked by limits.Guard, from the headers
+BEARER = HTTPBearer(auto_error=False, description="a write token: see the tokens file format")
 
 
 @dataclass
@@ -176,12 +178,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     )
     errors.install(app, state)
     app.add_middleware(Guard, tokens=settings.grants, max_body=settings.max_body_bytes)
-    bearer = HTTPBearer(auto_error=False, description="a write token (see the tokens file format)")
 
     def tracker() -> Any:
         return state["tracker"]
 
-    def writer(request: Request, _: Annotated[Any, Security(bearer)] = None) -> Token:
+    def writer(request: Request, _: Annotated[Any, Security(BEARER)] = None) -> Token:
         """The request's token, checked by the Guard before the body was read."""
         token = request.scope.get(TOKEN_KEY)
         if token is None:
