@@ -125,8 +125,8 @@ def test_an_exit_before_its_entry_and_an_endless_wait_are_rejected(client: TestC
 
 def test_a_poisoned_table_is_bounded_and_repaired(client: TestClient) -> None:
     """A crossing_dwell row poisoned before these checks (a mean of -17,758,800 h) cannot push an
-    ETA out of the calendar: a batch for a train through it is stored (no 500); ``repair``
-    recomputes the row from the stored events."""
+    ETA out of the calendar: a batch for a train through it is stored (no 500); ``repair`` (and
+    ``silkrail tracking repair``) recompute the row from the stored events."""
     t = _train(client).json()
     tid = t["id"]
     at = _crossings(t["route"])[0]
@@ -145,6 +145,16 @@ def test_a_poisoned_table_is_bounded_and_repaired(client: TestClient) -> None:
     eta = datetime.fromisoformat(client.get(f"/api/v1/trains/{other}").json()["eta"])
     assert T0 < eta < T0 + timedelta(days=60)
     assert client.app.state.tracker.repair() == {key: (1, 10.0)}  # type: ignore[attr-defined]
+    assert _learned(client) == {key: (1, 10.0)}
+    with client.app.state.tracker.engine.begin() as c:  # type: ignore[attr-defined]
+        c.execute(text("UPDATE crossing_dwell SET n = 9, mean_h = 1e9"))
+    from typer.testing import CliRunner
+
+    from silkrail.cli import app
+
+    db = client.app.state.settings.db_url  # type: ignore[attr-defined]
+    r = CliRunner().invoke(app, ["tracking", "repair", "--db", db])
+    assert r.exit_code == 0 and "1 waits, mean 10.0 h" in r.output, r.output
     assert _learned(client) == {key: (1, 10.0)}
 
 
