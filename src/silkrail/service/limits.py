@@ -65,19 +65,16 @@ _DECODER = json.JSONDecoder(parse_int=_number(int), parse_float=_number(float), 
 
 
 def _depth_ok(doc: Any) -> bool:
-    """Whether no value nests deeper than MAX_JSON_DEPTH (iteratively: no recursion to exhaust)."""
+    """Whether no value nests deeper than MAX_JSON_DEPTH (iteratively: no recursion to exhaust;
+    a plain loop over each container's items, as it runs on every batch)."""
     stack = [(doc, 1)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, dict):
-            children: Iterable[Any] = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
         if depth > MAX_JSON_DEPTH:
             return False
-        stack.extend((v, depth + 1) for v in children if isinstance(v, dict | list))
+        for v in value.values() if type(value) is dict else value:
+            if type(v) is dict or type(v) is list:
+                stack.append((v, depth + 1))
     return True
 
 
@@ -91,7 +88,7 @@ def parse_json(body: bytes) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise JSONLimitError("the body is not valid JSON") from None
     else:
-        deep = not _depth_ok(doc)
+        deep = type(doc) in (dict, list) and not _depth_ok(doc)
     if deep:
         raise JSONLimitError(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels")
     return doc

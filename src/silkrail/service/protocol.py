@@ -34,6 +34,7 @@ def _setting(name: str, default: float) -> float:
         return default
     return value if value > 0 else default
 
+
 # what `silkrail serve` and the tests' server pass to uvicorn
 SERVER_OPTIONS: dict[str, Any] = {
     "http": "silkrail.service.protocol:GuardedHttpTools",

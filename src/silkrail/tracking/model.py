@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -54,17 +55,15 @@ def _strict_number(v: Any) -> Any:
 
 # C0 and C1 controls, and the bidirectional overrides and isolates that make a name read
 # differently from what it is (U+202A-U+202E, U+2066-U+2069), and line/paragraph separators
-_BAD = frozenset(
-    [*range(0, 32), *range(127, 160), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029]
-)
+_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def _plain(v: str) -> str:
     """Text without control or direction-override characters (a database would refuse some, a
     log would garble them, a display would show another text than the one stored)."""
-    bad = next((ch for ch in v if ord(ch) in _BAD), None)
+    bad = _BAD.search(v)
     if bad is not None:
-        raise ValueError(f"contains the control character U+{ord(bad):04X}; give plain text")
+        raise ValueError(f"contains the control character U+{ord(bad.group()):04X}; give plain text")
     return v
 
 

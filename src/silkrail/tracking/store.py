@@ -49,7 +49,7 @@ events = Table(
     "events",
     metadata,
     Column("event_id", String(200), primary_key=True),
-    Column("train_id", String(64), ForeignKey("trains.id"), nullable=False, index=True),
+    Column("train_id", String(64), ForeignKey("trains.id"), nullable=False),
     Column("time", DateTime(timezone=True), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("lat", Float),
