@@ -245,8 +245,27 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             state.pop("storage_failed", None)
         return JSONResponse(payload, status_code=status, headers=headers)
 
-    EventBatch.model_rebuild()  # documents the body in the OpenAPI schema
-    app.openapi_schema = None
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """The OpenAPI document, with the body of POST /events (read as bytes by the endpoint,
+        so FastAPI cannot see it) declared from EventBatch."""
+        if app.openapi_schema is None:
+            from pydantic.json_schema import models_json_schema
+
+            doc = plain_openapi()
+            _, defs = models_json_schema(
+                [(EventBatch, "validation")], ref_template="#/components/schemas/{model}"
+            )
+            doc.setdefault("components", {}).setdefault("schemas", {}).update(defs["$defs"])
+            doc["paths"]["/api/v1/events"]["post"]["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventBatch"}}},
+            }
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/api/v1/trains", response_model=list[TrainState])
     def get_trains(

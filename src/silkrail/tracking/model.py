@@ -118,9 +118,10 @@ Event = Annotated[PositionEvent | MilestoneEvent, Field(discriminator="kind")]
 
 
 class EventBatch(_Payload):
-    events: list[dict[str, object]] = Field(
-        max_length=MAX_BATCH, description=f"at most {MAX_BATCH:,} events per batch"
-    )
+    """The body of POST /events, for the OpenAPI document: the service validates each event on
+    its own (a bad event is rejected alone), not the batch as a whole."""
+
+    events: list[Event] = Field(max_length=MAX_BATCH, description=f"at most {MAX_BATCH:,} events per batch")
 
 
 class Rejected(BaseModel):
