@@ -382,3 +382,18 @@ def test_a_full_or_read_only_disk_is_its_own_error(
         engine.dispose()
         assert client.get("/ready").status_code == 200
         assert _post(client, *batch).json()["accepted"] == 2000
+
+
+def test_a_batch_over_its_lock_budget_is_rolled_back(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch that would hold the write lock beyond its time budget (here: a budget already
+    spent) is a 503 saying to send smaller batches, and nothing of it is stored."""
+    from silkrail.tracking import tracker as tracker_module
+
+    tid = _train(client).json()["id"]
+    monkeypatch.setattr(tracker_module, "LOCK_BUDGET_S", -1.0)
+    r = _post(client, _pos("b1", tid, T0 + timedelta(hours=1)))
+    assert r.status_code == 503 and "smaller batches" in r.json()["error"]
+    monkeypatch.setattr(tracker_module, "LOCK_BUDGET_S", 10.0)
+    assert _post(client, _pos("b1", tid, T0 + timedelta(hours=1))).json()["accepted"] == 1
