@@ -34,6 +34,7 @@ $(WEB_STAMP): web/package.json web/package-lock.json $(wildcard web/dashboard/*)
 	cp web/node_modules/leaflet/dist/leaflet.js web/node_modules/leaflet/dist/leaflet.css $(STATIC)/vendor/
 	cp web/node_modules/topojson-client/dist/topojson-client.min.js $(STATIC)/vendor/
 	cp web/node_modules/world-atlas/countries-50m.json $(STATIC)/vendor/
+	cp web/node_modules/swagger-ui-dist/swagger-ui-bundle.js web/node_modules/swagger-ui-dist/swagger-ui.css $(STATIC)/vendor/
 	touch $@
 
 # the routing comparison, then the tracking service in the background on a day of demo events
@@ -46,7 +47,7 @@ demo: install
 	@$(MAKE) --no-print-directory demo-service
 
 DEMO_PORT  ?= 8000
-DEMO_TOKEN ?= demo-token
+DEMO_TOKEN ?= demo-token-of-this-machine-not-a-secret
 DEMO_DB    := out/demo-tracking.sqlite
 
 # the tracking service (its own demo database) fed live with demo events: the last 21 hours at

@@ -7,7 +7,12 @@ target (10,000 events/s, p99 < 100 ms). The baseline, measured in the same run j
 the same service storing batches in its own process (``--workers 0``); the ratio shows what
 the ingest processes add. Then the in-process cost of one ETA update (target < 1 ms per event).
 
-    python bench/ingest_load.py [--seconds 30] [--threads 2] [--batch 160]
+    python bench/ingest_load.py [--seconds 30] [--threads 2] [--batch 160] [--hostile 0.05]
+
+``--hostile F`` mixes a fraction F of hostile requests into the load (no token with a large body,
+JSON nested 1,000 deep, border exits dated in year 1 that would poison the learned dwell, events
+for an unknown train); the latencies printed are the honest requests' alone, and the hostile
+ones are counted by status.
 """
 
 from __future__ import annotations
@@ -77,8 +82,10 @@ def run_backend(
     threads: int,
     batch: int,
     workers: int,
-) -> float:
-    """Run the load on a fresh service; print and return the sustained events/s."""
+    hostile: float = 0.0,
+) -> tuple[float, float]:
+    """Run the load on a fresh service; print and return the sustained events/s and the p99 ms
+    of the honest requests."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -130,13 +137,29 @@ def run_backend(
             return out
 
         prepared = [bodies(k, int(seconds * 40_000 / batch / threads) + 1) for k in range(threads)]
+        attacks = _hostile_bodies(trains[0][0], batch)
+        hostile_status: dict[str, int] = {}
+        every = round(1 / hostile) if hostile > 0 else 0
+
+        def attack(c: httpx.Client, n: int) -> None:
+            kind, body, auth = attacks[n % len(attacks)]
+            headers = {"Content-Type": "application/json", **({} if auth else {"Authorization": ""})}
+            try:
+                status = str(c.post("/api/v1/events", content=body, headers=headers).status_code)
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+            with lock:
+                key = f"{kind} {status}"
+                hostile_status[key] = hostile_status.get(key, 0) + 1
 
         def worker(k: int) -> None:
             headers = {**AUTH, "Content-Type": "application/json"}
             with httpx.Client(base_url=url, headers=headers, timeout=30) as c:
-                for body in prepared[k]:
+                for n, body in enumerate(prepared[k]):
                     if time.monotonic() >= deadline:
                         break
+                    if every and n % every == every - 1:
+                        attack(c, n // every)
                     s = time.perf_counter()
                     try:
                         r = c.post("/api/v1/events", content=body)
@@ -171,8 +194,11 @@ def run_backend(
         p50 = statistics.median(lat) * 1000
         p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000
         rate = accepted[0] / elapsed
+        if hostile_status:
+            print(f"{'':10s}  hostile requests mixed in: {dict(sorted(hostile_status.items()))}")
         print(
-            f"{name:10s} ({workers} ingest processes): {rate:,.0f} events/s sustained over {elapsed:.0f} s "
+            f"{name:10s} ({workers} ingest processes{', hostile mix' if hostile else ''}): "
+            f"{rate:,.0f} events/s sustained over {elapsed:.0f} s "
             f"({accepted[0]:,} ev, "
             f"{len(lat):,} requests of {batch}), latency p50 {p50:.0f} ms p99 {p99:.0f} ms, "
             f"server ingest p50 {statistics.median(server_ms) if server_ms else 0:.0f} ms, "
@@ -186,9 +212,41 @@ def run_backend(
             f"{cpu[1] * per_k:.0f} ms, rest (database, system) {rest * per_k:.0f} ms; "
             f"machine busy {cpu[2] / elapsed / (os.cpu_count() or 1):.0%} of {os.cpu_count()} cores"
         )
-        return rate
+        return rate, p99
     finally:
         stop(proc)
+
+
+def _hostile_bodies(train_id: str, batch: int) -> list[tuple[str, bytes, bool]]:
+    """(kind, body, with the token) of the hostile requests mixed into the load."""
+    poison = [
+        {
+            "event_id": f"poison-{uuid.uuid4().hex}",
+            "train_id": train_id,
+            "time": "0001-01-01T00:00:00Z",
+            "kind": "milestone",
+            "milestone": "border_exit",
+            "at": "Alashankou",
+        }
+        for _ in range(batch)
+    ]
+    unknown = [
+        {
+            "event_id": f"unknown-{i}",
+            "train_id": "no-such-train",
+            "time": datetime.now(UTC).isoformat(),
+            "kind": "position",
+            "lat": 21.0,
+            "lon": 105.9,
+        }
+        for i in range(batch)
+    ]
+    return [
+        ("no-token-1MB", b'{"events": [' + b" " * (1 << 20) + b"]}", False),
+        ("deep-json", b'{"events": ' + b"[" * 1000 + b"]" * 1000 + b"}", True),
+        ("poison", json.dumps({"events": poison}).encode(), True),
+        ("unknown-train", json.dumps({"events": unknown}).encode(), True),
+    ]
 
 
 def eta_cost() -> None:
@@ -217,6 +275,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="the service's ingest processes")
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument(
+        "--hostile", type=float, default=0.0, help="fraction of hostile requests mixed in (e.g. 0.05)"
+    )
+    parser.add_argument(
         "--no-baseline",
         action="store_true",
         help="skip the baseline run (ingest in the service's own process)",
@@ -234,23 +295,31 @@ def main() -> None:
         if backend not in backends:
             continue
         rates = []
-        for workers in ([] if args.no_baseline else [0]) + [args.workers]:
+        runs = [(0, 0.0)] if not args.no_baseline else []
+        runs += [(args.workers, 0.0)] + ([(args.workers, args.hostile)] if args.hostile else [])
+        for workers, hostile in runs:
             if backend == "sqlite":
                 with tempfile.TemporaryDirectory() as tmp:
                     rates.append(
-                        run_backend("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", *load, workers)
+                        run_backend(
+                            "SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", *load, workers, hostile
+                        )
                     )
             else:
                 with postgres_cluster() as cluster:
-                    rates.append(
-                        run_backend(
-                            "PostgreSQL", create_database(cluster.url, f"bench{workers}"), *load, workers
-                        )
-                    )
-        if len(rates) == 2:
+                    db = create_database(cluster.url, f"bench{workers}")
+                    rates.append(run_backend("PostgreSQL", db, *load, workers, hostile))
+        if not args.no_baseline:
             print(
-                f"{'':10s}  {args.workers} ingest processes: {rates[1] / rates[0]:.2f}x the events/s of the "
-                "baseline measured just before (ingest in the service's own process)"
+                f"{'':10s}  {args.workers} ingest processes: {rates[1][0] / rates[0][0]:.2f}x the events/s "
+                "of the baseline measured just before (ingest in the service's own process)"
+            )
+        if args.hostile:
+            clean, mixed = rates[-2], rates[-1]
+            print(
+                f"{'':10s}  with {args.hostile:.0%} hostile requests: honest events/s "
+                f"{mixed[0] / clean[0]:.2f}x, honest p99 {mixed[1] / clean[1]:.2f}x "
+                "the run without them just before"
             )
     eta_cost()
 

@@ -9,11 +9,11 @@ import pytest
 from silkrail.network.build import build_network
 from silkrail.network.geo import Countries, load_countries
 from silkrail.network.model import Network
-from silkrail.settings import Settings
+from silkrail.settings import PACKAGED_OUTLINES, Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
-COUNTRIES_FILE = REPO / "web/node_modules/@geo-maps/countries-land-1km/map.geo.json"
+COUNTRIES_FILE = PACKAGED_OUTLINES
 
 
 def fixture_settings(home: Path, data_dir: Path = FIXTURES / "data") -> Settings:

@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 network_app = typer.Typer(help="Build, inspect, validate and export the network.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
+tracking_app = typer.Typer(help="Maintain the tracking database.", no_args_is_help=True)
+app.add_typer(tracking_app, name="tracking")
 
 out = Console()
 err = Console(stderr=True)
@@ -566,6 +568,7 @@ def serve_cmd(
     import uvicorn
 
     from silkrail.service.app import ServiceSettings, create_app
+    from silkrail.service.protocol import SERVER_OPTIONS
     from silkrail.tracking.store import migrate
 
     if not 0 <= workers <= 64:
@@ -573,6 +576,8 @@ def serve_cmd(
     _check_port(host, port)
     try:
         settings = ServiceSettings.from_env(db_url=db)
+    except DataError as exc:
+        _fail(exc)
     except ValueError as exc:
         _fail(DataError(str(exc)))
     if not settings.tokens:
@@ -593,7 +598,31 @@ def serve_cmd(
         port=port,
         log_level="warning",
         timeout_graceful_shutdown=10,  # open streams must not keep a stopping service alive
+        **SERVER_OPTIONS,  # header deadline, header size and connection caps
     )
+
+
+@tracking_app.command("repair")
+def tracking_repair(
+    db: Annotated[
+        str | None, typer.Option("--db", help="database URL (default: SQLite in $SILKRAIL_HOME)")
+    ] = None,
+) -> None:
+    """Recompute every crossing's learned dwell from the stored events, with today's bounds."""
+    from silkrail.settings import get_settings
+    from silkrail.tracking.store import default_url, make_engine, migrate
+    from silkrail.tracking.tracker import Tracker
+
+    url = db or default_url(get_settings().home)
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        learned = Tracker(engine, net=None).repair()
+    finally:
+        engine.dispose()
+    for crossing, (n, mean) in learned.items():
+        out.print(f"{crossing}: {n} waits, mean {mean:,.1f} h")
+    out.print(f"recomputed the learned dwell of {len(learned)} crossings")
 
 
 def _check_port(host: str, port: int) -> None:

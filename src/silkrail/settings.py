@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
-_COUNTRIES_REL = Path("node_modules/@geo-maps/countries-land-1km/map.geo.json")
+PACKAGED_OUTLINES = _PACKAGE_DIR / "data" / "outlines" / "countries-land-1km.geo.json.gz"
+"""The country outlines shipped with the package (OpenStreetMap, ODbL; see its README)."""
 ENV_PREFIX = "SILKRAIL_"
 
 
@@ -26,8 +27,8 @@ def _default_home() -> Path:
 class Settings:
     """silkrail's settings; each field can be set as ``SILKRAIL_<FIELD>`` in the environment.
 
-    home: cache and state directory. countries_file: GeoJSON country outlines (npm
-    @geo-maps/countries-land-1km). data_dir: the curated YAML. rail_file, sea_file,
+    home: cache and state directory. countries_file: GeoJSON country outlines, plain or
+    gzipped (default: the outlines shipped with the package). data_dir: the curated YAML. rail_file, sea_file,
     ports_file: raw sources (default: the installed scgraph-data and searoute). today: the
     reference date that says which lines are open when no year is asked for (``YYYY-MM-DD``;
     default: the current date)."""
@@ -56,14 +57,10 @@ class Settings:
         return replace(self, **changes)
 
     def resolve_countries_file(self) -> Path | None:
-        """The country outlines file: the setting, else the copy the Makefile installs in web/."""
+        """The country outlines file: the setting, else the one shipped with the package."""
         if self.countries_file is not None:
             return self.countries_file
-        for base in (Path.cwd() / "web", _PACKAGE_DIR.parent.parent / "web"):
-            candidate = base / _COUNTRIES_REL
-            if candidate.is_file():
-                return candidate
-        return None
+        return PACKAGED_OUTLINES if PACKAGED_OUTLINES.is_file() else None
 
 
 def get_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -162,9 +162,9 @@ def test_a_border_crossing_inside_one_country_is_a_data_error(tmp_path: Path) ->
         build_network(fixture_settings(tmp_path / "home", data))
 
 
-def test_missing_country_outlines_say_how_to_install_them(tmp_path: Path) -> None:
-    """Without the outlines the build stops with the command that installs them."""
+def test_missing_country_outlines_say_where_and_what_to_set(tmp_path: Path) -> None:
+    """Without the outlines the build stops, naming the file it looked for and the setting."""
     s = fixture_settings(tmp_path / "home").with_(countries_file=tmp_path / "none.json")
     assert isinstance(s, Settings)
-    with pytest.raises(SourceError, match="make install"):
+    with pytest.raises(SourceError, match=r"none\.json.*SILKRAIL_COUNTRIES_FILE"):
         build_network(s)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from silkrail.service.protocol import uvicorn_args
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -23,9 +25,16 @@ def free_port() -> int:
 
 
 def start(
-    home: Path, db_url: str, token: str, countries_file: Path, port: int | None = None, workers: int = 0
+    home: Path,
+    db_url: str,
+    token: str,
+    countries_file: Path,
+    port: int | None = None,
+    workers: int = 0,
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = port or free_port()
+    extra = env or {}
     env = {
         **os.environ,
         "SILKRAIL_HOME": str(home),
@@ -33,6 +42,7 @@ def start(
         "SILKRAIL_API_TOKEN": token,
         "SILKRAIL_COUNTRIES_FILE": str(countries_file),
         "SILKRAIL_INGEST_PROCESSES": str(workers),
+        **extra,
     }
     proc = subprocess.Popen(
         [
@@ -49,6 +59,7 @@ def start(
             "warning",
             "--timeout-graceful-shutdown",
             "10",
+            *uvicorn_args(),  # the service's own limits: header deadline, connection cap
         ],
         env=env,
         stdout=subprocess.DEVNULL,

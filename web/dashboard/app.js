@@ -1,5 +1,7 @@
 // silkrail dashboard: the network by gauge, curated crossings, live trains, alerts.
 // Everything comes from this service: no tile server, nothing fetched from elsewhere.
+// Every string from the API is set as text (textContent, DOM nodes), never parsed as HTML: a
+// train's name or an alert's message is whatever a writer sent.
 "use strict";
 
 const GAUGE_COLOURS = { "1000": "#e67e22", "1067": "#d35400", "1435": "#2e86de", "1520": "#c0392b",
@@ -11,10 +13,24 @@ map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL); Nat
 const trainLayer = L.layerGroup().addTo(map);
 const markers = new Map();
 
+// an element with text content (and attributes, set as attributes)
+function el(tag, text, attrs) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+  return node;
+}
+
 function legend() {
-  const el = document.getElementById("legend");
-  el.innerHTML = "<h2>Track gauge</h2>" + ["1000", "1435", "1520", "1676", "1067", "dual"]
-    .map((g) => `<span><i style="background:${GAUGE_COLOURS[g]}"></i>${g === "dual" ? "dual gauge" : g + " mm"}</span>`).join("");
+  const box = document.getElementById("legend");
+  box.replaceChildren(el("h2", "Track gauge"));
+  for (const g of ["1000", "1435", "1520", "1676", "1067", "dual"]) {
+    const swatch = el("i");
+    swatch.style.background = GAUGE_COLOURS[g];
+    const item = el("span");
+    item.append(swatch, g === "dual" ? "dual gauge" : g + " mm");
+    box.append(item);
+  }
 }
 
 async function loadBase() {
@@ -26,40 +42,52 @@ async function loadBase() {
   L.geoJSON(net, {
     style: (f) => ({ color: GAUGE_COLOURS[f.properties.gauge] || "#555", weight: 1.3, opacity: 0.85 }),
     pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 4, color: "#222", weight: 1, fillColor: "#f1c40f", fillOpacity: 0.9 })
-      .bindTooltip(`${f.properties.crossing} (${f.properties.method}, ~${Math.round(f.properties.dwell_h)} h)`),
+      .bindTooltip(el("span", `${f.properties.crossing} (${f.properties.method}, ~${Math.round(f.properties.dwell_h)} h)`)),
   }).addTo(map);
   trainLayer.bringToFront && trainLayer.bringToFront();
 }
 
 function fmtTime(iso) { return iso ? iso.replace("T", " ").slice(0, 16) : "–"; }
-function esc(s) { return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c])); }
+
+function trainRow(t) {
+  const row = el("tr", null, { "data-id": t.id });
+  const delay = el("td", `${t.delay_h >= 0 ? "+" : ""}${Number(t.delay_h).toFixed(1)} h`);
+  if (t.delay_h > 12) delay.className = "late";
+  row.append(el("td", t.name), el("td", t.status), el("td", fmtTime(t.eta)), delay, el("td", t.next_event || "–"));
+  return row;
+}
+
+function trainIcon(t) {
+  const dot = el("div", null, { "data-id": t.id, title: t.name });
+  dot.className = "train-marker" + (t.delay_h > 12 ? " late" : "");
+  return L.divIcon({ className: "", html: dot, iconSize: [18, 18] });
+}
 
 function renderTrains(trains) {
   document.getElementById("train-count").textContent = `(${trains.length})`;
-  const body = document.querySelector("#trains tbody");
-  body.innerHTML = trains.map((t) => `<tr data-id="${esc(t.id)}"><td>${esc(t.name)}</td><td>${esc(t.status)}</td>` +
-    `<td>${fmtTime(t.eta)}</td><td class="${t.delay_h > 12 ? "late" : ""}">${t.delay_h >= 0 ? "+" : ""}${t.delay_h.toFixed(1)} h</td>` +
-    `<td>${esc(t.next_event || "–")}</td></tr>`).join("");
+  document.querySelector("#trains tbody").replaceChildren(...trains.map(trainRow));
   const seen = new Set();
   for (const t of trains) {
     if (!t.last_position) continue;
     seen.add(t.id);
     const ll = [t.last_position.lat, t.last_position.lon];
-    const html = `<div class="train-marker ${t.delay_h > 12 ? "late" : ""}" data-id="${esc(t.id)}" title="${esc(t.name)}"></div>`;
-    const icon = L.divIcon({ className: "", html, iconSize: [18, 18] });
     if (markers.has(t.id)) {
-      markers.get(t.id).setLatLng(ll).setIcon(icon);
+      markers.get(t.id).setLatLng(ll).setIcon(trainIcon(t)).setTooltipContent(el("span", t.name));
     } else {
-      markers.set(t.id, L.marker(ll, { icon }).bindTooltip(t.name).addTo(trainLayer));
+      markers.set(t.id, L.marker(ll, { icon: trainIcon(t) }).bindTooltip(el("span", t.name)).addTo(trainLayer));
     }
   }
   for (const [id, m] of markers) if (!seen.has(id)) { trainLayer.removeLayer(m); markers.delete(id); }
 }
 
-function renderAlerts(alerts) {
+function renderAlerts(alerts) {  // newest first
   document.getElementById("alert-count").textContent = `(${alerts.length})`;
-  document.getElementById("alerts").innerHTML = alerts.slice(-50).reverse().map((a) =>
-    `<li class="${esc(a.kind)}" data-kind="${esc(a.kind)}"><b>${esc(a.kind)}</b> ${esc(a.message)} <small>${fmtTime(a.time)}</small></li>`).join("");
+  document.getElementById("alerts").replaceChildren(...alerts.map((a) => {
+    const item = el("li", null, { "data-kind": a.kind });
+    item.className = a.kind;
+    item.append(el("b", a.kind), " ", a.message, " ", el("small", fmtTime(a.time)));
+    return item;
+  }));
 }
 
 let pending = false;
@@ -68,7 +96,8 @@ async function refresh() {
   pending = true;
   try {
     const [trains, alerts] = await Promise.all([
-      fetch("/api/v1/trains").then((r) => r.json()), fetch("/api/v1/alerts").then((r) => r.json())]);
+      fetch("/api/v1/trains").then((r) => r.json()),
+      fetch("/api/v1/alerts?newest_first=true&limit=50").then((r) => r.json())]);
     renderTrains(trains);
     renderAlerts(alerts);
   } finally { pending = false; }

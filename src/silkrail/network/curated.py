@@ -48,7 +48,7 @@ Positive = Annotated[float, Field(gt=0)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # finite numbers only
 
 
 class Sourced(_Strict):
@@ -71,6 +71,8 @@ class Sourced(_Strict):
         v = str(v)
         if not _AS_OF.match(v):
             raise ValueError(f"'{v}' is not a date; write YYYY-MM-DD or YYYY-MM")
+        if not 1900 <= int(v[:4]) <= 2100:
+            raise ValueError(f"'{v}' is not a plausible date for a figure; give one from 1900 to 2100")
         return v
 
     @property
@@ -421,6 +423,10 @@ def load_file(path: Path) -> Any:
         ) from None
     except OSError as exc:
         raise DataError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
+    except RecursionError:
+        from silkrail.network.yaml_limits import too_deep
+
+        raise too_deep(path.read_text(encoding="utf-8"), path.name) from None
     if not isinstance(doc, dict):
         raise DataError("expected a mapping at the top level", file=path.name, line=1)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -84,7 +85,10 @@ class Countries:
         import shapely
 
         try:
-            features = json.loads(Path(path).read_text(encoding="utf-8"))["features"]
+            raw = Path(path).read_bytes()
+            if Path(path).suffix == ".gz":
+                raw = gzip.decompress(raw)
+            features = json.loads(raw.decode("utf-8"))["features"]
         except (OSError, json.JSONDecodeError, KeyError) as exc:
             raise SourceError(f"{path}: not a readable GeoJSON of country outlines ({exc})") from exc
         table = _alpha3_to_alpha2()

@@ -81,7 +81,17 @@ REPORT_ACCESS_KM = 3.0
 """The distance from a place to its access point is reported when it is more than this."""
 ALSO_MIN_POPULATION = 50_000
 """Other places of the same name this large are named in the answer, with how to choose them."""
-_INDEX_VERSION = "3"
+_INDEX_VERSION = "5"
+NEAR_MIN_POPULATION = 15_000
+"""Points on a route without a name of their own are named after the nearest city this large."""
+
+
+def _cell(i: int, j: int) -> int:
+    """The id of the half-degree cell whose south-west corner is latitude ``i / 2``, longitude
+    ``j / 2``."""
+    return (i + 180) * 800 + (j + 400)
+
+
 MAX_NAME_CHARS = 200
 RESOLVED_CACHE = 4096
 """Resolved names kept per gazetteer (oldest dropped first)."""
@@ -248,12 +258,23 @@ class _CityIndex:
                 if k and (len(k) >= 3 or not k.isascii()):
                     aliases.append((k, cid, int(k == main)))
         conn.executemany("INSERT INTO city VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.execute(
+            "CREATE TABLE near_city (cell INTEGER, name TEXT, lat REAL, lon REAL, cc TEXT, pop INTEGER)"
+        )
+        conn.executemany(
+            "INSERT INTO near_city VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (_cell(math.floor(r[2] * 2), math.floor(r[3] * 2)), r[1], r[2], r[3], r[4], r[5])
+                for r in rows
+                if r[5] >= NEAR_MIN_POPULATION
+            ],
+        )
+        conn.execute("CREATE INDEX near_city_cell ON near_city (cell)")
         conn.executemany("INSERT INTO alias VALUES (?, ?, ?)", aliases)
         conn.execute("CREATE INDEX alias_key ON alias (key)")
         conn.execute("CREATE TABLE named (key TEXT, node INTEGER, port INTEGER)")
         conn.executemany("INSERT INTO named VALUES (?, ?, ?)", self.named_keys())
         conn.execute("CREATE INDEX named_key ON named (key, port)")
-        conn.execute("CREATE INDEX city_lat ON city (lat)")
         conn.commit()
 
     def lookup(self, key: str) -> list[_City]:
@@ -297,16 +318,19 @@ class _CityIndex:
         )
         return [r[0] for r in rows]
 
-    def near(self, lat: float, lon: float, min_population: int = 15_000) -> tuple[_City, float] | None:
-        """The city of ``min_population`` or more nearest a point, and its distance in km (a box
-        query on the latitude index, widened until it finds one, up to about 1,000 km)."""
+    def near(self, lat: float, lon: float) -> tuple[_City, float] | None:
+        """The city of NEAR_MIN_POPULATION or more nearest a point, and its distance in km: the
+        cities of the half-degree cells around it, widened until some are found (up to 8 degrees;
+        a name for a point, so a closer city just beyond a widening step may be missed)."""
         conn = self._connect()
-        for deg in (0.5, 2.0, 8.0):
-            box = (lat - deg, lat + deg, lon - deg * 3, lon + deg * 3, min_population)
+        for deg in (1, 4, 16):
+            i0, j0 = math.floor(lat * 2), math.floor(lon * 2)
+            cells = [
+                _cell(i, j) for i in range(i0 - deg, i0 + deg + 1) for j in range(j0 - deg, j0 + deg + 1)
+            ]
             rows = conn.execute(
-                "SELECT name, lat, lon, cc, pop FROM city WHERE lat BETWEEN ? AND ? "
-                "AND lon BETWEEN ? AND ? AND pop >= ?",
-                box,
+                f"SELECT name, lat, lon, cc, pop FROM near_city WHERE cell IN ({','.join('?' * len(cells))})",
+                cells,
             ).fetchall()
             if rows:
                 km = haversine_km(lat, lon, [r[1] for r in rows], [r[2] for r in rows])
@@ -356,6 +380,7 @@ class Gazetteer:
             _index_path(home, net, countries), countries, self._bulk_access, self._named_keys
         )
         self._resolved: dict[str, Place] = {}
+        self._near_names: dict[tuple[float, float, bool], str] = {}
 
     def _named_keys(self) -> list[tuple[str, int, bool]]:
         """(key, node, is a port) of every named node of the network, in the network's order."""
@@ -747,7 +772,15 @@ class Gazetteer:
     # -- names for points on a route ---------------------------------------------------------
 
     def name_near(self, lat: float, lon: float, *, with_km: bool = True) -> str:
-        """A readable name for a point: the nearest city of the gazetteer ('near Jinghe (8 km)')."""
+        """A readable name for a point: the nearest city of the gazetteer ('near Jinghe (8 km)');
+        kept per point, since routes pass the same crossings and junctions again and again."""
+        key = (round(lat, 4), round(lon, 4), with_km)
+        name = self._near_names.get(key)
+        if name is None:
+            name = self._near_names[key] = self._name_near(lat, lon, with_km=with_km)
+        return name
+
+    def _name_near(self, lat: float, lon: float, *, with_km: bool) -> str:
         hit = self._cities.near(lat, lon)
         if hit is None:
             return f"{lat:.3f},{lon:.3f}"
@@ -807,7 +840,7 @@ def _also(text: str, chosen: str, chosen_country: str, others: list[_City]) -> s
 
 def check_mode_access(place: Place, mode: str, rail_linked_ports: frozenset[int]) -> None:
     """A port given for a rail route must have a rail link; says what to give instead."""
-    if mode == "rail" and place.rail is None and place.node not in rail_linked_ports:
+    if mode == "rail" and place.kind == "port" and place.rail is None and place.node not in rail_linked_ports:
         raise DataError(
             f"{place.name} is a port without a rail link; for a rail route give the city's name "
             "(not its UN/LOCODE or 'port of …'), or use --mode sea or any",

@@ -4,6 +4,8 @@ client as text: they become a 500 with a generic message (and go to the log)."""
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,13 +13,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
-from silkrail.tracking.store import transient_errors
-from silkrail.tracking.tracker import UnknownTrainError
+from silkrail.tracking.store import STORAGE_FULL, storage_failure, transient_errors
+from silkrail.tracking.tracker import ForbiddenError, UnknownTrainError
 
 log = logging.getLogger("silkrail.service")
 
 STATUS: list[tuple[type[Exception], int]] = [
     (UnknownTrainError, 404),
+    (ForbiddenError, 403),
     (UnknownPlaceError, 422),
     (NoRouteError, 422),
     (DataError, 422),
@@ -25,12 +28,26 @@ STATUS: list[tuple[type[Exception], int]] = [
 ]
 
 
+STORAGE_RETRY_S = 300  # a full or read-only disk needs an operator, not a quick retry
+
+
+def storage_failed(state: dict[str, Any]) -> None:
+    """Note that a write failed on storage: ``/ready`` reports it until a write succeeds."""
+    state["storage_failed"] = time.monotonic()
+
+
+def storage_response() -> JSONResponse:
+    return JSONResponse(
+        status_code=507, content={"error": STORAGE_FULL}, headers={"Retry-After": str(STORAGE_RETRY_S)}
+    )
+
+
 def _where(loc: tuple[object, ...]) -> str:
     parts = [str(x) for x in loc if x not in ("body",)]
     return ".".join(parts) or "body"
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, state: dict[str, Any]) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
@@ -63,6 +80,10 @@ def install(app: FastAPI) -> None:
         )
 
     async def _busy(_: Request, exc: Exception) -> JSONResponse:
+        if storage_failure(exc):
+            log.error("database storage: %s", str(exc).split("\n")[0])
+            storage_failed(state)
+            return storage_response()
         log.warning("database: %s", str(exc).split("\n")[0])
         return JSONResponse(
             status_code=503,
@@ -74,6 +95,8 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(cls, _busy)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if storage_failure(exc):  # the write-lock file on a full or read-only disk
+            return await _busy(request, exc)
         log.exception("unexpected error", exc_info=exc)
         return JSONResponse(status_code=500, content={"error": "internal error; the server log has details"})

@@ -10,14 +10,19 @@ database and serialise their state updates there (``store.write_transaction``).
 from __future__ import annotations
 
 import asyncio
-import json
+import faulthandler
 import logging
 import multiprocessing
+import os
+import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from silkrail.service.auth import Token
+from silkrail.service.limits import JSONLimitError, parse_json
 from silkrail.tracking.model import MAX_BATCH
 
 log = logging.getLogger("silkrail.service")
@@ -25,14 +30,15 @@ BUSY = "the database is busy or unreachable; nothing of this batch was stored, s
 LOST = "the ingest process stopped; send the batch again (an event already stored counts as a duplicate)"
 
 
-def handle(tracker: Any, body: bytes) -> tuple[int, dict[str, Any], float]:
-    """(HTTP status, JSON payload, milliseconds spent storing) for one posted batch."""
-    from silkrail.tracking.store import transient_errors
+def handle(tracker: Any, body: bytes, token: Token) -> tuple[int, dict[str, Any], float]:
+    """(HTTP status, JSON payload, milliseconds spent storing) for one batch posted with ``token``."""
+    from silkrail.tracking.store import STORAGE_FULL, storage_failure, transient_errors
+    from silkrail.tracking.tracker import LockBudgetExceeded
 
     try:
-        doc = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return 422, {"error": "body: not valid JSON"}, 0.0
+        doc = parse_json(body)
+    except JSONLimitError as exc:
+        return 422, {"error": f"body: {exc}"}, 0.0
     if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
         return 422, {"error": 'events: give {"events": [...]}'}, 0.0
     if len(doc["events"]) > MAX_BATCH:
@@ -44,8 +50,15 @@ def handle(tracker: Any, body: bytes) -> tuple[int, dict[str, Any], float]:
         )
     started = time.perf_counter()
     try:
-        result = tracker.ingest(doc["events"])
-    except transient_errors() as exc:  # the transaction rolled back: nothing stored
+        result = tracker.ingest(doc["events"], token=token)
+    except LockBudgetExceeded as exc:  # rolled back: nothing stored
+        return 503, {"error": str(exc)}, 0.0
+    except (*transient_errors(), OSError) as exc:  # type: ignore[misc]  # rolled back: nothing stored
+        if storage_failure(exc):
+            log.error("ingest: database storage: %s", str(exc).split("\n")[0])
+            return 507, {"error": STORAGE_FULL}, 0.0
+        if isinstance(exc, OSError) and not isinstance(exc, transient_errors()):
+            raise
         log.warning("ingest: %s", str(exc).split("\n")[0])
         return 503, {"error": BUSY}, 0.0
     ms = (time.perf_counter() - started) * 1000
@@ -55,21 +68,31 @@ def handle(tracker: Any, body: bytes) -> tuple[int, dict[str, Any], float]:
 _tracker: Any = None  # in an ingest process: its own connection pool to the shared database
 
 
-def _start(db_url: str) -> None:
+def _start(db_url: str, parent: int) -> None:
     global _tracker
     from silkrail.tracking.store import make_engine
     from silkrail.tracking.tracker import Tracker
 
+    faulthandler.enable(file=sys.stderr)
+    threading.Thread(target=_follow, args=(parent,), daemon=True, name="follow-parent").start()
     _tracker = Tracker(make_engine(db_url), net=None)  # ingest needs the stored profiles only
+
+
+def _follow(parent: int) -> None:
+    """End this process soon after the service that started it is gone (killed, even with
+    SIGKILL): an orphan would hold database connections and locks with nobody to answer."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 def _ready() -> bool:
     return _tracker is not None
 
 
-def _handle(body: bytes) -> tuple[int, dict[str, Any], float]:
+def _handle(body: bytes, token: Token) -> tuple[int, dict[str, Any], float]:
     try:
-        return handle(_tracker, body)
+        return handle(_tracker, body, token)
     except Exception:  # kept here: the parent gets a status, never a traceback
         log.exception("ingest failed")
         return 500, {"error": "internal error; the server log has details"}, 0.0
@@ -88,7 +111,7 @@ class IngestPool:
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start,
-            initargs=(self.db_url,),
+            initargs=(self.db_url, os.getpid()),
         )
 
     async def start(self) -> None:
@@ -100,10 +123,15 @@ class IngestPool:
             self._pool.shutdown(wait=False, cancel_futures=True)
             raise
 
-    async def post(self, body: bytes) -> tuple[int, dict[str, Any], float]:
+    async def post(self, body: bytes, token: Token) -> tuple[int, dict[str, Any], float]:
         pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, _handle, body)
+            return await asyncio.get_running_loop().run_in_executor(
+                pool,
+                _handle,
+                body,
+                Token(token.id, token.operator),  # the secret stays here
+            )
         except BrokenProcessPool:  # a process died (killed, out of memory): start afresh
             if self._pool is pool:  # once, by the first request to notice
                 log.warning("an ingest process died; starting new ones")

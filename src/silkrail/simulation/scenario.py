@@ -12,20 +12,32 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 REVISIT_H = 6.0  # a crossing passed again within this running time is the same visit
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # a scenario's dates lie in this window
+MAX_ITEMS = 1000  # services, changes, via points or departures in one file
+
+
+def _plausible(d: date) -> date:
+    if not EARLIEST <= d <= LATEST:
+        raise ValueError(f"{d.isoformat()} is outside {EARLIEST.isoformat()} to {LATEST.isoformat()}")
+    return d
+
+
+Day = Annotated[date, AfterValidator(_plausible)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # finite numbers only: .inf or .nan would run a simulation for ever or poison its means
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Departure(_Strict):
@@ -38,9 +50,9 @@ class Service(_Strict):
     origin: str
     destination: str
     trains_per_week: float | None = Field(default=None, gt=0, le=500)
-    timetable: list[Departure] | None = None
+    timetable: list[Departure] | None = Field(default=None, max_length=MAX_ITEMS)
     teu: float = Field(default=80, gt=0, le=400)
-    via: list[str] = []
+    via: list[str] = Field(default=[], max_length=50)
     priority: int = Field(default=0, ge=0, le=9)
     source: str | list[str] | None = None
     as_of: str | None = None
@@ -54,9 +66,9 @@ class Service(_Strict):
 
 
 class Processing(_Strict):
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(gt=0)
+    low: float = Field(ge=0, le=720)
+    mode: float = Field(ge=0, le=720)
+    high: float = Field(gt=0, le=720)  # hours: a month at one crossing is a closure, not processing
 
     @model_validator(mode="after")
     def _ordered(self) -> Processing:
@@ -66,23 +78,23 @@ class Processing(_Strict):
 
 
 class Closure(_Strict):
-    start: date = Field(alias="from")
-    end: date | None = Field(default=None, alias="to")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    start: Day = Field(alias="from")
+    end: Day | None = Field(default=None, alias="to")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Change(_Strict):
     open_line: str | None = None
     close_line: str | None = None
     crossing: str | None = None
-    capacity_trains_per_day: float | None = Field(default=None, gt=0)
+    capacity_trains_per_day: float | None = Field(default=None, gt=0, le=1000)
     processing_h: Processing | None = None
     closed: Closure | None = None
     line: str | None = None
-    paths_per_day: float | None = Field(default=None, gt=0)
+    paths_per_day: float | None = Field(default=None, gt=0, le=1000)
     service: str | None = None
-    trains_per_week: float | None = Field(default=None, gt=0)
-    scale: float | None = Field(default=None, gt=0)
+    trains_per_week: float | None = Field(default=None, gt=0, le=500)
+    scale: float | None = Field(default=None, gt=0, le=20)
     note: str | None = None
 
     @model_validator(mode="after")
@@ -96,12 +108,12 @@ class Change(_Strict):
 class ScenarioFile(_Strict):
     name: str
     extends: str | None = None
-    start: date | None = None
+    start: Day | None = None
     days: int | None = Field(default=None, gt=0, le=3660)
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0, lt=2**63)
     description: str | None = None
-    services: list[Service] = []
-    changes: list[Change] = []
+    services: list[Service] = Field(default=[], max_length=MAX_ITEMS)
+    changes: list[Change] = Field(default=[], max_length=MAX_ITEMS)
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,7 @@ class Scenario:
 
 def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
     from silkrail.network.curated import _LineLoader, _locate
+    from silkrail.network.yaml_limits import too_deep
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -129,12 +142,14 @@ def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
         raise DataError(
             f"not valid YAML: {exc.problem}", file=path.name, line=mark.line + 1 if mark else None
         ) from None
+    except RecursionError:
+        raise too_deep(text, path.name) from None
     if not isinstance(doc, dict):
         raise DataError(
             "a scenario is a mapping with name, start, days, services, changes", file=path.name, line=1
         )
     try:
-        return ScenarioFile.model_validate(doc), doc
+        parsed = ScenarioFile.model_validate(doc)
     except ValidationError as exc:
         err = next((e for e in exc.errors() if e["type"] == "extra_forbidden"), exc.errors()[0])
         loc = tuple(err["loc"])
@@ -145,6 +160,17 @@ def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
         elif not isinstance(err.get("input"), dict | list):
             msg += f" (got {err.get('input')!r})"
         raise DataError(msg, file=path.name, line=line, field=where) from None
+    names = [s.name for s in parsed.services]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            line, where = _locate(doc, ("services", i, "name"))
+            raise DataError(
+                f"the service name '{name}' is given twice in this file; each service needs its own",
+                file=path.name,
+                line=line,
+                field=where,
+            )
+    return parsed, doc
 
 
 def find_scenario(name_or_path: str | Path) -> Path:

@@ -20,6 +20,8 @@ from silkrail.network.geo import EARTH_RADIUS_KM, haversine_km, unit_vectors
 
 MAX_POINTS = 2000
 LEARN_MIN_N = 2  # observations before a learned dwell replaces the planned one
+MAX_OBSERVED_DWELL_H = 30 * 24.0  # a longer "wait" at one crossing is a wrong time, not a wait
+MAX_REMAINING_H = 365 * 24.0  # no ETA lies further ahead than this
 
 
 @dataclass
@@ -131,9 +133,21 @@ def build_profile(route: Any, crossings: list[dict[str, Any]]) -> Profile:
     return Profile(lat, lon, km, run_h, sorted(out, key=lambda s: s["km"]))
 
 
+def dwell_cap(stop: dict[str, Any]) -> float:
+    """The most one observed wait counts for when learning a stop's dwell, from its curated
+    figures: three times its expected 95th percentile, at least three days. A longer wait still
+    raises its alert; it teaches no more than this, so one report cannot drag the mean (and every
+    ETA through the stop) arbitrarily far."""
+    return max(3.0 * float(stop.get("p95_h") or 0.0), 3.0 * float(stop["dwell_h"]), 72.0)
+
+
 def expected_dwell(stop: dict[str, Any], learned: dict[str, tuple[int, float, float]]) -> float:
+    """The learned mean once there are LEARN_MIN_N observations, kept within 0 and the stop's
+    cap (a stored value from before the cap, or a bad row, cannot leave those bounds)."""
     n, mean, _ = learned.get(stop["id"] or stop["name"], (0, 0.0, 0.0))
-    return mean if n >= LEARN_MIN_N else float(stop["dwell_h"])
+    if n < LEARN_MIN_N or not math.isfinite(mean):
+        return float(stop["dwell_h"])
+    return min(max(mean, 0.0), dwell_cap(stop))
 
 
 def estimate(
@@ -155,4 +169,8 @@ def estimate(
             dwell_left += max(expected_dwell(s, learned) - elapsed, 0.0)
         elif s["km"] > progress_km + 1.0:
             dwell_left += expected_dwell(s, learned)
-    return now + timedelta(hours=max(run_left, 0.0) + dwell_left)
+    hours = min(max(run_left, 0.0) + dwell_left, MAX_REMAINING_H)
+    try:
+        return now + timedelta(hours=hours)
+    except OverflowError:  # ``now`` at the calendar's end: the latest time there is
+        return datetime.max.replace(tzinfo=now.tzinfo)

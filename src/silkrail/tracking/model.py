@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 MILESTONES = ("departed", "border_entry", "border_exit", "gauge_change_start", "gauge_change_done", "arrived")
 MAX_BATCH = 10_000
+MAX_PAGE = 1000  # trains or alerts in one answer of a list endpoint
+EARLIEST_DEPARTURE = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_DEPARTURE = timedelta(days=2 * 365)  # from now
 
 
 class _Payload(BaseModel):
@@ -25,11 +29,41 @@ def _aware(v: datetime) -> datetime:
         raise ValueError("out of range: give a time between the years 1 and 9999 in UTC") from None
 
 
+def _departure(v: datetime) -> datetime:
+    """A departure in a plausible window: from 2000 to two years from now."""
+    v = _aware(v)
+    if not EARLIEST_DEPARTURE <= v <= datetime.now(UTC) + LATEST_DEPARTURE:
+        raise ValueError(
+            f"{v:%Y-%m-%d} is implausible; give a departure from 2000-01-01 to two years from now"
+        )
+    return v
+
+
+def _text_time(v: Any) -> Any:
+    """A time given as text (RFC 3339): a bare number would be read as seconds since 1970."""
+    if isinstance(v, str | datetime):
+        return v
+    raise ValueError("give the time as text, for example 2025-03-01T08:00:00Z")
+
+
+def _strict_number(v: Any) -> Any:
+    """A JSON number, not true/false (which Python would take as 1 and 0)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ValueError("give a number")
+    return v
+
+
+# C0 and C1 controls, and the bidirectional overrides and isolates that make a name read
+# differently from what it is (U+202A-U+202E, U+2066-U+2069), and line/paragraph separators
+_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
 def _plain(v: str) -> str:
-    """Text without control characters (a database would refuse some, a log would garble them)."""
-    bad = next((ch for ch in v if ord(ch) < 32 or ord(ch) == 127), None)
+    """Text without control or direction-override characters (a database would refuse some, a
+    log would garble them, a display would show another text than the one stored)."""
+    bad = _BAD.search(v)
     if bad is not None:
-        raise ValueError(f"contains the control character U+{ord(bad):04X}; give plain text")
+        raise ValueError(f"contains the control character U+{ord(bad.group()):04X}; give plain text")
     return v
 
 
@@ -37,23 +71,32 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain
 TrainId = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_plain)]
 
 
+Time = Annotated[datetime, BeforeValidator(_text_time)]
+Number = Annotated[float, BeforeValidator(_strict_number)]
+
+
 class TrainIn(_Payload):
     name: Name
     origin: Name
     destination: Name
-    departure: datetime
-    teu: float = Field(default=1.0, gt=0, le=1000)
+    departure: Time
+    teu: Number = Field(default=1.0, gt=0, le=1000)
+    operator: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = Field(
+        default=None,
+        description="whose train it is (whose tokens may write it); by default the token's operator. "
+        "Only an admin token may name another operator.",
+    )
 
-    _tz = field_validator("departure")(_aware)
+    _tz = field_validator("departure")(_departure)
 
 
 class PositionEvent(_Payload):
     event_id: Name
     train_id: TrainId
-    time: datetime
+    time: Time
     kind: Literal["position"]
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Number = Field(ge=-90, le=90)
+    lon: Number = Field(ge=-180, le=180)
 
     _tz = field_validator("time")(_aware)
 
@@ -61,7 +104,7 @@ class PositionEvent(_Payload):
 class MilestoneEvent(_Payload):
     event_id: Name
     train_id: TrainId
-    time: datetime
+    time: Time
     kind: Literal["milestone"]
     milestone: Literal[
         "departed", "border_entry", "border_exit", "gauge_change_start", "gauge_change_done", "arrived"
@@ -75,9 +118,10 @@ Event = Annotated[PositionEvent | MilestoneEvent, Field(discriminator="kind")]
 
 
 class EventBatch(_Payload):
-    events: list[dict[str, object]] = Field(
-        max_length=MAX_BATCH, description=f"at most {MAX_BATCH:,} events per batch"
-    )
+    """The body of POST /events, for the OpenAPI document: the service validates each event on
+    its own (a bad event is rejected alone), not the batch as a whole."""
+
+    events: list[Event] = Field(max_length=MAX_BATCH, description=f"at most {MAX_BATCH:,} events per batch")
 
 
 class Rejected(BaseModel):

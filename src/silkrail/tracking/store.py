@@ -5,7 +5,7 @@ The schema is declared here once; Alembic migrations (``migrations/``) create an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -40,13 +41,15 @@ trains = Table(
     Column("profile", Text, nullable=False),  # km / planned hours / crossings along the route, JSON
     Column("planned_arrival", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("operator", String(64)),  # whose tokens may write it; NULL: admin tokens only
+    Column("created_by", String(64)),  # the id of the token that created it
 )
 
 events = Table(
     "events",
     metadata,
     Column("event_id", String(200), primary_key=True),
-    Column("train_id", String(64), ForeignKey("trains.id"), nullable=False, index=True),
+    Column("train_id", String(64), ForeignKey("trains.id"), nullable=False),
     Column("time", DateTime(timezone=True), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("lat", Float),
@@ -54,6 +57,8 @@ events = Table(
     Column("milestone", String(32)),
     Column("at", String(200)),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("token_id", String(64)),  # the id of the token that wrote it
+    Index("ix_events_train_milestone", "train_id", "milestone"),
 )
 
 train_states = Table(
@@ -92,6 +97,20 @@ crossing_dwell = Table(
     Column("mean_h", Float, nullable=False),
     Column("m2", Float, nullable=False),
 )
+
+
+service_probe = Table(  # the readiness probe's trial write (always rolled back)
+    "service_probe",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pad", Text, nullable=False),
+)
+
+
+def delete_events(c: Any, event_ids: Collection[str]) -> None:
+    """Remove events stored earlier in this transaction that were then rejected."""
+    if event_ids:
+        c.execute(events.delete().where(events.c.event_id.in_(sorted(event_ids))))
 
 
 def _pg_array_type(col: Column[Any]) -> str:
@@ -265,6 +284,31 @@ LOCK_WAIT_S = 30.0  # a writer waits this long for the write lock, then the requ
 
 class WriteLockTimeout(TimeoutError):
     """Another writer held the write lock for LOCK_WAIT_S."""
+
+
+STORAGE_FULL = (
+    "the database's disk is full or read-only; nothing was written. An operator must free space "
+    "or make it writable; send again after that"
+)
+_STORAGE_ERRNOS = {28, 30, 122}  # ENOSPC, EROFS, EDQUOT
+_STORAGE_SQLSTATES = {"53100", "25006", "58030"}  # disk_full, read_only_sql_transaction, io_error
+_STORAGE_WORDS = ("database or disk is full", "readonly database", "read-only file system", "disk i/o error")
+
+
+def storage_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot store anything (disk full, read-only, I/O error):
+    not a busy database that a retry in a second would find free."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+            return True
+        if getattr(exc, "sqlstate", None) in _STORAGE_SQLSTATES:
+            return True
+        if any(w in str(exc).lower() for w in _STORAGE_WORDS):
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__  # type: ignore[assignment]
+    return False
 
 
 def transient_errors() -> tuple[type[Exception], ...]:

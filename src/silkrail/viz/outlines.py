@@ -22,7 +22,7 @@ def simplified_outlines(settings: Settings | None = None) -> list[dict[str, Any]
     settings = settings or get_settings()
     src = settings.resolve_countries_file()
     if src is None:
-        raise SourceError("country outlines not found: run 'make install' or set SILKRAIL_COUNTRIES_FILE")
+        raise SourceError("country outlines not found: reinstall silkrail or set SILKRAIL_COUNTRIES_FILE")
     st = Path(src).stat()
     cache = Path(settings.home) / f"outlines-{st.st_size}-{st.st_mtime_ns}.json"
     if cache.exists():

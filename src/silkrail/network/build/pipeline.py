@@ -54,8 +54,8 @@ def build_network(
     countries_path = settings.resolve_countries_file()
     if countries_path is None or not Path(countries_path).is_file():
         raise SourceError(
-            "country outlines not found: run 'make install' (installs the npm package "
-            "@geo-maps/countries-land-1km into web/) or set SILKRAIL_COUNTRIES_FILE"
+            f"country outlines not found at {countries_path or 'the package data'}: reinstall "
+            "silkrail, or set SILKRAIL_COUNTRIES_FILE to a GeoJSON file of country outlines"
         )
     with _step(progress, "reading the OSM rail graph"):
         rail_path, sea_path, ports_path = source_paths(settings)
