@@ -181,6 +181,9 @@ CASE = """cases:
         (("[100, 200]", "[-5, 200]"), 7, "cases[0].published[0]", "greater than or equal to 0"),
         (("[100, 200]", "[300, 200]"), 2, "cases[0]", "low <= high"),
         (("unit: h", "unit: days"), 8, "cases[0].unit", "'h'"),
+        (("[100, 200]", "[.inf, .inf]"), 7, "cases[0].published[0]", "finite number"),
+        (("[100, 200]", "[100, 1e300]"), 2, "cases[0]", "beyond any trip"),
+        (("'2024-01'", "'0001-01'"), 10, "cases[0].as_of", "plausible date"),
     ],
 )
 def test_a_bad_calibration_file_names_file_line_and_field(
@@ -194,6 +197,14 @@ def test_a_bad_calibration_file_names_file_line_and_field(
     assert exc.value.line == line
     assert exc.value.field == field
     assert says in str(exc.value)
+
+
+def test_a_calibration_file_nested_without_end_is_refused_with_its_line(tmp_path: Path) -> None:
+    p = tmp_path / "calibration.yaml"
+    p.write_text("cases:\n  - " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(DataError, match="nests deeper than 32 levels") as exc:
+        load_yaml(p, CalibrationFile)
+    assert exc.value.file == "calibration.yaml" and exc.value.line is not None
 
 
 def test_an_unknown_crossing_is_named_with_its_line(tmp_path: Path) -> None:

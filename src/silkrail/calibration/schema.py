@@ -8,21 +8,24 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from silkrail.errors import DataError
 from silkrail.network.curated import (
     NonNeg,
     Positive,
     Sourced,
-    _fields_at,
     _LineLoader,
     _locate,
-    _record_name,
     _Strict,
+    validate_file,
 )
 
 Pair = tuple[NonNeg, NonNeg]
+MAX_PUBLISHED_H = 24 * 365.0
+"""A published trip takes at most a year (the slowest sea-and-rail lane takes weeks)."""
+MAX_PUBLISHED_USD = 1e6
+"""A published rate per box is at most US$1 million."""
 
 
 class Parameter(Sourced):
@@ -103,6 +106,9 @@ class Case(Sourced):
             raise ValueError("a published figure must be positive")
         if (self.quantity == "time") != (self.unit == "h"):
             raise ValueError("a time is given in h, a cost in usd_per_teu or usd_per_feu")
+        most = MAX_PUBLISHED_H if self.unit == "h" else MAX_PUBLISHED_USD
+        if hi > most:
+            raise ValueError(f"{hi:g} {self.unit} is beyond any trip on these corridors (at most {most:g})")
         return self
 
     @property
@@ -155,35 +161,7 @@ class FittedFile(_Strict):
 
 def load_yaml(path: Path, model: type[BaseModel]) -> Any:
     """Validate ``path`` against ``model``; the first bad field raises DataError(file, line, field)."""
-    path = Path(path)
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise DataError(
-            f"not valid YAML: {exc.problem}", file=path.name, line=mark.line + 1 if mark else None
-        ) from None
-    except OSError as exc:
-        raise DataError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
-    if not isinstance(doc, dict):
-        raise DataError("expected a mapping at the top level", file=path.name, line=1)
-    try:
-        return model.model_validate(doc)
-    except ValidationError as exc:
-        errors = exc.errors()
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = tuple(err["loc"])
-        line, field = _locate(doc, loc)
-        record = _record_name(doc, loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        got = err.get("input")
-        if err["type"] not in ("missing", "extra_forbidden") and not isinstance(got, dict | list):
-            msg += f" (got {got!r})"
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown field; valid fields here: {', '.join(_fields_at(model, loc[:-1]))}"
-        if record:
-            msg = f"{record}: {msg}"
-        raise DataError(msg, file=path.name, line=line, field=field) from None
+    return validate_file(Path(path), model)[0]
 
 
 def _line_of(path: Path, section: str, index: int, key: str) -> int | None:

@@ -414,6 +414,15 @@ def load_file(path: Path) -> Any:
     model = SCHEMA.get(path.name)
     if model is None:
         raise DataError(f"unknown data file; expected one of {', '.join(SCHEMA)}", file=path.name)
+    parsed, doc = validate_file(path, model)
+    _check_unique_ids(parsed, path.name, doc)
+    return parsed
+
+
+def validate_file(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
+    """(the validated model, the line-numbered document) of a YAML file of package or user data;
+    the first bad field raises DataError(file, line, field), with the record it belongs to."""
+    path = Path(path)
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
@@ -447,8 +456,7 @@ def load_file(path: Path) -> Any:
         if record:
             msg = f"{record}: {msg}"
         raise DataError(msg, file=path.name, line=line, field=field) from None
-    _check_unique_ids(parsed, path.name, doc)
-    return parsed
+    return parsed, doc
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
