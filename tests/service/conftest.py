@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,3 +41,15 @@ def client(db_url: str, real_net, real_settings) -> Iterator[TestClient]:  # typ
 
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def position(eid: str, tid: str, t: datetime, lat: float = 21.3, lon: float = 106.1) -> dict[str, Any]:
+    """A position event as a client posts it."""
+    return {
+        "event_id": eid,
+        "train_id": tid,
+        "time": t.isoformat(),
+        "kind": "position",
+        "lat": lat,
+        "lon": lon,
+    }

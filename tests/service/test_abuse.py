@@ -18,6 +18,7 @@ from silkrail.service.app import ServiceSettings, create_app
 from silkrail.service.auth import Token, load_tokens_file
 from silkrail.tracking.eta import dwell_cap
 from tests.service.conftest import AUTH, TOKEN
+from tests.service.conftest import position as _pos
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2025, 3, 1, 0, 0, tzinfo=UTC)
@@ -37,17 +38,6 @@ def _ms(eid: str, tid: str, t: datetime | str, milestone: str, at: str) -> dict[
         "kind": "milestone",
         "milestone": milestone,
         "at": at,
-    }
-
-
-def _pos(eid: str, tid: str, t: datetime, lat: float = 21.3, lon: float = 106.1) -> dict[str, Any]:
-    return {
-        "event_id": eid,
-        "train_id": tid,
-        "time": t.isoformat(),
-        "kind": "position",
-        "lat": lat,
-        "lon": lon,
     }
 
 

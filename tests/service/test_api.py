@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from tests.service.conftest import AUTH
+from tests.service.conftest import position as _pos
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2025, 3, 1, 0, 0, tzinfo=UTC)
@@ -29,17 +30,6 @@ def _train(client: TestClient, name: str = "VN-RU 1", departure: datetime = T0) 
     )
     assert r.status_code == 201, r.text
     return r.json()
-
-
-def _pos(eid: str, tid: str, t: datetime, lat: float, lon: float) -> dict[str, Any]:
-    return {
-        "event_id": eid,
-        "train_id": tid,
-        "time": t.isoformat(),
-        "kind": "position",
-        "lat": lat,
-        "lon": lon,
-    }
 
 
 def _ms(eid: str, tid: str, t: datetime, milestone: str, at: str) -> dict[str, Any]:
