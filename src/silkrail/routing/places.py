@@ -670,16 +670,27 @@ class Gazetteer:
         ]
         label = f"{chosen.name}, {chosen.country} ({chosen.population:,} people)"
         note = _also(text, label, chosen.country, others) if others else None
-        net = self.net
-        rail = port = None
-        if chosen.rail_node >= 0:
-            rail = Access("rail", chosen.rail_node, net.names.get(chosen.rail_node, ""), chosen.rail_km)
-        if chosen.port_node >= 0:
-            port = Access("sea", chosen.port_node, net.names.get(chosen.port_node, "port"), chosen.port_km)
-        if rail is None and port is None:
+        place = self._city_place(chosen, note)
+        if place is None:
             return self._make(chosen.name, chosen.lat, chosen.lon, "city", chosen.country, None)  # raises
-        node = rail.node if rail is not None else port.node  # type: ignore[union-attr]
-        return Place(chosen.name, chosen.lat, chosen.lon, node, "city", chosen.country, rail, port, note)
+        return place
+
+    def _city_place(self, c: _City, note: str | None = None) -> Place | None:
+        """A gazetteer city with the access points chosen when the index was built (None: it
+        has neither)."""
+        names = self.net.names
+        rail = (
+            Access("rail", c.rail_node, names.get(c.rail_node, ""), c.rail_km) if c.rail_node >= 0 else None
+        )
+        port = (
+            Access("sea", c.port_node, names.get(c.port_node, "port"), c.port_km)
+            if c.port_node >= 0
+            else None
+        )
+        access = rail or port
+        if access is None:
+            return None
+        return Place(c.name, c.lat, c.lon, access.node, "city", c.country, rail, port, note)
 
     def _port_country(self, node: int) -> str:
         for code, n in self._locodes.items():
@@ -762,11 +773,9 @@ class Gazetteer:
                 continue
             if c.rail_km > rail_within_km or not main[c.rail_node]:
                 continue
-            rail = Access("rail", c.rail_node, self.net.names.get(c.rail_node, ""), c.rail_km)
-            port = None
-            if c.port_node >= 0:
-                port = Access("sea", c.port_node, self.net.names.get(c.port_node, "port"), c.port_km)
-            out.append(Place(c.name, c.lat, c.lon, c.rail_node, "city", c.country, rail, port))
+            place = self._city_place(c)
+            if place is not None:
+                out.append(place)
         return out
 
     # -- names for points on a route ---------------------------------------------------------
