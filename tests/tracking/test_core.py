@@ -198,3 +198,9 @@ def test_refresh_keeps_an_arrived_trains_eta() -> None:
     arrived = run(START, [ms("a1", "arrived", 14, "destination")])[0].state
     step = core.refresh(arrived, profile=profile(), planned=PLANNED, learned={}, now=at(100))
     assert (step.state.eta, step.state.delay_h) == (at(14), 1.0)
+
+
+def test_a_milestone_at_the_time_of_the_state_is_current() -> None:
+    """An entry timed like the last position is not late: the train enters the crossing."""
+    steps = run(START, [pos("p1", 2), ms("e1", "border_entry", 2)], matches={"p1": (90.0, 0.1)})
+    assert (steps[1].state.status, steps[1].state.crossing_since) == ("at_crossing", at(2))

@@ -4,6 +4,8 @@ running mean, the cap, the planned fallback and the recomputation from stored mi
 from __future__ import annotations
 
 import math
+from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,7 @@ from silkrail.tracking.dwell import (
     NO_STATS,
     DwellStats,
     ImplausibleWait,
+    MilestoneIndex,
     StoredMilestone,
     dwell_cap,
     expected_dwell,
@@ -20,10 +23,17 @@ from silkrail.tracking.dwell import (
     welford,
 )
 
-from .track import BORDER, GAUGE, TRAIN, at, index, ms, profile
+from .track import BORDER, TRAIN, at, index, ms, profile
 
 
-def _wait(milestone: str, h: float, *, newer: bool = True, inside: float | None = None, stored=None):  # type: ignore[no-untyped-def]
+def _wait(
+    milestone: str,
+    h: float,
+    *,
+    newer: bool = True,
+    inside: float | None = None,
+    stored: MilestoneIndex | None = None,
+) -> tuple[datetime, datetime] | None:
     return find_wait(
         tid=TRAIN,
         milestone=milestone,
@@ -113,7 +123,7 @@ def test_relearn_pairs_each_exit_with_the_latest_entry() -> None:
     counts 72 h."""
     p = profile()
 
-    def stop_of(_: str, place: str):  # type: ignore[no-untyped-def]
+    def stop_of(_: str, place: str) -> dict[str, Any] | None:
         return p.stop_named(place)
 
     def row(eid: str, train: str, milestone: str, h: float, place: str = "Borderville") -> StoredMilestone:
@@ -130,10 +140,19 @@ def test_relearn_pairs_each_exit_with_the_latest_entry() -> None:
         row("c2", "c", "border_exit", 800),
         row("d1", "d", "border_entry", 0, "Nowhere"),
         row("d2", "d", "border_exit", 5, "Nowhere"),
-        row("e1", "e", "border_entry", 0, GAUGE["name"]),
-        row("e2", "e", "border_exit", 100, GAUGE["name"]),
+        row("e1", "e", "border_entry", 0, "Gaugetown"),
+        row("e2", "e", "border_exit", 100, "Gaugetown"),
     ]
     stats = relearn(rows, stop_of)
     assert stats["xb"] == DwellStats(2, 7.0, 2.0)
     assert stats["Gaugetown"] == DwellStats(1, 72.0, 0.0)
     assert set(stats) == {"xb", "Gaugetown"}
+
+
+def test_an_entry_at_the_exits_own_time_does_not_split_the_wait() -> None:
+    """Between a late entry (hour 3) and the stored exit (hour 9) only entries strictly inside
+    the wait count: a re-entry at hour 9 leaves the pair 3..9 whole; one at hour 5 splits it."""
+    at_exit = index([ms("out", "border_exit", 9), ms("again", "border_entry", 9)])
+    assert _wait("border_entry", 3, newer=False, stored=at_exit) == (at(3), at(9))
+    inside = index([ms("out", "border_exit", 9), ms("again", "border_entry", 5)])
+    assert _wait("border_entry", 3, newer=False, stored=inside) is None

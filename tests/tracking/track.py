@@ -15,7 +15,7 @@ from silkrail.tracking.model import MilestoneEvent, PositionEvent
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 TRAIN = "t1"
-BORDER = {
+BORDER: dict[str, Any] = {
     "id": "xb",
     "name": "Borderville",
     "km": 100.0,
@@ -24,7 +24,7 @@ BORDER = {
     "aliases": ["Grenzstadt"],
     "sigma_log": 0.0,
 }
-GAUGE = {
+GAUGE: dict[str, Any] = {
     "id": None,
     "name": "Gaugetown",
     "km": 200.0,
@@ -61,7 +61,7 @@ def ms(eid: str, milestone: str, h: float, place: str = "Borderville", train: st
         time=at(h),
         kind="milestone",
         milestone=milestone,
-        at=place,  # type: ignore[arg-type]
+        at=place,
     )
 
 
