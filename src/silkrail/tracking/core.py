@@ -85,6 +85,7 @@ def _position(state: TrackState, ev: PositionEvent, match: tuple[float, float]) 
     if state.last_time is not None and ev.time < state.last_time:
         return Transition(state)
     km, off = match
+    alerted, raised = rules.raise_once(state.alerted, rules.off_route(state.train_id, off, ev.time))
     moved = replace(
         state,
         last_lat=ev.lat,
@@ -93,9 +94,9 @@ def _position(state: TrackState, ev: PositionEvent, match: tuple[float, float]) 
         position_time=ev.time,
         progress_km=max(state.progress_km, km),
         status="running" if state.status == "planned" else state.status,
+        alerted=alerted,
     )
-    alerted, raised = rules.raise_once(moved.alerted, rules.off_route(state.train_id, off, ev.time))
-    return Transition(replace(moved, alerted=alerted), raised)
+    return Transition(moved, raised)
 
 
 def _milestone(
