@@ -48,6 +48,17 @@ class TrackState:
 
 
 @dataclass(frozen=True)
+class TrainPlan:
+    """What ingest needs of a stored train: its route profile, planned arrival, operator (whose
+    tokens may write it) and departure; none of them ever changes."""
+
+    profile: Profile
+    planned_arrival: datetime
+    operator: str | None
+    departure: datetime
+
+
+@dataclass(frozen=True)
 class Transition:
     """What one event (or an ETA refresh) did: the new state, the alerts it raised, the learned
     dwell of a crossing it changed, or why it was refused (then ``state`` is the old one)."""

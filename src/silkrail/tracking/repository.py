@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -19,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from silkrail.tracking import store
 from silkrail.tracking.alerts import NewAlert
-from silkrail.tracking.core import TrackState
+from silkrail.tracking.core import TrackState, TrainPlan
 from silkrail.tracking.dwell import BORDER, DwellStats, StoredMilestone
 from silkrail.tracking.eta import Profile
 from silkrail.tracking.results import AlertRecord, TrainRecord
@@ -38,17 +37,6 @@ def _utc(dt: datetime) -> datetime:
     out = utc(dt)
     assert out is not None
     return out
-
-
-@dataclass(frozen=True)
-class TrainPlan:
-    """What ingest needs of a stored train: its route profile, planned arrival, operator (whose
-    tokens may write it) and departure; none of them ever changes."""
-
-    profile: Profile
-    planned_arrival: datetime
-    operator: str | None
-    departure: datetime
 
 
 class Repository(Protocol):
