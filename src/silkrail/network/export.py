@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from silkrail.network import records
 from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, WaterKind, gauges_of
 
 _KIND_NAMES = {k.value: k.name.lower() for k in EdgeKind}
@@ -28,14 +29,14 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
             "country": net.country_code(int(net.u[e])),
         }
         if net.crossing[e] >= 0:
-            props["crossing"] = net.crossings[int(net.crossing[e])]["name"]
+            props["crossing"] = net.crossings[int(net.crossing[e])].name
         if net.edge_kind[e] == EdgeKind.FERRY:
-            props["ferry"] = net.ferries[int(net.port[e])]["name"]
+            props["ferry"] = net.ferries[int(net.port[e])].name
         if net.edge_kind[e] == EdgeKind.SEA:
             props["water"] = WaterKind(int(net.water[e])).name.lower()
             props["country"] = net.countries[int(net.water_country[e])]
         if net.line[e] >= 0:
-            props["line"] = net.lines[int(net.line[e])]["name"]
+            props["line"] = net.lines[int(net.line[e])].name
             props["opening_year"] = int(net.year_open[e])
         features.append(
             {
@@ -48,10 +49,11 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
             }
         )
     for c in net.crossings:
-        if not c["curated"]:
+        if not c.curated:
             continue
+        row = records.to_dict(c)
         props = {
-            k: c[k]
+            k: row[k]
             for k in (
                 "id",
                 "name",
@@ -71,13 +73,14 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
+                "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
                 "properties": props,
             }
         )
     for p in net.ports:
+        row = records.to_dict(p)
         props = {
-            k: p[k]
+            k: row[k]
             for k in (
                 "locode",
                 "name",
@@ -93,7 +96,7 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
                 "properties": props,
             }
         )
@@ -138,17 +141,17 @@ def network_overview(net: Network, *, every: int = 4, min_km: float = 1.0) -> di
         for key, lines in by_gauge.items()
     ]
     for c in net.crossings:
-        if c["curated"]:
+        if c.curated:
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
+                    "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
                     "properties": {
-                        "crossing": c["name"],
-                        "id": c["id"],
-                        "method": c["method"],
-                        "dwell_h": c["dwell_h"],
-                        "status": c["status"],
+                        "crossing": c.name,
+                        "id": c.id,
+                        "method": c.method,
+                        "dwell_h": c.dwell_h,
+                        "status": c.status,
                     },
                 }
             )
