@@ -171,17 +171,36 @@ def network_validate(
 
 @network_app.command("export")
 def network_export(
-    path: Annotated[Path, typer.Argument(help="output .geojson file")],
+    path: Annotated[Path, typer.Argument(help="output file: .geojson, .gpkg, or a .parquet directory")],
     sea: Annotated[bool, typer.Option("--sea", help="include the maritime network")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="geojson, gpkg or parquet (default: from the file name)"),
+    ] = None,
 ) -> None:
-    """Export the network as GeoJSON (rail edges with gauge and country, crossings, ports)."""
-    from silkrail.network.export import export_geojson
+    """Export the network for GIS: GeoJSON (rail edges with gauge and country, crossings, ports),
+    or with the 'geo' extra a GeoPackage or GeoParquet with one table per record type."""
+    from silkrail.network.export import FORMAT_SUFFIXES, export_gis
 
-    if path.suffix.lower() not in (".geojson", ".json"):
-        err.print(f"[red]error:[/] {path}: the export is GeoJSON; name the file *.geojson")
+    chosen = fmt.lower() if fmt else FORMAT_SUFFIXES.get(path.suffix.lower())
+    if chosen not in ("geojson", "gpkg", "parquet"):
+        if fmt:
+            err.print(f"[red]error:[/] --format {fmt}: use geojson, gpkg or parquet")
+        else:
+            err.print(
+                f"[red]error:[/] {path}: the export is GeoJSON, GeoPackage or GeoParquet; "
+                "name the file *.geojson, *.gpkg or *.parquet, or give --format"
+            )
         raise typer.Exit(2)
-    n = export_geojson(_load(), path, include_sea=sea)
-    out.print(f"wrote {n:,} features to {path}")
+    try:
+        counts = export_gis(_load(), path, fmt=chosen, include_sea=sea)  # type: ignore[arg-type]
+    except SilkrailError as exc:
+        _fail(exc)
+    if chosen == "geojson":
+        out.print(f"wrote {counts['features']:,} features to {path}")
+    else:
+        tables = ", ".join(f"{n:,} {name}" for name, n in counts.items())
+        out.print(f"wrote {tables} to {path}")
 
 
 Objective = Annotated[str, typer.Option("--optimize", help="time, cost or co2")]

@@ -38,7 +38,9 @@ def test_growth_adds_vietnam_russia_trains(real_net: Network) -> None:
     b = simulate(real_net, "vn-ru-growth", days=120)
     d = compare(a, b)
     fesco = next(r for r in d.services if r.name == "FESCO Vietnam Shuttle")
-    assert fesco.changes["trains_delivered"].b == pytest.approx(2 * fesco.changes["trains_delivered"].a, abs=1)
+    assert fesco.changes["trains_delivered"].b == pytest.approx(
+        2 * fesco.changes["trains_delivered"].a, abs=1
+    )
     eren = next(r for r in d.crossings if r.name == "erenhot-zamyn-uud")
     assert eren.changes["trains"].change > 0
 

@@ -53,9 +53,7 @@ def summarise(net: Network) -> dict[str, Any]:
         "crossings": {
             "curated": sum(1 for c in net.crossings if c.curated),
             "uncurated": sum(1 for c in net.crossings if not c.curated),
-            "gauge_changes": sum(
-                1 for c in net.crossings if c.method in ("transshipment", "bogie_exchange")
-            ),
+            "gauge_changes": sum(1 for c in net.crossings if c.method in ("transshipment", "bogie_exchange")),
         },
         "ports": {"all": counts.get("ports", 0), "rail_connected": len(net.ports)},
         "lines_added": [ln.id for ln in net.lines if not ln.in_osm],
