@@ -175,17 +175,17 @@ def from_curated(cls: type[R], rec: Any, what: str, **derived: Any) -> R:
 def from_dict(cls: type[R], data: dict[str, Any], what: str) -> R:
     """A ``cls`` record from its :func:`to_dict` form (the network cache); a missing or unknown
     field raises :class:`DataError` naming it and ``what``."""
-    names = _FIELDS.get(cls) or tuple(f.name for f in dataclasses.fields(cls))
-    missing = [n for n in names if n not in data]
-    if missing:
-        raise DataError(f"{what} lacks {', '.join(repr(n) for n in missing)}", field=missing[0])
-    extra = sorted(set(data) - set(names))
-    if extra:
+    names = _FIELDS[cls]
+    if len(data) != len(names) or any(n not in data for n in names):
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise DataError(f"{what} lacks {', '.join(repr(n) for n in missing)}", field=missing[0])
+        extra = sorted(set(data) - set(names))
         raise DataError(
             f"{what} has unknown field {', '.join(repr(n) for n in extra)}; its fields: {', '.join(names)}",
             field=extra[0],
         )
-    return cls(**{n: _freeze(data[n]) for n in names})
+    return cls(*[_freeze(v) if type(v) is list else v for v in map(data.__getitem__, names)])
 
 
 def to_dict(rec: Record) -> dict[str, Any]:
