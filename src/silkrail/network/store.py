@@ -15,7 +15,7 @@ import logging
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from silkrail import cache
 from silkrail.errors import CacheError, DataError
 from silkrail.network import records
 from silkrail.network.model import EDGE_ARRAYS, GEOM_ARRAYS, NODE_ARRAYS, RECORD_TYPES, Network
+
+if TYPE_CHECKING:
+    from silkrail.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +89,7 @@ def load_network_file(path: Path, *, expected_hash: str | None = None) -> Networ
     return Network(**arrays, names=names, **tables, **meta)
 
 
-def _records(path: Path, table: str, rows: Any) -> tuple[Any, ...]:
+def _records(path: Path, table: str, rows: object) -> tuple[records.Record, ...]:
     """The typed records of one table of a saved network; CacheError if a row does not fit."""
     if not isinstance(rows, list):
         raise CacheError(f"{path}: network cache lacks its {table}")
@@ -106,7 +109,7 @@ Progress = Callable[[str], None]
 def load_network(
     path: Path | None = None,
     *,
-    settings: Any = None,
+    settings: Settings | None = None,
     rebuild: bool = False,
     progress: Progress | bool | None = None,
 ) -> Network:
@@ -153,7 +156,7 @@ def _load_cached(target: Path, inputs_hash: str, *, quiet: bool = False) -> Netw
         return None
 
 
-def build_and_save(settings: Any, target: Path, *, progress: Progress | bool | None = None) -> Network:
+def build_and_save(settings: Settings, target: Path, *, progress: Progress | bool | None = None) -> Network:
     """Build the network and save it to ``target`` (holding its lock, so a process sharing the
     home waits rather than reads a half-built cache), then remove stale caches of other inputs."""
     with cache.locked(target, on_wait=_waiting):
@@ -178,7 +181,7 @@ def remove_stale_caches(home: Path, inputs_hash: str) -> list[Path]:
     )
 
 
-def _build(settings: Any, target: Path, *, progress: Progress | None = None) -> Network:
+def _build(settings: Settings, target: Path, *, progress: Progress | None = None) -> Network:
     """Build the network and save it to ``target``; the caller holds the target's lock."""
     from silkrail.network.build import build_network
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from silkrail.simulation.distributed import run_replications
 from silkrail.simulation.kpi import Comparison, Kpis, compare, summarise
 from silkrail.simulation.scenario import compile_scenario, load_scenario
 
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+
 __all__ = ["Comparison", "Kpis", "compare", "simulate", "write_plots"]
 
 
 def simulate(
-    net: Any,
+    net: Network,
     scenario: str | Path,
     *,
     replications: int = 1,
