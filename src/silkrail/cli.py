@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.table import Table
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
 from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
+
+if TYPE_CHECKING:
+    from silkrail.simulation.kpi import Comparison, Interval, Kpis
 
 app = typer.Typer(
     help="silkrail: freight on the Eurasian rail corridors, across gauges, borders and the sea.",
@@ -168,17 +171,36 @@ def network_validate(
 
 @network_app.command("export")
 def network_export(
-    path: Annotated[Path, typer.Argument(help="output .geojson file")],
+    path: Annotated[Path, typer.Argument(help="output file: .geojson, .gpkg, or a .parquet directory")],
     sea: Annotated[bool, typer.Option("--sea", help="include the maritime network")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="geojson, gpkg or parquet (default: from the file name)"),
+    ] = None,
 ) -> None:
-    """Export the network as GeoJSON (rail edges with gauge and country, crossings, ports)."""
-    from silkrail.network.export import export_geojson
+    """Export the network for GIS: GeoJSON (rail edges with gauge and country, crossings, ports),
+    or with the 'geo' extra a GeoPackage or GeoParquet with one table per record type."""
+    from silkrail.network.export import FORMAT_SUFFIXES, export_gis
 
-    if path.suffix.lower() not in (".geojson", ".json"):
-        err.print(f"[red]error:[/] {path}: the export is GeoJSON; name the file *.geojson")
+    chosen = fmt.lower() if fmt else FORMAT_SUFFIXES.get(path.suffix.lower())
+    if chosen not in ("geojson", "gpkg", "parquet"):
+        if fmt:
+            err.print(f"[red]error:[/] --format {fmt}: use geojson, gpkg or parquet")
+        else:
+            err.print(
+                f"[red]error:[/] {path}: the export is GeoJSON, GeoPackage or GeoParquet; "
+                "name the file *.geojson, *.gpkg or *.parquet, or give --format"
+            )
         raise typer.Exit(2)
-    n = export_geojson(_load(), path, include_sea=sea)
-    out.print(f"wrote {n:,} features to {path}")
+    try:
+        counts = export_gis(_load(), path, fmt=chosen, include_sea=sea)  # type: ignore[arg-type]
+    except SilkrailError as exc:
+        _fail(exc)
+    if chosen == "geojson":
+        out.print(f"wrote {counts['features']:,} features to {path}")
+    else:
+        tables = ", ".join(f"{n:,} {name}" for name, n in counts.items())
+        out.print(f"wrote {tables} to {path}")
 
 
 Objective = Annotated[str, typer.Option("--optimize", help="time, cost or co2")]
@@ -461,33 +483,32 @@ def simulate_cmd(
         for r in results:
             for p in write_plots(r, plots):
                 err.print(f"wrote {p}")
-    clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in results]
     if comparing:
-        diff = compare(clean[0], clean[1])
+        diff = compare(results[0], results[1])
         if as_json:
-            typer.echo(json.dumps(diff, ensure_ascii=False, default=float))
+            typer.echo(json.dumps(diff.to_dict(), ensure_ascii=False, default=float))
             return
         _print_comparison(diff)
         return
     if as_json:
-        typer.echo(json.dumps(clean[0], ensure_ascii=False, default=float))
+        typer.echo(json.dumps(results[0].to_dict(), ensure_ascii=False, default=float))
         return
-    _print_kpis(clean[0])
+    _print_kpis(results[0])
 
 
-def _fmt(v: dict[str, float], scale: float = 1.0, digits: int = 1) -> str:
+def _fmt(v: Interval, scale: float = 1.0, digits: int = 1) -> str:
     import math
 
-    mean, ci = v["mean"] / scale, v["ci95"] / scale
+    mean, ci = v.mean / scale, v.ci95 / scale
     if math.isnan(mean):
         return "–"
     return f"{mean:,.{digits}f}" + ("" if math.isnan(ci) else f" ± {ci:,.{digits}f}")
 
 
-def _print_kpis(k: dict[str, Any]) -> None:
+def _print_kpis(k: Kpis) -> None:
     out.print(
-        f"[bold]{k['scenario']}[/]: {k['days']:.0f} days from {k['start']}, {k['replications']} "
-        f"replication(s), {k['events']:,} events (± = 95 % confidence interval)"
+        f"[bold]{k.scenario}[/]: {k.days:.0f} days from {k.start}, {k.replications} "
+        f"replication(s), {k.events:,} events (± = 95 % confidence interval)"
     )
     t = Table(title="services", title_justify="left")
     for col in (
@@ -501,50 +522,48 @@ def _print_kpis(k: dict[str, Any]) -> None:
         "stranded",
     ):
         t.add_column(col, justify="left" if col == "service" else "right")
-    for s in k["services"]:
+    for s in k.services:
         t.add_row(
-            s["name"],
-            _fmt(s["trains_delivered"], digits=0),
-            f"{s['planned_h'] / 24:.1f}",
-            _fmt(s["transit_mean_h"], 24),
-            _fmt(s["transit_p50_h"], 24),
-            _fmt(s["transit_p95_h"], 24),
-            _fmt(s["rerouted"], digits=0),
-            _fmt(s["stranded"], digits=0),
+            s.name,
+            _fmt(s.trains_delivered, digits=0),
+            f"{s.planned_h / 24:.1f}",
+            _fmt(s.transit_mean_h, 24),
+            _fmt(s.transit_p50_h, 24),
+            _fmt(s.transit_p95_h, 24),
+            _fmt(s.rerouted, digits=0),
+            _fmt(s.stranded, digits=0),
         )
     out.print(t)
     c = Table(title="crossings", title_justify="left")
     for col in ("crossing", "servers", "trains", "wait mean h", "wait p95 h", "utilisation", "max queue"):
         c.add_column(col, justify="left" if col == "crossing" else "right")
-    for x in k["crossings"]:
+    for x in k.crossings:
         c.add_row(
-            x["name"],
-            str(x["servers"]),
-            _fmt(x["trains"], digits=0),
-            _fmt(x["wait_mean_h"]),
-            _fmt(x["wait_p95_h"]),
-            _fmt(x["utilisation"], digits=2),
-            _fmt(x["max_queue"], digits=0),
+            x.name,
+            str(x.servers),
+            _fmt(x.trains, digits=0),
+            _fmt(x.wait_mean_h),
+            _fmt(x.wait_p95_h),
+            _fmt(x.utilisation, digits=2),
+            _fmt(x.max_queue, digits=0),
         )
     out.print(c)
 
 
-def _print_comparison(d: dict[str, Any]) -> None:
-    out.print(f"[bold]{d['b']}[/] against [bold]{d['a']}[/] (means; change = B - A)")
-    for kind, cols in (
-        ("services", ["trains_delivered", "transit_mean_h", "transit_p95_h"]),
-        ("crossings", ["trains", "wait_mean_h", "wait_p95_h", "utilisation", "max_queue"]),
-    ):
+def _print_comparison(d: Comparison) -> None:
+    out.print(f"[bold]{d.b}[/] against [bold]{d.a}[/] (means; change = B - A)")
+    for kind, rows in (("services", d.services), ("crossings", d.crossings)):
         t = Table(title=kind, title_justify="left")
         t.add_column("name")
+        cols = list(rows[0].changes) if rows else []
         for col in cols:
             t.add_column(col.replace("_", " "), justify="right")
-        for row in d[kind]:
+        for row in rows:
             cells = []
             for col in cols:
-                v = row[col]
-                cells.append(f"{v['a']:,.2f} → {v['b']:,.2f} ({v['change']:+,.2f})")
-            t.add_row(row["name"], *cells)
+                v = row.changes[col]
+                cells.append(f"{v.a:,.2f} → {v.b:,.2f} ({v.change:+,.2f})")
+            t.add_row(row.name, *cells)
         out.print(t)
 
 

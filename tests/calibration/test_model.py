@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 
 from silkrail.calibration.schema import CalibrationFile, TransitFile, check_crossing_ids, load_yaml
 from silkrail.errors import DataError
+from silkrail.network.records import Crossing
 from silkrail.routing.costs import Z90, CostModel, lognormal_range
 
 DATA = Path(__file__).resolve().parents[2] / "src/silkrail/data"
@@ -22,20 +25,32 @@ def prior() -> CostModel:
     return CostModel.from_network(None, fitted=False)
 
 
-def _crossing(**kw: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "id": "auto-1",
-        "kind": "border",
-        "method": "none",
-        "countries": ["KZ", "RU"],
-        "curated": False,
-        "dwell_h": 40.6,
-        "dwell_from": "default",
-        "dwell_range_h": None,
-        "gauge_change_h": None,
-        "as_of": "2026-11-01",
-    }
-    return base | kw
+def _crossing(**kw: Any) -> Crossing:
+    base = Crossing(
+        id="auto-1",
+        name="KZ–RU border",
+        kind="border",
+        method="none",
+        countries=("KZ", "RU"),
+        gauges_mm=((1520,), (1520,)),
+        sides=(),
+        lat=51.0,
+        lon=61.0,
+        status="open",
+        opening_year=None,
+        curated=False,
+        dwell_range_h=None,
+        gauge_change_h=None,
+        source=("CAREC",),
+        as_of="2026-11-01",
+        nodes=(),
+        edges=1,
+        dwell_h=40.6,
+        dwell_from="default",
+        cost_usd_per_teu=215.0,
+        capacity_trains_per_day=12.0,
+    )
+    return replace(base, **kw)
 
 
 def test_a_crossing_inside_a_customs_union_takes_the_union_dwell(prior: CostModel) -> None:
@@ -46,15 +61,15 @@ def test_a_crossing_inside_a_customs_union_takes_the_union_dwell(prior: CostMode
 
 
 def test_a_border_without_a_published_figure_takes_the_fitted_border_dwell(prior: CostModel) -> None:
-    dwell, _ = prior.crossing_dwell(_crossing(countries=["CN", "VN"]))
+    dwell, _ = prior.crossing_dwell(_crossing(countries=("CN", "VN")))
     assert dwell.value == prior.params["border_dwell_h"] == 10.0  # the prior, not CAREC's 40.6 h
     assert dwell.param == "border_dwell_h"
-    assert prior.uses_border_param(_crossing(countries=["CN", "VN"]))
+    assert prior.uses_border_param(_crossing(countries=("CN", "VN")))
 
 
 def test_a_published_clearance_time_replaces_the_default(prior: CostModel) -> None:
     # borders.yaml gives Mohan–Boten no dwell; calibration.yaml publishes "under 5 h" (2024)
-    c = _crossing(id="mohan-boten", countries=["CN", "LA"], curated=True, dwell_from="default")
+    c = _crossing(id="mohan-boten", countries=("CN", "LA"), curated=True, dwell_from="default")
     dwell, _ = prior.crossing_dwell(c)
     assert (dwell.value, dwell.basis, dwell.record) == (5.0, "curated", "mohan-boten")
     # its published range [3, 8] h becomes the spread: ln(8/3) / (2 * z90)
@@ -66,18 +81,18 @@ def test_the_newer_of_two_published_dwells_wins(prior: CostModel) -> None:
     older = _crossing(
         id="erenhot-zamyn-uud", curated=True, dwell_from="curated", dwell_h=9.1, as_of="2021-01-11"
     )
-    newer = older | {"as_of": "2026-01-01"}
+    newer = replace(older, as_of="2026-01-01")
     assert prior.crossing_dwell(older)[0].value == 20.0
     assert prior.crossing_dwell(newer)[0].value == 9.1
 
 
 def test_a_gauge_change_by_bogie_exchange_takes_the_method_time(prior: CostModel) -> None:
-    c = _crossing(kind="gauge_change", method="bogie_exchange", countries=["IR", "IR"])
+    c = _crossing(kind="gauge_change", method="bogie_exchange", countries=("IR", "IR"))
     dwell, change = prior.crossing_dwell(c)
     assert dwell.value == 0.0  # no border inside one country
     assert change is not None
     assert (change.value, change.basis) == (4.0, "default")  # bogie exchange, an estimate
-    own = prior.crossing_dwell(c | {"gauge_change_h": 1.5, "curated": True, "id": "x"})[1]
+    own = prior.crossing_dwell(replace(c, gauge_change_h=1.5, curated=True, id="x"))[1]
     assert own is not None and (own.value, own.basis) == (1.5, "curated")
 
 

@@ -61,19 +61,19 @@ def test_countries_and_gauges_either_side_of_the_border(small_net: Network) -> N
     border = np.flatnonzero(small_net.edge_kind == EdgeKind.BORDER)
     assert len(border) == 1
     e = int(border[0])
-    assert small_net.crossings[small_net.crossing[e]]["id"] == "erenhot-zamyn-uud"
+    assert small_net.crossings[small_net.crossing[e]].id == "erenhot-zamyn-uud"
     assert small_net.change[e] and small_net.edge_gauge[e] == 0
 
 
 def test_curated_crossing_figures_reach_the_network(small_net: Network) -> None:
     """A curated crossing keeps its dwell, cost and capacity; a missing figure takes the default."""
-    c = {c["id"]: c for c in small_net.crossings}
+    c = {c.id: c for c in small_net.crossings}
     eren = c["erenhot-zamyn-uud"]
-    assert (eren["dwell_h"], eren["cost_usd_per_teu"], eren["capacity_trains_per_day"]) == (9.1, 120, 18)
-    assert eren["dwell_from"] == "curated"
+    assert (eren.dwell_h, eren.cost_usd_per_teu, eren.capacity_trains_per_day) == (9.1, 120, 18)
+    assert eren.dwell_from == "curated"
     manz = c["manzhouli-zabaykalsk"]
-    assert manz["cost_usd_per_teu"] == 215 + 225  # border plus gauge-change default
-    assert manz["capacity_trains_per_day"] == 12
+    assert manz.cost_usd_per_teu == 215 + 225  # border plus gauge-change default
+    assert manz.capacity_trains_per_day == 12
 
 
 def test_dual_gauge_exception_sets_both_gauges_on_its_path(small_net: Network) -> None:
@@ -111,15 +111,15 @@ def test_added_line_is_planned_with_its_chainage(small_net: Network) -> None:
 def test_port_links_rail_to_sea(small_net: Network) -> None:
     """Haiphong's port node reaches both its rail terminal and the maritime network."""
     (port,) = small_net.ports
-    assert port["locode"] == "VNHPH"
+    assert port.locode == "VNHPH"
     link = np.flatnonzero(small_net.edge_kind == EdgeKind.PORT_LINK)
     assert len(link) == 1
     ends = {int(small_net.u[link[0]]), int(small_net.v[link[0]])}
-    assert ends == {port["node"], port["terminal_node"]}
-    assert small_net.node_kind[port["node"]] == NodeKind.PORT
+    assert ends == {port.node, port.terminal_node}
+    assert small_net.node_kind[port.node] == NodeKind.PORT
     assert 0 < small_net.km[link[0]] < 5
     access = np.flatnonzero(small_net.edge_kind == EdgeKind.SEA_ACCESS)
-    assert port["node"] in set(small_net.u[access].tolist()) | set(small_net.v[access].tolist())
+    assert port.node in set(small_net.u[access].tolist()) | set(small_net.v[access].tolist())
 
 
 def test_contraction_keeps_distances_and_named_places(small_net: Network) -> None:

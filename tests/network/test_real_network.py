@@ -53,10 +53,10 @@ def test_gauges_either_side_of_each_curated_crossing(real_net: Network) -> None:
     """The track at each side of each snapped curated crossing carries that side's gauge."""
     checked = 0
     for c in real_net.crossings:
-        if not c["curated"] or not c["nodes"]:
+        if not c.curated or not c.nodes:
             continue
-        for node, mm in zip(c["nodes"], c["gauges_mm"], strict=True):
+        for node, mm in zip(c.nodes, c.gauges_mm, strict=True):
             assert real_net.node_kind[node] == NodeKind.RAIL
-            assert real_net.gauge[node] >> GAUGES_MM.index(mm) & 1, (c["id"], mm)
+            assert real_net.gauge[node] >> GAUGES_MM.index(mm) & 1, (c.id, mm)
             checked += 1
     assert checked >= 40

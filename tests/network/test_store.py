@@ -112,7 +112,7 @@ def test_changed_input_makes_the_cache_stale(tmp_path: Path) -> None:
     edited = fixture_settings(tmp_path / "home", _edited_copy(tmp_path))
     new = load_network(settings=edited, progress=False)
     assert new.meta["inputs_hash"] != old.meta["inputs_hash"]
-    assert {c["id"]: c["dwell_h"] for c in new.crossings}["erenhot-zamyn-uud"] == 12.5
+    assert {c.id: c.dwell_h for c in new.crossings}["erenhot-zamyn-uud"] == 12.5
     old_path = network_path(settings.home, old.meta["inputs_hash"])
     new_path = network_path(settings.home, new.meta["inputs_hash"])
     assert sorted(settings.home.glob("network-*.npz")) == sorted([old_path, new_path])

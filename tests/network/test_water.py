@@ -14,6 +14,7 @@ from silkrail.network.build.state import BuildReport
 from silkrail.network.curated import load_curated
 from silkrail.network.geo import Countries, haversine_km
 from silkrail.network.model import WaterKind
+from silkrail.network.records import Ferry
 from silkrail.network.sources import RawSea
 from silkrail.routing.costs import ferry_wait_h
 from silkrail.settings import Settings
@@ -132,4 +133,21 @@ def test_a_ferry_needs_a_positive_frequency(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("per_week", "wait_h"), [(2, 42.0), (7, 12.0), (0.5, 168.0)])
 def test_the_mean_wait_is_half_the_interval_between_sailings(per_week: float, wait_h: float) -> None:
-    assert ferry_wait_h({"sailings_per_week": per_week}) == pytest.approx(wait_h)
+    ferry = Ferry(
+        id="aktau-alat",
+        name="Aktau–Alat",
+        ends=("Aktau", "Alat"),
+        countries=("KZ", "AZ"),
+        lat=(43.6, 40.0),
+        lon=(51.2, 49.4),
+        nodes=(0, 1),
+        gauge_mm=1520,
+        km=420.0,
+        sailing_h=20.0,
+        sailings_per_week=per_week,
+        handling_h=8.0,
+        cost_usd_per_teu=450.0,
+        source=("test",),
+        as_of="2024-01",
+    )
+    assert ferry_wait_h(ferry) == pytest.approx(wait_h)

@@ -56,9 +56,9 @@ def test_hanoi_moscow_by_rail_changes_gauge_twice(real_net: Network) -> None:
     assert changes == [(1000, 1435), (1435, 1520)]
     assert r.countries[0] == "VN" and r.countries[-1] == "RU" and "CN" in r.countries
     assert r.modes == {"rail"}
-    crossings_on_path = {c for c in r.crossing_ids if real_net.crossings[c]["kind"] == "border"}
+    crossings_on_path = {c for c in r.crossing_ids if real_net.crossings[c].kind == "border"}
     assert {e.crossing_id for e in r.border_crossings} == {
-        real_net.crossings[c]["id"] for c in crossings_on_path
+        real_net.crossings[c].id for c in crossings_on_path
     }
     assert len(r.border_crossings) == len(r.countries) - 1
     assert 7000 < r.distance_km < 12000
@@ -127,8 +127,8 @@ def test_domestic_and_corridor_routes_cross_only_the_borders_they_must(
 
 def test_freight_avoids_the_passenger_only_xian_chengdu_high_speed_line(real_net: Network) -> None:
     """The Xi'an–Chengdu high-speed line is marked on the mapped track and closed to freight routes."""
-    idx = next(i for i, ln in enumerate(real_net.lines) if ln["id"] == "xian-chengdu-high-speed")
-    assert real_net.lines[idx]["traffic"] == "passenger"
+    idx = next(i for i, ln in enumerate(real_net.lines) if ln.id == "xian-chengdu-high-speed")
+    assert real_net.lines[idx].traffic == "passenger"
     on_line = real_net.line == idx
     assert float(real_net.km[on_line].sum()) > 150
     router = router_for(real_net)
@@ -291,8 +291,8 @@ def test_route_json_follows_the_contract(real_net: Network) -> None:
 def test_every_curated_crossing_snaps_and_is_used(real_net: Network) -> None:
     """Each open curated border crossing marks at least one border edge of the network."""
     for i, c in enumerate(real_net.crossings):
-        if c["curated"] and c["status"] == "open":
-            assert c["edges"] >= 1, c["id"]
+        if c.curated and c.status == "open":
+            assert c.edges >= 1, c.id
             kinds = set(real_net.edge_kind[real_net.crossing == i].tolist())
             assert kinds <= {EdgeKind.BORDER, EdgeKind.RAIL}
 
@@ -420,12 +420,12 @@ def test_avoiding_russia_takes_the_middle_corridor_across_the_caspian(real_net: 
     ferry = ferries[0]
     assert ferry.from_country in ("KZ", "TM") and ferry.to_country == "AZ"
     assert {"AZ", "GE"} <= set(r.countries) and r.countries[0] == "CN" and r.countries[-1] == "DE"
-    record = next(f for f in real_net.ferries if f["name"] == ferry.at)
+    record = next(f for f in real_net.ferries if f.name == ferry.at)
     assert ferry.duration_h == pytest.approx(
-        record["handling_h"] + 0.5 * 168.0 / record["sailings_per_week"], rel=1e-6
+        record.handling_h + 0.5 * 168.0 / record.sailings_per_week, rel=1e-6
     )
     leg = next(leg for leg in r.legs if leg.mode == "ferry")
-    assert leg.duration_h == pytest.approx(record["sailing_h"], rel=1e-6)
+    assert leg.duration_h == pytest.approx(record.sailing_h, rel=1e-6)
     assert leg.countries == [ferry.from_country, ferry.to_country]
     assert ferry.to_dict()["kind"] == "ferry"
 

@@ -26,10 +26,10 @@ def test_the_four_seed_scenarios_are_shipped() -> None:
 def test_every_shipped_scenario_runs(real_net: Network, name: str) -> None:
     """Each shipped scenario simulates 60 days; every service delivers trains in about its planned time."""
     k = simulate(real_net, name, days=60)
-    assert k["services"] and k["crossings"]
-    for s in k["services"]:
-        assert s["trains_delivered"]["mean"] > 0, s["name"]
-        assert s["transit_p50_h"]["mean"] >= 0.8 * s["planned_h"], s["name"]
+    assert k.services and k.crossings
+    for s in k.services:
+        assert s.trains_delivered.mean > 0, s.name
+        assert s.transit_p50_h.mean >= 0.8 * s.planned_h, s.name
 
 
 def test_growth_adds_vietnam_russia_trains(real_net: Network) -> None:
@@ -37,18 +37,20 @@ def test_growth_adds_vietnam_russia_trains(real_net: Network) -> None:
     a = simulate(real_net, "baseline-2025", days=120)
     b = simulate(real_net, "vn-ru-growth", days=120)
     d = compare(a, b)
-    fesco = next(r for r in d["services"] if r["name"] == "FESCO Vietnam Shuttle")
-    assert fesco["trains_delivered"]["b"] == pytest.approx(2 * fesco["trains_delivered"]["a"], abs=1)
-    eren = next(r for r in d["crossings"] if r["name"] == "erenhot-zamyn-uud")
-    assert eren["trains"]["change"] > 0
+    fesco = next(r for r in d.services if r.name == "FESCO Vietnam Shuttle")
+    assert fesco.changes["trains_delivered"].b == pytest.approx(
+        2 * fesco.changes["trains_delivered"].a, abs=1
+    )
+    eren = next(r for r in d.crossings if r.name == "erenhot-zamyn-uud")
+    assert eren.changes["trains"].change > 0
 
 
 def test_a_closure_reroutes_trains_that_have_an_alternative(real_net: Network) -> None:
     """During the Erenhot closure its trains take another corridor; none is stranded."""
     k = simulate(real_net, "erenhot-closure", days=90)
-    eren = next(s for s in k["services"] if s["name"] == "China–Europe via Erenhot")
-    assert eren["rerouted"]["mean"] > 0
-    assert eren["stranded"]["mean"] == 0
+    eren = k.service("China–Europe via Erenhot")
+    assert eren.rerouted.mean > 0
+    assert eren.stranded.mean == 0
 
 
 def test_a_permanent_closure_without_alternative_strands_trains(real_net: Network, tmp_path: Path) -> None:
@@ -59,8 +61,8 @@ def test_a_permanent_closure_without_alternative_strands_trains(real_net: Networ
         "  - crossing: mohan-boten\n    closed: {from: 2025-01-06}\n"
     )
     k = simulate(real_net, f)
-    s = next(s for s in k["services"] if s["name"] == "Kunming–Vientiane passenger")
-    assert s["stranded"]["mean"] == 30 and s["trains_delivered"]["mean"] == 0
+    s = k.service("Kunming–Vientiane passenger")
+    assert s.stranded.mean == 30 and s.trains_delivered.mean == 0
 
 
 def test_serial_and_dask_results_are_equal(real_net: Network) -> None:
@@ -69,8 +71,8 @@ def test_serial_and_dask_results_are_equal(real_net: Network) -> None:
     dask = simulate(
         real_net, "erenhot-closure", days=45, replications=4, trace=True, scheduler="local", workers=2
     )
-    assert serial["_results"] == dask["_results"]
-    assert serial["services"] == dask["services"]
+    assert serial.results == dask.results
+    assert serial.services == dask.services
 
 
 def test_cli_scheduler_none_equals_the_default_serial_run(

@@ -312,7 +312,7 @@ def check_cases(router: Any, path: Path, cal: CalibrationFile) -> None:
     from silkrail.calibration.schema import case_line, check_crossing_ids
     from silkrail.errors import DataError, UnknownPlaceError
 
-    known = {c["id"] for c in router.net.crossings if c.get("curated")}
+    known = {c.id for c in router.net.crossings if c.curated}
     check_crossing_ids(path, cal, known)
     for i, c in enumerate(cal.cases):
         for key in ("origin", "destination"):

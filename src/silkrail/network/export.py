@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from silkrail.network import records
 from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, WaterKind, gauges_of
+
+if TYPE_CHECKING:
+    import geopandas
 
 _KIND_NAMES = {k.value: k.name.lower() for k in EdgeKind}
 
 
-def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, Any]:
-    """A FeatureCollection of the rail edges (and optionally the sea), crossings and ports."""
-    features: list[dict[str, Any]] = []
+def _edge_features(net: Network, *, include_sea: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(edge, properties) of each exported edge: rail, border, port links and ferries, and the
+    sea when ``include_sea``."""
     kinds = [EdgeKind.RAIL, EdgeKind.BORDER, EdgeKind.PORT_LINK, EdgeKind.FERRY]
     if include_sea:
         kinds += [EdgeKind.SEA, EdgeKind.SEA_ACCESS]
@@ -28,15 +33,22 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
             "country": net.country_code(int(net.u[e])),
         }
         if net.crossing[e] >= 0:
-            props["crossing"] = net.crossings[int(net.crossing[e])]["name"]
+            props["crossing"] = net.crossings[int(net.crossing[e])].name
         if net.edge_kind[e] == EdgeKind.FERRY:
-            props["ferry"] = net.ferries[int(net.port[e])]["name"]
+            props["ferry"] = net.ferries[int(net.port[e])].name
         if net.edge_kind[e] == EdgeKind.SEA:
             props["water"] = WaterKind(int(net.water[e])).name.lower()
             props["country"] = net.countries[int(net.water_country[e])]
         if net.line[e] >= 0:
-            props["line"] = net.lines[int(net.line[e])]["name"]
+            props["line"] = net.lines[int(net.line[e])].name
             props["opening_year"] = int(net.year_open[e])
+        yield e, props
+
+
+def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, Any]:
+    """A FeatureCollection of the rail edges (and optionally the sea), crossings and ports."""
+    features: list[dict[str, Any]] = []
+    for e, props in _edge_features(net, include_sea=include_sea):
         features.append(
             {
                 "type": "Feature",
@@ -48,10 +60,11 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
             }
         )
     for c in net.crossings:
-        if not c["curated"]:
+        if not c.curated:
             continue
+        row = records.to_dict(c)
         props = {
-            k: c[k]
+            k: row[k]
             for k in (
                 "id",
                 "name",
@@ -71,13 +84,14 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
+                "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
                 "properties": props,
             }
         )
     for p in net.ports:
+        row = records.to_dict(p)
         props = {
-            k: p[k]
+            k: row[k]
             for k in (
                 "locode",
                 "name",
@@ -93,7 +107,7 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
                 "properties": props,
             }
         )
@@ -138,18 +152,88 @@ def network_overview(net: Network, *, every: int = 4, min_km: float = 1.0) -> di
         for key, lines in by_gauge.items()
     ]
     for c in net.crossings:
-        if c["curated"]:
+        if c.curated:
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
+                    "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
                     "properties": {
-                        "crossing": c["name"],
-                        "id": c["id"],
-                        "method": c["method"],
-                        "dwell_h": c["dwell_h"],
-                        "status": c["status"],
+                        "crossing": c.name,
+                        "id": c.id,
+                        "method": c.method,
+                        "dwell_h": c.dwell_h,
+                        "status": c.status,
                     },
                 }
             )
     return {"type": "FeatureCollection", "features": features, "properties": {"attribution": ATTRIBUTION}}
+
+
+GisFormat = Literal["geojson", "gpkg", "parquet"]
+FORMAT_SUFFIXES: dict[str, GisFormat] = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".parquet": "parquet",
+}
+"""The export formats by file name suffix (a GeoParquet export is a directory, ``*.parquet``)."""
+
+
+def network_tables(net: Network, *, include_sea: bool = False) -> dict[str, geopandas.GeoDataFrame]:
+    """The network as GeoDataFrames (WGS 84; needs the ``geo`` extra): ``edges`` (the same
+    edges and properties as the GeoJSON export) and one table per record type, ``crossings``,
+    ``lines``, ``ports``, ``ferries`` and ``places``, every field a column."""
+    from silkrail.frames import geopandas as require_geopandas
+
+    gpd = require_geopandas()
+    import shapely
+
+    rows, spans = [], []
+    for e, props in _edge_features(net, include_sea=include_sea):
+        rows.append(props)
+        spans.append(np.arange(int(net.geom_ptr[e]), int(net.geom_ptr[e + 1])))
+    geometry: Any = []
+    if spans:
+        points = np.concatenate(spans)
+        coords = np.column_stack([net.geom_lon[points], net.geom_lat[points]]).astype(np.float64)
+        indices = np.repeat(np.arange(len(spans)), [len(x) for x in spans])
+        geometry = shapely.linestrings(coords, indices=indices)
+    edges = gpd.GeoDataFrame(rows, geometry=geometry, crs="EPSG:4326")
+    tables: dict[str, Any] = {"edges": edges}
+    for name in ("crossings", "lines", "ports", "ferries", "places"):
+        tables[name] = net.gdf(name)
+    return tables
+
+
+def _flat(gdf: geopandas.GeoDataFrame) -> geopandas.GeoDataFrame:
+    """Sequence columns (gauges, sources, station names, nodes) as JSON text: GeoPackage has no
+    list type, and a column mixing numbers and lists (a crossing's side gauges) fits no
+    Parquet type either."""
+    out = gdf.copy()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        if out[col].map(lambda v: isinstance(v, list | tuple)).any():
+            out[col] = out[col].map(lambda v: json.dumps(v, ensure_ascii=False) if v is not None else None)
+    return out
+
+
+def export_gis(net: Network, path: Path, *, fmt: GisFormat, include_sea: bool = False) -> dict[str, int]:
+    """Write the network to ``path``: GeoJSON (one FeatureCollection, see
+    :func:`network_to_geojson`), a GeoPackage with one layer per table of
+    :func:`network_tables`, or GeoParquet, a directory with one ``<table>.parquet`` per table.
+    Returns the number of rows written per table (per feature for GeoJSON)."""
+    path = Path(path)
+    if fmt == "geojson":
+        return {"features": export_geojson(net, path, include_sea=include_sea)}
+    tables = network_tables(net, include_sea=include_sea)
+    if fmt == "gpkg":
+        path.unlink(missing_ok=True)  # layers are appended to an existing file otherwise
+        for name, gdf in tables.items():
+            if len(gdf):
+                _flat(gdf).to_file(path, layer=name, driver="GPKG")
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+        for name, gdf in tables.items():
+            _flat(gdf).to_parquet(path / f"{name}.parquet")
+    return {name: len(gdf) for name, gdf in tables.items()}

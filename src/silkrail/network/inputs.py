@@ -26,7 +26,7 @@ def source_paths(settings: Settings) -> tuple[Path, Path, Path]:
     )
 
 
-BUILD_CODE = ("build/*.py", "curated.py", "geo.py", "sources.py", "model.py")
+BUILD_CODE = ("build/*.py", "curated.py", "geo.py", "sources.py", "model.py", "records.py")
 """The modules whose logic shapes a built network: their text is part of the cache key, so a
 change to the build can never be served a network built by older code."""
 

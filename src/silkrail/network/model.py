@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+from silkrail.network.records import Crossing, Ferry, Line, NetworkPlace, Port
+
+if TYPE_CHECKING:
+    import geopandas
+    import pandas
+
+RecordTable = Literal["crossings", "lines", "ports", "ferries", "places"]
+RECORD_TYPES: dict[str, type] = {
+    "crossings": Crossing,
+    "lines": Line,
+    "ports": Port,
+    "ferries": Ferry,
+    "places": NetworkPlace,
+}
+"""The network's record tables and the record type of each."""
 
 GAUGES_MM: tuple[int, ...] = (1000, 1050, 1067, 1435, 1520, 1600, 1668, 1676)
 """Track gauges the network knows, in mm; a node's gauges are a bit mask over this tuple."""
@@ -116,12 +132,12 @@ class Network:
     countries: list[str]
     passages: list[str]
     names: dict[int, str]
-    crossings: list[dict[str, Any]]
-    lines: list[dict[str, Any]]
-    ports: list[dict[str, Any]]
-    places: list[dict[str, Any]]
+    crossings: tuple[Crossing, ...]
+    lines: tuple[Line, ...]
+    ports: tuple[Port, ...]
+    places: tuple[NetworkPlace, ...]
     meta: dict[str, Any] = field(default_factory=dict)
-    ferries: list[dict[str, Any]] = field(default_factory=list)
+    ferries: tuple[Ferry, ...] = ()
 
     @property
     def n_nodes(self) -> int:
@@ -170,3 +186,31 @@ class Network:
     def summary(self) -> dict[str, Any]:
         """Headline figures: counts and km by gauge and by country (see ``network info``)."""
         return dict(self.meta.get("summary", {}))
+
+    def frame(self, table: RecordTable) -> pandas.DataFrame:
+        """One of the record tables (``crossings``, ``lines``, ``ports``, ``ferries``,
+        ``places``) as a DataFrame, one column per field (needs pandas)."""
+        from silkrail.network import records
+
+        return records.to_frame(getattr(self, table), RECORD_TYPES[table])
+
+    def gdf(self, table: RecordTable) -> geopandas.GeoDataFrame:
+        """:meth:`frame` with geometry in WGS 84 (needs the ``geo`` extra): points for
+        crossings, ports and places; the line between its two ends for a ferry; the path
+        through its stations' nodes for a line."""
+        from silkrail.network import records
+
+        geometry = None
+        if table in ("ferries", "lines"):
+            from shapely.geometry import LineString, Point
+
+            geometry = []
+            for rec in getattr(self, table):
+                if isinstance(rec, Ferry):
+                    coords = list(zip(rec.lon, rec.lat, strict=True))
+                else:
+                    coords = [(float(self.lon[n]), float(self.lat[n])) for n in rec.nodes if n >= 0]
+                geometry.append(
+                    LineString(coords) if len(coords) > 1 else Point(coords[0]) if coords else None
+                )
+        return records.to_gdf(getattr(self, table), RECORD_TYPES[table], geometry=geometry)

@@ -15,18 +15,22 @@ import logging
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from silkrail import cache
-from silkrail.errors import CacheError
-from silkrail.network.model import EDGE_ARRAYS, GEOM_ARRAYS, NODE_ARRAYS, Network
+from silkrail.errors import CacheError, DataError
+from silkrail.network import records
+from silkrail.network.model import EDGE_ARRAYS, GEOM_ARRAYS, NODE_ARRAYS, RECORD_TYPES, Network
+
+if TYPE_CHECKING:
+    from silkrail.settings import Settings
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
-_META_KEYS = ("countries", "passages", "crossings", "lines", "ports", "places", "meta", "ferries")
+_META_KEYS = ("countries", "passages", "meta")
 
 
 def network_path(home: Path, inputs_hash: str) -> Path:
@@ -36,7 +40,9 @@ def network_path(home: Path, inputs_hash: str) -> Path:
 def save_network(net: Network, path: Path) -> Path:
     """Write ``net`` to ``path`` atomically (a temporary file of this process, then rename)."""
     path = Path(path)
-    meta = {k: getattr(net, k) for k in _META_KEYS}
+    meta: dict[str, Any] = {k: getattr(net, k) for k in _META_KEYS}
+    for table in RECORD_TYPES:
+        meta[table] = [records.to_dict(r) for r in getattr(net, table)]
     meta["names"] = {str(k): v for k, v in net.names.items()}
     meta["format_version"] = FORMAT_VERSION
     payload = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
@@ -79,7 +85,19 @@ def load_network_file(path: Path, *, expected_hash: str | None = None) -> Networ
         raise CacheError(f"{path}: network cache edges point past the node arrays")
     names = {int(k): v for k, v in meta.pop("names").items()}
     meta.pop("format_version")
-    return Network(**arrays, names=names, **meta)
+    tables: dict[str, Any] = {table: _records(path, table, meta.pop(table, None)) for table in RECORD_TYPES}
+    return Network(**arrays, names=names, **tables, **meta)
+
+
+def _records(path: Path, table: str, rows: object) -> tuple[records.Record, ...]:
+    """The typed records of one table of a saved network; CacheError if a row does not fit."""
+    if not isinstance(rows, list):
+        raise CacheError(f"{path}: network cache lacks its {table}")
+    cls = RECORD_TYPES[table]
+    try:
+        return tuple(records.from_dict(cls, row, f"{table}[{i}]") for i, row in enumerate(rows))
+    except (DataError, TypeError) as exc:
+        raise CacheError(f"{path}: network cache {exc}") from exc
 
 
 BUILD_STEPS = 13
@@ -91,7 +109,7 @@ Progress = Callable[[str], None]
 def load_network(
     path: Path | None = None,
     *,
-    settings: Any = None,
+    settings: Settings | None = None,
     rebuild: bool = False,
     progress: Progress | bool | None = None,
 ) -> Network:
@@ -138,7 +156,7 @@ def _load_cached(target: Path, inputs_hash: str, *, quiet: bool = False) -> Netw
         return None
 
 
-def build_and_save(settings: Any, target: Path, *, progress: Progress | bool | None = None) -> Network:
+def build_and_save(settings: Settings, target: Path, *, progress: Progress | bool | None = None) -> Network:
     """Build the network and save it to ``target`` (holding its lock, so a process sharing the
     home waits rather than reads a half-built cache), then remove stale caches of other inputs."""
     with cache.locked(target, on_wait=_waiting):
@@ -163,7 +181,7 @@ def remove_stale_caches(home: Path, inputs_hash: str) -> list[Path]:
     )
 
 
-def _build(settings: Any, target: Path, *, progress: Progress | None = None) -> Network:
+def _build(settings: Settings, target: Path, *, progress: Progress | None = None) -> Network:
     """Build the network and save it to ``target``; the caller holds the target's lock."""
     from silkrail.network.build import build_network
 

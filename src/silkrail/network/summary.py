@@ -49,16 +49,14 @@ def summarise(net: Network) -> dict[str, Any]:
         "planned_km": round(float(net.km[rail & (net.year_open > year)].sum()), 1),
         "sea_km": round(float(net.km[net.edge_kind == EdgeKind.SEA].sum()), 1),
         "inland_water_km": counts.get("inland_water_km", {}),
-        "ferries": [f["id"] for f in net.ferries],
+        "ferries": [f.id for f in net.ferries],
         "crossings": {
-            "curated": sum(1 for c in net.crossings if c["curated"]),
-            "uncurated": sum(1 for c in net.crossings if not c["curated"]),
-            "gauge_changes": sum(
-                1 for c in net.crossings if c["method"] in ("transshipment", "bogie_exchange")
-            ),
+            "curated": sum(1 for c in net.crossings if c.curated),
+            "uncurated": sum(1 for c in net.crossings if not c.curated),
+            "gauge_changes": sum(1 for c in net.crossings if c.method in ("transshipment", "bogie_exchange")),
         },
         "ports": {"all": counts.get("ports", 0), "rail_connected": len(net.ports)},
-        "lines_added": [ln["id"] for ln in net.lines if not ln["in_osm"]],
+        "lines_added": [ln.id for ln in net.lines if not ln.in_osm],
         "components_kept": counts.get("components_kept"),
         "fragments_dropped": counts.get("fragments_dropped"),
         "fragments_dropped_km": counts.get("fragments_dropped_km"),

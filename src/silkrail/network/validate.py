@@ -83,13 +83,13 @@ def _lines_connected(net: Network) -> list[Problem]:
     label = _rail_components(net, rail)
     out = []
     for line in net.lines:
-        comps = {int(label[n]) for n in line["nodes"]}
+        comps = {int(label[n]) for n in line.nodes}
         if len(comps) > 1:
             out.append(
                 Problem(
                     "error",
-                    f"the stations of '{line['name']}' are not connected to each other ({len(comps)} pieces)",
-                    f"lines.yaml: {line['id']}",
+                    f"the stations of '{line.name}' are not connected to each other ({len(comps)} pieces)",
+                    f"lines.yaml: {line.id}",
                 )
             )
     return out

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 
 from silkrail.errors import DataError
 from silkrail.network.model import GAUGES_MM, EdgeKind, Network
+from silkrail.network.records import Crossing, Ferry
 
 KNOT_KMH = 1.852
 Z90 = 1.2815515655446004  # the 90th percentile of the standard normal
@@ -235,37 +236,37 @@ class CostModel:
         share = min(teu / self.params["block_train_teu"], 1.0)
         return 1.0 - disc * share
 
-    def new_tariff_area(self, c: dict[str, Any]) -> bool:
+    def new_tariff_area(self, c: Crossing) -> bool:
         """A border between railways that do not share a through tariff (not one customs union)."""
-        if c.get("kind") != "border":
+        if c.kind != "border":
             return False
-        pair = set(c.get("countries") or [])
+        pair = set(c.countries or [])
         return not any(pair <= u for u in self.unions)
 
     def speed_factor(self, country: str) -> float:
         """The fitted speed of a railway (country) relative to its gauge's; 1 where none is fitted."""
         return float(self.params.get(f"rail_speed_factor_{country}", 1.0))
 
-    def uses_border_param(self, c: dict[str, Any]) -> bool:
+    def uses_border_param(self, c: Crossing) -> bool:
         """Whether the crossing's dwell is the fitted border dwell (no published figure, not
         inside a customs union, between two countries)."""
         return self.crossing_dwell(c)[0].param == "border_dwell_h"
 
-    def crossing_dwell(self, c: dict[str, Any]) -> tuple[Component, Component | None]:
+    def crossing_dwell(self, c: Crossing) -> tuple[Component, Component | None]:
         """(dwell at the crossing, gauge change if the crossing changes gauge) for one crossing
         record of the network: published figures first (borders.yaml or calibration.yaml,
         the newer), then customs unions, then the fitted dwell of a customs border."""
-        countries = list(c.get("countries") or [])
-        border = c.get("kind") == "border" and len(set(countries)) == 2
-        figure = self.crossing_figures.get(str(c.get("id")))
+        countries = list(c.countries or [])
+        border = c.kind == "border" and len(set(countries)) == 2
+        figure = self.crossing_figures.get(str(c.id))
         published: tuple[float, Any, str] | None = None
-        if c.get("curated") and c.get("dwell_from") == "curated":
-            published = (float(c["dwell_h"]), c.get("dwell_range_h"), str(c.get("as_of") or ""))
+        if c.curated and c.dwell_from == "curated":
+            published = (float(c.dwell_h), c.dwell_range_h, str(c.as_of or ""))
         if figure is not None and (published is None or str(figure["as_of"]) > published[2]):
             published = (float(figure["dwell_h"]), figure.get("dwell_range_h"), str(figure["as_of"]))
-        method = c.get("method") or "none"
-        if c.get("gauge_change_h") is not None:
-            change: Component | None = Component(float(c["gauge_change_h"]), 0.3, "curated", c.get("id"))
+        method = c.method or "none"
+        if c.gauge_change_h is not None:
+            change: Component | None = Component(float(c.gauge_change_h), 0.3, "curated", c.id)
         elif method in self.gauge_change:
             h, s, b = self.gauge_change[method]
             change = Component(h, s, b)
@@ -275,13 +276,13 @@ class CostModel:
         if published is not None:
             mean, rng, _ = published
             sigma = _sigma_of_range(rng) if rng else self.params["curated_dwell_sigma_log"]
-            dwell = Component(mean, sigma, "curated", c.get("id"))
-            if c.get("gauge_change_h") is None and method in ("transshipment", "bogie_exchange"):
-                change = Component(0.0, 0.0, "curated", c.get("id"))  # the published dwell includes it
+            dwell = Component(mean, sigma, "curated", c.id)
+            if c.gauge_change_h is None and method in ("transshipment", "bogie_exchange"):
+                change = Component(0.0, 0.0, "curated", c.id)  # the published dwell includes it
             return dwell, change
         if not border:
             return Component(0.0, 0.0, "modelled"), change
-        if c.get("dwell_from") == "customs union":
+        if c.dwell_from == "customs union":
             p = "union_border_dwell_h"
             return Component(self.params[p], self.sigmas[p], "modelled"), change
         p = "border_dwell_h"
@@ -327,9 +328,9 @@ class EdgeCosts:
     km: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
-def ferry_wait_h(ferry: dict[str, Any]) -> float:
+def ferry_wait_h(ferry: Ferry) -> float:
     """The mean wait for a sailing: half the interval between sailings (cargo arrives at random)."""
-    return 0.5 * 168.0 / float(ferry["sailings_per_week"])
+    return 0.5 * 168.0 / float(ferry.sailings_per_week)
 
 
 def edge_run_class(net: Network) -> NDArray[np.int8]:
@@ -349,7 +350,7 @@ def edge_run_class(net: Network) -> NDArray[np.int8]:
     cls[(kind == EdgeKind.SEA) | (kind == EdgeKind.SEA_ACCESS)] = CLASS_SEA
     cls[kind == EdgeKind.FERRY] = CLASS_FERRY
     for i, line in enumerate(net.lines):
-        if line.get("freight_speed_kmh"):
+        if line.freight_speed_kmh:
             cls[(net.line == i) & rail] = CLASS_CURATED
     return cls
 
@@ -369,8 +370,8 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
             speed[(cls >= 0) & (cls < len(RUN_CLASSES)) & (edge_cc == net.countries.index(code))] *= factor
     speed[cls == CLASS_SEA] = model.sea_speed_kmh
     for i, line in enumerate(net.lines):
-        if line.get("freight_speed_kmh"):
-            speed[(net.line == i) & (cls == CLASS_CURATED)] = float(line["freight_speed_kmh"])
+        if line.freight_speed_kmh:
+            speed[(net.line == i) & (cls == CLASS_CURATED)] = float(line.freight_speed_kmh)
     rail = cls >= 0
     rail &= cls != CLASS_SEA
     rail &= cls != CLASS_FERRY
@@ -402,7 +403,7 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
             through = max(dwell.value - change.value, 0.0)
         time_h[e] += through
         fixed_var[e] = lognormal_variance(through, dwell.sigma_log)
-        fee = float(c["cost_usd_per_teu"] or 0.0)
+        fee = float(c.cost_usd_per_teu or 0.0)
         if net.change[e] and change is not None:
             change_time[e] = change.value
             change_var[e] = change.variance
@@ -417,19 +418,19 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     sig_port = p["port_sigma_log"]
     for e in np.flatnonzero(kind == EdgeKind.PORT_LINK):
         port = net.ports[int(net.port[e])]
-        time_h[e] += port["handling_h"]
-        fixed_var[e] = lognormal_variance(float(port["handling_h"]), sig_port)
-        cost[e] += port["handling_cost_usd_per_teu"]
+        time_h[e] += port.handling_h
+        fixed_var[e] = lognormal_variance(float(port.handling_h), sig_port)
+        cost[e] += port.handling_cost_usd_per_teu
         entry_cost[e] = entry  # rail starts or ends at the port: a tariff area's fixed charge
         new_area[e] = True
     for e in np.flatnonzero(kind == EdgeKind.FERRY):
         f = net.ferries[int(net.port[e])]
         wait = ferry_wait_h(f)
-        run_time[e] = time_h[e] = f["sailing_h"]
-        time_h[e] += f["handling_h"] + wait
+        run_time[e] = time_h[e] = f.sailing_h
+        time_h[e] += f.handling_h + wait
         # handling spreads like a port's; the wait for a sailing is uniform over the interval
-        fixed_var[e] = lognormal_variance(float(f["handling_h"]), sig_port) + (2 * wait) ** 2 / 12
-        cost[e] += f["cost_usd_per_teu"]  # the fare: paid at the ferry, like a port's handling
+        fixed_var[e] = lognormal_variance(float(f.handling_h), sig_port) + (2 * wait) ** 2 / 12
+        cost[e] += f.cost_usd_per_teu  # the fare: paid at the ferry, like a port's handling
         co2[e] = km[e] * model.co2_factor("ferry")
         entry_cost[e] = entry  # rail continues on the other shore: a new tariff area
         new_area[e] = True
@@ -452,17 +453,17 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     )
 
 
-def _includes_default_change_fee(c: dict[str, Any], defaults: dict[str, Any]) -> bool:
+def _includes_default_change_fee(c: Crossing, defaults: dict[str, Any]) -> bool:
     """Whether a crossing's fee is the default border fee plus the default gauge-change fee
     (uncurated breaks of gauge, and curated changing crossings with no fee of their own)."""
     gc = float(defaults.get("gauge_change_cost_usd_per_teu", 0.0))
     if not gc:
         return False
-    fee = float(c.get("cost_usd_per_teu") or 0.0)
-    if not c.get("curated"):
+    fee = float(c.cost_usd_per_teu or 0.0)
+    if not c.curated:
         return fee >= gc
     composite = float(defaults.get("border_cost_usd_per_teu", 0.0)) + gc
-    return c.get("method") in ("transshipment", "bogie_exchange") and abs(fee - composite) < 1e-6
+    return c.method in ("transshipment", "bogie_exchange") and abs(fee - composite) < 1e-6
 
 
 def count_tariff_entries(costs: EdgeCosts, e: NDArray[np.int64]) -> int:

@@ -176,11 +176,11 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
     year = net.year_open[edge].astype(np.int16)
     crossing = net.crossing[edge].astype(np.int32)
     for i, c in enumerate(net.crossings):
-        if c["status"] == "closed":
+        if c.status == "closed":
             year[crossing == i] = CLOSED_YEAR
-        elif c["status"] == "planned" and c.get("opening_year"):
-            year[crossing == i] = np.maximum(year[crossing == i], c["opening_year"])
-    passenger_only = [i for i, ln in enumerate(net.lines) if ln.get("traffic") == "passenger"]
+        elif c.status == "planned" and c.opening_year:
+            year[crossing == i] = np.maximum(year[crossing == i], c.opening_year)
+    passenger_only = [i for i, ln in enumerate(net.lines) if ln.traffic == "passenger"]
     if passenger_only:
         year[np.isin(net.line[edge], passenger_only)] = CLOSED_YEAR  # routes carry freight
     mode = np.select(

@@ -43,6 +43,7 @@ from silkrail import cache
 from silkrail.errors import DataError, UnknownPlaceError
 from silkrail.network.geo import Snapper, haversine_km
 from silkrail.network.model import EdgeKind, Network, NodeKind
+from silkrail.network.records import NetworkPlace
 
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 _LOCODE = re.compile(r"^[A-Z]{2} ?[A-Z0-9]{3}$")
@@ -367,9 +368,9 @@ class Gazetteer:
     def __init__(self, net: Network, *, home: Path | None = None, year: int | None = None) -> None:
         self.net = net
         self.year = net.current_year() if year is None else year
-        self._curated: dict[str, list[dict[str, Any]]] = {}
+        self._curated: dict[str, list[NetworkPlace]] = {}
         for p in net.places:
-            for alias in [p["name"], *p.get("aliases", [])]:
+            for alias in [p.name, *p.aliases]:
                 key = normalise(alias)
                 if key and p not in self._curated.get(key, []):
                     self._curated.setdefault(key, []).append(p)
@@ -609,8 +610,8 @@ class Gazetteer:
         main names, curated aliases, cities by alternate names, and ports."""
         for k in self._keys(text, key):
             cities = [c for c in self._cities.lookup(k) if country in (None, c.country)]
-            curated = [p for p in self._curated.get(k, []) if country in (None, p["country"])]
-            own = [p for p in curated if normalise(p["name"]) == k]
+            curated = [p for p in self._curated.get(k, []) if country in (None, p.country)]
+            own = [p for p in curated if normalise(p.name) == k]
             if own:
                 return self._with_others(self._from_curated(own[0]), cities, text)
             node = self._cities.named(k, port=False)
@@ -639,21 +640,21 @@ class Gazetteer:
         chosen = f"{place.name}, {place.country} ({place.kind})"
         return replace(place, note=_also(text, chosen, place.country, others))
 
-    def _from_curated(self, p: dict[str, Any]) -> Place:
+    def _from_curated(self, p: NetworkPlace) -> Place:
         """A curated place: its point is the rail terminal or station that serves it; a city's
         own coordinates come from the gazetteer when it lists the city within 60 km."""
-        node = int(p["node"])
-        lat, lon = float(p["lat"]), float(p["lon"])
-        if p.get("kind") == "city":
-            for c in self._cities.lookup(normalise(p["name"])):
-                if c.country == p["country"] and haversine_km(c.lat, c.lon, lat, lon) <= 60:
+        node = int(p.node)
+        lat, lon = float(p.lat), float(p.lon)
+        if p.kind == "city":
+            for c in self._cities.lookup(normalise(p.name)):
+                if c.country == p.country and haversine_km(c.lat, c.lon, lat, lon) <= 60:
                     lat, lon = c.lat, c.lon
                     break
         km = float(haversine_km(lat, lon, float(self.net.lat[node]), float(self.net.lon[node])))
-        terminal = p.get("terminal") or self.net.names.get(node, "")
+        terminal = p.terminal or self.net.names.get(node, "")
         rail = Access("rail", node, terminal, km)
-        kind = str(p.get("kind") or "place")
-        return self._make(p["name"], lat, lon, kind, p["country"], rail, with_port=kind == "city")
+        kind = str(p.kind or "place")
+        return self._make(p.name, lat, lon, kind, p.country, rail, with_port=kind == "city")
 
     def _station(self, node: int) -> Place:
         name = self.net.names[node]
@@ -819,7 +820,7 @@ class Gazetteer:
 
     def suggest(self, key: str, n: int = 5) -> list[str]:
         """Close names: curated places, stations and gazetteer cities of similar spelling."""
-        names = {k: str(p[0]["name"]) for k, p in self._curated.items()}
+        names = {k: str(p[0].name) for k, p in self._curated.items()}
         names.update({k: self.net.names[v] for k, v, port in self._named_keys() if not port})
         keys = [key]
         latin = transliterate(key)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from silkrail.network.model import ATTRIBUTION, GAUGES_MM, EdgeKind
+from silkrail.network.records import Crossing
 from silkrail.routing.costs import (
     CLASS_CURATED,
     CLASS_SEA,
@@ -245,17 +246,17 @@ def assemble_route(
             events.append(
                 Event(
                     "port_transfer",
-                    p["name"],
-                    p["lat"],
-                    p["lon"],
-                    p["country"],
-                    p["country"],
+                    p.name,
+                    p.lat,
+                    p.lon,
+                    p.country,
+                    p.country,
                     _gauge(a_slot),
                     _gauge(b_slot),
                     float(costs.fixed_time_h[ei]),
                     float(costs.fixed_cost_usd[ei]) * teu,
                     basis="curated",
-                    record=str(p.get("locode") or p["name"]),
+                    record=str(p.locode or p.name),
                     duration_h_range=_range(float(costs.fixed_time_h[ei]), float(costs.fixed_var_h2[ei])),
                 )
             )
@@ -274,15 +275,15 @@ def assemble_route(
                 Event(
                     "border_crossing",
                     c_name,
-                    c["lat"],
-                    c["lon"],
+                    c.lat,
+                    c.lon,
                     a_cc,
                     b_cc,
                     _gauge(a_slot),
                     _gauge(b_slot),
                     fixed,
                     float(costs.fixed_cost_usd[ei]) * teu,
-                    c["id"],
+                    c.id,
                     basis=dwell.basis,
                     record=dwell.record,
                     duration_h_range=_range(fixed, float(costs.fixed_var_h2[ei])),
@@ -295,15 +296,15 @@ def assemble_route(
                 Event(
                     "gauge_change",
                     c_name,
-                    c["lat"],
-                    c["lon"],
+                    c.lat,
+                    c.lon,
                     a_cc,
                     b_cc,
                     _gauge(a_slot),
                     _gauge(b_slot),
                     change_h or (0.0 if included else fixed),
                     float(costs.change_cost_usd[ei]) * teu,
-                    c["id"],
+                    c.id,
                     "included in the border crossing's published dwell and cost" if included else None,
                     basis=(change.basis if change is not None else dwell.basis),
                     record=(change.record if change is not None else dwell.record),
@@ -411,9 +412,9 @@ def _ferry_event(
     wait = ferry_wait_h(f)
     return Event(
         "ferry",
-        f["name"],
-        f["lat"][start],
-        f["lon"][start],
+        f.name,
+        f.lat[start],
+        f.lon[start],
         net.country_code(a_node),
         net.country_code(b_node),
         _gauge(a_slot),
@@ -421,10 +422,10 @@ def _ferry_event(
         float(costs.fixed_time_h[edge]),
         float(costs.fixed_cost_usd[edge]) * teu,
         None,
-        f"{f['handling_h']:g} h loading and unloading, {wait:.0f} h mean wait for a sailing "
-        f"({f['sailings_per_week']:g} a week), {f['sailing_h']:g} h at sea",
+        f"{f.handling_h:g} h loading and unloading, {wait:.0f} h mean wait for a sailing "
+        f"({f.sailings_per_week:g} a week), {f.sailing_h:g} h at sea",
         basis="curated",
-        record=str(f.get("id") or f["name"]),
+        record=str(f.id or f.name),
         duration_h_range=_range(float(costs.fixed_time_h[edge]), float(costs.fixed_var_h2[edge])),
     )
 
@@ -442,7 +443,7 @@ def _leg_basis(g: StateGraph, edges: np.ndarray, mode: str) -> tuple[str, str | 
     km = g.net.km[edges].astype(np.float64)
     if (cls == CLASS_CURATED).all():
         line = int(g.net.line[edges[0]])
-        return "curated", str(g.net.lines[line]["id"]) if line >= 0 else None
+        return "curated", str(g.net.lines[line].id) if line >= 0 else None
     weights = np.bincount(np.clip(cls, 0, None), weights=km, minlength=CLASS_SEA)[: len(RUN_CLASSES)]
     main = RUN_CLASSES[int(np.argmax(weights))]
     return g.model.basis.get(main, "default"), None
@@ -491,12 +492,12 @@ def _node_name(net: Any, node: int, names: Any = None) -> str:
     return f"{net.lat[node]:.3f},{net.lon[node]:.3f}"
 
 
-def _crossing_name(c: dict[str, Any], names: Any) -> str:
+def _crossing_name(c: Crossing, names: Any) -> str:
     """A curated crossing's own name; an uncurated one is named after the nearest city."""
-    if c.get("curated") or names is None:
-        return str(c["name"])
-    a, b = sorted([*c.get("countries", []), "?", "?"][:2])
-    return _uncurated_name(names, float(c["lat"]), float(c["lon"]), a, b, c.get("kind") == "border")
+    if c.curated or names is None:
+        return str(c.name)
+    a, b = sorted([*c.countries, "?", "?"][:2])
+    return _uncurated_name(names, float(c.lat), float(c.lon), a, b, c.kind == "border")
 
 
 @lru_cache(maxsize=4096)

@@ -257,11 +257,11 @@ class Router:
         without a gauge change) is chosen with one step of lookahead, so the route can continue
         on the gauge it leaves with."""
         g = self.graph
-        pairs = {frozenset(self.net.crossings[i]["countries"]) for i in via}
+        pairs = {frozenset(self.net.crossings[i].countries) for i in via}
         banned = {
             i
             for i, x in enumerate(self.net.crossings)
-            if i not in set(via) and frozenset(x["countries"]) in pairs
+            if i not in set(via) and frozenset(x.countries) in pairs
         }
         c2 = dataclasses.replace(c, avoid_crossings=c.avoid_crossings | frozenset(banned))
         _, _, allowed = g.csr(c2)
@@ -340,7 +340,7 @@ class Router:
             moves += [
                 (b_countries, b_crossings | {cid})
                 for cid in sorted(route.crossing_ids)
-                if self.net.crossings[cid]["kind"] == "border"
+                if self.net.crossings[cid].kind == "border"
             ]
             for ban in moves:
                 if ban in tried or budget <= 0:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from silkrail.simulation.distributed import run_replications
-from silkrail.simulation.kpi import summarise
+from silkrail.simulation.kpi import Comparison, Kpis, compare, summarise
 from silkrail.simulation.scenario import compile_scenario, load_scenario
+
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+
+__all__ = ["Comparison", "Kpis", "compare", "simulate", "write_plots"]
 
 
 def simulate(
-    net: Any,
+    net: Network,
     scenario: str | Path,
     *,
     replications: int = 1,
@@ -23,7 +28,7 @@ def simulate(
     workers: int = 2,
     trace: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
+) -> Kpis:
     """KPIs of ``replications`` runs of a scenario (seeds seed, seed+1, ...)."""
     from silkrail.errors import DataError
 
@@ -38,39 +43,18 @@ def simulate(
     results = run_replications(
         sim, seeds, scheduler=scheduler, workers=workers, trace=trace, progress=progress
     )
-    kpis = summarise(results)
-    kpis.update(scenario=sc.name, files=sc.files, start=sim.start, days=sim.horizon_h / 24)
-    if trace:
-        kpis["_results"] = results
-        kpis["_input"] = sim
-    return kpis
+    return replace(
+        summarise(results),
+        scenario=sc.name,
+        files=tuple(sc.files),
+        start=sim.start,
+        days=sim.horizon_h / 24,
+        results=tuple(results) if trace else None,
+        input=sim if trace else None,
+    )
 
 
-def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """Differences B - A of the mean KPIs, for services and crossings present in either."""
-
-    def rows(kind: str, keys: list[str]) -> list[dict[str, Any]]:
-        left = {x["name"]: x for x in a[kind]}
-        right = {x["name"]: x for x in b[kind]}
-        out = []
-        for name in list(left) + [n for n in right if n not in left]:
-            row: dict[str, Any] = {"name": name}
-            for key in keys:
-                va = left.get(name, {}).get(key, {}).get("mean", math.nan)
-                vb = right.get(name, {}).get(key, {}).get("mean", math.nan)
-                row[key] = {"a": va, "b": vb, "change": vb - va}
-            out.append(row)
-        return out
-
-    return {
-        "a": a["scenario"],
-        "b": b["scenario"],
-        "services": rows("services", ["trains_delivered", "transit_mean_h", "transit_p95_h"]),
-        "crossings": rows("crossings", ["trains", "wait_mean_h", "wait_p95_h", "utilisation", "max_queue"]),
-    }
-
-
-def write_plots(kpis: dict[str, Any], directory: Path) -> list[Path]:
+def write_plots(kpis: Kpis, directory: Path) -> list[Path]:
     """Queue length over time per crossing and transit-time distributions per service (PNG),
     from the first replication (needs ``simulate(..., trace=True)``)."""
     import matplotlib
@@ -79,7 +63,9 @@ def write_plots(kpis: dict[str, Any], directory: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     directory.mkdir(parents=True, exist_ok=True)
-    result = kpis["_results"][0]
+    if not kpis.results:
+        raise ValueError("plots need the replications' results: simulate(..., trace=True)")
+    result = kpis.results[0]
     written = []
     busy = [r for r in result["resources"] if r.get("queue_trace")]
     if busy:
@@ -90,11 +76,11 @@ def write_plots(kpis: dict[str, Any], directory: Path) -> list[Path]:
             ax.step(t, q, where="post", label=f"{r['name']} (max {r['max_queue']})")
         ax.set_xlabel("day of the run")
         ax.set_ylabel("trains queueing")
-        ax.set_title(f"{kpis['scenario']}: queue at crossings (seed {result['seed']})")
+        ax.set_title(f"{kpis.scenario}: queue at crossings (seed {result['seed']})")
         ax.legend(fontsize=8, loc="upper left")
         ax.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
-        path = directory / f"{kpis['scenario']}-queues.png"
+        path = directory / f"{kpis.scenario}-queues.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
         written.append(path)
@@ -106,10 +92,10 @@ def write_plots(kpis: dict[str, Any], directory: Path) -> list[Path]:
         for i, s in enumerate(services, 1):
             ax.plot(s["planned_h"] / 24, i, "k|", markersize=14)
         ax.set_xlabel("transit time (days); | = planned without queueing")
-        ax.set_title(f"{kpis['scenario']}: transit time per service")
+        ax.set_title(f"{kpis.scenario}: transit time per service")
         ax.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
-        path = directory / f"{kpis['scenario']}-transit.png"
+        path = directory / f"{kpis.scenario}-transit.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
         written.append(path)

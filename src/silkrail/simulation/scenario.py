@@ -306,8 +306,8 @@ def compile_scenario(
 
     router = router_for(net)
     horizon_h = 24.0 * (days or scenario.days)
-    crossing_ids = {c["id"]: i for i, c in enumerate(net.crossings) if c["curated"]}
-    line_ids = {ln["id"]: i for i, ln in enumerate(net.lines)}
+    crossing_ids = {c.id: i for i, c in enumerate(net.crossings) if c.curated}
+    line_ids = {ln.id: i for i, ln in enumerate(net.lines)}
 
     def check_id(kind: str, value: str, valid: dict[str, int], key: str, fld: str) -> int:
         if value not in valid:
@@ -383,13 +383,13 @@ def compile_scenario(
                 low, mode, high = p.low, p.mode, p.high
             else:
                 low, mode, high = _dwell_triangle(router.graph, idx)
-            per_day = capacity.get(idx, float(c["capacity_trains_per_day"]))
+            per_day = capacity.get(idx, float(c.capacity_trains_per_day))
             mean = (low + mode + high) / 3
             servers = max(1, round(per_day * mean / 24))
-            spec = ResourceSpec(c["id"], servers, low, mode, high, closures.get(idx, []))
+            spec = ResourceSpec(c.id, servers, low, mode, high, closures.get(idx, []))
         else:
             headway = 24.0 / line_paths[idx]
-            spec = ResourceSpec(f"line:{net.lines[idx]['id']}", 1, headway, headway, headway)
+            spec = ResourceSpec(f"line:{net.lines[idx].id}", 1, headway, headway, headway)
         res_index[(kind, idx)] = len(resources)
         resources.append(spec)
         return res_index[(kind, idx)]
@@ -413,7 +413,7 @@ def compile_scenario(
                 acc = 0.0
             cid = int(net.crossing[e])
             w = float(g.weights[0, a])
-            if cid >= 0 and net.crossings[cid]["curated"]:
+            if cid >= 0 and net.crossings[cid].curated:
                 res = resource_for("crossing", cid)
                 fixed = float(g.costs.fixed_time_h[e]) if g.costs is not None else 0.0
                 if steps and steps[-1][1] == res and acc < REVISIT_H:

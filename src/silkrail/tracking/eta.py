@@ -10,7 +10,7 @@ where a stop's expected dwell is learned from the dwell observed there (``dwell.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from silkrail.network.geo import EARTH_RADIUS_KM, haversine_km, unit_vectors
+from silkrail.network.records import Crossing
 from silkrail.tracking.dwell import expected_dwell
 
 MAX_POINTS = 2000
@@ -82,7 +83,7 @@ class Profile:
         return None
 
 
-def build_profile(route: Any, crossings: list[dict[str, Any]]) -> Profile:
+def build_profile(route: Any, crossings: Sequence[Crossing]) -> Profile:
     lats, lons, hours = [], [], []
     offset_h = 0.0
     for leg in route.legs:
@@ -100,7 +101,7 @@ def build_profile(route: Any, crossings: list[dict[str, Any]]) -> Profile:
     keep = np.r_[np.arange(0, len(lat), step), len(lat) - 1]
     lat, lon, run_h = lat[keep], lon[keep], run_h[keep]
     km = np.r_[0.0, np.cumsum(haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:]))]
-    by_id = {c["id"]: c for c in crossings}
+    by_id = {c.id: c for c in crossings}
     stops: dict[str, dict[str, Any]] = {}
     for e in route.events:
         if e.kind == "terminal":
@@ -108,14 +109,14 @@ def build_profile(route: Any, crossings: list[dict[str, Any]]) -> Profile:
         key = e.crossing_id or e.at
         d = haversine_km(lat, lon, e.lat, e.lon)
         if key not in stops:
-            rec = by_id.get(e.crossing_id or "", {})
+            rec = by_id.get(e.crossing_id or "")
             stops[key] = {
                 "id": e.crossing_id,
                 "name": e.at,
                 "km": float(km[int(np.argmin(d))]),
                 "dwell_h": 0.0,
-                "aliases": list(rec.get("sides", [])),
-                "high_h": (rec.get("dwell_range_h") or [0, 0])[1],
+                "aliases": list(rec.sides) if rec else [],
+                "high_h": rec.dwell_range_h[1] if rec and rec.dwell_range_h else 0,
                 "sigma_log": 0.0,
             }
         stops[key]["dwell_h"] += e.duration_h

@@ -3,23 +3,37 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from silkrail.network import geo
+from silkrail.errors import DataError
+from silkrail.network import geo, records
 from silkrail.network.build.gauges import snap_point
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
 from silkrail.network.build.state import BuildReport, path_nodes
-from silkrail.network.curated import Curated
+from silkrail.network.curated import Crossing as CuratedCrossing
+from silkrail.network.curated import Curated, Point
 from silkrail.network.model import (
     EdgeKind,
     gauges_of,
 )
+from silkrail.network.records import Crossing
 
 
-def crossing_values(curated: Curated, rec: Any, countries: tuple[str, str], is_break: bool) -> dict[str, Any]:
+def _country(point: Point, where: str) -> str:
+    if point.country is None:
+        raise DataError(f"{where}: the crossing side '{point.name}' needs its country (ISO alpha-2)")
+    return point.country
+
+
+def crossing_values(
+    curated: Curated, rec: CuratedCrossing | None, countries: tuple[str, str], is_break: bool
+) -> dict[str, Any]:
+    """The figures of a crossing (dwell, its basis, fee, capacity): curated where given, else the
+    customs union's or the default ones."""
     d = curated.borders.defaults
     union_dwell = None
     for union in curated.borders.customs_unions:
@@ -65,7 +79,7 @@ def make_crossings(
     protected: set[int],
     report: BuildReport,
     params: BuildParams = DEFAULT_PARAMS,
-) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[list[Crossing], np.ndarray, np.ndarray, np.ndarray]:
     u, v, eg = arr["u"], arr["v"], arr["edge_gauge"]
     n_e = len(u)
     is_border = node_cc[u] != node_cc[v]
@@ -74,7 +88,10 @@ def make_crossings(
     change = is_break.copy()
     crossing_of = np.full(n_e, -1, dtype=np.int32)
     edge_lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(u, v, strict=True))}
-    out: list[dict[str, Any]] = []
+    out: list[Crossing] = []
+    # the records are frozen: their nodes and edge counts are gathered here, set at the end
+    nodes: list[tuple[int, ...]] = []
+    marked_edges: list[int] = []
 
     for rec in curated.borders.crossings:
         where = f"borders.yaml: {rec.id}"
@@ -82,29 +99,25 @@ def make_crossings(
         a = snap_point(a_pt, snapper, node_cc, where, report)
         b = snap_point(b_pt, snapper, node_cc, where, report)
         idx = len(out)
-        record: dict[str, Any] = {
-            "id": rec.id,
-            "name": rec.name,
-            "kind": rec.kind,
-            "method": rec.method,
-            "countries": [a_pt.country, b_pt.country],
-            "gauges_mm": [a_pt.gauge_mm, b_pt.gauge_mm],
-            "sides": [a_pt.name, b_pt.name],
-            "lat": (a_pt.lat + b_pt.lat) / 2,
-            "lon": (a_pt.lon + b_pt.lon) / 2,
-            "status": rec.status,
-            "opening_year": rec.opening_year,
-            "curated": True,
-            "dwell_range_h": list(rec.dwell_range_h) if rec.dwell_range_h else None,
-            "gauge_change_h": rec.gauge_change_h,
-            "source": rec.sources,
-            "as_of": rec.as_of,
-            "nodes": [],
-            "edges": 0,
-        }
         has_change = rec.method in ("transshipment", "bogie_exchange")
-        record.update(crossing_values(curated, rec, (a_pt.country, b_pt.country), has_change))  # type: ignore[arg-type]
-        out.append(record)
+        out.append(
+            records.from_curated(
+                Crossing,
+                rec,
+                where,
+                countries=(_country(a_pt, where), _country(b_pt, where)),
+                gauges_mm=(a_pt.gauge_mm, b_pt.gauge_mm),
+                sides=(a_pt.name, b_pt.name),
+                lat=(a_pt.lat + b_pt.lat) / 2,
+                lon=(a_pt.lon + b_pt.lon) / 2,
+                curated=True,
+                nodes=(),
+                edges=0,
+                **crossing_values(curated, rec, (_country(a_pt, where), _country(b_pt, where)), has_change),
+            )
+        )
+        nodes.append(())
+        marked_edges.append(0)
         if a is None or b is None:
             continue
         gc = float(geo.haversine_km(lat[a], lon[a], lat[b], lon[b]))
@@ -116,7 +129,7 @@ def make_crossings(
                 where,
             )
             continue
-        record["nodes"] = [a, b]
+        nodes[idx] = (a, b)
         protected.update((a, b))
         names.setdefault(a, a_pt.name)
         names.setdefault(b, b_pt.name)
@@ -134,28 +147,29 @@ def make_crossings(
                 crossing_of[e] = idx
                 change[e] = has_change or eg[e] == 0
                 marked += 1
-        record["edges"] = marked
+        marked_edges[idx] = marked
         if not marked:
             what = "no change of country" if rec.kind == "border" else "no change of gauge"
             report.add("error", f"the track between '{a_pt.name}' and '{b_pt.name}' has {what}", where)
 
     # tracks that cross the same border near a curated crossing (parallel lines, a second
     # bridge) belong to that crossing: it is one place with one dwell
-    curated_at = [(i, c) for i, c in enumerate(out) if c["nodes"] and c["kind"] == "border"]
+    curated_at = [(i, c) for i, c in enumerate(out) if nodes[i] and c.kind == "border"]
     for edge in np.flatnonzero(is_border & (crossing_of < 0)):
         x, y = int(u[edge]), int(v[edge])
         both = {str(node_cc[x]), str(node_cc[y])}
         for i, c in curated_at:
             if (
-                set(c["countries"]) == both
-                and float(geo.haversine_km(lat[x], lon[x], c["lat"], c["lon"])) <= params.near_crossing_km
+                set(c.countries) == both
+                and float(geo.haversine_km(lat[x], lon[x], c.lat, c.lon)) <= params.near_crossing_km
             ):
                 crossing_of[edge] = i
-                change[edge] = bool(change[edge] or c["method"] in ("transshipment", "bogie_exchange"))
-                c["edges"] += 1
+                change[edge] = bool(change[edge] or c.changes_gauge)
+                marked_edges[i] += 1
                 break
     # borders and breaks of gauge no record describes: one crossing per place, default figures
     auto: dict[tuple[str, str, int, int], int] = {}
+    defaults = curated.borders.defaults
     for edge in np.flatnonzero((is_border | is_break) & (crossing_of < 0)):
         e = int(edge)
         x, y = int(u[e]), int(v[e])
@@ -164,33 +178,36 @@ def make_crossings(
         key = (first, second, int(lat[x] * 5), int(lon[x] * 5))
         if key not in auto:
             auto[key] = len(out)
-            kind = "border" if is_border[e] else "gauge_change"
             label = f"{pair[0]}–{pair[1]} border" if is_border[e] else f"{pair[0]} break of gauge"
-            rec_out: dict[str, Any] = {
-                "id": f"auto-{len(out)}",
-                "name": f"{label} at {lat[x]:.2f}, {lon[x]:.2f}",
-                "kind": kind,
-                "method": "transshipment" if is_break[e] else "none",
-                "countries": [str(node_cc[x]), str(node_cc[y])],
-                "gauges_mm": [gauges_of(int(node_gauge[x])), gauges_of(int(node_gauge[y]))],
-                "sides": [],
-                "lat": float(lat[x]),
-                "lon": float(lon[x]),
-                "status": "open",
-                "opening_year": None,
-                "curated": False,
-                "dwell_range_h": None,
-                "gauge_change_h": None,
-                "source": curated.borders.defaults.sources,
-                "as_of": curated.borders.defaults.as_of,
-                "nodes": [x, y],
-                "edges": 0,
-            }
-            rec_out.update(crossing_values(curated, None, pair, bool(is_break[e])))
-            out.append(rec_out)
+            out.append(
+                Crossing(
+                    id=f"auto-{len(out)}",
+                    name=f"{label} at {lat[x]:.2f}, {lon[x]:.2f}",
+                    kind="border" if is_border[e] else "gauge_change",
+                    method="transshipment" if is_break[e] else "none",
+                    countries=(str(node_cc[x]), str(node_cc[y])),
+                    gauges_mm=(tuple(gauges_of(int(node_gauge[x]))), tuple(gauges_of(int(node_gauge[y])))),
+                    sides=(),
+                    lat=float(lat[x]),
+                    lon=float(lon[x]),
+                    status="open",
+                    opening_year=None,
+                    curated=False,
+                    dwell_range_h=None,
+                    gauge_change_h=None,
+                    source=tuple(defaults.sources),
+                    as_of=defaults.as_of,
+                    nodes=(),
+                    edges=0,
+                    **crossing_values(curated, None, pair, bool(is_break[e])),
+                )
+            )
+            nodes.append((x, y))
+            marked_edges.append(0)
             protected.update((x, y))
         crossing_of[e] = auto[key]
-        out[auto[key]]["edges"] += 1
+        marked_edges[auto[key]] += 1
+    out = [replace(c, nodes=n, edges=k) for c, n, k in zip(out, nodes, marked_edges, strict=True)]
     report.counts["crossings_curated"] = len(curated.borders.crossings)
     report.counts["crossings_uncurated"] = len(auto)
     return out, edge_kind, change, crossing_of

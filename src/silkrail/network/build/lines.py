@@ -9,13 +9,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from silkrail.network import geo
+from silkrail.network import geo, records
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
 from silkrail.network.build.state import BuildReport, EdgeList, csr_of, path_nodes
 from silkrail.network.curated import Curated
 from silkrail.network.model import (
     gauge_mask,
 )
+from silkrail.network.records import Line
 
 
 def chainage(line: Any) -> np.ndarray:
@@ -46,33 +47,15 @@ def add_lines(
     edges: EdgeList,
     report: BuildReport,
     params: BuildParams = DEFAULT_PARAMS,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, set[int], list[dict[str, Any]]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, set[int], list[Line]]:
     snapper = geo.Snapper(lat, lon)
     new_lat, new_lon, new_cc = list(lat), list(lon), list(node_cc)
     n_base = len(lat)
     added: list[tuple[float, float, int]] = []  # stations this step created: lat, lon, gauge
     by_country = {r.country: r.gauge_mm for r in curated.gauges.countries}
     protected: set[int] = set()
-    meta: list[dict[str, Any]] = []
+    meta: list[Line] = []
     for idx, line in enumerate(curated.lines.lines):
-        record = {
-            "id": line.id,
-            "name": line.name,
-            "gauge_mm": line.gauge_mm,
-            "status": line.status,
-            "opening_year": line.opening_year,
-            "in_osm": line.in_osm,
-            "traffic": line.traffic,
-            "electrified": line.electrified,
-            "freight_speed_kmh": line.freight_speed_kmh,
-            "design_speed_kmh": line.design_speed_kmh,
-            "length_km": line.length_km,
-            "stations": [s.name for s in line.stations],
-            "nodes": [],
-            "source": line.sources,
-            "as_of": line.as_of,
-        }
-        meta.append(record)
         ids = []
         junctions: list[tuple[int, int, float]] = []
         for pos, s in enumerate(line.stations):
@@ -107,7 +90,15 @@ def add_lines(
             if near_km <= params.station_merge_km and pos in (0, len(line.stations) - 1):
                 # a line of another gauge ends at existing track: an explicit junction edge
                 junctions.append((ids[-1], near, max(near_km, 0.05)))
-        record["nodes"] = ids
+        meta.append(
+            records.from_curated(
+                Line,
+                line,
+                f"lines.yaml: {line.id}",
+                stations=[st.name for st in line.stations],
+                nodes=ids,
+            )
+        )
         protected.update(ids)
         if line.in_osm:
             continue
@@ -149,7 +140,7 @@ def join_line_ends(
     lon: np.ndarray,
     node_cc: np.ndarray,
     edges: EdgeList,
-    line_meta: list[dict[str, Any]],
+    line_meta: list[Line],
     protected: set[int],
     report: BuildReport,
     params: BuildParams = DEFAULT_PARAMS,
@@ -167,8 +158,8 @@ def join_line_ends(
     for line, meta in todo:
         where = f"lines.yaml: {line.id}"
         within = float(line.junction_km or 0.0)
-        for pos in (0, len(meta["nodes"]) - 1):
-            node = int(meta["nodes"][pos])
+        for pos in (0, len(meta.nodes) - 1):
+            node = int(meta.nodes[pos])
             arr = edges.arrays()
             u, v = arr["u"], arr["v"]
             if line.in_osm and int((u == node).sum() + (v == node).sum()) > 1:
@@ -197,7 +188,7 @@ def join_line_ends(
             joined += 1
             report.add(
                 "info",
-                f"end station '{meta['stations'][pos]}' joined to the track {km:.1f} km away "
+                f"end station '{meta.stations[pos]}' joined to the track {km:.1f} km away "
                 "(the mapped track leaves it unjoined)",
                 where,
             )
@@ -211,7 +202,7 @@ def mark_restricted_lines(
     csr: sp.csr_matrix,
     lat: np.ndarray,
     lon: np.ndarray,
-    line_meta: list[dict[str, Any]],
+    line_meta: list[Line],
     report: BuildReport,
 ) -> None:
     """Give the track of an in-extract line that not every train may use (``traffic`` other than
@@ -224,7 +215,7 @@ def mark_restricted_lines(
             continue
         if lookup is None:
             lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(arr["u"], arr["v"], strict=True))}
-        stops = [(int(n), name) for n, name in zip(meta["nodes"], meta["stations"], strict=True) if n >= 0]
+        stops = [(int(n), name) for n, name in zip(meta.nodes, meta.stations, strict=True) if n >= 0]
         for (a, a_name), (b, b_name) in itertools.pairwise(stops):
             gc = float(geo.haversine_km(lat[a], lon[a], lat[b], lon[b]))
             path = path_nodes(csr, a, b, limit=gc * 3 + 50)

@@ -128,7 +128,7 @@ def build_network(
         arr = link_yards(curated, arr, csr, snapper, lat, lon, node_cc, s.protected, report, params=params)
         csr = csr_of(n_rail, arr["u"], arr["v"], arr["km"])
     for meta in s.lines:
-        for node, st in zip(meta["nodes"], meta["stations"], strict=True):
+        for node, st in zip(meta.nodes, meta.stations, strict=True):
             s.names.setdefault(node, st)
 
     with _step(progress, "assigning gauges"):
@@ -183,14 +183,14 @@ def build_network(
             countries=countries,
             passages=sea_edges["passages"],
             names=s.names,
-            crossings=s.crossings,
-            lines=s.lines,
-            ports=s.ports,
-            places=[],
-            ferries=s.ferries,
+            crossings=tuple(s.crossings),
+            lines=tuple(s.lines),
+            ports=tuple(s.ports),
+            places=(),
+            ferries=tuple(s.ferries),
         )
         net.meta = {"base_year": sources.RAIL_DATA_YEAR, "reference_year": s.year}
-        net.places = resolve_places(curated, net, report, s.year)
+        net.places = tuple(resolve_places(curated, net, report, s.year))
         net.meta |= {
             "inputs_hash": inputs_hash,
             "inputs": inputs,

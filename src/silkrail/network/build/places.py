@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from silkrail.network import geo
+from silkrail.network import geo, records
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
 from silkrail.network.build.state import BuildReport
 from silkrail.network.curated import Curated
 from silkrail.network.model import (
     Network,
 )
+from silkrail.network.records import NetworkPlace
 
 
 def place_anchors(
@@ -49,11 +48,13 @@ def place_anchors(
     return {int(x) for x in nodes[keep]}
 
 
-def resolve_places(curated: Curated, net: Network, report: BuildReport, year: int) -> list[dict[str, Any]]:
+def resolve_places(curated: Curated, net: Network, report: BuildReport, year: int) -> list[NetworkPlace]:
+    """Each curated place with the open track of its own country nearest to it (any track if
+    its country has none)."""
     rail = net.open_rail_nodes(year)
     snapper = geo.Snapper(net.lat[rail], net.lon[rail], ids=rail)
     by_country: dict[str, geo.Snapper] = {}
-    out = []
+    out: list[NetworkPlace] = []
     for p in curated.places.places:
         # a place is served by track of its own country (Dong Dang by Vietnamese track, not Chinese)
         if p.country in net.countries and p.country not in by_country:
@@ -66,18 +67,8 @@ def resolve_places(curated: Curated, net: Network, report: BuildReport, year: in
                 "warning", f"place '{p.name}' is {dist[0]:.1f} km from the nearest track", "places.yaml"
             )
         out.append(
-            {
-                "name": p.name,
-                "aliases": p.aliases,
-                "country": p.country,
-                "kind": p.kind,
-                "terminal": p.terminal,
-                "lat": p.lat,
-                "lon": p.lon,
-                "node": int(node[0]),
-                "snap_km": round(float(dist[0]), 2),
-                "source": p.sources,
-                "as_of": p.as_of,
-            }
+            records.from_curated(
+                NetworkPlace, p, f"places.yaml: {p.name}", node=int(node[0]), snap_km=round(float(dist[0]), 2)
+            )
         )
     return out

@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from silkrail.network import geo, sources
+from silkrail.network import geo, records, sources
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
 from silkrail.network.build.state import BuildReport, EdgeList
 from silkrail.network.curated import Curated, Point
@@ -21,6 +21,7 @@ from silkrail.network.model import (
     gauge_mask,
     gauges_of,
 )
+from silkrail.network.records import Ferry, Port
 
 
 def filled_outlines(outlines: geo.Countries) -> geo.Countries:
@@ -119,7 +120,7 @@ def add_sea(
     protected: set[int],
     report: BuildReport,
     params: BuildParams = DEFAULT_PARAMS,
-) -> tuple[dict[str, np.ndarray], dict[str, Any], list[dict[str, Any]], dict[str, int]]:
+) -> tuple[dict[str, np.ndarray], dict[str, Any], list[Port], dict[str, int]]:
     sea = sources.read_sea(sea_path)
     raw_ports = sources.read_ports(ports_path)
     n_sea = len(sea.lat)
@@ -153,7 +154,7 @@ def add_sea(
         km=near_km,
         edge_gauge=0,
     )
-    ports_meta: list[dict[str, Any]] = []
+    ports_meta: list[Port] = []
     for rec in curated.ports.ports:
         where = f"ports.yaml: {rec.locode}"
         node = locodes.get(rec.locode)
@@ -169,22 +170,12 @@ def add_sea(
         nodes, dist = snapper.nearest(point.lat, point.lon)
         limit = params.snap_km if rec.terminal else 15.0
         terminal = int(nodes[0]) if dist[0] <= limit else None
-        meta = {
-            "locode": rec.locode,
-            "name": rec.name,
-            "country": rec.country,
-            "rail_gauge_mm": rec.rail_gauge_mm,
-            "handling_h": rec.handling_h,
-            "handling_cost_usd_per_teu": rec.handling_cost_usd_per_teu,
-            "node": node,
-            "terminal_node": terminal,
-            "lat": point.lat,
-            "lon": point.lon,
-            "source": rec.sources,
-            "as_of": rec.as_of,
-        }
         idx = len(ports_meta)
-        ports_meta.append(meta)
+        ports_meta.append(
+            records.from_curated(
+                Port, rec, where, node=node, terminal_node=terminal, lat=point.lat, lon=point.lon
+            )
+        )
         if terminal is None:
             report.add(
                 "warning",
@@ -224,11 +215,11 @@ def add_ferries(
     protected: set[int],
     report: BuildReport,
     params: BuildParams = DEFAULT_PARAMS,
-) -> list[dict[str, Any]]:
+) -> list[Ferry]:
     """Rail ferries as FERRY edges between the rail terminals of their two ports (appended to
     the sea edges). A ferry whose terminal is not on mapped track of its gauge is reported and
     left out."""
-    out: list[dict[str, Any]] = []
+    out: list[Ferry] = []
     arrays = sea_edges["arrays"]
     add_u, add_v, add_km, add_idx = [], [], [], []
     for rec in curated.ports.ferries:
@@ -267,23 +258,17 @@ def add_ferries(
         add_km.append(km)
         add_idx.append(len(out))
         out.append(
-            {
-                "id": rec.id,
-                "name": rec.name,
-                "ends": [p.name for p in rec.ends],
-                "countries": [p.country for p in rec.ends],
-                "lat": [p.lat for p in rec.ends],
-                "lon": [p.lon for p in rec.ends],
-                "nodes": ends,
-                "gauge_mm": rec.gauge_mm,
-                "km": round(km, 1),
-                "sailing_h": rec.sailing_h,
-                "sailings_per_week": rec.sailings_per_week,
-                "handling_h": rec.handling_h,
-                "cost_usd_per_teu": rec.cost_usd_per_teu,
-                "source": rec.sources,
-                "as_of": rec.as_of,
-            }
+            records.from_curated(
+                Ferry,
+                rec,
+                where,
+                ends=[p.name for p in rec.ends],
+                countries=[p.country for p in rec.ends],
+                lat=[p.lat for p in rec.ends],
+                lon=[p.lon for p in rec.ends],
+                nodes=ends,
+                km=round(km, 1),
+            )
         )
     if out:
         k = len(add_u)
@@ -292,7 +277,7 @@ def add_ferries(
             "v": np.array(add_v, np.int64),
             "edge_kind": np.full(k, EdgeKind.FERRY),
             "km": np.array(add_km),
-            "edge_gauge": np.array([gauge_mask(f["gauge_mm"]) for f in out]),
+            "edge_gauge": np.array([gauge_mask(f.gauge_mm) for f in out]),
             "line": np.full(k, -1),
             "year_open": np.zeros(k, np.int64),
             "passage": np.zeros(k, np.int64),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ from silkrail.network.model import (
     EdgeKind,
     WaterKind,
 )
+from silkrail.network.records import Crossing, Ferry, Line, Port
 
 Progress = Callable[[str], None]
 
@@ -110,11 +111,11 @@ class BuildState:
     node_cc: np.ndarray
     edges: EdgeList
     protected: set[int] = field(default_factory=set)  # nodes that must survive contraction
-    lines: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
-    crossings: list[dict[str, Any]] = field(default_factory=list)
-    ports: list[dict[str, Any]] = field(default_factory=list)
-    ferries: list[dict[str, Any]] = field(default_factory=list)
+    crossings: list[Crossing] = field(default_factory=list)
+    ports: list[Port] = field(default_factory=list)
+    ferries: list[Ferry] = field(default_factory=list)
     locodes: dict[str, int] = field(default_factory=dict)
 
     def compact(self, keep: np.ndarray) -> np.ndarray:
@@ -144,14 +145,13 @@ class BuildState:
 
         self.protected = {node(n) for n in self.protected if remap[n] >= 0}
         self.names = {node(k): v for k, v in self.names.items() if remap[k] >= 0}
-        for meta in self.lines:
-            meta["nodes"] = [node(n) for n in meta["nodes"]]
-        for c in self.crossings:
-            c["nodes"] = [node(n) for n in c["nodes"]]
-        for p in self.ports:
-            for key in ("node", "terminal_node"):
-                if p.get(key) is not None:
-                    p[key] = node(p[key])
-        for f in self.ferries:
-            f["nodes"] = [node(n) for n in f["nodes"]]
+        self.lines = [replace(ln, nodes=tuple(node(n) for n in ln.nodes)) for ln in self.lines]
+        self.crossings = [replace(c, nodes=tuple(node(n) for n in c.nodes)) for c in self.crossings]
+        self.ports = [
+            replace(
+                p, node=node(p.node), terminal_node=None if p.terminal_node is None else node(p.terminal_node)
+            )
+            for p in self.ports
+        ]
+        self.ferries = [replace(f, nodes=(node(f.nodes[0]), node(f.nodes[1]))) for f in self.ferries]
         self.locodes = {k: node(v) for k, v in self.locodes.items()}
