@@ -122,6 +122,9 @@ class Network:
     places: list[dict[str, Any]]
     meta: dict[str, Any] = field(default_factory=dict)
     ferries: list[dict[str, Any]] = field(default_factory=list)
+    caches: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What the layers above build from the network once and share (the routing engine): kept
+    here so that it lives and dies with the network."""
 
     @property
     def n_nodes(self) -> int:
