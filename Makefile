@@ -24,7 +24,7 @@ $(SYSTEM_STAMP):
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,viz,sim,dist,service,postgres]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,viz,geo,sim,dist,service,postgres]'
 	touch $@
 
 $(WEB_STAMP): web/package.json web/package-lock.json $(wildcard web/dashboard/*)

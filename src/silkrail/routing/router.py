@@ -19,7 +19,7 @@ from silkrail.network.model import Network
 from silkrail.routing import strategies
 from silkrail.routing.costs import CostModel
 from silkrail.routing.engine import Engine, engine_for
-from silkrail.routing.graph import Constraints, StateGraph
+from silkrail.routing.graph import StateGraph
 from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.query import ICEBOUND_PASSAGES, check_ends, check_query
 from silkrail.routing.results import OdMatrix, Route
@@ -91,21 +91,6 @@ class Router:
                 best, alternatives=strategies.alternatives(self.engine, o, d, q, best, alternatives)
             )
         return best
-
-    def route_via(
-        self,
-        o: Place,
-        d: Place,
-        via: list[int],
-        c: Constraints,
-        coef: tuple[float, float, float] = (1.0, 0.0, 0.0),
-        *,
-        teu: float = 1.0,
-        objective: str = "time",
-        mode: str = "any",
-    ) -> Route | None:
-        """The best route through the crossings ``via`` (see :func:`strategies.route_via`)."""
-        return strategies.route_via(self.engine, o, d, via, c, coef, teu=teu, objective=objective, mode=mode)
 
     # -- many routes ---------------------------------------------------------------------
 
