@@ -12,12 +12,18 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
+
+if TYPE_CHECKING:  # routing is imported when a scenario is compiled
+    from silkrail.routing.engine import Engine
+    from silkrail.routing.graph import Constraints
+    from silkrail.routing.places import Place
+    from silkrail.routing.results import Route
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 REVISIT_H = 6.0  # a crossing passed again within this running time is the same visit
@@ -395,7 +401,7 @@ def compile_scenario(
         resources.append(spec)
         return res_index[(kind, idx)]
 
-    def itinerary(route: Any) -> list[tuple[float, int]]:
+    def itinerary(route: Route) -> list[tuple[float, int]]:
         steps: list[tuple[float, int]] = []
         arcs = route.arcs
         # terminal time at each rail end (the cost model's): before the first and after the last step
@@ -482,7 +488,7 @@ def _dwell_triangle(g: Any, idx: int) -> tuple[float, float, float]:
     return lo, mode, max(hi, mode, 0.1)
 
 
-def _route(engine: Any, o: Any, d: Any, via: list[int], c: Any) -> Any:
+def _route(engine: Engine, o: Place, d: Place, via: list[int], c: Constraints) -> Route | None:
     """The fastest route under ``c`` (through the crossings ``via``, in order), or None."""
     from silkrail.routing.strategies import route_via
 
