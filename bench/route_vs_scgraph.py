@@ -102,7 +102,7 @@ def main() -> None:
             continue
         t_ours = time.perf_counter() - t
         t = time.perf_counter()
-        price_route(router.graph, r._arcs, 1.0)  # the ranges and totals a route carries
+        price_route(router.graph, r.arcs, 1.0)  # the ranges and totals a route carries
         t_price = time.perf_counter() - t
         o = {"latitude": pa.lat, "longitude": pa.lon}
         d = {"latitude": pb.lat, "longitude": pb.lon}
@@ -165,17 +165,16 @@ def main() -> None:
     places = [pa for pa, _ in pairs[:100]]
     dests = [pb for _, pb in pairs[:100]]
     t = time.perf_counter()
-    from silkrail.routing.matrix import od_matrix
-    from silkrail.routing.router import _check_query
+    from silkrail.routing.query import check_query
 
-    q = _check_query(net, objective="time", mode="rail", avoid=(), year=None, teu=1)
-    m = od_matrix(router, places, dests, q)
+    q = check_query(net, objective="time", mode="rail", avoid=(), year=None, teu=1)
+    m = router.engine.od_matrix(places, dests, q)
     dt = time.perf_counter() - t
     est_single = statistics.median(ours) * len(places) * len(dests)
     print(
         f"od_matrix {len(places)} x {len(dests)}: {dt:.2f} s (target < 10 s); "
         f"{est_single / dt:.1f}x faster than {len(places) * len(dests):,} single queries would take; "
-        f"{np.isfinite(m['duration_h']).mean():.0%} of pairs connected"
+        f"{np.isfinite(m.duration_h).mean():.0%} of pairs connected"
     )
 
     by_name(net, router, rng)
@@ -239,7 +238,7 @@ def by_name(net, router, rng) -> None:  # type: ignore[no-untyped-def]
     dt = time.perf_counter() - t
     print(
         f"city matrix by name {len(some)} x {len(some)} ({len(some) ** 2:,} pairs): {dt:.2f} s, "
-        f"{np.isfinite(m['duration_h']).mean():.0%} of pairs connected by rail"
+        f"{np.isfinite(m.duration_h).mean():.0%} of pairs connected by rail"
     )
 
 

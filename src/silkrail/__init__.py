@@ -18,6 +18,7 @@ from silkrail.errors import (
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
+    from silkrail.routing.results import OdMatrix, Route
 
 __all__ = [
     "CacheError",
@@ -42,7 +43,7 @@ def load_network(path: Any = None, **options: Any) -> Network:
     return _load(path, **options)
 
 
-def route(net: Network, origin: Any, destination: Any, **options: Any) -> Any:
+def route(net: Network, origin: Any, destination: Any, **options: Any) -> Route:
     """The best route from ``origin`` to ``destination`` (names, UN/LOCODEs or 'lat,lon').
 
     Options: ``objective`` ('time', 'cost', 'co2' or a dict of weights), ``mode`` ('rail',
@@ -54,15 +55,16 @@ def route(net: Network, origin: Any, destination: Any, **options: Any) -> Any:
     return router_for(net).route(origin, destination, **options)
 
 
-def compare(net: Network, origin: Any, destination: Any, **options: Any) -> Any:
+def compare(net: Network, origin: Any, destination: Any, **options: Any) -> list[Route]:
     """The best rail, sea and rail+sea routes, each with a ``label``."""
     from silkrail.routing.router import router_for
 
     return router_for(net).compare(origin, destination, **options)
 
 
-def od_matrix(net: Network, origins: Any, destinations: Any, **options: Any) -> Any:
-    """Duration, cost, CO2 and distance for every origin-destination pair."""
+def od_matrix(net: Network, origins: Any, destinations: Any, **options: Any) -> OdMatrix:
+    """Duration, cost, CO2 and distance for every origin-destination pair (``to_frame()`` and
+    ``to_long()`` give it as tables)."""
     from silkrail.routing.router import router_for
 
     return router_for(net).od_matrix(origins, destinations, **options)

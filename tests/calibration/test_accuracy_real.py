@@ -76,10 +76,10 @@ def test_a_union_border_is_short_and_an_uncurated_one_is_not_the_regional_averag
 def test_od_matrix_prices_paths_as_single_routes(real_net: Network) -> None:
     m = silkrail.od_matrix(real_net, ["Xi'an"], ["Duisburg"], mode="rail")
     r = silkrail.route(real_net, "Xi'an", "Duisburg", mode="rail")
-    assert m["duration_h"][0, 0] == pytest.approx(r.duration_h, rel=1e-6)
-    assert m["cost_usd"][0, 0] == pytest.approx(r.cost_usd, rel=1e-6)
-    lo, hi = m["duration_h_range"][0, 0]
-    assert lo <= m["duration_h"][0, 0] <= hi
+    assert m.duration_h[0, 0] == pytest.approx(r.duration_h, rel=1e-6)
+    assert m.cost_usd[0, 0] == pytest.approx(r.cost_usd, rel=1e-6)
+    lo, hi = m.duration_h_range[0, 0]
+    assert lo <= m.duration_h[0, 0] <= hi
 
 
 def test_many_boxes_cost_less_per_box_than_one(real_net: Network) -> None:

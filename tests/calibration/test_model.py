@@ -154,8 +154,8 @@ def test_ranges_of_a_lognormal() -> None:
 
 
 def test_sea_rates_as_of_a_date(prior: CostModel) -> None:
-    assert prior.sea_rate_entry("2025-12-31")["usd_per_feu"] == 2046
-    assert prior.sea_rate_entry("2026-02-01")["usd_per_feu"] == 2840
+    assert prior.sea_rate_entry("2025-12-31").usd_per_feu == 2046
+    assert prior.sea_rate_entry("2026-02-01").usd_per_feu == 2840
     assert prior.sea_usd_per_teu_km("2026-02-01") == pytest.approx(2840 / 2 / 19600)
     with pytest.raises(DataError, match=r"2025-05-08, 2026-01-09"):
         prior.sea_rate_entry("2024-01-01")

@@ -126,7 +126,7 @@ def test_another_networks_files_are_kept(tmp_path: Path) -> None:
     """Two data directories share one home: building and routing on one keeps the other's
     network and landmark files, and the other then loads its cache without rebuilding."""
     from silkrail.routing.graph import build_state_graph
-    from silkrail.routing.search import load_or_compute_landmarks
+    from silkrail.routing.landmarks import load_or_compute_landmarks
 
     home = tmp_path / "home"
     first, second = fixture_settings(home), fixture_settings(home, _edited_copy(tmp_path))
@@ -146,7 +146,7 @@ import json, sys
 from pathlib import Path
 from silkrail.network.store import load_network
 from silkrail.routing.graph import build_state_graph
-from silkrail.routing.search import load_or_compute_landmarks
+from silkrail.routing.landmarks import load_or_compute_landmarks
 from tests.conftest import fixture_settings
 
 settings = fixture_settings(Path(sys.argv[1]))

@@ -52,7 +52,7 @@ def test_big_cities_route_by_name_wherever_the_rail_network_joins_them(real_net:
     joined = label[:, None] == label[None, :]
 
     m = silkrail.od_matrix(real_net, names, names, mode="rail")
-    routed = np.isfinite(m["duration_h"])
+    routed = np.isfinite(m.duration_h)
     off = ~np.eye(len(names), dtype=bool)
     assert np.array_equal(routed[off], joined[off])
     share = routed[off].mean()

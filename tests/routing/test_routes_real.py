@@ -14,7 +14,7 @@ from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
 from silkrail.network.geo import Countries, haversine_km
 from silkrail.network.model import EdgeKind, Network, WaterKind
 from silkrail.routing.graph import Constraints
-from silkrail.routing.route import Leg
+from silkrail.routing.results import Leg
 from silkrail.routing.router import router_for
 
 pytestmark = pytest.mark.integration
@@ -134,7 +134,7 @@ def test_freight_avoids_the_passenger_only_xian_chengdu_high_speed_line(real_net
     router = router_for(real_net)
     r = router.route("Xi'an", "Chengdu", mode="rail")
     assert r.countries == ["CN"]
-    assert not on_line[router.graph.edge[r._arcs]].any()
+    assert not on_line[router.graph.edge[r.arcs]].any()
 
 
 @HYP
@@ -187,11 +187,12 @@ def test_removing_an_edge_never_shortens_a_route(
         return
     ban = data.draw(st.sampled_from(sorted(r.crossing_ids)))
     c = Constraints(modes="rail", avoid_crossings=frozenset({ban}))
-    path = router._path(r.origin, r.destination, c, (1.0, 0.0, 0.0))
+    path = router.engine.shortest_path(r.origin, r.destination, c, (1.0, 0.0, 0.0))
     if path is None:
         return
     # arc weights: the route's duration without its terminal time, which every rail path has
-    assert float(router.graph.weights[0, path].sum()) >= float(router.graph.weights[0, r._arcs].sum()) - 1e-9
+    g = router.graph
+    assert float(g.weights[0, path.arcs].sum()) >= float(g.weights[0, r.arcs].sum()) - 1e-9
 
 
 def test_alternatives_are_different_corridors(real_net: Network) -> None:
@@ -219,9 +220,9 @@ def test_od_matrix_matches_single_routes(real_net: Network) -> None:
     """Each cell equals the single route between the same places."""
     m = silkrail.od_matrix(real_net, ["Hanoi", "Almaty"], ["Moscow", "Warsaw"], mode="rail")
     r = silkrail.route(real_net, "Almaty", "Warsaw", mode="rail")
-    assert m["duration_h"][1, 1] == pytest.approx(r.duration_h, rel=1e-9)
-    assert m["distance_km"][1, 1] == pytest.approx(r.distance_km, rel=1e-6)
-    assert m["duration_h"].shape == (2, 2)
+    assert m.duration_h[1, 1] == pytest.approx(r.duration_h, rel=1e-9)
+    assert m.distance_km[1, 1] == pytest.approx(r.distance_km, rel=1e-6)
+    assert m.duration_h.shape == (2, 2)
 
 
 def test_places_accept_spellings_codes_and_coordinates(real_net: Network) -> None:
@@ -348,10 +349,8 @@ def test_cli_compare_writes_map_and_chart(real_net: Network, real_env, tmp_path)
 
 def _leg_edges(leg: Leg) -> tuple[np.ndarray, np.ndarray]:
     """The network edges of a leg and the nodes at both ends of each."""
-    assert leg._geometry is not None
-    net, edges, from_nodes = leg._geometry
-    to_nodes = np.where(net.u[edges] == from_nodes, net.v[edges], net.u[edges])
-    return edges, np.r_[from_nodes, to_nodes]
+    assert len(leg.edges) and len(leg.nodes) == len(leg.edges) + 1
+    return leg.edges, leg.nodes
 
 
 def _countries_touched(net: Network, leg: Leg) -> set[str]:

@@ -73,7 +73,7 @@ def case_features(router: Any, case: Case) -> Features:
     g = router.graph
     m: CostModel = g.model
     costs = g.costs
-    arcs = route._arcs
+    arcs = route.arcs
     e = g.edge[arcs].astype(np.int64)
     chg = g.change[arcs]
     km = g.net.km[e].astype(np.float64)

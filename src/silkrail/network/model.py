@@ -138,6 +138,9 @@ class Network:
     places: tuple[NetworkPlace, ...]
     meta: dict[str, Any] = field(default_factory=dict)
     ferries: tuple[Ferry, ...] = ()
+    caches: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What the layers above build from the network once and share (the routing engine): kept
+    here so that it lives and dies with the network."""
 
     @property
     def n_nodes(self) -> int:

@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +34,10 @@ from numpy.typing import NDArray
 from silkrail.errors import DataError
 from silkrail.network.model import GAUGES_MM, EdgeKind, Network
 from silkrail.network.records import Crossing, Ferry
+
+if TYPE_CHECKING:
+    from silkrail.calibration.schema import CrossingFigure, SeaRate
+    from silkrail.network.curated import BorderDefaults, FactorsFile
 
 KNOT_KMH = 1.852
 Z90 = 1.2815515655446004  # the 90th percentile of the standard normal
@@ -85,8 +89,8 @@ class CostModel:
     basis: dict[str, str]  # parameter -> fitted | default | curated
     gauge_change: dict[str, tuple[float, float, str]]  # method -> (h, sigma_log, basis)
     co2: dict[str, tuple[float, float]]  # mode -> (wtw, ttw) kg per TEU-km
-    sea_rates: list[dict[str, Any]]
-    crossing_figures: dict[str, dict[str, Any]]
+    sea_rates: tuple[SeaRate, ...]  # by lane, then date
+    crossing_figures: dict[str, CrossingFigure]  # by crossing id
     residual_sigma: dict[str, float]
     sea_speed_kmh: float
     unions: tuple[frozenset[str], ...] = ()  # customs unions: their railways share a through tariff
@@ -128,8 +132,9 @@ class CostModel:
             params[k] = float(v)
             basis[k] = "fitted"
         sea_kn = 16.0
-        if net is not None:
-            sea_kn = float(net.meta.get("factors", {}).get("sea", {}).get("speed_knots", sea_kn))
+        factors = network_factors(net) if net is not None else None
+        if factors is not None:
+            sea_kn = float(factors.sea.speed_knots)
         model = cls(
             params=params,
             sigmas=sigmas,
@@ -143,10 +148,8 @@ class CostModel:
                 for g in transit.gauge_change
             },
             co2={c.mode: (float(c.wtw_kg_per_teu_km), float(c.ttw_kg_per_teu_km)) for c in transit.co2},
-            sea_rates=sorted(
-                (r.model_dump() for r in transit.sea_rates), key=lambda r: (r["lane"], r["as_of"])
-            ),
-            crossing_figures={c.crossing: c.model_dump() for c in cal.crossings},
+            sea_rates=tuple(sorted(transit.sea_rates, key=lambda r: (r.lane, r.as_of))),
+            crossing_figures={c.crossing: c for c in cal.crossings},
             residual_sigma=residual,
             sea_speed_kmh=sea_kn * KNOT_KMH,
             unions=_customs_unions(),
@@ -159,8 +162,8 @@ class CostModel:
                 self.params,
                 self.gauge_change,
                 self.co2,
-                self.sea_rates,
-                self.crossing_figures,
+                [r.model_dump() for r in self.sea_rates],
+                {k: c.model_dump() for k, c in self.crossing_figures.items()},
                 self.sea_speed_kmh,
             ],
             sort_keys=True,
@@ -188,26 +191,26 @@ class CostModel:
 
     # -- tables ------------------------------------------------------------------------
 
-    def sea_rate_entry(self, as_of: str | None = None) -> dict[str, Any]:
+    def sea_rate_entry(self, as_of: str | None = None) -> SeaRate:
         """The newest sea-rate entry on or before ``as_of`` (default: the model's date, else the
         newest). A date before every entry says which dates exist."""
         when = as_of or self.as_of
         rows = self.sea_rates
         if when is None:
-            return max(rows, key=lambda r: r["as_of"])
-        ok = [r for r in rows if r["as_of"] <= str(when)]
+            return max(rows, key=lambda r: r.as_of)
+        ok = [r for r in rows if r.as_of <= str(when)]
         if not ok:
-            dates = ", ".join(sorted({r["as_of"] for r in rows}))
+            dates = ", ".join(sorted({r.as_of for r in rows}))
             raise DataError(
                 f"no sea rate is known as of {when}; the rates are dated {dates} - give a date on or after "
-                f"{min(r['as_of'] for r in rows)}",
+                f"{min(r.as_of for r in rows)}",
                 field="as_of",
             )
-        return max(ok, key=lambda r: r["as_of"])
+        return max(ok, key=lambda r: r.as_of)
 
     def sea_usd_per_teu_km(self, as_of: str | None = None) -> float:
         r = self.sea_rate_entry(as_of)
-        return float(r["usd_per_feu"]) / 2.0 / float(r["lane_km"])
+        return float(r.usd_per_feu) / 2.0 / float(r.lane_km)
 
     def co2_factor(self, mode: str) -> float:
         wtw, ttw = self.co2[mode]
@@ -262,8 +265,8 @@ class CostModel:
         published: tuple[float, Any, str] | None = None
         if c.curated and c.dwell_from == "curated":
             published = (float(c.dwell_h), c.dwell_range_h, str(c.as_of or ""))
-        if figure is not None and (published is None or str(figure["as_of"]) > published[2]):
-            published = (float(figure["dwell_h"]), figure.get("dwell_range_h"), str(figure["as_of"]))
+        if figure is not None and (published is None or str(figure.as_of) > published[2]):
+            published = (float(figure.dwell_h), figure.dwell_range_h, str(figure.as_of))
         method = c.method or "none"
         if c.gauge_change_h is not None:
             change: Component | None = Component(float(c.gauge_change_h), 0.3, "curated", c.id)
@@ -287,6 +290,22 @@ class CostModel:
             return Component(self.params[p], self.sigmas[p], "modelled"), change
         p = "border_dwell_h"
         return Component(self.params[p], self.sigmas[p], self.basis[p], None, p), change
+
+
+def network_factors(net: Network) -> FactorsFile | None:
+    """The factors (``factors.yaml``) the network was built with, typed again from its metadata."""
+    from silkrail.network.curated import FactorsFile
+
+    raw = net.meta.get("factors")
+    return FactorsFile.model_validate(raw) if raw else None
+
+
+def border_defaults(net: Network) -> BorderDefaults | None:
+    """The border defaults (``borders.yaml``) the network was built with, typed again."""
+    from silkrail.network.curated import BorderDefaults
+
+    raw = net.meta.get("border_defaults")
+    return BorderDefaults.model_validate(raw) if raw else None
 
 
 @cache
@@ -390,7 +409,8 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     fixed_var = np.zeros(net.n_edges)
     change_var = np.zeros(net.n_edges)
     parts = [model.crossing_dwell(rec) for rec in net.crossings]
-    gc_fee = float(net.meta.get("border_defaults", {}).get("gauge_change_cost_usd_per_teu", 0.0))
+    defaults = border_defaults(net)
+    gc_fee = float(defaults.gauge_change_cost_usd_per_teu) if defaults is not None else 0.0
     entry = model.tariff_entry_usd()
     entry_cost = np.zeros(net.n_edges)
     new_area = np.zeros(net.n_edges, bool)
@@ -407,7 +427,7 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
         if net.change[e] and change is not None:
             change_time[e] = change.value
             change_var[e] = change.variance
-            if _includes_default_change_fee(c, net.meta.get("border_defaults", {})):
+            if _includes_default_change_fee(c, defaults):
                 # the default fee holds a gauge-change fee: only a train that changes pays it
                 fee = max(fee - gc_fee, 0.0)
                 change_cost[e] = gc_fee
@@ -453,16 +473,18 @@ def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
     )
 
 
-def _includes_default_change_fee(c: Crossing, defaults: dict[str, Any]) -> bool:
+def _includes_default_change_fee(c: Crossing, defaults: BorderDefaults | None) -> bool:
     """Whether a crossing's fee is the default border fee plus the default gauge-change fee
     (uncurated breaks of gauge, and curated changing crossings with no fee of their own)."""
-    gc = float(defaults.get("gauge_change_cost_usd_per_teu", 0.0))
+    if defaults is None:
+        return False
+    gc = float(defaults.gauge_change_cost_usd_per_teu)
     if not gc:
         return False
     fee = float(c.cost_usd_per_teu or 0.0)
     if not c.curated:
         return fee >= gc
-    composite = float(defaults.get("border_cost_usd_per_teu", 0.0)) + gc
+    composite = float(defaults.border_cost_usd_per_teu) + gc
     return c.method in ("transshipment", "bogie_exchange") and abs(fee - composite) < 1e-6
 
 

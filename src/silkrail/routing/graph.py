@@ -10,6 +10,7 @@ symmetric, which lets the landmark tables serve both directions.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +67,8 @@ class StateGraph:
     w_country: NDArray[np.uint8]  # country whose waters a water arc uses; 0: none
     inland: NDArray[np.bool_]  # arc on an inland waterway
     costs: EdgeCosts | None = None
-    _csr_cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+    _csr_cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict, repr=False, compare=False)
+    _csr_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def n_states(self) -> int:
@@ -84,11 +86,23 @@ class StateGraph:
         return np.isin(self.c_src, bad) | np.isin(self.c_dst, bad) | np.isin(self.w_country, bad)
 
     def csr(self, c: Constraints) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
-        """(indptr, indices, arc ids) of the arcs allowed by ``c``; cached per constraints."""
-        hit = self._csr_cache.get(c)
-        if hit is not None:
-            self._csr_cache.move_to_end(c)
-            return hit  # type: ignore[no-any-return,unused-ignore]
+        """(indptr, indices, arc ids) of the arcs allowed by ``c``; cached per constraints (the
+        cache is shared by the threads of a service, hence the lock)."""
+        with self._csr_lock:
+            hit = self._csr_cache.get(c)
+            if hit is not None:
+                self._csr_cache.move_to_end(c)
+                return hit  # type: ignore[no-any-return,unused-ignore]
+        out = self._compute_csr(c)
+        with self._csr_lock:
+            self._csr_cache[c] = out
+            if len(self._csr_cache) > 8:
+                self._csr_cache.popitem(last=False)
+        return out
+
+    def _compute_csr(
+        self, c: Constraints
+    ) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
         ok = self.year <= c.year
         if c.open_lines or c.closed_lines:
             arc_line = self.net.line[self.edge]
@@ -111,11 +125,7 @@ class StateGraph:
         arcs = arcs[np.argsort(self.src[arcs], kind="stable")]
         counts = np.bincount(self.src[arcs], minlength=self.n_states)
         indptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
-        out = (indptr, self.dst[arcs].astype(np.int32), arcs.astype(np.int64))
-        self._csr_cache[c] = out
-        if len(self._csr_cache) > 8:
-            self._csr_cache.popitem(last=False)
-        return out
+        return indptr, self.dst[arcs].astype(np.int32), arcs.astype(np.int64)
 
 
 def build_state_graph(net: Network, model: CostModel | None = None) -> StateGraph:

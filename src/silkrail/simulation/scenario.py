@@ -12,12 +12,18 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
+
+if TYPE_CHECKING:  # routing is imported when a scenario is compiled
+    from silkrail.routing.engine import Engine
+    from silkrail.routing.graph import Constraints
+    from silkrail.routing.places import Place
+    from silkrail.routing.results import Route
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 REVISIT_H = 6.0  # a crossing passed again within this running time is the same visit
@@ -301,10 +307,11 @@ def compile_scenario(
     scenario: Scenario, where: dict[str, tuple[Any, str]], net: Any, *, days: int | None = None
 ) -> SimInput:
     """Routes, itineraries and resources for a scenario on ``net``."""
-    from silkrail.routing.graph import Constraints
-    from silkrail.routing.router import router_for
+    from silkrail.routing.engine import engine_for
+    from silkrail.routing.graph import MODE_RAIL, Constraints
 
-    router = router_for(net)
+    engine = engine_for(net)
+    g = engine.graph
     horizon_h = 24.0 * (days or scenario.days)
     crossing_ids = {c.id: i for i, c in enumerate(net.crossings) if c.curated}
     line_ids = {ln.id: i for i, ln in enumerate(net.lines)}
@@ -382,7 +389,7 @@ def compile_scenario(
                 p = processing[idx]
                 low, mode, high = p.low, p.mode, p.high
             else:
-                low, mode, high = _dwell_triangle(router.graph, idx)
+                low, mode, high = _dwell_triangle(g, idx)
             per_day = capacity.get(idx, float(c.capacity_trains_per_day))
             mean = (low + mode + high) / 3
             servers = max(1, round(per_day * mean / 24))
@@ -394,12 +401,9 @@ def compile_scenario(
         resources.append(spec)
         return res_index[(kind, idx)]
 
-    def itinerary(route: Any) -> list[tuple[float, int]]:
-        g = router.graph
+    def itinerary(route: Route) -> list[tuple[float, int]]:
         steps: list[tuple[float, int]] = []
-        arcs = route._arcs
-        from silkrail.routing.graph import MODE_RAIL
-
+        arcs = route.arcs
         # terminal time at each rail end (the cost model's): before the first and after the last step
         term = float(g.model.params["terminal_h"])
         acc = term if len(arcs) and g.mode[arcs[0]] == MODE_RAIL else 0.0
@@ -430,15 +434,15 @@ def compile_scenario(
     for n, s in enumerate(services.values()):
         key = f"service:{s.name}"
         try:
-            o = router.places.resolve(s.origin)
+            o = engine.places.resolve(s.origin)
         except UnknownPlaceError as exc:
             raise _fail(where, key, "origin", str(exc)) from None
         try:
-            d = router.places.resolve(s.destination)
+            d = engine.places.resolve(s.destination)
         except UnknownPlaceError as exc:
             raise _fail(where, key, "destination", str(exc)) from None
         via = [check_id("crossing", v, crossing_ids, key, "via") for v in s.via]
-        route = _route(router, o, d, via, base)
+        route = _route(engine, o, d, via, base)
         if route is None:
             raise _fail(
                 where,
@@ -448,7 +452,7 @@ def compile_scenario(
             )
         primary = itinerary(route)
         alts = []
-        for cid in {int(net.crossing[router.graph.edge[a]]) for a in route._arcs.tolist()} & set(closures):
+        for cid in {int(net.crossing[g.edge[a]]) for a in route.arcs.tolist()} & set(closures):
             c = Constraints(
                 modes="rail",
                 year=year,
@@ -456,7 +460,7 @@ def compile_scenario(
                 closed_lines=base.closed_lines,
                 avoid_crossings=frozenset({cid}),
             )
-            alt = _route(router, o, d, [], c)  # around a closure the train takes the best free route
+            alt = _route(engine, o, d, [], c)  # around a closure the train takes the best free route
             if alt is not None:
                 alts.append((frozenset({res_index.get(("crossing", cid), -2)}), itinerary(alt)))
         deps = _departures(s, scenario.start, horizon_h, phase=(n * 0.381966) % 1.0)
@@ -484,18 +488,16 @@ def _dwell_triangle(g: Any, idx: int) -> tuple[float, float, float]:
     return lo, mode, max(hi, mode, 0.1)
 
 
-def _route(router: Any, o: Any, d: Any, via: list[int], c: Any) -> Any:
-    from silkrail.routing.route import assemble_route
+def _route(engine: Engine, o: Place, d: Place, via: list[int], c: Constraints) -> Route | None:
+    """The fastest route under ``c`` (through the crossings ``via``, in order), or None."""
+    from silkrail.routing.strategies import route_via
 
     try:
         if via:
-            return router.route_via(o, d, via, c, (1.0, 0.0, 0.0), mode=c.modes)
-        mode = c.modes
-        res = router.searcher.shortest(
-            router.end_states(o, mode), router.end_states(d, mode), c, (1.0, 0.0, 0.0)
-        )
+            return route_via(engine, o, d, via, c, (1.0, 0.0, 0.0), mode=c.modes)
+        path = engine.shortest_path(o, d, c, (1.0, 0.0, 0.0), mode=c.modes)
     except NoRouteError:
         return None
-    if res is None:
+    if path is None:
         return None
-    return assemble_route(router.graph, res.arcs, o, d, objective="time", teu=1.0, names=router.places)
+    return engine.assemble(path, o, d, objective="time", teu=1.0)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from silkrail.routing.route import Route
+    from silkrail.routing.results import Route
 
 OPTION_COLOURS = {"rail": "#c0392b", "sea": "#138d90", "rail+sea": "#8e44ad"}
 

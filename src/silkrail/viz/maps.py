@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from silkrail.network.model import ATTRIBUTION
 
 if TYPE_CHECKING:
-    from silkrail.routing.route import Route
+    from silkrail.routing.results import Route
 
 GAUGE_COLOURS = {
     1000: "#e67e22",

@@ -1,4 +1,4 @@
-"""Routes: legs, events (every border crossing, gauge change, port transfer and ferry) and totals.
+"""Assembling a route: the arcs of a state-graph path become legs, events and priced totals.
 
 Every leg lists the countries it passes through: a rail leg those of its track, a water leg
 those of its ports and those whose inland waters, canals or port approaches it uses (open sea
@@ -6,13 +6,12 @@ belongs to no country), a ferry leg those of its two ports."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from silkrail.network.model import ATTRIBUTION, GAUGES_MM, EdgeKind
+from silkrail.network.model import GAUGES_MM, EdgeKind
 from silkrail.network.records import Crossing
 from silkrail.routing.costs import (
     CLASS_CURATED,
@@ -23,181 +22,13 @@ from silkrail.routing.costs import (
     lognormal_variance,
     price_route,
 )
-from silkrail.routing.graph import MODE_RAIL, MODE_SEA, NO_GAUGE, StateGraph
+from silkrail.routing.graph import NO_GAUGE, StateGraph
 from silkrail.routing.places import Access, Place
-
-_MODE_NAMES = {MODE_RAIL: "rail", MODE_SEA: "sea"}
+from silkrail.routing.results import Event, Leg, Route
 
 
 def _gauge(slot: int) -> int | None:
     return None if slot >= NO_GAUGE else GAUGES_MM[slot]
-
-
-@dataclass
-class Leg:
-    mode: str
-    from_: str
-    to: str
-    distance_km: float
-    duration_h: float
-    gauge_mm: int | None
-    countries: list[str]
-    _geometry: tuple[Any, np.ndarray, np.ndarray] | None = field(repr=False, default=None)
-    basis: str = "modelled"
-    record: str | None = None
-
-    @property
-    def coordinates(self) -> list[tuple[float, float]]:
-        """(lon, lat) of the leg's track, drawn from the network when first asked for."""
-        if self._geometry is None:
-            return []
-        return _geometry(*self._geometry)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "from": self.from_,
-            "to": self.to,
-            "distance_km": round(self.distance_km, 1),
-            "duration_h": round(self.duration_h, 2),
-            "gauge_mm": self.gauge_mm,
-            "countries": self.countries,
-            "basis": self.basis,
-        } | ({"record": self.record} if self.record else {})
-
-
-@dataclass
-class Event:
-    kind: str  # border_crossing | gauge_change | port_transfer | ferry
-    at: str
-    lat: float
-    lon: float
-    from_country: str
-    to_country: str
-    from_gauge_mm: int | None
-    to_gauge_mm: int | None
-    duration_h: float
-    cost_usd: float
-    crossing_id: str | None = None
-    note: str | None = None
-    basis: str = "modelled"
-    record: str | None = None
-    duration_h_range: tuple[float, float] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        extra: dict[str, Any] = {"note": self.note} if self.note else {}
-        if self.duration_h_range is not None:
-            extra["duration_h_range"] = [round(x, 2) for x in self.duration_h_range]
-        return extra | {
-            "kind": self.kind,
-            "at": self.at,
-            "lat": round(self.lat, 4),
-            "lon": round(self.lon, 4),
-            "from_country": self.from_country,
-            "to_country": self.to_country,
-            "from_gauge_mm": self.from_gauge_mm,
-            "to_gauge_mm": self.to_gauge_mm,
-            "duration_h": round(self.duration_h, 2),
-            "cost_usd": round(self.cost_usd, 2),
-            "crossing_id": self.crossing_id,
-            "basis": self.basis,
-            "record": self.record,
-        }
-
-
-@dataclass
-class Route:
-    origin: Place
-    destination: Place
-    objective: str
-    teu: float
-    distance_km: float
-    duration_h: float
-    cost_usd: float
-    co2_kg: float
-    countries: list[str]
-    legs: list[Leg]
-    events: list[Event]
-    label: str | None = None
-    alternatives: list[Route] = field(default_factory=list)
-    origin_access: Access | None = None  # the access point used, where it lies a few km away
-    destination_access: Access | None = None
-    duration_h_range: tuple[float, float] = (0.0, 0.0)
-    cost_usd_range: tuple[float, float] = (0.0, 0.0)
-    co2_kg_range: tuple[float, float] = (0.0, 0.0)
-    co2_basis: str = "well-to-wheel"
-    components: dict[str, float] = field(default_factory=dict)
-    crossing_ids: frozenset[int] = field(default_factory=frozenset, repr=False)
-    _arcs: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
-
-    @property
-    def train_h(self) -> float:
-        """Planned hours from the train's departure to its arrival: the duration without the
-        terminal time at the ends (handling, formation, waiting for the departure)."""
-        return self.duration_h - sum(e.duration_h for e in self.events if e.kind == "terminal")
-
-    @property
-    def gauge_changes(self) -> list[Event]:
-        return [e for e in self.events if e.kind == "gauge_change"]
-
-    @property
-    def border_crossings(self) -> list[Event]:
-        return [e for e in self.events if e.kind == "border_crossing"]
-
-    @property
-    def modes(self) -> set[str]:
-        return {leg.mode for leg in self.legs}
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "origin": _end(self.origin, self.origin_access),
-            "destination": _end(self.destination, self.destination_access),
-            "objective": self.objective,
-            "teu": self.teu,
-            "distance_km": round(self.distance_km, 1),
-            "duration_h": round(self.duration_h, 2),
-            "duration_h_range": [round(x, 2) for x in self.duration_h_range],
-            "cost_usd": round(self.cost_usd, 2),
-            "cost_usd_range": [round(x, 2) for x in self.cost_usd_range],
-            "co2_kg": round(self.co2_kg, 1),
-            "co2_kg_range": [round(x, 1) for x in self.co2_kg_range],
-            "co2_basis": self.co2_basis,
-            "countries": self.countries,
-            "legs": [leg.to_dict() for leg in self.legs],
-            "events": [e.to_dict() for e in self.events],
-            "alternatives": [a.to_dict() for a in self.alternatives],
-        }
-        if self.label:
-            out["label"] = self.label
-        return out
-
-    def to_geojson(self) -> dict[str, Any]:
-        """Legs as LineStrings (mode, gauge, countries) and events as Points."""
-        feats: list[dict[str, Any]] = []
-        for leg in self.legs:
-            feats.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]},
-                    "properties": {"feature": "leg", **leg.to_dict()},
-                }
-            )
-        for e in self.events:
-            feats.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [e.lon, e.lat]},
-                    "properties": {"feature": "event", **e.to_dict()},
-                }
-            )
-        return {
-            "type": "FeatureCollection",
-            "features": feats,
-            "properties": {
-                k: v for k, v in self.to_dict().items() if k not in ("legs", "events", "alternatives")
-            }
-            | {"attribution": ATTRIBUTION},
-        }
 
 
 def assemble_route(
@@ -349,13 +180,12 @@ def assemble_route(
                     float(run_h[idx].sum()),
                     _gauge(int(s_slot[idx[0]])) if mode != "sea" else None,
                     countries,
-                    (net, e[idx], s_node[idx]),
+                    _geometry(net, e[idx], s_node[idx]),
                     *_leg_basis(g, e[idx], mode),
+                    edges=e[idx],
+                    nodes=leg_nodes.astype(np.int64),
                 )
             )
-    if legs:
-        legs[0].from_ = origin.name
-        legs[-1].to = destination.name
     if len(arcs):
         seq = _country_sequence(net, e, s_node, d_node)
     else:
@@ -382,7 +212,7 @@ def assemble_route(
         legs=legs,
         events=events,
         crossing_ids=frozenset(crossing_ids),
-        _arcs=arcs,
+        arcs=arcs,
         origin_access=_access(origin, int(s_node[0]), names) if len(arcs) else None,
         destination_access=_access(destination, int(d_node[-1]), names) if len(arcs) else None,
     )
@@ -514,20 +344,11 @@ def _access(p: Place, node: int, names: Any) -> Access | None:
     return names.named(access) if names is not None and access is not None else access
 
 
-def _end(p: Place, access: Access | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": p.name, "lat": round(p.lat, 4), "lon": round(p.lon, 4)}
-    if p.note:
-        out["note"] = p.note
-    if access is not None:
-        out["access"] = access.to_dict()
-    return out
-
-
-def _geometry(net: Any, edges: np.ndarray, from_nodes: np.ndarray) -> list[tuple[float, float]]:
+def _geometry(net: Any, edges: np.ndarray, from_nodes: np.ndarray) -> np.ndarray:
     """The polyline of consecutive edges, each oriented from the node the path enters it at
     (one gather over the geometry arrays; shared end points appear once)."""
     if len(edges) == 0:
-        return []
+        return np.empty((0, 2), np.float64)
     start = net.geom_ptr[edges]
     length = net.geom_ptr[edges + 1] - start
     forward = net.u[edges] == from_nodes
@@ -536,5 +357,4 @@ def _geometry(net: Any, edges: np.ndarray, from_nodes: np.ndarray) -> list[tuple
     idx = np.where(forward[seg], start[seg] + offset, start[seg] + length[seg] - 1 - offset)
     keep = (offset > 0) | (seg == 0)
     idx = idx[keep]
-    xy = np.column_stack([net.geom_lon[idx], net.geom_lat[idx]]).astype(np.float64).round(5)
-    return list(map(tuple, xy.tolist()))
+    return np.column_stack([net.geom_lon[idx], net.geom_lat[idx]]).astype(np.float64).round(5)

@@ -1,0 +1,228 @@
+"""The routing engine of one network: the state graph, its landmarks, the gazetteer, and the
+searches on them.
+
+An :class:`Engine` is what queries share; it is built once per network (:func:`engine_for`)
+and used from many threads at once (the service), so its caches take a lock. Its public
+searches are :meth:`Engine.shortest_path` (between places, for the strategies and the
+simulation) and :meth:`Engine.od_matrix`; :meth:`Engine.assemble` turns a path into a
+:class:`~silkrail.routing.results.Route`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from silkrail.network.model import Network
+from silkrail.routing import kernels
+from silkrail.routing.assemble import assemble_route
+from silkrail.routing.costs import CostModel, price_route
+from silkrail.routing.graph import Constraints, StateGraph, build_state_graph
+from silkrail.routing.landmarks import Landmarks, load_or_compute_landmarks
+from silkrail.routing.places import Gazetteer, Place
+from silkrail.routing.query import Query, end_states, rail_linked_ports
+from silkrail.routing.results import OdMatrix, Route, StatePath
+
+log = logging.getLogger("silkrail.routing.engine")
+
+WEIGHT_CACHE_SIZE = 16
+CACHE_KEY = "routing.engine"  # the engine's entry in the network's caches
+
+
+class Engine:
+    """Searches on one network's state graph, with landmarks for A* and cached weights."""
+
+    def __init__(self, net: Network, *, home: Path | None = None, model: CostModel | None = None) -> None:
+        self.net = net
+        self.graph: StateGraph = build_state_graph(net, model)
+        self.landmarks: Landmarks = load_or_compute_landmarks(self.graph, home, "any")
+        self.rail_landmarks: Landmarks = load_or_compute_landmarks(self.graph, home, "rail")
+        self.places = Gazetteer(net, home=home)
+        self._weights: dict[tuple[Constraints, tuple[float, float, float]], NDArray[np.float64]] = {}
+        self._lock = threading.Lock()
+
+    @cached_property
+    def rail_linked_ports(self) -> frozenset[int]:
+        """Port nodes with a rail link: the ports a rail route may start or end at."""
+        return rail_linked_ports(self.net)
+
+    # -- states and weights -----------------------------------------------------------------
+
+    def end_states(self, p: Place, mode: str = "any") -> NDArray[np.int64]:
+        """The states a route of ``mode`` may start or end in at ``p`` (see
+        :func:`~silkrail.routing.query.end_states`)."""
+        return end_states(self.graph, p, mode)
+
+    def landmarks_for(self, c: Constraints) -> Landmarks:
+        return self.rail_landmarks if c.modes == "rail" else self.landmarks
+
+    def weights_for(self, c: Constraints, coef: tuple[float, float, float]) -> NDArray[np.float64]:
+        """The weighted objective per arc of the CSR of ``c``; cached per (constraints, weights)."""
+        key = (c, coef)
+        with self._lock:
+            w = self._weights.get(key)
+        if w is not None:
+            return w
+        _, _, arcs = self.graph.csr(c)
+        w = np.maximum(np.asarray(coef) @ self.graph.weights[:, arcs], 0.0)
+        with self._lock:
+            if len(self._weights) > WEIGHT_CACHE_SIZE:
+                self._weights.clear()
+            self._weights[key] = w
+        return w
+
+    # -- searches ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        sources: NDArray[np.int64],
+        targets: NDArray[np.int64],
+        c: Constraints,
+        coef: tuple[float, float, float],
+        *,
+        banned: NDArray[np.bool_] | None = None,
+        weights: NDArray[np.float64] | None = None,
+    ) -> StatePath | None:
+        """Best path from any source state to any target state; ``banned`` (per arc of the CSR
+        of ``c``) removes arcs without rebuilding the CSR; ``weights`` replace the objective's
+        (they must not be smaller, or the landmark bounds stop being admissible)."""
+        indptr, indices, arcs = self.graph.csr(c)
+        w = self.weights_for(c, coef) if weights is None else weights
+        if banned is not None and banned.any():
+            w = np.where(banned, np.inf, w)
+        lm = self.landmarks_for(c)
+        lm_t = np.ascontiguousarray(lm.dist[:, :, targets])
+        t, value, pred, settled = kernels.astar(
+            indptr,
+            indices,
+            w,
+            sources.astype(np.int64),
+            targets.astype(np.int64),
+            lm.dist,
+            lm_t,
+            np.asarray(coef, dtype=np.float64),
+        )
+        if t < 0:
+            return None
+        return StatePath(kernels.unwind(pred, arcs, self.graph.src, t), float(value), int(settled))
+
+    def shortest_path(
+        self,
+        origin: Place,
+        destination: Place,
+        constraints: Constraints,
+        coef: tuple[float, float, float] = (1.0, 0.0, 0.0),
+        *,
+        mode: str = "any",
+        banned: NDArray[np.bool_] | None = None,
+        weights: NDArray[np.float64] | None = None,
+    ) -> StatePath | None:
+        """The best path between two places under ``constraints``, minimising ``coef`` over
+        (time h, cost US$, CO2 kg) per TEU (default: time); ``mode`` picks the places' access
+        points. None where no path exists."""
+        return self.search(
+            self.end_states(origin, mode),
+            self.end_states(destination, mode),
+            constraints,
+            coef,
+            banned=banned,
+            weights=weights,
+        )
+
+    def assemble(
+        self,
+        path: StatePath | NDArray[np.int64],
+        origin: Place,
+        destination: Place,
+        *,
+        objective: str = "time",
+        teu: float = 1.0,
+        as_of: str | None = None,
+    ) -> Route:
+        """The route of a path: legs, events and totals priced for ``teu`` TEU as of ``as_of``."""
+        arcs = path.arcs if isinstance(path, StatePath) else path
+        return assemble_route(
+            self.graph,
+            arcs,
+            origin,
+            destination,
+            objective=objective,
+            teu=teu,
+            names=self.places,
+            as_of=as_of,
+        )
+
+    # -- many pairs -------------------------------------------------------------------------
+
+    def od_matrix(self, origins: Sequence[Place], destinations: Sequence[Place], q: Query) -> OdMatrix:
+        """duration_h, cost_usd, co2_kg (for ``q.teu`` TEU), their ranges and distance_km for
+        every pair (NaN: no route). Paths come from one shortest-path tree per origin; each is
+        priced as a single route is."""
+        g = self.graph
+        indptr, indices, arcs = g.csr(q.constraints)
+        w = self.weights_for(q.constraints, q.coef)
+        km = g.net.km[g.edge[arcs]].astype(np.float64)
+        metrics = np.vstack([g.weights[:, arcs], km[None, :]])
+        arc_src = g.src[arcs].astype(np.int64)
+        shape = (len(origins), len(destinations))
+        out = {k: np.full(shape, np.nan) for k in ("duration_h", "cost_usd", "co2_kg", "distance_km")}
+        ranges = {k: np.full((*shape, 2), np.nan) for k in OdMatrix.RANGES}
+        for i, o in enumerate(origins):
+            dist, pred = kernels.shortest_tree(indptr, indices, w, self.end_states(o, q.mode))
+            best = []
+            for d in destinations:
+                states = self.end_states(d, q.mode)
+                s = states[np.argmin(dist[states])]
+                best.append(int(s) if np.isfinite(dist[s]) else -1)
+            tot = kernels.tree_totals(pred, arc_src, metrics, np.array(best, dtype=np.int64))
+            tot[:, np.array(best) < 0] = np.nan
+            out["distance_km"][i] = tot[3]
+            for j, s in enumerate(best):
+                if s < 0:
+                    continue
+                # the same pricing as a single route: terminals, tapered tariffs, ranges
+                price = price_route(g, kernels.unwind(pred, arcs, g.src, s), q.teu, as_of=q.as_of)
+                out["duration_h"][i, j] = price.duration_h
+                out["cost_usd"][i, j] = price.cost_usd
+                out["co2_kg"][i, j] = price.co2_kg
+                ranges["duration_h_range"][i, j] = price.duration_h_range
+                ranges["cost_usd_range"][i, j] = price.cost_usd_range
+                ranges["co2_kg_range"][i, j] = price.co2_kg_range
+        return OdMatrix(
+            origins=[o.name for o in origins],
+            destinations=[d.name for d in destinations],
+            objective=q.objective,
+            teu=q.teu,
+            **out,
+            **ranges,
+            origin_lonlat=np.array([[o.lon, o.lat] for o in origins], np.float64).reshape(-1, 2),
+            destination_lonlat=np.array([[d.lon, d.lat] for d in destinations], np.float64).reshape(-1, 2),
+        )
+
+
+_build_lock = threading.Lock()
+
+
+def engine_for(net: Network, *, home: Path | None = None) -> Engine:
+    """The engine of ``net``, built on first use and kept in the network's caches (so it lives
+    and dies with the network); threads asking at once build it once."""
+    engine = net.caches.get(CACHE_KEY)
+    if isinstance(engine, Engine):
+        return engine
+    with _build_lock:
+        engine = net.caches.get(CACHE_KEY)
+        if not isinstance(engine, Engine):
+            if home is None:
+                from silkrail.settings import get_settings
+
+                home = get_settings().home
+            log.info("building the routing engine (%d nodes)", net.n_nodes)
+            engine = Engine(net, home=home)
+            net.caches[CACHE_KEY] = engine
+    return engine

@@ -1,0 +1,96 @@
+"""Landmarks for the A* bounds (ALT): distances from a few spread-out states to every state.
+
+Landmark distances are computed once per network on the full graph (every year, every
+mode). Constraints only remove arcs, and a weighted sum of objectives is bounded by the
+weighted sum of their bounds, so the same tables are admissible for every query.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from silkrail import cache
+from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
+
+N_LANDMARKS = 16
+LANDMARK_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    states: NDArray[np.int64]
+    dist: NDArray[np.float64]  # (3 objectives, L, n_states)
+
+
+def compute_landmarks(g: StateGraph, modes: str = "any", n: int = N_LANDMARKS) -> Landmarks:
+    """Pick ``n`` rail states spread over the largest component of the graph of ``modes`` (all
+    years), and their distances to every state. Bounds from the rail-only graph serve rail
+    queries; multimodal queries need the full graph's (the sea can be a shortcut)."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components, dijkstra
+
+    from silkrail.network.geo import haversine_km
+    from silkrail.network.model import NodeKind
+
+    S = g.n_states
+    every = Constraints(modes=modes, year=32766, inland_water=True)
+    indptr, indices, arcs = g.csr(every)
+    adj = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(S, S))
+    _, label = connected_components(adj, directed=False)
+    is_rail = g.net.node_kind[g.state_node] == NodeKind.RAIL
+    main = np.flatnonzero((label == np.bincount(label[is_rail]).argmax()) & is_rail)
+    lat = g.net.lat[g.state_node[main]]
+    lon = g.net.lon[g.state_node[main]]
+    chosen = [int(np.argmax(lat))]  # farthest-point sampling from the northernmost state
+    best = haversine_km(lat, lon, lat[chosen[0]], lon[chosen[0]])
+    for _ in range(n - 1):
+        nxt = int(np.argmax(best))
+        chosen.append(nxt)
+        best = np.minimum(best, haversine_km(lat, lon, lat[nxt], lon[nxt]))
+    states = main[chosen]
+    dist = np.empty((len(OBJECTIVES), len(states), S))
+    for k in range(len(OBJECTIVES)):
+        w = np.maximum(g.weights[k][arcs], 1e-9)
+        m = sp.csr_matrix((w, indices, indptr), shape=(S, S))
+        dist[k] = dijkstra(m, directed=True, indices=states)
+    return Landmarks(states.astype(np.int64), dist)
+
+
+def load_or_compute_landmarks(g: StateGraph, home: Path | None, modes: str = "any") -> Landmarks:
+    """Landmarks cached beside the network (keyed by its inputs hash and the modes). Processes
+    sharing the home compute them once: the first holds the file's lock while it computes and
+    writes, the others wait and read its file (see :mod:`silkrail.cache`). Files of other
+    networks are left to the network store's cleanup."""
+    if home is None:
+        return compute_landmarks(g, modes)
+    # the weights depend on the cost model's parameters as well as on the network
+    key = f"{g.net.meta.get('inputs_hash', 'x')[:16]}-{g.model.fingerprint}-{LANDMARK_VERSION}-{modes}"
+    path = Path(home) / f"landmarks-{key}.npz"
+    with cache.locked(path, shared=True):
+        lm = _read_landmarks(path, g.n_states)
+    if lm is not None:
+        return lm
+    with cache.locked(path):
+        lm = _read_landmarks(path, g.n_states)
+        if lm is None:
+            lm = compute_landmarks(g, modes)
+            with cache.atomic_write(path) as fh:
+                np.savez(fh, states=lm.states, dist=lm.dist)
+    return lm
+
+
+def _read_landmarks(path: Path, n_states: int) -> Landmarks | None:
+    """The landmarks saved at ``path`` if they are readable and fit a graph of ``n_states``."""
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as fh, np.load(fh) as data:
+            lm = Landmarks(data["states"], data["dist"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    return lm if lm.dist.ndim == 3 and lm.dist.shape[2] == n_states else None

@@ -1,0 +1,392 @@
+"""Routing results: a route's legs, events and totals, and origin-destination matrices.
+
+Results are frozen and hold what they show, geometry included (coordinate arrays), so they
+outlive the engine that made them and can be handed to other threads or processes. A route
+also keeps the arc ids of the state-graph path it was priced from (:attr:`Route.arcs`): that is
+the public way for analyses on the engine's arrays (calibration, simulation) to read a route
+part by part.
+
+Tables: :meth:`OdMatrix.to_frame` and :meth:`OdMatrix.to_long` (pandas); geodata:
+``to_gdf()`` and :meth:`Route.to_file` (GeoPandas, the ``geo`` extra). Both are imported when
+first used, so plain routing never loads them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from silkrail.errors import DataError
+from silkrail.network.model import ATTRIBUTION
+from silkrail.routing.places import Access, Place
+
+if TYPE_CHECKING:  # annotations only: pandas and geopandas are imported when first used
+    import geopandas
+    import pandas
+
+GEO_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".geojson")
+CRS = "EPSG:4326"
+
+
+def _no_coords() -> NDArray[np.float64]:
+    return np.empty((0, 2), np.float64)
+
+
+@dataclass(frozen=True)
+class StatePath:
+    """A shortest path of the state graph: its arc ids in order, the weighted objective it
+    minimised, and how many states the search settled."""
+
+    arcs: NDArray[np.int64] = field(compare=False)
+    value: float
+    settled: int
+
+
+@dataclass(frozen=True)
+class Leg:
+    """A run of one mode on one gauge. ``geometry`` is the track as (lon, lat) rows;
+    ``edges`` and ``nodes`` say where it runs in the network it was routed on."""
+
+    mode: str
+    from_: str
+    to: str
+    distance_km: float
+    duration_h: float
+    gauge_mm: int | None
+    countries: list[str]
+    geometry: NDArray[np.float64] = field(default_factory=_no_coords, repr=False, compare=False)
+    basis: str = "modelled"
+    record: str | None = None
+    edges: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
+    nodes: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
+    """The network's edges of the leg in order, and its nodes (one more than the edges)."""
+
+    @property
+    def coordinates(self) -> list[tuple[float, float]]:
+        """(lon, lat) of the leg's track."""
+        return list(map(tuple, self.geometry.tolist()))
+
+    @property
+    def line(self) -> Any:
+        """The track as a shapely LineString (empty where the leg has no track)."""
+        from shapely import LineString
+
+        return LineString(self.geometry) if len(self.geometry) > 1 else LineString()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "from": self.from_,
+            "to": self.to,
+            "distance_km": round(self.distance_km, 1),
+            "duration_h": round(self.duration_h, 2),
+            "gauge_mm": self.gauge_mm,
+            "countries": self.countries,
+            "basis": self.basis,
+        } | ({"record": self.record} if self.record else {})
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # border_crossing | gauge_change | port_transfer | ferry | terminal
+    at: str
+    lat: float
+    lon: float
+    from_country: str
+    to_country: str
+    from_gauge_mm: int | None
+    to_gauge_mm: int | None
+    duration_h: float
+    cost_usd: float
+    crossing_id: str | None = None
+    note: str | None = None
+    basis: str = "modelled"
+    record: str | None = None
+    duration_h_range: tuple[float, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {"note": self.note} if self.note else {}
+        if self.duration_h_range is not None:
+            extra["duration_h_range"] = [round(x, 2) for x in self.duration_h_range]
+        return extra | {
+            "kind": self.kind,
+            "at": self.at,
+            "lat": round(self.lat, 4),
+            "lon": round(self.lon, 4),
+            "from_country": self.from_country,
+            "to_country": self.to_country,
+            "from_gauge_mm": self.from_gauge_mm,
+            "to_gauge_mm": self.to_gauge_mm,
+            "duration_h": round(self.duration_h, 2),
+            "cost_usd": round(self.cost_usd, 2),
+            "crossing_id": self.crossing_id,
+            "basis": self.basis,
+            "record": self.record,
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    origin: Place
+    destination: Place
+    objective: str
+    teu: float
+    distance_km: float
+    duration_h: float
+    cost_usd: float
+    co2_kg: float
+    countries: list[str]
+    legs: list[Leg]
+    events: list[Event]
+    label: str | None = None
+    alternatives: list[Route] = field(default_factory=list)
+    origin_access: Access | None = None  # the access point used, where it lies a few km away
+    destination_access: Access | None = None
+    duration_h_range: tuple[float, float] = (0.0, 0.0)
+    cost_usd_range: tuple[float, float] = (0.0, 0.0)
+    co2_kg_range: tuple[float, float] = (0.0, 0.0)
+    co2_basis: str = "well-to-wheel"
+    components: dict[str, float] = field(default_factory=dict)
+    crossing_ids: frozenset[int] = field(default_factory=frozenset, repr=False)
+    arcs: NDArray[np.int64] = field(
+        default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False
+    )  # the state-graph path the route was priced from
+
+    @property
+    def train_h(self) -> float:
+        """Planned hours from the train's departure to its arrival: the duration without the
+        terminal time at the ends (handling, formation, waiting for the departure)."""
+        return self.duration_h - sum(e.duration_h for e in self.events if e.kind == "terminal")
+
+    @property
+    def gauge_changes(self) -> list[Event]:
+        return [e for e in self.events if e.kind == "gauge_change"]
+
+    @property
+    def border_crossings(self) -> list[Event]:
+        return [e for e in self.events if e.kind == "border_crossing"]
+
+    @property
+    def modes(self) -> set[str]:
+        return {leg.mode for leg in self.legs}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "origin": _end(self.origin, self.origin_access),
+            "destination": _end(self.destination, self.destination_access),
+            "objective": self.objective,
+            "teu": self.teu,
+            "distance_km": round(self.distance_km, 1),
+            "duration_h": round(self.duration_h, 2),
+            "duration_h_range": [round(x, 2) for x in self.duration_h_range],
+            "cost_usd": round(self.cost_usd, 2),
+            "cost_usd_range": [round(x, 2) for x in self.cost_usd_range],
+            "co2_kg": round(self.co2_kg, 1),
+            "co2_kg_range": [round(x, 1) for x in self.co2_kg_range],
+            "co2_basis": self.co2_basis,
+            "countries": self.countries,
+            "legs": [leg.to_dict() for leg in self.legs],
+            "events": [e.to_dict() for e in self.events],
+            "alternatives": [a.to_dict() for a in self.alternatives],
+        }
+        if self.label:
+            out["label"] = self.label
+        return out
+
+    def to_geojson(self) -> dict[str, Any]:
+        """Legs as LineStrings (mode, gauge, countries) and events as Points."""
+        feats: list[dict[str, Any]] = []
+        for leg in self.legs:
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]},
+                    "properties": {"feature": "leg", **leg.to_dict()},
+                }
+            )
+        for e in self.events:
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [e.lon, e.lat]},
+                    "properties": {"feature": "event", **e.to_dict()},
+                }
+            )
+        return {
+            "type": "FeatureCollection",
+            "features": feats,
+            "properties": {
+                k: v for k, v in self.to_dict().items() if k not in ("legs", "events", "alternatives")
+            }
+            | {"attribution": ATTRIBUTION},
+        }
+
+    def to_gdf(self, what: str = "legs") -> geopandas.GeoDataFrame:
+        """The legs (LineStrings) or the events (Points) as a GeoDataFrame in WGS 84; lists
+        become comma-separated text and ranges low/high columns, so every file format holds
+        them."""
+        gpd = require_geopandas("Route.to_gdf")
+        from shapely import Point
+
+        if what == "legs":
+            rows = [_flat(leg.to_dict()) for leg in self.legs]
+            geoms = [leg.line for leg in self.legs]
+        elif what == "events":
+            rows = [_flat(e.to_dict()) for e in self.events]
+            geoms = [Point(e.lon, e.lat) for e in self.events]
+        else:
+            raise DataError(f"'{what}' is not a part of a route; use legs or events", field="what")
+        return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the route by the file's suffix: GeoParquet (``.parquet``, ``.geoparquet``: the
+        legs), GeoPackage (``.gpkg``: layers ``legs`` and ``events``) or GeoJSON."""
+        p = Path(path)
+        suffix = p.suffix.lower()
+        if suffix not in GEO_SUFFIXES:
+            raise DataError(
+                f"cannot write a route to '{p.name}': give a file ending in {', '.join(GEO_SUFFIXES)}",
+                field="path",
+            )
+        if suffix == ".geojson":
+            p.write_text(json.dumps(self.to_geojson()))
+        elif suffix == ".gpkg":
+            self.to_gdf("legs").to_file(p, layer="legs", driver="GPKG")
+            self.to_gdf("events").to_file(p, layer="events", driver="GPKG")
+        else:
+            self.to_gdf("legs").to_parquet(p)
+        return p
+
+
+@dataclass(frozen=True)
+class OdMatrix:
+    """Totals for every origin-destination pair (rows: origins, columns: destinations; NaN
+    where no route). Money and CO2 are for :attr:`teu` TEU; ranges are 10th-90th percentiles
+    (last axis: low, high)."""
+
+    origins: list[str]
+    destinations: list[str]
+    objective: str
+    teu: float
+    duration_h: NDArray[np.float64] = field(compare=False)
+    cost_usd: NDArray[np.float64] = field(compare=False)
+    co2_kg: NDArray[np.float64] = field(compare=False)
+    distance_km: NDArray[np.float64] = field(compare=False)
+    duration_h_range: NDArray[np.float64] = field(compare=False)
+    cost_usd_range: NDArray[np.float64] = field(compare=False)
+    co2_kg_range: NDArray[np.float64] = field(compare=False)
+    origin_lonlat: NDArray[np.float64] = field(default_factory=_no_coords, repr=False, compare=False)
+    destination_lonlat: NDArray[np.float64] = field(default_factory=_no_coords, repr=False, compare=False)
+
+    VALUES = ("duration_h", "cost_usd", "co2_kg", "distance_km")
+    RANGES = ("duration_h_range", "cost_usd_range", "co2_kg_range")
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.origins), len(self.destinations)
+
+    def to_frame(self, value: str = "duration_h") -> pandas.DataFrame:
+        """One value as a wide table: origins as the index, destinations as the columns."""
+        pd = require_pandas("OdMatrix.to_frame")
+        if value not in self.VALUES:
+            raise DataError(
+                f"'{value}' is not a value of the matrix; use {', '.join(self.VALUES)}", field="value"
+            )
+        frame = pd.DataFrame(getattr(self, value), index=self.origins, columns=self.destinations)
+        frame.index.name, frame.columns.name = "from", "to"
+        return frame
+
+    def to_long(self) -> pandas.DataFrame:
+        """One row per pair: ``from``, ``to``, then every value and its range's ``_low`` and
+        ``_high`` (the layout of r5py's travel-time matrices)."""
+        pd = require_pandas("OdMatrix.to_long")
+        n_o, n_d = self.shape
+        cols: dict[str, Any] = {
+            "from": np.repeat(np.array(self.origins, dtype=object), n_d),
+            "to": np.tile(np.array(self.destinations, dtype=object), n_o),
+        }
+        for name in self.VALUES:
+            cols[name] = getattr(self, name).reshape(-1)
+            rng = f"{name}_range"
+            if rng in self.RANGES:
+                r = getattr(self, rng).reshape(-1, 2)
+                cols[f"{name}_low"], cols[f"{name}_high"] = r[:, 0], r[:, 1]
+        return pd.DataFrame(cols)
+
+    def to_gdf(self) -> geopandas.GeoDataFrame:
+        """The long form with a straight line from each origin to each destination (desire
+        lines, for maps of the matrix; not the routes' tracks)."""
+        gpd = require_geopandas("OdMatrix.to_gdf")
+        from shapely import LineString
+
+        n_o, n_d = self.shape
+        lines = [
+            LineString([self.origin_lonlat[i], self.destination_lonlat[j]])
+            for i in range(n_o)
+            for j in range(n_d)
+        ]
+        return gpd.GeoDataFrame(self.to_long(), geometry=lines, crs=CRS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain lists (None where no route), for JSON."""
+        out: dict[str, Any] = {
+            "origins": self.origins,
+            "destinations": self.destinations,
+            "objective": self.objective,
+            "teu": self.teu,
+        }
+        for name in (*self.VALUES, *self.RANGES):
+            a: NDArray[np.float64] = getattr(self, name)
+            cells = a.astype(object)
+            cells[np.isnan(a)] = None
+            out[name] = cells.tolist()
+        return out
+
+
+def require_pandas(what: str) -> Any:
+    """pandas, or an error naming the extra that installs it."""
+    try:
+        import pandas
+    except ImportError:
+        raise ModuleNotFoundError(
+            f"{what} needs pandas: install the 'geo' extra (pip install 'silkrail[geo]')"
+        ) from None
+    return pandas
+
+
+def require_geopandas(what: str) -> Any:
+    """geopandas, or an error naming the extra that installs it."""
+    try:
+        import geopandas
+    except ImportError:
+        raise ModuleNotFoundError(
+            f"{what} needs geopandas: install the 'geo' extra (pip install 'silkrail[geo]')"
+        ) from None
+    return geopandas
+
+
+def _flat(props: dict[str, Any]) -> dict[str, Any]:
+    """Properties a file format can hold: lists as text, (low, high) pairs as two columns."""
+    out: dict[str, Any] = {}
+    for k, v in props.items():
+        if k.endswith("_range") and isinstance(v, list):
+            out[f"{k.removesuffix('_range')}_low"], out[f"{k.removesuffix('_range')}_high"] = v
+        elif isinstance(v, list):
+            out[k] = ",".join(map(str, v))
+        else:
+            out[k] = v
+    return out
+
+
+def _end(p: Place, access: Access | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": p.name, "lat": round(p.lat, 4), "lon": round(p.lon, 4)}
+    if p.note:
+        out["note"] = p.note
+    if access is not None:
+        out["access"] = access.to_dict()
+    return out

@@ -1,0 +1,222 @@
+"""Strategies: routes that one shortest path does not give (the sea as the main haul, a route
+through given crossings, alternative corridors, the best split between rail and sea), and why
+there is no route when there is none.
+
+**One ranking rule.** Whenever routes are compared against each other (alternatives among
+themselves, the rail+sea choice among candidates) they are ranked by :func:`rank_value`: the
+query's objective weights applied to the priced totals per TEU (hours, US$ per TEU, kg CO2 per
+TEU). That is the measure the search minimises (its arc weights are per TEU), evaluated on the
+route's final price, so a ranking never disagrees with the objective the user asked for
+because of the number of boxes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+
+import numpy as np
+
+from silkrail.network.model import MAX_YEAR, NodeKind, gauges_of
+from silkrail.routing.engine import Engine
+from silkrail.routing.graph import MODE_RAIL, Constraints
+from silkrail.routing.places import Place
+from silkrail.routing.query import Query
+from silkrail.routing.results import Route
+
+SEA_FIRST_RAIL_PENALTY = 25.0  # "sea" option: rail only as the pre- and on-carriage to the ports
+ALTERNATIVE_BUDGET = 40  # searches spent looking for alternatives
+MIX_SHARE = 0.15  # rail+sea: each of the two at least this share of the distance
+
+Corridor = tuple[str, ...]
+
+
+def rank_value(r: Route, coef: tuple[float, float, float]) -> float:
+    """The ranking rule: the objective's weights over the route's totals per TEU."""
+    return float(np.dot(coef, [r.duration_h, r.cost_usd / r.teu, r.co2_kg / r.teu]))
+
+
+def corridor(r: Route) -> Corridor:
+    """What tells corridors apart: the sequence of countries, and whether the sea is used."""
+    return tuple(r.countries) + (("sea",) if "sea" in r.modes else ())
+
+
+def best_route(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
+    """The best route of the query: by sea first for ``mode="sea"``, else the shortest path."""
+    if q.mode == "sea":
+        return sea_first(engine, o, d, q)
+    path = engine.shortest_path(o, d, q.constraints, q.coef, mode=q.mode)
+    if path is None:
+        return None
+    return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+
+
+def sea_first(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
+    """The main haul by sea: rail only to and from the ports (rail arcs weigh many times more;
+    penalised weights only grow, so the landmark bounds stay admissible)."""
+    g = engine.graph
+    c = q.constraints
+    _, _, arcs = g.csr(c)
+    w = engine.weights_for(c, q.coef)
+    w = np.where(g.mode[arcs] == MODE_RAIL, w * SEA_FIRST_RAIL_PENALTY, w)
+    # a city's port where it has one, else its rail terminal (penalised rail leads to a port)
+    path = engine.shortest_path(o, d, c, q.coef, weights=w)
+    if path is None:
+        return None
+    route = engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+    return route if "sea" in route.modes else None
+
+
+def route_via(
+    engine: Engine,
+    o: Place,
+    d: Place,
+    via: list[int],
+    c: Constraints,
+    coef: tuple[float, float, float] = (1.0, 0.0, 0.0),
+    *,
+    teu: float = 1.0,
+    objective: str = "time",
+    mode: str = "any",
+) -> Route | None:
+    """The best route through the crossings ``via`` (indices, in order). Other crossings
+    between the same countries are banned; at each via crossing the arc across it (with or
+    without a gauge change) is chosen with one step of lookahead, so the route can continue
+    on the gauge it leaves with."""
+    net, g = engine.net, engine.graph
+    pairs = {frozenset(net.crossings[i].countries) for i in via}
+    banned = {
+        i for i, x in enumerate(net.crossings) if i not in set(via) and frozenset(x.countries) in pairs
+    }
+    c2 = dataclasses.replace(c, avoid_crossings=c.avoid_crossings | frozenset(banned))
+    _, _, allowed = g.csr(c2)
+    w = np.asarray(coef) @ g.weights
+    cur = engine.end_states(o, mode)
+    target = engine.end_states(d, mode)
+    pieces: list[np.ndarray] = []
+    for cid in via:
+        across = allowed[g.crossing[allowed] == cid]
+        best: tuple[float, np.ndarray, int] | None = None
+        for x in across.tolist():
+            p1 = engine.search(cur, np.array([g.src[x]], dtype=np.int64), c2, coef)
+            if p1 is None:
+                continue
+            onward = engine.search(np.array([g.dst[x]], dtype=np.int64), target, c2, coef)
+            if onward is None:
+                continue
+            total = p1.value + float(w[x]) + onward.value
+            if best is None or total < best[0]:
+                best = (total, np.r_[p1.arcs, x], int(g.dst[x]))
+        if best is None:
+            return None
+        pieces.append(best[1])
+        cur = np.array([best[2]], dtype=np.int64)
+    last = engine.search(cur, target, c2, coef)
+    if last is None:
+        return None
+    pieces.append(last.arcs)
+    return engine.assemble(np.concatenate(pieces).astype(np.int64), o, d, objective=objective, teu=teu)
+
+
+def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: int) -> list[Route]:
+    """Up to ``k`` routes through other corridors (another sequence of countries, or another
+    mode), ranked by :func:`rank_value`. A best-first search over bans: each route found is
+    expanded by banning one of its transit countries, or one of its border crossings; a route
+    is kept only when its corridor is new, so alternatives are never near-copies."""
+    g = engine.graph
+    _, _, arcs = g.csr(q.constraints)
+    a_cross = g.crossing[arcs]
+    ends = {o.country, d.country}
+
+    def search(countries: frozenset[str], crossings: frozenset[int]) -> Route | None:
+        banned = np.isin(a_cross, list(crossings)) | g.touches(countries)[arcs]
+        path = engine.shortest_path(o, d, q.constraints, q.coef, mode=q.mode, banned=banned)
+        if path is None:
+            return None
+        return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+
+    accepted: list[Route] = []
+    seen = {corridor(best)}
+    empty: tuple[frozenset[str], frozenset[int]] = (frozenset(), frozenset())
+    tried = {empty}
+    # new corridors pop first (by value), then known ones, whose bans may lead to new corridors
+    heap: list[tuple[bool, float, int, tuple[frozenset[str], frozenset[int]], Route]] = [
+        (False, rank_value(best, q.coef), 0, empty, best)
+    ]
+    counter, budget = 1, ALTERNATIVE_BUDGET
+    while heap and len(accepted) < k and budget > 0:
+        _, _, _, (b_countries, b_crossings), route = heapq.heappop(heap)
+        if route is not best and corridor(route) not in seen:
+            accepted.append(route)
+            seen.add(corridor(route))
+        moves = [(b_countries | {c}, b_crossings) for c in route.countries if c not in ends]
+        moves += [
+            (b_countries, b_crossings | {cid})
+            for cid in sorted(route.crossing_ids)
+            if engine.net.crossings[cid].kind == "border"
+        ]
+        for ban in moves:
+            if ban in tried or budget <= 0:
+                continue
+            tried.add(ban)
+            budget -= 1
+            alt = search(*ban)
+            if alt is not None:
+                known = corridor(alt) in seen
+                heapq.heappush(heap, (known, rank_value(alt, q.coef), counter, ban, alt))
+                counter += 1
+    return sorted(accepted, key=lambda r: rank_value(r, q.coef))
+
+
+def substantial_mix(r: Route) -> bool:
+    """A haul split between a long rail and a long sea leg (each at least ``MIX_SHARE``)."""
+    rail = sum(leg.distance_km for leg in r.legs if leg.mode == "rail")
+    sea = sum(leg.distance_km for leg in r.legs if leg.mode == "sea")
+    return rail >= MIX_SHARE * r.distance_km and sea >= MIX_SHARE * r.distance_km
+
+
+def rail_and_sea(candidates: list[Route], q: Query) -> Route | None:
+    """The rail+sea option among ``candidates`` (the best multimodal route and its alternative
+    corridors, which include the sea variants): the best by :func:`rank_value` of those that
+    split the haul substantially, without alternatives of its own."""
+    mixed = [r for r in candidates if substantial_mix(r)]
+    if not mixed:
+        return None
+    choice = min(mixed, key=lambda r: rank_value(r, q.coef))
+    return dataclasses.replace(choice, alternatives=[])
+
+
+def explain_no_route(engine: Engine, o: Place, d: Place, q: Query) -> str:
+    """Why no route: constraints that cut every path, or networks no crossing joins."""
+    free = Constraints(year=MAX_YEAR, inland_water=True)
+    rail_free = Constraints(modes="rail", year=MAX_YEAR)
+    if q.mode == "rail" and engine.shortest_path(o, d, rail_free, q.coef, mode="rail") is None:
+        if engine.shortest_path(o, d, free, q.coef) is None:
+            return _disconnected(engine, o, d)
+        return _disconnected(engine, o, d) + "; by sea or rail and sea there is one (--mode any)"
+    if engine.shortest_path(o, d, free, q.coef) is not None:
+        parts = []
+        if q.constraints.avoid_countries:
+            parts.append(f"avoiding {', '.join(sorted(q.constraints.avoid_countries))}")
+        if q.constraints.modes == "rail":
+            parts.append("rail only")
+        if q.constraints.year < MAX_YEAR:
+            parts.append(f"the network of {q.constraints.year}")
+        why = " with ".join(parts) if parts else "these constraints"
+        return f"no route from {o.name} to {d.name}: {why} cuts every path"
+    return _disconnected(engine, o, d)
+
+
+def _disconnected(engine: Engine, o: Place, d: Place) -> str:
+    net = engine.net
+
+    def describe(p: Place) -> str:
+        gauges = "/".join(f"{g:,}" for g in gauges_of(int(net.gauge[p.node]))) or "sea"
+        return f"the {gauges} mm network of {net.country_code(p.node) or p.country}"
+
+    if net.node_kind[o.node] == NodeKind.RAIL and net.node_kind[d.node] == NodeKind.RAIL:
+        return (
+            f"no route from {o.name} to {d.name}: no crossing or port connects {describe(o)} "
+            f"around {o.name} to {describe(d)} around {d.name}"
+        )
+    return f"no route from {o.name} to {d.name}: the two are not connected in the network"
