@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 from silkrail.routing.costs import price_route
-from silkrail.routing.search import _unwind, heap_pop, heap_push
+from silkrail.routing.kernels_numba import heap_pop, heap_push, unwind
 
 if TYPE_CHECKING:
     from silkrail.routing.places import Place
@@ -87,7 +87,7 @@ def od_matrix(router: Router, origins: list[Place], destinations: list[Place], q
             if s < 0:
                 continue
             # the same pricing as a single route: terminals, tapered tariffs, ranges
-            price = price_route(g, _unwind(pred, arcs, g.src, s), q.teu, as_of=q.as_of)
+            price = price_route(g, unwind(pred, arcs, g.src, s), q.teu, as_of=q.as_of)
             out["duration_h"][i, j] = price.duration_h
             out["cost_usd"][i, j] = price.cost_usd
             out["co2_kg"][i, j] = price.co2_kg

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from silkrail.errors import DataError, NoRouteError
-from silkrail.network.curated import GAUGES_MM, known_country_codes
-from silkrail.network.model import MAX_YEAR, Network, NodeKind, gauges_of
+from silkrail.network.model import GAUGES_MM, MAX_YEAR, Network, NodeKind, gauges_of
 from silkrail.routing.graph import MODE_RAIL, OBJECTIVES, Constraints, build_state_graph
 from silkrail.routing.places import Gazetteer, Place, check_mode_access
 from silkrail.routing.route import Route, assemble_route
@@ -81,6 +80,8 @@ def _check_query(
             code = code.strip().upper()
             if not code:
                 continue
+            from silkrail.network.curated import known_country_codes  # the schema, only when asked
+
             if code not in known_country_codes():
                 raise DataError(
                     f"'{code}' is not an ISO 3166-1 alpha-2 country code (for example MN, KZ, RU)",

@@ -1,4 +1,5 @@
-"""Shortest paths on the state graph: A* with landmark lower bounds (ALT), compiled with numba.
+"""Shortest paths on the state graph: A* with landmark lower bounds (ALT), in Python for a few
+queries and compiled with numba for many (see :meth:`Searcher.kernels`).
 
 Landmark distances are computed once per network on the full graph (every year, every
 mode). Constraints only remove arcs, and a weighted sum of objectives is bounded by the
@@ -13,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from silkrail import cache
 from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
 
 N_LANDMARKS = 16
+COMPILE_AFTER_SETTLED = 50_000
+"""States a searcher settles in Python before it switches to the compiled kernels: about what
+Python settles in the time numba takes to import and load them (half a second)."""
 LANDMARK_VERSION = "1"
 
 
@@ -99,129 +102,6 @@ def _read_landmarks(path: Path, n_states: int) -> Landmarks | None:
     return lm if lm.dist.ndim == 3 and lm.dist.shape[2] == n_states else None
 
 
-@njit(cache=True, inline="always")
-def heap_push(keys, vals, size, key, val):
-    """Push (key, val) on the binary min-heap stored in keys/vals[:size]; returns the new size."""
-    i = size
-    keys[i] = key
-    vals[i] = val
-    while i > 0:
-        p = (i - 1) // 2
-        if keys[p] <= keys[i]:
-            break
-        keys[p], keys[i] = keys[i], keys[p]
-        vals[p], vals[i] = vals[i], vals[p]
-        i = p
-    return size + 1
-
-
-@njit(cache=True, inline="always")
-def heap_pop(keys, vals, size):
-    """Pop the smallest key's value; returns (value, new size)."""
-    top = vals[0]
-    size -= 1
-    keys[0] = keys[size]
-    vals[0] = vals[size]
-    i = 0
-    while True:
-        left = 2 * i + 1
-        if left >= size:
-            break
-        c = left
-        if left + 1 < size and keys[left + 1] < keys[left]:
-            c = left + 1
-        if keys[i] <= keys[c]:
-            break
-        keys[c], keys[i] = keys[i], keys[c]
-        vals[c], vals[i] = vals[i], vals[c]
-        i = c
-    return top, size
-
-
-@njit(cache=True)
-def _heuristic(v, lm, lm_t, coef):
-    # lower bound of the weighted objective from v to the nearest target (ALT, min over targets)
-    best = np.inf
-    for t in range(lm_t.shape[2]):
-        total = 0.0
-        for k in range(lm.shape[0]):
-            if coef[k] == 0.0:
-                continue
-            bound = 0.0
-            for i in range(lm.shape[1]):
-                a = lm_t[k, i, t]
-                b = lm[k, i, v]
-                if np.isinf(a) and np.isinf(b):
-                    continue
-                d = abs(a - b)
-                if d > bound:
-                    bound = d
-            total += coef[k] * bound
-        if total < best:
-            best = total
-    return best
-
-
-@njit(cache=True)
-def _astar(indptr, indices, w, sources, targets, lm, lm_t, coef):
-    S = indptr.shape[0] - 1
-    g = np.full(S, np.inf)
-    h = np.full(S, -1.0)
-    pred = np.full(S, -1, dtype=np.int64)
-    closed = np.zeros(S, dtype=np.bool_)
-    is_target = np.zeros(S, dtype=np.bool_)
-    for t in targets:
-        is_target[t] = True
-    cap = indices.shape[0] + sources.shape[0] + 1
-    hk = np.empty(cap)
-    hv = np.empty(cap, dtype=np.int64)
-    size = 0
-    for s in sources:
-        g[s] = 0.0
-        h[s] = _heuristic(s, lm, lm_t, coef)
-        size = heap_push(hk, hv, size, h[s], s)
-    settled = 0
-    while size > 0:
-        v, size = heap_pop(hk, hv, size)
-        if closed[v]:
-            continue
-        closed[v] = True
-        settled += 1
-        if is_target[v]:
-            return v, g[v], pred, settled
-        for pos in range(indptr[v], indptr[v + 1]):
-            x = indices[pos]
-            if closed[x]:
-                continue
-            ng = g[v] + w[pos]
-            if ng < g[x]:
-                g[x] = ng
-                pred[x] = pos
-                if h[x] < 0:
-                    h[x] = _heuristic(x, lm, lm_t, coef)
-                if np.isinf(h[x]):
-                    continue
-                size = heap_push(hk, hv, size, ng + h[x], x)
-    return -1, np.inf, pred, settled
-
-
-@njit(cache=True)
-def _unwind(pred, arcs, arc_src, target):
-    # the arc ids from a source to ``target``, following predecessor CSR positions
-    n = 0
-    v = target
-    while pred[v] >= 0:
-        n += 1
-        v = arc_src[arcs[pred[v]]]
-    out = np.empty(n, dtype=np.int64)
-    v = target
-    for i in range(n - 1, -1, -1):
-        a = arcs[pred[v]]
-        out[i] = a
-        v = arc_src[a]
-    return out
-
-
 @dataclass(frozen=True)
 class PathResult:
     arcs: NDArray[np.int64]  # arc ids of the state graph, origin to destination
@@ -232,11 +112,28 @@ class PathResult:
 class Searcher:
     """Shortest paths on one state graph with its landmarks; weights cached per query kind."""
 
-    def __init__(self, g: StateGraph, landmarks: Landmarks, rail_landmarks: Landmarks | None = None) -> None:
+    def __init__(
+        self,
+        g: StateGraph,
+        landmarks: Landmarks,
+        rail_landmarks: Landmarks | None = None,
+        *,
+        kernel: str = "auto",
+    ) -> None:
         self.g = g
         self.lm = landmarks
         self.lm_rail = rail_landmarks or landmarks
         self._w: dict[Any, NDArray[np.float64]] = {}
+        self.kernel = kernel  # auto | python | numba
+        self._settled_py = 0
+
+    def compiled(self) -> bool:
+        """Whether the next search runs compiled. Both kernels give identical paths; ``auto``
+        answers in Python until this searcher has settled :data:`COMPILE_AFTER_SETTLED` states
+        there (one-off queries never load numba), then compiled (bulk work)."""
+        if self.kernel == "auto":
+            return self._settled_py >= COMPILE_AFTER_SETTLED
+        return self.kernel == "numba"
 
     def landmarks_for(self, c: Constraints) -> Landmarks:
         return self.lm_rail if c.modes == "rail" else self.lm
@@ -271,7 +168,12 @@ class Searcher:
             w = np.where(banned, np.inf, w)
         lm = self.landmarks_for(c)
         lm_t = np.ascontiguousarray(lm.dist[:, :, targets])
-        t, value, pred, settled = _astar(
+        compiled = self.compiled()
+        if compiled:
+            from silkrail.routing import kernels_numba as kernels
+        else:
+            from silkrail.routing import kernels_py as kernels  # type: ignore[no-redef]
+        t, value, pred, settled = kernels.astar(
             indptr,
             indices,
             w,
@@ -281,6 +183,8 @@ class Searcher:
             lm_t,
             np.asarray(coef, dtype=np.float64),
         )
+        if not compiled:
+            self._settled_py += int(settled)
         if t < 0:
             return None
-        return PathResult(_unwind(pred, arcs, self.g.src, t), float(value), int(settled))
+        return PathResult(kernels.unwind(pred, arcs, self.g.src, t), float(value), int(settled))
