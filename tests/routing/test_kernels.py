@@ -109,6 +109,25 @@ def test_auto_answers_in_python_then_compiled(
     _same(res, s.shortest(here, here, Constraints(), (1.0, 0.0, 0.0)))
 
 
+def test_rail_landmarks_are_read_on_the_first_rail_query(small_net: Network, tmp_path: Path) -> None:
+    """A multimodal query leaves the rail-only landmarks unread; the first rail query reads
+    them, once."""
+    r = Router(small_net, home=tmp_path)
+    reads: list[int] = []
+
+    def load() -> search.Landmarks:
+        reads.append(1)
+        return r.searcher.lm
+
+    s = Searcher(r.graph, r.searcher.lm, load)
+    here = r.graph.states_of_node(int(r.graph.state_node[0])).astype(np.int64)
+    s.shortest(here, here, Constraints(modes="any"), (1.0, 0.0, 0.0))
+    assert reads == []
+    for _ in range(2):
+        s.shortest(here, here, Constraints(modes="rail"), (1.0, 0.0, 0.0))
+    assert reads == [1]
+
+
 def test_routing_imports_no_compiler() -> None:
     """Importing the router (what a single query needs) loads neither numba nor scipy."""
     code = (

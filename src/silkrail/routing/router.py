@@ -130,7 +130,7 @@ class Router:
         self.searcher = Searcher(
             self.graph,
             load_or_compute_landmarks(self.graph, home, "any"),
-            load_or_compute_landmarks(self.graph, home, "rail"),
+            lambda: load_or_compute_landmarks(self.graph, home, "rail"),  # read on the first rail query
         )
         self.places = Gazetteer(net, home=home)
 

@@ -9,6 +9,7 @@ weighted sum of their bounds, so the same tables are admissible for every query.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,13 +117,13 @@ class Searcher:
         self,
         g: StateGraph,
         landmarks: Landmarks,
-        rail_landmarks: Landmarks | None = None,
+        rail_landmarks: Landmarks | Callable[[], Landmarks] | None = None,
         *,
         kernel: str = "auto",
     ) -> None:
         self.g = g
         self.lm = landmarks
-        self.lm_rail = rail_landmarks or landmarks
+        self._lm_rail = rail_landmarks or landmarks
         self._w: dict[Any, NDArray[np.float64]] = {}
         self.kernel = kernel  # auto | python | numba
         self._settled_py = 0
@@ -134,6 +135,14 @@ class Searcher:
         if self.kernel == "auto":
             return self._settled_py >= COMPILE_AFTER_SETTLED
         return self.kernel == "numba"
+
+    @property
+    def lm_rail(self) -> Landmarks:
+        """The rail-only landmarks, loaded on the first rail-only query when given as a loader
+        (a multimodal query never reads them)."""
+        if callable(self._lm_rail):
+            self._lm_rail = self._lm_rail()
+        return self._lm_rail
 
     def landmarks_for(self, c: Constraints) -> Landmarks:
         return self.lm_rail if c.modes == "rail" else self.lm
