@@ -188,3 +188,28 @@ def test_routes_agree_on_the_real_network(real_net: Network, real_settings, mode
             r.searcher.kernel = kernel
             out.append(r.route(str(o), str(d), mode=mode, alternatives=1).to_dict())
         assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("damage", ["none", "truncated", "garbage"])
+def test_landmark_file_is_mapped_or_refused(tmp_path: Path, damage: str) -> None:
+    """Saved landmarks come back equal, their distance table mapped from the file; a
+    truncated or garbled file is refused (and recomputed by the caller)."""
+    rng = np.random.default_rng(1)
+    lm = search.Landmarks(np.arange(4, dtype=np.int64), rng.random((3, 4, 40)))
+    path = tmp_path / "landmarks.npz"
+    with open(path, "wb") as fh:
+        np.savez(fh, states=lm.states, dist=lm.dist)
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) - 200])
+    elif damage == "garbage":
+        path.write_bytes(b"not a zip file" * 100)
+    back = search._read_landmarks(path, 40)
+    if damage != "none":
+        assert back is None
+        return
+    assert back is not None
+    assert isinstance(back.dist, np.memmap)
+    np.testing.assert_array_equal(back.dist, lm.dist)
+    np.testing.assert_array_equal(back.states, lm.states)
+    assert search._read_landmarks(path, 41) is None  # another graph's table
