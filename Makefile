@@ -96,6 +96,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/build_and_load.py
 	$(BIN)/python bench/route_vs_scgraph.py
+	$(BIN)/python bench/cli_start.py
 	$(BIN)/python bench/sim_vs_simpy.py
 	$(BIN)/python bench/ingest_load.py
 

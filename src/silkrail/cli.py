@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
 from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
@@ -29,8 +27,35 @@ app.add_typer(network_app, name="network")
 tracking_app = typer.Typer(help="Maintain the tracking database.", no_args_is_help=True)
 app.add_typer(tracking_app, name="tracking")
 
-out = Console()
-err = Console(stderr=True)
+
+class _Console:
+    """A rich console created on first use: `route --json` prints without loading rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Any = None
+
+    def get(self) -> Any:
+        """The rich console itself (for progress bars)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+def Table(*args: Any, **kwargs: Any) -> Any:
+    """rich's Table, imported when a table is drawn."""
+    from rich.table import Table as RichTable
+
+    return RichTable(*args, **kwargs)
+
+
+out = _Console()
+err = _Console(stderr=True)
 
 
 def _fail(exc: SilkrailError) -> None:
@@ -73,7 +98,7 @@ class _BuildBar:
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
                 TimeElapsedColumn(),
-                console=err,
+                console=err.get(),
             )
             self._bar.start()
             self._task = self._bar.add_task("", total=BUILD_STEPS)
@@ -458,7 +483,7 @@ def simulate_cmd(
     results = []
     try:
         for f in files:
-            with Progress(console=err, transient=True) as bar:
+            with Progress(console=err.get(), transient=True) as bar:
                 task = bar.add_task(f"simulating {f}", total=replications)
 
                 def advance(n: int, t: Any = task, b: Any = bar) -> None:
@@ -719,7 +744,7 @@ def replay_cmd(
         _fail(DataError("give --token or set SILKRAIL_API_TOKEN", field="token"))
     total = sum(1 for line in feed.read_text(encoding="utf-8").splitlines() if '"type": "event"' in line)
     try:
-        with Progress(console=err) as bar:
+        with Progress(console=err.get()) as bar:
             task = bar.add_task("replaying", total=total)
 
             def advance(n: int, t: Any = task, b: Any = bar) -> None:

@@ -111,23 +111,13 @@ class CostModel:
     ) -> CostModel:
         """The model of ``transit.yaml`` with the fitted values of ``fitted.yaml`` (unless
         ``fitted`` is False), then ``overrides`` (the fit's trial values)."""
-        from silkrail.calibration.schema import load_cached
-
         d = Path(data_dir) if data_dir else _data_dir()
-        transit = load_cached(d / "transit.yaml", "transit")
-        cal = load_cached(d / "calibration.yaml", "calibration")
-        params = {p.name: float(p.value) for p in transit.parameters}
-        sigmas = {p.name: float(p.sigma_log) for p in transit.parameters}
-        basis = {p.name: ("default" if p.source == "estimate" else "modelled") for p in transit.parameters}
-        residual = {"time": 0.0, "cost": float(params.get("cost_sigma_log", 0.25)), "co2": 0.0}
         fitted_path = (d / "fitted.yaml") if fitted is True else (Path(fitted) if fitted else None)
-        if fitted_path is not None and fitted_path.is_file():
-            f = load_cached(fitted_path, "fitted")
-            for v in f.parameters:
-                if v.name in params or v.name.startswith("rail_speed_factor_"):
-                    params[v.name] = float(v.value)
-                    basis[v.name] = "fitted"
-            residual.update(f.residual_sigma_log)
+        if fitted_path is not None and not fitted_path.is_file():
+            fitted_path = None
+        t = _load_tables(d, fitted_path)
+        params = dict(t.params)
+        basis = dict(t.basis)
         for k, v in (overrides or {}).items():
             params[k] = float(v)
             basis[k] = "fitted"
@@ -137,22 +127,15 @@ class CostModel:
             sea_kn = float(factors.sea.speed_knots)
         model = cls(
             params=params,
-            sigmas=sigmas,
+            sigmas=t.sigmas,
             basis=basis,
-            gauge_change={
-                g.method: (
-                    float(g.hours),
-                    float(g.sigma_log),
-                    "default" if g.source == "estimate" else "modelled",
-                )
-                for g in transit.gauge_change
-            },
-            co2={c.mode: (float(c.wtw_kg_per_teu_km), float(c.ttw_kg_per_teu_km)) for c in transit.co2},
-            sea_rates=tuple(sorted(transit.sea_rates, key=lambda r: (r.lane, r.as_of))),
-            crossing_figures={c.crossing: c for c in cal.crossings},
-            residual_sigma=residual,
+            gauge_change=t.gauge_change,
+            co2=t.co2,
+            sea_rates=t.sea_rates,
+            crossing_figures=t.crossing_figures,
+            residual_sigma=t.residual_sigma,
             sea_speed_kmh=sea_kn * KNOT_KMH,
-            unions=_customs_unions(),
+            unions=t.unions,
         )
         return model._stamped()
 
@@ -306,6 +289,93 @@ def border_defaults(net: Network) -> BorderDefaults | None:
 
     raw = net.meta.get("border_defaults")
     return BorderDefaults.model_validate(raw) if raw else None
+
+
+TABLES_VERSION = "2"  # bump when _read_tables changes what it returns
+
+
+@dataclass(frozen=True)
+class CostTables:
+    """What the cost model reads from its data files, validated once and cached in the home."""
+
+    params: dict[str, float]
+    sigmas: dict[str, float]
+    basis: dict[str, str]
+    residual_sigma: dict[str, float]
+    gauge_change: dict[str, tuple[float, float, str]]
+    co2: dict[str, tuple[float, float]]
+    sea_rates: tuple[SeaRate, ...]
+    crossing_figures: dict[str, CrossingFigure]
+    unions: tuple[frozenset[str], ...]
+
+
+def _load_tables(d: Path, fitted_path: Path | None) -> CostTables:
+    """The model's tables read from ``transit.yaml``, ``calibration.yaml``, ``fitted.yaml`` and
+    the customs unions of ``borders.yaml``, cached in the home by the files' contents: parsing
+    and validating the YAML costs more than a whole routing query, and the schema is only
+    needed when a file has changed."""
+    import pickle
+
+    from silkrail.settings import get_settings
+
+    files = [d / "transit.yaml", d / "calibration.yaml", fitted_path, _data_dir() / "borders.yaml"]
+    digest = hashlib.sha256(TABLES_VERSION.encode())
+    for f in files:
+        digest.update(b"\0" if f is None else f.name.encode() + b"\0" + f.read_bytes())
+    path = get_settings().home / f"costmodel-{digest.hexdigest()[:16]}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            tables = pickle.load(fh)
+        if isinstance(tables, CostTables):
+            return tables
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        pass
+    tables = _read_tables(d, fitted_path)
+    try:
+        from silkrail import cache
+
+        with cache.atomic_write(path) as fh:
+            pickle.dump(tables, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        pass  # a home this process may not write to: read the YAML every time
+    return tables
+
+
+def _read_tables(d: Path, fitted_path: Path | None) -> CostTables:
+    """The tables of :func:`_load_tables`, validated by the files' schemas."""
+    from silkrail.calibration.schema import load_cached
+
+    transit = load_cached(d / "transit.yaml", "transit")
+    cal = load_cached(d / "calibration.yaml", "calibration")
+    params = {p.name: float(p.value) for p in transit.parameters}
+    sigmas = {p.name: float(p.sigma_log) for p in transit.parameters}
+    basis = {p.name: ("default" if p.source == "estimate" else "modelled") for p in transit.parameters}
+    residual = {"time": 0.0, "cost": float(params.get("cost_sigma_log", 0.25)), "co2": 0.0}
+    if fitted_path is not None:
+        f = load_cached(fitted_path, "fitted")
+        for v in f.parameters:
+            if v.name in params or v.name.startswith("rail_speed_factor_"):
+                params[v.name] = float(v.value)
+                basis[v.name] = "fitted"
+        residual.update(f.residual_sigma_log)
+    return CostTables(
+        params=params,
+        sigmas=sigmas,
+        basis=basis,
+        residual_sigma=residual,
+        gauge_change={
+            g.method: (
+                float(g.hours),
+                float(g.sigma_log),
+                "default" if g.source == "estimate" else "modelled",
+            )
+            for g in transit.gauge_change
+        },
+        co2={c.mode: (float(c.wtw_kg_per_teu_km), float(c.ttw_kg_per_teu_km)) for c in transit.co2},
+        sea_rates=tuple(sorted(transit.sea_rates, key=lambda r: (r.lane, r.as_of))),
+        crossing_figures={c.crossing: c for c in cal.crossings},
+        unions=_customs_unions(),
+    )
 
 
 @cache

@@ -20,7 +20,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.network.model import Network
-from silkrail.routing import kernels
 from silkrail.routing.assemble import assemble_route
 from silkrail.routing.costs import CostModel, price_route
 from silkrail.routing.graph import Constraints, StateGraph, build_state_graph
@@ -33,19 +32,50 @@ log = logging.getLogger("silkrail.routing.engine")
 
 WEIGHT_CACHE_SIZE = 16
 CACHE_KEY = "routing.engine"  # the engine's entry in the network's caches
+COMPILE_AFTER_SETTLED = 50_000
+"""States an engine settles in Python before it switches to the compiled kernels. Python
+settles some 200,000 a second and numba takes half a second to import and load the kernels:
+a route (Hanoi-Moscow settles 1,700) stays in Python, while `compare`, alternatives and
+simulations pass the budget within a quarter second and then run compiled (OD matrices
+always do)."""
 
 
 class Engine:
     """Searches on one network's state graph, with landmarks for A* and cached weights."""
 
-    def __init__(self, net: Network, *, home: Path | None = None, model: CostModel | None = None) -> None:
+    def __init__(
+        self,
+        net: Network,
+        *,
+        home: Path | None = None,
+        model: CostModel | None = None,
+        kernel: str = "auto",
+    ) -> None:
+        if kernel not in ("auto", "python", "numba"):
+            raise ValueError(f"kernel must be auto, python or numba, not {kernel!r}")
         self.net = net
+        self.home = home
         self.graph: StateGraph = build_state_graph(net, model)
         self.landmarks: Landmarks = load_or_compute_landmarks(self.graph, home, "any")
-        self.rail_landmarks: Landmarks = load_or_compute_landmarks(self.graph, home, "rail")
         self.places = Gazetteer(net, home=home)
+        self.kernel = kernel
+        self.settled_in_python = 0
         self._weights: dict[tuple[Constraints, tuple[float, float, float]], NDArray[np.float64]] = {}
         self._lock = threading.Lock()
+
+    @cached_property
+    def rail_landmarks(self) -> Landmarks:
+        """The rail-only landmarks, read on the first rail-only query (a multimodal query never
+        needs them)."""
+        return load_or_compute_landmarks(self.graph, self.home, "rail")
+
+    def compiled(self) -> bool:
+        """Whether the next search runs compiled. Both kernels give identical paths; ``auto``
+        answers in Python until this engine has settled :data:`COMPILE_AFTER_SETTLED` states
+        there (one-off queries never load numba), then compiled (bulk work)."""
+        if self.kernel == "auto":
+            return self.settled_in_python >= COMPILE_AFTER_SETTLED
+        return self.kernel == "numba"
 
     @cached_property
     def rail_linked_ports(self) -> frozenset[int]:
@@ -98,6 +128,11 @@ class Engine:
             w = np.where(banned, np.inf, w)
         lm = self.landmarks_for(c)
         lm_t = np.ascontiguousarray(lm.dist[:, :, targets])
+        compiled = self.compiled()
+        if compiled:
+            from silkrail.routing import kernels
+        else:
+            from silkrail.routing import kernels_py as kernels  # type: ignore[no-redef]
         t, value, pred, settled = kernels.astar(
             indptr,
             indices,
@@ -108,6 +143,9 @@ class Engine:
             lm_t,
             np.asarray(coef, dtype=np.float64),
         )
+        if not compiled:
+            with self._lock:
+                self.settled_in_python += int(settled)
         if t < 0:
             return None
         return StatePath(kernels.unwind(pred, arcs, self.graph.src, t), float(value), int(settled))
@@ -164,6 +202,8 @@ class Engine:
         """duration_h, cost_usd, co2_kg (for ``q.teu`` TEU), their ranges and distance_km for
         every pair (NaN: no route). Paths come from one shortest-path tree per origin; each is
         priced as a single route is."""
+        from silkrail.routing import kernels  # a matrix is bulk work: always compiled
+
         g = self.graph
         indptr, indices, arcs = g.csr(q.constraints)
         w = self.weights_for(q.constraints, q.coef)

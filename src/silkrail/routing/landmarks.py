@@ -85,12 +85,46 @@ def load_or_compute_landmarks(g: StateGraph, home: Path | None, modes: str = "an
 
 
 def _read_landmarks(path: Path, n_states: int) -> Landmarks | None:
-    """The landmarks saved at ``path`` if they are readable and fit a graph of ``n_states``."""
+    """The landmarks saved at ``path`` if they are readable and fit a graph of ``n_states``.
+    The distance table is mapped, not read: a query touches one objective's third of it (and
+    a single query costs less than reading all of it). A truncated file fails the mapping."""
     if not path.exists():
         return None
     try:
         with open(path, "rb") as fh, np.load(fh) as data:
-            lm = Landmarks(data["states"], data["dist"])
+            states = data["states"]
+        dist = _map_member(path, "dist.npy")
+        if dist is None:
+            with open(path, "rb") as fh, np.load(fh) as data:
+                dist = data["dist"]
+        lm = Landmarks(states, dist)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     return lm if lm.dist.ndim == 3 and lm.dist.shape[2] == n_states else None
+
+
+def _map_member(path: Path, name: str) -> NDArray[np.float64] | None:
+    """The array ``name`` of the .npz at ``path`` as a read-only memory map, or None when the
+    member is compressed (``np.savez`` stores members as they are)."""
+    import struct
+
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(name)
+    if info.compress_type != zipfile.ZIP_STORED:
+        return None
+    with open(path, "rb") as fh:
+        fh.seek(info.header_offset)
+        local = fh.read(30)  # the member's local header: name and extra field lengths at 26
+        if local[:4] != b"PK\x03\x04":
+            raise ValueError("not a zip member header")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        fh.seek(info.header_offset + 30 + name_len + extra_len)
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        offset = fh.tell()
+    if dtype.hasobject:
+        return None
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C")

@@ -16,8 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.errors import DataError, NoRouteError
-from silkrail.network.curated import GAUGES_MM, known_country_codes
-from silkrail.network.model import MAX_YEAR, EdgeKind, Network, NodeKind
+from silkrail.network.model import GAUGES_MM, MAX_YEAR, EdgeKind, Network, NodeKind
 from silkrail.routing.costs import CostModel
 from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
 from silkrail.routing.places import Place, check_mode_access
@@ -110,6 +109,8 @@ def check_countries(avoid: Iterable[str]) -> frozenset[str]:
             code = code.strip().upper()
             if not code:
                 continue
+            from silkrail.network.curated import known_country_codes  # the schema, only when asked
+
             if code not in known_country_codes():
                 raise DataError(
                     f"'{code}' is not an ISO 3166-1 alpha-2 country code (for example MN, KZ, RU)",
