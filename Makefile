@@ -1,17 +1,16 @@
 # silkrail: `make demo` runs the main job on the embedded defaults, `make test` runs every test.
-# Both set up everything first: a virtualenv with the Python packages (PyPI) and the npm data.
+# Both set up everything first: a virtualenv with the Python packages (PyPI) and the Debian packages
+# the tests need.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-WEB_STAMP := web/node_modules/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
-STATIC := src/silkrail/service/static
 
 .PHONY: demo demo-service stop test install lint bench clean
 
-install: $(STAMP) $(WEB_STAMP) $(SYSTEM_STAMP)
+install: $(STAMP) $(SYSTEM_STAMP)
 
 # Debian packages: PostgreSQL (the tests start a throwaway server) and Chromium (dashboard tests)
 $(SYSTEM_STAMP):
@@ -25,16 +24,6 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,viz,sim,dist,service,postgres]'
-	touch $@
-
-$(WEB_STAMP): web/package.json web/package-lock.json $(wildcard web/dashboard/*)
-	cd web && npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(STATIC)/vendor
-	cp web/dashboard/* $(STATIC)/
-	cp web/node_modules/leaflet/dist/leaflet.js web/node_modules/leaflet/dist/leaflet.css $(STATIC)/vendor/
-	cp web/node_modules/topojson-client/dist/topojson-client.min.js $(STATIC)/vendor/
-	cp web/node_modules/world-atlas/countries-50m.json $(STATIC)/vendor/
-	cp web/node_modules/swagger-ui-dist/swagger-ui-bundle.js web/node_modules/swagger-ui-dist/swagger-ui.css $(STATIC)/vendor/
 	touch $@
 
 # the routing comparison, then the tracking service in the background on a day of demo events
@@ -100,4 +89,4 @@ bench: install
 	$(BIN)/python bench/ingest_load.py
 
 clean:
-	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
