@@ -18,7 +18,6 @@ from silkrail.extras import EXTRA_OF, needs_extra
 
 REPO = Path(__file__).parent.parent
 SRC = REPO / "src" / "silkrail"
-FIXTURES = Path(__file__).parent / "fixtures"
 # module name -> distribution name where the two differ
 DIST_OF = {"yaml": "pyyaml", "starlette": "fastapi", "distributed": "dask", "scgraph_data": "scgraph-data"}
 
@@ -85,35 +84,28 @@ def test_needs_extra_names_the_extra_and_passes_other_errors(monkeypatch: pytest
     assert not isinstance(info.value, MissingExtraError)
 
 
-def _cli_without_extras(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
-    """The CLI in a fresh process where no optional package can be imported."""
-    blocked = sorted(EXTRA_OF)
-    code = (
-        "import sys\n"
-        f"for m in {blocked!r}: sys.modules[m] = None\n"
-        "from silkrail.cli import main\n"
-        f"sys.argv = ['silkrail', *{args!r}]\n"
-        "main()\n"
+def _without_extras(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh Python where no optional package can be imported."""
+    prelude = f"import sys\nfor m in {sorted(EXTRA_OF)!r}: sys.modules[m] = None\n"
+    env = os.environ | {"PYTHONPATH": str(REPO / "src")}
+    return subprocess.run(
+        [sys.executable, "-c", prelude + code], env=env, capture_output=True, text=True, timeout=600
     )
-    env = dict(os.environ)
-    env |= {
-        "PYTHONPATH": str(REPO / "src"),
-        "SILKRAIL_HOME": str(home),
-        "SILKRAIL_DATA_DIR": str(FIXTURES / "data"),
-        "SILKRAIL_RAIL_FILE": str(FIXTURES / "rail_small.py"),
-        "SILKRAIL_SEA_FILE": str(FIXTURES / "sea_small.geojson"),
-        "SILKRAIL_PORTS_FILE": str(FIXTURES / "ports_small.geojson"),
-    }
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_the_core_cli_runs_without_extras_and_serve_names_its_extra(tmp_path: Path) -> None:
-    """Without any optional package, the network builds and reports; serve and replay stop with
+def test_the_core_imports_without_extras_and_serve_names_its_extra(tmp_path: Path) -> None:
+    """Without any optional package every module outside the service and the tracking store
+    imports (the CLI, the build, routing, simulation, maps and charts); serve and replay stop with
     one line naming the extra to install (exit 1), not a traceback."""
-    info = _cli_without_extras(["network", "info", "--json"], tmp_path / "home")
-    assert info.returncode == 0, info.stderr[-2000:]
-    assert '"nodes"' in info.stdout
+    core = sorted(
+        ".".join(("silkrail", *p.relative_to(SRC).with_suffix("").parts)).removesuffix(".__init__")
+        for p in SRC.rglob("*.py")
+        if p.relative_to(SRC).parts[0] not in ("service", "tracking")
+    )
+    assert "silkrail.cli" in core and "silkrail.routing.router" in core
+    r = _without_extras(f"import importlib\nfor m in {core!r}: importlib.import_module(m)\n")
+    assert r.returncode == 0, r.stderr[-2000:]
     for args in (["serve", "--port", "0"], ["replay", str(tmp_path / "feed.jsonl"), "--token", "t"]):
-        r = _cli_without_extras(args, tmp_path / "home")
+        r = _without_extras(f"from silkrail.cli import main\nsys.argv = ['silkrail', *{args!r}]\nmain()\n")
         assert r.returncode == 1, (args, r.stderr[-2000:])
         assert "pip install 'silkrail[service]'" in r.stderr and "Traceback" not in r.stderr, r.stderr
