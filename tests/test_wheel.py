@@ -63,11 +63,14 @@ def test_a_wheel_in_a_fresh_virtualenv_builds_routes_and_serves(tmp_path: Path) 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
-    subprocess.run([str(py), "-m", "pip", "install", "--quiet", str(wheel)], check=True, capture_output=True)
-    work = tmp_path / "elsewhere"
-    work.mkdir()
+    # nothing of the checkout on the path: pip would take its egg-info for an installed silkrail
     env = {k: v for k, v in os.environ.items() if not k.startswith("SILKRAIL_") and k != "PYTHONPATH"}
     env["SILKRAIL_HOME"] = str(tmp_path / "home")
+    subprocess.run(
+        [str(py), "-m", "pip", "install", "--quiet", str(wheel)], env=env, check=True, capture_output=True
+    )
+    work = tmp_path / "elsewhere"
+    work.mkdir()
     out = subprocess.run(
         [str(env_dir / "bin" / "silkrail"), "route", "Hanoi", "Moscow", "--mode", "rail", "--json"],
         cwd=work,
@@ -95,7 +98,10 @@ def test_a_wheel_in_a_fresh_virtualenv_builds_routes_and_serves(tmp_path: Path) 
     )
     assert bare.returncode == 1 and "pip install 'silkrail[service]'" in bare.stderr, bare.stderr[-2000:]
     subprocess.run(
-        [str(py), "-m", "pip", "install", "--quiet", f"{wheel}[service]"], check=True, capture_output=True
+        [str(py), "-m", "pip", "install", "--quiet", f"{wheel}[service]"],
+        env=env,
+        check=True,
+        capture_output=True,
     )
     db = f"sqlite:///{tmp_path / 'tracking.sqlite'}"
     with open(tmp_path / "serve.log", "wb") as log:
