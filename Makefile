@@ -1,17 +1,18 @@
 # silkrail: `make demo` runs the main job on the embedded defaults, `make test` runs every test.
-# Both set up everything first: a virtualenv with the Python packages (PyPI) and the npm data.
+# Both set up everything first: a virtualenv with the Python packages (PyPI) and the Debian packages
+# the tests need.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-WEB_STAMP := web/node_modules/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
-STATIC := src/silkrail/service/static
+LOWEST := .venv-lowest
+LOWEST_STAMP := $(LOWEST)/.installed
 
-.PHONY: demo demo-service stop test install lint bench clean
+.PHONY: demo demo-service stop test test-unit test-lowest test-integration install lint bench clean
 
-install: $(STAMP) $(WEB_STAMP) $(SYSTEM_STAMP)
+install: $(STAMP) $(SYSTEM_STAMP)
 
 # Debian packages: PostgreSQL (the tests start a throwaway server) and Chromium (dashboard tests)
 $(SYSTEM_STAMP):
@@ -24,17 +25,15 @@ $(SYSTEM_STAMP):
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,viz,sim,dist,service,postgres,frames,geo]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,viz,dist,service,postgres,frames,geo]'
 	touch $@
 
-$(WEB_STAMP): web/package.json web/package-lock.json $(wildcard web/dashboard/*)
-	cd web && npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(STATIC)/vendor
-	cp web/dashboard/* $(STATIC)/
-	cp web/node_modules/leaflet/dist/leaflet.js web/node_modules/leaflet/dist/leaflet.css $(STATIC)/vendor/
-	cp web/node_modules/topojson-client/dist/topojson-client.min.js $(STATIC)/vendor/
-	cp web/node_modules/world-atlas/countries-50m.json $(STATIC)/vendor/
-	cp web/node_modules/swagger-ui-dist/swagger-ui-bundle.js web/node_modules/swagger-ui-dist/swagger-ui.css $(STATIC)/vendor/
+# a second virtualenv with the lowest versions pyproject.toml allows (tests/floors.py pins them)
+$(LOWEST_STAMP): pyproject.toml tests/floors.py
+	test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST)/bin/python tests/floors.py > $(LOWEST)/constraints.txt
+	$(LOWEST)/bin/python -m pip install --quiet -c $(LOWEST)/constraints.txt -e '.[service,viz,dist,postgres,frames]' pytest hypothesis
 	touch $@
 
 # the routing comparison, then the tracking service in the background on a day of demo events
@@ -86,8 +85,24 @@ stop:
 		fi; \
 	fi
 
+# the unit tier (small fixtures), the same on the lowest versions, then the integration tier (the
+# real network, PostgreSQL, Chromium, the wheel in a fresh virtualenv)
 test: install lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not integration"
+	@$(MAKE) --no-print-directory test-lowest
+	$(BIN)/python -m pytest -m integration
+
+test-unit: install
+	$(BIN)/python -m pytest -m "not integration"
+
+# old releases warn about newer neighbours (their own deprecations): warnings stay errors in the
+# main run, on the current versions
+test-lowest: $(LOWEST_STAMP)
+	$(LOWEST)/bin/python -m pytest -m "not integration" -p no:cacheprovider \
+		-W ignore::DeprecationWarning -W ignore::PendingDeprecationWarning
+
+test-integration: install
+	$(BIN)/python -m pytest -m integration
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -101,4 +116,4 @@ bench: install
 	$(BIN)/python bench/ingest_load.py
 
 clean:
-	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache

@@ -54,3 +54,20 @@ def real_net(real_settings: Settings) -> Network:
     from silkrail.network.store import load_network
 
     return load_network(settings=real_settings, progress=False)
+
+
+# fixtures that reach the real network build, a PostgreSQL server or the browser: integration tier
+INTEGRATION_FIXTURES = frozenset({"real_settings", "real_net", "pg_base", "live", "client", "db_url"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that uses the real network, PostgreSQL or the browser must carry the ``integration``
+    marker, so ``-m "not integration"`` stays the fast tier on small fixtures."""
+    unmarked = [
+        f"{item.nodeid} uses {', '.join(sorted(INTEGRATION_FIXTURES & set(getattr(item, 'fixturenames', ()))))}"
+        for item in items
+        if item.get_closest_marker("integration") is None
+        and INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ()))
+    ]
+    if unmarked:
+        raise pytest.UsageError("mark these tests integration:\n" + "\n".join(unmarked))

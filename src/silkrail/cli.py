@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
+from silkrail.errors import DataError, MissingExtraError, NoRouteError, SilkrailError, UnknownPlaceError
 from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
 
 if TYPE_CHECKING:
@@ -609,11 +609,14 @@ def serve_cmd(
     ] = min(2, os.cpu_count() or 1),
 ) -> None:
     """Run the tracking service and dashboard; writes need Authorization: Bearer $SILKRAIL_API_TOKEN."""
-    import uvicorn
+    from silkrail.extras import needs_extra
 
-    from silkrail.service.app import ServiceSettings, create_app
-    from silkrail.service.protocol import SERVER_OPTIONS
-    from silkrail.tracking.store import migrate
+    with needs_extra("silkrail serve"):
+        import uvicorn
+
+        from silkrail.service.app import ServiceSettings, create_app
+        from silkrail.service.protocol import SERVER_OPTIONS
+        from silkrail.tracking.store import migrate
 
     if not 0 <= workers <= 64:
         _fail(DataError(f"--workers {workers}: give 0 to 64 ingest processes", field="workers"))
@@ -653,9 +656,12 @@ def tracking_repair(
     ] = None,
 ) -> None:
     """Recompute every crossing's learned dwell from the stored events, with today's bounds."""
+    from silkrail.extras import needs_extra
     from silkrail.settings import get_settings
-    from silkrail.tracking.store import default_url, make_engine, migrate
-    from silkrail.tracking.tracker import Tracker
+
+    with needs_extra("silkrail tracking repair"):
+        from silkrail.tracking.store import default_url, make_engine, migrate
+        from silkrail.tracking.tracker import Tracker
 
     url = db or default_url(get_settings().home)
     migrate(url)
@@ -733,8 +739,12 @@ def replay_cmd(
     token: Annotated[str | None, typer.Option(envvar="SILKRAIL_API_TOKEN", help="bearer token")] = None,
 ) -> None:
     """Post a recorded feed to a running service, paced at SPEED times real time (or --live)."""
-    import httpx
     from rich.progress import Progress
+
+    from silkrail.extras import needs_extra
+
+    with needs_extra("silkrail replay"):
+        import httpx
 
     from silkrail.tracking.feed import replay
 
@@ -781,7 +791,13 @@ def main() -> None:
     logger = logging.getLogger("silkrail")
     logger.addHandler(handler)
     logger.setLevel(logging.WARNING)
-    app()
+    try:
+        app()
+    except MissingExtraError as exc:  # an optional package a command needs is not installed
+        from rich.markup import escape
+
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

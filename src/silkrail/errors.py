@@ -57,3 +57,7 @@ class UnknownPlaceError(LookupError, SilkrailError):
 
 class NoRouteError(SilkrailError, LookupError):
     """No path satisfies the request; the message says why."""
+
+
+class MissingExtraError(SilkrailError, ImportError):
+    """An optional Python package is not installed; names the silkrail extra that provides it."""

@@ -7,11 +7,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from silkrail.errors import SilkrailError
+from silkrail.errors import MissingExtraError
 
-
-class MissingExtraError(ImportError, SilkrailError):
-    """An optional dependency is not installed; the message names the extra that installs it."""
+__all__ = ["MissingExtraError", "geopandas", "pandas", "require"]
 
 
 def require(module: str, extra: str) -> ModuleType:

@@ -127,6 +127,7 @@ def test_record_tables_as_frames(small_net: Network) -> None:
 
 def test_record_tables_as_geodataframes(small_net: Network) -> None:
     """Crossings and places are points at their coordinates; lines run through their stations."""
+    pytest.importorskip("geopandas")
     gdf = small_net.gdf("crossings")
     assert str(gdf.crs) == "EPSG:4326"
     first = small_net.crossings[0]
@@ -147,6 +148,7 @@ def test_without_geopandas_the_error_names_the_extra(
 @pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
 def test_gis_export_reads_back(small_net: Network, tmp_path: Path, fmt: str) -> None:
     """A GeoPackage (one layer per table) or GeoParquet directory, read back by GeoPandas."""
+    pytest.importorskip("geopandas")
     import geopandas
     import pyogrio
 

@@ -189,6 +189,7 @@ def test_alternatives_and_rail_and_sea_rank_by_the_objective_per_teu(engine: Eng
 
 
 def test_a_route_exports_to_geopackage_geoparquet_and_geojson(engine: Engine, tmp_path: Path) -> None:
+    pytest.importorskip("geopandas")
     import geopandas
     import pyogrio
 

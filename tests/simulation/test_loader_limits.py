@@ -97,6 +97,7 @@ def test_curated_dates_and_nesting_have_limits(tmp_path: Path) -> None:
     assert info.value.line == 1
 
 
+@pytest.mark.integration
 def test_the_cli_exits_2_with_file_and_line(real_settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """`silkrail simulate` on a scenario with 1e12 trains a week: exit 2 and a file:line message,
     no traceback (it ran out of memory after 22 s)."""

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Security, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBearer
-from fastapi.staticfiles import StaticFiles
 
+from silkrail.service import dashboard
 from silkrail.service.auth import Token, admin_token, check_secret, load_tokens_file
 from silkrail.service.limits import MAX_BODY_BYTES, TOKEN_KEY, Guard
 from silkrail.tracking.model import (
@@ -34,7 +34,6 @@ from silkrail.tracking.model import (
 )
 
 logger = logging.getLogger("silkrail.service")
-STATIC = Path(__file__).parent / "static"
 # documents the scheme in OpenAPI; the token itself is checked by limits.Guard, from the headers
 BEARER = HTTPBearer(auto_error=False, description="a write token: see the tokens file format")
 
@@ -320,23 +319,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             sender.cancel()
             hub.clients.discard(q)
 
-    if STATIC.is_dir():
-        app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    def _page(name: str) -> Any:
-        page = STATIC / name
-        if not page.exists():
-            raise HTTPException(404, "dashboard not built: run 'make install'")
-        return FileResponse(page)
-
-    @app.get("/", include_in_schema=False)
-    def dashboard() -> Any:
-        return _page("index.html")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> Any:
-        """Swagger UI, from this service's own copy (no script from elsewhere)."""
-        return _page("docs.html")
+    dashboard.install(app, home=settings.home)
 
     app.state.hub = hub
     app.state.settings = settings

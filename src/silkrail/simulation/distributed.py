@@ -35,7 +35,10 @@ def run_replications(
             if progress:
                 progress(1)
         return out
-    from dask.distributed import Client, LocalCluster, as_completed
+    from silkrail.extras import needs_extra
+
+    with needs_extra("a distributed simulation (--scheduler)"):
+        from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler == "local":

@@ -57,10 +57,13 @@ def simulate(
 def write_plots(kpis: Kpis, directory: Path) -> list[Path]:
     """Queue length over time per crossing and transit-time distributions per service (PNG),
     from the first replication (needs ``simulate(..., trace=True)``)."""
-    import matplotlib
+    from silkrail.extras import needs_extra
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    with needs_extra("simulation plots (--plots)"):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
 
     directory.mkdir(parents=True, exist_ok=True)
     if not kpis.results:

@@ -92,7 +92,10 @@ def postgres_cluster() -> Iterator[Cluster]:
 
 
 def create_database(base_url: str, name: str) -> str:
-    import psycopg
+    from silkrail.extras import needs_extra
+
+    with needs_extra("a PostgreSQL database"):
+        import psycopg
 
     with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -165,9 +165,11 @@ def replay(
     """Post a feed to a service: trains first, then events in time order, paced by ``speed``
     times real time; or ``live``: each event when its own time comes, so the events of the past
     go at once (then ``caught_up(totals so far, next event time)``) and the rest as they fall due."""
-    import httpx
-
     from silkrail.errors import DataError
+    from silkrail.extras import needs_extra
+
+    with needs_extra("replaying a feed"):
+        import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
     ids: dict[str, str] = {}

@@ -178,7 +178,10 @@ def make_engine(url: str) -> Engine:
         kwargs["pool_pre_ping"] = True  # a restarted server costs one failed request, not a stale pool
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    engine = create_engine(url, **kwargs)
+    from silkrail.extras import needs_extra
+
+    with needs_extra(f"a {url.split(':', 1)[0]} database URL"):  # the driver loads here
+        engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")

@@ -13,10 +13,13 @@ OPTION_COLOURS = {"rail": "#c0392b", "sea": "#138d90", "rail+sea": "#8e44ad"}
 
 def write_comparison_chart(options: list[Route], path: Path, *, title: str) -> Path:
     """Three bar panels: transit days, cost in USD and tonnes of CO2, one bar per option."""
-    import matplotlib
+    from silkrail.extras import needs_extra
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    with needs_extra("the comparison chart"):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
 
     labels = [r.label or f"option {i + 1}" for i, r in enumerate(options)]
     colours = [OPTION_COLOURS.get(lbl, "#555") for lbl in labels]

@@ -46,3 +46,18 @@ def simplified_outlines(settings: Settings | None = None) -> list[dict[str, Any]
     with atomic_write(cache) as fh:
         fh.write(json.dumps(out, separators=(",", ":")).encode())
     return out
+
+
+def outlines_to_geojson(outlines: list[dict[str, Any]]) -> dict[str, Any]:
+    """The simplified outlines as a GeoJSON FeatureCollection, one MultiPolygon per country (the
+    dashboard draws them: the same outlines as the network build and the maps)."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": c["code"]},
+            "geometry": {"type": "MultiPolygon", "coordinates": [[ring] for ring in c["rings"]]},
+        }
+        for c in outlines
+        if c["rings"]
+    ]
+    return {"type": "FeatureCollection", "features": features}

@@ -9,7 +9,7 @@ const GAUGE_COLOURS = { "1000": "#e67e22", "1067": "#d35400", "1435": "#2e86de",
 
 const map = L.map("map", { preferCanvas: true, worldCopyJump: true, minZoom: 2 }).setView([42, 85], 3);
 map.attributionControl.setPrefix(false);
-map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL); Natural Earth");
+map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL)");
 const trainLayer = L.layerGroup().addTo(map);
 const markers = new Map();
 
@@ -34,8 +34,8 @@ function legend() {
 }
 
 async function loadBase() {
-  const topo = await (await fetch("/static/vendor/countries-50m.json")).json();
-  L.geoJSON(topojson.feature(topo, topo.objects.countries), {
+  const outlines = await (await fetch("/api/v1/outlines")).json();
+  L.geoJSON(outlines, {
     style: { color: "#9aa5ad", weight: 0.6, fillColor: "#fbfaf5", fillOpacity: 1 }, interactive: false,
   }).addTo(map);
   const net = await (await fetch("/api/v1/network")).json();
