@@ -54,3 +54,11 @@ def real_net(real_settings: Settings) -> Network:
     from silkrail.network.store import load_network
 
     return load_network(settings=real_settings, progress=False)
+
+
+@pytest.fixture
+def real_env(real_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The CLI's environment pointing at the real network of the test session."""
+    monkeypatch.setenv("SILKRAIL_HOME", str(real_settings.home))
+    monkeypatch.setenv("SILKRAIL_COUNTRIES_FILE", str(real_settings.countries_file))
+    return real_settings

@@ -689,9 +689,9 @@ def replay_cmd(
     token: Annotated[str | None, typer.Option(envvar="SILKRAIL_API_TOKEN", help="bearer token")] = None,
 ) -> None:
     """Post a recorded feed to a running service, paced at SPEED times real time (or --live)."""
-    import httpx
     from rich.progress import Progress
 
+    from silkrail.client import ServiceUnreachable
     from silkrail.tracking.feed import replay
 
     if not feed.is_file():
@@ -716,8 +716,8 @@ def replay_cmd(
             totals = replay(
                 feed, url, token or "", speed=speed, live=live, progress=advance, caught_up=caught_up
             )
-    except httpx.HTTPError as exc:
-        err.print(f"[red]error:[/] cannot reach {url}: {exc}")
+    except ServiceUnreachable as exc:
+        err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     except SilkrailError as exc:
         _fail(exc)
