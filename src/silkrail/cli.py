@@ -564,7 +564,8 @@ def serve_cmd(
         ),
     ] = min(2, os.cpu_count() or 1),
 ) -> None:
-    """Run the tracking service and dashboard; writes need Authorization: Bearer $SILKRAIL_API_TOKEN."""
+    """Run the tracking and routing service and dashboard; writes need a bearer token
+    (Authorization: Bearer $SILKRAIL_API_TOKEN)."""
     import uvicorn
 
     from silkrail.service.app import ServiceSettings, create_app

@@ -78,7 +78,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             "Live corridor monitoring: trains, events, ETAs, alerts; and routing: a route, the "
             "rail/sea comparison and OD matrices. Writes (every POST) need a bearer token; a token "
             "belongs to an operator and writes that operator's trains (an admin token, all). Every "
-            "error answers `{error, fields}`: one sentence, and for invalid fields each field."
+            "error answers `{error, fields}`: one sentence, and for invalid fields each field. "
+            "The server's own limits answer in plain text before any route: 408 (headers too "
+            "slow), 431 (headers too large), 503 (too many connections)."
         ),
     )
     errors.install(app, rt)

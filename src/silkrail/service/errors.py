@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
@@ -27,12 +27,16 @@ log = logging.getLogger("silkrail.service")
 class FieldError(BaseModel):
     """One invalid field of a request: where (``body.teu``, ``query.limit``) and why."""
 
+    model_config = ConfigDict(extra="forbid")
+
     field: str
     message: str
 
 
 class ErrorBody(BaseModel):
     """Every error the service answers: one sentence, and for invalid fields each field."""
+
+    model_config = ConfigDict(extra="forbid")  # documented as closed: a stray key fails conformance
 
     error: str = Field(description="what was wrong, where, and what would be valid")
     fields: list[FieldError] | None = Field(
@@ -48,12 +52,10 @@ MEANING: dict[int, str] = {
     404: "no such resource",
     413: "the body is larger than the service takes",
     422: "invalid input: the error names the field or place and what would be valid",
-    431: "the request line and headers are too large",
     503: "not ready, or the database is busy or unreachable; nothing was written, try again",
     507: "the database's disk is full or read-only; nothing was written",
 }
-ALWAYS = (431,)  # the header limit applies to every request
-WRITE = (400, 401, 403, 413, 422, 503, 507)  # the Guard's checks, validation and storage
+WRITE = (400, 401, 413, 422, 503, 507)  # the Guard's checks, validation and storage
 
 
 def responses(*codes: int, **meanings: str) -> dict[int | str, dict[str, Any]]:
@@ -61,7 +63,7 @@ def responses(*codes: int, **meanings: str) -> dict[int | str, dict[str, Any]]:
     body; ``meanings`` (``e413=...``) replaces a status's general description."""
     return {
         code: {"model": ErrorBody, "description": meanings.get(f"e{code}", MEANING[code])}
-        for code in sorted({*codes, *ALWAYS})
+        for code in sorted(set(codes))
     }
 
 

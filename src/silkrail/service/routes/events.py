@@ -35,7 +35,8 @@ SCHEMA_MODELS = (EventBatch,)
     },
 )
 async def post_events(request: Request, rt: RuntimeDep, t: TrackerDep, token: WriterDep) -> Any:
-    """Store a batch: each event is validated on its own; ``rejected`` lists the bad ones by index."""
+    """Store a batch: each event is validated (and its train's operator checked) on its own;
+    ``rejected`` lists the refused ones by index."""
     from silkrail.service.ingest import handle
 
     body = await request.body()

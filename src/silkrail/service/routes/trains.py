@@ -13,7 +13,7 @@ from silkrail.tracking.model import MAX_PAGE, TrainCreated, TrainIn, TrainState
 router = APIRouter(prefix="/api/v1", tags=["trains"])
 
 
-@router.post("/trains", status_code=201, response_model=TrainCreated, responses=responses(*WRITE))
+@router.post("/trains", status_code=201, response_model=TrainCreated, responses=responses(*WRITE, 403))
 def create_train(body: TrainIn, t: TrackerDep, token: WriterDep) -> Any:
     """A new train on its planned route; the answer holds its id, ETA and route."""
     return t.create_train(body, token=token)
