@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -90,9 +89,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     dashboard.mount_static(app)
     _declare_models(app, events.SCHEMA_MODELS)
     app.state.runtime = rt
-    app.state.hub = rt.hub
     app.state.settings = settings
-    app.state.started = datetime.now()
     return app
 
 
