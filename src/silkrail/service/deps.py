@@ -81,7 +81,7 @@ def runtime(request: Request) -> Runtime:
 
 
 def tracker(rt: Annotated[Runtime, Depends(runtime)]) -> Any:
-    """The tracker: ready once the lifespan has started (requests wait for it)."""
+    """The tracker, set by the lifespan before the server takes requests."""
     return rt.tracker
 
 
