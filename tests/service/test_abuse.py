@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 from silkrail.errors import DataError
 from silkrail.service.app import ServiceSettings, create_app
 from silkrail.service.auth import Token, load_tokens_file
-from silkrail.tracking.eta import dwell_cap
+from silkrail.tracking.dwell import dwell_cap
 from tests.service.conftest import AUTH, TOKEN
 from tests.service.conftest import position as _pos
 
@@ -108,7 +108,7 @@ def test_an_exit_before_its_entry_and_an_endless_wait_are_rejected(client: TestC
             _ms(f"{tid}-out", tid, T0 + timedelta(hours=700), "border_exit", at),
         ).json()
         assert r["accepted"] == 2, r
-    stop = next(s for s in client.app.state.tracker._load_profiles({b})[b].stops if s["name"] == at)  # type: ignore[attr-defined]
+    stop = next(s for s in client.app.state.tracker.profile(b).stops if s["name"] == at)  # type: ignore[attr-defined]
     (n, mean) = _learned(client)[stop["id"] or stop["name"]]
     assert n == 2 and 0 <= mean <= dwell_cap(stop) < 600
 
@@ -120,7 +120,7 @@ def test_a_poisoned_table_is_bounded_and_repaired(client: TestClient) -> None:
     t = _train(client).json()
     tid = t["id"]
     at = _crossings(t["route"])[0]
-    stop = next(s for s in client.app.state.tracker._load_profiles({tid})[tid].stops if s["name"] == at)  # type: ignore[attr-defined]
+    stop = next(s for s in client.app.state.tracker.profile(tid).stops if s["name"] == at)  # type: ignore[attr-defined]
     key = stop["id"] or stop["name"]
     _post(
         client,

@@ -4,12 +4,13 @@ The planned route becomes a profile: points along the track with cumulative km a
 running hours, and the stops (border crossings, gauge changes, port transfers) with their
 planned dwell and spread from the cost model (terminal time lies before departure and after
 arrival, outside the profile). ETA = now + remaining running time + expected dwell at the stops still ahead,
-where a stop's expected dwell is learned from the dwell observed there (Welford mean).
+where a stop's expected dwell is learned from the dwell observed there (``dwell.py``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,10 +18,9 @@ from typing import Any
 import numpy as np
 
 from silkrail.network.geo import EARTH_RADIUS_KM, haversine_km, unit_vectors
+from silkrail.tracking.dwell import expected_dwell
 
 MAX_POINTS = 2000
-LEARN_MIN_N = 2  # observations before a learned dwell replaces the planned one
-MAX_OBSERVED_DWELL_H = 30 * 24.0  # a longer "wait" at one crossing is a wrong time, not a wait
 MAX_REMAINING_H = 365 * 24.0  # no ETA lies further ahead than this
 
 
@@ -133,29 +133,12 @@ def build_profile(route: Any, crossings: list[dict[str, Any]]) -> Profile:
     return Profile(lat, lon, km, run_h, sorted(out, key=lambda s: s["km"]))
 
 
-def dwell_cap(stop: dict[str, Any]) -> float:
-    """The most one observed wait counts for when learning a stop's dwell, from its curated
-    figures: three times its expected 95th percentile, at least three days. A longer wait still
-    raises its alert; it teaches no more than this, so one report cannot drag the mean (and every
-    ETA through the stop) arbitrarily far."""
-    return max(3.0 * float(stop.get("p95_h") or 0.0), 3.0 * float(stop["dwell_h"]), 72.0)
-
-
-def expected_dwell(stop: dict[str, Any], learned: dict[str, tuple[int, float, float]]) -> float:
-    """The learned mean once there are LEARN_MIN_N observations, kept within 0 and the stop's
-    cap (a stored value from before the cap, or a bad row, cannot leave those bounds)."""
-    n, mean, _ = learned.get(stop["id"] or stop["name"], (0, 0.0, 0.0))
-    if n < LEARN_MIN_N or not math.isfinite(mean):
-        return float(stop["dwell_h"])
-    return min(max(mean, 0.0), dwell_cap(stop))
-
-
 def estimate(
     profile: Profile,
     *,
     now: datetime,
     progress_km: float,
-    learned: dict[str, tuple[int, float, float]],
+    learned: Mapping[str, tuple[int, float, float]],
     inside: str | None = None,
     inside_since: datetime | None = None,
 ) -> datetime:

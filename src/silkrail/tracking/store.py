@@ -1,11 +1,12 @@
 """Tracking storage: SQLAlchemy 2 Core tables; SQLite (WAL) by default, PostgreSQL by URL.
 
 The schema is declared here once; Alembic migrations (``migrations/``) create and evolve it.
+The statements the tracker runs on these tables live in ``repository``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -105,85 +106,6 @@ service_probe = Table(  # the readiness probe's trial write (always rolled back)
     Column("id", Integer, primary_key=True),
     Column("pad", Text, nullable=False),
 )
-
-
-def delete_events(c: Any, event_ids: Collection[str]) -> None:
-    """Remove events stored earlier in this transaction that were then rejected."""
-    if event_ids:
-        c.execute(events.delete().where(events.c.event_id.in_(sorted(event_ids))))
-
-
-def _pg_array_type(col: Column[Any]) -> str:
-    kind = {"DATETIME": "timestamptz", "FLOAT": "float8", "INTEGER": "int8"}
-    return kind.get(type(col.type).__visit_name__.upper(), "text") + "[]"
-
-
-def _unnest(cols: list[Column[Any]]) -> str:
-    return "unnest(" + ", ".join(f"%b::{_pg_array_type(col)}" for col in cols) + ")"
-
-
-def _names(cols: list[Column[Any]]) -> str:
-    return ", ".join(f'"{col.name}"' for col in cols)
-
-
-def _execute_by_column(
-    c: Any, sql: str, rows: list[dict[str, Any]], cols: list[Column[Any]]
-) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (PostgreSQL, with an ``_unnest(cols)``) on one array per column of ``rows``;
-    returns the rows it returns."""
-    with c.connection.driver_connection.cursor() as cur:
-        cur.execute(sql, [[r[col.name] for r in rows] for col in cols])
-        return cur.fetchall() if cur.description else []
-
-
-def insert_new_events(c: Any, rows: list[dict[str, Any]]) -> set[str]:
-    """Store the events whose ``event_id`` is not stored yet; returns those ids (the rest are
-    duplicates). One statement either way: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``.
-
-    On PostgreSQL the rows travel as one array per column (``INSERT ... SELECT FROM unnest``), in
-    binary: nine parameters instead of nine per row, which the driver would otherwise parse and
-    render one by one."""
-    if not rows:
-        return set()
-    cols = list(events.columns)
-    if c.dialect.name == "postgresql":
-        sql = (
-            f"INSERT INTO events ({_names(cols)}) SELECT * FROM {_unnest(cols)} "
-            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
-        )
-        # in event_id order: two batches holding the same new events lock them in one order
-        rows = sorted(rows, key=lambda r: r["event_id"])
-        return {r[0] for r in _execute_by_column(c, sql, rows, cols)}
-    from sqlalchemy.dialects import sqlite
-
-    stmt = (
-        sqlite.insert(events).on_conflict_do_nothing(index_elements=["event_id"]).returning(events.c.event_id)
-    )
-    return set(c.execute(stmt, rows).scalars())
-
-
-def update_states(c: Any, states: list[dict[str, Any]]) -> None:
-    """Write whole train states (every column, keyed by ``train_id``) in one statement."""
-    if not states:
-        return
-    cols = [col for col in train_states.columns if col.name != "train_id"]
-    if c.dialect.name == "postgresql":
-        keyed = [train_states.c.train_id, *cols]
-        sets = ", ".join(f'"{col.name}" = v."{col.name}"' for col in cols)
-        sql = (
-            f"UPDATE train_states AS s SET {sets} FROM {_unnest(keyed)} AS v({_names(keyed)}) "
-            "WHERE s.train_id = v.train_id"
-        )
-        _execute_by_column(c, sql, states, keyed)
-        return
-    from sqlalchemy import bindparam, update
-
-    stmt = (
-        update(train_states)
-        .where(train_states.c.train_id == bindparam("b_train_id"))
-        .values({col.name: bindparam(f"b_{col.name}") for col in cols})
-    )
-    c.execute(stmt, [{f"b_{k}": v for k, v in st.items()} for st in states])
 
 
 @contextmanager

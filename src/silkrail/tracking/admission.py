@@ -1,0 +1,174 @@
+"""Which events of a batch may be stored, decided without I/O: each event validated alone,
+then checked against its train's plan (known train, the token's operator's, a plausible time, a
+known place, the per-train cap); and the positions map-matched onto the planned routes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from pydantic import TypeAdapter, ValidationError
+
+from silkrail.network.geo import EARTH_RADIUS_KM, unit_vectors
+from silkrail.tracking.core import TrainPlan
+from silkrail.tracking.model import Event, MilestoneEvent
+
+FUTURE_TOLERANCE = timedelta(hours=1)
+BEFORE_DEPARTURE = timedelta(days=7)  # events may come from the terminal before departure
+LONGEST_JOURNEY = timedelta(days=120)  # no event of a train comes later after its departure
+MAX_PER_TRAIN = 2_000  # events for one train in one batch (a day of positions each minute fits)
+_EVENT = TypeAdapter(Event)
+
+
+def validation_error(exc: ValidationError) -> str:
+    e = exc.errors()[0]
+    loc = [str(x) for x in e["loc"] if not isinstance(x, int)]
+    if loc and loc[0] in ("position", "milestone"):
+        loc = loc[1:]  # the union's tag is not a field
+    where = ".".join(loc) or "event"
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "union_tag_invalid" or where == "event":
+        msg = "kind must be 'position' or 'milestone'"
+    return f"{where}: {msg}"
+
+
+def event_row(ev: Any, received: datetime, token_id: str | None = None) -> dict[str, Any]:
+    """The events-table row of an event (attributes read directly: a pydantic model's missing
+    attribute is slow to probe), with the id of the token that wrote it."""
+    row = {"event_id": ev.event_id, "train_id": ev.train_id, "time": ev.time, "kind": ev.kind}
+    if ev.kind == "position":
+        row.update(lat=ev.lat, lon=ev.lon, milestone=None, at=None)
+    else:
+        row.update(lat=None, lon=None, milestone=ev.milestone, at=ev.at)
+    row["received_at"] = received
+    row["token_id"] = token_id
+    return row
+
+
+def _content(ev: Any) -> tuple[Any, ...]:
+    """What an event says, beyond its id (two copies of one event_id must say the same)."""
+    return (
+        ev.train_id,
+        ev.time,
+        ev.kind,
+        getattr(ev, "lat", None),
+        getattr(ev, "lon", None),
+        getattr(ev, "milestone", None),
+        getattr(ev, "at", None),
+    )
+
+
+def validate(raw: list[Any], now: datetime) -> tuple[list[tuple[int, Any]], list[dict[str, Any]]]:
+    """Each item of a batch validated alone: (index, event) of the valid ones, and the
+    rejections of the others (a bad field, or a time in the future)."""
+    rejected: list[dict[str, Any]] = []
+    valid: list[tuple[int, Any]] = []
+    for i, item in enumerate(raw):
+        try:
+            ev = _EVENT.validate_python(item)
+        except ValidationError as exc:
+            rejected.append({"index": i, "error": validation_error(exc)})
+            continue
+        if ev.time > now + FUTURE_TOLERANCE:
+            rejected.append({"index": i, "error": f"time: {ev.time.isoformat()} is in the future"})
+            continue
+        valid.append((i, ev))
+    return valid, rejected
+
+
+def admit(
+    valid: list[tuple[int, Any]],
+    plans: dict[str, TrainPlan],
+    rejected: list[dict[str, Any]],
+    token: Any,
+) -> tuple[list[Any], dict[str, int], int]:
+    """The events that may be stored (known train, the token's operator's, a plausible time,
+    a known place, within the per-train cap); the others are added to ``rejected``. Returns
+    (events, event_id -> index in the batch, repeats within the batch)."""
+    events: list[Any] = []
+    index_of: dict[str, int] = {}
+    first: dict[str, Any] = {}
+    per_train: dict[str, int] = {}
+    duplicates = 0
+
+    def reject(i: int, error: str) -> None:
+        rejected.append({"index": i, "error": error})
+
+    for i, ev in valid:
+        if ev.event_id in first:  # a repeat within the batch, after a copy that was accepted
+            if _content(first[ev.event_id]) != _content(ev):
+                reject(
+                    i,
+                    f"event_id: '{ev.event_id}' comes twice in this batch with different content; "
+                    "give each event its own id",
+                )
+            else:
+                duplicates += 1
+            continue
+        plan = plans.get(ev.train_id)
+        if plan is None:
+            reject(i, f"train_id: no train '{ev.train_id}'")
+            continue
+        operator, departure = plan.operator, plan.departure
+        if token is not None and not token.may_write(operator):
+            reject(
+                i,
+                f"train_id: train '{ev.train_id}' is not of this token's operator "
+                f"'{token.operator}'; it takes events from its own operator's tokens",
+            )
+            continue
+        if not departure - BEFORE_DEPARTURE <= ev.time <= departure + LONGEST_JOURNEY:
+            reject(
+                i,
+                f"time: {ev.time.isoformat()} is implausible for a train departing "
+                f"{departure.isoformat()}; give a time from {BEFORE_DEPARTURE.days} days before "
+                f"its departure to {LONGEST_JOURNEY.days} days after",
+            )
+            continue
+        if (
+            isinstance(ev, MilestoneEvent)
+            and ev.milestone not in ("departed", "arrived")
+            and plan.profile.stop_named(ev.at) is None
+        ):
+            names = ", ".join(s["name"] for s in plan.profile.stops) or "none"
+            reject(i, f"at: unknown place '{ev.at}' for this train; its crossings: {names}")
+            continue
+        per_train[ev.train_id] = per_train.get(ev.train_id, 0) + 1
+        if per_train[ev.train_id] > MAX_PER_TRAIN:
+            reject(
+                i,
+                f"train_id: more than {MAX_PER_TRAIN:,} events for train '{ev.train_id}' in one "
+                "batch; send the rest in another",
+            )
+            continue
+        first[ev.event_id] = ev
+        index_of[ev.event_id] = i
+        events.append(ev)
+    return events, index_of, duplicates
+
+
+def match(events: list[Any], plans: dict[str, TrainPlan]) -> dict[str, tuple[float, float]]:
+    """Map-match the position events onto their trains' planned routes: event_id -> (km along
+    the route, km off it). One matrix product per train; the rest is done for all at once."""
+    positions = [ev for ev in events if ev.kind == "position"]
+    if not positions:
+        return {}
+    n = len(positions)
+    xyz = unit_vectors(
+        np.fromiter((e.lat for e in positions), float, n), np.fromiter((e.lon for e in positions), float, n)
+    )
+    by_train: dict[str, list[int]] = {}
+    for k, ev in enumerate(positions):
+        by_train.setdefault(ev.train_id, []).append(k)
+    km, best = np.empty(n), np.empty(n)
+    for tid, idx in by_train.items():
+        p = plans[tid].profile
+        dots = p.xyz @ xyz[idx].T
+        i = dots.argmax(axis=0)
+        km[idx] = p.km[i]
+        best[idx] = dots[i, np.arange(len(idx))]
+    off = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip((1 - best) / 2, 0.0, 1.0)))
+    return dict(
+        zip((e.event_id for e in positions), zip(km.tolist(), off.tolist(), strict=True), strict=True)
+    )

@@ -1,0 +1,202 @@
+"""The tracking state machine as pure functions: ``apply(state, event, ...) -> Transition``.
+
+No I/O and no clock: time comes from the events and the arguments. A train's events are applied
+in time order, but events older than the state still count where they can: an old position is
+kept out of the state, an old border entry may complete a wait whose exit came first, and an
+exit may find its entry among the stored milestones. A milestone that cannot be true (an exit
+before its entry, a wait no train makes) is refused alone and leaves the state as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from silkrail.tracking import alerts as rules
+from silkrail.tracking.dwell import DwellStats, ImplausibleWait, Milestones, find_wait, hours, learn, stop_key
+from silkrail.tracking.eta import Profile, estimate
+from silkrail.tracking.model import MilestoneEvent, PositionEvent
+
+STATUSES = ("planned", "running", "at_crossing", "arrived")
+_NOT_AT_A_STOP = ("departed", "arrived")
+
+
+@dataclass(frozen=True)
+class TrackState:
+    """Where a tracked train is, as far as its events tell. ``last_time``: of the newest event of
+    any kind; ``position_time``: of the newest position; ``crossing``: the stop (by its key) the
+    train is inside, entered and not left; ``alerted``: the alert kinds it has raised."""
+
+    train_id: str
+    status: str
+    progress_km: float
+    eta: datetime
+    delay_h: float = 0.0
+    last_lat: float | None = None
+    last_lon: float | None = None
+    last_time: datetime | None = None
+    position_time: datetime | None = None
+    crossing: str | None = None
+    crossing_since: datetime | None = None
+    alerted: frozenset[str] = frozenset()
+
+    @classmethod
+    def planned(cls, train_id: str, eta: datetime) -> TrackState:
+        """A train that has not reported yet: at its origin, due at its planned arrival."""
+        return cls(train_id=train_id, status="planned", progress_km=0.0, eta=eta)
+
+
+@dataclass(frozen=True)
+class TrainPlan:
+    """What ingest needs of a stored train: its route profile, planned arrival, operator (whose
+    tokens may write it) and departure; none of them ever changes."""
+
+    profile: Profile
+    planned_arrival: datetime
+    operator: str | None
+    departure: datetime
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What one event (or an ETA refresh) did: the new state, the alerts it raised, the learned
+    dwell of a crossing it changed, or why it was refused (then ``state`` is the old one)."""
+
+    state: TrackState
+    alerts: tuple[rules.NewAlert, ...] = ()
+    learned: tuple[str, DwellStats] | None = None
+    rejected: str | None = None
+
+
+def apply(
+    state: TrackState,
+    event: PositionEvent | MilestoneEvent,
+    *,
+    profile: Profile,
+    learned: Mapping[str, DwellStats],
+    milestones: Milestones,
+    match: tuple[float, float] | None = None,
+    rejected: Collection[str] = frozenset(),
+) -> Transition:
+    """Move a train's state by one of its events. ``match``: a position's (km along the planned
+    route, km off it); ``learned``: the crossings' dwell so far; ``milestones``: the stored
+    border milestones (for waits whose milestones came out of order); ``rejected``: ids of this
+    batch's events refused so far (never paired with)."""
+    if isinstance(event, PositionEvent):
+        if match is None:
+            raise ValueError(f"position {event.event_id!r}: its route match is missing")
+        return _position(state, event, match)
+    return _milestone(state, event, profile, learned, milestones, rejected)
+
+
+def _position(state: TrackState, ev: PositionEvent, match: tuple[float, float]) -> Transition:
+    """A position moves the train forward along its route (never back); an old position arriving
+    late leaves the newer state as it is."""
+    if state.last_time is not None and ev.time < state.last_time:
+        return Transition(state)
+    km, off = match
+    alerted, raised = rules.raise_once(state.alerted, rules.off_route(state.train_id, off, ev.time))
+    moved = replace(
+        state,
+        last_lat=ev.lat,
+        last_lon=ev.lon,
+        last_time=ev.time,
+        position_time=ev.time,
+        progress_km=max(state.progress_km, km),
+        status="running" if state.status == "planned" else state.status,
+        alerted=alerted,
+    )
+    return Transition(moved, raised)
+
+
+def _milestone(
+    state: TrackState,
+    ev: MilestoneEvent,
+    p: Profile,
+    learned: Mapping[str, DwellStats],
+    milestones: Milestones,
+    rejected: Collection[str],
+) -> Transition:
+    t, last = ev.time, state.last_time
+    newer = last is None or t >= last
+    stop = p.stop_named(ev.at) if ev.milestone not in _NOT_AT_A_STOP else None
+    key = stop_key(stop) if stop else ""
+    alerted: frozenset[str] = state.alerted
+    raised: tuple[rules.NewAlert, ...] = ()
+    stats: tuple[str, DwellStats] | None = None
+    if stop is not None and state.status != "arrived":
+        try:
+            wait = find_wait(
+                tid=state.train_id,
+                milestone=ev.milestone,
+                stop=stop,
+                t=t,
+                me=ev.event_id,
+                newer=newer,
+                inside_since=state.crossing_since if state.crossing == key else None,
+                milestones=milestones,
+                rejected=rejected,
+            )
+            if wait is not None:
+                stats = (key, learn(learned, stop, *wait))
+                alert = rules.long_dwell(state.train_id, hours(*wait), stop, wait[1])
+                alerted, raised = rules.raise_once(alerted, alert)
+        except ImplausibleWait as exc:
+            return Transition(state, rejected=str(exc))
+    s = replace(state, alerted=alerted, last_time=t if newer else last)
+    if s.status == "planned" and ev.milestone != "arrived":  # any milestone says it left
+        s = replace(s, status="running")
+    if ev.milestone == "arrived":
+        s = replace(s, status="arrived", progress_km=p.total_km, eta=t, crossing=None, crossing_since=None)
+    elif stop is None or s.status == "arrived":
+        pass
+    elif ev.milestone in ("border_entry", "gauge_change_start"):
+        if newer and s.crossing != key:
+            s = replace(
+                s,
+                status="at_crossing",
+                crossing=key,
+                crossing_since=t,
+                progress_km=max(s.progress_km, stop["km"]),
+            )
+    else:  # border_exit or gauge_change_done: the train is past the stop
+        s = replace(s, progress_km=max(s.progress_km, stop["km"]))
+        if s.crossing == key and ev.milestone == "border_exit":
+            s = replace(s, status="running", crossing=None, crossing_since=None)
+    return Transition(s, raised, stats)
+
+
+def refresh(
+    state: TrackState,
+    *,
+    profile: Profile,
+    planned: datetime,
+    learned: Mapping[str, DwellStats],
+    now: datetime,
+) -> Transition:
+    """Re-predict the ETA from the state (a train not arrived yet) and the delay against the
+    ``planned`` arrival; a 'late' alert when it is new. ``now`` stands in for the time of the
+    newest event when the train has none."""
+    when = state.last_time or now
+    eta = state.eta
+    if state.status != "arrived":
+        eta = estimate(
+            profile,
+            now=when,
+            progress_km=state.progress_km,
+            learned=learned,
+            inside=state.crossing,
+            inside_since=state.crossing_since,
+        )
+    delay_h = (eta - planned).total_seconds() / 3600
+    alerted, raised = rules.raise_once(state.alerted, rules.late(state.train_id, delay_h, eta, when))
+    return Transition(replace(state, eta=eta, delay_h=delay_h, alerted=alerted), raised)
+
+
+def check_silent(state: TrackState, now: datetime) -> Transition:
+    """A 'silent' alert for a running train with no event for SILENT_H hours (once)."""
+    if state.status not in ("running", "at_crossing"):
+        return Transition(state)
+    alerted, raised = rules.raise_once(state.alerted, rules.silent(state.train_id, state.last_time, now))
+    return Transition(replace(state, alerted=alerted), raised)

@@ -1,0 +1,395 @@
+"""Where the tracker keeps trains, events, states, learned dwell and alerts: a repository
+interface and its SQL implementations (SQLite, PostgreSQL) over the tables of ``store``.
+
+Reads that need no transaction open their own connection; writes take the connection of a
+``write()`` transaction, so the caller decides what commits together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Column, bindparam, func, insert, select, update
+from sqlalchemy.engine import Engine
+
+from silkrail.tracking import store
+from silkrail.tracking.alerts import NewAlert
+from silkrail.tracking.core import TrackState, TrainPlan
+from silkrail.tracking.dwell import BORDER, DwellStats, StoredMilestone
+from silkrail.tracking.eta import Profile
+from silkrail.tracking.results import AlertRecord, TrainRecord
+
+EVENT_CONTENT = ("train_id", "time", "kind", "lat", "lon", "milestone", "at")  # what an event says
+
+
+def utc(dt: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC time (SQLite gives them back without a zone)."""
+    if dt is None or dt.tzinfo is UTC:
+        return dt
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _utc(dt: datetime) -> datetime:
+    out = utc(dt)
+    assert out is not None
+    return out
+
+
+class Repository(Protocol):
+    """The tracker's storage. ``c`` is the connection of a ``write()`` transaction."""
+
+    engine: Engine
+
+    def write(self, *, lock: bool = True) -> AbstractContextManager[Any]: ...
+    def lock(self, c: Any) -> None: ...
+    def add_train(self, c: Any, train: Mapping[str, Any], state: TrackState, now: datetime) -> None: ...
+    def plans(self, train_ids: Collection[str]) -> dict[str, TrainPlan]: ...
+    def insert_new_events(self, c: Any, rows: list[dict[str, Any]]) -> set[str]: ...
+    def stored_contents(self, c: Any, event_ids: list[str]) -> dict[str, tuple[Any, ...]]: ...
+    def delete_events(self, c: Any, event_ids: Collection[str]) -> None: ...
+    def states(self, c: Any, train_ids: Collection[str]) -> dict[str, TrackState]: ...
+    def moving_states(self, c: Any) -> list[TrackState]: ...
+    def save_states(self, c: Any, states: list[TrackState], stamp: datetime) -> None: ...
+    def save_alerted(self, c: Any, state: TrackState) -> None: ...
+    def learned(self, c: Any) -> dict[str, DwellStats]: ...
+    def save_learned(self, c: Any, updates: Mapping[str, DwellStats]) -> None: ...
+    def replace_learned(self, stats: Mapping[str, DwellStats]) -> None: ...
+    def border_milestones(
+        self, c: Any, train_ids: Collection[str] | None = None
+    ) -> list[StoredMilestone]: ...
+    def add_alerts(self, c: Any, alerts: list[NewAlert]) -> list[int]: ...
+    def alerts(
+        self, since_id: int = 0, *, limit: int | None = None, newest_first: bool = False
+    ) -> list[AlertRecord]: ...
+    def summaries(
+        self,
+        tid: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[tuple[TrainRecord, TrackState, datetime]]: ...
+    def latest(self) -> tuple[datetime | None, int | None]: ...
+    def trial_write(self) -> None: ...
+
+
+def _state(r: Any) -> TrackState:
+    """A ``train_states`` row as a TrackState."""
+    return TrackState(
+        train_id=r.train_id,
+        status=r.status,
+        progress_km=r.progress_km,
+        eta=_utc(r.eta),
+        delay_h=r.delay_h,
+        last_lat=r.last_lat,
+        last_lon=r.last_lon,
+        last_time=utc(r.last_time),
+        position_time=utc(r.position_time),
+        crossing=r.crossing,
+        crossing_since=utc(r.crossing_since),
+        alerted=frozenset(filter(None, (r.alerted or "").split(","))),
+    )
+
+
+def state_row(s: TrackState, stamp: datetime) -> dict[str, Any]:
+    """A TrackState as a whole ``train_states`` row, stamped ``updated_at``."""
+    return {
+        "train_id": s.train_id,
+        "status": s.status,
+        "last_lat": s.last_lat,
+        "last_lon": s.last_lon,
+        "last_time": s.last_time,
+        "position_time": s.position_time,
+        "progress_km": s.progress_km,
+        "eta": s.eta,
+        "delay_h": s.delay_h,
+        "crossing": s.crossing,
+        "crossing_since": s.crossing_since,
+        "alerted": ",".join(sorted(s.alerted)),
+        "updated_at": stamp,
+    }
+
+
+class SqlRepository:
+    """The repository on SQLAlchemy Core; the statements every dialect runs alike."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def write(self, *, lock: bool = True) -> AbstractContextManager[Any]:
+        """A transaction holding the write lock (``lock=False``: taken at ``lock``)."""
+        return store.write_transaction(self.engine, lock=lock)
+
+    def lock(self, c: Any) -> None:
+        store.lock_writes(c)
+
+    # --- trains ----------------------------------------------------------------------------
+
+    def add_train(self, c: Any, train: Mapping[str, Any], state: TrackState, now: datetime) -> None:
+        """Store a planned train (its ``trains`` row, without ``created_at``) and its first state."""
+        c.execute(insert(store.trains).values(**train, created_at=now))
+        c.execute(insert(store.train_states).values(state_row(state, now)))
+
+    def plans(self, train_ids: Collection[str]) -> dict[str, TrainPlan]:
+        """The plans of these trains (one query); unknown trains are absent."""
+        if not train_ids:
+            return {}
+        t = store.trains
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(t.c.id, t.c.profile, t.c.planned_arrival, t.c.operator, t.c.departure).where(
+                    t.c.id.in_(sorted(train_ids))
+                )
+            )
+            return {
+                r.id: TrainPlan(
+                    Profile.from_json(json.loads(r.profile)),
+                    _utc(r.planned_arrival),
+                    r.operator,
+                    _utc(r.departure),
+                )
+                for r in rows
+            }
+
+    # --- events ----------------------------------------------------------------------------
+
+    def insert_new_events(self, c: Any, rows: list[dict[str, Any]]) -> set[str]:
+        """Store the events whose ``event_id`` is not stored yet; returns those ids (the rest are
+        duplicates). One statement: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``."""
+        if not rows:
+            return set()
+        from sqlalchemy.dialects import sqlite
+
+        e = store.events
+        stmt = sqlite.insert(e).on_conflict_do_nothing(index_elements=["event_id"]).returning(e.c.event_id)
+        return set(c.execute(stmt, rows).scalars())
+
+    def stored_contents(self, c: Any, event_ids: list[str]) -> dict[str, tuple[Any, ...]]:
+        """What the stored events of these ids say (train, time, kind, lat, lon, milestone, at)."""
+        e = store.events
+        rows = c.execute(
+            select(e.c.event_id, *(e.c[k] for k in EVENT_CONTENT)).where(e.c.event_id.in_(event_ids))
+        )
+        return {r.event_id: (r.train_id, utc(r.time), *r[3:]) for r in rows}
+
+    def delete_events(self, c: Any, event_ids: Collection[str]) -> None:
+        """Remove events stored earlier in this transaction that were then rejected."""
+        if event_ids:
+            e = store.events
+            c.execute(e.delete().where(e.c.event_id.in_(sorted(event_ids))))
+
+    def border_milestones(self, c: Any, train_ids: Collection[str] | None = None) -> list[StoredMilestone]:
+        """The stored border milestones (of these trains; None: of all), in train and time order."""
+        e = store.events
+        q = select(e.c.event_id, e.c.train_id, e.c.milestone, e.c.time, e.c.at).where(
+            e.c.milestone.in_(BORDER)
+        )
+        if train_ids is not None:
+            q = q.where(e.c.train_id.in_(sorted(train_ids)))
+        rows = c.execute(q.order_by(e.c.train_id, e.c.time))
+        return [StoredMilestone(r.event_id, r.train_id, r.milestone, _utc(r.time), r.at) for r in rows]
+
+    # --- states ----------------------------------------------------------------------------
+
+    def states(self, c: Any, train_ids: Collection[str]) -> dict[str, TrackState]:
+        if not train_ids:
+            return {}
+        s = store.train_states
+        return {
+            r.train_id: _state(r) for r in c.execute(select(s).where(s.c.train_id.in_(sorted(train_ids))))
+        }
+
+    def moving_states(self, c: Any) -> list[TrackState]:
+        """The states of trains under way (running or at a crossing)."""
+        s = store.train_states
+        return [_state(r) for r in c.execute(select(s).where(s.c.status.in_(["running", "at_crossing"])))]
+
+    def save_states(self, c: Any, states: list[TrackState], stamp: datetime) -> None:
+        """Write whole train states (every column, keyed by ``train_id``) in one statement."""
+        if not states:
+            return
+        s = store.train_states
+        cols = [col for col in s.columns if col.name != "train_id"]
+        stmt = (
+            update(s)
+            .where(s.c.train_id == bindparam("b_train_id"))
+            .values({col.name: bindparam(f"b_{col.name}") for col in cols})
+        )
+        c.execute(stmt, [{f"b_{k}": v for k, v in state_row(st, stamp).items()} for st in states])
+
+    def save_alerted(self, c: Any, state: TrackState) -> None:
+        """Store which alert kinds a train has raised (nothing else of its state)."""
+        s = store.train_states
+        c.execute(
+            update(s).where(s.c.train_id == state.train_id).values(alerted=",".join(sorted(state.alerted)))
+        )
+
+    # --- learned dwell ---------------------------------------------------------------------
+
+    def learned(self, c: Any) -> dict[str, DwellStats]:
+        return {r.crossing: DwellStats(r.n, r.mean_h, r.m2) for r in c.execute(select(store.crossing_dwell))}
+
+    def save_learned(self, c: Any, updates: Mapping[str, DwellStats]) -> None:
+        d = store.crossing_dwell
+        for key, (n, mean, m2) in updates.items():
+            if c.execute(update(d).where(d.c.crossing == key).values(n=n, mean_h=mean, m2=m2)).rowcount == 0:
+                c.execute(insert(d).values(crossing=key, n=n, mean_h=mean, m2=m2))
+
+    def replace_learned(self, stats: Mapping[str, DwellStats]) -> None:
+        """Replace the whole learned-dwell table, in one transaction."""
+        with self.write() as c:
+            c.execute(store.crossing_dwell.delete())
+            if stats:
+                c.execute(
+                    insert(store.crossing_dwell),
+                    [{"crossing": k, "n": n, "mean_h": mean, "m2": m2} for k, (n, mean, m2) in stats.items()],
+                )
+
+    # --- alerts ----------------------------------------------------------------------------
+
+    def add_alerts(self, c: Any, alerts: list[NewAlert]) -> list[int]:
+        """Store new alerts; returns their ids."""
+        ids = []
+        for a in alerts:
+            res = c.execute(
+                insert(store.alerts).values(train_id=a.train_id, kind=a.kind, message=a.message, time=a.time)
+            )
+            ids.append(int(res.inserted_primary_key[0]))
+        return ids
+
+    def alerts(
+        self, since_id: int = 0, *, limit: int | None = None, newest_first: bool = False
+    ) -> list[AlertRecord]:
+        """Alerts with an id above ``since_id``, oldest first (or newest first), at most ``limit``."""
+        a = store.alerts
+        q = select(a).where(a.c.id > since_id).order_by(a.c.id.desc() if newest_first else a.c.id)
+        with self.engine.connect() as c:
+            rows = c.execute(q.limit(limit)).all()
+        return [AlertRecord(r.id, r.train_id, r.kind, r.message, _utc(r.time)) for r in rows]
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def summaries(
+        self,
+        tid: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[tuple[TrainRecord, TrackState, datetime]]:
+        """Trains with their states, oldest train first (``since``: changed after it, in the
+        order they changed); a page of ``limit`` after ``offset``."""
+        t, s = store.trains, store.train_states
+        q = (
+            select(t.c.id, t.c.name, t.c.origin, t.c.destination, t.c.departure, t.c.planned_arrival, s)
+            .join(s, s.c.train_id == t.c.id)
+            .order_by(t.c.created_at)
+        )
+        if tid is not None:
+            q = q.where(t.c.id == tid)
+        if status is not None:
+            q = q.where(s.c.status == status)
+        if since is not None:  # what changed, in the order it changed
+            q = q.where(s.c.updated_at > since).order_by(None).order_by(s.c.updated_at)
+        if limit is not None:
+            q = q.order_by(t.c.id).limit(limit).offset(offset)  # id: a stable order among equal times
+        with self.engine.connect() as c:
+            rows = c.execute(q).all()
+        return [
+            (
+                TrainRecord(
+                    r.id, r.name, r.origin, r.destination, _utc(r.departure), _utc(r.planned_arrival)
+                ),
+                _state(r),
+                _utc(r.updated_at),
+            )
+            for r in rows
+        ]
+
+    def latest(self) -> tuple[datetime | None, int | None]:
+        """(the newest state change, the newest alert id)."""
+        s, a = store.train_states, store.alerts
+        with self.engine.connect() as c:
+            latest = utc(c.execute(select(func.max(s.c.updated_at))).scalar())
+            last_alert = c.execute(select(func.max(a.c.id))).scalar()
+        return latest, last_alert
+
+    def trial_write(self) -> None:
+        """Write a few pages and roll them back: raises what a real write would."""
+
+        class _Rollback(Exception):
+            pass
+
+        try:
+            with self.write(lock=False) as c:
+                c.execute(insert(store.service_probe).values(id=1, pad="x" * 16_384))
+                raise _Rollback
+        except _Rollback:
+            return
+
+
+class SqliteRepository(SqlRepository):
+    """SQLite (WAL): the statements of SqlRepository as they are."""
+
+
+def _pg_array_type(col: Column[Any]) -> str:
+    kind = {"DATETIME": "timestamptz", "FLOAT": "float8", "INTEGER": "int8"}
+    return kind.get(type(col.type).__visit_name__.upper(), "text") + "[]"
+
+
+def _unnest(cols: list[Column[Any]]) -> str:
+    return "unnest(" + ", ".join(f"%b::{_pg_array_type(col)}" for col in cols) + ")"
+
+
+def _names(cols: list[Column[Any]]) -> str:
+    return ", ".join(f'"{col.name}"' for col in cols)
+
+
+def _execute_by_column(
+    c: Any, sql: str, rows: list[dict[str, Any]], cols: list[Column[Any]]
+) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (with an ``_unnest(cols)``) on one array per column of ``rows``, in binary:
+    one parameter per column instead of one per value, which the driver would otherwise parse
+    and render one by one. Returns the rows it returns."""
+    with c.connection.driver_connection.cursor() as cur:
+        cur.execute(sql, [[r[col.name] for r in rows] for col in cols])
+        return cur.fetchall() if cur.description else []
+
+
+class PostgresRepository(SqlRepository):
+    """PostgreSQL: bulk writes travel as one array per column (``unnest``)."""
+
+    def insert_new_events(self, c: Any, rows: list[dict[str, Any]]) -> set[str]:
+        if not rows:
+            return set()
+        cols = list(store.events.columns)
+        sql = (
+            f"INSERT INTO events ({_names(cols)}) SELECT * FROM {_unnest(cols)} "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+        )
+        # in event_id order: two batches holding the same new events lock them in one order
+        rows = sorted(rows, key=lambda r: r["event_id"])
+        return {r[0] for r in _execute_by_column(c, sql, rows, cols)}
+
+    def save_states(self, c: Any, states: list[TrackState], stamp: datetime) -> None:
+        if not states:
+            return
+        s = store.train_states
+        keyed = [s.c.train_id, *(col for col in s.columns if col.name != "train_id")]
+        sets = ", ".join(f'"{col.name}" = v."{col.name}"' for col in keyed[1:])
+        sql = (
+            f"UPDATE train_states AS s SET {sets} FROM {_unnest(keyed)} AS v({_names(keyed)}) "
+            "WHERE s.train_id = v.train_id"
+        )
+        _execute_by_column(c, sql, [state_row(st, stamp) for st in states], keyed)
+
+
+def repository_for(engine: Engine) -> SqlRepository:
+    """The repository for ``engine``'s database."""
+    return PostgresRepository(engine) if engine.dialect.name == "postgresql" else SqliteRepository(engine)

@@ -1,0 +1,149 @@
+"""What the tracker answers: train summaries and stored alerts as frozen records, with
+``to_dict()`` (the JSON the service returns) and ``to_frame()`` (a pandas DataFrame; pandas is
+imported only then)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from silkrail.tracking.core import TrackState
+from silkrail.tracking.eta import Profile
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class TrainRecord:
+    """A train as planned and stored: what it is, and when it should arrive."""
+
+    id: str
+    name: str
+    origin: str
+    destination: str
+    departure: datetime
+    planned_arrival: datetime
+
+
+@dataclass(frozen=True)
+class LastPosition:
+    lat: float
+    lon: float
+    time: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lat": self.lat, "lon": self.lon, "time": self.time}
+
+
+@dataclass(frozen=True)
+class TrainSummary:
+    """A train and where it is, as the service shows it."""
+
+    id: str
+    name: str
+    status: str
+    origin: str
+    destination: str
+    departure: datetime
+    last_position: LastPosition | None
+    progress_km: float
+    remaining_km: float
+    eta: datetime
+    planned_arrival: datetime
+    delay_h: float
+    next_event: str | None
+    updated_at: datetime
+
+    @classmethod
+    def of(
+        cls, train: TrainRecord, state: TrackState, profile: Profile, updated_at: datetime
+    ) -> TrainSummary:
+        """The summary of a train in ``state``: distances rounded to 0.1 km, the delay to 0.01 h,
+        and the next event: the stop it is inside, else the next stop more than 1 km ahead."""
+        ahead = [x for x in profile.stops if x["km"] > state.progress_km + 1.0]
+        inside = next(
+            (x["name"] for x in profile.stops if state.crossing and (x["id"] or x["name"]) == state.crossing),
+            None,
+        )
+        return cls(
+            id=train.id,
+            name=train.name,
+            status=state.status,
+            origin=train.origin,
+            destination=train.destination,
+            departure=train.departure,
+            last_position=None
+            if state.position_time is None
+            else LastPosition(state.last_lat, state.last_lon, state.position_time),  # type: ignore[arg-type]
+            progress_km=round(state.progress_km, 1),
+            remaining_km=round(max(profile.total_km - state.progress_km, 0.0), 1),
+            eta=state.eta,
+            planned_arrival=train.planned_arrival,
+            delay_h=round(state.delay_h, 2),
+            next_event=inside or (ahead[0]["name"] if ahead else None),
+            updated_at=updated_at,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "origin": self.origin,
+            "destination": self.destination,
+            "departure": self.departure,
+            "last_position": None if self.last_position is None else self.last_position.to_dict(),
+            "progress_km": self.progress_km,
+            "remaining_km": self.remaining_km,
+            "eta": self.eta,
+            "planned_arrival": self.planned_arrival,
+            "delay_h": self.delay_h,
+            "next_event": self.next_event,
+            "updated_at": self.updated_at,
+        }
+
+    def row(self) -> dict[str, Any]:
+        """A flat row: the last position as ``last_lat``, ``last_lon``, ``position_time``."""
+        d = self.to_dict()
+        pos = d.pop("last_position") or {}
+        d.update(last_lat=pos.get("lat"), last_lon=pos.get("lon"), position_time=pos.get("time"))
+        return d
+
+    def to_frame(self) -> pd.DataFrame:
+        return to_frame([self])
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """A stored alert: numbered in the order alerts were raised."""
+
+    id: int
+    train_id: str
+    kind: str
+    message: str
+    time: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "train_id": self.train_id,
+            "kind": self.kind,
+            "message": self.message,
+            "time": self.time,
+        }
+
+    def row(self) -> dict[str, Any]:
+        return self.to_dict()
+
+    def to_frame(self) -> pd.DataFrame:
+        return to_frame([self])
+
+
+def to_frame(records: Iterable[TrainSummary | AlertRecord]) -> pd.DataFrame:
+    """One row per record (a train's last position in three columns), columns in field order."""
+    import pandas as pd
+
+    return pd.DataFrame.from_records([r.row() for r in records])
