@@ -9,10 +9,12 @@ STAMP  := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 LOWEST := .venv-lowest
 LOWEST_STAMP := $(LOWEST)/.installed
+TOOLS  := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
 
 .PHONY: demo demo-service stop test test-unit test-lowest test-integration install lint bench clean
 
-install: $(STAMP) $(SYSTEM_STAMP)
+install: $(TOOLS_STAMP) $(STAMP) $(SYSTEM_STAMP)
 
 # Debian packages: PostgreSQL (the tests start a throwaway server) and Chromium (dashboard tests)
 $(SYSTEM_STAMP):
@@ -26,6 +28,13 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,viz,dist,service,postgres,frames,geo]'
+	touch $@
+
+# the client generator the tests run on /openapi.json, in a virtualenv of its own (its pins are its own)
+$(TOOLS_STAMP):
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet 'openapi-python-client>=0.21,<1'
 	touch $@
 
 # a second virtualenv with the lowest versions pyproject.toml allows (tests/floors.py pins them)
@@ -116,4 +125,4 @@ bench: install
 	$(BIN)/python bench/ingest_load.py
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -71,3 +71,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ]
     if unmarked:
         raise pytest.UsageError("mark these tests integration:\n" + "\n".join(unmarked))
+
+
+@pytest.fixture
+def real_env(real_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The CLI's environment pointing at the real network of the test session."""
+    monkeypatch.setenv("SILKRAIL_HOME", str(real_settings.home))
+    monkeypatch.setenv("SILKRAIL_COUNTRIES_FILE", str(real_settings.countries_file))
+    return real_settings

@@ -608,7 +608,8 @@ def serve_cmd(
         ),
     ] = min(2, os.cpu_count() or 1),
 ) -> None:
-    """Run the tracking service and dashboard; writes need Authorization: Bearer $SILKRAIL_API_TOKEN."""
+    """Run the tracking and routing service and dashboard; writes need a bearer token
+    (Authorization: Bearer $SILKRAIL_API_TOKEN)."""
     from silkrail.extras import needs_extra
 
     with needs_extra("silkrail serve"):
@@ -741,11 +742,7 @@ def replay_cmd(
     """Post a recorded feed to a running service, paced at SPEED times real time (or --live)."""
     from rich.progress import Progress
 
-    from silkrail.extras import needs_extra
-
-    with needs_extra("silkrail replay"):
-        import httpx
-
+    from silkrail.client import ServiceUnreachable
     from silkrail.tracking.feed import replay
 
     if not feed.is_file():
@@ -770,8 +767,8 @@ def replay_cmd(
             totals = replay(
                 feed, url, token or "", speed=speed, live=live, progress=advance, caught_up=caught_up
             )
-    except httpx.HTTPError as exc:
-        err.print(f"[red]error:[/] cannot reach {url}: {exc}")
+    except ServiceUnreachable as exc:
+        err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     except SilkrailError as exc:
         _fail(exc)

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from silkrail.service import dashboard
+from silkrail.service.routes import dashboard
 
 
 def _client(home: Path) -> TestClient:

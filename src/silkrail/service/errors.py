@@ -1,22 +1,71 @@
-"""The one mapping from domain errors to HTTP status codes. Unexpected errors never reach a
-client as text: they become a 500 with a generic message (and go to the log)."""
+"""The one mapping from domain errors to HTTP status codes, and the one error body every status
+answers with (``{error, fields}``), declared once for the OpenAPI document. Unexpected errors
+never reach a client as text: they become a 500 with a generic message (and go to the log)."""
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
 from silkrail.tracking.store import STORAGE_FULL, storage_failure, transient_errors
 from silkrail.tracking.tracker import ForbiddenError, UnknownTrainError
 
+if TYPE_CHECKING:
+    from silkrail.service.deps import Runtime
+
 log = logging.getLogger("silkrail.service")
+
+
+class FieldError(BaseModel):
+    """One invalid field of a request: where (``body.teu``, ``query.limit``) and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the service answers: one sentence, and for invalid fields each field."""
+
+    model_config = ConfigDict(extra="forbid")  # documented as closed: a stray key fails conformance
+
+    error: str = Field(description="what was wrong, where, and what would be valid")
+    fields: list[FieldError] | None = Field(
+        default=None, description="each invalid field (422 on a request that fails validation)"
+    )
+
+
+# what each status means, for the OpenAPI document; an operation lists those it can answer
+MEANING: dict[int, str] = {
+    400: "a malformed request: two Authorization headers, or a bad Content-Length",
+    401: "no valid bearer token",
+    403: "the token's operator may not write this",
+    404: "no such resource",
+    413: "the body is larger than the service takes",
+    422: "invalid input: the error names the field or place and what would be valid",
+    503: "not ready, or the database is busy or unreachable; nothing was written, try again",
+    507: "the database's disk is full or read-only; nothing was written",
+}
+WRITE = (400, 401, 413, 422, 503, 507)  # the Guard's checks, validation and storage
+
+
+def responses(*codes: int, **meanings: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of an operation answering ``codes``: each with the one error
+    body; ``meanings`` (``e413=...``) replaces a status's general description."""
+    return {
+        code: {"model": ErrorBody, "description": meanings.get(f"e{code}", MEANING[code])}
+        for code in sorted(set(codes))
+    }
+
 
 STATUS: list[tuple[type[Exception], int]] = [
     (UnknownTrainError, 404),
@@ -31,9 +80,9 @@ STATUS: list[tuple[type[Exception], int]] = [
 STORAGE_RETRY_S = 300  # a full or read-only disk needs an operator, not a quick retry
 
 
-def storage_failed(state: dict[str, Any]) -> None:
-    """Note that a write failed on storage: ``/ready`` reports it until a write succeeds."""
-    state["storage_failed"] = time.monotonic()
+def storage_failed(runtime: Runtime) -> None:
+    """Note when a write last failed on storage (cleared by the next stored batch)."""
+    runtime.storage_failed = time.monotonic()
 
 
 def storage_response() -> JSONResponse:
@@ -47,7 +96,7 @@ def _where(loc: tuple[object, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def install(app: FastAPI, state: dict[str, Any]) -> None:
+def install(app: FastAPI, runtime: Runtime) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
@@ -82,7 +131,7 @@ def install(app: FastAPI, state: dict[str, Any]) -> None:
     async def _busy(_: Request, exc: Exception) -> JSONResponse:
         if storage_failure(exc):
             log.error("database storage: %s", str(exc).split("\n")[0])
-            storage_failed(state)
+            storage_failed(runtime)
             return storage_response()
         log.warning("database: %s", str(exc).split("\n")[0])
         return JSONResponse(

@@ -165,30 +165,32 @@ def replay(
     """Post a feed to a service: trains first, then events in time order, paced by ``speed``
     times real time; or ``live``: each event when its own time comes, so the events of the past
     go at once (then ``caught_up(totals so far, next event time)``) and the rest as they fall due."""
+    from silkrail.client import ServiceClient, ServiceError
     from silkrail.errors import DataError
     from silkrail.extras import needs_extra
 
     with needs_extra("replaying a feed"):
-        import httpx
+        pass
 
-    headers = {"Authorization": f"Bearer {token}"}
     ids: dict[str, str] = {}
     totals = {"trains": 0, "accepted": 0, "duplicates": 0, "rejected": 0}
     pending: list[dict[str, Any]] = []
     first_event: datetime | None = None
     started = time.monotonic()
-    with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=60) as client:
+    with ServiceClient(url, token=token, timeout=60) as client:
 
         def flush() -> None:
             if not pending:
                 return
-            r = client.post("/api/v1/events", json={"events": pending})
-            if r.status_code != 200:
-                raise DataError(f"the service answered {r.status_code}: {r.text[:300]}", field="events")
-            out = r.json()
-            for key in ("accepted", "duplicates"):
-                totals[key] += out[key]
-            totals["rejected"] += len(out["rejected"])
+            try:
+                out = client.post_events(pending)
+            except ServiceError as exc:
+                raise DataError(
+                    f"the service answered {exc.status}: {exc.text[:300]}", field="events"
+                ) from None
+            totals["accepted"] += out.accepted
+            totals["duplicates"] += out.duplicates
+            totals["rejected"] += len(out.rejected)
             if progress:
                 progress(len(pending))
             pending.clear()
@@ -203,10 +205,12 @@ def replay(
             kind = item.pop("type", None)
             if kind == "train":
                 ref = item.pop("ref")
-                r = client.post("/api/v1/trains", json=item)
-                if r.status_code != 201:
-                    raise DataError(f"train '{ref}' refused: {r.text[:300]}", file=Path(path).name, line=n)
-                ids[ref] = r.json()["id"]
+                try:
+                    ids[ref] = client.create_train(item).id
+                except ServiceError as exc:
+                    raise DataError(
+                        f"train '{ref}' refused: {exc.text[:300]}", file=Path(path).name, line=n
+                    ) from None
                 totals["trains"] += 1
             elif kind == "event":
                 ref = item.pop("train_ref")

@@ -1,0 +1,229 @@
+"""A typed Python client of the silkrail service: tracking writes and reads, and routing.
+
+    from silkrail.client import ServiceClient
+
+    with ServiceClient("http://127.0.0.1:8000", token="...") as api:
+        created = api.create_train({"name": "X8024", "origin": "Hanoi", "destination": "Moscow",
+                                    "departure": "2026-03-01T08:00:00+07:00", "teu": 80})
+        api.post_events([{"event_id": "e1", "train_id": created.id, "time": "...",
+                          "kind": "position", "lat": 21.3, "lon": 106.1}])
+        best = api.route("Hanoi", "Moscow", mode="rail")
+
+Every method returns a typed record (the service's own declarations: ``tracking.model`` and
+``service.schemas``); an error answer raises ServiceError with the service's one sentence, and a
+service that cannot be reached raises ServiceUnreachable. The client needs httpx, which comes
+with the ``service`` extra (``pip install 'silkrail[service]'``); it is imported on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from silkrail.errors import SilkrailError
+from silkrail.service.schemas import Comparison, Health, ODMatrix, Route
+from silkrail.tracking.model import Alert, BatchResult, TrainCreated, TrainIn, TrainState
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["MissingExtraError", "ServiceClient", "ServiceError", "ServiceUnreachable"]
+
+Payload = BaseModel | Mapping[str, Any]
+
+
+class MissingExtraError(ImportError, SilkrailError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+
+class ServiceUnreachable(ConnectionError, SilkrailError):
+    """The service did not answer: not running, a wrong URL, or a network failure."""
+
+
+class ServiceError(SilkrailError):
+    """The service answered with an error: its status, its one sentence and the invalid fields."""
+
+    def __init__(
+        self, status: int, error: str, fields: Sequence[Mapping[str, str]] = (), text: str = ""
+    ) -> None:
+        super().__init__(f"the service answered {status}: {error}")
+        self.status = status
+        self.error = error
+        self.fields = list(fields)
+        self.text = text  # the body as it came
+
+
+def _httpx() -> Any:
+    try:
+        import httpx
+    except ImportError:
+        raise MissingExtraError(
+            "the silkrail client needs httpx: install the service extra, pip install 'silkrail[service]'"
+        ) from None
+    return httpx
+
+
+def _json(payload: Payload) -> Any:
+    if isinstance(payload, BaseModel):
+        return payload.model_dump(mode="json", exclude_none=True, by_alias=True)
+    return dict(payload)
+
+
+class ServiceClient:
+    """The service at ``url``; ``token`` for writes (every POST). ``http``: an httpx.Client to
+    send through instead of a new one (a test's ``TestClient``, a configured proxy)."""
+
+    def __init__(
+        self,
+        url: str = "http://127.0.0.1:8000",
+        *,
+        token: str | None = None,
+        timeout: float = 60.0,
+        http: httpx.Client | None = None,
+    ) -> None:
+        lib = _httpx()
+        self.url = url.rstrip("/")
+        self._auth = {"Authorization": f"Bearer {token}"} if token else {}
+        self._own = http is None
+        self._http: httpx.Client = (
+            http if http is not None else lib.Client(base_url=self.url, timeout=timeout)
+        )
+
+    def __enter__(self) -> ServiceClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own:
+            self._http.close()
+
+    # -- the one way a request is sent ---------------------------------------------------
+
+    def _call(self, method: str, path: str, *, ok: int = 200, **kwargs: Any) -> Any:
+        lib = _httpx()
+        if method == "POST":
+            kwargs["headers"] = {**kwargs.get("headers", {}), **self._auth}
+        try:
+            r = self._http.request(method, path, **kwargs)
+        except lib.TransportError as exc:
+            raise ServiceUnreachable(f"cannot reach {self.url}: {exc}") from None
+        if r.status_code != ok:
+            try:
+                doc = r.json()
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict) and isinstance(doc.get("error"), str):
+                raise ServiceError(r.status_code, doc["error"], doc.get("fields") or (), r.text)
+            raise ServiceError(r.status_code, r.text[:300] or r.reason_phrase, (), r.text)
+        return r.json()
+
+    # -- tracking ------------------------------------------------------------------------
+
+    def health(self) -> Health:
+        return Health.model_validate(self._call("GET", "/health"))
+
+    def create_train(self, train: TrainIn | Mapping[str, Any]) -> TrainCreated:
+        """A new train (``TrainIn`` fields: name, origin, destination, departure, teu, operator)."""
+        return TrainCreated.model_validate(self._call("POST", "/api/v1/trains", ok=201, json=_json(train)))
+
+    def post_events(self, events: Sequence[Payload]) -> BatchResult:
+        """Store a batch of position and milestone events; bad events come back in ``rejected``."""
+        body = {"events": [_json(e) for e in events]}
+        return BatchResult.model_validate(self._call("POST", "/api/v1/events", json=body))
+
+    def trains(self, status: str | None = None, *, limit: int = 1000, offset: int = 0) -> list[TrainState]:
+        params: dict[str, Any] = {"limit": limit, "offset": offset} | ({"status": status} if status else {})
+        return [TrainState.model_validate(t) for t in self._call("GET", "/api/v1/trains", params=params)]
+
+    def train(self, train_id: str) -> TrainState:
+        return TrainState.model_validate(self._call("GET", f"/api/v1/trains/{_segment(train_id)}"))
+
+    def alerts(self, since: int = 0, *, limit: int = 1000, newest_first: bool = False) -> list[Alert]:
+        params = {"since": since, "limit": limit, "newest_first": newest_first}
+        return [Alert.model_validate(a) for a in self._call("GET", "/api/v1/alerts", params=params)]
+
+    # -- routing -------------------------------------------------------------------------
+
+    def route(
+        self,
+        origin: str,
+        destination: str,
+        *,
+        mode: str = "any",
+        optimize: str = "time",
+        avoid: str = "",
+        year: int | None = None,
+        teu: float = 1.0,
+        alternatives: int = 0,
+        as_of: str | None = None,
+        inland_water: bool = False,
+    ) -> Route:
+        """The best route, as ``silkrail route --json`` gives it."""
+        params = _params(
+            origin=origin,
+            destination=destination,
+            mode=mode,
+            optimize=optimize,
+            avoid=avoid,
+            year=year,
+            teu=teu,
+            alternatives=alternatives,
+            as_of=as_of,
+            inland_water=inland_water,
+        )
+        return Route.model_validate(self._call("GET", "/api/v1/route", params=params))
+
+    def compare(
+        self,
+        origin: str,
+        destination: str,
+        *,
+        optimize: str = "time",
+        teu: float = 1.0,
+        year: int | None = None,
+        avoid: str = "",
+    ) -> Comparison:
+        """The best rail, sea and rail+sea options, as ``silkrail compare --json`` gives them."""
+        params = _params(
+            origin=origin, destination=destination, optimize=optimize, teu=teu, year=year, avoid=avoid
+        )
+        return Comparison.model_validate(self._call("GET", "/api/v1/compare", params=params))
+
+    def od(
+        self,
+        origins: Sequence[str],
+        destinations: Sequence[str],
+        *,
+        optimize: str = "time",
+        mode: str = "any",
+        teu: float = 1.0,
+        year: int | None = None,
+        avoid: str = "",
+    ) -> ODMatrix:
+        """Totals for every origin-destination pair (a POST: it needs the token)."""
+        body = _params(
+            origins=list(origins),
+            destinations=list(destinations),
+            optimize=optimize,
+            mode=mode,
+            teu=teu,
+            year=year,
+            avoid=avoid,
+        )
+        return ODMatrix.model_validate(self._call("POST", "/api/v1/od", json=body))
+
+
+def _params(**given: Any) -> dict[str, Any]:
+    """The options that are set (None: the service's default)."""
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _segment(text: str) -> str:
+    """``text`` as one path segment (a train id may hold '/' or '?')."""
+    from urllib.parse import quote
+
+    return quote(text, safe="")

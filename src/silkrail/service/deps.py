@@ -1,0 +1,103 @@
+"""What the routes depend on (FastAPI ``Depends``): the process's runtime, the tracker, the
+request's write token, and the network with its router, loaded once per process."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPBearer
+
+from silkrail.service.auth import Token
+from silkrail.service.hub import Hub
+from silkrail.service.limits import TOKEN_KEY
+from silkrail.service.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+    from silkrail.routing.router import Router
+
+# documents the scheme in OpenAPI; the token itself is checked by limits.Guard, from the headers
+BEARER = HTTPBearer(
+    auto_error=False, scheme_name="bearer", description="a write token: see the tokens file format"
+)
+
+
+class NetworkSource:
+    """The network of ``settings``, loaded on first use and once per process: concurrent first
+    requests wait for the one load rather than each loading it."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._net: Network | None = None
+        self._router: Router | None = None
+
+    def network(self) -> Network:
+        if self._net is None:
+            with self._lock:
+                if self._net is None:
+                    self._net = self._load()
+        return self._net
+
+    def router(self) -> Router:
+        """The network's router (its landmarks and gazetteer are built on first use)."""
+        if self._router is None:
+            net = self.network()
+            with self._lock:
+                if self._router is None:
+                    from silkrail.routing.router import router_for
+
+                    self._router = router_for(net, home=self.settings.home)
+        return self._router
+
+    def _load(self) -> Network:
+        from silkrail.network.store import load_network
+        from silkrail.settings import get_settings
+
+        where = get_settings(home=self.settings.home)
+        if self.settings.network_path:
+            return load_network(self.settings.network_path, settings=where, progress=False)
+        return load_network(settings=where, progress=False)
+
+
+@dataclass
+class Runtime:
+    """The state one service process shares between its routes: set up by the app's lifespan."""
+
+    settings: ServiceSettings
+    networks: NetworkSource
+    hub: Hub = field(default_factory=Hub)
+    tracker: Any = None  # the Tracker, once the database and network are ready
+    pool: Any = None  # the IngestPool, with ingest processes
+    storage_failed: float | None = None  # when a write last failed on storage
+    overview: str | None = None  # the network overview, as served
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def tracker(rt: Annotated[Runtime, Depends(runtime)]) -> Any:
+    """The tracker, set by the lifespan before the server takes requests."""
+    return rt.tracker
+
+
+def router(rt: Annotated[Runtime, Depends(runtime)]) -> Router:
+    return rt.networks.router()
+
+
+def writer(request: Request, _: Annotated[Any, Security(BEARER)] = None) -> Token:
+    """The request's token, checked by the Guard before the body was read."""
+    token = request.scope.get(TOKEN_KEY)
+    if token is None:
+        raise HTTPException(401, "writes need 'Authorization: Bearer <token>'")
+    return token
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+TrackerDep = Annotated[Any, Depends(tracker)]
+RouterDep = Annotated[Any, Depends(router)]
+WriterDep = Annotated[Token, Depends(writer)]

@@ -1,0 +1,37 @@
+"""``/health`` (liveness) and ``/ready`` (whether a write can succeed now)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from silkrail.service.deps import RuntimeDep
+from silkrail.service.errors import responses
+from silkrail.service.schemas import Health, Ready
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=Health, responses=responses())
+def health(rt: RuntimeDep) -> Any:
+    """``ok`` once the database and network are ready; ``streams``: this process's open
+    WebSocket streams. Liveness only: ``/ready`` says whether writes can succeed."""
+    return {"status": "ok" if rt.tracker is not None else "starting", "streams": len(rt.hub.clients)}
+
+
+@router.get(
+    "/ready",
+    response_model=Ready,
+    responses=responses(503, e503="writes cannot succeed now; the error says why"),
+)
+async def ready(rt: RuntimeDep) -> Any:
+    """200 while a write can succeed: the database takes a trial write (rolled back)."""
+    if rt.tracker is None:
+        return JSONResponse({"error": "starting: the network and database are not loaded yet"}, 503)
+    problem = await asyncio.to_thread(rt.tracker.check_writable)
+    if problem:
+        return JSONResponse({"error": problem}, 503, headers={"Retry-After": "30"})
+    return {"status": "ready"}

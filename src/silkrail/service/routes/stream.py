@@ -1,0 +1,37 @@
+"""The WebSocket stream of changed trains and alerts."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from silkrail.service.deps import Runtime
+
+router = APIRouter(prefix="/api/v1", tags=["stream"])
+
+
+@router.websocket("/stream")
+async def stream(ws: WebSocket) -> None:
+    rt: Runtime = ws.app.state.runtime
+    hub = rt.hub
+    await ws.accept()
+    q: asyncio.Queue[str] = asyncio.Queue()
+    if hub.cursor is None:  # changes from now on
+        seen, _, hub.cursor = await asyncio.to_thread(rt.tracker.changes, None)
+        hub.sent.update((t["id"], t["updated_at"]) for t in seen)
+    hub.clients.add(q)
+
+    async def pump() -> None:
+        while True:
+            await ws.send_text(await q.get())
+
+    sender = asyncio.create_task(pump())
+    try:  # listen as well: a closed tab or a stopping server ends the stream at once
+        while (await ws.receive())["type"] != "websocket.disconnect" and not sender.done():
+            pass
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        sender.cancel()
+        hub.clients.discard(q)

@@ -1,0 +1,154 @@
+"""Routing over HTTP on the real network: the body of /route and /compare is the CLI's --json
+output; /od answers a matrix; bad input is a 4xx with the one error body, never a 5xx."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from silkrail.client import ServiceClient, ServiceError
+from silkrail.service.app import ServiceSettings, create_app
+from silkrail.service.schemas import MAX_OD_PLACES
+from tests.service.conftest import AUTH, TOKEN
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def api(real_net, real_settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    db = f"sqlite:///{tmp_path_factory.mktemp('routing') / 'tracking.sqlite'}"
+    settings = ServiceSettings(
+        db_url=db, tokens=frozenset({TOKEN}), home=real_settings.home, silent_check_s=3600
+    )
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def _cli(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from silkrail.cli import app
+
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _is_error(r: Any, status: int) -> dict[str, Any]:
+    """The answer is ``status`` with the one error body: a sentence, and fields if any."""
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) <= {"error", "fields"} and isinstance(body["error"], str) and body["error"]
+    return body  # type: ignore[no-any-return]
+
+
+def test_route_over_http_is_the_cli_json(api: TestClient, real_env) -> None:  # type: ignore[no-untyped-def]
+    """Hanoi → Moscow by rail, and with options (cost, 40 TEU, an alternative): the same JSON."""
+    r = api.get("/api/v1/route", params={"origin": "Hanoi", "destination": "Moscow", "mode": "rail"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert r.json() == _cli("route", "Hanoi", "Moscow", "--mode", "rail")
+    params = {"origin": "Hanoi", "destination": "Moscow", "optimize": "cost", "teu": 40, "alternatives": 1}
+    cli = _cli("route", "Hanoi", "Moscow", "--optimize", "cost", "--teu", "40", "--alternatives", "1")
+    assert api.get("/api/v1/route", params=params).json() == cli
+
+
+def test_compare_over_http_is_the_cli_json(api: TestClient, real_env) -> None:  # type: ignore[no-untyped-def]
+    r = api.get("/api/v1/compare", params={"origin": "Hanoi", "destination": "Moscow"})
+    assert r.status_code == 200
+    assert r.json() == _cli("compare", "Hanoi", "Moscow")
+
+
+def test_the_typed_client_reads_routes_and_matrices(api: TestClient) -> None:
+    """The client's records hold what the service answered; the matrix agrees with the route."""
+    client = ServiceClient(token=TOKEN, http=api)
+    best = client.route("Hanoi", "Moscow", mode="rail")
+    assert best.countries[0] == "VN" and best.countries[-1] == "RU" and best.legs[0].from_ == "Hanoi"
+    assert [o.label for o in client.compare("Hanoi", "Moscow").options][:2] == ["rail", "sea"]
+    m = client.od(["Hanoi", "Moscow"], ["Moscow", "Hamburg"], mode="rail")
+    assert m.origins == ["Hanoi", "Moscow"] and len(m.duration_h) == 2 and len(m.duration_h[0]) == 2
+    assert m.duration_h[0][0] == pytest.approx(best.duration_h, rel=0.01)
+    assert m.duration_h[1][0] is None or m.duration_h[1][0] < 1  # Moscow to itself
+    assert m.duration_h[1][1] is not None and m.duration_h[1][1] > 24
+
+
+def test_an_unknown_place_is_a_422_naming_it_and_the_closest_names(api: TestClient) -> None:
+    r = api.get("/api/v1/route", params={"origin": "Hanoi", "destination": "Atlantis"})
+    body = _is_error(r, 422)
+    assert "unknown place 'Atlantis'" in body["error"] and "closest known names" in body["error"]
+    assert body["fields"][0]["field"] == "query.destination"
+    body = _is_error(api.get("/api/v1/compare", params={"origin": "Atlantis", "destination": "Moscow"}), 422)
+    assert "'Atlantis'" in body["error"] and "closest known names" in body["error"]
+    body = _is_error(
+        api.post("/api/v1/od", headers=AUTH, json={"origins": ["Hanoi"], "destinations": ["Atlantis"]}), 422
+    )
+    assert body["fields"][0]["field"] == "destinations.0" and "Atlantis" in body["error"]
+    with pytest.raises(ServiceError) as caught:
+        ServiceClient(token=TOKEN, http=api).route("Atlantis", "Moscow")
+    assert caught.value.status == 422 and "closest known names" in caught.value.error
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"origin": "Hanoi"}, "query.destination"),
+        ({"origin": "Hanoi", "destination": "Moscow", "mode": "boat"}, None),
+        ({"origin": "Hanoi", "destination": "Moscow", "teu": "nan"}, "query.teu"),
+        ({"origin": "Hanoi", "destination": "Moscow", "teu": "-1"}, "query.teu"),
+        ({"origin": "Hanoi", "destination": "Moscow", "alternatives": "11"}, "query.alternatives"),
+        ({"origin": "Hanoi", "destination": "Moscow", "year": "99999"}, "query.year"),
+        ({"origin": "Hanoi", "destination": "Moscow", "optimize": "speed"}, None),
+        ({"origin": "Hanoi", "destination": "Hanoi"}, None),
+        ({"origin": "Hanoi", "destination": "Moscow", "as_of": "yesterday"}, None),
+    ],
+)
+def test_bad_route_options_are_a_422_with_the_error_body(
+    api: TestClient, params: dict[str, str], field: str | None
+) -> None:
+    body = _is_error(api.get("/api/v1/route", params=params), 422)
+    if field:
+        assert body["fields"][0]["field"] == field
+
+
+def test_no_route_is_a_422_saying_why(api: TestClient) -> None:
+    r = api.get(
+        "/api/v1/route", params={"origin": "Hanoi", "destination": "Moscow", "mode": "rail", "avoid": "CN"}
+    )
+    assert "cuts every path" in _is_error(r, 422)["error"]
+
+
+def test_od_requests_are_bounded_and_need_a_token(api: TestClient) -> None:
+    many = ["Moscow"] * (MAX_OD_PLACES + 1)
+    body = _is_error(
+        api.post("/api/v1/od", headers=AUTH, json={"origins": many, "destinations": ["Hanoi"]}), 422
+    )
+    assert body["fields"][0]["field"] == "origins"
+    _is_error(api.post("/api/v1/od", headers=AUTH, json={"origins": [], "destinations": ["Hanoi"]}), 422)
+    _is_error(api.post("/api/v1/od", headers=AUTH, json={"origins": "Hanoi", "destinations": ["Hanoi"]}), 422)
+    _is_error(api.post("/api/v1/od", headers=AUTH, content=b"{not json"), 422)
+    _is_error(api.post("/api/v1/od", json={"origins": ["Hanoi"], "destinations": ["Moscow"]}), 401)
+
+
+def test_the_openapi_document_declares_routing_bodies_errors_and_security(api: TestClient) -> None:
+    doc = api.get("/openapi.json").json()
+    ops = {o["operationId"]: o for path in doc["paths"].values() for o in path.values()}
+    assert {"create_train", "post_events", "get_route", "compare_routes", "post_od"} <= set(ops)
+    events = ops["post_events"]["requestBody"]["content"]["application/json"]["schema"]
+    assert (
+        events == {"$ref": "#/components/schemas/EventBatch"} and "EventBatch" in doc["components"]["schemas"]
+    )
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for op_id, op in ops.items():
+        writes = "requestBody" in op
+        assert (op.get("security") == [{"bearer": []}]) == writes, op_id
+        for status, answer in op["responses"].items():
+            if status.startswith(("4", "5")):
+                schema = answer["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (op_id, status)
+        if writes:
+            assert {"401", "413", "422"} <= set(op["responses"]), op_id
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    assert set(doc["components"]["schemas"]["ErrorBody"]["properties"]) == {"error", "fields"}
