@@ -68,7 +68,7 @@ def test_trains_keep_their_gauge_except_on_gauge_change_arcs(engine: Engine) -> 
 def test_the_border_gauge_change_joins_1435_to_1520_and_carries_its_time_and_cost(engine: Engine) -> None:
     g, net, costs = engine.graph, engine.net, engine.graph.costs
     assert costs is not None
-    cid = next(i for i, c in enumerate(net.crossings) if c["id"] == "erenhot-zamyn-uud")
+    cid = next(i for i, c in enumerate(net.crossings) if c.id == "erenhot-zamyn-uud")
     arcs = np.flatnonzero(g.crossing == cid)
     pairs = {(GAUGES_MM[g.state_slot[g.src[a]]], GAUGES_MM[g.state_slot[g.dst[a]]]) for a in arcs.tolist()}
     assert pairs == {(1435, 1520), (1520, 1435)}
