@@ -743,7 +743,11 @@ def replay_cmd(
     from rich.progress import Progress
 
     from silkrail.client import ServiceUnreachable
+    from silkrail.extras import needs_extra
     from silkrail.tracking.feed import replay
+
+    with needs_extra("silkrail replay"):
+        import httpx  # noqa: F401  (the client's transport: say which extra before anything else)
 
     if not feed.is_file():
         _fail(DataError(f"{feed}: no such file"))
