@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from silkrail.commands import corridor as corridor_commands
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
 from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
 
@@ -25,6 +26,7 @@ network_app = typer.Typer(help="Build, inspect, validate and export the network.
 app.add_typer(network_app, name="network")
 tracking_app = typer.Typer(help="Maintain the tracking database.", no_args_is_help=True)
 app.add_typer(tracking_app, name="tracking")
+corridor_commands.register(app)
 
 out = Console()
 err = Console(stderr=True)

@@ -1,0 +1,136 @@
+"""``silkrail corridor``, ``dependency`` and ``resilience``: the corridor analyses on the command
+line, each a thin shell over :mod:`silkrail.analysis`. Exit codes as for ``route``: 2 bad
+input, 3 no route."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from silkrail.errors import DataError, SilkrailError
+
+
+def register(app: typer.Typer) -> None:
+    """Add the corridor commands to the ``silkrail`` application."""
+    app.command("corridor")(corridor_cmd)
+
+
+def _shell() -> Any:
+    """The command line's shared helpers (network loading with a progress bar, consoles, exits)."""
+    from silkrail import cli
+
+    return cli
+
+
+Mode = Annotated[str, typer.Option(help="rail, sea or any")]
+Optimize = Annotated[str, typer.Option("--optimize", help="time, cost or co2")]
+Avoid = Annotated[str, typer.Option(help="ISO country codes to avoid, comma-separated")]
+Year = Annotated[int | None, typer.Option(help="the network as of this year (planned lines open)")]
+AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
+MapFile = Annotated[Path | None, typer.Option("--map", help="write a standalone HTML map")]
+
+
+def _check_html(path: Path | None, option: str) -> None:
+    if path is not None and path.suffix.lower() not in (".html", ".htm"):
+        _shell()._fail(DataError(f"{path}: {option} writes HTML; name the file *.html", field=option[2:]))
+
+
+def corridor_cmd(
+    origin: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    destination: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    mode: Mode = "rail",
+    optimize: Optimize = "time",
+    avoid: Avoid = "",
+    year: Year = None,
+    as_json: AsJson = False,
+    map_file: MapFile = None,
+) -> None:
+    """Interoperability along the best route: each section's gauge, power supply, train control,
+    axle load, train length, tracks and speed (with its basis), and the change points."""
+    from silkrail.analysis.interop import load_interoperability
+    from silkrail.analysis.sections import analyse_route
+    from silkrail.routing.router import router_for
+
+    cli = _shell()
+    _check_html(map_file, "--map")
+    net = cli._load()
+    try:
+        router = router_for(net)
+        route = router.route(
+            origin, destination, objective=optimize, mode=mode, avoid=[avoid] if avoid else [], year=year
+        )
+        corridor = analyse_route(router, route, load_interoperability())
+    except SilkrailError as exc:
+        cli._fail(exc)
+    title = f"{route.origin.name} → {route.destination.name}: interoperability"
+    written = []
+    if map_file:
+        from silkrail.viz.maps import write_route_map
+
+        written.append(write_route_map([route], map_file, title=title))
+    if as_json:
+        typer.echo(json.dumps(corridor.to_dict(), ensure_ascii=False))
+        return
+    _print_corridor(cli.out, corridor, title)
+    for f in written:
+        cli.out.print(f"wrote {f}")
+
+
+def _print_corridor(out: Any, corridor: Any, title: str) -> None:
+    from silkrail.analysis.sections import UNKNOWN
+
+    t = Table(title=title, title_justify="left")
+    for col in ("from", "to", "km", "cc", "gauge", "power", "train control", "axle t", "max train", "tracks"):
+        t.add_column(col, justify="right" if col in ("km", "axle t") else "left")
+
+    def cell(s: Any, name: str, text: str | None = None) -> str:
+        v = s.attributes.get(name)
+        if v is None:
+            return "–"
+        if v.basis == UNKNOWN:
+            return "[dim]unknown[/]"
+        shown = text if text is not None else str(v.value)
+        mark = "" if v.basis == "curated" else "ᵈ"
+        return f"[yellow]{shown}?[/]{mark}" if v.weak else shown + mark
+
+    for s in corridor.sections:
+        if s.mode != "rail":
+            t.add_row(s.from_, s.to, f"{s.km:,.0f}", s.country, s.mode, "", "", "", "", "")
+            continue
+        train = s.value("max_train") or {}
+        train_text = ", ".join(f"{v:g} {'m' if k == 'metres' else 'wagons'}" for k, v in train.items())
+        gauge = f"{s.gauge_mm:,}" if s.gauge_mm else "–"
+        if s.attributes["gauge"].note:
+            gauge += " (dual)"
+        t.add_row(
+            s.from_,
+            s.to,
+            f"{s.km:,.0f}",
+            s.country,
+            gauge,
+            cell(s, "electrification", s.electrification),
+            cell(s, "train_control"),
+            cell(s, "axle_load_t"),
+            cell(s, "max_train", train_text),
+            cell(s, "tracks"),
+        )
+    out.print(t)
+    c = Table(title="change points", title_justify="left")
+    for col in ("km", "at", "change", "from", "to", "what it means for the train", "basis"):
+        c.add_column(col, justify="right" if col == "km" else "left")
+    for ch in corridor.changes:
+        c.add_row(
+            f"{ch.km:,.0f}", ch.at, ch.kind.replace("_", " "), ch.from_, ch.to, ch.consequence, ch.basis
+        )
+    out.print(c)
+    for ch in corridor.changes:
+        if ch.note:
+            out.print(f"[dim]{ch.at}, {ch.kind.replace('_', ' ')}: {ch.note}[/]")
+    out.print(
+        "[dim]plain: curated for the line or section; ᵈ: the country's default; [yellow]?[/yellow]: weak "
+        "or conflicting source; unknown: no source found (never guessed)[/]"
+    )
