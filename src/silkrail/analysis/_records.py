@@ -143,3 +143,13 @@ def edge_km(net: Any, edges: NDArray[np.int64]) -> NDArray[np.float64]:
 
 def edge_ends(net: Any, edges: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return np.asarray(net.u[edges], dtype=np.int64), np.asarray(net.v[edges], dtype=np.int64)
+
+
+def water_countries(net: Any, edges: NDArray[np.int64]) -> list[str]:
+    """Per water edge, the country whose waters it uses ('' for open sea)."""
+    return [net.countries[int(c)] for c in np.asarray(net.water_country[edges]).tolist()]
+
+
+def crossing_index(net: Any) -> dict[str, int]:
+    """Crossing ids to their indices."""
+    return {str(field(c, "id")): i for i, c in enumerate(net.crossings)}

@@ -17,6 +17,7 @@ from silkrail.errors import DataError, SilkrailError
 def register(app: typer.Typer) -> None:
     """Add the corridor commands to the ``silkrail`` application."""
     app.command("corridor")(corridor_cmd)
+    app.command("dependency")(dependency_cmd)
 
 
 def _shell() -> Any:
@@ -48,6 +49,7 @@ def corridor_cmd(
     year: Year = None,
     as_json: AsJson = False,
     map_file: MapFile = None,
+    report: Annotated[Path | None, typer.Option("--report", help="write an offline HTML report")] = None,
 ) -> None:
     """Interoperability along the best route: each section's gauge, power supply, train control,
     axle load, train length, tracks and speed (with its basis), and the change points."""
@@ -56,7 +58,8 @@ def corridor_cmd(
     from silkrail.routing.router import router_for
 
     cli = _shell()
-    _check_html(map_file, "--map")
+    for f, opt in ((map_file, "--map"), (report, "--report")):
+        _check_html(f, opt)
     net = cli._load()
     try:
         router = router_for(net)
@@ -72,6 +75,10 @@ def corridor_cmd(
         from silkrail.viz.maps import write_route_map
 
         written.append(write_route_map([route], map_file, title=title))
+    if report:
+        from silkrail.analysis.report import write_corridor_report
+
+        written.append(write_corridor_report(corridor, report, title=title))
     if as_json:
         typer.echo(json.dumps(corridor.to_dict(), ensure_ascii=False))
         return
@@ -133,4 +140,115 @@ def _print_corridor(out: Any, corridor: Any, title: str) -> None:
     out.print(
         "[dim]plain: curated for the line or section; ᵈ: the country's default; [yellow]?[/yellow]: weak "
         "or conflicting source; unknown: no source found (never guessed)[/]"
+    )
+
+
+def dependency_cmd(
+    origin: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    destination: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    alternatives: Annotated[int, typer.Option(help="also the K best routes through other corridors")] = 0,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="a named corridor to compare, repeatable: LABEL:avoid=CC+CC;year=YYYY;mode=rail;via=id+id"
+        ),
+    ] = None,
+    mode: Mode = "any",
+    optimize: Optimize = "time",
+    avoid: Avoid = "",
+    year: Year = None,
+    as_json: AsJson = False,
+    report: Annotated[Path | None, typer.Option("--report", help="write an offline HTML report")] = None,
+) -> None:
+    """How much of a flow's distance, time and cost lies in each country, and how concentrated
+    (HHI, 0-10,000), for the best route, its alternative corridors and named variants."""
+    from silkrail.analysis.dependency import compute_dependency, parse_variant
+    from silkrail.routing.router import router_for
+
+    cli = _shell()
+    _check_html(report, "--report")
+    if not 0 <= alternatives <= 10:
+        cli._fail(DataError(f"--alternatives takes 0 to 10 (got {alternatives})", field="alternatives"))
+    try:
+        variants = [parse_variant(v) for v in variant or []]
+    except DataError as exc:
+        cli._fail(exc)
+    net = cli._load()
+    try:
+        deps = compute_dependency(
+            router_for(net),
+            origin,
+            destination,
+            alternatives=alternatives,
+            variants=variants,
+            mode=mode,
+            objective=optimize,
+            avoid=[avoid] if avoid else [],
+            year=year,
+        )
+    except SilkrailError as exc:
+        cli._fail(exc)
+    title = f"{deps[0].origin} → {deps[0].destination}: dependency on each country"
+    if report:
+        from silkrail.analysis.report import write_dependency_report
+
+        write_dependency_report(deps, report, title=title)
+    if as_json:
+        best = deps[0].to_dict()
+        doc = {"origin": best["origin"], "destination": best["destination"], "shares": best["shares"]}
+        doc |= {"hhi": best["hhi"], "corridors": [d.to_dict() for d in deps]}
+        typer.echo(json.dumps(doc, ensure_ascii=False))
+        return
+    _print_dependency(cli.out, deps, title)
+    if report:
+        cli.out.print(f"wrote {report}")
+
+
+def _print_dependency(out: Any, deps: list[Any], title: str) -> None:
+    t = Table(title=title, title_justify="left")
+    for col in (
+        "corridor",
+        "route",
+        "km",
+        "days",
+        "USD/TEU",
+        "HHI distance",
+        "HHI time",
+        "HHI cost",
+        "largest",
+    ):
+        t.add_column(col, justify="left" if col in ("corridor", "route", "largest") else "right")
+    for d in deps:
+        top = d.top()
+        t.add_row(
+            d.label,
+            " → ".join(d.countries),
+            f"{d.distance_km:,.0f}",
+            f"{d.duration_h / 24:,.1f}",
+            f"{d.cost_usd:,.0f}",
+            f"{d.hhi['distance']:,.0f}",
+            f"{d.hhi['time']:,.0f}",
+            f"{d.hhi['cost']:,.0f}",
+            f"{top.country} {top.shares['distance']:.0%}" if top else "–",
+        )
+    out.print(t)
+    countries = list(dict.fromkeys(s.country for d in deps for s in d.shares))
+    s_table = Table(title="share of distance / time / cost per country", title_justify="left")
+    s_table.add_column("country")
+    for d in deps:
+        s_table.add_column(d.label, justify="right")
+    for cc in countries:
+        cells = []
+        for d in deps:
+            share = next((s for s in d.shares if s.country == cc), None)
+            cells.append(
+                "–"
+                if share is None
+                else " / ".join(f"{share.shares[m]:.0%}" for m in ("distance", "time", "cost"))
+            )
+        s_table.add_row(cc, *cells)
+    out.print(s_table)
+    out.print(
+        "[dim]HHI: sum of squared percentage shares of the national part (10,000 = one country holds "
+        "everything); events between two countries are split half and half[/]"
     )
