@@ -410,3 +410,138 @@ def _shares_chart(deps: Sequence[Any]) -> str:
 
 def write_dependency_report(deps: Sequence[Any], path: Path, *, title: str) -> Path:
     return _write(path, dependency_html(deps, title=title))
+
+
+# --- resilience --------------------------------------------------------------------------
+
+
+def resilience_html(
+    result: Any,
+    *,
+    title: str,
+    positions: dict[str, tuple[float, float]] | None = None,
+    top: int = 25,
+    outlines: list[dict[str, Any]] | None = None,
+) -> str:
+    positions = positions or {}
+    lines = []
+    for f, b in zip(result.flows, result.baselines, strict=True):
+        if b is not None and b.coordinates:
+            lines.append(
+                (b.coordinates, "#2e86de", f"{f.name}: {f.teu_per_year:,.0f} TEU a year, {b.summary}", 0.8)
+            )
+    ranked = result.impacts[:top]
+    worst = max((i.extra_time_h for i in ranked), default=0.0) or 1.0
+    points = []
+    for i in reversed(ranked):
+        for key in sorted(i.element.parts):
+            if key in positions:
+                lon, lat = positions[key]
+                colour = "#c0392b" if i.stranded_teu > 0 else "#e67e22"
+                size = (
+                    1.0 + 2.0 * min(1.0, max(i.extra_time_h, 0.0) / worst) + (1.5 if i.stranded_teu else 0.0)
+                )
+                tip = (
+                    f"#{i.rank} {i.element.name}: {i.stranded_teu:,.0f} TEU stranded, "
+                    f"{i.extra_time_h / 24:,.0f} extra TEU-days, ${i.extra_cost_usd:,.0f}"
+                )
+                points.append((lon, lat, colour, tip, size))
+    rows = []
+    for i in ranked:
+        instead = "<br>".join(
+            html.escape(
+                f"{d.flow} ({d.teu_per_year:,.0f} TEU): "
+                + (
+                    "stranded"
+                    if d.route is None
+                    else f"{d.extra_h / 24:+.1f} d, ${d.extra_usd:+,.0f}/TEU via {d.route}"
+                )
+            )
+            for d in i.detours
+        )
+        rows.append(
+            [
+                str(i.rank),
+                html.escape(i.element.name) + f"<br><small>{html.escape(i.element.key)}</small>",
+                i.element.kind,
+                f"{i.stranded_teu:,.0f}",
+                f"{i.extra_time_h / 24:,.0f}",
+                f"{i.extra_cost_usd:,.0f}",
+                f"{i.extra_co2_t:,.0f}",
+                instead or '<span class="unknown">no flow uses it</span>',
+            ]
+        )
+    period = f"{result.days:g} days of closure" if result.days else "a year"
+    flows = _table(
+        ["flow", "origin", "destination", "TEU a year", "mode", "baseline route", "days"],
+        [
+            [
+                html.escape(f.name),
+                html.escape(f.origin),
+                html.escape(f.destination),
+                f"{f.teu_per_year:,.0f}",
+                f.mode,
+                html.escape(b.summary) if b else '<span class="unknown">no route</span>',
+                f"{b.duration_h / 24:,.1f}" if b else "–",
+            ]
+            for f, b in zip(result.flows, result.baselines, strict=True)
+        ],
+        numeric=[3, 6],
+    )
+    parts = [
+        f"<p>{len(result.flows)} flows; {len(result.impacts)} elements removed one at a time (and the named "
+        f"combinations); {result.reroutes} re-routings (only the flows whose route uses the element). "
+        f"Impact over {period}: TEU-weighted sums.</p>",
+        _svg_map(lines, points, outlines=outlines),
+        _legend(
+            [
+                ("flow routes", "#2e86de"),
+                ("critical: strands flows", "#c0392b"),
+                ("critical: detours", "#e67e22"),
+            ]
+        ),
+        "<h2>Elements ranked</h2>",
+        _table(
+            [
+                "#",
+                "element",
+                "kind",
+                "stranded TEU",
+                "extra TEU-days",
+                "extra USD",
+                "extra t CO2",
+                "flows instead",
+            ],
+            rows,
+            numeric=[0, 3, 4, 5, 6],
+        ),
+        _impact_chart(ranked[:15]),
+        "<h2>Flows</h2>",
+        flows,
+        "<p>Extra time, cost and CO2 are the routes' modelled values (the routing cost model: calibrated "
+        "running times, border dwell, tariffs and emission factors) against each flow's baseline route; a "
+        "flow that loses every route is stranded. A negative extra cost means the detour is slower but "
+        "cheaper; a negative extra time, that the model finds the detour faster than the corridor the flow "
+        "is held to (its via crossings), which a closure frees it from.</p>",
+    ]
+    return _page(title, parts)
+
+
+def _impact_chart(impacts: Sequence[Any]) -> str:
+    if not impacts:
+        return ""
+    plt = _pyplot()
+    names = [i.element.name for i in impacts]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.35 * len(impacts) + 1.5), sharey=True)
+    axes[0].barh(names, [i.extra_time_h / 24 for i in impacts], color="#e67e22")
+    axes[0].set_title("extra TEU-days")
+    axes[1].barh(names, [i.stranded_teu for i in impacts], color="#c0392b")
+    axes[1].set_title("stranded TEU")
+    axes[0].invert_yaxis()
+    return _png(fig)
+
+
+def write_resilience_report(
+    result: Any, path: Path, *, title: str, positions: dict[str, tuple[float, float]] | None = None
+) -> Path:
+    return _write(path, resilience_html(result, title=title, positions=positions))

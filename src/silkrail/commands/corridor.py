@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
     """Add the corridor commands to the ``silkrail`` application."""
     app.command("corridor")(corridor_cmd)
     app.command("dependency")(dependency_cmd)
+    app.command("resilience")(resilience_cmd)
 
 
 def _shell() -> Any:
@@ -32,6 +33,10 @@ Optimize = Annotated[str, typer.Option("--optimize", help="time, cost or co2")]
 Avoid = Annotated[str, typer.Option(help="ISO country codes to avoid, comma-separated")]
 Year = Annotated[int | None, typer.Option(help="the network as of this year (planned lines open)")]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
+SCHEDULER_HELP_LOCAL = (
+    "local (the default: a Dask LocalCluster of --workers processes), none or serial (run here), "
+    "or tcp://HOST:PORT (a running Dask scheduler)"
+)
 MapFile = Annotated[Path | None, typer.Option("--map", help="write a standalone HTML map")]
 
 
@@ -252,3 +257,138 @@ def _print_dependency(out: Any, deps: list[Any], title: str) -> None:
         "[dim]HHI: sum of squared percentage shares of the national part (10,000 = one country holds "
         "everything); events between two countries are split half and half[/]"
     )
+
+
+def resilience_cmd(
+    flows: Annotated[
+        str, typer.Option(help="a scenario (file or shipped name) or a CSV OD file with TEU a year")
+    ] = "baseline-2025",
+    elements: Annotated[
+        str,
+        typer.Option(
+            help="kinds (crossings, lines, ports, ferries, passages) and/or element ids, comma-separated"
+        ),
+    ] = "crossings,lines,ports",
+    combine: Annotated[
+        list[str] | None,
+        typer.Option(help="elements removed together, repeatable: red-sea, or NAME=id+id"),
+    ] = None,
+    days: Annotated[float | None, typer.Option(help="a closure of N days instead of a year")] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="route every flow by rail, sea or any (default: its own)")
+    ] = None,
+    optimize: Optimize = "time",
+    year: Year = None,
+    scheduler: Annotated[str, typer.Option(help=SCHEDULER_HELP_LOCAL)] = "local",
+    workers: Annotated[int, typer.Option(help="workers of a local cluster")] = 2,
+    top: Annotated[int, typer.Option(help="elements to list (all with --json)")] = 20,
+    as_json: AsJson = False,
+    map_file: MapFile = None,
+    report: Annotated[Path | None, typer.Option("--report", help="write an offline HTML report")] = None,
+) -> None:
+    """Remove each element in turn (and named combinations) and rank them by what the flows
+    lose: stranded TEU, extra time, cost and CO2, and the routes they take instead."""
+    from rich.progress import Progress
+
+    from silkrail.analysis.flows import load_flows
+    from silkrail.analysis.resilience import (
+        NetworkFlowRouter,
+        check_flows,
+        compute_resilience,
+        network_elements,
+    )
+    from silkrail.routing.router import router_for
+    from silkrail.settings import get_settings
+    from silkrail.simulation.scheduler import parse_scheduler
+
+    cli = _shell()
+    for f, opt in ((map_file, "--map"), (report, "--report")):
+        _check_html(f, opt)
+    try:
+        sched = parse_scheduler(scheduler)
+        if not 1 <= workers <= 64:
+            raise DataError(f"--workers {workers}: give 1 to 64", field="workers")
+        if mode is not None and mode not in ("rail", "sea", "any"):
+            raise DataError(f"'{mode}' is not a mode; use rail, sea or any", field="mode")
+        flow_set = load_flows(flows, mode=mode)
+    except DataError as exc:
+        cli._fail(exc)
+    net = cli._load()
+    settings = get_settings()
+    flow_router = NetworkFlowRouter(settings, objective=optimize, year=year)
+    try:
+        router = router_for(net)
+        check_flows(router, flow_set)
+        network_elements(net, elements, combinations=combine or [])  # unknown ids fail before any routing
+
+        def chosen(baselines: list[Any]) -> Any:
+            used = frozenset(k for b in baselines if b is not None for k in b.uses)
+            return network_elements(net, elements, used=used, combinations=combine or [])
+
+        with Progress(console=cli.err, transient=True) as bar:
+            task = bar.add_task("re-routing the flows that use each element", total=None)
+
+            def advance(n: int, t: Any = task, b: Any = bar) -> None:
+                b.advance(t, n)
+
+            result = compute_resilience(
+                flow_set, chosen, flow_router, days=days, scheduler=sched, workers=workers, progress=advance
+            )
+    except SilkrailError as exc:
+        cli._fail(exc)
+    if report or map_file:
+        from silkrail.analysis.report import write_resilience_report
+        from silkrail.analysis.resilience import element_positions
+
+        positions = element_positions(net)
+        for f in (map_file, report):
+            if f:
+                write_resilience_report(
+                    result, f, title="Resilience: the cost of losing each element", positions=positions
+                )
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    _print_resilience(cli.out, result, top)
+    for f in (map_file, report):
+        if f:
+            cli.out.print(f"wrote {f}")
+
+
+def _print_resilience(out: Any, r: Any, top: int) -> None:
+    period = f"{r.days:g} days of closure" if r.days else "a year"
+    total = sum(f.teu_per_year for f in r.flows)
+    out.print(
+        f"[bold]{len(r.flows)} flows[/], {total:,.0f} TEU a year; {len(r.impacts)} elements, "
+        f"{r.reroutes} re-routings; impact over {period}"
+    )
+    t = Table(title="elements ranked by what their loss costs the flows", title_justify="left")
+    for col in (
+        "#",
+        "element",
+        "kind",
+        "stranded TEU",
+        "extra TEU-days",
+        "extra USD",
+        "extra t CO2",
+        "instead",
+    ):
+        t.add_column(col, justify="left" if col in ("element", "kind", "instead") else "right")
+    for i in r.impacts[:top]:
+        instead = "; ".join(
+            f"{d.flow}: {'stranded' if d.route is None else f'{d.extra_h / 24:+.1f} d via {d.route}'}"
+            for d in i.detours[:2]
+        ) + (f" (+{len(i.detours) - 2} more)" if len(i.detours) > 2 else "")
+        t.add_row(
+            str(i.rank),
+            f"{i.element.name} [dim]({i.element.key})[/]",
+            i.element.kind,
+            f"{i.stranded_teu:,.0f}",
+            f"{i.extra_time_h / 24:,.0f}",
+            f"{i.extra_cost_usd:,.0f}",
+            f"{i.extra_co2_t:,.0f}",
+            instead or "[dim]no flow uses it[/]",
+        )
+    out.print(t)
+    if r.unrouted:
+        out.print(f"[yellow]no route at all, left out: {', '.join(r.unrouted)}[/]")
