@@ -237,12 +237,18 @@ def corridor_html(corridor: Any, *, title: str, outlines: list[dict[str, Any]] |
         tip = f"{s.from_} → {s.to} ({s.country}, {s.km:,.0f} km): {s.electrification or 'power unknown'}"
         lines.append((s.coordinates, POWER_COLOURS.get(power, "#555"), tip, 1.0))
     route = corridor.route
-    points = []
+    at_place: dict[tuple[float, float], list[Any]] = {}
     for ch in corridor.changes:
         where = _change_place(route, ch)
         if where is not None:
-            tip = f"{ch.kind.replace('_', ' ')} at {ch.at}: {ch.from_} → {ch.to}. {ch.consequence}"
-            points.append((where[0], where[1], CHANGE_COLOURS.get(ch.kind, "#222"), tip, 1.3))
+            at_place.setdefault(where, []).append(ch)
+    points = []
+    for (lon, lat), chs in at_place.items():
+        tip = f"{chs[0].at}: " + "; ".join(
+            f"{c.kind.replace('_', ' ')} {c.from_} → {c.to} ({c.consequence})" for c in chs
+        )
+        colour = CHANGE_COLOURS.get(chs[0].kind, "#222")
+        points.append((lon, lat, colour, tip, 1.0 + 0.3 * len(chs)))
     changes = _table(
         ["km", "at", "change", "from", "to", "what it means for the train", "basis"],
         [
