@@ -165,3 +165,12 @@ def test_a_scenario_gives_yearly_flows() -> None:
     assert fesco.teu_per_year == pytest.approx(80 * 365 / 7)
     assert fesco.via == ("erenhot-zamyn-uud", "sukhbaatar-naushki") and fesco.mode == "rail"
     assert flows["Nanning–Hanoi passenger T8701"].teu_per_year == pytest.approx(1 * 7 * 365 / 7)
+
+
+def test_a_scenario_applies_its_service_changes_and_a_selection() -> None:
+    """vn-ru-growth doubles the weekly Vietnam shuttle; --select keeps the flows named."""
+    flows = load_flows("vn-ru-growth", select=["vietnam shuttle", "Haiphong–Moscow"])
+    assert [f.name for f in flows] == ["FESCO Vietnam Shuttle", "Haiphong–Moscow container train"]
+    assert flows[0].teu_per_year == pytest.approx(2 * 80 * 365 / 7)
+    with pytest.raises(DataError, match="no flow's name contains 'Atlantis'"):
+        load_flows("baseline-2025", select=["Atlantis"])

@@ -32,29 +32,49 @@ class Flow:
     where: str = ""
 
 
-def load_flows(spec: str | Path, *, mode: str | None = None) -> list[Flow]:
+def load_flows(spec: str | Path, *, mode: str | None = None, select: list[str] | None = None) -> list[Flow]:
     """The flows of ``spec``: a CSV OD file, else a scenario (file or shipped name). ``mode``
-    overrides each flow's mode."""
+    overrides each flow's mode; ``select`` keeps the flows whose name contains one of its texts."""
     path = Path(spec)
     flows = _read_csv(path) if path.suffix.lower() == ".csv" else _from_scenario(spec)
     if not flows:
         raise DataError("the flow set is empty; give at least one flow", file=path.name)
+    if select:
+        names = [f.name for f in flows]
+        flows = [f for f in flows if any(t.lower() in f.name.lower() for t in select)]
+        if not flows:
+            raise DataError(
+                f"no flow's name contains {' or '.join(repr(t) for t in select)}; flows: {', '.join(names)}",
+                file=path.name,
+                field="select",
+            )
     if mode is not None:
         flows = [Flow(f.name, f.origin, f.destination, f.teu_per_year, mode, f.via, f.where) for f in flows]
     return flows
 
 
 def _from_scenario(spec: str | Path) -> list[Flow]:
-    """A scenario's services as yearly flows by rail (trains a week x TEU a train x weeks)."""
+    """A scenario's services as yearly flows by rail (trains a week x TEU a train x weeks), with
+    the scenario's changes to a service's trains a week or scale applied."""
     from silkrail.simulation.scenario import load_scenario
 
     scenario, _ = load_scenario(spec)
+    weekly: dict[str, float] = {}
+    scale: dict[str, float] = {}
+    for ch in scenario.changes:  # the scenario's changes to its services' volumes
+        if ch.service and ch.trains_per_week:
+            weekly[ch.service] = ch.trains_per_week
+        if ch.service and ch.scale:
+            scale[ch.service] = ch.scale
     out = []
     for s in scenario.services:
-        if s.trains_per_week is not None:
+        if s.name in weekly:
+            per_week = weekly[s.name]
+        elif s.trains_per_week is not None:
             per_week = s.trains_per_week
         else:
             per_week = sum(7 if d.days == "daily" else len(d.days) for d in s.timetable or [])
+        per_week *= scale.get(s.name, 1.0)
         out.append(
             Flow(
                 s.name,

@@ -263,6 +263,9 @@ def resilience_cmd(
     flows: Annotated[
         str, typer.Option(help="a scenario (file or shipped name) or a CSV OD file with TEU a year")
     ] = "baseline-2025",
+    select: Annotated[
+        list[str] | None, typer.Option(help="keep the flows whose name contains this text (repeatable)")
+    ] = None,
     elements: Annotated[
         str,
         typer.Option(
@@ -310,7 +313,7 @@ def resilience_cmd(
             raise DataError(f"--workers {workers}: give 1 to 64", field="workers")
         if mode is not None and mode not in ("rail", "sea", "any"):
             raise DataError(f"'{mode}' is not a mode; use rail, sea or any", field="mode")
-        flow_set = load_flows(flows, mode=mode)
+        flow_set = load_flows(flows, mode=mode, select=select)
     except DataError as exc:
         cli._fail(exc)
     net = cli._load()
@@ -392,3 +395,8 @@ def _print_resilience(out: Any, r: Any, top: int) -> None:
     out.print(t)
     if r.unrouted:
         out.print(f"[yellow]no route at all, left out: {', '.join(r.unrouted)}[/]")
+    routed = sum(f.teu_per_year for f, b in zip(r.flows, r.baselines, strict=True) if b is not None)
+    scale = (r.days / 365.0) if r.days else 1.0
+    for i in r.impacts:
+        if routed and i.stranded_teu >= routed * scale * (1 - 1e-9):
+            out.print(f"[red]removing {i.element.name} strands every flow[/]")
