@@ -174,3 +174,8 @@ def test_a_scenario_applies_its_service_changes_and_a_selection() -> None:
     assert flows[0].teu_per_year == pytest.approx(2 * 80 * 365 / 7)
     with pytest.raises(DataError, match="no flow's name contains 'Atlantis'"):
         load_flows("baseline-2025", select=["Atlantis"])
+
+
+def test_flows_may_drop_their_via_crossings_and_take_another_mode() -> None:
+    flows = load_flows("baseline-2025", select=["Vietnam Shuttle"], keep_via=False, mode="any")
+    assert flows[0].via == () and flows[0].mode == "any"

@@ -32,9 +32,12 @@ class Flow:
     where: str = ""
 
 
-def load_flows(spec: str | Path, *, mode: str | None = None, select: list[str] | None = None) -> list[Flow]:
+def load_flows(
+    spec: str | Path, *, mode: str | None = None, select: list[str] | None = None, keep_via: bool = True
+) -> list[Flow]:
     """The flows of ``spec``: a CSV OD file, else a scenario (file or shipped name). ``mode``
-    overrides each flow's mode; ``select`` keeps the flows whose name contains one of its texts."""
+    overrides each flow's mode; ``select`` keeps the flows whose name contains one of its texts;
+    ``keep_via=False`` lets every flow take its best route (no via crossings)."""
     path = Path(spec)
     flows = _read_csv(path) if path.suffix.lower() == ".csv" else _from_scenario(spec)
     if not flows:
@@ -48,8 +51,19 @@ def load_flows(spec: str | Path, *, mode: str | None = None, select: list[str] |
                 file=path.name,
                 field="select",
             )
-    if mode is not None:
-        flows = [Flow(f.name, f.origin, f.destination, f.teu_per_year, mode, f.via, f.where) for f in flows]
+    if mode is not None or not keep_via:
+        flows = [
+            Flow(
+                f.name,
+                f.origin,
+                f.destination,
+                f.teu_per_year,
+                mode or f.mode,
+                f.via if keep_via else (),
+                f.where,
+            )
+            for f in flows
+        ]
     return flows
 
 

@@ -277,6 +277,10 @@ def resilience_cmd(
         typer.Option(help="elements removed together, repeatable: red-sea, or NAME=id+id"),
     ] = None,
     days: Annotated[float | None, typer.Option(help="a closure of N days instead of a year")] = None,
+    ignore_via: Annotated[
+        bool,
+        typer.Option("--ignore-via", help="route every flow its best way, not through its via crossings"),
+    ] = False,
     mode: Annotated[
         str | None, typer.Option(help="route every flow by rail, sea or any (default: its own)")
     ] = None,
@@ -313,7 +317,7 @@ def resilience_cmd(
             raise DataError(f"--workers {workers}: give 1 to 64", field="workers")
         if mode is not None and mode not in ("rail", "sea", "any"):
             raise DataError(f"'{mode}' is not a mode; use rail, sea or any", field="mode")
-        flow_set = load_flows(flows, mode=mode, select=select)
+        flow_set = load_flows(flows, mode=mode, select=select, keep_via=not ignore_via)
     except DataError as exc:
         cli._fail(exc)
     net = cli._load()
