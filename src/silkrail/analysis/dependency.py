@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from silkrail.analysis import _records as rec
-from silkrail.errors import DataError
+from silkrail.errors import DataError, NoRouteError
 
 logger = logging.getLogger("silkrail.analysis.dependency")
 
@@ -71,6 +71,7 @@ class Dependency:
     shares: list[CountryShare]
     hhi: dict[str, float]
     route: Any = field(default=None, repr=False, compare=False)
+    note: str | None = None  # why a variant has no route
 
     def top(self, measure: str = "distance") -> CountryShare | None:
         national = [s for s in self.shares if s.country != OPEN_SEA]
@@ -255,16 +256,20 @@ def compute_dependency(
     for i, alt in enumerate(best.alternatives, 1):
         out.append(route_dependency(router, alt, label=f"alternative {i}"))
     for v in variants:
-        r = route_with(
-            router,
-            origin,
-            destination,
-            objective=objective,
-            mode=v.mode or mode,
-            avoid=(*avoid, *v.avoid),
-            year=v.year if v.year is not None else year,
-            teu=teu,
-            via=v.via,
-        )
+        try:
+            r = route_with(
+                router,
+                origin,
+                destination,
+                objective=objective,
+                mode=v.mode or mode,
+                avoid=(*avoid, *v.avoid),
+                year=v.year if v.year is not None else year,
+                teu=teu,
+                via=v.via,
+            )
+        except NoRouteError as exc:  # a corridor that does not exist is an answer too
+            out.append(Dependency(v.label, origin, destination, [], 0.0, 0.0, 0.0, [], {}, None, str(exc)))
+            continue
         out.append(route_dependency(router, r, label=v.label))
     return out

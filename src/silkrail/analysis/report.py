@@ -366,9 +366,16 @@ def dependency_html(deps: Sequence[Any], *, title: str, outlines: list[dict[str,
                 (f"{d.top().country} {d.top().shares['distance']:.0%}" if d.top() else "–"),
             ]
             for d in deps
+            if not d.note
+        ]
+        + [
+            [html.escape(d.label), f'<span class="unknown">{html.escape(d.note)}</span>'] + [""] * 7
+            for d in deps
+            if d.note
         ],
         numeric=[2, 3, 4, 5, 6, 7],
     )
+    deps = [d for d in deps if not d.note]
     countries = list(dict.fromkeys(s.country for d in deps for s in d.shares))
     rows = []
     for cc in countries:

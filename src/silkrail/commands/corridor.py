@@ -224,6 +224,9 @@ def _print_dependency(out: Any, deps: list[Any], title: str) -> None:
     ):
         t.add_column(col, justify="left" if col in ("corridor", "route", "largest") else "right")
     for d in deps:
+        if d.note:
+            t.add_row(d.label, f"[yellow]{d.note}[/]", *[""] * 7)
+            continue
         top = d.top()
         t.add_row(
             d.label,
@@ -240,6 +243,7 @@ def _print_dependency(out: Any, deps: list[Any], title: str) -> None:
     countries = list(dict.fromkeys(s.country for d in deps for s in d.shares))
     s_table = Table(title="share of distance / time / cost per country", title_justify="left")
     s_table.add_column("country")
+    deps = [d for d in deps if not d.note]
     for d in deps:
         s_table.add_column(d.label, justify="right")
     for cc in countries:
