@@ -179,3 +179,22 @@ def test_a_scenario_applies_its_service_changes_and_a_selection() -> None:
 def test_flows_may_drop_their_via_crossings_and_take_another_mode() -> None:
     flows = load_flows("baseline-2025", select=["Vietnam Shuttle"], keep_via=False, mode="any")
     assert flows[0].via == () and flows[0].mode == "any"
+
+
+def test_the_resilience_report_ranks_the_elements_offline() -> None:
+    from silkrail.analysis.report import resilience_html
+
+    r = compute_resilience(FLOWS, ELEMENTS, ToyRouter())
+    page = resilience_html(r, title="toy", outlines=[])
+    assert page.index("combination:both") < page.index("line:bridge") < page.index("crossing:x1")
+    assert "to D (100 TEU): stranded" in page
+    assert "http" not in _offline(page)
+
+
+def _offline(page: str) -> str:
+    """The page without its embedded images and the SVG namespace: what could make a request."""
+    import re
+
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page).replace(
+        "http://www.w3.org/2000/svg", ""
+    )

@@ -127,3 +127,35 @@ def test_the_shipped_data_loads_and_every_figure_has_a_source() -> None:
             a = getattr(holder, name)
             if a is not None:
                 assert a.sources and a.as_of
+
+
+def test_a_few_km_in_a_buffer_is_not_a_section() -> None:
+    """A 2 km run of another record between two runs of one record joins them into one section."""
+    import numpy as np
+
+    from silkrail.analysis.sections import _smooth
+
+    keys = ["a", "b", "a", "a"]
+    assert _smooth([(0, 1), (1, 2), (2, 4)], np.array([100.0, 2.0, 50.0, 50.0]), keys) == [(0, 4)]
+    assert _smooth([(0, 1), (1, 2)], np.array([100.0, 50.0]), ["a", "b"]) == [(0, 1), (1, 2)]
+
+
+def test_the_corridor_report_is_offline_and_lists_its_sources(data) -> None:
+    """The HTML page holds the tables, the basis of each figure and its sources; nothing is fetched."""
+    from silkrail.analysis.report import corridor_html
+    from silkrail.analysis.sections import Corridor
+
+    sections = describe_sections(_route(), data)
+    page = corridor_html(Corridor(sections, change_points(sections)), title="fixture", outlines=[])
+    assert "<table>" in page and "Change points" in page and "fixture source C" in page
+    assert "country default" in page and 'class="unknown"' in page
+    assert "<script src" not in page and "http" not in _offline(page)
+
+
+def _offline(page: str) -> str:
+    """The page without its embedded images and the SVG namespace: what could make a request."""
+    import re
+
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page).replace(
+        "http://www.w3.org/2000/svg", ""
+    )

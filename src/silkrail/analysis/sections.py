@@ -26,7 +26,7 @@ from silkrail.analysis.interop import ATTRIBUTES, POWER_SYSTEMS, Interoperabilit
 logger = logging.getLogger("silkrail.analysis.sections")
 
 CURATED, DEFAULT, UNKNOWN = "curated", "country default", "unknown"
-MIN_SECTION_KM = 3.0  # a shorter run of another record between two of the same is noise at a buffer's edge
+MIN_SECTION_KM = 10.0  # a shorter run of another record is noise at the edge of a buffer, not a section
 
 METHODS = {
     "transshipment": "transshipment: the containers are lifted onto wagons of the other gauge",
@@ -430,7 +430,7 @@ def _leg_pieces(
     for i in range(1, len(keys)):
         if rec.edge_crossing(net, int(edges[i])) >= 0 and keys[i][0] == keys[i - 1][0]:
             keys[i] = keys[i - 1]
-    runs = _smooth(_runs(keys), km)
+    runs = _smooth(_runs(keys), km, keys)
     out: list[Piece] = []
     coords = leg.coordinates
     for i, (a, b) in enumerate(runs):
@@ -480,9 +480,10 @@ def _runs(keys: list[Any]) -> list[tuple[int, int]]:
     return runs
 
 
-def _smooth(runs: list[tuple[int, int]], km: NDArray[np.float64]) -> list[tuple[int, int]]:
+def _smooth(runs: list[tuple[int, int]], km: NDArray[np.float64], keys: list[Any]) -> list[tuple[int, int]]:
     """Runs shorter than MIN_SECTION_KM are merged into the run before them (or after, at the
-    start): a few km in or out of a record's buffer is not a section."""
+    start): a few km in or out of a record's buffer is not a section. Neighbours left with the
+    same key are then joined."""
     if len(runs) <= 1:
         return runs
     out: list[list[int]] = []
@@ -494,7 +495,13 @@ def _smooth(runs: list[tuple[int, int]], km: NDArray[np.float64]) -> list[tuple[
     if len(out) > 1 and float(km[out[0][0] : out[0][1]].sum()) < MIN_SECTION_KM:
         out[1][0] = out[0][0]
         out.pop(0)
-    return [(a, b) for a, b in out]
+    joined: list[list[int]] = []
+    for a, b in out:
+        if joined and keys[joined[-1][0]] == keys[a]:
+            joined[-1][1] = b
+        else:
+            joined.append([a, b])
+    return [(a, b) for a, b in joined]
 
 
 def _slice_coords(
