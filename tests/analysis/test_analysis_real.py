@@ -128,6 +128,26 @@ def test_resilience_ranks_crossings_and_serial_equals_dask(
     assert json.loads(local.stdout) == d
 
 
+def test_dependency_of_a_flow_set_weights_by_volume(real_net: Network, real_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Two flows, one of them 99 % of the volume: the set's shares follow the big one."""
+    flows = tmp_path / "flows.csv"
+    flows.write_text(
+        "origin,destination,teu_per_year\nHarbin,Moscow,9900\nKunming,Vientiane,100\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["dependency", "--flows", str(flows), "--json"])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    total, big, small = d["corridors"]
+    by = {s["country"]: s["distance_share"] for s in total["shares"]}
+    big_by = {s["country"]: s["distance_share"] for s in big["shares"]}
+    assert by["LA"] > 0 and by["RU"] == pytest.approx(
+        0.99 * big["distance_km"] * big_by["RU"] / (0.99 * big["distance_km"] + 0.01 * small["distance_km"]),
+        rel=1e-3,
+    )
+    bad = CliRunner().invoke(app, ["dependency", "Hanoi", "--flows", str(flows)])
+    assert bad.exit_code == 2 and "not both" in bad.output
+
+
 @pytest.mark.parametrize(
     ("rows", "extra", "says"),
     [

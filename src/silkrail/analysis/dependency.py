@@ -273,3 +273,49 @@ def compute_dependency(
             continue
         out.append(route_dependency(router, r, label=v.label))
     return out
+
+
+def flow_set_dependency(
+    router: Any, flows: Sequence[Any], *, objective: str = "time", year: int | None = None
+) -> list[Dependency]:
+    """Each flow's dependency (through its via crossings), then the whole set's: the
+    TEU-weighted sums of km, hours and money per country, and their HHI."""
+    from silkrail.analysis._routing import route_with
+
+    out: list[Dependency] = []
+    km: dict[str, float] = defaultdict(float)
+    hours: dict[str, float] = defaultdict(float)
+    usd: dict[str, float] = defaultdict(float)
+    for f in flows:
+        try:
+            r = route_with(
+                router, f.origin, f.destination, objective=objective, mode=f.mode, year=year, via=f.via
+            )
+        except NoRouteError as exc:
+            out.append(Dependency(f.name, f.origin, f.destination, [], 0.0, 0.0, 0.0, [], {}, None, str(exc)))
+            continue
+        d = route_dependency(router, r, label=f.name)
+        out.append(d)
+        for s in d.shares:
+            km[s.country] += s.km * f.teu_per_year
+            hours[s.country] += s.hours * f.teu_per_year
+            usd[s.country] += s.usd * f.teu_per_year
+    totals = {"distance": sum(km.values()), "time": sum(hours.values()), "cost": sum(usd.values())}
+    shares = [
+        CountryShare(
+            cc,
+            km[cc],
+            hours[cc],
+            usd[cc],
+            {
+                "distance": km[cc] / totals["distance"] if totals["distance"] else 0.0,
+                "time": hours[cc] / totals["time"] if totals["time"] else 0.0,
+                "cost": usd[cc] / totals["cost"] if totals["cost"] else 0.0,
+            },
+        )
+        for cc in sorted(km, key=lambda c: (c == OPEN_SEA, -km[c], c))
+    ]
+    index = {m: hhi(s.shares[m] for s in shares if s.country != OPEN_SEA) for m in MEASURES}
+    countries = [s.country for s in shares if s.country != OPEN_SEA]
+    total = Dependency("all flows (TEU-weighted)", "", "", countries, 0.0, 0.0, 0.0, shares, index)
+    return [total, *out]

@@ -149,8 +149,13 @@ def _print_corridor(out: Any, corridor: Any, title: str) -> None:
 
 
 def dependency_cmd(
-    origin: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
-    destination: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    origin: Annotated[str | None, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")] = None,
+    destination: Annotated[
+        str | None, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")
+    ] = None,
+    flows: Annotated[
+        str | None, typer.Option(help="instead of A B: a scenario or CSV OD file, weighted by TEU a year")
+    ] = None,
     alternatives: Annotated[int, typer.Option(help="also the K best routes through other corridors")] = 0,
     variant: Annotated[
         list[str] | None,
@@ -166,12 +171,30 @@ def dependency_cmd(
     report: Annotated[Path | None, typer.Option("--report", help="write an offline HTML report")] = None,
 ) -> None:
     """How much of a flow's distance, time and cost lies in each country, and how concentrated
-    (HHI, 0-10,000), for the best route, its alternative corridors and named variants."""
-    from silkrail.analysis.dependency import compute_dependency, parse_variant
+    (HHI, 0-10,000), for the best route, its alternative corridors and named variants; or for a
+    flow set (--flows), each flow and the whole set weighted by volume."""
+    from silkrail.analysis.dependency import compute_dependency, flow_set_dependency, parse_variant
     from silkrail.routing.router import router_for
 
     cli = _shell()
     _check_html(report, "--report")
+    if (flows is None) == (origin is None or destination is None) or (flows and (origin or destination)):
+        cli._fail(DataError("give an origin and a destination, or --flows (not both)", field="flows"))
+    if flows is not None:
+        from silkrail.analysis.flows import load_flows
+
+        try:
+            flow_set = load_flows(flows, mode=None if mode == "any" else mode)
+        except DataError as exc:
+            cli._fail(exc)
+        net = cli._load()
+        try:
+            deps = flow_set_dependency(router_for(net), flow_set, objective=optimize, year=year)
+        except SilkrailError as exc:
+            cli._fail(exc)
+        _dependency_out(cli, deps, f"{flows}: dependency on each country", as_json, report)
+        return
+    assert origin is not None and destination is not None
     if not 0 <= alternatives <= 10:
         cli._fail(DataError(f"--alternatives takes 0 to 10 (got {alternatives})", field="alternatives"))
     try:
@@ -193,7 +216,12 @@ def dependency_cmd(
         )
     except SilkrailError as exc:
         cli._fail(exc)
-    title = f"{deps[0].origin} → {deps[0].destination}: dependency on each country"
+    _dependency_out(
+        cli, deps, f"{deps[0].origin} → {deps[0].destination}: dependency on each country", as_json, report
+    )
+
+
+def _dependency_out(cli: Any, deps: list[Any], title: str, as_json: bool, report: Path | None) -> None:
     if report:
         from silkrail.analysis.report import write_dependency_report
 
@@ -231,9 +259,9 @@ def _print_dependency(out: Any, deps: list[Any], title: str) -> None:
         t.add_row(
             d.label,
             " → ".join(d.countries),
-            f"{d.distance_km:,.0f}",
-            f"{d.duration_h / 24:,.1f}",
-            f"{d.cost_usd:,.0f}",
+            f"{d.distance_km:,.0f}" if d.distance_km else "–",
+            f"{d.duration_h / 24:,.1f}" if d.distance_km else "–",
+            f"{d.cost_usd:,.0f}" if d.distance_km else "–",
             f"{d.hhi['distance']:,.0f}",
             f"{d.hhi['time']:,.0f}",
             f"{d.hhi['cost']:,.0f}",
