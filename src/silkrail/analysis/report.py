@@ -76,7 +76,14 @@ def _png(fig: Any) -> str:
 
 
 def _pyplot() -> Any:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        from silkrail.errors import DataError
+
+        raise DataError(
+            "the report's charts need matplotlib (pip install 'silkrail[viz]')", field="report"
+        ) from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -252,7 +252,14 @@ def _run(
         return out
     if not jobs:
         return []
-    from dask.distributed import Client, LocalCluster, as_completed
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise DataError(
+            "running on Dask needs dask[distributed] (pip install 'silkrail[dist]'); "
+            "or give --scheduler serial",
+            field="scheduler",
+        ) from None
 
     cluster = None
     if scheduler == "local":
