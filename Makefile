@@ -97,6 +97,7 @@ bench: install
 	$(BIN)/python bench/build_and_load.py
 	$(BIN)/python bench/route_vs_scgraph.py
 	$(BIN)/python bench/sim_vs_simpy.py
+	$(BIN)/python bench/resilience.py
 	$(BIN)/python bench/ingest_load.py
 
 clean:
