@@ -122,6 +122,7 @@ bench: install
 	$(BIN)/python bench/route_vs_scgraph.py
 	$(BIN)/python bench/cli_start.py
 	$(BIN)/python bench/sim_vs_simpy.py
+	$(BIN)/python bench/resilience.py
 	$(BIN)/python bench/ingest_load.py
 
 clean:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from silkrail.commands import corridor as corridor_commands
 from silkrail.errors import DataError, MissingExtraError, NoRouteError, SilkrailError, UnknownPlaceError
 from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
 
@@ -26,6 +27,7 @@ network_app = typer.Typer(help="Build, inspect, validate and export the network.
 app.add_typer(network_app, name="network")
 tracking_app = typer.Typer(help="Maintain the tracking database.", no_args_is_help=True)
 app.add_typer(tracking_app, name="tracking")
+corridor_commands.register(app)
 
 
 class _Console:

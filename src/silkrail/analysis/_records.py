@@ -1,0 +1,152 @@
+"""The one place the analysis reads network records (crossings, lines, ports, ferries, passages)
+and the internals of a route (its edges), so that a change of their form touches this file only.
+
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from silkrail.routing.results import Leg, Route
+
+
+def field(record: Any, name: str, default: Any = None) -> Any:
+    """A record's field (the network's records are frozen dataclasses)."""
+    return getattr(record, name, default)
+
+
+@dataclass(frozen=True)
+class CrossingInfo:
+    index: int
+    id: str
+    name: str
+    kind: str  # border | gauge_change
+    method: str | None
+    curated: bool
+    countries: tuple[str, ...]
+
+
+def crossing(net: Any, index: int) -> CrossingInfo:
+    c = net.crossings[index]
+    return CrossingInfo(
+        index,
+        str(field(c, "id")),
+        str(field(c, "name")),
+        str(field(c, "kind")),
+        field(c, "method"),
+        bool(field(c, "curated", False)),
+        tuple(field(c, "countries", ()) or ()),
+    )
+
+
+def crossings(net: Any) -> list[CrossingInfo]:
+    return [crossing(net, i) for i in range(len(net.crossings))]
+
+
+def line_id(net: Any, index: int) -> str:
+    return str(field(net.lines[index], "id"))
+
+
+def line_name(net: Any, index: int) -> str:
+    return str(field(net.lines[index], "name"))
+
+
+def line_ids(net: Any) -> list[str]:
+    return [line_id(net, i) for i in range(len(net.lines))]
+
+
+def port_code(net: Any, index: int) -> str:
+    p = net.ports[index]
+    return str(field(p, "locode") or field(p, "name"))
+
+
+def port_name(net: Any, index: int) -> str:
+    return str(field(net.ports[index], "name"))
+
+
+def ferry_id(net: Any, index: int) -> str:
+    f = net.ferries[index]
+    return str(field(f, "id") or field(f, "name"))
+
+
+def ferry_name(net: Any, index: int) -> str:
+    return str(field(net.ferries[index], "name"))
+
+
+@dataclass(frozen=True)
+class LegTrack:
+    """The edges of one leg in travel order, with the node each is entered at."""
+
+    edges: NDArray[np.int64]
+    from_nodes: NDArray[np.int64]
+
+
+def leg_track(leg: Leg) -> LegTrack | None:
+    """The edges a leg runs over, or None where the leg carries no track."""
+    if len(leg.edges) == 0:
+        return None
+    return LegTrack(np.asarray(leg.edges, dtype=np.int64), np.asarray(leg.nodes[:-1], dtype=np.int64))
+
+
+def route_edges(router: Any, route: Route) -> NDArray[np.int64]:
+    """Every network edge of a route (moving and transfer edges), in order."""
+    return np.asarray(router.graph.edge[np.asarray(route.arcs, dtype=np.int64)], dtype=np.int64)
+
+
+def node_name(router: Any, node: int) -> str:
+    """A readable name for a network node: its own name, else the nearest city's."""
+    name = router.net.names.get(node)
+    if name:
+        return str(name)
+    return str(router.places.node_name(node))
+
+
+def edge_crossing(net: Any, edge: int) -> int:
+    """The crossing an edge belongs to (index), or -1."""
+    return int(net.crossing[edge])
+
+
+def edge_line(net: Any, edge: int) -> int:
+    """The curated line an edge belongs to (index), or -1."""
+    return int(net.line[edge])
+
+
+def edge_lines(net: Any, edges: NDArray[np.int64]) -> NDArray[np.int64]:
+    return np.asarray(net.line[edges], dtype=np.int64)
+
+
+def edge_gauges(net: Any, edge: int) -> list[int]:
+    """The gauges (mm) a train can use on an edge without changing."""
+    from silkrail.network.model import gauges_of
+
+    return gauges_of(int(net.edge_gauge[edge]))
+
+
+def node_country(net: Any, node: int) -> str:
+    return str(net.country_code(node))
+
+
+def node_coords(net: Any, nodes: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    return np.asarray(net.lat[nodes], dtype=np.float64), np.asarray(net.lon[nodes], dtype=np.float64)
+
+
+def edge_km(net: Any, edges: NDArray[np.int64]) -> NDArray[np.float64]:
+    return np.asarray(net.km[edges], dtype=np.float64)
+
+
+def edge_ends(net: Any, edges: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    return np.asarray(net.u[edges], dtype=np.int64), np.asarray(net.v[edges], dtype=np.int64)
+
+
+def water_countries(net: Any, edges: NDArray[np.int64]) -> list[str]:
+    """Per water edge, the country whose waters it uses ('' for open sea)."""
+    return [net.countries[int(c)] for c in np.asarray(net.water_country[edges]).tolist()]
+
+
+def crossing_index(net: Any) -> dict[str, int]:
+    """Crossing ids to their indices."""
+    return {str(field(c, "id")): i for i, c in enumerate(net.crossings)}

@@ -1,0 +1,518 @@
+"""Resilience of the network: what losing each element (a crossing, a line, a port, a ferry, a
+sea passage, or a named combination) costs a set of flows.
+
+Each flow is routed once (its baseline, through its ``via`` crossings if it names any). For
+each element only the flows whose baseline uses it are routed again without it, re-planned
+freely (a corridor that lost a crossing is not held to its other via points); the others keep
+their route, since removing an element never makes a path that avoids it better. Per element:
+the extra time, cost and CO2 over all flows (TEU-weighted, per year, or over ``days`` of
+closure), the flows left without any route (stranded), and the routes the others take
+instead; elements are ranked by stranded volume, then extra time.
+
+The re-routings are independent: they run here, or on Dask (a local cluster, or a scheduler
+at ``tcp://HOST:PORT``) with identical results, since each is a pure function of the network,
+the flow and the removal and the results are gathered in job order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from silkrail.analysis.flows import Flow
+from silkrail.errors import DataError
+
+logger = logging.getLogger("silkrail.analysis.resilience")
+
+KINDS = ("crossings", "lines", "ports", "ferries", "passages")
+COMBINATIONS = {
+    "red-sea": ("Suez Canal and Bab-el-Mandeb closed", ("passage:suez", "passage:babalmandab")),
+}
+"""Named combinations shipped with silkrail: removed together."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A flow's route: per TEU its time, cost and CO2, the element keys it uses, and a summary."""
+
+    duration_h: float
+    cost_usd: float
+    co2_kg: float
+    uses: frozenset[str]
+    summary: str
+    coordinates: tuple[tuple[float, float], ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Element:
+    """Something that can fail: ``key`` is ``kind:id``; a combination removes all its ``parts``."""
+
+    key: str
+    kind: str
+    name: str
+    parts: frozenset[str]
+
+
+class FlowRouter(Protocol):
+    """Routes flows on one network, with elements removed; picklable, for the workers."""
+
+    def route(self, flow: Flow, removed: frozenset[str], replan: bool = False) -> Outcome | None:
+        """The flow's route without ``removed``; ``replan`` drops the flow's via points."""
+        ...
+
+
+@dataclass(frozen=True)
+class Detour:
+    flow: str
+    teu_per_year: float
+    extra_h: float
+    extra_usd: float
+    extra_kg: float
+    route: str | None  # None: stranded
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "flow": self.flow,
+            "teu": round(self.teu_per_year, 1),
+            "extra_h_per_teu": round(self.extra_h, 2),
+            "extra_usd_per_teu": round(self.extra_usd, 2),
+            "route": self.route,
+            "stranded": self.route is None,
+        }
+
+
+@dataclass(frozen=True)
+class ElementImpact:
+    element: Element
+    extra_time_h: float  # TEU-hours over the period
+    extra_cost_usd: float
+    extra_co2_t: float
+    stranded_teu: float
+    affected_teu: float
+    detours: tuple[Detour, ...]
+    rank: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        e = self.element
+        return {
+            "rank": self.rank,
+            "id": e.key,
+            "kind": e.kind,
+            "name": e.name,
+            "parts": sorted(e.parts),
+            "extra_time_h": round(self.extra_time_h, 1),
+            "extra_time_h_per_affected_teu": round(self.extra_time_h / self.affected_teu, 2)
+            if self.affected_teu
+            else 0.0,
+            "extra_cost_usd": round(self.extra_cost_usd, 0),
+            "extra_co2_t": round(self.extra_co2_t, 1),
+            "stranded_teu": round(self.stranded_teu, 1),
+            "affected_teu": round(self.affected_teu, 1),
+            "flows": [d.to_dict() for d in self.detours],
+        }
+
+
+@dataclass(frozen=True)
+class Resilience:
+    flows: list[Flow]
+    baselines: list[Outcome | None]
+    impacts: list[ElementImpact]  # ranked
+    days: float | None
+    reroutes: int  # routings done beyond the baselines
+    scheduler: str | None = None
+    unrouted: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": f"{self.days:g} days of closure" if self.days else "a year",
+            "flows": [
+                {
+                    "name": f.name,
+                    "origin": f.origin,
+                    "destination": f.destination,
+                    "teu_per_year": round(f.teu_per_year, 1),
+                    "mode": f.mode,
+                    "route": b.summary if b else None,
+                    "duration_h": round(b.duration_h, 2) if b else None,
+                }
+                for f, b in zip(self.flows, self.baselines, strict=True)
+            ],
+            "unrouted": self.unrouted,
+            "reroutes": self.reroutes,
+            "elements": [i.to_dict() for i in self.impacts],
+        }
+
+
+def compute_resilience(
+    flows: Sequence[Flow],
+    elements: Sequence[Element] | Callable[[list[Outcome | None]], Sequence[Element]],
+    router: FlowRouter,
+    *,
+    days: float | None = None,
+    scheduler: str | None = None,
+    workers: int = 2,
+    only_affected: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> Resilience:
+    """The impact of removing each element on ``flows``, ranked. ``elements`` may be a function
+    of the baselines (to include what the routes use). ``only_affected=False`` re-routes every
+    flow for every element (the naive way, for comparison; same result)."""
+    if not flows:
+        raise DataError("the flow set is empty; give at least one flow", field="flows")
+    if days is not None and not 0 < days <= 3660:
+        raise DataError(f"--days {days}: give a closure of 1 to 3660 days", field="days")
+    baselines = _run([(f, frozenset(), False) for f in flows], router, scheduler, workers, None)
+    unrouted = [f.name for f, b in zip(flows, baselines, strict=True) if b is None]
+    for name in unrouted:
+        logger.warning("flow %s has no route even with every element in place; it is left out", name)
+    if callable(elements):
+        elements = elements(baselines)
+    jobs: list[tuple[Flow, frozenset[str], bool]] = []
+    owners: list[tuple[int, int]] = []  # (element index, flow index) per job
+    for ei, el in enumerate(elements):
+        for fi, (f, b) in enumerate(zip(flows, baselines, strict=True)):
+            if b is None:
+                continue
+            touched = bool(b.uses & el.parts)
+            if only_affected and not touched:
+                continue
+            jobs.append((f, el.parts, touched))
+            owners.append((ei, fi))
+    outcomes = _run(jobs, router, scheduler, workers, progress)
+    scale = (days / 365.0) if days else 1.0
+    per_element: list[list[tuple[int, Outcome | None]]] = [[] for _ in elements]
+    for (ei, fi), out in zip(owners, outcomes, strict=True):
+        per_element[ei].append((fi, out))
+    impacts = [_impact(el, per_element[ei], flows, baselines, scale) for ei, el in enumerate(elements)]
+    ranked = sorted(
+        impacts, key=lambda i: (-round(i.stranded_teu, 6), -round(i.extra_time_h, 6), i.element.key)
+    )
+    ranked = [_with_rank(i, n + 1) for n, i in enumerate(ranked)]
+    return Resilience(list(flows), baselines, ranked, days, len(jobs), scheduler, unrouted)
+
+
+def _with_rank(i: ElementImpact, rank: int) -> ElementImpact:
+    return ElementImpact(
+        i.element,
+        i.extra_time_h,
+        i.extra_cost_usd,
+        i.extra_co2_t,
+        i.stranded_teu,
+        i.affected_teu,
+        i.detours,
+        rank,
+    )
+
+
+def _impact(
+    el: Element,
+    results: list[tuple[int, Outcome | None]],
+    flows: Sequence[Flow],
+    baselines: Sequence[Outcome | None],
+    scale: float,
+) -> ElementImpact:
+    time = cost = co2 = stranded = affected = 0.0
+    detours = []
+    for fi, out in results:
+        f, base = flows[fi], baselines[fi]
+        assert base is not None
+        if out is not None and out == base and not (base.uses & el.parts):
+            continue  # a flow the element does not touch (naive runs route these too)
+        volume = f.teu_per_year * scale
+        affected += volume
+        if out is None:
+            stranded += volume
+            detours.append(Detour(f.name, volume, 0.0, 0.0, 0.0, None))
+            continue
+        dh, dc, dk = out.duration_h - base.duration_h, out.cost_usd - base.cost_usd, out.co2_kg - base.co2_kg
+        time += volume * dh
+        cost += volume * dc
+        co2 += volume * dk / 1000.0
+        detours.append(Detour(f.name, volume, dh, dc, dk, out.summary))
+    return ElementImpact(el, time, cost, co2, stranded, affected, tuple(detours))
+
+
+def _run(
+    jobs: list[tuple[Flow, frozenset[str], bool]],
+    router: FlowRouter,
+    scheduler: str | None,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> list[Outcome | None]:
+    """Route every job, here or on Dask; results in job order either way."""
+    if scheduler is None:
+        out = []
+        for flow, removed, replan in jobs:
+            out.append(router.route(flow, removed, replan))
+            if progress:
+                progress(1)
+        return out
+    if not jobs:
+        return []
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise DataError(
+            "running on Dask needs dask[distributed] (pip install 'silkrail[dist]'); "
+            "or give --scheduler serial",
+            field="scheduler",
+        ) from None
+
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        )
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        shared = client.scatter(router, broadcast=True)
+        # one task per batch of jobs: each task pays the worker's set-up once
+        size = max(1, len(jobs) // (8 * max(1, workers)))
+        batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        futures = [client.submit(_route_batch, shared, b, pure=False) for b in batches]
+        for fut in as_completed(futures):
+            if progress:
+                progress(len(batches[futures.index(fut)]))
+        results = client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return [o for batch in results for o in batch]
+
+
+def _route_batch(router: FlowRouter, jobs: list[tuple[Flow, frozenset[str], bool]]) -> list[Outcome | None]:
+    return [router.route(f, removed, replan) for f, removed, replan in jobs]
+
+
+# --- on the silkrail network ------------------------------------------------------------
+
+
+_ROUTERS: dict[Any, Any] = {}
+
+
+@dataclass(frozen=True)
+class NetworkFlowRouter:
+    """Routes flows on the network that ``settings`` describe (built and cached under its
+    home), optimising ``objective`` in ``year``. Only these settings travel to a worker, which
+    loads the network from the cache once."""
+
+    settings: Any  # silkrail.settings.Settings
+    objective: str = "time"
+    year: int | None = None
+
+    def router(self) -> Any:
+        hit = _ROUTERS.get(self.settings)
+        if hit is None:
+            from silkrail.network.store import load_network
+            from silkrail.routing.router import router_for
+
+            net = load_network(settings=self.settings, progress=False)
+            hit = router_for(net, home=self.settings.home)
+            _ROUTERS[self.settings] = hit
+        return hit
+
+    def route(self, flow: Flow, removed: frozenset[str], replan: bool = False) -> Outcome | None:
+        from silkrail.analysis._routing import check_crossing_ids, route_elements, route_removed
+
+        r = self.router()
+        net = r.net
+        removal = _removal(net, removed)
+        via = [] if replan else check_crossing_ids(net, flow.via)
+        route = route_removed(
+            r,
+            flow.origin,
+            flow.destination,
+            removal,
+            objective=self.objective,
+            mode=flow.mode,
+            year=self.year,
+            via=via,
+        )
+        if route is None:
+            return None
+        coords: tuple[tuple[float, float], ...] = ()
+        if not removed:  # the baseline: drawn on the map
+            coords = tuple(
+                c for leg in route.legs for c in leg.coordinates[:: max(1, len(leg.coordinates) // 300)]
+            )
+        return Outcome(
+            round(route.duration_h, 6),
+            round(route.cost_usd / route.teu, 6),
+            round(route.co2_kg / route.teu, 6),
+            element_keys(net, route_elements(r, route)),
+            _summary(route),
+            coords,
+        )
+
+
+def _summary(route: Any) -> str:
+    crossings = [e.at for e in route.events if e.kind in ("border_crossing", "ferry", "port_transfer")]
+    text = " → ".join(route.countries)
+    return f"{text} (via {', '.join(dict.fromkeys(crossings))})" if crossings else text
+
+
+def element_keys(net: Any, removal: Any) -> frozenset[str]:
+    """The keys ``kind:id`` of the elements in a removal."""
+    from silkrail.analysis import _records as rec
+
+    keys = {f"crossing:{rec.crossing(net, i).id}" for i in removal.crossings}
+    keys |= {f"line:{rec.line_id(net, i)}" for i in removal.lines}
+    keys |= {f"port:{rec.port_code(net, i)}" for i in removal.ports}
+    keys |= {f"ferry:{rec.ferry_id(net, i)}" for i in removal.ferries}
+    keys |= {f"passage:{p}" for p in removal.passages}
+    return frozenset(keys)
+
+
+def _removal(net: Any, keys: frozenset[str]) -> Any:
+    from silkrail.analysis._routing import Removal
+
+    index = _element_index(net)
+    parts: dict[str, set[Any]] = {
+        "crossing": set(),
+        "line": set(),
+        "port": set(),
+        "ferry": set(),
+        "passage": set(),
+    }
+    for k in keys:
+        kind, _, ident = k.partition(":")
+        parts[kind].add(ident if kind == "passage" else index[k])
+    return Removal(
+        frozenset(parts["crossing"]),
+        frozenset(parts["line"]),
+        frozenset(parts["port"]),
+        frozenset(parts["ferry"]),
+        frozenset(parts["passage"]),
+    )
+
+
+def _element_index(net: Any) -> dict[str, int]:
+    """Element keys to their record indices (passages are named, not indexed)."""
+    from silkrail.analysis import _records as rec
+
+    out = {f"crossing:{c.id}": c.index for c in rec.crossings(net)}
+    out |= {f"line:{rec.line_id(net, i)}": i for i in range(len(net.lines))}
+    out |= {f"port:{rec.port_code(net, i)}": i for i in range(len(net.ports))}
+    out |= {f"ferry:{rec.ferry_id(net, i)}": i for i in range(len(net.ferries))}
+    return out
+
+
+def network_elements(
+    net: Any,
+    spec: str = "crossings,lines,ports",
+    *,
+    used: frozenset[str] = frozenset(),
+    combinations: Sequence[str] = (),
+) -> list[Element]:
+    """The elements named by ``spec``: kinds (crossings, lines, ports, ferries, passages) and/or
+    element keys (``crossing:erenhot-zamyn-uud``) or bare ids, comma-separated. Kinds take the
+    curated records, plus uncurated crossings that a flow's route ``used``. ``combinations``:
+    shipped names (``red-sea``) or ``NAME=key+key``. Unknown ids raise DataError."""
+    from silkrail.analysis import _records as rec
+    from silkrail.routing.router import ICEBOUND_PASSAGES
+
+    catalogue: dict[str, Element] = {}
+    for c in rec.crossings(net):
+        catalogue[f"crossing:{c.id}"] = Element(f"crossing:{c.id}", "crossing", c.name, frozenset())
+    for i in range(len(net.lines)):
+        k = f"line:{rec.line_id(net, i)}"
+        catalogue[k] = Element(k, "line", rec.line_name(net, i), frozenset())
+    for i in range(len(net.ports)):
+        k = f"port:{rec.port_code(net, i)}"
+        catalogue[k] = Element(k, "port", rec.port_name(net, i), frozenset())
+    for i in range(len(net.ferries)):
+        k = f"ferry:{rec.ferry_id(net, i)}"
+        catalogue[k] = Element(k, "ferry", rec.ferry_name(net, i), frozenset())
+    for p in net.passages:
+        if p and p not in ICEBOUND_PASSAGES:
+            catalogue[f"passage:{p}"] = Element(f"passage:{p}", "passage", p, frozenset())
+    curated_crossings = {f"crossing:{c.id}" for c in rec.crossings(net) if c.curated}
+    chosen: list[str] = []
+    for word in filter(None, (w.strip() for w in spec.split(","))):
+        if word in KINDS:
+            kind = word[:-1] if word != "ferries" else "ferry"
+            for k, el in catalogue.items():
+                if el.kind != kind:
+                    continue
+                if kind == "crossing" and k not in curated_crossings and k not in used:
+                    continue
+                chosen.append(k)
+            continue
+        chosen.append(_find_key(catalogue, word))
+    out = [Element(k, catalogue[k].kind, catalogue[k].name, frozenset({k})) for k in dict.fromkeys(chosen)]
+    for combo in combinations:
+        out.append(_combination(catalogue, combo))
+    if not out:
+        raise DataError(
+            f"'{spec}' names no element; give {', '.join(KINDS)} or element ids", field="elements"
+        )
+    return out
+
+
+def element_positions(net: Any) -> dict[str, tuple[float, float]]:
+    """(lon, lat) of the crossings, ports and ferry ends, for the map."""
+    from silkrail.analysis import _records as rec
+
+    out: dict[str, tuple[float, float]] = {}
+    for i, c in enumerate(net.crossings):
+        out[f"crossing:{rec.crossing(net, i).id}"] = (float(rec.field(c, "lon")), float(rec.field(c, "lat")))
+    for i, p in enumerate(net.ports):
+        out[f"port:{rec.port_code(net, i)}"] = (float(rec.field(p, "lon")), float(rec.field(p, "lat")))
+    for i, f in enumerate(net.ferries):
+        out[f"ferry:{rec.ferry_id(net, i)}"] = (float(rec.field(f, "lon")[0]), float(rec.field(f, "lat")[0]))
+    return out
+
+
+def _find_key(catalogue: dict[str, Element], word: str) -> str:
+    if word in catalogue:
+        return word
+    matches = [k for k in catalogue if k.split(":", 1)[1] == word]
+    if len(matches) == 1:
+        return matches[0]
+    close = difflib.get_close_matches(word, [k.split(":", 1)[1] for k in catalogue], n=3)
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    raise DataError(
+        f"'{word}' is not an element kind ({', '.join(KINDS)}) nor an element id{hint}", field="elements"
+    )
+
+
+def _combination(catalogue: dict[str, Element], text: str) -> Element:
+    if text in COMBINATIONS:
+        label, parts = COMBINATIONS[text]
+        keys = [_find_key(catalogue, p) for p in parts]
+        return Element(f"combination:{text}", "combination", label, frozenset(keys))
+    name, eq, rest = text.partition("=")
+    if not eq or not name.strip():
+        raise DataError(
+            f"'{text}' is not a combination; write NAME=id+id or one of {', '.join(COMBINATIONS)}",
+            field="combine",
+        )
+    keys = [_find_key(catalogue, p.strip()) for p in rest.split("+") if p.strip()]
+    if len(keys) < 2:
+        raise DataError(f"combination '{name}' needs two elements or more", field="combine")
+    label = " + ".join(catalogue[k].name for k in keys)
+    return Element(f"combination:{name.strip()}", "combination", label, frozenset(keys))
+
+
+def check_flows(router: Any, flows: Sequence[Flow]) -> None:
+    """Every flow's places and via crossings exist: an unknown one raises DataError naming the
+    flow's file and row (before any routing starts)."""
+    from silkrail.analysis._routing import check_crossing_ids
+    from silkrail.errors import UnknownPlaceError
+
+    for f in flows:
+        for col, place in (("origin", f.origin), ("destination", f.destination)):
+            try:
+                router.places.resolve(place)
+            except UnknownPlaceError as exc:
+                raise DataError(f"{f.where}: {exc}", field=col) from None
+        try:
+            check_crossing_ids(router.net, f.via)
+        except DataError as exc:
+            raise DataError(f"{f.where}: {exc.reason}", field="via") from None

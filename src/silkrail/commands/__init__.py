@@ -1,0 +1,1 @@
+"""Command-line commands beyond the core ones of :mod:`silkrail.cli`, one module per subject."""

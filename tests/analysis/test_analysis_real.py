@@ -1,0 +1,168 @@
+"""The corridor analyses on the real network, through the command line."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from silkrail.cli import app
+from silkrail.network.model import Network
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def real_env(real_settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SILKRAIL_HOME", str(real_settings.home))
+    monkeypatch.setenv("SILKRAIL_COUNTRIES_FILE", str(real_settings.countries_file))
+    return real_settings
+
+
+def test_corridor_hanoi_moscow_lists_sections_and_change_points(
+    real_net: Network, real_env, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Hanoi–Moscow by rail: metre gauge and diesel in Vietnam, a break of gauge and the wire at the
+    Chinese border, another break of gauge into the 1,520 mm world; each figure has its basis."""
+    result = CliRunner().invoke(
+        app, ["corridor", "Hanoi", "Moscow", "--json", "--report", str(tmp_path / "c.html")]
+    )
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    first, last = d["sections"][0], d["sections"][-1]
+    assert first["country"] == "VN" and first["gauge_mm"] == 1000
+    assert (
+        first["electrification"] == "not electrified (diesel)"
+        and first["basis"]["electrification"] == "country default"
+    )
+    assert last["country"] == "RU" and last["gauge_mm"] == 1520
+    for s in d["sections"]:
+        assert {
+            "from",
+            "to",
+            "km",
+            "country",
+            "gauge_mm",
+            "electrification",
+            "signalling",
+            "axle_load_t",
+            "max_train_length_m",
+            "tracks",
+            "basis",
+        } <= s.keys()
+        assert set(s["basis"].values()) <= {"curated", "country default", "unknown"}
+        for a in s["attributes"].values():
+            assert (a["basis"] == "unknown") == (a["value"] is None)
+            assert a["basis"] == "unknown" or a["source"]
+    kinds = [(c["kind"], c["from"], c["to"]) for c in d["changes"]]
+    assert ("gauge", "1,000 mm", "1,435 mm") in kinds and ("gauge", "1,435 mm", "1,520 mm") in kinds
+    assert ("power", "not electrified (diesel)", "25 kV 50 Hz AC") in kinds
+    assert sum(s["km"] for s in d["sections"]) == pytest.approx(d["distance_km"], rel=1e-3)
+    page = (tmp_path / "c.html").read_text()
+    assert "<svg" in page and "Change points" in page and "OpenStreetMap contributors" in page
+    head = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page.split("<h2>Sources</h2>")[0])
+    assert "http" not in head.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_dependency_compares_corridors(real_net: Network, real_env) -> None:  # type: ignore[no-untyped-def]
+    """Shares sum to one per measure; the Kyrgyz variant (2031, avoiding KZ) leaves Kazakhstan out."""
+    result = CliRunner().invoke(
+        app,
+        [
+            "dependency",
+            "Xi'an",
+            "Tashkent",
+            "--alternatives",
+            "1",
+            "--variant",
+            "kg:year=2031;avoid=KZ",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["hhi"]["distance"] > 0 and d["shares"]
+    labels = [c["label"] for c in d["corridors"]]
+    assert labels[0] == "best" and labels[-1] == "kg"
+    for c in d["corridors"]:
+        for m in ("distance_share", "time_share", "cost_share"):
+            assert sum(s[m] for s in c["shares"]) == pytest.approx(1.0, abs=1e-3)
+        assert 0 < c["hhi"]["distance"] <= 10_000
+    kg = d["corridors"][-1]
+    assert "KZ" not in kg["countries"] and "KG" in kg["countries"]
+
+
+def test_resilience_ranks_crossings_and_serial_equals_dask(
+    real_net: Network, real_env, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Two flows through Erenhot: losing Erenhot costs both the detour; serial and Dask agree."""
+    flows = tmp_path / "flows.csv"
+    flows.write_text(
+        "origin,destination,teu_per_year,via\n"
+        "Zhengzhou,Moscow,1000,erenhot-zamyn-uud+sukhbaatar-naushki\n"
+        "Hanoi,Moscow,500,erenhot-zamyn-uud+sukhbaatar-naushki\n",
+        encoding="utf-8",
+    )
+    args = [
+        "resilience",
+        "--flows",
+        str(flows),
+        "--elements",
+        "erenhot-zamyn-uud,mohan-boten,lines",
+        "--json",
+    ]
+    serial = CliRunner().invoke(app, [*args, "--scheduler", "serial"])
+    assert serial.exit_code == 0, serial.output
+    d = json.loads(serial.stdout)
+    by = {e["id"]: e for e in d["elements"]}
+    eren = by["crossing:erenhot-zamyn-uud"]
+    assert eren["affected_teu"] == pytest.approx(1500.0) and eren["stranded_teu"] == 0
+    assert all(f["route"] and "Erenhot" not in f["route"] for f in eren["flows"])
+    assert by["crossing:mohan-boten"]["affected_teu"] == 0
+    assert d["elements"][0]["rank"] == 1
+    local = CliRunner().invoke(app, [*args, "--scheduler", "local", "--workers", "2"])
+    assert local.exit_code == 0, local.output
+    assert json.loads(local.stdout) == d
+
+
+def test_dependency_of_a_flow_set_weights_by_volume(real_net: Network, real_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Two flows, one of them 99 % of the volume: the set's shares follow the big one."""
+    flows = tmp_path / "flows.csv"
+    flows.write_text(
+        "origin,destination,teu_per_year\nHarbin,Moscow,9900\nKunming,Vientiane,100\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["dependency", "--flows", str(flows), "--json"])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    total, big, small = d["corridors"]
+    by = {s["country"]: s["distance_share"] for s in total["shares"]}
+    big_by = {s["country"]: s["distance_share"] for s in big["shares"]}
+    assert by["LA"] > 0 and by["RU"] == pytest.approx(
+        0.99 * big["distance_km"] * big_by["RU"] / (0.99 * big["distance_km"] + 0.01 * small["distance_km"]),
+        rel=1e-3,
+    )
+    bad = CliRunner().invoke(app, ["dependency", "Hanoi", "--flows", str(flows)])
+    assert bad.exit_code == 2 and "not both" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("rows", "extra", "says"),
+    [
+        ("Atlantis,Moscow,10\n", [], "flows.csv line 2"),
+        ("Hanoi,Moscow,-10\n", [], "teu_per_year"),
+        ("", [], "empty"),
+        ("Hanoi,Moscow,10\n", ["--elements", "erenhot-zamyn-uuud"], "closest: erenhot-zamyn-uud"),
+        ("Hanoi,Moscow,10\n", ["--scheduler", "nonee"], "not a scheduler"),
+    ],
+)
+def test_resilience_bad_input_exits_2_with_place(
+    real_net: Network, real_env, tmp_path: Path, rows, extra, says
+) -> None:  # type: ignore[no-untyped-def]
+    flows = tmp_path / "flows.csv"
+    flows.write_text("origin,destination,teu_per_year\n" + rows, encoding="utf-8")
+    result = CliRunner().invoke(app, ["resilience", "--flows", str(flows), "--scheduler", "serial", *extra])
+    assert result.exit_code == 2, result.output
+    assert says in result.output and "Traceback" not in result.output
