@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pytest
 
 from silkrail.analysis.dependency import OPEN_SEA, hhi, parse_variant, route_dependency
@@ -43,6 +44,8 @@ class _Leg:
     countries: list[str]
     distance_km: float
     duration_h: float
+    edges: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # no track: shares by leg
+    nodes: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
 
 @dataclass

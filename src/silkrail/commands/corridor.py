@@ -364,7 +364,7 @@ def resilience_cmd(
             used = frozenset(k for b in baselines if b is not None for k in b.uses)
             return network_elements(net, elements, used=used, combinations=combine or [])
 
-        with Progress(console=cli.err, transient=True) as bar:
+        with Progress(console=cli.err.get(), transient=True) as bar:
             task = bar.add_task("re-routing the flows that use each element", total=None)
 
             def advance(n: int, t: Any = task, b: Any = bar) -> None:
