@@ -1,0 +1,122 @@
+"""``silkrail gtfs export|import`` and ``silkrail fleet``: thin shells over silkrail.timetable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from silkrail.errors import DataError, SilkrailError
+
+gtfs_app = typer.Typer(
+    help="Timetables: export the corridor services as GTFS, import a feed.", no_args_is_help=True
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the gtfs group and the fleet command to the main app."""
+    app.add_typer(gtfs_app, name="gtfs")
+
+
+def _fail(exc: SilkrailError) -> None:
+    err.print(f"[red]error:[/] {exc}", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@gtfs_app.command("export")
+def export_cmd(
+    path: Annotated[Path, typer.Argument(help="the GTFS zip to write")],
+    services: Annotated[
+        Path | None, typer.Option(help="a services YAML file (default: the package's corridor services)")
+    ] = None,
+) -> None:
+    """Write the corridor services as a GTFS feed (stop times past 24:00:00, stop_timezone)."""
+    from silkrail.timetable.export import write_gtfs
+    from silkrail.timetable.services import load_services
+
+    if path.suffix.lower() != ".zip":
+        _fail(DataError(f"{path}: a GTFS feed is a zip; name the file *.zip", field="path"))
+    try:
+        counts = write_gtfs(load_services(services), path)
+    except SilkrailError as exc:
+        _fail(exc)
+    out.print(f"wrote {path}: " + ", ".join(f"{n} {name.removesuffix('.txt')}" for name, n in counts.items()))
+
+
+Depart = Annotated[
+    str | None,
+    typer.Option(help="leave at this time (ISO 8601 with offset): the earliest arrival by the timetable"),
+]
+Arrive = Annotated[
+    str | None, typer.Option(help="arrive by this time (ISO 8601 with offset): the latest departure")
+]
+Traffic = Annotated[
+    str, typer.Option(help="with --depart/--arrive: the services to use (passenger, freight or any)")
+]
+
+
+def scheduled_route(
+    net: object,
+    origin: str,
+    destination: str,
+    depart: str | None,
+    arrive: str | None,
+    traffic: str,
+    mode: str,
+    avoid: str,
+    year: int | None,
+    teu: float,
+    as_json: bool,
+) -> None:
+    """``route --depart/--arrive``: the timetable where services run, the network model elsewhere."""
+    from silkrail.errors import NoRouteError
+    from silkrail.routing.router import router_for
+    from silkrail.timetable.journey import plan
+
+    try:
+        j = plan(
+            router_for(net),  # type: ignore[arg-type]
+            origin,
+            destination,
+            depart=depart,
+            arrive=arrive,
+            traffic=traffic,
+            mode=mode,
+            avoid=[avoid] if avoid else [],
+            year=year,
+            teu=teu,
+        )
+    except NoRouteError as exc:
+        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(3) from None
+    except SilkrailError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(j.to_dict(), ensure_ascii=False))
+        return
+    d = j.to_dict()
+    out.print(
+        f"[bold]{d['origin']['name']} → {d['destination']['name']}[/]: leave {d['departure']}, "
+        f"arrive {d['arrival']} ({d['duration_h'] / 24:,.1f} d)"
+    )
+    table = Table(title="legs", title_justify="left")
+    for col in ("from", "to", "departure", "arrival", "wait h", "service", "trip", "basis"):
+        table.add_column(col)
+    for leg in d["legs"]:
+        table.add_row(
+            leg["from"],
+            leg["to"],
+            leg["departure"],
+            leg["arrival"],
+            f"{leg['wait_h']:,.1f}",
+            leg["service"] or "–",
+            leg["trip"] or "–",
+            leg["basis"],
+        )
+    out.print(table)

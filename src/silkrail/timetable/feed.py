@@ -1,0 +1,248 @@
+"""The timetable as typed records: agencies, stops, services (GTFS routes), trips with their stop
+times, and transfers; the same model whether it comes from the package data or a GTFS feed.
+
+Times follow GTFS: seconds after the service day's "noon minus 12 h" in the feed's time zone, so a
+multi-day trip has stop times past 24:00:00. A trip runs on the dates of its :class:`Calendar`.
+Frequency-based trips (``headway_s``) leave every ``headway_s`` between ``window_s`` bounds and are
+not exact: a search waits half a headway on average for one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TRAFFIC = ("passenger", "freight")
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+    url: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    id: str
+    name: str
+    lat: float
+    lon: float
+    timezone: str
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    """A GTFS route: one named service of one operator."""
+
+    id: str
+    agency: str
+    short_name: str
+    long_name: str
+    traffic: str  # passenger | freight
+    kind: str = "rail"  # rail | ferry
+    source: tuple[str, ...] = ()
+    as_of: str = ""
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The dates a trip runs: weekdays between two dates, or every ``every_days`` days from
+    ``start`` (alternate-day trains), plus added and minus removed dates."""
+
+    start: dt.date
+    end: dt.date
+    weekdays: frozenset[int] = frozenset(range(7))  # 0 = Monday
+    every_days: int | None = None
+    added: frozenset[dt.date] = frozenset()
+    removed: frozenset[dt.date] = frozenset()
+
+    def runs(self, day: dt.date) -> bool:
+        if day in self.removed:
+            return False
+        if day in self.added:
+            return True
+        if not self.start <= day <= self.end:
+            return False
+        if self.every_days:
+            return (day - self.start).days % self.every_days == 0
+        return day.weekday() in self.weekdays
+
+    def dates(self) -> Iterator[dt.date]:
+        day = self.start
+        while day <= self.end:
+            if self.runs(day):
+                yield day
+            day += dt.timedelta(days=1)
+        yield from sorted(d for d in self.added if not self.start <= d <= self.end)
+
+
+@dataclass(frozen=True)
+class StopTime:
+    stop: str
+    arrival_s: int | None  # None: passed at an unpublished time (not a timepoint)
+    departure_s: int | None
+    approximate: bool = False  # a time that is only indicative (GTFS timepoint 0)
+
+
+@dataclass(frozen=True)
+class Trip:
+    id: str
+    service: str
+    calendar: Calendar
+    stop_times: tuple[StopTime, ...]
+    headsign: str = ""
+    headway_s: int | None = None  # frequency-based: one every headway_s within window_s
+    window_s: tuple[int, int] | None = None
+
+    @property
+    def timed(self) -> tuple[StopTime, ...]:
+        """The stops with published times, in order."""
+        return tuple(st for st in self.stop_times if st.departure_s is not None or st.arrival_s is not None)
+
+    @property
+    def duration_s(self) -> int:
+        t = self.timed
+        return _arr(t[-1]) - _dep(t[0])
+
+
+def _dep(st: StopTime) -> int:
+    return int(st.departure_s if st.departure_s is not None else st.arrival_s)  # type: ignore[arg-type]
+
+
+def _arr(st: StopTime) -> int:
+    return int(st.arrival_s if st.arrival_s is not None else st.departure_s)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A minimum transfer time between two stops (the same stop: changing trains there)."""
+
+    from_stop: str
+    to_stop: str
+    min_s: int
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One timetable. ``timezone`` is the agencies' time zone that stop times count from."""
+
+    timezone: str
+    agencies: tuple[Agency, ...]
+    stops: tuple[Stop, ...]
+    services: tuple[Service, ...]
+    trips: tuple[Trip, ...]
+    transfers: tuple[Transfer, ...] = ()
+    min_transfer_s: dict[str, int] = field(default_factory=dict)  # by traffic
+    publisher: str = "silkrail"
+    publisher_url: str = ""
+    lang: str = "en"
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @cached_property
+    def stop_by_id(self) -> dict[str, Stop]:
+        return {s.id: s for s in self.stops}
+
+    @cached_property
+    def service_by_id(self) -> dict[str, Service]:
+        return {s.id: s for s in self.services}
+
+    @cached_property
+    def trip_by_id(self) -> dict[str, Trip]:
+        return {t.id: t for t in self.trips}
+
+    def select(self, traffic: str = "any") -> Feed:
+        """The feed with only the trips of ``traffic`` (passenger, freight or any)."""
+        if traffic == "any":
+            return self
+        keep = {s.id for s in self.services if s.traffic == traffic}
+        return _replace_trips(self, tuple(t for t in self.trips if t.service in keep))
+
+    def service_day_start(self, day: dt.date) -> float:
+        """The UTC epoch second that a service day's times count from (noon minus 12 h)."""
+        return service_day_start(self.timezone, day)
+
+    def connections(self, since: float, until: float) -> Connections:
+        """Every scheduled hop between consecutive timed stops of exact trips that leaves in
+        [since, until] (UTC epoch seconds), sorted by departure."""
+        return build_connections(self, since, until)
+
+
+def _replace_trips(feed: Feed, trips: tuple[Trip, ...]) -> Feed:
+    from dataclasses import replace
+
+    return replace(feed, trips=trips)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def service_day_start(timezone: str, day: dt.date) -> float:
+    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=_zone(timezone))
+    return noon.timestamp() - 12 * 3600
+
+
+@dataclass(frozen=True)
+class Connections:
+    """Scheduled hops as parallel arrays (the connection-scan input), sorted by departure."""
+
+    dep_stop: np.ndarray
+    arr_stop: np.ndarray
+    dep: np.ndarray  # UTC epoch seconds
+    arr: np.ndarray
+    trip: np.ndarray  # index into trip_keys
+    trip_keys: list[tuple[str, dt.date]]  # (trip id, service day)
+    stop_ids: list[str]
+
+    def __len__(self) -> int:
+        return len(self.dep)
+
+
+def build_connections(feed: Feed, since: float, until: float) -> Connections:
+    stop_ids = [s.id for s in feed.stops]
+    stop_index = {s: i for i, s in enumerate(stop_ids)}
+    rows: list[tuple[int, int, float, float, int]] = []
+    keys: list[tuple[str, dt.date]] = []
+    if feed.trips:
+        longest = max(t.duration_s + _dep(t.timed[0]) for t in feed.trips if len(t.timed) >= 2)
+    first = dt.datetime.fromtimestamp(since - (longest if feed.trips else 0) - 86400, dt.UTC).date()
+    last = dt.datetime.fromtimestamp(until + 86400, dt.UTC).date()
+    for trip in feed.trips:
+        timed = trip.timed
+        if trip.headway_s or len(timed) < 2:
+            continue
+        day = first
+        while day <= last:
+            if trip.calendar.runs(day):
+                base = feed.service_day_start(day)
+                if base + _dep(timed[0]) <= until and base + _arr(timed[-1]) >= since:
+                    k = len(keys)
+                    keys.append((trip.id, day))
+                    for a, b in pairwise(timed):
+                        d = base + _dep(a)
+                        if since <= d <= until:
+                            rows.append((stop_index[a.stop], stop_index[b.stop], d, base + _arr(b), k))
+            day += dt.timedelta(days=1)
+    rows.sort(key=lambda r: (r[2], r[3]))
+    arr = np.array(rows, dtype=np.float64).reshape(-1, 5)
+    return Connections(
+        arr[:, 0].astype(np.int64),
+        arr[:, 1].astype(np.int64),
+        arr[:, 2],
+        arr[:, 3],
+        arr[:, 4].astype(np.int64),
+        keys,
+        stop_ids,
+    )
