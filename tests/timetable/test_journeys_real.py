@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 
 from silkrail.routing.router import router_for
 from silkrail.timetable.journey import plan
+from silkrail.timetable.services import load_services
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +18,9 @@ pytestmark = pytest.mark.integration
 def test_nanning_to_hanoi_catches_t8701(real_net) -> None:  # type: ignore[no-untyped-def]
     """Leaving Nanning at 17:00 Beijing time, the traveller takes T8701 (18:05) to Gia Lam, 05:30
     Hanoi time: the timetable runs there, so no unscheduled train is assumed."""
-    j = plan(router_for(real_net), "Nanning", "Hanoi", depart="2026-12-03T17:00+08:00").to_dict()
+    j = plan(
+        router_for(real_net), "Nanning", "Hanoi", feed=load_services(), depart="2026-12-03T17:00+08:00"
+    ).to_dict()
     assert j["departure"] == "2026-12-03T17:00:00+08:00"
     assert j["arrival"] == "2026-12-04T05:30:00+07:00"
     assert [(leg["service"], leg["trip"]) for leg in j["legs"]] == [("T8701", "t8701@2026-12-03")]
@@ -24,7 +28,9 @@ def test_nanning_to_hanoi_catches_t8701(real_net) -> None:  # type: ignore[no-un
 
 
 def test_missing_the_train_waits_for_the_next_day(real_net) -> None:  # type: ignore[no-untyped-def]
-    j = plan(router_for(real_net), "Nanning", "Hanoi", depart="2026-12-03T18:30+08:00").to_dict()
+    j = plan(
+        router_for(real_net), "Nanning", "Hanoi", feed=load_services(), depart="2026-12-03T18:30+08:00"
+    ).to_dict()
     assert j["legs"][0]["trip"] == "t8701@2026-12-04"
     assert j["arrival"] == "2026-12-05T05:30:00+07:00"
 
@@ -33,7 +39,12 @@ def test_freight_waits_for_the_weekly_fesco_departure(real_net) -> None:  # type
     """A container ready in Hanoi on Thursday waits for the Tuesday Vietnam Shuttle and reaches
     Silikatnaya (Moscow region) 35 days later."""
     j = plan(
-        router_for(real_net), "Hanoi", "Moscow", depart="2026-12-03T09:00+07:00", traffic="freight"
+        router_for(real_net),
+        "Hanoi",
+        "Moscow",
+        feed=load_services(),
+        depart="2026-12-03T09:00+07:00",
+        traffic="freight",
     ).to_dict()
     leg = j["legs"][0]
     assert leg["trip"] == "fesco-vietnam-shuttle@2026-12-08"
@@ -46,7 +57,12 @@ def test_freight_waits_for_the_weekly_fesco_departure(real_net) -> None:  # type
 def test_where_no_service_runs_the_network_model_carries_on(real_net) -> None:  # type: ignore[no-untyped-def]
     """Kunming to Bangkok: D887 to Vientiane, then the modelled rail route on to Bangkok."""
     j = plan(
-        router_for(real_net), "Kunming", "Bangkok", depart="2026-12-03T07:00+08:00", traffic="passenger"
+        router_for(real_net),
+        "Kunming",
+        "Bangkok",
+        feed=load_services(),
+        depart="2026-12-03T07:00+08:00",
+        traffic="passenger",
     ).to_dict()
     assert j["legs"][0]["service"] == "D887"
     assert {leg["basis"] for leg in j["legs"][1:]} == {"modelled"}
@@ -73,3 +89,40 @@ def test_route_cli_with_depart_and_arrive(real_env) -> None:  # type: ignore[no-
     assert bad.exit_code == 2 and "no UTC offset" in bad.output
     late = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", "--depart", "2031-01-01T00:00+08:00"])
     assert late.exit_code == 2 and "outside the timetable's calendar" in late.output
+
+
+def test_import_cli_keeps_nothing_of_a_bad_feed(real_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A feed with a bad row exits 2, names the row, and leaves the timetable store untouched;
+    a good one is kept and its stops are matched to the network."""
+    from typer.testing import CliRunner
+
+    from silkrail.cli import app
+    from silkrail.timetable.export import feed_tables
+
+    good = tmp_path / "good"
+    good.mkdir()
+    for name, text in feed_tables(load_services()).items():
+        (good / name).write_text(text)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in good.iterdir():
+        (bad / f.name).write_text(f.read_text().replace("Asia/Ho_Chi_Minh", "Asia/Hanoi", 1))
+    feeds = real_env.home / "feeds"
+    run = CliRunner().invoke(app, ["gtfs", "import", str(bad), "--name", "bad"])
+    assert run.exit_code == 2
+    assert (
+        "stops.txt row" in run.output
+        and "stop_timezone" in run.output
+        and "nothing was imported" in run.output
+    )
+    assert not feeds.exists() or not list(feeds.iterdir())
+    run = CliRunner().invoke(app, ["gtfs", "import", str(good), "--name", "corridors"])
+    try:
+        assert run.exit_code == 0, run.output
+        text = " ".join(run.output.split())
+        matched = re.search(r"29 stops, (\d+) matched to the network", text)
+        assert matched is not None and 20 <= int(matched.group(1)) <= 29
+        assert [p.name for p in feeds.iterdir()] == ["corridors.zip"]
+    finally:
+        for p in feeds.iterdir():
+            p.unlink()

@@ -120,3 +120,42 @@ def scheduled_route(
             leg["basis"],
         )
     out.print(table)
+
+
+@gtfs_app.command("import")
+def import_cmd(
+    path: Annotated[Path, typer.Argument(help="an operator's GTFS zip (or a directory of its files)")],
+    name: Annotated[str | None, typer.Option(help="the name it is kept under (default: the file's)")] = None,
+) -> None:
+    """Add an operator's GTFS feed to the timetables (every row checked; its stops matched to the network)."""
+    from silkrail.cli import _load
+    from silkrail.routing.router import router_for
+    from silkrail.settings import get_settings
+    from silkrail.timetable.gtfs_import import FeedError, import_feed
+
+    net = _load()
+    try:
+        feed, matches, target = import_feed(path, get_settings().home, router_for(net).places, name=name)
+    except FeedError as exc:
+        for p in exc.problems:
+            err.print(f"[red]error:[/] {p}", soft_wrap=True)
+        if exc.total > len(exc.problems):
+            err.print(f"… and {exc.total - len(exc.problems)} more problems", soft_wrap=True)
+        err.print("nothing was imported", soft_wrap=True)
+        raise typer.Exit(2) from None
+    except SilkrailError as exc:
+        _fail(exc)
+    unmatched = [m for m in matches if not m.matched]
+    out.print(
+        f"imported {path} as {target.name}: {len(feed.trips):,} trips, {len(feed.stops):,} stops, "
+        f"{len(matches) - len(unmatched):,} matched to the network"
+    )
+    if unmatched:
+        table = Table(title="stops not matched to the network's track", title_justify="left")
+        for col in ("stop", "name", "km to the nearest track"):
+            table.add_column(col)
+        for m in unmatched[:50]:
+            table.add_row(m.stop, m.name, "beyond reach" if m.km is None else f"{m.km:,.1f}")
+        out.print(table)
+        if len(unmatched) > 50:
+            out.print(f"… and {len(unmatched) - 50} more")

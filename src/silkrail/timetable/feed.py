@@ -103,6 +103,7 @@ class Trip:
     headsign: str = ""
     headway_s: int | None = None  # frequency-based: one every headway_s within window_s
     window_s: tuple[int, int] | None = None
+    timezone: str | None = None  # the time zone its times count in, where not the feed's
 
     @property
     def timed(self) -> tuple[StopTime, ...]:
@@ -160,6 +161,22 @@ class Feed:
     @cached_property
     def trip_by_id(self) -> dict[str, Trip]:
         return {t.id: t for t in self.trips}
+
+    def merged(self, *others: Feed) -> Feed:
+        """This feed and others as one (their ids must not collide: see ``prefix_ids``); each
+        trip keeps counting in its own feed's time zone."""
+        from dataclasses import replace
+
+        feeds = (self, *others)
+        tag = [tuple(replace(t, timezone=t.timezone or f.timezone) for t in f.trips) for f in feeds]
+        return replace(
+            self,
+            agencies=tuple(a for f in feeds for a in f.agencies),
+            stops=tuple(s for f in feeds for s in f.stops),
+            services=tuple(s for f in feeds for s in f.services),
+            trips=tuple(t for ts in tag for t in ts),
+            transfers=tuple(x for f in feeds for x in f.transfers),
+        )
 
     def select(self, traffic: str = "any") -> Feed:
         """The feed with only the trips of ``traffic`` (passenger, freight or any)."""
@@ -226,7 +243,7 @@ def build_connections(feed: Feed, since: float, until: float) -> Connections:
         day = first
         while day <= last:
             if trip.calendar.runs(day):
-                base = feed.service_day_start(day)
+                base = service_day_start(trip.timezone or feed.timezone, day)
                 if base + _dep(timed[0]) <= until and base + _arr(timed[-1]) >= since:
                     k = len(keys)
                     keys.append((trip.id, day))

@@ -274,7 +274,12 @@ def plan(
     t_arr = parse_when(arrive, option="arrive") if isinstance(arrive, str) else arrive
     when = t_dep or t_arr
     assert when is not None
-    feed = (feed or load_services()).select(traffic)
+    if feed is None:
+        from silkrail.settings import get_settings
+        from silkrail.timetable.gtfs_import import load_imported
+
+        feed = load_services().merged(*load_imported(get_settings().home))
+    feed = feed.select(traffic)
     check_window(feed, when, "depart" if t_dep else "arrive")
     o = router.places.resolve(origin)
     d = router.places.resolve(destination)
