@@ -22,6 +22,7 @@ err = Console(stderr=True)
 def register(app: typer.Typer) -> None:
     """Add the gtfs group and the fleet command to the main app."""
     app.add_typer(gtfs_app, name="gtfs")
+    app.command("fleet")(fleet_cmd)
 
 
 def _fail(exc: SilkrailError) -> None:
@@ -159,3 +160,62 @@ def import_cmd(
         out.print(table)
         if len(unmatched) > 50:
             out.print(f"… and {len(unmatched) - 50} more")
+
+
+def fleet_cmd(
+    target: Annotated[
+        str,
+        typer.Argument(help="'corridors' (the package's services), a GTFS zip, or a plan id of fleet.yaml"),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="write a PNG chart of trainsets by phase")
+    ] = None,
+) -> None:
+    """Trainsets needed to run a timetable or a planned service pattern, with the maintenance reserve."""
+    from silkrail.timetable.fleet import fleet_report
+
+    try:
+        report = fleet_report(target)
+    except SilkrailError as exc:
+        _fail(exc)
+    if chart is not None:
+        from silkrail.timetable.fleet import write_phase_chart
+
+        write_phase_chart(report.rows, chart, title=report.title)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    table = Table(title=report.title, title_justify="left")
+    for col in (
+        "service / line",
+        "phase",
+        "trips a week",
+        "cycle h",
+        "in service",
+        "with reserve",
+        "published",
+    ):
+        table.add_column(col, justify="left" if col == "service / line" else "right")
+    for r in report.rows:
+        table.add_row(
+            r.name,
+            str(r.phase or "–"),
+            f"{r.trips_per_week:,.0f}",
+            f"{r.cycle_h:,.1f}",
+            str(r.in_service),
+            str(r.total),
+            str(r.compare or "–"),
+        )
+    out.print(table)
+    if report.phases:
+        phases = Table(title="trainsets by phase (with reserve)", title_justify="left")
+        for col in ("year", "added", "in all"):
+            phases.add_column(col, justify="right")
+        for year, added, total in report.phases:
+            phases.add_row(str(year), str(added), str(total))
+        out.print(phases)
+    for line in report.notes:
+        out.print(f"[dim]{line}[/]", soft_wrap=True)
+    if chart is not None:
+        out.print(f"wrote {chart}")
