@@ -116,7 +116,7 @@ class Hub:
 
 def create_app(settings: ServiceSettings) -> FastAPI:
     """The service for ``settings``: migrates the database and loads the network at startup."""
-    from silkrail.service import errors
+    from silkrail.service import errors, gtfs_rt
     from silkrail.service.ingest import IngestPool, handle
     from silkrail.tracking.store import make_engine, migrate
     from silkrail.tracking.tracker import Tracker
@@ -177,6 +177,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         ),
     )
     errors.install(app, state)
+    app.include_router(gtfs_rt.router)
     app.add_middleware(Guard, tokens=settings.grants, max_body=settings.max_body_bytes)
 
     def tracker() -> Any:

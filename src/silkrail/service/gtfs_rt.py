@@ -1,0 +1,72 @@
+"""GTFS-Realtime endpoints: ``GET /api/v1/gtfs-rt/trip-updates`` and ``/vehicle-positions``
+(protobuf; ``?format=json`` for JSON), built from the tracked trains and the timetables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from silkrail.tracking.model import MAX_PAGE
+
+router = APIRouter(prefix="/api/v1/gtfs-rt", tags=["gtfs-rt"])
+PROTOBUF = "application/x-protobuf"
+Format = Annotated[str, Query(pattern="^(protobuf|json)$", description="protobuf (default) or json")]
+
+
+@lru_cache(maxsize=1)
+def _feed(home: str) -> Any:
+    from pathlib import Path
+
+    from silkrail.timetable.gtfs_import import load_imported
+    from silkrail.timetable.services import load_services
+
+    return load_services().merged(*load_imported(Path(home)))
+
+
+def _trains(request: Request) -> list[dict[str, Any]]:
+    tracker = request.app.state.tracker
+    out: list[dict[str, Any]] = []
+    while True:
+        page = tracker.trains(None, limit=MAX_PAGE, offset=len(out))
+        out.extend(page)
+        if len(page) < MAX_PAGE:
+            return out
+
+
+def _answer(msg: Any, fmt: str) -> Response:
+    from silkrail.timetable.realtime import to_json
+
+    if fmt == "json":
+        return JSONResponse(to_json(msg))
+    return Response(msg.SerializeToString(), media_type=PROTOBUF)
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {PROTOBUF: {}, "application/json": {}}, "description": "a GTFS-Realtime FeedMessage"}
+}
+
+
+@router.get("/trip-updates", response_class=Response, responses=_RESPONSES, operation_id="gtfsRtTripUpdates")
+def trip_updates(request: Request, format: Format = "protobuf") -> Response:
+    """TripUpdates: each tracked train that runs a timetable trip, its ETA and delay against it."""
+    from silkrail.settings import get_settings
+    from silkrail.timetable.realtime import trip_updates as build
+
+    msg = build(_trains(request), _feed(str(get_settings().home)), now=dt.datetime.now(dt.UTC))
+    return _answer(msg, format)
+
+
+@router.get(
+    "/vehicle-positions", response_class=Response, responses=_RESPONSES, operation_id="gtfsRtVehiclePositions"
+)
+def vehicle_positions(request: Request, format: Format = "protobuf") -> Response:
+    """VehiclePositions: the last reported position of each tracked train."""
+    from silkrail.settings import get_settings
+    from silkrail.timetable.realtime import vehicle_positions as build
+
+    msg = build(_trains(request), _feed(str(get_settings().home)), now=dt.datetime.now(dt.UTC))
+    return _answer(msg, format)
