@@ -9,6 +9,7 @@ not exact: a search waits half a headway on average for one."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -191,8 +192,19 @@ class Feed:
 
     def connections(self, since: float, until: float) -> Connections:
         """Every scheduled hop between consecutive timed stops of exact trips that leaves in
-        [since, until] (UTC epoch seconds), sorted by departure."""
-        return build_connections(self, since, until)
+        [since, until] (UTC epoch seconds, widened to whole UTC days), sorted by departure; kept
+        for the next query of the same days."""
+        key = (math.floor(since / 86400), math.ceil(until / 86400))
+        cache = self._connection_cache
+        if key not in cache:
+            if len(cache) >= 8:
+                cache.pop(next(iter(cache)))
+            cache[key] = build_connections(self, key[0] * 86400.0, key[1] * 86400.0)
+        return cache[key]
+
+    @cached_property
+    def _connection_cache(self) -> dict[tuple[int, int], Connections]:
+        return {}
 
 
 def _replace_trips(feed: Feed, trips: tuple[Trip, ...]) -> Feed:

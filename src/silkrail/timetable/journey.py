@@ -36,6 +36,8 @@ Hanoi's)."""
 HORIZON_DAYS = 60
 """How far ahead (or back, for an arrival time) the timetable is searched: beyond the longest
 scheduled trip (35 days) plus a week's wait for a weekly departure."""
+SEARCH_DAYS = (2, 8, HORIZON_DAYS)
+"""Windows tried in turn, each only when the answer of the one before lies beyond it."""
 MODELLED_CANDIDATES = 8
 """Stops on each side that get a modelled leg to or from the place (the closest to the straight
 line between origin and destination)."""
@@ -232,16 +234,23 @@ def _search(
         raise DataError("give a departure time or an arrival time (one of them)", field="depart")
     tr = transfer_times(feed, traffic)
     links = feed_links(feed, tr) + extra
-    horizon = HORIZON_DAYS * 86400
-    if depart is not None:
-        t0 = depart.timestamp()
-        conns = feed.connections(t0, t0 + horizon)
-        steps = earliest_arrival(conns, n_nodes, source, target, t0, links=links, transfer_s=tr)
-    else:
-        assert arrive is not None
-        t1 = arrive.timestamp()
-        conns = feed.connections(t1 - horizon, t1)
-        steps = latest_departure(conns, n_nodes, source, target, t1, links=links, transfer_s=tr)
+    steps: list[Step] | None = None
+    for days in SEARCH_DAYS:
+        # a short window first: an answer inside it cannot be beaten by a later (earlier) connection
+        h = days * 86400
+        if depart is not None:
+            t0 = depart.timestamp()
+            conns = feed.connections(t0, t0 + h)
+            steps = earliest_arrival(conns, n_nodes, source, target, t0, links=links, transfer_s=tr)
+            if steps is not None and steps[-1].arr <= t0 + h:
+                break
+        else:
+            assert arrive is not None
+            t1 = arrive.timestamp()
+            conns = feed.connections(t1 - h, t1)
+            steps = latest_departure(conns, n_nodes, source, target, t1, links=links, transfer_s=tr)
+            if steps is not None and steps[0].dep >= t1 - h:
+                break
     return None if steps is None else (steps, conns)
 
 
