@@ -106,7 +106,7 @@ class Trip:
     window_s: tuple[int, int] | None = None
     timezone: str | None = None  # the time zone its times count in, where not the feed's
 
-    @property
+    @cached_property
     def timed(self) -> tuple[StopTime, ...]:
         """The stops with published times, in order."""
         return tuple(st for st in self.stop_times if st.departure_s is not None or st.arrival_s is not None)
@@ -201,6 +201,18 @@ class Feed:
                 cache.pop(next(iter(cache)))
             cache[key] = build_connections(self, key[0] * 86400.0, key[1] * 86400.0)
         return cache[key]
+
+    @cached_property
+    def hops(self) -> dict[int, set[int]]:
+        """Stop index -> the stop indices some trip runs to next: the timetable without times, to
+        tell at once that no journey can exist."""
+        index = {s.id: i for i, s in enumerate(self.stops)}
+        out: dict[int, set[int]] = {}
+        for t in self.trips:
+            timed = t.timed
+            for a, b in pairwise(timed):
+                out.setdefault(index[a.stop], set()).add(index[b.stop])
+        return out
 
     @cached_property
     def _connection_cache(self) -> dict[tuple[int, int], Connections]:

@@ -90,9 +90,9 @@ def feed_links(feed: Feed, transfer_s: np.ndarray) -> list[Link]:
         if x.from_stop != x.to_stop and x.from_stop in index and x.to_stop in index
     ]
     for t in feed.trips:
-        timed = t.timed
-        if not t.headway_s or len(timed) < 2:
+        if not t.headway_s:
             continue
+        timed = t.timed
         for a, b in pairwise(timed):
             ride = _t(b, arrival=True) - _t(a, arrival=False)
             i = index[a.stop]
@@ -234,6 +234,8 @@ def _search(
         raise DataError("give a departure time or an arrival time (one of them)", field="depart")
     tr = transfer_times(feed, traffic)
     links = feed_links(feed, tr) + extra
+    if not _reachable(feed.hops, links, source, target):
+        return None
     steps: list[Step] | None = None
     for days in SEARCH_DAYS:
         # a short window first: an answer inside it cannot be beaten by a later (earlier) connection
@@ -242,16 +244,33 @@ def _search(
             t0 = depart.timestamp()
             conns = feed.connections(t0, t0 + h)
             steps = earliest_arrival(conns, n_nodes, source, target, t0, links=links, transfer_s=tr)
-            if steps is not None and steps[-1].arr <= t0 + h:
+            if steps is not None and (not steps or steps[-1].arr <= t0 + h):
                 break
         else:
             assert arrive is not None
             t1 = arrive.timestamp()
             conns = feed.connections(t1 - h, t1)
             steps = latest_departure(conns, n_nodes, source, target, t1, links=links, transfer_s=tr)
-            if steps is not None and steps[0].dep >= t1 - h:
+            if steps is not None and (not steps or steps[0].dep >= t1 - h):
                 break
     return None if steps is None else (steps, conns)
+
+
+def _reachable(hops: dict[int, set[int]], links: list[Link], source: int, target: int) -> bool:
+    """Whether any sequence of trips and links leads from source to target, at any time."""
+    out: dict[int, set[int]] = {}
+    for x in links:
+        out.setdefault(x.from_node, set()).add(x.to_node)
+    seen, todo = {source}, [source]
+    while todo:
+        v = todo.pop()
+        if v == target:
+            return True
+        for w in (*hops.get(v, ()), *out.get(v, ())):
+            if w not in seen:
+                seen.add(w)
+                todo.append(w)
+    return False
 
 
 # -- with the network --------------------------------------------------------------------------

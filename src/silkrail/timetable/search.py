@@ -9,7 +9,6 @@ the same scan on the reversed, negated timetable."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,56 +124,48 @@ def _scan(
     links: list[Link],
     transfer_s: np.ndarray | None,
 ) -> list[Step] | None:
-    inf = math.inf
-    arrival = [inf] * n_nodes  # when a node is reached
-    ready = [inf] * n_nodes  # from when a new trip can be boarded there
-    label: list[Step | None] = [None] * n_nodes
-    out_links: dict[int, list[Link]] = {}
+    from silkrail.timetable._scan import KIND_TRIP, scan
+
+    order = sorted(range(len(links)), key=lambda x: links[x].from_node)
+    ptr = np.zeros(n_nodes + 1, np.int64)
     for x in links:
-        out_links.setdefault(x.from_node, []).append(x)
-    tr = transfer_s if transfer_s is not None else np.zeros(n_nodes)
-    n_stops = len(tr)
-
-    def reach(node: int, t: float, step: Step | None, boarding_after: float) -> None:
-        """Reach ``node`` at ``t``; relax its links (a worklist: links may chain)."""
-        work = [(node, t, step, boarding_after)]
-        while work:
-            v, tv, st, board = work.pop()
-            if tv >= arrival[v]:
-                continue
-            arrival[v], ready[v], label[v] = tv, board, st
-            unscheduled = st is not None and st.link is not None and st.link.kind in _UNSCHEDULED
-            for x in out_links.get(v, ()):
-                if unscheduled and x.kind == "modelled":
-                    continue  # two unscheduled legs in a row would bypass the timetable
-                ta = tv + x.duration_s
-                if ta < arrival[x.to_node]:
-                    work.append((x.to_node, ta, Step(v, x.to_node, tv, ta, link=x), ta))
-
-    reach(source, depart, None, depart)
-    entered: dict[int, int] = {}  # trip -> index of the connection it was boarded at
-    start = int(np.searchsorted(dep, depart, side="left"))
-    for i in range(start, len(dep)):
-        d = float(dep[i])
-        if d >= arrival[target]:
-            break
-        k = int(trip[i])
-        if k not in entered:
-            if ready[int(dep_stop[i])] > d:
-                continue
-            entered[k] = i
-        a, s = float(arr[i]), int(arr_stop[i])
-        if a < arrival[s]:
-            first = entered[k]
-            board = a + (float(tr[s]) if s < n_stops else 0.0)
-            reach(s, a, Step(int(dep_stop[first]), s, float(dep[first]), a, trip=k), board)
-    if arrival[target] == inf:
+        ptr[x.from_node + 1] += 1
+    ptr = np.cumsum(ptr)
+    to = np.array([links[x].to_node for x in order], np.int64)
+    dur = np.array([links[x].duration_s for x in order], np.float64)
+    modelled = np.array([links[x].kind == "modelled" for x in order], np.bool_)
+    unscheduled = np.array([links[x].kind in _UNSCHEDULED for x in order], np.bool_)
+    tr = np.asarray(transfer_s if transfer_s is not None else np.zeros(0), np.float64)
+    n_trips = int(trip.max()) + 1 if len(trip) else 0
+    arrival, kind, frm, ldep, ref = scan(
+        np.asarray(dep_stop, np.int64),
+        np.asarray(arr_stop, np.int64),
+        np.asarray(dep, np.float64),
+        np.asarray(arr, np.float64),
+        np.asarray(trip, np.int64),
+        n_trips,
+        n_nodes,
+        source,
+        target,
+        float(depart),
+        ptr,
+        to,
+        dur,
+        modelled,
+        unscheduled,
+        tr,
+    )
+    if not np.isfinite(arrival[target]):
         return None
     steps: list[Step] = []
     node = target
     while node != source:
-        st = label[node]
-        assert st is not None
-        steps.append(st)
-        node = st.from_node
+        f = int(frm[node])
+        if kind[node] == KIND_TRIP:
+            steps.append(Step(f, node, float(ldep[node]), float(arrival[node]), trip=int(ref[node])))
+        else:
+            steps.append(
+                Step(f, node, float(ldep[node]), float(arrival[node]), link=links[order[int(ref[node])]])
+            )
+        node = f
     return steps[::-1]
