@@ -161,6 +161,11 @@ class Journey:
     teu: float = 1.0
     cost_usd: float = 0.0
     co2_kg: float = 0.0
+    # spreads (10th and 90th percentile less the mean) of the modelled parts: a scheduled ride's
+    # time is fixed, a modelled leg's is not; money and CO2 come from the cost model throughout
+    duration_spread_h: tuple[float, float] = (0.0, 0.0)
+    cost_usd_range: tuple[float, float] = (0.0, 0.0)
+    co2_kg_range: tuple[float, float] = (0.0, 0.0)
     events: tuple[dict[str, Any], ...] = field(default=())
 
     @property
@@ -186,8 +191,14 @@ class Journey:
             "arrival": self.arrival.isoformat(),
             "distance_km": round(sum(leg.distance_km for leg in self.legs), 1),
             "duration_h": round(self.duration_h, 2),
+            "duration_h_range": [
+                round(self.duration_h + self.duration_spread_h[0], 2),
+                round(self.duration_h + self.duration_spread_h[1], 2),
+            ],
             "cost_usd": round(self.cost_usd, 2),
+            "cost_usd_range": [round(x, 2) for x in self.cost_usd_range],
             "co2_kg": round(self.co2_kg, 1),
+            "co2_kg_range": [round(x, 1) for x in self.co2_kg_range],
             "countries": self.countries,
             "legs": [leg.to_dict() for leg in self.legs],
             "events": list(self.events),
@@ -434,6 +445,8 @@ class _NetworkLinks:
         legs: list[JourneyLeg] = []
         events: list[dict[str, Any]] = []
         cost = co2 = 0.0
+        priced: list[Any] = []  # the network routes that price each part
+        modelled: list[Any] = []
         prev_arr: float | None = None
         for s in steps:
             wait = 0.0 if prev_arr is None else max(0.0, s.dep - prev_arr) / 3600
@@ -446,6 +459,7 @@ class _NetworkLinks:
                 if r is not None:
                     cost += r.cost_usd
                     co2 += r.co2_kg
+                    priced.append(r)
                 gauges = {leg.gauge_mm for leg in r.legs} if r is not None else set()
                 legs.append(
                     JourneyLeg(
@@ -470,6 +484,8 @@ class _NetworkLinks:
                 r = link.ref
                 cost += r.cost_usd  # type: ignore[attr-defined]
                 co2 += r.co2_kg  # type: ignore[attr-defined]
+                priced.append(r)
+                modelled.append(r)
                 events.extend(e.to_dict() for e in r.events)  # type: ignore[attr-defined]
                 legs.extend(self._modelled_legs(r, s, tz, wait))
             elif link.kind == "frequency":
@@ -498,6 +514,15 @@ class _NetworkLinks:
             legs=tuple(legs),
             teu=float(self.opts.get("teu", 1.0)),
             cost_usd=cost,
+            duration_spread_h=(
+                sum(r.duration_h_range[0] - r.duration_h for r in modelled),
+                sum(r.duration_h_range[1] - r.duration_h for r in modelled),
+            ),
+            cost_usd_range=(
+                sum(r.cost_usd_range[0] for r in priced),
+                sum(r.cost_usd_range[1] for r in priced),
+            ),
+            co2_kg_range=(sum(r.co2_kg_range[0] for r in priced), sum(r.co2_kg_range[1] for r in priced)),
             co2_kg=co2,
             events=tuple(events),
         )
