@@ -215,6 +215,11 @@ class Feed:
         return out
 
     @cached_property
+    def hop_table(self) -> _Hops:
+        """The exact trips' hops as arrays, for expanding them over service days."""
+        return _hops(self)
+
+    @cached_property
     def _connection_cache(self) -> dict[tuple[int, int], Connections]:
         return {}
 
@@ -251,39 +256,71 @@ class Connections:
         return len(self.dep)
 
 
-def build_connections(feed: Feed, since: float, until: float) -> Connections:
-    stop_ids = [s.id for s in feed.stops]
-    stop_index = {s: i for i, s in enumerate(stop_ids)}
-    rows: list[tuple[int, int, float, float, int]] = []
-    keys: list[tuple[str, dt.date]] = []
-    if feed.trips:
-        longest = max(t.duration_s + _dep(t.timed[0]) for t in feed.trips if len(t.timed) >= 2)
-    first = dt.datetime.fromtimestamp(since - (longest if feed.trips else 0) - 86400, dt.UTC).date()
-    last = dt.datetime.fromtimestamp(until + 86400, dt.UTC).date()
-    for trip in feed.trips:
-        timed = trip.timed
-        if trip.headway_s or len(timed) < 2:
-            continue
-        day = first
-        while day <= last:
-            if trip.calendar.runs(day):
-                base = service_day_start(trip.timezone or feed.timezone, day)
-                if base + _dep(timed[0]) <= until and base + _arr(timed[-1]) >= since:
-                    k = len(keys)
-                    keys.append((trip.id, day))
-                    for a, b in pairwise(timed):
-                        d = base + _dep(a)
-                        if since <= d <= until:
-                            rows.append((stop_index[a.stop], stop_index[b.stop], d, base + _arr(b), k))
-            day += dt.timedelta(days=1)
-    rows.sort(key=lambda r: (r[2], r[3]))
-    arr = np.array(rows, dtype=np.float64).reshape(-1, 5)
-    return Connections(
+@dataclass(frozen=True)
+class _Hops:
+    """Every exact trip's hops between consecutive timed stops, as arrays (CSR by trip)."""
+
+    trips: list[Trip]
+    ptr: np.ndarray  # hops of trip j: ptr[j]..ptr[j+1]
+    dep_stop: np.ndarray
+    arr_stop: np.ndarray
+    dep_off: np.ndarray  # seconds after the service day's start
+    arr_off: np.ndarray
+
+
+def _hops(feed: Feed) -> _Hops:
+    index = {s.id: i for i, s in enumerate(feed.stops)}
+    trips = [t for t in feed.trips if not t.headway_s and len(t.timed) >= 2]
+    counts = [len(t.timed) - 1 for t in trips]
+    rows = [(index[a.stop], index[b.stop], _dep(a), _arr(b)) for t in trips for a, b in pairwise(t.timed)]
+    arr = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    return _Hops(
+        trips,
+        np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         arr[:, 0].astype(np.int64),
         arr[:, 1].astype(np.int64),
         arr[:, 2],
         arr[:, 3],
-        arr[:, 4].astype(np.int64),
+    )
+
+
+def build_connections(feed: Feed, since: float, until: float) -> Connections:
+    """The hops of every trip instance that may run in [since, until], leaving in it: each trip is
+    checked only on the service days its own span can reach into the window."""
+    h = feed.hop_table
+    keys: list[tuple[str, dt.date]] = []
+    inst_trip: list[int] = []
+    inst_base: list[float] = []
+    for j, trip in enumerate(h.trips):
+        first_dep = _dep(trip.timed[0])
+        last_arr = _arr(trip.timed[-1])
+        day = dt.datetime.fromtimestamp(since - last_arr - 2 * 86400, dt.UTC).date()
+        end = dt.datetime.fromtimestamp(until - first_dep + 2 * 86400, dt.UTC).date()
+        zone = trip.timezone or feed.timezone
+        while day <= end:
+            if trip.calendar.runs(day):
+                start = service_day_start(zone, day)
+                if start + first_dep <= until and start + last_arr >= since:
+                    keys.append((trip.id, day))
+                    inst_trip.append(j)
+                    inst_base.append(start)
+            day += dt.timedelta(days=1)
+    it = np.array(inst_trip, dtype=np.int64)
+    counts = (h.ptr[it + 1] - h.ptr[it]) if len(it) else np.zeros(0, np.int64)
+    inst = np.repeat(np.arange(len(it)), counts)
+    offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    hop = h.ptr[it][inst] + offset if len(it) else np.zeros(0, np.int64)
+    bases = np.array(inst_base, dtype=np.float64)[inst] if len(it) else np.zeros(0)
+    dep = bases + h.dep_off[hop]
+    arr = bases + h.arr_off[hop]
+    keep = (dep >= since) & (dep <= until)
+    order = np.lexsort((arr[keep], dep[keep]))
+    return Connections(
+        h.dep_stop[hop][keep][order],
+        h.arr_stop[hop][keep][order],
+        dep[keep][order],
+        arr[keep][order],
+        inst[keep][order].astype(np.int64),
         keys,
-        stop_ids,
+        [s.id for s in feed.stops],
     )
