@@ -214,6 +214,8 @@ def route_cmd(
 
     if alternatives < 0 or alternatives > 10:
         _fail(DataError(f"--alternatives takes 0 to 10 (got {alternatives})", field="alternatives"))
+    if depart or arrive:
+        _gtfs.check_scheduled(optimize, alternatives, geojson or map_file)
     net = _load()
     if depart or arrive:
         args = (depart, arrive, traffic, mode, avoid, year, teu, as_json)

@@ -87,6 +87,10 @@ def test_route_cli_with_depart_and_arrive(real_env) -> None:  # type: ignore[no-
     assert out["arrival"] == "2026-12-04T08:00:00+07:00" and out["legs"][0]["trip"] == "t8701@2026-12-03"
     bad = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", "--depart", "2026-12-03T17:00"])
     assert bad.exit_code == 2 and "no UTC offset" in bad.output
+    other = CliRunner().invoke(
+        app, ["route", "Nanning", "Hanoi", "--depart", "2026-12-03T17:00+08:00", "--optimize", "cost"]
+    )
+    assert other.exit_code == 2 and "without --optimize" in other.output
     late = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", "--depart", "2031-01-01T00:00+08:00"])
     assert late.exit_code == 2 and "outside the timetable's calendar" in late.output
 

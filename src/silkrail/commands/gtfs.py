@@ -62,6 +62,19 @@ Traffic = Annotated[
 ]
 
 
+def check_scheduled(optimize: str, alternatives: int, drawing: object) -> None:
+    """--depart/--arrive answer the earliest arrival (or latest departure), one route, in JSON or
+    a table: refuse the options that ask for something else, before the network is loaded."""
+    if optimize != "time" or alternatives or drawing:
+        _fail(
+            DataError(
+                "--depart/--arrive find the earliest arrival: give them without --optimize, "
+                "--alternatives, --geojson and --map",
+                field="depart",
+            )
+        )
+
+
 def scheduled_route(
     net: object,
     origin: str,
