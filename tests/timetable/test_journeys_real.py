@@ -70,7 +70,7 @@ def test_where_no_service_runs_the_network_model_carries_on(real_net) -> None:  
     assert dt.datetime.fromisoformat(j["arrival"]) > dt.datetime.fromisoformat(j["legs"][0]["arrival"])
 
 
-def test_route_cli_with_depart_and_arrive(real_env) -> None:  # type: ignore[no-untyped-def]
+def test_route_cli_with_depart_and_arrive(real_env, real_net) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
     from silkrail.cli import app
@@ -95,7 +95,7 @@ def test_route_cli_with_depart_and_arrive(real_env) -> None:  # type: ignore[no-
     assert late.exit_code == 2 and "outside the timetable's calendar" in late.output
 
 
-def test_import_cli_keeps_nothing_of_a_bad_feed(real_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_import_cli_keeps_nothing_of_a_bad_feed(real_env, real_net, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A feed with a bad row exits 2, names the row, and leaves the timetable store untouched;
     a good one is kept and its stops are matched to the network."""
     from typer.testing import CliRunner
@@ -111,7 +111,13 @@ def test_import_cli_keeps_nothing_of_a_bad_feed(real_env, tmp_path) -> None:  # 
     bad.mkdir()
     for f in good.iterdir():
         (bad / f.name).write_text(f.read_text().replace("Asia/Ho_Chi_Minh", "Asia/Hanoi", 1))
+    far = tmp_path / "far"
+    far.mkdir()
+    for f in good.iterdir():
+        (far / f.name).write_text(f.read_text().replace("22.826200,108.315000", "0.000000,-30.000000", 1))
     feeds = real_env.home / "feeds"
+    run = CliRunner().invoke(app, ["gtfs", "import", str(far), "--name", "far"])
+    assert run.exit_code == 2 and "stops.txt row 2 field 'stop_lat'" in " ".join(run.output.split())
     run = CliRunner().invoke(app, ["gtfs", "import", str(bad), "--name", "bad"])
     assert run.exit_code == 2
     assert (

@@ -32,7 +32,8 @@ MAX_PROBLEMS = 200
 """Problems listed before reading stops (the count of the rest is still given)."""
 MATCH_KM = 10.0
 """A stop within this distance of the network's track is matched to it; farther stops are listed
-as unmatched (their trips stay in the timetable, but the network model cannot reach them)."""
+as unmatched (their trips stay in the timetable, but the network model cannot reach them). A stop
+beyond the gazetteer's reach (100 km from any track) is an error: its position must be wrong."""
 FERRY_ROUTE_TYPES = {4, 1000, 1200}
 _TIME = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -450,10 +451,18 @@ def import_feed(
     feed = read_gtfs(source)
     matches = match_stops(feed, places)
     far = [m for m in matches if m.km is None]
-    if far and len(far) == len(matches):
-        raise FeedError(
-            [Problem("stops.txt", None, "stop_lat", "no stop lies within reach of the network's railways")], 1
-        )
+    if far:
+        rows = {r.get("stop_id", ""): row for row, r in _rows(_tables(source), "stops.txt")}
+        p = _Problems()
+        for m in far:
+            p.add(
+                "stops.txt",
+                rows.get(m.stop),
+                "stop_lat",
+                f"stop '{m.stop}' ({m.name}) lies beyond reach of the network's railways "
+                "(over 100 km from any track); correct its position or leave it out",
+            )
+        p.raise_if_any()
     target = store_feed(source, home, name or Path(source).stem)
     return feed, matches, target
 
