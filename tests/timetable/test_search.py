@@ -93,3 +93,15 @@ def test_a_time_needs_its_offset() -> None:
     with pytest.raises(DataError, match="not an ISO 8601 time"):
         parse_when("tomorrow")
     assert parse_when("2026-12-03T17:00+08:00").utcoffset() == dt.timedelta(hours=8)
+
+
+def test_a_profile_lists_each_useful_departure_of_the_day(feed) -> None:  # type: ignore[no-untyped-def]
+    """From A to C on 3 December: X1 at 08:00 (then X3, 11:30 Hanoi time) and X4 at 14:00 (16:50);
+    the freight train F1 leads elsewhere."""
+    from silkrail.timetable.journey import profile_feed
+
+    got = profile_feed(feed, "a", "c", dt.date(2026, 12, 3), tz=CST)
+    assert [(d.astimezone(CST).strftime("%H:%M"), a.astimezone(ICT).strftime("%H:%M")) for d, a in got] == [
+        ("08:00", "11:30"),
+        ("14:00", "16:50"),
+    ]

@@ -267,6 +267,38 @@ def _search(
     return None if steps is None else (steps, conns)
 
 
+def profile_feed(
+    feed: Feed, from_stop: str, to_stop: str, day: dt.date, *, tz: dt.tzinfo, traffic: str = "any"
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Every useful journey of a day (a profile query): (departure, arrival) for each departure
+    from ``from_stop`` on ``day`` (midnight to midnight in ``tz``) that no later departure beats,
+    in order. Each is an earliest-arrival scan from that departure."""
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=tz)
+    t0, t1 = start.timestamp(), (start + dt.timedelta(days=1)).timestamp()
+    selected = feed.select(traffic)
+    index = {s.id: i for i, s in enumerate(selected.stops)}
+    if from_stop not in index:
+        raise DataError(f"unknown stop '{from_stop}'", field="from")
+    conns = selected.connections(t0, t1)
+    src = index[from_stop]
+    departures = sorted(
+        {float(d) for d, s in zip(conns.dep, conns.dep_stop, strict=True) if s == src and t0 <= d < t1}
+    )
+    out: list[tuple[dt.datetime, dt.datetime]] = []
+    for d in departures:
+        when = dt.datetime.fromtimestamp(d, tz)
+        found = search_feed(selected, from_stop, to_stop, depart=when, traffic="any")
+        if found is None or not found[0]:
+            continue
+        steps = found[0]
+        dep, arr = steps[0].dep, steps[-1].arr
+        while out and out[-1][1].timestamp() >= arr:  # a later departure arriving no later wins
+            out.pop()
+        if not out or out[-1][0].timestamp() < dep:
+            out.append((dt.datetime.fromtimestamp(dep, tz), dt.datetime.fromtimestamp(arr, tz)))
+    return out
+
+
 def _reachable(hops: dict[int, set[int]], links: list[Link], source: int, target: int) -> bool:
     """Whether any sequence of trips and links leads from source to target, at any time."""
     out: dict[int, set[int]] = {}
