@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from silkrail.commands import corridor as corridor_commands
+from silkrail.commands import gtfs as _gtfs
 from silkrail.errors import DataError, MissingExtraError, NoRouteError, SilkrailError, UnknownPlaceError
 from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
 
@@ -28,6 +29,7 @@ app.add_typer(network_app, name="network")
 tracking_app = typer.Typer(help="Maintain the tracking database.", no_args_is_help=True)
 app.add_typer(tracking_app, name="tracking")
 corridor_commands.register(app)
+_gtfs.register(app)
 
 
 class _Console:
@@ -252,13 +254,21 @@ def route_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="write the route as GeoJSON")] = None,
     map_file: Annotated[Path | None, typer.Option("--map", help="write a standalone HTML map")] = None,
+    depart: _gtfs.Depart = None,
+    arrive: _gtfs.Arrive = None,
+    traffic: _gtfs.Traffic = "any",
 ) -> None:
     """The best route between two places, across gauges, borders and modes."""
     from silkrail.routing.router import router_for
 
     if alternatives < 0 or alternatives > 10:
         _fail(DataError(f"--alternatives takes 0 to 10 (got {alternatives})", field="alternatives"))
+    if depart or arrive:
+        _gtfs.check_scheduled(optimize, alternatives, geojson or map_file)
     net = _load()
+    if depart or arrive:
+        args = (depart, arrive, traffic, mode, avoid, year, teu, as_json)
+        return _gtfs.scheduled_route(net, origin, destination, *args)
     try:
         r = router_for(net).route(
             origin,

@@ -34,7 +34,17 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: ServiceSettings) -> FastAPI:
     """The service for ``settings``: migrates the database and loads the network at startup."""
     from silkrail.service import errors
-    from silkrail.service.routes import alerts, dashboard, events, health, network, routing, stream, trains
+    from silkrail.service.routes import (
+        alerts,
+        dashboard,
+        events,
+        gtfs_rt,
+        health,
+        network,
+        routing,
+        stream,
+        trains,
+    )
 
     if not faulthandler.is_enabled():  # a crash in C (a bus error on a full disk) leaves a trace
         faulthandler.enable(file=sys.stderr)
@@ -84,7 +94,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     )
     errors.install(app, rt)
     app.add_middleware(Guard, tokens=settings.grants, max_body=settings.max_body_bytes)
-    for module in (health, trains, events, alerts, routing, network, stream):
+    for module in (health, trains, events, alerts, routing, network, stream, gtfs_rt):
         app.include_router(module.router)
     dashboard.install(app, home=settings.home)
     _declare_models(app, events.SCHEMA_MODELS)

@@ -1,0 +1,72 @@
+"""The service's GTFS-Realtime endpoints against trains tracked from timetable trips."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from silkrail.service.app import ServiceSettings, create_app
+from silkrail.timetable.realtime import train_from_trip
+from silkrail.timetable.services import load_services
+
+pytestmark = pytest.mark.integration
+pb = pytest.importorskip("google.transit.gtfs_realtime_pb2")
+TOKEN = "rt-token-" + uuid.uuid4().hex
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def client(real_net, real_settings, tmp_path: Path) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    settings = ServiceSettings(
+        db_url=f"sqlite:///{tmp_path / 'rt.sqlite'}",
+        tokens=frozenset({TOKEN}),
+        home=real_settings.home,
+        silent_check_s=3600,
+    )
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_trip_updates_and_positions_of_a_train_from_t8701(client: TestClient) -> None:
+    day = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()  # events may not lie in the future
+    body = train_from_trip(load_services(), "t8701", day)
+    departure = dt.datetime.fromisoformat(body["departure"])
+    made = client.post("/api/v1/trains", json=body, headers=AUTH)
+    assert made.status_code in (200, 201), made.text
+    tid = made.json()["id"]
+    event = {
+        "event_id": "p1",
+        "train_id": tid,
+        "time": (departure + dt.timedelta(hours=3)).isoformat(),
+        "kind": "position",
+        "lat": 22.1,
+        "lon": 106.75,
+    }
+    posted = client.post("/api/v1/events", json={"events": [event]}, headers=AUTH)
+    assert posted.status_code == 200 and posted.json()["accepted"] == 1, posted.text
+    state = client.get(f"/api/v1/trains/{tid}").json()
+    assert state["last_position"] is not None, state
+
+    r = client.get("/api/v1/gtfs-rt/trip-updates")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/x-protobuf"
+    msg = pb.FeedMessage.FromString(r.content)
+    (entity,) = [e for e in msg.entity if e.id == tid]
+    tu = entity.trip_update
+    assert (tu.trip.trip_id, tu.trip.start_date) == ("t8701", day.strftime("%Y%m%d"))
+    scheduled = dt.datetime(day.year, day.month, day.day, 22, 30, tzinfo=dt.UTC)  # 05:30 Hanoi time next day
+    eta = dt.datetime.fromisoformat(state["eta"].replace("Z", "+00:00"))
+    eta = eta if eta.tzinfo else eta.replace(tzinfo=dt.UTC)
+    assert tu.delay == round((eta - scheduled).total_seconds())
+    assert tu.stop_time_update[0].arrival.time == int(eta.timestamp())
+
+    v = pb.FeedMessage.FromString(client.get("/api/v1/gtfs-rt/vehicle-positions").content)
+    (pos,) = [e.vehicle for e in v.entity if e.id == tid]
+    assert (round(pos.position.latitude, 3), round(pos.position.longitude, 3)) == (22.1, 106.75)
+    js = client.get("/api/v1/gtfs-rt/vehicle-positions?format=json").json()
+    assert any(e["id"] == tid for e in js["entity"])
+    assert client.get("/api/v1/gtfs-rt/trip-updates?format=xml").status_code == 422
