@@ -12,6 +12,7 @@ import typer
 
 from silkrail.commands import corridor as corridor_commands
 from silkrail.commands import gtfs as _gtfs
+from silkrail.commands.console import Table, err, out
 from silkrail.errors import DataError, MissingExtraError, NoRouteError, SilkrailError, UnknownPlaceError
 from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
 
@@ -32,34 +33,6 @@ corridor_commands.register(app)
 _gtfs.register(app)
 
 
-class _Console:
-    """A rich console created on first use: `route --json` prints without loading rich."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console: Any = None
-
-    def get(self) -> Any:
-        """The rich console itself (for progress bars)."""
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
-        return self._console
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.get(), name)
-
-
-def Table(*args: Any, **kwargs: Any) -> Any:
-    """rich's Table, imported when a table is drawn."""
-    from rich.table import Table as RichTable
-
-    return RichTable(*args, **kwargs)
-
-
-out = _Console()
-err = _Console(stderr=True)
 
 
 def _fail(exc: SilkrailError) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
+from silkrail.commands.console import Table
 from silkrail.errors import DataError, SilkrailError
 
 

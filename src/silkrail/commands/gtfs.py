@@ -7,16 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from silkrail.commands.console import Table, err, out
 from silkrail.errors import DataError, SilkrailError
 
 gtfs_app = typer.Typer(
     help="Timetables: export the corridor services as GTFS, import a feed.", no_args_is_help=True
 )
-out = Console()
-err = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
