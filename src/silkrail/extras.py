@@ -21,6 +21,7 @@ EXTRA_OF: dict[str, str] = {
     "dask": "dist",
     "distributed": "dist",
     "psycopg": "postgres",
+    "google": "service",  # google.transit: gtfs-realtime-bindings, the GTFS-Realtime messages
     "pandas": "frames",
     "geopandas": "geo",
     "pyogrio": "geo",
