@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from silkrail.routing.results import OdMatrix
 from silkrail.service.deps import NetworkSource
 from silkrail.service.routes.routing import od_to_dict
 from silkrail.service.settings import ServiceSettings
@@ -50,7 +51,9 @@ def test_an_od_matrix_becomes_json_with_null_where_no_route() -> None:
         "cost_usd_range": np.array([[[4.0, 6.0]], [[nan, nan]]]),
         "co2_kg_range": np.array([[[1.0, 1.5]], [[nan, nan]]]),
     }
-    out = od_to_dict(m)
+    out = od_to_dict(
+        OdMatrix(**m, origin_lonlat=np.zeros((2, 2)), destination_lonlat=np.zeros((1, 2)))  # type: ignore[arg-type]
+    )
     assert out["duration_h"] == [[10.12], [None]] and out["distance_km"] == [[100.0], [None]]
     assert out["duration_h_range"] == [[[9.0, 11.0]], [[None, None]]]
     assert out["origins"] == ["A", "B"] and "distance_km_range" not in out

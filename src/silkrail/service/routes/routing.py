@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
@@ -17,6 +17,9 @@ from silkrail.errors import UnknownPlaceError
 from silkrail.service.deps import RouterDep, WriterDep
 from silkrail.service.errors import responses
 from silkrail.service.schemas import Comparison, ODMatrix, ODRequest, Route
+
+if TYPE_CHECKING:
+    from silkrail.routing.results import OdMatrix
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
 
@@ -140,17 +143,17 @@ def post_od(body: ODRequest, r: RouterDep, token: WriterDep) -> Any:
 DIGITS = {"duration_h": 2, "cost_usd": 2, "co2_kg": 1, "distance_km": 1}
 
 
-def od_to_dict(m: dict[str, Any]) -> dict[str, Any]:
+def od_to_dict(m: OdMatrix) -> dict[str, Any]:
     """The matrix as JSON: nested lists, rounded as a route's totals are, null where no route."""
 
     def cell(x: float, digits: int) -> float | None:
         return None if math.isnan(x) else round(float(x), digits)
 
-    out: dict[str, Any] = {k: m[k] for k in ("origins", "destinations", "objective", "teu")}
+    out: dict[str, Any] = {"origins": m.origins, "destinations": m.destinations, "objective": m.objective,
+                           "teu": m.teu}
     for key, digits in DIGITS.items():
-        out[key] = [[cell(x, digits) for x in row] for row in m[key].tolist()]
-        if key + "_range" in m:
-            out[key + "_range"] = [
-                [[cell(x, digits) for x in pair] for pair in row] for row in m[key + "_range"].tolist()
-            ]
+        out[key] = [[cell(x, digits) for x in row] for row in getattr(m, key).tolist()]
+        if key + "_range" in m.RANGES:
+            ranges = getattr(m, key + "_range").tolist()
+            out[key + "_range"] = [[[cell(x, digits) for x in pair] for pair in row] for row in ranges]
     return out
