@@ -87,8 +87,8 @@ def make_crossings(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     for rec in curated.borders.crossings:
         where = f"borders.yaml: {rec.id}"
         a_pt, b_pt = rec.sides
-        a = snap_point(a_pt, snapper, node_cc, where, report)
-        b = snap_point(b_pt, snapper, node_cc, where, report)
+        a = snap_point(a_pt, snapper, node_cc, where, report, params=params)
+        b = snap_point(b_pt, snapper, node_cc, where, report, params=params)
         idx = len(out)
         has_change = rec.method in ("transshipment", "bogie_exchange")
         out.append(

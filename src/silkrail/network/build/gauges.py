@@ -27,8 +27,8 @@ def link_yards(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     for rec in curated.borders.crossings:
         if rec.kind != "gauge_change":
             continue
-        a = snap_point(rec.sides[0], snapper, node_cc, "", quiet)
-        b = snap_point(rec.sides[1], snapper, node_cc, "", quiet)
+        a = snap_point(rec.sides[0], snapper, node_cc, "", quiet, params=params)
+        b = snap_point(rec.sides[1], snapper, node_cc, "", quiet, params=params)
         if a is None or b is None or a == b:
             continue
         km = float(geo.haversine_km(lat[a], lon[a], lat[b], lon[b]))
@@ -87,7 +87,7 @@ def snap_point(
     return int(nodes[0])
 
 
-def assign_gauges(s: BuildState) -> None:
+def assign_gauges(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     """Every node its country's gauges, except the track of curated lines (their gauge) and of
     curated gauge exceptions (the gauges along their path); an edge the gauges both its ends
     share unless a line or an exception gives it its own."""
@@ -111,7 +111,7 @@ def assign_gauges(s: BuildState) -> None:
     for exc in curated.gauges.exceptions:
         where = f"gauges.yaml: {exc.id}"
         mask = gauge_mask(exc.gauges_mm)
-        snapped = [snap_point(p, snapper, node_cc, where, report) for p in exc.path]
+        snapped = [snap_point(p, snapper, node_cc, where, report, params=params) for p in exc.path]
         if any(n is None for n in snapped):
             continue
         path: list[int] = []

@@ -75,7 +75,7 @@ def build_network(
         link_yards(s, params)
     name_stations(s)
     with _step(progress, "assigning gauges"):
-        assign_gauges(s)
+        assign_gauges(s, params)
     with _step(progress, "making crossings explicit"):
         make_crossings(s, params)
     with _step(progress, "adding the sea, ports and rail-sea links"):

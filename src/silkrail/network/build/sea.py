@@ -126,7 +126,7 @@ def add_sea(
     port_base = n_rail + n_sea
     port_lat = np.array([p.lat for p in raw_ports])
     port_lon = np.array([p.lon for p in raw_ports])
-    water, water_cc, sea_cc = classify_water(sea, outlines, report)
+    water, water_cc, sea_cc = classify_water(sea, outlines, report, params)
     sea_snap = geo.Snapper(sea.lat, sea.lon)
     near, near_km = sea_snap.nearest(port_lat, port_lon)
     locodes: dict[str, int] = {}
