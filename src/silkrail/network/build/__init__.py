@@ -14,8 +14,11 @@ One module per step, run in order by :func:`~silkrail.network.build.pipeline.bui
 - ``assemble``: degree-2 chains are contracted while every named place is kept;
 - ``places``: the track kept for places, and the curated places snapped to it.
 
-Tuning values live in :class:`~silkrail.network.build.params.BuildParams` (part of the cache
-key); the graph under construction and the report in ``state``.
+Each step is a function ``step(s, params)`` that reads and writes the typed fields of one
+:class:`~silkrail.network.build.state.BuildState` (the graph under construction, its records
+and the report); only inputs from outside the build (source paths, outlines) are passed by
+keyword. Tuning values live in :class:`~silkrail.network.build.params.BuildParams` (part of
+the cache key).
 """
 
 from __future__ import annotations

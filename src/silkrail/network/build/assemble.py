@@ -7,40 +7,27 @@ from typing import Any
 import numpy as np
 
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
-from silkrail.network.build.state import EDGE_DEFAULTS
+from silkrail.network.build.state import BuildState
 from silkrail.network.model import (
     EdgeKind,
     NodeKind,
 )
 
 
-def assemble(
-    lat: np.ndarray,
-    lon: np.ndarray,
-    node_cc: np.ndarray,
-    node_gauge: np.ndarray,
-    arr: dict[str, np.ndarray],
-    sea_nodes: dict[str, np.ndarray],
-    sea_edges: dict[str, Any],
-    protected: set[int],
-    params: BuildParams = DEFAULT_PARAMS,
-) -> dict[str, Any]:
-    """Join rail and sea, contract degree-2 rail chains, and lay out the final arrays."""
+def assemble(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> dict[str, Any]:
+    """Join rail and sea, contract degree-2 rail chains, and lay out the final arrays (the
+    fields of the network but its records); every record of ``s`` is renumbered to match."""
+    lat, lon, node_cc, node_gauge = s.lat, s.lon, s.node_cc, s.node_gauge
+    rail, sea_nodes, sea, protected = s.rail, s.sea_nodes, s.sea_edges, s.protected
     n_rail = len(lat)
-    all_lat = np.r_[lat, sea_nodes["lat"]]
-    all_lon = np.r_[lon, sea_nodes["lon"]]
-    all_cc = np.r_[node_cc.astype("<U2"), sea_nodes["cc"].astype("<U2")]
-    kind = np.r_[np.full(n_rail, NodeKind.RAIL), sea_nodes["node_kind"]].astype(np.uint8)
-    gauge = np.r_[node_gauge, np.zeros(len(sea_nodes["lat"]), np.uint8)]
-    s = sea_edges["arrays"]
-    cols = ("edge_kind", "km", "edge_gauge", "line", "year_open", "passage", "port", "water")
-    e = {"u": np.r_[arr["u"], s["u"]], "v": np.r_[arr["v"], s["v"]]}
-    for c in cols:
-        e[c] = np.r_[arr[c], s[c]] if c in arr else np.r_[np.full(len(arr["u"]), EDGE_DEFAULTS[c]), s[c]]
-    e["change"] = np.r_[arr["change"], np.zeros(len(s["u"]), bool)]
-    e["crossing"] = np.r_[arr["crossing"], np.full(len(s["u"]), -1, np.int32)]
-    water_cc = np.r_[np.full(len(arr["u"]), "", dtype="<U2"), s["water_cc"].astype("<U2")]
-    water_codes, e["water_cc"] = np.unique(water_cc, return_inverse=True)
+    all_lat = np.r_[lat, sea_nodes.lat]
+    all_lon = np.r_[lon, sea_nodes.lon]
+    all_cc = np.r_[node_cc.astype("<U2"), sea_nodes.cc.astype("<U2")]
+    kind = np.r_[np.full(n_rail, NodeKind.RAIL), sea_nodes.node_kind].astype(np.uint8)
+    gauge = np.r_[node_gauge, np.zeros(len(sea_nodes.lat), np.uint8)]
+    both = rail.appended(sea, keep_dtypes=False)
+    e = both.columns()
+    water_codes, e["water_cc"] = np.unique(e["water_cc"].astype("<U2"), return_inverse=True)
     n = len(all_lat)
     m = len(e["u"])
     # chains: a node joins two edges with the same attributes and nothing else happens there
@@ -147,7 +134,7 @@ def assemble(
         "geom_ptr": geom_ptr,
         "geom_lat": all_lat[flat].astype(np.float32),
         "geom_lon": all_lon[flat].astype(np.float32),
-        "countries_list": countries,
-        "node_remap": remap,
+        "countries": countries,
     }
+    s.renumber(remap)
     return out

@@ -7,13 +7,12 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from silkrail.errors import DataError
 from silkrail.network import geo, records
 from silkrail.network.build.gauges import snap_point
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
-from silkrail.network.build.state import BuildReport, path_nodes
+from silkrail.network.build.state import BuildState, path_nodes
 from silkrail.network.curated import Crossing as CuratedCrossing
 from silkrail.network.curated import Curated, Point
 from silkrail.network.model import (
@@ -66,21 +65,13 @@ def crossing_values(
     }
 
 
-def make_crossings(
-    curated: Curated,
-    arr: dict[str, np.ndarray],
-    csr: sp.csr_matrix,
-    snapper: geo.Snapper,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    node_cc: np.ndarray,
-    node_gauge: np.ndarray,
-    names: dict[int, str],
-    protected: set[int],
-    report: BuildReport,
-    params: BuildParams = DEFAULT_PARAMS,
-) -> tuple[list[Crossing], np.ndarray, np.ndarray, np.ndarray]:
-    u, v, eg = arr["u"], arr["v"], arr["edge_gauge"]
+def make_crossings(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
+    """Every curated crossing with the edges of its path that change country (or gauge), the
+    border edges near it as part of it, then one default crossing per place for the borders and
+    breaks of gauge no record describes; the rail edges get their kind, change and crossing."""
+    curated, csr, snapper, lat, lon = s.curated, s.csr, s.snapper, s.lat, s.lon
+    node_cc, node_gauge, names, protected, report = s.node_cc, s.node_gauge, s.names, s.protected, s.report
+    u, v, eg = s.rail.u, s.rail.v, s.rail.edge_gauge
     n_e = len(u)
     is_border = node_cc[u] != node_cc[v]
     is_break = eg == 0
@@ -96,8 +87,8 @@ def make_crossings(
     for rec in curated.borders.crossings:
         where = f"borders.yaml: {rec.id}"
         a_pt, b_pt = rec.sides
-        a = snap_point(a_pt, snapper, node_cc, where, report)
-        b = snap_point(b_pt, snapper, node_cc, where, report)
+        a = snap_point(a_pt, snapper, node_cc, where, report, params=params)
+        b = snap_point(b_pt, snapper, node_cc, where, report, params=params)
         idx = len(out)
         has_change = rec.method in ("transshipment", "bogie_exchange")
         out.append(
@@ -210,4 +201,5 @@ def make_crossings(
     out = [replace(c, nodes=n, edges=k) for c, n, k in zip(out, nodes, marked_edges, strict=True)]
     report.counts["crossings_curated"] = len(curated.borders.crossings)
     report.counts["crossings_uncurated"] = len(auto)
-    return out, edge_kind, change, crossing_of
+    s.crossings = out
+    s.rail = replace(s.rail, edge_kind=edge_kind, change=change, crossing=crossing_of)

@@ -4,40 +4,31 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
-import scipy.sparse as sp
 
 from silkrail.network import geo
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
-from silkrail.network.build.state import BuildReport, EdgeList, path_nodes
-from silkrail.network.curated import Curated, Point
+from silkrail.network.build.state import BuildReport, BuildState, EdgeArrays, EdgeList, path_nodes
+from silkrail.network.curated import Point
 from silkrail.network.model import (
     gauge_mask,
 )
 
 
-def link_yards(
-    curated: Curated,
-    arr: dict[str, np.ndarray],
-    csr: sp.csr_matrix,
-    snapper: geo.Snapper,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    node_cc: np.ndarray,
-    protected: set[int],
-    report: BuildReport,
-    params: BuildParams = DEFAULT_PARAMS,
-) -> dict[str, np.ndarray]:
+def link_yards(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     """A break-of-gauge record describes a transshipment yard: where the mapped track of the
     two gauges does not meet, the yard is the link, and becomes an edge between the sides."""
+    curated, csr, snapper, lat, lon, node_cc = s.curated, s.csr, s.snapper, s.lat, s.lon, s.node_cc
+    protected, report = s.protected, s.report
     quiet = BuildReport()  # snapping problems are reported once, by the crossing step
     add_u, add_v, add_km, add_year = [], [], [], []
     for rec in curated.borders.crossings:
         if rec.kind != "gauge_change":
             continue
-        a = snap_point(rec.sides[0], snapper, node_cc, "", quiet)
-        b = snap_point(rec.sides[1], snapper, node_cc, "", quiet)
+        a = snap_point(rec.sides[0], snapper, node_cc, "", quiet, params=params)
+        b = snap_point(rec.sides[1], snapper, node_cc, "", quiet, params=params)
         if a is None or b is None or a == b:
             continue
         km = float(geo.haversine_km(lat[a], lon[a], lat[b], lon[b]))
@@ -55,11 +46,11 @@ def link_yards(
             f"borders.yaml: {rec.id}",
         )
     if not add_u:
-        return arr
+        return
     extra = EdgeList()
     extra.add(add_u, add_v, km=np.array(add_km), year_open=np.array(add_year))
-    more = extra.arrays()
-    return {k: np.r_[arr[k], more[k].astype(arr[k].dtype)] for k in arr}
+    s.rail = s.rail.appended(EdgeArrays.of(extra), keep_dtypes=True)
+    s.reweigh()
 
 
 def snap_point(
@@ -96,26 +87,20 @@ def snap_point(
     return int(nodes[0])
 
 
-def assign_gauges(
-    curated: Curated,
-    node_cc: np.ndarray,
-    arr: dict[str, np.ndarray],
-    csr: sp.csr_matrix,
-    snapper: geo.Snapper,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    names: dict[int, str],
-    protected: set[int],
-    report: BuildReport,
-) -> tuple[np.ndarray, np.ndarray]:
+def assign_gauges(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
+    """Every node its country's gauges, except the track of curated lines (their gauge) and of
+    curated gauge exceptions (the gauges along their path); an edge the gauges both its ends
+    share unless a line or an exception gives it its own."""
+    curated, node_cc, csr, snapper = s.curated, s.node_cc, s.csr, s.snapper
+    names, protected, report = s.names, s.protected, s.report
     by_country = {r.country: gauge_mask(r.gauge_mm) for r in curated.gauges.countries}
     default = gauge_mask(1435)
     missing = sorted(set(node_cc) - set(by_country))
     for code in missing:
         report.add("warning", f"no default gauge for {code}; assuming 1435 mm", "gauges.yaml: countries")
     node_gauge = np.array([by_country.get(c, default) for c in node_cc], dtype=np.uint8)
-    u, v = arr["u"], arr["v"]
-    edge_gauge = arr["edge_gauge"].astype(np.int16)
+    u, v = s.rail.u, s.rail.v
+    edge_gauge = s.rail.edge_gauge.astype(np.int16)
     # nodes of added lines take the line's gauge (joined to existing track: both)
     line_edges = np.flatnonzero(edge_gauge >= 0)
     touched: dict[int, int] = defaultdict(int)
@@ -126,8 +111,8 @@ def assign_gauges(
     for exc in curated.gauges.exceptions:
         where = f"gauges.yaml: {exc.id}"
         mask = gauge_mask(exc.gauges_mm)
-        snapped = [snap_point(p, snapper, node_cc, where, report) for p in exc.path]
-        if any(s is None for s in snapped):
+        snapped = [snap_point(p, snapper, node_cc, where, report, params=params) for p in exc.path]
+        if any(n is None for n in snapped):
             continue
         path: list[int] = []
         for (a, pa), (b, pb) in zip(
@@ -164,4 +149,5 @@ def assign_gauges(
         node_gauge[n] = m
     derived = edge_gauge < 0
     edge_gauge[derived] = node_gauge[u[derived]] & node_gauge[v[derived]]
-    return node_gauge, edge_gauge.astype(np.uint8)
+    s.node_gauge = node_gauge
+    s.rail = replace(s.rail, edge_gauge=edge_gauge.astype(np.uint8))

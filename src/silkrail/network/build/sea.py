@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -12,8 +11,8 @@ from scipy.sparse.csgraph import connected_components
 
 from silkrail.network import geo, records, sources
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
-from silkrail.network.build.state import BuildReport, EdgeList
-from silkrail.network.curated import Curated, Point
+from silkrail.network.build.state import BuildReport, BuildState, EdgeArrays, EdgeList, SeaNodes
+from silkrail.network.curated import Point
 from silkrail.network.model import (
     EdgeKind,
     NodeKind,
@@ -108,19 +107,17 @@ def classify_water(
 
 
 def add_sea(
-    curated: Curated,
+    s: BuildState,
+    params: BuildParams = DEFAULT_PARAMS,
+    *,
     sea_path: Path,
     ports_path: Path,
     outlines: geo.Countries,
-    snapper: geo.Snapper,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    n_rail: int,
-    names: dict[int, str],
-    protected: set[int],
-    report: BuildReport,
-    params: BuildParams = DEFAULT_PARAMS,
-) -> tuple[dict[str, np.ndarray], dict[str, Any], list[Port], dict[str, int]]:
+) -> None:
+    """The maritime network and its ports, numbered after the rail nodes, each edge with whose
+    water it uses; every curated port with its rail terminal and a link to it."""
+    curated, snapper, lat, lon = s.curated, s.snapper, s.lat, s.lon
+    n_rail, names, protected, report = len(s.lat), s.names, s.protected, s.report
     sea = sources.read_sea(sea_path)
     raw_ports = sources.read_ports(ports_path)
     n_sea = len(sea.lat)
@@ -129,7 +126,7 @@ def add_sea(
     port_base = n_rail + n_sea
     port_lat = np.array([p.lat for p in raw_ports])
     port_lon = np.array([p.lon for p in raw_ports])
-    water, water_cc, sea_cc = classify_water(sea, outlines, report)
+    water, water_cc, sea_cc = classify_water(sea, outlines, report, params)
     sea_snap = geo.Snapper(sea.lat, sea.lon)
     near, near_km = sea_snap.nearest(port_lat, port_lon)
     locodes: dict[str, int] = {}
@@ -193,34 +190,26 @@ def add_sea(
         )
         edges.add(node, terminal, edge_kind=EdgeKind.PORT_LINK, km=link_km, port=idx, edge_gauge=0)
     report.counts.update(sea_nodes=n_sea, ports=len(raw_ports), rail_ports=len(ports_meta))
-    nodes_out = {
-        "lat": np.r_[sea.lat, port_lat],
-        "lon": np.r_[sea.lon, port_lon],
-        "node_kind": np.r_[np.full(n_sea, NodeKind.SEA), np.full(len(raw_ports), NodeKind.PORT)],
-        "cc": np.r_[sea_cc, np.array([p.locode[:2] for p in raw_ports])],
-    }
-    arrays = edges.arrays()
-    arrays["water_cc"] = np.r_[water_cc, np.full(len(arrays["u"]) - len(water_cc), "", dtype="<U2")]
-    return nodes_out, {"arrays": arrays, "passages": passages}, ports_meta, locodes
+    s.sea_nodes = SeaNodes(
+        lat=np.r_[sea.lat, port_lat],
+        lon=np.r_[sea.lon, port_lon],
+        node_kind=np.r_[np.full(n_sea, NodeKind.SEA), np.full(len(raw_ports), NodeKind.PORT)],
+        cc=np.r_[sea_cc, np.array([p.locode[:2] for p in raw_ports])],
+    )
+    n_edges = sum(len(x) for x in edges.u)
+    s.sea_edges = EdgeArrays.of(
+        edges, water_cc=np.r_[water_cc, np.full(n_edges - len(water_cc), "", dtype="<U2")]
+    )
+    s.passages, s.ports, s.locodes = passages, ports_meta, locodes
 
 
-def add_ferries(
-    curated: Curated,
-    sea_edges: dict[str, Any],
-    snapper: geo.Snapper,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    node_gauge: np.ndarray,
-    names: dict[int, str],
-    protected: set[int],
-    report: BuildReport,
-    params: BuildParams = DEFAULT_PARAMS,
-) -> list[Ferry]:
+def add_ferries(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     """Rail ferries as FERRY edges between the rail terminals of their two ports (appended to
     the sea edges). A ferry whose terminal is not on mapped track of its gauge is reported and
     left out."""
+    curated, snapper, node_gauge = s.curated, s.snapper, s.node_gauge
+    names, protected, report = s.names, s.protected, s.report
     out: list[Ferry] = []
-    arrays = sea_edges["arrays"]
     add_u, add_v, add_km, add_idx = [], [], [], []
     for rec in curated.ports.ferries:
         where = f"ports.yaml: ferry {rec.id}"
@@ -272,20 +261,21 @@ def add_ferries(
         )
     if out:
         k = len(add_u)
-        extra = {
-            "u": np.array(add_u, np.int64),
-            "v": np.array(add_v, np.int64),
-            "edge_kind": np.full(k, EdgeKind.FERRY),
-            "km": np.array(add_km),
-            "edge_gauge": np.array([gauge_mask(f.gauge_mm) for f in out]),
-            "line": np.full(k, -1),
-            "year_open": np.zeros(k, np.int64),
-            "passage": np.zeros(k, np.int64),
-            "port": np.array(add_idx),
-            "water": np.zeros(k, np.int64),
-            "water_cc": np.full(k, "", dtype="<U2"),
-        }
-        for key, val in extra.items():
-            arrays[key] = np.r_[arrays[key], val]
+        extra = EdgeArrays(
+            u=np.array(add_u, np.int64),
+            v=np.array(add_v, np.int64),
+            edge_kind=np.full(k, EdgeKind.FERRY),
+            km=np.array(add_km),
+            edge_gauge=np.array([gauge_mask(f.gauge_mm) for f in out]),
+            line=np.full(k, -1),
+            year_open=np.zeros(k, np.int64),
+            passage=np.zeros(k, np.int64),
+            port=np.array(add_idx),
+            water=np.zeros(k, np.int64),
+            change=np.zeros(k, bool),
+            crossing=np.full(k, -1, np.int32),
+            water_cc=np.full(k, "", dtype="<U2"),
+        )
+        s.sea_edges = s.sea_edges.appended(extra, keep_dtypes=False)
     report.counts["ferries"] = len(out)
-    return out
+    s.ferries = out

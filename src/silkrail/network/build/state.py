@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from silkrail.network import geo
 from silkrail.network.curated import Curated
 from silkrail.network.model import (
     EdgeKind,
@@ -73,6 +74,62 @@ EDGE_DEFAULTS: dict[str, Any] = {
 }
 
 
+@dataclass(frozen=True)
+class EdgeArrays:
+    """Edges frozen into arrays, one entry per edge: what the later steps read and replace
+    column by column (rail: ``water_cc`` is empty; sea: ``change`` false and ``crossing`` -1)."""
+
+    u: np.ndarray
+    v: np.ndarray
+    edge_kind: np.ndarray
+    km: np.ndarray
+    edge_gauge: np.ndarray
+    line: np.ndarray
+    year_open: np.ndarray
+    passage: np.ndarray
+    port: np.ndarray
+    water: np.ndarray
+    change: np.ndarray
+    crossing: np.ndarray
+    water_cc: np.ndarray
+
+    @classmethod
+    def of(cls, edges: EdgeList, water_cc: np.ndarray | None = None) -> EdgeArrays:
+        """The arrays of ``edges``; no edge changes gauge or belongs to a crossing yet."""
+        arr = edges.arrays()
+        n = len(arr["u"])
+        return cls(
+            **arr,
+            change=np.zeros(n, bool),
+            crossing=np.full(n, -1, np.int32),
+            water_cc=np.full(n, "", dtype="<U2") if water_cc is None else water_cc,
+        )
+
+    def __len__(self) -> int:
+        return len(self.u)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def appended(self, more: EdgeArrays, *, keep_dtypes: bool) -> EdgeArrays:
+        """These edges followed by ``more``; ``keep_dtypes`` casts ``more`` to these columns' types
+        first (else numpy's promotion decides)."""
+        ours, theirs = self.columns(), more.columns()
+        if keep_dtypes:
+            theirs = {k: v.astype(ours[k].dtype) for k, v in theirs.items()}
+        return EdgeArrays(**{k: np.r_[ours[k], theirs[k]] for k in ours})
+
+
+@dataclass(frozen=True)
+class SeaNodes:
+    """The maritime network's nodes then the ports', numbered after the rail nodes."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    node_kind: np.ndarray
+    cc: np.ndarray
+
+
 @dataclass
 class BuildReport:
     problems: list[dict[str, str]] = field(default_factory=list)
@@ -101,6 +158,10 @@ def path_nodes(csr: sp.csr_matrix, a: int, b: int, limit: float) -> list[int] | 
 class BuildState:
     """Everything a build carries from step to step. Node ids index ``lat``/``lon``/``node_cc``
     (and ``node_gauge`` once gauges are known); :meth:`compact` renumbers them everywhere at once.
+
+    Until :meth:`freeze` the rail edges grow in ``edges``; from then on the node set is fixed and
+    the steps read and replace ``rail`` (with ``csr`` and ``snapper`` over it). The fields set
+    by a later step have no value before it runs.
     """
 
     curated: Curated
@@ -117,6 +178,27 @@ class BuildState:
     ports: list[Port] = field(default_factory=list)
     ferries: list[Ferry] = field(default_factory=list)
     locodes: dict[str, int] = field(default_factory=dict)
+    # set by freeze(), replaced by the steps after it
+    rail: EdgeArrays = field(init=False)
+    csr: sp.csr_matrix = field(init=False)
+    snapper: geo.Snapper = field(init=False)
+    # set by assign_gauges
+    node_gauge: np.ndarray = field(init=False)
+    # set by add_sea (add_ferries appends to sea_edges)
+    sea_nodes: SeaNodes = field(init=False)
+    sea_edges: EdgeArrays = field(init=False)
+    passages: list[str] = field(init=False)
+
+    def freeze(self) -> None:
+        """Fix the rail graph: its edges become ``rail``, with the graph and the nearest-node
+        index over it."""
+        self.rail = EdgeArrays.of(self.edges)
+        self.reweigh()
+        self.snapper = geo.Snapper(self.lat, self.lon)
+
+    def reweigh(self) -> None:
+        """The rail graph ``csr`` after ``rail`` gained edges."""
+        self.csr = csr_of(len(self.lat), self.rail.u, self.rail.v, self.rail.km)
 
     def compact(self, keep: np.ndarray) -> np.ndarray:
         """Keep the nodes where ``keep`` is true, renumbered in order, in every structure that

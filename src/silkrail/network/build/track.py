@@ -1,4 +1,4 @@
-"""Track repair: joining breaks in the mapped track, relabelling border slivers."""
+"""Track: countries kept, breaks in the mapped track joined, border slivers relabelled, fragments dropped."""
 
 from __future__ import annotations
 
@@ -10,8 +10,64 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from silkrail.network import geo
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
-from silkrail.network.build.state import BuildReport, EdgeList, csr_of
+from silkrail.network.build.state import BuildReport, BuildState, EdgeList, csr_of
 from silkrail.network.curated import Curated
+from silkrail.network.sources import RawRail
+
+
+def keep_continents(
+    curated: Curated, raw: RawRail, outlines: geo.Countries, year: int, params: BuildParams = DEFAULT_PARAMS
+) -> BuildState:
+    """The state a build starts from: every node of the raw track gets its country, and only the
+    track of params.continents is kept."""
+    cc = outlines.locate(raw.lat, raw.lon)
+    kept = {c for c, k in zip(outlines.codes, outlines.continents, strict=True) if k in params.continents}
+    keep = np.isin(cc, sorted(kept))
+    new_id = np.full(len(cc), -1, dtype=np.int64)
+    new_id[keep] = np.arange(int(keep.sum()))
+    e_keep = keep[raw.u] & keep[raw.v]
+    edges = EdgeList()
+    edges.add(new_id[raw.u[e_keep]], new_id[raw.v[e_keep]], km=raw.km[e_keep])
+    s = BuildState(
+        curated=curated,
+        report=BuildReport(),
+        year=year,
+        lat=raw.lat[keep],
+        lon=raw.lon[keep],
+        node_cc=cc[keep],
+        edges=edges,
+    )
+    s.report.counts.update(
+        raw_nodes=len(raw.lat),
+        raw_edges=len(raw.u),
+        self_loops_dropped=raw.self_loops_dropped,
+        outside_europe_asia_nodes=int((~keep).sum()),
+    )
+    return s
+
+
+def drop_fragments(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
+    """Drop the pieces of track shorter than params.min_fragment_km that hold no protected node
+    (yards, mapping debris)."""
+    arr = s.edges.arrays()
+    n_comp, label = connected_components(csr_of(len(s.lat), arr["u"], arr["v"], arr["km"]), directed=False)
+    comp_km = np.bincount(label[arr["u"]], weights=arr["km"], minlength=n_comp)
+    comp_protected = np.zeros(n_comp, bool)
+    comp_protected[label[list(s.protected)]] = True
+    keep_comp = (comp_km >= params.min_fragment_km) | comp_protected
+    s.report.counts.update(
+        components=int(n_comp),
+        fragments_dropped=int((~keep_comp).sum()),
+        fragments_dropped_km=round(float(comp_km[~keep_comp].sum()), 1),
+        components_kept=int(keep_comp.sum()),
+    )
+    s.compact(keep_comp[label])
+
+
+def relabel_slivers(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
+    """:func:`smooth_slivers` on the state, keeping the runs that hold a side of a crossing."""
+    sides = crossing_side_nodes(s.curated, s.lat, s.lon, params=params)
+    s.node_cc = smooth_slivers(s.node_cc, s.edges, s.protected, s.report, keep=sides, params=params)
 
 
 def crossing_side_nodes(
@@ -92,20 +148,14 @@ def smooth_slivers(
     return out
 
 
-def close_gaps(
-    lat: np.ndarray,
-    lon: np.ndarray,
-    edges: EdgeList,
-    report: BuildReport,
-    *,
-    params: BuildParams = DEFAULT_PARAMS,
-) -> None:
+def close_gaps(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     """Join dead ends to nearby track they are not already connected to.
 
     The OSM-derived graph has thousands of dead ends; many are breaks where a line was cut
     in the extract (a bridge, a station throat, a border). A dead end within params.gap_km of a node
     of another component, or of a node of its own component that is far away by rail, gets
     a straight edge to it."""
+    lat, lon, edges = s.lat, s.lon, s.edges
     arr = edges.arrays()
     n = len(lat)
     deg = np.bincount(np.r_[arr["u"], arr["v"]], minlength=n)
@@ -142,7 +192,7 @@ def close_gaps(
     if links:
         pairs = np.array(list(links), dtype=np.int64)
         edges.add(pairs[:, 0], pairs[:, 1], km=np.array(list(links.values())))
-    report.counts.update(
+    s.report.counts.update(
         dead_ends=len(dead),
         gaps_closed=len(links),
         gaps_closed_between_pieces=len({(min(d, c), max(d, c)) for d, c, _ in other}),
