@@ -174,8 +174,8 @@ def with_schedule(
     profile: Profile, stops: Sequence[tuple[str, float, float, datetime | None, datetime | None]]
 ) -> Profile:
     """The profile with a timetable trip's stops ((name, lat, lon, arrival, departure), in trip
-    order) placed along the route: each at the km of its nearest route point, never behind the
-    stop before it."""
+    order) placed along the route: each at the km of its nearest route point (as a position there
+    is matched), never behind the stop before it."""
     out, last_km = [], 0.0
     for name, lat, lon, arr, dep in stops:
         km = max(profile.locate(lat, lon)[0], last_km)
@@ -185,7 +185,7 @@ def with_schedule(
         out.append(
             {
                 "stop": name,
-                "km": round(km, 3),
+                "km": km,
                 "arr": None if arr is None else arr.timestamp(),
                 "dep": (dep if dep is not None else first).timestamp(),
             }

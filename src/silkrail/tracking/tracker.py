@@ -110,8 +110,10 @@ class Tracker:
         departure = t.departure.astimezone(UTC)
         planned = departure + timedelta(hours=route.train_h)
         if t.schedule:  # a timetable trip: late or not against its scheduled times
+            # on the profile as stored, so that a position at a stop matches the stop's own km
             profile = with_schedule(
-                profile, [(s.stop, s.lat, s.lon, s.arrival, s.departure) for s in t.schedule]
+                Profile.from_json(profile.to_json()),
+                [(s.stop, s.lat, s.lon, s.arrival, s.departure) for s in t.schedule],
             )
             planned = scheduled_arrival(profile) or planned
         tid = uuid.uuid4().hex[:16]
