@@ -70,3 +70,36 @@ def test_trip_updates_and_positions_of_a_train_from_t8701(client: TestClient) ->
     js = client.get("/api/v1/gtfs-rt/vehicle-positions?format=json").json()
     assert any(e["id"] == tid for e in js["entity"])
     assert client.get("/api/v1/gtfs-rt/trip-updates?format=xml").status_code == 422
+
+
+def test_a_train_from_t8701_is_late_against_the_timetable(client: TestClient) -> None:
+    """Still at Nanning 30 min after T8701's scheduled 18:05 departure: 0.5 h late, due at Gia Lam
+    at 06:00 instead of the timetable's 05:30 (Hanoi time), in the train's state and its
+    TripUpdate alike."""
+    day = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).date()
+    feed = load_services()
+    body = train_from_trip(feed, "t8701", day)
+    departure = dt.datetime.fromisoformat(body["departure"])
+    made = client.post("/api/v1/trains", json=body, headers=AUTH)
+    assert made.status_code in (200, 201), made.text
+    tid = made.json()["id"]
+    nanning = feed.stop_by_id[feed.trip_by_id["t8701"].timed[0].stop]
+    event = {
+        "event_id": "late-1",
+        "train_id": tid,
+        "time": (departure + dt.timedelta(minutes=30)).isoformat(),
+        "kind": "position",
+        "lat": nanning.lat,
+        "lon": nanning.lon,
+    }
+    posted = client.post("/api/v1/events", json={"events": [event]}, headers=AUTH)
+    assert posted.status_code == 200 and posted.json()["accepted"] == 1, posted.text
+    state = client.get(f"/api/v1/trains/{tid}").json()
+    scheduled = dt.datetime(day.year, day.month, day.day, 22, 30, tzinfo=dt.UTC)  # 05:30 Hanoi time next day
+    planned = dt.datetime.fromisoformat(state["planned_arrival"].replace("Z", "+00:00"))
+    eta = dt.datetime.fromisoformat(state["eta"].replace("Z", "+00:00"))
+    assert (planned.replace(tzinfo=planned.tzinfo or dt.UTC), state["delay_h"]) == (scheduled, 0.5)
+    assert eta.replace(tzinfo=eta.tzinfo or dt.UTC) == scheduled + dt.timedelta(minutes=30)
+    msg = pb.FeedMessage.FromString(client.get("/api/v1/gtfs-rt/trip-updates").content)
+    (entity,) = [e for e in msg.entity if e.id == tid]
+    assert entity.trip_update.delay == 1800

@@ -9,6 +9,7 @@ import pytest
 
 from silkrail.timetable.realtime import match_trip, to_json, train_from_trip, trip_updates, vehicle_positions
 from silkrail.timetable.services import load_services
+from silkrail.tracking.model import TrainIn
 
 pb = pytest.importorskip("google.transit.gtfs_realtime_pb2")
 SMALL = Path(__file__).parent.parent / "fixtures" / "timetable" / "small.yaml"
@@ -32,6 +33,7 @@ def _train(**kw: object) -> dict[str, object]:
 def test_a_train_from_a_trip_is_matched_back_to_it() -> None:
     feed = load_services(SMALL)
     body = train_from_trip(feed, "x4", dt.date(2026, 12, 3))
+    schedule = body.pop("schedule")
     assert body == {
         "name": "X4",
         "origin": "A",
@@ -39,6 +41,13 @@ def test_a_train_from_a_trip_is_matched_back_to_it() -> None:
         "departure": "2026-12-03T14:00:00+08:00",
         "teu": 1.0,
     }
+    # the trip's timed stops with their scheduled times, local at each stop
+    assert [(s["stop"], s.get("arrival"), s.get("departure")) for s in schedule] == [
+        ("A", None, "2026-12-03T14:00:00+08:00"),
+        ("B", "2026-12-03T16:00:00+08:00", "2026-12-03T16:05:00+08:00"),
+        ("C", "2026-12-03T16:50:00+07:00", None),
+    ]
+    assert TrainIn.model_validate(body | {"schedule": schedule}).schedule is not None
     trip, day = match_trip(feed, "X4", dt.datetime.fromisoformat(str(body["departure"])))  # type: ignore[misc]
     assert (trip.id, day) == ("x4", dt.date(2026, 12, 3))
     assert match_trip(feed, "X4", dt.datetime(2026, 12, 3, 23, 0, tzinfo=dt.UTC)) is None  # no X4 then

@@ -145,6 +145,7 @@ class Feed:
     trips: tuple[Trip, ...]
     transfers: tuple[Transfer, ...] = ()
     min_transfer_s: dict[str, int] = field(default_factory=dict)  # by traffic
+    passenger_border_s: int = 0  # a traveller's exit and entry control when changing at a border
     publisher: str = "silkrail"
     publisher_url: str = ""
     lang: str = "en"

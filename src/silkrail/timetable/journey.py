@@ -24,6 +24,7 @@ import numpy as np
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError
 from silkrail.network.geo import haversine_km
+from silkrail.timetable.crossings import CrossingStop, crossing_stops, crossing_transfer_s, model_hours
 from silkrail.timetable.feed import Connections, Feed, Trip
 from silkrail.timetable.search import Link, Step, earliest_arrival, latest_departure
 
@@ -67,9 +68,11 @@ def parse_when(text: str, *, option: str = "depart") -> dt.datetime:
     return when
 
 
-def transfer_times(feed: Feed, traffic: str) -> np.ndarray:
+def transfer_times(feed: Feed, traffic: str, crossings: Iterable[CrossingStop] = ()) -> np.ndarray:
     """The minimum time to change trains at each stop: an explicit transfer at the stop, else the
-    feed's minimum for the traffic (the smaller one for any traffic)."""
+    feed's minimum for the traffic (the smaller one for any traffic); at a stop on a border
+    crossing or break of gauge, plus what the crossing adds (customs and gauge change for
+    freight, border formalities for passengers: see :mod:`silkrail.timetable.crossings`)."""
     values = feed.min_transfer_s
     default = values.get(traffic, min(values.values(), default=0))
     out = np.full(len(feed.stops), float(default))
@@ -77,7 +80,7 @@ def transfer_times(feed: Feed, traffic: str) -> np.ndarray:
     for x in feed.transfers:
         if x.from_stop == x.to_stop and x.from_stop in index:
             out[index[x.from_stop]] = x.min_s
-    return out
+    return out + crossing_transfer_s(feed, traffic, crossings)
 
 
 def feed_links(feed: Feed, transfer_s: np.ndarray) -> list[Link]:
@@ -218,16 +221,26 @@ def search_feed(
     arrive: dt.datetime | None = None,
     traffic: str = "any",
     extra_links: Iterable[Link] = (),
+    crossings: Iterable[CrossingStop] = (),
 ) -> tuple[list[Step], Connections] | None:
     """The earliest arrival (``depart``) or latest departure (``arrive``) between two stops of a
-    feed, on its trips, transfers and frequency-based services only."""
+    feed, on its trips, transfers and frequency-based services only; a change of train at one of
+    ``crossings`` takes the crossing's time on top of the minimum transfer."""
     feed = feed.select(traffic)
     index = {s.id: i for i, s in enumerate(feed.stops)}
     for sid, opt in ((from_stop, "from"), (to_stop, "to")):
         if sid not in index:
             raise DataError(f"unknown stop '{sid}'", field=opt)
     return _search(
-        feed, index[from_stop], index[to_stop], len(feed.stops), depart, arrive, traffic, list(extra_links)
+        feed,
+        index[from_stop],
+        index[to_stop],
+        len(feed.stops),
+        depart,
+        arrive,
+        traffic,
+        list(extra_links),
+        list(crossings),
     )
 
 
@@ -240,11 +253,14 @@ def _search(
     arrive: dt.datetime | None,
     traffic: str,
     extra: list[Link],
+    crossings: list[CrossingStop],
 ) -> tuple[list[Step], Connections] | None:
     if (depart is None) == (arrive is None):
         raise DataError("give a departure time or an arrival time (one of them)", field="depart")
-    tr = transfer_times(feed, traffic)
-    links = feed_links(feed, tr) + extra
+    # links (frequency-based boats, access) board with the flat minimum; a change from one
+    # scheduled train to another at a crossing pays the crossing's time as well
+    links = feed_links(feed, transfer_times(feed, traffic)) + extra
+    tr = transfer_times(feed, traffic, crossings)
     if not _reachable(feed.hops, links, source, target):
         return None
     steps: list[Step] | None = None
@@ -335,6 +351,7 @@ def plan(
 ) -> Journey:
     """The schedule-aware route between two places (``router`` is a
     :class:`~silkrail.routing.router.Router`)."""
+    from silkrail.routing.costs import CostModel
     from silkrail.timetable.services import load_services
 
     if traffic not in TRAFFICS:
@@ -358,7 +375,8 @@ def plan(
     src, dst = n, n + 1  # the two places' nodes
     tr = transfer_times(feed, traffic)
     net = _NetworkLinks(router, feed, o, d, tr, mode=mode, avoid=list(avoid), year=year, teu=teu)
-    found = _search(feed, src, dst, n + 2, t_dep, t_arr, traffic, net.links(src, dst))
+    at = crossing_stops(feed, router.net.crossings, model_hours(CostModel.from_network(router.net)))
+    found = _search(feed, src, dst, n + 2, t_dep, t_arr, traffic, net.links(src, dst), at)
     if found is None:
         raise NoRouteError(
             f"no scheduled service and no modelled route reaches {d.name} from {o.name} within "

@@ -3,8 +3,9 @@ and VehiclePositions (the last reported position).
 
 A tracked train belongs to a timetable trip when its name is the trip's id or its service's short
 name (T8701) and it left on the trip's scheduled departure, within ``MATCH_S``; such a train is
-created from the trip by :func:`train_from_trip`. Its delay is the ETA less the timetable's
-arrival at the trip's last stop (the tracker's own delay counts against the network model's plan)."""
+created from the trip by :func:`train_from_trip`, which gives it the trip's scheduled times: the
+tracker's ETA and delay then count against the timetable, and a TripUpdate's delay is the ETA
+less the timetable's arrival at the trip's last stop."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ MATCH_S = 6 * 3600
 
 
 def train_from_trip(feed: Feed, trip_id: str, day: dt.date, *, teu: float = 1.0) -> dict[str, Any]:
-    """The body of ``POST /api/v1/trains`` for a trip of ``feed`` on its service day ``day``."""
+    """The body of ``POST /api/v1/trains`` for a trip of ``feed`` on its service day ``day``:
+    the train, and the trip's timed stops with their scheduled times (local at each stop), which
+    the tracker counts its delay against."""
     trip = feed.trip_by_id[trip_id]
     svc = feed.service_by_id[trip.service]
     first, last = trip.timed[0], trip.timed[-1]
@@ -28,11 +31,30 @@ def train_from_trip(feed: Feed, trip_id: str, day: dt.date, *, teu: float = 1.0)
         "name": svc.short_name or trip.id,
         "origin": feed.stop_by_id[first.stop].name,
         "destination": feed.stop_by_id[last.stop].name,
-        "departure": dep.astimezone(
-            dt.timezone(_offset(feed.stop_by_id[first.stop].timezone, dep))
-        ).isoformat(),
+        "departure": _local(feed, first.stop, dep),
         "teu": teu,
+        "schedule": [
+            _scheduled_stop(feed, trip, day, st, k, len(trip.timed)) for k, st in enumerate(trip.timed)
+        ],
     }
+
+
+def _scheduled_stop(feed: Feed, trip: Trip, day: dt.date, st: Any, k: int, n: int) -> dict[str, Any]:
+    """One timed stop of a trip instance: where it is and when the train is due there (no arrival
+    at the first stop, no departure at the last)."""
+    stop = feed.stop_by_id[st.stop]
+    out: dict[str, Any] = {"stop": stop.name, "lat": stop.lat, "lon": stop.lon}
+    arr = st.arrival_s if st.arrival_s is not None else st.departure_s
+    dep = st.departure_s if st.departure_s is not None else st.arrival_s
+    if k > 0:
+        out["arrival"] = _local(feed, st.stop, _scheduled(feed, trip, day, arr))
+    if k < n - 1:
+        out["departure"] = _local(feed, st.stop, _scheduled(feed, trip, day, dep))
+    return out
+
+
+def _local(feed: Feed, stop: str, when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone(_offset(feed.stop_by_id[stop].timezone, when))).isoformat()
 
 
 def _offset(zone: str, when: dt.datetime) -> dt.timedelta:

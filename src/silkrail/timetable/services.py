@@ -63,6 +63,7 @@ class FeedInfoRecord(Sourced):
 class TransferDefaults(Sourced):
     passenger_min: float = Field(ge=0, le=24 * 60)
     freight_min: float = Field(ge=0, le=7 * 24 * 60)
+    passenger_border_min: float = Field(default=0, ge=0, le=24 * 60)
 
 
 class AgencyRecord(Sourced):
@@ -239,6 +240,7 @@ def _to_feed(f: ServicesFile, doc: Any, filename: str) -> Feed:
             "passenger": round(f.transfers.passenger_min * 60),
             "freight": round(f.transfers.freight_min * 60),
         },
+        passenger_border_s=round(f.transfers.passenger_border_min * 60),
         publisher=f.feed.publisher,
         publisher_url=f.feed.url,
         lang=f.feed.lang,

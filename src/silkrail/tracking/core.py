@@ -15,7 +15,7 @@ from datetime import datetime
 
 from silkrail.tracking import alerts as rules
 from silkrail.tracking.dwell import DwellStats, ImplausibleWait, Milestones, find_wait, hours, learn, stop_key
-from silkrail.tracking.eta import Profile, estimate
+from silkrail.tracking.eta import Profile, estimate, estimate_scheduled, scheduled_arrival
 from silkrail.tracking.model import MilestoneEvent, PositionEvent
 
 STATUSES = ("planned", "running", "at_crossing", "arrived")
@@ -177,10 +177,18 @@ def refresh(
 ) -> Transition:
     """Re-predict the ETA from the state (a train not arrived yet) and the delay against the
     ``planned`` arrival; a 'late' alert when it is new. ``now`` stands in for the time of the
-    newest event when the train has none."""
+    newest event when the train has none. A train that runs a timetable trip (its profile has
+    the trip's schedule) is late against the timetable: its ETA is the scheduled arrival plus
+    how far behind the schedule it is where it last was, and its planned arrival the scheduled
+    one."""
     when = state.last_time or now
     eta = state.eta
-    if state.status != "arrived":
+    scheduled = scheduled_arrival(profile)
+    if scheduled is not None:
+        planned = scheduled
+        if state.status != "arrived":
+            eta = estimate_scheduled(profile, now=when, progress_km=state.progress_km)
+    elif state.status != "arrived":
         eta = estimate(
             profile,
             now=when,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -33,15 +33,21 @@ class Profile:
     run_h: np.ndarray  # planned running hours from the origin to each point
     stops: list[dict[str, Any]]  # {"id", "name", "km", "dwell_h", "p95_h"}
     _xyz: np.ndarray | None = field(default=None, repr=False)
+    # a timetable trip's stops along the route: {"stop", "km", "arr", "dep"} (UTC epoch seconds;
+    # "arr" None at the first stop); empty for a train planned on the network model alone
+    schedule: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "lat": self.lat.round(5).tolist(),
             "lon": self.lon.round(5).tolist(),
             "km": self.km.round(3).tolist(),
             "run_h": self.run_h.round(4).tolist(),
             "stops": self.stops,
         }
+        if self.schedule:
+            out["schedule"] = self.schedule
+        return out
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Profile:
@@ -51,6 +57,7 @@ class Profile:
             np.asarray(d["km"]),
             np.asarray(d["run_h"]),
             d["stops"],
+            schedule=list(d.get("schedule", [])),
         )
 
     @property
@@ -158,3 +165,72 @@ def estimate(
         return now + timedelta(hours=hours)
     except OverflowError:  # ``now`` at the calendar's end: the latest time there is
         return datetime.max.replace(tzinfo=now.tzinfo)
+
+
+# -- against a timetable ----------------------------------------------------------------------
+
+
+def with_schedule(
+    profile: Profile, stops: Sequence[tuple[str, float, float, datetime | None, datetime | None]]
+) -> Profile:
+    """The profile with a timetable trip's stops ((name, lat, lon, arrival, departure), in trip
+    order) placed along the route: each at the km of its nearest route point (as a position there
+    is matched), never behind the stop before it."""
+    out, last_km = [], 0.0
+    for name, lat, lon, arr, dep in stops:
+        km = max(profile.locate(lat, lon)[0], last_km)
+        last_km = km
+        first = arr if arr is not None else dep
+        assert first is not None
+        out.append(
+            {
+                "stop": name,
+                "km": km,
+                "arr": None if arr is None else arr.timestamp(),
+                "dep": (dep if dep is not None else first).timestamp(),
+            }
+        )
+    return Profile(profile.lat, profile.lon, profile.km, profile.run_h, profile.stops, schedule=out)
+
+
+def scheduled_arrival(profile: Profile) -> datetime | None:
+    """The timetable's arrival at the trip's last stop (None without a timetable)."""
+    if not profile.schedule:
+        return None
+    last = profile.schedule[-1]
+    return datetime.fromtimestamp(last["arr"] if last["arr"] is not None else last["dep"], UTC)
+
+
+def scheduled_at(profile: Profile, km: float) -> datetime:
+    """When the timetable has the train at ``km``: the departure at a stop, and in between the
+    time running at an even pace from one stop's departure to the next one's arrival (before
+    the first stop its departure, past the last its arrival)."""
+    sch = profile.schedule
+    kms = np.array([s["km"] for s in sch])
+    i = int(np.searchsorted(kms, km, side="right")) - 1
+    if i < 0:
+        t = sch[0]["dep"]
+    elif i >= len(sch) - 1:
+        last = sch[-1]
+        t = last["arr"] if last["arr"] is not None else last["dep"]
+    else:
+        a, b = sch[i], sch[i + 1]
+        b_arr = b["arr"] if b["arr"] is not None else b["dep"]
+        span = b["km"] - a["km"]
+        share = (km - a["km"]) / span if span > 0 else 0.0
+        t = a["dep"] + share * (b_arr - a["dep"])
+    return datetime.fromtimestamp(t, UTC)
+
+
+def schedule_delay_h(profile: Profile, *, now: datetime, progress_km: float) -> float:
+    """Hours behind the timetable of a train at ``progress_km`` at ``now``. A train ahead of it
+    is on time (0): it waits for its scheduled departures."""
+    return max((now - scheduled_at(profile, progress_km)).total_seconds() / 3600, 0.0)
+
+
+def estimate_scheduled(profile: Profile, *, now: datetime, progress_km: float) -> datetime:
+    """The ETA of a train that runs a timetable trip: the scheduled arrival, as late as the train
+    is now (a late train keeps its delay, an early one waits for its departures)."""
+    end = scheduled_arrival(profile)
+    assert end is not None
+    return end + timedelta(hours=schedule_delay_h(profile, now=now, progress_km=progress_km))

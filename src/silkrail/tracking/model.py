@@ -6,7 +6,15 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 MILESTONES = ("departed", "border_entry", "border_exit", "gauge_change_start", "gauge_change_done", "arrived")
 MAX_BATCH = 10_000
@@ -75,6 +83,46 @@ Time = Annotated[datetime, BeforeValidator(_text_time)]
 Number = Annotated[float, BeforeValidator(_strict_number)]
 
 
+MAX_SCHEDULED_STOPS = 500
+
+
+class ScheduledStop(_Payload):
+    """A stop of the timetable trip a train runs, with its scheduled times (one of them at least)."""
+
+    stop: Name
+    lat: Number = Field(ge=-90, le=90)
+    lon: Number = Field(ge=-180, le=180)
+    arrival: Time | None = None
+    departure: Time | None = None
+
+    _tz = field_validator("arrival", "departure")(lambda v: None if v is None else _aware(v))
+
+    @model_validator(mode="after")
+    def _times(self) -> ScheduledStop:
+        if self.arrival is None and self.departure is None:
+            raise ValueError(f"stop '{self.stop}' needs its scheduled arrival or departure")
+        if self.arrival is not None and self.departure is not None and self.departure < self.arrival:
+            raise ValueError(f"stop '{self.stop}': the departure lies before the arrival")
+        return self
+
+
+def _in_order(v: list[ScheduledStop] | None) -> list[ScheduledStop] | None:
+    """Scheduled times that never go backwards along the trip."""
+    if v is None:
+        return v
+    if len(v) < 2:
+        raise ValueError("a schedule lists the trip's stops, two at least")
+    last: datetime | None = None
+    for i, st in enumerate(v):
+        for t in (st.arrival, st.departure):
+            if t is None:
+                continue
+            if last is not None and t < last:
+                raise ValueError(f"stop {i} ('{st.stop}') is scheduled before the stop ahead of it")
+            last = t
+    return v
+
+
 class TrainIn(_Payload):
     name: Name
     origin: Name
@@ -85,6 +133,12 @@ class TrainIn(_Payload):
         default=None,
         description="whose train it is (whose tokens may write it); by default the token's operator. "
         "Only an admin token may name another operator.",
+    )
+    schedule: Annotated[list[ScheduledStop] | None, AfterValidator(_in_order)] = Field(
+        default=None,
+        max_length=MAX_SCHEDULED_STOPS,
+        description="the timetable trip's stops with their scheduled times: the train's delay "
+        "then counts against them (a train created from a timetable trip carries them)",
     )
 
     _tz = field_validator("departure")(_departure)

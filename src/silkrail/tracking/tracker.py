@@ -19,7 +19,7 @@ from silkrail.tracking.admission import admit, event_row, match, validate
 from silkrail.tracking.alerts import NewAlert
 from silkrail.tracking.core import TrackState, TrainPlan
 from silkrail.tracking.dwell import DwellStats, MilestoneIndex, relearn
-from silkrail.tracking.eta import Profile, build_profile
+from silkrail.tracking.eta import Profile, build_profile, scheduled_arrival, with_schedule
 from silkrail.tracking.model import TrainIn
 from silkrail.tracking.repository import EVENT_CONTENT, repository_for
 from silkrail.tracking.results import AlertRecord, TrainSummary
@@ -109,6 +109,13 @@ class Tracker:
         profile = build_profile(route, self.net.crossings)
         departure = t.departure.astimezone(UTC)
         planned = departure + timedelta(hours=route.train_h)
+        if t.schedule:  # a timetable trip: late or not against its scheduled times
+            # on the profile as stored, so that a position at a stop matches the stop's own km
+            profile = with_schedule(
+                Profile.from_json(profile.to_json()),
+                [(s.stop, s.lat, s.lon, s.arrival, s.departure) for s in t.schedule],
+            )
+            planned = scheduled_arrival(profile) or planned
         tid = uuid.uuid4().hex[:16]
         train = {
             "id": tid,
