@@ -134,6 +134,10 @@ class _Net:
     line = np.array([-1, 0, 0, 0, -1])
     lines = (_Line("cross-line"),)
     _country = ("CN", "CN", "LA", "LA", "LA", "LA")
+    u = np.arange(5)
+    v = np.arange(1, 6)
+    lat = np.full(6, 25.0)  # far from the fixture's riverside section
+    lon = np.linspace(101.0, 102.0, 6)
 
     def country_code(self, node: int) -> str:
         return self._country[node]
@@ -197,6 +201,43 @@ def test_a_ferry_is_its_operators_and_the_sea_nobodys(operators: OperatorIndex) 
     assert by["CN-RAIL"].km == pytest.approx(300.0)
     assert by[UNKNOWN_OPERATOR].km == pytest.approx(600.0)
     assert d.operator_hhi["distance"] == pytest.approx(75**2 + 25**2)
+
+
+class _PathNet:
+    """Three edges eastwards along 20° N in Laos, on no curated line: two on the riverside
+    section's path, the last about 10 km past its end (outside its 5 km buffer)."""
+
+    km = np.array([20.9, 20.9, 20.9])
+    line = np.array([-1, -1, -1])
+    lines = ()
+    u = np.array([0, 1, 2])
+    v = np.array([1, 2, 3])
+    lat = np.array([20.0, 20.0, 20.0, 20.0])
+    lon = np.array([102.0, 102.1, 102.2, 102.3])
+
+    def country_code(self, node: int) -> str:
+        return "LA"
+
+
+def test_a_section_given_by_its_stations_takes_the_track_in_its_buffer(operators: OperatorIndex) -> None:
+    edges = np.arange(3, dtype=np.int64)
+    route = _Route(
+        legs=[_Leg("rail", ["LA"], 62.7, 3.0, edges, np.arange(4, dtype=np.int64))],
+        events=[],
+        cost_usd=0.0,
+        components={},
+    )
+    d = route_dependency(_Router(_PathNet()), route, operators=operators)
+    by = {s.operator: s.km for s in d.operators}
+    assert by == pytest.approx({"PATH-CO": 41.8, UNKNOWN_OPERATOR: 20.9})
+
+
+def test_a_route_no_record_names_has_no_operator_concentration(operators: OperatorIndex) -> None:
+    """All unknown: the shares say so, and there is no HHI (0 would read as perfectly spread)."""
+    route = _Route(legs=[_Leg("rail", ["LA"], 100.0, 5.0)], events=[], cost_usd=10.0, components={})
+    d = route_dependency(None, route, operators=operators)
+    assert [(s.operator, s.shares["distance"]) for s in d.operators] == [(UNKNOWN_OPERATOR, 1.0)]
+    assert d.operator_hhi == {} and d.hhi["distance"] == pytest.approx(10_000.0)
 
 
 def test_an_operator_record_without_a_source_is_refused_with_its_place() -> None:

@@ -108,7 +108,7 @@ class Dependency:
     route: Any = field(default=None, repr=False, compare=False)
     note: str | None = None  # why a variant has no route
     operators: list[OperatorShare] = field(default_factory=list)
-    operator_hhi: dict[str, float] = field(default_factory=dict)  # unknown left out
+    operator_hhi: dict[str, float] = field(default_factory=dict)  # unknown left out; none if all unknown
 
     def top(self, measure: str = "distance") -> CountryShare | None:
         national = [s for s in self.shares if s.country != OPEN_SEA]
@@ -182,7 +182,7 @@ def route_dependency(
         _index(shares, OPEN_SEA),
         route,
         operators=[_operator_share(ops, *r) for r in op_shares],
-        operator_hhi=_index(op_shares, UNKNOWN_OPERATOR),
+        operator_hhi=_operator_index(op_shares),
     )
 
 
@@ -214,6 +214,17 @@ def _shares(km: dict[str, float], hours: dict[str, float], usd: dict[str, float]
 def _index(rows: list[_Row], outside: str) -> dict[str, float]:
     """The HHI per measure over the named part (``outside`` left out)."""
     return {m: hhi(r[4][m] for r in rows if r[0] != outside) for m in MEASURES}
+
+
+def _operator_index(rows: list[_Row]) -> dict[str, float]:
+    """The operators' HHI per measure, only for a measure some known operator has a part of:
+    a route whose operators are all unknown has no concentration to show (0 would read as
+    perfectly spread)."""
+    return {
+        m: v
+        for m, v in _index(rows, UNKNOWN_OPERATOR).items()
+        if any(r[4][m] > 0 for r in rows if r[0] != UNKNOWN_OPERATOR)
+    }
 
 
 def _operator_share(
@@ -419,6 +430,6 @@ def flow_set_dependency(
         shares,
         _index(rows, OPEN_SEA),
         operators=[_operator_share(ops, *r) for r in op_rows],
-        operator_hhi=_index(op_rows, UNKNOWN_OPERATOR),
+        operator_hhi=_operator_index(op_rows),
     )
     return [total, *out]

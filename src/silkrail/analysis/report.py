@@ -421,7 +421,10 @@ def _operator_table(deps: Sequence[Any]) -> str:
     measures = ("distance", "time", "cost")
     rows = [
         ["<i>HHI distance / time / cost</i>"]
-        + [" / ".join(f"{d.operator_hhi[m]:,.0f}" for m in measures) if d.operator_hhi else "–" for d in deps]
+        + [
+            " / ".join(f"{d.operator_hhi[m]:,.0f}" if m in d.operator_hhi else "–" for m in measures)
+            for d in deps
+        ]
     ]
     for op in dict.fromkeys(s.operator for d in deps for s in d.operators):
         row = [html.escape(op)]

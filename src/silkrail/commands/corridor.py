@@ -307,9 +307,7 @@ def _print_dependency(out: Any, deps: list[Any], title: str) -> None:
 
 
 def _hhi_cell(index: dict[str, float]) -> str:
-    if not index:
-        return "–"
-    return " / ".join(f"{index[m]:,.0f}" for m in ("distance", "time", "cost"))
+    return " / ".join(f"{index[m]:,.0f}" if m in index else "–" for m in ("distance", "time", "cost"))
 
 
 def resilience_cmd(
