@@ -240,6 +240,25 @@ def test_a_route_no_record_names_has_no_operator_concentration(operators: Operat
     assert d.operator_hhi == {} and d.hhi["distance"] == pytest.approx(10_000.0)
 
 
+@dataclass(frozen=True)
+class _Ferry:
+    id: str
+
+
+class _FerryNet:
+    """One ferry edge (its port index names the ferry, as in the network)."""
+
+    port = np.array([1])
+    ferries = (_Ferry("other"), _Ferry("fx"))
+
+
+def test_a_ferry_leg_is_known_by_its_edge_when_it_carries_no_record(operators: OperatorIndex) -> None:
+    leg = _Leg("ferry", ["CN", "LA"], 100.0, 20.0, np.array([0], np.int64), np.array([0, 1], np.int64))
+    route = _Route(legs=[leg], events=[], cost_usd=0.0, components={})
+    d = route_dependency(_Router(_FerryNet()), route, operators=operators)
+    assert [(s.operator, s.km) for s in d.operators] == [("FERRY-CO", 100.0)]
+
+
 def test_an_operator_record_without_a_source_is_refused_with_its_place() -> None:
     with pytest.raises(DataError) as exc:
         load_interoperability(FIXTURES / "interoperability-unsourced-operator.yaml")

@@ -269,9 +269,12 @@ def _leg_parts(router: Any, leg: Any, ops: OperatorIndex) -> dict[Key, float]:
     out: dict[Key, float] = defaultdict(float)
     if track is None or not len(track.edges) or leg.mode == "ferry":
         sides = list(leg.countries) or [OPEN_SEA]
+        ferry = getattr(leg, "record", None)
+        if leg.mode == "ferry" and ferry is None and track is not None and len(track.edges):
+            ferry = rec.edge_ferry(router.net, int(track.edges[0]))
         for cc in sides:
             if leg.mode == "ferry":
-                op = ops.ferry(getattr(leg, "record", None))
+                op = ops.ferry(ferry)
             elif leg.mode == "rail" and cc != OPEN_SEA:
                 op = ops.railway(cc)
             else:
