@@ -172,7 +172,8 @@ def dependency_cmd(
 ) -> None:
     """How much of a flow's distance, time and cost lies in each country, and how concentrated
     (HHI, 0-10,000), for the best route, its alternative corridors and named variants; or for a
-    flow set (--flows), each flow and the whole set weighted by volume."""
+    flow set (--flows), each flow and the whole set weighted by volume. The same per operator
+    where a sourced record names one; the rest is 'unknown', left out of the operators' HHI."""
     from silkrail.analysis.dependency import compute_dependency, flow_set_dependency, parse_variant
     from silkrail.routing.router import router_for
 
