@@ -93,6 +93,30 @@ def test_dependency_compares_corridors(real_net: Network, real_env) -> None:  # 
         assert 0 < c["hhi"]["distance"] <= 10_000
     kg = d["corridors"][-1]
     assert "KZ" not in kg["countries"] and "KG" in kg["countries"]
+    _check_operator_shares(d["corridors"])
+
+
+def _check_operator_shares(corridors: list[dict]) -> None:  # type: ignore[type-arg]
+    """Per operator the same route is split again: the km add up to the countries' km, the
+    shares to one, 'unknown' stays out of the HHI, and a country whose railway is curated and
+    no line of which is run by another gives that railway exactly its km."""
+    for c in corridors:
+        if not c["shares"]:
+            continue
+        ops = {o["operator"]: o for o in c["operator_shares"]}
+        assert sum(o["km"] for o in ops.values()) == pytest.approx(sum(s["km"] for s in c["shares"]), abs=0.5)
+        for m in ("distance_share", "time_share", "cost_share"):
+            assert sum(o[m] for o in ops.values()) == pytest.approx(1.0, abs=1e-3)
+        known = [o["distance_share"] for name, o in ops.items() if name != "unknown"]
+        if sum(known):
+            expected = sum((100 * v / sum(known)) ** 2 for v in known)
+            assert c["operator_hhi"]["distance"] == pytest.approx(expected, rel=1e-3, abs=0.5)
+        else:
+            assert "distance" not in c["operator_hhi"]
+        by_country = {s["country"]: s["km"] for s in c["shares"]}
+        if "KZ" in by_country:
+            assert ops["KTZ"]["km"] == pytest.approx(by_country["KZ"], abs=0.5)
+            assert ops["KTZ"]["source"]
 
 
 def test_resilience_ranks_crossings_and_serial_equals_dask(
@@ -144,6 +168,7 @@ def test_dependency_of_a_flow_set_weights_by_volume(real_net: Network, real_env,
         0.99 * big["distance_km"] * big_by["RU"] / (0.99 * big["distance_km"] + 0.01 * small["distance_km"]),
         rel=1e-3,
     )
+    _check_operator_shares(d["corridors"])
     bad = CliRunner().invoke(app, ["dependency", "Hanoi", "--flows", str(flows)])
     assert bad.exit_code == 2 and "not both" in bad.output
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from silkrail.analysis.dependency import OPEN_SEA, hhi, parse_variant, route_dependency
+from silkrail.analysis.interop import load_interoperability
+from silkrail.analysis.operators import UNKNOWN_OPERATOR, OperatorIndex, operator_index
 from silkrail.errors import DataError
 
 
@@ -46,6 +49,7 @@ class _Leg:
     duration_h: float
     edges: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # no track: shares by leg
     nodes: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    record: str | None = None
 
 
 @dataclass
@@ -55,6 +59,7 @@ class _Event:
     to_country: str
     duration_h: float
     cost_usd: float
+    record: str | None = None
 
 
 @dataclass
@@ -110,3 +115,168 @@ def test_variants_parse_and_bad_ones_say_what_is_valid() -> None:
         parse_variant("x:speed=3")
     with pytest.raises(DataError, match="LABEL:"):
         parse_variant("no label")
+
+
+# --- per operator --------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass(frozen=True)
+class _Line:
+    id: str
+
+
+class _Net:
+    """Five edges in a row: CN off the line, CN on the cross-border line, LA on it twice, LA off it."""
+
+    km = np.array([100.0, 50.0, 200.0, 150.0, 100.0])
+    line = np.array([-1, 0, 0, 0, -1])
+    lines = (_Line("cross-line"),)
+    _country = ("CN", "CN", "LA", "LA", "LA", "LA")
+    u = np.arange(5)
+    v = np.arange(1, 6)
+    lat = np.full(6, 25.0)  # far from the fixture's riverside section
+    lon = np.linspace(101.0, 102.0, 6)
+
+    def country_code(self, node: int) -> str:
+        return self._country[node]
+
+
+@dataclass
+class _Router:
+    net: Any
+
+
+@pytest.fixture
+def operators() -> OperatorIndex:
+    return operator_index(load_interoperability(FIXTURES / "interoperability.yaml"))
+
+
+def test_a_line_run_by_another_company_is_its_share_and_unknown_is_left_out(operators: OperatorIndex) -> None:
+    """The line's record (kept to LA) takes its Lao track, the Chinese railway its own country's
+    (the line's Chinese part included), and the Lao track off the line is nobody's known: its own
+    bucket, out of the HHI. The border event goes half to each side's railway."""
+    edges = np.arange(5, dtype=np.int64)
+    route = _Route(
+        legs=[_Leg("rail", ["CN", "LA"], 600.0, 60.0, edges, np.arange(6, dtype=np.int64))],
+        events=[_Event("border_crossing", "CN", "LA", 4.0, 100.0)],
+        cost_usd=1000.0,
+        components={"rail_tariff_usd_per_teu": 600.0, "sea_usd_per_teu": 0.0},
+    )
+    d = route_dependency(_Router(_Net()), route, operators=operators)
+    by = {s.operator: s for s in d.operators}
+    assert set(by) == {"CN-RAIL", "LINE-CO", UNKNOWN_OPERATOR}
+    assert (by["CN-RAIL"].km, by["LINE-CO"].km, by[UNKNOWN_OPERATOR].km) == (150.0, 350.0, 100.0)
+    assert by["CN-RAIL"].hours == pytest.approx(17.0)  # 15 h running + half the border
+    assert by[UNKNOWN_OPERATOR].hours == pytest.approx(12.0)  # LA has no railway record
+    # tariff by rail km (150/350/100), event half and half, the rest (300) by km
+    assert by["CN-RAIL"].usd == pytest.approx(150 + 50 + 75)
+    assert by["LINE-CO"].usd == pytest.approx(350 + 175)
+    assert by["LINE-CO"].shares["distance"] == pytest.approx(350 / 600)
+    assert d.operator_hhi["distance"] == pytest.approx(30**2 + 70**2)
+    assert d.operator_hhi["cost"] == pytest.approx(hhi([275.0, 525.0]))
+    assert by["LINE-CO"].name == "A line company" and by["LINE-CO"].sources == ("fixture source G",)
+    # the countries are split as before, whoever runs the track
+    assert {s.country: s.km for s in d.shares} == {"LA": 450.0, "CN": 150.0}
+    assert d.to_dict()["operator_shares"][-1]["operator"] == UNKNOWN_OPERATOR
+
+
+def test_a_ferry_is_its_operators_and_the_sea_nobodys(operators: OperatorIndex) -> None:
+    """A ferry leg and its event go to the ferry's operator, not to the railways of its ends."""
+    route = _Route(
+        legs=[
+            _Leg("rail", ["CN"], 300.0, 10.0),
+            _Leg("ferry", ["CN", "LA"], 100.0, 20.0, record="fx"),
+            _Leg("sea", [], 600.0, 40.0),
+        ],
+        events=[_Event("ferry", "CN", "LA", 10.0, 0.0, "fx")],
+        cost_usd=0.0,
+        components={},
+    )
+    d = route_dependency(None, route, operators=operators)
+    by = {s.operator: s for s in d.operators}
+    assert by["FERRY-CO"].km == pytest.approx(100.0) and by["FERRY-CO"].hours == pytest.approx(30.0)
+    assert by["FERRY-CO"].weak
+    assert by["CN-RAIL"].km == pytest.approx(300.0)
+    assert by[UNKNOWN_OPERATOR].km == pytest.approx(600.0)
+    assert d.operator_hhi["distance"] == pytest.approx(75**2 + 25**2)
+
+
+class _PathNet:
+    """Three edges eastwards along 20° N in Laos, on no curated line: two on the riverside
+    section's path, the last about 10 km past its end (outside its 5 km buffer)."""
+
+    km = np.array([20.9, 20.9, 20.9])
+    line = np.array([-1, -1, -1])
+    lines = ()
+    u = np.array([0, 1, 2])
+    v = np.array([1, 2, 3])
+    lat = np.array([20.0, 20.0, 20.0, 20.0])
+    lon = np.array([102.0, 102.1, 102.2, 102.3])
+
+    def country_code(self, node: int) -> str:
+        return "LA"
+
+
+def test_a_section_given_by_its_stations_takes_the_track_in_its_buffer(operators: OperatorIndex) -> None:
+    edges = np.arange(3, dtype=np.int64)
+    route = _Route(
+        legs=[_Leg("rail", ["LA"], 62.7, 3.0, edges, np.arange(4, dtype=np.int64))],
+        events=[],
+        cost_usd=0.0,
+        components={},
+    )
+    d = route_dependency(_Router(_PathNet()), route, operators=operators)
+    by = {s.operator: s.km for s in d.operators}
+    assert by == pytest.approx({"PATH-CO": 41.8, UNKNOWN_OPERATOR: 20.9})
+
+
+def test_a_route_no_record_names_has_no_operator_concentration(operators: OperatorIndex) -> None:
+    """All unknown: the shares say so, and there is no HHI (0 would read as perfectly spread)."""
+    route = _Route(legs=[_Leg("rail", ["LA"], 100.0, 5.0)], events=[], cost_usd=10.0, components={})
+    d = route_dependency(None, route, operators=operators)
+    assert [(s.operator, s.shares["distance"]) for s in d.operators] == [(UNKNOWN_OPERATOR, 1.0)]
+    assert d.operator_hhi == {} and d.hhi["distance"] == pytest.approx(10_000.0)
+
+
+@dataclass(frozen=True)
+class _Ferry:
+    id: str
+
+
+class _FerryNet:
+    """One ferry edge (its port index names the ferry, as in the network)."""
+
+    port = np.array([1])
+    ferries = (_Ferry("other"), _Ferry("fx"))
+
+
+def test_a_ferry_leg_is_known_by_its_edge_when_it_carries_no_record(operators: OperatorIndex) -> None:
+    leg = _Leg("ferry", ["CN", "LA"], 100.0, 20.0, np.array([0], np.int64), np.array([0, 1], np.int64))
+    route = _Route(legs=[leg], events=[], cost_usd=0.0, components={})
+    d = route_dependency(_Router(_FerryNet()), route, operators=operators)
+    assert [(s.operator, s.km) for s in d.operators] == [("FERRY-CO", 100.0)]
+
+
+def test_an_operator_record_without_a_source_is_refused_with_its_place() -> None:
+    with pytest.raises(DataError) as exc:
+        load_interoperability(FIXTURES / "interoperability-unsourced-operator.yaml")
+    assert exc.value.file == "interoperability-unsourced-operator.yaml"
+    assert exc.value.line == 5
+    assert exc.value.field == "operators[0].source"
+
+
+def test_two_railways_for_one_country_are_refused() -> None:
+    with pytest.raises(DataError, match="two operator records") as exc:
+        load_interoperability(FIXTURES / "interoperability-two-railways.yaml")
+    assert exc.value.field == "operators[1].country"
+
+
+def test_an_operator_record_names_one_thing() -> None:
+    from silkrail.analysis.interop import OperatorRecord
+
+    with pytest.raises(ValueError, match="exactly one of country, line, section or ferry"):
+        OperatorRecord(operator="X", country="CN", ferry="fx", source="s", as_of="2024-01")
+    with pytest.raises(ValueError, match="countries limits"):
+        OperatorRecord(operator="X", country="CN", countries=["CN"], source="s", as_of="2024-01")

@@ -77,6 +77,11 @@ def ferry_name(net: Any, index: int) -> str:
     return str(field(net.ferries[index], "name"))
 
 
+def edge_ferry(net: Any, edge: int) -> str:
+    """The id of the ferry a ferry edge sails on (a ferry edge's port index is its ferry's)."""
+    return ferry_id(net, int(net.port[edge]))
+
+
 @dataclass(frozen=True)
 class LegTrack:
     """The edges of one leg in travel order, with the node each is entered at."""

@@ -8,6 +8,11 @@ freight by sea km, and each event's fees to its country. An event between two co
 border crossing, a gauge change at a border, a ferry) is split half and half between them.
 The HHI is taken over the countries' shares of the national part (open sea left out), on the
 usual 0–10,000 scale: 10,000 when one country holds everything.
+
+The same amounts are split per operator where the curated records name one (see
+:mod:`silkrail.analysis.operators`): a rail edge's line or section operator, else its
+country's railway; a ferry's operator; a border event half to each side's railway. What no
+record names is "unknown", a bucket of its own left out of the operators' HHI like open sea.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from silkrail.analysis import _records as rec
+from silkrail.analysis.operators import UNKNOWN_OPERATOR, OperatorIndex, operator_index
 from silkrail.errors import DataError, NoRouteError
 
 logger = logging.getLogger("silkrail.analysis.dependency")
@@ -60,6 +66,35 @@ class CountryShare:
 
 
 @dataclass(frozen=True)
+class OperatorShare:
+    """An operator's part of a route, with the records it rests on ("unknown": the part no
+    record names -- sea, ports, and track whose operator no source gives)."""
+
+    operator: str
+    km: float
+    hours: float
+    usd: float
+    shares: dict[str, float]  # measure -> share of the whole route (0..1)
+    name: str | None = None
+    sources: tuple[str, ...] = ()
+    weak: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "operator": self.operator,
+            "name": self.name,
+            "km": round(self.km, 1),
+            "hours": round(self.hours, 2),
+            "usd": round(self.usd, 2),
+            "distance_share": round(self.shares["distance"], 4),
+            "time_share": round(self.shares["time"], 4),
+            "cost_share": round(self.shares["cost"], 4),
+            "source": list(self.sources),
+            "weak": self.weak,
+        }
+
+
+@dataclass(frozen=True)
 class Dependency:
     label: str
     origin: str
@@ -72,6 +107,8 @@ class Dependency:
     hhi: dict[str, float]
     route: Any = field(default=None, repr=False, compare=False)
     note: str | None = None  # why a variant has no route
+    operators: list[OperatorShare] = field(default_factory=list)
+    operator_hhi: dict[str, float] = field(default_factory=dict)  # unknown left out; none if all unknown
 
     def top(self, measure: str = "distance") -> CountryShare | None:
         national = [s for s in self.shares if s.country != OPEN_SEA]
@@ -89,26 +126,32 @@ class Dependency:
             "cost_usd": round(self.cost_usd, 2),
             "shares": [s.to_dict() for s in self.shares],
             "hhi": {k: round(v, 1) for k, v in self.hhi.items()},
+            "operator_shares": [s.to_dict() for s in self.operators],
+            "operator_hhi": {k: round(v, 1) for k, v in self.operator_hhi.items()},
             "largest": None
             if top is None
             else {"country": top.country, "distance_share": top.shares["distance"]},
         }
 
 
-def route_dependency(router: Any, route: Any, *, label: str = "best") -> Dependency:
-    """The shares of one route."""
-    km: dict[str, float] = defaultdict(float)
-    hours: dict[str, float] = defaultdict(float)
-    usd: dict[str, float] = defaultdict(float)
-    rail_km: dict[str, float] = defaultdict(float)
-    sea_km: dict[str, float] = defaultdict(float)
+def route_dependency(
+    router: Any, route: Any, *, label: str = "best", operators: OperatorIndex | None = None
+) -> Dependency:
+    """The shares of one route, per country and per operator (``operators``: the operator
+    records; by default the shipped interoperability data's)."""
+    ops = operators if operators is not None else _shipped_operators()
+    km: dict[Key, float] = defaultdict(float)
+    hours: dict[Key, float] = defaultdict(float)
+    usd: dict[Key, float] = defaultdict(float)
+    rail_km: dict[Key, float] = defaultdict(float)
+    sea_km: dict[Key, float] = defaultdict(float)
     for leg in route.legs:
-        parts = _leg_parts(router, leg)
+        parts = _leg_parts(router, leg, ops)
         total = sum(parts.values()) or 1.0
-        for cc, k in parts.items():
-            km[cc] += k
-            hours[cc] += leg.duration_h * k / total
-            (sea_km if leg.mode == "sea" else rail_km)[cc] += k
+        for key, k in parts.items():
+            km[key] += k
+            hours[key] += leg.duration_h * k / total
+            (sea_km if leg.mode == "sea" else rail_km)[key] += k
     comp = route.components or {}
     rail_usd = float(comp.get("rail_tariff_usd_per_teu", 0.0)) * route.teu
     sea_usd = float(comp.get("sea_usd_per_teu", 0.0)) * route.teu
@@ -116,30 +159,17 @@ def route_dependency(router: Any, route: Any, *, label: str = "best") -> Depende
     _spread(usd, sea_usd, sea_km)
     event_usd = 0.0
     for e in route.events:
-        sides = [c for c in dict.fromkeys([e.from_country, e.to_country]) if c] or [OPEN_SEA]
-        for cc in sides:
-            hours[cc] += e.duration_h / len(sides)
-            usd[cc] += e.cost_usd / len(sides)
+        sides = _event_sides(e, ops)
+        for key in sides:
+            hours[key] += e.duration_h / len(sides)
+            usd[key] += e.cost_usd / len(sides)
         event_usd += e.cost_usd
     # fees the events do not name (per-country charges inside the tariff): by distance
     rest = route.cost_usd - rail_usd - sea_usd - event_usd
     if abs(rest) > 0.01:
         _spread(usd, rest, km)
-    names = sorted(set(km) | set(hours) | set(usd), key=lambda c: (c == OPEN_SEA, -km.get(c, 0.0), c))
-    totals = {"distance": sum(km.values()), "time": sum(hours.values()), "cost": sum(usd.values())}
-    shares = []
-    for cc in names:
-        amounts = {"distance": km.get(cc, 0.0), "time": hours.get(cc, 0.0), "cost": usd.get(cc, 0.0)}
-        shares.append(
-            CountryShare(
-                cc,
-                amounts["distance"],
-                amounts["time"],
-                amounts["cost"],
-                {m: (amounts[m] / totals[m] if totals[m] else 0.0) for m in MEASURES},
-            )
-        )
-    index = {m: hhi(s.shares[m] for s in shares if s.country != OPEN_SEA) for m in MEASURES}
+    shares = _shares(_by(km, 0), _by(hours, 0), _by(usd, 0), OPEN_SEA)
+    op_shares = _shares(_by(km, 1), _by(hours, 1), _by(usd, 1), UNKNOWN_OPERATOR)
     return Dependency(
         label,
         route.origin.name,
@@ -148,37 +178,120 @@ def route_dependency(router: Any, route: Any, *, label: str = "best") -> Depende
         route.distance_km,
         route.duration_h,
         route.cost_usd,
-        shares,
-        index,
+        [CountryShare(*r) for r in shares],
+        _index(shares, OPEN_SEA),
         route,
+        operators=[_operator_share(ops, *r) for r in op_shares],
+        operator_hhi=_operator_index(op_shares),
     )
 
 
-def _spread(into: dict[str, float], amount: float, weights: dict[str, float]) -> None:
+Key = tuple[str, str]
+"""(country, operator): each amount is kept per both, then summed per one or the other."""
+
+_Row = tuple[str, float, float, float, dict[str, float]]
+
+
+def _by(amounts: dict[Key, float], part: int) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for key, v in amounts.items():
+        out[key[part]] += v
+    return out
+
+
+def _shares(km: dict[str, float], hours: dict[str, float], usd: dict[str, float], outside: str) -> list[_Row]:
+    """Per name (largest distance first, ``outside`` last): km, hours, money and shares."""
+    names = sorted(set(km) | set(hours) | set(usd), key=lambda c: (c == outside, -km.get(c, 0.0), c))
+    totals = {"distance": sum(km.values()), "time": sum(hours.values()), "cost": sum(usd.values())}
+    rows: list[_Row] = []
+    for name in names:
+        amounts = {"distance": km.get(name, 0.0), "time": hours.get(name, 0.0), "cost": usd.get(name, 0.0)}
+        share = {m: (amounts[m] / totals[m] if totals[m] else 0.0) for m in MEASURES}
+        rows.append((name, amounts["distance"], amounts["time"], amounts["cost"], share))
+    return rows
+
+
+def _index(rows: list[_Row], outside: str) -> dict[str, float]:
+    """The HHI per measure over the named part (``outside`` left out)."""
+    return {m: hhi(r[4][m] for r in rows if r[0] != outside) for m in MEASURES}
+
+
+def _operator_index(rows: list[_Row]) -> dict[str, float]:
+    """The operators' HHI per measure, only for a measure some known operator has a part of:
+    a route whose operators are all unknown has no concentration to show (0 would read as
+    perfectly spread)."""
+    return {
+        m: v
+        for m, v in _index(rows, UNKNOWN_OPERATOR).items()
+        if any(r[4][m] > 0 for r in rows if r[0] != UNKNOWN_OPERATOR)
+    }
+
+
+def _operator_share(
+    ops: OperatorIndex, name: str, km: float, hours: float, usd: float, shares: dict[str, float]
+) -> OperatorShare:
+    records = ops.records(name)
+    sources = tuple(dict.fromkeys(x for r in records for x in r.sources))
+    full = next((r.name for r in records if r.name), None)
+    return OperatorShare(name, km, hours, usd, shares, full, sources, any(r.weak for r in records))
+
+
+def _shipped_operators() -> OperatorIndex:
+    from silkrail.analysis.interop import load_interoperability
+
+    return operator_index(load_interoperability())
+
+
+def _spread(into: dict[Key, float], amount: float, weights: dict[Key, float]) -> None:
     total = sum(weights.values())
     if not total or not amount:
         return
-    for cc, w in weights.items():
-        into[cc] += amount * w / total
+    for key, w in weights.items():
+        into[key] += amount * w / total
 
 
-def _leg_parts(router: Any, leg: Any) -> dict[str, float]:
-    """km of a leg per country: rail by each edge's country, water by whose waters it uses;
-    a leg without track (or a ferry) is split evenly between its countries."""
+def _event_sides(e: Any, ops: OperatorIndex) -> list[Key]:
+    """Who bears an event: half each side's country; a ferry's operator, the railways at a
+    border or gauge change, nobody known at a port."""
+    countries = [c for c in dict.fromkeys([e.from_country, e.to_country]) if c] or [OPEN_SEA]
+    if e.kind == "ferry":
+        return [(cc, ops.ferry(getattr(e, "record", None))) for cc in countries]
+    if e.kind == "port_transfer":
+        return [(cc, UNKNOWN_OPERATOR) for cc in countries]
+    return [(cc, ops.railway(cc) if cc != OPEN_SEA else UNKNOWN_OPERATOR) for cc in countries]
+
+
+def _leg_parts(router: Any, leg: Any, ops: OperatorIndex) -> dict[Key, float]:
+    """km of a leg per country and operator: rail by each edge's country and operator, water by
+    whose waters it uses (operator unknown); a leg without track (or a ferry) is split evenly
+    between its countries (a rail leg's to their railways, a ferry's to its operator)."""
     track = rec.leg_track(leg)
-    out: dict[str, float] = defaultdict(float)
+    out: dict[Key, float] = defaultdict(float)
     if track is None or not len(track.edges) or leg.mode == "ferry":
         sides = list(leg.countries) or [OPEN_SEA]
+        ferry = getattr(leg, "record", None)
+        if leg.mode == "ferry" and ferry is None and track is not None and len(track.edges):
+            ferry = rec.edge_ferry(router.net, int(track.edges[0]))
         for cc in sides:
-            out[cc] += leg.distance_km / len(sides)
+            if leg.mode == "ferry":
+                op = ops.ferry(ferry)
+            elif leg.mode == "rail" and cc != OPEN_SEA:
+                op = ops.railway(cc)
+            else:
+                op = UNKNOWN_OPERATOR
+            out[cc, op] += leg.distance_km / len(sides)
         return out
     km = rec.edge_km(router.net, track.edges)
     if leg.mode == "sea":
-        codes = rec.water_countries(router.net, track.edges)
+        codes = [c or OPEN_SEA for c in rec.water_countries(router.net, track.edges)]
+        names = [UNKNOWN_OPERATOR] * len(codes)
     else:
-        codes = [rec.node_country(router.net, int(n)) for n in track.from_nodes.tolist()]
-    for cc, k in zip(codes, km.tolist(), strict=True):
-        out[cc or OPEN_SEA] += k
+        codes = [rec.node_country(router.net, int(n)) or OPEN_SEA for n in track.from_nodes.tolist()]
+        names = ops.rail_edges(router.net, track.edges, track.from_nodes, codes)
+        if leg.mode != "rail":
+            names = [UNKNOWN_OPERATOR] * len(codes)
+    for cc, op, k in zip(codes, names, km.tolist(), strict=True):
+        out[cc, op] += k
     return out
 
 
@@ -282,10 +395,11 @@ def flow_set_dependency(
     TEU-weighted sums of km, hours and money per country, and their HHI."""
     from silkrail.analysis._routing import route_with
 
+    ops = _shipped_operators()
     out: list[Dependency] = []
-    km: dict[str, float] = defaultdict(float)
-    hours: dict[str, float] = defaultdict(float)
-    usd: dict[str, float] = defaultdict(float)
+    km: dict[Key, float] = defaultdict(float)
+    hours: dict[Key, float] = defaultdict(float)
+    usd: dict[Key, float] = defaultdict(float)
     for f in flows:
         try:
             r = route_with(
@@ -294,28 +408,31 @@ def flow_set_dependency(
         except NoRouteError as exc:
             out.append(Dependency(f.name, f.origin, f.destination, [], 0.0, 0.0, 0.0, [], {}, None, str(exc)))
             continue
-        d = route_dependency(router, r, label=f.name)
+        d = route_dependency(router, r, label=f.name, operators=ops)
         out.append(d)
-        for s in d.shares:
-            km[s.country] += s.km * f.teu_per_year
-            hours[s.country] += s.hours * f.teu_per_year
-            usd[s.country] += s.usd * f.teu_per_year
-    totals = {"distance": sum(km.values()), "time": sum(hours.values()), "cost": sum(usd.values())}
-    shares = [
-        CountryShare(
-            cc,
-            km[cc],
-            hours[cc],
-            usd[cc],
-            {
-                "distance": km[cc] / totals["distance"] if totals["distance"] else 0.0,
-                "time": hours[cc] / totals["time"] if totals["time"] else 0.0,
-                "cost": usd[cc] / totals["cost"] if totals["cost"] else 0.0,
-            },
-        )
-        for cc in sorted(km, key=lambda c: (c == OPEN_SEA, -km[c], c))
-    ]
-    index = {m: hhi(s.shares[m] for s in shares if s.country != OPEN_SEA) for m in MEASURES}
+        parts: list[tuple[Key, CountryShare | OperatorShare]] = [((s.country, ""), s) for s in d.shares]
+        parts += [(("", s.operator), s) for s in d.operators]
+        for key, s in parts:
+            km[key] += s.km * f.teu_per_year
+            hours[key] += s.hours * f.teu_per_year
+            usd[key] += s.usd * f.teu_per_year
+    country_km, country_h, country_usd = ({k[0]: v for k, v in m.items() if k[0]} for m in (km, hours, usd))
+    op_km, op_h, op_usd = ({k[1]: v for k, v in m.items() if k[1]} for m in (km, hours, usd))
+    rows = _shares(country_km, country_h, country_usd, OPEN_SEA)
+    op_rows = _shares(op_km, op_h, op_usd, UNKNOWN_OPERATOR)
+    shares = [CountryShare(*r) for r in rows]
     countries = [s.country for s in shares if s.country != OPEN_SEA]
-    total = Dependency("all flows (TEU-weighted)", "", "", countries, 0.0, 0.0, 0.0, shares, index)
+    total = Dependency(
+        "all flows (TEU-weighted)",
+        "",
+        "",
+        countries,
+        0.0,
+        0.0,
+        0.0,
+        shares,
+        _index(rows, OPEN_SEA),
+        operators=[_operator_share(ops, *r) for r in op_rows],
+        operator_hhi=_operator_index(op_rows),
+    )
     return [total, *out]

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -112,9 +112,45 @@ class SectionRecord(Attributes):
         return self
 
 
+class OperatorRecord(Sourced):
+    """Who runs the track: a country's national railway (``country``), or a curated line
+    (``line``, an id of lines.yaml), a section record (``section``) or a rail ferry (``ferry``, an
+    id of ports.yaml) run by someone else. ``countries`` keeps a line's or section's record to
+    its part in those countries (a cross-border line run by a different company on each side).
+    Where no record applies the operator is unknown -- never the country's railway by guess."""
+
+    operator: str = Field(min_length=1)
+    name: str | None = None
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+    line: str | None = None
+    section: str | None = None
+    ferry: str | None = None
+    countries: list[str] | None = Field(default=None, min_length=1)
+    weak: bool = False
+    note: str | None = None
+
+    _c = field_validator("country")(lambda v: v if v is None else _check_country(v))
+    _cs = field_validator("countries")(lambda v: v if v is None else [_check_country(c) for c in v])
+
+    @model_validator(mode="after")
+    def _target(self) -> OperatorRecord:
+        given = [k for k in ("country", "line", "section", "ferry") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("an operator record names exactly one of country, line, section or ferry")
+        if self.countries is not None and given[0] not in ("line", "section"):
+            raise ValueError("countries limits a line's or a section's operator record only")
+        return self
+
+    @property
+    def target(self) -> str:
+        """What the record is about: country, line, section or ferry."""
+        return next(k for k in ("country", "line", "section", "ferry") if getattr(self, k) is not None)
+
+
 class InteroperabilityFile(_Strict):
     countries: list[CountryDefaults]
     sections: list[SectionRecord] = Field(default_factory=list)
+    operators: list[OperatorRecord] = Field(default_factory=list)
 
 
 ATTRIBUTES = ("electrification", "train_control", "axle_load_t", "max_train", "tracks", "speed_kmh")
@@ -122,11 +158,13 @@ ATTRIBUTES = ("electrification", "train_control", "axle_load_t", "max_train", "t
 
 @dataclass(frozen=True)
 class Interoperability:
-    """The validated records, indexed: country defaults by ISO code, sections by id."""
+    """The validated records, indexed: country defaults by ISO code, sections by id; the
+    operator records as given."""
 
     countries: dict[str, CountryDefaults]
     sections: tuple[SectionRecord, ...]
     file: str
+    operators: tuple[OperatorRecord, ...] = ()
 
     def country(self, code: str) -> CountryDefaults | None:
         return self.countries.get(code)
@@ -164,5 +202,42 @@ def _load(path: Path) -> Interoperability:
             line, fld = _locate(doc, ("sections", i, "id"))
             raise DataError(f"duplicate id '{s.id}'", file=path.name, line=line, field=fld)
         seen.add(s.id)
-    logger.debug("loaded %d country defaults and %d sections from %s", len(countries), len(seen), path)
-    return Interoperability(countries, tuple(f.sections), path.name)
+    _check_operators(f, seen, doc, path)
+    logger.debug(
+        "loaded %d country defaults, %d sections and %d operator records from %s",
+        len(countries),
+        len(seen),
+        len(f.operators),
+        path,
+    )
+    return Interoperability(countries, tuple(f.sections), path.name, tuple(f.operators))
+
+
+def _check_operators(f: InteroperabilityFile, sections: set[str], doc: Any, path: Path) -> None:
+    """One record per country, line, section and ferry, and a section record that exists: two
+    operators for the same track would make the split depend on the file's order."""
+    from silkrail.network.curated import _locate
+
+    seen: dict[tuple[str, str], set[str]] = {}
+    for i, o in enumerate(f.operators):
+        kind = o.target
+        target = str(getattr(o, kind))
+        line, fld = _locate(doc, ("operators", i, kind))
+        if kind == "section" and target not in sections:
+            raise DataError(
+                f"operator {o.operator}: no section record '{target}'; name an id of the sections list",
+                file=path.name,
+                line=line,
+                field=fld,
+            )
+        where = set(o.countries or ["*"])
+        before = seen.setdefault((kind, target), set())
+        if before & where or (before and "*" in where) or "*" in before:
+            raise DataError(
+                f"{kind} {target} has two operator records for the same track; give one "
+                "(or keep each to its countries)",
+                file=path.name,
+                line=line,
+                field=fld,
+            )
+        before |= where

@@ -405,8 +405,52 @@ def dependency_html(deps: Sequence[Any], *, title: str, outlines: list[dict[str,
         "<h2>Share of distance / time / cost per country</h2>",
         shares,
         _shares_chart(deps),
+        "<h2>Share of distance / time / cost per operator</h2>",
+        _operator_table(deps),
+        "<p>The operator of a line, section or ferry where a sourced record names one, else the "
+        "country's national railway where one is sourced; border events half to each side's railway. "
+        '<span class="unknown">unknown</span>: the sea, ports and track whose operator no source gives; '
+        "it is left out of the operators' HHI like open sea is of the countries'.</p>",
+        _operator_sources(deps),
     ]
     return _page(title, parts)
+
+
+def _operator_table(deps: Sequence[Any]) -> str:
+    """Per operator, its shares in each corridor; the first row is the operators' HHI."""
+    measures = ("distance", "time", "cost")
+    rows = [
+        ["<i>HHI distance / time / cost</i>"]
+        + [
+            " / ".join(f"{d.operator_hhi[m]:,.0f}" if m in d.operator_hhi else "–" for m in measures)
+            for d in deps
+        ]
+    ]
+    for op in dict.fromkeys(s.operator for d in deps for s in d.operators):
+        row = [html.escape(op)]
+        for d in deps:
+            o = next((x for x in d.operators if x.operator == op), None)
+            row.append("–" if o is None else " / ".join(f"{o.shares[m]:.0%}" for m in measures))
+        rows.append(row)
+    return _table(["operator", *[d.label for d in deps]], rows, numeric=list(range(1, len(deps) + 1)))
+
+
+def _operator_sources(deps: Sequence[Any]) -> str:
+    """Each named operator with its full name and the sources it rests on."""
+    seen: dict[str, Any] = {}
+    for d in deps:
+        for o in d.operators:
+            if o.sources and o.operator not in seen:
+                seen[o.operator] = o
+    if not seen:
+        return ""
+    weak = ' <span class="weak">weak source</span>'
+    items = "".join(
+        f"<li><b>{html.escape(o.operator)}</b>{' (' + html.escape(o.name) + ')' if o.name else ''}"
+        f"{weak if o.weak else ''}: {html.escape('; '.join(o.sources))}</li>"
+        for o in seen.values()
+    )
+    return f"<h3>Operators' sources</h3><ul>{items}</ul>"
 
 
 def _shares_chart(deps: Sequence[Any]) -> str:

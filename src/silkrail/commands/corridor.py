@@ -172,7 +172,8 @@ def dependency_cmd(
 ) -> None:
     """How much of a flow's distance, time and cost lies in each country, and how concentrated
     (HHI, 0-10,000), for the best route, its alternative corridors and named variants; or for a
-    flow set (--flows), each flow and the whole set weighted by volume."""
+    flow set (--flows), each flow and the whole set weighted by volume. The same per operator
+    where a sourced record names one; the rest is 'unknown', left out of the operators' HHI."""
     from silkrail.analysis.dependency import compute_dependency, flow_set_dependency, parse_variant
     from silkrail.routing.router import router_for
 
@@ -285,10 +286,29 @@ def _print_dependency(out: Any, deps: list[Any], title: str) -> None:
             )
         s_table.add_row(cc, *cells)
     out.print(s_table)
+    o_table = Table(title="share of distance / time / cost per operator", title_justify="left")
+    o_table.add_column("operator")
+    for d in deps:
+        o_table.add_column(d.label, justify="right")
+    o_table.add_row("[dim]HHI distance / time / cost[/]", *[_hhi_cell(d.operator_hhi) for d in deps])
+    for op in dict.fromkeys(s.operator for d in deps for s in d.operators):
+        cells = []
+        for d in deps:
+            o = next((s for s in d.operators if s.operator == op), None)
+            cells.append(
+                "–" if o is None else " / ".join(f"{o.shares[m]:.0%}" for m in ("distance", "time", "cost"))
+            )
+        o_table.add_row(op, *cells)
+    out.print(o_table)
     out.print(
         "[dim]HHI: sum of squared percentage shares of the national part (10,000 = one country holds "
-        "everything); events between two countries are split half and half[/]"
+        "everything); events between two countries are split half and half. Operators: where a sourced "
+        "record names one; 'unknown' (sea, ports, unsourced track) is left out of their HHI[/]"
     )
+
+
+def _hhi_cell(index: dict[str, float]) -> str:
+    return " / ".join(f"{index[m]:,.0f}" if m in index else "–" for m in ("distance", "time", "cost"))
 
 
 def resilience_cmd(
