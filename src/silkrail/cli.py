@@ -13,7 +13,9 @@ import typer
 from silkrail.commands import corridor as corridor_commands
 from silkrail.commands import gtfs as _gtfs
 from silkrail.commands.console import Table, err, out
-from silkrail.errors import DataError, MissingExtraError, NoRouteError, SilkrailError, UnknownPlaceError
+from silkrail.commands.console import fail as _fail
+from silkrail.commands.console import load_network_or_exit as _load
+from silkrail.errors import DataError, MissingExtraError, SilkrailError
 from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
 
 if TYPE_CHECKING:
@@ -33,58 +35,6 @@ corridor_commands.register(app)
 _gtfs.register(app)
 
 
-
-
-def _fail(exc: SilkrailError) -> None:
-    code = 3 if isinstance(exc, NoRouteError) else 2
-    err.print(f"[red]error:[/] {exc}")
-    raise typer.Exit(code)
-
-
-def _load(rebuild: bool = False) -> Any:
-    from silkrail.network.store import load_network
-
-    bar = _BuildBar()
-    try:
-        return load_network(rebuild=rebuild, progress=bar)
-    except (DataError, UnknownPlaceError, NoRouteError) as exc:
-        _fail(exc)
-    except SilkrailError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        bar.close()
-
-
-class _BuildBar:
-    """The progress bar of a network build, drawn on stderr from the first step on (a network
-    loaded from the cache shows nothing)."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __call__(self, label: str) -> None:
-        from silkrail.network.store import BUILD_STEPS
-
-        if self._bar is None:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._bar = Progress(
-                TextColumn("[bold]building network[/] {task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=err.get(),
-            )
-            self._bar.start()
-            self._task = self._bar.add_task("", total=BUILD_STEPS)
-        self._bar.update(self._task, description=label, advance=1)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
 
 
 @network_app.command("build")

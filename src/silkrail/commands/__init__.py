@@ -1,1 +1,1 @@
-"""Command-line commands beyond the core ones of :mod:`silkrail.cli`, one module per subject."""
+"""Command groups of the ``silkrail`` command, one module per subject, and what they share (`console`)."""

@@ -1,9 +1,13 @@
-"""The command line's consoles and tables, created on first use: `route --json` prints without
-loading rich."""
+"""What every command shares: the consoles and tables (created on first use: `route --json`
+prints without loading rich), the exit on bad input, and loading the network with a progress bar."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
+
+import typer
+
+from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
 
 
 class LazyConsole:
@@ -34,3 +38,57 @@ def Table(*args: Any, **kwargs: Any) -> Any:
 
 out = LazyConsole()
 err = LazyConsole(stderr=True)
+
+
+def fail(exc: SilkrailError) -> NoReturn:
+    """Print ``exc`` and exit: 3 for no route, 2 for any other bad input."""
+    code = 3 if isinstance(exc, NoRouteError) else 2
+    err.print(f"[red]error:[/] {exc}")
+    raise typer.Exit(code)
+
+
+def load_network_or_exit(rebuild: bool = False) -> Any:
+    """The network (built with a progress bar on first use), or a clean exit with the reason."""
+    from silkrail.network.store import load_network
+
+    bar = _BuildBar()
+    try:
+        return load_network(rebuild=rebuild, progress=bar)
+    except (DataError, UnknownPlaceError, NoRouteError) as exc:
+        fail(exc)
+    except SilkrailError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        bar.close()
+
+
+class _BuildBar:
+    """The progress bar of a network build, drawn on stderr from the first step on (a network
+    loaded from the cache shows nothing)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, label: str) -> None:
+        from silkrail.network.store import BUILD_STEPS
+
+        if self._bar is None:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                TextColumn("[bold]building network[/] {task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=err.get(),
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("", total=BUILD_STEPS)
+        self._bar.update(self._task, description=label, advance=1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None

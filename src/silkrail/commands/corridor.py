@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from silkrail.commands import console
 from silkrail.commands.console import Table
 from silkrail.errors import DataError, SilkrailError
 
@@ -20,12 +21,6 @@ def register(app: typer.Typer) -> None:
     app.command("dependency")(dependency_cmd)
     app.command("resilience")(resilience_cmd)
 
-
-def _shell() -> Any:
-    """The command line's shared helpers (network loading with a progress bar, consoles, exits)."""
-    from silkrail import cli
-
-    return cli
 
 
 Mode = Annotated[str, typer.Option(help="rail, sea or any")]
@@ -42,7 +37,7 @@ MapFile = Annotated[Path | None, typer.Option("--map", help="write a standalone 
 
 def _check_html(path: Path | None, option: str) -> None:
     if path is not None and path.suffix.lower() not in (".html", ".htm"):
-        _shell()._fail(DataError(f"{path}: {option} writes HTML; name the file *.html", field=option[2:]))
+        console.fail(DataError(f"{path}: {option} writes HTML; name the file *.html", field=option[2:]))
 
 
 def corridor_cmd(
@@ -61,11 +56,9 @@ def corridor_cmd(
     from silkrail.analysis.interop import load_interoperability
     from silkrail.analysis.sections import analyse_route
     from silkrail.routing.router import router_for
-
-    cli = _shell()
     for f, opt in ((map_file, "--map"), (report, "--report")):
         _check_html(f, opt)
-    net = cli._load()
+    net = console.load_network_or_exit()
     try:
         router = router_for(net)
         route = router.route(
@@ -73,7 +66,7 @@ def corridor_cmd(
         )
         corridor = analyse_route(router, route, load_interoperability())
     except SilkrailError as exc:
-        cli._fail(exc)
+        console.fail(exc)
     title = f"{route.origin.name} → {route.destination.name}: interoperability"
     written = []
     if map_file:
@@ -87,9 +80,9 @@ def corridor_cmd(
     if as_json:
         typer.echo(json.dumps(corridor.to_dict(), ensure_ascii=False))
         return
-    _print_corridor(cli.out, corridor, title)
+    _print_corridor(console.out, corridor, title)
     for f in written:
-        cli.out.print(f"wrote {f}")
+        console.out.print(f"wrote {f}")
 
 
 def _print_corridor(out: Any, corridor: Any, title: str) -> None:
@@ -176,33 +169,31 @@ def dependency_cmd(
     where a sourced record names one; the rest is 'unknown', left out of the operators' HHI."""
     from silkrail.analysis.dependency import compute_dependency, flow_set_dependency, parse_variant
     from silkrail.routing.router import router_for
-
-    cli = _shell()
     _check_html(report, "--report")
     if (flows is None) == (origin is None or destination is None) or (flows and (origin or destination)):
-        cli._fail(DataError("give an origin and a destination, or --flows (not both)", field="flows"))
+        console.fail(DataError("give an origin and a destination, or --flows (not both)", field="flows"))
     if flows is not None:
         from silkrail.analysis.flows import load_flows
 
         try:
             flow_set = load_flows(flows, mode=None if mode == "any" else mode)
         except DataError as exc:
-            cli._fail(exc)
-        net = cli._load()
+            console.fail(exc)
+        net = console.load_network_or_exit()
         try:
             deps = flow_set_dependency(router_for(net), flow_set, objective=optimize, year=year)
         except SilkrailError as exc:
-            cli._fail(exc)
-        _dependency_out(cli, deps, f"{flows}: dependency on each country", as_json, report)
+            console.fail(exc)
+        _dependency_out(deps, f"{flows}: dependency on each country", as_json, report)
         return
     assert origin is not None and destination is not None
     if not 0 <= alternatives <= 10:
-        cli._fail(DataError(f"--alternatives takes 0 to 10 (got {alternatives})", field="alternatives"))
+        console.fail(DataError(f"--alternatives takes 0 to 10 (got {alternatives})", field="alternatives"))
     try:
         variants = [parse_variant(v) for v in variant or []]
     except DataError as exc:
-        cli._fail(exc)
-    net = cli._load()
+        console.fail(exc)
+    net = console.load_network_or_exit()
     try:
         deps = compute_dependency(
             router_for(net),
@@ -216,13 +207,13 @@ def dependency_cmd(
             year=year,
         )
     except SilkrailError as exc:
-        cli._fail(exc)
+        console.fail(exc)
     _dependency_out(
-        cli, deps, f"{deps[0].origin} → {deps[0].destination}: dependency on each country", as_json, report
+        deps, f"{deps[0].origin} → {deps[0].destination}: dependency on each country", as_json, report
     )
 
 
-def _dependency_out(cli: Any, deps: list[Any], title: str, as_json: bool, report: Path | None) -> None:
+def _dependency_out(deps: list[Any], title: str, as_json: bool, report: Path | None) -> None:
     if report:
         from silkrail.analysis.report import write_dependency_report
 
@@ -233,9 +224,9 @@ def _dependency_out(cli: Any, deps: list[Any], title: str, as_json: bool, report
         doc |= {"hhi": best["hhi"], "corridors": [d.to_dict() for d in deps]}
         typer.echo(json.dumps(doc, ensure_ascii=False))
         return
-    _print_dependency(cli.out, deps, title)
+    _print_dependency(console.out, deps, title)
     if report:
-        cli.out.print(f"wrote {report}")
+        console.out.print(f"wrote {report}")
 
 
 def _print_dependency(out: Any, deps: list[Any], title: str) -> None:
@@ -359,8 +350,6 @@ def resilience_cmd(
     from silkrail.routing.router import router_for
     from silkrail.settings import get_settings
     from silkrail.simulation.scheduler import parse_scheduler
-
-    cli = _shell()
     for f, opt in ((map_file, "--map"), (report, "--report")):
         _check_html(f, opt)
     try:
@@ -371,8 +360,8 @@ def resilience_cmd(
             raise DataError(f"'{mode}' is not a mode; use rail, sea or any", field="mode")
         flow_set = load_flows(flows, mode=mode, select=select, keep_via=not ignore_via)
     except DataError as exc:
-        cli._fail(exc)
-    net = cli._load()
+        console.fail(exc)
+    net = console.load_network_or_exit()
     settings = get_settings()
     flow_router = NetworkFlowRouter(settings, objective=optimize, year=year)
     try:
@@ -384,7 +373,7 @@ def resilience_cmd(
             used = frozenset(k for b in baselines if b is not None for k in b.uses)
             return network_elements(net, elements, used=used, combinations=combine or [])
 
-        with Progress(console=cli.err.get(), transient=True) as bar:
+        with Progress(console=console.err.get(), transient=True) as bar:
             task = bar.add_task("re-routing the flows that use each element", total=None)
 
             def advance(n: int, t: Any = task, b: Any = bar) -> None:
@@ -394,7 +383,7 @@ def resilience_cmd(
                 flow_set, chosen, flow_router, days=days, scheduler=sched, workers=workers, progress=advance
             )
     except SilkrailError as exc:
-        cli._fail(exc)
+        console.fail(exc)
     if report or map_file:
         from silkrail.analysis.report import write_resilience_report
         from silkrail.analysis.resilience import element_positions
@@ -408,10 +397,10 @@ def resilience_cmd(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
-    _print_resilience(cli.out, result, top)
+    _print_resilience(console.out, result, top)
     for f in (map_file, report):
         if f:
-            cli.out.print(f"wrote {f}")
+            console.out.print(f"wrote {f}")
 
 
 def _print_resilience(out: Any, r: Any, top: int) -> None:

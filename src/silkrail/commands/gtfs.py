@@ -139,7 +139,7 @@ def import_cmd(
     name: Annotated[str | None, typer.Option(help="the name it is kept under (default: the file's)")] = None,
 ) -> None:
     """Add an operator's GTFS feed to the timetables (every row checked; its stops matched to the network)."""
-    from silkrail.cli import _load
+    from silkrail.commands.console import load_network_or_exit as _load
     from silkrail.routing.router import router_for
     from silkrail.settings import get_settings
     from silkrail.timetable.gtfs_import import FeedError, import_feed
