@@ -6,12 +6,16 @@ and the internals of a route (its edges), so that a change of their form touches
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.routing.results import Leg, Route
+
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+    from silkrail.routing.router import Router
 
 
 def field(record: Any, name: str, default: Any = None) -> Any:
@@ -30,7 +34,7 @@ class CrossingInfo:
     countries: tuple[str, ...]
 
 
-def crossing(net: Any, index: int) -> CrossingInfo:
+def crossing(net: Network, index: int) -> CrossingInfo:
     c = net.crossings[index]
     return CrossingInfo(
         index,
@@ -43,41 +47,41 @@ def crossing(net: Any, index: int) -> CrossingInfo:
     )
 
 
-def crossings(net: Any) -> list[CrossingInfo]:
+def crossings(net: Network) -> list[CrossingInfo]:
     return [crossing(net, i) for i in range(len(net.crossings))]
 
 
-def line_id(net: Any, index: int) -> str:
+def line_id(net: Network, index: int) -> str:
     return str(field(net.lines[index], "id"))
 
 
-def line_name(net: Any, index: int) -> str:
+def line_name(net: Network, index: int) -> str:
     return str(field(net.lines[index], "name"))
 
 
-def line_ids(net: Any) -> list[str]:
+def line_ids(net: Network) -> list[str]:
     return [line_id(net, i) for i in range(len(net.lines))]
 
 
-def port_code(net: Any, index: int) -> str:
+def port_code(net: Network, index: int) -> str:
     p = net.ports[index]
     return str(field(p, "locode") or field(p, "name"))
 
 
-def port_name(net: Any, index: int) -> str:
+def port_name(net: Network, index: int) -> str:
     return str(field(net.ports[index], "name"))
 
 
-def ferry_id(net: Any, index: int) -> str:
+def ferry_id(net: Network, index: int) -> str:
     f = net.ferries[index]
     return str(field(f, "id") or field(f, "name"))
 
 
-def ferry_name(net: Any, index: int) -> str:
+def ferry_name(net: Network, index: int) -> str:
     return str(field(net.ferries[index], "name"))
 
 
-def edge_ferry(net: Any, edge: int) -> str:
+def edge_ferry(net: Network, edge: int) -> str:
     """The id of the ferry a ferry edge sails on (a ferry edge's port index is its ferry's)."""
     return ferry_id(net, int(net.port[edge]))
 
@@ -97,12 +101,12 @@ def leg_track(leg: Leg) -> LegTrack | None:
     return LegTrack(np.asarray(leg.edges, dtype=np.int64), np.asarray(leg.nodes[:-1], dtype=np.int64))
 
 
-def route_edges(router: Any, route: Route) -> NDArray[np.int64]:
+def route_edges(router: Router, route: Route) -> NDArray[np.int64]:
     """Every network edge of a route (moving and transfer edges), in order."""
     return np.asarray(router.graph.edge[np.asarray(route.arcs, dtype=np.int64)], dtype=np.int64)
 
 
-def node_name(router: Any, node: int) -> str:
+def node_name(router: Router, node: int) -> str:
     """A readable name for a network node: its own name, else the nearest city's."""
     name = router.net.names.get(node)
     if name:
@@ -110,48 +114,48 @@ def node_name(router: Any, node: int) -> str:
     return str(router.places.node_name(node))
 
 
-def edge_crossing(net: Any, edge: int) -> int:
+def edge_crossing(net: Network, edge: int) -> int:
     """The crossing an edge belongs to (index), or -1."""
     return int(net.crossing[edge])
 
 
-def edge_line(net: Any, edge: int) -> int:
+def edge_line(net: Network, edge: int) -> int:
     """The curated line an edge belongs to (index), or -1."""
     return int(net.line[edge])
 
 
-def edge_lines(net: Any, edges: NDArray[np.int64]) -> NDArray[np.int64]:
+def edge_lines(net: Network, edges: NDArray[np.int64]) -> NDArray[np.int64]:
     return np.asarray(net.line[edges], dtype=np.int64)
 
 
-def edge_gauges(net: Any, edge: int) -> list[int]:
+def edge_gauges(net: Network, edge: int) -> list[int]:
     """The gauges (mm) a train can use on an edge without changing."""
     from silkrail.network.model import gauges_of
 
     return gauges_of(int(net.edge_gauge[edge]))
 
 
-def node_country(net: Any, node: int) -> str:
+def node_country(net: Network, node: int) -> str:
     return str(net.country_code(node))
 
 
-def node_coords(net: Any, nodes: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def node_coords(net: Network, nodes: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     return np.asarray(net.lat[nodes], dtype=np.float64), np.asarray(net.lon[nodes], dtype=np.float64)
 
 
-def edge_km(net: Any, edges: NDArray[np.int64]) -> NDArray[np.float64]:
+def edge_km(net: Network, edges: NDArray[np.int64]) -> NDArray[np.float64]:
     return np.asarray(net.km[edges], dtype=np.float64)
 
 
-def edge_ends(net: Any, edges: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def edge_ends(net: Network, edges: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return np.asarray(net.u[edges], dtype=np.int64), np.asarray(net.v[edges], dtype=np.int64)
 
 
-def water_countries(net: Any, edges: NDArray[np.int64]) -> list[str]:
+def water_countries(net: Network, edges: NDArray[np.int64]) -> list[str]:
     """Per water edge, the country whose waters it uses ('' for open sea)."""
     return [net.countries[int(c)] for c in np.asarray(net.water_country[edges]).tolist()]
 
 
-def crossing_index(net: Any) -> dict[str, int]:
+def crossing_index(net: Network) -> dict[str, int]:
     """Crossing ids to their indices."""
     return {str(field(c, "id")): i for i, c in enumerate(net.crossings)}

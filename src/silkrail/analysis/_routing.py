@@ -7,15 +7,20 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from silkrail.analysis import _records as rec
 from silkrail.errors import DataError, NoRouteError
 
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+    from silkrail.routing.results import Route
+    from silkrail.routing.router import Router
 
-def check_crossing_ids(net: Any, ids: Sequence[str], *, where: str = "via") -> list[int]:
+
+def check_crossing_ids(net: Network, ids: Sequence[str], *, where: str = "via") -> list[int]:
     """Indices of the crossings ``ids``; an unknown id raises DataError with the closest ids."""
     index = rec.crossing_index(net)
     out = []
@@ -29,7 +34,7 @@ def check_crossing_ids(net: Any, ids: Sequence[str], *, where: str = "via") -> l
 
 
 def route_with(
-    router: Any,
+    router: Router,
     origin: Any,
     destination: Any,
     *,
@@ -57,7 +62,7 @@ def route_with(
     return r
 
 
-def _place(router: Any, p: Any) -> Any:
+def _place(router: Router, p: Any) -> Any:
     return router.places.resolve(p) if isinstance(p, str) else p
 
 
@@ -74,7 +79,7 @@ class Removal:
 
 
 def route_removed(
-    router: Any,
+    router: Router,
     origin: Any,
     destination: Any,
     removal: Removal,
@@ -125,7 +130,7 @@ def route_removed(
     return router.engine.assemble(path, o, d, objective=q.objective, teu=teu)
 
 
-def route_elements(router: Any, route: Any) -> Removal:
+def route_elements(router: Router, route: Route) -> Removal:
     """The elements a route uses: its crossings, curated lines, ports, ferries and passages."""
     from silkrail.network.model import EdgeKind
 

@@ -21,11 +21,15 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from silkrail.analysis import _records as rec
 from silkrail.analysis.operators import UNKNOWN_OPERATOR, OperatorIndex, operator_index
 from silkrail.errors import DataError, NoRouteError
+
+if TYPE_CHECKING:
+    from silkrail.routing.results import Route
+    from silkrail.routing.router import Router
 
 logger = logging.getLogger("silkrail.analysis.dependency")
 
@@ -105,7 +109,7 @@ class Dependency:
     cost_usd: float
     shares: list[CountryShare]
     hhi: dict[str, float]
-    route: Any = field(default=None, repr=False, compare=False)
+    route: Route | None = field(default=None, repr=False, compare=False)
     note: str | None = None  # why a variant has no route
     operators: list[OperatorShare] = field(default_factory=list)
     operator_hhi: dict[str, float] = field(default_factory=dict)  # unknown left out; none if all unknown
@@ -135,7 +139,7 @@ class Dependency:
 
 
 def route_dependency(
-    router: Any, route: Any, *, label: str = "best", operators: OperatorIndex | None = None
+    router: Router, route: Route, *, label: str = "best", operators: OperatorIndex | None = None
 ) -> Dependency:
     """The shares of one route, per country and per operator (``operators``: the operator
     records; by default the shipped interoperability data's)."""
@@ -261,7 +265,7 @@ def _event_sides(e: Any, ops: OperatorIndex) -> list[Key]:
     return [(cc, ops.railway(cc) if cc != OPEN_SEA else UNKNOWN_OPERATOR) for cc in countries]
 
 
-def _leg_parts(router: Any, leg: Any, ops: OperatorIndex) -> dict[Key, float]:
+def _leg_parts(router: Router, leg: Any, ops: OperatorIndex) -> dict[Key, float]:
     """km of a leg per country and operator: rail by each edge's country and operator, water by
     whose waters it uses (operator unknown); a leg without track (or a ferry) is split evenly
     between its countries (a rail leg's to their railways, a ferry's to its operator)."""
@@ -339,7 +343,7 @@ def parse_variant(text: str) -> Variant:
 
 
 def compute_dependency(
-    router: Any,
+    router: Router,
     origin: str,
     destination: str,
     *,
@@ -389,7 +393,7 @@ def compute_dependency(
 
 
 def flow_set_dependency(
-    router: Any, flows: Sequence[Any], *, objective: str = "time", year: int | None = None
+    router: Router, flows: Sequence[Any], *, objective: str = "time", year: int | None = None
 ) -> list[Dependency]:
     """Each flow's dependency (through its via crossings), then the whole set's: the
     TEU-weighted sums of km, hours and money per country, and their HHI."""

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.analysis import _records as rec
 from silkrail.analysis.interop import Interoperability, OperatorRecord, SectionRecord
+
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
 
 logger = logging.getLogger("silkrail.analysis.operators")
 
@@ -49,7 +53,7 @@ class OperatorIndex:
         return [o for o in every if o.operator == operator]
 
     def rail_edges(
-        self, net: object, edges: NDArray[np.int64], from_nodes: NDArray[np.int64], countries: list[str]
+        self, net: Network, edges: NDArray[np.int64], from_nodes: NDArray[np.int64], countries: list[str]
     ) -> list[str]:
         """The operator of each rail edge (``countries``: each edge's country)."""
         out: list[str | None] = [None] * len(edges)

@@ -10,9 +10,12 @@ import io
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from silkrail.network.model import ATTRIBUTION
+
+if TYPE_CHECKING:
+    from silkrail.routing.results import Route
 
 logger = logging.getLogger("silkrail.analysis.report")
 
@@ -319,7 +322,7 @@ def corridor_html(corridor: Any, *, title: str, outlines: list[dict[str, Any]] |
     return _page(title, parts)
 
 
-def _change_place(route: Any, ch: Any) -> tuple[float, float] | None:
+def _change_place(route: Route, ch: Any) -> tuple[float, float] | None:
     """A change point's position: the route event at that place, else the section start."""
     if route is None:
         return None

@@ -20,10 +20,15 @@ import difflib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from silkrail.analysis.flows import Flow
 from silkrail.errors import DataError
+
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+    from silkrail.routing.results import Route
+    from silkrail.routing.router import Router
 
 logger = logging.getLogger("silkrail.analysis.resilience")
 
@@ -351,13 +356,13 @@ class NetworkFlowRouter:
         )
 
 
-def _summary(route: Any) -> str:
+def _summary(route: Route) -> str:
     crossings = [e.at for e in route.events if e.kind in ("border_crossing", "ferry", "port_transfer")]
     text = " → ".join(route.countries)
     return f"{text} (via {', '.join(dict.fromkeys(crossings))})" if crossings else text
 
 
-def element_keys(net: Any, removal: Any) -> frozenset[str]:
+def element_keys(net: Network, removal: Any) -> frozenset[str]:
     """The keys ``kind:id`` of the elements in a removal."""
     from silkrail.analysis import _records as rec
 
@@ -369,7 +374,7 @@ def element_keys(net: Any, removal: Any) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _removal(net: Any, keys: frozenset[str]) -> Any:
+def _removal(net: Network, keys: frozenset[str]) -> Any:
     from silkrail.analysis._routing import Removal
 
     index = _element_index(net)
@@ -392,7 +397,7 @@ def _removal(net: Any, keys: frozenset[str]) -> Any:
     )
 
 
-def _element_index(net: Any) -> dict[str, int]:
+def _element_index(net: Network) -> dict[str, int]:
     """Element keys to their record indices (passages are named, not indexed)."""
     from silkrail.analysis import _records as rec
 
@@ -404,7 +409,7 @@ def _element_index(net: Any) -> dict[str, int]:
 
 
 def network_elements(
-    net: Any,
+    net: Network,
     spec: str = "crossings,lines,ports",
     *,
     used: frozenset[str] = frozenset(),
@@ -455,7 +460,7 @@ def network_elements(
     return out
 
 
-def element_positions(net: Any) -> dict[str, tuple[float, float]]:
+def element_positions(net: Network) -> dict[str, tuple[float, float]]:
     """(lon, lat) of the crossings, ports and ferry ends, for the map."""
     from silkrail.analysis import _records as rec
 
@@ -500,7 +505,7 @@ def _combination(catalogue: dict[str, Element], text: str) -> Element:
     return Element(f"combination:{name.strip()}", "combination", label, frozenset(keys))
 
 
-def check_flows(router: Any, flows: Sequence[Flow]) -> None:
+def check_flows(router: Router, flows: Sequence[Flow]) -> None:
     """Every flow's places and via crossings exist: an unknown one raises DataError naming the
     flow's file and row (before any routing starts)."""
     from silkrail.analysis._routing import check_crossing_ids

@@ -15,13 +15,18 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.analysis import _records as rec
 from silkrail.analysis.interop import ATTRIBUTES, POWER_SYSTEMS, Interoperability, SectionRecord
+
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+    from silkrail.routing.results import Route
+    from silkrail.routing.router import Router
 
 logger = logging.getLogger("silkrail.analysis.sections")
 
@@ -157,7 +162,7 @@ class Corridor:
 
     sections: list[Section]
     changes: list[ChangePoint]
-    route: Any = None
+    route: Route | None = None
 
     def to_dict(self) -> dict[str, Any]:
         known = _known_share(self.sections)
@@ -380,14 +385,14 @@ def _known_share(sections: list[Section]) -> dict[str, float]:
 # --- from a route ----------------------------------------------------------------------
 
 
-def analyse_route(router: Any, route: Any, data: Interoperability) -> Corridor:
+def analyse_route(router: Router, route: Route, data: Interoperability) -> Corridor:
     """The sections and change points of a route of ``router``'s network."""
     pieces = corridor_pieces(router, route, data)
     sections = describe_sections(pieces, data)
     return Corridor(sections, change_points(sections), route)
 
 
-def corridor_pieces(router: Any, route: Any, data: Interoperability) -> list[Piece]:
+def corridor_pieces(router: Router, route: Route, data: Interoperability) -> list[Piece]:
     """The route cut at every change of leg, country, gauge and curated record."""
     net = router.net
     line_records = {s.line: s.id for s in data.sections if s.line}
@@ -409,8 +414,8 @@ def corridor_pieces(router: Any, route: Any, data: Interoperability) -> list[Pie
 
 
 def _leg_pieces(
-    router: Any,
-    net: Any,
+    router: Router,
+    net: Network,
     leg: Any,
     track: rec.LegTrack,
     line_records: dict[str, str],
@@ -461,7 +466,7 @@ def _leg_pieces(
     return out
 
 
-def _boundary_name(router: Any, net: Any, edges: NDArray[np.int64], i: int, node: int) -> str:
+def _boundary_name(router: Router, net: Network, edges: NDArray[np.int64], i: int, node: int) -> str:
     for j in (i - 1, i):
         if 0 <= j < len(edges):
             c = rec.edge_crossing(net, int(edges[j]))
@@ -519,7 +524,7 @@ def _slice_coords(
 
 
 def _match_records(
-    net: Any,
+    net: Network,
     edges: NDArray[np.int64],
     from_nodes: NDArray[np.int64],
     to_nodes: NDArray[np.int64],

@@ -11,7 +11,7 @@ import json
 from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Column, bindparam, func, insert, select, update
 from sqlalchemy.engine import Engine
@@ -22,6 +22,9 @@ from silkrail.tracking.core import TrackState, TrainPlan
 from silkrail.tracking.dwell import BORDER, DwellStats, StoredMilestone
 from silkrail.tracking.eta import Profile
 from silkrail.tracking.results import AlertRecord, TrainRecord
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 EVENT_CONTENT = ("train_id", "time", "kind", "lat", "lon", "milestone", "at")  # what an event says
 
@@ -45,23 +48,25 @@ class Repository(Protocol):
     engine: Engine
 
     def write(self, *, lock: bool = True) -> AbstractContextManager[Any]: ...
-    def lock(self, c: Any) -> None: ...
-    def add_train(self, c: Any, train: Mapping[str, Any], state: TrackState, now: datetime) -> None: ...
+    def lock(self, c: Connection) -> None: ...
+    def add_train(
+        self, c: Connection, train: Mapping[str, Any], state: TrackState, now: datetime
+    ) -> None: ...
     def plans(self, train_ids: Collection[str]) -> dict[str, TrainPlan]: ...
-    def insert_new_events(self, c: Any, rows: list[dict[str, Any]]) -> set[str]: ...
-    def stored_contents(self, c: Any, event_ids: list[str]) -> dict[str, tuple[Any, ...]]: ...
-    def delete_events(self, c: Any, event_ids: Collection[str]) -> None: ...
-    def states(self, c: Any, train_ids: Collection[str]) -> dict[str, TrackState]: ...
-    def moving_states(self, c: Any) -> list[TrackState]: ...
-    def save_states(self, c: Any, states: list[TrackState], stamp: datetime) -> None: ...
-    def save_alerted(self, c: Any, state: TrackState) -> None: ...
-    def learned(self, c: Any) -> dict[str, DwellStats]: ...
-    def save_learned(self, c: Any, updates: Mapping[str, DwellStats]) -> None: ...
+    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[str]: ...
+    def stored_contents(self, c: Connection, event_ids: list[str]) -> dict[str, tuple[Any, ...]]: ...
+    def delete_events(self, c: Connection, event_ids: Collection[str]) -> None: ...
+    def states(self, c: Connection, train_ids: Collection[str]) -> dict[str, TrackState]: ...
+    def moving_states(self, c: Connection) -> list[TrackState]: ...
+    def save_states(self, c: Connection, states: list[TrackState], stamp: datetime) -> None: ...
+    def save_alerted(self, c: Connection, state: TrackState) -> None: ...
+    def learned(self, c: Connection) -> dict[str, DwellStats]: ...
+    def save_learned(self, c: Connection, updates: Mapping[str, DwellStats]) -> None: ...
     def replace_learned(self, stats: Mapping[str, DwellStats]) -> None: ...
     def border_milestones(
-        self, c: Any, train_ids: Collection[str] | None = None
+        self, c: Connection, train_ids: Collection[str] | None = None
     ) -> list[StoredMilestone]: ...
-    def add_alerts(self, c: Any, alerts: list[NewAlert]) -> list[int]: ...
+    def add_alerts(self, c: Connection, alerts: list[NewAlert]) -> list[int]: ...
     def alerts(
         self, since_id: int = 0, *, limit: int | None = None, newest_first: bool = False
     ) -> list[AlertRecord]: ...
@@ -125,12 +130,12 @@ class SqlRepository:
         """A transaction holding the write lock (``lock=False``: taken at ``lock``)."""
         return store.write_transaction(self.engine, lock=lock)
 
-    def lock(self, c: Any) -> None:
+    def lock(self, c: Connection) -> None:
         store.lock_writes(c)
 
     # --- trains ----------------------------------------------------------------------------
 
-    def add_train(self, c: Any, train: Mapping[str, Any], state: TrackState, now: datetime) -> None:
+    def add_train(self, c: Connection, train: Mapping[str, Any], state: TrackState, now: datetime) -> None:
         """Store a planned train (its ``trains`` row, without ``created_at``) and its first state."""
         c.execute(insert(store.trains).values(**train, created_at=now))
         c.execute(insert(store.train_states).values(state_row(state, now)))
@@ -158,7 +163,7 @@ class SqlRepository:
 
     # --- events ----------------------------------------------------------------------------
 
-    def insert_new_events(self, c: Any, rows: list[dict[str, Any]]) -> set[str]:
+    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[str]:
         """Store the events whose ``event_id`` is not stored yet; returns those ids (the rest are
         duplicates). One statement: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``."""
         if not rows:
@@ -169,7 +174,7 @@ class SqlRepository:
         stmt = sqlite.insert(e).on_conflict_do_nothing(index_elements=["event_id"]).returning(e.c.event_id)
         return set(c.execute(stmt, rows).scalars())
 
-    def stored_contents(self, c: Any, event_ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    def stored_contents(self, c: Connection, event_ids: list[str]) -> dict[str, tuple[Any, ...]]:
         """What the stored events of these ids say (train, time, kind, lat, lon, milestone, at)."""
         e = store.events
         rows = c.execute(
@@ -177,13 +182,15 @@ class SqlRepository:
         )
         return {r.event_id: (r.train_id, utc(r.time), *r[3:]) for r in rows}
 
-    def delete_events(self, c: Any, event_ids: Collection[str]) -> None:
+    def delete_events(self, c: Connection, event_ids: Collection[str]) -> None:
         """Remove events stored earlier in this transaction that were then rejected."""
         if event_ids:
             e = store.events
             c.execute(e.delete().where(e.c.event_id.in_(sorted(event_ids))))
 
-    def border_milestones(self, c: Any, train_ids: Collection[str] | None = None) -> list[StoredMilestone]:
+    def border_milestones(
+        self, c: Connection, train_ids: Collection[str] | None = None
+    ) -> list[StoredMilestone]:
         """The stored border milestones (of these trains; None: of all), in train and time order."""
         e = store.events
         q = select(e.c.event_id, e.c.train_id, e.c.milestone, e.c.time, e.c.at).where(
@@ -196,7 +203,7 @@ class SqlRepository:
 
     # --- states ----------------------------------------------------------------------------
 
-    def states(self, c: Any, train_ids: Collection[str]) -> dict[str, TrackState]:
+    def states(self, c: Connection, train_ids: Collection[str]) -> dict[str, TrackState]:
         if not train_ids:
             return {}
         s = store.train_states
@@ -204,12 +211,12 @@ class SqlRepository:
             r.train_id: _state(r) for r in c.execute(select(s).where(s.c.train_id.in_(sorted(train_ids))))
         }
 
-    def moving_states(self, c: Any) -> list[TrackState]:
+    def moving_states(self, c: Connection) -> list[TrackState]:
         """The states of trains under way (running or at a crossing)."""
         s = store.train_states
         return [_state(r) for r in c.execute(select(s).where(s.c.status.in_(["running", "at_crossing"])))]
 
-    def save_states(self, c: Any, states: list[TrackState], stamp: datetime) -> None:
+    def save_states(self, c: Connection, states: list[TrackState], stamp: datetime) -> None:
         """Write whole train states (every column, keyed by ``train_id``) in one statement."""
         if not states:
             return
@@ -222,7 +229,7 @@ class SqlRepository:
         )
         c.execute(stmt, [{f"b_{k}": v for k, v in state_row(st, stamp).items()} for st in states])
 
-    def save_alerted(self, c: Any, state: TrackState) -> None:
+    def save_alerted(self, c: Connection, state: TrackState) -> None:
         """Store which alert kinds a train has raised (nothing else of its state)."""
         s = store.train_states
         c.execute(
@@ -231,10 +238,10 @@ class SqlRepository:
 
     # --- learned dwell ---------------------------------------------------------------------
 
-    def learned(self, c: Any) -> dict[str, DwellStats]:
+    def learned(self, c: Connection) -> dict[str, DwellStats]:
         return {r.crossing: DwellStats(r.n, r.mean_h, r.m2) for r in c.execute(select(store.crossing_dwell))}
 
-    def save_learned(self, c: Any, updates: Mapping[str, DwellStats]) -> None:
+    def save_learned(self, c: Connection, updates: Mapping[str, DwellStats]) -> None:
         d = store.crossing_dwell
         for key, (n, mean, m2) in updates.items():
             if c.execute(update(d).where(d.c.crossing == key).values(n=n, mean_h=mean, m2=m2)).rowcount == 0:
@@ -252,14 +259,14 @@ class SqlRepository:
 
     # --- alerts ----------------------------------------------------------------------------
 
-    def add_alerts(self, c: Any, alerts: list[NewAlert]) -> list[int]:
+    def add_alerts(self, c: Connection, alerts: list[NewAlert]) -> list[int]:
         """Store new alerts; returns their ids."""
         ids = []
         for a in alerts:
             res = c.execute(
                 insert(store.alerts).values(train_id=a.train_id, kind=a.kind, message=a.message, time=a.time)
             )
-            ids.append(int(res.inserted_primary_key[0]))
+            ids.append(int(res.inserted_primary_key[0]))  # type: ignore[index]
         return ids
 
     def alerts(
@@ -352,12 +359,12 @@ def _names(cols: list[Column[Any]]) -> str:
 
 
 def _execute_by_column(
-    c: Any, sql: str, rows: list[dict[str, Any]], cols: list[Column[Any]]
+    c: Connection, sql: str, rows: list[dict[str, Any]], cols: list[Column[Any]]
 ) -> list[tuple[Any, ...]]:
     """Run ``sql`` (with an ``_unnest(cols)``) on one array per column of ``rows``, in binary:
     one parameter per column instead of one per value, which the driver would otherwise parse
     and render one by one. Returns the rows it returns."""
-    with c.connection.driver_connection.cursor() as cur:
+    with c.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
         cur.execute(sql, [[r[col.name] for r in rows] for col in cols])
         return cur.fetchall() if cur.description else []
 
@@ -365,7 +372,7 @@ def _execute_by_column(
 class PostgresRepository(SqlRepository):
     """PostgreSQL: bulk writes travel as one array per column (``unnest``)."""
 
-    def insert_new_events(self, c: Any, rows: list[dict[str, Any]]) -> set[str]:
+    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[str]:
         if not rows:
             return set()
         cols = list(store.events.columns)
@@ -377,7 +384,7 @@ class PostgresRepository(SqlRepository):
         rows = sorted(rows, key=lambda r: r["event_id"])
         return {r[0] for r in _execute_by_column(c, sql, rows, cols)}
 
-    def save_states(self, c: Any, states: list[TrackState], stamp: datetime) -> None:
+    def save_states(self, c: Connection, states: list[TrackState], stamp: datetime) -> None:
         if not states:
             return
         s = store.train_states
