@@ -257,37 +257,22 @@ def _run(
         return out
     if not jobs:
         return []
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise DataError(
-            "running on Dask needs dask[distributed] (pip install 'silkrail[dist]'); "
-            "or give --scheduler serial",
-            field="scheduler",
-        ) from None
+    from silkrail.simulation.scheduler import dask_client
 
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-        )
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
+    purpose = "re-routing on Dask (or give --scheduler serial)"
+    with dask_client(scheduler, workers, purpose) as client:
+        from dask.distributed import as_completed
+
         shared = client.scatter(router, broadcast=True)
         # one task per batch of jobs: each task pays the worker's set-up once
         size = max(1, len(jobs) // (8 * max(1, workers)))
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
         futures = [client.submit(_route_batch, shared, b, pure=False) for b in batches]
+        sizes = {f.key: len(b) for f, b in zip(futures, batches, strict=True)}
         for fut in as_completed(futures):
             if progress:
-                progress(len(batches[futures.index(fut)]))
+                progress(sizes[fut.key])
         results = client.gather(futures)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
     return [o for batch in results for o in batch]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from silkrail.simulation.model import run_replication
 from silkrail.simulation.scenario import SimInput
-from silkrail.simulation.scheduler import parse_scheduler
+from silkrail.simulation.scheduler import dask_client, parse_scheduler
 
 
 def run_replications(
@@ -35,28 +35,13 @@ def run_replications(
             if progress:
                 progress(1)
         return out
-    from silkrail.extras import needs_extra
+    from dask.distributed import as_completed
 
-    with needs_extra("a distributed simulation (--scheduler)"):
-        from dask.distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-        )
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
+    with dask_client(scheduler, workers, "a distributed simulation (--scheduler)") as client:
         shared = client.scatter(sim, broadcast=True)
         futures = [client.submit(run_replication, shared, s, trace=trace, pure=False) for s in seeds]
         for _ in as_completed(futures):
             if progress:
                 progress(1)
         results = client.gather(futures)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
     return list(results)

@@ -1,4 +1,5 @@
-"""Which scheduler runs a simulation's replications: the values ``--scheduler`` accepts.
+"""Which scheduler runs independent jobs (a simulation's replications, the resilience
+analysis's re-routings): the values ``--scheduler`` accepts, and a Dask client for them.
 
 Kept apart from :mod:`silkrail.simulation.distributed` (which imports the simulation model)
 so the command line can check the option at once, before it loads the network.
@@ -7,6 +8,9 @@ so the command line can check the option at once, before it loads the network.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from silkrail.errors import DataError
 
@@ -31,3 +35,29 @@ def parse_scheduler(value: str | None) -> str | None:
     if _ADDRESS.fullmatch(value.strip()) and int(value.rsplit(":", 1)[1]) <= 65535:
         return value.strip()
     raise DataError(f"'{value}' is not a scheduler; use {SCHEDULER_HELP}", field="scheduler")
+
+
+@contextmanager
+def dask_client(scheduler: str, workers: int, purpose: str) -> Iterator[Any]:
+    """A Dask client on ``scheduler`` ("local": a LocalCluster of ``workers`` single-threaded
+    processes, made here and closed on exit; else the address of a running scheduler). A
+    missing Dask names the extra that installs it, and ``purpose`` says what needed it."""
+    from silkrail.extras import needs_extra
+
+    with needs_extra(purpose):
+        from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        )
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
