@@ -102,16 +102,16 @@ def _svg_map(
 ) -> str:
     """An SVG map: ``lines`` are (lon/lat coordinates, colour, tooltip, width factor), ``points``
     (lon, lat, colour, tooltip, radius factor), drawn over the country outlines."""
-    from silkrail.viz.maps import _path_d, _project
+    from silkrail.viz.maps import land_paths, path_d, project
 
     xs, ys = [], []
     for coords, *_ in lines:
         for lon, lat in coords:
-            x, y = _project(lon, lat)
+            x, y = project(lon, lat)
             xs.append(x)
             ys.append(y)
     for lon, lat, *_ in points:
-        x, y = _project(lon, lat)
+        x, y = project(lon, lat)
         xs.append(x)
         ys.append(y)
     if not xs:
@@ -123,24 +123,18 @@ def _svg_map(
         from silkrail.viz.outlines import simplified_outlines
 
         outlines = simplified_outlines()
-    land = []
-    for c in outlines:
-        for ring in c["rings"]:
-            rx = [p[0] for p in ring]
-            if max(rx) < x0 - 5 or min(rx) > x1 + 5:
-                continue
-            land.append(f'<path d="{_path_d(ring)}Z"><title>{html.escape(c["code"])}</title></path>')
+    land = land_paths(outlines, x0, x1)
     shapes = []
     for coords, colour, tip, width in lines:
         if len(coords) < 2:
             continue
         shapes.append(
-            f'<path d="{_path_d(list(coords))}" fill="none" stroke="{colour}" '
+            f'<path d="{path_d(list(coords))}" fill="none" stroke="{colour}" '
             f'stroke-width="{stroke * 2 * width:.3f}" stroke-linecap="round">'
             f"<title>{html.escape(tip)}</title></path>"
         )
     for lon, lat, colour, tip, radius in points:
-        x, y = _project(lon, lat)
+        x, y = project(lon, lat)
         shapes.append(
             f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 3 * radius:.3f}" fill="{colour}" stroke="#fff" '
             f'stroke-width="{stroke * 0.5:.3f}"><title>{html.escape(tip)}</title></circle>'

@@ -36,19 +36,32 @@ EVENT_COLOURS = {
 }
 
 
-def _project(lon: float, lat: float) -> tuple[float, float]:
+def project(lon: float, lat: float) -> tuple[float, float]:
     """Web Mercator in degrees-like units (x = lon, y = mercator lat)."""
     lat = max(min(lat, 85.0), -85.0)
     return lon, -math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
 
 
-def _path_d(coords: list[tuple[float, float]] | list[list[float]]) -> str:
+def land_paths(outlines: Any, x0: float, x1: float) -> list[str]:
+    """SVG paths of the country outlines that reach into the longitudes from ``x0`` to ``x1``,
+    each titled with its country code."""
+    land = []
+    for c in outlines:
+        for ring in c["rings"]:
+            rx = [p[0] for p in ring]
+            if max(rx) < x0 - 5 or min(rx) > x1 + 5:
+                continue
+            land.append(f'<path d="{path_d(ring)}Z"><title>{html.escape(c["code"])}</title></path>')
+    return land
+
+
+def path_d(coords: list[tuple[float, float]] | list[list[float]]) -> str:
     """SVG path data; a step of more than 180 degrees of longitude crosses the antimeridian
     and starts a new sub-path instead of a line across the whole map."""
     parts: list[str] = []
     prev_x: float | None = None
     for lon, lat in coords:
-        x, y = _project(lon, lat)
+        x, y = project(lon, lat)
         cmd = "M" if prev_x is None or abs(x - prev_x) > 180 else "L"
         parts.append(f"{cmd}{x:.3f},{y:.3f}")
         prev_x = x
@@ -60,7 +73,7 @@ def routes_to_html(routes: list[Route], outlines: list[dict[str, Any]], *, title
     for r in routes:
         for leg in r.legs:
             for x, y in leg.coordinates:
-                px, py = _project(x, y)
+                px, py = project(x, y)
                 xs.append(px)
                 ys.append(py)
     if not xs:
@@ -69,13 +82,7 @@ def routes_to_html(routes: list[Route], outlines: list[dict[str, Any]], *, title
     x0, x1, y0, y1 = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
     width = x1 - x0
     stroke = width / 400
-    land = []
-    for c in outlines:
-        for ring in c["rings"]:
-            rx = [p[0] for p in ring]
-            if max(rx) < x0 - 5 or min(rx) > x1 + 5:
-                continue
-            land.append(f'<path d="{_path_d(ring)}Z"><title>{html.escape(c["code"])}</title></path>')
+    land = land_paths(outlines, x0, x1)
     layers = []
     legend_rows = []
     for i, r in enumerate(routes):
@@ -91,12 +98,12 @@ def routes_to_html(routes: list[Route], outlines: list[dict[str, Any]], *, title
                 f"{leg.from_} → {leg.to}, {leg.distance_km:,.0f} km, {leg.duration_h:,.0f} h"
             )
             group.append(
-                f'<path d="{_path_d(leg.coordinates)}" fill="none" stroke="{colour}" '
+                f'<path d="{path_d(leg.coordinates)}" fill="none" stroke="{colour}" '
                 f'stroke-width="{stroke * (2.2 if i == 0 else 1.4):.3f}" style="{style}"{dash}>'
                 f"<title>{html.escape(tip)}</title></path>"
             )
         for e in r.events:
-            x, y = _project(e.lon, e.lat)
+            x, y = project(e.lon, e.lat)
             gauges = f", {e.from_gauge_mm}→{e.to_gauge_mm} mm" if e.kind == "gauge_change" else ""
             tip = (
                 f"{e.kind.replace('_', ' ')} at {e.at} ({e.from_country}→{e.to_country}{gauges}): "
@@ -117,7 +124,7 @@ def routes_to_html(routes: list[Route], outlines: list[dict[str, Any]], *, title
         )
     for r in routes[:1]:
         for p in (r.origin, r.destination):
-            x, y = _project(p.lon, p.lat)
+            x, y = project(p.lon, p.lat)
             layers.append(
                 f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{stroke * 4:.3f}" fill="#fff" stroke="#000" '
                 f'stroke-width="{stroke:.3f}"><title>{html.escape(p.name)}</title></circle>'
