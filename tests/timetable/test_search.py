@@ -92,6 +92,9 @@ def test_a_time_needs_its_offset() -> None:
         parse_when("2026-12-03T17:00")
     with pytest.raises(DataError, match="not an ISO 8601 time"):
         parse_when("tomorrow")
+    for far in ("0001-01-01T00:00+08:00", "9999-12-31T23:59+08:00"):
+        with pytest.raises(DataError, match="outside the years"):
+            parse_when(far)
     assert parse_when("2026-12-03T17:00+08:00").utcoffset() == dt.timedelta(hours=8)
 
 

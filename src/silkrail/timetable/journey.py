@@ -24,6 +24,7 @@ import numpy as np
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError
 from silkrail.network.geo import haversine_km
+from silkrail.network.model import MAX_YEAR
 from silkrail.timetable.crossings import CrossingStop, crossing_stops, crossing_transfer_s, model_hours
 from silkrail.timetable.feed import Connections, Feed, Trip
 from silkrail.timetable.search import Link, Step, earliest_arrival, latest_departure
@@ -49,6 +50,8 @@ MAX_MODELLED_SHARE = 0.5
 places: the timetable carries the main haul, the model brings the shipment to it and from it (a
 longer modelled leg would make a short ride a pretext for an unscheduled main haul)."""
 TRAFFICS = ("any", "passenger", "freight")
+MIN_YEAR = 2000
+"""The earliest year a --depart or --arrive may name (as the tracking API's departures)."""
 
 
 def parse_when(text: str, *, option: str = "depart") -> dt.datetime:
@@ -63,6 +66,12 @@ def parse_when(text: str, *, option: str = "depart") -> dt.datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise DataError(
             f"'{text}' has no UTC offset; add one, e.g. {when.isoformat(timespec='minutes')}+08:00",
+            field=option,
+        )
+    if not MIN_YEAR <= when.year <= MAX_YEAR:
+        raise DataError(
+            f"'{text}' is outside the years a timetable can describe; give a time from {MIN_YEAR} "
+            f"to {MAX_YEAR}",
             field=option,
         )
     return when
