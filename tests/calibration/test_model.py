@@ -11,10 +11,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from silkrail.calibration.schema import CalibrationFile, TransitFile, check_crossing_ids, load_yaml
 from silkrail.errors import DataError
+from silkrail.evidence.schema import (
+    CalibrationFile,
+    CrossingsFile,
+    TransitFile,
+    check_crossing_ids,
+    load_yaml,
+)
 from silkrail.network.records import Crossing
-from silkrail.routing.costs import Z90, CostModel, lognormal_range
+from silkrail.routing.costs import CostModel
+from silkrail.routing.distributions import Z90, lognormal_range
+from silkrail.traffic import Traffic
 
 DATA = Path(__file__).resolve().parents[2] / "src/silkrail/data"
 
@@ -55,20 +63,24 @@ def _crossing(**kw: Any) -> Crossing:
 
 def test_a_crossing_inside_a_customs_union_takes_the_union_dwell(prior: CostModel) -> None:
     dwell, _ = prior.crossing_dwell(_crossing(dwell_from="customs union", dwell_h=1.0))
-    assert dwell.value == prior.params["union_border_dwell_h"] == 1.0
+    assert dwell.value == prior.params.container.union_border_dwell_h == 1.0
     assert dwell.basis == "modelled"
-    assert dwell.param is None
+    assert dwell.param == "container.union_border_dwell_h"
+    assert not prior.uses_border_param(_crossing(dwell_from="customs union", dwell_h=1.0))
 
 
 def test_a_border_without_a_published_figure_takes_the_fitted_border_dwell(prior: CostModel) -> None:
     dwell, _ = prior.crossing_dwell(_crossing(countries=("CN", "VN")))
-    assert dwell.value == prior.params["border_dwell_h"] == 10.0  # the prior, not CAREC's 40.6 h
-    assert dwell.param == "border_dwell_h"
+    assert dwell.value == prior.params.container.border_dwell_h == 8.0  # the prior, not CAREC's 40.6 h
+    assert dwell.param == "container.border_dwell_h"
     assert prior.uses_border_param(_crossing(countries=("CN", "VN")))
+    # a passenger train's formalities are its own
+    p_dwell, _ = prior.crossing_dwell(_crossing(countries=("CN", "VN")), Traffic.PASSENGER)
+    assert p_dwell.value == prior.params.passenger.border_dwell_h == 2.0
 
 
 def test_a_published_clearance_time_replaces_the_default(prior: CostModel) -> None:
-    # borders.yaml gives Mohan–Boten no dwell; calibration.yaml publishes "under 5 h" (2024)
+    # borders.yaml gives Mohan–Boten no dwell; the evidence base publishes "under 5 h" (2024)
     c = _crossing(id="mohan-boten", countries=("CN", "LA"), curated=True, dwell_from="default")
     dwell, _ = prior.crossing_dwell(c)
     assert (dwell.value, dwell.basis, dwell.record) == (5.0, "curated", "mohan-boten")
@@ -77,7 +89,7 @@ def test_a_published_clearance_time_replaces_the_default(prior: CostModel) -> No
 
 
 def test_the_newer_of_two_published_dwells_wins(prior: CostModel) -> None:
-    # calibration.yaml dates Erenhot's 20 h 2025-09; a borders.yaml figure dated later wins
+    # the evidence base dates Erenhot's 20 h 2025-09; a borders.yaml figure dated later wins
     older = _crossing(
         id="erenhot-zamyn-uud", curated=True, dwell_from="curated", dwell_h=9.1, as_of="2021-01-11"
     )
@@ -92,21 +104,39 @@ def test_a_gauge_change_by_bogie_exchange_takes_the_method_time(prior: CostModel
     assert dwell.value == 0.0  # no border inside one country
     assert change is not None
     assert (change.value, change.basis) == (4.0, "default")  # bogie exchange, an estimate
+    assert change.param == "container.bogie_exchange_h"
     own = prior.crossing_dwell(replace(c, gauge_change_h=1.5, curated=True, id="x"))[1]
     assert own is not None and (own.value, own.basis) == (1.5, "curated")
 
 
-def test_a_published_dwell_at_a_changing_crossing_includes_the_change(prior: CostModel) -> None:
+def test_a_published_dwell_at_a_changing_crossing_is_split_into_border_and_one_change(
+    prior: CostModel,
+) -> None:
+    """The evidence's 20 h at Erenhot covers the whole stop: the change of gauge (the method's
+    2.2 h, nothing published of its own) is taken out of it, so the change is one figure."""
     c = _crossing(
         id="erenhot-zamyn-uud", method="transshipment", curated=True, dwell_from="curated", as_of="2021-01-11"
     )
     dwell, change = prior.crossing_dwell(c)
-    assert dwell.value == 20.0
-    assert change is not None and change.value == 0.0
+    assert change is not None and change.value == pytest.approx(2.2)
+    assert dwell.value == pytest.approx(20.0 - 2.2)
+    assert dwell.value + change.value == pytest.approx(20.0)
+
+
+def test_a_change_of_gauge_costs_one_fee_its_record_or_the_default(prior: CostModel) -> None:
+    """Erenhot's charge (US$335) holds its published change fee (US$120, CAREC 2020): the
+    border keeps the rest; a crossing with no published fee takes the documented default."""
+    eren = _crossing(id="erenhot-zamyn-uud", method="transshipment", curated=True, cost_usd_per_teu=335.0)
+    assert prior.crossing_fees(eren) == (pytest.approx(215.0), pytest.approx(120.0))
+    other = _crossing(id="x-y", method="transshipment", curated=True, cost_usd_per_teu=440.0)
+    assert prior.crossing_fees(other) == (pytest.approx(215.0), pytest.approx(prior.gauge_change_fee_usd))
+    assert prior.crossing_fees(other, Traffic.PASSENGER) == (0.0, 0.0)
+    plain = _crossing(countries=("CN", "VN"), cost_usd_per_teu=215.0)
+    assert prior.crossing_fees(plain) == (215.0, 0.0)
 
 
 def test_the_tariff_tapers_hand_computed(prior: CostModel) -> None:
-    m = prior.with_params(rail_rate_500_usd_per_teu_km=1.61, rail_rate_long_usd_per_teu_km=0.4)
+    m = prior.with_params({"tariff.rate_500_usd_per_teu_km": 1.61, "tariff.rate_long_usd_per_teu_km": 0.4})
     # fixed charge = (1.61 - 0.4) * 500 = 605; 500 km: 605 + 200 = 805 = 1.61 * 500
     assert float(m.rail_tariff(500.0)) == pytest.approx(805.0)
     # 5,000 km: 605 + 2,000 = 2,605, i.e. US$0.521 per TEU-km instead of 1.61
@@ -125,7 +155,7 @@ def test_more_distance_never_costs_less_on_one_railway(
     r500: float, long: float, d1: float, extra: float
 ) -> None:
     m = CostModel.from_network(None, fitted=False).with_params(
-        rail_rate_500_usd_per_teu_km=r500, rail_rate_long_usd_per_teu_km=long
+        {"tariff.rate_500_usd_per_teu_km": r500, "tariff.rate_long_usd_per_teu_km": long}
     )
     assert float(m.rail_tariff(d1 + extra)) >= float(m.rail_tariff(d1))
 
@@ -138,7 +168,7 @@ def test_a_block_train_costs_less_per_box_but_never_less_in_total(teu: float, mo
 
 
 def test_a_full_block_train_gets_the_discount(prior: CostModel) -> None:
-    assert prior.block_factor(prior.params["block_train_teu"]) == pytest.approx(1 - 0.15)
+    assert prior.block_factor(prior.params.tariff.block_train_teu) == pytest.approx(1 - 0.15)
     assert prior.block_factor(1.0) == pytest.approx(1 - 0.15 / 82)
 
 
@@ -157,8 +187,9 @@ def test_sea_rates_as_of_a_date(prior: CostModel) -> None:
     assert prior.sea_rate_entry("2025-12-31").usd_per_feu == 2046
     assert prior.sea_rate_entry("2026-02-01").usd_per_feu == 2840
     assert prior.sea_usd_per_teu_km("2026-02-01") == pytest.approx(2840 / 2 / 19600)
-    with pytest.raises(DataError, match=r"2025-05-08, 2026-01-09"):
-        prior.sea_rate_entry("2024-01-01")
+    first = min(r.as_of for r in prior.sea_rates)
+    with pytest.raises(DataError, match=f"start on {first}"):
+        prior.sea_rate_entry("1990-01-01")
 
 
 def test_co2_on_one_basis_at_a_time(prior: CostModel) -> None:
@@ -172,8 +203,13 @@ def test_co2_on_one_basis_at_a_time(prior: CostModel) -> None:
 def test_the_shipped_files_load() -> None:
     transit = load_yaml(DATA / "transit.yaml", TransitFile)
     cal = load_yaml(DATA / "calibration.yaml", CalibrationFile)
-    assert {p.name for p in transit.parameters if p.fit} >= {"terminal_h", "border_dwell_h"}
+    assert {p.name for p in transit.parameters if p.fit} >= {
+        "container.terminal_h",
+        "container.border_dwell_h",
+    }
     assert all(c.source for c in cal.cases)
+    figures = load_yaml(DATA / "evidence/crossings.yaml", CrossingsFile)
+    assert all(f.source and f.as_of for f in figures.crossings)
 
 
 CASE = """cases:
@@ -223,13 +259,13 @@ def test_a_calibration_file_nested_without_end_is_refused_with_its_line(tmp_path
 
 
 def test_an_unknown_crossing_is_named_with_its_line(tmp_path: Path) -> None:
-    p = tmp_path / "calibration.yaml"
+    p = tmp_path / "crossings.yaml"
     p.write_text(
-        CASE
-        + "crossings:\n- crossing: nowhere-border\n  dwell_h: 3\n  source: s, https://example.org\n  as_of: '2024-01'\n"
+        "crossings:\n- crossing: mohan-boten\n  dwell_h: 3\n  source: s, https://example.org\n  as_of: '2024-01'\n"
+        "- crossing: nowhere-border\n  dwell_h: 3\n  source: s, https://example.org\n  as_of: '2024-01'\n"
     )
-    cal = load_yaml(p, CalibrationFile)
+    cal = load_yaml(p, CrossingsFile)
     with pytest.raises(DataError) as exc:
         check_crossing_ids(p, cal, {"mohan-boten", "erenhot-zamyn-uud"})
-    assert (exc.value.line, exc.value.field) == (12, "crossings[0].crossing")
+    assert (exc.value.line, exc.value.field) == (6, "crossings[1].crossing")
     assert "'nowhere-border' is not a crossing" in str(exc.value)

@@ -23,19 +23,18 @@ from typing import Any
 
 import numpy as np
 
-from silkrail.calibration.schema import DATA_DIR, CalibrationFile, Case, TransitFile, load_yaml
 from silkrail.errors import NoRouteError, SilkrailError
+from silkrail.evidence.schema import DATA_DIR, CalibrationFile, Case, TransitFile, load_yaml
+from silkrail.network.classes import CLASS_NAMES
 from silkrail.network.model import EdgeKind
-from silkrail.routing.costs import (
-    CLASS_CURATED,
-    CLASS_FERRY,
-    CLASS_SEA,
-    RUN_CLASSES,
-    CostModel,
-    lognormal_range,
-    tariff_sections,
-    water_share_variance,
-)
+from silkrail.routing.costs import CostModel
+from silkrail.routing.distributions import lognormal_range
+from silkrail.routing.distributions import share_variance as water_share_variance
+from silkrail.routing.edge_costs import CLASS_FERRY, CLASS_SEA
+from silkrail.routing.pricing import tariff_sections
+
+RUN_CLASSES = tuple(f"container.speed_kmh.{c}" for c in CLASS_NAMES)
+"""The speed parameter of each line class (container block trains)."""
 
 DATA_SIGMA = 0.25  # the spread assumed for a published figure, in log units (priors weigh against it)
 N_FOLDS = 5
@@ -76,7 +75,7 @@ def case_features(router: Any, case: Case) -> Features:
     arcs = route.arcs
     e = g.edge[arcs].astype(np.int64)
     chg = g.change[arcs]
-    km = g.net.km[e].astype(np.float64)
+    km = costs.km[e].astype(np.float64)
     cls = costs.run_class[e]
     f.route_km = route.distance_km
     f.countries = list(route.countries)
@@ -88,8 +87,8 @@ def case_features(router: Any, case: Case) -> Features:
         for code in np.unique(cc[cls == c]).tolist():
             f.km_by_class_country[(name, g.net.countries[code])] = float(km[(cls == c) & (cc == code)].sum())
     run_h = costs.time_h[e] - costs.fixed_time_h[e]
-    fixed = float(run_h[(cls == CLASS_CURATED) | (cls == CLASS_SEA) | (cls == CLASS_FERRY)].sum())
-    fixed -= float(km[cls == CLASS_SEA].sum()) * m.params["sea_calls_h_per_1000km"] / 1000.0  # a parameter
+    fixed = float(run_h[(cls == CLASS_SEA) | (cls == CLASS_FERRY)].sum())
+    fixed -= float(km[cls == CLASS_SEA].sum()) * m.params.sea_calls_h_per_1000km / 1000.0  # a parameter
     fixed += float(np.where(chg, costs.change_time_h[e], 0.0).sum())
     var = float(np.where(chg, costs.change_var_h2[e], 0.0).sum())
     for i in range(len(e)):
@@ -102,7 +101,7 @@ def case_features(router: Any, case: Case) -> Features:
     f.fixed_h, f.fixed_var = fixed, var
     water = (cls == CLASS_SEA) | (cls == CLASS_FERRY) | (g.net.edge_kind[e] == EdgeKind.PORT_LINK)
     f.water_h = float(costs.time_h[e][water].sum())
-    is_rail = (cls >= 0) & (cls != CLASS_SEA) & (cls != CLASS_FERRY)
+    is_rail = (cls >= 0) & (cls < CLASS_SEA)
     f.ends = int(bool(is_rail[0])) + int(bool(is_rail[-1])) if len(e) and case.terminals else 0
     f.section_km = tariff_sections(costs, e, is_rail).tolist()
     f.fees_usd = float(costs.fixed_cost_usd[e].sum() + np.where(chg, costs.change_cost_usd[e], 0.0).sum())
@@ -111,32 +110,33 @@ def case_features(router: Any, case: Case) -> Features:
 
 
 def _model_at(base: CostModel, names: list[str], theta: np.ndarray) -> CostModel:
-    return base.with_params(**{n: float(math.exp(t)) for n, t in zip(names, theta, strict=True)})
+    return base.with_params({n: float(math.exp(t)) for n, t in zip(names, theta, strict=True)})
 
 
 def predict(m: CostModel, f: Features) -> tuple[float, float]:
     """(value, log-spread of the model's components) of a case under model ``m``."""
     p = m.params
+    c, cs = p.container, m.sigmas.container
     if f.case.quantity == "time":
         run = dict.fromkeys(RUN_CLASSES, 0.0)
         for (n, code), km in f.km_by_class_country.items():
-            run[n] += km / (p[n] * m.speed_factor(code))
-        border = f.n_border * p["border_dwell_h"]
-        term = f.ends * p["terminal_h"]
-        calls = f.sea_km * p["sea_calls_h_per_1000km"] / 1000.0
+            cls = RUN_CLASSES.index(n)
+            run[n] += km / (c.speed_kmh.of(cls) * p.railway_speed.of(code))
+        border = f.n_border * c.border_dwell_h
+        term = f.ends * c.terminal_h
+        calls = f.sea_km * p.sea_calls_h_per_1000km / 1000.0
         value = sum(run.values()) + border + term + calls + f.fixed_h
         var = f.fixed_var
-        var += sum(r * r * math.expm1(m.sigmas[n] ** 2) for n, r in run.items())
-        var += f.n_border * (p["border_dwell_h"] ** 2) * math.expm1(m.sigmas["border_dwell_h"] ** 2)
-        var += f.ends * (p["terminal_h"] ** 2) * math.expm1(m.sigmas["terminal_h"] ** 2)
-        var += (f.water_h + calls) ** 2 * math.expm1(p["sea_sigma_log"] ** 2)  # sea legs, ferries, ports
+        var += sum(r * r * math.expm1(cs.speed_kmh.of(RUN_CLASSES.index(n)) ** 2) for n, r in run.items())
+        var += f.n_border * (c.border_dwell_h**2) * math.expm1(cs.border_dwell_h**2)
+        var += f.ends * (c.terminal_h**2) * math.expm1(cs.terminal_h**2)
+        var += (f.water_h + calls) ** 2 * math.expm1(p.spreads.sea_sigma_log**2)  # sea legs, ferries, ports
         return value, math.sqrt(math.log1p(var / value**2)) if value > 0 else 0.0
     rail = float(np.sum(m.rail_tariff(np.asarray(f.section_km)))) if f.section_km else 0.0
-    per_teu = rail + f.fees_usd + f.ends * p["rail_terminal_usd_per_teu"] + f.sea_usd
+    terminal = p.tariff.terminal_usd_per_teu
+    per_teu = rail + f.fees_usd + f.ends * terminal + f.sea_usd
     if f.case.unit == "usd_per_feu":
-        per_teu = (rail + f.fees_usd + f.ends * p["rail_terminal_usd_per_teu"]) * p[
-            "feu_factor"
-        ] + 2 * f.sea_usd
+        per_teu = (rail + f.fees_usd + f.ends * terminal) * p.tariff.feu_factor + 2 * f.sea_usd
     return per_teu, 0.0
 
 
@@ -149,7 +149,7 @@ def case_range(m: CostModel, f: Features, value: float, sigma: float, extra: flo
     else:
         sea = f.sea_usd * (2 if f.case.unit == "usd_per_feu" else 1)
         var += water_share_variance(value - sea, extra)
-        var += water_share_variance(sea, m.params["cost_sigma_log"])
+        var += water_share_variance(sea, m.params.spreads.cost_sigma_log)
     return lognormal_range(value, var)
 
 
@@ -204,19 +204,21 @@ def fit(base: CostModel, feats: list[Features], priors: dict[str, Any]) -> FitRe
 
 
 def _acts_on(name: str) -> str:
-    return "cost" if "usd" in name or "rate" in name else "time"
+    return "cost" if "usd" in name or "rate" in name or name.startswith("tariff.") else "time"
 
 
 def _informed(name: str, feats: list[Features]) -> bool:
     """Whether any case says something about the parameter (else it keeps its prior)."""
     if name in RUN_CLASSES:
         return any(f.km_by_class.get(name, 0) > 0 and f.case.quantity == "time" for f in feats)
-    if name.startswith("rail_speed_factor_"):
+    if name.startswith("railway_speed."):
         return True  # chosen by railway_factors: at least two trips cross the railway
     if name == "sea_calls_h_per_1000km":
         return any(f.sea_km > 0 and f.case.quantity == "time" for f in feats)
-    if name == "border_dwell_h":
+    if name == "container.border_dwell_h":
         return any(f.n_border > 0 and f.case.quantity == "time" for f in feats)
+    if not (name.startswith("container.") or name.startswith("tariff.") or name == "sea_calls_h_per_1000km"):
+        return False  # the cases are container trains: other traffic keeps its prior
     return any(f.case.quantity == _acts_on(name) for f in feats)
 
 
@@ -225,8 +227,8 @@ MIN_RAILWAY_KM = 500.0
 
 def railway_factors(feats: list[Features], priors: dict[str, Any]) -> dict[str, Any]:
     """A speed-factor prior for each railway (country) that two or more published trips cross
-    for at least MIN_RAILWAY_KM, copied from the ``rail_speed_factor`` template."""
-    template = priors.get("rail_speed_factor")
+    for at least MIN_RAILWAY_KM, copied from the ``railway_speed`` template."""
+    template = priors.get("railway_speed")
     if template is None:
         return {}
     trips: dict[str, int] = {}
@@ -240,9 +242,7 @@ def railway_factors(feats: list[Features], priors: dict[str, Any]) -> dict[str, 
             if km >= MIN_RAILWAY_KM and code:
                 trips[code] = trips.get(code, 0) + 1
     return {
-        f"rail_speed_factor_{code}": template.model_copy(
-            update={"name": f"rail_speed_factor_{code}", "fit": True}
-        )
+        f"railway_speed.{code}": template.model_copy(update={"name": f"railway_speed.{code}", "fit": True})
         for code, n in sorted(trips.items())
         if n >= 2
     }
@@ -291,7 +291,7 @@ def cross_validate(
         if not test:
             continue
         res = fit(base, train, priors)
-        m = base.with_params(**res.values)
+        m = base.with_params(res.values)
         for i, f in test:
             if f.error is not None:
                 out[i] = HeldOut(f.case, None, None, None, fold, f.error)
@@ -309,11 +309,13 @@ def load_cases(path: Path | None = None) -> tuple[Path, CalibrationFile]:
 
 def check_cases(router: Any, path: Path, cal: CalibrationFile) -> None:
     """Every place of every case resolves; every crossing figure names a curated crossing."""
-    from silkrail.calibration.schema import case_line, check_crossing_ids
     from silkrail.errors import DataError, UnknownPlaceError
+    from silkrail.evidence.schema import case_line, check_crossing_ids, load_cached
+    from silkrail.routing.tables import crossings_file
 
     known = {c.id for c in router.net.crossings if c.curated}
-    check_crossing_ids(path, cal, known)
+    figures = crossings_file(DATA_DIR)
+    check_crossing_ids(figures, load_cached(figures, "crossings"), known)
     for i, c in enumerate(cal.cases):
         for key in ("origin", "destination"):
             try:
@@ -358,7 +360,7 @@ def calibrate(net: Any, *, cases: Path | None = None, k: int = N_FOLDS) -> Calib
         if sub:
             err2 = [math.log(h.predicted / h.case.value) ** 2 for h in sub if h.predicted]
             comp = [
-                predict(base.with_params(**final.values), f)[1] ** 2
+                predict(base.with_params(final.values), f)[1] ** 2
                 for f in feats
                 if f.case.quantity == q and f.error is None
             ]

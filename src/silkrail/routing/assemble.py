@@ -2,7 +2,11 @@
 
 Every leg lists the countries it passes through: a rail leg those of its track, a water leg
 those of its ports and those whose inland waters, canals or port approaches it uses (open sea
-belongs to no country), a ferry leg those of its two ports."""
+belongs to no country), a ferry leg those of its two ports.
+
+Every leg carries its own time, money and CO2 (with ranges and a basis) and every event its
+time and money, from the same per-arc figures the totals are summed from
+(:func:`~silkrail.routing.pricing.path_figures`): the legs and events add up to the totals."""
 
 from __future__ import annotations
 
@@ -11,20 +15,16 @@ from typing import Any
 
 import numpy as np
 
+from silkrail.network.classes import CLASS_NAMES
 from silkrail.network.model import GAUGES_MM, EdgeKind
 from silkrail.network.records import Crossing
-from silkrail.routing.costs import (
-    CLASS_CURATED,
-    CLASS_SEA,
-    RUN_CLASSES,
-    ferry_wait_h,
-    lognormal_range,
-    lognormal_variance,
-    price_route,
-)
+from silkrail.routing.distributions import lognormal_range, lognormal_variance, share_variance
+from silkrail.routing.edge_costs import ferry_wait_h
 from silkrail.routing.graph import NO_GAUGE, StateGraph
 from silkrail.routing.places import Access, Place
+from silkrail.routing.pricing import PathFigures, RoutePrice, price_route
 from silkrail.routing.results import Event, Leg, Route
+from silkrail.traffic import Traffic
 
 
 def _gauge(slot: int) -> int | None:
@@ -41,23 +41,26 @@ def assemble_route(
     teu: float,
     names: Any = None,
     as_of: str | None = None,
+    traffic: Traffic = Traffic.CONTAINER,
 ) -> Route:
-    """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU).
+    """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU, or
+    for one passenger).
 
     ``names`` (a :class:`~silkrail.routing.places.Gazetteer`) names the points that the
     network leaves unnamed after the nearest city, so that no leg ends at bare coordinates.
     Vectorised over the arcs: only crossings and port transfers (a handful per route) are
     visited one by one."""
-    net, costs = g.net, g.costs
-    assert costs is not None
+    net = g.net
     arcs = np.asarray(arcs, dtype=np.int64)
+    price = price_route(g, arcs, teu, traffic=traffic, as_of=as_of)
+    f = price.figures
+    assert f is not None
+    costs = g.costs_of(traffic)
     e = g.edge[arcs].astype(np.int64)
     s_state, d_state = g.src[arcs], g.dst[arcs]
     s_node, d_node = g.state_node[s_state].astype(np.int64), g.state_node[d_state].astype(np.int64)
     s_slot, d_slot = g.state_slot[s_state], g.state_slot[d_state]
     kind = net.edge_kind[e]
-    km = net.km[e].astype(np.float64)
-    run_h = costs.time_h[e] - costs.fixed_time_h[e]
     is_rail = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
     is_link = kind == EdgeKind.PORT_LINK
     is_ferry = kind == EdgeKind.FERRY
@@ -69,8 +72,10 @@ def assemble_route(
     for i in special.tolist():
         ei = int(e[i])
         a_node, b_node, a_slot, b_slot = int(s_node[i]), int(d_node[i]), int(s_slot[i]), int(d_slot[i])
+        fixed_h, fee = float(f.fixed_h[i]), float(f.fee_usd[i])
+        rng = _range(fixed_h, float(f.fixed_var_h2[i]))
         if is_ferry[i]:
-            events.append(_ferry_event(net, ei, a_node, b_node, a_slot, b_slot, costs, teu))
+            events.append(_ferry_event(net, ei, a_node, b_node, a_slot, b_slot, fixed_h, fee, rng))
             continue
         if is_link[i]:
             p = net.ports[int(net.port[ei])]
@@ -84,11 +89,11 @@ def assemble_route(
                     p.country,
                     _gauge(a_slot),
                     _gauge(b_slot),
-                    float(costs.fixed_time_h[ei]),
-                    float(costs.fixed_cost_usd[ei]) * teu,
+                    fixed_h,
+                    fee,
                     basis="curated",
                     record=str(p.locode or p.name),
-                    duration_h_range=_range(float(costs.fixed_time_h[ei]), float(costs.fixed_var_h2[ei])),
+                    duration_h_range=rng,
                 )
             )
             continue
@@ -98,10 +103,13 @@ def assemble_route(
         c_name = _crossing_name(c, names)
         at_name.setdefault(a_node, c_name)
         at_name.setdefault(b_node, c_name)
-        fixed = float(costs.fixed_time_h[ei])
-        dwell, change = costs.crossing_parts[c_idx]
+        dwell, _ = costs.crossing_parts[c_idx]
         a_cc, b_cc = net.country_code(a_node), net.country_code(b_node)
-        if kind[i] == EdgeKind.BORDER:
+        change_h, change_usd = float(f.change_h[i]), float(f.change_usd[i])
+        changed = bool(g.change[arcs[i]]) and a_slot != b_slot
+        border = kind[i] == EdgeKind.BORDER
+        stay_h, stay_usd = fixed_h - change_h, fee - change_usd
+        if border:
             events.append(
                 Event(
                     "border_crossing",
@@ -112,17 +120,18 @@ def assemble_route(
                     b_cc,
                     _gauge(a_slot),
                     _gauge(b_slot),
-                    fixed,
-                    float(costs.fixed_cost_usd[ei]) * teu,
+                    stay_h,
+                    stay_usd,
                     c.id,
                     basis=dwell.basis,
                     record=dwell.record,
-                    duration_h_range=_range(fixed, float(costs.fixed_var_h2[ei])),
+                    duration_h_range=_range(stay_h, lognormal_variance(stay_h, dwell.sigma_log)),
                 )
             )
-        if bool(g.change[arcs[i]]) and a_slot != b_slot:
-            change_h = float(costs.change_time_h[ei])
-            included = kind[i] == EdgeKind.BORDER and not change_h
+        if changed or (not border and (stay_h > 0 or stay_usd > 0)):
+            change = g.model.gauge_change(c, traffic, a_cc) if changed else dwell
+            hours = change_h if border else fixed_h
+            money = change_usd if border else fee
             events.append(
                 Event(
                     "gauge_change",
@@ -133,13 +142,15 @@ def assemble_route(
                     b_cc,
                     _gauge(a_slot),
                     _gauge(b_slot),
-                    change_h or (0.0 if included else fixed),
-                    float(costs.change_cost_usd[ei]) * teu,
+                    hours,
+                    money,
                     c.id,
-                    "included in the border crossing's published dwell and cost" if included else None,
-                    basis=(change.basis if change is not None else dwell.basis),
-                    record=(change.record if change is not None else dwell.record),
-                    duration_h_range=_range(change_h, float(costs.change_var_h2[ei])) if change_h else None,
+                    None if changed else "passed on one gauge",
+                    basis=change.basis,
+                    record=change.record,
+                    duration_h_range=_range(hours, lognormal_variance(hours, change.sigma_log))
+                    if hours
+                    else None,
                 )
             )
 
@@ -167,7 +178,11 @@ def assemble_route(
                 if name not in countries:
                     countries.append(name)
             legs.append(
-                Leg(
+                _leg(
+                    g,
+                    price,
+                    f,
+                    idx,
                     mode,
                     # the route's own ends take the origin's and destination's names (below)
                     origin.name
@@ -176,30 +191,26 @@ def assemble_route(
                     destination.name
                     if k == last_leg
                     else at_name.get(int(leg_nodes[-1])) or _node_name(net, int(leg_nodes[-1]), names),
-                    float(km[idx].sum()),
-                    float(run_h[idx].sum()),
                     _gauge(int(s_slot[idx[0]])) if mode != "sea" else None,
                     countries,
                     _geometry(net, e[idx], s_node[idx]),
-                    *_leg_basis(g, e[idx], mode),
-                    edges=e[idx],
-                    nodes=leg_nodes.astype(np.int64),
+                    e[idx],
+                    leg_nodes.astype(np.int64),
+                    traffic,
                 )
             )
     if len(arcs):
         seq = _country_sequence(net, e, s_node, d_node)
     else:
         seq = [net.country_code(origin.node)] if net.country_code(origin.node) else []
-    price = price_route(g, arcs, teu, as_of=as_of)
-    t_term = g.model.params["terminal_h"]
-    first, last = _terminal_events(g, origin, destination, t_term, is_rail, len(arcs))
+    first, last = _terminal_events(g, origin, destination, f, traffic)
     events = ([first] if first else []) + events + ([last] if last else [])
     return Route(
         origin=origin,
         destination=destination,
         objective=objective,
         teu=teu,
-        distance_km=float(km[~is_link].sum()),
+        distance_km=float(f.km[~is_link].sum()),
         duration_h=price.duration_h,
         cost_usd=price.cost_usd,
         co2_kg=price.co2_kg,
@@ -215,6 +226,64 @@ def assemble_route(
         arcs=arcs,
         origin_access=_access(origin, int(s_node[0]), names) if len(arcs) else None,
         destination_access=_access(destination, int(d_node[-1]), names) if len(arcs) else None,
+        traffic=traffic.value,
+    )
+
+
+def _leg(
+    g: StateGraph,
+    price: RoutePrice,
+    f: PathFigures,
+    idx: np.ndarray,
+    mode: str,
+    start: str,
+    end: str,
+    gauge: int | None,
+    countries: list[str],
+    geometry: np.ndarray,
+    edges: np.ndarray,
+    nodes: np.ndarray,
+    traffic: Traffic,
+) -> Leg:
+    """One leg with its own figures: running time (ranges from its line classes' spreads and,
+    on land, the model's own error), money (its rail tariff or sea freight) and CO2."""
+    run = f.run_h[idx]
+    cls = f.run_class[idx]
+    hours = float(run.sum())
+    var = 0.0
+    for c in np.unique(cls).tolist():
+        if c >= 0:
+            var += lognormal_variance(float(run[cls == c].sum()), price.time_sigma.get(c, 0.0))
+    if mode == "rail":
+        var += share_variance(hours, price.residual_time)
+    money = float(f.line_usd[idx].sum())
+    co2 = float(f.co2_kg[idx].sum())
+    km = f.km[idx]
+    line_class = None
+    basis = "curated"
+    if mode == "rail" and len(idx):
+        weights = np.bincount(np.clip(cls, 0, 3), weights=km, minlength=4)[:4]
+        line_class = CLASS_NAMES[int(np.argmax(weights))]
+        basis = g.model.basis_of(f"{traffic.value}.speed_kmh.{line_class}")
+    return Leg(
+        mode,
+        start,
+        end,
+        float(km.sum()),
+        hours,
+        gauge,
+        countries,
+        geometry,
+        basis=basis,
+        record=None,
+        edges=edges,
+        nodes=nodes,
+        duration_h_range=lognormal_range(hours, var),
+        cost_usd=money,
+        cost_usd_range=lognormal_range(money, share_variance(money, price.cost_sigma)),
+        co2_kg=co2,
+        co2_kg_range=lognormal_range(co2, 0.0, price.co2_sigma),
+        line_class=line_class,
     )
 
 
@@ -233,7 +302,15 @@ def _country_sequence(net: Any, edges: np.ndarray, from_nodes: np.ndarray, to_no
 
 
 def _ferry_event(
-    net: Any, edge: int, a_node: int, b_node: int, a_slot: int, b_slot: int, costs: Any, teu: float
+    net: Any,
+    edge: int,
+    a_node: int,
+    b_node: int,
+    a_slot: int,
+    b_slot: int,
+    hours: float,
+    fare: float,
+    rng: tuple[float, float],
 ) -> Event:
     """The ferry crossing: loading, unloading and the mean wait for a sailing (the sailing itself
     is the ferry leg), and the fare."""
@@ -249,14 +326,14 @@ def _ferry_event(
         net.country_code(b_node),
         _gauge(a_slot),
         _gauge(b_slot),
-        float(costs.fixed_time_h[edge]),
-        float(costs.fixed_cost_usd[edge]) * teu,
+        hours,
+        fare,
         None,
         f"{f.handling_h:g} h loading and unloading, {wait:.0f} h mean wait for a sailing "
         f"({f.sailings_per_week:g} a week), {f.sailing_h:g} h at sea",
         basis="curated",
         record=str(f.id or f.name),
-        duration_h_range=_range(float(costs.fixed_time_h[edge]), float(costs.fixed_var_h2[edge])),
+        duration_h_range=rng,
     )
 
 
@@ -264,30 +341,18 @@ def _range(mean: float, var: float) -> tuple[float, float]:
     return lognormal_range(mean, var)
 
 
-def _leg_basis(g: StateGraph, edges: np.ndarray, mode: str) -> tuple[str, str | None]:
-    """A leg's basis: a curated line's own speed, else the speed parameter of the leg's
-    main gauge class (fitted, or the prior's basis); sea legs run at the curated service speed."""
-    cls = g.costs.run_class[edges] if g.costs is not None else np.zeros(0, np.int8)
-    if mode == "sea" or not len(cls):
-        return "curated", None
-    km = g.net.km[edges].astype(np.float64)
-    if (cls == CLASS_CURATED).all():
-        line = int(g.net.line[edges[0]])
-        return "curated", str(g.net.lines[line].id) if line >= 0 else None
-    weights = np.bincount(np.clip(cls, 0, None), weights=km, minlength=CLASS_SEA)[: len(RUN_CLASSES)]
-    main = RUN_CLASSES[int(np.argmax(weights))]
-    return g.model.basis.get(main, "default"), None
-
-
 def _terminal_events(
-    g: StateGraph, origin: Place, destination: Place, t: float, is_rail: Any, n: int
+    g: StateGraph, origin: Place, destination: Place, f: PathFigures, traffic: Traffic
 ) -> tuple[Event | None, Event | None]:
-    """Terminal time at each rail end: handling, train formation and waiting for a departure
-    at the origin; arrival, handling and release at the destination."""
-    if not n:
+    """Terminal time and handling at each rail end: handling, train formation and waiting for
+    a departure at the origin; arrival, handling and release at the destination. A passenger
+    journey runs station to station: it has none."""
+    t, money = f.terminal_h, f.terminal_usd
+    if t <= 0 and money <= 0:
         return None, None
-    basis = g.model.basis.get("terminal_h", "default")
-    rng = _range(t, lognormal_variance(t, g.model.sigmas["terminal_h"]))
+    name = f"{traffic.value}.terminal_h"
+    basis = g.model.basis_of(name)
+    rng = _range(t, lognormal_variance(t, g.model.sigmas.traffic(traffic).terminal_h))
 
     def event(place: Place, note: str) -> Event:
         cc = str(place.country or "")
@@ -301,7 +366,7 @@ def _terminal_events(
             None,
             None,
             t,
-            0.0,
+            money,
             None,
             note,
             basis=basis,
@@ -310,7 +375,7 @@ def _terminal_events(
 
     first = event(origin, "terminal handling, train formation and waiting for the departure")
     last = event(destination, "arrival, terminal handling and release")
-    return (first if bool(is_rail[0]) else None), (last if bool(is_rail[-1]) else None)
+    return (first if f.rail_ends[0] else None), (last if f.rail_ends[1] else None)
 
 
 def _node_name(net: Any, node: int, names: Any = None) -> str:

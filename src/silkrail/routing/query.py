@@ -20,6 +20,7 @@ from silkrail.network.model import GAUGES_MM, MAX_YEAR, EdgeKind, Network, NodeK
 from silkrail.routing.costs import CostModel
 from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
 from silkrail.routing.places import Place, check_mode_access
+from silkrail.traffic import Traffic, traffic_of
 
 ICEBOUND_PASSAGES = ("northwest", "bering")
 """Passages closed by ice most of the year (the Northwest Passage, and the Bering Strait that
@@ -38,6 +39,11 @@ class Query:
     teu: float
     mode: str = "any"  # rail | sea | any: which access points of a place a route may use
     as_of: str | None = None  # the date rates are taken at (sea rates by lane)
+
+    @property
+    def traffic(self) -> Traffic:
+        """The traffic type the route is priced for (its constraints carry it)."""
+        return self.constraints.traffic
 
 
 def objective_weights(objective: str | Mapping[str, float]) -> tuple[str, tuple[float, float, float]]:
@@ -71,9 +77,17 @@ def check_query(
     avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
     as_of: str | None = None,
     inland_water: bool = False,
+    traffic: str | Traffic | None = None,
 ) -> Query:
-    """The query of these options on ``net``, or a :class:`DataError` naming the bad field."""
+    """The query of these options on ``net``, or a :class:`DataError` naming the bad field.
+    ``traffic``: passenger, container or wagonload (``freight`` and ``any`` mean a container
+    block train; None the same)."""
     name, coef = objective_weights(objective)
+    kind = traffic_of(traffic)
+    if kind is Traffic.PASSENGER and mode == "sea":
+        raise DataError(
+            "passengers travel by rail here; use --mode rail or any with --traffic passenger", field="mode"
+        )
     if mode not in MODES:
         raise DataError(f"'{mode}' is not a mode; use rail, sea or any", field="mode")
     if not (teu > 0) or teu > 1e6:
@@ -90,6 +104,7 @@ def check_query(
         coef,
         Constraints(
             modes="rail" if mode == "rail" else "any",
+            traffic=kind,
             avoid_countries=check_countries(avoid),
             avoid_passages=frozenset(avoid_passages),
             year=y,

@@ -50,7 +50,12 @@ class StatePath:
 @dataclass(frozen=True)
 class Leg:
     """A run of one mode on one gauge. ``geometry`` is the track as (lon, lat) rows;
-    ``edges`` and ``nodes`` say where it runs in the network it was routed on."""
+    ``edges`` and ``nodes`` say where it runs in the network it was routed on.
+
+    A leg carries its own running time, money (rail tariff or sea freight, for the route's
+    cargo) and CO2, each with a 10th-90th percentile range; with the events' time and money
+    they add up to the route's totals. ``line_class`` is the class of most of a rail leg's
+    track; ``basis`` says where its speed comes from."""
 
     mode: str
     from_: str
@@ -65,6 +70,12 @@ class Leg:
     edges: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     nodes: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     """The network's edges of the leg in order, and its nodes (one more than the edges)."""
+    duration_h_range: tuple[float, float] = (0.0, 0.0)
+    cost_usd: float = 0.0
+    cost_usd_range: tuple[float, float] = (0.0, 0.0)
+    co2_kg: float = 0.0
+    co2_kg_range: tuple[float, float] = (0.0, 0.0)
+    line_class: str | None = None
 
     @property
     def coordinates(self) -> list[tuple[float, float]]:
@@ -79,16 +90,25 @@ class Leg:
         return LineString(self.geometry) if len(self.geometry) > 1 else LineString()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "from": self.from_,
-            "to": self.to,
-            "distance_km": round(self.distance_km, 1),
-            "duration_h": round(self.duration_h, 2),
-            "gauge_mm": self.gauge_mm,
-            "countries": self.countries,
-            "basis": self.basis,
-        } | ({"record": self.record} if self.record else {})
+        return (
+            {
+                "mode": self.mode,
+                "from": self.from_,
+                "to": self.to,
+                "distance_km": round(self.distance_km, 1),
+                "duration_h": round(self.duration_h, 2),
+                "duration_h_range": [round(x, 2) for x in self.duration_h_range],
+                "gauge_mm": self.gauge_mm,
+                "countries": self.countries,
+                "basis": self.basis,
+                "cost_usd": round(self.cost_usd, 2),
+                "cost_usd_range": [round(x, 2) for x in self.cost_usd_range],
+                "co2_kg": round(self.co2_kg, 1),
+                "co2_kg_range": [round(x, 1) for x in self.co2_kg_range],
+            }
+            | ({"line_class": self.line_class} if self.line_class else {})
+            | ({"record": self.record} if self.record else {})
+        )
 
 
 @dataclass(frozen=True)
@@ -156,6 +176,7 @@ class Route:
     arcs: NDArray[np.int64] = field(
         default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False
     )  # the state-graph path the route was priced from
+    traffic: str = "container"  # the traffic type it was priced for (passenger: per passenger)
 
     @property
     def train_h(self) -> float:
@@ -180,6 +201,7 @@ class Route:
             "origin": _end(self.origin, self.origin_access),
             "destination": _end(self.destination, self.destination_access),
             "objective": self.objective,
+            "traffic": self.traffic,
             "teu": self.teu,
             "distance_km": round(self.distance_km, 1),
             "duration_h": round(self.duration_h, 2),

@@ -23,6 +23,7 @@ from silkrail.routing.graph import StateGraph
 from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.query import ICEBOUND_PASSAGES, check_ends, check_query
 from silkrail.routing.results import OdMatrix, Route
+from silkrail.traffic import Traffic, traffic_of
 
 
 class Router:
@@ -66,9 +67,12 @@ class Router:
         alternatives: int = 0,
         as_of: str | None = None,
         inland_water: bool = False,
+        traffic: str | None = None,
     ) -> Route:
         """The best route; ``inland_water`` lets water legs use rivers and canals between seas
-        (by default the sea stays open sea, and water inside a country only leads to ports)."""
+        (by default the sea stays open sea, and water inside a country only leads to ports);
+        ``traffic`` prices it for a passenger, a container block train (the default; ``freight``
+        and ``any`` mean the same) or wagonload."""
         q = check_query(
             self.net,
             objective=objective,
@@ -79,6 +83,7 @@ class Router:
             avoid_passages=avoid_passages,
             as_of=as_of,
             inland_water=inland_water,
+            traffic=traffic,
         )
         o = origin if isinstance(origin, Place) else self.places.resolve(origin)
         d = destination if isinstance(destination, Place) else self.places.resolve(destination)
@@ -104,14 +109,26 @@ class Router:
         year: int | None = None,
         avoid: Iterable[str] = (),
         as_of: str | None = None,
+        traffic: str | None = None,
     ) -> list[Route]:
         """The best rail, sea and rail+sea options, each labelled; missing options are left out."""
         o, d = self.places.resolve(origin), self.places.resolve(destination)
         options: list[Route] = []
+        passenger = traffic_of(traffic) is Traffic.PASSENGER
         for label, mode in (("rail", "rail"), ("sea", "sea")):
+            if passenger and mode == "sea":
+                continue  # passengers travel by rail here
             try:
                 r = self.route(
-                    o, d, objective=objective, mode=mode, teu=teu, year=year, avoid=avoid, as_of=as_of
+                    o,
+                    d,
+                    objective=objective,
+                    mode=mode,
+                    teu=teu,
+                    year=year,
+                    avoid=avoid,
+                    as_of=as_of,
+                    traffic=traffic,
                 )
             except NoRouteError:
                 continue
@@ -127,12 +144,20 @@ class Router:
                 avoid=avoid,
                 as_of=as_of,
                 alternatives=4,
+                traffic=traffic,
             )
         except NoRouteError:
             best = None
         if best is not None:
             q = check_query(
-                self.net, objective=objective, mode="any", avoid=avoid, year=year, teu=teu, as_of=as_of
+                self.net,
+                objective=objective,
+                mode="any",
+                avoid=avoid,
+                year=year,
+                teu=teu,
+                as_of=as_of,
+                traffic=traffic,
             )
             combined = strategies.rail_and_sea([best, *best.alternatives], q)
             if combined is not None:
@@ -151,9 +176,12 @@ class Router:
         teu: float = 1.0,
         year: int | None = None,
         avoid: Iterable[str] = (),
+        traffic: str | None = None,
     ) -> OdMatrix:
         """Totals for every origin-destination pair: one shortest-path tree per origin."""
-        q = check_query(self.net, objective=objective, mode=mode, avoid=avoid, year=year, teu=teu)
+        q = check_query(
+            self.net, objective=objective, mode=mode, avoid=avoid, year=year, teu=teu, traffic=traffic
+        )
         return self.engine.od_matrix(
             [self.places.resolve(x) for x in origins], [self.places.resolve(x) for x in destinations], q
         )

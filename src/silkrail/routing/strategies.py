@@ -48,7 +48,7 @@ def best_route(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
     path = engine.shortest_path(o, d, q.constraints, q.coef, mode=q.mode)
     if path is None:
         return None
-    return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+    return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic)
 
 
 def sea_first(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
@@ -63,7 +63,7 @@ def sea_first(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
     path = engine.shortest_path(o, d, c, q.coef, weights=w)
     if path is None:
         return None
-    route = engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+    route = engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic)
     return route if "sea" in route.modes else None
 
 
@@ -85,12 +85,10 @@ def route_via(
     on the gauge it leaves with."""
     net, g = engine.net, engine.graph
     pairs = {frozenset(net.crossings[i].countries) for i in via}
-    banned = {
-        i for i, x in enumerate(net.crossings) if i not in set(via) and frozenset(x.countries) in pairs
-    }
+    banned = {i for i, x in enumerate(net.crossings) if i not in set(via) and frozenset(x.countries) in pairs}
     c2 = dataclasses.replace(c, avoid_crossings=c.avoid_crossings | frozenset(banned))
     _, _, allowed = g.csr(c2)
-    w = np.asarray(coef) @ g.weights
+    w = np.asarray(coef) @ g.weights_of(c.traffic)
     cur = engine.end_states(o, mode)
     target = engine.end_states(d, mode)
     pieces: list[np.ndarray] = []
@@ -115,7 +113,9 @@ def route_via(
     if last is None:
         return None
     pieces.append(last.arcs)
-    return engine.assemble(np.concatenate(pieces).astype(np.int64), o, d, objective=objective, teu=teu)
+    return engine.assemble(
+        np.concatenate(pieces).astype(np.int64), o, d, objective=objective, teu=teu, traffic=c.traffic
+    )
 
 
 def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: int) -> list[Route]:
@@ -133,7 +133,7 @@ def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: i
         path = engine.shortest_path(o, d, q.constraints, q.coef, mode=q.mode, banned=banned)
         if path is None:
             return None
-        return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+        return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic)
 
     accepted: list[Route] = []
     seen = {corridor(best)}

@@ -1,5 +1,9 @@
-"""The model and calibration files (``transit.yaml``, ``calibration.yaml``, ``fitted.yaml``):
-pydantic schemas, loaded with line numbers so that a bad record names its file, line and field."""
+"""The transit model's data files: its parameters (``transit.yaml``), the published figures it is
+fitted to and judged by, and what the fit wrote (``fitted.yaml``): pydantic schemas, loaded with
+line numbers so that a bad record names its file, line and field.
+
+This package sits below routing (network -> evidence -> routing): the cost model reads these
+schemas, the fit (``silkrail.calibration``, above routing) writes and reads them."""
 
 from __future__ import annotations
 
@@ -29,10 +33,12 @@ MAX_PUBLISHED_USD = 1e6
 
 
 class Parameter(Sourced):
-    """A model parameter: its prior value, the prior's spread, bounds, and the component's spread."""
+    """A model parameter by its dotted name (``container.speed_kmh.modern``): its prior value,
+    the prior's spread, bounds, and the component's own spread. A parameter the fit moves must
+    be positive (it is fitted in log units)."""
 
-    name: str
-    value: Positive
+    name: str = Field(pattern=r"^[a-z_0-9]+(\.[A-Za-z_0-9]+)*$")
+    value: NonNeg
     spread_log: NonNeg
     bounds: Pair
     sigma_log: NonNeg
@@ -46,20 +52,35 @@ class Parameter(Sourced):
             raise ValueError(f"bounds must be [low, high] with low <= high (got [{lo}, {hi}])")
         if not lo <= self.value <= hi:
             raise ValueError(f"value {self.value} lies outside its bounds [{lo}, {hi}]")
+        if self.fit and (self.value <= 0 or lo <= 0):
+            raise ValueError(
+                "a fitted parameter needs a positive value and lower bound (it is fitted in log units)"
+            )
         return self
 
 
-class GaugeChangeMethod(Sourced):
-    method: Literal["transshipment", "bogie_exchange", "dual_gauge", "variable_gauge"]
-    hours: NonNeg
-    sigma_log: NonNeg
+class SeaLane(Sourced):
+    """A sea area priced apart from the deep-sea lanes: legs inside its box pay its ferries'
+    tariff per km (an enclosed sea such as the Caspian has no container index of its own)."""
+
+    lane: str
+    box: tuple[float, float, float, float]  # lat min, lon min, lat max, lon max
+    priced_as: Literal["ferry"]
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _box(self) -> SeaLane:
+        a, b, c, d = self.box
+        if not (-90 <= a < c <= 90 and -180 <= b < d <= 180):
+            raise ValueError("box must be [lat min, lon min, lat max, lon max] with min < max")
+        return self
 
 
 class Co2Factor(Sourced):
-    mode: Literal["rail", "sea", "ferry", "road"]
+    mode: Literal["rail", "rail_passenger", "sea", "ferry", "road"]
     wtw_kg_per_teu_km: NonNeg
     ttw_kg_per_teu_km: NonNeg
+    note: str | None = None
 
     @model_validator(mode="after")
     def _ttw_below_wtw(self) -> Co2Factor:
@@ -77,9 +98,9 @@ class SeaRate(Sourced):
 
 class TransitFile(_Strict):
     parameters: list[Parameter]
-    gauge_change: list[GaugeChangeMethod]
     co2: list[Co2Factor]
     sea_rates: list[SeaRate] = Field(min_length=1)
+    sea_lanes: list[SeaLane] = Field(default_factory=list)
 
 
 class Case(Sourced):
@@ -118,21 +139,45 @@ class Case(Sourced):
 
 
 class CrossingFigure(Sourced):
+    """A published dwell at a named crossing for one traffic type (and one direction when
+    ``from_country`` is given): customs, inspections and, at a crossing that changes gauge, the
+    change too unless ``includes_gauge_change`` is false (the model takes the change out of it,
+    so that every change of gauge is one figure). A published gauge-change time or fee applies
+    to every train that changes gauge there."""
+
     crossing: str
-    dwell_h: NonNeg
+    traffic: Literal["container", "wagonload", "passenger"] = "container"
+    from_country: str | None = Field(default=None, min_length=2, max_length=2)
+    dwell_h: NonNeg | None = None
     dwell_range_h: Pair | None = None
+    includes_gauge_change: bool = True
+    gauge_change_h: NonNeg | None = None
+    gauge_change_cost_usd_per_teu: NonNeg | None = None
     note: str | None = None
 
     @model_validator(mode="after")
     def _range(self) -> CrossingFigure:
         if self.dwell_range_h and self.dwell_range_h[0] > self.dwell_range_h[1]:
             raise ValueError("dwell_range_h must be [low, high] with low <= high")
+        if (
+            self.dwell_h is None
+            and self.gauge_change_h is None
+            and self.gauge_change_cost_usd_per_teu is None
+        ):
+            raise ValueError(
+                "a crossing figure gives a dwell_h, a gauge_change_h or a gauge_change_cost_usd_per_teu"
+            )
         return self
 
 
 class CalibrationFile(_Strict):
     cases: list[Case]
-    crossings: list[CrossingFigure] = Field(default_factory=list)
+
+
+class CrossingsFile(_Strict):
+    """``evidence/crossings.yaml``: published dwell at named crossings."""
+
+    crossings: list[CrossingFigure]
 
 
 class FittedValue(_Strict):
@@ -170,7 +215,7 @@ def _line_of(path: Path, section: str, index: int, key: str) -> int | None:
     return line
 
 
-def check_crossing_ids(path: Path, cal: CalibrationFile, known: set[str]) -> None:
+def check_crossing_ids(path: Path, cal: CrossingsFile, known: set[str]) -> None:
     """Every crossing figure names a curated crossing."""
     for i, fig in enumerate(cal.crossings):
         if fig.crossing not in known:
@@ -187,6 +232,11 @@ def case_line(path: Path, index: int, key: str) -> int | None:
     return _line_of(path, "cases", index, key)
 
 
+def line_of(path: Path, section: str, index: int, key: str) -> int | None:
+    """The line of ``section[index].key`` in a YAML file (for errors found after validation)."""
+    return _line_of(path, section, index, key)
+
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
@@ -195,6 +245,7 @@ def _cached(path: str, mtime: float, model_name: str) -> Any:
     models: dict[str, type[BaseModel]] = {
         "transit": TransitFile,
         "calibration": CalibrationFile,
+        "crossings": CrossingsFile,
         "fitted": FittedFile,
     }
     model = models[model_name]
@@ -212,10 +263,12 @@ __all__ = [
     "CalibrationFile",
     "Case",
     "CrossingFigure",
+    "CrossingsFile",
     "FittedFile",
     "FittedValue",
     "Parameter",
     "TransitFile",
+    "line_of",
     "load_cached",
     "load_yaml",
 ]
