@@ -89,6 +89,7 @@ class Tracker:
         train it is: its own operator's, or the one an admin names."""
         import json
 
+        from silkrail.routing.query import RouteQuery
         from silkrail.routing.router import router_for
 
         operator = t.operator
@@ -101,9 +102,8 @@ class Tracker:
 
         router = router_for(self.net)
         try:
-            route = router.route(
-                t.origin, t.destination, mode="rail", teu=t.teu, year=self.net.clamp_year(t.departure.year)
-            )
+            year = self.net.clamp_year(t.departure.year)
+            route = router.route(RouteQuery(t.origin, t.destination, mode="rail", teu=t.teu, year=year))
         except UnknownPlaceError as exc:
             raise DataError(str(exc), field="origin" if t.origin in str(exc) else "destination") from None
         profile = build_profile(route, self.net.crossings)
