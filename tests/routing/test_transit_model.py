@@ -19,7 +19,7 @@ from silkrail.routing.costs import CostModel
 from silkrail.routing.edge_costs import compute_edge_costs, lane_usd_per_teu_km, sea_lane_edges
 from silkrail.routing.engine import Engine
 from silkrail.routing.parameters import build_params, flatten, parameter_names
-from silkrail.routing.query import check_query
+from silkrail.routing.query import RouteOptions, check_query
 from silkrail.routing.results import Route
 from silkrail.routing.tables import read_tables
 from silkrail.traffic import Traffic, traffic_of
@@ -33,11 +33,11 @@ def engine(small_net: Network) -> Engine:
 
 
 def _route(engine: Engine, o: str, d: str, traffic: str, mode: str = "rail", teu: float = 1.0) -> Route:
-    q = check_query(engine.net, objective="time", mode=mode, avoid=(), year=None, teu=teu, traffic=traffic)
+    q = check_query(engine.net, RouteOptions(mode=mode, teu=teu, traffic=traffic))  # type: ignore[arg-type]
     a, b = engine.places.resolve(o), engine.places.resolve(d)
     path = engine.shortest_path(a, b, q.constraints, q.coef, mode=mode)
     assert path is not None
-    return engine.assemble(path, a, b, objective="time", teu=teu, traffic=q.traffic)
+    return engine.assemble(path, a, b, objective="time", teu=teu, traffic=q.traffic_type)
 
 
 # --- traffic types ----------------------------------------------------------------------------
@@ -54,7 +54,7 @@ def test_surface_names_mean_one_traffic_type() -> None:
 
 def test_passengers_are_never_sent_to_sea(small_net: Network) -> None:
     with pytest.raises(DataError, match="passengers travel by rail") as exc:
-        check_query(small_net, objective="time", mode="sea", avoid=(), year=None, teu=1, traffic="passenger")
+        check_query(small_net, RouteOptions(mode="sea", traffic="passenger"))
     assert exc.value.field == "mode"
 
 

@@ -48,7 +48,9 @@ def best_route(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
     path = engine.shortest_path(o, d, q.constraints, q.coef, mode=q.mode)
     if path is None:
         return None
-    return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic)
+    return engine.assemble(
+        path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+    )
 
 
 def sea_first(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
@@ -63,7 +65,9 @@ def sea_first(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
     path = engine.shortest_path(o, d, c, q.coef, weights=w)
     if path is None:
         return None
-    route = engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic)
+    route = engine.assemble(
+        path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+    )
     return route if "sea" in route.modes else None
 
 
@@ -133,7 +137,9 @@ def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: i
         path = engine.shortest_path(o, d, q.constraints, q.coef, mode=q.mode, banned=banned)
         if path is None:
             return None
-        return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic)
+        return engine.assemble(
+            path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+        )
 
     accepted: list[Route] = []
     seen = {corridor(best)}
