@@ -126,7 +126,9 @@ def _line(**kw: object) -> Line:
 def test_a_curated_line_is_classed_from_its_own_record() -> None:
     assert class_of_line(_line()) is LineClass.MODERN  # electrified, 160 km/h (China-Laos)
     assert class_of_line(_line(traffic="passenger", design_speed_kmh=350.0)) is LineClass.HIGH_SPEED
-    assert class_of_line(_line(gauge_mm=1000, design_speed_kmh=50.0, electrified=False)) is LineClass.SECONDARY
+    assert (
+        class_of_line(_line(gauge_mm=1000, design_speed_kmh=50.0, electrified=False)) is LineClass.SECONDARY
+    )
     assert class_of_line(_line(electrified=False, design_speed_kmh=80.0)) is LineClass.CONVENTIONAL
 
 
@@ -150,7 +152,9 @@ def test_a_section_is_laid_on_the_track_through_its_points(small_net: Network) -
             "line_class": "modern",
             "via": [
                 f.sections[0].via[0].model_copy(update={"name": "Hanoi", "lat": 21.0245, "lon": 105.8412}),
-                f.sections[0].via[0].model_copy(update={"name": "Lang Son side", "lat": 21.85, "lon": 106.76}),
+                f.sections[0]
+                .via[0]
+                .model_copy(update={"name": "Lang Son side", "lat": 21.85, "lon": 106.76}),
                 f.sections[0].via[0].model_copy(update={"name": "Pacific", "lat": 0.0, "lon": -150.0}),
             ],
         }

@@ -18,9 +18,9 @@ import numpy as np
 from silkrail.network.classes import CLASS_NAMES
 from silkrail.network.model import GAUGES_MM, EdgeKind
 from silkrail.network.records import Crossing
+from silkrail.routing.access import Access
 from silkrail.routing.distributions import lognormal_range, lognormal_variance, share_variance
 from silkrail.routing.edge_costs import ferry_wait_h
-from silkrail.routing.access import Access
 from silkrail.routing.graph import NO_GAUGE, StateGraph
 from silkrail.routing.places import Place
 from silkrail.routing.pricing import PathFigures, RoutePrice, price_route
