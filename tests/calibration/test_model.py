@@ -12,16 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from silkrail.errors import DataError
-from silkrail.evidence.schema import (
-    CalibrationFile,
-    CrossingsFile,
-    TransitFile,
-    check_crossing_ids,
-    load_yaml,
-)
+from silkrail.evidence.load import load_evidence, published_count
+from silkrail.evidence.schema import CrossingsFile, FiguresFile, TransitFile, check_crossing_ids, load_yaml
 from silkrail.network.records import Crossing
 from silkrail.routing.costs import CostModel
-from silkrail.routing.distributions import Z90, lognormal_range
+from silkrail.routing.distributions import Z90, lognormal_range, lognormal_variance
 from silkrail.traffic import Traffic
 
 DATA = Path(__file__).resolve().parents[2] / "src/silkrail/data"
@@ -83,19 +78,40 @@ def test_a_published_clearance_time_replaces_the_default(prior: CostModel) -> No
     # borders.yaml gives Mohan–Boten no dwell; the evidence base publishes "under 5 h" (2024)
     c = _crossing(id="mohan-boten", countries=("CN", "LA"), curated=True, dwell_from="default")
     dwell, _ = prior.crossing_dwell(c)
-    assert (dwell.value, dwell.basis, dwell.record) == (5.0, "curated", "mohan-boten")
-    # its published range [3, 8] h becomes the spread: ln(8/3) / (2 * z90)
-    assert dwell.sigma_log == pytest.approx(math.log(8 / 3) / (2 * Z90))
+    queue = prior.params.container.border_queue_h
+    assert queue == 12.0  # the prior
+    # a per-train clearance time: the fitted queue before it comes on top
+    assert (dwell.value, dwell.basis, dwell.record) == (5.0 + queue, "curated", "mohan-boten")
+    assert dwell.param == "container.border_queue_h" and prior.queue_of(dwell) == queue
+    # its published range [3, 8] h is the clearance's spread: ln(8/3) / (2 * z90), the queue's on top
+    clearance = math.log(8 / 3) / (2 * Z90)
+    var = lognormal_variance(5.0, clearance) + lognormal_variance(queue, 1.0)
+    assert dwell.sigma_log == pytest.approx(math.sqrt(math.log1p(var / (5.0 + queue) ** 2)))
+    # passengers do not queue
+    assert prior.crossing_dwell(c, Traffic.PASSENGER)[0].param == "passenger.border_dwell_h"
+
+
+def test_a_measured_average_stop_takes_no_queue(prior: CostModel) -> None:
+    # Erenhot's CAREC figure (20 h) is an average of whole stops, queues included
+    c = _crossing(id="erenhot-zamyn-uud", countries=("CN", "MN"), curated=True, dwell_from="default")
+    dwell, _ = prior.crossing_dwell(c)
+    assert dwell.param is None and prior.queue_of(dwell) == 0.0
 
 
 def test_the_newer_of_two_published_dwells_wins(prior: CostModel) -> None:
     # the evidence base dates Erenhot's 20 h 2025-09; a borders.yaml figure dated later wins
     older = _crossing(
-        id="erenhot-zamyn-uud", curated=True, dwell_from="curated", dwell_h=9.1, as_of="2021-01-11"
+        id="erenhot-zamyn-uud",
+        countries=("CN", "MN"),
+        curated=True,
+        dwell_from="curated",
+        dwell_h=9.1,
+        as_of="2021-01-11",
     )
     newer = replace(older, as_of="2026-01-01")
     assert prior.crossing_dwell(older)[0].value == 20.0
-    assert prior.crossing_dwell(newer)[0].value == 9.1
+    # borders.yaml's dwell is a processing time: the queue comes on top
+    assert prior.crossing_dwell(newer)[0].value == 9.1 + prior.params.container.border_queue_h
 
 
 def test_a_gauge_change_by_bogie_exchange_takes_the_method_time(prior: CostModel) -> None:
@@ -200,21 +216,26 @@ def test_co2_on_one_basis_at_a_time(prior: CostModel) -> None:
         prior.with_basis("both")
 
 
-def test_the_shipped_files_load() -> None:
+def test_the_shipped_files_load_and_hold_enough_sourced_figures() -> None:
     transit = load_yaml(DATA / "transit.yaml", TransitFile)
-    cal = load_yaml(DATA / "calibration.yaml", CalibrationFile)
     assert {p.name for p in transit.parameters if p.fit} >= {
         "container.terminal_h",
         "container.border_dwell_h",
+        "passenger.speed_kmh.conventional",
     }
-    assert all(c.source for c in cal.cases)
-    figures = load_yaml(DATA / "evidence/crossings.yaml", CrossingsFile)
-    assert all(f.source and f.as_of for f in figures.crossings)
+    ev = load_evidence()
+    assert published_count(ev) >= 150
+    assert all(f.source and f.as_of for f in (*ev.figures, *ev.crossings, *ev.sea_index))
+    corridors = {f.corridor for f in ev.figures}
+    assert len(corridors) >= 10
+    traffics = {f.traffic for f in ev.figures if f.quantity == "time"}
+    assert traffics >= {"container", "passenger"}
+    assert min(r.as_of for r in ev.sea_index) <= "2019-12-31"  # dated sea rates since 2019
 
 
-CASE = """cases:
+CASE = """figures:
 - id: a
-  category: x
+  corridor: vietnam-china
   quantity: time
   origin: Hanoi
   destination: Moscow
@@ -228,34 +249,46 @@ CASE = """cases:
 @pytest.mark.parametrize(
     ("edit", "line", "field", "says"),
     [
-        (("  source: somewhere, https://example.org\n", ""), 2, "cases[0].source", "Field required"),
-        (("[100, 200]", "[-5, 200]"), 7, "cases[0].published[0]", "greater than or equal to 0"),
-        (("[100, 200]", "[300, 200]"), 2, "cases[0]", "low <= high"),
-        (("unit: h", "unit: days"), 8, "cases[0].unit", "'h'"),
-        (("[100, 200]", "[.inf, .inf]"), 7, "cases[0].published[0]", "finite number"),
-        (("[100, 200]", "[100, 1e300]"), 2, "cases[0]", "beyond any trip"),
-        (("'2024-01'", "'0001-01'"), 10, "cases[0].as_of", "plausible date"),
+        (("  source: somewhere, https://example.org\n", ""), 2, "figures[0].source", "Field required"),
+        (("[100, 200]", "[-5, 200]"), 7, "figures[0].published[0]", "greater than or equal to 0"),
+        (("[100, 200]", "[300, 200]"), 2, "figures[0]", "low <= high"),
+        (("unit: h", "unit: days"), 8, "figures[0].unit", "'h'"),
+        (("unit: h", "unit: km"), 2, "figures[0]", "a time is given in h"),
+        (("corridor: vietnam-china", "corridor: atlantis"), 3, "figures[0].corridor", "'china-europe'"),
+        (("[100, 200]", "[.inf, .inf]"), 7, "figures[0].published[0]", "finite number"),
+        (("[100, 200]", "[100, 1e300]"), 2, "figures[0]", "beyond any trip"),
+        (("'2024-01'", "'0001-01'"), 10, "figures[0].as_of", "plausible date"),
     ],
 )
-def test_a_bad_calibration_file_names_file_line_and_field(
+def test_a_bad_evidence_file_names_file_line_and_field(
     tmp_path: Path, edit: tuple[str, str], line: int, field: str, says: str
 ) -> None:
-    p = tmp_path / "calibration.yaml"
+    p = tmp_path / "times.yaml"
     p.write_text(CASE.replace(*edit))
     with pytest.raises(DataError) as exc:
-        load_yaml(p, CalibrationFile)
-    assert exc.value.file == "calibration.yaml"
+        load_yaml(p, FiguresFile)
+    assert exc.value.file == "times.yaml"
     assert exc.value.line == line
     assert exc.value.field == field
     assert says in str(exc.value)
 
 
-def test_a_calibration_file_nested_without_end_is_refused_with_its_line(tmp_path: Path) -> None:
-    p = tmp_path / "calibration.yaml"
-    p.write_text("cases:\n  - " + "[" * 5000 + "]" * 5000 + "\n")
+def test_an_evidence_file_nested_without_end_is_refused_with_its_line(tmp_path: Path) -> None:
+    p = tmp_path / "times.yaml"
+    p.write_text("figures:\n  - " + "[" * 5000 + "]" * 5000 + "\n")
     with pytest.raises(DataError, match="nests deeper than 32 levels") as exc:
-        load_yaml(p, CalibrationFile)
-    assert exc.value.file == "calibration.yaml" and exc.value.line is not None
+        load_yaml(p, FiguresFile)
+    assert exc.value.file == "times.yaml" and exc.value.line is not None
+
+
+def test_a_figure_id_used_twice_names_the_second_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "times.yaml").write_text(CASE)
+    (tmp_path / "timetables.yaml").write_text(
+        CASE.replace("quantity: time", "traffic: passenger\n  quantity: time")
+    )
+    with pytest.raises(DataError, match="duplicate figure id 'a'") as exc:
+        load_evidence(tmp_path)
+    assert (exc.value.file, exc.value.line) == ("timetables.yaml", 2)
 
 
 def test_an_unknown_crossing_is_named_with_its_line(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
-"""The transit model's data files: its parameters (``transit.yaml``), the published figures it is
-fitted to and judged by, and what the fit wrote (``fitted.yaml``): pydantic schemas, loaded with
-line numbers so that a bad record names its file, line and field.
+"""The transit model's data files: its parameters (``transit.yaml``), the published figures it
+is fitted to and judged by (``evidence/``), and what the fit wrote (``fitted.yaml``): pydantic
+schemas, loaded with line numbers so that a bad record names its file, line and field.
 
 This package sits below routing (network -> evidence -> routing): the cost model reads these
 schemas, the fit (``silkrail.calibration``, above routing) writes and reads them."""
@@ -99,37 +99,92 @@ class SeaRate(Sourced):
 class TransitFile(_Strict):
     parameters: list[Parameter]
     co2: list[Co2Factor]
-    sea_rates: list[SeaRate] = Field(min_length=1)
+    sea_rates: list[SeaRate] = Field(default_factory=list)  # more in evidence/rates.yaml (sea_index)
     sea_lanes: list[SeaLane] = Field(default_factory=list)
 
 
-class Case(Sourced):
-    """One published figure: a trip between two places and what it took or cost."""
+CORRIDORS = (
+    "china-europe",
+    "china-russia",
+    "trans-siberian",
+    "china-mongolia",
+    "central-asia",
+    "middle-corridor",
+    "north-south",
+    "vietnam-china",
+    "vietnam",
+    "china-laos-thailand",
+    "china",
+    "europe",
+    "sea",
+)
+"""The corridors the evidence is grouped by: cross-validation holds out one whole corridor at a
+time, so that no corridor's figures help predict it. china-europe: China to Europe through
+Kazakhstan or Mongolia and Russia, Belarus, Poland; china-russia: China to Russia (Manzhouli,
+Suifenhe, Erenhot); trans-siberian: within Russia; china-mongolia: China to Mongolia; central-asia:
+China or Russia to Kazakhstan, Uzbekistan, Kyrgyzstan, Turkmenistan, Afghanistan; middle-corridor:
+across the Caspian to the Caucasus and Turkey; north-south: Russia or Central Asia to Iran;
+vietnam-china; vietnam: within Vietnam; china-laos-thailand; china: within China; europe: within
+Europe; sea: deep-sea lanes."""
+Corridor = Literal[
+    "china-europe",
+    "china-russia",
+    "trans-siberian",
+    "china-mongolia",
+    "central-asia",
+    "middle-corridor",
+    "north-south",
+    "vietnam-china",
+    "vietnam",
+    "china-laos-thailand",
+    "china",
+    "europe",
+    "sea",
+]
+MAX_PUBLISHED_KM = 20000.0
+"""A published railway distance is at most 20,000 km (the longest through services run 10,000)."""
+
+
+class Figure(Sourced):
+    """One published figure of the evidence base: what a trip between two places took (a
+    freight transit time, a passenger timetable), how long the railway is between them, or what
+    a box cost - with its corridor, traffic type and service.
+
+    A freight time with ``terminals`` runs from cargo ready to cargo released (terminal time at
+    each rail end included); without, it is a section (border to border) or station to station.
+    A passenger time is the timetable's, departure to arrival (``timetable`` quotes it)."""
 
     id: str
-    category: str
-    quantity: Literal["time", "cost"]
+    corridor: Corridor
+    traffic: Literal["container", "wagonload", "passenger"] = "container"
+    quantity: Literal["time", "distance", "cost"]
     origin: str
     destination: str
     mode: Literal["rail", "sea", "any"] = "rail"
     avoid: list[str] = Field(default_factory=list)  # countries the published lane does not cross
-    terminals: bool = True  # False: a section figure (border to border), no terminal time or handling
+    via: list[str] = Field(default_factory=list)  # crossings the published lane passes, in order
+    terminals: bool = True
     published: Pair
-    unit: Literal["h", "usd_per_teu", "usd_per_feu"]
+    unit: Literal["h", "km", "usd_per_teu", "usd_per_feu"]
+    service: str | None = None
+    timetable: str | None = None
     note: str | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> Case:
+    def _consistent(self) -> Figure:
         lo, hi = self.published
         if lo > hi:
             raise ValueError(f"published must be [low, high] with low <= high (got [{lo}, {hi}])")
         if lo <= 0:
             raise ValueError("a published figure must be positive")
-        if (self.quantity == "time") != (self.unit == "h"):
-            raise ValueError("a time is given in h, a cost in usd_per_teu or usd_per_feu")
-        most = MAX_PUBLISHED_H if self.unit == "h" else MAX_PUBLISHED_USD
+        unit = {"time": ("h",), "distance": ("km",), "cost": ("usd_per_teu", "usd_per_feu")}[self.quantity]
+        if self.unit not in unit:
+            raise ValueError(f"a {self.quantity} is given in {' or '.join(unit)}")
+        most = {"h": MAX_PUBLISHED_H, "km": MAX_PUBLISHED_KM}.get(self.unit, MAX_PUBLISHED_USD)
         if hi > most:
             raise ValueError(f"{hi:g} {self.unit} is beyond any trip on these corridors (at most {most:g})")
+        if self.traffic == "passenger" and self.quantity == "cost":
+            raise ValueError("a passenger fare is not a freight rate: the evidence base keeps freight rates")
         return self
 
     @property
@@ -137,13 +192,27 @@ class Case(Sourced):
         """The published figure as one number: the geometric middle of its range."""
         return float((self.published[0] * self.published[1]) ** 0.5)
 
+    @property
+    def category(self) -> str:
+        return self.corridor
+
+
+class FiguresFile(_Strict):
+    """An evidence file: ``figures`` (times.yaml, timetables.yaml, lengths.yaml, rates.yaml),
+    and in rates.yaml the dated ``sea_index`` the model prices sea legs with."""
+
+    figures: list[Figure] = Field(default_factory=list)
+    sea_index: list[SeaRate] = Field(default_factory=list)
+
 
 class CrossingFigure(Sourced):
     """A published dwell at a named crossing for one traffic type (and one direction when
     ``from_country`` is given): customs, inspections and, at a crossing that changes gauge, the
     change too unless ``includes_gauge_change`` is false (the model takes the change out of it,
-    so that every change of gauge is one figure). A published gauge-change time or fee applies
-    to every train that changes gauge there."""
+    so that every change of gauge is one figure). A processing time leaves out the queue before
+    it (the model adds its fitted queue) unless ``includes_queue`` says the figure is a measured
+    average of whole stops. A published gauge-change time or fee applies to every train that
+    changes gauge there."""
 
     crossing: str
     traffic: Literal["container", "wagonload", "passenger"] = "container"
@@ -151,6 +220,7 @@ class CrossingFigure(Sourced):
     dwell_h: NonNeg | None = None
     dwell_range_h: Pair | None = None
     includes_gauge_change: bool = True
+    includes_queue: bool = False
     gauge_change_h: NonNeg | None = None
     gauge_change_cost_usd_per_teu: NonNeg | None = None
     note: str | None = None
@@ -170,10 +240,6 @@ class CrossingFigure(Sourced):
         return self
 
 
-class CalibrationFile(_Strict):
-    cases: list[Case]
-
-
 class CrossingsFile(_Strict):
     """``evidence/crossings.yaml``: published dwell at named crossings."""
 
@@ -185,6 +251,7 @@ class FittedValue(_Strict):
     value: Positive
     prior: Positive
     bounds: Pair
+    figures: int | None = None  # how many figures informed it
 
 
 class FittedFile(_Strict):
@@ -196,6 +263,7 @@ class FittedFile(_Strict):
     folds: int
     parameters: list[FittedValue]
     residual_sigma_log: dict[str, Annotated[float, Field(ge=0)]]
+    evidence: dict[str, Any] | None = None  # the files (content digests) and counts it was fitted from
     note: str | None = None
 
     @field_validator("fitted_at", mode="before")
@@ -228,10 +296,6 @@ def check_crossing_ids(path: Path, cal: CrossingsFile, known: set[str]) -> None:
             )
 
 
-def case_line(path: Path, index: int, key: str) -> int | None:
-    return _line_of(path, "cases", index, key)
-
-
 def line_of(path: Path, section: str, index: int, key: str) -> int | None:
     """The line of ``section[index].key`` in a YAML file (for errors found after validation)."""
     return _line_of(path, section, index, key)
@@ -244,8 +308,8 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 def _cached(path: str, mtime: float, model_name: str) -> Any:
     models: dict[str, type[BaseModel]] = {
         "transit": TransitFile,
-        "calibration": CalibrationFile,
         "crossings": CrossingsFile,
+        "figures": FiguresFile,
         "fitted": FittedFile,
     }
     model = models[model_name]
@@ -260,10 +324,10 @@ def load_cached(path: Path, model_name: str) -> Any:
 
 __all__ = [
     "DATA_DIR",
-    "CalibrationFile",
-    "Case",
     "CrossingFigure",
     "CrossingsFile",
+    "Figure",
+    "FiguresFile",
     "FittedFile",
     "FittedValue",
     "Parameter",

@@ -4,7 +4,9 @@ The OSM-derived extract says where track runs, not what it is: a new electrified
 line and a century-old single track look the same. Trains run at very different speeds on them,
 so every rail edge gets a class:
 
-- ``high_speed``: high-speed or passenger-only lines (no freight);
+- ``high_speed``: lines where passenger trains run at 200 km/h or more - dedicated high-speed
+  lines (no freight) and upgraded main lines such as Moscow–St Petersburg (freight there keeps a
+  modern line's speed);
 - ``modern``: modern electrified double-track lines that carry freight (the Trans-Siberian, the
   Lanzhou–Xinjiang line, the China–Laos railway, ...);
 - ``conventional``: the ordinary main line, single or double track, electrified or not;
@@ -25,6 +27,7 @@ home, keyed by the network and the file), so they are read, not recomputed, by l
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import logging
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CLASSES_VERSION = "1"  # bump when the classification rules change: part of the cache key
+CLASSES_VERSION = "2"  # bump when the classification rules change: part of the cache key
 CACHE_KEY = "network.line_classes"
 
 
@@ -116,6 +119,10 @@ class Classification:
     record: NDArray[np.int16]
     records: tuple[str, ...]  # "lines.yaml: <id>" or "line_classes.yaml: <id>"
     unplaced: tuple[str, ...]  # sections (or stretches of them) not found on the track
+    digest: str = ""  # of the rules and the file it was computed from (keys what depends on it)
+    max_speed_kmh: NDArray[np.float32] = dataclasses.field(default_factory=lambda: np.zeros(0, np.float32))
+    """The line's top speed where its record gives one (a section's max speed, a line's design
+    speed), 0 elsewhere."""
 
     def record_of(self, edge: int) -> str | None:
         r = int(self.record[edge])
@@ -145,6 +152,7 @@ def classify(net: Network, classes: ClassesFile | None = None) -> Classification
         only = net.edge_gauge == bit  # track of this gauge alone (dual gauge keeps the default)
         out[rail & only] = int(class_named(name))
     record = np.full(net.n_edges, -1, np.int16)
+    vmax = np.zeros(net.n_edges, np.float32)
     names: list[str] = []
     unplaced: list[str] = []
 
@@ -169,12 +177,13 @@ def classify(net: Network, classes: ClassesFile | None = None) -> Classification
         shape=(n, n),
     )
 
-    def lay(path_nodes: list[int], cls: LineClass, rec: int) -> None:
+    def lay(path_nodes: list[int], cls: LineClass, rec: int, speed: float) -> None:
         for x, y in itertools.pairwise(path_nodes):
             e = shortest.get((min(x, y), max(x, y)))
             if e is not None:
                 out[e[0]] = int(cls)
                 record[e[0]] = rec
+                vmax[e[0]] = speed
 
     def path_between(a: int, b: int, limit: float) -> list[int] | None:
         dist, pred = dijkstra(csr, indices=a, limit=limit, return_predecessors=True)
@@ -192,6 +201,7 @@ def classify(net: Network, classes: ClassesFile | None = None) -> Classification
         laid = rail & (net.line == i)
         out[laid] = int(cls)
         record[laid] = rec
+        vmax[laid] = float(line.design_speed_kmh or 0.0)
         if laid.any():
             continue
         stops = [int(x) for x in line.nodes if x >= 0]
@@ -199,7 +209,7 @@ def classify(net: Network, classes: ClassesFile | None = None) -> Classification
             gc = float(geo.haversine_km(net.lat[a], net.lon[a], net.lat[b], net.lon[b]))
             p = path_between(a, b, gc * DETOUR + 50.0)
             if p is not None:
-                lay(p, cls, rec)
+                lay(p, cls, rec, float(line.design_speed_kmh or 0.0))
 
     # curated sections: snapped to rail nodes, joined by the shortest mapped path
     rail_nodes = np.unique(np.r_[u, v])
@@ -225,10 +235,10 @@ def classify(net: Network, classes: ClassesFile | None = None) -> Classification
                 if p is None:
                     unplaced.append(f"{sec.id}: no mapped track from {a_name} to {b_name}")
                     continue
-                lay(p, cls, rec)
+                lay(p, cls, rec, float(sec.max_speed_kmh or 0.0))
     for text in unplaced:
         log.info("line classes: %s", text)
-    return Classification(out, record, tuple(names), tuple(unplaced))
+    return Classification(out, record, tuple(names), tuple(unplaced), max_speed_kmh=vmax)
 
 
 def line_classes(net: Network, *, home: Path | None = None, path: Path | None = None) -> Classification:
@@ -253,6 +263,7 @@ def line_classes(net: Network, *, home: Path | None = None, path: Path | None = 
         result = classify(net, load_classes_file(file))
         if cache_path is not None:
             _write(cache_path, result)
+    result = dataclasses.replace(result, digest=digest)
     net.caches[CACHE_KEY] = result
     return result
 
@@ -262,6 +273,19 @@ def edge_line_class(net: Network) -> NDArray[np.int8]:
     return line_classes(net).line_class
 
 
+REFERENCE_HIGH_SPEED_KMH = 250.0
+"""The top speed a high-speed line's passenger speed parameter refers to: on a line built for
+350 km/h trains run 350 / 250 times as fast (where the line's record gives its top speed)."""
+
+
+def high_speed_scale(net: Network) -> NDArray[np.float64]:
+    """Per edge, a high-speed line's top speed over :data:`REFERENCE_HIGH_SPEED_KMH` (1 on other
+    track and where the top speed is not known)."""
+    c = line_classes(net)
+    known = (c.line_class == int(LineClass.HIGH_SPEED)) & (c.max_speed_kmh > 0)
+    return np.where(known, c.max_speed_kmh.astype(np.float64) / REFERENCE_HIGH_SPEED_KMH, 1.0)
+
+
 def _read(path: Path, n_edges: int) -> Classification | None:
     import zipfile
 
@@ -269,14 +293,16 @@ def _read(path: Path, n_edges: int) -> Classification | None:
         return None
     try:
         with open(path, "rb") as fh, np.load(fh) as data:
-            cls, rec = data["line_class"], data["record"]
+            cls, rec, vmax = data["line_class"], data["record"], data["max_speed_kmh"]
             names = tuple(str(x) for x in data["records"].tolist())
             unplaced = tuple(str(x) for x in data["unplaced"].tolist())
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     if len(cls) != n_edges or len(rec) != n_edges:
         return None
-    return Classification(cls.astype(np.int8), rec.astype(np.int16), names, unplaced)
+    return Classification(
+        cls.astype(np.int8), rec.astype(np.int16), names, unplaced, max_speed_kmh=vmax.astype(np.float32)
+    )
 
 
 def _write(path: Path, c: Classification) -> None:
@@ -288,6 +314,7 @@ def _write(path: Path, c: Classification) -> None:
                 fh,
                 line_class=c.line_class,
                 record=c.record,
+                max_speed_kmh=c.max_speed_kmh,
                 records=np.array(c.records, dtype=str),
                 unplaced=np.array(c.unplaced, dtype=str),
             )
@@ -303,6 +330,7 @@ __all__ = [
     "class_of_line",
     "classify",
     "edge_line_class",
+    "high_speed_scale",
     "line_classes",
     "load_classes_file",
 ]

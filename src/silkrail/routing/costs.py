@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,7 +35,7 @@ from numpy.typing import NDArray
 from silkrail.errors import DataError
 from silkrail.network.classes import LineClass
 from silkrail.network.records import Crossing
-from silkrail.routing.distributions import Component, sigma_of_range
+from silkrail.routing.distributions import Component, lognormal_variance, sigma_of_range
 from silkrail.routing.parameters import Params, flatten
 from silkrail.routing.tables import CostTables, Residuals, data_dir, load_tables
 from silkrail.traffic import Traffic, traffic_of
@@ -152,9 +153,10 @@ class CostModel:
         """The commercial speed of ``traffic`` on a line of ``line_class`` (of the railway
         ``country``, where the evidence gives it a speed of its own)."""
         t = traffic_of(traffic)
-        return self.params.traffic(t).speed_kmh.of(line_class) * (
-            self.params.railway_speed.of(country) if country else 1.0
-        )
+        if t is not Traffic.PASSENGER and int(line_class) == int(LineClass.HIGH_SPEED):
+            line_class = LineClass.MODERN  # freight keeps the modern speed on high-speed-class track
+        railway = self.params.railway_speeds(t).of(country) if country else 1.0
+        return self.params.traffic(t).speed_kmh.of(line_class) * railway
 
     def track_factor(self, line_class: LineClass | int, country: str = "") -> float:
         """km of railway per km of the extract's track on a line of ``line_class``."""
@@ -283,10 +285,11 @@ class CostModel:
         )
         change = self.gauge_change(c, t, from_country) if changes or c.method == "dual_gauge" else None
         tp, ts = self.params.traffic(t), self.sigmas.traffic(t)
-        published: tuple[float, Any, str, bool] | None = None  # dwell, range, as of, includes the change
+        # dwell, range, as of, includes the change, includes the queue
+        published: tuple[float, Any, str, bool, bool] | None = None
         fig_traffic = t if t is Traffic.PASSENGER else Traffic.CONTAINER
         if t is not Traffic.PASSENGER and c.curated and c.dwell_from == "curated":
-            published = (float(c.dwell_h), c.dwell_range_h, str(c.as_of or ""), changes)
+            published = (float(c.dwell_h), c.dwell_range_h, str(c.as_of or ""), changes, False)
         fig = self.crossing_figure(c, fig_traffic, from_country)
         if (
             fig is not None
@@ -298,15 +301,23 @@ class CostModel:
                 fig.dwell_range_h,
                 str(fig.as_of),
                 changes and fig.includes_gauge_change,
+                fig.includes_queue,
             )
         if published is not None:
-            mean, rng, _, includes = published
+            mean, rng, _, includes, queued = published
             if includes and change is not None:
                 mean = max(mean - change.value, 0.0)
             sigma = sigma_of_range(rng) if rng else self.params.spreads.curated_dwell_sigma_log
             if t is Traffic.WAGONLOAD:
                 mean *= tp.border_dwell_h / max(self.params.container.border_dwell_h, 1e-9)
-            return Component(mean, sigma, "curated", c.id), change
+            if queued or not self.new_tariff_area(c) or t is Traffic.PASSENGER:
+                return Component(mean, sigma, "curated", c.id), change
+            # a processing time: the queue before it comes on top (see queue_of)
+            name = f"{t.value}.border_queue_h"
+            total = mean + tp.border_queue_h
+            var = lognormal_variance(mean, sigma) + lognormal_variance(tp.border_queue_h, ts.border_queue_h)
+            sigma = math.sqrt(math.log1p(var / (total * total))) if total > 0 else sigma
+            return Component(total, sigma, "curated", c.id, name), change
         if not border:
             return Component(0.0, 0.0, "modelled"), change
         if c.dwell_from == "customs union":
@@ -316,6 +327,14 @@ class CostModel:
             ), change
         name = f"{t.value}.border_dwell_h"
         return Component(tp.border_dwell_h, ts.border_dwell_h, self.basis_of(name), None, name), change
+
+    def queue_of(self, dwell: Component, traffic: Traffic | str = Traffic.CONTAINER) -> float:
+        """The fitted queue inside a crossing's dwell (0 where the dwell has none): a published
+        processing time at a customs border (borders.yaml's, or a figure without
+        ``includes_queue``) takes the traffic type's fitted queue on top."""
+        if dwell.param is None or not dwell.param.endswith(".border_queue_h"):
+            return 0.0
+        return self.params.traffic(traffic_of(traffic)).border_queue_h
 
     def uses_border_param(self, c: Crossing, traffic: Traffic | str = Traffic.CONTAINER) -> bool:
         """Whether the crossing's dwell is the fitted border dwell (no published figure, not

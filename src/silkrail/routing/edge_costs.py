@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from silkrail.network.classes import LineClass, edge_line_class
+from silkrail.network.classes import LineClass, edge_line_class, high_speed_scale
 from silkrail.network.model import EdgeKind, Network
 from silkrail.network.records import Ferry
 from silkrail.routing.costs import CostModel
@@ -112,11 +112,21 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
     track_by_class = np.array(p.track_factor.as_tuple())
     speed = np.full(net.n_edges, np.inf)
     km = raw_km.copy()
-    speed[rail] = speed_by_class[cls[rail]]
+    # freight never runs at high speed: on high-speed-class track (an upgraded main line, or where
+    # the extract cannot tell a high-speed line from the main line beside it) it keeps the modern speed
+    run_cls = np.where(freight & (cls == int(LineClass.HIGH_SPEED)), int(LineClass.MODERN), cls)
+    speed[rail] = speed_by_class[run_cls[rail]]
     km[rail] = raw_km[rail] * track_by_class[cls[rail]]
-    for code, factor in p.railway_speed.items():
+    hs = rail & (cls == int(LineClass.HIGH_SPEED))
+    for code, factor in p.railway_speeds(traffic).items():
         if code in net.countries:
-            speed[rail & (edge_cc == net.countries.index(code))] *= factor
+            # a railway's factor describes its conventional services, not a high-speed line's trains
+            own = rail & (edge_cc == net.countries.index(code))
+            if not freight:
+                own &= ~hs
+            speed[own] *= factor
+    if not freight:
+        speed *= high_speed_scale(net)  # a 350 km/h line runs faster than a 250 km/h one
     for code, factor in p.railway_track.items():
         if code in net.countries:
             km[rail & (edge_cc == net.countries.index(code))] *= factor

@@ -76,9 +76,12 @@ def load_or_compute_landmarks(
     networks are left to the network store's cleanup."""
     if home is None:
         return compute_landmarks(g, modes, traffic=traffic)
-    # the weights depend on the cost model's parameters as well as on the network
+    from silkrail.network.classes import line_classes
+
+    # the weights depend on the network, its line classes and the cost model's parameters
     net_key = g.net.meta.get("inputs_hash", "x")[:16]
-    key = f"{net_key}-{g.model.fingerprint}-{LANDMARK_VERSION}-{modes}-{Traffic(traffic).value}"
+    classes = line_classes(g.net).digest[:8]
+    key = f"{net_key}-{classes}-{g.model.fingerprint}-{LANDMARK_VERSION}-{modes}-{Traffic(traffic).value}"
     path = Path(home) / f"landmarks-{key}.npz"
     with cache.locked(path, shared=True):
         lm = _read_landmarks(path, g.n_states)

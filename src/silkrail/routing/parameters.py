@@ -58,11 +58,13 @@ class CountryValues:
 class TrafficParams:
     """What one traffic type's trains take: commercial speed by line class (stops, crew and
     locomotive changes included; waits at borders and terminals apart), time per rail end,
-    border dwell where nothing is published, and a change of gauge by method."""
+    border dwell where nothing is published, the queue on top of a published processing time,
+    and a change of gauge by method."""
 
     speed_kmh: ClassValues
     terminal_h: float
     border_dwell_h: float
+    border_queue_h: float
     union_border_dwell_h: float
     transshipment_h: float
     bogie_exchange_h: float
@@ -124,13 +126,20 @@ class Params:
     """km of railway per km of the simplified geometry, by line class (the extract cuts corners)."""
     sea_calls_h_per_1000km: float
     railway_speed: CountryValues = field(default_factory=CountryValues)
-    """A railway's commercial speed relative to its class's, where the evidence informs one."""
+    """A railway's freight speed relative to its class's, where the evidence informs one."""
+    railway_speed_passenger: CountryValues = field(default_factory=CountryValues)
+    """A railway's passenger speed relative to its class's (long-distance trains of some railways
+    stop often and long), where published timetables inform one."""
     railway_track: CountryValues = field(default_factory=CountryValues)
     """A railway's track factor relative to its class's, where published line lengths inform one."""
 
     def traffic(self, t: Traffic | str) -> TrafficParams:
         """The parameters of one traffic type."""
         return getattr(self, Traffic(t).value)
+
+    def railway_speeds(self, t: Traffic | str) -> CountryValues:
+        """The per-railway speed factors of a traffic type (freight shares one family)."""
+        return self.railway_speed_passenger if Traffic(t) is Traffic.PASSENGER else self.railway_speed
 
     def with_values(self, values: Mapping[str, float]) -> Params:
         """The record with the named parameters replaced (names as :func:`flatten` gives them;
@@ -148,7 +157,7 @@ class Params:
         raise DataError(f"'{name}' is not a parameter of the transit model", field="name")
 
 
-COUNTRY_FAMILIES = ("railway_speed", "railway_track")
+COUNTRY_FAMILIES = ("railway_speed", "railway_speed_passenger", "railway_track")
 
 
 def flatten(p: Any, prefix: str = "") -> dict[str, float]:

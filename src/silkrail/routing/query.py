@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.errors import DataError, NoRouteError
-from silkrail.network.model import GAUGES_MM, MAX_YEAR, EdgeKind, Network, NodeKind
+from silkrail.network.model import MAX_YEAR, EdgeKind, Network, NodeKind
 from silkrail.routing.costs import CostModel
 from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
 from silkrail.routing.places import Place, check_mode_access
@@ -492,22 +492,14 @@ def rail_linked_ports(net: Network) -> frozenset[int]:
 
 def end_states(g: StateGraph, p: Place, mode: str = "any") -> NDArray[np.int64]:
     """The states a route of ``mode`` may start or end in: those of the place's access
-    points for that mode; at a node served by several gauges (a dual-gauge station), the
-    national gauge of its country, on which cargo is loaded."""
+    points for that mode, on every gauge that serves them (see :func:`node_states`)."""
     out = [node_states(g, n) for n in p.nodes_for(mode)]
     return np.unique(np.concatenate(out)) if len(out) > 1 else out[0]
 
 
 def node_states(g: StateGraph, node: int) -> NDArray[np.int64]:
-    """The states a route starts or ends in at ``node`` (see :func:`end_states`)."""
-    net = g.net
-    states = g.states_of_node(node)
-    if len(states) > 1:
-        national = net.meta.get("gauge_by_country", {}).get(net.country_code(node))
-        if national in GAUGES_MM:
-            wanted: NDArray[np.int64] = states[g.state_slot[states] == GAUGES_MM.index(national)].astype(
-                np.int64
-            )
-            if len(wanted):
-                return wanted
-    return states.astype(np.int64)
+    """The states a route starts or ends in at ``node``: every gauge the node is served by. At a
+    dual-gauge station (Dong Dang to Yen Vien and Gia Lam, where Chinese trains run through to
+    Hanoi) cargo is loaded on whichever gauge its train runs, so a train bound for China leaves
+    on standard gauge and changes nothing at the border."""
+    return g.states_of_node(node).astype(np.int64)

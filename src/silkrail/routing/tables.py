@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from silkrail.errors import DataError
-from silkrail.routing.parameters import COUNTRY_FAMILIES, Params, build_params, flatten
+from silkrail.routing.parameters import COUNTRY_FAMILIES, Params, build_params, flatten, parameter_names
 from silkrail.traffic import Traffic
 
 if TYPE_CHECKING:  # the schemas are imported when the files are read (routing stays light)
@@ -58,11 +58,15 @@ class CostTables:
 
 
 def table_files(d: Path, fitted_path: Path | None) -> list[Path | None]:
-    return [d / "transit.yaml", crossings_file(d), fitted_path, data_dir() / "borders.yaml"]
+    return [d / "transit.yaml", crossings_file(d), rates_file(d), fitted_path, data_dir() / "borders.yaml"]
 
 
 def crossings_file(d: Path) -> Path:
     return d / "evidence" / "crossings.yaml"
+
+
+def rates_file(d: Path) -> Path:
+    return d / "evidence" / "rates.yaml"
 
 
 def load_tables(d: Path, fitted_path: Path | None) -> CostTables:
@@ -71,7 +75,9 @@ def load_tables(d: Path, fitted_path: Path | None) -> CostTables:
 
     from silkrail.settings import get_settings
 
-    digest = hashlib.sha256(TABLES_VERSION.encode())
+    # the record's shape is part of the key: a cached record of another shape is never served
+    shape = ",".join((*parameter_names(), *COUNTRY_FAMILIES))
+    digest = hashlib.sha256(TABLES_VERSION.encode() + shape.encode())
     for f in table_files(d, fitted_path):
         digest.update(b"\0" if f is None or not f.exists() else f.name.encode() + b"\0" + f.read_bytes())
     path = get_settings().home / f"costmodel-{digest.hexdigest()[:16]}.pickle"
@@ -136,13 +142,23 @@ def read_tables(d: Path, fitted_path: Path | None) -> CostTables:
     crossings = crossings_file(d)
     if crossings.is_file():
         figures = tuple(load_cached(crossings, "crossings").crossings)
+    sea_rates = list(transit.sea_rates)
+    rates = rates_file(d)
+    if rates.is_file():
+        sea_rates += load_cached(rates, "figures").sea_index
+    if not sea_rates:
+        raise DataError(
+            "no sea rate is given: add a dated sea_index entry to evidence/rates.yaml",
+            file=rates.name,
+            field="sea_index",
+        )
     return CostTables(
         params=params,
         sigmas=spread,
         basis=basis,
         residual=residual,
         co2={c.mode: (float(c.wtw_kg_per_teu_km), float(c.ttw_kg_per_teu_km)) for c in transit.co2},
-        sea_rates=tuple(sorted(transit.sea_rates, key=lambda r: (r.lane, r.as_of))),
+        sea_rates=tuple(sorted(sea_rates, key=lambda r: (r.lane, r.as_of))),
         sea_lanes=tuple(transit.sea_lanes),
         crossing_figures=figures,
         unions=customs_unions(),
