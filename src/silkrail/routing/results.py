@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from silkrail import frames
 from silkrail.errors import DataError
 from silkrail.network.model import ATTRIBUTION
 from silkrail.routing.access import Access
@@ -231,7 +232,7 @@ class Route:
         """The legs (LineStrings) or the events (Points) as a GeoDataFrame in WGS 84; lists
         become comma-separated text and ranges low/high columns, so every file format holds
         them."""
-        gpd = require_geopandas("Route.to_gdf")
+        gpd = frames.geopandas("Route.to_gdf")
         from shapely import Point
 
         if what == "legs":
@@ -293,7 +294,7 @@ class OdMatrix:
 
     def to_frame(self, value: str = "duration_h") -> pandas.DataFrame:
         """One value as a wide table: origins as the index, destinations as the columns."""
-        pd = require_pandas("OdMatrix.to_frame")
+        pd = frames.pandas("OdMatrix.to_frame")
         if value not in self.VALUES:
             raise DataError(
                 f"'{value}' is not a value of the matrix; use {', '.join(self.VALUES)}", field="value"
@@ -305,7 +306,7 @@ class OdMatrix:
     def to_long(self) -> pandas.DataFrame:
         """One row per pair: ``from``, ``to``, then every value and its range's ``_low`` and
         ``_high`` (the layout of r5py's travel-time matrices)."""
-        pd = require_pandas("OdMatrix.to_long")
+        pd = frames.pandas("OdMatrix.to_long")
         n_o, n_d = self.shape
         cols: dict[str, Any] = {
             "from": np.repeat(np.array(self.origins, dtype=object), n_d),
@@ -322,7 +323,7 @@ class OdMatrix:
     def to_gdf(self) -> geopandas.GeoDataFrame:
         """The long form with a straight line from each origin to each destination (desire
         lines, for maps of the matrix; not the routes' tracks)."""
-        gpd = require_geopandas("OdMatrix.to_gdf")
+        gpd = frames.geopandas("OdMatrix.to_gdf")
         from shapely import LineString
 
         n_o, n_d = self.shape
@@ -347,28 +348,6 @@ class OdMatrix:
             cells[np.isnan(a)] = None
             out[name] = cells.tolist()
         return out
-
-
-def require_pandas(what: str) -> Any:
-    """pandas, or an error naming the extra that installs it."""
-    try:
-        import pandas
-    except ImportError:
-        raise ModuleNotFoundError(
-            f"{what} needs pandas: install the 'geo' extra (pip install 'silkrail[geo]')"
-        ) from None
-    return pandas
-
-
-def require_geopandas(what: str) -> Any:
-    """geopandas, or an error naming the extra that installs it."""
-    try:
-        import geopandas
-    except ImportError:
-        raise ModuleNotFoundError(
-            f"{what} needs geopandas: install the 'geo' extra (pip install 'silkrail[geo]')"
-        ) from None
-    return geopandas
 
 
 def _flat(props: dict[str, Any]) -> dict[str, Any]:
