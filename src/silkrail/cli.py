@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from silkrail.commands import corridor as corridor_commands
+from silkrail.commands import corridors as _corridors
 from silkrail.commands import gtfs as _gtfs
 from silkrail.commands.console import Table, err, out
 from silkrail.commands.console import fail as _fail
@@ -32,6 +33,7 @@ app.add_typer(network_app, name="network")
 tracking_app = typer.Typer(help="Maintain the tracking database.", no_args_is_help=True)
 app.add_typer(tracking_app, name="tracking")
 corridor_commands.register(app)
+_corridors.register(app)
 _gtfs.register(app)
 
 
