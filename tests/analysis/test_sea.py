@@ -27,6 +27,7 @@ from silkrail.cli import app
 from silkrail.errors import DataError, NoRouteError
 from silkrail.network.model import Network
 from silkrail.routing.places import Place
+from silkrail.routing.query import RouteQuery
 from silkrail.routing.results import Event, Leg, Route
 from silkrail.routing.router import router_for
 
@@ -204,8 +205,8 @@ def test_no_route_before_a_planned_line_names_it_and_its_year(small_net: Network
     """The terminal on the planned line (2030) is out of reach before: the error names the line."""
     router = router_for(small_net)
     with pytest.raises(NoRouteError, match=r"Zamyn-Uud northern extension \(2030\).*--year 2030"):
-        router.route("Erenhot", "New Terminal", mode="rail", year=2027)
-    assert "MN" in router.route("Erenhot", "New Terminal", mode="rail", year=2030).countries
+        router.route(RouteQuery("Erenhot", "New Terminal", mode="rail", year=2027))
+    assert "MN" in router.route(RouteQuery("Erenhot", "New Terminal", mode="rail", year=2030)).countries
 
 
 @pytest.mark.parametrize(

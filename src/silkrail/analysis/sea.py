@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from silkrail.analysis import _records as rec
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import pandas
 
     from silkrail.routing.places import Place
+    from silkrail.routing.query import RouteOptions
     from silkrail.routing.results import Route
     from silkrail.routing.router import Router
 
@@ -250,10 +251,11 @@ def compare_sea_exits(
 
     Raises DataError for a bad year, objective or exit, UnknownPlaceError for an unknown place.
     """
-    from silkrail.routing.query import check_query
+    from silkrail.routing.query import RouteOptions, check_query
 
     net = router.net
-    q = check_query(net, objective=objective, mode="rail", avoid=(), year=year, teu=1.0)
+    options = RouteOptions(mode="rail", objective=objective, year=year)
+    q = check_query(net, options)
     if not exits:
         raise DataError("no exit to compare; give at least one", field="exits")
     for x in exits:
@@ -263,7 +265,7 @@ def compare_sea_exits(
             raise DataError(f"exit '{x.id}': {', '.join(unknown)} {verb} of the network", field="exits")
     asked = q.constraints.year
     today = net.current_year()
-    o = origin if not isinstance(origin, str) else router.places.resolve(origin)
+    o = router.resolve(origin)
     notes = load_risks() if risks is None else risks
     horizon = _horizon(router)
     cache: dict[int, tuple[ExitRoute, ...]] = {}
@@ -275,7 +277,7 @@ def compare_sea_exits(
             for x in exits:
                 if progress is not None:
                     progress(f"{x.name}, network of {y}", total[0])
-                rows.append(_exit_route(router, o, x, y, q.objective, q.coef, today, notes))
+                rows.append(_exit_route(router, o, x, replace(options, year=y), q.coef, today, notes))
             cache[y] = tuple(rows)
         return cache[y]
 
@@ -309,20 +311,21 @@ def _exit_route(
     router: Router,
     o: Place,
     x: SeaExit,
-    year: int,
-    objective: str,
+    options: RouteOptions,
     coef: tuple[float, float, float],
     today: int,
     notes: tuple[RiskNote, ...],
 ) -> ExitRoute:
-    """The best route to any port of ``x`` in ``year`` (by the objective), with its analysis."""
+    """The best route to any port of ``x`` in the options' year (by their objective), with
+    its analysis."""
     from silkrail.routing.strategies import rank_value
 
+    year = int(options.year or today)
     best: tuple[float, Route, str] | None = None
     reasons = []
     for code in x.ports:
         try:
-            r = router.route(o, code, objective=objective, mode="rail", year=year)
+            r = router.route(options.between(o, code))
         except NoRouteError as exc:
             reasons.append(str(exc))
             continue

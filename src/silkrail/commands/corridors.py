@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from silkrail.commands import console
+from silkrail.commands import options as opt
 from silkrail.commands.console import Table
 from silkrail.errors import DataError, SilkrailError
 
@@ -27,13 +28,13 @@ def register(root: typer.Typer) -> None:
 
 @app.command("compare")
 def compare_cmd(
-    origin: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    origin: opt.Origin,
     to_sea: Annotated[
         bool, typer.Option("--to-sea", help="compare the exits to the sea (Karachi, Bandar Abbas, ...)")
     ] = False,
-    year: Annotated[int | None, typer.Option(help="the network as of this year (planned lines open)")] = None,
-    optimize: Annotated[str, typer.Option("--optimize", help="time, cost or co2")] = "time",
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    year: opt.Year = None,
+    optimize: opt.Optimize = opt.ObjectiveChoice.time,
+    as_json: opt.AsJson = False,
     report: Annotated[
         Path | None, typer.Option("--report", help="write an offline HTML report with the map of all exits")
     ] = None,
@@ -53,7 +54,12 @@ def compare_cmd(
     net = console.load_network_or_exit()
     try:
         with _Bar(enabled=not as_json) as bar:
-            result = compare_sea_exits(router_for(net), origin, year=year, objective=optimize, progress=bar)
+            result = compare_sea_exits(
+                router_for(net), origin, year=year, objective=optimize.value, progress=bar
+            )
+    except DataError as exc:  # a bad year or objective: named as its option
+        field = opt.flag(exc.field) if exc.field in ("year", "objective") else exc.field
+        console.fail(DataError(exc.reason, field=field))
     except SilkrailError as exc:
         console.fail(exc)
     title = f"{result.origin.name} to the sea: the exits compared (network of {result.year})"
