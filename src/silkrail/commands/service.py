@@ -143,7 +143,7 @@ def replay_cmd(
     from rich.progress import Progress
 
     from silkrail.extras import needs_extra
-    from silkrail.tracking.feed import replay
+    from silkrail.replay import replay
 
     with needs_extra("silkrail replay"):
         import httpx  # noqa: F401  (the client's transport: say which extra before anything else)

@@ -27,16 +27,16 @@ def tracking_repair(
     from silkrail.settings import get_settings
 
     with needs_extra("silkrail tracking repair"):
-        from silkrail.tracking.store import default_url, make_engine, migrate
+        from silkrail.tracking.store import default_url, migrate
         from silkrail.tracking.tracker import Tracker
 
     url = db or default_url(get_settings().home)
     migrate(url)
-    engine = make_engine(url)
+    tracker = Tracker.open(url)
     try:
-        learned = Tracker(engine, net=None).repair()
+        learned = tracker.repair()
     finally:
-        engine.dispose()
+        tracker.engine.dispose()
     for crossing, (n, mean) in learned.items():
         out.print(f"{crossing}: {n} waits, mean {mean:,.1f} h")
     out.print(f"recomputed the learned dwell of {len(learned)} crossings")
