@@ -10,6 +10,7 @@ import typer
 
 from silkrail.commands.console import err, fail
 from silkrail.commands.console import load_network_or_exit as _load
+from silkrail.commands.options import AsJson
 from silkrail.errors import SilkrailError
 
 
@@ -19,14 +20,16 @@ def register(app: typer.Typer) -> None:
 
 
 def calibrate_cmd(
-    report: Annotated[bool, typer.Option("--report", help="print the accuracy report; do not write")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", metavar="", help="print the accuracy report; do not write")
+    ] = False,
     evidence: Annotated[
         Path | None, typer.Option(help="a directory of published figures (default: the package's evidence/)")
     ] = None,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="where to write the fitted values (default: the package's)")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Fit the transit model to the evidence base and write the fitted values; every figure is
     first predicted by a fit that never saw its corridor. With --report, print those held-out
