@@ -204,3 +204,44 @@ def test_a_milestone_at_the_time_of_the_state_is_current() -> None:
     """An entry timed like the last position is not late: the train enters the crossing."""
     steps = run(START, [pos("p1", 2), ms("e1", "border_entry", 2)], matches={"p1": (90.0, 0.1)})
     assert (steps[1].state.status, steps[1].state.crossing_since) == ("at_crossing", at(2))
+
+
+def test_an_arrival_faster_than_any_train_is_refused() -> None:
+    """Seen at km 50 at hour 1, 'arrived' at hour 2: the 250 km left are planned at 5 h, and no
+    train runs them in less than 5 / MAX_PACE = 2 h; refused naming both sightings. At hour 4 the
+    arrival stands."""
+    seen = run(START, [pos("p1", 1)], matches={"p1": (50.0, 0.1)})[0].state
+    fast = run(seen, [ms("a1", "arrived", 2, "destination")])[0]
+    assert fast.rejected is not None and fast.state == seen
+    assert "km 300" in fast.rejected and "km 50" in fast.rejected and "2.0 h" in fast.rejected
+    assert run(seen, [ms("a2", "arrived", 4, "destination")])[0].state.status == "arrived"
+
+
+def test_a_position_far_ahead_too_soon_is_refused_a_short_jump_is_not() -> None:
+    """From km 50 at hour 1: km 250 at hour 1.5 is refused (4 h planned, 1.6 h at the least);
+    km 90 at hour 1.1 is within the map-matching slack; km 250 at hour 4 is a train on time."""
+    seen = run(START, [pos("p1", 1)], matches={"p1": (50.0, 0.1)})[0].state
+    steps = run(seen, [pos("p2", 1.5), pos("p3", 1.1)], matches={"p2": (250.0, 0.1), "p3": (90.0, 0.1)})
+    assert steps[0].rejected is not None and steps[0].rejected.startswith("time: this position")
+    assert steps[1].rejected is None and steps[1].state.progress_km == 90.0
+    assert run(seen, [pos("p4", 4)], matches={"p4": (250.0, 0.1)})[0].rejected is None
+
+
+def test_nothing_follows_the_arrival_and_a_train_arrives_once() -> None:
+    """After arriving at hour 14: a position at hour 20 and a second arrival are refused; a
+    departure or a border milestone from before the arrival (delivered late) is taken."""
+    arrived = run(START, [ms("a1", "arrived", 14, "destination")])[0].state
+    later = run(arrived, [pos("p1", 20), ms("a2", "arrived", 15, "destination")], matches={"p1": (300.0, 0.1)})
+    assert [s.rejected is not None for s in later] == [True, True]
+    assert "arrived at" in (later[0].rejected or "") and "arrives once" in (later[1].rejected or "")
+    history = run(arrived, [ms("d1", "departed", 0, "origin"), ms("e1", "border_entry", 2)])
+    assert [s.rejected for s in history] == [None, None]
+
+
+def test_a_departure_after_the_train_was_under_way_is_refused() -> None:
+    """Seen at km 150 at hour 3, 'departed' at hour 4 cannot be; 'departed' at hour 0 (older than
+    the state) is its history."""
+    seen = run(START, [pos("p1", 3)], matches={"p1": (150.0, 0.1)})[0].state
+    late = run(seen, [ms("d1", "departed", 4, "origin")])[0]
+    assert late.rejected is not None and "km 150" in late.rejected and late.state == seen
+    assert run(seen, [ms("d0", "departed", 0, "origin")])[0].rejected is None
