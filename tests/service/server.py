@@ -32,7 +32,11 @@ def start(
     port: int | None = None,
     workers: int = 0,
     env: dict[str, str] | None = None,
+    prefix: list[str] | None = None,
+    host: str = "127.0.0.1",
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """A service process on ``port`` (a free one by default), started as ``prefix`` + uvicorn,
+    once its /health says ok."""
     port = port or free_port()
     extra = env or {}
     env = {
@@ -42,17 +46,22 @@ def start(
         "SILKRAIL_API_TOKEN": token,
         "SILKRAIL_COUNTRIES_FILE": str(countries_file),
         "SILKRAIL_INGEST_PROCESSES": str(workers),
+        "SILKRAIL_READ_WORKERS": "1",
+        # no per-client limits unless a test sets them: the tests' clients share one address
+        "SILKRAIL_QUOTA_ANONYMOUS": "1e9,1e9,64",
+        "SILKRAIL_QUOTA_TOKEN": "1e9,1e9,64",
         **extra,
     }
     proc = subprocess.Popen(
         [
+            *(prefix or []),
             sys.executable,
             "-m",
             "uvicorn",
             "silkrail.service.app:app_from_env",
             "--factory",
             "--host",
-            "127.0.0.1",
+            host,
             "--port",
             str(port),
             "--log-level",

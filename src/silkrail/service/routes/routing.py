@@ -2,7 +2,9 @@
 
 ``/route`` and ``/compare`` take the options of ``silkrail route`` and ``silkrail compare`` as
 query parameters and answer the JSON those commands print with ``--json``: the same library
-calls, the same ``to_dict``. The network and its router load once per process, on first use."""
+calls, the same ``to_dict``. Each is a heavy read: the handler checks the parameters and hands
+them to a job run in the service's read pool (``service.pool``), where the network and its
+router are loaded once per worker."""
 
 from __future__ import annotations
 
@@ -10,15 +12,17 @@ import json
 import math
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from silkrail.errors import UnknownPlaceError
-from silkrail.service.deps import RouterDep, WriterDep
-from silkrail.service.errors import responses
-from silkrail.service.schemas import Comparison, ODMatrix, ODRequest, Route
+from silkrail.service.deps import WriterDep
+from silkrail.service.errors import HEAVY, responses
+from silkrail.service.pool import Answer, ReadContext, run_heavy
+from silkrail.service.schemas import MIN_TEU, Comparison, ODMatrix, ODRequest, Route
 
 if TYPE_CHECKING:
+    from silkrail.routing.places import Gazetteer
     from silkrail.routing.results import OdMatrix
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
@@ -32,32 +36,94 @@ Avoid = Annotated[str, Query(max_length=200, description="ISO country codes to a
 Year = Annotated[
     int | None, Query(ge=1, le=9999, description="the network as of this year (planned lines open)")
 ]
-Teu = Annotated[float, Query(gt=0, le=1e6, allow_inf_nan=False, description="cargo in TEU")]
+Teu = Annotated[
+    float, Query(ge=MIN_TEU, le=1e6, allow_inf_nan=False, description=f"cargo in TEU, from {MIN_TEU}")
+]
 ROUTE_ERRORS = responses(
-    422, e422="invalid options, an unknown place (the error names the closest known names) or no route"
+    422,
+    *HEAVY,
+    e422="invalid options, an unknown place (the error names the closest known names) or no route",
 )
 
 
-def _json(doc: dict[str, Any]) -> Response:
+def _json(doc: dict[str, Any]) -> Answer:
     """``doc`` as the CLI prints it with --json (non-ASCII names kept as they are)."""
-    return Response(json.dumps(doc, ensure_ascii=False), media_type="application/json")
+    return Answer(body=json.dumps(doc, ensure_ascii=False).encode())
 
 
-def _known(places: Any, **given: str) -> JSONResponse | None:
+def _known(places: Gazetteer, where: str = "query.", **given: str) -> Answer | None:
     """A 422 naming the parameter whose place is unknown, with the closest known names."""
     for name, text in given.items():
         try:
             places.resolve(text)
         except UnknownPlaceError as exc:
-            return JSONResponse(
-                {"error": f"{name}: {exc}", "fields": [{"field": f"query.{name}", "message": str(exc)}]}, 422
+            return Answer(
+                422, {"error": f"{name}: {exc}", "fields": [{"field": f"{where}{name}", "message": str(exc)}]}
             )
     return None
 
 
+def route_job(ctx: ReadContext, q: dict[str, Any]) -> Answer:
+    """A route (in a read worker)."""
+    r = ctx.router()
+    unknown = _known(r.places, origin=q["origin"], destination=q["destination"])
+    if unknown is not None:
+        return unknown
+    found = r.route(
+        q["origin"],
+        q["destination"],
+        objective=q["optimize"],
+        mode=q["mode"],
+        avoid=[q["avoid"]] if q["avoid"] else [],
+        year=q["year"],
+        teu=q["teu"],
+        alternatives=q["alternatives"],
+        as_of=q["as_of"],
+        inland_water=q["inland_water"],
+    )
+    return _json(found.to_dict())
+
+
+def compare_job(ctx: ReadContext, q: dict[str, Any]) -> Answer:
+    """The comparison (in a read worker)."""
+    r = ctx.router()
+    unknown = _known(r.places, origin=q["origin"], destination=q["destination"])
+    if unknown is not None:
+        return unknown
+    options = r.compare(
+        q["origin"],
+        q["destination"],
+        objective=q["optimize"],
+        teu=q["teu"],
+        year=q["year"],
+        avoid=[q["avoid"]] if q["avoid"] else [],
+    )
+    return _json({"options": [o.to_dict() for o in options]})
+
+
+def od_job(ctx: ReadContext, body: dict[str, Any]) -> Answer:
+    """The OD matrix (in a read worker)."""
+    r = ctx.router()
+    for role in ("origins", "destinations"):
+        for i, text in enumerate(body[role]):
+            unknown = _known(r.places, "", **{f"{role}.{i}": text})
+            if unknown is not None:
+                return unknown
+    m = r.od_matrix(
+        body["origins"],
+        body["destinations"],
+        objective=body["optimize"],
+        mode=body["mode"],
+        teu=body["teu"],
+        year=body["year"],
+        avoid=[body["avoid"]] if body["avoid"] else [],
+    )
+    return _json(od_to_dict(m))
+
+
 @router.get("/route", response_model=Route, responses=ROUTE_ERRORS)
-def get_route(
-    r: RouterDep,
+async def get_route(
+    request: Request,
     origin: Place,
     destination: Place,
     mode: Mode = "any",
@@ -75,69 +141,43 @@ def get_route(
     inland_water: Annotated[
         bool, Query(description="let water legs use rivers and canals between seas")
     ] = False,
-) -> Any:
+) -> Response:
     """The best route between two places, across gauges, borders and modes (``silkrail route``)."""
-    unknown = _known(r.places, origin=origin, destination=destination)
-    if unknown is not None:
-        return unknown
-    found = r.route(
-        origin,
-        destination,
-        objective=optimize,
+    q = dict(
+        origin=origin,
+        destination=destination,
         mode=mode,
-        avoid=[avoid] if avoid else [],
+        optimize=optimize,
+        avoid=avoid,
         year=year,
         teu=teu,
         alternatives=alternatives,
         as_of=as_of,
         inland_water=inland_water,
     )
-    return _json(found.to_dict())
+    return (await run_heavy(request, route_job, q)).response()
 
 
 @router.get("/compare", response_model=Comparison, responses=ROUTE_ERRORS)
-def compare_routes(
-    r: RouterDep,
+async def compare_routes(
+    request: Request,
     origin: Place,
     destination: Place,
     optimize: Optimize = "time",
     teu: Teu = 1.0,
     year: Year = None,
     avoid: Avoid = "",
-) -> Any:
+) -> Response:
     """The best rail, sea and rail+sea options side by side (``silkrail compare``)."""
-    unknown = _known(r.places, origin=origin, destination=destination)
-    if unknown is not None:
-        return unknown
-    options = r.compare(
-        origin, destination, objective=optimize, teu=teu, year=year, avoid=[avoid] if avoid else []
-    )
-    return _json({"options": [o.to_dict() for o in options]})
+    q = dict(origin=origin, destination=destination, optimize=optimize, teu=teu, year=year, avoid=avoid)
+    return (await run_heavy(request, compare_job, q)).response()
 
 
-@router.post("/od", response_model=ODMatrix, responses=responses(400, 401, 413, 422))
-def post_od(body: ODRequest, r: RouterDep, token: WriterDep) -> Any:
+@router.post("/od", response_model=ODMatrix, responses=responses(400, 401, 413, 422, *HEAVY))
+async def post_od(request: Request, body: ODRequest, token: WriterDep) -> Response:
     """Totals for every origin-destination pair (one shortest-path tree per origin). A POST, so
     it takes a bearer token like every POST: a matrix is the service's costliest question."""
-    for role, names in (("origins", body.origins), ("destinations", body.destinations)):
-        for i, text in enumerate(names):
-            try:
-                r.places.resolve(text)
-            except UnknownPlaceError as exc:
-                where = f"{role}.{i}"
-                return JSONResponse(
-                    {"error": f"{where}: {exc}", "fields": [{"field": where, "message": str(exc)}]}, 422
-                )
-    m = r.od_matrix(
-        body.origins,
-        body.destinations,
-        objective=body.optimize,
-        mode=body.mode,
-        teu=body.teu,
-        year=body.year,
-        avoid=[body.avoid] if body.avoid else [],
-    )
-    return _json(od_to_dict(m))
+    return (await run_heavy(request, od_job, body.model_dump())).response()
 
 
 DIGITS = {"duration_h": 2, "cost_usd": 2, "co2_kg": 1, "distance_km": 1}
