@@ -37,6 +37,7 @@ def demo_feed(
     """Trains of the seed services already under way, and their events over ``day`` (24 h):
     positions every ``every_min`` minutes along the planned route, and border entry/exit
     milestones at the crossings they pass (dwell drawn around the planned one)."""
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
     from silkrail.tracking.eta import build_profile
 
@@ -44,7 +45,7 @@ def demo_feed(
     router = router_for(net)
     trains, events = [], []
     for s, (name, origin, destination, teu) in enumerate(SEED_SERVICES):
-        route = router.route(origin, destination, mode="rail", teu=teu)
+        route = router.route(RouteQuery(origin, destination, mode="rail", teu=teu))
         profile = build_profile(route, net.crossings)
         total_h = route.train_h
         for k in range(trains_per_service):

@@ -58,13 +58,17 @@ class NetworkPlanner:
         return self._router
 
     def plan(self, train: TrainIn) -> PlannedRoute:
+        from silkrail.routing.query import RouteQuery
+
         try:
             route = self.router.route(
-                train.origin,
-                train.destination,
-                mode="rail",
-                teu=train.teu,
-                year=self.net.clamp_year(train.departure.year),
+                RouteQuery(
+                    train.origin,
+                    train.destination,
+                    mode="rail",
+                    teu=train.teu,
+                    year=self.net.clamp_year(train.departure.year),
+                )
             )
         except UnknownPlaceError as exc:
             field = "origin" if train.origin in str(exc) else "destination"

@@ -2,12 +2,14 @@
 
 ``/route`` and ``/compare`` take the options of ``silkrail route`` and ``silkrail compare`` as
 query parameters and answer the JSON those commands print with ``--json``: the same library
-calls, the same ``to_dict``. Each is a heavy read: the handler checks the parameters and hands
-them to a job run in the service's read pool (``service.pool``), where the network and its
+calls, the same ``to_dict``. Each is a heavy read: the handler checks the options (a RouteQuery,
+a 422 naming the parameter) and hands the query to a job run in the service's read pool
+(``service.pool``), where the places are resolved and the route found; the network and its
 router are loaded once per worker."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,15 +17,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from silkrail.errors import UnknownPlaceError
+from silkrail.errors import DataError, UnknownPlaceError
+from silkrail.routing.query import RouteOptions, RouteQuery, check_mode
 from silkrail.service.deps import WriterDep
 from silkrail.service.errors import HEAVY, responses
 from silkrail.service.pool import Answer, ReadContext, run_heavy
 from silkrail.service.schemas import MIN_TEU, Comparison, ODMatrix, ODRequest, Route
 
 if TYPE_CHECKING:
-    from silkrail.routing.places import Gazetteer
+    from silkrail.routing.places import Place as PlaceRecord
     from silkrail.routing.results import OdMatrix
+    from silkrail.routing.router import Router
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
 
@@ -46,79 +50,69 @@ ROUTE_ERRORS = responses(
 )
 
 
+FIELD_NAMES = {"objective": "optimize"}
+"""The query's fields the API calls by another name."""
+
+
 def _json(doc: dict[str, Any]) -> Answer:
     """``doc`` as the CLI prints it with --json (non-ASCII names kept as they are)."""
     return Answer(body=json.dumps(doc, ensure_ascii=False).encode())
 
 
-def _known(places: Gazetteer, where: str = "query.", **given: str) -> Answer | None:
-    """A 422 naming the parameter whose place is unknown, with the closest known names."""
-    for name, text in given.items():
+def _invalid(where: str, message: str) -> Answer:
+    return Answer(422, {"error": f"{where}: {message}", "fields": [{"field": where, "message": message}]})
+
+
+def _query(**given: Any) -> RouteQuery | Response:
+    """The route query of the request's parameters, or a 422 naming the parameter in the API's
+    words (the places are resolved by the job, where the gazetteer is)."""
+    try:
+        return RouteQuery(**given)
+    except DataError as exc:
+        name = FIELD_NAMES.get(exc.field or "", exc.field or "query")
+        return _invalid(f"query.{name}", exc.reason).response()
+
+
+def _resolved(r: Router, query: RouteQuery) -> RouteQuery | Answer:
+    """``query`` with both places resolved (the router uses them as they are), or a 422 naming
+    the parameter whose place is unknown, with the closest known names."""
+    ends: list[PlaceRecord] = []
+    for name in ("origin", "destination"):
         try:
-            places.resolve(text)
+            ends.append(r.resolve(getattr(query, name)))
         except UnknownPlaceError as exc:
-            return Answer(
-                422, {"error": f"{name}: {exc}", "fields": [{"field": f"{where}{name}", "message": str(exc)}]}
-            )
-    return None
+            return _invalid(f"query.{name}", str(exc))
+    return dataclasses.replace(query, origin=ends[0], destination=ends[1])
 
 
-def route_job(ctx: ReadContext, q: dict[str, Any]) -> Answer:
+def route_job(ctx: ReadContext, query: RouteQuery) -> Answer:
     """A route (in a read worker)."""
     r = ctx.router()
-    unknown = _known(r.places, origin=q["origin"], destination=q["destination"])
-    if unknown is not None:
-        return unknown
-    found = r.route(
-        q["origin"],
-        q["destination"],
-        objective=q["optimize"],
-        mode=q["mode"],
-        avoid=[q["avoid"]] if q["avoid"] else [],
-        year=q["year"],
-        teu=q["teu"],
-        alternatives=q["alternatives"],
-        as_of=q["as_of"],
-        inland_water=q["inland_water"],
-    )
-    return _json(found.to_dict())
+    found = _resolved(r, query)
+    return found if isinstance(found, Answer) else _json(r.route(found).to_dict())
 
 
-def compare_job(ctx: ReadContext, q: dict[str, Any]) -> Answer:
-    """The comparison (in a read worker)."""
+def compare_job(ctx: ReadContext, query: RouteQuery) -> Answer:
+    """The rail, sea and rail+sea options (in a read worker)."""
     r = ctx.router()
-    unknown = _known(r.places, origin=q["origin"], destination=q["destination"])
-    if unknown is not None:
-        return unknown
-    options = r.compare(
-        q["origin"],
-        q["destination"],
-        objective=q["optimize"],
-        teu=q["teu"],
-        year=q["year"],
-        avoid=[q["avoid"]] if q["avoid"] else [],
-    )
-    return _json({"options": [o.to_dict() for o in options]})
+    found = _resolved(r, query)
+    if isinstance(found, Answer):
+        return found
+    return _json({"options": [o.to_dict() for o in r.compare(found)]})
 
 
-def od_job(ctx: ReadContext, body: dict[str, Any]) -> Answer:
+def od_job(ctx: ReadContext, origins: list[str], destinations: list[str], options: RouteOptions) -> Answer:
     """The OD matrix (in a read worker)."""
     r = ctx.router()
-    for role in ("origins", "destinations"):
-        for i, text in enumerate(body[role]):
-            unknown = _known(r.places, "", **{f"{role}.{i}": text})
-            if unknown is not None:
-                return unknown
-    m = r.od_matrix(
-        body["origins"],
-        body["destinations"],
-        objective=body["optimize"],
-        mode=body["mode"],
-        teu=body["teu"],
-        year=body["year"],
-        avoid=[body["avoid"]] if body["avoid"] else [],
-    )
-    return _json(od_to_dict(m))
+    places: dict[str, list[PlaceRecord]] = {}
+    for role, names in (("origins", origins), ("destinations", destinations)):
+        places[role] = []
+        for i, text in enumerate(names):
+            try:
+                places[role].append(r.resolve(text))
+            except UnknownPlaceError as exc:
+                return _invalid(f"{role}.{i}", str(exc))
+    return _json(od_to_dict(r.od_matrix(places["origins"], places["destinations"], options)))
 
 
 @router.get("/route", response_model=Route, responses=ROUTE_ERRORS)
@@ -143,11 +137,11 @@ async def get_route(
     ] = False,
 ) -> Response:
     """The best route between two places, across gauges, borders and modes (``silkrail route``)."""
-    q = dict(
+    query = _query(
         origin=origin,
         destination=destination,
         mode=mode,
-        optimize=optimize,
+        objective=optimize,
         avoid=avoid,
         year=year,
         teu=teu,
@@ -155,7 +149,9 @@ async def get_route(
         as_of=as_of,
         inland_water=inland_water,
     )
-    return (await run_heavy(request, route_job, q)).response()
+    if isinstance(query, Response):
+        return query
+    return (await run_heavy(request, route_job, query)).response()
 
 
 @router.get("/compare", response_model=Comparison, responses=ROUTE_ERRORS)
@@ -169,15 +165,27 @@ async def compare_routes(
     avoid: Avoid = "",
 ) -> Response:
     """The best rail, sea and rail+sea options side by side (``silkrail compare``)."""
-    q = dict(origin=origin, destination=destination, optimize=optimize, teu=teu, year=year, avoid=avoid)
-    return (await run_heavy(request, compare_job, q)).response()
+    query = _query(
+        origin=origin, destination=destination, objective=optimize, teu=teu, year=year, avoid=avoid
+    )
+    if isinstance(query, Response):
+        return query
+    return (await run_heavy(request, compare_job, query)).response()
 
 
 @router.post("/od", response_model=ODMatrix, responses=responses(400, 401, 413, 422, *HEAVY))
 async def post_od(request: Request, body: ODRequest, token: WriterDep) -> Response:
     """Totals for every origin-destination pair (one shortest-path tree per origin). A POST, so
     it takes a bearer token like every POST: a matrix is the service's costliest question."""
-    return (await run_heavy(request, od_job, body.model_dump())).response()
+    try:
+        mode = check_mode(body.mode)
+        options = RouteOptions(
+            objective=body.objective, mode=mode, teu=body.teu, year=body.year, avoid=body.avoid
+        )
+    except DataError as exc:
+        where = f"body.{FIELD_NAMES.get(exc.field or '', exc.field or 'body')}"
+        return _invalid(where, exc.reason).response()
+    return (await run_heavy(request, od_job, body.origins, body.destinations, options)).response()
 
 
 DIGITS = {"duration_h": 2, "cost_usd": 2, "co2_kg": 1, "distance_km": 1}
