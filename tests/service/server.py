@@ -116,15 +116,27 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.stderr.close()
 
 
-def ingest_pids(pid: int) -> list[int]:
-    """The pids of the service ``pid``'s ingest processes (its multiprocessing children)."""
+def ingest_pids(pid: int, expect: int | None = None) -> list[int]:
+    """The pids of the service ``pid``'s ingest processes (its children named silkrail-ingest;
+    ``expect``: wait up to 30 s for that many, as a process names itself when it has started)."""
+    found = children(pid, "silkrail-ingest")
+    for _ in range(300):
+        if expect is None or len(found) >= expect:
+            break
+        time.sleep(0.1)
+        found = children(pid, "silkrail-ingest")
+    return found
+
+
+def children(pid: int, name: str) -> list[int]:
+    """The pids of the service ``pid``'s worker processes called ``name``."""
     out = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
+            comm = (stat.parent / "comm").read_text().strip()
         except OSError:
             continue
-        if int(fields[1]) == pid and b"spawn_main" in cmdline:
+        if int(fields[1]) == pid and comm == name:
             out.append(int(stat.parent.name))
     return sorted(out)

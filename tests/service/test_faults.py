@@ -93,7 +93,7 @@ def test_a_killed_ingest_process_is_replaced(real_net, real_settings, tmp_path) 
                 }
 
             assert c.post("/api/v1/events", json=batch(0)).json()["accepted"] == 10
-            before = ingest_pids(proc.pid)
+            before = ingest_pids(proc.pid, expect=2)
             os.kill(before[0], signal.SIGKILL)
             statuses, stored = [], 0
             for _ in range(3):  # a client that sends again on 503, as the message says

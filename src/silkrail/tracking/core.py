@@ -13,6 +13,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import numpy as np
+
 from silkrail.tracking import alerts as rules
 from silkrail.tracking.dwell import DwellStats, ImplausibleWait, Milestones, find_wait, hours, learn
 from silkrail.tracking.eta import Profile, estimate, estimate_scheduled, scheduled_arrival
@@ -91,10 +93,8 @@ def apply(
     if isinstance(event, PositionEvent):
         if match is None:
             raise ValueError(f"position {event.event_id!r}: its route match is missing")
-        refused = _too_fast(state, match[0], event.time, profile, "this position")
-        if refused is not None:
-            return Transition(state, rejected=refused)
-        return _position(state, event, match)
+        km, off = match  # a winding line may match a point farther along: it counts as far as it can be
+        return _position(state, event, (min(km, _reachable(state, event.time, profile)), off))
     return _milestone(state, event, profile, learned, milestones, rejected)
 
 
@@ -113,6 +113,16 @@ def _after_arrival(state: TrackState, ev: PositionEvent | MilestoneEvent) -> str
             f"({ev.time.isoformat()})"
         )
     return None
+
+
+def _reachable(state: TrackState, t: datetime, p: Profile) -> float:
+    """The farthest km the train can be at ``t``: from where its newest event had it, running
+    MAX_PACE times its planned pace, and JUMP_KM more (everywhere, before its first event)."""
+    last = state.last_time
+    if last is None or t < last:
+        return p.total_km
+    hours = p.run_h_at(state.progress_km) + MAX_PACE * (t - last).total_seconds() / 3600
+    return float(np.interp(hours, p.run_h, p.km)) + JUMP_KM
 
 
 def _too_fast(state: TrackState, km: float, t: datetime, p: Profile, what: str) -> str | None:
