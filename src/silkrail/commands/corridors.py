@@ -108,6 +108,15 @@ class _Bar:
             self._bar.stop()
 
 
+def _borders(r: Any) -> str:
+    """How many borders a route crosses (and ferries it takes), and its countries."""
+    from rich.markup import escape
+
+    ferries = sum(e.kind == "ferry" for e in r.events)
+    count = f"{len(r.border_crossings)}" + (f" + {ferries} ferry" if ferries else "")
+    return f"{count}: {escape(' → '.join(r.countries))}"
+
+
 def _print(out: Any, c: Any, title: str) -> None:
     from rich.markup import escape
 
@@ -143,7 +152,7 @@ def _print(out: Any, c: Any, title: str) -> None:
             f"{r.cost_usd:,.0f} ({r.cost_usd_range[0]:,.0f}–{r.cost_usd_range[1]:,.0f})",
             f"{r.co2_kg / 1000:.2f} ({r.co2_kg_range[0] / 1000:.2f}–{r.co2_kg_range[1] / 1000:.2f})",
             escape(", ".join(f"{e.from_gauge_mm}→{e.to_gauge_mm}" for e in r.gauge_changes) or "none"),
-            f"{len(r.border_crossings)}: {escape(' → '.join(r.countries))}",
+            _borders(r),
             f"{dep.hhi['distance']:,.0f}" if dep else "–",
             f"{op:,.0f}" if op is not None else "[dim]unknown[/]",
             escape(", ".join(f"{p.id} ({p.opens})" for p in x.planned) or "–"),
