@@ -48,6 +48,7 @@ NEW_CROSSINGS = (
     "amuzang-khoshadi",
     "bekabad-kudukli",
     "konibodom-kokand",
+    "samur-yalama",
 )
 
 
