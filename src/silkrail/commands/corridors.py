@@ -13,7 +13,7 @@ import typer
 
 from silkrail.commands import console
 from silkrail.commands import options as opt
-from silkrail.commands.console import Table
+from silkrail.commands.console import Table, escape
 from silkrail.errors import DataError, SilkrailError
 
 app = typer.Typer(
@@ -110,16 +110,12 @@ class _Bar:
 
 def _borders(r: Any) -> str:
     """How many borders a route crosses (and ferries it takes), and its countries."""
-    from rich.markup import escape
-
     ferries = sum(e.kind == "ferry" for e in r.events)
     count = f"{len(r.border_crossings)}" + (f" + {ferries} ferry" if ferries else "")
     return f"{count}: {escape(' → '.join(r.countries))}"
 
 
 def _print(out: Any, c: Any, title: str) -> None:
-    from rich.markup import escape
-
     t = Table(title=title, title_justify="left")
     for col in (
         "exit",

@@ -102,15 +102,13 @@ def route_cmd(
 
 def _print_later(router: Any, query: Any, r: Route) -> None:
     """One line when planned links open a better route in a later year."""
-    from rich.markup import escape
-
     later = router.later(query, r)
     if later is None:
         return
     year, links, lr = later
     names = ", ".join(f"{escape(name)} ({opens})" for name, opens in links)
     out.print(
-        f"[bold]planned:[/] from {year} ({names}): {lr.distance_km:,.0f} km, {_days(lr.duration_h)} d, "
+        f"[bold]planned:[/] from {year} ({names}): {lr.distance_km:,.0f} km, {duration(lr.duration_h)}, "
         f"${lr.cost_usd:,.0f}, via {' → '.join(lr.countries)}; see --year {year}",
         soft_wrap=True,
     )
