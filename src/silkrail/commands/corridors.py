@@ -48,7 +48,7 @@ def compare_cmd(
     from silkrail.routing.router import router_for
 
     if not to_sea:
-        console.fail(DataError("say what to compare: --to-sea (the exits to the sea)", field="--to-sea"))
+        console.fail(DataError("missing: the only comparison so far is of the exits to the sea", field="--to-sea"))
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         console.fail(DataError(f"{report}: --report writes HTML; name the file *.html", field="report"))
     net = console.load_network_or_exit()
