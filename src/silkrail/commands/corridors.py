@@ -48,7 +48,8 @@ def compare_cmd(
     from silkrail.routing.router import router_for
 
     if not to_sea:
-        console.fail(DataError("missing: the only comparison so far is of the exits to the sea", field="--to-sea"))
+        missing = "missing: the only comparison so far is of the exits to the sea"
+        console.fail(DataError(missing, field="--to-sea"))
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         console.fail(DataError(f"{report}: --report writes HTML; name the file *.html", field="report"))
     net = console.load_network_or_exit()
