@@ -35,8 +35,6 @@ corridor_commands.register(app)
 _gtfs.register(app)
 
 
-
-
 @network_app.command("build")
 def network_build(
     force: Annotated[bool, typer.Option("--force", help="rebuild even if the cache is current")] = False,

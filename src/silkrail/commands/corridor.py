@@ -22,7 +22,6 @@ def register(app: typer.Typer) -> None:
     app.command("resilience")(resilience_cmd)
 
 
-
 Mode = Annotated[str, typer.Option(help="rail, sea or any")]
 Optimize = Annotated[str, typer.Option("--optimize", help="time, cost or co2")]
 Avoid = Annotated[str, typer.Option(help="ISO country codes to avoid, comma-separated")]
@@ -56,6 +55,7 @@ def corridor_cmd(
     from silkrail.analysis.interop import load_interoperability
     from silkrail.analysis.sections import analyse_route
     from silkrail.routing.router import router_for
+
     for f, opt in ((map_file, "--map"), (report, "--report")):
         _check_html(f, opt)
     net = console.load_network_or_exit()
@@ -169,6 +169,7 @@ def dependency_cmd(
     where a sourced record names one; the rest is 'unknown', left out of the operators' HHI."""
     from silkrail.analysis.dependency import compute_dependency, flow_set_dependency, parse_variant
     from silkrail.routing.router import router_for
+
     _check_html(report, "--report")
     if (flows is None) == (origin is None or destination is None) or (flows and (origin or destination)):
         console.fail(DataError("give an origin and a destination, or --flows (not both)", field="flows"))
@@ -350,6 +351,7 @@ def resilience_cmd(
     from silkrail.routing.router import router_for
     from silkrail.settings import get_settings
     from silkrail.simulation.scheduler import parse_scheduler
+
     for f, opt in ((map_file, "--map"), (report, "--report")):
         _check_html(f, opt)
     try:

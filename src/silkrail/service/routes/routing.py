@@ -149,8 +149,12 @@ def od_to_dict(m: OdMatrix) -> dict[str, Any]:
     def cell(x: float, digits: int) -> float | None:
         return None if math.isnan(x) else round(float(x), digits)
 
-    out: dict[str, Any] = {"origins": m.origins, "destinations": m.destinations, "objective": m.objective,
-                           "teu": m.teu}
+    out: dict[str, Any] = {
+        "origins": m.origins,
+        "destinations": m.destinations,
+        "objective": m.objective,
+        "teu": m.teu,
+    }
     for key, digits in DIGITS.items():
         out[key] = [[cell(x, digits) for x in row] for row in getattr(m, key).tolist()]
         if key + "_range" in m.RANGES:
