@@ -203,15 +203,17 @@ class CityIndex:
         )
         return [int(r[0]) for r in rows]
 
-    def keys_like(self, key: str, limit: int = 4000) -> list[str]:
-        """Alias keys sharing the first letters of ``key`` (for suggestions)."""
+    def keys_like(self, key: str, limit: int = 20_000) -> list[str]:
+        """Alias keys sharing the first two letters of ``key`` and within two letters of its
+        length (for suggestions and misspellings)."""
         if not key:
             return []
         rows = (
             self._connect()
             .execute(
-                "SELECT DISTINCT key FROM alias WHERE key >= ? AND key < ? LIMIT ?",
-                (key[:2], key[:2] + "\U0010ffff", limit),
+                "SELECT DISTINCT key FROM alias WHERE key >= ? AND key < ? AND length(key) BETWEEN ? AND ? "
+                "LIMIT ?",
+                (key[:2], key[:2] + "\U0010ffff", len(key) - 2, len(key) + 2, limit),
             )
             .fetchall()
         )

@@ -45,11 +45,13 @@ _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 _LOCODE = re.compile(r"^[A-Z]{2} ?[A-Z0-9]{3}$")
 _PORT_OF = re.compile(r"^\s*(?:port\s+of|port)\s+(.+)$", re.IGNORECASE)
 _QUALIFIED = re.compile(r"^(.+?)\s*,\s*([^,]+)$")
+_STATION_WORD = re.compile(r"^(.+?)\s+(?:station|junction|terminal|yard)$", re.IGNORECASE)
 
 ALSO_MIN_POPULATION = 50_000
 """Other places of the same name this large are named in the answer, with how to choose them."""
 NAMESAKE_KM = 50.0
-"""Places of the same name farther apart than this are namesakes (named in the answer's note)."""
+"""Places of the same name in another country, or farther apart than this, are namesakes (named
+in the answer's note)."""
 CITY_LINK_KM = 60.0
 """A gazetteer city is the curated city of the same name within this distance of its terminal."""
 STATION_LINK_KM = 15.0
@@ -80,10 +82,13 @@ PORT_SCORE = 4.6
 """A port of the maritime network named by its own name."""
 PORT_KINDS = frozenset({"city", "port", "seaport"})
 """Curated kinds that are entered by sea too (their nearest port of the maritime network)."""
-READ_AS_RATIO = 0.84
-"""A misspelt name is read as a place whose name is at least this alike (difflib's ratio)."""
-READ_AS_MARGIN = 0.05
-"""... and only when no other place's name comes within this of it."""
+READ_AS_RATIO = 0.8
+"""A misspelt name is read as a place whose name is at least this alike (difflib's ratio)..."""
+READ_AS_SPELLING_WEIGHT = 10.0
+"""... weighing each such place by this times the likeness plus its score (0.1 of likeness is
+worth ten times the people) ..."""
+READ_AS_LEAD = 1.0
+"""... and taking the best when it leads every other by this much."""
 READ_AS_MIN_CHARS = 5
 READ_AS_MIN_POPULATION = 100_000
 MAX_NAME_CHARS = 200
@@ -175,9 +180,14 @@ class _Candidate:
         return f"{self.name}, {self.country} ({what}{'; give ' + how if how else ''})"
 
     def ask(self, found: list[_Candidate]) -> str:
-        """How to name this one: 'Name, CC' where the country tells it apart, else 'lat,lon'."""
-        same = sum(c.country == self.country for c in found) > 1
-        return f"'{self.lat:.2f},{self.lon:.2f}'" if same else f"'{self.name}, {self.country}'"
+        """How to name this one: 'Name, CC' where the country tells it apart, 'Name station'
+        for the one station among cities of its country, else 'lat,lon'."""
+        same = [c for c in found if c.country == self.country]
+        if len(same) == 1:
+            return f"'{self.name}, {self.country}'"
+        if self.kind != "city" and sum(c.kind != "city" for c in found) == 1:
+            return f"'{self.name} station'"
+        return f"'{self.lat:.2f},{self.lon:.2f}'"
 
 
 class Gazetteer:
@@ -294,6 +304,11 @@ class Gazetteer:
                 found = self._lookup(q.group(1), normalise(q.group(1)), country)
                 if found is not None:
                     return found
+        w = _STATION_WORD.match(text)
+        if w:
+            found = self._lookup(w.group(1), normalise(w.group(1)), None, stations=True)
+            if found is not None:
+                return found
         fixed = self._read_as(text, key)
         if fixed is not None:
             return fixed
@@ -310,20 +325,23 @@ class Gazetteer:
     def _keys(self, text: str, key: str) -> Iterator[str]:
         yield key
         yield from cjk_variants(key)
+        if " " in key:
+            yield key.replace(" ", "")  # 'Chong Qing', 'Kyzyl Orda'
         latin = transliterate(text)
         if latin and latin != key:
             yield latin
             if " " in latin:
                 yield latin.replace(" ", "")
 
-    def _lookup(self, text: str, key: str, country: str | None) -> Place | None:
+    def _lookup(self, text: str, key: str, country: str | None, *, stations: bool = False) -> Place | None:
         """The most likely place of one name: every curated place, station, named node of the
         network, gazetteer city and port that answers to the name (by each key of it in turn) is
         a candidate; one entity is one candidate (a city and the curated place that is the same
-        city are one), and the best by :func:`_score` is the answer, with a note naming the
-        others. A city outside the network's reach is named as such, not swapped for a namesake."""
+        city are one), and the best by :func:`_city_score` and KIND_SCORE is the answer, with a
+        note naming the others. A city outside the network's reach is named as such, not swapped
+        for a namesake. ``stations``: only stations ('Babushkin station')."""
         for k in self._keys(text, key):
-            found = self._candidates(k, country)
+            found = [c for c in self._candidates(k, country) if not stations or c.kind != "city"]
             if found:
                 return self._choose(found, text)
         return None
@@ -402,7 +420,8 @@ class Gazetteer:
         others = [
             c
             for c in found[1:]
-            if c.notable() and haversine_km(c.lat, c.lon, best.lat, best.lon) > NAMESAKE_KM
+            if c.notable()
+            and (c.country != best.country or haversine_km(c.lat, c.lon, best.lat, best.lon) > NAMESAKE_KM)
         ]
         place = best.make()
         if place is None:  # a gazetteer city that neither track nor a port of the network reaches
@@ -469,7 +488,10 @@ class Gazetteer:
         if p.kind == "city" and city is not None:
             lat, lon = city.lat, city.lon
         km = float(haversine_km(lat, lon, float(self.net.lat[node]), float(self.net.lon[node])))
-        terminal = p.terminal or self.net.names.get(node, "") or (p.name if p.kind != "city" else "")
+        track = self.net.names.get(node, "")
+        if p.kind != "city" and normalise(p.name) not in normalise(track):
+            track = p.name  # a station is entered at its own track, under its own name
+        terminal = p.terminal or track
         rail = self.points.named(Access("rail", node, terminal, km))
         kind = str(p.kind or "place")
         with_port = kind in PORT_KINDS
@@ -632,27 +654,32 @@ class Gazetteer:
         return sorted(out, key=lambda t: -t[0])
 
     def _read_as(self, text: str, key: str) -> Place | None:
-        """A misspelt name read as the one place it is clearly meant to be: the closest name is
-        at least READ_AS_RATIO alike, the next different place is clearly less alike, and the
-        place is a curated place or station or a city of the network's region with
-        READ_AS_MIN_POPULATION people (an unknown name is never read as a village, and
-        'Atlantis' is not read as Atlanta)."""
+        """A misspelt name read as the one place it clearly means. Each place whose name is at
+        least READ_AS_RATIO alike (difflib's ratio) is weighed by READ_AS_SPELLING_WEIGHT times
+        that likeness plus how likely the place is meant (:func:`_city_score`, the curated
+        kinds' scores); the best is taken when it leads every other by READ_AS_LEAD, and when it
+        is a curated place or station or a city of the network's region with
+        READ_AS_MIN_POPULATION people: an unknown name is never read as a village ('Orenberg'
+        is Orenburg, not the village Ortenberg), and 'Atlantis' is not read as Atlanta."""
         if len(key) < READ_AS_MIN_CHARS:
             return None
-        close = self._close(key)
-        if not close or close[0][0] < READ_AS_RATIO:
+        close = [(r, k) for r, k, _ in self._close(key, n=8) if r >= READ_AS_RATIO]
+        weighed: dict[tuple[str, int], tuple[float, _Candidate, list[_Candidate]]] = {}
+        for r, k in close:
+            found = self._candidates(k, None)
+            if not found:
+                continue
+            value = READ_AS_SPELLING_WEIGHT * r + found[0].score
+            if found[0].ident not in weighed or weighed[found[0].ident][0] < value:
+                weighed[found[0].ident] = (value, found[0], found)
+        if not weighed:
             return None
-        ratio, best_key, _ = close[0]
-        found = self._candidates(best_key, None)
-        if not found:
-            return None
-        best = found[0]
+        ranked = sorted(weighed.values(), key=lambda t: -t[0])
+        _, best, found = ranked[0]
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < READ_AS_LEAD:
+            return None  # two places are about as likely: suggest both instead
         if best.ident[0] == "city" and (best.population < READ_AS_MIN_POPULATION or not best.in_region):
             return None
-        for r, k, _ in close[1:]:
-            other = self._candidates(k, None)
-            if other and other[0].ident != best.ident and r > ratio - READ_AS_MARGIN:
-                return None  # two places are about as close: suggest both instead
         place = self._choose(found, best.name)
         return replace(
             place, note=f"'{text}' read as {best.label()}" + (f"; {place.note}" if place.note else "")
