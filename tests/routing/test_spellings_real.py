@@ -15,6 +15,7 @@ from silkrail.network.geo import haversine_km
 from silkrail.network.model import Network
 from silkrail.network.records import NetworkPlace
 from silkrail.routing.places import Gazetteer, Place
+from silkrail.routing.query import RouteQuery
 from silkrail.routing.router import router_for
 from silkrail.routing.spelling import normalise
 
@@ -71,7 +72,7 @@ def test_spellings_route_identically(real_net: Network) -> None:
     for row in rows:
         names = [row[c] for c in COLUMNS if row.get(c)]
         dest = "Almaty" if row["english"] != "Almaty" else "Moscow"
-        routes = [router.route(name, dest) for name in names]
+        routes = [router.route(RouteQuery(name, dest)) for name in names]
         first = routes[0]
         for name, r in zip(names[1:], routes[1:], strict=True):
             assert r.arcs.tolist() == first.arcs.tolist(), (row["english"], name)
@@ -152,8 +153,8 @@ def test_a_world_city_beyond_the_rail_network_is_not_swapped_for_a_village(real_
     ny = router.places.resolve("New York")
     assert ny.country == "US" and ny.rail is None and ny.port is not None
     with pytest.raises(DataError, match="outside the rail network's region"):
-        router.route("Hanoi", "New York", mode="rail")
-    by_sea = router.route("Shanghai", "New York", mode="sea")
+        router.route(RouteQuery("Hanoi", "New York", mode="rail"))
+    by_sea = router.route(RouteQuery("Shanghai", "New York", mode="sea"))
     assert by_sea.legs[0].mode == "sea"
     alexandria = router.places.resolve("Alexandria")
     assert alexandria.country == "EG" and alexandria.note and "also" in alexandria.note
@@ -168,12 +169,12 @@ def test_nakhodka_is_joined_to_the_network(real_net: Network) -> None:
     """Nakhodka and Vostochny were a rail island of the extract: they route to Moscow by rail."""
     router = router_for(real_net)
     for port in ("Nakhodka", "Nakhodka-Vostochnaya"):
-        r = router.route(port, "Moscow", mode="rail")
+        r = router.route(RouteQuery(port, "Moscow", mode="rail"))
         assert r.countries == ["RU"] and 8500 < r.distance_km < 10500, (port, r.distance_km)
 
 
 def test_the_caspian_ferry_port_of_alat_is_the_answer_for_aktau_alat(real_net: Network) -> None:
     """'Alat' was Alat, UZ, and Aktau-Alat ran 1,705 km via Turkmenistan."""
-    r = router_for(real_net).route("Aktau", "Alat")
+    r = router_for(real_net).route(RouteQuery("Aktau", "Alat"))
     assert r.countries == ["KZ", "AZ"] and [leg.mode for leg in r.legs] == ["ferry"]
     assert haversine_km(r.destination.lat, r.destination.lon, 39.95, 49.40) < 5
