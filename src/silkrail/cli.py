@@ -12,6 +12,7 @@ import typer
 
 from silkrail.commands import corridor as corridor_commands
 from silkrail.commands import gtfs as _gtfs
+from silkrail.commands import programme as _programme
 from silkrail.commands.console import Table, err, out
 from silkrail.commands.console import fail as _fail
 from silkrail.commands.console import load_network_or_exit as _load
@@ -33,6 +34,7 @@ tracking_app = typer.Typer(help="Maintain the tracking database.", no_args_is_he
 app.add_typer(tracking_app, name="tracking")
 corridor_commands.register(app)
 _gtfs.register(app)
+_programme.register(app)
 
 
 
