@@ -40,7 +40,11 @@ def test_the_programmes_the_issue_names_are_there(vietnam: ProgrammeFile) -> Non
     hsr = next(ln for ln in vietnam.lines if ln.kind == "high_speed")
     assert len(hsr.stations) == 23 and sum(s.km for s in hsr.sections) == pytest.approx(1541)
     ids = {ln.network_line for ln in vietnam.lines if ln.kind == "standard_gauge"}
-    assert {"lao-cai-hanoi-haiphong-standard-gauge", "hanoi-dong-dang-standard-gauge", "vung-ang-mu-gia"} <= ids
+    assert {
+        "lao-cai-hanoi-haiphong-standard-gauge",
+        "hanoi-dong-dang-standard-gauge",
+        "vung-ang-mu-gia",
+    } <= ids
 
 
 def test_lines_on_the_network_agree_with_lines_yaml(vietnam: ProgrammeFile) -> None:
@@ -71,14 +75,31 @@ def _broken(tmp_path: Path, old: str, new: str, *, count: int = 1) -> tuple[Path
     ("old", "new", "field", "says"),
     [
         ("    km: 13.05\n", "    km: -13.05\n", "lines[0].km", "greater than 0"),
-        ("    gauge_mm: 1435\n    design_speed_kmh: 80\n    opens: 2021\n", "    gauge_mm: 1435\n    design_speed_kmh: 80\n    opens: 2021\n    colour: red\n", "lines[0].colour", "valid fields here"),
+        (
+            "    gauge_mm: 1435\n    design_speed_kmh: 80\n    opens: 2021\n",
+            "    gauge_mm: 1435\n    design_speed_kmh: 80\n    opens: 2021\n    colour: red\n",
+            "lines[0].colour",
+            "valid fields here",
+        ),
         ("    opens: 2021\n", "    opens: 1021\n", "lines[0].opens", "greater than or equal to 1850"),
-        ("          - {name: all stations, run_min: 23.5, headway_min: 6,", "          - {name: all stations, run_min: 23.5, speed_kmh: 30, headway_min: 6,", "lines[0].service[0].patterns[0]", "run_min"),
-        ("  - type: wagon\n    year: 2025\n    units: 4300\n", "  - type: wagon\n    year: 2025\n    units: -4300\n", "fleet[2].units", "greater than or equal to 0"),
-        ("    ages: {\"0-30\": 667,", "    ages: {\"0-3O\": 667,", "fleet[1].ages", "age band"),
+        (
+            "          - {name: all stations, run_min: 23.5, headway_min: 6,",
+            "          - {name: all stations, run_min: 23.5, speed_kmh: 30, headway_min: 6,",
+            "lines[0].service[0].patterns[0]",
+            "run_min",
+        ),
+        (
+            "  - type: wagon\n    year: 2025\n    units: 4300\n",
+            "  - type: wagon\n    year: 2025\n    units: -4300\n",
+            "fleet[2].units",
+            "greater than or equal to 0",
+        ),
+        ('    ages: {"0-30": 667,', '    ages: {"0-3O": 667,', "fleet[1].ages", "age band"),
     ],
 )
-def test_a_bad_field_names_file_line_and_field(tmp_path: Path, old: str, new: str, field: str, says: str) -> None:
+def test_a_bad_field_names_file_line_and_field(
+    tmp_path: Path, old: str, new: str, field: str, says: str
+) -> None:
     """The first bad field raises DataError with the file, the line of the change and the field."""
     path, line = _broken(tmp_path, old, new)
     with pytest.raises(DataError) as err:
@@ -92,7 +113,7 @@ def test_a_bad_field_names_file_line_and_field(tmp_path: Path, old: str, new: st
 def test_a_record_without_a_source_is_refused(tmp_path: Path) -> None:
     """A line whose source is empty is refused at its source field."""
     old = (
-        '    source:\n'
+        "    source:\n"
         '      - "Hanoi Metro, Wikipedia (opened 2021-11-06; Chinese ODA, US$868 million), https://wikisum.wiki/wiki/Hanoi_Metro"\n'
     )
     path, line = _broken(tmp_path, old, '    source:\n      - " "\n')

@@ -29,7 +29,9 @@ def test_the_small_programme_by_hand(small: ProgrammeFile, fleet15: FleetFile) -
 def test_later_retirement_buys_no_more_units(vietnam: ProgrammeFile) -> None:
     """Retiring later never adds units within the horizon (a law of the model)."""
     fleet = load_fleet_data()
-    units = [run_demand(vietnam, fleet, Assumptions(retirement_shift_years=s)).units for s in (-10, -5, 0, 5, 10)]
+    units = [
+        run_demand(vietnam, fleet, Assumptions(retirement_shift_years=s)).units for s in (-10, -5, 0, 5, 10)
+    ]
     assert units == sorted(units, reverse=True) and units[0] > units[-1]
 
 
@@ -45,8 +47,16 @@ def test_the_base_case_buys_every_type_and_prices_it(vietnam: ProgrammeFile) -> 
 def test_a_fleet_without_ages_is_spread_below_the_limit() -> None:
     """4,300 wagons, 1,472 past their life: those at the limit, the other 2,828 spread evenly
     over ages 0-44 (the gap the note names)."""
-    count = FleetCount(type="wagon", year=2025, units=4300, past_life_by=2025, past_life_units=1472,
-                       gap="no ages", source="t", as_of="2025-08")
+    count = FleetCount(
+        type="wagon",
+        year=2025,
+        units=4300,
+        past_life_by=2025,
+        past_life_units=1472,
+        gap="no ages",
+        source="t",
+        as_of="2025-08",
+    )
     ages, note = initial_cohorts(count, 45, 2025)
     assert ages[45] == 1472 and ages[:45].sum() == pytest.approx(2828) and ages[0] == pytest.approx(2828 / 45)
     assert "no ages" in note
@@ -54,8 +64,15 @@ def test_a_fleet_without_ages_is_spread_below_the_limit() -> None:
 
 def test_aged_bands_shift_to_the_base_year_and_drop_the_oldest_first() -> None:
     """Bands counted in 2019 are six years older in 2025; 28 fewer units then are the oldest."""
-    count = FleetCount(type="coach", year=2025, units=980, ages_year=2019,
-                       ages={"0-30": 667, "30-35": 75, "35-40": 103, "40+": 163}, source="t", as_of="2025-08")
+    count = FleetCount(
+        type="coach",
+        year=2025,
+        units=980,
+        ages_year=2019,
+        ages={"0-30": 667, "30-35": 75, "35-40": 103, "40+": 163},
+        source="t",
+        as_of="2025-08",
+    )
     ages, _ = initial_cohorts(count, 40, 2025)
     assert ages.sum() == pytest.approx(980)
     assert ages[6] == pytest.approx(667 / 30) and ages[:6].sum() == 0
@@ -67,7 +84,11 @@ def test_the_sensitivity_says_which_way_each_assumption_moves_the_gap(vietnam: P
     base = variants[0]
     assert base.label == "base case"
     labels = {v.label for v in variants}
-    assert {"retirement 10 years earlier", "retirement 10 years later", "conventional traffic as the sector plan"} <= labels
+    assert {
+        "retirement 10 years earlier",
+        "retirement 10 years later",
+        "conventional traffic as the sector plan",
+    } <= labels
     earlier = next(v for v in variants if v.label == "retirement 10 years earlier")
     assert earlier.units > base.units
     dearer = next(v for v in variants if "CRRC" in v.label)

@@ -14,7 +14,6 @@ from silkrail.cli import app
 from silkrail.errors import DataError
 from silkrail.programme import build_programme, write_report
 from silkrail.programme.model import Programme
-from silkrail.programme.schema import ProgrammeFile
 from silkrail.timetable.fleet import load_fleet_data
 
 # two squares standing in for the country outlines: the report draws whatever it is given
@@ -40,12 +39,18 @@ def test_the_json_keeps_the_contract(built: Programme) -> None:
         assert line["source"] and line["cost_usd"] > 0
     years = [y["year"] for y in d["demand_by_year"]]
     assert years == list(range(2026, 2051)) and [f["year"] for f in d["fleet_by_year"]] == years
-    assert all(set(y["by_type"]) == {"locomotive", "coach", "wagon", "hsr_car", "metro_car"} for y in d["demand_by_year"])
+    assert all(
+        set(y["by_type"]) == {"locomotive", "coach", "wagon", "hsr_car", "metro_car"}
+        for y in d["demand_by_year"]
+    )
     c = d["comparison"]
     assert c["published_units_2050"] == 16800
     assert c["modelled_units_2050"] == sum(y["units"] for y in d["demand_by_year"])
     assert len(c["assumptions"]) >= 6 and any("retirement" in a for a in c["assumptions"])
-    assert {v["label"] for v in c["sensitivity"]} >= {"retirement 5 years earlier", "retirement 5 years later"}
+    assert {v["label"] for v in c["sensitivity"]} >= {
+        "retirement 5 years earlier",
+        "retirement 5 years later",
+    }
 
 
 def test_km_and_fleet_grow_with_the_openings(built: Programme) -> None:
@@ -53,7 +58,9 @@ def test_km_and_fleet_grow_with_the_openings(built: Programme) -> None:
     km = [y.km for y in built.years]
     assert km == sorted(km)
     by_year = {f.year: f for f in built.fleet}
-    assert "vn-north-south-hsr" not in by_year[2034].by_line and by_year[2035].by_line["vn-north-south-hsr"] > 0
+    assert (
+        "vn-north-south-hsr" not in by_year[2034].by_line and by_year[2035].by_line["vn-north-south-hsr"] > 0
+    )
     assert by_year[2035].added >= by_year[2035].by_line["vn-north-south-hsr"]
 
 
@@ -75,7 +82,7 @@ def test_the_report_is_offline_and_cites_every_line(built: Programme, tmp_path: 
     assert text.count("<path d=") >= 3 * len(drawn)
     assert text.count('<img alt="') == 4  # km, trainsets, investment and demand (two panels each)
     assert not re.search(r'(src|href)="(https?:)?//', text) and "<link" not in text
-    sources = text[text.index("<h2>Sources</h2>") :]
+    sources = text[text.index('<h2 id="sources">Sources</h2>') :]
     for line in built.data.lines:
         for s in line.sources:
             assert s.replace("&", "&amp;").replace('"', "&quot;")[:60] in sources.replace("&#x27;", "'"), s
@@ -91,5 +98,25 @@ def test_the_command_prints_json_and_refuses_bad_input(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "vietnam" in bad.output
     bad = CliRunner().invoke(app, ["programme", "vietnam", "--no-routes", "--year-from", "1700"])
     assert bad.exit_code == 2 and "1990" in bad.output
-    bad = CliRunner().invoke(app, ["programme", "vietnam", "--no-routes", "--report", str(tmp_path / "r.txt")])
+    bad = CliRunner().invoke(
+        app, ["programme", "vietnam", "--no-routes", "--report", str(tmp_path / "r.txt")]
+    )
     assert bad.exit_code == 2 and "html" in bad.output
+
+
+def test_a_place_is_reached_on_a_line_that_opens_near_it(small_net) -> None:  # type: ignore[no-untyped-def]
+    """A point 4 km from the terminal of a line that opens in 2030 is entered at the nearest
+    open track before, and at the new terminal after (same gauge, nearer); the route ends there."""
+    from silkrail.routing.router import Router
+
+    r = Router(small_net)
+    point = r.places.resolve("44.15,111.38")
+    before = r.places.with_stations_opened(point, 2029)
+    after = r.places.with_stations_opened(point, 2031)
+    assert before == point and before.rail is not None and before.rail.km > 40
+    assert after.rail is not None and after.rail.name == "New Terminal" and after.rail.km < 5
+    route = r.route("Erenhot", "44.15,111.38", mode="rail", year=2031)
+    assert route.destination_access is not None and route.destination_access.name == "New Terminal"
+    assert (
+        r.route("Erenhot", "44.15,111.38", mode="rail", year=2029).destination_access.name != "New Terminal"
+    )  # type: ignore[union-attr]

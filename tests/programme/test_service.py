@@ -36,7 +36,9 @@ def test_line_2a_stays_within_one_set_of_the_published_13(vietnam: ProgrammeFile
 def test_line_3_within_its_published_ten_while_the_elevated_section_runs(vietnam: ProgrammeFile) -> None:
     """The 8.5 km elevated section at the published 6 min peak needs 9 of the 10 sets; the whole
     12.5 km line from 2027 needs 12 at the same headway: the published 10 run it every 6.9 min."""
-    checks = {(c.line_id, c.year): c for c in fleet_checks(list(vietnam.lines), load_fleet_data(), last_year=2050)}
+    checks = {
+        (c.line_id, c.year): c for c in fleet_checks(list(vietnam.lines), load_fleet_data(), last_year=2050)
+    }
     elevated = checks[("hanoi-line-3-1", 2024)]
     assert (elevated.km, elevated.modelled, elevated.published) == (8.5, 9, 10)
     whole = checks[("hanoi-line-3-1", 2027)]
@@ -64,7 +66,12 @@ def test_a_line_opening_in_sections_grows_its_fleet(vietnam: ProgrammeFile) -> N
 def test_demand_becomes_trains_by_hand() -> None:
     """12.77 Mt a year, 60 % in the busier direction, 1,000 t a train: 21 trains a day each way."""
     p = Pattern(
-        name="f", traffic="freight", speed_kmh=60, service_hours=24, locomotives_per_train=1, wagons_per_train=32,
+        name="f",
+        traffic="freight",
+        speed_kmh=60,
+        service_hours=24,
+        locomotives_per_train=1,
+        wagons_per_train=32,
         demand=Demand(per_year=12.77e6, unit="tonnes", load_per_train=1000, peak_direction_share=0.6),
     )
     assert trains_per_day(p) == math.ceil(12.77e6 * 0.6 / 365 / 1000) == 21
@@ -74,10 +81,18 @@ def test_a_freight_pattern_counts_locomotives_and_wagons(fleet15: FleetFile) -> 
     """391 km at 60 km/h and a day to turn: a train is back after 2 x 6.52 + 48 = 61.0 h; 21 a day
     (one every 68.6 min) needs 54 under way, 64 with the reserve: 64 locomotives, 2,048 wagons."""
     p = Pattern(
-        name="f", traffic="freight", km=390.9, speed_kmh=60, trains_per_day=21, service_hours=24,
-        locomotives_per_train=1, wagons_per_train=32,
+        name="f",
+        traffic="freight",
+        km=390.9,
+        speed_kmh=60,
+        trains_per_day=21,
+        service_hours=24,
+        locomotives_per_train=1,
+        wagons_per_train=32,
     )
-    phase = ServicePhase(from_year=2030, basis="assumed", patterns=[p], assumed="test", source="test", as_of="2026-12")
+    phase = ServicePhase(
+        from_year=2030, basis="assumed", patterns=[p], assumed="test", source="test", as_of="2026-12"
+    )
     pf = pattern_fleet("standard_gauge", p, 390.9, phase, fleet15)
     assert pf.cycle_h == pytest.approx(2 * 390.9 / 60 + 48)
     assert (pf.in_service, pf.trainsets) == (54, 64)
@@ -86,12 +101,33 @@ def test_a_freight_pattern_counts_locomotives_and_wagons(fleet15: FleetFile) -> 
 
 def test_a_pattern_is_sized_exactly_as_silkrail_fleet_sizes_a_plan(fleet15: FleetFile) -> None:
     """One formula: the programme's pattern and timetable/fleet.py's planned line agree."""
-    p = Pattern(name="x", run_min=47, headway_min=7.5, service_hours=17, turnaround_min=6, cars_per_unit=6, units_per_train=2)
-    phase = ServicePhase(from_year=2030, basis="assumed", patterns=[p], assumed="t", source="t", as_of="2026-12")
+    p = Pattern(
+        name="x",
+        run_min=47,
+        headway_min=7.5,
+        service_hours=17,
+        turnaround_min=6,
+        cars_per_unit=6,
+        units_per_train=2,
+    )
+    phase = ServicePhase(
+        from_year=2030, basis="assumed", patterns=[p], assumed="t", source="t", as_of="2026-12"
+    )
     pf = pattern_fleet("urban_metro", p, 20, phase, fleet15)
     row = fleet_for_line(
-        PlanLine(id="x", name="x", phase=2030, length_km=20, run_min=47, headway_min=7.5, service_hours=17,
-                 units_per_train=2, turnaround_min=6, source="t", as_of="2026-12"),
+        PlanLine(
+            id="x",
+            name="x",
+            phase=2030,
+            length_km=20,
+            run_min=47,
+            headway_min=7.5,
+            service_hours=17,
+            units_per_train=2,
+            turnaround_min=6,
+            source="t",
+            as_of="2026-12",
+        ),
         turnaround_min=6,
         reserve_share=0.15,
     )

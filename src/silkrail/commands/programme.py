@@ -21,7 +21,9 @@ def register(app: typer.Typer) -> None:
 
 def programme_cmd(
     name: Annotated[str, typer.Argument(help="the programme: vietnam")],
-    year_from: Annotated[int | None, typer.Option("--year-from", help="first year shown (default 2026)")] = None,
+    year_from: Annotated[
+        int | None, typer.Option("--year-from", help="first year shown (default 2026)")
+    ] = None,
     year_to: Annotated[int | None, typer.Option("--year-to", help="last year shown (default 2050)")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="write an offline HTML report")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
@@ -74,17 +76,32 @@ def programme_cmd(
 def _print(out: Any, p: Any) -> None:
     d = p.to_dict()
     out.print(f"[bold]{p.data.name}[/], {p.year_from}–{p.year_to}")
-    lines = Table(title="lines by opening year (the report and --json give every field)", title_justify="left")
+    lines = Table(
+        title="lines by opening year (the report and --json give every field)", title_justify="left"
+    )
     for col in ("opens", "line", "km", "US$ bn"):
         lines.add_column(col, justify="left" if col == "line" else "right")
     for line in sorted(d["lines"], key=lambda x: (x["opens"], x["id"])):
         estimated = "" if line["cost_basis"] == "published" else "*"
-        lines.add_row(str(line["opens"]), line["name"], f"{line['km']:,.1f}", f"{line['cost_usd'] / 1e9:,.2f}{estimated}")
+        lines.add_row(
+            str(line["opens"]),
+            line["name"],
+            f"{line['km']:,.1f}",
+            f"{line['cost_usd'] / 1e9:,.2f}{estimated}",
+        )
     out.print(lines)
     out.print("[dim]* cost not published for the line: its km at the published phase average per km[/]")
     every = [y for y in p.years if (y.year - p.year_from) % 5 == 0 or y.year == p.year_to]
     yt = Table(title="km in service, investment and trainsets", title_justify="left")
-    for col in ("year", "metro km", "high-speed km", "standard-gauge km", "invested US$ bn", "trainsets", "added"):
+    for col in (
+        "year",
+        "metro km",
+        "high-speed km",
+        "standard-gauge km",
+        "invested US$ bn",
+        "trainsets",
+        "added",
+    ):
         yt.add_column(col, justify="right")
     fleet = {f.year: f for f in p.fleet}
     for y in every:
@@ -131,7 +148,9 @@ def _print(out: Any, p: Any) -> None:
             f"{y.cost_usd / 1e6:,.0f}",
         )
     total = p.demand.by_type()
-    dt.add_row("total", *(str(total[t]) for t in types), str(p.demand.units), f"{p.demand.cost_usd / 1e6:,.0f}")
+    dt.add_row(
+        "total", *(str(total[t]) for t in types), str(p.demand.units), f"{p.demand.cost_usd / 1e6:,.0f}"
+    )
     out.print(dt)
     out.print(
         f"[bold]Against the published {comp['published_units_2050']:,} units and VND "
@@ -151,7 +170,11 @@ def _print(out: Any, p: Any) -> None:
         st.add_column(col, justify="left" if col in ("variant", "gap to published") else "right")
     for v in comp["sensitivity"]:
         st.add_row(
-            v["label"], f"{v['units']:,}", f"{v['change_units']:+,}", v.get("effect_on_gap", ""), f"{v['cost_usd'] / 1e9:,.1f}"
+            v["label"],
+            f"{v['units']:,}",
+            f"{v['change_units']:+,}",
+            v.get("effect_on_gap", ""),
+            f"{v['cost_usd'] / 1e9:,.1f}",
         )
     out.print(st)
     out.print("[bold]assumptions[/]")
@@ -172,12 +195,20 @@ def _print(out: Any, p: Any) -> None:
             )
         out.print(lt)
     for rc in p.route_changes:
-        if rc.before is None or rc.after is None:
-            out.print(f"{rc.origin} → {rc.destination}: [yellow]{rc.error}[/]")
-            continue
         out.print(
-            f"{rc.origin} → {rc.destination} (rail): {rc.before.year} {rc.before.duration_h / 24:.1f} days, "
-            f"gauges {'/'.join(map(str, rc.before.gauges_mm))}, {len(rc.before.gauge_changes)} gauge change(s); "
-            f"{rc.after.year} {rc.after.duration_h / 24:.1f} days, gauges {'/'.join(map(str, rc.after.gauges_mm))}, "
-            f"{len(rc.after.gauge_changes)} gauge change(s): {rc.saved_h:+.1f} h saved"
+            f"{rc.origin} → {rc.destination} by rail, {rc.before_year} and {rc.after_year} ({rc.link}):"
         )
+        for year, f, error in (
+            (rc.before_year, rc.before, rc.before_error),
+            (rc.after_year, rc.after, rc.after_error),
+        ):
+            if f is None:
+                out.print(f"  {year}: [yellow]{error}[/]")
+                continue
+            out.print(
+                f"  {year}: {f.duration_h:,.1f} h ({f.duration_h / 24:.1f} days), {f.distance_km:,.0f} km, "
+                "gauges "
+                f"{' → '.join(map(str, f.gauges_mm))}, {len(f.gauge_changes)} gauge change(s)"
+            )
+        if rc.saved_h is not None:
+            out.print(f"  saved: {rc.saved_h:+,.1f} h")

@@ -30,7 +30,9 @@ def programme_path(name: str, *, data_dir: Path | None = None) -> Path:
     return Path(data_dir or get_settings().data_dir) / PROGRAMMES[key]
 
 
-def load_programme(name: str = "vietnam", *, path: Path | None = None, data_dir: Path | None = None) -> ProgrammeFile:
+def load_programme(
+    name: str = "vietnam", *, path: Path | None = None, data_dir: Path | None = None
+) -> ProgrammeFile:
     """The programme ``name`` (or the file at ``path``), validated: a bad field raises
     :class:`DataError` with the file, the line and the field; lines that join the network are
     checked against ``lines.yaml`` in the same data directory."""
@@ -73,25 +75,35 @@ def check_network_lines(parsed: ProgrammeFile, doc: Any, filename: str, lines_fi
     for i, line in enumerate(parsed.lines):
         if line.network_line is None:
             continue
-        where = {"file": filename, "line": _field_line(doc, i, "network_line"), "field": f"lines[{i}].network_line"}
+        where_line, where_field = _field_line(doc, i, "network_line"), f"lines[{i}].network_line"
         rec = network.get(line.network_line)
         if rec is None:
             raise DataError(
-                f"line '{line.id}': network_line '{line.network_line}' is not in lines.yaml", **where
+                f"line '{line.id}': network_line '{line.network_line}' is not in lines.yaml",
+                file=filename,
+                line=where_line,
+                field=where_field,
             )
         if rec.opening_year != line.opens:
             raise DataError(
                 f"line '{line.id}' opens in {line.opens} but lines.yaml '{rec.id}' opens in "
                 f"{rec.opening_year}; make them agree",
-                **where,
+                file=filename,
+                line=where_line,
+                field=where_field,
             )
         if abs(rec.length_km - line.km) > LENGTH_TOLERANCE * line.km:
             raise DataError(
                 f"line '{line.id}' is {line.km:g} km but lines.yaml '{rec.id}' is {rec.length_km:g} km "
                 f"(more than {LENGTH_TOLERANCE:.0%} apart)",
-                **where,
+                file=filename,
+                line=where_line,
+                field=where_field,
             )
         if rec.gauge_mm != line.gauge_mm:
             raise DataError(
-                f"line '{line.id}' is {line.gauge_mm} mm but lines.yaml '{rec.id}' is {rec.gauge_mm} mm", **where
+                f"line '{line.id}' is {line.gauge_mm} mm but lines.yaml '{rec.id}' is {rec.gauge_mm} mm",
+                file=filename,
+                line=where_line,
+                field=where_field,
             )

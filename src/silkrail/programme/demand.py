@@ -175,7 +175,9 @@ def traffic_index(programme: ProgrammeFile, scope: str, years: range) -> dict[st
     base = max((t for t in programme.traffic if t.scope == "operator"), key=lambda t: t.year, default=None)
     plan = sorted((t for t in programme.traffic if t.scope == "sector_plan"), key=lambda t: t.year)
     if base is None or not plan:
-        raise DataError("the sector-plan growth needs operator traffic and sector-plan figures", field="traffic")
+        raise DataError(
+            "the sector-plan growth needs operator traffic and sector-plan figures", field="traffic"
+        )
     new_lines = _new_line_demand(programme)
     out: dict[str, dict[int, float]] = {}
     for kind in ("passengers", "tonnes"):
@@ -254,7 +256,9 @@ def run_demand(programme: ProgrammeFile, fleet: FleetFile, a: Assumptions | None
     """Units bought per year by type under ``a`` (default: the base case)."""
     a = a or Assumptions()
     if a.reserve_share is not None:
-        fleet = fleet.model_copy(update={"reserve": fleet.reserve.model_copy(update={"share": a.reserve_share})})
+        fleet = fleet.model_copy(
+            update={"reserve": fleet.reserve.model_copy(update={"share": a.reserve_share})}
+        )
     if a.freight_turnaround_min is not None:
         turn = fleet.turnaround_min.model_copy(update={"freight": a.freight_turnaround_min})
         fleet = fleet.model_copy(update={"turnaround_min": turn})
@@ -262,7 +266,7 @@ def run_demand(programme: ProgrammeFile, fleet: FleetFile, a: Assumptions | None
     first, last = s.first_year, s.last_year
     base_year = first - 1
     lead = s.buy_years_before_opening
-    retire = {r.type: r.age + a.retirement_shift_years for r in programme.retirement}
+    retire: dict[str, int] = {r.type: r.age + a.retirement_shift_years for r in programme.retirement}
     missing = [t for t in VEHICLE_TYPES if t not in retire]
     if missing:
         raise DataError(f"no retirement age for {', '.join(missing)}", field="retirement")
@@ -320,11 +324,10 @@ def run_demand(programme: ProgrammeFile, fleet: FleetFile, a: Assumptions | None
             prog[1:] = prog[:-1].copy()
             prog[0] = 0.0
             r = retire[t]
-            # conventional: the backlog over its years, then each year's new arrivals at the age
-            if y - first < s.backlog_years:
-                allowed = backlog_per_year[t] + conv[r]  # this year's arrivals at the limit too
-            else:
-                allowed = conv[r:].sum()
+            # conventional: the backlog over its years (with this year's arrivals at the limit),
+            # then each year's arrivals at the age
+            clearing = y - first < s.backlog_years
+            allowed = backlog_per_year[t] + conv[r] if clearing else conv[r:].sum()
             out_conv = _take_oldest(conv, min(allowed, conv[r:].sum()))
             out_prog = prog[r:].sum()
             prog[r:] = 0.0
@@ -346,7 +349,9 @@ def run_demand(programme: ProgrammeFile, fleet: FleetFile, a: Assumptions | None
                 year=y,
                 bought={t: int(n) for t, n in bought.items()},
                 cost_usd=cost_vnd / programme.exchange_rate.vnd_per_usd,
-                in_service={t: round(float(cohorts[t].sum() + programme_cohorts[t].sum())) for t in VEHICLE_TYPES},
+                in_service={
+                    t: round(float(cohorts[t].sum() + programme_cohorts[t].sum())) for t in VEHICLE_TYPES
+                },
                 retired={t: round(v) for t, v in retired.items()},
             )
         )

@@ -127,21 +127,27 @@ def route_figures(route: Route, year: int) -> RouteFigures:
         countries=tuple(route.countries),
         legs=tuple((leg.from_, leg.to, leg.gauge_mm, leg.distance_km) for leg in route.legs),
         coordinates=tuple(
-            tuple((float(x), float(y)) for x, y in leg.coordinates) for leg in route.legs if len(leg.coordinates)
+            tuple((float(x), float(y)) for x, y in leg.coordinates)
+            for leg in route.legs
+            if len(leg.coordinates)
         ),
     )
 
 
 @dataclass(frozen=True)
 class RouteChange:
-    """A route before and after a link opens: the time it saves and the gauge changes it drops."""
+    """A route before and after a link opens: the time it saves and the gauge changes it drops.
+    A year without a route says why (``before_error``, ``after_error``)."""
 
     origin: str
     destination: str
     link: str
+    before_year: int
+    after_year: int
     before: RouteFigures | None
     after: RouteFigures | None
-    error: str | None = None
+    before_error: str | None = None
+    after_error: str | None = None
 
     @property
     def saved_h(self) -> float | None:
@@ -154,10 +160,12 @@ class RouteChange:
             "origin": self.origin,
             "destination": self.destination,
             "link": self.link,
+            "years": [self.before_year, self.after_year],
             "before": None if self.before is None else self.before.to_dict(),
             "after": None if self.after is None else self.after.to_dict(),
             "saved_h": None if self.saved_h is None else round(self.saved_h, 1),
-            "error": self.error,
+            "before_error": self.before_error,
+            "after_error": self.after_error,
         }
 
 
@@ -177,25 +185,30 @@ def route_changes(
     lines: LinesFile | None = None,
 ) -> list[RouteChange]:
     """Each route of ``routes`` by rail the year before its link (or the standard-gauge line
-    through it) opens and the year after. A route that cannot be found says why, the others stand."""
+    through it) opens and the year after; a link with no planned change is left out. A route that
+    cannot be found says why, the others stand."""
     by_id = {link.id: link for link in links}
     out = []
     for origin, destination, link_id in routes:
         link = by_id.get(link_id)
         year = change_year(link, lines) if link is not None else None
         if year is None:
-            out.append(RouteChange(origin, destination, link_id, None, None, f"no planned change at '{link_id}'"))
             continue
         figures: list[RouteFigures | None] = []
-        error = None
+        errors: list[str | None] = []
         for y in (year - 1, year + 1):
             try:
                 r = router.route(origin, destination, mode="rail", year=y)
                 figures.append(route_figures(r, y))
+                errors.append(None)
             except SilkrailError as exc:
                 figures.append(None)
-                error = f"{y}: {exc}"
-        out.append(RouteChange(origin, destination, link_id, figures[0], figures[1], error))
+                errors.append(str(exc))
+        out.append(
+            RouteChange(
+                origin, destination, link_id, year - 1, year + 1, figures[0], figures[1], errors[0], errors[1]
+            )
+        )
     return out
 
 

@@ -12,7 +12,14 @@ from silkrail.errors import DataError
 from silkrail.programme.demand import Demand, Variant, run_demand, sensitivity
 from silkrail.programme.links import BorderLink, RouteChange, border_links, route_changes
 from silkrail.programme.schema import VEHICLE_TYPES, ProgrammeFile, Target
-from silkrail.programme.service import FleetCheck, LineFleet, Reconciliation, fleet_checks, line_fleet, reconcile
+from silkrail.programme.service import (
+    FleetCheck,
+    LineFleet,
+    Reconciliation,
+    fleet_checks,
+    line_fleet,
+    reconcile,
+)
 from silkrail.programme.timeline import PhaseComparison, YearFigures, line_cost, phase_comparison, timeline
 
 if TYPE_CHECKING:
@@ -103,10 +110,11 @@ class Programme:
         retire = ", ".join(f"{r.type} {r.age} y" for r in self.data.retirement)
         prices = ", ".join(f"{t} VND {v / 1e9:,.2f} bn" for t, v in self.demand.prices_vnd.items())
         return [
-            f"retirement ages: {retire} ({'; '.join(r.sources[0].split(',')[0] for r in self.data.retirement[:1])}; "
+            f"retirement ages: {retire} ({self.data.retirement[0].sources[0].split(',')[0]}; "
             "urban and high-speed ages are silkrail defaults)",
             "units past their age in the first year are replaced over "
-            f"{s.backlog_years} years; a new line's fleet is bought {s.buy_years_before_opening} year(s) before it runs",
+            f"{s.backlog_years} years; a new line's fleet is bought {s.buy_years_before_opening} year(s) "
+            "before it runs",
             "the conventional fleet keeps its present size (traffic held at the 2024 level; the sector plan "
             "is a sensitivity)",
             "the new lines' fleets follow their service plans (each plan's basis and assumptions are listed "
@@ -193,7 +201,7 @@ def build_programme(
     previous: dict[str, int] | None = None
     for y in years:
         by_line: dict[str, int] = {}
-        vehicles = dict.fromkeys(VEHICLE_TYPES, 0)
+        vehicles: dict[str, int] = dict.fromkeys(VEHICLE_TYPES, 0)
         for line in data.lines:
             lf = line_fleet(line, y, fleet)
             if lf is None:
@@ -217,7 +225,9 @@ def build_programme(
     hsr = next((line for line in data.lines if line.kind == "high_speed"), None)
     emus = next((t for t in data.targets if t.trainsets), None)
     reconciliation = (
-        reconcile(hsr, emus.trainsets, emus.what, fleet) if hsr is not None and emus is not None and emus.trainsets else None
+        reconcile(hsr, emus.trainsets, emus.what, fleet)
+        if hsr is not None and emus is not None and emus.trainsets
+        else None
     )
     demand = run_demand(data, fleet)
     variants = tuple(sensitivity(data, fleet)) if with_sensitivity else ()
@@ -248,4 +258,3 @@ def build_programme(
         route_changes=changes,
         notes=notes,
     )
-

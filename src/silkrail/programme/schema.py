@@ -101,7 +101,7 @@ class Pattern(_Plain):
     units_per_train: int = Field(default=1, ge=1, le=4)
     locomotives_per_train: int = Field(default=0, ge=0, le=4)
     wagons_per_train: int = Field(default=0, ge=0, le=120)
-    stops: list[str] = []
+    stops: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> Pattern:
@@ -114,7 +114,9 @@ class Pattern(_Plain):
                 f"(got {', '.join(given) or 'none'})"
             )
         if self.traffic == "freight" and (self.locomotives_per_train < 1 or self.wagons_per_train < 1):
-            raise ValueError(f"freight pattern '{self.name}' needs locomotives_per_train and wagons_per_train")
+            raise ValueError(
+                f"freight pattern '{self.name}' needs locomotives_per_train and wagons_per_train"
+            )
         if self.traffic == "passenger" and self.wagons_per_train:
             raise ValueError(f"passenger pattern '{self.name}' has wagons_per_train; use cars_per_unit")
         return self
@@ -155,15 +157,15 @@ class ProgrammeLine(Sourced):
     opens: Year
     status: Literal["open", "under_construction", "planned"]
     build_start: Year | None = None
-    sections: list[Section] = []
+    sections: list[Section] = Field(default_factory=list)
     cost_usd: Positive | None = None
     cost_vnd: Positive | None = None
     cost_note: str | None = None
     geometry: Literal["published", "approximate", "none"] = "approximate"
-    stations: list[Station] = []
+    stations: list[Station] = Field(default_factory=list)
     network_line: str | None = None
     unnamed: bool = False
-    service: list[ServicePhase] = Field(default=[], max_length=10)
+    service: list[ServicePhase] = Field(default_factory=list, max_length=10)
     note: str | None = None
 
     _i = field_validator("id")(_check_id)
@@ -205,7 +207,7 @@ class FleetCount(Sourced):
     year: Year
     units: int = Field(ge=0)
     ages_year: Year | None = None
-    ages: dict[str, int] = {}
+    ages: dict[str, int] = Field(default_factory=dict)
     past_life_by: Year | None = None
     past_life_units: int | None = Field(default=None, ge=0)
     gap: str | None = None
@@ -283,7 +285,7 @@ class Target(Sourced):
     what: str
     year: Year
     units: int | None = Field(default=None, gt=0)
-    by_type: dict[VehicleType, int] = {}
+    by_type: dict[VehicleType, int] = Field(default_factory=dict)
     cost_vnd: Positive | None = None
     cost_usd: Positive | None = None
     km: Positive | None = None
@@ -320,12 +322,12 @@ class ProgrammeFile(_Plain):
     settings: DemandSettings
     exchange_rate: ExchangeRate
     lines: list[ProgrammeLine] = Field(min_length=1, max_length=200)
-    phase_totals: list[PhaseTotal] = []
-    fleet: list[FleetCount] = []
-    retirement: list[Retirement] = []
-    prices: list[UnitPrice] = []
-    traffic: list[Traffic] = []
-    targets: list[Target] = []
+    phase_totals: list[PhaseTotal] = Field(default_factory=list)
+    fleet: list[FleetCount] = Field(default_factory=list)
+    retirement: list[Retirement] = Field(default_factory=list)
+    prices: list[UnitPrice] = Field(default_factory=list)
+    traffic: list[Traffic] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique(self) -> ProgrammeFile:

@@ -274,9 +274,10 @@ def fleet_checks(lines: list[ProgrammeLine], fleet: FleetFile, *, last_year: int
             if phase.published_trainsets is None:
                 continue
             end = line.service[i + 1].from_year - 1 if i + 1 < len(line.service) else last_year
-            years = [phase.from_year] + sorted(
-                {s.opens for s in line.sections if phase.from_year < s.opens <= end}
-            )
+            years = [
+                phase.from_year,
+                *sorted({s.opens for s in line.sections if phase.from_year < s.opens <= end}),
+            ]
             for year in years:
                 lf = _line_fleet(line, phase, km_open(line, year), fleet)
                 out.append(
@@ -337,9 +338,7 @@ def reconcile(line: ProgrammeLine, published: int, what: str, fleet: FleetFile) 
     if first is not None:
         for tenth in range(50, 1201):  # 5 to 120 min in steps of 0.1
             h = tenth / 10
-            in_service = sum(
-                math.ceil(p.cycle_h * 60 / h - 1e-9) for p in first.patterns
-            )
+            in_service = sum(math.ceil(p.cycle_h * 60 / h - 1e-9) for p in first.patterns)
             if with_reserve(in_service, fleet.reserve.share) <= published:
                 best = h
                 break

@@ -69,7 +69,8 @@ def section_costs(programme: ProgrammeFile, line: ProgrammeLine) -> list[tuple[i
                     Cost(
                         per_km * km,
                         "phase_average",
-                        f"{km:g} km at US${per_km / 1e6:,.0f} M/km ({phase.system} {phase.from_year}-{phase.to_year})",
+                        f"{km:g} km at US${per_km / 1e6:,.0f} M/km "
+                        f"({phase.system} {phase.from_year}-{phase.to_year})",
                     ),
                 )
             )

@@ -82,6 +82,7 @@ class Router:
         )
         o = origin if isinstance(origin, Place) else self.places.resolve(origin)
         d = destination if isinstance(destination, Place) else self.places.resolve(destination)
+        o, d = (self.places.with_stations_opened(p, q.constraints.year) for p in (o, d))
         check_ends(o, d, q, self.engine.rail_linked_ports)
         best = strategies.best_route(self.engine, o, d, q)
         if best is None:
