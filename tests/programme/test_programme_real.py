@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from silkrail.network.model import Network
+from silkrail.routing.query import RouteQuery
 from silkrail.routing.router import router_for
 
 pytestmark = pytest.mark.integration
@@ -21,8 +22,8 @@ def test_kunming_haiphong_runs_on_standard_gauge_from_2031(real_net: Network) ->
     standard-gauge run through the new Hekou North-Lao Cai link to the new line's Nam Hai Phong
     station, with no gauge change, and faster."""
     r = router_for(real_net)
-    before = r.route("Kunming", "Haiphong", mode="rail", year=2029)
-    after = r.route("Kunming", "Haiphong", mode="rail", year=2031)
+    before = r.route(RouteQuery("Kunming", "Haiphong", mode="rail", year=2029))
+    after = r.route(RouteQuery("Kunming", "Haiphong", mode="rail", year=2031))
     assert {leg.gauge_mm for leg in before.legs if leg.mode == "rail"} == {1435, 1000}
     assert [e.at for e in before.events if e.kind == "gauge_change"]
     assert {leg.gauge_mm for leg in after.legs if leg.mode == "rail"} == {1435}
@@ -31,7 +32,7 @@ def test_kunming_haiphong_runs_on_standard_gauge_from_2031(real_net: Network) ->
     assert crossings == ["hekou-north-lao-cai-standard"]
     assert after.destination_access is not None and after.destination_access.name == "Nam Hai Phong"
     assert after.duration_h < before.duration_h
-    today = r.route("Kunming", "Haiphong", mode="rail")
+    today = r.route(RouteQuery("Kunming", "Haiphong", mode="rail"))
     assert today.duration_h == pytest.approx(before.duration_h)  # today's route is not touched
 
 

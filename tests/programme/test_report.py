@@ -102,21 +102,3 @@ def test_the_command_prints_json_and_refuses_bad_input(tmp_path: Path) -> None:
         app, ["programme", "vietnam", "--no-routes", "--report", str(tmp_path / "r.txt")]
     )
     assert bad.exit_code == 2 and "html" in bad.output
-
-
-def test_a_place_is_reached_on_a_line_that_opens_near_it(small_net) -> None:  # type: ignore[no-untyped-def]
-    """A point 4 km from the terminal of a line that opens in 2030 is entered at the nearest
-    open track before, and at the new terminal after (same gauge, nearer); the route ends there."""
-    from silkrail.routing.router import Router
-
-    r = Router(small_net)
-    point = r.places.resolve("44.15,111.38")
-    before = r.places.with_stations_opened(point, 2029)
-    after = r.places.with_stations_opened(point, 2031)
-    assert before == point and before.rail is not None and before.rail.km > 40
-    assert after.rail is not None and after.rail.name == "New Terminal" and after.rail.km < 5
-    route = r.route("Erenhot", "44.15,111.38", mode="rail", year=2031)
-    assert route.destination_access is not None and route.destination_access.name == "New Terminal"
-    assert (
-        r.route("Erenhot", "44.15,111.38", mode="rail", year=2029).destination_access.name != "New Terminal"
-    )  # type: ignore[union-attr]

@@ -55,6 +55,9 @@ def programme_cmd(
         router = router_for(console.load_network_or_exit())
     try:
         programme = build_programme(data, fleet=fleet, year_from=year_from, year_to=year_to, router=router)
+    except DataError as exc:
+        flag = {"year_from": "--year-from", "year_to": "--year-to"}.get(exc.field or "")
+        console.fail(DataError(exc.reason, field=flag) if flag else exc)
     except SilkrailError as exc:
         console.fail(exc)
     written = None

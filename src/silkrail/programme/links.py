@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from silkrail.errors import SilkrailError
+from silkrail.routing.query import RouteQuery
 
 if TYPE_CHECKING:
     from silkrail.network.curated import BordersFile, LinesFile
@@ -198,7 +199,7 @@ def route_changes(
         errors: list[str | None] = []
         for y in (year - 1, year + 1):
             try:
-                r = router.route(origin, destination, mode="rail", year=y)
+                r = router.route(RouteQuery(origin, destination, mode="rail", year=y))
                 figures.append(route_figures(r, y))
                 errors.append(None)
             except SilkrailError as exc:

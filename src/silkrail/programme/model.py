@@ -169,11 +169,11 @@ class Programme:
 
 def check_years(year_from: int, year_to: int) -> None:
     lo, hi = YEAR_BOUNDS
-    for name, y in (("year-from", year_from), ("year-to", year_to)):
+    for name, y in (("year_from", year_from), ("year_to", year_to)):
         if not lo <= y <= hi:
-            raise DataError(f"{y} is outside {lo}-{hi}", field=name)
+            raise DataError(f"{y} is outside {lo}-{hi}; give a year in that span", field=name)
     if year_to < year_from:
-        raise DataError(f"--year-to {year_to} is before --year-from {year_from}", field="year-to")
+        raise DataError(f"the last year {year_to} is before the first year {year_from}", field="year_to")
 
 
 def build_programme(
