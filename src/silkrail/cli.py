@@ -14,6 +14,7 @@ import typer
 from silkrail.commands import (
     calibration,
     corridor,
+    corridors,
     gtfs,
     network,
     programme,
@@ -29,6 +30,7 @@ GROUPS: tuple[ModuleType, ...] = (
     network,
     routing,
     corridor,
+    corridors,
     gtfs,
     calibration,
     simulation,

@@ -61,7 +61,9 @@ def test_big_cities_route_by_name_wherever_the_rail_network_joins_them(real_net:
         f"{len(names)} cities, {off.sum():,} pairs: {share:.1%} route by name by rail "
         f"({joined[off].mean():.1%} are joined by one rail network)"
     )
-    assert share > 0.5
+    # India's network reaches the rest only through Pakistan, whose two rail crossings with India
+    # are closed since 2019 (borders.yaml): India's cities route among themselves only
+    assert share > 0.4
 
 
 @pytest.mark.parametrize(

@@ -142,6 +142,7 @@ class Crossing(Sourced):
     capacity_trains_per_day: Positive | None = None
     status: Literal["open", "planned", "closed"] = "open"
     opening_year: int | None = Field(default=None, ge=1850, le=2100)
+    position: Point | None = None  # where it lies, when the mapped track between the sides is long
     note: str | None = None
 
     _i = field_validator("id")(lambda v: _check_id(v))
@@ -195,6 +196,7 @@ class Line(Sourced):
     design_speed_kmh: Positive | None = None
     freight_speed_kmh: Positive | None = None
     length_km: Positive
+    cost_usd: NonNeg | None = None  # the published cost of building it (US$)
     stations: list[Point] = Field(min_length=2)
     junction_km: Annotated[float, Field(gt=0, le=10)] | None = None
     note: str | None = None
