@@ -474,6 +474,6 @@ def check_mode_access(place: Place, mode: str, rail_linked_ports: frozenset[int]
     if mode == "rail" and place.kind == "port" and place.rail is None and place.node not in rail_linked_ports:
         raise DataError(
             f"{place.name} is a port without a rail link; for a rail route give the city's name "
-            "(not its UN/LOCODE or 'port of …'), or use --mode sea or any",
+            "(not its UN/LOCODE or 'port of …'), or route by mode sea or any",
             field="origin/destination",
         )

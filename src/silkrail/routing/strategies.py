@@ -196,7 +196,7 @@ def explain_no_route(engine: Engine, o: Place, d: Place, q: Query) -> str:
     if q.mode == "rail" and engine.shortest_path(o, d, rail_free, q.coef, mode="rail") is None:
         if engine.shortest_path(o, d, free, q.coef) is None:
             return _disconnected(engine, o, d)
-        return _disconnected(engine, o, d) + "; by sea or rail and sea there is one (--mode any)"
+        return _disconnected(engine, o, d) + "; by sea or rail and sea there is one (mode any)"
     if engine.shortest_path(o, d, free, q.coef) is not None:
         parts = []
         if q.constraints.avoid_countries:
