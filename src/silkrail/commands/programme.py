@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from silkrail.commands import console
+from silkrail.commands import options as opt
 from silkrail.commands.console import Table
 from silkrail.errors import DataError, SilkrailError
 
@@ -26,7 +27,7 @@ def programme_cmd(
     ] = None,
     year_to: Annotated[int | None, typer.Option("--year-to", help="last year shown (default 2050)")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="write an offline HTML report")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: opt.AsJson = False,
     routes: Annotated[
         bool,
         typer.Option(
@@ -46,6 +47,8 @@ def programme_cmd(
     try:
         data = load_programme(name)
         fleet = load_fleet_data()
+    except DataError as exc:
+        console.fail(DataError(exc.reason, field="NAME") if exc.field == "programme" else exc)
     except SilkrailError as exc:
         console.fail(exc)
     router = None
