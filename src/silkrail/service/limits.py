@@ -27,6 +27,8 @@ TOKEN_KEY = "silkrail.token"  # where the request's token is kept in the ASGI sc
 CLIENT_KEY = "silkrail.client"  # and who the client is: "token:<id>" or "address:<ip>"
 TOO_FAST = "too many requests from this client for now; wait for Retry-After seconds"
 RAW_BODY_PATHS = frozenset({"/api/v1/events"})  # parsed by the ingest code itself (parse_json)
+READ_POSTS = frozenset({"/api/v1/od"})  # POSTs for a body of questions that write nothing: no token
+MAX_READ_BODY_BYTES = 64 * 1024  # 100 place names of 200 characters and the options fit with room
 
 # the dashboard and the API docs load everything from this service; data: for Swagger's icons
 CSP = (
@@ -205,6 +207,7 @@ class Guard:
             return
         address = client_address(scope)
         write = method in WRITE_METHODS and path.startswith("/api/")
+        reading = write and path in READ_POSTS  # a POST of questions: it writes nothing
         if write and self.allowed is not None:  # the method first: a 405 needs no token
             served = self._served(path)
             if method not in served:
@@ -217,7 +220,8 @@ class Guard:
                 )
                 return
         token: Token | None = None
-        if write or (path.startswith("/api/") and any(k == b"authorization" for k, _ in headers)):
+        needs_token = write and not reading
+        if needs_token or (path.startswith("/api/") and any(k == b"authorization" for k, _ in headers)):
             try:  # who it is, from the headers alone: nothing of the body is read before
                 token = authenticate(headers, self.tokens)
             except AuthError as exc:
@@ -225,7 +229,7 @@ class Guard:
                 if wait > 0:
                     await _respond(secured, 429, TOO_FAST, [(b"retry-after", retry_after(wait).encode())])
                     return
-                if write:
+                if needs_token:
                     audit.refused(
                         status=exc.status, reason=str(exc), client=address, method=method, path=path
                     )
@@ -242,7 +246,7 @@ class Guard:
         if not write:
             await self.app(scope, receive, secured)
             return
-        body = await self._read(scope, receive, secured)
+        body = await self._read(scope, receive, secured, MAX_READ_BODY_BYTES if reading else self.max_body)
         if body is None:
             return
         if path not in RAW_BODY_PATHS and body:
@@ -284,12 +288,12 @@ class Guard:
         await send({"type": "http.response.start", "status": 204, "headers": [(b"allow", allow.encode())]})
         await send({"type": "http.response.body", "body": b""})
 
-    async def _read(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+    async def _read(self, scope: Scope, receive: Receive, send: Send, limit: int) -> bytes | None:
         """The whole body, or None once a 413 has been sent (on Content-Length, or as soon as
-        the bytes read pass the limit)."""
-        too_big = f"the body is larger than {self.max_body:,} bytes; send less per request"
+        the bytes read pass ``limit``)."""
+        too_big = f"the body is larger than {limit:,} bytes; send less per request"
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await _respond(
                 send, 413 if length.isdigit() else 400, too_big if length.isdigit() else "bad Content-Length"
             )
@@ -301,7 +305,7 @@ class Guard:
                 return None
             chunk = message.get("body", b"")
             total += len(chunk)
-            if total > self.max_body:
+            if total > limit:
                 await _respond(send, 413, too_big)
                 return None
             chunks.append(chunk)

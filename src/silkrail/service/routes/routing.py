@@ -1,28 +1,31 @@
 """Routing over HTTP: a route, the rail/sea/rail+sea comparison, and OD matrices.
 
 ``/route`` and ``/compare`` take the options of ``silkrail route`` and ``silkrail compare`` as
-query parameters and answer the JSON those commands print with ``--json``: the same library
-calls, the same ``to_dict``. Each is a heavy read: the handler checks the options (a RouteQuery,
-a 422 naming the parameter) and hands the query to a job run in the service's read pool
-(``service.pool``), where the places are resolved and the route found; the network and its
-router are loaded once per worker."""
+query parameters and answer the JSON those commands print with ``--json`` (the same library
+calls, the same ``to_dict``), each leg with its track as a GeoJSON LineString unless
+``geometry=false``. Enumerated parameters are enums of the OpenAPI document; ``avoid`` is
+repeated (``avoid=KZ&avoid=MN``) or comma-joined. Every answer is validated and serialised by
+FastAPI against its declared model. ``POST /od`` only reads: it needs no token.
+
+Each is a heavy read: the handler checks the options (a RouteQuery; a 422 naming the parameter)
+and hands the query to a job in the service's read pool (``service.pool``), where the places are
+resolved and the routes found, on a network and router loaded once per worker."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 
 from silkrail.errors import DataError, UnknownPlaceError
-from silkrail.routing.query import RouteOptions, RouteQuery, check_mode
-from silkrail.service.deps import WriterDep
+from silkrail.routing.query import MAX_ALTERNATIVES, MAX_PLACE_CHARS, MAX_TEU, RouteOptions, RouteQuery
 from silkrail.service.errors import HEAVY, responses
 from silkrail.service.pool import Answer, ReadContext, run_heavy
-from silkrail.service.schemas import MIN_TEU, Comparison, ODMatrix, ODRequest, Route
+from silkrail.service.schemas import MAX_AVOID, MIN_TEU, Comparison, ODMatrix, ODRequest, Route
 
 if TYPE_CHECKING:
     from silkrail.routing.places import Place as PlaceRecord
@@ -32,16 +35,48 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/v1", tags=["routing"])
 
 Place = Annotated[
-    str, Query(min_length=1, max_length=200, description="place name, station, UN/LOCODE or 'lat,lon'")
+    str,
+    Query(
+        min_length=1, max_length=MAX_PLACE_CHARS, description="place name, station, UN/LOCODE or 'lat,lon'"
+    ),
 ]
-Optimize = Annotated[str, Query(description="time, cost or co2")]
-Mode = Annotated[str, Query(description="rail, sea or any")]
-Avoid = Annotated[str, Query(max_length=200, description="ISO country codes to avoid, comma-separated")]
+Optimize = Annotated[
+    Literal["time", "cost", "co2"],
+    Query(description="what the route minimises, per TEU (the answer's 'objective')"),
+]
+Mode = Annotated[
+    Literal["rail", "sea", "any"],
+    Query(description="what the route may use: rail (with rail ferries), sea, or both"),
+]
+Traffic = Annotated[
+    Literal["passenger", "freight", "any"],
+    Query(description="the services the route may use: passenger trains, freight trains, or either"),
+]
+Avoid = Annotated[
+    list[Annotated[str, StringConstraints(max_length=3 * MAX_AVOID)]],
+    Query(
+        max_length=MAX_AVOID,
+        description="an ISO 3166-1 alpha-2 country code to avoid, by land and by its waters; repeat the "
+        "parameter (avoid=KZ&avoid=MN) or join codes with commas (avoid=KZ,MN)",
+    ),
+]
 Year = Annotated[
     int | None, Query(ge=1, le=9999, description="the network as of this year (planned lines open)")
 ]
 Teu = Annotated[
-    float, Query(ge=MIN_TEU, le=1e6, allow_inf_nan=False, description=f"cargo in TEU, from {MIN_TEU}")
+    float, Query(ge=MIN_TEU, le=MAX_TEU, allow_inf_nan=False, description=f"cargo in TEU, from {MIN_TEU}")
+]
+AsOf = Annotated[
+    str | None,
+    Query(max_length=10, description="price sea legs at the lane rates of this date (YYYY-MM-DD)"),
+]
+InlandWater = Annotated[bool, Query(description="let water legs use rivers and canals between seas")]
+Geometry = Annotated[
+    bool,
+    Query(
+        description="each leg's track as a GeoJSON LineString (lon, lat in WGS 84, 5 decimals); "
+        "false leaves the tracks out"
+    ),
 ]
 ROUTE_ERRORS = responses(
     422,
@@ -49,28 +84,22 @@ ROUTE_ERRORS = responses(
     e422="invalid options, an unknown place (the error names the closest known names) or no route",
 )
 
-
 FIELD_NAMES = {"objective": "optimize"}
 """The query's fields the API calls by another name."""
-
-
-def _json(doc: dict[str, Any]) -> Answer:
-    """``doc`` as the CLI prints it with --json (non-ASCII names kept as they are)."""
-    return Answer(body=json.dumps(doc, ensure_ascii=False).encode())
 
 
 def _invalid(where: str, message: str) -> Answer:
     return Answer(422, {"error": f"{where}: {message}", "fields": [{"field": where, "message": message}]})
 
 
-def _query(**given: Any) -> RouteQuery | Response:
+def _query(**given: Any) -> RouteQuery | JSONResponse:
     """The route query of the request's parameters, or a 422 naming the parameter in the API's
     words (the places are resolved by the job, where the gazetteer is)."""
     try:
         return RouteQuery(**given)
     except DataError as exc:
         name = FIELD_NAMES.get(exc.field or "", exc.field or "query")
-        return _invalid(f"query.{name}", exc.reason).response()
+        return JSONResponse(_invalid(f"query.{name}", exc.reason).content, 422)
 
 
 def _resolved(r: Router, query: RouteQuery) -> RouteQuery | Answer:
@@ -85,20 +114,20 @@ def _resolved(r: Router, query: RouteQuery) -> RouteQuery | Answer:
     return dataclasses.replace(query, origin=ends[0], destination=ends[1])
 
 
-def route_job(ctx: ReadContext, query: RouteQuery) -> Answer:
+def route_job(ctx: ReadContext, query: RouteQuery, geometry: bool) -> Answer:
     """A route (in a read worker)."""
     r = ctx.router()
     found = _resolved(r, query)
-    return found if isinstance(found, Answer) else _json(r.route(found).to_dict())
+    return found if isinstance(found, Answer) else Answer(content=r.route(found).to_dict(geometry=geometry))
 
 
-def compare_job(ctx: ReadContext, query: RouteQuery) -> Answer:
+def compare_job(ctx: ReadContext, query: RouteQuery, geometry: bool) -> Answer:
     """The rail, sea and rail+sea options (in a read worker)."""
     r = ctx.router()
     found = _resolved(r, query)
     if isinstance(found, Answer):
         return found
-    return _json({"options": [o.to_dict() for o in r.compare(found)]})
+    return Answer(content={"options": [o.to_dict(geometry=geometry) for o in r.compare(found)]})
 
 
 def od_job(ctx: ReadContext, origins: list[str], destinations: list[str], options: RouteOptions) -> Answer:
@@ -112,36 +141,46 @@ def od_job(ctx: ReadContext, origins: list[str], destinations: list[str], option
                 places[role].append(r.resolve(text))
             except UnknownPlaceError as exc:
                 return _invalid(f"{role}.{i}", str(exc))
-    return _json(od_to_dict(r.od_matrix(places["origins"], places["destinations"], options)))
+    return Answer(content=od_to_dict(r.od_matrix(places["origins"], places["destinations"], options)))
 
 
-@router.get("/route", response_model=Route, responses=ROUTE_ERRORS)
+async def _answer(request: Request, job: Any, *args: Any) -> Any:
+    """The job's content (FastAPI validates it against the operation's model), or its error."""
+    answer = await run_heavy(request, job, *args)
+    return answer.content if answer.status == 200 else answer.response()
+
+
+@router.get(
+    "/route",
+    response_model=Route,
+    response_model_exclude_unset=True,
+    responses=ROUTE_ERRORS,
+)
 async def get_route(
     request: Request,
     origin: Place,
     destination: Place,
     mode: Mode = "any",
     optimize: Optimize = "time",
-    avoid: Avoid = "",
+    traffic: Traffic = "any",
+    avoid: Avoid = [],  # noqa: B006  (FastAPI copies a list default per request)
     year: Year = None,
     teu: Teu = 1.0,
     alternatives: Annotated[
-        int, Query(ge=0, le=10, description="also find K routes through other corridors")
+        int, Query(ge=0, le=MAX_ALTERNATIVES, description="also find K routes through other corridors")
     ] = 0,
-    as_of: Annotated[
-        str | None,
-        Query(max_length=10, description="price sea legs at the lane rates of this date (YYYY-MM-DD)"),
-    ] = None,
-    inland_water: Annotated[
-        bool, Query(description="let water legs use rivers and canals between seas")
-    ] = False,
-) -> Response:
-    """The best route between two places, across gauges, borders and modes (``silkrail route``)."""
+    as_of: AsOf = None,
+    inland_water: InlandWater = False,
+    geometry: Geometry = True,
+) -> Any:
+    """The best route between two places, across gauges, borders and modes (``silkrail route``),
+    each leg with its track."""
     query = _query(
         origin=origin,
         destination=destination,
         mode=mode,
         objective=optimize,
+        traffic=traffic,
         avoid=avoid,
         year=year,
         teu=teu,
@@ -149,43 +188,68 @@ async def get_route(
         as_of=as_of,
         inland_water=inland_water,
     )
-    if isinstance(query, Response):
+    if isinstance(query, JSONResponse):
         return query
-    return (await run_heavy(request, route_job, query)).response()
+    return await _answer(request, route_job, query, geometry)
 
 
-@router.get("/compare", response_model=Comparison, responses=ROUTE_ERRORS)
+@router.get(
+    "/compare",
+    response_model=Comparison,
+    response_model_exclude_unset=True,
+    responses=ROUTE_ERRORS,
+)
 async def compare_routes(
     request: Request,
     origin: Place,
     destination: Place,
     optimize: Optimize = "time",
+    traffic: Traffic = "any",
     teu: Teu = 1.0,
     year: Year = None,
-    avoid: Avoid = "",
-) -> Response:
+    avoid: Avoid = [],  # noqa: B006
+    as_of: AsOf = None,
+    geometry: Geometry = True,
+) -> Any:
     """The best rail, sea and rail+sea options side by side (``silkrail compare``)."""
     query = _query(
-        origin=origin, destination=destination, objective=optimize, teu=teu, year=year, avoid=avoid
+        origin=origin,
+        destination=destination,
+        objective=optimize,
+        traffic=traffic,
+        teu=teu,
+        year=year,
+        avoid=avoid,
+        as_of=as_of,
     )
-    if isinstance(query, Response):
+    if isinstance(query, JSONResponse):
         return query
-    return (await run_heavy(request, compare_job, query)).response()
+    return await _answer(request, compare_job, query, geometry)
 
 
-@router.post("/od", response_model=ODMatrix, responses=responses(400, 401, 413, 422, *HEAVY))
-async def post_od(request: Request, body: ODRequest, token: WriterDep) -> Response:
-    """Totals for every origin-destination pair (one shortest-path tree per origin). A POST, so
-    it takes a bearer token like every POST: a matrix is the service's costliest question."""
+@router.post(
+    "/od",
+    response_model=ODMatrix,
+    response_model_exclude_unset=True,
+    responses=responses(400, 413, 422, *HEAVY),
+)
+async def post_od(request: Request, body: ODRequest) -> Any:
+    """Totals for every origin-destination pair (one shortest-path tree per origin). A POST for
+    its body's lists of places, but it only reads: no token, and bounded like the other reads
+    (at most 50 origins and 50 destinations)."""
     try:
-        mode = check_mode(body.mode)
         options = RouteOptions(
-            objective=body.objective, mode=mode, teu=body.teu, year=body.year, avoid=body.avoid
+            objective=body.objective,
+            mode=body.mode,
+            traffic=body.traffic,
+            teu=body.teu,
+            year=body.year,
+            avoid=body.avoid,
         )
     except DataError as exc:
         where = f"body.{FIELD_NAMES.get(exc.field or '', exc.field or 'body')}"
         return _invalid(where, exc.reason).response()
-    return (await run_heavy(request, od_job, body.origins, body.destinations, options)).response()
+    return await _answer(request, od_job, body.origins, body.destinations, options)
 
 
 DIGITS = {"duration_h": 2, "cost_usd": 2, "co2_kg": 1, "distance_km": 1}
