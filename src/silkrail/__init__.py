@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from silkrail._version import __version__
 from silkrail.errors import (
     CacheError,
     DataError,
@@ -28,12 +29,12 @@ __all__ = [
     "SilkrailError",
     "SourceError",
     "UnknownPlaceError",
+    "__version__",
     "compare",
     "load_network",
     "od_matrix",
     "route",
 ]
-__version__ = "0.1.0"
 
 
 def load_network(path: Any = None, **options: Any) -> Network:
