@@ -52,7 +52,7 @@ $(LOWEST_STAMP): pyproject.toml tests/floors.py
 	test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
 	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
 	$(LOWEST)/bin/python tests/floors.py > $(LOWEST)/constraints.txt
-	$(LOWEST)/bin/python -m pip install --quiet -c $(LOWEST)/constraints.txt -e '.[service,viz,dist,postgres,frames]' pytest hypothesis
+	$(LOWEST)/bin/python -m pip install --quiet -c $(LOWEST)/constraints.txt -e '.[service,fast,viz,dist,postgres,frames]' pytest hypothesis
 	touch $@
 
 # the routing comparison, then the tracking service in the background on a day of demo events
