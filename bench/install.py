@@ -74,6 +74,7 @@ def install_and_route(label: str, source: Path, work: Path, home: Path) -> dict[
     venv.create(env_dir, with_pip=True)
     py = str(env_dir / "bin" / "python")
     env = _env(home)
+    empty = _size_mb(env_dir)  # the virtualenv's own pip and setuptools
     out = subprocess.run(
         [py, "-c", MEASURED_PIP, py, "-m", "pip", "install", "--quiet", str(source)],
         env=env, capture_output=True, text=True,
@@ -93,6 +94,7 @@ def install_and_route(label: str, source: Path, work: Path, home: Path) -> dict[
         "install_s": pip["seconds"],
         "peak_mb": pip["peak_mb"],
         "size_mb": _size_mb(env_dir),
+        "added_mb": _size_mb(env_dir) - empty,
         "first_route_s": first_route,
         "km": json.loads(route.stdout)["distance_km"],
         "python": py,
@@ -132,6 +134,7 @@ def main() -> None:
             ("cold pip install (s)", "install_s", None),
             ("peak memory during install (MB)", "peak_mb", 1000.0),
             ("core site-packages (MB)", "size_mb", 300.0),
+            ("  of which pip install added (MB)", "added_mb", None),
             ("first route, network built (s)", "first_route_s", None),
         ]
         for label, key, target in rows:
