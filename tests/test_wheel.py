@@ -171,6 +171,7 @@ def test_the_dockerfiles_commands_install_route_share_the_cache_and_serve(
        (as compose.yaml's cache volume holds it): read, not rebuilt;
     4. the CMD, with compose.yaml's --db, serves on PostgreSQL: health, readiness, the
        dashboard and every asset it names, the country outlines; the HEALTHCHECK passes."""
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
     from silkrail.tracking.devdb import create_database, postgres_cluster
 
@@ -217,7 +218,7 @@ def test_the_dockerfiles_commands_install_route_share_the_cache_and_serve(
     assert _networks(real_settings.home) == before  # read, not rebuilt
     assert "building" not in out.stderr.lower()
     route = json.loads(out.stdout)
-    mine = router_for(real_net, home=real_settings.home).route("Hanoi", "Moscow", mode="rail")
+    mine = router_for(real_net, home=real_settings.home).route(RouteQuery("Hanoi", "Moscow", mode="rail"))
     assert route["countries"] == mine.countries and route["distance_km"] == pytest.approx(mine.distance_km, abs=0.05)
     where = subprocess.run([py, "-c", "import silkrail; print(silkrail.__file__, silkrail.__version__)"],
                            cwd=work, env=env, capture_output=True, text=True, check=True)

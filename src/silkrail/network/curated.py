@@ -25,6 +25,7 @@ _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 @cache
 def known_country_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes of GeoNames' countries (read once)."""
     from silkrail.network import geonames
 
     return frozenset(geonames.countries())
@@ -140,6 +141,7 @@ class Crossing(Sourced):
     capacity_trains_per_day: Positive | None = None
     status: Literal["open", "planned", "closed"] = "open"
     opening_year: int | None = Field(default=None, ge=1850, le=2100)
+    position: Point | None = None  # where it lies, when the mapped track between the sides is long
     note: str | None = None
 
     _i = field_validator("id")(lambda v: _check_id(v))
@@ -193,6 +195,7 @@ class Line(Sourced):
     design_speed_kmh: Positive | None = None
     freight_speed_kmh: Positive | None = None
     length_km: Positive
+    cost_usd: NonNeg | None = None  # the published cost of building it (US$)
     stations: list[Point] = Field(min_length=2)
     junction_km: Annotated[float, Field(gt=0, le=10)] | None = None
     note: str | None = None

@@ -78,6 +78,7 @@ class Line:
     nodes: tuple[int, ...]  # one per station (-1: its node did not survive the build)
     source: tuple[str, ...]
     as_of: str
+    cost_usd: float | None = None  # the published cost of building it
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from silkrail.errors import SilkrailError
 from silkrail.network.geo import haversine_km
+from silkrail.routing.query import Mode, RouteQuery
 from silkrail.timetable.feed import Feed, Trip
 
 if TYPE_CHECKING:
@@ -63,11 +64,11 @@ class FeedShapes:
 def build_shapes(feed: Feed, router: Router, trips: Iterable[Trip] | None = None) -> FeedShapes:
     """The shape of every trip of ``feed`` (or of ``trips``), one per stop pattern and mode."""
     stops = feed.stop_by_id
-    patterns: dict[tuple[str, tuple[str, ...]], Shape] = {}
+    patterns: dict[tuple[Mode, tuple[str, ...]], Shape] = {}
     shape_of: dict[str, str] = {}
-    segments: dict[tuple[str, str, str], NDArray[np.float64]] = {}
+    segments: dict[tuple[Mode, str, str], NDArray[np.float64]] = {}
     for trip in feed.trips if trips is None else trips:
-        mode = "sea" if feed.service_by_id[trip.service].kind == "ferry" else "rail"
+        mode: Mode = "sea" if feed.service_by_id[trip.service].kind == "ferry" else "rail"
         pattern = tuple(st.stop for st in trip.stop_times)
         key = (mode, pattern)
         if key not in patterns:
@@ -82,14 +83,14 @@ def build_shapes(feed: Feed, router: Router, trips: Iterable[Trip] | None = None
     return FeedShapes(tuple(patterns.values()), shape_of)
 
 
-def _segment(router: Router, a: Any, b: Any, mode: str) -> NDArray[np.float64]:
+def _segment(router: Router, a: Any, b: Any, mode: Mode) -> NDArray[np.float64]:
     """(lat, lon) rows from stop ``a`` to stop ``b`` along the network: the stops themselves
     first and last, the route's track between them; only the two stops where no route exists."""
     ends = np.array([[a.lat, a.lon], [b.lat, b.lon]], dtype=np.float64)
     try:
         origin = dataclasses.replace(router.places.nearest(a.lat, a.lon, label=a.name), name=a.name)
         destination = dataclasses.replace(router.places.nearest(b.lat, b.lon, label=b.name), name=b.name)
-        route = router.route(origin, destination, objective="time", mode=mode)
+        route = router.route(RouteQuery(origin, destination, mode=mode, objective="time"))
     except SilkrailError as exc:
         logger.warning("shape %s -> %s: no %s route (%s); a straight line", a.name, b.name, mode, exc)
         return ends

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from silkrail.service.deps import RuntimeDep, TrackerDep
 from silkrail.service.errors import responses
 from silkrail.tracking.model import MAX_PAGE
+from silkrail.tracking.tracker import Tracker
 
 router = APIRouter(prefix="/api/v1/gtfs-rt", tags=["gtfs-rt"])
 PROTOBUF = "application/x-protobuf"
@@ -29,11 +30,11 @@ def _feed(home: str) -> Any:
     return load_services().merged(*load_imported(Path(home)))
 
 
-def _trains(tracker: Any) -> list[dict[str, Any]]:
+def _trains(tracker: Tracker) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     while True:
         page = tracker.trains(None, limit=MAX_PAGE, offset=len(out))
-        out.extend(page)
+        out.extend(t.to_dict() for t in page)
         if len(page) < MAX_PAGE:
             return out
 
