@@ -217,12 +217,12 @@ def test_without_numba_od_matrices_equal_the_compiled_ones(
     """The core install has no numba: an OD matrix then grows its trees with scipy and gives the
     compiled kernels' durations, costs, CO2 and distances, and the same unreachable pairs."""
     from silkrail import jit
-    from silkrail.routing.query import check_query
+    from silkrail.routing.query import RouteOptions, check_query
 
     s = Engine(small_net, home=tmp_path)
     names = [p.name for p in small_net.places][:4]
     places = [s.places.resolve(n) for n in names]
-    q = check_query(small_net, objective="time", mode="any", avoid=(), year=None, teu=2.0)
+    q = check_query(small_net, RouteOptions(objective="time", mode="any", teu=2.0))
     compiled = s.od_matrix(places, places, q)
     monkeypatch.setattr(jit, "available", lambda: False)
     interpreted = s.od_matrix(places, places, q)
