@@ -9,15 +9,18 @@ virtualenv:
   * the first route, ``silkrail route Hanoi Moscow --mode rail``, in an empty cache (so it
     builds the network): wall time;
   * cold install + first route, against the 60 s target.
-Then the network built by each is compared array by array and record by record (the packaged
-sources must give today's network), and a second virtualenv of HEAD routes with the first one's
-cache: it must read the network, not build it, and the cache must not grow by a network.
+Then HEAD builds the network a second time from the published releases themselves (scgraph-data
+2.0.0's module, searoute 1.4.3's GeoJSON, downloaded to .venv/reference by make install) and the
+two networks are compared array by array and record by record: the packaged sources must give
+the network the releases give. (The baseline's own network differs by the curated data added
+since, so it is not the reference.) Last, a second virtualenv of HEAD routes with the first
+one's cache: it must read the network, not build it, and the cache must not grow by a network.
 
 Targets: core install <= 300 MB, peak install memory <= 1 GB, cold install + first route
 <= 60 s, networks identical, the second virtualenv's route a cache hit. The figures print as
 ratios to the baseline too, since the machine is shared and noisy.
 
-    python bench/install.py [--baseline 098aed1] [--skip-baseline]
+    python bench/install.py [--baseline 098aed1] [--skip-baseline] [--identity-only]
 """
 
 from __future__ import annotations
@@ -115,11 +118,47 @@ COMPARE = textwrap.dedent("""
 """)
 
 
+def identity(python: str, work: Path) -> str:
+    """Build the network from the packaged sources and from the releases, with ``python``'s
+    silkrail, and compare them."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import reference
+
+    if not reference.available():
+        return "network identity: not checked (run python scripts/reference.py first)"
+    homes = {k: work / f"identity-{k}" for k in ("packaged", "releases")}
+    env = _env(homes["packaged"])
+    build = [python, "-c", "import silkrail; silkrail.load_network()"]
+    subprocess.run(build, env=env, check=True, cwd=work)
+    env = _env(homes["releases"])
+    env.update(
+        SILKRAIL_RAIL_FILE=str(reference.path_of("rail")),
+        SILKRAIL_SEA_FILE=str(reference.path_of("sea")),
+        SILKRAIL_PORTS_FILE=str(reference.path_of("ports")),
+    )
+    subprocess.run(build, env=env, check=True, cwd=work)
+    nets = [next(homes[k].glob("network-*.npz")) for k in ("packaged", "releases")]
+    out = subprocess.run([python, "-c", COMPARE, *map(str, nets)], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    same = "identical (every array, record and name)" if not result["differ"] else (
+        f"DIFFERENT in {', '.join(result['differ'])}"
+    )
+    return (
+        f"network from the packaged sources vs from the releases: {result['nodes']:,} nodes, "
+        f"{result['edges']:,} edges; {same}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baseline", default="098aed1", help="the git revision of today's install")
     parser.add_argument("--skip-baseline", action="store_true", help="measure HEAD only")
+    parser.add_argument("--identity-only", action="store_true", help="compare the networks only (this venv)")
     args = parser.parse_args()
+    if args.identity_only:
+        with tempfile.TemporaryDirectory(prefix="silkrail-identity-") as tmp:
+            print(identity(sys.executable, Path(tmp)))
+        return
     with tempfile.TemporaryDirectory(prefix="silkrail-install-") as tmp:
         work = Path(tmp)
         runs: dict[str, dict[str, float | str]] = {}
@@ -151,14 +190,8 @@ def main() -> None:
         base_s = f"{base_total:.1f}" if base_total else "-"
         print(f"{'cold install + first route (s)':<34}{base_s:>12}{total:>12.1f}{ratio:>8}  "
               f"<= 60: {'met' if total <= 60 else 'NOT met'}")
+        print(identity(str(runs["head"]["python"]), work))
         if "baseline" in runs:
-            nets = [next(homes[k].glob("network-*.npz")) for k in ("baseline", "head")]
-            cmp = subprocess.run([str(runs["head"]["python"]), "-c", COMPARE, *map(str, nets)],
-                                 capture_output=True, text=True, check=True)
-            result = json.loads(cmp.stdout)
-            print(f"network: {result['nodes']:,} nodes, {result['edges']:,} edges; "
-                  + ("identical to the baseline's (every array, record and name)" if not result["differ"]
-                     else f"DIFFERS from the baseline's in {', '.join(result['differ'])}"))
             km = (float(runs[k]["km"]) for k in ("baseline", "head"))
             print("Hanoi -> Moscow by rail: {:,.1f} km (baseline), {:,.1f} km (head)".format(*km))
         # a second virtualenv of the same release, on the first one's cache
