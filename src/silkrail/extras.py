@@ -27,6 +27,7 @@ EXTRA_OF: dict[str, str] = {
     "geopandas": "geo",
     "pyogrio": "geo",
     "pyarrow": "geo",
+    "numba": "fast",
 }
 """Top-level module -> the extra in pyproject.toml that installs it."""
 
