@@ -70,6 +70,7 @@ class Router:
         route is the network model's, whatever the time."""
         q = check_query(self.net, query)
         o, d = self.resolve(query.origin), self.resolve(query.destination)
+        o, d = (self.places.with_stations_opened(p, q.constraints.year) for p in (o, d))
         check_ends(o, d, q, self.engine.rail_linked_ports)
         best = strategies.best_route(self.engine, o, d, q)
         if best is None:
