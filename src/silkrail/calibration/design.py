@@ -103,7 +103,7 @@ def compile_design(feats: Sequence[Features], structure: str = "transit") -> Des
             if q == "distance":
                 for km in f.run_gauge.values():
                     term(i, km, (-1, -1), (-1, -1), -1)
-                fixed[i] = f.other_km
+                fixed[i] = f.other_km + f.paced_km
                 continue
             for (g, cc), km in f.run_gauge.items():
                 v = names(f"round2.speed_kmh.{g}")

@@ -47,6 +47,7 @@ class Features:
     reference speed over its top speed."""
     run_gauge: dict[tuple[str, str], float] = field(default_factory=dict)  # (gauge class, railway) -> km
     other_km: float = 0.0  # sea and ferry km (no track factor)
+    paced_km: float = 0.0  # extract km of lines run at their own published pace (fixed time)
     dwell: dict[str, int] = field(default_factory=dict)  # fitted dwell parameter -> crossings taking it
     changes: dict[str, int] = field(default_factory=dict)  # method parameter -> changes of gauge taking it
     ends: int = 0  # rail ends with terminal time (0 for a section or station-to-station figure)
@@ -138,10 +139,14 @@ def figure_features(router: Router, f: Figure) -> Features:
     run_time: dict[tuple[str, str], float] = defaultdict(float)
     run_gauge: dict[tuple[str, str], float] = defaultdict(float)
     scale = high_speed_scale(net)[e]
+    paced = costs.paced[e] if len(costs.paced) else np.zeros(len(e), bool)
     for i in np.flatnonzero(rail).tolist():
         code = net.countries[int(cc[i])]
         name = CLASS_NAMES[int(cls[i])]
         run[(name, code)] += float(raw[i])
+        if paced[i]:  # a line's published pace: its time is fixed (below), its length is track
+            out.paced_km += float(raw[i])
+            continue
         run_time[(name, code)] += float(raw[i]) / (float(scale[i]) if t is Traffic.PASSENGER else 1.0)
         run_gauge[(_gauge_class(int(gauge[i])), code)] += float(raw[i])
     out.run, out.run_time, out.run_gauge = dict(run), dict(run_time), dict(run_gauge)
@@ -151,6 +156,7 @@ def figure_features(router: Router, f: Figure) -> Features:
     # crossings with a published dwell, and changes of gauge with a published time
     run_h = costs.run_h[e]
     fixed = float(run_h[(cls == CLASS_SEA) | (cls == CLASS_FERRY)].sum())
+    fixed += float(run_h[rail & paced].sum())  # a line's published pace, no parameter's
     fixed -= out.sea_km * m.params.sea_calls_h_per_1000km / 1000.0
     var = 0.0
     dwell: dict[str, int] = defaultdict(int)

@@ -55,6 +55,7 @@ class EdgeCosts:
         default_factory=lambda: np.zeros(0)
     )  # per-km money, newest rates
     sea_lane: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))  # sea priced as a ferry
+    paced: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))  # at a line's own pace
 
     @property
     def run_h(self) -> NDArray[np.float64]:
@@ -127,6 +128,15 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
             speed[own] *= factor
     if not freight:
         speed *= high_speed_scale(net)  # a 350 km/h line runs faster than a 250 km/h one
+    paced = np.zeros(net.n_edges, bool)
+    if freight:
+        # a line's published freight pace caps its class's speed (Quetta–Zahedan: 7 km/h, 721.6 km
+        # in 4-5 days); a design speed above the model's commercial speed does not bind
+        for i, line in enumerate(net.lines):
+            if line.freight_speed_kmh:
+                on = rail & (net.line == i) & (speed > float(line.freight_speed_kmh))
+                speed[on] = float(line.freight_speed_kmh)
+                paced |= on
     for code, factor in p.railway_track.items():
         if code in net.countries:
             km[rail & (edge_cc == net.countries.index(code))] *= factor
@@ -214,6 +224,7 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
         km=km,
         line_cost_usd=line_cost,
         sea_lane=lane,
+        paced=paced,
     )
 
 
