@@ -40,6 +40,8 @@ from silkrail.traffic import Traffic
 DATA_SIGMA = {"time": 0.25, "distance": 0.05, "cost": 0.3}
 """The spread assumed for a published figure, in log units, by quantity (priors weigh against it)."""
 RESIDUAL_FLOOR = {"time": 0.05, "distance": 0.015, "cost": 0.05}
+MIN_HELD_OUT = 5
+"""Held-out figures a group needs before its spread is read from them."""
 FAMILY_KM = {"railway_speed": 500.0, "railway_speed_passenger": 300.0, "railway_track": 200.0}
 """km of a railway a figure must cross to inform the railway's factor."""
 ROUND2_PRIORS: dict[str, tuple[float, float, tuple[float, float], float]] = {
@@ -232,9 +234,11 @@ def group_of(f: Features, structure: str) -> str:
     return "time.passenger" if f.traffic is Traffic.PASSENGER else "time.freight"
 
 
-def fit(problem: Problem, rows: Sequence[int]) -> FitResult:
+def fit(problem: Problem, rows: Sequence[int], *, nested: bool = False) -> FitResult:
     """Least squares on log errors of ``rows`` with a prior per free parameter, within bounds;
-    then the spread of the training errors beyond the components' own, per group."""
+    then the spread of the model's own error per group: with ``nested``, from predictions of each
+    corridor of ``rows`` by a fit on the others (what a figure of an unseen corridor meets);
+    otherwise from the training errors (inflated for the parameters)."""
     from scipy.optimize import least_squares
 
     rows = [i for i in rows if problem.feats[i].error is None]
@@ -262,7 +266,39 @@ def fit(problem: Problem, rows: Sequence[int]) -> FitResult:
         theta[free] = np.exp(res.x)
         cost = float(res.cost)
     out = FitResult(theta, [problem.names[p] for p in free], {}, cost)
-    out.residual = residual_spreads(problem, out, rows)
+    out.residual = held_out_spreads(problem, rows) if nested else residual_spreads(problem, out, rows)
+    return out
+
+
+def held_out_spreads(problem: Problem, rows: Sequence[int]) -> dict[str, float]:
+    """Per group, the spread of held-out errors beyond the components' own: each corridor of
+    ``rows`` predicted by a fit on the other corridors of ``rows``. A group with fewer than
+    MIN_HELD_OUT held-out figures keeps its training spread."""
+    rows = [i for i in rows if problem.feats[i].error is None]
+    corridors = sorted({problem.feats[i].corridor for i in rows})
+    err2: dict[str, list[float]] = defaultdict(list)
+    comp2: dict[str, list[float]] = defaultdict(list)
+    for c in corridors:
+        train = [i for i in rows if problem.feats[i].corridor != c]
+        test = [i for i in rows if problem.feats[i].corridor == c]
+        if not train:
+            continue
+        res = fit(problem, train)
+        pred = problem.predict(res.theta)
+        comp = component_sigma(problem, res.theta, pred)
+        for i in test:
+            g = group_of(problem.feats[i], problem.structure)
+            err2[g].append((math.log(max(pred[i], 1e-9)) - problem.feats[i].log_value) ** 2)
+            comp2[g].append(float(comp[i]) ** 2)
+    base = residual_spreads(problem, fit(problem, rows), rows) if any(
+        len(v) < MIN_HELD_OUT for v in err2.values()
+    ) else {}
+    out = dict(base)
+    for g, e in err2.items():
+        if len(e) < MIN_HELD_OUT:
+            continue
+        floor = RESIDUAL_FLOOR[g.split(".")[0]]
+        out[g] = math.sqrt(max(float(np.mean(e)) - float(np.mean(comp2[g])), floor**2))
     return out
 
 
@@ -402,7 +438,7 @@ def cross_validate(problem: Problem) -> list[HeldOut]:
     for c in corridors:
         train = [i for i, f in enumerate(problem.feats) if f.corridor != c]
         test = [i for i, f in enumerate(problem.feats) if f.corridor == c]
-        res = fit(problem, train)
+        res = fit(problem, train, nested=True)
         for i, h in zip(test, predict_rows(problem, res, test, c), strict=True):
             out[i] = h
     return [out[i] for i in sorted(out)]
@@ -505,7 +541,7 @@ def calibrate(
     _register_tariff(baseline)
     held = cross_validate(problem)
     held_base = cross_validate(baseline)
-    final = fit(problem, range(len(feats)))
+    final = fit(problem, range(len(feats)), nested=True)
     return Calibration(held, held_base, final, problem, ev, time.perf_counter() - t0, feats)
 
 
