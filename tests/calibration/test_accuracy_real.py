@@ -19,12 +19,14 @@ from silkrail.routing.costs import CostModel
 
 pytestmark = pytest.mark.integration
 
-# The bounds the held-out accuracy is held to. The issue's targets (time 15 %, distance 3 %,
-# coverage 80 %) are what the report aims at; these are what the model reaches today, so that a
-# change for the worse fails here (see the README's "How accurate is it?").
-TIME_MDAPE = 0.30
-DISTANCE_MDAPE = 0.05
-COVERAGE = 0.60
+# The bounds the held-out accuracy is held to: what the model reaches today (time 25 %, distance
+# 3.1 %, coverage 79 %, interval score a third of round 2's), with a little room, so that a change
+# for the worse fails here. The issue's targets are held by the strict xfail below: it fails the
+# day they are met, to move these bounds up (see the README's "How accurate is it?").
+TIME_MDAPE = 0.27
+DISTANCE_MDAPE = 0.035
+COVERAGE = 0.75
+TARGETS = {"time_mdape": 0.15, "distance_mdape": 0.03, "coverage": 0.80}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,19 @@ def test_held_out_accuracy_within_the_stated_bounds_and_better_than_round_2(resu
     # narrower ranges that still cover score better: the interval score beats round 2's
     assert m["interval_score"] < r2["interval_score"]
     assert m["time_mdape"] < r2["time_mdape"]
-    assert s["width_ratio"] < 0.8  # ranges narrower than round 2's
+    assert s["width_ratio"] < 0.6  # ranges narrower than round 2's
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="held-out targets not met: time MdAPE 25 % (target 15 %), distance 3.1 % (3 %), coverage "
+    "79 % (80 %); see the README's 'How accurate is it?'",
+)
+def test_held_out_accuracy_meets_the_issue_targets(result: Calibration) -> None:
+    m = summary(result)["overall"]["model"]
+    assert m["time_mdape"] <= TARGETS["time_mdape"]
+    assert m["distance_mdape"] <= TARGETS["distance_mdape"]
+    assert m["coverage"] >= TARGETS["coverage"]
 
 
 def test_every_figure_is_predicted_by_a_fit_that_never_saw_its_corridor(result: Calibration) -> None:
