@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from silkrail.commands import options as opt
 from silkrail.commands.console import Table, fail, out
@@ -93,6 +94,8 @@ def route_cmd(
     for i, alt in enumerate(r.alternatives, 1):
         out.rule(f"alternative {i}")
         _print_route(alt)
+    if r.alternatives_note:
+        out.print(f"[dim]{escape(r.alternatives_note)}[/]")
     for f in (geojson, map_file):
         if f:
             out.print(f"wrote {f}")

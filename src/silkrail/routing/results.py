@@ -146,6 +146,7 @@ class Route:
     events: list[Event]
     label: str | None = None
     alternatives: list[Route] = field(default_factory=list)
+    alternatives_note: str | None = None  # why there are fewer alternatives than asked for
     origin_access: Access | None = None  # the access point used, where it lies a few km away
     destination_access: Access | None = None
     duration_h_range: tuple[float, float] = (0.0, 0.0)
@@ -197,6 +198,8 @@ class Route:
         }
         if self.label:
             out["label"] = self.label
+        if self.alternatives_note:
+            out["alternatives_note"] = self.alternatives_note
         return out
 
     def to_geojson(self) -> dict[str, Any]:
