@@ -11,7 +11,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 import silkrail
-from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
+from silkrail.errors import DataError, UnknownPlaceError
 from silkrail.network.geo import haversine_km
 from silkrail.network.model import EdgeKind, Network, NodeKind
 from silkrail.routing.graph import Constraints
@@ -152,7 +152,7 @@ def test_a_port_without_rail_is_refused_for_a_rail_route(real_net: Network) -> N
 
 
 def test_avoiding_the_origin_country_says_so(real_net: Network) -> None:
-    with pytest.raises(NoRouteError, match="which the route is asked to avoid"):
+    with pytest.raises(DataError, match="which the route is asked to avoid"):
         router_for(real_net).route(RouteQuery("Hanoi", "Moscow", avoid=["VN"]))
 
 

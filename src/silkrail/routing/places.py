@@ -29,6 +29,7 @@ from silkrail.network.model import Network, NodeKind
 from silkrail.network.records import NetworkPlace
 from silkrail.routing.access import (
     MAX_CITY_SNAP_KM,
+    NAMED_ACCESS_KM,
     PORT_ACCESS_KM,
     RAIL_ACCESS_KM,
     REPORT_ACCESS_KM,
@@ -109,14 +110,16 @@ class Place:
     rail: Access | None = None
     port: Access | None = None
     note: str | None = field(default=None, compare=False)
+    opened: tuple[Access, ...] = ()  # stations of lines opened since 'today' (see with_stations_opened)
 
     def nodes_for(self, mode: str) -> list[int]:
         """The nodes a route of ``mode`` (rail, sea or any) may start or end at."""
+        more = [a.node for a in self.opened]
         if mode == "rail":
-            return [self.rail.node] if self.rail else [self.node]
+            return ([self.rail.node] if self.rail else [self.node]) + more
         if mode == "sea":
             return [self.port.node] if self.port else [self.node]
-        nodes = [a.node for a in (self.rail, self.port) if a is not None]
+        nodes = [a.node for a in (self.rail, self.port) if a is not None] + more
         return nodes or [self.node]
 
     def access_at(self, node: int) -> Access | None:
@@ -124,7 +127,7 @@ class Place:
         entered at its own track): every other answer names the station, terminal, port or
         track it starts or ends at, so two spellings that met different access points could be
         told apart."""
-        for a in (self.rail, self.port):
+        for a in (self.rail, self.port, *self.opened):
             if a is not None and a.node == node and (a.km > REPORT_ACCESS_KM or a.name != self.name):
                 return a
         return None
@@ -211,6 +214,7 @@ class Gazetteer:
         )
         self.points = PointNames(net, self._cities)
         self._resolved: dict[str, Place] = {}
+        self._opened_since: dict[int, np.ndarray] = {}
 
     def _named_keys(self) -> list[tuple[str, int, bool]]:
         """(key, node, is a port) of every named node of the network, in the network's order."""
@@ -223,6 +227,46 @@ class Gazetteer:
         return out
 
     # -- access points ---------------------------------------------------------------------
+
+    def with_stations_opened(self, p: Place, year: int) -> Place:
+        """``p`` as it is reached in ``year``: a named station of a line that opens after the
+        gazetteer's year and by ``year``, within NAMED_ACCESS_KM of it, is a further rail access
+        point on a gauge the place's access does not serve (a city a new standard-gauge line
+        reaches is entered on that line, without a change of gauge at its old station), or
+        replaces the access on the same gauge when it lies nearer. Named stations and ports stay
+        themselves."""
+        if year <= self.year or p.kind not in ("city", "place", "point") or p.rail is None:
+            return p
+        new = self._opened_since.get(year)
+        if new is None:
+            before = self.net.open_rail_nodes(self.year)
+            after = self.net.open_rail_nodes(year)
+            named = [n for n in np.setdiff1d(after, before).tolist() if n in self.net.names]
+            new = np.array(named, dtype=np.intp)
+            self._opened_since[year] = new
+        if not len(new):
+            return p
+        km = haversine_km(p.lat, p.lon, self.net.lat[new], self.net.lon[new])
+        rail, opened = p.rail, []
+        for i in np.argsort(km).tolist():
+            if km[i] > NAMED_ACCESS_KM:
+                break
+            node = int(new[i])
+            access = Access("rail", node, self.net.names[node], float(km[i]))
+            if self._gauges_at(node, year) & ~self._gauges_at(rail.node, year):
+                opened.append(access)
+            elif access.km < rail.km and rail is p.rail:
+                rail = access
+        if rail is p.rail and not opened:
+            return p
+        node = rail.node if p.node == p.rail.node else p.node
+        return replace(p, rail=rail, node=node, opened=tuple(opened))
+
+    def _gauges_at(self, node: int, year: int) -> int:
+        """The gauges (a mask) of the track open in ``year`` at ``node``."""
+        net = self.net
+        at = ((net.u == node) | (net.v == node)) & (net.year_open <= year)
+        return int(np.bitwise_or.reduce(net.edge_gauge[at])) if at.any() else 0
 
     def rail_access(self, lat: float, lon: float, label: str) -> Access | None:
         """The track a place is entered at by rail (see :meth:`AccessPoints.rail_access`)."""
@@ -697,6 +741,6 @@ def check_mode_access(place: Place, mode: str, rail_linked_ports: frozenset[int]
     if mode == "rail" and place.kind == "port" and place.rail is None and place.node not in rail_linked_ports:
         raise DataError(
             f"{place.name} is a port without a rail link; for a rail route give the city's name "
-            "(not its UN/LOCODE or 'port of …'), or use --mode sea or any",
+            "(not its UN/LOCODE or 'port of …'), or route by mode sea or any",
             field="origin/destination",
         )
