@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from silkrail.commands import options as opt
 from silkrail.commands.console import Table, duration, err, escape, fail, out

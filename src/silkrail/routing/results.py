@@ -306,6 +306,7 @@ class Route:
             events=[Event.from_dict(e) for e in doc.get("events") or []],
             label=doc.get("label"),
             alternatives=[Route.from_dict(a) for a in doc.get("alternatives") or []],
+            alternatives_note=doc.get("alternatives_note"),
             origin_access=_access(doc["origin"]),
             destination_access=_access(doc["destination"]),
             duration_h_range=_pair(doc.get("duration_h_range")),
