@@ -91,3 +91,19 @@ def test_chongqing_duisburg_never_loops_through_kaliningrad(routes: dict[tuple[s
     for alt in best.alternatives:
         after_lithuania = alt.countries[alt.countries.index("LT") :] if "LT" in alt.countries else []
         assert "RU" not in after_lithuania, alt.countries
+
+
+def test_the_dependency_table_has_an_operator_for_every_country_a_lane_crosses(
+    routes: dict[tuple[str, str], Route],
+) -> None:
+    """Every country the corridor lanes and their alternatives cross has its railway named by a
+    sourced operator record (before: only KTZ was known, and the HHI was 10,000)."""
+    from silkrail.analysis.interop import load_interoperability
+    from silkrail.analysis.operators import UNKNOWN_OPERATOR, operator_index
+
+    index = operator_index(load_interoperability())
+    crossed = {c for r in routes.values() for x in [r, *r.alternatives] for c in x.countries}
+    assert {"CN", "LA", "UZ", "BY", "PL", "TR", "TH", "MN", "RU", "KZ", "VN"} <= crossed
+    middle_corridor = {"GE", "AZ", "TM", "KG", "DE", "LT", "LV"}  # and the other corridors' countries
+    unknown = sorted(c for c in crossed | middle_corridor if index.railway(c) == UNKNOWN_OPERATOR)
+    assert unknown == [], unknown
