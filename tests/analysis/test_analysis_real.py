@@ -215,3 +215,18 @@ def test_resilience_of_the_baseline_never_reports_a_gain(real_net: Network, real
     flows = {f["name"]: f for f in d["flows"]}
     assert flows["Nanning–Hanoi passenger T8701"]["teu_per_year"] == 0
     assert flows["FESCO Vietnam Shuttle"]["pinned_via"] == ["erenhot-zamyn-uud", "sukhbaatar-naushki"]
+
+
+def test_corridor_section_speeds_come_from_sourced_records_or_stay_unknown(real_net: Network, real_env) -> None:  # type: ignore[no-untyped-def]
+    """Section speeds were unknown on every section of Hanoi-Moscow: the Trans-Siberian's
+    sourced line speed now covers the sections on it; every other section stays unknown,
+    never a guess."""
+    result = CliRunner().invoke(app, ["corridor", "Hanoi", "Moscow", "--mode", "rail", "--json"])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    known = [s for s in d["sections"] if s["speed_kmh"] is not None]
+    assert known and d["known_km_share"]["speed_kmh"] > 0
+    for s in d["sections"]:
+        basis = s["basis"]["speed_kmh"]
+        assert (s["speed_kmh"] is None) == (basis == "unknown"), s
+    assert any(s["speed_kmh"] == 140 and s["country"] == "RU" for s in known)
