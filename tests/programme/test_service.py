@@ -145,3 +145,4 @@ def test_the_hsr_reconciliation_names_the_plan_and_headway(vietnam: ProgrammeFil
     assert sets == sorted(sets) and sets[0] < 125
     assert r.headway_for_published_min is not None and 5 <= r.headway_for_published_min < 60
     assert "125" in r.note and "closest" in r.note
+    assert r.demand_share_for_published is not None and 0.3 < r.demand_share_for_published < 1

@@ -612,8 +612,10 @@ def _service_tables(programme: Programme, sources: _Sources) -> str:
             phase = next(ph for ph in line.service if ph.from_year == lf.from_year)
             pats = "<br>".join(
                 f"{html.escape(p.name)}: {p.km:,.0f} km, {p.run_h * 60:,.0f} min, "
-                f"every {p.headway_min:,.1f} min "
-                f"({p.trains_per_day:,.0f} a day each way) → {p.trainsets}"
+                f"every {p.headway_min:,.1f} min"
+                + (f" at peak, {p.offpeak_headway_min:g} off-peak" if p.offpeak_headway_min else "")
+                + f" ({p.trains_per_day:,.0f} a day each way), trains of {html.escape(p.train)}"
+                + f" → {p.trainsets}"
                 for p in lf.patterns
             )
             rows.append(
