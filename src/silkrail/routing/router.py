@@ -80,6 +80,13 @@ class Router:
             best = dataclasses.replace(best, alternatives=found)
         return best
 
+    def later(self, query: RouteQuery, best: Route) -> tuple[int, list[tuple[str, int]], Route] | None:
+        """What the planned links change: the better route they open after the query's year
+        (the first year it exists, the links with their years, the route), or None."""
+        q = check_query(self.net, query)
+        o, d = self.resolve(query.origin), self.resolve(query.destination)
+        return strategies.later_route(self.engine, o, d, q, best)
+
     # -- many routes ---------------------------------------------------------------------
 
     def compare(self, query: RouteQuery) -> list[Route]:
