@@ -589,6 +589,22 @@ def _phases_table(programme: Programme, sources: _Sources) -> str:
             rows,
             numeric=(2, 3, 4, 5, 6, 7),
         )
+        + "".join(_km_plan_note(programme, k, sources) for k in programme.data.km_plans)
+    )
+
+
+def _km_plan_note(programme: Programme, plan: Any, sources: _Sources) -> str:
+    from silkrail.programme.service import km_open
+
+    lines = [ln for ln in programme.data.lines if ln.system == plan.system]
+    points = ", ".join(
+        f"{km:,.0f} km by {y} (the lines here: {sum(km_open(ln, y) for ln in lines):,.0f})"
+        for y, km in sorted(plan.km_by_year.items())
+    )
+    return (
+        f'<p class="note">{html.escape(plan.system)}, a later plan: {points}'
+        f"{sources.ref(plan.sources, plan.as_of)}. Its lines' lengths are not published; the lines here "
+        "follow the earlier per-line plan, and the later one is a sensitivity of the rolling-stock demand.</p>"
     )
 
 
