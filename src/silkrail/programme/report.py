@@ -604,7 +604,8 @@ def _km_plan_note(programme: Programme, plan: Any, sources: _Sources) -> str:
     return (
         f'<p class="note">{html.escape(plan.system)}, a later plan: {points}'
         f"{sources.ref(plan.sources, plan.as_of)}. Its lines' lengths are not published; the lines here "
-        "follow the earlier per-line plan, and the later one is a sensitivity of the rolling-stock demand.</p>"
+        "follow the earlier per-line plan, and the later one is a sensitivity of the rolling-stock "
+        "demand.</p>"
     )
 
 
