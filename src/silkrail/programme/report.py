@@ -430,7 +430,7 @@ def _demand_chart(programme: Programme) -> str:
     ax2.barh(labels, [v.units for v in variants], color=["#2c3e50"] + ["#95a5a6"] * (len(variants) - 1))
     if published is not None and published.units:
         ax2.axvline(published.units, color="#c0392b", ls="--", label=f"published {published.units:,}")
-        ax2.legend(fontsize=8, loc="lower right")
+        ax2.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     ax2.invert_yaxis()
     ax2.set_xlabel(f"units {d.years[0].year}–{d.years[-1].year}")
     ax2.set_title("Sensitivity: one assumption at a time")
@@ -837,7 +837,18 @@ def _links_section(
         pad = 0.6
         bbox = (min(lon) - pad, min(lat) - pad, max(lon) + pad, max(lat) + pad) if lon else VIEWS[0][1]
         svg = _svg(programme, bbox, outlines, year=rc.after_year, points=points, routes=drawn)
-        if rc.saved_h is not None and rc.before is not None and rc.after is not None:
+        if (
+            rc.saved_h is not None
+            and rc.before is not None
+            and rc.after is not None
+            and abs(rc.saved_h) < 0.05
+            and rc.before.legs == rc.after.legs
+        ):
+            verdict = (
+                "<b>No change</b>: the route is the same in both years (the new line offers no faster "
+                "path here, or the route must end on the gauge the place is served on today)."
+            )
+        elif rc.saved_h is not None and rc.before is not None and rc.after is not None:
             verdict = (
                 f"<b>{rc.saved_h:+,.1f} h</b> ({rc.saved_h / 24:+,.2f} days) saved; gauge changes "
                 f"{len(rc.before.gauge_changes)} → {len(rc.after.gauge_changes)}."
