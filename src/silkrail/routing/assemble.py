@@ -8,25 +8,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from silkrail.network.model import GAUGES_MM, EdgeKind
+from silkrail.network.model import GAUGES_MM, EdgeKind, Network
 from silkrail.network.records import Crossing, Ferry, Port
 from silkrail.routing.access import Access
 from silkrail.routing.costs import (
     CLASS_CURATED,
     CLASS_SEA,
     RUN_CLASSES,
+    Component,
     ferry_wait_h,
     lognormal_range,
     lognormal_variance,
     price_route,
 )
 from silkrail.routing.graph import NO_GAUGE, StateGraph
-from silkrail.routing.places import Place
+from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.results import Event, Leg, Route
 
 
@@ -42,17 +42,17 @@ class _Path:
     edge: NDArray[np.int64]
     from_node: NDArray[np.int64]
     to_node: NDArray[np.int64]
-    from_slot: NDArray[Any]
-    to_slot: NDArray[Any]
-    kind: NDArray[Any]
+    from_slot: NDArray[np.int8]
+    to_slot: NDArray[np.int8]
+    kind: NDArray[np.uint8]
     km: NDArray[np.float64]
-    run_h: NDArray[Any]
+    run_h: NDArray[np.float64]
     is_rail: NDArray[np.bool_]
     is_link: NDArray[np.bool_]
     is_ferry: NDArray[np.bool_]
 
     @classmethod
-    def of(cls, g: StateGraph, arcs: NDArray[Any]) -> _Path:
+    def of(cls, g: StateGraph, arcs: NDArray[np.int64]) -> _Path:
         net, costs = g.net, g.costs
         assert costs is not None
         arcs = np.asarray(arcs, dtype=np.int64)
@@ -83,7 +83,7 @@ def assemble_route(
     *,
     objective: str,
     teu: float,
-    names: Any = None,
+    names: Gazetteer | None = None,
     as_of: str | None = None,
 ) -> Route:
     """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU).
@@ -129,7 +129,7 @@ def assemble_route(
 
 
 def _transfer_events(
-    g: StateGraph, p: _Path, teu: float, names: Any
+    g: StateGraph, p: _Path, teu: float, names: Gazetteer | None
 ) -> tuple[list[Event], set[int], dict[int, str]]:
     """The port transfers, ferries, border crossings and gauge changes along the path, in order;
     the crossings' indices; and the name each crossing gives the nodes at its two sides."""
@@ -221,7 +221,12 @@ def _transfer_events(
 
 
 def _legs(
-    g: StateGraph, p: _Path, origin: Place, destination: Place, at_name: dict[int, str], names: Any
+    g: StateGraph,
+    p: _Path,
+    origin: Place,
+    destination: Place,
+    at_name: dict[int, str],
+    names: Gazetteer | None,
 ) -> list[Leg]:
     """Runs of arcs with one mode and one gauge (a gauge change starts a new leg); the route's own
     ends take the origin's and destination's names, crossings and ports theirs."""
@@ -343,7 +348,7 @@ def border_crossing_event(
     hours: float,
     var_h2: float,
     cost_usd: float,
-    dwell: Any,
+    dwell: Component,
 ) -> Event:
     """A border crossing: its dwell (curated per crossing, or the model's) and its fees."""
     return Event(
@@ -377,8 +382,8 @@ def gauge_change_event(
     fixed_h: float,
     cost_usd: float,
     at_border: bool,
-    dwell: Any,
-    change: Any,
+    dwell: Component,
+    change: Component | None,
 ) -> Event:
     """A change of gauge at a crossing: its own time and cost where they are known apart; at a
     border whose published dwell includes it, zero hours with a note saying so; at a break of
@@ -426,7 +431,9 @@ def terminal_event(
     )
 
 
-def _country_sequence(net: Any, edges: np.ndarray, from_nodes: np.ndarray, to_nodes: np.ndarray) -> list[str]:
+def _country_sequence(
+    net: Network, edges: np.ndarray, from_nodes: np.ndarray, to_nodes: np.ndarray
+) -> list[str]:
     """The countries a run of edges passes through, in order (each run of one country once):
     rail and inland-water nodes by their country, water edges by the country whose waters they
     use, ports by theirs. Open sea adds none."""
@@ -460,7 +467,7 @@ def _leg_basis(g: StateGraph, edges: np.ndarray, mode: str) -> tuple[str, str | 
 
 
 def _terminal_events(
-    g: StateGraph, origin: Place, destination: Place, t: float, is_rail: Any, n: int
+    g: StateGraph, origin: Place, destination: Place, t: float, is_rail: NDArray[np.bool_], n: int
 ) -> tuple[Event | None, Event | None]:
     """Terminal time at each rail end: handling, train formation and waiting for a departure
     at the origin; arrival, handling and release at the destination."""
@@ -477,7 +484,7 @@ def _terminal_events(
     return (first if bool(is_rail[0]) else None), (last if bool(is_rail[-1]) else None)
 
 
-def _node_name(net: Any, node: int, names: Any = None) -> str:
+def _node_name(net: Network, node: int, names: Gazetteer | None = None) -> str:
     name = net.names.get(node)
     if name:
         return str(name)
@@ -486,7 +493,7 @@ def _node_name(net: Any, node: int, names: Any = None) -> str:
     return f"{net.lat[node]:.3f},{net.lon[node]:.3f}"
 
 
-def _crossing_name(c: Crossing, names: Any) -> str:
+def _crossing_name(c: Crossing, names: Gazetteer | None) -> str:
     """A curated crossing's own name; an uncurated one is named after the nearest city."""
     if c.curated or names is None:
         return str(c.name)
@@ -495,7 +502,7 @@ def _crossing_name(c: Crossing, names: Any) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _uncurated_name(names: Any, lat: float, lon: float, a: str, b: str, border: bool) -> str:
+def _uncurated_name(names: Gazetteer, lat: float, lon: float, a: str, b: str, border: bool) -> str:
     """The name of an uncurated crossing, looked up once per crossing (routes pass the same
     crossings again and again; the nearest-city query is the slow part of assembling a route)."""
     where = names.name_near(lat, lon)
@@ -503,12 +510,12 @@ def _uncurated_name(names: Any, lat: float, lon: float, a: str, b: str, border: 
     return f"{label} {where}" if where.startswith("near ") else f"{label} at {where}"
 
 
-def _access(p: Place, node: int, names: Any) -> Access | None:
+def _access(p: Place, node: int, names: Gazetteer | None) -> Access | None:
     access = p.access_at(node)
     return names.named(access) if names is not None and access is not None else access
 
 
-def _geometry(net: Any, edges: np.ndarray, from_nodes: np.ndarray) -> np.ndarray:
+def _geometry(net: Network, edges: np.ndarray, from_nodes: np.ndarray) -> np.ndarray:
     """The polyline of consecutive edges, each oriented from the node the path enters it at
     (one gather over the geometry arrays; shared end points appear once)."""
     if len(edges) == 0:
