@@ -222,3 +222,16 @@ def test_compare_map_without_matplotlib_writes_the_map_and_succeeds(
     assert "pip install 'silkrail[viz]'" in " ".join(result.stderr.split())
     chart = runner.invoke(app, ["compare", "Erenhot", "Zamyn-Uud", "--chart", str(fixture_env / "c.png")])
     assert chart.exit_code == 1 and "silkrail[viz]" in chart.stderr
+
+
+def test_the_readme_lists_the_exit_codes_the_commands_use() -> None:
+    """One table of exit codes: the README's is console.EXIT_CODES."""
+    import re
+
+    from silkrail.commands.console import EXIT_CODES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\s*\| (\d) \| (.+?) \|$", readme, re.M))
+    assert sorted(map(int, rows)) == sorted(EXIT_CODES)
+    for code, meaning in EXIT_CODES.items():
+        assert meaning.split(":")[0].split(" (")[0] in rows[str(code)], code
