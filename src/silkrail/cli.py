@@ -21,6 +21,7 @@ from silkrail.commands import (
     corridors,
     gtfs,
     network,
+    programme,
     routing,
     service,
     simulation,
@@ -38,6 +39,7 @@ GROUPS: tuple[ModuleType, ...] = (
     simulation,
     service,
     tracking,
+    programme,
 )
 """The command groups, in the order ``silkrail --help`` lists them."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -75,8 +75,9 @@ def route_cmd(
     net = _load()
     if query.scheduled:
         return scheduled_route(net, query, as_json)
+    router = router_for(net)
     try:
-        r = router_for(net).route(query)
+        r = router.route(query)
     except SilkrailError as exc:
         fail(exc)
     if geojson:
@@ -91,12 +92,27 @@ def route_cmd(
         typer.echo(json.dumps(r.to_dict(), ensure_ascii=False))
         return
     _print_route(r)
+    _print_later(router, query, r)
     for i, alt in enumerate(r.alternatives, 1):
         out.rule(f"alternative {i}")
         _print_route(alt)
     for f in (geojson, map_file):
         if f:
             out.print(f"wrote {f}")
+
+
+def _print_later(router: Any, query: Any, r: Route) -> None:
+    """One line when planned links open a better route in a later year."""
+    later = router.later(query, r)
+    if later is None:
+        return
+    year, links, lr = later
+    names = ", ".join(f"{escape(name)} ({opens})" for name, opens in links)
+    out.print(
+        f"[bold]planned:[/] from {year} ({names}): {lr.distance_km:,.0f} km, {duration(lr.duration_h)}, "
+        f"${lr.cost_usd:,.0f}, via {' → '.join(lr.countries)}; see --year {year}",
+        soft_wrap=True,
+    )
 
 
 def _print_route(r: Route) -> None:

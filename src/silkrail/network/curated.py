@@ -265,6 +265,29 @@ class PlacesFile(Strict):
     places: list[Place]
 
 
+StationKind = Literal["junction", "border", "terminal", "dry_port", "seaport", "station"]
+
+
+class Station(Sourced):
+    """A named station of a corridor (a junction, border station, freight terminal, dry port,
+    rail-linked seaport or line station) at its own point, with its names in local scripts and
+    Latin; the build snaps it to the nearest track of its country and keeps that node."""
+
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    country: Country
+    kind: StationKind
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    note: str | None = None
+
+    _c = field_validator("country")(check_country)
+
+
+class StationsFile(Strict):
+    stations: list[Station]
+
+
 BordersFile.model_rebuild()
 
 SCHEMA: dict[str, type[Strict]] = {
@@ -274,6 +297,7 @@ SCHEMA: dict[str, type[Strict]] = {
     "ports.yaml": PortsFile,
     "factors.yaml": FactorsFile,
     "places.yaml": PlacesFile,
+    "stations.yaml": StationsFile,
 }
 """Every curated data file and the model that declares its schema."""
 
@@ -310,6 +334,7 @@ class Curated:
     ports: PortsFile
     factors: FactorsFile
     places: PlacesFile
+    stations: StationsFile
 
 
 def load_curated(data_dir: Path) -> Curated:
@@ -322,4 +347,5 @@ def load_curated(data_dir: Path) -> Curated:
         ports=files["ports.yaml"],
         factors=files["factors.yaml"],
         places=files["places.yaml"],
+        stations=files["stations.yaml"],
     )
