@@ -15,8 +15,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "silkrail"
 
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("silkrail.errors", "silkrail.cache"),
-    ("silkrail.settings", "silkrail.extras", "silkrail.frames"),
+    ("silkrail.errors", "silkrail.cache", "silkrail._version"),
+    ("silkrail.settings", "silkrail.extras", "silkrail.frames", "silkrail.jit"),
     ("silkrail.network",),
     ("silkrail.calibration.schema",),  # the figures the cost model reads
     ("silkrail.routing",),
@@ -31,6 +31,12 @@ FLOORS: tuple[tuple[str, ...], ...] = (
 
 KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 """(importer, imported) against the floors, and the issue that removes each."""
+
+KNOWN_MODULE_CYCLES: dict[frozenset[str], str] = {
+    frozenset({"silkrail.network.sources", "silkrail.network.packed"}): "#22: packed reads RawRail from "
+    "sources, which opens the packed copies lazily; the record moves where both can import it",
+}
+"""Modules that import each other at run time (lazily, or it would not load), and the issue."""
 
 KNOWN_PACKAGE_CYCLES: dict[frozenset[str], str] = {
     frozenset({"calibration", "routing"}): "#18: routing.costs reads calibration.schema, which moves below "
@@ -103,7 +109,10 @@ def _floor(module: str) -> int:
     best = (-1, -1)
     for i, prefixes in enumerate(FLOORS):
         for p in prefixes:
-            if (module == p or module.startswith(p + ".")) and len(p) > best[1]:
+            # a package's modules are on its floor; the root is the facade module alone, so that a
+            # new top-level module must be given its floor here
+            inside = module.startswith(p + ".") and p != "silkrail"
+            if (module == p or inside) and len(p) > best[1]:
                 best = (i, len(p))
     assert best[0] >= 0, f"{module} is on no floor: add it to FLOORS (DESIGN.md says where)"
     return best[0]
@@ -176,7 +185,11 @@ def test_no_module_cycle_and_only_the_known_package_cycles() -> None:
         modules[a].add(b)
         if _package(a) != _package(b):
             packages.setdefault(_package(a), set()).add(_package(b))
-    assert _cycles(modules) == []
+    cycles = set(_cycles(modules))
+    assert cycles == set(KNOWN_MODULE_CYCLES), (
+        f"new module cycles: {[sorted(c) for c in cycles - set(KNOWN_MODULE_CYCLES)]}; "
+        f"fixed (remove from KNOWN_MODULE_CYCLES): {[sorted(c) for c in set(KNOWN_MODULE_CYCLES) - cycles]}"
+    )
     found = set(_cycles(packages))
     assert found == set(KNOWN_PACKAGE_CYCLES), (
         f"new package cycles: {[sorted(c) for c in found - set(KNOWN_PACKAGE_CYCLES)]}; "
