@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +24,13 @@ from silkrail.commands.options import (
     Year,
 )
 from silkrail.errors import DataError, SilkrailError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from silkrail.analysis.dependency import Dependency
+    from silkrail.analysis.resilience import Resilience
+    from silkrail.analysis.sections import Corridor, Section
 
 
 def register(app: typer.Typer) -> None:
@@ -84,19 +91,19 @@ def corridor_cmd(
     if as_json:
         typer.echo(json.dumps(corridor.to_dict(), ensure_ascii=False))
         return
-    _print_corridor(console.out, corridor, title)
+    _print_corridor(console.out.get(), corridor, title)
     for f in written:
         console.out.print(f"wrote {f}")
 
 
-def _print_corridor(out: Any, corridor: Any, title: str) -> None:
+def _print_corridor(out: Console, corridor: Corridor, title: str) -> None:
     from silkrail.analysis.sections import UNKNOWN
 
     t = Table(title=title, title_justify="left")
     for col in ("from", "to", "km", "cc", "gauge", "power", "train control", "axle t", "max train", "tracks"):
         t.add_column(col, justify="right" if col in ("km", "axle t") else "left")
 
-    def cell(s: Any, name: str, text: str | None = None) -> str:
+    def cell(s: Section, name: str, text: str | None = None) -> str:
         v = s.attributes.get(name)
         if v is None:
             return "–"
@@ -212,7 +219,7 @@ def dependency_cmd(
     )
 
 
-def _dependency_out(deps: list[Any], title: str, as_json: bool, report: Path | None) -> None:
+def _dependency_out(deps: list[Dependency], title: str, as_json: bool, report: Path | None) -> None:
     if report:
         from silkrail.analysis.report import write_dependency_report
 
@@ -223,12 +230,12 @@ def _dependency_out(deps: list[Any], title: str, as_json: bool, report: Path | N
         doc |= {"hhi": best["hhi"], "corridors": [d.to_dict() for d in deps]}
         typer.echo(json.dumps(doc, ensure_ascii=False))
         return
-    _print_dependency(console.out, deps, title)
+    _print_dependency(console.out.get(), deps, title)
     if report:
         console.out.print(f"wrote {report}")
 
 
-def _print_dependency(out: Any, deps: list[Any], title: str) -> None:
+def _print_dependency(out: Console, deps: list[Dependency], title: str) -> None:
     t = Table(title=title, title_justify="left")
     for col in (
         "corridor",
@@ -400,13 +407,13 @@ def resilience_cmd(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
-    _print_resilience(console.out, result, top)
+    _print_resilience(console.out.get(), result, top)
     for f in (map_file, report):
         if f:
             console.out.print(f"wrote {f}")
 
 
-def _print_resilience(out: Any, r: Any, top: int) -> None:
+def _print_resilience(out: Console, r: Resilience, top: int) -> None:
     period = f"{r.days:g} days of closure" if r.days else "a year"
     total = sum(f.teu_per_year for f in r.flows)
     trains = sum(f.trains_per_year for f in r.flows if f.passenger)

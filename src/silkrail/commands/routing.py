@@ -4,6 +4,7 @@ rail+sea options side by side. Each builds one :class:`~silkrail.routing.query.R
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -197,33 +198,29 @@ def scheduled_route(net: Network, query: RouteQuery, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(j.to_dict(), ensure_ascii=False))
         return
-    d = j.to_dict()
-    ends = f"{escape(d['origin']['name'])} → {escape(d['destination']['name'])}"
-    when = f"leave {_local(d['departure'])}, arrive {_local(d['arrival'])}"
-    out.print(f"[bold]{ends}[/]: {when} ({duration(d['duration_h'])}, waits included)")
+    ends = f"{escape(str(j.origin.get('name')))} → {escape(str(j.destination.get('name')))}"
+    when = f"leave {_local(j.departure)}, arrive {_local(j.arrival)}"
+    out.print(f"[bold]{ends}[/]: {when} ({duration(j.duration_h)}, waits included)")
     table = Table(title="legs (local times)", title_justify="left")
     for col in ("from", "to", "leaves", "arrives", "wait h", "ride h", "service", "trip", "basis"):
         table.add_column(col, justify="right" if col.endswith(" h") else "left")
-    for leg in d["legs"]:
+    for leg in j.legs:
         table.add_row(
-            escape(leg["from"]),
-            escape(leg["to"]),
-            _local(leg["departure"]),
-            _local(leg["arrival"]),
-            f"{leg['wait_h']:,.1f}",
-            f"{leg['duration_h']:,.1f}",
-            leg["service"] or "–",
-            leg["trip"] or "–",
-            leg["basis"],
+            escape(leg.from_),
+            escape(leg.to),
+            _local(leg.departure),
+            _local(leg.arrival),
+            f"{leg.wait_h:,.1f}",
+            f"{(leg.arrival - leg.departure).total_seconds() / 3600:,.1f}",
+            leg.service or "–",
+            leg.trip or "–",
+            leg.basis,
         )
     out.print(table)
 
 
-def _local(iso: str) -> str:
-    """An ISO time as it reads on a timetable: ``2026-12-04 18:05 +08``."""
-    import datetime as dt
-
-    t = dt.datetime.fromisoformat(iso)
+def _local(t: dt.datetime) -> str:
+    """A time as it reads on a timetable, in its own zone: ``2026-12-04 18:05 +08``."""
     offset = t.strftime("%z")
     return f"{t:%Y-%m-%d %H:%M} {offset[:3]}{'' if offset.endswith('00') else ':' + offset[3:]}"
 
