@@ -14,6 +14,7 @@ from silkrail.analysis.sea import SeaComparison, compare_sea_exits
 from silkrail.cli import app
 from silkrail.errors import NoRouteError
 from silkrail.network.model import Network
+from silkrail.routing.query import RouteQuery
 from silkrail.routing.router import router_for
 
 pytestmark = pytest.mark.integration
@@ -47,6 +48,7 @@ NEW_CROSSINGS = (
     "amuzang-khoshadi",
     "bekabad-kudukli",
     "konibodom-kokand",
+    "samur-yalama",
 )
 
 
@@ -85,6 +87,25 @@ def test_tashkent_karachi_runs_through_afghanistan_once_the_trans_afghan_line_op
     assert before.duration_h > after.duration_h and before.distance_km > after.distance_km
     with pytest.raises(NoRouteError, match=r"Trans-Afghan railway.*\(2031\).*--year 2031"):
         silkrail.route(real_net, "Tashkent", "Karachi", mode="rail", year=2030, avoid=["IR"])
+
+
+def test_a_route_says_what_the_planned_links_would_change(real_net: Network, real_env) -> None:  # type: ignore[no-untyped-def]
+    """Tashkent–Karachi in 2030 runs through Iran; the router names the better route the
+    Trans-Afghan railway opens in 2031, and the command prints it; a route no planned link
+    improves gets no such line."""
+    router = router_for(real_net)
+    q = RouteQuery("Tashkent", "Karachi", mode="rail", year=2030)
+    r = router.route(q)
+    later = router.later(q, r)
+    assert later is not None
+    year, links, lr = later
+    assert year == 2031 and lr.countries == ["UZ", "AF", "PK"] and lr.duration_h < r.duration_h
+    assert ("Trans-Afghan railway: Naibabad (Mazar-i-Sharif)–Maidan Shahr–Logar–Kharlachi", 2031) in links
+    gulf = RouteQuery("Tashkent", "Bandar Abbas", mode="rail", year=2026)
+    assert router.later(gulf, router.route(gulf)) is None
+    out = CliRunner().invoke(app, ["route", "Tashkent", "Karachi", "--mode", "rail", "--year", "2030"])
+    assert out.exit_code == 0, out.output
+    assert "planned: from 2031" in " ".join(out.output.split()) and "via UZ → AF → PK" in out.output
 
 
 def test_the_links_by_year(real_net: Network) -> None:

@@ -47,6 +47,7 @@ def sea_html(c: SeaComparison, *, title: str, outlines: list[dict[str, Any]] | N
     colours = _colours(c)
     lines, points = [], []
     last = c.years[-1]
+    changed = False
     for x in c.exits:
         colour = colours[x.exit.id]
         if x.route is not None:
@@ -72,6 +73,7 @@ def sea_html(c: SeaComparison, *, title: str, outlines: list[dict[str, Any]] | N
             points.append((d.lon, d.lat, PORT_COLOUR, f"{x.exit.name}: {x.port}", 1.6))
         later = c.exit_route(x.exit.id, last)
         if later.route is not None and not later.same_route(x):
+            changed = True
             for leg in later.route.legs:
                 tip = f"{x.exit.name} ({last}, with the planned links): {leg.from_} → {leg.to}"
                 lines.append((leg.coordinates, colour, tip, 0.6))
@@ -89,8 +91,9 @@ def sea_html(c: SeaComparison, *, title: str, outlines: list[dict[str, Any]] | N
     parts = [
         f"<p>The best rail route (rail ferries included) from <b>{html.escape(o.name)}</b> to each exit "
         f"to the sea in the network of <b>{c.year}</b> (the reference year is {c.reference_year}), "
-        f"by {html.escape(c.objective)}; thin lines: the route of {last} where the planned links "
-        "change it.</p>",
+        f"by {html.escape(c.objective)}"
+        + (f"; thin lines: the route of {last}, where the planned links change it" if changed else "")
+        + ".</p>",
         _svg_map(lines, points, outlines=outlines),
         legend,
         "<h2>The exits compared</h2>",

@@ -13,7 +13,7 @@ import typer
 
 from silkrail.commands import console
 from silkrail.commands import options as opt
-from silkrail.commands.console import Table
+from silkrail.commands.console import Table, escape
 from silkrail.errors import DataError, SilkrailError
 
 app = typer.Typer(
@@ -48,7 +48,8 @@ def compare_cmd(
     from silkrail.routing.router import router_for
 
     if not to_sea:
-        console.fail(DataError("say what to compare: --to-sea (the exits to the sea)", field="to_sea"))
+        missing = "missing: the only comparison so far is of the exits to the sea"
+        console.fail(DataError(missing, field="--to-sea"))
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         console.fail(DataError(f"{report}: --report writes HTML; name the file *.html", field="report"))
     net = console.load_network_or_exit()
@@ -108,9 +109,14 @@ class _Bar:
             self._bar.stop()
 
 
-def _print(out: Any, c: Any, title: str) -> None:
-    from rich.markup import escape
+def _borders(r: Any) -> str:
+    """How many borders a route crosses (and ferries it takes), and its countries."""
+    ferries = sum(e.kind == "ferry" for e in r.events)
+    count = f"{len(r.border_crossings)}" + (f" + {ferries} ferry" if ferries else "")
+    return f"{count}: {escape(' → '.join(r.countries))}"
 
+
+def _print(out: Any, c: Any, title: str) -> None:
     t = Table(title=title, title_justify="left")
     for col in (
         "exit",
@@ -143,7 +149,7 @@ def _print(out: Any, c: Any, title: str) -> None:
             f"{r.cost_usd:,.0f} ({r.cost_usd_range[0]:,.0f}–{r.cost_usd_range[1]:,.0f})",
             f"{r.co2_kg / 1000:.2f} ({r.co2_kg_range[0] / 1000:.2f}–{r.co2_kg_range[1] / 1000:.2f})",
             escape(", ".join(f"{e.from_gauge_mm}→{e.to_gauge_mm}" for e in r.gauge_changes) or "none"),
-            f"{len(r.border_crossings)}: {escape(' → '.join(r.countries))}",
+            _borders(r),
             f"{dep.hhi['distance']:,.0f}" if dep else "–",
             f"{op:,.0f}" if op is not None else "[dim]unknown[/]",
             escape(", ".join(f"{p.id} ({p.opens})" for p in x.planned) or "–"),

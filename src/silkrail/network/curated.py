@@ -318,6 +318,29 @@ class PlacesFile(_Strict):
     places: list[Place]
 
 
+StationKind = Literal["junction", "border", "terminal", "dry_port", "seaport", "station"]
+
+
+class Station(Sourced):
+    """A named station of a corridor (a junction, border station, freight terminal, dry port,
+    rail-linked seaport or line station) at its own point, with its names in local scripts and
+    Latin; the build snaps it to the nearest track of its country and keeps that node."""
+
+    name: str
+    aliases: list[str] = []
+    country: Country
+    kind: StationKind
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    note: str | None = None
+
+    _c = field_validator("country")(_check_country)
+
+
+class StationsFile(_Strict):
+    stations: list[Station]
+
+
 def _check_id(v: str) -> str:
     if not _ID.match(v):
         raise ValueError(f"'{v}' is not a kebab-case id (lowercase letters, digits and '-')")
@@ -333,6 +356,7 @@ SCHEMA: dict[str, type[_Strict]] = {
     "ports.yaml": PortsFile,
     "factors.yaml": FactorsFile,
     "places.yaml": PlacesFile,
+    "stations.yaml": StationsFile,
 }
 """Every curated data file and the model that declares its schema."""
 
@@ -498,6 +522,7 @@ class Curated:
     ports: PortsFile
     factors: FactorsFile
     places: PlacesFile
+    stations: StationsFile
 
 
 def load_curated(data_dir: Path) -> Curated:
@@ -510,4 +535,5 @@ def load_curated(data_dir: Path) -> Curated:
         ports=files["ports.yaml"],
         factors=files["factors.yaml"],
         places=files["places.yaml"],
+        stations=files["stations.yaml"],
     )

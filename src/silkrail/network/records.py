@@ -127,7 +127,7 @@ class NetworkPlace:
     name: str
     aliases: tuple[str, ...]
     country: str
-    kind: Literal["city", "station", "terminal", "port"]
+    kind: Literal["city", "station", "terminal", "port", "junction", "border", "dry_port", "seaport"]
     terminal: str | None
     lat: float
     lon: float

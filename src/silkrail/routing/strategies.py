@@ -196,7 +196,7 @@ def explain_no_route(engine: Engine, o: Place, d: Place, q: Query) -> str:
     if q.mode == "rail" and engine.shortest_path(o, d, rail_free, q.coef, mode="rail") is None:
         if engine.shortest_path(o, d, free, q.coef) is None:
             return _disconnected(engine, o, d)
-        return _disconnected(engine, o, d) + "; by sea or rail and sea there is one (--mode any)"
+        return _disconnected(engine, o, d) + "; by sea or rail and sea there is one (mode any)"
     if engine.shortest_path(o, d, free, q.coef) is not None:
         parts = []
         if q.constraints.avoid_countries:
@@ -269,3 +269,30 @@ def planned_links(net: Network, g: StateGraph, arcs: NDArray[np.int64], year: in
             name = f"a planned link at {net.lat[net.u[edge]]:.2f}, {net.lon[net.u[edge]]:.2f}"
         out[name] = max(out.get(name, 0), opens)
     return list(out.items())
+
+
+LATER_GAIN = 0.02
+"""A route the planned links open is worth mentioning when it is at least this much better
+(by the query's objective) than the route of the query's year."""
+
+
+def later_route(
+    engine: Engine, o: Place, d: Place, q: Query, best: Route
+) -> tuple[int, list[tuple[str, int]], Route] | None:
+    """The best route once every planned link is open, when it beats ``best`` (the route of
+    the query's year) by ``LATER_GAIN`` or more: (the first year it exists, the planned links
+    it needs with their years, the route); else None. Links only open as years pass, so the
+    route exists from the year its last link opens."""
+    g = engine.graph
+    c = q.constraints
+    planned = g.year[(g.year > c.year) & (g.year < CLOSED_YEAR)]
+    if not len(planned):
+        return None
+    later_q = dataclasses.replace(q, constraints=dataclasses.replace(c, year=int(planned.max())))
+    later = best_route(engine, o, d, later_q)
+    if later is None or rank_value(later, q.coef) > (1 - LATER_GAIN) * rank_value(best, q.coef):
+        return None
+    links = planned_links(engine.net, g, later.arcs, c.year)
+    if not links:
+        return None
+    return max(y for _, y in links), links, later

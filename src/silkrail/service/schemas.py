@@ -5,9 +5,13 @@ field a newer service adds)."""
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_OD_PLACES = 50  # origins, and destinations, in one matrix request
+MAX_AVOID = 30  # countries a query may avoid
+PlaceName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class _Record(BaseModel):
@@ -39,6 +43,13 @@ class RouteEnd(_Record):
     access: RouteAccess | None = None
 
 
+class LineString(_Record):
+    """A track as GeoJSON: (lon, lat) positions in WGS 84, rounded to 5 decimals (about 1 m)."""
+
+    type: Literal["LineString"]
+    coordinates: list[list[float]]
+
+
 class RouteLeg(_Record):
     mode: str
     from_: str = Field(alias="from")
@@ -49,6 +60,9 @@ class RouteLeg(_Record):
     countries: list[str]
     basis: str
     record: str | None = None
+    geometry: LineString | None = Field(
+        default=None, description="the leg's track (left out when the request says geometry=false)"
+    )
 
 
 class RouteEvent(_Record):
@@ -104,17 +118,25 @@ class ODRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    origins: list[str] = Field(min_length=1, max_length=MAX_OD_PLACES)
-    destinations: list[str] = Field(min_length=1, max_length=MAX_OD_PLACES)
-    objective: str = Field(
+    origins: list[PlaceName] = Field(min_length=1, max_length=MAX_OD_PLACES)
+    destinations: list[PlaceName] = Field(min_length=1, max_length=MAX_OD_PLACES)
+    objective: Literal["time", "cost", "co2"] = Field(
         default="time",
         validation_alias=AliasChoices("objective", "optimize"),
-        description="time, cost or co2 (also accepted as 'optimize', the query parameter's name)",
+        description="what each route minimises, per TEU (also accepted as 'optimize', the name of "
+        "the routes' query parameter)",
     )
-    mode: str = Field(default="any", description="rail, sea or any")
+    mode: Literal["rail", "sea", "any"] = Field(default="any", description="what the routes may use")
+    traffic: Literal["passenger", "freight", "any"] = Field(
+        default="any", description="the services the routes may use"
+    )
     teu: float = Field(default=1.0, gt=0, le=1e6, allow_inf_nan=False, description="cargo in TEU")
-    year: int | None = Field(default=None, description="the network as of this year")
-    avoid: str = Field(default="", description="ISO country codes to avoid, comma-separated")
+    year: int | None = Field(default=None, ge=1, le=9999, description="the network as of this year")
+    avoid: str | list[Annotated[str, StringConstraints(max_length=3 * MAX_AVOID)]] = Field(
+        default="",
+        max_length=3 * MAX_AVOID,
+        description="ISO country codes to avoid: a list, or comma-separated",
+    )
 
 
 Cell = float | None  # None: no route between the pair
