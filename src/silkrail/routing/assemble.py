@@ -191,6 +191,9 @@ def assemble_route(
         seq = _country_sequence(net, e, s_node, d_node)
     else:
         seq = [net.country_code(origin.node)] if net.country_code(origin.node) else []
+    from silkrail.routing.emissions import with_emissions  # reads its factors (pydantic) on first use
+
+    legs = with_emissions(net, legs, teu, model=g.model)
     price = price_route(g, arcs, teu, as_of=as_of)
     t_term = g.model.params["terminal_h"]
     first, last = _terminal_events(g, origin, destination, t_term, is_rail, len(arcs))

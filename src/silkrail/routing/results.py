@@ -68,6 +68,13 @@ class Leg:
     edges: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     nodes: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     """The network's edges of the leg in order, and its nodes (one more than the edges)."""
+    co2e_wtw_kg: float | None = None
+    co2e_ttw_kg: float | None = None
+    """CO2e of the leg for the route's TEU, well-to-wheel and tank-to-wheel (ISO 14083), by the
+    traction of its track (see :mod:`silkrail.routing.emissions`)."""
+    co2e_basis: str | None = None  # curated, or default where a section's traction is unknown
+    co2e_factors: tuple[str, ...] = ()  # the factors used: emissions.yaml ids, interoperability records
+    electric_km: float | None = None  # rail: km under electric traction (a default share counted)
 
     @property
     def coordinates(self) -> list[tuple[float, float]]:
@@ -94,6 +101,13 @@ class Leg:
             "countries": self.countries,
             "basis": self.basis,
         } | ({"record": self.record} if self.record else {})
+        if self.co2e_wtw_kg is not None and self.co2e_ttw_kg is not None:
+            out["co2e_wtw_kg"] = round(self.co2e_wtw_kg, 1)
+            out["co2e_ttw_kg"] = round(self.co2e_ttw_kg, 1)
+            out["co2e_basis"] = self.co2e_basis
+            out["co2e_factors"] = list(self.co2e_factors)
+            if self.electric_km is not None:
+                out["electric_km"] = round(self.electric_km, 1)
         if geometry:
             out["geometry"] = line_string(self.geometry)
         return out
@@ -113,6 +127,11 @@ class Leg:
             np.asarray(coords, np.float64).reshape(-1, 2),
             doc.get("basis", "modelled"),
             doc.get("record"),
+            co2e_wtw_kg=doc.get("co2e_wtw_kg"),
+            co2e_ttw_kg=doc.get("co2e_ttw_kg"),
+            co2e_basis=doc.get("co2e_basis"),
+            co2e_factors=tuple(doc.get("co2e_factors") or ()),
+            electric_km=doc.get("electric_km"),
         )
 
 
@@ -222,6 +241,16 @@ class Route:
     def modes(self) -> set[str]:
         return {leg.mode for leg in self.legs}
 
+    @property
+    def co2e_wtw_kg(self) -> float | None:
+        """The legs' CO2e well-to-wheel, summed (None where a leg has none)."""
+        return _leg_sum([leg.co2e_wtw_kg for leg in self.legs])
+
+    @property
+    def co2e_ttw_kg(self) -> float | None:
+        """The legs' CO2e tank-to-wheel, summed (None where a leg has none)."""
+        return _leg_sum([leg.co2e_ttw_kg for leg in self.legs])
+
     def __repr__(self) -> str:
         label = f" ({self.label})" if self.label else ""
         return (
@@ -279,6 +308,10 @@ class Route:
             "events": [e.to_dict() for e in self.events],
             "alternatives": [a.to_dict(geometry=geometry) for a in self.alternatives],
         }
+        wtw, ttw = self.co2e_wtw_kg, self.co2e_ttw_kg
+        if wtw is not None and ttw is not None:  # the legs' figures, summed
+            out["co2e_wtw_kg"] = round(wtw, 1)
+            out["co2e_ttw_kg"] = round(ttw, 1)
         if self.label:
             out["label"] = self.label
         return out
@@ -492,6 +525,13 @@ class OdMatrix:
             cells[np.isnan(a)] = None
             out[name] = cells.tolist()
         return out
+
+
+def _leg_sum(values: list[float | None]) -> float | None:
+    """The sum of the legs' figures; None where there is no leg or one lacks it."""
+    if not values or any(v is None for v in values):
+        return None
+    return float(sum(v for v in values if v is not None))
 
 
 def _flat(props: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from pydantic import Field, field_validator, model_validator
 from silkrail.errors import DataError
 from silkrail.network.curated import Point, Sourced, _check_country, _check_id, _Strict, validate_file
 
-logger = logging.getLogger("silkrail.analysis.interop")
+logger = logging.getLogger("silkrail.network.interop")
 
 DATA_FILE = "interoperability.yaml"
 
