@@ -150,3 +150,32 @@ def test_sea_legs_take_the_transit_models_factors(router: Router) -> None:
     wtw, ttw = model.co2["sea"]
     assert em.wtw_kg == pytest.approx(float(net.km[sea].sum()) * wtw)
     assert em.ttw_kg == pytest.approx(float(net.km[sea].sum()) * ttw)
+
+
+def test_the_cli_shows_the_basis_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """route --emissions ttw|wtw prints the legs' CO2e on that basis (tank-to-wheel is less);
+    compare's column says which; another value is refused with the choices."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from silkrail.cli import app
+    from tests.conftest import COUNTRIES_FILE, FIXTURES
+
+    monkeypatch.setenv("SILKRAIL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SILKRAIL_DATA_DIR", str(FIXTURES / "data"))
+    monkeypatch.setenv("SILKRAIL_RAIL_FILE", str(FIXTURES / "rail_small.py"))
+    monkeypatch.setenv("SILKRAIL_SEA_FILE", str(FIXTURES / "sea_small.geojson"))
+    monkeypatch.setenv("SILKRAIL_PORTS_FILE", str(FIXTURES / "ports_small.geojson"))
+    monkeypatch.setenv("SILKRAIL_COUNTRIES_FILE", str(COUNTRIES_FILE))
+    runner = CliRunner()
+    shown = {}
+    for basis in ("wtw", "ttw"):
+        out = runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--mode", "rail", "--emissions", basis])
+        assert out.exit_code == 0, out.output
+        m = re.search(rf"([\d.,]+) t CO2e \({basis.upper()}\)", out.output)
+        assert m, out.output
+        shown[basis] = float(m.group(1).replace(",", ""))
+    assert 0 < shown["ttw"] < shown["wtw"]
+    bad = runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--emissions", "co2"])
+    assert bad.exit_code == 2 and "wtw" in bad.output and "ttw" in bad.output
