@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from silkrail.network.curated import Sourced, _check_country, _Strict, validate_file
+from silkrail.network.curated import Sourced, known_country_codes, validate_file
 from silkrail.network.model import EdgeKind, Network
 
 if TYPE_CHECKING:
@@ -69,7 +69,16 @@ class _GridDefault(_Note):
 class _Grid(_GridDefault):
     country: str
 
-    _c = field_validator("country")(_check_country)
+    @field_validator("country")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in known_country_codes():
+            raise ValueError(f"'{v}' is not an ISO 3166-1 alpha-2 country code (for example CN, KZ, RU)")
+        return v
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class _Grids(_Strict):
@@ -345,10 +354,10 @@ def leg_emissions(
 def _data_file(name: str) -> Path:
     """A data file of the settings' data directory, else the package's (a directory of other
     curated data need not repeat the emission factors)."""
-    from silkrail.settings import _PACKAGE_DIR, get_settings
+    from silkrail.settings import get_settings
 
     path = get_settings().data_dir / name
-    return path if path.is_file() else _PACKAGE_DIR / "data" / name
+    return path if path.is_file() else Path(__file__).resolve().parent.parent / "data" / name
 
 
 def with_emissions(

@@ -308,10 +308,10 @@ class Route:
             "events": [e.to_dict() for e in self.events],
             "alternatives": [a.to_dict(geometry=geometry) for a in self.alternatives],
         }
-        wtw, ttw = self.co2e_wtw_kg, self.co2e_ttw_kg
-        if wtw is not None and ttw is not None:  # the legs' figures, summed
-            out["co2e_wtw_kg"] = round(wtw, 1)
-            out["co2e_ttw_kg"] = round(ttw, 1)
+        legs = out["legs"]
+        if legs and all("co2e_wtw_kg" in leg for leg in legs):  # the legs' figures as shown, summed
+            out["co2e_wtw_kg"] = round(sum(leg["co2e_wtw_kg"] for leg in legs), 1)
+            out["co2e_ttw_kg"] = round(sum(leg["co2e_ttw_kg"] for leg in legs), 1)
         if self.label:
             out["label"] = self.label
         return out
