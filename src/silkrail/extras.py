@@ -14,6 +14,7 @@ EXTRA_OF: dict[str, str] = {
     "fastapi": "service",
     "starlette": "service",
     "uvicorn": "service",
+    "websockets": "service",
     "sqlalchemy": "service",
     "alembic": "service",
     "httpx": "service",

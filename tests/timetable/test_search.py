@@ -111,6 +111,23 @@ def test_a_profile_lists_each_useful_departure_of_the_day(feed) -> None:  # type
     ]
 
 
+def test_links_after_the_last_ride_start_when_it_arrives() -> None:
+    """A search back from an arrival time places the egress against the deadline (17:00); the
+    journey arrives with the ride (05:30) plus its egress, and what comes before is kept."""
+    from silkrail.timetable.journey import after_the_last_ride, reported
+    from silkrail.timetable.search import Link, Step
+
+    h = 3600.0
+    access = Step(0, 1, 9.5 * h, 10 * h, link=Link(0, 1, 0.5 * h, "access"))
+    ride = Step(1, 2, 10 * h, 22.5 * h, trip=0)
+    egress = Step(2, 3, 29 * h, 29.25 * h, link=Link(2, 3, 0.25 * h, "egress"))
+    steps = after_the_last_ride([access, ride, egress])
+    assert steps[:2] == [access, ride]
+    assert (steps[2].dep, steps[2].arr) == (22.5 * h, 22.75 * h)
+    assert [reported(s) for s in steps] == [False, True, False]
+    assert after_the_last_ride([access]) == [access]  # no ride: the model's chain is kept
+
+
 def test_the_scan_answers_the_same_without_numba(feed) -> None:  # type: ignore[no-untyped-def]
     """SILKRAIL_NO_NUMBA=1 (as on a core install) runs the connection scan as Python: the same
     journey, and numba never imported."""
@@ -135,20 +152,3 @@ def test_the_scan_answers_the_same_without_numba(feed) -> None:  # type: ignore[
     dep, arr, rides, numba_loaded = json.loads(out.stdout)
     assert [dep, arr, rides] == list(_ride(feed, "a", "c", depart=when))
     assert numba_loaded is False
-
-
-def test_links_after_the_last_ride_start_when_it_arrives() -> None:
-    """A search back from an arrival time places the egress against the deadline (17:00); the
-    journey arrives with the ride (05:30) plus its egress, and what comes before is kept."""
-    from silkrail.timetable.journey import after_the_last_ride, reported
-    from silkrail.timetable.search import Link, Step
-
-    h = 3600.0
-    access = Step(0, 1, 9.5 * h, 10 * h, link=Link(0, 1, 0.5 * h, "access"))
-    ride = Step(1, 2, 10 * h, 22.5 * h, trip=0)
-    egress = Step(2, 3, 29 * h, 29.25 * h, link=Link(2, 3, 0.25 * h, "egress"))
-    steps = after_the_last_ride([access, ride, egress])
-    assert steps[:2] == [access, ride]
-    assert (steps[2].dep, steps[2].arr) == (22.5 * h, 22.75 * h)
-    assert [reported(s) for s in steps] == [False, True, False]
-    assert after_the_last_ride([access]) == [access]  # no ride: the model's chain is kept

@@ -30,13 +30,13 @@ from silkrail.network.model import Network
 from silkrail.routing.spelling import cjk_variants, normalise
 
 GAZETTEER_MIN_POPULATION = 5000
-"""Smallest GeoNames city indexed in the network's countries (the packaged extract holds cities
-of 5,000 people or more)."""
+"""Smallest GeoNames city indexed in the network's countries (the packaged extract holds cities of
+5,000 people or more)."""
 OUTSIDE_MIN_POPULATION = 100_000
 """Smallest city indexed outside the network's rail countries: a port city there is reached by
 sea, and a world city there is named as outside the network's region rather than matched to a
 namesake inside it."""
-_INDEX_VERSION = "7"
+_INDEX_VERSION = "8"
 NEAR_MIN_POPULATION = 15_000
 """Points on a route without a name of their own are named after the nearest city this large."""
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Float,
@@ -83,7 +84,8 @@ train_states = Table(
 alerts = Table(
     "alerts",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    # 64-bit (SQLite's integer primary key is, and must be spelt INTEGER to stay the rowid)
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("train_id", String(64), ForeignKey("trains.id"), nullable=False, index=True),
     Column("kind", String(16), nullable=False),
     Column("message", Text, nullable=False),
@@ -100,7 +102,7 @@ crossing_dwell = Table(
 )
 
 
-service_probe = Table(  # the readiness probe's trial write (always rolled back)
+service_probe = Table(  # the readiness probe's write (one row, rewritten by each probe)
     "service_probe",
     metadata,
     Column("id", Integer, primary_key=True),
