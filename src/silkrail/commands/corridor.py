@@ -61,11 +61,19 @@ def corridor_cmd(
     as_json: AsJson = False,
     map_file: MapFile = None,
     report: Annotated[Path | None, typer.Option("--report", help="write an offline HTML report")] = None,
+    electrify: Annotated[
+        str | None,
+        typer.Option(help="what-if: this section (an id of interoperability.yaml) electrified; needs --flow"),
+    ] = None,
+    flow: Annotated[
+        float | None, typer.Option(help="with --electrify: the corridor's flow, TEU a year")
+    ] = None,
 ) -> None:
     """Interoperability along the best route: each section's gauge, power supply, train control,
-    axle load, train length, tracks and speed (with its basis), and the change points."""
-    from silkrail.analysis.interop import load_interoperability
+    axle load, train length, tracks and speed (with its basis), and the change points; with
+    --electrify SECTION --flow TEU, the CO2e a year that electrifying the section would save."""
     from silkrail.analysis.sections import analyse_route
+    from silkrail.network.interop import load_interoperability
     from silkrail.routing.router import router_for
 
     for f, option in ((map_file, "--map"), (report, "--report")):
@@ -76,6 +84,13 @@ def corridor_cmd(
         router = router_for(net)
         route = router.route(query)
         corridor = analyse_route(router, route, load_interoperability())
+        saving = None
+        if electrify is not None or flow is not None:
+            if electrify is None or flow is None:
+                raise DataError("--electrify SECTION and --flow TEU_PER_YEAR go together", field="electrify")
+            from silkrail.routing.emissions import electrification_saving
+
+            saving = electrification_saving(net, route, electrify, flow, model=router.graph.model)
     except SilkrailError as exc:
         console.fail(exc)
     title = f"{route.origin.name} → {route.destination.name}: interoperability"
@@ -89,9 +104,19 @@ def corridor_cmd(
 
         written.append(write_corridor_report(corridor, report, title=title))
     if as_json:
-        typer.echo(json.dumps(corridor.to_dict(), ensure_ascii=False))
+        doc = corridor.to_dict() | ({"electrify": saving.to_dict()} if saving is not None else {})
+        typer.echo(json.dumps(doc, ensure_ascii=False))
         return
     _print_corridor(console.out.get(), corridor, title)
+    if saving is not None:
+        teu = saving.route_teu
+        console.out.print(
+            f"electrifying {saving.name} ({saving.km:,.0f} km of this route): CO2e per TEU well-to-wheel "
+            f"{saving.before_wtw_kg / teu:,.0f} -> {saving.after_wtw_kg / teu:,.0f} kg, tank-to-wheel "
+            f"{saving.before_ttw_kg / teu:,.0f} -> {saving.after_ttw_kg / teu:,.0f} kg; "
+            f"at {saving.teu_per_year:,.0f} TEU a year it saves {saving.saved_wtw_t_per_year:,.0f} t CO2e "
+            f"well-to-wheel ({saving.saved_ttw_t_per_year:,.0f} t tank-to-wheel)"
+        )
     for f in written:
         console.out.print(f"wrote {f}")
 

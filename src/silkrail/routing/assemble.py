@@ -100,6 +100,9 @@ def assemble_route(
         seq = _country_sequence(net, p.edge, p.from_node, p.to_node)
     else:
         seq = [net.country_code(origin.node)] if net.country_code(origin.node) else []
+    from silkrail.routing.emissions import with_emissions  # reads its factors (pydantic) on first use
+
+    legs = with_emissions(net, legs, teu, model=g.model)
     price = price_route(g, p.arcs, teu, as_of=as_of)
     terminal_h = g.model.params["terminal_h"]
     first, last = _terminal_events(g, origin, destination, terminal_h, p.is_rail, len(p.arcs))

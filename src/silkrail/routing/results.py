@@ -69,6 +69,13 @@ class Leg:
     edges: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     nodes: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     """The network's edges of the leg in order, and its nodes (one more than the edges)."""
+    co2e_wtw_kg: float | None = None
+    co2e_ttw_kg: float | None = None
+    """CO2e of the leg for the route's TEU, well-to-wheel and tank-to-wheel (ISO 14083), by the
+    traction of its track (see :mod:`silkrail.routing.emissions`)."""
+    co2e_basis: str | None = None  # curated, or default where a section's traction is unknown
+    co2e_factors: tuple[str, ...] = ()  # the factors used: emissions.yaml ids, interoperability records
+    electric_km: float | None = None  # rail: km under electric traction (a default share counted)
 
     @property
     def coordinates(self) -> list[tuple[float, float]]:
@@ -95,6 +102,13 @@ class Leg:
             "countries": self.countries,
             "basis": self.basis,
         } | ({"record": self.record} if self.record else {})
+        if self.co2e_wtw_kg is not None and self.co2e_ttw_kg is not None:
+            out["co2e_wtw_kg"] = round(self.co2e_wtw_kg, 1)
+            out["co2e_ttw_kg"] = round(self.co2e_ttw_kg, 1)
+            out["co2e_basis"] = self.co2e_basis
+            out["co2e_factors"] = list(self.co2e_factors)
+            if self.electric_km is not None:
+                out["electric_km"] = round(self.electric_km, 1)
         if geometry:
             out["geometry"] = line_string(self.geometry)
         return out
@@ -104,6 +118,8 @@ class Leg:
         """A leg read back from its JSON (without the network's edges and nodes)."""
         coords = (doc.get("geometry") or {}).get("coordinates") or []
         given = _fields_in(cls, doc, {"from_": "from"}, skip=("geometry",))
+        if "co2e_factors" in given:
+            given["co2e_factors"] = tuple(given["co2e_factors"] or ())
         return cls(**given, geometry=np.asarray(coords, np.float64).reshape(-1, 2))
 
 
@@ -200,6 +216,16 @@ class Route:
     def modes(self) -> set[str]:
         return {leg.mode for leg in self.legs}
 
+    @property
+    def co2e_wtw_kg(self) -> float | None:
+        """The legs' CO2e well-to-wheel, summed (None where a leg has none)."""
+        return _leg_sum([leg.co2e_wtw_kg for leg in self.legs])
+
+    @property
+    def co2e_ttw_kg(self) -> float | None:
+        """The legs' CO2e tank-to-wheel, summed (None where a leg has none)."""
+        return _leg_sum([leg.co2e_ttw_kg for leg in self.legs])
+
     def __repr__(self) -> str:
         label = f" ({self.label})" if self.label else ""
         return (
@@ -257,6 +283,10 @@ class Route:
             "events": [e.to_dict() for e in self.events],
             "alternatives": [a.to_dict(geometry=geometry) for a in self.alternatives],
         }
+        legs = out["legs"]
+        if legs and all("co2e_wtw_kg" in leg for leg in legs):  # the legs' figures as shown, summed
+            out["co2e_wtw_kg"] = round(sum(leg["co2e_wtw_kg"] for leg in legs), 1)
+            out["co2e_ttw_kg"] = round(sum(leg["co2e_ttw_kg"] for leg in legs), 1)
         if self.label:
             out["label"] = self.label
         if self.alternatives_note:
@@ -468,6 +498,13 @@ class OdMatrix:
             cells[np.isnan(a)] = None
             out[name] = cells.tolist()
         return out
+
+
+def _leg_sum(values: list[float | None]) -> float | None:
+    """The sum of the legs' figures; None where there is no leg or one lacks it."""
+    if not values or any(v is None for v in values):
+        return None
+    return float(sum(v for v in values if v is not None))
 
 
 def _flat(props: dict[str, Any]) -> dict[str, Any]:

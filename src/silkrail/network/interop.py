@@ -20,7 +20,7 @@ from silkrail.errors import DataError
 from silkrail.network.curated import Point
 from silkrail.network.loader import Sourced, Strict, check_country, check_id, validate_file
 
-logger = logging.getLogger("silkrail.analysis.interop")
+logger = logging.getLogger("silkrail.network.interop")
 
 DATA_FILE = "interoperability.yaml"
 
