@@ -201,11 +201,14 @@ def test_removing_an_edge_never_shortens_a_route(
 
 
 def test_alternatives_are_different_corridors(real_net: Network) -> None:
-    """Alternatives differ in the countries they cross, not only in a few kilometres."""
+    """Alternatives differ in the crossings or the countries they use, not only in a few
+    kilometres: the other published crossing of a border pair first (Hekou-Lao Cai beside
+    Pingxiang-Dong Dang), then another sequence of countries (via Mongolia)."""
     r = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail", alternatives=2)
-    corridors = [tuple(x.countries) for x in [r, *r.alternatives]]
     assert len(r.alternatives) == 2
-    assert len(set(corridors)) == 3
+    first, second = r.alternatives
+    assert first.countries == r.countries and first.crossing_ids != r.crossing_ids
+    assert second.countries != r.countries
 
 
 def test_compare_gives_rail_sea_and_combined_options(real_net: Network) -> None:
@@ -452,3 +455,13 @@ def test_the_sea_option_between_seaports_stays_on_open_sea(real_net: Network) ->
     assert waters <= {"CN", "NL"}
     sea = [leg for leg in r.legs if leg.mode == "sea"]
     assert sea and all(set(leg.countries) <= {"CN", "NL"} for leg in sea)
+
+
+def test_an_inland_city_with_a_customs_port_code_is_not_a_seaport(real_net: Network) -> None:
+    """Kunming's UN/LOCODE port lies 675 km over land from the sea lanes: the city has no sea
+    access, and Kunming to Haiphong runs by rail, not as a 'sea' leg across Yunnan."""
+    from silkrail.routing.router import router_for
+
+    assert router_for(real_net).resolve("Kunming").port is None
+    r = silkrail.route(real_net, "Kunming", "Haiphong")
+    assert {leg.mode for leg in r.legs} == {"rail"}

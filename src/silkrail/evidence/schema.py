@@ -15,13 +15,13 @@ import yaml
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from silkrail.errors import DataError
-from silkrail.network.curated import (
+from silkrail.network.loader import (
+    LineLoader,
     NonNeg,
     Positive,
     Sourced,
-    _LineLoader,
-    _locate,
-    _Strict,
+    Strict,
+    locate,
     validate_file,
 )
 
@@ -96,7 +96,7 @@ class SeaRate(Sourced):
     note: str | None = None
 
 
-class TransitFile(_Strict):
+class TransitFile(Strict):
     parameters: list[Parameter]
     co2: list[Co2Factor]
     sea_rates: list[SeaRate] = Field(default_factory=list)  # more in evidence/rates.yaml (sea_index)
@@ -197,7 +197,7 @@ class Figure(Sourced):
         return self.corridor
 
 
-class FiguresFile(_Strict):
+class FiguresFile(Strict):
     """An evidence file: ``figures`` (times.yaml, timetables.yaml, lengths.yaml, rates.yaml),
     and in rates.yaml the dated ``sea_index`` the model prices sea legs with."""
 
@@ -240,13 +240,13 @@ class CrossingFigure(Sourced):
         return self
 
 
-class CrossingsFile(_Strict):
+class CrossingsFile(Strict):
     """``evidence/crossings.yaml``: published dwell at named crossings."""
 
     crossings: list[CrossingFigure]
 
 
-class FittedValue(_Strict):
+class FittedValue(Strict):
     name: str
     value: Positive
     prior: Positive
@@ -254,7 +254,7 @@ class FittedValue(_Strict):
     figures: int | None = None  # how many figures informed it
 
 
-class FittedFile(_Strict):
+class FittedFile(Strict):
     """What ``silkrail calibrate`` wrote: fitted values, the spread of held-out errors, provenance."""
 
     fitted_at: str
@@ -278,8 +278,8 @@ def load_yaml(path: Path, model: type[BaseModel]) -> Any:
 
 
 def _line_of(path: Path, section: str, index: int, key: str) -> int | None:
-    doc = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LineLoader)
-    line, _ = _locate(doc, (section, index, key))
+    doc = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=LineLoader)
+    line, _ = locate(doc, (section, index, key))
     return line
 
 

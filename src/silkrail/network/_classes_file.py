@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from silkrail.network.classes import ClassName
-from silkrail.network.curated import NonNeg, Point, Positive, Sourced, _check_id, _Strict
+from silkrail.network.class_names import ClassName
+from silkrail.network.curated import Point
+from silkrail.network.loader import NonNeg, Positive, Sourced, Strict, check_id
 
 
 class Fallback(Sourced):
@@ -30,9 +31,9 @@ class Section(Sourced):
     length_km: NonNeg | None = None
     note: str | None = None
 
-    _i = field_validator("id")(lambda v: _check_id(v))
+    _i = field_validator("id")(lambda v: check_id(v))
 
 
-class ClassesFile(_Strict):
+class ClassesFile(Strict):
     fallback: Fallback
     sections: list[Section] = Field(default_factory=list)

@@ -34,11 +34,12 @@ import logging
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from silkrail.network.class_names import CLASS_NAMES
 from silkrail.network.model import EdgeKind, Network
 from silkrail.network.records import Line
 
@@ -65,8 +66,7 @@ class LineClass(IntEnum):
         return self.name.lower()
 
 
-ClassName = Literal["high_speed", "modern", "conventional", "secondary"]
-CLASS_NAMES: tuple[ClassName, ...] = ("high_speed", "modern", "conventional", "secondary")
+
 """The classes by name, in the order of their values."""
 
 
@@ -87,7 +87,7 @@ line (plus 50 km); a longer path means the points do not lie on one mapped railw
 def load_classes_file(path: Path | None = None) -> ClassesFile:
     """``line_classes.yaml``, validated (a bad record names its file, line and field)."""
     from silkrail.network._classes_file import ClassesFile
-    from silkrail.network.curated import validate_file
+    from silkrail.network.loader import validate_file
 
     parsed, _ = validate_file(Path(path) if path else DATA_FILE, ClassesFile)
     return parsed
