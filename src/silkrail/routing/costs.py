@@ -37,7 +37,7 @@ from silkrail.network.classes import LineClass
 from silkrail.network.records import Crossing
 from silkrail.routing.distributions import Component, lognormal_variance, sigma_of_range
 from silkrail.routing.parameters import Params, flatten
-from silkrail.routing.tables import CostTables, Residuals, data_dir, load_tables
+from silkrail.routing.tables import CostTables, Residuals, data_dir, emission_digest, load_tables
 from silkrail.traffic import Traffic, traffic_of
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ class CostModel:
     unions: tuple[frozenset[str], ...] = ()  # customs unions: their railways share a through tariff
     gauge_change_fee_usd: float = 225.0  # the documented default fee of a change of gauge per TEU
     emission_basis: str = "well-to-wheel"
+    emissions_digest: str = ""  # of the files the per-edge CO2e factors by traction come from
     fingerprint: str = ""
     _figures: dict[str, tuple[CrossingFigure, ...]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -108,6 +109,7 @@ class CostModel:
             sea_speed_kmh=sea_kn * KNOT_KMH,
             unions=t.unions,
             gauge_change_fee_usd=fee,
+            emissions_digest=emission_digest(),
         )
         return model.with_params(overrides) if overrides else model._stamped()
 
@@ -121,6 +123,8 @@ class CostModel:
                 [c.model_dump() for c in self.crossing_figures],
                 self.sea_speed_kmh,
                 self.gauge_change_fee_usd,
+                self.emissions_digest,
+                self.emission_basis,
             ],
             sort_keys=True,
             default=str,
@@ -139,7 +143,7 @@ class CostModel:
             raise DataError(
                 f"'{basis}' is not an emission basis; use well-to-wheel or tank-to-wheel", field="basis"
             )
-        return replace(self, emission_basis=basis)
+        return replace(self, emission_basis=basis)._stamped()
 
     def basis_of(self, name: str) -> str:
         """Where a parameter's value comes from: fitted, modelled (a sourced prior) or default."""
@@ -163,6 +167,24 @@ class CostModel:
         return self.params.track_factor.of(line_class) * (
             self.params.railway_track.of(country) if country else 1.0
         )
+
+    def track_km(self, net: Network) -> NDArray[np.float64]:
+        """Per edge of ``net``, the km a train runs: the extract's km times the track factor of
+        the edge's line class and railway on track; the extract's km elsewhere (sea, ferries,
+        port links)."""
+        from silkrail.network.classes import edge_line_class
+        from silkrail.network.model import EdgeKind
+
+        km = net.km.astype(np.float64).copy()
+        cls = edge_line_class(net)
+        rail = ((net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)) & (cls >= 0)
+        by_class = np.array(self.params.track_factor.as_tuple())
+        km[rail] *= by_class[cls[rail]]
+        edge_cc = net.country[net.u]
+        for code, factor in self.params.railway_track.items():
+            if code in net.countries:
+                km[rail & (edge_cc == net.countries.index(code))] *= factor
+        return km
 
     # -- money ---------------------------------------------------------------------------------
 
