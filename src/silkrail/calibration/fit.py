@@ -42,8 +42,14 @@ DATA_SIGMA = {"time": 0.25, "distance": 0.05, "cost": 0.3}
 RESIDUAL_FLOOR = {"time": 0.05, "distance": 0.015, "cost": 0.05}
 MIN_HELD_OUT = 5
 """Held-out figures a group needs before its spread is read from them."""
-FAMILY_KM = {"railway_speed": 500.0, "railway_speed_passenger": 300.0, "railway_track": 200.0}
-"""km of a railway a figure must cross to inform the railway's factor."""
+FAMILY_KM = {
+    "railway_speed": 500.0,
+    "railway_speed_passenger": 300.0,
+    "railway_track": 200.0,
+    "line_speed_passenger": 300.0,
+    "line_speed": 500.0,
+}
+"""km of a railway (or of a curated line) a figure must cross to inform its factor."""
 ROUND2_PRIORS: dict[str, tuple[float, float, tuple[float, float], float]] = {
     "round2.speed_kmh.1520": (40.0, 0.35, (12.0, 70.0), 0.15),
     "round2.speed_kmh.1435": (40.0, 0.35, (12.0, 80.0), 0.15),
@@ -203,9 +209,12 @@ def _family_informed(problem: Problem, family: str, code: str, figs: set[int]) -
     hits = []
     for i in figs:
         f = problem.feats[i]
-        km = sum(
-            v for (_, cc), v in (f.run_gauge if family.startswith("round2") else f.run).items() if cc == code
-        )
+        if family in ("line_speed_passenger", "line_speed"):
+            km = sum(v for (_, _, line), v in f.run_time.items() if line == code)
+        else:
+            km = sum(
+                v for (_, cc), v in (f.run_gauge if family.startswith("round2") else f.run).items() if cc == code
+            )
         if km >= limit:
             hits.append(f.corridor)
     if family.startswith("round2"):

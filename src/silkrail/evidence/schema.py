@@ -37,7 +37,7 @@ class Parameter(Sourced):
     the prior's spread, bounds, and the component's own spread. A parameter the fit moves must
     be positive (it is fitted in log units)."""
 
-    name: str = Field(pattern=r"^[a-z_0-9]+(\.[A-Za-z_0-9]+)*$")
+    name: str = Field(pattern=r"^[a-z_0-9]+(\.[A-Za-z_0-9-]+)*$")
     value: NonNeg
     spread_log: NonNeg
     bounds: Pair

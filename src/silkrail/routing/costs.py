@@ -152,26 +152,37 @@ class CostModel:
     # -- speeds and track ---------------------------------------------------------------------
 
     def speed_kmh(
-        self, line_class: LineClass | int, traffic: Traffic | str = Traffic.CONTAINER, country: str = ""
+        self,
+        line_class: LineClass | int,
+        traffic: Traffic | str = Traffic.CONTAINER,
+        country: str = "",
+        line: str = "",
     ) -> float:
         """The commercial speed of ``traffic`` on a line of ``line_class`` (of the railway
-        ``country``, where the evidence gives it a speed of its own)."""
+        ``country``, where the evidence gives it a speed of its own; passengers on the curated
+        line ``line`` at that line's own factor instead of the railway's)."""
         t = traffic_of(traffic)
         if t is not Traffic.PASSENGER and int(line_class) == int(LineClass.HIGH_SPEED):
             line_class = LineClass.MODERN  # freight keeps the modern speed on high-speed-class track
-        railway = self.params.railway_speeds(t).of(country) if country else 1.0
-        return self.params.traffic(t).speed_kmh.of(line_class) * railway
+        if t is Traffic.PASSENGER and line:
+            factor = self.params.line_speed_passenger.of(line)
+        elif t is Traffic.PASSENGER and int(line_class) == int(LineClass.HIGH_SPEED):
+            factor = 1.0
+        else:
+            factor = self.params.railway_speeds(t).of(country) if country else 1.0
+        return self.params.traffic(t).speed_kmh.of(line_class) * factor
 
     def track_factor(self, line_class: LineClass | int, country: str = "") -> float:
         """km of railway per km of the extract's track on a line of ``line_class``."""
+        railway = country and int(line_class) != int(LineClass.HIGH_SPEED)
         return self.params.track_factor.of(line_class) * (
-            self.params.railway_track.of(country) if country else 1.0
+            self.params.railway_track.of(country) if railway else 1.0
         )
 
     def track_km(self, net: Network) -> NDArray[np.float64]:
         """Per edge of ``net``, the km a train runs: the extract's km times the track factor of
-        the edge's line class and railway on track; the extract's km elsewhere (sea, ferries,
-        port links)."""
+        the edge's line class, and of its railway except on a high-speed line (new, straight and
+        mapped at about its own length); the extract's km elsewhere (sea, ferries, port links)."""
         from silkrail.network.classes import edge_line_class
         from silkrail.network.model import EdgeKind
 
@@ -181,9 +192,10 @@ class CostModel:
         by_class = np.array(self.params.track_factor.as_tuple())
         km[rail] *= by_class[cls[rail]]
         edge_cc = net.country[net.u]
+        older = rail & (cls != int(LineClass.HIGH_SPEED))
         for code, factor in self.params.railway_track.items():
             if code in net.countries:
-                km[rail & (edge_cc == net.countries.index(code))] *= factor
+                km[older & (edge_cc == net.countries.index(code))] *= factor
         return km
 
     # -- money ---------------------------------------------------------------------------------
@@ -342,7 +354,9 @@ class CostModel:
             return Component(total, sigma, "curated", c.id, name), change
         if not border:
             return Component(0.0, 0.0, "modelled"), change
-        if c.dwell_from == "customs union":
+        # a border inside a customs union: no customs clearance (a passenger train stops for its
+        # crew, locomotive or passports only), whatever figure freight trains have there
+        if c.dwell_from == "customs union" or (t is Traffic.PASSENGER and not self.new_tariff_area(c)):
             name = f"{t.value}.union_border_dwell_h"
             return Component(
                 tp.union_border_dwell_h, ts.union_border_dwell_h, self.basis_of(name), None, name

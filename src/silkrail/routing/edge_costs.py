@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from silkrail.network.classes import LineClass, edge_line_class, high_speed_scale
+from silkrail.network.classes import LineClass, edge_line_class, edge_line_record, high_speed_scale
 from silkrail.network.model import EdgeKind, Network
 from silkrail.network.records import Ferry
 from silkrail.routing.costs import CostModel
@@ -125,12 +125,21 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
     run_cls = np.where(freight & (cls == int(LineClass.HIGH_SPEED)), int(LineClass.MODERN), cls)
     speed[rail] = speed_by_class[run_cls[rail]]
     hs = rail & (cls == int(LineClass.HIGH_SPEED))
+    curated = np.zeros(net.n_edges, bool)
+    if not freight:
+        # a curated line's passenger trains run at its own factor where the evidence gives one;
+        # a railway's factor describes its other track (not a curated line, not a high-speed line)
+        record, ids = edge_line_record(net)
+        curated = rail & (record >= 0)
+        by_id = dict(p.line_speed_passenger.items())
+        for r, line in enumerate(ids):
+            if line in by_id:
+                speed[rail & (record == r)] *= by_id[line]
     for code, factor in p.railway_speeds(traffic).items():
         if code in net.countries:
-            # a railway's factor describes its conventional services, not a high-speed line's trains
             own = rail & (edge_cc == net.countries.index(code))
             if not freight:
-                own &= ~hs
+                own &= ~hs & ~curated
             speed[own] *= factor
     if not freight:
         speed *= high_speed_scale(net)  # a 350 km/h line runs faster than a 250 km/h one
