@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from silkrail.tracking.core import TrackState
+from silkrail.tracking.core import TrackState, TrainPlan
 from silkrail.tracking.eta import Profile
 
 if TYPE_CHECKING:
@@ -26,6 +26,15 @@ class TrainRecord:
     destination: str
     departure: datetime
     planned_arrival: datetime
+
+
+@dataclass(frozen=True)
+class TrainInProgress:
+    """A train not arrived yet, as a forecast reads it: the train, its state and its plan."""
+
+    train: TrainRecord
+    state: TrackState
+    plan: TrainPlan
 
 
 @dataclass(frozen=True)
