@@ -148,13 +148,13 @@ class WhatIfRequest(_Change):
 # --- applying a change ------------------------------------------------------------------------
 
 
-def _gate(state: LiveState, net: Network, crossing: str, field: str) -> tuple[LiveState, int]:
+def _gate(state: LiveState, net: Network | None, crossing: str, field: str) -> tuple[LiveState, int]:
     """The state's index of ``crossing`` (added, with its figures, if no train passes it yet);
     an unknown id is a DataError naming ``field`` and the closest ids."""
     g = state.crossing_index(crossing)
     if g >= 0:
         return state, g
-    known = {c.id: c for c in net.crossings if c.curated}
+    known = {c.id: c for c in net.crossings if c.curated} if net is not None else {}
     rec = known.get(crossing)
     if rec is None:
         close = difflib.get_close_matches(crossing, list(known), n=3, cutoff=0.5)
@@ -181,7 +181,7 @@ def _window(from_h: float, hours: float | None, horizon_h: float) -> Window:
 
 
 def apply_change(
-    state: LiveState, request: WhatIfRequest, *, net: Network, router: Router | None = None
+    state: LiveState, request: WhatIfRequest, *, net: Network | None, router: Router | None = None
 ) -> tuple[LiveState, tuple[str, ...]]:
     """``state`` with the request's change, and the crossings it is about (for add_trains: none;
     the crossings whose queues grow are found from the forecast)."""
@@ -200,8 +200,8 @@ def apply_change(
             spec = replace(spec, dwell_changes=(*spec.dwell_changes, (w, change.dwell_h)))
         return state.with_crossing(g, spec), (spec.id,)
     assert isinstance(change, AddTrains)
-    if router is None:
-        raise ValueError("adding trains needs a router")
+    if router is None or net is None:
+        raise ValueError("adding trains needs the network and a router")
     return add_trains(state, change, net=net, router=router), ()
 
 
@@ -395,11 +395,12 @@ def what_if(
     state: LiveState,
     request: WhatIfRequest,
     *,
-    net: Network,
+    net: Network | None,
     router: Router | None = None,
     replications: int = 100,
     seed: int = 0,
     reroutes: bool = True,
+    run_factor: tuple[float, float, float] | None = None,
 ) -> WhatIf:
     """The live forecast of ``state`` and the forecast with the request's change, on the same
     seeds, and their difference (see the module docstring). ``router`` finds the re-routes (and
@@ -409,7 +410,7 @@ def what_if(
     started = time.perf_counter()
     reps = request.replications or replications
     changed, about = apply_change(state, request, net=net, router=router)
-    kw: dict[str, Any] = {"replications": reps, "seed": seed}
+    kw: dict[str, Any] = {"replications": reps, "seed": seed, "run_factor": run_factor}
     live = summarise(state, simulate_state(state, **kw), seed=seed)
     after = summarise(changed, simulate_state(changed, **kw), seed=seed)
     queues = _queues(live, after, about)
