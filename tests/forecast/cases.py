@@ -13,8 +13,12 @@ DWELL_H = 6.0  # the hand-made crossing: 4 trains a day, each served for 6 h (on
 FINAL_H = 5.0  # running hours from the crossing to each train's destination
 
 
-def crossing(cid: str = "x", per_day: float = 4.0, dwell_h: float = DWELL_H, sigma: float = 0.0) -> CrossingSpec:
-    return CrossingSpec(cid, f"Crossing {cid}", 43.7, 111.9, per_day, servers_for(per_day, dwell_h), Dwell(dwell_h, sigma))
+def crossing(
+    cid: str = "x", per_day: float = 4.0, dwell_h: float = DWELL_H, sigma: float = 0.0
+) -> CrossingSpec:
+    return CrossingSpec(
+        cid, f"Crossing {cid}", 43.7, 111.9, per_day, servers_for(per_day, dwell_h), Dwell(dwell_h, sigma)
+    )
 
 
 def converging(n: int = 10, under_way: int = 5, *, gap_h: float = 1.0, first_h: float = 10.0) -> LiveState:

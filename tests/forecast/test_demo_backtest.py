@@ -17,7 +17,6 @@ from silkrail.forecast.demo import Closure, DemoFeed, DemoService, demo_feed
 from silkrail.forecast.replay import Replayer, read_feed
 from silkrail.forecast.state import crossing_specs
 from silkrail.network.model import Network
-
 from tests.forecast.conftest import CROSSING, DESTINATION, ORIGIN
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
@@ -40,7 +39,12 @@ def feed_file(feed: DemoFeed, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def test_the_run_keeps_the_crossing_s_servers_and_its_closure(feed: DemoFeed, small_net: Network) -> None:
     """At every moment at most ``servers`` trains are inside the crossing; no service starts
     while it is closed; trains queued there when it closes wait until it opens."""
-    starts = [(s["entered"], s["left"]) for tr in feed.truth.values() for s in tr["stops"] if s["crossing"] == CROSSING]
+    starts = [
+        (s["entered"], s["left"])
+        for tr in feed.truth.values()
+        for s in tr["stops"]
+        if s["crossing"] == CROSSING
+    ]
     assert len(starts) > 20
     from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for

@@ -9,7 +9,6 @@ import pytest
 
 from silkrail.forecast.runner import run_forecast
 from silkrail.forecast.whatif import WhatIfRequest, what_if
-
 from tests.forecast.cases import DWELL_H, EXACT, FINAL_H, converging
 
 N = 10
@@ -97,8 +96,12 @@ def test_closing_the_crossing_for_a_day_delays_every_train_by_the_hand_amount() 
     after it 6 h later, so every train arrives 14 h later; the queue peaks at all ten."""
     state = converging(N)
     w = what_if(
-        state, WhatIfRequest.model_validate({"close": {"crossing": "x", "hours": 24}}), net=None,
-        replications=3, reroutes=False, run_factor=EXACT,
+        state,
+        WhatIfRequest.model_validate({"close": {"crossing": "x", "hours": 24}}),
+        net=None,
+        replications=3,
+        reroutes=False,
+        run_factor=EXACT,
     )
     assert [a.id for a in sorted(w.affected, key=lambda a: a.id)] == sorted(f"t{j}" for j in range(N))
     assert all(a.delay_h == pytest.approx(14.0) for a in w.affected)

@@ -10,11 +10,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from silkrail.errors import DataError
 from silkrail.forecast.model import Layout, posterior_pace, replicate, triangular_at
 from silkrail.forecast.runner import check_replications, run_forecast, simulate_state
 from silkrail.forecast.state import Dwell, InService, LiveState, LiveTrain, Visit, Window
-from silkrail.errors import DataError
-
 from tests.forecast.cases import EXACT, NOW, converging, crossing
 
 

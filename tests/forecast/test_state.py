@@ -21,11 +21,12 @@ from silkrail.forecast.state import (
 from silkrail.network.model import Network
 from silkrail.tracking.eta import Profile, Stop
 from silkrail.tracking.tracker import Tracker
-
 from tests.forecast.conftest import CROSSING, T0, at_km, hours, milestone, new_train, position
 
 
-def test_a_running_train_is_dead_reckoned_from_its_newest_report(tracker: Tracker, small_net: Network) -> None:
+def test_a_running_train_is_dead_reckoned_from_its_newest_report(
+    tracker: Tracker, small_net: Network
+) -> None:
     """Reported 1.5 h before now a third of the way to the crossing: it starts 1.5 h ago from
     there, the crossing ahead with the planned running time to it, then the rest of the run."""
     tid = new_train(tracker, "A")
@@ -48,7 +49,9 @@ def test_a_running_train_is_dead_reckoned_from_its_newest_report(tracker: Tracke
     assert state.crossings[v.crossing].id == CROSSING and v.dwell.mean_h == pytest.approx(stop.dwell_h)
 
 
-def test_a_train_inside_a_crossing_is_served_there_since_its_entry(tracker: Tracker, small_net: Network) -> None:
+def test_a_train_inside_a_crossing_is_served_there_since_its_entry(
+    tracker: Tracker, small_net: Network
+) -> None:
     """Entered 3 h before now: in service for 3 h, nothing ahead but the run to its destination."""
     tid = new_train(tracker, "B")
     p = tracker.profile(tid)
@@ -77,7 +80,9 @@ def test_planned_trains_start_at_their_departure_and_late_ones_are_left_out(
     assert state.left_out == 2
 
 
-def test_the_learned_dwell_and_its_spread_replace_the_planned_ones(tracker: Tracker, small_net: Network) -> None:
+def test_the_learned_dwell_and_its_spread_replace_the_planned_ones(
+    tracker: Tracker, small_net: Network
+) -> None:
     """After LEARN_SPREAD_N observed waits of 20 to 28 h, a train's dwell ahead has the learned
     mean and the spread of the observations (log-normal sigma from their coefficient of variation)."""
     waits = [20.0, 22.0, 24.0, 26.0, 28.0][:LEARN_SPREAD_N]
@@ -85,7 +90,10 @@ def test_the_learned_dwell_and_its_spread_replace_the_planned_ones(tracker: Trac
         tid = new_train(tracker, f"w{n}")
         t_in = T0 + hours(5 + n)
         tracker.ingest(
-            [milestone(f"w{n}i", tid, t_in, "border_entry"), milestone(f"w{n}o", tid, t_in + hours(w), "border_exit")],
+            [
+                milestone(f"w{n}i", tid, t_in, "border_entry"),
+                milestone(f"w{n}o", tid, t_in + hours(w), "border_exit"),
+            ],
             now=t_in + hours(w),
         )
     probe = new_train(tracker, "probe", T0 + hours(40))
@@ -126,4 +134,6 @@ def test_no_pace_is_read_near_a_crossing_or_from_a_short_stretch() -> None:
     """A train 5 km before a crossing may be queueing; 1 h of planned running teaches nothing."""
     p = _line_profile()
     assert observed_pace(p, T0, 195.0, T0 + hours(30), [], {}) is None
-    assert observed_pace(p, T0, 250.0, T0 + hours(9) + hours(1.0), [(T0 + hours(9), "Crossing c")], {}) is None
+    assert (
+        observed_pace(p, T0, 250.0, T0 + hours(9) + hours(1.0), [(T0 + hours(9), "Crossing c")], {}) is None
+    )

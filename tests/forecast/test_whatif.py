@@ -13,7 +13,6 @@ from silkrail.forecast.state import servers_for
 from silkrail.forecast.whatif import WhatIfRequest, apply_change, what_if
 from silkrail.network.model import Network
 from silkrail.routing.router import Router
-
 from tests.forecast.cases import EXACT, converging
 from tests.forecast.conftest import CROSSING, DESTINATION, ORIGIN
 
@@ -57,7 +56,11 @@ def test_each_change_is_applied_to_a_copy() -> None:
     a window with the new mean; the live state is left as it was."""
     live = converging()
     closed, about = apply_change(live, _req({"close": {"crossing": "x", "hours": 48, "from_h": 6}}), net=None)
-    assert about == ("x",) and closed.crossings[0].closures[0].start_h == 6 and closed.crossings[0].closures[0].end_h == 54
+    assert (
+        about == ("x",)
+        and closed.crossings[0].closures[0].start_h == 6
+        and closed.crossings[0].closures[0].end_h == 54
+    )
     assert live.crossings[0].closures == ()
     cut, _ = apply_change(live, _req({"capacity": {"crossing": "x", "trains_per_day": 2}}), net=None)
     ((w, servers),) = cut.crossings[0].cuts
@@ -69,15 +72,22 @@ def test_each_change_is_applied_to_a_copy() -> None:
 
 def test_an_unknown_crossing_names_the_closest_ids(small_net: Network) -> None:
     with pytest.raises(DataError) as info:
-        apply_change(converging(), _req({"close": {"crossing": "erenhot-zamyn-ud", "hours": 5}}), net=small_net)
+        apply_change(
+            converging(), _req({"close": {"crossing": "erenhot-zamyn-ud", "hours": 5}}), net=small_net
+        )
     assert info.value.field == "close.crossing" and CROSSING in str(info.value)
 
 
 def test_a_crossing_no_train_passes_is_added_and_changes_nothing(small_net: Network) -> None:
     """Closing a real crossing none of the state's trains pass: it joins the state, nobody is
     affected, and its queue is reported unchanged."""
-    w = what_if(converging(), _req({"close": {"crossing": CROSSING, "hours": 24}}), net=small_net,
-                replications=3, run_factor=EXACT)
+    w = what_if(
+        converging(),
+        _req({"close": {"crossing": CROSSING, "hours": 24}}),
+        net=small_net,
+        replications=3,
+        run_factor=EXACT,
+    )
     assert w.affected == () and [q.id for q in w.queues] == [CROSSING]
     assert w.queues[0].peak_after == 0
 
@@ -94,6 +104,10 @@ def test_added_trains_are_planned_on_the_router_and_come_last(small_net: Network
     assert [t.start_h for t in added] == [0.0, 6.0, 12.0] and not any(t.departed for t in added)
     assert [state.crossings[v.crossing].id for v in added[0].visits if v.crossing >= 0] == [CROSSING]
     with pytest.raises(DataError) as info:
-        apply_change(live, _req({"add_trains": {"origin": "Atlantis", "destination": DESTINATION, "trains": 1}}),
-                     net=small_net, router=router)
+        apply_change(
+            live,
+            _req({"add_trains": {"origin": "Atlantis", "destination": DESTINATION, "trains": 1}}),
+            net=small_net,
+            router=router,
+        )
     assert info.value.field == "add_trains.origin"
