@@ -7,14 +7,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from silkrail.service.deps import TrackerDep, WriterDep
+from silkrail.service.deps import RuntimeDep, TrackerDep, WriterDep
 from silkrail.service.errors import HEAVY, WRITE, responses
+from silkrail.service.forecast_schemas import TrainForecastOut
 from silkrail.service.pool import Answer, ReadContext, run_heavy
 from silkrail.tracking.model import MAX_PAGE, TrainCreated, TrainIn, TrainState
 from silkrail.tracking.planner import NetworkPlanner
 from silkrail.tracking.results import TrainSummary
 
 router = APIRouter(prefix="/api/v1", tags=["trains"])
+
+
+class TrainDetail(TrainState):
+    """A train's state, and its forecast: the ETA band with the predicted queues and any suggested
+    hold (null until a forecast includes it)."""
+
+    forecast: TrainForecastOut | None = None
 
 
 def train_state(s: TrainSummary) -> TrainState:
@@ -52,8 +60,10 @@ def list_trains(
     return [train_state(s) for s in t.trains(status, limit=limit, offset=offset)]
 
 
-@router.get("/trains/{train_id}", response_model=TrainState, responses=responses(404, 422, 503))
-def get_train(train_id: str, t: TrackerDep) -> TrainState:
-    """One train's state: position, progress, ETA and delay."""
-    return train_state(t.train(train_id))
+@router.get("/trains/{train_id}", response_model=TrainDetail, responses=responses(404, 422, 503))
+def get_train(train_id: str, t: TrackerDep, rt: RuntimeDep) -> TrainDetail:
+    """One train's state: position, progress, ETA and delay; and its forecast (the kept one)."""
+    state = train_state(t.train(train_id))
+    forecast = rt.forecasts.train(train_id) if rt.forecasts is not None else None
+    return TrainDetail(**state.model_dump(), forecast=forecast)
 
