@@ -60,6 +60,7 @@ class Service(_Strict):
     teu: float = Field(default=80, gt=0, le=400)
     via: list[str] = Field(default=[], max_length=50)
     priority: int = Field(default=0, ge=0, le=9)
+    traffic: Literal["freight", "passenger"] = "freight"  # a passenger train carries no TEU flow
     source: str | list[str] | None = None
     as_of: str | None = None
     note: str | None = None
