@@ -70,3 +70,17 @@ def milestone(eid: str, tid: str, when: datetime, what: str, at: str = "Erenhot"
 
 def hours(h: float) -> timedelta:
     return timedelta(hours=h)
+
+
+@pytest.fixture
+def fixture_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The command line's environment pointing at the fixture network (built in a home of its own)."""
+    from tests.conftest import COUNTRIES_FILE, FIXTURES
+
+    monkeypatch.setenv("SILKRAIL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SILKRAIL_DATA_DIR", str(FIXTURES / "data"))
+    monkeypatch.setenv("SILKRAIL_RAIL_FILE", str(FIXTURES / "rail_small.py"))
+    monkeypatch.setenv("SILKRAIL_SEA_FILE", str(FIXTURES / "sea_small.geojson"))
+    monkeypatch.setenv("SILKRAIL_PORTS_FILE", str(FIXTURES / "ports_small.geojson"))
+    monkeypatch.setenv("SILKRAIL_COUNTRIES_FILE", str(COUNTRIES_FILE))
+    return tmp_path

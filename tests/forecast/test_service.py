@@ -25,7 +25,10 @@ def api(small_net: Network, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     tmp = tmp_path_factory.mktemp("forecast-service")
     net_file = save_network(small_net, tmp / "small.npz")
     settings = service_settings(
-        f"sqlite:///{tmp / 'tracking.sqlite'}", tmp / "home", network_path=net_file, forecast_every_s=0,
+        f"sqlite:///{tmp / 'tracking.sqlite'}",
+        tmp / "home",
+        network_path=net_file,
+        forecast_every_s=0,
         forecast_replications=20,
     )
     with TestClient(create_app(settings)) as c:
@@ -34,13 +37,23 @@ def api(small_net: Network, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             r = c.post(
                 "/api/v1/trains",
                 headers=AUTH,
-                json={"name": f"T{n}", "origin": ORIGIN, "destination": DESTINATION,
-                      "departure": (NOW - timedelta(hours=3)).isoformat()},
+                json={
+                    "name": f"T{n}",
+                    "origin": ORIGIN,
+                    "destination": DESTINATION,
+                    "departure": (NOW - timedelta(hours=3)).isoformat(),
+                },
             )
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
-        entry = {"event_id": "e0", "train_id": ids[0], "time": (NOW - timedelta(hours=1)).isoformat(),
-                 "kind": "milestone", "milestone": "border_entry", "at": "Erenhot"}
+        entry = {
+            "event_id": "e0",
+            "train_id": ids[0],
+            "time": (NOW - timedelta(hours=1)).isoformat(),
+            "kind": "milestone",
+            "milestone": "border_entry",
+            "at": "Erenhot",
+        }
         assert c.post("/api/v1/events", headers=AUTH, json={"events": [entry]}).json()["accepted"] == 1
         c.ids = ids  # type: ignore[attr-defined]
         yield c
@@ -108,8 +121,14 @@ def test_what_if_needs_a_token_and_answers_the_difference(api: TestClient) -> No
         ({}, "body"),
         ({"close": {"crossing": CROSSING, "hours": -1}}, "close.hours"),
         ({"close": {"crossing": CROSSING, "hours": 1e9}}, "close.hours"),
-        ({"close": {"crossing": "x", "hours": 1}, "capacity": {"crossing": "x", "trains_per_day": 2}}, "body"),
-        ({"add_trains": {"origin": ORIGIN, "destination": DESTINATION, "trains": 10_000}}, "add_trains.trains"),
+        (
+            {"close": {"crossing": "x", "hours": 1}, "capacity": {"crossing": "x", "trains_per_day": 2}},
+            "body",
+        ),
+        (
+            {"add_trains": {"origin": ORIGIN, "destination": DESTINATION, "trains": 10_000}},
+            "add_trains.trains",
+        ),
         ({"close": {"crossing": CROSSING, "hours": 1}, "replications": 10**6}, "replications"),
         ({"close": {"crossing": CROSSING, "hours": "soon"}}, "close.hours"),
         ([1, 2, 3], "body"),
@@ -122,7 +141,9 @@ def test_what_if_input_is_bounded_and_named(api: TestClient, body: Any, field: s
 
 
 def test_an_unknown_crossing_or_place_in_a_what_if_is_a_422_naming_it(api: TestClient) -> None:
-    r = api.post("/api/v1/forecast/what-if", headers=AUTH, json={"close": {"crossing": "erenhot-zamyn-ud", "hours": 5}})
+    r = api.post(
+        "/api/v1/forecast/what-if", headers=AUTH, json={"close": {"crossing": "erenhot-zamyn-ud", "hours": 5}}
+    )
     assert r.status_code == 422 and CROSSING in r.json()["error"]
     r = api.post(
         "/api/v1/forecast/what-if",
@@ -134,16 +155,26 @@ def test_an_unknown_crossing_or_place_in_a_what_if_is_a_422_naming_it(api: TestC
 
 def test_a_nan_in_the_body_is_refused(api: TestClient) -> None:
     raw = b'{"close": {"crossing": "erenhot-zamyn-uud", "hours": NaN}}'
-    r = api.post("/api/v1/forecast/what-if", headers={**AUTH, "Content-Type": "application/json"}, content=raw)
+    r = api.post(
+        "/api/v1/forecast/what-if", headers={**AUTH, "Content-Type": "application/json"}, content=raw
+    )
     assert r.status_code == 422
 
 
 def test_the_endpoints_are_in_the_openapi_document(api: TestClient) -> None:
     doc = api.get("/openapi.json").json()
     paths = doc["paths"]
-    assert {"/api/v1/forecast", "/api/v1/forecast/crossings/{crossing_id}", "/api/v1/forecast/what-if"} <= set(paths)
+    assert {
+        "/api/v1/forecast",
+        "/api/v1/forecast/crossings/{crossing_id}",
+        "/api/v1/forecast/what-if",
+    } <= set(paths)
     what_if = paths["/api/v1/forecast/what-if"]["post"]
-    assert what_if["security"] and "requestBody" in what_if and {"401", "422", "429"} <= set(what_if["responses"])
+    assert (
+        what_if["security"]
+        and "requestBody" in what_if
+        and {"401", "422", "429"} <= set(what_if["responses"])
+    )
     schemas = doc["components"]["schemas"]
     assert {"ForecastOut", "WhatIfOut", "WhatIfRequest", "CloseChange", "TrainDetail"} <= set(schemas)
     assert "forecast" in schemas["TrainDetail"]["properties"]
