@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from silkrail.network.model import Network
 from silkrail.network.store import save_network
 from silkrail.service.app import create_app
+from silkrail.service.forecast_schemas import ForecastOut
 from tests.forecast.conftest import CROSSING, DESTINATION, ORIGIN
 from tests.service.conftest import AUTH, service_settings
 
@@ -65,6 +66,7 @@ def test_the_forecast_has_every_train_and_the_crossing_s_queue(api: TestClient) 
     r = api.get("/api/v1/forecast")
     assert r.status_code == 200, r.text
     doc = r.json()
+    ForecastOut.model_validate(doc)  # the kept document is answered as it is: it is what is declared
     assert doc["horizon_h"] == 72 and doc["replications"] == 20
     assert sorted(t["id"] for t in doc["trains"]) == sorted(api.ids)  # type: ignore[attr-defined]
     for t in doc["trains"]:

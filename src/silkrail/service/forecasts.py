@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -84,40 +85,43 @@ def low_priority(work: Callable[[], T], nice: bool = True) -> T:
 
 def forecast_job(ctx: ReadContext, options: ForecastOptions) -> Answer:
     """The live forecast of the service's trains (in a read worker), with the curated crossings'
-    ids and names (to tell an unknown crossing from one no train passes)."""
-    from silkrail.forecast import run_forecast, snapshot
-
+    ids, names and places (to tell an unknown crossing from one no train passes). All of it, the
+    reading of the live state included, runs at lowered priority."""
     net = ctx.network()
-    state = snapshot(ctx.tracker(), net, horizon_h=options.horizon_h)
-    forecast = low_priority(
-        lambda: run_forecast(
+    tracker = ctx.tracker()
+
+    def work() -> dict[str, Any]:
+        from silkrail.forecast import run_forecast, snapshot
+
+        state = snapshot(tracker, net, horizon_h=options.horizon_h)
+        forecast = run_forecast(
             state, replications=options.replications, seed=options.seed, scheduler=options.scheduler
-        ),
-        options.nice,
-    )
-    known = {c.id: [c.name, round(c.lat, 5), round(c.lon, 5)] for c in net.crossings if c.curated}
-    return Answer(content={"forecast": forecast.to_dict(), "known": known})
+        )
+        known = {c.id: [c.name, round(c.lat, 5), round(c.lon, 5)] for c in net.crossings if c.curated}
+        # the document as JSON bytes: the service process keeps them as they are and reads them
+        # only when a crossing or a train is asked for (no work for it while ingest runs)
+        doc = json.dumps(forecast.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+        return {"forecast": doc, "known": known}
+
+    return Answer(content=low_priority(work, options.nice))
 
 
 def what_if_job(ctx: ReadContext, body: dict[str, Any], options: ForecastOptions) -> Answer:
     """A what-if on the service's live state (in a read worker)."""
-    from silkrail.forecast import WhatIfRequest, snapshot, what_if
-
-    request = WhatIfRequest.model_validate(body)
     net = ctx.network()
-    state = snapshot(ctx.tracker(), net, horizon_h=options.horizon_h)
-    result = low_priority(
-        lambda: what_if(
-            state,
-            request,
-            net=net,
-            router=ctx.router(),
-            replications=options.replications,
-            seed=options.seed,
-        ),
-        options.nice,
-    )
-    return Answer(content=result.to_dict())
+    tracker, router = ctx.tracker(), ctx.router()
+
+    def work() -> dict[str, Any]:
+        from silkrail.forecast import WhatIfRequest, snapshot, what_if
+
+        request = WhatIfRequest.model_validate(body)
+        state = snapshot(tracker, net, horizon_h=options.horizon_h)
+        result = what_if(
+            state, request, net=net, router=router, replications=options.replications, seed=options.seed
+        )
+        return result.to_dict()
+
+    return Answer(content=low_priority(work, options.nice))
 
 
 class ForecastKeeper:
@@ -127,8 +131,9 @@ class ForecastKeeper:
         self.settings = settings
         self.every_s = settings.forecast_every_s
         self.min_gap_s = settings.forecast_min_gap_s
-        self.doc: dict[str, Any] | None = None
-        self.known: dict[str, list[Any]] = {}  # curated crossing id -> [name, lat, lon]
+        self.raw: bytes | None = None  # the kept forecast document, as JSON
+        self._parsed: dict[str, Any] | None = None
+        self.known: dict[str, list[Any]] = {}  # the curated crossings: id -> [name, lat, lon]
         self.at = 0.0  # when the kept forecast was stored (monotonic)
         self.runs = 0
         self.failures = 0
@@ -140,14 +145,21 @@ class ForecastKeeper:
         return max(2.0 * self.every_s, MIN_FRESH_S)
 
     def fresh(self) -> bool:
-        return self.doc is not None and time.monotonic() - self.at <= self.max_age_s
+        return self.raw is not None and time.monotonic() - self.at <= self.max_age_s
 
-    def keep(self, content: dict[str, Any]) -> dict[str, Any]:
-        self.doc = content["forecast"]
+    def keep(self, content: dict[str, Any]) -> None:
+        """Keep a forecast job's answer: the document's JSON and the curated crossings."""
+        self.raw, self._parsed = content["forecast"], None
         self.known = content["known"]
         self.at = time.monotonic()
         self.runs += 1
-        return self.doc
+
+    @property
+    def doc(self) -> dict[str, Any] | None:
+        """The kept forecast document (``GET /api/v1/forecast``), read on first use."""
+        if self._parsed is None and self.raw is not None:
+            self._parsed = json.loads(self.raw)
+        return self._parsed
 
     def poke(self, body: bytes) -> None:
         """Ask for a refresh if ``body`` (a stored batch) moves a train past a crossing."""

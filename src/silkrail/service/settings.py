@@ -16,6 +16,7 @@ The environment variables (all optional) and their defaults:
 ``SILKRAIL_TRAINS_PER_OPERATOR``    trains an operator may have under way (1000)
 ``SILKRAIL_EVENTS_PER_TRAIN``       events stored for one train (200000)
 ``SILKRAIL_FORECAST_EVERY_S``       seconds between forecast refreshes (300; 0: on request only)
+``SILKRAIL_FORECAST_MIN_GAP_S``     seconds at least between two refreshes (30)
 ``SILKRAIL_FORECAST_REPLICATIONS``  replications of a forecast or what-if (100)
 ``SILKRAIL_FORECAST_HORIZON_H``     hours a forecast looks ahead (72)
 ``SILKRAIL_FORECAST_SCHEDULER``     a Dask scheduler (tcp://HOST:PORT) for the replications
@@ -113,6 +114,7 @@ class ServiceSettings:
             trains_per_operator=_whole("SILKRAIL_TRAINS_PER_OPERATOR", 1000, 1, 10_000_000),
             events_per_train=_whole("SILKRAIL_EVENTS_PER_TRAIN", 200_000, 1, 1_000_000_000),
             forecast_every_s=float(_whole("SILKRAIL_FORECAST_EVERY_S", 300, 0, 86_400)),
+            forecast_min_gap_s=float(_whole("SILKRAIL_FORECAST_MIN_GAP_S", 30, 0, 86_400)),
             forecast_replications=_whole("SILKRAIL_FORECAST_REPLICATIONS", 100, 1, 2000),
             forecast_horizon_h=float(_whole("SILKRAIL_FORECAST_HORIZON_H", 72, 1, 720)),
             forecast_scheduler=_scheduler("SILKRAIL_FORECAST_SCHEDULER"),

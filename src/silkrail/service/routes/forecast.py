@@ -9,7 +9,7 @@ import difflib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from silkrail.forecast.whatif import WhatIfRequest
 from silkrail.service.deps import RuntimeDep, WriterDep
@@ -38,16 +38,16 @@ def _keeper(rt: Any) -> ForecastKeeper:
     return keeper
 
 
-async def current(request: Request, rt: Any) -> dict[str, Any] | JSONResponse:
-    """The kept forecast while it is fresh; else one computed now (in the pool) and kept."""
+async def current(request: Request, rt: Any) -> ForecastKeeper | JSONResponse:
+    """The keeper, with a fresh forecast kept: the one it has, or one computed now (in the pool)."""
     keeper = _keeper(rt)
     if keeper.fresh():
-        assert keeper.doc is not None
-        return keeper.doc
+        return keeper
     answer = await run_heavy(request, forecast_job, ForecastOptions.of(rt.settings, nice=False))
     if answer.status != 200:
         return answer.response()  # type: ignore[return-value]
-    return keeper.keep(answer.content)
+    keeper.keep(answer.content)
+    return keeper
 
 
 @router.get("", response_model=ForecastOut, responses=responses(*HEAVY))
@@ -56,7 +56,10 @@ async def get_forecast(request: Request, rt: RuntimeDep) -> Any:
     queue and wait over time, per train its ETA with the queues, congestion alerts, and the
     suggested slots (holds) at the crossings that queue. Every band is p10/p50/p90 over the
     replications."""
-    return await current(request, rt)
+    kept = await current(request, rt)
+    if isinstance(kept, JSONResponse):
+        return kept
+    return Response(kept.raw, media_type="application/json")
 
 
 @router.get(
@@ -67,15 +70,16 @@ async def get_forecast(request: Request, rt: RuntimeDep) -> Any:
 async def get_crossing_forecast(request: Request, crossing_id: CrossingId, rt: RuntimeDep) -> Any:
     """One crossing's forecast and the trains heading to it, with their arrival, wait and hold
     there (a crossing no train passes: an empty queue)."""
-    doc = await current(request, rt)
-    if isinstance(doc, JSONResponse):
-        return doc
-    known = _keeper(rt).known
+    kept = await current(request, rt)
+    if isinstance(kept, JSONResponse):
+        return kept
+    known = kept.known
     if crossing_id not in known:
         close = difflib.get_close_matches(crossing_id, list(known), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         return JSONResponse({"error": f"no curated crossing '{crossing_id}'{hint}"}, 404)
-    return crossing_view(doc, crossing_id, known[crossing_id])
+    assert kept.doc is not None
+    return crossing_view(kept.doc, crossing_id, known[crossing_id])
 
 
 @router.post(
