@@ -569,6 +569,7 @@ def demo_feed_cmd(
     closed_at = closed_at_h if closed_at_h is not None else 4.5 * 24
     if not 0 <= closed_at <= days * 24 or not 0 < closed_for_h <= 30 * 24:
         fail(DataError("the closure must start within the feed and last 0 to 720 h", field="--closed-at-h"))
+    closure = Closure("manzhouli-zabaykalsk", first + timedelta(hours=closed_at), closed_for_h)
     net = _load()
     try:
         with err.status("running the demo trains"):
@@ -576,7 +577,7 @@ def demo_feed_cmd(
                 net,
                 first,
                 days=days,
-                closure=Closure("manzhouli-zabaykalsk", first + timedelta(hours=closed_at), closed_for_h),
+                closure=closure,
                 every_min=every_min,
                 seed=seed,
                 scale=scale,
@@ -589,6 +590,6 @@ def demo_feed_cmd(
     trains = sum(1 for x in made.lines if x["type"] == "train")
     err.print(
         f"wrote {out_file}: {trains} trains, {n - trains:,} events, {made.start:%Y-%m-%d %H:%M} to "
-        f"{made.end:%Y-%m-%d %H:%M} UTC; Manzhouli–Zabaykalsk closed {made.closure.start:%Y-%m-%d %H:%M} "
-        f"for {made.closure.hours:g} h"
+        f"{made.end:%Y-%m-%d %H:%M} UTC; Manzhouli–Zabaykalsk closed {closure.start:%Y-%m-%d %H:%M} "
+        f"for {closure.hours:g} h"
     )

@@ -95,7 +95,7 @@ class DemoFeed:
 
     start: datetime
     end: datetime
-    closure: Closure
+    closure: Closure | None
     lines: tuple[dict[str, Any], ...]
     truth: dict[str, dict[str, Any]]
 
@@ -115,20 +115,23 @@ def demo_feed(
     *,
     days: float = 10.0,
     closure: Closure | None = None,
+    closed: bool = True,
     services: tuple[DemoService, ...] = DEMO_SERVICES,
     every_min: int = 120,
     seed: int = 7,
     scale: float = 1.0,
 ) -> DemoFeed:
     """The feed of ``days`` from ``start`` (see the module docstring). ``closure``: by default
-    Manzhouli–Zabaykalsk for 24 h from 4.5 days in; ``scale`` multiplies every service's rate."""
+    Manzhouli–Zabaykalsk for 24 h from 4.5 days in (none if not ``closed``); ``scale`` multiplies
+    every service's rate."""
     from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
     from silkrail.tracking.eta import build_profile
 
     start = start.astimezone(UTC)
     end = start + timedelta(days=days)
-    closure = closure or Closure("manzhouli-zabaykalsk", start + timedelta(days=4.5), 24.0)
+    if closed and closure is None:
+        closure = Closure("manzhouli-zabaykalsk", start + timedelta(days=4.5), 24.0)
     rng = random.Random(seed)
     router = router_for(net)
     profiles: dict[str, Profile] = {}
@@ -136,7 +139,7 @@ def demo_feed(
         route = router.route(RouteQuery(s.origin, s.destination, mode="rail", teu=s.teu))
         profiles[s.name] = build_profile(route, net.crossings)
     crossings, gate_of = crossing_specs(net, profiles.values())
-    if closure.crossing not in gate_of:
+    if closure is not None and closure.crossing not in gate_of:
         raise ValueError(f"no demo service passes the crossing '{closure.crossing}' the demo closes")
     low, high, mode = RUN_FACTOR
     spin_up_h = max(_trip_h(p) for p in profiles.values()) * high + 24.0
@@ -200,7 +203,7 @@ def _run(
     crossings: tuple[Any, ...],
     gate_of: dict[str, int],
     first: datetime,
-    closure: Closure,
+    closure: Closure | None,
     rng: random.Random,
 ) -> None:
     """Move every train along its route on the kernel: queues, services, the closure."""
@@ -208,16 +211,17 @@ def _run(
     busy = [0] * len(crossings)
     queues: list[deque[tuple[_Train, int, float]]] = [deque() for _ in crossings]
     closed = [False] * len(crossings)
-    g_closed = gate_of[closure.crossing]
-    a = (closure.start - first).total_seconds() / 3600
 
-    def set_closed(flag: bool) -> None:
-        closed[g_closed] = flag
+    def set_closed(g: int, flag: bool) -> None:
+        closed[g] = flag
         if not flag:
-            serve(g_closed)
+            serve(g)
 
-    k.schedule(a, lambda _: set_closed(True))
-    k.schedule(a + closure.hours, lambda _: set_closed(False))
+    if closure is not None:
+        g_closed = gate_of[closure.crossing]
+        a = (closure.start - first).total_seconds() / 3600
+        k.schedule(a, lambda _: set_closed(g_closed, True))
+        k.schedule(a + closure.hours, lambda _: set_closed(g_closed, False))
 
     def dwell_h(tr: _Train, i: int) -> float:
         s = tr.profile.stops[i]
