@@ -180,3 +180,30 @@ def test_the_endpoints_are_in_the_openapi_document(api: TestClient) -> None:
     schemas = doc["components"]["schemas"]
     assert {"ForecastOut", "WhatIfOut", "WhatIfRequest", "CloseChange", "TrainDetail"} <= set(schemas)
     assert "forecast" in schemas["TrainDetail"]["properties"]
+
+
+def test_others_see_the_trains_as_the_public_view_shows_them(api: TestClient) -> None:
+    """Without a token (the default aggregated view) each train's position is rounded to 0.1
+    degree; the admin token sees it as forecast. The crossings' queues are the same for both."""
+    anon = api.get("/api/v1/forecast").json()
+    full = api.get("/api/v1/forecast", headers=AUTH).json()
+    assert [t["id"] for t in anon["trains"]] == [t["id"] for t in full["trains"]]
+    for a, f in zip(anon["trains"], full["trains"], strict=True):
+        assert a["lat"] == round(f["lat"], 1) and a["lon"] == round(f["lon"], 1)
+    assert any(round(f["lat"], 1) != f["lat"] for f in full["trains"])
+    assert anon["crossings"] == full["crossings"]
+
+
+def test_where_the_public_sees_nothing_the_forecast_needs_a_token(small_net: Network, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    net_file = save_network(small_net, tmp_path / "small.npz")
+    settings = service_settings(
+        f"sqlite:///{tmp_path / 't.sqlite'}",
+        tmp_path / "home",
+        network_path=net_file,
+        forecast_every_s=0,
+        public_view="none",
+    )
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/api/v1/forecast").status_code == 401
+        assert c.get(f"/api/v1/forecast/crossings/{CROSSING}").status_code == 401
+        assert c.get("/api/v1/forecast", headers=AUTH).status_code == 200

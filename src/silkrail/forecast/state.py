@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
-    from silkrail.tracking.dwell import DwellStats
+    from silkrail.tracking.dwell import Learned
     from silkrail.tracking.eta import Profile, Stop
     from silkrail.tracking.tracker import Tracker
 
@@ -190,7 +190,8 @@ class LiveTrain:
     the visit it waits before, or -1 before departure); ``pace``: its running time over the
     planned one as observed since its last crossing, and that observation's standard error (None:
     not observed); ``start_error_h``: how uncertain ``start_h`` is (a standard deviation);
-    ``tracker_eta``: the tracker's own ETA (queues left out), for comparison."""
+    ``operator``: whose train it is; ``tracker_eta``: the tracker's own ETA (queues left out),
+    for comparison."""
 
     id: str
     name: str
@@ -208,6 +209,7 @@ class LiveTrain:
     year: int | None = None
     pace: tuple[float, float] | None = None
     start_error_h: float = 0.0
+    operator: str | None = None
     tracker_eta: datetime | None = None
     holds: tuple[tuple[int, float], ...] = ()  # (visit index or -1 for departure, hours)
 
@@ -250,18 +252,25 @@ class LiveState:
 # --- from the tracker ----------------------------------------------------------------------
 
 
-def learned_dwell(stop: Stop, learned: Mapping[str, DwellStats], default_sigma: float) -> Dwell:
-    """A train's dwell at ``stop``: the learned mean once the tracker has observed it (else the
-    planned one), with the observed spread once LEARN_SPREAD_N waits are in, else the planned
-    spread, else ``default_sigma``."""
-    from silkrail.tracking.dwell import NO_STATS, expected_dwell
+def learned_dwell(stop: Stop, learned: Learned, default_sigma: float) -> Dwell:
+    """A train's dwell at ``stop``: the tracker's expected dwell there (the plan and the
+    operators' observations, ``tracking.dwell.estimate_dwell``), with the spread of the waits of
+    the operators it counted once LEARN_SPREAD_N are in, else the planned spread, else
+    ``default_sigma``."""
+    from silkrail.tracking.dwell import NO_SUMS, estimate_dwell
 
-    mean = min(max(expected_dwell(stop, learned), 0.0), MAX_DWELL_H)
-    n, m, m2 = learned.get(stop.key, NO_STATS)
+    found = estimate_dwell(stop, learned)
+    mean = min(max(found.hours, 0.0), MAX_DWELL_H)
+    by_operator = learned.get(stop.key, {})
+    pooled = NO_SUMS
+    for op in found.counted:
+        pooled = pooled.plus(by_operator.get(op, NO_SUMS))
     sigma = stop.sigma_log or default_sigma
-    if n >= LEARN_SPREAD_N and m > 0 and math.isfinite(m2):
-        cv2 = max(m2 / (n - 1), 0.0) / (m * m)
-        sigma = math.sqrt(math.log1p(cv2))
+    if pooled.n >= LEARN_SPREAD_N and pooled.mean_h > 0:
+        m = pooled.mean_h
+        var = max(pooled.sum_h2 - pooled.n * m * m, 0.0) / (pooled.n - 1)
+        if math.isfinite(var):
+            sigma = math.sqrt(math.log1p(var / (m * m)))
     return Dwell(mean, min(sigma, 3.0))
 
 
@@ -269,7 +278,7 @@ def visits_ahead(
     profile: Profile,
     from_km: float,
     gate_of: Mapping[str, int],
-    learned: Mapping[str, DwellStats],
+    learned: Learned,
     default_sigma: float,
 ) -> tuple[tuple[Visit, ...], float]:
     """The stops of ``profile`` more than 1 km beyond ``from_km`` as visits, and the running
@@ -371,7 +380,7 @@ def _live_train(
     now: datetime,
     horizon_h: float,
     gate_of: Mapping[str, int],
-    learned: Mapping[str, DwellStats],
+    learned: Learned,
     default_sigma: float,
     net: Network,
     exits: list[tuple[datetime, str]],
@@ -389,6 +398,7 @@ def _live_train(
         "status": state.status,
         "tracker_eta": state.eta,
         "year": year,
+        "operator": plan.operator,
     }
     if state.status == "planned" and state.last_time is None:
         start = _hours(now, record.departure)
@@ -452,7 +462,7 @@ def observed_pace(
     km: float,
     last: datetime,
     exits: list[tuple[datetime, str]],
-    learned: Mapping[str, DwellStats],
+    learned: Learned,
 ) -> tuple[float, float] | None:
     """A train's pace since its last border exit (or its departure) up to its newest event: the
     hours it took over the planned running hours (the expected dwell of stops passed without a

@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from silkrail.service.pool import Answer, ReadContext
+from silkrail.service.views import ROUND_DEGREES
 
 if TYPE_CHECKING:
     from silkrail.service.deps import Runtime
-    from silkrail.service.settings import ServiceSettings
+    from silkrail.service.settings import PublicView, ServiceSettings
+    from silkrail.service.views import Viewer
 
 log = logging.getLogger("silkrail.service")
 KEEPER_CLIENT = "service:forecast"
@@ -101,7 +103,7 @@ def forecast_job(ctx: ReadContext, options: ForecastOptions) -> Answer:
         # the document as JSON bytes: the service process keeps them as they are and reads them
         # only when a crossing or a train is asked for (no work for it while ingest runs)
         doc = json.dumps(forecast.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
-        return {"forecast": doc, "known": known}
+        return {"forecast": doc, "known": known, "operators": {t.id: t.operator for t in state.trains}}
 
     return Answer(content=low_priority(work, options.nice))
 
@@ -119,7 +121,7 @@ def what_if_job(ctx: ReadContext, body: dict[str, Any], options: ForecastOptions
         result = what_if(
             state, request, net=net, router=router, replications=options.replications, seed=options.seed
         )
-        return result.to_dict()
+        return {"what_if": result.to_dict(), "operators": {t.id: t.operator for t in state.trains}}
 
     return Answer(content=low_priority(work, options.nice))
 
@@ -134,6 +136,8 @@ class ForecastKeeper:
         self.raw: bytes | None = None  # the kept forecast document, as JSON
         self._parsed: dict[str, Any] | None = None
         self.known: dict[str, list[Any]] = {}  # the curated crossings: id -> [name, lat, lon]
+        self.operators: dict[str, str | None] = {}  # whose each train of the forecast is
+        self._views: dict[str, bytes] = {}  # the document as each kind of viewer sees it (JSON)
         self.at = 0.0  # when the kept forecast was stored (monotonic)
         self.runs = 0
         self.failures = 0
@@ -151,6 +155,8 @@ class ForecastKeeper:
         """Keep a forecast job's answer: the document's JSON and the curated crossings."""
         self.raw, self._parsed = content["forecast"], None
         self.known = content["known"]
+        self.operators = content.get("operators", {})
+        self._views = {}
         self.at = time.monotonic()
         self.runs += 1
 
@@ -160,6 +166,21 @@ class ForecastKeeper:
         if self._parsed is None and self.raw is not None:
             self._parsed = json.loads(self.raw)
         return self._parsed
+
+    def view(self, viewer: Viewer, policy: PublicView) -> bytes | None:
+        """The kept document as ``viewer`` may see it, as JSON: as it is where it sees every train
+        in full, else with the others' trains as the public view shows them (made once per kind
+        of viewer and forecast)."""
+        if self.raw is None:
+            return None
+        if policy == "full" or viewer.admin:
+            return self.raw
+        key = viewer.key()
+        if key not in self._views:
+            assert self.doc is not None
+            seen = forecast_view(self.doc, self.operators, viewer, policy)
+            self._views[key] = json.dumps(seen, ensure_ascii=False, separators=(",", ":")).encode()
+        return self._views[key]
 
     def poke(self, body: bytes) -> None:
         """Ask for a refresh if ``body`` (a stored batch) moves a train past a crossing."""
@@ -255,3 +276,44 @@ def crossing_view(doc: dict[str, Any], crossing_id: str, known: list[Any]) -> di
         "trains": trains,
         "alerts": [a for a in doc["alerts"] if a["crossing"] == crossing_id],
     }
+
+
+def _seen_train(
+    t: dict[str, Any], owner: str | None, viewer: Viewer, policy: PublicView
+) -> dict[str, Any] | None:
+    """A train of a forecast as ``viewer`` sees it: in full if it owns it (or the view is full),
+    not at all where the public sees nothing, else its position rounded as the trains' view
+    rounds it and no re-route track (it would show where the train is)."""
+    if policy == "full" or viewer.owns(owner):
+        return t
+    if policy == "none":
+        return None
+    out = dict(t)
+    for k in ("lat", "lon"):
+        if out.get(k) is not None:
+            out[k] = round(out[k], ROUND_DEGREES)
+    if out.get("reroute"):
+        out["reroute"] = {**out["reroute"], "path": []}
+    return out
+
+
+def forecast_view(
+    doc: dict[str, Any], operators: dict[str, str | None], viewer: Viewer, policy: PublicView
+) -> dict[str, Any]:
+    """A forecast document as ``viewer`` sees it: the crossings (aggregates of every train) as
+    they are, the trains and their holds as the public view shows others' trains."""
+    trains = [v for t in doc["trains"] if (v := _seen_train(t, operators.get(t["id"]), viewer, policy))]
+    kept = {t["id"] for t in trains}
+    out = {**doc, "trains": trains}
+    if doc.get("slots"):
+        out["slots"] = {**doc["slots"], "holds": [h for h in doc["slots"]["holds"] if h["train"] in kept]}
+    return out
+
+
+def what_if_view(content: dict[str, Any], viewer: Viewer, policy: PublicView) -> dict[str, Any]:
+    """A what-if answer as ``viewer`` sees it (the trains it adds are the asker's own)."""
+    doc, operators = content["what_if"], content["operators"]
+    if policy == "full" or viewer.admin:
+        return doc
+    seen = [v for a in doc["affected"] if (v := _seen_train(a, operators.get(a["id"]), viewer, policy))]
+    return {**doc, "affected": seen}

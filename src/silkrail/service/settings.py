@@ -35,6 +35,7 @@ from typing import Any, Literal
 from silkrail.service.auth import Token, admin_token, check_secret, load_tokens_file
 from silkrail.service.limits import MAX_BODY_BYTES
 from silkrail.service.quota import ClientPolicy, Quotas
+from silkrail.tracking.tracker import TrackerLimits
 
 PublicView = Literal["aggregated", "full", "none"]
 PUBLIC_VIEWS: tuple[PublicView, ...] = ("aggregated", "full", "none")
@@ -67,6 +68,11 @@ class ServiceSettings:
     forecast_horizon_h: float = 72.0
     forecast_scheduler: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tracker_limits(self) -> TrackerLimits:
+        """The per-operator quotas the tracker keeps."""
+        return TrackerLimits(self.trains_per_operator, self.events_per_train)
 
     @property
     def grants(self) -> tuple[Token, ...]:
