@@ -61,6 +61,7 @@ def test_the_dashboard_shows_the_forecast_and_what_closing_a_crossing_does(serve
         page = browser.new_page(viewport={"width": 1500, "height": 950})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
         page.goto(served + "/")
         page.wait_for_selector("body[data-ready='1']", timeout=90_000)
         page.wait_for_selector("body[data-forecast='1']", timeout=90_000)
@@ -74,7 +75,7 @@ def test_the_dashboard_shows_the_forecast_and_what_closing_a_crossing_does(serve
         page.fill("#what-if-token", "not-the-token")
         page.select_option("#what-if-crossing", MANZHOULI)
         page.click("#what-if-run")
-        page.wait_for_function("document.getElementById('what-if-status').textContent.startsWith('refused')")
+        page.wait_for_selector("#what-if-status:has-text('refused')", timeout=60_000)
         assert "401" in page.inner_text("#what-if-status")
 
         page.fill("#what-if-token", TOKEN)
