@@ -453,7 +453,7 @@ def compile_scenario(
         steps: list[tuple[float, int]] = []
         arcs = route.arcs
         # terminal time at each rail end (the cost model's): before the first and after the last step
-        term = float(g.model.params["terminal_h"])
+        term = float(g.model.params.container.terminal_h)
         acc = term if len(arcs) and g.mode[arcs[0]] == MODE_RAIL else 0.0
         seen_lines: set[int] = set()
         for a in arcs.tolist():
@@ -527,7 +527,7 @@ def compile_scenario(
 def _dwell_triangle(g: Any, idx: int) -> tuple[float, float, float]:
     """(low, mode, high) of a crossing's dwell for the simulation: the cost model's 10th and
     90th percentiles, and the mode that gives the triangle the model's mean."""
-    from silkrail.routing.costs import lognormal_range
+    from silkrail.routing.distributions import lognormal_range
 
     dwell, _ = g.costs.crossing_parts[idx]
     mean = float(dwell.value)
