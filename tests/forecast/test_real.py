@@ -20,14 +20,14 @@ EREN = "erenhot-zamyn-uud"
 
 
 def test_closing_erenhot_reroutes_the_trains_that_have_a_better_way(real_net, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Erenhot–Zamyn-Uud closed for 48 h. Trains to Moscow still in China that would wait a day or
-    more there go round by Manzhouli or Alashankou (a few hours longer than their own route):
+    """Erenhot–Zamyn-Uud closed for 48 h. Trains from Beijing to Moscow still in China that would
+    wait a day or more there go round by Manzhouli (a few hours longer than their own route):
     each such re-route avoids Erenhot and arrives REROUTE_GAIN_H or more before the train would.
     Trains to Ulaanbaatar would go by Manzhouli and Naushki, two days longer: they wait. Trains
     past Erenhot are not affected."""
     start = datetime(2026, 3, 2, tzinfo=UTC)
     services = (
-        DemoService("Zhengzhou–Moscow", "Zhengzhou", "Moscow", 4.0),
+        DemoService("Beijing–Moscow", "Beijing", "Moscow", 4.0),
         DemoService("Tianjin–Ulaanbaatar", "Tianjin", "Ulaanbaatar", 4.0),
     )
     made = demo_feed(real_net, start, days=3, services=services, closed=False)
@@ -49,7 +49,7 @@ def test_closing_erenhot_reroutes_the_trains_that_have_a_better_way(real_net, tm
     }
     names = {t.id: t.name for t in state.trains}
     assert w.affected and {a.id for a in w.affected} <= ahead  # only trains still to pass Erenhot
-    moscow = [a for a in w.affected if names[a.id].startswith("Zhengzhou")]
+    moscow = [a for a in w.affected if names[a.id].startswith("Beijing")]
     ulaanbaatar = [a for a in w.affected if names[a.id].startswith("Tianjin")]
     assert len(moscow) >= 5 and len(ulaanbaatar) >= 3
     for a in moscow:

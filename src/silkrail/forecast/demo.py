@@ -58,7 +58,7 @@ class DemoService:
 DEMO_SERVICES = (
     DemoService("China–Russia via Manzhouli", "Harbin", "Moscow", 8.0),
     DemoService("Shenyang–Novosibirsk via Manzhouli", "Shenyang", "Novosibirsk", 6.0),
-    DemoService("China–Europe via Erenhot", "Zhengzhou", "Moscow", 3.0),
+    DemoService("China–Europe via Erenhot", "Beijing", "Moscow", 3.0),
     DemoService("Tianjin–Ulaanbaatar", "Tianjin", "Ulaanbaatar", 2.0),
     DemoService("China–Europe via Alashankou", "Chongqing", "Duisburg", 2.0),
     DemoService("Xi'an–Almaty via Khorgos", "Xi'an", "Almaty", 2.0),
