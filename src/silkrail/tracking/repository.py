@@ -221,7 +221,7 @@ class SqlRepository:
         """The stored border milestones (of these trains; None: of all), in train and time order."""
         e = store.events
         q = select(e.c.event_id, e.c.train_id, e.c.milestone, e.c.time, e.c.at).where(
-            e.c.milestone.in_(BORDER)
+            e.c.milestone.isnot(None), e.c.milestone.in_(BORDER)  # (the partial index's own condition)
         )
         if train_ids is not None:
             q = q.where(e.c.train_id.in_(sorted(train_ids)))
@@ -548,9 +548,8 @@ class PostgresRepository(SqlRepository):
         if not train_ids:
             return {}
         s = store.train_states
-        # a wait limit for this transaction (then LockNotAvailable: a 503), and the rows locked
-        # in train order: two batches of the same trains queue, they never deadlock
-        c.exec_driver_sql(f"SELECT set_config('lock_timeout', '{store.LOCK_WAIT_S * 1000:.0f}ms', true)")
+        # the rows locked in train order: two batches of the same trains queue, they never
+        # deadlock (the connection's lock_timeout bounds the wait: then a 503)
         q = select(s).where(s.c.train_id.in_(sorted(train_ids))).order_by(s.c.train_id).with_for_update()
         return {r.train_id: _state(r) for r in c.execute(q)}
 
