@@ -13,6 +13,7 @@ first used, so plain routing never loads them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,12 @@ class StatePath:
 @dataclass(frozen=True)
 class Leg:
     """A run of one mode on one gauge. ``geometry`` is the track as (lon, lat) rows;
-    ``edges`` and ``nodes`` say where it runs in the network it was routed on."""
+    ``edges`` and ``nodes`` say where it runs in the network it was routed on.
+
+    A leg carries its own running time, money (rail tariff or sea freight, for the route's
+    cargo) and CO2, each with a 10th-90th percentile range; with the events' time and money
+    they add up to the route's totals. ``line_class`` is the class of most of a rail leg's
+    track; ``basis`` says where its speed comes from."""
 
     mode: str
     from_: str
@@ -68,6 +74,19 @@ class Leg:
     edges: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     nodes: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     """The network's edges of the leg in order, and its nodes (one more than the edges)."""
+    duration_h_range: tuple[float, float] = (0.0, 0.0)
+    cost_usd: float = 0.0
+    cost_usd_range: tuple[float, float] = (0.0, 0.0)
+    co2_kg: float = 0.0
+    co2_kg_range: tuple[float, float] = (0.0, 0.0)
+    line_class: str | None = None
+    co2e_wtw_kg: float | None = None
+    co2e_ttw_kg: float | None = None
+    """CO2e of the leg for the route's TEU, well-to-wheel and tank-to-wheel (ISO 14083), by the
+    traction of its track (see :mod:`silkrail.routing.emissions`)."""
+    co2e_basis: str | None = None  # curated, or default where a section's traction is unknown
+    co2e_factors: tuple[str, ...] = ()  # the factors used: emissions.yaml ids, interoperability records
+    electric_km: float | None = None  # rail: km under electric traction (a default share counted)
 
     @property
     def coordinates(self) -> list[tuple[float, float]]:
@@ -84,16 +103,32 @@ class Leg:
     def to_dict(self, *, geometry: bool = False) -> dict[str, Any]:
         """The leg as JSON; with ``geometry``, its track as a GeoJSON LineString (lon, lat in
         WGS 84, rounded to 5 decimals: about 1 m)."""
-        out = {
-            "mode": self.mode,
-            "from": self.from_,
-            "to": self.to,
-            "distance_km": round(self.distance_km, 1),
-            "duration_h": round(self.duration_h, 2),
-            "gauge_mm": self.gauge_mm,
-            "countries": self.countries,
-            "basis": self.basis,
-        } | ({"record": self.record} if self.record else {})
+        out = (
+            {
+                "mode": self.mode,
+                "from": self.from_,
+                "to": self.to,
+                "distance_km": round(self.distance_km, 1),
+                "duration_h": round(self.duration_h, 2),
+                "duration_h_range": [round(x, 2) for x in self.duration_h_range],
+                "gauge_mm": self.gauge_mm,
+                "countries": self.countries,
+                "basis": self.basis,
+                "cost_usd": round(self.cost_usd, 2),
+                "cost_usd_range": [round(x, 2) for x in self.cost_usd_range],
+                "co2_kg": round(self.co2_kg, 1),
+                "co2_kg_range": [round(x, 1) for x in self.co2_kg_range],
+            }
+            | ({"line_class": self.line_class} if self.line_class else {})
+            | ({"record": self.record} if self.record else {})
+        )
+        if self.co2e_wtw_kg is not None and self.co2e_ttw_kg is not None:
+            out["co2e_wtw_kg"] = round(self.co2e_wtw_kg, 1)
+            out["co2e_ttw_kg"] = round(self.co2e_ttw_kg, 1)
+            out["co2e_basis"] = self.co2e_basis
+            out["co2e_factors"] = list(self.co2e_factors)
+            if self.electric_km is not None:
+                out["electric_km"] = round(self.electric_km, 1)
         if geometry:
             out["geometry"] = line_string(self.geometry)
         return out
@@ -102,18 +137,13 @@ class Leg:
     def from_dict(cls, doc: Mapping[str, Any]) -> Leg:
         """A leg read back from its JSON (without the network's edges and nodes)."""
         coords = (doc.get("geometry") or {}).get("coordinates") or []
-        return cls(
-            doc["mode"],
-            doc["from"],
-            doc["to"],
-            float(doc["distance_km"]),
-            float(doc["duration_h"]),
-            doc.get("gauge_mm"),
-            list(doc.get("countries") or []),
-            np.asarray(coords, np.float64).reshape(-1, 2),
-            doc.get("basis", "modelled"),
-            doc.get("record"),
-        )
+        given = _fields_in(cls, doc, {"from_": "from"}, skip=("geometry",))
+        for pair in ("duration_h_range", "cost_usd_range", "co2_kg_range"):
+            if pair in given:
+                given[pair] = _pair(given[pair])
+        if "co2e_factors" in given:
+            given["co2e_factors"] = tuple(given["co2e_factors"] or ())
+        return cls(**given, geometry=np.asarray(coords, np.float64).reshape(-1, 2))
 
 
 @dataclass(frozen=True)
@@ -157,24 +187,10 @@ class Event:
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> Event:
         """An event read back from its JSON."""
-        rng = doc.get("duration_h_range")
-        return cls(
-            doc["kind"],
-            doc["at"],
-            float(doc["lat"]),
-            float(doc["lon"]),
-            doc["from_country"],
-            doc["to_country"],
-            doc.get("from_gauge_mm"),
-            doc.get("to_gauge_mm"),
-            float(doc["duration_h"]),
-            float(doc["cost_usd"]),
-            doc.get("crossing_id"),
-            doc.get("note"),
-            doc.get("basis", "modelled"),
-            doc.get("record"),
-            None if rng is None else (float(rng[0]), float(rng[1])),
-        )
+        given = _fields_in(cls, doc)
+        if given.get("duration_h_range") is not None:
+            given["duration_h_range"] = _pair(given["duration_h_range"])
+        return cls(**given)
 
 
 @dataclass(frozen=True)
@@ -192,6 +208,7 @@ class Route:
     events: list[Event]
     label: str | None = None
     alternatives: list[Route] = field(default_factory=list)
+    alternatives_note: str | None = None  # why there are fewer alternatives than asked for
     origin_access: Access | None = None  # the access point used, where it lies a few km away
     destination_access: Access | None = None
     duration_h_range: tuple[float, float] = (0.0, 0.0)
@@ -203,6 +220,7 @@ class Route:
     arcs: NDArray[np.int64] = field(
         default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False
     )  # the state-graph path the route was priced from
+    traffic: str = "container"  # the traffic type it was priced for (passenger: per passenger)
 
     @property
     def train_h(self) -> float:
@@ -221,6 +239,16 @@ class Route:
     @property
     def modes(self) -> set[str]:
         return {leg.mode for leg in self.legs}
+
+    @property
+    def co2e_wtw_kg(self) -> float | None:
+        """The legs' CO2e well-to-wheel, summed (None where a leg has none)."""
+        return _leg_sum([leg.co2e_wtw_kg for leg in self.legs])
+
+    @property
+    def co2e_ttw_kg(self) -> float | None:
+        """The legs' CO2e tank-to-wheel, summed (None where a leg has none)."""
+        return _leg_sum([leg.co2e_ttw_kg for leg in self.legs])
 
     def __repr__(self) -> str:
         label = f" ({self.label})" if self.label else ""
@@ -243,16 +271,30 @@ class Route:
         legs = _html_table(
             ("mode", "from", "to", "km", "hours", "gauge mm", "countries", "basis"),
             [
-                (g.mode, g.from_, g.to, f"{g.distance_km:,.0f}", f"{g.duration_h:,.1f}", g.gauge_mm or "–",
-                 ", ".join(g.countries), g.basis)
+                (
+                    g.mode,
+                    g.from_,
+                    g.to,
+                    f"{g.distance_km:,.0f}",
+                    f"{g.duration_h:,.1f}",
+                    g.gauge_mm or "–",
+                    ", ".join(g.countries),
+                    g.basis,
+                )
                 for g in self.legs
             ],
         )
         events = _html_table(
             ("event", "at", "countries", "hours", "USD", "basis"),
             [
-                (e.kind.replace("_", " "), e.at, f"{e.from_country} → {e.to_country}", f"{e.duration_h:,.1f}",
-                 f"{e.cost_usd:,.0f}", e.basis)
+                (
+                    e.kind.replace("_", " "),
+                    e.at,
+                    f"{e.from_country} → {e.to_country}",
+                    f"{e.duration_h:,.1f}",
+                    f"{e.cost_usd:,.0f}",
+                    e.basis,
+                )
                 for e in self.events
             ],
         )
@@ -265,6 +307,7 @@ class Route:
             "origin": _end(self.origin, self.origin_access),
             "destination": _end(self.destination, self.destination_access),
             "objective": self.objective,
+            "traffic": self.traffic,
             "teu": self.teu,
             "distance_km": round(self.distance_km, 1),
             "duration_h": round(self.duration_h, 2),
@@ -279,8 +322,14 @@ class Route:
             "events": [e.to_dict() for e in self.events],
             "alternatives": [a.to_dict(geometry=geometry) for a in self.alternatives],
         }
+        legs = out["legs"]
+        if legs and all("co2e_wtw_kg" in leg for leg in legs):  # the legs' figures as shown, summed
+            out["co2e_wtw_kg"] = round(sum(leg["co2e_wtw_kg"] for leg in legs), 1)
+            out["co2e_ttw_kg"] = round(sum(leg["co2e_ttw_kg"] for leg in legs), 1)
         if self.label:
             out["label"] = self.label
+        if self.alternatives_note:
+            out["alternatives_note"] = self.alternatives_note
         return out
 
     @classmethod
@@ -288,27 +337,20 @@ class Route:
         """A route read back from its JSON (``to_dict``, the HTTP API's answer): the same
         totals, legs (with their tracks where the JSON has them) and events; what only the
         network it was routed on knows (state-graph arcs, node numbers) is left empty."""
-        countries = list(doc.get("countries") or [])
+        given = _fields_in(cls, doc, skip=("origin", "destination", "legs", "events", "alternatives"))
+        for pair in ("duration_h_range", "cost_usd_range", "co2_kg_range"):
+            given[pair] = _pair(given.get(pair))
+        countries = list(given.get("countries") or [])
+        ends = {role: doc.get(role) or {} for role in ("origin", "destination")}
         return cls(
-            origin=_place(doc["origin"], countries[0] if countries else ""),
-            destination=_place(doc["destination"], countries[-1] if countries else ""),
-            objective=doc["objective"],
-            teu=float(doc["teu"]),
-            distance_km=float(doc["distance_km"]),
-            duration_h=float(doc["duration_h"]),
-            cost_usd=float(doc["cost_usd"]),
-            co2_kg=float(doc["co2_kg"]),
-            countries=countries,
-            legs=[Leg.from_dict(g) for g in doc.get("legs") or []],
-            events=[Event.from_dict(e) for e in doc.get("events") or []],
-            label=doc.get("label"),
-            alternatives=[Route.from_dict(a) for a in doc.get("alternatives") or []],
-            origin_access=_access(doc["origin"]),
-            destination_access=_access(doc["destination"]),
-            duration_h_range=_pair(doc.get("duration_h_range")),
-            cost_usd_range=_pair(doc.get("cost_usd_range")),
-            co2_kg_range=_pair(doc.get("co2_kg_range")),
-            co2_basis=doc.get("co2_basis", "well-to-wheel"),
+            **given,
+            origin=_place(ends["origin"], countries[0] if countries else ""),
+            destination=_place(ends["destination"], countries[-1] if countries else ""),
+            origin_access=_access(ends["origin"]),
+            destination_access=_access(ends["destination"]),
+            legs=[Leg.from_dict(x) for x in doc.get("legs") or []],
+            events=[Event.from_dict(x) for x in doc.get("events") or []],
+            alternatives=[Route.from_dict(x) for x in doc.get("alternatives") or []],
         )
 
     def to_geojson(self) -> dict[str, Any]:
@@ -494,6 +536,13 @@ class OdMatrix:
         return out
 
 
+def _leg_sum(values: list[float | None]) -> float | None:
+    """The sum of the legs' figures; None where there is no leg or one lacks it."""
+    if not values or any(v is None for v in values):
+        return None
+    return float(sum(v for v in values if v is not None))
+
+
 def _flat(props: dict[str, Any]) -> dict[str, Any]:
     """Properties a file format can hold: lists as text, (low, high) pairs as two columns."""
     out: dict[str, Any] = {}
@@ -521,17 +570,32 @@ def line_string(coords: NDArray[np.float64]) -> dict[str, Any]:
     return {"type": "LineString", "coordinates": np.round(coords, 5).tolist()}
 
 
+def _fields_in(
+    cls: type, doc: Mapping[str, Any], rename: Mapping[str, str] | None = None, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The fields of ``cls`` that its JSON ``doc`` holds (``rename``: field -> JSON key, where the
+    two differ), by the dataclass's own field list: one declaration of the names, not a copy."""
+    rename = rename or {}
+    out = {}
+    for f in dataclasses.fields(cls):
+        key = rename.get(f.name, f.name)
+        if f.init and f.name not in skip and key in doc:
+            out[f.name] = doc.get(key)
+    return out
+
+
 def _place(end: Mapping[str, Any], country: str) -> Place:
-    lat, lon = float(end["lat"]), float(end["lon"])
-    return Place(end["name"], lat, lon, -1, "point", country, note=end.get("note"))
+    """An end of a route read from its JSON: a place without a node of this network."""
+    lat, lon = float(end.get("lat", 0.0)), float(end.get("lon", 0.0))
+    return Place(str(end.get("name", "")), lat, lon, -1, "point", country, note=end.get("note"))
 
 
 def _access(end: Mapping[str, Any]) -> Access | None:
     a = end.get("access")
-    return None if not a else Access(a["mode"], -1, a["name"], float(a["km"]))
+    return None if not a else Access(str(a.get("mode")), -1, str(a.get("name")), float(a.get("km", 0.0)))
 
 
-def _pair(values: Any) -> tuple[float, float]:
+def _pair(values: Sequence[float] | None) -> tuple[float, float]:
     return (float(values[0]), float(values[1])) if values else (0.0, 0.0)
 
 

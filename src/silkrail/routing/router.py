@@ -23,6 +23,7 @@ from silkrail.routing.graph import StateGraph
 from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.query import RouteOptions, RouteQuery, check_ends, check_query
 from silkrail.routing.results import OdMatrix, Route
+from silkrail.traffic import Traffic, traffic_of
 
 
 class Router:
@@ -77,7 +78,7 @@ class Router:
             raise NoRouteError(strategies.explain_no_route(self.engine, o, d, q))
         if query.alternatives > 0:
             found = strategies.alternatives(self.engine, o, d, q, best, query.alternatives)
-            best = dataclasses.replace(best, alternatives=found)
+            best = dataclasses.replace(best, alternatives=found.routes, alternatives_note=found.note)
         return best
 
     def later(self, query: RouteQuery, best: Route) -> tuple[int, list[tuple[str, int]], Route] | None:
@@ -94,18 +95,23 @@ class Router:
         The query's mode and alternatives are the comparison's own (each option its mode)."""
         query = self.resolved(dataclasses.replace(query, mode="any", alternatives=0))
         options: list[Route] = []
+        passenger = traffic_of(query.traffic) is Traffic.PASSENGER
         for mode in ("rail", "sea"):
+            if passenger and mode == "sea":
+                continue  # passengers travel by rail here
             try:
                 r = self.route(dataclasses.replace(query, mode=mode))
             except NoRouteError:
                 continue
             options.append(dataclasses.replace(r, label=mode))
         try:
-            best = self.route(dataclasses.replace(query, alternatives=4))
+            best = self.route(query)
         except NoRouteError:
             best = None
         if best is not None:
-            combined = strategies.rail_and_sea([best, *best.alternatives], check_query(self.net, query))
+            q = check_query(self.net, query)
+            pool = strategies.corridor_candidates(self.engine, best.origin, best.destination, q, best, 4)
+            combined = strategies.rail_and_sea([best, *pool], q)
             if combined is not None:
                 options.append(dataclasses.replace(combined, label="rail+sea"))
         if not options:

@@ -60,6 +60,7 @@ class Service(_Strict):
     teu: float = Field(default=80, gt=0, le=400)
     via: list[str] = Field(default=[], max_length=50)
     priority: int = Field(default=0, ge=0, le=9)
+    traffic: Literal["freight", "passenger"] = "freight"  # a passenger train carries no TEU flow
     source: str | list[str] | None = None
     as_of: str | None = None
     note: str | None = None
@@ -134,7 +135,7 @@ class Scenario:
 
 
 def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
-    from silkrail.network.curated import _LineLoader, _locate
+    from silkrail.network.loader import LineLoader, locate
     from silkrail.network.yaml_limits import too_deep
 
     try:
@@ -142,7 +143,7 @@ def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
     except OSError as exc:
         raise DataError(f"cannot read the scenario ({exc.strerror})", file=str(path)) from None
     try:
-        doc = yaml.load(text, Loader=_LineLoader)
+        doc = yaml.load(text, Loader=LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise DataError(
@@ -159,7 +160,7 @@ def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
     except ValidationError as exc:
         err = next((e for e in exc.errors() if e["type"] == "extra_forbidden"), exc.errors()[0])
         loc = tuple(err["loc"])
-        line, where = _locate(doc, loc)
+        line, where = locate(doc, loc)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
@@ -169,7 +170,7 @@ def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
     names = [s.name for s in parsed.services]
     for i, name in enumerate(names):
         if name in names[:i]:
-            line, where = _locate(doc, ("services", i, "name"))
+            line, where = locate(doc, ("services", i, "name"))
             raise DataError(
                 f"the service name '{name}' is given twice in this file; each service needs its own",
                 file=path.name,
@@ -317,14 +318,14 @@ class SimInput:
 
 
 def _fail(where: dict[str, tuple[Any, str]], key: str, field_name: str, message: str) -> DataError:
-    from silkrail.network.curated import _locate
+    from silkrail.network.loader import locate
 
     doc, path, file = where.get(key, (None, "", "scenario"))  # type: ignore[misc]
     loc: list[int | str] = []
     for part in str(path).split("."):
         if part:
             loc.append(int(part) if part.isdigit() else part)
-    line, fld = _locate(doc, (*loc, field_name)) if doc is not None else (None, field_name)
+    line, fld = locate(doc, (*loc, field_name)) if doc is not None else (None, field_name)
     return DataError(message, file=file, line=line, field=fld)
 
 
@@ -452,7 +453,7 @@ def compile_scenario(
         steps: list[tuple[float, int]] = []
         arcs = route.arcs
         # terminal time at each rail end (the cost model's): before the first and after the last step
-        term = float(g.model.params["terminal_h"])
+        term = float(g.model.params.container.terminal_h)
         acc = term if len(arcs) and g.mode[arcs[0]] == MODE_RAIL else 0.0
         seen_lines: set[int] = set()
         for a in arcs.tolist():
@@ -526,7 +527,7 @@ def compile_scenario(
 def _dwell_triangle(g: Any, idx: int) -> tuple[float, float, float]:
     """(low, mode, high) of a crossing's dwell for the simulation: the cost model's 10th and
     90th percentiles, and the mode that gives the triangle the model's mean."""
-    from silkrail.routing.costs import lognormal_range
+    from silkrail.routing.distributions import lognormal_range
 
     dwell, _ = g.costs.crossing_parts[idx]
     mean = float(dwell.value)

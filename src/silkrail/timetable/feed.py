@@ -53,6 +53,7 @@ class Service:
     source: tuple[str, ...] = ()
     as_of: str = ""
     note: str | None = None
+    trainsets: str | None = None  # a pool shared with other operators' services (sourced), else None
 
 
 @dataclass(frozen=True)

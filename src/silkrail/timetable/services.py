@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from silkrail.errors import DataError
-from silkrail.network.curated import Sourced, known_country_codes, validate_file
+from silkrail.network.loader import Sourced, known_country_codes, validate_file
 from silkrail.timetable.feed import WEEKDAYS, Agency, Calendar, Feed, Service, Stop, StopTime, Trip
 
 FEED_TIMEZONE = "Etc/UTC"
@@ -130,8 +130,22 @@ class ServiceRecord(Sourced):
     stops: list[StopTimeRecord] = Field(min_length=2)
     assumed: str | None = None
     note: str | None = None
+    trainsets: str | None = None
+    """A pool of trainsets this service shares with services of other operators naming the same
+    pool; given only where a source says they share sets (``trainsets_source``). Without it, a
+    service's sets are its operator's own."""
+    trainsets_source: str | None = None
 
     _i = field_validator("id")(_check_id)
+
+    @model_validator(mode="after")
+    def _pool_sourced(self) -> ServiceRecord:
+        if self.trainsets and not (self.trainsets_source or "").strip():
+            raise ValueError(
+                "trainsets shared with another operator's services need trainsets_source: where a "
+                "source says they share sets"
+            )
+        return self
 
     @model_validator(mode="after")
     def _ends_timed(self) -> ServiceRecord:
@@ -227,6 +241,7 @@ def _to_feed(f: ServicesFile, doc: Any, filename: str) -> Feed:
                 tuple(s.sources),
                 s.as_of,
                 s.note,
+                s.trainsets,
             )
         )
         trips.append(_trip(s, stops, f.feed, filename, _line(doc, "services", i), i))
