@@ -41,6 +41,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         alerts,
         dashboard,
         events,
+        forecast,
         gtfs_rt,
         health,
         network,
@@ -84,6 +85,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                     _every(settings.relay_s, "relay", lambda: rt.hub.relay(rt.live_tracker()))
                 )
             )
+        from silkrail.service.forecasts import ForecastKeeper
+
+        rt.forecasts = ForecastKeeper(settings)
+        if settings.forecast_every_s > 0:
+            tasks.append(asyncio.create_task(rt.forecasts.run(rt)))
         yield
         for task in tasks:
             task.cancel()
@@ -104,7 +110,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=_operation_id,
         description=(
-            "Live corridor monitoring: trains, events, ETAs, alerts; and routing: a route, the "
+            "Live corridor monitoring: trains, events, ETAs, alerts; the corridor forecast (queues "
+            "at the crossings, ETA bands, suggested slots, what-if); and routing: a route, the "
             "rail/sea comparison and OD matrices. Writes (every POST) need a bearer token; a token "
             "belongs to an operator and writes that operator's trains (an admin token, all). Every "
             "error answers `{error, fields}`: one sentence, and for invalid fields each field. "
@@ -120,7 +127,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         limits=limits,
         allowed=lambda path: _allowed(app, path),
     )
-    for module in (health, trains, events, alerts, routing, network, stream, gtfs_rt):
+    for module in (health, trains, events, alerts, routing, network, stream, gtfs_rt, forecast):
         app.include_router(module.router)
     dashboard.install(app, home=settings.home)
     _declare_models(app, events.SCHEMA_MODELS)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from silkrail.tracking.core import TrackState
+from silkrail.tracking.core import TrackState, TrainPlan
 from silkrail.tracking.eta import Profile
 
 if TYPE_CHECKING:
@@ -27,6 +27,15 @@ class TrainRecord:
     departure: datetime
     planned_arrival: datetime
     operator: str | None = None  # whose train it is (None: an admin's, from before operators)
+
+
+@dataclass(frozen=True)
+class TrainInProgress:
+    """A train not arrived yet, as a forecast reads it: the train, its state and its plan."""
+
+    train: TrainRecord
+    state: TrackState
+    plan: TrainPlan
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,14 @@ from silkrail.tracking import core, store
 from silkrail.tracking.admission import EventKey, Writer, admit, event_row, match, validate
 from silkrail.tracking.alerts import OFF_ROUTE_KM, NewAlert
 from silkrail.tracking.core import TrackState, TrainPlan
-from silkrail.tracking.dwell import NO_SUMS, DwellSums, MilestoneIndex, estimate_dwell, relearn
+from silkrail.tracking.dwell import (
+    NO_SUMS,
+    DwellSums,
+    MilestoneIndex,
+    StoredMilestone,
+    estimate_dwell,
+    relearn,
+)
 from silkrail.tracking.eta import Profile, ScheduledCall, Stop, scheduled_arrival, with_schedule
 from silkrail.tracking.model import AnyEvent, TrainIn
 from silkrail.tracking.planner import PlannedRoute, RoutePlanner
@@ -31,6 +38,7 @@ from silkrail.tracking.results import (
     IngestResult,
     NewTrain,
     Rejection,
+    TrainInProgress,
     TrainSummary,
 )
 
@@ -264,6 +272,23 @@ class Tracker:
         rows = self.repo.summaries(tid, status, since, operator=operator, ids=ids, limit=limit, offset=offset)
         plans = self._load_plans({train.id for train, _, _ in rows})  # one query for those not cached
         return [TrainSummary.of(train, state, plans[train.id].profile, stamp) for train, state, stamp in rows]
+
+    def in_progress(self) -> list[TrainInProgress]:
+        """The trains not arrived yet (planned, running, at a crossing), each with its state and
+        plan, oldest train first: what a forecast starts from."""
+        rows = [r for s in ("planned", "running", "at_crossing") for r in self.repo.summaries(None, s)]
+        plans = self._load_plans({train.id for train, _, _ in rows})
+        return [TrainInProgress(t, state, plans[t.id]) for t, state, _ in rows if t.id in plans]
+
+    def learned_dwell(self) -> dict[str, dict[str, DwellSums]]:
+        """What each crossing's observed waits taught (by stop key, then operator)."""
+        with self.engine.connect() as c:
+            return self.repo.learned(c)
+
+    def border_milestones(self, train_ids: Collection[str]) -> list[StoredMilestone]:
+        """The stored border milestones of these trains, in train and time order."""
+        with self.engine.connect() as c:
+            return self.repo.border_milestones(c, train_ids)
 
     def changes(self, cursor: Cursor | None) -> Changes:
         """What changed after ``cursor`` (from any service process). Trains changed within the
