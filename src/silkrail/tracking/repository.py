@@ -356,7 +356,7 @@ class SqlRepository:
         if operator is not None:
             q = q.where(t.c.operator == operator)
         if ids is not None:
-            q = q.where(t.c.id.in_(sorted(ids)))
+            q = q.where(a.c.id.in_(sorted(ids)))
         with self.engine.connect() as c:
             rows = c.execute(q.limit(limit)).all()
         return [AlertRecord(r.id, r.train_id, r.kind, r.message, _utc(r.time), r.operator) for r in rows]
