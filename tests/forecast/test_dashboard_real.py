@@ -92,3 +92,26 @@ def test_the_dashboard_shows_the_forecast_and_what_closing_a_crossing_does(serve
         browser.close()
     assert errors == []
     assert (ARTEFACTS / "forecast-what-if.png").stat().st_size > 50_000
+
+
+def test_the_command_line_asks_the_service(served: str) -> None:
+    """`forecast show --url` prints the service's forecast; `forecast what-if close --url --token`
+    its what-if (the same JSON as the API's)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from silkrail.cli import app
+
+    runner = CliRunner()
+    shown = runner.invoke(app, ["forecast", "show", "--url", served, "--json"])
+    assert shown.exit_code == 0, shown.output
+    doc = json.loads(shown.stdout)
+    assert MANZHOULI in [c["id"] for c in doc["crossings"]] and len(doc["trains"]) > 100
+    args = ["forecast", "what-if", "close", MANZHOULI, "--hours", "24", "--url", served, "--token", TOKEN]
+    r = runner.invoke(app, [*args, "--json"])
+    assert r.exit_code == 0, r.output
+    answer = json.loads(r.stdout)
+    assert answer["change"]["close"]["crossing"] == MANZHOULI and answer["affected"]
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0 and "affected trains" in table.stdout

@@ -123,3 +123,15 @@ def test_bands_widen_with_a_spread_and_are_ordered() -> None:
 def test_replications_are_bounded(bad: object) -> None:
     with pytest.raises(DataError, match="replications"):
         check_replications(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.integration
+def test_a_forecast_on_dask_equals_the_serial_one() -> None:
+    """Replications in chunks on a LocalCluster of two processes give the same bands, train by
+    train and crossing by crossing, as the serial run (each replication is a pure function of
+    the state and its seed)."""
+    state = replace(converging(), crossings=(crossing(sigma=0.5),))
+    serial = run_forecast(state, replications=30, slots=False)
+    on_dask = run_forecast(state, replications=30, slots=False, scheduler="local", workers=2)
+    assert [t.eta_h for t in on_dask.trains] == [t.eta_h for t in serial.trains]
+    assert on_dask.crossings[0].queue == serial.crossings[0].queue

@@ -207,3 +207,22 @@ def test_where_the_public_sees_nothing_the_forecast_needs_a_token(small_net: Net
         assert c.get("/api/v1/forecast").status_code == 401
         assert c.get(f"/api/v1/forecast/crossings/{CROSSING}").status_code == 401
         assert c.get("/api/v1/forecast", headers=AUTH).status_code == 200
+
+
+def test_a_train_past_a_crossing_makes_the_kept_forecast_stale(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The keeper's forecast is fresh until a stored batch holds a border exit, a finished gauge
+    change or an arrival (positions alone keep it); a forecast asked for after that is fresh."""
+    import time
+
+    from silkrail.service.forecasts import ForecastKeeper
+
+    keeper = ForecastKeeper(service_settings("sqlite://", tmp_path, forecast_every_s=300))
+    assert not keeper.fresh()
+    keeper.keep({"forecast": b"{}", "known": {}}, time.monotonic())
+    assert keeper.fresh()
+    keeper.poke(b'{"events": [{"kind": "position", "lat": 1, "lon": 2}]}')
+    assert keeper.fresh()
+    keeper.poke(b'{"events": [{"kind": "milestone", "milestone": "border_exit", "at": "Erenhot"}]}')
+    assert not keeper.fresh()
+    keeper.keep({"forecast": b"{}", "known": {}}, time.monotonic())
+    assert keeper.fresh()

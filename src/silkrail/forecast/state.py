@@ -32,7 +32,8 @@ observations give one: basis ``default`` (a dwell 0.6 to 1.6 times its mean, 10t
 LEARN_SPREAD_N = 5
 """Observed waits at a crossing before their spread replaces the planned one."""
 MAX_SILENT_H = 72.0
-"""A train without an event for longer than this is left out: where it is is a guess."""
+"""A train without an event for longer than this (or due to leave longer ago and without any) is
+left out: where it is is a guess."""
 MAX_DWELL_H = 30 * 24.0
 TIMING_ERROR_H = 1.0
 """How far off (one standard deviation, hours) the time a train's stretch took may be read from
@@ -404,8 +405,8 @@ def _live_train(
         start = _hours(now, record.departure)
         if start > horizon_h:
             return None  # leaves after the horizon
-        if start < -plan_hours(profile) - MAX_SILENT_H:
-            return None  # should have arrived long ago and never said a word
+        if start < -MAX_SILENT_H:
+            return None  # due to leave long ago and never said a word: where it is is a guess
         visits, final = visits_ahead(profile, -2.0, gate_of, learned, default_sigma)
         return LiveTrain(
             start_h=start,

@@ -138,7 +138,8 @@ class ForecastKeeper:
         self.known: dict[str, list[Any]] = {}  # the curated crossings: id -> [name, lat, lon]
         self.operators: dict[str, str | None] = {}  # whose each train of the forecast is
         self._views: dict[str, bytes] = {}  # the document as each kind of viewer sees it (JSON)
-        self.at = 0.0  # when the kept forecast was stored (monotonic)
+        self.at = 0.0  # when the live state of the kept forecast was read, about (monotonic)
+        self.poked_at = 0.0  # when a batch last moved a train past a crossing (monotonic)
         self.runs = 0
         self.failures = 0
         self._poke: asyncio.Event | None = None
@@ -149,15 +150,22 @@ class ForecastKeeper:
         return max(2.0 * self.every_s, MIN_FRESH_S)
 
     def fresh(self) -> bool:
-        return self.raw is not None and time.monotonic() - self.at <= self.max_age_s
+        """A forecast is kept, younger than ``max_age_s``, and no train has passed a crossing
+        since its live state was read."""
+        return (
+            self.raw is not None
+            and time.monotonic() - self.at <= self.max_age_s
+            and self.poked_at <= self.at
+        )
 
-    def keep(self, content: dict[str, Any]) -> None:
-        """Keep a forecast job's answer: the document's JSON and the curated crossings."""
+    def keep(self, content: dict[str, Any], asked: float | None = None) -> None:
+        """Keep a forecast job's answer (asked for at ``asked``, monotonic): the document's JSON
+        and the curated crossings."""
         self.raw, self._parsed = content["forecast"], None
         self.known = content["known"]
         self.operators = content.get("operators", {})
         self._views = {}
-        self.at = time.monotonic()
+        self.at = time.monotonic() if asked is None else asked
         self.runs += 1
 
     @property
@@ -183,9 +191,12 @@ class ForecastKeeper:
         return self._views[key]
 
     def poke(self, body: bytes) -> None:
-        """Ask for a refresh if ``body`` (a stored batch) moves a train past a crossing."""
-        if self._poke is not None and self.every_s > 0 and any(m in body for m in MOVED):
-            self._poke.set()
+        """Ask for a refresh if ``body`` (a stored batch) moves a train past a crossing; until
+        then, the kept forecast is not fresh."""
+        if any(m in body for m in MOVED):
+            self.poked_at = time.monotonic()
+            if self._poke is not None and self.every_s > 0:
+                self._poke.set()
 
     async def run(self, rt: Runtime) -> None:
         """Refresh on the timer and when poked, no more often than ``min_gap_s``."""
@@ -206,6 +217,7 @@ class ForecastKeeper:
         if rt.reads is None or self._running:
             return False
         self._running = True
+        asked = time.monotonic()
         try:
             answer = await rt.reads.run(KEEPER_CLIENT, forecast_job, (ForecastOptions.of(self.settings),))
         finally:
@@ -214,7 +226,7 @@ class ForecastKeeper:
             self.failures += 1
             log.warning("forecast refresh: %s %s", answer.status, (answer.content or {}).get("error", ""))
             return False
-        self.keep(answer.content)
+        self.keep(answer.content, asked)
         return True
 
     def train(self, train_id: str) -> dict[str, Any] | None:

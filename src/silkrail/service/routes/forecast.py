@@ -6,6 +6,7 @@ needs a token, though it changes nothing stored). Each is a heavy read of the se
 from __future__ import annotations
 
 import difflib
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -45,10 +46,11 @@ async def current(request: Request, rt: Any) -> ForecastKeeper | JSONResponse:
     keeper = _keeper(rt)
     if keeper.fresh():
         return keeper
+    asked = time.monotonic()
     answer = await run_heavy(request, forecast_job, ForecastOptions.of(rt.settings, nice=False))
     if answer.status != 200:
         return answer.response()  # type: ignore[return-value]
-    keeper.keep(answer.content)
+    keeper.keep(answer.content, asked)
     return keeper
 
 
