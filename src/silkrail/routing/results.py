@@ -65,6 +65,8 @@ class Leg:
     edges: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     nodes: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     """The network's edges of the leg in order, and its nodes (one more than the edges)."""
+    service: str | None = None  # the scheduled service that runs the leg (its short name)
+    trip: str | None = None  # and its trip
 
     @property
     def coordinates(self) -> list[tuple[float, float]]:
@@ -87,6 +89,8 @@ class Leg:
             "duration_h": round(self.duration_h, 2),
             "gauge_mm": self.gauge_mm,
             "countries": self.countries,
+            "service": self.service,
+            "trip": self.trip,
             "basis": self.basis,
         } | ({"record": self.record} if self.record else {})
 
