@@ -70,7 +70,7 @@ def load_flows(
 def _from_scenario(spec: str | Path) -> list[Flow]:
     """A scenario's services as yearly flows by rail (trains a week x TEU a train x weeks), with
     the scenario's changes to a service's trains a week or scale applied."""
-    from silkrail.simulation.scenario import load_scenario
+    from silkrail.simulation.scenario import load_scenario, service_ends
 
     scenario, _ = load_scenario(spec)
     weekly: dict[str, float] = {}
@@ -82,18 +82,13 @@ def _from_scenario(spec: str | Path) -> list[Flow]:
             scale[ch.service] = ch.scale
     out = []
     for s in scenario.services:
-        if s.name in weekly:
-            per_week = weekly[s.name]
-        elif s.trains_per_week is not None:
-            per_week = s.trains_per_week
-        else:
-            per_week = sum(7 if d.days == "daily" else len(d.days) for d in s.timetable or [])
-        per_week *= scale.get(s.name, 1.0)
+        origin, destination, per_week = service_ends(s)
+        per_week = weekly.get(s.name, per_week) * scale.get(s.name, 1.0)
         out.append(
             Flow(
                 s.name,
-                s.origin,
-                s.destination,
+                origin,
+                destination,
                 per_week * s.teu * WEEKS_PER_YEAR,
                 "rail",
                 tuple(s.via),

@@ -64,6 +64,7 @@ class TripStop:
     departure_h: float | None
     planned_arrival_h: float
     planned_departure_h: float
+    arc: int = 0  # the number of the route's arcs before it
 
     @property
     def timed(self) -> bool:
@@ -118,6 +119,12 @@ class TripRoute:
     stops: tuple[TripStop, ...]
     sections: tuple[Section, ...]
     frequency: Frequency
+    arc_run_h: np.ndarray = dataclasses.field(repr=False, compare=False, default_factory=lambda: np.zeros(0))
+    """Per arc of ``route.arcs``: the timed running hours, and the dwell hours (crossings, gauge
+    changes, ferries' handling and sailing ports) with its section's factor."""
+    arc_dwell_h: np.ndarray = dataclasses.field(
+        repr=False, compare=False, default_factory=lambda: np.zeros(0)
+    )
 
     @property
     def ride_h(self) -> float:
@@ -361,7 +368,17 @@ def _timed_route(
             TripStop(st.id, st.name, st.lat, st.lon, float(at_km[i]), arr, dep, float(t_arr), float(t_dep))
         )
     route = _retimed(modelled, g, arcs, run * run_f, dwell_f, ferry_wait, planned, ends, svc, trip, places)
-    return TripRoute(trip, svc, route, modelled, tuple(planned), tuple(sections), frequency(trip))
+    return TripRoute(
+        trip,
+        svc,
+        route,
+        modelled,
+        tuple(planned),
+        tuple(sections),
+        frequency(trip),
+        arc_run_h=run * run_f,
+        arc_dwell_h=dwell * dwell_f,
+    )
 
 
 def _place_passed(g: StateGraph, arcs: np.ndarray, stops: list[Stop], ends: list[int | None]) -> list[int]:
