@@ -82,16 +82,16 @@ def _from_scenario(spec: str | Path) -> list[Flow]:
             scale[ch.service] = ch.scale
     out = []
     for s in scenario.services:
-        origin, destination, per_week = service_ends(s)
-        per_week = weekly.get(s.name, per_week) * scale.get(s.name, 1.0)
+        ends = service_ends(s)
+        per_week = weekly.get(s.name, ends.per_week) * scale.get(s.name, 1.0)
         out.append(
             Flow(
                 s.name,
-                origin,
-                destination,
+                ends.origin,
+                ends.destination,
                 per_week * s.teu * WEEKS_PER_YEAR,
                 "rail",
-                tuple(s.via),
+                ends.via,
                 f"{scenario.files[-1]}: service '{s.name}'",
             )
         )

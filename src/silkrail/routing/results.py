@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # annotations only: pandas and geopandas are imported when fi
     import pandas
 
 GEO_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".geojson")
+OFF_TRAIN = ("terminal", "booking", "consolidation", "boarding", "wait")
+"""Events before the departure or after the arrival of the train (not part of its run)."""
 CRS = "EPSG:4326"
 
 
@@ -97,7 +99,7 @@ class Leg:
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # border_crossing | gauge_change | port_transfer | ferry | terminal
+    kind: str  # border_crossing | gauge_change | port_transfer | ferry | terminal | stop, and OFF_TRAIN
     at: str
     lat: float
     lon: float
@@ -135,6 +137,54 @@ class Event:
 
 
 @dataclass(frozen=True)
+class ScheduledService:
+    """The scheduled service a route's answer rides, how its time is made up, and the network
+    model's time for the same two places beside it (the default answer of ``route`` where a
+    service of the timetables covers the trip)."""
+
+    id: str
+    name: str
+    long_name: str
+    operator: str
+    trip: str
+    board: str  # the stops the answer boards and leaves the trip at
+    alight: str
+    ride_h: float  # by the timetable, departure to arrival
+    expected_wait_h: float  # for the next departure, from a random moment
+    departures_per_week: float
+    boarding_h: float  # the timetable's minimum time to board
+    booking_h: float = 0.0  # the booking lead time before a departure, where published
+    consolidation_h: float = 0.0  # collecting a load before it leaves, where published
+    modelled_duration_h: float = 0.0  # the network model's door-to-door time, the same places
+    modelled_duration_h_range: tuple[float, float] = (0.0, 0.0)
+    source: tuple[str, ...] = ()
+    as_of: str = ""
+    published: bool = True  # False: one end's time is estimated along the timed route
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "long_name": self.long_name,
+            "operator": self.operator,
+            "trip": self.trip,
+            "board": self.board,
+            "alight": self.alight,
+            "ride_h": round(self.ride_h, 2),
+            "expected_wait_h": round(self.expected_wait_h, 2),
+            "departures_per_week": round(self.departures_per_week, 2),
+            "boarding_h": round(self.boarding_h, 2),
+            "booking_h": round(self.booking_h, 2),
+            "consolidation_h": round(self.consolidation_h, 2),
+            "modelled_duration_h": round(self.modelled_duration_h, 2),
+            "modelled_duration_h_range": [round(x, 2) for x in self.modelled_duration_h_range],
+            "published": self.published,
+            "source": list(self.source),
+            "as_of": self.as_of,
+        }
+
+
+@dataclass(frozen=True)
 class Route:
     origin: Place
     destination: Place
@@ -160,12 +210,13 @@ class Route:
     arcs: NDArray[np.int64] = field(
         default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False
     )  # the state-graph path the route was priced from
+    service: ScheduledService | None = None  # the scheduled service the answer rides, if any
 
     @property
     def train_h(self) -> float:
         """Planned hours from the train's departure to its arrival: the duration without the
         terminal time at the ends (handling, formation, waiting for the departure)."""
-        return self.duration_h - sum(e.duration_h for e in self.events if e.kind == "terminal")
+        return self.duration_h - sum(e.duration_h for e in self.events if e.kind in OFF_TRAIN)
 
     @property
     def gauge_changes(self) -> list[Event]:
@@ -200,6 +251,8 @@ class Route:
         }
         if self.label:
             out["label"] = self.label
+        if self.service is not None:
+            out["service"] = self.service.to_dict()
         return out
 
     def to_geojson(self) -> dict[str, Any]:

@@ -332,12 +332,11 @@ def compile_scenario(
     scenario: Scenario, where: dict[str, tuple[Any, str]], net: Any, *, days: int | None = None
 ) -> SimInput:
     """Routes, itineraries and resources for a scenario on ``net``."""
+    from silkrail.routing.engine import engine_for
     from silkrail.routing.graph import MODE_RAIL, Constraints
-    from silkrail.routing.router import router_for
     from silkrail.timetable.trip_route import trip_route
 
-    router = router_for(net)
-    engine = router.engine
+    engine = engine_for(net)
     g = engine.graph
     horizon_h = 24.0 * (days or scenario.days)
     crossing_ids = {c.id: i for i, c in enumerate(net.crossings) if c.curated}
@@ -479,7 +478,7 @@ def compile_scenario(
             assert feed is not None
             trip = _trip_of(feed, s.service, where, key)
             try:
-                timed = trip_route(router, feed, trip.id, year=year)
+                timed = trip_route(engine, feed, trip.id, year=year)
             except (NoRouteError, DataError) as exc:
                 raise _fail(where, key, "service", str(exc)) from None
             route = timed.route
@@ -541,24 +540,49 @@ def compile_scenario(
     return SimInput(scenario.name, scenario.start.isoformat(), horizon_h, resources, specs)
 
 
-def service_ends(s: Service) -> tuple[str, str, float]:
-    """The places a scenario's service connects and its trains a week as written: for a service
-    that runs a timetable trip, its origin and destination (else its end stops' coordinates, as
-    'lat,lon') and the trip's departures a week, unless the file sets trains_per_week."""
+@dataclass(frozen=True)
+class ServiceEnds:
+    """What a scenario's service connects, as written or as its timetable trip runs: the two
+    places, trains a week, and the curated crossings it passes in order."""
+
+    origin: str
+    destination: str
+    per_week: float
+    via: tuple[str, ...]
+
+
+def service_ends(s: Service) -> ServiceEnds:
+    """The places a scenario's service connects, its trains a week and its crossings: for a
+    service that runs a timetable trip, its origin and destination (else its end stops'
+    coordinates, as 'lat,lon'), the trip's departures a week (unless the file sets
+    trains_per_week), and the curated crossings at its stops."""
     if s.service is None:
         per_week = s.trains_per_week or sum(
             7 if d.days == "daily" else len(d.days) for d in s.timetable or []
         )
-        return str(s.origin), str(s.destination), float(per_week)
+        return ServiceEnds(str(s.origin), str(s.destination), float(per_week), tuple(s.via))
+    from silkrail.network.curated import load_file
+    from silkrail.network.geo import haversine_km
+    from silkrail.settings import get_settings
+    from silkrail.timetable.crossings import CROSSING_KM
     from silkrail.timetable.trip_route import frequency
 
     feed = _feed()
     trip = _trip_of(feed, s.service, {}, f"service:{s.name}")
-    first, last = (feed.stop_by_id[trip.timed[k].stop] for k in (0, -1))
-    return (
+    stops = [feed.stop_by_id[st.stop] for st in trip.stop_times]
+    borders = load_file(Path(get_settings().data_dir) / "borders.yaml")
+    via: list[str] = []
+    for stop in stops:
+        for c in borders.crossings:
+            near = min(float(haversine_km(stop.lat, stop.lon, p.lat, p.lon)) for p in c.sides)
+            if c.status == "open" and near <= CROSSING_KM and c.id not in via:
+                via.append(c.id)
+    first, last = stops[0], stops[-1]
+    return ServiceEnds(
         s.origin or f"{first.lat},{first.lon}",
         s.destination or f"{last.lat},{last.lon}",
         float(s.trains_per_week or frequency(trip).per_week),
+        tuple(via),
     )
 
 

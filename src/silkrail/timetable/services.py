@@ -130,8 +130,23 @@ class ServiceRecord(Sourced):
     stops: list[StopTimeRecord] = Field(min_length=2)
     assumed: str | None = None
     note: str | None = None
+    booking_h: float | None = Field(
+        default=None, ge=0, le=24 * 60, description="the published booking lead time before a departure"
+    )
+    consolidation_h: float | None = Field(
+        default=None, ge=0, le=24 * 60, description="the published time to collect a load before it leaves"
+    )
+    lead_source: str | list[str] | None = Field(
+        default=None, description="where booking_h and consolidation_h are published"
+    )
 
     _i = field_validator("id")(_check_id)
+
+    @model_validator(mode="after")
+    def _lead_sourced(self) -> ServiceRecord:
+        if (self.booking_h is not None or self.consolidation_h is not None) and not self.lead_source:
+            raise ValueError("booking_h and consolidation_h need lead_source: where they are published")
+        return self
 
     @model_validator(mode="after")
     def _ends_timed(self) -> ServiceRecord:
@@ -227,6 +242,9 @@ def _to_feed(f: ServicesFile, doc: Any, filename: str) -> Feed:
                 tuple(s.sources),
                 s.as_of,
                 s.note,
+                booking_h=s.booking_h or 0.0,
+                consolidation_h=s.consolidation_h or 0.0,
+                lead_source=tuple([s.lead_source] if isinstance(s.lead_source, str) else s.lead_source or ()),
             )
         )
         trips.append(_trip(s, stops, f.feed, filename, _line(doc, "services", i), i))

@@ -34,7 +34,9 @@ from silkrail.timetable.crossings import crossing_stops
 from silkrail.timetable.feed import Feed, Service, Stop, StopTime, Trip
 
 if TYPE_CHECKING:
+    from silkrail.routing.engine import Engine
     from silkrail.routing.graph import StateGraph
+    from silkrail.routing.places import Place
 
 logger = logging.getLogger("silkrail.timetable.trip_route")
 
@@ -95,6 +97,21 @@ class Frequency:
     mean_gap_h: float
     expected_wait_h: float
     exact: bool  # False: a frequency-based trip whose departures are not published
+    gaps_h: tuple[float, ...] = ()  # between successive departures over a week
+
+    def wait_quantile(self, q: float) -> float:
+        """The wait not exceeded with probability ``q`` from a random moment: the share of the
+        week within ``w`` hours before a departure is the sum of min(w, gap) over the gaps."""
+        gaps = np.asarray(self.gaps_h or (self.mean_gap_h,), dtype=np.float64)
+        total = float(gaps.sum())
+        lo, hi = 0.0, float(gaps.max())
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if float(np.minimum(gaps, mid).sum()) / total < q:
+                lo = mid
+            else:
+                hi = mid
+        return hi
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -144,11 +161,11 @@ def frequency(trip: Trip) -> Frequency:
     """How often ``trip`` leaves (its calendar's weekly pattern; alternate days; or its headway)."""
     if trip.headway_s:
         gap = trip.headway_s / 3600.0
-        return Frequency(WEEK_H / gap, gap, gap / 2.0, exact=False)
+        return Frequency(WEEK_H / gap, gap, gap / 2.0, exact=False, gaps_h=(gap,))
     cal = trip.calendar
     if cal.every_days:
         gap = 24.0 * cal.every_days
-        return Frequency(WEEK_H / gap, gap, gap / 2.0, exact=True)
+        return Frequency(WEEK_H / gap, gap, gap / 2.0, exact=True, gaps_h=(gap,))
     days = sorted(cal.weekdays)
     if not days:
         raise DataError(f"trip '{trip.id}' runs on no weekday", field="trip")
@@ -162,6 +179,7 @@ def _from_gaps(gaps: Sequence[float]) -> Frequency:
         total / len(gaps),
         float(sum(g * g for g in gaps)) / (2.0 * total),
         exact=True,
+        gaps_h=tuple(gaps),
     )
 
 
@@ -169,7 +187,7 @@ def _from_gaps(gaps: Sequence[float]) -> Frequency:
 
 
 def trip_route(
-    router: object,
+    engine: Engine,
     feed: Feed,
     trip_id: str,
     *,
@@ -178,9 +196,10 @@ def trip_route(
     teu: float = 1.0,
     year: int | None = None,
 ) -> TripRoute:
-    """The trip ``trip_id`` of ``feed`` on the network of ``router`` (a
-    :class:`~silkrail.routing.router.Router`), from its stop number ``board`` to ``alight``
-    (default: the whole trip), timed by its timetable. Kept per router for the next question."""
+    """The trip ``trip_id`` of ``feed`` on the network of ``engine`` (a router's
+    :class:`~silkrail.routing.engine.Engine`), from its stop number ``board`` to ``alight``
+    (default: the whole trip), timed by its timetable. Kept with the network for the next
+    question."""
     if trip_id not in feed.trip_by_id:
         raise DataError(f"no trip '{trip_id}' in the timetable", field="trip_id")
     trip = feed.trip_by_id[trip_id]
@@ -191,7 +210,7 @@ def trip_route(
             f"trip '{trip_id}' has stops 0 to {n - 1}; board before alighting (got {board} and {last})",
             field="trip_id",
         )
-    net = router.net  # type: ignore[attr-defined]
+    net = engine.net
     y = net.current_year() if year is None else int(year)
     key = (trip, board, last, float(teu), y)
     cache = _cache(net)
@@ -200,9 +219,9 @@ def trip_route(
         if hit is not None:
             cache.move_to_end(key)
             return hit
-    whole = None if (board, last) == (0, n - 1) else trip_route(router, feed, trip_id, teu=teu, year=year)
+    whole = None if (board, last) == (0, n - 1) else trip_route(engine, feed, trip_id, teu=teu, year=year)
     times = _published(trip) if whole is None else _part_times(trip, whole, board, last)
-    out = _timed_route(router, feed, trip, list(range(board, last + 1)), times, teu, y)
+    out = _timed_route(engine, feed, trip, list(range(board, last + 1)), times, teu, y)
     with _lock:
         cache[key] = out
         if len(cache) > CACHE_SIZE:
@@ -256,7 +275,7 @@ def _part_times(
 
 
 def _timed_route(
-    router: object,
+    engine: Engine,
     feed: Feed,
     trip: Trip,
     order: list[int],
@@ -266,13 +285,12 @@ def _timed_route(
 ) -> TripRoute:
     from silkrail.routing.graph import Constraints
 
-    engine = router.engine  # type: ignore[attr-defined]
     g, net = engine.graph, engine.net
     svc = feed.service_by_id[trip.service]
     stop_times: list[StopTime] = [trip.stop_times[k] for k in order]
     stops = [feed.stop_by_id[st.stop] for st in stop_times]
-    places = [router.places.nearest(s.lat, s.lon, label=s.name) for s in stops]  # type: ignore[attr-defined]
-    nodes = [_stop_node(router, s, year) for s in stops]
+    places = [engine.places.nearest(s.lat, s.lon, label=s.name) for s in stops]
+    nodes = [_stop_node(engine, s, year) for s in stops]
     # a stop at the same crossing as the stop before it (Zamyn-Uud after Erenhot) is passed on the
     # way, not sought: the two sides' stations may lie on parallel spurs of the border track
     at = {x.stop: x.crossing for x in crossing_stops(feed, net.crossings)}
@@ -315,6 +333,7 @@ def _timed_route(
     e = g.edge[arcs].astype(np.int64)
     ends = _place_passed(g, arcs, stops, found)
     costs = g.costs
+    assert costs is not None  # a router's state graph is always priced
     run = (costs.time_h[e] - costs.fixed_time_h[e]).astype(np.float64)
     dwell = g.weights[0, arcs].astype(np.float64) - run
     ferry_wait = _ferry_waits(net, e)
@@ -402,16 +421,15 @@ def _place_passed(g: StateGraph, arcs: np.ndarray, stops: list[Stop], ends: list
     return out
 
 
-def _stop_node(router: object, stop: object, year: int) -> int:
+def _stop_node(engine: Engine, stop: Stop, year: int) -> int:
     """The rail node a stop is served at: the track a place there is entered at, unless that
     lies in another country than the stop's (a border station's own side: Erenhot's track, not
     Zamyn-Uud's a few kilometres away), then the nearest open track of the stop's country."""
     from silkrail.network.geo import haversine_km
 
-    lat, lon, name = stop.lat, stop.lon, stop.name  # type: ignore[attr-defined]
-    country = getattr(stop, "country", None)
-    net = router.net  # type: ignore[attr-defined]
-    access = router.places.rail_access(lat, lon, name)  # type: ignore[attr-defined]
+    lat, lon, name, country = stop.lat, stop.lon, stop.name, stop.country
+    net = engine.net
+    access = engine.places.rail_access(lat, lon, name)
     if access is not None and (not country or net.country_code(access.node) == country):
         return int(access.node)
     if country:
@@ -427,8 +445,8 @@ def _stop_node(router: object, stop: object, year: int) -> int:
     return int(access.node)
 
 
-def _named(place: object, name: str) -> object:
-    return dataclasses.replace(place, name=name)  # type: ignore[type-var]
+def _named(place: Place, name: str) -> Place:
+    return dataclasses.replace(place, name=name)
 
 
 def _ferry_waits(net: object, e: np.ndarray) -> np.ndarray:
@@ -452,7 +470,7 @@ def _retimed(
     ends: list[int],
     svc: Service,
     trip: Trip,
-    places: list[object],
+    places: Sequence[Place],
 ) -> Route:
     """The modelled route with the timetable's times: each leg's running time on its own arcs,
     each event's dwell with its section's factor (a ferry's without the model's wait for a
@@ -499,7 +517,7 @@ def _retimed(
     for i, s in enumerate(stops[1:-1], 1):
         halt = s.planned_departure_h - s.planned_arrival_h
         if s.departure_h is not None and s.arrival_h is not None and halt > 0:
-            cc = str(getattr(places[i], "country", "") or "")
+            cc = str(places[i].country or "")
             events.append(
                 (
                     ends[i],

@@ -1,0 +1,259 @@
+"""The default answer to a route question: the scheduled service where one covers the trip, the
+network model elsewhere.
+
+A service covers a trip when one of its trips calls within :data:`~silkrail.timetable.journey.NEAR_KM`
+of the origin and later within that distance of the destination (the same reach as a timetabled
+journey's access to a stop). Its answer is door to door, and says which figure is which:
+
+- ``booking`` and ``consolidation``: the lead times the operator publishes (none where it does not);
+- ``boarding``: the timetable's minimum time to board (its minimum transfer for the traffic, as a
+  timetabled journey takes it);
+- ``wait``: the expected wait for the next departure, from a random moment, at the service's
+  weekly pattern (its 10th to 90th percentile as its range);
+- the ride: the timetable's time on the service's own route (:mod:`silkrail.timetable.trip_route`),
+  with the model's money and CO2 on that route.
+
+The network model's time for the same places stands beside it (``service.modelled_duration_h``).
+Of several services that cover a trip, the one with the least expected door-to-door time answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from silkrail.errors import DataError, NoRouteError
+from silkrail.network.geo import haversine_km
+from silkrail.routing.places import Access, Place
+from silkrail.routing.results import Event, Route, ScheduledService
+from silkrail.timetable.feed import Feed, Trip
+from silkrail.timetable.journey import NEAR_KM
+from silkrail.timetable.trip_route import TripRoute, trip_route
+
+if TYPE_CHECKING:
+    from silkrail.routing.router import Router
+
+logger = logging.getLogger("silkrail.timetable.answer")
+
+CARGO_TRAFFIC = {"freight": "freight", "any": "freight", "passenger": "passenger"}
+"""The services an answer may ride, by the query's traffic: a shipment (any traffic carries TEU)
+rides freight services, a traveller passenger services. A TEU is never put on a passenger train."""
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A trip that serves both places: the stop numbers it is boarded and left at, and how far
+    each lies from its place."""
+
+    trip: Trip
+    board: int
+    alight: int
+    km_board: float
+    km_alight: float
+
+
+def covering_trips(feed: Feed, o: Place, d: Place, traffic: str = "any") -> list[Cover]:
+    """The trips of ``feed`` for ``traffic`` that call near ``o`` and later near ``d`` (each at its
+    pair of stops closest to the two places)."""
+    if traffic not in CARGO_TRAFFIC:
+        raise DataError(f"'{traffic}' is not a traffic; use any, passenger or freight", field="traffic")
+    chosen = feed.select(CARGO_TRAFFIC[traffic])
+    lat = np.array([s.lat for s in chosen.stops])
+    lon = np.array([s.lon for s in chosen.stops])
+    if not len(lat):
+        return []
+    index = {s.id: i for i, s in enumerate(chosen.stops)}
+    to_o = haversine_km(o.lat, o.lon, lat, lon)
+    to_d = haversine_km(d.lat, d.lon, lat, lon)
+    out: list[Cover] = []
+    for trip in chosen.trips:
+        rows = [index[st.stop] for st in trip.stop_times]
+        best: tuple[float, int, int] | None = None
+        for i, a in enumerate(rows):
+            if to_o[a] > NEAR_KM:
+                continue
+            for j in range(i + 1, len(rows)):
+                b = rows[j]
+                if to_d[b] <= NEAR_KM and (best is None or to_o[a] + to_d[b] < best[0]):
+                    best = (float(to_o[a] + to_d[b]), i, j)
+        if best is not None:
+            _, i, j = best
+            out.append(Cover(trip, i, j, float(to_o[rows[i]]), float(to_d[rows[j]])))
+    return out
+
+
+def served_route(
+    router: Router,
+    origin: str | Place,
+    destination: str | Place,
+    *,
+    traffic: str = "any",
+    mode: str = "rail",
+    avoid: Iterable[str] = (),
+    year: int | None = None,
+    teu: float = 1.0,
+    modelled: Route | None = None,
+    feed: Feed | None = None,
+) -> Route | None:
+    """The answer of the scheduled service that covers the trip (None where none does): door to
+    door, with the network model's time for the same places beside it (``modelled``: the model's
+    route, computed here when not given)."""
+    from silkrail.routing.query import check_countries
+
+    if mode not in ("rail", "any"):
+        return None
+    o = origin if isinstance(origin, Place) else router.places.resolve(origin)
+    d = destination if isinstance(destination, Place) else router.places.resolve(destination)
+    feed = feed if feed is not None else load_timetables()
+    if year is not None and feed.start and feed.end and not feed.start.year <= int(year) <= feed.end.year:
+        return None  # the timetables describe other years
+    banned = check_countries(avoid)
+    options: list[tuple[float, TripRoute, Cover]] = []
+    for cover in covering_trips(feed, o, d, traffic):
+        try:
+            tr = trip_route(
+                router.engine, feed, cover.trip.id, board=cover.board, alight=cover.alight, teu=teu
+            )
+        except (NoRouteError, DataError) as exc:
+            logger.info("trip %s is not offered: %s", cover.trip.id, exc)
+            continue
+        if banned & set(tr.route.countries):
+            continue
+        door = _lead_h(feed, tr, traffic) + tr.frequency.expected_wait_h + tr.ride_h
+        options.append((door, tr, cover))
+    if not options:
+        return None
+    _, tr, cover = min(options, key=lambda x: x[0])
+    if modelled is None:
+        try:
+            modelled = router.route(o, d, mode="rail", avoid=banned, year=year, teu=teu)
+        except NoRouteError:
+            modelled = None
+    return _answer(feed, tr, cover, o, d, traffic, modelled)
+
+
+def load_timetables() -> Feed:
+    """The package's services with the imported feeds (``silkrail gtfs import``)."""
+    from silkrail.settings import get_settings
+    from silkrail.timetable.gtfs_import import load_imported
+    from silkrail.timetable.services import load_services
+
+    return load_services().merged(*load_imported(get_settings().home))
+
+
+def _lead_h(feed: Feed, tr: TripRoute, traffic: str) -> float:
+    """Booking, consolidation and boarding before the departure."""
+    return tr.service.booking_h + tr.service.consolidation_h + _boarding_h(feed, CARGO_TRAFFIC[traffic])
+
+
+def _boarding_h(feed: Feed, traffic: str) -> float:
+    return feed.min_transfer_s.get(traffic, 0) / 3600.0
+
+
+def _answer(
+    feed: Feed,
+    tr: TripRoute,
+    cover: Cover,
+    o: Place,
+    d: Place,
+    traffic: str,
+    modelled: Route | None,
+) -> Route:
+    svc, freq, ride = tr.service, tr.frequency, tr.route
+    first, last = tr.stops[0], tr.stops[-1]
+    cc = ride.countries[0] if ride.countries else ""
+    boarding = _boarding_h(feed, CARGO_TRAFFIC[traffic])
+    lo, hi = freq.wait_quantile(0.1), freq.wait_quantile(0.9)
+
+    def before(
+        kind: str, hours: float, note: str, basis: str, rng: tuple[float, float] | None = None
+    ) -> Event:
+        return Event(
+            kind,
+            first.name,
+            first.lat,
+            first.lon,
+            cc,
+            cc,
+            None,
+            None,
+            hours,
+            0.0,
+            note=note,
+            basis=basis,
+            record=svc.id,
+            duration_h_range=rng,
+        )
+
+    lead: list[Event] = []
+    if svc.booking_h:
+        lead.append(before("booking", svc.booking_h, "booking lead time before the departure", "published"))
+    if svc.consolidation_h:
+        lead.append(
+            before("consolidation", svc.consolidation_h, "collecting the load before it leaves", "published")
+        )
+    lead.append(
+        before(
+            "boarding",
+            boarding,
+            f"the timetable's minimum time to board a {CARGO_TRAFFIC[traffic]} service",
+            "timetable",
+        )
+    )
+    lead.append(
+        before(
+            "wait",
+            freq.expected_wait_h,
+            f"expected wait for the next departure ({freq.per_week:g} a week"
+            + ("" if freq.exact else ", frequency-based: times not published")
+            + ")",
+            "timetable" if freq.exact else "frequency",
+            (lo, hi),
+        )
+    )
+    extra = sum(e.duration_h for e in lead)
+    service = ScheduledService(
+        id=svc.id,
+        name=svc.short_name or svc.id,
+        long_name=svc.long_name,
+        operator=svc.agency,
+        trip=tr.trip.id,
+        board=first.name,
+        alight=last.name,
+        ride_h=tr.ride_h,
+        expected_wait_h=freq.expected_wait_h,
+        departures_per_week=freq.per_week,
+        boarding_h=boarding,
+        booking_h=svc.booking_h,
+        consolidation_h=svc.consolidation_h,
+        modelled_duration_h=modelled.duration_h if modelled is not None else float("nan"),
+        modelled_duration_h_range=modelled.duration_h_range if modelled is not None else (np.nan, np.nan),
+        source=(*svc.source, *svc.lead_source),
+        as_of=svc.as_of,
+        published=tr.published,
+    )
+    fixed = boarding + svc.booking_h + svc.consolidation_h + tr.ride_h
+    return dataclasses.replace(
+        ride,
+        origin=o,
+        destination=d,
+        events=[*lead, *ride.events],
+        duration_h=extra + tr.ride_h,
+        duration_h_range=(fixed + lo, fixed + hi),
+        origin_access=Access("rail", _end_node(ride, 0), first.name, cover.km_board),
+        destination_access=Access("rail", _end_node(ride, -1), last.name, cover.km_alight),
+        service=service,
+        alternatives=[],
+        label=None,
+    )
+
+
+def _end_node(route: Route, end: int) -> int:
+    """The network node a route starts (``end`` 0) or ends (-1) at."""
+    nodes = [leg.nodes for leg in route.legs if len(leg.nodes)]
+    return int(nodes[end][end]) if nodes else route.origin.node
