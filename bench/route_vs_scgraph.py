@@ -46,8 +46,9 @@ def main() -> None:
     import silkrail
     from silkrail.errors import NoRouteError
     from silkrail.network.model import NodeKind
+    from silkrail.routing.access import Access
     from silkrail.routing.costs import price_route
-    from silkrail.routing.places import Access, Place
+    from silkrail.routing.places import Place
     from silkrail.routing.router import router_for
 
     net = silkrail.load_network()

@@ -13,6 +13,7 @@ import numpy as np
 
 from silkrail.network.model import GAUGES_MM, EdgeKind
 from silkrail.network.records import Crossing
+from silkrail.routing.access import Access
 from silkrail.routing.costs import (
     CLASS_CURATED,
     CLASS_SEA,
@@ -23,7 +24,7 @@ from silkrail.routing.costs import (
     price_route,
 )
 from silkrail.routing.graph import NO_GAUGE, StateGraph
-from silkrail.routing.places import Access, Place
+from silkrail.routing.places import Place
 from silkrail.routing.results import Event, Leg, Route
 
 

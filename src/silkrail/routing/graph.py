@@ -100,9 +100,7 @@ class StateGraph:
                 self._csr_cache.popitem(last=False)
         return out
 
-    def _compute_csr(
-        self, c: Constraints
-    ) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
+    def _compute_csr(self, c: Constraints) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
         ok = self.year <= c.year
         if c.open_lines or c.closed_lines:
             arc_line = self.net.line[self.edge]

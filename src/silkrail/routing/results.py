@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 
 from silkrail.errors import DataError
 from silkrail.network.model import ATTRIBUTION
-from silkrail.routing.places import Access, Place
+from silkrail.routing.access import Access
+from silkrail.routing.places import Place
 
 if TYPE_CHECKING:  # annotations only: pandas and geopandas are imported when first used
     import geopandas

@@ -85,9 +85,7 @@ def route_via(
     on the gauge it leaves with."""
     net, g = engine.net, engine.graph
     pairs = {frozenset(net.crossings[i].countries) for i in via}
-    banned = {
-        i for i, x in enumerate(net.crossings) if i not in set(via) and frozenset(x.countries) in pairs
-    }
+    banned = {i for i, x in enumerate(net.crossings) if i not in set(via) and frozenset(x.countries) in pairs}
     c2 = dataclasses.replace(c, avoid_crossings=c.avoid_crossings | frozenset(banned))
     _, _, allowed = g.csr(c2)
     w = np.asarray(coef) @ g.weights
