@@ -29,7 +29,8 @@ import numpy as np
 
 from silkrail.errors import DataError, NoRouteError
 from silkrail.network.geo import haversine_km
-from silkrail.routing.places import Access, Place
+from silkrail.routing.access import Access
+from silkrail.routing.places import Place
 from silkrail.routing.results import Event, Route, ScheduledService
 from silkrail.timetable.feed import Feed, Trip
 from silkrail.timetable.journey import NEAR_KM
