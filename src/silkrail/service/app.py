@@ -57,7 +57,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         from silkrail.tracking.tracker import Tracker
 
         migrate(settings.db_url)
-        rt.tracker = app.state.tracker = Tracker(make_engine(settings.db_url), rt.networks.network())
+        rt.tracker = app.state.tracker = Tracker(
+            make_engine(settings.db_url), rt.networks.network(), home=settings.home
+        )
         if settings.ingest_processes:
             rt.pool = IngestPool(settings.db_url, settings.ingest_processes)
             await rt.pool.start()

@@ -588,11 +588,9 @@ def service_ends(s: Service) -> ServiceEnds:
 
 def _feed() -> Feed:
     """The timetables a scenario's trains may run: the package's services and imported feeds."""
-    from silkrail.settings import get_settings
-    from silkrail.timetable.gtfs_import import load_imported
-    from silkrail.timetable.services import load_services
+    from silkrail.timetable.services import load_timetables
 
-    return load_services().merged(*load_imported(get_settings().home))
+    return load_timetables()
 
 
 def _trip_of(feed: Feed, name: str, where: dict[str, tuple[Any, str]], key: str) -> Trip:

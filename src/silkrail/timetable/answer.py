@@ -34,6 +34,7 @@ from silkrail.routing.places import Place
 from silkrail.routing.results import Event, Route, ScheduledService
 from silkrail.timetable.feed import Feed, Trip
 from silkrail.timetable.journey import NEAR_KM
+from silkrail.timetable.services import load_timetables
 from silkrail.timetable.trip_route import TripRoute, trip_route
 
 if TYPE_CHECKING:
@@ -136,15 +137,6 @@ def served_route(
         except NoRouteError:
             modelled = None
     return _answer(feed, tr, cover, o, d, traffic, modelled)
-
-
-def load_timetables() -> Feed:
-    """The package's services with the imported feeds (``silkrail gtfs import``)."""
-    from silkrail.settings import get_settings
-    from silkrail.timetable.gtfs_import import load_imported
-    from silkrail.timetable.services import load_services
-
-    return load_services().merged(*load_imported(get_settings().home))
 
 
 def _lead_h(feed: Feed, tr: TripRoute, traffic: str) -> float:

@@ -361,7 +361,7 @@ def plan(
     """The schedule-aware route between two places (``router`` is a
     :class:`~silkrail.routing.router.Router`)."""
     from silkrail.routing.costs import CostModel
-    from silkrail.timetable.services import load_services
+    from silkrail.timetable.services import load_timetables
 
     if traffic not in TRAFFICS:
         raise DataError(f"'{traffic}' is not a traffic; use any, passenger or freight", field="traffic")
@@ -372,10 +372,7 @@ def plan(
     when = t_dep or t_arr
     assert when is not None
     if feed is None:
-        from silkrail.settings import get_settings
-        from silkrail.timetable.gtfs_import import load_imported
-
-        feed = load_services().merged(*load_imported(get_settings().home))
+        feed = load_timetables()
     feed = feed.select(traffic)
     check_window(feed, when, "depart" if t_dep else "arrive")
     o = router.places.resolve(origin)

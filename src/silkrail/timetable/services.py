@@ -183,6 +183,15 @@ def load_services(path: Path | None = None) -> Feed:
     return _to_feed(parsed, doc, path.name)
 
 
+def load_timetables(home: Path | None = None) -> Feed:
+    """Every timetable silkrail knows: the package's services and the feeds imported into
+    ``home`` (default: the settings' home) with ``silkrail gtfs import``."""
+    from silkrail.settings import get_settings
+    from silkrail.timetable.gtfs_import import load_imported
+
+    return load_services().merged(*load_imported(Path(home) if home is not None else get_settings().home))
+
+
 def _line(doc: Any, *keys: str | int) -> int | None:
     node, line = doc, getattr(doc, "line", None)
     for k in keys:

@@ -201,10 +201,22 @@ def scheduled_arrival(profile: Profile) -> datetime | None:
     return datetime.fromtimestamp(last["arr"] if last["arr"] is not None else last["dep"], UTC)
 
 
+def planned_h_at(profile: Profile, km: float, *, arriving: bool = False) -> float:
+    """Planned hours from the origin to ``km``: the running time there and the dwell at the stops
+    before it. At a stop (within 1 km) its dwell counts once the train has left it, unless
+    ``arriving``."""
+    t = float(np.interp(km, profile.km, profile.run_h))
+    for s in profile.stops:
+        if s["km"] < km - 1.0 or (not arriving and s["km"] <= km + 1.0):
+            t += float(s["dwell_h"])
+    return t
+
+
 def scheduled_at(profile: Profile, km: float) -> datetime:
     """When the timetable has the train at ``km``: the departure at a stop, and in between the
-    time running at an even pace from one stop's departure to the next one's arrival (before
-    the first stop its departure, past the last its arrival)."""
+    time at the planned pace (the route's running time and its crossings' dwell, :func:`planned_h_at`)
+    from one stop's departure to the next one's arrival (before the first stop its departure, past
+    the last its arrival)."""
     sch = profile.schedule
     kms = np.array([s["km"] for s in sch])
     i = int(np.searchsorted(kms, km, side="right")) - 1
@@ -216,8 +228,13 @@ def scheduled_at(profile: Profile, km: float) -> datetime:
     else:
         a, b = sch[i], sch[i + 1]
         b_arr = b["arr"] if b["arr"] is not None else b["dep"]
-        span = b["km"] - a["km"]
-        share = (km - a["km"]) / span if span > 0 else 0.0
+        t_a = planned_h_at(profile, a["km"])
+        t_b = planned_h_at(profile, b["km"], arriving=True)
+        if t_b > t_a:
+            share = min(max((planned_h_at(profile, km) - t_a) / (t_b - t_a), 0.0), 1.0)
+        else:
+            span = b["km"] - a["km"]
+            share = (km - a["km"]) / span if span > 0 else 0.0
         t = a["dep"] + share * (b_arr - a["dep"])
     return datetime.fromtimestamp(t, UTC)
 

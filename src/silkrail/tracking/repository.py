@@ -294,7 +294,17 @@ class SqlRepository:
         order they changed); a page of ``limit`` after ``offset``."""
         t, s = store.trains, store.train_states
         q = (
-            select(t.c.id, t.c.name, t.c.origin, t.c.destination, t.c.departure, t.c.planned_arrival, s)
+            select(
+                t.c.id,
+                t.c.name,
+                t.c.origin,
+                t.c.destination,
+                t.c.departure,
+                t.c.planned_arrival,
+                t.c.trip_id,
+                t.c.start_date,
+                s,
+            )
             .join(s, s.c.train_id == t.c.id)
             .order_by(t.c.created_at)
         )
@@ -311,7 +321,14 @@ class SqlRepository:
         return [
             (
                 TrainRecord(
-                    r.id, r.name, r.origin, r.destination, _utc(r.departure), _utc(r.planned_arrival)
+                    r.id,
+                    r.name,
+                    r.origin,
+                    r.destination,
+                    _utc(r.departure),
+                    _utc(r.planned_arrival),
+                    r.trip_id,
+                    r.start_date,
                 ),
                 _state(r),
                 _utc(r.updated_at),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from silkrail.tracking.core import TrackState
@@ -26,6 +26,8 @@ class TrainRecord:
     destination: str
     departure: datetime
     planned_arrival: datetime
+    trip_id: str | None = None  # the timetable trip it runs, and the trip's service date
+    start_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class TrainSummary:
     delay_h: float
     next_event: str | None
     updated_at: datetime
+    trip_id: str | None = None  # the timetable trip it runs, and the trip's service date
+    start_date: date | None = None
 
     @classmethod
     def of(
@@ -71,6 +75,8 @@ class TrainSummary:
         return cls(
             id=train.id,
             name=train.name,
+            trip_id=train.trip_id,
+            start_date=train.start_date,
             status=state.status,
             origin=train.origin,
             destination=train.destination,
@@ -91,6 +97,8 @@ class TrainSummary:
         return {
             "id": self.id,
             "name": self.name,
+            "trip_id": self.trip_id,
+            "start_date": self.start_date,
             "status": self.status,
             "origin": self.origin,
             "destination": self.destination,

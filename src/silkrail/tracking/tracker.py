@@ -11,6 +11,7 @@ import uuid
 from collections import ChainMap
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from silkrail.errors import DataError, SilkrailError, UnknownPlaceError
@@ -25,6 +26,7 @@ from silkrail.tracking.repository import EVENT_CONTENT, repository_for
 from silkrail.tracking.results import AlertRecord, TrainSummary
 
 CHANGE_OVERLAP = timedelta(seconds=2)  # clock skew between service processes
+TRIP_START_SLACK = timedelta(days=2)  # a train of a trip leaves this close to its scheduled departure
 LOCK_BUDGET_S = 10.0  # a batch holding the write lock longer than this is rolled back
 log = logging.getLogger("silkrail.tracking")
 
@@ -76,9 +78,11 @@ def _numbered(alerts: list[NewAlert], ids: list[int]) -> list[dict[str, Any]]:
 class Tracker:
     """Trains and their events in one database, with a router for the planned routes."""
 
-    def __init__(self, engine: Any, net: Any) -> None:
+    def __init__(self, engine: Any, net: Any, *, timetables: Any = None, home: Path | None = None) -> None:
         self.engine = engine
         self.net = net
+        self._timetables = timetables  # a Feed, or None: loaded from ``home`` when first needed
+        self._home = home
         self.repo = repository_for(engine)
         self._plans: dict[str, TrainPlan] = {}
 
@@ -100,26 +104,37 @@ class Tracker:
             operator = token.operator
 
         router = router_for(self.net)
-        try:
-            route = router.route(
-                t.origin, t.destination, mode="rail", teu=t.teu, year=self.net.clamp_year(t.departure.year)
-            )
-        except UnknownPlaceError as exc:
-            raise DataError(str(exc), field="origin" if t.origin in str(exc) else "destination") from None
-        profile = build_profile(route, self.net.crossings)
-        departure = t.departure.astimezone(UTC)
-        planned = departure + timedelta(hours=route.train_h)
-        if t.schedule:  # a timetable trip: late or not against its scheduled times
-            # on the profile as stored, so that a position at a stop matches the stop's own km
-            profile = with_schedule(
-                Profile.from_json(profile.to_json()),
-                [(s.stop, s.lat, s.lon, s.arrival, s.departure) for s in t.schedule],
-            )
-            planned = scheduled_arrival(profile) or planned
+        trip_id = start_date = None
+        if t.trip_id is not None and t.start_date is not None:  # a train of a timetable trip
+            route, profile, departure, planned, name = self._trip_plan(router, t)
+            trip_id, start_date = t.trip_id, t.start_date
+        else:
+            assert t.origin is not None and t.destination is not None and t.departure is not None
+            try:
+                route = router.route(
+                    t.origin,
+                    t.destination,
+                    mode="rail",
+                    teu=t.teu,
+                    year=self.net.clamp_year(t.departure.year),
+                )
+            except UnknownPlaceError as exc:
+                raise DataError(str(exc), field="origin" if t.origin in str(exc) else "destination") from None
+            profile = build_profile(route, self.net.crossings)
+            departure = t.departure.astimezone(UTC)
+            planned = departure + timedelta(hours=route.train_h)
+            name = str(t.name)
+            if t.schedule:  # a timetable trip: late or not against its scheduled times
+                # on the profile as stored, so that a position at a stop matches the stop's own km
+                profile = with_schedule(
+                    Profile.from_json(profile.to_json()),
+                    [(s.stop, s.lat, s.lon, s.arrival, s.departure) for s in t.schedule],
+                )
+                planned = scheduled_arrival(profile) or planned
         tid = uuid.uuid4().hex[:16]
         train = {
             "id": tid,
-            "name": t.name,
+            "name": name,
             "origin": route.origin.name,
             "destination": route.destination.name,
             "departure": departure,
@@ -129,11 +144,58 @@ class Tracker:
             "planned_arrival": planned,
             "operator": operator,
             "created_by": None if token is None else token.id,
+            "trip_id": trip_id,
+            "start_date": start_date,
         }
         with self.repo.write() as c:
             self.repo.add_train(c, train, TrackState.planned(tid, planned), datetime.now(UTC))
         self._plans[tid] = TrainPlan(profile, planned, operator, departure)
         return {"id": tid, "eta": planned, "route": route.to_dict()}
+
+    def _trip_plan(self, router: Any, t: TrainIn) -> tuple[Any, Profile, datetime, datetime, str]:
+        """A train of a timetable trip: the trip's route timed by its timetable (the figures the
+        route answer, the simulation and the demo feed use), its scheduled stops on the profile,
+        its departure (the scheduled one unless given) and its scheduled arrival."""
+        from silkrail.errors import NoRouteError
+        from silkrail.timetable.realtime import find_trip, trip_schedule
+        from silkrail.timetable.trip_route import trip_route
+
+        assert t.trip_id is not None and t.start_date is not None
+        feed = self.timetables()
+        trip = find_trip(feed, t.trip_id, t.start_date)
+        try:
+            timed = trip_route(
+                router.engine, feed, trip.id, teu=t.teu, year=self.net.clamp_year(t.start_date.year)
+            )
+        except NoRouteError as exc:
+            raise DataError(str(exc), field="trip_id") from None
+        stops = trip_schedule(feed, trip, t.start_date)
+        scheduled = stops[0][4]
+        assert scheduled is not None
+        departure = scheduled if t.departure is None else t.departure.astimezone(UTC)
+        if abs(departure - scheduled) > TRIP_START_SLACK:
+            raise DataError(
+                f"trip '{trip.id}' of {t.start_date.isoformat()} leaves {scheduled.isoformat()}; a "
+                f"departure {departure.isoformat()} is not that trip (give one within "
+                f"{TRIP_START_SLACK.days} days of it, or leave departure out)",
+                field="departure",
+            )
+        profile = build_profile(timed.route, self.net.crossings)
+        profile = with_schedule(Profile.from_json(profile.to_json()), stops)
+        planned = scheduled_arrival(profile)
+        assert planned is not None
+        svc = feed.service_by_id[trip.service]
+        return timed.route, profile, departure, planned, t.name or svc.short_name or trip.id
+
+    def timetables(self) -> Any:
+        """The timetables the tracker's trains may run (a :class:`~silkrail.timetable.feed.Feed`):
+        as given, else the package's services and the feeds imported into ``home`` (default: the
+        settings' home)."""
+        if self._timetables is None:
+            from silkrail.timetable.services import load_timetables
+
+            self._timetables = load_timetables(self._home)
+        return self._timetables
 
     def train(self, tid: str) -> dict[str, Any]:
         rows = self._states(tid=tid)
