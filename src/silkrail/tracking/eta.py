@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -139,6 +139,23 @@ def build_profile(route: Any, crossings: Sequence[Crossing]) -> Profile:
         s["p95_h"] = max(s.pop("high_h") or 0.0, 2.0 * s["dwell_h"], s["dwell_h"] + 6.0)
         out.append(s)
     return Profile(lat, lon, km, run_h, sorted(out, key=lambda s: s["km"]))
+
+
+def trip_profile(engine: Any, feed: Any, trip_id: str, day: date, *, teu: float = 1.0) -> tuple[Any, Profile]:
+    """The planned route and profile of a train that runs a timetable trip on service date
+    ``day``: the trip's route through its stops timed by its timetable
+    (:func:`~silkrail.timetable.trip_route.trip_route`, the figures the route answer and the
+    simulation use), with the trip's scheduled stops placed along it. ``engine``: the router's
+    engine; ``feed``: the timetables. The tracker plans such a train with it, and the demo feed
+    moves one along it."""
+    from silkrail.timetable.realtime import find_trip, trip_schedule
+    from silkrail.timetable.trip_route import trip_route
+
+    trip = find_trip(feed, trip_id, day)
+    timed = trip_route(engine, feed, trip.id, teu=teu, year=engine.net.clamp_year(day.year))
+    profile = build_profile(timed.route, engine.net.crossings)
+    # on the profile as stored, so that a position at a stop matches the stop's own km
+    return timed.route, with_schedule(Profile.from_json(profile.to_json()), trip_schedule(feed, trip, day))
 
 
 def estimate(

@@ -157,35 +157,28 @@ class Tracker:
         route answer, the simulation and the demo feed use), its scheduled stops on the profile,
         its departure (the scheduled one unless given) and its scheduled arrival."""
         from silkrail.errors import NoRouteError
-        from silkrail.timetable.realtime import find_trip, trip_schedule
-        from silkrail.timetable.trip_route import trip_route
+        from silkrail.tracking.eta import trip_profile
 
         assert t.trip_id is not None and t.start_date is not None
         feed = self.timetables()
-        trip = find_trip(feed, t.trip_id, t.start_date)
         try:
-            timed = trip_route(
-                router.engine, feed, trip.id, teu=t.teu, year=self.net.clamp_year(t.start_date.year)
-            )
+            route, profile = trip_profile(router.engine, feed, t.trip_id, t.start_date, teu=t.teu)
         except NoRouteError as exc:
             raise DataError(str(exc), field="trip_id") from None
-        stops = trip_schedule(feed, trip, t.start_date)
-        scheduled = stops[0][4]
-        assert scheduled is not None
+        scheduled = datetime.fromtimestamp(profile.schedule[0]["dep"], UTC)
         departure = scheduled if t.departure is None else t.departure.astimezone(UTC)
         if abs(departure - scheduled) > TRIP_START_SLACK:
             raise DataError(
-                f"trip '{trip.id}' of {t.start_date.isoformat()} leaves {scheduled.isoformat()}; a "
+                f"trip '{t.trip_id}' of {t.start_date.isoformat()} leaves {scheduled.isoformat()}; a "
                 f"departure {departure.isoformat()} is not that trip (give one within "
                 f"{TRIP_START_SLACK.days} days of it, or leave departure out)",
                 field="departure",
             )
-        profile = build_profile(timed.route, self.net.crossings)
-        profile = with_schedule(Profile.from_json(profile.to_json()), stops)
         planned = scheduled_arrival(profile)
         assert planned is not None
+        trip = feed.trip_by_id[t.trip_id]
         svc = feed.service_by_id[trip.service]
-        return timed.route, profile, departure, planned, t.name or svc.short_name or trip.id
+        return route, profile, departure, planned, t.name or svc.short_name or trip.id
 
     def timetables(self) -> Any:
         """The timetables the tracker's trains may run (a :class:`~silkrail.timetable.feed.Feed`):
