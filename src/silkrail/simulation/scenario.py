@@ -329,9 +329,15 @@ def _departures(s: Service, start: date, horizon_h: float, phase: float) -> list
 
 
 def compile_scenario(
-    scenario: Scenario, where: dict[str, tuple[Any, str]], net: Any, *, days: int | None = None
+    scenario: Scenario,
+    where: dict[str, tuple[Any, str]],
+    net: Any,
+    *,
+    days: int | None = None,
+    timetables: Feed | None = None,
 ) -> SimInput:
-    """Routes, itineraries and resources for a scenario on ``net``."""
+    """Routes, itineraries and resources for a scenario on ``net``; the trips its services run
+    come from ``timetables`` (default: the package's services and the imported feeds)."""
     from silkrail.routing.engine import engine_for
     from silkrail.routing.graph import MODE_RAIL, Constraints
     from silkrail.timetable.trip_route import trip_route
@@ -469,7 +475,13 @@ def compile_scenario(
         return steps
 
     specs: list[ServiceSpec] = []
-    feed = _feed() if any(s.service for s in services.values()) else None
+    feed = (
+        timetables
+        if timetables is not None
+        else _feed()
+        if any(s.service for s in services.values())
+        else None
+    )
     for n, s in enumerate(services.values()):
         key = f"service:{s.name}"
         phase = (n * 0.381966) % 1.0

@@ -266,10 +266,10 @@ def _part_times(
     for k in range(board, alight + 1):
         s = whole.stops[k]
         arr, dep = s.arrival_h, s.departure_h
-        if k == board and dep is None:
-            dep = s.planned_departure_h
-        if k == alight and arr is None:
-            arr = s.planned_arrival_h
+        if k == board:  # boarded at its departure, left at its arrival
+            arr, dep = None, dep if dep is not None else s.planned_departure_h
+        if k == alight:
+            arr, dep = arr if arr is not None else s.planned_arrival_h, None
         out[k] = (None if arr is None else arr - t0, None if dep is None else dep - t0)
     return out
 
@@ -384,7 +384,9 @@ def _timed_route(
             halt += max(dep - t_arr, 0.0)
             t_dep = max(dep, t_arr)
         planned.append(
-            TripStop(st.id, st.name, st.lat, st.lon, float(at_km[i]), arr, dep, float(t_arr), float(t_dep))
+            TripStop(
+                st.id, st.name, st.lat, st.lon, float(at_km[i]), arr, dep, float(t_arr), float(t_dep), ends[i]
+            )
         )
     route = _retimed(modelled, g, arcs, run * run_f, dwell_f, ferry_wait, planned, ends, svc, trip, places)
     return TripRoute(
