@@ -547,17 +547,23 @@ class _NetworkLinks:
             elif link.kind == "frequency":
                 trip: Trip = link.ref  # type: ignore[assignment]
                 svc = self.feed.service_by_id[trip.service]
+                # boarding and the mean wait of half a headway come before the (expected) sailing
+                before = (
+                    float(self.tr[s.from_node]) + (trip.headway_s or 0) / 2
+                    if s.from_node < len(self.tr)
+                    else 0.0
+                )
                 legs.append(
                     JourneyLeg(
                         "ferry" if svc.kind == "ferry" else "rail",
                         self._name(s.from_node),
                         self._name(s.to_node),
-                        self._at(s.dep, s.from_node, tz),
+                        self._at(s.dep + before, s.from_node, tz),
                         self._at(s.arr, s.to_node, tz),
-                        "timetable (frequency: mean wait of half a headway included)",
+                        "timetable (frequency: the departure is expected after half a headway)",
                         service=svc.short_name or svc.id,
                         trip=trip.id,
-                        wait_h=wait,
+                        wait_h=wait + before / 3600,
                     )
                 )
         dep_t, arr_t = steps[0].dep, steps[-1].arr
