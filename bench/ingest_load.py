@@ -251,11 +251,12 @@ def _hostile_bodies(train_id: str, batch: int) -> list[tuple[str, bytes, bool]]:
 
 def eta_cost() -> None:
     import silkrail
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
     from silkrail.tracking.eta import build_profile, estimate
 
     net = silkrail.load_network(progress=False)
-    route = router_for(net).route("Hanoi", "Moscow", mode="rail")
+    route = router_for(net).route(RouteQuery("Hanoi", "Moscow", mode="rail"))
     profile = build_profile(route, net.crossings)
     now = datetime.now(UTC)
     n = 5000

@@ -49,6 +49,7 @@ def main() -> None:
     from silkrail.routing.access import Access
     from silkrail.routing.costs import price_route
     from silkrail.routing.places import Place
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
 
     net = silkrail.load_network()
@@ -86,7 +87,7 @@ def main() -> None:
 
     warm = point("a", int(ok[0]))
     with contextlib.suppress(NoRouteError):
-        router.route(warm, point("b", int(ok[1])), mode="rail")
+        router.route(RouteQuery(warm, point("b", int(ok[1])), mode="rail"))
     sc = load_scgraph()
     pairs, ours, dij, priced = [], [], [], []
     skipped = 0
@@ -96,7 +97,7 @@ def main() -> None:
         pb = point("b", b)
         t = time.perf_counter()
         try:
-            r = router.route(pa, pb, mode="rail")
+            r = router.route(RouteQuery(pa, pb, mode="rail"))
         except NoRouteError:
             skipped += 1
             continue
@@ -149,9 +150,9 @@ def main() -> None:
     places = [pa for pa, _ in pairs[:100]]
     dests = [pb for _, pb in pairs[:100]]
     t = time.perf_counter()
-    from silkrail.routing.query import check_query
+    from silkrail.routing.query import RouteOptions, check_query
 
-    q = check_query(net, objective="time", mode="rail", avoid=(), year=None, teu=1)
+    q = check_query(net, RouteOptions(mode="rail"))
     m = router.engine.od_matrix(places, dests, q)
     dt = time.perf_counter() - t
     est_single = statistics.median(ours) * len(places) * len(dests)
@@ -168,6 +169,7 @@ def by_name(net, router, rng) -> None:  # type: ignore[no-untyped-def]
     """Place resolution and access-point choice against routing between places already resolved,
     on the same pairs of big cities; then a 55 x 55 city matrix (3,025 pairs) by name."""
     from silkrail.errors import NoRouteError
+    from silkrail.routing.query import RouteQuery
 
     cities = router.places.cities(min_population=500_000)
     names = list(dict.fromkeys(c.name for c in cities))
@@ -176,7 +178,7 @@ def by_name(net, router, rng) -> None:  # type: ignore[no-untyped-def]
     while len(pairs) < 200:
         a, b = (names[int(i)] for i in rng.choice(len(names), 2, replace=False))
         try:
-            router.route(a, b, mode="rail")
+            router.route(RouteQuery(a, b, mode="rail"))
         except NoRouteError:
             continue
         pairs.append((a, b))
@@ -188,23 +190,23 @@ def by_name(net, router, rng) -> None:  # type: ignore[no-untyped-def]
     def cold(a, b, pa, pb):  # type: ignore[no-untyped-def]
         router.places._resolved.clear()  # names never seen before by this process
         t = time.perf_counter()
-        router.route(a, b, mode="rail")
+        router.route(RouteQuery(a, b, mode="rail"))
         t_cold.append(time.perf_counter() - t)
 
     def warm(a, b, pa, pb):  # type: ignore[no-untyped-def]
         router.places.resolve(a), router.places.resolve(b)  # untimed: both names asked before
         t = time.perf_counter()
-        router.route(a, b, mode="rail")  # names asked for before
+        router.route(RouteQuery(a, b, mode="rail"))  # names asked for before
         t_warm.append(time.perf_counter() - t)
 
     def places(a, b, pa, pb):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
-        router.route(pa, pb, mode="rail")  # the baseline: places resolved beforehand
+        router.route(RouteQuery(pa, pb, mode="rail"))  # the baseline: places resolved beforehand
         t_places.append(time.perf_counter() - t)
 
     order = [places, cold, warm]
     for i, ((a, b), (pa, pb)) in enumerate(zip(pairs, resolved, strict=True)):
-        router.route(pa, pb, mode="rail")  # untimed: the search's caches are warm for all three
+        router.route(RouteQuery(pa, pb, mode="rail"))  # untimed: the search's caches are warm for all three
         for run in order[i % 3 :] + order[: i % 3]:  # rotated, so no variant always runs first
             run(a, b, pa, pb)
     m_cold, m_warm, m_places = (statistics.median(x) * 1000 for x in (t_cold, t_warm, t_places))

@@ -1,15 +1,29 @@
 """silkrail: route, track and simulate freight on the Eurasian cross-border rail corridors.
 
-Nothing is built or loaded at import time; call :func:`load_network` when you need it.
+    import silkrail
+
+    net = silkrail.load_network()
+    best = silkrail.route(net, "Hanoi", "Moscow", mode="rail", alternatives=2)
+    options = silkrail.compare(net, "Hanoi", "Moscow", teu=40)
+    matrix = silkrail.od_matrix(net, ["Hanoi", "Almaty"], ["Moscow", "Duisburg"], objective="cost")
+
+Nothing is built or loaded at import time; :func:`load_network` builds (or reads the cached)
+network when called. Every function builds one :class:`RouteQuery`, checked once: a bad value
+raises :class:`DataError` naming the option, an unknown place :class:`UnknownPlaceError` with
+the closest names, and a request no route satisfies :class:`NoRouteError` saying why.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, overload
 
 from silkrail.errors import (
     CacheError,
     DataError,
+    MissingExtraError,
     NoRouteError,
     SilkrailError,
     SourceError,
@@ -18,13 +32,24 @@ from silkrail.errors import (
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
+    from silkrail.routing.places import Place
+    from silkrail.routing.query import RouteOptions, RouteQuery
     from silkrail.routing.results import OdMatrix, Route
+    from silkrail.settings import Settings
+    from silkrail.timetable.journey import Journey
 
 __all__ = [
     "CacheError",
     "DataError",
+    "Journey",
+    "MissingExtraError",
     "Network",
     "NoRouteError",
+    "OdMatrix",
+    "Place",
+    "Route",
+    "RouteOptions",
+    "RouteQuery",
     "SilkrailError",
     "SourceError",
     "UnknownPlaceError",
@@ -35,44 +60,328 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
+# where each public record lives: imported when first asked for (``silkrail.Route``)
+_LAZY = {
+    "Journey": "silkrail.timetable.journey",
+    "Network": "silkrail.network.model",
+    "OdMatrix": "silkrail.routing.results",
+    "Place": "silkrail.routing.places",
+    "Route": "silkrail.routing.results",
+    "RouteOptions": "silkrail.routing.query",
+    "RouteQuery": "silkrail.routing.query",
+}
 
-def load_network(path: Any = None, **options: Any) -> Network:
-    """The built network (see :func:`silkrail.network.store.load_network`)."""
+def load_network(
+    path: str | Path | None = None,
+    *,
+    settings: Settings | None = None,
+    rebuild: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Network:
+    """The built network.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A network file saved before; by default the cached network under ``$SILKRAIL_HOME``,
+        built from the sources when it is missing or its inputs changed (minutes, once).
+    settings : Settings, optional
+        Where the sources and the cache are (default: from the environment, ``SILKRAIL_*``).
+    rebuild : bool
+        Build again even if the cache is current.
+    progress : callable, optional
+        Called with each build step's label (for a progress bar); a cached network calls nothing.
+
+    Returns
+    -------
+    Network
+    """
     from silkrail.network.store import load_network as _load
 
-    return _load(path, **options)
+    return _load(
+        None if path is None else Path(path), settings=settings, rebuild=rebuild, progress=progress
+    )
 
 
-def route(net: Network, origin: Any, destination: Any, **options: Any) -> Route:
-    """The best route from ``origin`` to ``destination`` (names, UN/LOCODEs or 'lat,lon').
+@overload
+def route(
+    net: Network,
+    origin: str | Place,
+    destination: str | Place,
+    *,
+    mode: Literal["rail", "sea", "any"] = ...,
+    objective: Literal["time", "cost", "co2"] | Mapping[str, float] = ...,
+    traffic: Literal["passenger", "freight", "any"] = ...,
+    avoid: str | Iterable[str] = ...,
+    year: int | None = ...,
+    teu: float = ...,
+    alternatives: int = ...,
+    as_of: dt.date | str | None = ...,
+    inland_water: bool = ...,
+    depart: None = ...,
+    arrive: None = ...,
+) -> Route: ...
 
-    Options: ``objective`` ('time', 'cost', 'co2' or a dict of weights), ``mode`` ('rail',
-    'sea', 'any'), ``avoid`` (ISO country codes), ``year``, ``teu``, ``alternatives``,
-    ``inland_water`` (let water legs use rivers and canals between seas).
+
+@overload
+def route(
+    net: Network,
+    origin: str | Place,
+    destination: str | Place,
+    *,
+    mode: Literal["rail", "sea", "any"] = ...,
+    objective: Literal["time", "cost", "co2"] | Mapping[str, float] = ...,
+    traffic: Literal["passenger", "freight", "any"] = ...,
+    avoid: str | Iterable[str] = ...,
+    year: int | None = ...,
+    teu: float = ...,
+    alternatives: int = ...,
+    as_of: dt.date | str | None = ...,
+    inland_water: bool = ...,
+    depart: dt.datetime | str | None = ...,
+    arrive: dt.datetime | str | None = ...,
+) -> Route | Journey: ...
+
+
+def route(
+    net: Network,
+    origin: str | Place,
+    destination: str | Place,
+    *,
+    mode: Literal["rail", "sea", "any"] = "any",
+    objective: Literal["time", "cost", "co2"] | Mapping[str, float] = "time",
+    traffic: Literal["passenger", "freight", "any"] = "any",
+    avoid: str | Iterable[str] = (),
+    year: int | None = None,
+    teu: float = 1.0,
+    alternatives: int = 0,
+    as_of: dt.date | str | None = None,
+    inland_water: bool = False,
+    depart: dt.datetime | str | None = None,
+    arrive: dt.datetime | str | None = None,
+) -> Route | Journey:
+    """The best route from ``origin`` to ``destination``, across gauges, borders and modes.
+
+    Parameters
+    ----------
+    net : Network
+        The network (:func:`load_network`).
+    origin, destination : str or Place
+        A place name in any script, a station, a UN/LOCODE, ``'lat,lon'``, or a :class:`Place`.
+    mode : {'any', 'rail', 'sea'}
+        What the route may use: rail (with rail ferries), sea, or both.
+    objective : {'time', 'cost', 'co2'} or mapping of str to float
+        What to minimise, per TEU; or non-negative weights of several
+        (``{"time": 1, "cost": 0.01}``: an hour weighs as much as US$100).
+    traffic : {'any', 'passenger', 'freight'}
+        The services the route may use (with ``depart``/``arrive``: which timetables).
+    avoid : str or iterable of str
+        ISO 3166-1 alpha-2 codes of countries to avoid, by land and by their waters
+        (``["KZ", "MN"]`` or ``"KZ,MN"``).
+    year : int, optional
+        The network as of this year: planned lines open (default: this year).
+    teu : float
+        Cargo in TEU (costs and CO2 are for the whole cargo).
+    alternatives : int
+        Also find up to this many routes through other corridors (0 to 10), in
+        ``Route.alternatives``.
+    as_of : date or str, optional
+        Price sea legs at the lane rates of this date (``YYYY-MM-DD``; default: the newest).
+    inland_water : bool
+        Let water legs use rivers and canals between seas (the Volga-Don).
+    depart, arrive : datetime or str, optional
+        Leave at, or arrive by, this time (ISO 8601 with its UTC offset): the earliest arrival
+        (latest departure) on the scheduled services, the network model where none runs. Give
+        one of them at most, with the time objective and no alternatives.
+
+    Returns
+    -------
+    Route
+        Totals with 10th-90th percentile ranges, legs and events; ``to_dict()``,
+        ``to_geojson()``, ``to_frame()``, ``to_gdf()``, ``to_file()``. With ``depart`` or
+        ``arrive``: a :class:`Journey`, each leg with its departure, arrival and service.
+
+    Raises
+    ------
+    DataError
+        An option is invalid (its ``field`` names it).
+    UnknownPlaceError
+        A place matches no name (the message lists the closest).
+    NoRouteError
+        No route satisfies the query (the message says what stands in the way).
     """
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
 
-    return router_for(net).route(origin, destination, **options)
+    query = RouteQuery(
+        origin,
+        destination,
+        mode=mode,
+        objective=objective,
+        traffic=traffic,
+        avoid=avoid,
+        year=year,
+        teu=teu,
+        alternatives=alternatives,
+        as_of=as_of,
+        inland_water=inland_water,
+        depart=depart,
+        arrive=arrive,
+    )
+    router = router_for(net)
+    if query.scheduled:
+        from silkrail.timetable.journey import plan
+
+        return plan(router, query)
+    from silkrail.timetable.answer import answer_route
+
+    return answer_route(router, query)
 
 
-def compare(net: Network, origin: Any, destination: Any, **options: Any) -> list[Route]:
-    """The best rail, sea and rail+sea routes, each with a ``label``."""
+def compare(
+    net: Network,
+    origin: str | Place,
+    destination: str | Place,
+    *,
+    objective: Literal["time", "cost", "co2"] | Mapping[str, float] = "time",
+    traffic: Literal["passenger", "freight", "any"] = "any",
+    avoid: str | Iterable[str] = (),
+    year: int | None = None,
+    teu: float = 1.0,
+    as_of: dt.date | str | None = None,
+    inland_water: bool = False,
+) -> list[Route]:
+    """The best rail, sea and rail+sea options between two places, side by side.
+
+    Parameters
+    ----------
+    net : Network
+        The network (:func:`load_network`).
+    origin, destination : str or Place
+        A place name in any script, a station, a UN/LOCODE, ``'lat,lon'``, or a :class:`Place`.
+    objective : {'time', 'cost', 'co2'} or mapping of str to float
+        What each option minimises, per TEU (see :func:`route`).
+    traffic : {'any', 'passenger', 'freight'}
+        The services the routes may use.
+    avoid : str or iterable of str
+        ISO country codes to avoid.
+    year : int, optional
+        The network as of this year.
+    teu : float
+        Cargo in TEU.
+    as_of : date or str, optional
+        Price sea legs at the lane rates of this date.
+    inland_water : bool
+        Let water legs use rivers and canals between seas.
+
+    Returns
+    -------
+    list of Route
+        The options that exist, each with its ``label``: ``rail``, ``sea``, ``rail+sea``.
+
+    Raises
+    ------
+    DataError, UnknownPlaceError
+        As :func:`route`.
+    NoRouteError
+        None of the three options exists.
+    """
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
 
-    return router_for(net).compare(origin, destination, **options)
+    query = RouteQuery(
+        origin,
+        destination,
+        objective=objective,
+        traffic=traffic,
+        avoid=avoid,
+        year=year,
+        teu=teu,
+        as_of=as_of,
+        inland_water=inland_water,
+    )
+    from silkrail.timetable.answer import answer_compare
+
+    return answer_compare(router_for(net), query)
 
 
-def od_matrix(net: Network, origins: Any, destinations: Any, **options: Any) -> OdMatrix:
-    """Duration, cost, CO2 and distance for every origin-destination pair (``to_frame()`` and
-    ``to_long()`` give it as tables)."""
+def od_matrix(
+    net: Network,
+    origins: Sequence[str | Place],
+    destinations: Sequence[str | Place],
+    *,
+    mode: Literal["rail", "sea", "any"] = "any",
+    objective: Literal["time", "cost", "co2"] | Mapping[str, float] = "time",
+    traffic: Literal["passenger", "freight", "any"] = "any",
+    avoid: str | Iterable[str] = (),
+    year: int | None = None,
+    teu: float = 1.0,
+    as_of: dt.date | str | None = None,
+    inland_water: bool = False,
+) -> OdMatrix:
+    """Duration, cost, CO2 and distance for every origin-destination pair (one shortest-path
+    tree per origin).
+
+    Parameters
+    ----------
+    net : Network
+        The network (:func:`load_network`).
+    origins, destinations : sequence of str or Place
+        Places as :func:`route` takes them.
+    mode : {'any', 'rail', 'sea'}
+        What the routes may use.
+    objective : {'time', 'cost', 'co2'} or mapping of str to float
+        What each route minimises, per TEU.
+    traffic : {'any', 'passenger', 'freight'}
+        The services the routes may use.
+    avoid : str or iterable of str
+        ISO country codes to avoid.
+    year : int, optional
+        The network as of this year.
+    teu : float
+        Cargo in TEU.
+    as_of : date or str, optional
+        Price sea legs at the lane rates of this date.
+    inland_water : bool
+        Let water legs use rivers and canals between seas.
+
+    Returns
+    -------
+    OdMatrix
+        Arrays by (origin, destination), NaN where no route; ``to_frame()``, ``to_long()``,
+        ``to_gdf()``, ``to_dict()``.
+
+    Raises
+    ------
+    DataError, UnknownPlaceError
+        As :func:`route`.
+    """
+    from silkrail.routing.query import RouteOptions
     from silkrail.routing.router import router_for
 
-    return router_for(net).od_matrix(origins, destinations, **options)
+    options = RouteOptions(
+        mode=mode,
+        objective=objective,
+        traffic=traffic,
+        avoid=avoid,
+        year=year,
+        teu=teu,
+        as_of=as_of,
+        inland_water=inland_water,
+    )
+    return router_for(net).od_matrix(origins, destinations, options)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "Network":
-        from silkrail.network.model import Network
+def __getattr__(name: str) -> type:
+    """The public records, imported on first use (``import silkrail`` stays light)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'silkrail' has no attribute {name!r}")
+    import importlib
 
-        return Network
-    raise AttributeError(f"module 'silkrail' has no attribute {name!r}")
+    record: type = getattr(importlib.import_module(module), name)
+    return record
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

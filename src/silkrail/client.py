@@ -1,5 +1,6 @@
 """A typed Python client of the silkrail service: tracking writes and reads, and routing.
 
+    from silkrail import RouteQuery
     from silkrail.client import ServiceClient
 
     with ServiceClient("http://127.0.0.1:8000", token="...") as api:
@@ -7,7 +8,7 @@
                                     "departure": "2026-03-01T08:00:00+07:00", "teu": 80})
         api.post_events([{"event_id": "e1", "train_id": created.id, "time": "...",
                           "kind": "position", "lat": 21.3, "lon": 106.1}])
-        best = api.route("Hanoi", "Moscow", mode="rail")
+        best = api.route(RouteQuery("Hanoi", "Moscow", mode="rail"))
 
 Every method returns a typed record (the service's own declarations: ``tracking.model`` and
 ``service.schemas``); an error answer raises ServiceError with the service's one sentence, and a
@@ -28,6 +29,8 @@ from silkrail.tracking.model import Alert, BatchResult, TrainCreated, TrainIn, T
 
 if TYPE_CHECKING:
     import httpx
+
+    from silkrail.routing.query import RouteOptions, RouteQuery
 
 __all__ = ["MissingExtraError", "ServiceClient", "ServiceError", "ServiceUnreachable"]
 
@@ -148,73 +151,75 @@ class ServiceClient:
 
     # -- routing -------------------------------------------------------------------------
 
-    def route(
-        self,
-        origin: str,
-        destination: str,
-        *,
-        mode: str = "any",
-        optimize: str = "time",
-        avoid: str = "",
-        year: int | None = None,
-        teu: float = 1.0,
-        alternatives: int = 0,
-        as_of: str | None = None,
-        inland_water: bool = False,
-    ) -> Route:
-        """The best route, as ``silkrail route --json`` gives it."""
-        params = _params(
-            origin=origin,
-            destination=destination,
-            mode=mode,
-            optimize=optimize,
-            avoid=avoid,
-            year=year,
-            teu=teu,
-            alternatives=alternatives,
-            as_of=as_of,
-            inland_water=inland_water,
-        )
-        return Route.model_validate(self._call("GET", "/api/v1/route", params=params))
+    def route(self, query: RouteQuery) -> Route:
+        """The best route of ``query``, as ``silkrail route --json`` gives it (a departure or
+        arrival time is not asked over HTTP: the service answers the network model's route)."""
+        return Route.model_validate(self._call("GET", "/api/v1/route", params=query_params(query)))
 
-    def compare(
-        self,
-        origin: str,
-        destination: str,
-        *,
-        optimize: str = "time",
-        teu: float = 1.0,
-        year: int | None = None,
-        avoid: str = "",
-    ) -> Comparison:
+    def compare(self, query: RouteQuery) -> Comparison:
         """The best rail, sea and rail+sea options, as ``silkrail compare --json`` gives them."""
-        params = _params(
-            origin=origin, destination=destination, optimize=optimize, teu=teu, year=year, avoid=avoid
-        )
+        params = query_params(query, ("objective", "teu", "year", "avoid", "traffic"))
         return Comparison.model_validate(self._call("GET", "/api/v1/compare", params=params))
 
     def od(
         self,
         origins: Sequence[str],
         destinations: Sequence[str],
-        *,
-        optimize: str = "time",
-        mode: str = "any",
-        teu: float = 1.0,
-        year: int | None = None,
-        avoid: str = "",
+        options: RouteOptions | None = None,
     ) -> ODMatrix:
         """Totals for every origin-destination pair (a POST: it needs the token)."""
-        body = _params(
-            origins=list(origins),
-            destinations=list(destinations),
-            optimize=optimize,
-            mode=mode,
-            teu=teu,
-            year=year,
-            avoid=avoid,
-        )
-        return ODMatrix.model_validate(self._call("POST", "/api/v1/od", json=body))
+        given = options if options is not None else _options()
+        body: dict[str, Any] = {"origins": list(origins), "destinations": list(destinations)}
+        body |= {
+            "objective": given.objective,
+            "mode": given.mode,
+            "teu": given.teu,
+            "year": given.year,
+            "avoid": ",".join(given.avoid),
+        }
+        return ODMatrix.model_validate(self._call("POST", "/api/v1/od", json=_params(**body)))
+
+
+ROUTE_PARAMS = {
+    "origin": "origin",
+    "destination": "destination",
+    "mode": "mode",
+    "objective": "optimize",
+    "avoid": "avoid",
+    "year": "year",
+    "teu": "teu",
+    "alternatives": "alternatives",
+    "as_of": "as_of",
+    "inland_water": "inland_water",
+    "traffic": "traffic",
+}
+"""The query's fields that ``GET /route`` takes, and the parameter each is called."""
+
+
+def query_params(query: RouteQuery, fields: Sequence[str] = tuple(ROUTE_PARAMS)) -> dict[str, Any]:
+    """``query`` as the service's query parameters: the places by name, the rest as text,
+    defaults left out."""
+    default = _options()
+    out: dict[str, Any] = {}
+    for name in ("origin", "destination"):
+        end = getattr(query, name)
+        out[name] = end if isinstance(end, str) else f"{end.lat},{end.lon}"
+    for name in fields:
+        value = getattr(query, name)
+        if name in ("origin", "destination") or value == getattr(default, name):
+            continue
+        if name == "avoid":
+            value = ",".join(value)
+        elif name == "as_of":
+            value = value.isoformat()
+        out[ROUTE_PARAMS[name]] = value
+    return out
+
+
+def _options() -> RouteOptions:
+    from silkrail.routing.query import RouteOptions
+
+    return RouteOptions()
 
 
 def _params(**given: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from silkrail.routing import engine as engine_module
 from silkrail.routing import kernels, kernels_py, landmarks
 from silkrail.routing.engine import Engine
 from silkrail.routing.graph import Constraints
+from silkrail.routing.query import RouteQuery
 from silkrail.routing.results import StatePath
 from silkrail.routing.router import Router
 
@@ -181,7 +182,7 @@ def test_routes_agree_on_the_real_network(real_net: Network, real_settings, mode
         out = []
         for kernel in ("python", "numba"):
             r.engine.kernel = kernel
-            out.append(r.route(str(o), str(d), mode=mode, alternatives=1).to_dict())
+            out.append(r.route(RouteQuery(str(o), str(d), mode=mode, alternatives=1)).to_dict())
         assert out[0] == out[1]
 
 

@@ -21,7 +21,7 @@ from silkrail.network.model import GAUGES_MM, Network, NodeKind, gauges_of
 from silkrail.routing import strategies
 from silkrail.routing.engine import Engine
 from silkrail.routing.graph import MODE_RAIL, NO_GAUGE, Constraints
-from silkrail.routing.query import Query, check_query
+from silkrail.routing.query import Query, RouteOptions, check_query
 from silkrail.routing.results import Leg, Route
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "silkrail"
@@ -33,7 +33,7 @@ def engine(small_net: Network) -> Engine:
 
 
 def _rail_query(net: Network, teu: float = 1.0) -> Query:
-    return check_query(net, objective="time", mode="rail", avoid=(), year=None, teu=teu)
+    return check_query(net, RouteOptions(mode="rail", teu=teu))
 
 
 # --- the state graph ------------------------------------------------------------------------
@@ -174,7 +174,7 @@ def test_alternatives_and_rail_and_sea_rank_by_the_objective_per_teu(engine: Eng
     """Per TEU, A (100 h + US$50) beats B (140 h + US$20) under time+cost weights; on the
     totals for 10 TEU the order would flip. Both strategies use the per-TEU rule."""
     o, d = engine.places.resolve("Erenhot"), engine.places.resolve("Zamyn-Uud")
-    q = check_query(engine.net, objective={"time": 1, "cost": 1}, mode="any", avoid=(), year=None, teu=10)
+    q = check_query(engine.net, RouteOptions(objective={"time": 1, "cost": 1}, teu=10))
     path = engine.shortest_path(o, d, q.constraints, q.coef)
     assert path is not None
     base = engine.assemble(path, o, d, teu=10)

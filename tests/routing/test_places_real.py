@@ -15,6 +15,7 @@ from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
 from silkrail.network.geo import haversine_km
 from silkrail.network.model import EdgeKind, Network, NodeKind
 from silkrail.routing.graph import Constraints
+from silkrail.routing.query import RouteQuery
 from silkrail.routing.router import router_for
 
 pytestmark = pytest.mark.integration
@@ -126,9 +127,9 @@ def test_cities_start_where_the_mode_can_start(real_net: Network) -> None:
     assert shanghai.kind == "city" and shanghai.rail is not None and shanghai.port is not None
     assert real_net.node_kind[shanghai.rail.node] == NodeKind.RAIL
     assert real_net.node_kind[shanghai.port.node] == NodeKind.PORT
-    by_rail = r.route("Shanghai", "Moscow", mode="rail")
+    by_rail = r.route(RouteQuery("Shanghai", "Moscow", mode="rail"))
     assert by_rail.modes == {"rail"} and by_rail.countries[0] == "CN" and by_rail.countries[-1] == "RU"
-    by_sea = r.route("Shanghai", "Rotterdam", mode="sea")
+    by_sea = r.route(RouteQuery("Shanghai", "Rotterdam", mode="sea"))
     assert by_sea.legs[0].mode == "sea"  # from the port itself, no rail to reach it
     assert r.places.resolve("CNSHA").kind == "port"
     assert r.places.resolve("port of Shanghai").node == r.places.resolve("CNSHA").node
@@ -141,12 +142,12 @@ def test_a_port_without_rail_is_refused_for_a_rail_route(real_net: Network) -> N
     )
     code = next(c for c, n in sorted(real_net.meta["locodes"].items()) if n not in linked and c[:2] == "CN")
     with pytest.raises(DataError, match="port without a rail link"):
-        r.route(code, "Moscow", mode="rail")
+        r.route(RouteQuery(code, "Moscow", mode="rail"))
 
 
 def test_avoiding_the_origin_country_says_so(real_net: Network) -> None:
     with pytest.raises(NoRouteError, match="which the route is asked to avoid"):
-        router_for(real_net).route("Hanoi", "Moscow", avoid=["VN"])
+        router_for(real_net).route(RouteQuery("Hanoi", "Moscow", avoid=["VN"]))
 
 
 def test_legs_and_events_carry_names_never_coordinates(real_net: Network) -> None:
@@ -160,13 +161,13 @@ def test_legs_and_events_carry_names_never_coordinates(real_net: Network) -> Non
         ("Shanghai", "Rotterdam", "any"),
         ("Chongqing", "Duisburg", "rail"),
     ]:
-        route = router_for(real_net).route(a, b, mode=mode)
+        route = router_for(real_net).route(RouteQuery(a, b, mode=mode))
         for leg in route.legs:
             for name in (leg.from_, leg.to):
                 assert name and not re.match(coords, name), (a, b, name)
         for e in route.events:
             assert " at " not in e.at or not any(ch.isdigit() for ch in e.at.split(" at ")[-1]), e.at
-    hanoi = router_for(real_net).route("Hanoi", "Moscow", mode="rail").to_dict()
+    hanoi = router_for(real_net).route(RouteQuery("Hanoi", "Moscow", mode="rail")).to_dict()
     assert hanoi["origin"]["name"] == "Hanoi"
     assert hanoi["origin"]["access"] == {
         "mode": "rail",

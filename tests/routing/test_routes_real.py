@@ -14,6 +14,7 @@ from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
 from silkrail.network.geo import Countries, haversine_km
 from silkrail.network.model import EdgeKind, Network, WaterKind
 from silkrail.routing.graph import Constraints
+from silkrail.routing.query import RouteQuery
 from silkrail.routing.results import Leg
 from silkrail.routing.router import router_for
 
@@ -132,7 +133,7 @@ def test_freight_avoids_the_passenger_only_xian_chengdu_high_speed_line(real_net
     on_line = real_net.line == idx
     assert float(real_net.km[on_line].sum()) > 150
     router = router_for(real_net)
-    r = router.route("Xi'an", "Chengdu", mode="rail")
+    r = router.route(RouteQuery("Xi'an", "Chengdu", mode="rail"))
     assert r.countries == ["CN"]
     assert not on_line[router.graph.edge[r.arcs]].any()
 
@@ -182,7 +183,7 @@ def test_removing_an_edge_never_shortens_a_route(
     if a == b:
         return
     router = router_for(real_net)
-    r = router.route(a, b, mode="rail")
+    r = router.route(RouteQuery(a, b, mode="rail"))
     if not r.crossing_ids:
         return
     ban = data.draw(st.sampled_from(sorted(r.crossing_ids)))
@@ -364,11 +365,11 @@ def test_inland_waterways_are_not_sea_unless_asked_for(real_net: Network) -> Non
     """Aktau to Constanta by sea: by default the Caspian is left by rail through the Caucasus;
     with inland water allowed, the Volga–Don route appears, and its sea leg lists Russia."""
     router = router_for(real_net)
-    default = router.route("Aktau", "Constanta", mode="sea")
+    default = router.route(RouteQuery("Aktau", "Constanta", mode="sea"))
     used = np.concatenate([_leg_edges(leg)[0] for leg in default.legs])
     assert not (real_net.water[used] == WaterKind.INLAND).any()
     assert "RU" not in default.countries
-    river = router.route("Aktau", "Constanta", mode="sea", inland_water=True)
+    river = router.route(RouteQuery("Aktau", "Constanta", mode="sea", inland_water=True))
     sea_legs = [leg for leg in river.legs if leg.mode == "sea"]
     assert any((real_net.water[_leg_edges(leg)[0]] == WaterKind.INLAND).any() for leg in sea_legs)
     assert any("RU" in leg.countries for leg in sea_legs)

@@ -108,8 +108,8 @@ def test_an_exit_before_its_entry_and_an_endless_wait_are_rejected(client: TestC
             _ms(f"{tid}-out", tid, T0 + timedelta(hours=700), "border_exit", at),
         ).json()
         assert r["accepted"] == 2, r
-    stop = next(s for s in client.app.state.tracker.profile(b).stops if s["name"] == at)  # type: ignore[attr-defined]
-    (n, mean) = _learned(client)[stop["id"] or stop["name"]]
+    stop = next(s for s in client.app.state.tracker.profile(b).stops if s.name == at)  # type: ignore[attr-defined]
+    (n, mean) = _learned(client)[stop.key]
     assert n == 2 and 0 <= mean <= dwell_cap(stop) < 600
 
 
@@ -120,8 +120,8 @@ def test_a_poisoned_table_is_bounded_and_repaired(client: TestClient) -> None:
     t = _train(client).json()
     tid = t["id"]
     at = _crossings(t["route"])[0]
-    stop = next(s for s in client.app.state.tracker.profile(tid).stops if s["name"] == at)  # type: ignore[attr-defined]
-    key = stop["id"] or stop["name"]
+    stop = next(s for s in client.app.state.tracker.profile(tid).stops if s.name == at)  # type: ignore[attr-defined]
+    key = stop.key
     _post(
         client,
         _ms("in", tid, T0 + timedelta(hours=100), "border_entry", at),
@@ -164,7 +164,7 @@ def test_ingest_queries_stay_constant_as_the_batch_grows(client: TestClient) -> 
             _ms(f"{n}-out{k}", t["id"], T0 + timedelta(hours=150, minutes=k), "border_exit", at)
             for k in range(n)
         ]
-        assert tracker.ingest(entries)["accepted"] == n
+        assert tracker.ingest(entries).accepted == n
         statements: list[str] = []
 
         def count(*args: Any, statements: list[str] = statements) -> None:
@@ -173,7 +173,7 @@ def test_ingest_queries_stay_constant_as_the_batch_grows(client: TestClient) -> 
 
         event.listen(tracker.engine, "before_cursor_execute", count)
         try:
-            assert tracker.ingest(exits)["accepted"] == n
+            assert tracker.ingest(exits).accepted == n
         finally:
             event.remove(tracker.engine, "before_cursor_execute", count)
         counts.append(len(statements))
@@ -183,8 +183,8 @@ def test_ingest_queries_stay_constant_as_the_batch_grows(client: TestClient) -> 
     t = _train(client, "cap").json()["id"]
     many = [_pos(f"cap{k}", t, T0 + timedelta(seconds=k)) for k in range(2001)]
     out = tracker.ingest(many)
-    assert out["accepted"] == 2000 and out["rejected"][0]["index"] == 2000
-    assert "more than 2,000 events" in out["rejected"][0]["error"]
+    assert out.accepted == 2000 and out.rejected[0].index == 2000
+    assert "more than 2,000 events" in out.rejected[0].error
 
 
 def test_implausible_times_numbers_and_text_are_refused(client: TestClient) -> None:

@@ -224,7 +224,7 @@ def test_off_route_and_silent_alerts(client: TestClient) -> None:
     assert any(a["kind"] == "off_route" and a["train_id"] == tid for a in client.get("/api/v1/alerts").json())
     t = client.app.state.tracker  # type: ignore[attr-defined]
     new = t.check_silent(now=T0 + timedelta(days=5))
-    assert [a["kind"] for a in new] == ["silent"]
+    assert [a.kind for a in new] == ["silent"]
     assert t.check_silent(now=T0 + timedelta(days=6)) == []
 
 

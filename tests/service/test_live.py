@@ -204,7 +204,8 @@ def test_a_closed_stream_is_let_go(live: str) -> None:
 def test_demo_feed_replays_into_the_service(live: str, real_net, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A day of demo events for the seed services: every event accepted, none rejected; the
     trains are under way with ETAs; replaying again only finds duplicates."""
-    from silkrail.tracking.feed import demo_day, demo_feed, replay, write_feed
+    from silkrail.replay import replay
+    from silkrail.tracking.feed import demo_day, demo_feed, write_feed
 
     feed = tmp_path / "feed.jsonl"
     n = write_feed(demo_feed(real_net, demo_day(), trains_per_service=1, every_min=60), feed)
@@ -224,7 +225,8 @@ def test_live_replay_posts_the_past_at_once_and_the_rest_when_due(
     """`replay --live` against a clock that stands 6 h before the end of the feed: every earlier
     event is posted before the first wait, then it waits for each later event's own time; a feed
     of another window does not collide with the one replayed before."""
-    from silkrail.tracking.feed import demo_day, demo_feed, replay, write_feed
+    from silkrail.replay import replay
+    from silkrail.tracking.feed import demo_day, demo_feed, write_feed
 
     start = demo_day() - timedelta(days=2)  # a window of its own, all in the past
     feed = tmp_path / "live.jsonl"

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from silkrail.client import ServiceClient, ServiceError
+from silkrail.routing.query import RouteOptions, RouteQuery
 from silkrail.service.app import ServiceSettings, create_app
 from silkrail.service.schemas import MAX_OD_PLACES
 from tests.service.conftest import AUTH, TOKEN
@@ -65,10 +66,10 @@ def test_compare_over_http_is_the_cli_json(api: TestClient, real_env) -> None:  
 def test_the_typed_client_reads_routes_and_matrices(api: TestClient) -> None:
     """The client's records hold what the service answered; the matrix agrees with the route."""
     client = ServiceClient(token=TOKEN, http=api)
-    best = client.route("Hanoi", "Moscow", mode="rail")
+    best = client.route(RouteQuery("Hanoi", "Moscow", mode="rail"))
     assert best.countries[0] == "VN" and best.countries[-1] == "RU" and best.legs[0].from_ == "Hanoi"
-    assert [o.label for o in client.compare("Hanoi", "Moscow").options][:2] == ["rail", "sea"]
-    m = client.od(["Hanoi", "Moscow"], ["Moscow", "Hamburg"], mode="rail")
+    assert [o.label for o in client.compare(RouteQuery("Hanoi", "Moscow")).options][:2] == ["rail", "sea"]
+    m = client.od(["Hanoi", "Moscow"], ["Moscow", "Hamburg"], RouteOptions(mode="rail"))
     assert m.origins == ["Hanoi", "Moscow"] and len(m.duration_h) == 2 and len(m.duration_h[0]) == 2
     assert m.duration_h[0][0] == pytest.approx(best.duration_h, rel=0.01)
     assert m.duration_h[1][0] is None or m.duration_h[1][0] < 1  # Moscow to itself
@@ -87,7 +88,7 @@ def test_an_unknown_place_is_a_422_naming_it_and_the_closest_names(api: TestClie
     )
     assert body["fields"][0]["field"] == "destinations.0" and "Atlantis" in body["error"]
     with pytest.raises(ServiceError) as caught:
-        ServiceClient(token=TOKEN, http=api).route("Atlantis", "Moscow")
+        ServiceClient(token=TOKEN, http=api).route(RouteQuery("Atlantis", "Moscow"))
     assert caught.value.status == 422 and "closest known names" in caught.value.error
 
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from silkrail.routing.query import RouteQuery
 from silkrail.routing.router import router_for
 from silkrail.timetable.journey import plan
 from silkrail.timetable.services import load_services
@@ -18,9 +19,8 @@ pytestmark = pytest.mark.integration
 def test_nanning_to_hanoi_catches_t8701(real_net) -> None:  # type: ignore[no-untyped-def]
     """Leaving Nanning at 17:00 Beijing time, the traveller takes T8701 (18:05) to Gia Lam, 05:30
     Hanoi time: the timetable runs there, so no unscheduled train is assumed."""
-    j = plan(
-        router_for(real_net), "Nanning", "Hanoi", feed=load_services(), depart="2026-12-03T17:00+08:00"
-    ).to_dict()
+    q = RouteQuery("Nanning", "Hanoi", mode="rail", depart="2026-12-03T17:00+08:00")
+    j = plan(router_for(real_net), q, feed=load_services()).to_dict()
     assert j["departure"] == "2026-12-03T17:00:00+08:00"
     assert j["arrival"] == "2026-12-04T05:30:00+07:00"
     assert [(leg["service"], leg["trip"]) for leg in j["legs"]] == [("T8701", "t8701@2026-12-03")]
@@ -28,9 +28,8 @@ def test_nanning_to_hanoi_catches_t8701(real_net) -> None:  # type: ignore[no-un
 
 
 def test_missing_the_train_waits_for_the_next_day(real_net) -> None:  # type: ignore[no-untyped-def]
-    j = plan(
-        router_for(real_net), "Nanning", "Hanoi", feed=load_services(), depart="2026-12-03T18:30+08:00"
-    ).to_dict()
+    q = RouteQuery("Nanning", "Hanoi", mode="rail", depart="2026-12-03T18:30+08:00")
+    j = plan(router_for(real_net), q, feed=load_services()).to_dict()
     assert j["legs"][0]["trip"] == "t8701@2026-12-04"
     assert j["arrival"] == "2026-12-05T05:30:00+07:00"
 
@@ -38,14 +37,8 @@ def test_missing_the_train_waits_for_the_next_day(real_net) -> None:  # type: ig
 def test_freight_waits_for_the_weekly_fesco_departure(real_net) -> None:  # type: ignore[no-untyped-def]
     """A container ready in Hanoi on Thursday waits for the Tuesday Vietnam Shuttle and reaches
     Silikatnaya (Moscow region) 35 days later."""
-    j = plan(
-        router_for(real_net),
-        "Hanoi",
-        "Moscow",
-        feed=load_services(),
-        depart="2026-12-03T09:00+07:00",
-        traffic="freight",
-    ).to_dict()
+    q = RouteQuery("Hanoi", "Moscow", mode="rail", depart="2026-12-03T09:00+07:00", traffic="freight")
+    j = plan(router_for(real_net), q, feed=load_services()).to_dict()
     leg = j["legs"][0]
     assert leg["trip"] == "fesco-vietnam-shuttle@2026-12-08"
     # Thursday 09:00 to Tuesday 12:00 is 123 h, of which the first 4 h are the freight transfer time
@@ -56,14 +49,8 @@ def test_freight_waits_for_the_weekly_fesco_departure(real_net) -> None:  # type
 
 def test_where_no_service_runs_the_network_model_carries_on(real_net) -> None:  # type: ignore[no-untyped-def]
     """Kunming to Bangkok: D887 to Vientiane, then the modelled rail route on to Bangkok."""
-    j = plan(
-        router_for(real_net),
-        "Kunming",
-        "Bangkok",
-        feed=load_services(),
-        depart="2026-12-03T07:00+08:00",
-        traffic="passenger",
-    ).to_dict()
+    q = RouteQuery("Kunming", "Bangkok", mode="rail", depart="2026-12-03T07:00+08:00", traffic="passenger")
+    j = plan(router_for(real_net), q, feed=load_services()).to_dict()
     assert j["legs"][0]["service"] == "D887"
     assert {leg["basis"] for leg in j["legs"][1:]} == {"modelled"}
     assert j["legs"][-1]["to"] == "Bangkok"
@@ -90,7 +77,7 @@ def test_route_cli_with_depart_and_arrive(real_env, real_net) -> None:  # type: 
     other = CliRunner().invoke(
         app, ["route", "Nanning", "Hanoi", "--depart", "2026-12-03T17:00+08:00", "--optimize", "cost"]
     )
-    assert other.exit_code == 2 and "without --optimize" in other.output
+    assert other.exit_code == 2 and "with the time objective" in other.output
     late = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", "--depart", "2031-01-01T00:00+08:00"])
     assert late.exit_code == 2 and "outside the timetable's calendar" in late.output
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from silkrail.errors import DataError
-from silkrail.timetable.journey import parse_when, search_feed
+from silkrail.routing.query import parse_when
+from silkrail.timetable.journey import search_feed
 from silkrail.timetable.services import load_services
 
 SMALL = Path(__file__).parent.parent / "fixtures" / "timetable" / "small.yaml"

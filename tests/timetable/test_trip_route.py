@@ -12,10 +12,11 @@ import pytest
 from silkrail.errors import DataError
 from silkrail.network.model import Network
 from silkrail.routing.engine import Engine
+from silkrail.routing.query import RouteQuery
 from silkrail.routing.router import Router
 from silkrail.simulation.model import run_replication
 from silkrail.simulation.scenario import Scenario, Service, compile_scenario
-from silkrail.timetable.answer import covering_trips, served_route
+from silkrail.timetable.answer import answer_route, covering_trips, served_route
 from silkrail.timetable.feed import Calendar, Feed, StopTime, Trip
 from silkrail.timetable.services import load_services
 from silkrail.timetable.trip_route import frequency, trip_route
@@ -136,7 +137,7 @@ def test_the_answer_of_a_covering_service_is_door_to_door(
     o, d = router.places.resolve(HANOI), router.places.resolve(LANG_SON)
     assert [c.trip.id for c in covering_trips(feed, o, d, "passenger")] == ["hanoi-lang-son"]
     assert covering_trips(feed, o, d, "freight") == [] and covering_trips(feed, o, d, "any") == []
-    r = served_route(router, o, d, traffic="passenger", feed=feed)
+    r = served_route(router, RouteQuery(o, d, traffic="passenger"), feed=feed)
     assert r is not None and r.service is not None
     s = r.service
     assert (s.id, s.trip, s.board, s.alight) == ("hanoi-lang-son", "hanoi-lang-son", "Hanoi", "Lang Son")
@@ -147,12 +148,15 @@ def test_the_answer_of_a_covering_service_is_door_to_door(
     assert total == pytest.approx(r.duration_h)
     assert [e.kind for e in r.events][:2] == ["boarding", "wait"]
     assert r.train_h == pytest.approx(s.ride_h)  # the train's own run, without boarding and waiting
-    modelled = router.route(o, d, mode="rail")
+    modelled = router.route(RouteQuery(o, d, traffic="passenger"))
     assert s.modelled_duration_h == pytest.approx(modelled.duration_h)
     doc = r.to_dict()
     assert doc["service"]["ride_h"] == round(19 / 6, 2) and doc["legs"][0]["service"] == "HL"
-    assert served_route(router, o, d, traffic="freight", feed=feed) is None
-    assert served_route(router, o, d, traffic="passenger", mode="sea", feed=feed) is None
+    assert served_route(router, RouteQuery(o, d, traffic="freight"), feed=feed) is None
+    assert served_route(router, RouteQuery(o, d, traffic="passenger", mode="sea"), feed=feed) is None
+    # the default answer: the service's, with the model's other corridors as alternatives
+    assert answer_route(router, RouteQuery(o, d, traffic="passenger"), feed=feed) == r
+    assert answer_route(router, RouteQuery(o, d), feed=feed).service is None  # freight: the model's
 
 
 def test_the_simulation_runs_the_trip_on_its_timetable(

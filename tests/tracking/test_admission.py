@@ -25,10 +25,10 @@ def test_each_event_is_validated_alone() -> None:
     raw = [_raw(pos("p1", 1)), {"kind": "teleport"}, {**_raw(pos("p2", 1)), "lat": None}, _raw(pos("p3", 3))]
     valid, rejected = validate(raw, at(1.5))
     assert [i for i, _ in valid] == [0]
-    assert [r["index"] for r in rejected] == [1, 2, 3]
-    assert rejected[0]["error"] == "event: kind must be 'position' or 'milestone'"
-    assert rejected[1]["error"].startswith("lat: ")
-    assert "is in the future" in rejected[2]["error"]
+    assert [r.index for r in rejected] == [1, 2, 3]
+    assert rejected[0].error == "event: kind must be 'position' or 'milestone'"
+    assert rejected[1].error.startswith("lat: ")
+    assert "is in the future" in rejected[2].error
 
 
 class _Token:
@@ -52,7 +52,7 @@ def test_an_event_its_train_cannot_have_is_rejected(event: Any, token: Any, erro
     rejected: list[dict[str, Any]] = []
     events, index_of, duplicates = admit([(7, event)], PLANS, rejected, token)
     assert (events, index_of, duplicates) == ([], {}, 0)
-    assert len(rejected) == 1 and rejected[0]["index"] == 7 and error in rejected[0]["error"]
+    assert len(rejected) == 1 and rejected[0].index == 7 and error in rejected[0].error
 
 
 def test_a_repeat_in_the_batch_counts_once_unless_it_says_otherwise() -> None:
@@ -60,7 +60,7 @@ def test_a_repeat_in_the_batch_counts_once_unless_it_says_otherwise() -> None:
     same, other = pos("p1", 1), pos("p1", 2)
     events, index_of, duplicates = admit([(0, same), (1, same), (2, other)], PLANS, rejected, _Token("op"))
     assert (events, index_of, duplicates) == ([same], {"p1": 0}, 1)
-    assert [r["index"] for r in rejected] == [2] and "different content" in rejected[0]["error"]
+    assert [r.index for r in rejected] == [2] and "different content" in rejected[0].error
 
 
 def test_positions_are_matched_onto_the_route() -> None:

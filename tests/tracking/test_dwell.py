@@ -4,6 +4,7 @@ running mean, the cap, the planned fallback and the recomputation from stored mi
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -91,7 +92,7 @@ def test_one_wait_counts_for_at_most_the_cap() -> None:
     """The cap is three times the 95th percentile or the dwell, at least 72 h: a 100 h wait at
     the border (95th percentile 12 h) teaches 72 h."""
     assert dwell_cap(BORDER) == 72.0
-    assert dwell_cap({"dwell_h": 30.0, "p95_h": 40.0}) == 120.0
+    assert dwell_cap(replace(BORDER, dwell_h=30.0, p95_h=40.0)) == 120.0
     assert learn({}, BORDER, at(0), at(100)) == DwellStats(1, 72.0, 0.0)
     assert learn({"xb": DwellStats(1, 4.0, 0.0)}, BORDER, at(0), at(6)) == DwellStats(2, 5.0, 2.0)
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from silkrail.tracking import core
 from silkrail.tracking.core import TrackState
-from silkrail.tracking.eta import Profile, scheduled_arrival, scheduled_at, with_schedule
+from silkrail.tracking.eta import Profile, ScheduledCall, scheduled_arrival, scheduled_at, with_schedule
 from silkrail.tracking.model import TrainIn
 from tests.tracking.track import PLANNED, TRAIN, at, ms, pos, profile
 
@@ -20,7 +20,9 @@ DUE = at(13)
 
 
 def _timetabled() -> Profile:
-    return with_schedule(profile(), [("Start", 0.0, 0.0, None, at(0)), ("End", 0.0, 2.7, DUE, None)])
+    return with_schedule(
+        profile(), [ScheduledCall("Start", 0.0, 0.0, None, at(0)), ScheduledCall("End", 0.0, 2.7, DUE, None)]
+    )
 
 
 def _after_position(h: float, km: float, p: Profile) -> core.Transition:
@@ -31,7 +33,7 @@ def _after_position(h: float, km: float, p: Profile) -> core.Transition:
 
 def test_the_schedule_is_placed_along_the_route_and_survives_storage() -> None:
     p = _timetabled()
-    assert [s["km"] for s in p.schedule] == [0.0, 300.0]
+    assert [s.km for s in p.schedule] == [0.0, 300.0]
     assert scheduled_arrival(p) == DUE
     assert scheduled_at(p, 50.0) == at(1)  # running
     assert scheduled_at(p, 100.0) == at(7)  # leaving the border after its 5 h

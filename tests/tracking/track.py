@@ -5,34 +5,17 @@ crossing at km 100 (planned dwell 5 h, 95th percentile 12 h) and a gauge change 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 
 from silkrail.tracking.dwell import MilestoneIndex, StoredMilestone
-from silkrail.tracking.eta import Profile
+from silkrail.tracking.eta import Profile, Stop
 from silkrail.tracking.model import MilestoneEvent, PositionEvent
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 TRAIN = "t1"
-BORDER: dict[str, Any] = {
-    "id": "xb",
-    "name": "Borderville",
-    "km": 100.0,
-    "dwell_h": 5.0,
-    "p95_h": 12.0,
-    "aliases": ["Grenzstadt"],
-    "sigma_log": 0.0,
-}
-GAUGE: dict[str, Any] = {
-    "id": None,
-    "name": "Gaugetown",
-    "km": 200.0,
-    "dwell_h": 2.0,
-    "p95_h": 8.0,
-    "aliases": [],
-    "sigma_log": 0.0,
-}
+BORDER = Stop(id="xb", name="Borderville", km=100.0, dwell_h=5.0, p95_h=12.0, aliases=("Grenzstadt",))
+GAUGE = Stop(id=None, name="Gaugetown", km=200.0, dwell_h=2.0, p95_h=8.0)
 PLANNED = T0 + timedelta(hours=6 + 5 + 2)  # running plus the planned dwell at both stops
 
 
@@ -46,7 +29,7 @@ def profile() -> Profile:
         lon=np.array([0.0, 0.9, 1.8, 2.7]),
         km=np.array([0.0, 100.0, 200.0, 300.0]),
         run_h=np.array([0.0, 2.0, 4.0, 6.0]),
-        stops=[dict(BORDER), dict(GAUGE)],
+        stops=(BORDER, GAUGE),
     )
 
 
@@ -69,7 +52,7 @@ def index(events: list[MilestoneEvent], batch: tuple[str, ...] = ()) -> Mileston
     """The stored border milestones ``events`` (``batch``: the ids being applied now)."""
     p = profile()
 
-    def stop_of(_: str, place: str) -> dict[str, Any] | None:
+    def stop_of(_: str, place: str) -> Stop | None:
         return p.stop_named(place)
 
     rows = [StoredMilestone(e.event_id, e.train_id, e.milestone, e.time, e.at) for e in events]

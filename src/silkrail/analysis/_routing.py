@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from silkrail.errors import DataError, NoRouteError
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.results import Route
     from silkrail.routing.router import Router
 
@@ -33,37 +34,22 @@ def check_crossing_ids(net: Network, ids: Sequence[str], *, where: str = "via") 
     return out
 
 
-def route_with(
-    router: Router,
-    origin: Any,
-    destination: Any,
-    *,
-    objective: str = "time",
-    mode: str = "any",
-    avoid: Sequence[str] = (),
-    year: int | None = None,
-    teu: float = 1.0,
-    via: Sequence[str] = (),
-) -> Any:
-    """The best route, through the crossings ``via`` (ids, in order) when given."""
+def route_with(router: Router, query: RouteQuery, *, via: Sequence[str] = ()) -> Route:
+    """The best route of ``query``, through the crossings ``via`` (ids, in order) when given."""
     if not via:
-        return router.route(
-            origin, destination, objective=objective, mode=mode, avoid=avoid, year=year, teu=teu
-        )
+        return router.route(query)
     from silkrail.routing.query import check_query
     from silkrail.routing.strategies import route_via
 
-    q = check_query(router.net, objective=objective, mode=mode, avoid=avoid, year=year, teu=teu)
-    o, d = _place(router, origin), _place(router, destination)
+    q = check_query(router.net, query)
+    o, d = router.resolve(query.origin), router.resolve(query.destination)
     idx = check_crossing_ids(router.net, via)
-    r = route_via(router.engine, o, d, idx, q.constraints, q.coef, teu=teu, objective=q.objective, mode=mode)
+    r = route_via(
+        router.engine, o, d, idx, q.constraints, q.coef, teu=q.teu, objective=q.objective, mode=q.mode
+    )
     if r is None:
         raise NoRouteError(f"no route from {o.name} to {d.name} through {', '.join(via)}")
     return r
-
-
-def _place(router: Router, p: Any) -> Any:
-    return router.places.resolve(p) if isinstance(p, str) else p
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,36 +65,30 @@ class Removal:
 
 
 def route_removed(
-    router: Router,
-    origin: Any,
-    destination: Any,
-    removal: Removal,
-    *,
-    objective: str = "time",
-    mode: str = "any",
-    year: int | None = None,
-    teu: float = 1.0,
-    via: Sequence[int] = (),
-) -> Any | None:
+    router: Router, query: RouteQuery, removal: Removal, *, via: Sequence[int] = ()
+) -> Route | None:
     """The best route without the removed elements, or None when none is left. Crossings,
     lines and passages are removed through the search's constraints; ports and ferries by
     banning their transfer arcs. Via crossings that were removed are dropped from ``via``; a
     via route with ports or ferries removed is searched without its via points."""
     from silkrail.routing.graph import MODE_FERRY
-    from silkrail.routing.query import ICEBOUND_PASSAGES, check_query
+    from silkrail.routing.query import check_query
     from silkrail.routing.strategies import route_via
 
-    q = check_query(router.net, objective=objective, mode=mode, avoid=(), year=year, teu=teu)
+    q = check_query(router.net, query)
     c = dataclasses.replace(
         q.constraints,
         avoid_crossings=q.constraints.avoid_crossings | removal.crossings,
         closed_lines=q.constraints.closed_lines | removal.lines,
-        avoid_passages=frozenset(ICEBOUND_PASSAGES) | removal.passages,
+        avoid_passages=q.constraints.avoid_passages | removal.passages,
     )
-    o, d = _place(router, origin), _place(router, destination)
+    o, d = router.resolve(query.origin), router.resolve(query.destination)
+    mode = q.mode
     via = [v for v in via if v not in removal.crossings]
     if via and not (removal.ports or removal.ferries):
-        return route_via(router.engine, o, d, list(via), c, q.coef, teu=teu, objective=q.objective, mode=mode)
+        return route_via(
+            router.engine, o, d, list(via), c, q.coef, teu=q.teu, objective=q.objective, mode=mode
+        )
     g = router.graph
     banned = None
     if removal.ports or removal.ferries:
@@ -127,7 +107,7 @@ def route_removed(
     path = router.engine.shortest_path(o, d, c, q.coef, mode=mode, banned=banned)
     if path is None:
         return None
-    return router.engine.assemble(path, o, d, objective=q.objective, teu=teu)
+    return router.engine.assemble(path, o, d, objective=q.objective, teu=q.teu)
 
 
 def route_elements(router: Router, route: Route) -> Removal:

@@ -17,6 +17,7 @@ record names is "unknown", a bucket of its own left out of the operators' HHI li
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from silkrail.analysis import _records as rec
 from silkrail.analysis.operators import UNKNOWN_OPERATOR, OperatorIndex, operator_index
 from silkrail.errors import DataError, NoRouteError
+from silkrail.routing.query import Mode, RouteOptions, RouteQuery, check_mode
 
 if TYPE_CHECKING:
     from silkrail.routing.results import Route
@@ -309,7 +311,7 @@ class Variant:
     label: str
     avoid: tuple[str, ...] = ()
     year: int | None = None
-    mode: str | None = None
+    mode: Mode | None = None
     via: tuple[str, ...] = ()
 
 
@@ -336,55 +338,39 @@ def parse_variant(text: str) -> Variant:
             except ValueError:
                 raise DataError(f"variant '{label}': year '{value}' is not a year", field="variant") from None
         elif key == "mode":
-            opts["mode"] = value.strip()
+            try:
+                opts["mode"] = check_mode(value)
+            except DataError as exc:
+                raise DataError(f"variant '{label}': {exc.reason}", field="variant") from None
         else:
             opts[key] = tuple(v.strip() for v in value.replace(",", "+").split("+") if v.strip())
     return Variant(label.strip(), **opts)
 
 
 def compute_dependency(
-    router: Router,
-    origin: str,
-    destination: str,
-    *,
-    alternatives: int = 0,
-    variants: Sequence[Variant] = (),
-    mode: str = "any",
-    objective: str = "time",
-    avoid: Sequence[str] = (),
-    year: int | None = None,
-    teu: float = 1.0,
+    router: Router, query: RouteQuery, *, variants: Sequence[Variant] = ()
 ) -> list[Dependency]:
-    """The best route's dependency, then each alternative corridor's, then each variant's."""
+    """The best route's dependency, then each alternative corridor's (``query.alternatives``),
+    then each variant's (the query with the variant's countries to avoid, year, mode and via
+    crossings)."""
     from silkrail.analysis._routing import route_with
 
     out: list[Dependency] = []
-    best = router.route(
-        origin,
-        destination,
-        objective=objective,
-        mode=mode,
-        avoid=avoid,
-        year=year,
-        teu=teu,
-        alternatives=alternatives,
-    )
+    best = router.route(query)
     out.append(route_dependency(router, best, label="best"))
     for i, alt in enumerate(best.alternatives, 1):
         out.append(route_dependency(router, alt, label=f"alternative {i}"))
+    origin, destination = best.origin.name, best.destination.name
     for v in variants:
+        changed = dataclasses.replace(
+            query,
+            alternatives=0,
+            mode=v.mode or query.mode,
+            avoid=(*query.avoid, *v.avoid),
+            year=v.year if v.year is not None else query.year,
+        )
         try:
-            r = route_with(
-                router,
-                origin,
-                destination,
-                objective=objective,
-                mode=v.mode or mode,
-                avoid=(*avoid, *v.avoid),
-                year=v.year if v.year is not None else year,
-                teu=teu,
-                via=v.via,
-            )
+            r = route_with(router, changed, via=v.via)
         except NoRouteError as exc:  # a corridor that does not exist is an answer too
             out.append(Dependency(v.label, origin, destination, [], 0.0, 0.0, 0.0, [], {}, None, str(exc)))
             continue
@@ -393,22 +379,23 @@ def compute_dependency(
 
 
 def flow_set_dependency(
-    router: Router, flows: Sequence[Any], *, objective: str = "time", year: int | None = None
+    router: Router, flows: Sequence[Any], options: RouteOptions | None = None
 ) -> list[Dependency]:
-    """Each flow's dependency (through its via crossings), then the whole set's: the
-    TEU-weighted sums of km, hours and money per country, and their HHI."""
+    """Each flow's dependency (through its via crossings; its own mode), routed with
+    ``options``, then the whole set's: the TEU-weighted sums of km, hours and money per
+    country, and their HHI."""
     from silkrail.analysis._routing import route_with
 
     ops = _shipped_operators()
+    base = options if options is not None else RouteOptions()
     out: list[Dependency] = []
     km: dict[Key, float] = defaultdict(float)
     hours: dict[Key, float] = defaultdict(float)
     usd: dict[Key, float] = defaultdict(float)
     for f in flows:
         try:
-            r = route_with(
-                router, f.origin, f.destination, objective=objective, mode=f.mode, year=year, via=f.via
-            )
+            query = dataclasses.replace(base, mode=f.mode).between(f.origin, f.destination)
+            r = route_with(router, query, via=f.via)
         except NoRouteError as exc:
             out.append(Dependency(f.name, f.origin, f.destination, [], 0.0, 0.0, 0.0, [], {}, None, str(exc)))
             continue

@@ -309,21 +309,15 @@ class NetworkFlowRouter:
 
     def route(self, flow: Flow, removed: frozenset[str], replan: bool = False) -> Outcome | None:
         from silkrail.analysis._routing import check_crossing_ids, route_elements, route_removed
+        from silkrail.routing.query import RouteQuery, check_mode
 
         r = self.router()
         net = r.net
         removal = _removal(net, removed)
         via = [] if replan else check_crossing_ids(net, flow.via)
-        route = route_removed(
-            r,
-            flow.origin,
-            flow.destination,
-            removal,
-            objective=self.objective,
-            mode=flow.mode,
-            year=self.year,
-            via=via,
-        )
+        mode = check_mode(flow.mode)
+        query = RouteQuery(flow.origin, flow.destination, objective=self.objective, mode=mode, year=self.year)
+        route = route_removed(r, query, removal, via=via)
         if route is None:
             return None
         coords: tuple[tuple[float, float], ...] = ()
@@ -405,7 +399,7 @@ def network_elements(
     curated records, plus uncurated crossings that a flow's route ``used``. ``combinations``:
     shipped names (``red-sea``) or ``NAME=key+key``. Unknown ids raise DataError."""
     from silkrail.analysis import _records as rec
-    from silkrail.routing.router import ICEBOUND_PASSAGES
+    from silkrail.routing.query import ICEBOUND_PASSAGES
 
     catalogue: dict[str, Element] = {}
     for c in rec.crossings(net):

@@ -64,9 +64,11 @@ class Features:
 
 def case_features(router: Any, case: Case) -> Features:
     """Route ``case`` and read its parts off the route's arcs."""
+    from silkrail.routing.query import RouteQuery
+
     f = Features(case)
     try:
-        route = router.route(case.origin, case.destination, mode=case.mode, avoid=case.avoid)
+        route = router.route(RouteQuery(case.origin, case.destination, mode=case.mode, avoid=case.avoid))
     except (NoRouteError, SilkrailError) as exc:
         f.error = str(exc)
         return f

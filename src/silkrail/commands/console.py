@@ -42,9 +42,20 @@ err = LazyConsole(stderr=True)
 
 def fail(exc: SilkrailError) -> NoReturn:
     """Print ``exc`` and exit: 3 for no route, 2 for any other bad input."""
+    from rich.markup import escape
+
     code = 3 if isinstance(exc, NoRouteError) else 2
-    err.print(f"[red]error:[/] {exc}")
+    err.print(f"[red]error:[/] {escape(message(exc))}", soft_wrap=True)
     raise typer.Exit(code)
+
+
+def message(exc: SilkrailError) -> str:
+    """The error's sentence, an option of the command line named as it is typed (``--as-of:``)."""
+    if isinstance(exc, DataError) and exc.field and not exc.file and (
+        exc.field.startswith("--") or exc.field.isupper()
+    ):
+        return f"{exc.field}: {exc.reason}"
+    return str(exc)
 
 
 def load_network_or_exit(rebuild: bool = False) -> Any:

@@ -11,7 +11,18 @@ from typing import Annotated, Any
 import typer
 
 from silkrail.commands import console
+from silkrail.commands import options as opt
 from silkrail.commands.console import Table
+from silkrail.commands.options import (
+    AsJson,
+    Avoid,
+    MapFile,
+    Mode,
+    ModeChoice,
+    ObjectiveChoice,
+    Optimize,
+    Year,
+)
 from silkrail.errors import DataError, SilkrailError
 
 
@@ -23,16 +34,10 @@ def register(app: typer.Typer) -> None:
 
 
 
-Mode = Annotated[str, typer.Option(help="rail, sea or any")]
-Optimize = Annotated[str, typer.Option("--optimize", help="time, cost or co2")]
-Avoid = Annotated[str, typer.Option(help="ISO country codes to avoid, comma-separated")]
-Year = Annotated[int | None, typer.Option(help="the network as of this year (planned lines open)")]
-AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
 SCHEDULER_HELP_LOCAL = (
     "local (the default: a Dask LocalCluster of --workers processes), none or serial (run here), "
     "or tcp://HOST:PORT (a running Dask scheduler)"
 )
-MapFile = Annotated[Path | None, typer.Option("--map", help="write a standalone HTML map")]
 
 
 def _check_html(path: Path | None, option: str) -> None:
@@ -43,8 +48,8 @@ def _check_html(path: Path | None, option: str) -> None:
 def corridor_cmd(
     origin: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
     destination: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
-    mode: Mode = "rail",
-    optimize: Optimize = "time",
+    mode: Mode = ModeChoice.rail,
+    optimize: Optimize = ObjectiveChoice.time,
     avoid: Avoid = "",
     year: Year = None,
     as_json: AsJson = False,
@@ -56,14 +61,13 @@ def corridor_cmd(
     from silkrail.analysis.interop import load_interoperability
     from silkrail.analysis.sections import analyse_route
     from silkrail.routing.router import router_for
-    for f, opt in ((map_file, "--map"), (report, "--report")):
-        _check_html(f, opt)
+    for f, option in ((map_file, "--map"), (report, "--report")):
+        _check_html(f, option)
+    query = opt.route_query(origin, destination, objective=optimize, mode=mode, avoid=avoid, year=year)
     net = console.load_network_or_exit()
     try:
         router = router_for(net)
-        route = router.route(
-            origin, destination, objective=optimize, mode=mode, avoid=[avoid] if avoid else [], year=year
-        )
+        route = router.route(query)
         corridor = analyse_route(router, route, load_interoperability())
     except SilkrailError as exc:
         console.fail(exc)
@@ -156,8 +160,8 @@ def dependency_cmd(
             help="a named corridor to compare, repeatable: LABEL:avoid=CC+CC;year=YYYY;mode=rail;via=id+id"
         ),
     ] = None,
-    mode: Mode = "any",
-    optimize: Optimize = "time",
+    mode: Mode = ModeChoice.any,
+    optimize: Optimize = ObjectiveChoice.time,
     avoid: Avoid = "",
     year: Year = None,
     as_json: AsJson = False,
@@ -176,36 +180,28 @@ def dependency_cmd(
         from silkrail.analysis.flows import load_flows
 
         try:
-            flow_set = load_flows(flows, mode=None if mode == "any" else mode)
+            flow_set = load_flows(flows, mode=None if mode == "any" else mode.value)
         except DataError as exc:
             console.fail(exc)
+        options = opt.route_options(objective=optimize, year=year, avoid=avoid)
         net = console.load_network_or_exit()
         try:
-            deps = flow_set_dependency(router_for(net), flow_set, objective=optimize, year=year)
+            deps = flow_set_dependency(router_for(net), flow_set, options)
         except SilkrailError as exc:
             console.fail(exc)
         _dependency_out(deps, f"{flows}: dependency on each country", as_json, report)
         return
     assert origin is not None and destination is not None
-    if not 0 <= alternatives <= 10:
-        console.fail(DataError(f"--alternatives takes 0 to 10 (got {alternatives})", field="alternatives"))
+    query = opt.route_query(
+        origin, destination, alternatives=alternatives, mode=mode, objective=optimize, avoid=avoid, year=year
+    )
     try:
         variants = [parse_variant(v) for v in variant or []]
     except DataError as exc:
         console.fail(exc)
     net = console.load_network_or_exit()
     try:
-        deps = compute_dependency(
-            router_for(net),
-            origin,
-            destination,
-            alternatives=alternatives,
-            variants=variants,
-            mode=mode,
-            objective=optimize,
-            avoid=[avoid] if avoid else [],
-            year=year,
-        )
+        deps = compute_dependency(router_for(net), query, variants=variants)
     except SilkrailError as exc:
         console.fail(exc)
     _dependency_out(
@@ -327,7 +323,7 @@ def resilience_cmd(
     mode: Annotated[
         str | None, typer.Option(help="route every flow by rail, sea or any (default: its own)")
     ] = None,
-    optimize: Optimize = "time",
+    optimize: Optimize = ObjectiveChoice.time,
     year: Year = None,
     scheduler: Annotated[str, typer.Option(help=SCHEDULER_HELP_LOCAL)] = "local",
     workers: Annotated[int, typer.Option(help="workers of a local cluster")] = 2,
@@ -350,8 +346,8 @@ def resilience_cmd(
     from silkrail.routing.router import router_for
     from silkrail.settings import get_settings
     from silkrail.simulation.scheduler import parse_scheduler
-    for f, opt in ((map_file, "--map"), (report, "--report")):
-        _check_html(f, opt)
+    for f, option in ((map_file, "--map"), (report, "--report")):
+        _check_html(f, option)
     try:
         sched = parse_scheduler(scheduler)
         if not 1 <= workers <= 64:
@@ -363,7 +359,7 @@ def resilience_cmd(
         console.fail(exc)
     net = console.load_network_or_exit()
     settings = get_settings()
-    flow_router = NetworkFlowRouter(settings, objective=optimize, year=year)
+    flow_router = NetworkFlowRouter(settings, objective=optimize.value, year=year)
     try:
         router = router_for(net)
         check_flows(router, flow_set)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from silkrail.commands.console import Table, err, out
+from silkrail.commands.console import Table, err, fail, out
 from silkrail.errors import DataError, SilkrailError
 
 gtfs_app = typer.Typer(
@@ -20,11 +20,6 @@ def register(app: typer.Typer) -> None:
     """Add the gtfs group and the fleet command to the main app."""
     app.add_typer(gtfs_app, name="gtfs")
     app.command("fleet")(fleet_cmd)
-
-
-def _fail(exc: SilkrailError) -> None:
-    err.print(f"[red]error:[/] {exc}", soft_wrap=True)
-    raise typer.Exit(2)
 
 
 @gtfs_app.command("export")
@@ -39,98 +34,12 @@ def export_cmd(
     from silkrail.timetable.services import load_services
 
     if path.suffix.lower() != ".zip":
-        _fail(DataError(f"{path}: a GTFS feed is a zip; name the file *.zip", field="path"))
+        fail(DataError(f"{path}: a GTFS feed is a zip; name the file *.zip", field="path"))
     try:
         counts = write_gtfs(load_services(services), path)
     except SilkrailError as exc:
-        _fail(exc)
+        fail(exc)
     out.print(f"wrote {path}: " + ", ".join(f"{n} {name.removesuffix('.txt')}" for name, n in counts.items()))
-
-
-Depart = Annotated[
-    str | None,
-    typer.Option(help="leave at this time (ISO 8601 with offset): the earliest arrival by the timetable"),
-]
-Arrive = Annotated[
-    str | None, typer.Option(help="arrive by this time (ISO 8601 with offset): the latest departure")
-]
-Traffic = Annotated[
-    str, typer.Option(help="with --depart/--arrive: the services to use (passenger, freight or any)")
-]
-
-
-def check_scheduled(optimize: str, alternatives: int, drawing: object) -> None:
-    """--depart/--arrive answer the earliest arrival (or latest departure), one route, in JSON or
-    a table: refuse the options that ask for something else, before the network is loaded."""
-    if optimize != "time" or alternatives or drawing:
-        _fail(
-            DataError(
-                "--depart/--arrive find the earliest arrival: give them without --optimize, "
-                "--alternatives, --geojson and --map",
-                field="depart",
-            )
-        )
-
-
-def scheduled_route(
-    net: object,
-    origin: str,
-    destination: str,
-    depart: str | None,
-    arrive: str | None,
-    traffic: str,
-    mode: str,
-    avoid: str,
-    year: int | None,
-    teu: float,
-    as_json: bool,
-) -> None:
-    """``route --depart/--arrive``: the timetable where services run, the network model elsewhere."""
-    from silkrail.errors import NoRouteError
-    from silkrail.routing.router import router_for
-    from silkrail.timetable.journey import plan
-
-    try:
-        j = plan(
-            router_for(net),  # type: ignore[arg-type]
-            origin,
-            destination,
-            depart=depart,
-            arrive=arrive,
-            traffic=traffic,
-            mode=mode,
-            avoid=[avoid] if avoid else [],
-            year=year,
-            teu=teu,
-        )
-    except NoRouteError as exc:
-        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
-        raise typer.Exit(3) from None
-    except SilkrailError as exc:
-        _fail(exc)
-    if as_json:
-        typer.echo(json.dumps(j.to_dict(), ensure_ascii=False))
-        return
-    d = j.to_dict()
-    out.print(
-        f"[bold]{d['origin']['name']} → {d['destination']['name']}[/]: leave {d['departure']}, "
-        f"arrive {d['arrival']} ({d['duration_h'] / 24:,.1f} d)"
-    )
-    table = Table(title="legs", title_justify="left")
-    for col in ("from", "to", "departure", "arrival", "wait h", "service", "trip", "basis"):
-        table.add_column(col)
-    for leg in d["legs"]:
-        table.add_row(
-            leg["from"],
-            leg["to"],
-            leg["departure"],
-            leg["arrival"],
-            f"{leg['wait_h']:,.1f}",
-            leg["service"] or "–",
-            leg["trip"] or "–",
-            leg["basis"],
-        )
-    out.print(table)
 
 
 @gtfs_app.command("import")
@@ -155,7 +64,7 @@ def import_cmd(
         err.print("nothing was imported", soft_wrap=True)
         raise typer.Exit(2) from None
     except SilkrailError as exc:
-        _fail(exc)
+        fail(exc)
     unmatched = [m for m in matches if not m.matched]
     out.print(
         f"imported {path} as {target.name}: {len(feed.trips):,} trips, {len(feed.stops):,} stops, "
@@ -188,7 +97,7 @@ def fleet_cmd(
     try:
         report = fleet_report(target)
     except SilkrailError as exc:
-        _fail(exc)
+        fail(exc)
     if chart is not None:
         from silkrail.timetable.fleet import write_phase_chart
 

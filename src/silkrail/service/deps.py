@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
-from fastapi.security import HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from silkrail.routing.router import Router
 from silkrail.service.auth import Token
 from silkrail.service.hub import Hub
 from silkrail.service.limits import TOKEN_KEY
 from silkrail.service.settings import ServiceSettings
+from silkrail.tracking.tracker import Tracker
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
-    from silkrail.routing.router import Router
+    from silkrail.service.ingest import IngestPool
 
 # documents the scheme in OpenAPI; the token itself is checked by limits.Guard, from the headers
 BEARER = HTTPBearer(
@@ -70,34 +72,45 @@ class Runtime:
     settings: ServiceSettings
     networks: NetworkSource
     hub: Hub = field(default_factory=Hub)
-    tracker: Any = None  # the Tracker, once the database and network are ready
-    pool: Any = None  # the IngestPool, with ingest processes
+    tracker: Tracker | None = None  # set by the lifespan once the database and network are ready
+    pool: IngestPool | None = None  # with ingest processes
     storage_failed: float | None = None  # when a write last failed on storage
     overview: str | None = None  # the network overview, as served
 
+    def live_tracker(self) -> Tracker:
+        """The tracker; a 503 while the service is still starting."""
+        if self.tracker is None:
+            raise HTTPException(
+                503, "starting: the network and database are not loaded yet", {"Retry-After": "5"}
+            )
+        return self.tracker
+
 
 def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+    rt: Runtime = request.app.state.runtime
+    return rt
 
 
-def tracker(rt: Annotated[Runtime, Depends(runtime)]) -> Any:
+def tracker(rt: Annotated[Runtime, Depends(runtime)]) -> Tracker:
     """The tracker, set by the lifespan before the server takes requests."""
-    return rt.tracker
+    return rt.live_tracker()
 
 
 def router(rt: Annotated[Runtime, Depends(runtime)]) -> Router:
     return rt.networks.router()
 
 
-def writer(request: Request, _: Annotated[Any, Security(BEARER)] = None) -> Token:
+def writer(
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None
+) -> Token:
     """The request's token, checked by the Guard before the body was read."""
-    token = request.scope.get(TOKEN_KEY)
+    token: Token | None = request.scope.get(TOKEN_KEY)
     if token is None:
         raise HTTPException(401, "writes need 'Authorization: Bearer <token>'")
     return token
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
-TrackerDep = Annotated[Any, Depends(tracker)]
-RouterDep = Annotated[Any, Depends(router)]
+TrackerDep = Annotated[Tracker, Depends(tracker)]
+RouterDep = Annotated[Router, Depends(router)]
 WriterDep = Annotated[Token, Depends(writer)]

@@ -77,6 +77,11 @@ STATUS: list[tuple[type[Exception], int]] = [
 ]
 
 
+def status_of(exc: SilkrailError) -> int:
+    """The HTTP status of a domain error."""
+    return next(code for cls, code in STATUS if isinstance(exc, cls))
+
+
 STORAGE_RETRY_S = 300  # a full or read-only disk needs an operator, not a quick retry
 
 
@@ -117,8 +122,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
 
     @app.exception_handler(SilkrailError)
     async def _domain(_: Request, exc: SilkrailError) -> JSONResponse:
-        status = next(code for cls, code in STATUS if isinstance(exc, cls))
-        return JSONResponse(status_code=status, content={"error": str(exc)})
+        return JSONResponse(status_code=status_of(exc), content={"error": str(exc)})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -24,13 +24,14 @@ from typing import Any
 from silkrail.service.auth import Token
 from silkrail.service.limits import JSONLimitError, parse_json
 from silkrail.tracking.model import MAX_BATCH
+from silkrail.tracking.tracker import Tracker
 
 log = logging.getLogger("silkrail.service")
 BUSY = "the database is busy or unreachable; nothing of this batch was stored, send it again"
 LOST = "the ingest process stopped; send the batch again (an event already stored counts as a duplicate)"
 
 
-def handle(tracker: Any, body: bytes, token: Token) -> tuple[int, dict[str, Any], float]:
+def handle(tracker: Tracker, body: bytes, token: Token) -> tuple[int, dict[str, Any], float]:
     """(HTTP status, JSON payload, milliseconds spent storing) for one batch posted with ``token``."""
     from silkrail.tracking.store import STORAGE_FULL, storage_failure, transient_errors
     from silkrail.tracking.tracker import LockBudgetExceeded
@@ -62,20 +63,17 @@ def handle(tracker: Any, body: bytes, token: Token) -> tuple[int, dict[str, Any]
         log.warning("ingest: %s", str(exc).split("\n")[0])
         return 503, {"error": BUSY}, 0.0
     ms = (time.perf_counter() - started) * 1000
-    return 200, {k: result[k] for k in ("accepted", "duplicates", "rejected")}, ms
+    return 200, result.to_dict(), ms
 
 
-_tracker: Any = None  # in an ingest process: its own connection pool to the shared database
+_tracker: Tracker | None = None  # in an ingest process: its own connection pool to the shared database
 
 
 def _start(db_url: str, parent: int) -> None:
     global _tracker
-    from silkrail.tracking.store import make_engine
-    from silkrail.tracking.tracker import Tracker
-
     faulthandler.enable(file=sys.stderr)
     threading.Thread(target=_follow, args=(parent,), daemon=True, name="follow-parent").start()
-    _tracker = Tracker(make_engine(db_url), net=None)  # ingest needs the stored profiles only
+    _tracker = Tracker.open(db_url)  # ingest needs the stored profiles only: no planner, no network
 
 
 def _follow(parent: int) -> None:
@@ -91,6 +89,8 @@ def _ready() -> bool:
 
 
 def _handle(body: bytes, token: Token) -> tuple[int, dict[str, Any], float]:
+    if _tracker is None:
+        return 503, {"error": BUSY}, 0.0
     try:
         return handle(_tracker, body, token)
     except Exception:  # kept here: the parent gets a status, never a traceback

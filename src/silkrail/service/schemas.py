@@ -5,7 +5,7 @@ field a newer service adds)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 MAX_OD_PLACES = 50  # origins, and destinations, in one matrix request
 
@@ -106,7 +106,11 @@ class ODRequest(BaseModel):
 
     origins: list[str] = Field(min_length=1, max_length=MAX_OD_PLACES)
     destinations: list[str] = Field(min_length=1, max_length=MAX_OD_PLACES)
-    optimize: str = Field(default="time", description="time, cost or co2")
+    objective: str = Field(
+        default="time",
+        validation_alias=AliasChoices("objective", "optimize"),
+        description="time, cost or co2 (also accepted as 'optimize', the query parameter's name)",
+    )
     mode: str = Field(default="any", description="rail, sea or any")
     teu: float = Field(default=1.0, gt=0, le=1e6, allow_inf_nan=False, description="cargo in TEU")
     year: int | None = Field(default=None, description="the network as of this year")

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from silkrail.errors import DataError, NoRouteError
+from silkrail.errors import DataError, NoRouteError, SilkrailError
 from silkrail.network.geo import haversine_km
 from silkrail.routing.access import Access
 from silkrail.routing.places import Place
@@ -38,6 +37,7 @@ from silkrail.timetable.services import load_timetables
 from silkrail.timetable.trip_route import TripRoute, trip_route
 
 if TYPE_CHECKING:
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import Router
 
 logger = logging.getLogger("silkrail.timetable.answer")
@@ -61,7 +61,9 @@ class Cover:
 
 def covering_trips(feed: Feed, o: Place, d: Place, traffic: str = "any") -> list[Cover]:
     """The trips of ``feed`` for ``traffic`` that call near ``o`` and later near ``d`` (each at its
-    pair of stops closest to the two places)."""
+    pair of stops closest to the two places). A passenger train takes travellers at any of its
+    stops; a freight train takes and leaves cargo where its timetable gives times (a block train
+    at its two ends: the stops between, such as its border stations, are passed, not served)."""
     if traffic not in CARGO_TRAFFIC:
         raise DataError(f"'{traffic}' is not a traffic; use any, passenger or freight", field="traffic")
     chosen = feed.select(CARGO_TRAFFIC[traffic])
@@ -73,15 +75,20 @@ def covering_trips(feed: Feed, o: Place, d: Place, traffic: str = "any") -> list
     to_o = haversine_km(o.lat, o.lon, lat, lon)
     to_d = haversine_km(d.lat, d.lon, lat, lon)
     out: list[Cover] = []
+    passenger = {s.id for s in chosen.services if s.traffic == "passenger"}
     for trip in chosen.trips:
         rows = [index[st.stop] for st in trip.stop_times]
+        served = [
+            trip.service in passenger or st.arrival_s is not None or st.departure_s is not None
+            for st in trip.stop_times
+        ]
         best: tuple[float, int, int] | None = None
         for i, a in enumerate(rows):
-            if to_o[a] > NEAR_KM:
+            if to_o[a] > NEAR_KM or not served[i]:
                 continue
             for j in range(i + 1, len(rows)):
                 b = rows[j]
-                if to_d[b] <= NEAR_KM and (best is None or to_o[a] + to_d[b] < best[0]):
+                if served[j] and to_d[b] <= NEAR_KM and (best is None or to_o[a] + to_d[b] < best[0]):
                     best = (float(to_o[a] + to_d[b]), i, j)
         if best is not None:
             _, i, j = best
@@ -89,54 +96,76 @@ def covering_trips(feed: Feed, o: Place, d: Place, traffic: str = "any") -> list
     return out
 
 
+def answer_route(router: Router, query: RouteQuery, *, feed: Feed | None = None) -> Route:
+    """The default answer of ``route`` for ``query`` (no departure or arrival time given): the
+    answer of the scheduled service that covers the trip, with the network model's route beside
+    it, else the network model's route. Alternatives, when asked for, are the model's other
+    corridors either way."""
+    modelled = router.route(query)
+    served = served_route(router, query, modelled=modelled, feed=feed)
+    if served is None:
+        return modelled
+    return dataclasses.replace(served, alternatives=modelled.alternatives)
+
+
+def answer_compare(router: Router, query: RouteQuery, *, feed: Feed | None = None) -> list[Route]:
+    """The rail, sea and rail+sea options of ``compare``, the rail option the answer of a
+    scheduled service where one covers the trip (with the model's time beside it)."""
+    query = router.resolved(query)
+    out: list[Route] = []
+    for r in router.compare(query):
+        if r.label == "rail":
+            rail = dataclasses.replace(query, mode="rail", alternatives=0)
+            served = served_route(router, rail, modelled=r, feed=feed)
+            if served is not None:
+                r = dataclasses.replace(served, label="rail")
+        out.append(r)
+    return out
+
+
 def served_route(
     router: Router,
-    origin: str | Place,
-    destination: str | Place,
+    query: RouteQuery,
     *,
-    traffic: str = "any",
-    mode: str = "rail",
-    avoid: Iterable[str] = (),
-    year: int | None = None,
-    teu: float = 1.0,
     modelled: Route | None = None,
     feed: Feed | None = None,
 ) -> Route | None:
-    """The answer of the scheduled service that covers the trip (None where none does): door to
-    door, with the network model's time for the same places beside it (``modelled``: the model's
-    route, computed here when not given)."""
-    from silkrail.routing.query import check_countries
-
-    if mode not in ("rail", "any"):
+    """The answer of the scheduled service that covers the trip of ``query`` (None where none
+    does, or the query is for the sea alone or for a year the timetables do not describe): door
+    to door, with the network model's time for the same places beside it (``modelled``: the
+    model's route of the query, computed here when not given)."""
+    if query.mode not in ("rail", "any"):
         return None
-    o = origin if isinstance(origin, Place) else router.places.resolve(origin)
-    d = destination if isinstance(destination, Place) else router.places.resolve(destination)
+    query = router.resolved(query)
+    o, d = query.origin, query.destination
+    assert isinstance(o, Place) and isinstance(d, Place)
     feed = feed if feed is not None else load_timetables()
-    if year is not None and feed.start and feed.end and not feed.start.year <= int(year) <= feed.end.year:
+    year = query.year
+    if year is not None and feed.start and feed.end and not feed.start.year <= year <= feed.end.year:
         return None  # the timetables describe other years
-    banned = check_countries(avoid)
+    banned = set(query.avoid)
     options: list[tuple[float, TripRoute, Cover]] = []
-    for cover in covering_trips(feed, o, d, traffic):
+    for cover in covering_trips(feed, o, d, query.traffic):
         try:
             tr = trip_route(
-                router.engine, feed, cover.trip.id, board=cover.board, alight=cover.alight, teu=teu
+                router.engine, feed, cover.trip.id, board=cover.board, alight=cover.alight, teu=query.teu
             )
-        except (NoRouteError, DataError) as exc:
+        except SilkrailError as exc:  # a stop beyond the network's track, a trip it cannot follow
             logger.info("trip %s is not offered: %s", cover.trip.id, exc)
             continue
         if banned & set(tr.route.countries):
             continue
-        door = _lead_h(feed, tr, traffic) + tr.frequency.expected_wait_h + tr.ride_h
+        door = _lead_h(feed, tr, query.traffic) + tr.frequency.expected_wait_h + tr.ride_h
         options.append((door, tr, cover))
     if not options:
         return None
     _, tr, cover = min(options, key=lambda x: x[0])
     if modelled is None:
         try:
-            modelled = router.route(o, d, mode="rail", avoid=banned, year=year, teu=teu)
+            modelled = router.route(dataclasses.replace(query, alternatives=0))
         except NoRouteError:
             modelled = None
-    return _answer(feed, tr, cover, o, d, traffic, modelled)
+    return _answer(feed, tr, cover, o, d, query.traffic, modelled)
 
 
 def _lead_h(feed: Feed, tr: TripRoute, traffic: str) -> float:
@@ -214,7 +243,7 @@ def _answer(
         id=svc.id,
         name=svc.short_name or svc.id,
         long_name=svc.long_name,
-        operator=svc.agency,
+        operator=next((a.name for a in feed.agencies if a.id == svc.agency), svc.agency),
         trip=tr.trip.id,
         board=first.name,
         alight=last.name,

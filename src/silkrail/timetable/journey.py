@@ -17,17 +17,22 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError
 from silkrail.network.geo import haversine_km
-from silkrail.network.model import MAX_YEAR
+from silkrail.routing.places import Place
+from silkrail.routing.query import RouteQuery
 from silkrail.timetable.crossings import CrossingStop, crossing_stops, crossing_transfer_s, model_hours
 from silkrail.timetable.feed import Connections, Feed, Trip
 from silkrail.timetable.search import Link, Step, earliest_arrival, latest_departure
+
+if TYPE_CHECKING:
+    from silkrail.routing.results import Route
+    from silkrail.routing.router import Router
 
 logger = logging.getLogger("silkrail.timetable.journey")
 
@@ -49,32 +54,6 @@ MAX_MODELLED_SHARE = 0.5
 """A modelled leg to or from a stop covers at most this share of the straight line between the
 places: the timetable carries the main haul, the model brings the shipment to it and from it (a
 longer modelled leg would make a short ride a pretext for an unscheduled main haul)."""
-TRAFFICS = ("any", "passenger", "freight")
-MIN_YEAR = 2000
-"""The earliest year a --depart or --arrive may name (as the tracking API's departures)."""
-
-
-def parse_when(text: str, *, option: str = "depart") -> dt.datetime:
-    """An ISO 8601 time with its UTC offset (a time without one is ambiguous across the corridor's
-    six time zones)."""
-    try:
-        when = dt.datetime.fromisoformat(str(text).strip())
-    except ValueError:
-        raise DataError(
-            f"'{text}' is not an ISO 8601 time; write e.g. 2026-12-03T17:00+08:00", field=option
-        ) from None
-    if when.tzinfo is None or when.utcoffset() is None:
-        raise DataError(
-            f"'{text}' has no UTC offset; add one, e.g. {when.isoformat(timespec='minutes')}+08:00",
-            field=option,
-        )
-    if not MIN_YEAR <= when.year <= MAX_YEAR:
-        raise DataError(
-            f"'{text}' is outside the years a timetable can describe; give a time from {MIN_YEAR} "
-            f"to {MAX_YEAR}",
-            field=option,
-        )
-    return when
 
 
 def transfer_times(feed: Feed, traffic: str, crossings: Iterable[CrossingStop] = ()) -> np.ndarray:
@@ -344,45 +323,30 @@ def _reachable(hops: dict[int, set[int]], links: list[Link], source: int, target
 # -- with the network --------------------------------------------------------------------------
 
 
-def plan(
-    router: Any,
-    origin: str,
-    destination: str,
-    *,
-    depart: str | dt.datetime | None = None,
-    arrive: str | dt.datetime | None = None,
-    feed: Feed | None = None,
-    traffic: str = "any",
-    mode: str = "rail",
-    avoid: Iterable[str] = (),
-    year: int | None = None,
-    teu: float = 1.0,
-) -> Journey:
-    """The schedule-aware route between two places (``router`` is a
-    :class:`~silkrail.routing.router.Router`)."""
+def plan(router: Router, query: RouteQuery, *, feed: Feed | None = None) -> Journey:
+    """The schedule-aware route of ``query`` (its ``depart`` or ``arrive`` time, its
+    ``traffic``): the timetable where services run, the network model where none does."""
     from silkrail.routing.costs import CostModel
     from silkrail.timetable.services import load_timetables
 
-    if traffic not in TRAFFICS:
-        raise DataError(f"'{traffic}' is not a traffic; use any, passenger or freight", field="traffic")
-    if (depart is None) == (arrive is None):
-        raise DataError("give --depart or --arrive (one of them)", field="depart")
-    t_dep = parse_when(depart, option="depart") if isinstance(depart, str) else depart
-    t_arr = parse_when(arrive, option="arrive") if isinstance(arrive, str) else arrive
+    if not query.scheduled:
+        raise DataError("give a departure or an arrival time (one of them)", field="depart")
+    t_dep, t_arr = query.depart, query.arrive
     when = t_dep or t_arr
     assert when is not None
     if feed is None:
         feed = load_timetables()
-    feed = feed.select(traffic)
+    feed = feed.select(query.traffic)
     check_window(feed, when, "depart" if t_dep else "arrive")
-    o = router.places.resolve(origin)
-    d = router.places.resolve(destination)
+    query = router.resolved(query)
+    o, d = query.origin, query.destination
+    assert isinstance(o, Place) and isinstance(d, Place)
     n = len(feed.stops)
     src, dst = n, n + 1  # the two places' nodes
-    tr = transfer_times(feed, traffic)
-    net = _NetworkLinks(router, feed, o, d, tr, mode=mode, avoid=list(avoid), year=year, teu=teu)
+    tr = transfer_times(feed, query.traffic)
+    net = _NetworkLinks(router, feed, query, tr)
     at = crossing_stops(feed, router.net.crossings, model_hours(CostModel.from_network(router.net)))
-    found = _search(feed, src, dst, n + 2, t_dep, t_arr, traffic, net.links(src, dst), at)
+    found = _search(feed, src, dst, n + 2, t_dep, t_arr, query.traffic, net.links(src, dst), at)
     if found is None:
         raise NoRouteError(
             f"no scheduled service and no modelled route reaches {d.name} from {o.name} within "
@@ -395,9 +359,12 @@ def plan(
 class _NetworkLinks:
     """The links between the two places and the feed's stops, from the network model."""
 
-    def __init__(self, router: Any, feed: Feed, o: Any, d: Any, tr: np.ndarray, **route_opts: Any) -> None:
+    def __init__(self, router: Router, feed: Feed, query: RouteQuery, tr: np.ndarray) -> None:
+        o, d = query.origin, query.destination
+        assert isinstance(o, Place) and isinstance(d, Place)
         self.router, self.feed, self.o, self.d, self.tr = router, feed, o, d, tr
-        self.opts = route_opts
+        # the network model's legs: by time, at the query's options, without a schedule
+        self.query = dataclasses.replace(query, objective="time", alternatives=0, depart=None, arrive=None)
         lat = np.array([s.lat for s in feed.stops])
         lon = np.array([s.lon for s in feed.stops])
         self.km_o = haversine_km(o.lat, o.lon, lat, lon)
@@ -430,9 +397,9 @@ class _NetworkLinks:
         p = self.router.places.nearest(s.lat, s.lon, label=s.name)
         return dataclasses.replace(p, name=s.name)
 
-    def _route(self, a: Any, b: Any) -> Any:
+    def _route(self, a: Place, b: Place) -> Route | None:
         try:
-            return self.router.route(a, b, objective="time", **self.opts)
+            return self.router.route(dataclasses.replace(self.query, origin=a, destination=b))
         except SilkrailError as exc:
             logger.info("no modelled leg %s -> %s: %s", getattr(a, "name", a), getattr(b, "name", b), exc)
             return None
@@ -537,13 +504,13 @@ class _NetworkLinks:
             link = s.link
             assert link is not None
             if link.kind == "modelled":
-                r = link.ref
-                cost += r.cost_usd  # type: ignore[attr-defined]
-                co2 += r.co2_kg  # type: ignore[attr-defined]
-                priced.append(r)
-                modelled.append(r)
-                events.extend(e.to_dict() for e in r.events)  # type: ignore[attr-defined]
-                legs.extend(self._modelled_legs(r, s, tz, wait))
+                m: Route = link.ref  # type: ignore[assignment]
+                cost += m.cost_usd
+                co2 += m.co2_kg
+                priced.append(m)
+                modelled.append(m)
+                events.extend(e.to_dict() for e in m.events)
+                legs.extend(self._modelled_legs(m, s, tz, wait))
             elif link.kind == "frequency":
                 trip: Trip = link.ref  # type: ignore[assignment]
                 svc = self.feed.service_by_id[trip.service]
@@ -574,7 +541,7 @@ class _NetworkLinks:
             departure=self._at(dep_t, n, tz),
             arrival=self._at(arr_t, n + 1, tz),
             legs=tuple(legs),
-            teu=float(self.opts.get("teu", 1.0)),
+            teu=self.query.teu,
             cost_usd=cost,
             duration_spread_h=(
                 sum(r.duration_h_range[0] - r.duration_h for r in modelled),

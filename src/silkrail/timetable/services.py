@@ -189,7 +189,10 @@ def load_timetables(home: Path | None = None) -> Feed:
     from silkrail.settings import get_settings
     from silkrail.timetable.gtfs_import import load_imported
 
-    return load_services().merged(*load_imported(Path(home) if home is not None else get_settings().home))
+    path = default_path()
+    # a data directory without services (a test's, a user's own) has no curated timetable
+    own = load_services(path) if path.is_file() else Feed(FEED_TIMEZONE, (), (), (), ())
+    return own.merged(*load_imported(Path(home) if home is not None else get_settings().home))
 
 
 def _line(doc: Any, *keys: str | int) -> int | None:

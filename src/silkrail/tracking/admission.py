@@ -5,20 +5,34 @@ known place, the per-train cap); and the positions map-matched onto the planned 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
 from silkrail.network.geo import EARTH_RADIUS_KM, unit_vectors
 from silkrail.tracking.core import TrainPlan
-from silkrail.tracking.model import Event, MilestoneEvent
+from silkrail.tracking.model import AnyEvent, Event, MilestoneEvent, PositionEvent
+from silkrail.tracking.results import Rejection
 
 FUTURE_TOLERANCE = timedelta(hours=1)
 BEFORE_DEPARTURE = timedelta(days=7)  # events may come from the terminal before departure
 LONGEST_JOURNEY = timedelta(days=120)  # no event of a train comes later after its departure
 MAX_PER_TRAIN = 2_000  # events for one train in one batch (a day of positions each minute fits)
-_EVENT = TypeAdapter(Event)
+_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(Event)
+
+
+class Writer(Protocol):
+    """Who writes a batch or a train (the service's write token): its id, recorded with every
+    write, and its operator (``*``: an admin)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def operator(self) -> str: ...
+    @property
+    def admin(self) -> bool: ...
+    def may_write(self, operator: str | None) -> bool: ...
 
 
 def validation_error(exc: ValidationError) -> str:
@@ -33,10 +47,10 @@ def validation_error(exc: ValidationError) -> str:
     return f"{where}: {msg}"
 
 
-def event_row(ev: Any, received: datetime, token_id: str | None = None) -> dict[str, Any]:
+def event_row(ev: AnyEvent, received: datetime, token_id: str | None = None) -> dict[str, Any]:
     """The events-table row of an event (attributes read directly: a pydantic model's missing
     attribute is slow to probe), with the id of the token that wrote it."""
-    row = {"event_id": ev.event_id, "train_id": ev.train_id, "time": ev.time, "kind": ev.kind}
+    row: dict[str, Any] = {"event_id": ev.event_id, "train_id": ev.train_id, "time": ev.time, "kind": ev.kind}
     if ev.kind == "position":
         row.update(lat=ev.lat, lon=ev.lon, milestone=None, at=None)
     else:
@@ -46,7 +60,7 @@ def event_row(ev: Any, received: datetime, token_id: str | None = None) -> dict[
     return row
 
 
-def _content(ev: Any) -> tuple[Any, ...]:
+def _content(ev: AnyEvent) -> tuple[Any, ...]:
     """What an event says, beyond its id (two copies of one event_id must say the same)."""
     return (
         ev.train_id,
@@ -59,41 +73,41 @@ def _content(ev: Any) -> tuple[Any, ...]:
     )
 
 
-def validate(raw: list[Any], now: datetime) -> tuple[list[tuple[int, Any]], list[dict[str, Any]]]:
+def validate(raw: list[Any], now: datetime) -> tuple[list[tuple[int, AnyEvent]], list[Rejection]]:
     """Each item of a batch validated alone: (index, event) of the valid ones, and the
     rejections of the others (a bad field, or a time in the future)."""
-    rejected: list[dict[str, Any]] = []
-    valid: list[tuple[int, Any]] = []
+    rejected: list[Rejection] = []
+    valid: list[tuple[int, AnyEvent]] = []
     for i, item in enumerate(raw):
         try:
             ev = _EVENT.validate_python(item)
         except ValidationError as exc:
-            rejected.append({"index": i, "error": validation_error(exc)})
+            rejected.append(Rejection(i, validation_error(exc)))
             continue
         if ev.time > now + FUTURE_TOLERANCE:
-            rejected.append({"index": i, "error": f"time: {ev.time.isoformat()} is in the future"})
+            rejected.append(Rejection(i, f"time: {ev.time.isoformat()} is in the future"))
             continue
         valid.append((i, ev))
     return valid, rejected
 
 
 def admit(
-    valid: list[tuple[int, Any]],
+    valid: list[tuple[int, AnyEvent]],
     plans: dict[str, TrainPlan],
-    rejected: list[dict[str, Any]],
-    token: Any,
-) -> tuple[list[Any], dict[str, int], int]:
+    rejected: list[Rejection],
+    token: Writer | None,
+) -> tuple[list[AnyEvent], dict[str, int], int]:
     """The events that may be stored (known train, the token's operator's, a plausible time,
     a known place, within the per-train cap); the others are added to ``rejected``. Returns
     (events, event_id -> index in the batch, repeats within the batch)."""
-    events: list[Any] = []
+    events: list[AnyEvent] = []
     index_of: dict[str, int] = {}
-    first: dict[str, Any] = {}
+    first: dict[str, AnyEvent] = {}
     per_train: dict[str, int] = {}
     duplicates = 0
 
     def reject(i: int, error: str) -> None:
-        rejected.append({"index": i, "error": error})
+        rejected.append(Rejection(i, error))
 
     for i, ev in valid:
         if ev.event_id in first:  # a repeat within the batch, after a copy that was accepted
@@ -131,7 +145,7 @@ def admit(
             and ev.milestone not in ("departed", "arrived")
             and plan.profile.stop_named(ev.at) is None
         ):
-            names = ", ".join(s["name"] for s in plan.profile.stops) or "none"
+            names = ", ".join(s.name for s in plan.profile.stops) or "none"
             reject(i, f"at: unknown place '{ev.at}' for this train; its crossings: {names}")
             continue
         per_train[ev.train_id] = per_train.get(ev.train_id, 0) + 1
@@ -148,10 +162,10 @@ def admit(
     return events, index_of, duplicates
 
 
-def match(events: list[Any], plans: dict[str, TrainPlan]) -> dict[str, tuple[float, float]]:
+def match(events: list[AnyEvent], plans: dict[str, TrainPlan]) -> dict[str, tuple[float, float]]:
     """Map-match the position events onto their trains' planned routes: event_id -> (km along
     the route, km off it). One matrix product per train; the rest is done for all at once."""
-    positions = [ev for ev in events if ev.kind == "position"]
+    positions = [ev for ev in events if isinstance(ev, PositionEvent)]
     if not positions:
         return {}
     n = len(positions)

@@ -3,10 +3,12 @@ train raises each kind of alert once."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from silkrail.tracking.eta import Stop
 
 LATE_H = 12.0  # an ETA this many hours past the planned arrival
 OFF_ROUTE_KM = 50.0  # a position this far from the planned route
@@ -34,15 +36,14 @@ def off_route(train_id: str, off_km: float, t: datetime) -> NewAlert | None:
     return NewAlert(train_id, "off_route", f"position {off_km:,.0f} km off the planned route", t)
 
 
-def long_dwell(train_id: str, observed_h: float, stop: Mapping[str, Any], left: datetime) -> NewAlert | None:
+def long_dwell(train_id: str, observed_h: float, stop: Stop, left: datetime) -> NewAlert | None:
     """A wait at a stop beyond its expected 95th percentile."""
-    if observed_h <= stop["p95_h"]:
+    if observed_h <= stop.p95_h:
         return None
     return NewAlert(
         train_id,
         "dwell",
-        f"{observed_h:,.1f} h at {stop['name']}, "
-        f"beyond its expected 95th percentile of {stop['p95_h']:,.1f} h",
+        f"{observed_h:,.1f} h at {stop.name}, beyond its expected 95th percentile of {stop.p95_h:,.1f} h",
         left,
     )
 

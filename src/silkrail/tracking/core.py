@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from silkrail.tracking import alerts as rules
-from silkrail.tracking.dwell import DwellStats, ImplausibleWait, Milestones, find_wait, hours, learn, stop_key
+from silkrail.tracking.dwell import DwellStats, ImplausibleWait, Milestones, find_wait, hours, learn
 from silkrail.tracking.eta import Profile, estimate, estimate_scheduled, scheduled_arrival
 from silkrail.tracking.model import MilestoneEvent, PositionEvent
 
@@ -121,7 +121,7 @@ def _milestone(
     t, last = ev.time, state.last_time
     newer = last is None or t >= last
     stop = p.stop_named(ev.at) if ev.milestone not in _NOT_AT_A_STOP else None
-    key = stop_key(stop) if stop else ""
+    key = stop.key if stop else ""
     alerted: frozenset[str] = state.alerted
     raised: tuple[rules.NewAlert, ...] = ()
     stats: tuple[str, DwellStats] | None = None
@@ -158,10 +158,10 @@ def _milestone(
                 status="at_crossing",
                 crossing=key,
                 crossing_since=t,
-                progress_km=max(s.progress_km, stop["km"]),
+                progress_km=max(s.progress_km, stop.km),
             )
     else:  # border_exit or gauge_change_done: the train is past the stop
-        s = replace(s, progress_km=max(s.progress_km, stop["km"]))
+        s = replace(s, progress_km=max(s.progress_km, stop.km))
         if s.crossing == key and ev.milestone == "border_exit":
             s = replace(s, status="running", crossing=None, crossing_since=None)
     return Transition(s, raised, stats)

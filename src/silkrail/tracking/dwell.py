@@ -14,7 +14,10 @@ import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+if TYPE_CHECKING:
+    from silkrail.tracking.eta import Stop
 
 LEARN_MIN_N = 2  # observations before a learned dwell replaces the planned one
 MAX_OBSERVED_DWELL_H = 30 * 24.0  # a longer "wait" at one crossing is a wrong time, not a wait
@@ -31,6 +34,7 @@ class DwellStats(NamedTuple):
 
 
 NO_STATS = DwellStats(0, 0.0, 0.0)
+Learned = Mapping[str, DwellStats]  # a crossing's key -> what its observed waits taught
 
 
 class ImplausibleWait(ValueError):
@@ -38,9 +42,9 @@ class ImplausibleWait(ValueError):
     MAX_OBSERVED_DWELL_H): the milestone that completes it is refused, with this message."""
 
 
-def stop_key(stop: Mapping[str, Any]) -> str:
+def stop_key(stop: Stop) -> str:
     """The key a stop's learned dwell is kept under: its crossing id, else its name."""
-    return str(stop["id"] or stop["name"])
+    return stop.key
 
 
 def welford(stats: DwellStats, x: float) -> DwellStats:
@@ -51,20 +55,20 @@ def welford(stats: DwellStats, x: float) -> DwellStats:
     return DwellStats(n, mean, stats.m2 + delta * (x - mean))
 
 
-def dwell_cap(stop: Mapping[str, Any]) -> float:
+def dwell_cap(stop: Stop) -> float:
     """The most one observed wait counts for when learning a stop's dwell, from its curated
     figures: three times its expected 95th percentile, at least three days. A longer wait still
     raises its alert; it teaches no more than this, so one report cannot drag the mean (and every
     ETA through the stop) arbitrarily far."""
-    return max(3.0 * float(stop.get("p95_h") or 0.0), 3.0 * float(stop["dwell_h"]), 72.0)
+    return max(3.0 * stop.p95_h, 3.0 * stop.dwell_h, 72.0)
 
 
-def expected_dwell(stop: Mapping[str, Any], learned: Mapping[str, tuple[int, float, float]]) -> float:
+def expected_dwell(stop: Stop, learned: Learned) -> float:
     """The learned mean once there are LEARN_MIN_N observations, kept within 0 and the stop's
     cap (a stored value from before the cap, or a bad row, cannot leave those bounds)."""
-    n, mean, _ = learned.get(stop_key(stop), NO_STATS)
+    n, mean, _ = learned.get(stop.key, NO_STATS)
     if n < LEARN_MIN_N or not math.isfinite(mean):
-        return float(stop["dwell_h"])
+        return stop.dwell_h
     return min(max(mean, 0.0), dwell_cap(stop))
 
 
@@ -72,19 +76,17 @@ def hours(entered: datetime, left: datetime) -> float:
     return (left - entered).total_seconds() / 3600
 
 
-def learn(
-    learned: Mapping[str, DwellStats], stop: Mapping[str, Any], entered: datetime, left: datetime
-) -> DwellStats:
+def learn(learned: Learned, stop: Stop, entered: datetime, left: datetime) -> DwellStats:
     """The stop's statistics with the wait from ``entered`` to ``left`` added (capped at
     ``dwell_cap``); raises ImplausibleWait for a wait beyond MAX_OBSERVED_DWELL_H."""
     observed = hours(entered, left)
     if observed > MAX_OBSERVED_DWELL_H:
         raise ImplausibleWait(
-            f"time: a wait of {observed:,.0f} h at {stop['name']} (from {entered.isoformat()} to "
+            f"time: a wait of {observed:,.0f} h at {stop.name} (from {entered.isoformat()} to "
             f"{left.isoformat()}) is beyond the {MAX_OBSERVED_DWELL_H:,.0f} h any crossing takes; "
             "check the entry and exit times"
         )
-    return welford(learned.get(stop_key(stop), NO_STATS), min(observed, dwell_cap(stop)))
+    return welford(learned.get(stop.key, NO_STATS), min(observed, dwell_cap(stop)))
 
 
 class Milestones(Protocol):
@@ -122,7 +124,7 @@ class MilestoneIndex:
     def __init__(
         self,
         rows: Iterable[StoredMilestone],
-        stop_of: Callable[[str, str], Mapping[str, Any] | None],
+        stop_of: Callable[[str, str], Stop | None],
         batch: Collection[str] = (),
     ) -> None:
         self.batch = batch
@@ -130,9 +132,7 @@ class MilestoneIndex:
         for r in rows:
             stop = stop_of(r.train_id, r.at)
             if stop is not None:
-                self._by.setdefault((r.train_id, stop_key(stop), r.milestone), []).append(
-                    (r.time, r.event_id)
-                )
+                self._by.setdefault((r.train_id, stop.key, r.milestone), []).append((r.time, r.event_id))
         for times in self._by.values():
             times.sort()
 
@@ -172,7 +172,7 @@ def find_wait(
     *,
     tid: str,
     milestone: str,
-    stop: Mapping[str, Any],
+    stop: Stop,
     t: datetime,
     me: str,
     newer: bool,
@@ -184,12 +184,12 @@ def find_wait(
     when the train's state entered this stop (None: it is not inside it); ``newer``: the
     milestone is not older than the state. Raises ImplausibleWait for an exit before the entry
     the state holds."""
-    key = stop_key(stop)
+    key = stop.key
     if milestone == "border_exit":
         if inside_since is not None:
             if t < inside_since:
                 raise ImplausibleWait(
-                    f"time: this border_exit at {stop['name']} ({t.isoformat()}) is before the "
+                    f"time: this border_exit at {stop.name} ({t.isoformat()}) is before the "
                     f"train's border_entry there ({inside_since.isoformat()}); give the exit's true time"
                 )
             return inside_since, t
@@ -207,7 +207,7 @@ def find_wait(
 
 
 def relearn(
-    rows: Iterable[StoredMilestone], stop_of: Callable[[str, str], Mapping[str, Any] | None]
+    rows: Iterable[StoredMilestone], stop_of: Callable[[str, str], Stop | None]
 ) -> dict[str, DwellStats]:
     """Every crossing's learned dwell recomputed from stored border milestones (in train and
     time order), with the rules ingest applies: each exit paired with the latest entry before
@@ -219,7 +219,7 @@ def relearn(
         stop = stop_of(r.train_id, r.at)
         if stop is None:
             continue
-        key = stop_key(stop)
+        key = stop.key
         if r.milestone == "border_entry":
             entered[(r.train_id, key)] = r.time
             continue

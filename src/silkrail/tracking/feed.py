@@ -1,9 +1,8 @@
-"""Demo feeds and replay: a realistic day of events for the seed corridors, posted to a service.
+"""Demo feeds: a realistic day of events for the seed corridors.
 
 A feed is JSON Lines: ``{"type": "train", "ref": ..., <train fields>}`` lines, then
-``{"type": "event", "train_ref": ..., <event fields>}`` lines in time order. ``replay`` creates
-the trains, maps refs to the ids the service gives, and posts the events in batches, at
-``speed`` times real time (0: as fast as possible).
+``{"type": "event", "train_ref": ..., <event fields>}`` lines in time order. ``silkrail.replay``
+posts one to a service.
 """
 
 from __future__ import annotations
@@ -11,14 +10,15 @@ from __future__ import annotations
 import json
 import math
 import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from silkrail.tracking.eta import Stop
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ def demo_feed(
     service that runs a timetable trip posts trains of the trip (``trip_id``, ``start_date``), on
     its scheduled service days, and moves them along the trip's timed route: the figures the
     tracker plans such a train with (:func:`~silkrail.tracking.eta.trip_profile`)."""
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
     from silkrail.timetable.services import load_timetables
     from silkrail.tracking.eta import build_profile, trip_profile
@@ -82,7 +83,7 @@ def demo_feed(
                 runs.append((when, profile, body))
         else:
             assert svc.origin is not None and svc.destination is not None
-            route = router.route(svc.origin, svc.destination, mode="rail", teu=svc.teu)
+            route = router.route(RouteQuery(svc.origin, svc.destination, mode="rail", teu=svc.teu))
             profile = build_profile(route, net.crossings)
             for _ in range(trains_per_service):
                 # spread the trains along their journey: departed between 0 and 90 % of the trip ago
@@ -133,7 +134,7 @@ def _journey(
     """Planned running plus stops, with the train a little slower or faster than planned."""
     pace = rng.uniform(0.95, 1.15)
     # the train halts at every stop of its plan; crossings (stops with an id) report milestones
-    stops = [(s["km"], _dwell_draw(s, rng), s["name"] if s["id"] else None) for s in profile.stops]
+    stops = [(s.km, _dwell_draw(s, rng), s.name if s.id else None) for s in profile.stops]
     # elapsed time -> km, walking the profile: running at planned speed x pace, pausing at stops
     t = departure
     km_at: list[tuple[datetime, float]] = []
@@ -178,11 +179,11 @@ def _journey(
         yield _ms(ref, end, "arrived", "destination")
 
 
-def _dwell_draw(stop: dict[str, Any], rng: random.Random) -> float:
+def _dwell_draw(stop: Stop, rng: random.Random) -> float:
     """A dwell drawn from the cost model's distribution for the stop (log-normal with the
     planned mean); profiles without a spread fall back to +/- 50 %."""
-    mean = float(stop["dwell_h"])
-    sigma = float(stop.get("sigma_log") or 0.0)
+    mean = stop.dwell_h
+    sigma = stop.sigma_log
     if sigma <= 0:
         return mean * rng.uniform(0.5, 1.5)
     return mean * math.exp(sigma * rng.gauss(0.0, 1.0) - sigma * sigma / 2)
@@ -207,99 +208,6 @@ def write_feed(lines: Iterator[dict[str, Any]], path: Path) -> int:
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
             n += 1
     return n
-
-
-def replay(
-    path: Path,
-    url: str,
-    token: str,
-    *,
-    speed: float = 60.0,
-    batch: int = 500,
-    live: bool = False,
-    progress: Callable[[int], None] | None = None,
-    caught_up: Callable[[dict[str, int], datetime], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> dict[str, int]:
-    """Post a feed to a service: trains first, then events in time order, paced by ``speed``
-    times real time; or ``live``: each event when its own time comes, so the events of the past
-    go at once (then ``caught_up(totals so far, next event time)``) and the rest as they fall due."""
-    from silkrail.client import ServiceClient, ServiceError
-    from silkrail.errors import DataError
-    from silkrail.extras import needs_extra
-
-    with needs_extra("replaying a feed"):
-        pass
-
-    ids: dict[str, str] = {}
-    totals = {"trains": 0, "accepted": 0, "duplicates": 0, "rejected": 0}
-    pending: list[dict[str, Any]] = []
-    first_event: datetime | None = None
-    started = time.monotonic()
-    with ServiceClient(url, token=token, timeout=60) as client:
-
-        def flush() -> None:
-            if not pending:
-                return
-            try:
-                out = client.post_events(pending)
-            except ServiceError as exc:
-                raise DataError(
-                    f"the service answered {exc.status}: {exc.text[:300]}", field="events"
-                ) from None
-            totals["accepted"] += out.accepted
-            totals["duplicates"] += out.duplicates
-            totals["rejected"] += len(out.rejected)
-            if progress:
-                progress(len(pending))
-            pending.clear()
-
-        for n, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-            if not raw.strip():
-                continue
-            try:
-                item = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"not JSON ({exc.msg})", file=Path(path).name, line=n) from None
-            kind = item.pop("type", None)
-            if kind == "train":
-                ref = item.pop("ref")
-                try:
-                    ids[ref] = client.create_train(item).id
-                except ServiceError as exc:
-                    raise DataError(
-                        f"train '{ref}' refused: {exc.text[:300]}", file=Path(path).name, line=n
-                    ) from None
-                totals["trains"] += 1
-            elif kind == "event":
-                ref = item.pop("train_ref")
-                if ref not in ids:
-                    raise DataError(f"event for unknown train_ref '{ref}'", file=Path(path).name, line=n)
-                item["train_id"] = ids[ref]
-                t = datetime.fromisoformat(item["time"])
-                first_event = first_event or t
-                if live:
-                    wait = (t - now()).total_seconds()
-                    if wait > 0:
-                        flush()
-                        if caught_up is not None:
-                            caught_up(dict(totals), t)
-                            caught_up = None
-                        sleep(wait)
-                elif speed > 0:
-                    due = (t - first_event).total_seconds() / speed
-                    wait = due - (time.monotonic() - started)
-                    if wait > 0:
-                        flush()
-                        sleep(wait)
-                pending.append(item)
-                if len(pending) >= batch:
-                    flush()
-            else:
-                raise DataError("each line needs type 'train' or 'event'", file=Path(path).name, line=n)
-        flush()
-    return totals
 
 
 def demo_day(ahead_h: float = 0.0) -> datetime:

@@ -220,6 +220,7 @@ class MilestoneEvent(_Payload):
 
 
 Event = Annotated[PositionEvent | MilestoneEvent, Field(discriminator="kind")]
+AnyEvent = PositionEvent | MilestoneEvent  # an event once validated
 
 
 class EventBatch(_Payload):

@@ -1,6 +1,6 @@
-"""What the tracker answers: train summaries and stored alerts as frozen records, with
-``to_dict()`` (the JSON the service returns) and ``to_frame()`` (a pandas DataFrame; pandas is
-imported only then)."""
+"""What the tracker answers: train summaries, stored alerts, a stored batch and a new train as
+frozen records, with ``to_dict()`` (the JSON the service returns) and ``to_frame()`` (a pandas
+DataFrame; pandas is imported only then)."""
 
 from __future__ import annotations
 
@@ -67,11 +67,8 @@ class TrainSummary:
     ) -> TrainSummary:
         """The summary of a train in ``state``: distances rounded to 0.1 km, the delay to 0.01 h,
         and the next event: the stop it is inside, else the next stop more than 1 km ahead."""
-        ahead = [x for x in profile.stops if x["km"] > state.progress_km + 1.0]
-        inside = next(
-            (x["name"] for x in profile.stops if state.crossing and (x["id"] or x["name"]) == state.crossing),
-            None,
-        )
+        ahead = [x for x in profile.stops if x.km > state.progress_km + 1.0]
+        inside = next((x.name for x in profile.stops if state.crossing and x.key == state.crossing), None)
         return cls(
             id=train.id,
             name=train.name,
@@ -89,7 +86,7 @@ class TrainSummary:
             eta=state.eta,
             planned_arrival=train.planned_arrival,
             delay_h=round(state.delay_h, 2),
-            next_event=inside or (ahead[0]["name"] if ahead else None),
+            next_event=inside or (ahead[0].name if ahead else None),
             updated_at=updated_at,
         )
 
@@ -148,6 +145,67 @@ class AlertRecord:
 
     def to_frame(self) -> pd.DataFrame:
         return to_frame([self])
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An event of a batch that was not stored: its index in the batch, and why (the field first:
+    ``time: ...``, ``train_id: ...``)."""
+
+    index: int
+    error: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "error": self.error}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What a stored batch did: events stored, repeats of stored events, the events refused (in
+    batch order), the trains whose state changed and the alerts raised."""
+
+    accepted: int
+    duplicates: int
+    rejected: tuple[Rejection, ...]
+    changed: tuple[str, ...] = ()
+    alerts: tuple[AlertRecord, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer to the batch's client: counts and the refused events."""
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": [r.to_dict() for r in self.rejected],
+        }
+
+
+@dataclass(frozen=True)
+class NewTrain:
+    """A train just created: its id, planned arrival (its first ETA) and route as JSON."""
+
+    id: str
+    eta: datetime
+    route: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "eta": self.eta, "route": self.route}
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a reader of changes has read up to: the newest state change and alert it saw."""
+
+    time: datetime
+    alert: int
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed after a cursor: train summaries, alerts, and the next cursor."""
+
+    trains: list[TrainSummary]
+    alerts: list[AlertRecord]
+    cursor: Cursor
 
 
 def to_frame(records: Iterable[TrainSummary | AlertRecord]) -> pd.DataFrame:

@@ -5,28 +5,39 @@ transaction. The HTTP service is a thin shell over it."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 from collections import ChainMap
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from silkrail.errors import DataError, SilkrailError, UnknownPlaceError
+from silkrail.errors import DataError, SilkrailError
 from silkrail.tracking import core, store
-from silkrail.tracking.admission import admit, event_row, match, validate
+from silkrail.tracking.admission import Writer, admit, event_row, match, validate
 from silkrail.tracking.alerts import NewAlert
 from silkrail.tracking.core import TrackState, TrainPlan
 from silkrail.tracking.dwell import DwellStats, MilestoneIndex, relearn
-from silkrail.tracking.eta import Profile, build_profile, scheduled_arrival, with_schedule
-from silkrail.tracking.model import TrainIn
-from silkrail.tracking.repository import EVENT_CONTENT, repository_for
-from silkrail.tracking.results import AlertRecord, TrainSummary
+from silkrail.tracking.eta import Profile, ScheduledCall, Stop, scheduled_arrival, with_schedule
+from silkrail.tracking.model import AnyEvent, TrainIn
+from silkrail.tracking.planner import RoutePlanner
+from silkrail.tracking.repository import EVENT_CONTENT, Repository, repository_for
+from silkrail.tracking.results import (
+    AlertRecord,
+    Changes,
+    Cursor,
+    IngestResult,
+    NewTrain,
+    Rejection,
+    TrainSummary,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
 
 CHANGE_OVERLAP = timedelta(seconds=2)  # clock skew between service processes
-TRIP_START_SLACK = timedelta(days=2)  # a train of a trip leaves this close to its scheduled departure
 LOCK_BUDGET_S = 10.0  # a batch holding the write lock longer than this is rolled back
 log = logging.getLogger("silkrail.tracking")
 
@@ -71,30 +82,33 @@ class _StoredMilestones:
         return self._get().none_between(tid, key, milestone, a, b, me, rejected)
 
 
-def _numbered(alerts: list[NewAlert], ids: list[int]) -> list[dict[str, Any]]:
-    return [{**a.to_dict(), "id": i} for a, i in zip(alerts, ids, strict=True)]
+def _numbered(alerts: list[NewAlert], ids: list[int]) -> list[AlertRecord]:
+    return [AlertRecord(i, a.train_id, a.kind, a.message, a.time) for a, i in zip(alerts, ids, strict=True)]
 
 
 class Tracker:
-    """Trains and their events in one database, with a router for the planned routes."""
+    """Trains and their events in ``repo``; ``planner`` plans the routes of new trains (None: a
+    tracker that only ingests and reads, which then needs no network)."""
 
-    def __init__(self, engine: Any, net: Any, *, timetables: Any = None, home: Path | None = None) -> None:
-        self.engine = engine
-        self.net = net
-        self._timetables = timetables  # a Feed, or None: loaded from ``home`` when first needed
-        self._home = home
-        self.repo = repository_for(engine)
+    def __init__(self, repo: Repository, planner: RoutePlanner | None = None) -> None:
+        self.repo = repo
+        self.planner = planner
         self._plans: dict[str, TrainPlan] = {}
+
+    @classmethod
+    def open(cls, db_url: str, planner: RoutePlanner | None = None) -> Tracker:
+        """A tracker on the database at ``db_url`` (migrated already)."""
+        return cls(repository_for(store.make_engine(db_url)), planner)
+
+    @property
+    def engine(self) -> Engine:
+        return self.repo.engine
 
     # --- trains --------------------------------------------------------------------------
 
-    def create_train(self, t: TrainIn, *, token: Any = None) -> dict[str, Any]:
-        """Plan and store a train. ``token`` (an ``auth.Token``; None: an admin) decides whose
-        train it is: its own operator's, or the one an admin names."""
-        import json
-
-        from silkrail.routing.router import router_for
-
+    def create_train(self, t: TrainIn, *, token: Writer | None = None) -> NewTrain:
+        """Plan and store a train. ``token`` (None: an admin) decides whose train it is: its own
+        operator's, or the one an admin names."""
         operator = t.operator
         if token is not None and not token.admin:
             if operator not in (None, token.operator):
@@ -102,96 +116,47 @@ class Tracker:
                     f"operator: this token writes the trains of '{token.operator}', not of '{operator}'"
                 )
             operator = token.operator
-
-        router = router_for(self.net)
-        trip_id = start_date = None
-        if t.trip_id is not None and t.start_date is not None:  # a train of a timetable trip
-            route, profile, departure, planned, name = self._trip_plan(router, t)
-            trip_id, start_date = t.trip_id, t.start_date
+        if self.planner is None:
+            raise RuntimeError("this tracker has no route planner: it cannot create trains")
+        plan = self.planner.plan(t)
+        profile = plan.profile
+        if plan.departure is not None:  # a train of a timetable trip: as the trip's times say
+            departure = plan.departure
         else:
-            assert t.origin is not None and t.destination is not None and t.departure is not None
-            try:
-                route = router.route(
-                    t.origin,
-                    t.destination,
-                    mode="rail",
-                    teu=t.teu,
-                    year=self.net.clamp_year(t.departure.year),
-                )
-            except UnknownPlaceError as exc:
-                raise DataError(str(exc), field="origin" if t.origin in str(exc) else "destination") from None
-            profile = build_profile(route, self.net.crossings)
+            assert t.departure is not None  # TrainIn asks for it when no trip is named
             departure = t.departure.astimezone(UTC)
-            planned = departure + timedelta(hours=route.train_h)
-            name = str(t.name)
-            if t.schedule:  # a timetable trip: late or not against its scheduled times
-                # on the profile as stored, so that a position at a stop matches the stop's own km
-                profile = with_schedule(
-                    Profile.from_json(profile.to_json()),
-                    [(s.stop, s.lat, s.lon, s.arrival, s.departure) for s in t.schedule],
-                )
-                planned = scheduled_arrival(profile) or planned
+        planned = scheduled_arrival(profile) or departure + timedelta(hours=plan.train_h)
+        if t.schedule:  # a timetable trip: late or not against its scheduled times
+            # on the profile as stored, so that a position at a stop matches the stop's own km
+            profile = with_schedule(
+                Profile.from_json(profile.to_json()),
+                [ScheduledCall(s.stop, s.lat, s.lon, s.arrival, s.departure) for s in t.schedule],
+            )
+            planned = scheduled_arrival(profile) or planned
         tid = uuid.uuid4().hex[:16]
         train = {
             "id": tid,
-            "name": name,
-            "origin": route.origin.name,
-            "destination": route.destination.name,
+            "name": t.name or plan.name,
+            "origin": plan.origin,
+            "destination": plan.destination,
             "departure": departure,
             "teu": t.teu,
-            "route": json.dumps(route.to_dict(), ensure_ascii=False),
+            "route": json.dumps(plan.route, ensure_ascii=False),
             "profile": json.dumps(profile.to_json()),
             "planned_arrival": planned,
             "operator": operator,
             "created_by": None if token is None else token.id,
-            "trip_id": trip_id,
-            "start_date": start_date,
+            "trip_id": t.trip_id,
+            "start_date": t.start_date,
         }
         with self.repo.write() as c:
             self.repo.add_train(c, train, TrackState.planned(tid, planned), datetime.now(UTC))
         self._plans[tid] = TrainPlan(profile, planned, operator, departure)
-        return {"id": tid, "eta": planned, "route": route.to_dict()}
+        return NewTrain(tid, planned, plan.route)
 
-    def _trip_plan(self, router: Any, t: TrainIn) -> tuple[Any, Profile, datetime, datetime, str]:
-        """A train of a timetable trip: the trip's route timed by its timetable (the figures the
-        route answer, the simulation and the demo feed use), its scheduled stops on the profile,
-        its departure (the scheduled one unless given) and its scheduled arrival."""
-        from silkrail.errors import NoRouteError
-        from silkrail.tracking.eta import trip_profile
-
-        assert t.trip_id is not None and t.start_date is not None
-        feed = self.timetables()
-        try:
-            route, profile = trip_profile(router.engine, feed, t.trip_id, t.start_date, teu=t.teu)
-        except NoRouteError as exc:
-            raise DataError(str(exc), field="trip_id") from None
-        scheduled = datetime.fromtimestamp(profile.schedule[0]["dep"], UTC)
-        departure = scheduled if t.departure is None else t.departure.astimezone(UTC)
-        if abs(departure - scheduled) > TRIP_START_SLACK:
-            raise DataError(
-                f"trip '{t.trip_id}' of {t.start_date.isoformat()} leaves {scheduled.isoformat()}; a "
-                f"departure {departure.isoformat()} is not that trip (give one within "
-                f"{TRIP_START_SLACK.days} days of it, or leave departure out)",
-                field="departure",
-            )
-        planned = scheduled_arrival(profile)
-        assert planned is not None
-        trip = feed.trip_by_id[t.trip_id]
-        svc = feed.service_by_id[trip.service]
-        return route, profile, departure, planned, t.name or svc.short_name or trip.id
-
-    def timetables(self) -> Any:
-        """The timetables the tracker's trains may run (a :class:`~silkrail.timetable.feed.Feed`):
-        as given, else the package's services and the feeds imported into ``home`` (default: the
-        settings' home)."""
-        if self._timetables is None:
-            from silkrail.timetable.services import load_timetables
-
-            self._timetables = load_timetables(self._home)
-        return self._timetables
-
-    def train(self, tid: str) -> dict[str, Any]:
-        rows = self._states(tid=tid)
+    def train(self, tid: str) -> TrainSummary:
+        """One train and where it is; UnknownTrainError when there is none of that id."""
+        rows = self.trains(tid=tid)
         if not rows:
             raise UnknownTrainError(f"no train '{tid}'", field="train_id")
         return rows[0]
@@ -204,78 +169,54 @@ class Tracker:
         return plan.profile
 
     def trains(
-        self, status: str | None = None, *, limit: int | None = None, offset: int = 0
-    ) -> list[dict[str, Any]]:
-        """Train states, oldest train first; a page of ``limit`` after ``offset``."""
-        return self._states(status=status, limit=limit, offset=offset)
-
-    def summaries(
         self,
-        tid: str | None = None,
         status: str | None = None,
-        since: datetime | None = None,
         *,
+        tid: str | None = None,
+        since: datetime | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[TrainSummary]:
-        """Trains and where they are, as records (``to_dict()``: what ``trains`` returns;
-        ``results.to_frame``: a table)."""
+        """Trains and where they are, oldest train first (``since``: those changed after it, in
+        the order they changed); a page of ``limit`` after ``offset``. ``results.to_frame`` makes
+        them a table."""
         rows = self.repo.summaries(tid, status, since, limit=limit, offset=offset)
         plans = self._load_plans({train.id for train, _, _ in rows})  # one query for those not cached
         return [TrainSummary.of(train, state, plans[train.id].profile, stamp) for train, state, stamp in rows]
 
-    def _states(
-        self,
-        tid: str | None = None,
-        status: str | None = None,
-        since: datetime | None = None,
-        *,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        return [s.to_dict() for s in self.summaries(tid, status, since, limit=limit, offset=offset)]
-
-    def changes(
-        self, cursor: dict[str, Any] | None
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-        """What changed after ``cursor`` (from any service process): (train states, alerts, the
-        next cursor). Trains changed within the last CHANGE_OVERLAP before the cursor come again:
-        the caller drops repeats by ``updated_at``. ``None`` starts from now: no alerts, and the
-        trains of the overlap as they are now (for the caller to count as seen)."""
+    def changes(self, cursor: Cursor | None) -> Changes:
+        """What changed after ``cursor`` (from any service process). Trains changed within the
+        last CHANGE_OVERLAP before the cursor come again: the caller drops repeats by
+        ``updated_at``. ``None`` starts from now: no alerts, and the trains of the overlap as they
+        are now (for the caller to count as seen)."""
         if cursor is None:
             latest, last_alert = self.repo.latest()
-            seen = self._states(since=latest - CHANGE_OVERLAP) if latest else []
-            return seen, [], {"time": latest or datetime.now(UTC), "alert": last_alert or 0}
-        trains = self._states(since=cursor["time"] - CHANGE_OVERLAP)
-        alerts = self.alerts(cursor["alert"])
-        latest = max((t["updated_at"] for t in trains), default=cursor["time"])
-        return (
+            seen = self.trains(since=latest - CHANGE_OVERLAP) if latest else []
+            return Changes(seen, [], Cursor(latest or datetime.now(UTC), last_alert or 0))
+        trains = self.trains(since=cursor.time - CHANGE_OVERLAP)
+        alerts = self.alerts(cursor.alert)
+        latest = max((t.updated_at for t in trains), default=cursor.time)
+        return Changes(
             trains,
             alerts,
-            {
-                "time": max(latest, cursor["time"]),
-                "alert": max((x["id"] for x in alerts), default=cursor["alert"]),
-            },
+            Cursor(max(latest, cursor.time), max((a.id for a in alerts), default=cursor.alert)),
         )
 
     def alerts(
         self, since_id: int = 0, *, limit: int | None = None, newest_first: bool = False
-    ) -> list[dict[str, Any]]:
-        """Alerts with an id above ``since_id``, oldest first (or newest first), at most ``limit``."""
-        return [a.to_dict() for a in self.alert_records(since_id, limit=limit, newest_first=newest_first)]
-
-    def alert_records(
-        self, since_id: int = 0, *, limit: int | None = None, newest_first: bool = False
     ) -> list[AlertRecord]:
-        """The alerts of ``alerts`` as records."""
+        """Alerts with an id above ``since_id``, oldest first (or newest first), at most ``limit``."""
         return self.repo.alerts(since_id, limit=limit, newest_first=newest_first)
 
     # --- events --------------------------------------------------------------------------
 
-    def ingest(self, raw: list[Any], *, now: datetime | None = None, token: Any = None) -> dict[str, Any]:
+    def ingest(
+        self, raw: list[Any], *, now: datetime | None = None, token: Writer | None = None
+    ) -> IngestResult:
         """Store a batch: each event is validated alone; valid new events are stored with their
         effect on the train's state in one transaction; duplicates (same event_id, same content)
-        count once. ``token`` (an ``auth.Token``; None: an admin) may write its operator's trains.
+        count once. ``token`` (None: an admin) may write its operator's trains. ``raw``: the events as
+        parsed from JSON, each validated here on its own.
 
         Work that needs no train state (validation, map-matching) runs before the lock, so one
         batch's Python work overlaps another's database round trips. Under the lock the work is
@@ -305,7 +246,7 @@ class Tracker:
             repo.lock(c)
             locked = time.monotonic()
             events = [ev for ev in events if ev.event_id in new_ids]
-            by_train: dict[str, list[Any]] = {}
+            by_train: dict[str, list[AnyEvent]] = {}
             for ev in sorted(events, key=lambda e: e.time):
                 by_train.setdefault(ev.train_id, []).append(ev)
             states = repo.states(c, by_train)
@@ -341,16 +282,16 @@ class Tracker:
             repo.save_states(c, [states[tid] for tid in changed], stamp)
             repo.save_learned(c, dwell_updates)
             ids = repo.add_alerts(c, new_alerts)
-        return {
-            "accepted": len(events) - len(dropped),
-            "duplicates": duplicates,
-            "rejected": sorted(rejected, key=lambda r: r["index"]),
-            "changed": changed,
-            "alerts": _numbered(new_alerts, ids),
-        }
+        return IngestResult(
+            accepted=len(events) - len(dropped),
+            duplicates=duplicates,
+            rejected=tuple(sorted(rejected, key=lambda r: r.index)),
+            changed=tuple(changed),
+            alerts=tuple(_numbered(new_alerts, ids)),
+        )
 
     def _repeats(
-        self, c: Any, rows: list[dict[str, Any]], index_of: dict[str, int], rejected: list[dict[str, Any]]
+        self, c: Connection, rows: list[dict[str, Any]], index_of: dict[str, int], rejected: list[Rejection]
     ) -> int:
         """Of events whose id is stored already: the count with the same content (duplicates);
         the others are rejected (one query for them all)."""
@@ -362,25 +303,25 @@ class Tracker:
                 same += 1  # (None: stored by a batch in flight, then rolled back; counts as before)
                 continue
             rejected.append(
-                {
-                    "index": index_of[r["event_id"]],
-                    "error": f"event_id: '{r['event_id']}' is stored already with other content; "
+                Rejection(
+                    index_of[r["event_id"]],
+                    f"event_id: '{r['event_id']}' is stored already with other content; "
                     "give each event its own id",
-                }
+                )
             )
         return same
 
     def _apply_train(
         self,
         state: TrackState,
-        mine: list[Any],
+        mine: list[AnyEvent],
         plan: TrainPlan,
         matched: dict[str, tuple[float, float]],
         learned: dict[str, DwellStats],
         stored: _StoredMilestones,
         dropped: set[str],
         index_of: dict[str, int],
-        rejected: list[dict[str, Any]],
+        rejected: list[Rejection],
     ) -> tuple[TrackState, list[NewAlert], dict[str, DwellStats]] | None:
         """Apply one train's events (in time order) with the core and refresh its ETA: (its new
         state, its new alerts, the crossings' dwell it taught). An event the core refuses is
@@ -402,7 +343,7 @@ class Tracker:
                 )
                 if step.rejected is not None:
                     dropped.add(ev.event_id)
-                    rejected.append({"index": index_of[ev.event_id], "error": step.rejected})
+                    rejected.append(Rejection(index_of[ev.event_id], step.rejected))
                     continue
                 state = step.state
                 alerts += step.alerts
@@ -416,11 +357,11 @@ class Tracker:
             for ev in mine:
                 if ev.event_id not in dropped:
                     rejected.append(
-                        {
-                            "index": index_of[ev.event_id],
-                            "error": f"train_id: the events of train '{ev.train_id}' could not be applied "
+                        Rejection(
+                            index_of[ev.event_id],
+                            f"train_id: the events of train '{ev.train_id}' could not be applied "
                             "(an internal error, logged); none of them was stored",
-                        }
+                        )
                     )
             return None
         return step.state, alerts + list(step.alerts), taught
@@ -433,10 +374,10 @@ class Tracker:
             self._plans.update(self.repo.plans(missing))
         return {tid: self._plans[tid] for tid in train_ids if tid in self._plans}
 
-    def check_silent(self, now: datetime | None = None) -> list[dict[str, Any]]:
+    def check_silent(self, now: datetime | None = None) -> list[AlertRecord]:
         """Raise a 'silent' alert for running trains with no event for SILENT_H hours."""
         now = now or datetime.now(UTC)
-        out: list[dict[str, Any]] = []
+        out: list[AlertRecord] = []
         with self.repo.write() as c:
             for state in self.repo.moving_states(c):
                 step = core.check_silent(state, now)
@@ -454,7 +395,7 @@ class Tracker:
             rows = self.repo.border_milestones(c)
         plans = self._load_plans({r.train_id for r in rows})
 
-        def stop_of(tid: str, at: str) -> dict[str, Any] | None:
+        def stop_of(tid: str, at: str) -> Stop | None:
             plan = plans.get(tid)
             return plan.profile.stop_named(at) if plan else None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -19,6 +19,7 @@ def list_alerts(
     since: Annotated[int, Query(ge=0, le=2**53, description="only alerts with a larger id")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="at most this many alerts")] = MAX_PAGE,
     newest_first: Annotated[bool, Query(description="the newest alerts first")] = False,
-) -> Any:
+) -> list[Alert]:
     """The alerts after ``since``, oldest (or newest) first."""
-    return t.alerts(since, limit=limit, newest_first=newest_first)
+    found = t.alerts(since, limit=limit, newest_first=newest_first)
+    return [Alert.model_validate(a, from_attributes=True) for a in found]

@@ -4,25 +4,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from silkrail.service.deps import TrackerDep
+from silkrail.service.deps import RuntimeDep, TrackerDep
 from silkrail.service.errors import responses
 from silkrail.tracking.model import MAX_PAGE
+from silkrail.tracking.tracker import Tracker
 
 router = APIRouter(prefix="/api/v1/gtfs-rt", tags=["gtfs-rt"])
 PROTOBUF = "application/x-protobuf"
 Format = Annotated[str, Query(pattern="^(protobuf|json)$", description="protobuf (default) or json")]
 
 
-def _trains(tracker: Any) -> list[dict[str, Any]]:
+@lru_cache(maxsize=1)
+def _feed(home: str) -> Any:
+    from pathlib import Path
+
+    from silkrail.timetable.services import load_timetables
+
+    return load_timetables(Path(home))
+
+
+def _trains(tracker: Tracker) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     while True:
         page = tracker.trains(None, limit=MAX_PAGE, offset=len(out))
-        out.extend(page)
+        out.extend(t.to_dict() for t in page)
         if len(page) < MAX_PAGE:
             return out
 
@@ -42,18 +53,18 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/trip-updates", response_class=Response, responses=_RESPONSES)
-def gtfs_rt_trip_updates(t: TrackerDep, format: Format = "protobuf") -> Response:
+def gtfs_rt_trip_updates(rt: RuntimeDep, t: TrackerDep, format: Format = "protobuf") -> Response:
     """TripUpdates: each tracked train that runs a timetable trip, its ETA and delay against it."""
     from silkrail.timetable.realtime import trip_updates as build
 
-    msg = build(_trains(t), t.timetables(), now=dt.datetime.now(dt.UTC))
+    msg = build(_trains(t), _feed(str(rt.settings.home)), now=dt.datetime.now(dt.UTC))
     return _answer(msg, format)
 
 
 @router.get("/vehicle-positions", response_class=Response, responses=_RESPONSES)
-def gtfs_rt_vehicle_positions(t: TrackerDep, format: Format = "protobuf") -> Response:
+def gtfs_rt_vehicle_positions(rt: RuntimeDep, t: TrackerDep, format: Format = "protobuf") -> Response:
     """VehiclePositions: the last reported position of each tracked train."""
     from silkrail.timetable.realtime import vehicle_positions as build
 
-    msg = build(_trains(t), t.timetables(), now=dt.datetime.now(dt.UTC))
+    msg = build(_trains(t), _feed(str(rt.settings.home)), now=dt.datetime.now(dt.UTC))
     return _answer(msg, format)

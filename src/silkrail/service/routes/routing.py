@@ -6,6 +6,7 @@ calls, the same ``to_dict``. The network and its router load once per process, o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,13 +14,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from silkrail.errors import UnknownPlaceError
+from silkrail.errors import DataError, UnknownPlaceError
+from silkrail.routing.query import RouteOptions, RouteQuery, check_mode
 from silkrail.service.deps import RouterDep, WriterDep
 from silkrail.service.errors import responses
 from silkrail.service.schemas import Comparison, ODMatrix, ODRequest, Route
 
 if TYPE_CHECKING:
+    from silkrail.routing.places import Place as PlaceRecord
     from silkrail.routing.results import OdMatrix
+    from silkrail.routing.router import Router
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
 
@@ -28,6 +32,13 @@ Place = Annotated[
 ]
 Optimize = Annotated[str, Query(description="time, cost or co2")]
 Mode = Annotated[str, Query(description="rail, sea or any")]
+Traffic = Annotated[
+    str,
+    Query(
+        description="the traffic asked about: freight (a shipment; 'any' is the same), or passenger "
+        "(a traveller: passenger services and the passenger model)"
+    ),
+]
 Avoid = Annotated[str, Query(max_length=200, description="ISO country codes to avoid, comma-separated")]
 Year = Annotated[
     int | None, Query(ge=1, le=9999, description="the network as of this year (planned lines open)")
@@ -38,21 +49,35 @@ ROUTE_ERRORS = responses(
 )
 
 
+FIELD_NAMES = {"objective": "optimize"}
+"""The query's fields the API calls by another name."""
+
+
 def _json(doc: dict[str, Any]) -> Response:
     """``doc`` as the CLI prints it with --json (non-ASCII names kept as they are)."""
     return Response(json.dumps(doc, ensure_ascii=False), media_type="application/json")
 
 
-def _known(places: Any, **given: str) -> JSONResponse | None:
-    """A 422 naming the parameter whose place is unknown, with the closest known names."""
-    for name, text in given.items():
+def _invalid(where: str, message: str) -> JSONResponse:
+    body = {"error": f"{where}: {message}", "fields": [{"field": where, "message": message}]}
+    return JSONResponse(body, 422)
+
+
+def _query(r: Router, **given: Any) -> RouteQuery | JSONResponse:
+    """The route query of the request's parameters with both places resolved (the router uses
+    them as they are), or a 422 naming the parameter in the API's words."""
+    try:
+        query = RouteQuery(**given)
+    except DataError as exc:
+        name = FIELD_NAMES.get(exc.field or "", exc.field or "query")
+        return _invalid(f"query.{name}", exc.reason)
+    ends: list[PlaceRecord] = []
+    for name in ("origin", "destination"):
         try:
-            places.resolve(text)
+            ends.append(r.resolve(getattr(query, name)))
         except UnknownPlaceError as exc:
-            return JSONResponse(
-                {"error": f"{name}: {exc}", "fields": [{"field": f"query.{name}", "message": str(exc)}]}, 422
-            )
-    return None
+            return _invalid(f"query.{name}", str(exc))
+    return dataclasses.replace(query, origin=ends[0], destination=ends[1])
 
 
 @router.get("/route", response_model=Route, responses=ROUTE_ERRORS)
@@ -75,24 +100,30 @@ def get_route(
     inland_water: Annotated[
         bool, Query(description="let water legs use rivers and canals between seas")
     ] = False,
+    traffic: Traffic = "any",
 ) -> Any:
-    """The best route between two places, across gauges, borders and modes (``silkrail route``)."""
-    unknown = _known(r.places, origin=origin, destination=destination)
-    if unknown is not None:
-        return unknown
-    found = r.route(
-        origin,
-        destination,
-        objective=optimize,
+    """The best route between two places, across gauges, borders and modes (``silkrail route``):
+    where a scheduled service covers the trip, its answer (``service``: the timetable's ride, the
+    expected wait for a departure, the network model's time beside it)."""
+    from silkrail.timetable.answer import answer_route
+
+    query = _query(
+        r,
+        origin=origin,
+        destination=destination,
         mode=mode,
-        avoid=[avoid] if avoid else [],
+        objective=optimize,
+        traffic=traffic,
+        avoid=avoid,
         year=year,
         teu=teu,
         alternatives=alternatives,
         as_of=as_of,
         inland_water=inland_water,
     )
-    return _json(found.to_dict())
+    if isinstance(query, JSONResponse):
+        return query
+    return _json(answer_route(r, query).to_dict())
 
 
 @router.get("/compare", response_model=Comparison, responses=ROUTE_ERRORS)
@@ -104,39 +135,47 @@ def compare_routes(
     teu: Teu = 1.0,
     year: Year = None,
     avoid: Avoid = "",
+    traffic: Traffic = "any",
 ) -> Any:
-    """The best rail, sea and rail+sea options side by side (``silkrail compare``)."""
-    unknown = _known(r.places, origin=origin, destination=destination)
-    if unknown is not None:
-        return unknown
-    options = r.compare(
-        origin, destination, objective=optimize, teu=teu, year=year, avoid=[avoid] if avoid else []
+    """The best rail, sea and rail+sea options side by side (``silkrail compare``); the rail
+    option is a scheduled service's answer where one covers the trip."""
+    from silkrail.timetable.answer import answer_compare
+
+    query = _query(
+        r,
+        origin=origin,
+        destination=destination,
+        objective=optimize,
+        teu=teu,
+        year=year,
+        avoid=avoid,
+        traffic=traffic,
     )
-    return _json({"options": [o.to_dict() for o in options]})
+    if isinstance(query, JSONResponse):
+        return query
+    return _json({"options": [o.to_dict() for o in answer_compare(r, query)]})
 
 
 @router.post("/od", response_model=ODMatrix, responses=responses(400, 401, 413, 422))
 def post_od(body: ODRequest, r: RouterDep, token: WriterDep) -> Any:
     """Totals for every origin-destination pair (one shortest-path tree per origin). A POST, so
     it takes a bearer token like every POST: a matrix is the service's costliest question."""
+    try:
+        mode = check_mode(body.mode)
+        options = RouteOptions(
+            objective=body.objective, mode=mode, teu=body.teu, year=body.year, avoid=body.avoid
+        )
+    except DataError as exc:
+        return _invalid(f"body.{FIELD_NAMES.get(exc.field or '', exc.field or 'body')}", exc.reason)
+    places: dict[str, list[PlaceRecord]] = {}
     for role, names in (("origins", body.origins), ("destinations", body.destinations)):
+        places[role] = []
         for i, text in enumerate(names):
             try:
-                r.places.resolve(text)
+                places[role].append(r.resolve(text))
             except UnknownPlaceError as exc:
-                where = f"{role}.{i}"
-                return JSONResponse(
-                    {"error": f"{where}: {exc}", "fields": [{"field": where, "message": str(exc)}]}, 422
-                )
-    m = r.od_matrix(
-        body.origins,
-        body.destinations,
-        objective=body.optimize,
-        mode=body.mode,
-        teu=body.teu,
-        year=body.year,
-        avoid=[body.avoid] if body.avoid else [],
-    )
+                return _invalid(f"{role}.{i}", str(exc))
+    m = r.od_matrix(places["origins"], places["destinations"], options)
     return _json(od_to_dict(m))
 
 

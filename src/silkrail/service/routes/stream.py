@@ -17,9 +17,7 @@ async def stream(ws: WebSocket) -> None:
     hub = rt.hub
     await ws.accept()
     q: asyncio.Queue[str] = asyncio.Queue()
-    if hub.cursor is None:  # changes from now on
-        seen, _, hub.cursor = await asyncio.to_thread(rt.tracker.changes, None)
-        hub.sent.update((t["id"], t["updated_at"]) for t in seen)
+    await hub.start_from_now(rt.live_tracker())
     hub.clients.add(q)
 
     async def pump() -> None:

@@ -1,0 +1,292 @@
+"""``silkrail route`` and ``silkrail compare``: the best route between two places (by the
+network model, or by the timetable with ``--depart``/``--arrive``), and the rail, sea and
+rail+sea options side by side. Each builds one :class:`~silkrail.routing.query.RouteQuery`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from silkrail.commands import options as opt
+from silkrail.commands.console import Table, fail, out
+from silkrail.commands.console import load_network_or_exit as _load
+from silkrail.errors import SilkrailError
+
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+    from silkrail.routing.query import RouteQuery
+    from silkrail.routing.results import Route, ScheduledService
+
+
+def register(app: typer.Typer) -> None:
+    """Add the route and compare commands to the ``silkrail`` application."""
+    app.command("route")(route_cmd)
+    app.command("compare")(compare_cmd)
+
+
+def route_cmd(
+    origin: opt.Origin,
+    destination: opt.Destination,
+    mode: opt.Mode = opt.ModeChoice.any,
+    optimize: opt.Optimize = opt.ObjectiveChoice.time,
+    traffic: opt.Traffic = opt.TrafficChoice.any,
+    avoid: opt.Avoid = "",
+    year: opt.Year = None,
+    teu: opt.Teu = 1.0,
+    alternatives: opt.Alternatives = 0,
+    as_of: opt.AsOf = None,
+    inland_water: opt.InlandWater = False,
+    depart: opt.Depart = None,
+    arrive: opt.Arrive = None,
+    as_json: opt.AsJson = False,
+    geojson: Annotated[
+        Path | None, typer.Option("--geojson", help="write the route as GeoJSON", show_default=False)
+    ] = None,
+    map_file: opt.MapFile = None,
+) -> None:
+    """The best route between two places, across gauges, borders and modes; with --depart or
+    --arrive, the earliest arrival (latest departure) on the scheduled services."""
+    from silkrail.routing.router import router_for
+    from silkrail.timetable.answer import answer_route
+
+    query = opt.route_query(
+        origin,
+        destination,
+        mode=mode,
+        objective=optimize,
+        traffic=traffic,
+        avoid=avoid,
+        year=year,
+        teu=teu,
+        alternatives=alternatives,
+        as_of=as_of,
+        inland_water=inland_water,
+        depart=depart,
+        arrive=arrive,
+    )
+    if query.scheduled and (geojson or map_file):
+        from silkrail.errors import DataError
+
+        fail(DataError("a timetabled journey is printed or given as JSON: leave out --geojson and --map",
+                       field="--depart" if depart else "--arrive"))
+    net = _load()
+    if query.scheduled:
+        return scheduled_route(net, query, as_json)
+    try:
+        r = answer_route(router_for(net), query)
+    except SilkrailError as exc:
+        fail(exc)
+    if geojson:
+        geojson.write_text(json.dumps(r.to_geojson(), ensure_ascii=False))
+    if map_file:
+        from silkrail.viz.maps import write_route_map
+
+        write_route_map(
+            [r, *r.alternatives], map_file, title=f"{r.origin.name} → {r.destination.name} ({r.objective})"
+        )
+    if as_json:
+        typer.echo(json.dumps(r.to_dict(), ensure_ascii=False))
+        return
+    _print_route(r)
+    for i, alt in enumerate(r.alternatives, 1):
+        out.rule(f"alternative {i}")
+        _print_route(alt)
+    for f in (geojson, map_file):
+        if f:
+            out.print(f"wrote {f}")
+
+
+def _print_service(s: ScheduledService) -> None:
+    """Which scheduled service answers, and which figure is which (the timetable's ride, the
+    expected wait, the lead times), with the network model's time beside it."""
+    lead = [f"boarding {s.boarding_h:g} h"]
+    if s.booking_h:
+        lead.append(f"booking {_days(s.booking_h)} d")
+    if s.consolidation_h:
+        lead.append(f"consolidation {_days(s.consolidation_h)} d")
+    lo, hi = s.modelled_duration_h_range
+    out.print(
+        f"by [bold]{s.name}[/] ({s.long_name}, {s.operator}) from {s.board} to {s.alight}: "
+        f"{_days(s.ride_h)} d on the train by its timetable"
+        + ("" if s.published else " (one end's time estimated along it)")
+        + f", {_days(s.expected_wait_h)} d expected wait for a departure ({s.departures_per_week:g} a week), "
+        + ", ".join(lead)
+        + f"; the network model alone: {_days(s.modelled_duration_h)} d ({_days(lo)}–{_days(hi)})",
+        soft_wrap=True,
+    )
+
+
+def _print_route(r: Route) -> None:
+    head = f"[bold]{r.origin.name} → {r.destination.name}[/]"
+    if r.label:
+        head += f" [dim]({r.label})[/]"
+    lo, hi = r.duration_h_range
+    c_lo, c_hi = r.cost_usd_range
+    out.print(
+        f"{head}: {r.distance_km:,.0f} km, {_days(r.duration_h)} d ({_days(lo)}–{_days(hi)}), "
+        f"${r.cost_usd:,.0f} (${c_lo:,.0f}–{c_hi:,.0f}), {r.co2_kg / 1000:,.2f} t CO2 "
+        f"({'WTW' if r.co2_basis == 'well-to-wheel' else 'TTW'}) for {r.teu:g} TEU; "
+        f"via {' → '.join(r.countries)}"
+    )
+    if r.service is not None:
+        _print_service(r.service)
+    for place, access in ((r.origin, r.origin_access), (r.destination, r.destination_access)):
+        if place.note:
+            out.print(f"[dim]note: {place.note}[/]")
+        if access is not None:
+            by = "rail" if access.mode == "rail" else "sea"
+            out.print(f"[dim]{place.name}: {by} access {access.km:,.0f} km away, {access.name}[/]")
+    legs = Table(title="legs", title_justify="left")
+    for col in ("mode", "from", "to", "km", "hours", "gauge mm", "countries", "basis"):
+        legs.add_column(col, justify="right" if col in ("km", "hours") else "left")
+    for leg in r.legs:
+        legs.add_row(
+            leg.mode,
+            leg.from_,
+            leg.to,
+            f"{leg.distance_km:,.0f}",
+            f"{leg.duration_h:,.1f}",
+            str(leg.gauge_mm or "–"),
+            ", ".join(leg.countries),
+            _basis(leg.basis),
+        )
+    out.print(legs)
+    if r.events:
+        ev = Table(
+            title="terminals, border crossings, gauge changes, port transfers and ferries",
+            title_justify="left",
+        )
+        for col in ("event", "at", "countries", "gauges mm", "hours", "USD", "basis"):
+            ev.add_column(col, justify="right" if col in ("hours", "USD") else "left")
+        for e in r.events:
+            gauges = f"{e.from_gauge_mm or '–'} → {e.to_gauge_mm or '–'}"
+            hours = f"{e.duration_h:,.1f}"
+            if e.duration_h_range and e.duration_h > 0:
+                hours += f" ({e.duration_h_range[0]:,.1f}–{e.duration_h_range[1]:,.1f})"
+            ev.add_row(
+                e.kind.replace("_", " "),
+                e.at,
+                f"{e.from_country} → {e.to_country}",
+                gauges,
+                hours,
+                f"{e.cost_usd:,.0f}",
+                _basis(e.basis, e.record),
+            )
+        out.print(ev)
+    out.print(
+        "[dim]ranges: 10th–90th percentile; basis: curated (published figure), fitted (to published "
+        "figures), modelled (general rule), [yellow]default[/yellow] (an estimate)[/]"
+    )
+
+
+def _days(h: float) -> str:
+    return f"{h / 24:,.1f}"
+
+
+def _basis(basis: str, record: str | None = None) -> str:
+    text = f"{basis} ({record})" if record and basis == "curated" else basis
+    return f"[yellow]{text}[/]" if basis == "default" else text
+
+
+
+
+def scheduled_route(net: Network, query: RouteQuery, as_json: bool) -> None:
+    """``route --depart/--arrive``: the timetable where services run, the network model elsewhere."""
+    from silkrail.routing.router import router_for
+    from silkrail.timetable.journey import plan
+
+    try:
+        j = plan(router_for(net), query)
+    except SilkrailError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps(j.to_dict(), ensure_ascii=False))
+        return
+    d = j.to_dict()
+    out.print(
+        f"[bold]{d['origin']['name']} → {d['destination']['name']}[/]: leave {d['departure']}, "
+        f"arrive {d['arrival']} ({d['duration_h'] / 24:,.1f} d)"
+    )
+    table = Table(title="legs", title_justify="left")
+    for col in ("from", "to", "departure", "arrival", "wait h", "service", "trip", "basis"):
+        table.add_column(col)
+    for leg in d["legs"]:
+        table.add_row(
+            leg["from"],
+            leg["to"],
+            leg["departure"],
+            leg["arrival"],
+            f"{leg['wait_h']:,.1f}",
+            leg["service"] or "–",
+            leg["trip"] or "–",
+            leg["basis"],
+        )
+    out.print(table)
+
+
+def compare_cmd(
+    origin: opt.Origin,
+    destination: opt.Destination,
+    optimize: opt.Optimize = opt.ObjectiveChoice.time,
+    traffic: opt.Traffic = opt.TrafficChoice.any,
+    teu: opt.Teu = 1.0,
+    year: opt.Year = None,
+    avoid: opt.Avoid = "",
+    as_of: opt.AsOf = None,
+    as_json: opt.AsJson = False,
+    map_file: Annotated[
+        Path | None,
+        typer.Option("--map", help="write a standalone HTML map of the options", show_default=False),
+    ] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option("--chart", help="write a PNG chart (default: beside --map)", show_default=False),
+    ] = None,
+) -> None:
+    """The best rail, sea and rail+sea options side by side."""
+    from silkrail.routing.router import router_for
+    from silkrail.timetable.answer import answer_compare
+
+    query = opt.route_query(
+        origin, destination, objective=optimize, traffic=traffic, teu=teu, year=year, avoid=avoid, as_of=as_of
+    )
+    net = _load()
+    try:
+        options = answer_compare(router_for(net), query)
+    except SilkrailError as exc:
+        fail(exc)
+    labels = ", ".join(o.label or "" for o in options)
+    title = f"{options[0].origin.name} → {options[0].destination.name}: {labels}"
+    if map_file:
+        from silkrail.viz.maps import write_route_map
+
+        write_route_map(options, map_file, title=title)
+        chart = chart or map_file.with_suffix(".png")
+    if chart:
+        from silkrail.viz.charts import write_comparison_chart
+
+        write_comparison_chart(options, chart, title=title)
+    if as_json:
+        typer.echo(json.dumps({"options": [o.to_dict() for o in options]}, ensure_ascii=False))
+        return
+    table = Table(title=title, title_justify="left")
+    for col in ("option", "km", "days", "USD", "t CO2", "border crossings", "gauge changes", "countries"):
+        table.add_column(col, justify="left" if col in ("option", "countries") else "right")
+    for o in options:
+        table.add_row(
+            o.label,
+            f"{o.distance_km:,.0f}",
+            f"{_days(o.duration_h)} ({_days(o.duration_h_range[0])}–{_days(o.duration_h_range[1])})",
+            f"{o.cost_usd:,.0f} ({o.cost_usd_range[0]:,.0f}–{o.cost_usd_range[1]:,.0f})",
+            f"{o.co2_kg / 1000:,.2f}",
+            str(len(o.border_crossings)),
+            str(len(o.gauge_changes)),
+            " → ".join(o.countries),
+        )
+    out.print(table)
+    for f in (map_file, chart):
+        if f:
+            out.print(f"wrote {f}")

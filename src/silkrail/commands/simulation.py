@@ -1,0 +1,163 @@
+"""``silkrail simulate``: a scenario's trains queueing at the crossings, its KPIs, and the
+comparison of two scenarios."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from silkrail.commands.console import Table, err, fail, out
+from silkrail.commands.console import load_network_or_exit as _load
+from silkrail.errors import DataError, SilkrailError
+from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
+
+if TYPE_CHECKING:
+    from silkrail.simulation.kpi import Comparison, Interval, Kpis
+
+
+def register(app: typer.Typer) -> None:
+    """Add the simulate command to the ``silkrail`` application."""
+    app.command("simulate")(simulate_cmd)
+
+
+def simulate_cmd(
+    scenarios: Annotated[
+        list[str], typer.Argument(help="SCENARIO.yaml (or a shipped name), or: compare A.yaml B.yaml")
+    ],
+    replications: Annotated[int, typer.Option(help="independent runs (seeds seed, seed+1, ...)")] = 1,
+    seed: Annotated[int | None, typer.Option(help="first seed (default: the scenario's)")] = None,
+    days: Annotated[
+        int | None, typer.Option(help="simulate this many days instead of the scenario's")
+    ] = None,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
+    workers: Annotated[int, typer.Option(help="workers of a local cluster")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    plots: Annotated[Path | None, typer.Option("--plots", help="write PNG charts to this directory")] = None,
+) -> None:
+    """Simulate a scenario (trains queueing at crossings) and print KPIs; or compare two."""
+    from rich.progress import Progress
+
+    from silkrail.simulation.runner import compare, simulate, write_plots
+
+    comparing = scenarios[0] == "compare"
+    files = scenarios[1:] if comparing else scenarios
+    if (comparing and len(files) != 2) or (not comparing and len(files) != 1):
+        fail(DataError("give one scenario, or: compare A.yaml B.yaml", field="scenario"))
+    try:
+        scheduler = parse_scheduler(scheduler)
+    except DataError as exc:
+        fail(exc)
+    net = _load()
+    results = []
+    try:
+        for f in files:
+            with Progress(console=err.get(), transient=True) as bar:
+                task = bar.add_task(f"simulating {f}", total=replications)
+
+                def advance(n: int, t: Any = task, b: Any = bar) -> None:
+                    b.advance(t, n)
+
+                results.append(
+                    simulate(
+                        net,
+                        f,
+                        replications=replications,
+                        seed=seed,
+                        days=days,
+                        scheduler=scheduler,
+                        workers=workers,
+                        trace=plots is not None,
+                        progress=advance,
+                    )
+                )
+    except SilkrailError as exc:
+        fail(exc)
+    if plots:
+        for r in results:
+            for p in write_plots(r, plots):
+                err.print(f"wrote {p}")
+    if comparing:
+        diff = compare(results[0], results[1])
+        if as_json:
+            typer.echo(json.dumps(diff.to_dict(), ensure_ascii=False, default=float))
+            return
+        _print_comparison(diff)
+        return
+    if as_json:
+        typer.echo(json.dumps(results[0].to_dict(), ensure_ascii=False, default=float))
+        return
+    _print_kpis(results[0])
+
+
+def _fmt(v: Interval, scale: float = 1.0, digits: int = 1) -> str:
+    import math
+
+    mean, ci = v.mean / scale, v.ci95 / scale
+    if math.isnan(mean):
+        return "–"
+    return f"{mean:,.{digits}f}" + ("" if math.isnan(ci) else f" ± {ci:,.{digits}f}")
+
+
+def _print_kpis(k: Kpis) -> None:
+    out.print(
+        f"[bold]{k.scenario}[/]: {k.days:.0f} days from {k.start}, {k.replications} "
+        f"replication(s), {k.events:,} events (± = 95 % confidence interval)"
+    )
+    t = Table(title="services", title_justify="left")
+    for col in (
+        "service",
+        "trains delivered",
+        "planned d",
+        "transit mean d",
+        "p50 d",
+        "p95 d",
+        "rerouted",
+        "stranded",
+    ):
+        t.add_column(col, justify="left" if col == "service" else "right")
+    for s in k.services:
+        t.add_row(
+            s.name,
+            _fmt(s.trains_delivered, digits=0),
+            f"{s.planned_h / 24:.1f}",
+            _fmt(s.transit_mean_h, 24),
+            _fmt(s.transit_p50_h, 24),
+            _fmt(s.transit_p95_h, 24),
+            _fmt(s.rerouted, digits=0),
+            _fmt(s.stranded, digits=0),
+        )
+    out.print(t)
+    c = Table(title="crossings", title_justify="left")
+    for col in ("crossing", "servers", "trains", "wait mean h", "wait p95 h", "utilisation", "max queue"):
+        c.add_column(col, justify="left" if col == "crossing" else "right")
+    for x in k.crossings:
+        c.add_row(
+            x.name,
+            str(x.servers),
+            _fmt(x.trains, digits=0),
+            _fmt(x.wait_mean_h),
+            _fmt(x.wait_p95_h),
+            _fmt(x.utilisation, digits=2),
+            _fmt(x.max_queue, digits=0),
+        )
+    out.print(c)
+
+
+def _print_comparison(d: Comparison) -> None:
+    out.print(f"[bold]{d.b}[/] against [bold]{d.a}[/] (means; change = B - A)")
+    for kind, rows in (("services", d.services), ("crossings", d.crossings)):
+        t = Table(title=kind, title_justify="left")
+        t.add_column("name")
+        cols = list(rows[0].changes) if rows else []
+        for col in cols:
+            t.add_column(col.replace("_", " "), justify="right")
+        for row in rows:
+            cells = []
+            for col in cols:
+                v = row.changes[col]
+                cells.append(f"{v.a:,.2f} → {v.b:,.2f} ({v.change:+,.2f})")
+            t.add_row(row.name, *cells)
+        out.print(t)

@@ -1,0 +1,229 @@
+"""The Tracker on SQLite with the small fixture network (no service): a train planned through the
+Erenhot–Zamyn-Uud crossing, batches stored idempotently and rejected event by event, waits at the
+crossing learned and moving later ETAs, tokens writing their operator's trains only, alerts,
+changes after a cursor, silent trains and the repair of the learned dwell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from silkrail.errors import DataError
+from silkrail.network.model import Network
+from silkrail.routing.router import Router
+from silkrail.tracking.dwell import LEARN_MIN_N
+from silkrail.tracking.model import TrainIn
+from silkrail.tracking.planner import NetworkPlanner
+from silkrail.tracking.results import IngestResult, Rejection
+from silkrail.tracking.store import migrate
+from silkrail.tracking.tracker import ForbiddenError, Tracker, UnknownTrainError
+
+T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+ORIGIN, DESTINATION = "43.51,112.1667", "44.0,111.55"  # either side of Erenhot–Zamyn-Uud
+CROSSING = "erenhot-zamyn-uud"
+
+
+@dataclass(frozen=True)
+class Writer:
+    """A write token as the tracker sees one (the service's ``auth.Token`` is one)."""
+
+    id: str
+    operator: str
+
+    @property
+    def admin(self) -> bool:
+        return self.operator == "*"
+
+    def may_write(self, operator: str | None) -> bool:
+        return self.admin or operator == self.operator
+
+
+FESCO, RZD, ADMIN = Writer("fesco-1", "fesco"), Writer("rzd-1", "rzd"), Writer("root", "*")
+
+
+@pytest.fixture(scope="module")
+def router(small_net: Network) -> Router:
+    return Router(small_net, home=None)
+
+
+@pytest.fixture
+def tracker(small_net: Network, router: Router, tmp_path: Path) -> Iterator[Tracker]:
+    url = f"sqlite:///{tmp_path / 'tracking.sqlite'}"
+    migrate(url)
+    t = Tracker.open(url, NetworkPlanner(small_net, router))
+    yield t
+    t.engine.dispose()
+
+
+def _train(t: Tracker, name: str = "X1", token: Writer | None = None, **extra: Any) -> str:
+    body = TrainIn(name=name, origin=ORIGIN, destination=DESTINATION, departure=T0, **extra)
+    return t.create_train(body, token=token).id
+
+
+def _pos(eid: str, tid: str, h: float, lat: float = 43.6, lon: float = 112.05) -> dict[str, Any]:
+    return {
+        "event_id": eid,
+        "train_id": tid,
+        "time": (T0 + timedelta(hours=h)).isoformat(),
+        "kind": "position",
+        "lat": lat,
+        "lon": lon,
+    }
+
+
+def _ms(eid: str, tid: str, h: float, milestone: str, at: str = "Erenhot") -> dict[str, Any]:
+    return {
+        "event_id": eid,
+        "train_id": tid,
+        "time": (T0 + timedelta(hours=h)).isoformat(),
+        "kind": "milestone",
+        "milestone": milestone,
+        "at": at,
+    }
+
+
+def test_a_new_train_is_planned_through_the_crossing(tracker: Tracker) -> None:
+    """The route is the router's; the first ETA is the departure plus the train's planned run
+    (terminal time excluded); its profile has the crossing as its one stop."""
+    created = tracker.create_train(
+        TrainIn(name="X1", origin=ORIGIN, destination=DESTINATION, departure=T0), token=FESCO
+    )
+    route = created.route
+    terminals = sum(e["duration_h"] for e in route["events"] if e["kind"] == "terminal")
+    assert (
+        abs((created.eta - T0).total_seconds() / 3600 - (route["duration_h"] - terminals)) < 0.01
+    )  # rounded JSON
+    [stop] = tracker.profile(created.id).stops
+    assert stop.id == CROSSING and stop.dwell_h > 0 and 0 < stop.km < tracker.profile(created.id).total_km
+    [summary] = tracker.trains()
+    assert (summary.id, summary.status, summary.delay_h, summary.next_event) == (
+        created.id,
+        "planned",
+        0.0,
+        "Erenhot–Zamyn-Uud",
+    )
+    assert summary.remaining_km == pytest.approx(tracker.profile(created.id).total_km, abs=0.1)
+
+
+def test_an_unknown_place_names_its_field(tracker: Tracker) -> None:
+    with pytest.raises(DataError) as info:
+        tracker.create_train(TrainIn(name="X", origin="Nowhereville", destination=DESTINATION, departure=T0))
+    assert info.value.field == "origin" and "Nowhereville" in str(info.value)
+    assert tracker.trains() == []
+
+
+def test_a_batch_is_stored_once_and_rejected_event_by_event(tracker: Tracker) -> None:
+    """Good events land; a repeat counts as a duplicate; another content under a stored id, an
+    unknown train and a bad field are rejected by index; the train moves to its newest position."""
+    tid = _train(tracker)
+    first = tracker.ingest([_pos("p1", tid, 1.0), _pos("p2", tid, 2.0, 43.62, 112.04)])
+    assert (first.accepted, first.duplicates, first.rejected, first.changed) == (2, 0, (), (tid,))
+    second = tracker.ingest(
+        [
+            _pos("p1", tid, 1.0),  # the same event again
+            {**_pos("p2", tid, 2.0), "lat": 43.7},  # the same id, another position
+            _pos("p3", "no-such-train", 3.0),
+            {**_pos("p4", tid, 3.0), "lat": 95.0},
+            _pos("p5", tid, 3.0, 43.64, 112.01),
+        ]
+    )
+    assert isinstance(second, IngestResult)
+    assert (second.accepted, second.duplicates) == (1, 1)
+    assert [r.index for r in second.rejected] == [1, 2, 3]
+    assert "other content" in second.rejected[0].error and second.rejected[1].error.startswith("train_id")
+    assert second.rejected[2].error.startswith("lat:")
+    state = tracker.train(tid)
+    assert state.status == "running" and state.last_position is not None
+    assert (state.last_position.lat, state.last_position.lon) == (43.64, 112.01)
+    assert state.to_dict()["progress_km"] > 0
+
+
+def test_waits_at_the_crossing_teach_later_etas(tracker: Tracker) -> None:
+    """Two trains waiting 40 h at the crossing (its plan is far less): once LEARN_MIN_N waits are
+    observed, a third train's ETA through it moves later by the difference."""
+    planned_stop = None
+    before = _train(tracker, "before")
+    eta_before = tracker.train(before).eta
+    for k in range(LEARN_MIN_N):
+        tid = _train(tracker, f"w{k}")
+        planned_stop = tracker.profile(tid).stops[0]
+        out = tracker.ingest(
+            [_ms(f"in{k}", tid, 5.0, "border_entry"), _ms(f"out{k}", tid, 45.0, "border_exit")]
+        )
+        assert out.accepted == 2, out
+    assert planned_stop is not None and planned_stop.dwell_h < 40
+    tracker.ingest([_pos("b1", before, 1.0)])  # a new event refreshes its ETA
+    moved = tracker.train(before).eta - eta_before
+    # one hour later (the position's time) and the learned 40 h instead of the planned dwell
+    assert moved.total_seconds() / 3600 == pytest.approx(40 - planned_stop.dwell_h, abs=1.5)
+
+
+def test_tokens_write_their_operators_trains(tracker: Tracker) -> None:
+    """A fesco token makes fesco's trains and cannot name another operator (ForbiddenError);
+    its events for rzd's train are rejected; an admin writes both."""
+    mine = _train(tracker, "mine", token=FESCO)
+    with pytest.raises(ForbiddenError):
+        _train(tracker, "theirs", token=FESCO, operator="rzd")
+    theirs = _train(tracker, "theirs", token=ADMIN, operator="rzd")
+    out = tracker.ingest([_pos("f1", mine, 1.0), _pos("f2", theirs, 1.0)], token=FESCO)
+    assert out.accepted == 1 and [r.index for r in out.rejected] == [1]
+    assert tracker.ingest([_pos("a1", theirs, 1.0)], token=ADMIN).accepted == 1
+    assert tracker.ingest([_pos("r1", theirs, 2.0)], token=RZD).accepted == 1
+
+
+def test_alerts_are_numbered_records_and_changes_follow_a_cursor(tracker: Tracker) -> None:
+    """A position far off the route raises an off_route alert, numbered; ``changes`` after a
+    cursor taken before it gives the train and the alert, and after the next cursor nothing new."""
+    tid = _train(tracker)
+    start = tracker.changes(None)
+    out = tracker.ingest([_pos("far", tid, 1.0, 10.0, 90.0)])
+    [alert] = out.alerts
+    assert alert.kind == "off_route" and alert.id >= 1 and "off the planned route" in alert.message
+    assert [a.id for a in tracker.alerts()] == [alert.id]
+    seen = tracker.changes(start.cursor)
+    assert [t.id for t in seen.trains] == [tid] and [a.id for a in seen.alerts] == [alert.id]
+    assert tracker.changes(seen.cursor).alerts == []
+
+
+def test_a_silent_train_is_alerted_once(tracker: Tracker) -> None:
+    tid = _train(tracker)
+    tracker.ingest([_pos("p", tid, 1.0)])
+    assert tracker.check_silent(now=T0 + timedelta(hours=10)) == []
+    [silent] = tracker.check_silent(now=T0 + timedelta(hours=30))
+    assert (silent.train_id, silent.kind) == (tid, "silent")
+    assert tracker.check_silent(now=T0 + timedelta(hours=40)) == []
+
+
+def test_repair_recomputes_the_learned_dwell(tracker: Tracker) -> None:
+    tid = _train(tracker)
+    tracker.ingest([_ms("in", tid, 5.0, "border_entry"), _ms("out", tid, 15.0, "border_exit", "Zamyn-Uud")])
+    assert tracker.repair() == {CROSSING: (1, 10.0)}
+
+
+def test_an_unknown_train_is_its_own_error(tracker: Tracker) -> None:
+    with pytest.raises(UnknownTrainError):
+        tracker.train("nope")
+    assert tracker.ingest([_pos("x", "nope", 1.0)]).rejected == (Rejection(0, "train_id: no train 'nope'"),)
+
+
+def test_tracking_imports_nothing_above_it() -> None:
+    """The tracking layer reaches neither the service nor the client: the replay client lives
+    beside the client (``silkrail.replay``), not in ``tracking.feed``."""
+    import ast
+
+    import silkrail.tracking
+
+    above = ("silkrail.service", "silkrail.client", "silkrail.replay", "silkrail.cli", "silkrail.commands")
+    found = []
+    for path in Path(silkrail.tracking.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            found += [f"{path.name}: {n}" for n in names if n.startswith(above)]
+    assert found == []
