@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from silkrail.tracking.eta import Stop
+from silkrail.tracking.eta import Profile, Stop
 
 
 @dataclass(frozen=True)
@@ -128,13 +128,31 @@ def _trip_days(feed: Any, trip_id: str, day: datetime, n: int) -> list[tuple[dat
     return [found[int(i * step)] for i in range(n)]
 
 
-def _journey(
-    profile: Any, ref: str, departure: datetime, day: datetime, every_min: int, rng: random.Random
+def planned_events(
+    profile: Profile, ref: str, departure: datetime, day: datetime, every_min: int = 15
 ) -> Iterator[dict[str, Any]]:
-    """Planned running plus stops, with the train a little slower or faster than planned."""
-    pace = rng.uniform(0.95, 1.15)
+    """The events over ``day`` (24 h) of a train that runs exactly to its plan: at the planned
+    pace, waiting the planned dwell at each stop, reporting where it is (the demo feed's trains
+    draw their pace and waits around these)."""
+    return _journey(profile, ref, departure, day, every_min, None)
+
+
+def _journey(
+    profile: Profile,
+    ref: str,
+    departure: datetime,
+    day: datetime,
+    every_min: int,
+    rng: random.Random | None,
+) -> Iterator[dict[str, Any]]:
+    """Planned running plus stops, with the train a little slower or faster than planned (no
+    ``rng``: exactly as planned)."""
+    pace = rng.uniform(0.95, 1.15) if rng is not None else 1.0
     # the train halts at every stop of its plan; crossings (stops with an id) report milestones
-    stops = [(s.km, _dwell_draw(s, rng), s.name if s.id else None) for s in profile.stops]
+    stops = [
+        (s.km, _dwell_draw(s, rng) if rng is not None else s.dwell_h, s.name if s.id else None)
+        for s in profile.stops
+    ]
     # elapsed time -> km, walking the profile: running at planned speed x pace, pausing at stops
     t = departure
     km_at: list[tuple[datetime, float]] = []
@@ -164,8 +182,8 @@ def _journey(
         if now < departure or now > end:
             continue
         km = float(np.interp(h, times, kms))
-        lat = float(np.interp(km, profile.km, profile.lat)) + rng.gauss(0, 0.003)
-        lon = float(np.interp(km, profile.km, profile.lon)) + rng.gauss(0, 0.003)
+        lat = float(np.interp(km, profile.km, profile.lat)) + (rng.gauss(0, 0.003) if rng else 0.0)
+        lon = float(np.interp(km, profile.km, profile.lon)) + (rng.gauss(0, 0.003) if rng else 0.0)
         yield {
             "type": "event",
             "event_id": f"{ref}-p{minute}",
