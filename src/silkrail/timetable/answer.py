@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from silkrail.errors import DataError, NoRouteError, SilkrailError
+from silkrail.errors import NoRouteError, SilkrailError
 from silkrail.network.geo import haversine_km
 from silkrail.routing.access import Access
 from silkrail.routing.places import Place
 from silkrail.routing.results import Event, Route, ScheduledService
 from silkrail.timetable.feed import Feed, Trip
-from silkrail.timetable.journey import NEAR_KM
+from silkrail.timetable.journey import NEAR_KM, service_traffic
 from silkrail.timetable.services import load_timetables
 from silkrail.timetable.trip_route import TripRoute, trip_route
 
@@ -42,9 +42,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("silkrail.timetable.answer")
 
-CARGO_TRAFFIC = {"freight": "freight", "any": "freight", "passenger": "passenger"}
-"""The services an answer may ride, by the query's traffic: a shipment (any traffic carries TEU)
-rides freight services, a traveller passenger services. A TEU is never put on a passenger train."""
 
 
 @dataclass(frozen=True)
@@ -64,9 +61,7 @@ def covering_trips(feed: Feed, o: Place, d: Place, traffic: str = "any") -> list
     pair of stops closest to the two places). A passenger train takes travellers at any of its
     stops; a freight train takes and leaves cargo where its timetable gives times (a block train
     at its two ends: the stops between, such as its border stations, are passed, not served)."""
-    if traffic not in CARGO_TRAFFIC:
-        raise DataError(f"'{traffic}' is not a traffic; use any, passenger or freight", field="traffic")
-    chosen = feed.select(CARGO_TRAFFIC[traffic])
+    chosen = feed.select(service_traffic(traffic))
     lat = np.array([s.lat for s in chosen.stops])
     lon = np.array([s.lon for s in chosen.stops])
     if not len(lat):
@@ -170,7 +165,7 @@ def served_route(
 
 def _lead_h(feed: Feed, tr: TripRoute, traffic: str) -> float:
     """Booking, consolidation and boarding before the departure."""
-    return tr.service.booking_h + tr.service.consolidation_h + _boarding_h(feed, CARGO_TRAFFIC[traffic])
+    return tr.service.booking_h + tr.service.consolidation_h + _boarding_h(feed, service_traffic(traffic))
 
 
 def _boarding_h(feed: Feed, traffic: str) -> float:
@@ -189,7 +184,7 @@ def _answer(
     svc, freq, ride = tr.service, tr.frequency, tr.route
     first, last = tr.stops[0], tr.stops[-1]
     cc = ride.countries[0] if ride.countries else ""
-    boarding = _boarding_h(feed, CARGO_TRAFFIC[traffic])
+    boarding = _boarding_h(feed, service_traffic(traffic))
     lo, hi = freq.wait_quantile(0.1), freq.wait_quantile(0.9)
 
     def before(
@@ -223,7 +218,7 @@ def _answer(
         before(
             "boarding",
             boarding,
-            f"the timetable's minimum time to board a {CARGO_TRAFFIC[traffic]} service",
+            f"the timetable's minimum time to board a {service_traffic(traffic)} service",
             "timetable",
         )
     )

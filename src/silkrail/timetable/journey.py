@@ -158,6 +158,7 @@ class Journey:
     cost_usd_range: tuple[float, float] = (0.0, 0.0)
     co2_kg_range: tuple[float, float] = (0.0, 0.0)
     events: tuple[dict[str, Any], ...] = field(default=())
+    traffic: str = "freight"  # the services it rides: freight (cargo) or passenger
 
     @property
     def duration_h(self) -> float:
@@ -177,6 +178,7 @@ class Journey:
             "origin": self.origin,
             "destination": self.destination,
             "objective": "time",
+            "traffic": self.traffic,
             "teu": self.teu,
             "departure": self.departure.isoformat(),
             "arrival": self.arrival.isoformat(),
@@ -323,9 +325,18 @@ def _reachable(hops: dict[int, set[int]], links: list[Link], source: int, target
 # -- with the network --------------------------------------------------------------------------
 
 
+def service_traffic(traffic: str) -> str:
+    """The services a journey may ride for a query's traffic: a traveller (``passenger``) the
+    passenger services; a shipment (``freight``, and ``any``: a route carries cargo unless
+    passengers are asked for) the freight services. A TEU never rides a passenger train, and a
+    journey never mixes the two."""
+    return "passenger" if traffic == "passenger" else "freight"
+
+
 def plan(router: Router, query: RouteQuery, *, feed: Feed | None = None) -> Journey:
     """The schedule-aware route of ``query`` (its ``depart`` or ``arrive`` time, its
-    ``traffic``): the timetable where services run, the network model where none does."""
+    ``traffic``: see :func:`service_traffic`): the timetable where services run, the network
+    model where none does."""
     from silkrail.routing.costs import CostModel
     from silkrail.timetable.services import load_timetables
 
@@ -336,17 +347,18 @@ def plan(router: Router, query: RouteQuery, *, feed: Feed | None = None) -> Jour
     assert when is not None
     if feed is None:
         feed = load_timetables()
-    feed = feed.select(query.traffic)
+    traffic = service_traffic(query.traffic)
+    feed = feed.select(traffic)
     check_window(feed, when, "depart" if t_dep else "arrive")
     query = router.resolved(query)
     o, d = query.origin, query.destination
     assert isinstance(o, Place) and isinstance(d, Place)
     n = len(feed.stops)
     src, dst = n, n + 1  # the two places' nodes
-    tr = transfer_times(feed, query.traffic)
+    tr = transfer_times(feed, traffic)
     net = _NetworkLinks(router, feed, query, tr)
     at = crossing_stops(feed, router.net.crossings, model_hours(CostModel.from_network(router.net)))
-    found = _search(feed, src, dst, n + 2, t_dep, t_arr, query.traffic, net.links(src, dst), at)
+    found = _search(feed, src, dst, n + 2, t_dep, t_arr, traffic, net.links(src, dst), at)
     if found is None:
         raise NoRouteError(
             f"no scheduled service and no modelled route reaches {d.name} from {o.name} within "
@@ -554,6 +566,7 @@ class _NetworkLinks:
             co2_kg_range=(sum(r.co2_kg_range[0] for r in priced), sum(r.co2_kg_range[1] for r in priced)),
             co2_kg=co2,
             events=tuple(events),
+            traffic=service_traffic(self.query.traffic),
         )
 
     def _modelled_legs(self, r: Any, s: Step, tz: dt.tzinfo, wait: float) -> list[JourneyLeg]:
