@@ -369,7 +369,9 @@ def od_matrix(
         as_of=as_of,
         inland_water=inland_water,
     )
-    return router_for(net).od_matrix(origins, destinations, options)
+    from silkrail.timetable.answer import answer_od
+
+    return answer_od(router_for(net), origins, destinations, options)
 
 
 def __getattr__(name: str) -> type:

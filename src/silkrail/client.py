@@ -176,6 +176,7 @@ class ServiceClient:
             "teu": given.teu,
             "year": given.year,
             "avoid": ",".join(given.avoid),
+            "traffic": given.traffic,
         }
         return ODMatrix.model_validate(self._call("POST", "/api/v1/od", json=_params(**body)))
 

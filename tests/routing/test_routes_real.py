@@ -51,8 +51,10 @@ HYP = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChec
 
 
 def test_hanoi_moscow_by_rail_changes_gauge_twice(real_net: Network) -> None:
-    """1,000 -> 1,435 -> 1,520 mm, and every border edge of the path appears as an event."""
-    r = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail")
+    """The network model's route: 1,000 -> 1,435 -> 1,520 mm, and every border edge of the path
+    appears as an event. (The default answer is the FESCO shuttle's, which leaves Yen Vien on
+    the dual-gauge line's standard gauge: tests/timetable/test_one_trip_real.py.)"""
+    r = router_for(real_net).route(RouteQuery("Hanoi", "Moscow", mode="rail"))
     changes = [(e.from_gauge_mm, e.to_gauge_mm) for e in r.gauge_changes]
     assert changes == [(1000, 1435), (1435, 1520)]
     assert r.countries[0] == "VN" and r.countries[-1] == "RU" and "CN" in r.countries
@@ -205,7 +207,9 @@ def test_alternatives_are_different_corridors(real_net: Network) -> None:
 
 
 def test_compare_gives_rail_sea_and_combined_options(real_net: Network) -> None:
-    """compare: labelled options; the sea option sails most of the way."""
+    """compare: labelled options; the sea option sails most of the way; the rail option is the
+    weekly FESCO shuttle that runs the corridor (35 days and the wait for it: slower than the
+    sea here), the network model's rail time beside it faster than the sea."""
     options = silkrail.compare(real_net, "Hanoi", "Moscow")
     labels = [o.label for o in options]
     assert labels[:2] == ["rail", "sea"]
@@ -214,7 +218,8 @@ def test_compare_gives_rail_sea_and_combined_options(real_net: Network) -> None:
     assert sea_km > 0.6 * sea.distance_km
     assert any(e.kind == "port_transfer" for e in sea.events)
     rail = options[0]
-    assert rail.duration_h < sea.duration_h
+    assert rail.service is not None and rail.service.id == "fesco-vietnam-shuttle"
+    assert rail.service.modelled_duration_h < sea.duration_h
 
 
 def test_od_matrix_matches_single_routes(real_net: Network) -> None:

@@ -67,7 +67,7 @@ def test_the_typed_client_reads_routes_and_matrices(api: TestClient) -> None:
     """The client's records hold what the service answered; the matrix agrees with the route."""
     client = ServiceClient(token=TOKEN, http=api)
     best = client.route(RouteQuery("Hanoi", "Moscow", mode="rail"))
-    assert best.countries[0] == "VN" and best.countries[-1] == "RU" and best.legs[0].from_ == "Hanoi"
+    assert best.countries[0] == "VN" and best.countries[-1] == "RU" and best.origin.name == "Hanoi"
     assert [o.label for o in client.compare(RouteQuery("Hanoi", "Moscow")).options][:2] == ["rail", "sea"]
     m = client.od(["Hanoi", "Moscow"], ["Moscow", "Hamburg"], RouteOptions(mode="rail"))
     assert m.origins == ["Hanoi", "Moscow"] and len(m.duration_h) == 2 and len(m.duration_h[0]) == 2

@@ -107,14 +107,18 @@ def _print_service(s: ScheduledService) -> None:
         lead.append(f"booking {_days(s.booking_h)} d")
     if s.consolidation_h:
         lead.append(f"consolidation {_days(s.consolidation_h)} d")
-    lo, hi = s.modelled_duration_h_range
+    if s.modelled_duration_h is None or s.modelled_duration_h_range is None:
+        beside = "the network model alone finds no route"
+    else:
+        lo, hi = s.modelled_duration_h_range
+        beside = f"the network model alone: {_days(s.modelled_duration_h)} d ({_days(lo)}–{_days(hi)})"
     out.print(
         f"by [bold]{s.name}[/] ({s.long_name}, {s.operator}) from {s.board} to {s.alight}: "
         f"{_days(s.ride_h)} d on the train by its timetable"
         + ("" if s.published else " (one end's time estimated along it)")
         + f", {_days(s.expected_wait_h)} d expected wait for a departure ({s.departures_per_week:g} a week), "
         + ", ".join(lead)
-        + f"; the network model alone: {_days(s.modelled_duration_h)} d ({_days(lo)}–{_days(hi)})",
+        + f"; {beside}",
         soft_wrap=True,
     )
 

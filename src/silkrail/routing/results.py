@@ -156,8 +156,8 @@ class ScheduledService:
     boarding_h: float  # the timetable's minimum time to board
     booking_h: float = 0.0  # the booking lead time before a departure, where published
     consolidation_h: float = 0.0  # collecting a load before it leaves, where published
-    modelled_duration_h: float = 0.0  # the network model's door-to-door time, the same places
-    modelled_duration_h_range: tuple[float, float] = (0.0, 0.0)
+    modelled_duration_h: float | None = None  # the network model's time, the same places (None: no route)
+    modelled_duration_h_range: tuple[float, float] | None = None
     source: tuple[str, ...] = ()
     as_of: str = ""
     published: bool = True  # False: one end's time is estimated along the timed route
@@ -177,8 +177,12 @@ class ScheduledService:
             "boarding_h": round(self.boarding_h, 2),
             "booking_h": round(self.booking_h, 2),
             "consolidation_h": round(self.consolidation_h, 2),
-            "modelled_duration_h": round(self.modelled_duration_h, 2),
-            "modelled_duration_h_range": [round(x, 2) for x in self.modelled_duration_h_range],
+            "modelled_duration_h": None
+            if self.modelled_duration_h is None
+            else round(self.modelled_duration_h, 2),
+            "modelled_duration_h_range": None
+            if self.modelled_duration_h_range is None
+            else [round(x, 2) for x in self.modelled_duration_h_range],
             "published": self.published,
             "source": list(self.source),
             "as_of": self.as_of,

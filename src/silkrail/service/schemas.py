@@ -115,6 +115,9 @@ class ODRequest(BaseModel):
     teu: float = Field(default=1.0, gt=0, le=1e6, allow_inf_nan=False, description="cargo in TEU")
     year: int | None = Field(default=None, description="the network as of this year")
     avoid: str = Field(default="", description="ISO country codes to avoid, comma-separated")
+    traffic: str = Field(
+        default="any", description="freight (a shipment; 'any' is the same) or passenger (a traveller)"
+    )
 
 
 Cell = float | None  # None: no route between the pair

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,14 +31,15 @@ from silkrail.errors import NoRouteError, SilkrailError
 from silkrail.network.geo import haversine_km
 from silkrail.routing.access import Access
 from silkrail.routing.places import Place
-from silkrail.routing.results import Event, Route, ScheduledService
+from silkrail.routing.results import Event, OdMatrix, Route, ScheduledService
+from silkrail.routing.strategies import corridor
 from silkrail.timetable.feed import Feed, Trip
 from silkrail.timetable.journey import NEAR_KM, service_traffic
 from silkrail.timetable.services import load_timetables
 from silkrail.timetable.trip_route import TripRoute, trip_route
 
 if TYPE_CHECKING:
-    from silkrail.routing.query import RouteQuery
+    from silkrail.routing.query import RouteOptions, RouteQuery
     from silkrail.routing.router import Router
 
 logger = logging.getLogger("silkrail.timetable.answer")
@@ -95,12 +97,63 @@ def answer_route(router: Router, query: RouteQuery, *, feed: Feed | None = None)
     """The default answer of ``route`` for ``query`` (no departure or arrival time given): the
     answer of the scheduled service that covers the trip, with the network model's route beside
     it, else the network model's route. Alternatives, when asked for, are the model's other
-    corridors either way."""
-    modelled = router.route(query)
+    corridors either way. Where the model finds no route but a service runs, the service
+    answers (with no model time beside it)."""
+    try:
+        modelled = router.route(query)
+    except NoRouteError:  # the model finds no way, a service may still run one
+        served = served_route(router, query, feed=feed)
+        if served is None:
+            raise
+        return served
     served = served_route(router, query, modelled=modelled, feed=feed)
     if served is None:
         return modelled
-    return dataclasses.replace(served, alternatives=modelled.alternatives)
+    # the model's own best and its other corridors, where they differ from the service's
+    seen = {corridor(served)}
+    alternatives: list[Route] = []
+    for r in [dataclasses.replace(modelled, alternatives=[]), *modelled.alternatives]:
+        if len(alternatives) < query.alternatives and corridor(r) not in seen:
+            seen.add(corridor(r))
+            alternatives.append(r)
+    return dataclasses.replace(served, alternatives=alternatives)
+
+
+def answer_od(
+    router: Router,
+    origins: Sequence[str | Place],
+    destinations: Sequence[str | Place],
+    options: RouteOptions | None = None,
+    *,
+    feed: Feed | None = None,
+) -> OdMatrix:
+    """The OD matrix of ``route``'s default answers: each pair a scheduled service covers takes
+    that service's door-to-door figures (the network model's elsewhere, from one shortest-path
+    tree per origin)."""
+    from silkrail.routing.query import RouteOptions
+
+    opts = options if options is not None else RouteOptions()
+    o_places = [router.resolve(x) for x in origins]
+    d_places = [router.resolve(x) for x in destinations]
+    m = router.od_matrix(o_places, d_places, opts)
+    if opts.mode not in ("rail", "any"):
+        return m
+    feed = feed if feed is not None else load_timetables()
+    values = {k: getattr(m, k).copy() for k in (*OdMatrix.VALUES, *OdMatrix.RANGES)}
+    changed = False
+    for i, o in enumerate(o_places):
+        for j, d in enumerate(d_places):
+            if o == d or not covering_trips(feed, o, d, opts.traffic):
+                continue
+            served = served_route(router, opts.between(o, d), feed=feed)
+            if served is None:
+                continue
+            changed = True
+            for k in OdMatrix.VALUES:
+                values[k][i, j] = getattr(served, k)
+            for k in OdMatrix.RANGES:
+                values[k][i, j] = getattr(served, k)
+    return dataclasses.replace(m, **values) if changed else m
 
 
 def answer_compare(router: Router, query: RouteQuery, *, feed: Feed | None = None) -> list[Route]:
@@ -248,8 +301,8 @@ def _answer(
         boarding_h=boarding,
         booking_h=svc.booking_h,
         consolidation_h=svc.consolidation_h,
-        modelled_duration_h=modelled.duration_h if modelled is not None else float("nan"),
-        modelled_duration_h_range=modelled.duration_h_range if modelled is not None else (np.nan, np.nan),
+        modelled_duration_h=modelled.duration_h if modelled is not None else None,
+        modelled_duration_h_range=modelled.duration_h_range if modelled is not None else None,
         source=(*svc.source, *svc.lead_source),
         as_of=svc.as_of,
         published=tr.published,

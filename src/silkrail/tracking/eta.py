@@ -371,7 +371,9 @@ def scheduled_at(profile: Profile, km: float) -> datetime:
         t = sch[-1].due
     else:
         a, b = sch[i], sch[i + 1]
-        t_a = planned_h_at(profile, a.km)
+        # leaving ``a``: after a wait there, except at the trip's first stop, whose departure
+        # comes before what waits at its station (a ferry's loading at the port of departure)
+        t_a = planned_h_at(profile, a.km, arriving=i == 0)
         t_b = planned_h_at(profile, b.km, arriving=True)
         if t_b > t_a:
             share = min(max((planned_h_at(profile, km) - t_a) / (t_b - t_a), 0.0), 1.0)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from silkrail.errors import DataError, UnknownPlaceError
-from silkrail.routing.query import RouteOptions, RouteQuery, check_mode
+from silkrail.routing.query import RouteOptions, RouteQuery, check_mode, check_traffic
 from silkrail.service.deps import RouterDep, WriterDep
 from silkrail.service.errors import responses
 from silkrail.service.schemas import Comparison, ODMatrix, ODRequest, Route
@@ -158,12 +158,19 @@ def compare_routes(
 
 @router.post("/od", response_model=ODMatrix, responses=responses(400, 401, 413, 422))
 def post_od(body: ODRequest, r: RouterDep, token: WriterDep) -> Any:
-    """Totals for every origin-destination pair (one shortest-path tree per origin). A POST, so
-    it takes a bearer token like every POST: a matrix is the service's costliest question."""
+    """Totals for every origin-destination pair (one shortest-path tree per origin; a pair a
+    scheduled service covers has that service's door-to-door figures, as ``/route`` answers). A
+    POST, so it takes a bearer token like every POST: a matrix is the service's costliest
+    question."""
     try:
         mode = check_mode(body.mode)
         options = RouteOptions(
-            objective=body.objective, mode=mode, teu=body.teu, year=body.year, avoid=body.avoid
+            objective=body.objective,
+            mode=mode,
+            teu=body.teu,
+            year=body.year,
+            avoid=body.avoid,
+            traffic=check_traffic(body.traffic),
         )
     except DataError as exc:
         return _invalid(f"body.{FIELD_NAMES.get(exc.field or '', exc.field or 'body')}", exc.reason)
@@ -175,7 +182,9 @@ def post_od(body: ODRequest, r: RouterDep, token: WriterDep) -> Any:
                 places[role].append(r.resolve(text))
             except UnknownPlaceError as exc:
                 return _invalid(f"{role}.{i}", str(exc))
-    m = r.od_matrix(places["origins"], places["destinations"], options)
+    from silkrail.timetable.answer import answer_od
+
+    m = answer_od(r, places["origins"], places["destinations"], options)
     return _json(od_to_dict(m))
 
 
