@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,7 @@ def test_cli_only_composes_the_command_groups() -> None:
     """cli.py is well under 200 lines, defines no command, and registers every group module."""
     text = CLI.read_text()
     assert len(text.splitlines()) < 120
-    assert "@app.command" not in text and "typer.Option" not in text
+    assert "@app.command" not in text and text.count("typer.Option(") == 1  # --version, the app's own
     with_register = {
         p.stem
         for p in COMMANDS.glob("*.py")
@@ -81,3 +83,142 @@ def test_a_bad_value_is_named_as_its_option(fixture_env: Path) -> None:  # noqa:
     assert late.exit_code == 2 and "--as-of" in late.output and "YYYY-MM-DD" in late.output
     many = runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--alternatives", "11"])
     assert many.exit_code == 2 and "--alternatives" in many.output and "0 to 10" in many.output
+
+
+# --- the conventions of the ecosystem -------------------------------------------------------
+
+
+def test_version_and_shell_completion() -> None:
+    import silkrail
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"silkrail {silkrail.__version__}"
+    env = {"_SILKRAIL_COMPLETE": "complete_bash", "COMP_WORDS": "silkrail route Hanoi Moscow --mode ", "COMP_CWORD": "5"}
+    done = runner.invoke(app, [], env=env, prog_name="silkrail")
+    assert done.stdout.split() == ["rail", "sea", "any"]
+    env |= {"COMP_WORDS": "silkrail rou", "COMP_CWORD": "1"}
+    assert runner.invoke(app, [], env=env, prog_name="silkrail").stdout.split() == ["route"]
+    assert "--install-completion" in runner.invoke(app, ["--help"]).output
+
+
+def _silkrail(args: list[str], env_from: Path | None = None, **kwargs: object) -> subprocess.Popen[str]:
+    """``silkrail ARGS`` as a process, as a shell runs it (the console script's main)."""
+    code = f"import sys; from silkrail.cli import main; sys.argv = ['silkrail', *{args!r}]; main()"
+    return subprocess.Popen([sys.executable, "-c", code], text=True, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+
+def test_a_closed_pipe_ends_the_command_quietly(fixture_env: Path) -> None:  # noqa: F811
+    """`silkrail route ... | head -1`: the reader is gone before the table is printed; the
+    command stops with exit 0 and no traceback."""
+    runner.invoke(app, ["network", "build"])  # the network is cached before the timed part
+    proc = _silkrail(["route", "Erenhot", "Zamyn-Uud"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `head` exiting: every write to stdout fails with EPIPE
+    with proc.stderr:
+        assert proc.wait(timeout=300) == 0
+        assert "Traceback" not in proc.stderr.read()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["route", "Erenhot", "Zamyn-Uud", "--avoid", "CN"], 2, "asked to avoid"),
+        (["route", "Atlantis", "Zamyn-Uud"], 2, "unknown place 'Atlantis'"),
+        (["route", "Erenhot", "Zamyn-Uud", "--teu", "-1"], 2, "--teu"),
+        (["route", "Erenhot", "Zamyn-Uud", "--mode", "sea"], 3, ""),
+    ],
+)
+def test_errors_with_json_are_json_on_stdout_with_the_same_exit_code(
+    fixture_env: Path,  # noqa: F811
+    args: list[str],
+    code: int,
+    words: str,
+) -> None:
+    """The exit code is the same with and without --json; with it the error is one JSON object
+    on stdout (the HTTP API's error body plus the exit code), without it a line on stderr."""
+    plain = runner.invoke(app, args)
+    assert plain.exit_code == code and plain.stdout == "" and words in plain.stderr
+    as_json = runner.invoke(app, [*args, "--json"])
+    assert as_json.exit_code == code and as_json.stderr == ""
+    body = json.loads(as_json.stdout)
+    assert body["exit_code"] == code and words in body["error"]
+    assert set(body) <= {"error", "fields", "problems", "exit_code"}
+
+
+def test_usage_errors_with_json_are_json_too() -> None:
+    """An option outside its choices is caught by the command line itself: with --json it is
+    JSON on stdout as well, exit 2."""
+    with _silkrail(["route", "Hanoi", "Moscow", "--mode", "train", "--json"], stdout=subprocess.PIPE) as proc:
+        out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    body = json.loads(out)
+    assert body["exit_code"] == 2 and "--mode" in body["error"] and "train" in body["error"]
+
+
+def test_markup_in_input_is_printed_as_given(fixture_env: Path) -> None:  # noqa: F811
+    result = runner.invoke(app, ["route", "[bold]Foo[/bold]bar", "Zamyn-Uud"])
+    assert result.exit_code == 2 and "unknown place '[bold]Foo[/bold]bar'" in " ".join(result.stderr.split())
+
+
+def test_simulate_list_names_the_shipped_scenarios() -> None:
+    result = runner.invoke(app, ["simulate", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    found = {s["name"]: s for s in json.loads(result.stdout)["scenarios"]}
+    assert {"baseline-2025", "vn-ru-growth", "lao-cai-sg-2030", "erenhot-closure"} <= set(found)
+    assert found["vn-ru-growth"]["extends"] == "baseline-2025" and found["vn-ru-growth"]["description"]
+    table = runner.invoke(app, ["simulate", "list"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "erenhot-closure" in table.stdout
+    missing = runner.invoke(app, ["simulate", "nowhere"])
+    assert missing.exit_code == 2 and missing.stderr.startswith("error: no scenario file 'nowhere'")
+    assert "simulate list" in missing.stderr
+
+
+def test_durations_are_shown_in_one_unit_with_their_range() -> None:
+    """A 12 h trip reads 12.0 h (not 0.5 d); two weeks read in days, the range in the same unit."""
+    from silkrail.commands.console import duration
+
+    assert duration(12.0) == "12.0 h"
+    assert duration(13.5, 12.0, 15.25) == "13.5 h (12.0–15.2 h)"
+    assert duration(341.0, 182.4, 532.8) == "14.2 d (7.6–22.2 d)"
+    assert duration(30.0, unit_of=340.0) == "1.2 d"
+
+
+def test_tables_fold_long_values_instead_of_cutting_them() -> None:
+    from rich.console import Console
+
+    from silkrail.commands.console import Table
+
+    for value in ("Alashankou–Dostyk", "2026-12-04T05:30:00+07:00"):
+        t = Table()
+        t.add_column("at")
+        t.add_row(value)
+        c = Console(width=12, record=True)
+        c.print(t)
+        shown = c.export_text()
+        assert "…" not in shown and value in "".join(shown.split()[2:])  # after the header and rule
+
+
+def test_a_missing_scheduler_package_names_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """simulate --scheduler local without Dask: one line naming the dist extra, exit 1, before
+    any work (not a ModuleNotFoundError)."""
+    monkeypatch.setitem(sys.modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    result = runner.invoke(app, ["simulate", "baseline-2025", "--scheduler", "local"])
+    assert (result.exit_code == 1 and result.exception is None) or isinstance(result.exception, SystemExit)
+    assert "pip install 'silkrail[dist]'" in " ".join(result.stderr.split())
+
+
+def test_compare_map_without_matplotlib_writes_the_map_and_succeeds(
+    fixture_env: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In the core install (no viz extra) --map writes the map, leaves out the chart beside it with
+    a note naming the extra, and exits 0; --chart, asked for, exits 1 before any work."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    target = fixture_env / "options.html"
+    result = runner.invoke(app, ["compare", "Erenhot", "Zamyn-Uud", "--map", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.is_file() and not target.with_suffix(".png").exists()
+    assert "pip install 'silkrail[viz]'" in " ".join(result.stderr.split())
+    chart = runner.invoke(app, ["compare", "Erenhot", "Zamyn-Uud", "--chart", str(fixture_env / "c.png")])
+    assert chart.exit_code == 1 and "silkrail[viz]" in chart.stderr

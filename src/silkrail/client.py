@@ -10,8 +10,9 @@
                           "kind": "position", "lat": 21.3, "lon": 106.1}])
         best = api.route(RouteQuery("Hanoi", "Moscow", mode="rail"))
 
-Every method returns a typed record (the service's own declarations: ``tracking.model`` and
-``service.schemas``); an error answer raises ServiceError with the service's one sentence, and a
+Every method returns a typed record: silkrail's own ``Route`` and ``OdMatrix`` for routing (the
+answers checked against the service's declarations in ``service.schemas``), the tracking
+payloads of ``tracking.model``; an error answer raises ServiceError with the service's one sentence, and a
 service that cannot be reached raises ServiceUnreachable. The client needs httpx, which comes
 with the ``service`` extra (``pip install 'silkrail[service]'``); it is imported on first use.
 """
@@ -24,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from silkrail.errors import SilkrailError
-from silkrail.service.schemas import Comparison, Health, ODMatrix, Route
+from silkrail.routing.results import OdMatrix, Route
+from silkrail.service.schemas import Comparison, Health, ODMatrix
+from silkrail.service.schemas import Route as RouteSchema
 from silkrail.tracking.model import Alert, BatchResult, TrainCreated, TrainIn, TrainState
 
 if TYPE_CHECKING:
@@ -152,33 +155,42 @@ class ServiceClient:
     # -- routing -------------------------------------------------------------------------
 
     def route(self, query: RouteQuery) -> Route:
-        """The best route of ``query``, as ``silkrail route --json`` gives it (a departure or
-        arrival time is not asked over HTTP: the service answers the network model's route)."""
-        return Route.model_validate(self._call("GET", "/api/v1/route", params=query_params(query)))
+        """The best route of ``query`` as silkrail's own :class:`~silkrail.routing.results.Route`
+        (``to_dict``, ``to_geojson``, ``to_gdf`` ...), each leg with its track; what only the
+        service's network knows (arcs, node numbers) is left empty. A departure or arrival time
+        is not asked over HTTP: the answer is the network model's route."""
+        doc = self._call("GET", "/api/v1/route", params=query_params(query))
+        RouteSchema.model_validate(doc)  # the shape the service declares, checked once
+        return Route.from_dict(doc)
 
-    def compare(self, query: RouteQuery) -> Comparison:
-        """The best rail, sea and rail+sea options, as ``silkrail compare --json`` gives them."""
-        params = query_params(query, ("objective", "teu", "year", "avoid", "traffic"))
-        return Comparison.model_validate(self._call("GET", "/api/v1/compare", params=params))
+    def compare(self, query: RouteQuery) -> list[Route]:
+        """The best rail, sea and rail+sea options, each with its ``label``."""
+        params = query_params(query, COMPARE_PARAMS)
+        doc = self._call("GET", "/api/v1/compare", params=params)
+        Comparison.model_validate(doc)
+        return [Route.from_dict(o) for o in doc["options"]]
 
     def od(
         self,
         origins: Sequence[str],
         destinations: Sequence[str],
         options: RouteOptions | None = None,
-    ) -> ODMatrix:
-        """Totals for every origin-destination pair (a POST: it needs the token)."""
+    ) -> OdMatrix:
+        """Totals for every origin-destination pair, as silkrail's own
+        :class:`~silkrail.routing.results.OdMatrix` (NaN where no route)."""
         given = options if options is not None else _options()
         body: dict[str, Any] = {"origins": list(origins), "destinations": list(destinations)}
         body |= {
             "objective": given.objective,
             "mode": given.mode,
+            "traffic": given.traffic,
             "teu": given.teu,
             "year": given.year,
-            "avoid": ",".join(given.avoid),
-            "traffic": given.traffic,
+            "avoid": list(given.avoid),
         }
-        return ODMatrix.model_validate(self._call("POST", "/api/v1/od", json=_params(**body)))
+        doc = self._call("POST", "/api/v1/od", json=_params(**body))
+        ODMatrix.model_validate(doc)
+        return OdMatrix.from_dict(doc)
 
 
 ROUTE_PARAMS = {
@@ -186,20 +198,21 @@ ROUTE_PARAMS = {
     "destination": "destination",
     "mode": "mode",
     "objective": "optimize",
+    "traffic": "traffic",
     "avoid": "avoid",
     "year": "year",
     "teu": "teu",
     "alternatives": "alternatives",
     "as_of": "as_of",
     "inland_water": "inland_water",
-    "traffic": "traffic",
 }
 """The query's fields that ``GET /route`` takes, and the parameter each is called."""
+COMPARE_PARAMS = ("objective", "traffic", "teu", "year", "avoid", "as_of")
 
 
 def query_params(query: RouteQuery, fields: Sequence[str] = tuple(ROUTE_PARAMS)) -> dict[str, Any]:
-    """``query`` as the service's query parameters: the places by name, the rest as text,
-    defaults left out."""
+    """``query`` as the service's query parameters: the places by name (a resolved place by its
+    'lat,lon'), ``avoid`` repeated, the rest as text; defaults left out."""
     default = _options()
     out: dict[str, Any] = {}
     for name in ("origin", "destination"):
@@ -210,7 +223,7 @@ def query_params(query: RouteQuery, fields: Sequence[str] = tuple(ROUTE_PARAMS))
         if name in ("origin", "destination") or value == getattr(default, name):
             continue
         if name == "avoid":
-            value = ",".join(value)
+            value = list(value)
         elif name == "as_of":
             value = value.isoformat()
         out[ROUTE_PARAMS[name]] = value

@@ -12,22 +12,24 @@ from silkrail.errors import MissingExtraError
 __all__ = ["MissingExtraError", "geopandas", "pandas", "require"]
 
 
-def require(module: str, extra: str) -> ModuleType:
-    """``module``, imported now; raises :class:`MissingExtraError` naming ``extra`` if absent."""
+def require(module: str, extra: str, what: str | None = None) -> ModuleType:
+    """``module``, imported now; raises :class:`MissingExtraError` naming ``extra`` if absent
+    (and ``what`` needed it: ``Route.to_gdf``)."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
+        who = f"{what} needs {module}, which" if what else module
         raise MissingExtraError(
-            f"{module} is not installed; install silkrail with the '{extra}' extra "
+            f"{who} is not installed; install silkrail with the '{extra}' extra "
             f"(pip install 'silkrail[{extra}]')"
         ) from exc
 
 
-def pandas() -> ModuleType:
+def pandas(what: str | None = None) -> ModuleType:
     """pandas (the ``frames`` extra)."""
-    return require("pandas", "frames")
+    return require("pandas", "frames", what)
 
 
-def geopandas() -> ModuleType:
-    """GeoPandas (the ``geo`` extra)."""
-    return require("geopandas", "geo")
+def geopandas(what: str | None = None) -> ModuleType:
+    """GeoPandas (the ``geo`` extra, which brings pandas too)."""
+    return require("geopandas", "geo", what)

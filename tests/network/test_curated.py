@@ -101,6 +101,13 @@ def _line_of(text: str, needle: str) -> int:
             "places[0].as_of",
             "YYYY-MM-DD",
         ),
+        (
+            "stations.yaml",
+            "kind: junction",
+            "kind: village",
+            "stations[0].kind",
+            "'junction', 'border', 'terminal', 'dry_port', 'seaport' or 'station'",
+        ),
     ],
 )
 def test_bad_record_names_file_line_and_field(

@@ -118,21 +118,21 @@ def test_every_record_table_round_trips(small_net: Network, tmp_path: Path) -> N
 def test_record_tables_as_frames(small_net: Network) -> None:
     """One row per record and one column per field, for every table."""
     for table, cls in RECORD_TYPES.items():
-        frame = small_net.frame(table)  # type: ignore[arg-type]
+        frame = small_net.to_frame(table)  # type: ignore[arg-type]
         assert list(frame.columns) == [f.name for f in dataclasses.fields(cls)], table
         assert len(frame) == len(getattr(small_net, table)), table
-    crossings = small_net.frame("crossings")
+    crossings = small_net.to_frame("crossings")
     assert "erenhot-zamyn-uud" in set(crossings["id"])
 
 
 def test_record_tables_as_geodataframes(small_net: Network) -> None:
     """Crossings and places are points at their coordinates; lines run through their stations."""
     pytest.importorskip("geopandas")
-    gdf = small_net.gdf("crossings")
+    gdf = small_net.to_gdf("crossings")
     assert str(gdf.crs) == "EPSG:4326"
     first = small_net.crossings[0]
     assert (gdf.geometry.iloc[0].x, gdf.geometry.iloc[0].y) == (first.lon, first.lat)
-    lines = small_net.gdf("lines")
+    lines = small_net.to_gdf("lines")
     assert lines.geometry.iloc[0].geom_type == "LineString"
     assert len(lines.geometry.iloc[0].coords) == sum(n >= 0 for n in small_net.lines[0].nodes)
 
@@ -142,7 +142,7 @@ def test_without_geopandas_the_error_names_the_extra(
 ) -> None:
     monkeypatch.setitem(sys.modules, "geopandas", None)  # importing it now raises ImportError
     with pytest.raises(MissingExtraError, match=r"silkrail\[geo\]"):
-        small_net.gdf("ports")
+        small_net.to_gdf("ports")
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
@@ -169,3 +169,19 @@ def test_gis_export_reads_back(small_net: Network, tmp_path: Path, fmt: str) -> 
     assert json.loads(crossings["countries"].iloc[0]) == list(small_net.crossings[0].countries)
     assert len(edges) == counts["edges"]
     assert "Erenhot–Zamyn-Uud" in set(edges["crossing"].dropna())
+
+
+def test_a_table_that_does_not_exist_lists_the_valid_ones(small_net: Network) -> None:
+    for name in ("crossing", "lat"):
+        with pytest.raises(DataError, match="use one of crossings, lines, ports, ferries, places"):
+            small_net.to_frame(name)  # type: ignore[arg-type]
+
+
+def test_the_network_reads_short_in_a_console_and_as_a_table_in_a_notebook(small_net: Network) -> None:
+    """repr(net) is one line (it was 409,414 characters on the real network); a notebook shows
+    the headline figures."""
+    text = repr(small_net)
+    assert text.startswith("<Network ") and "\n" not in text and len(text) < 300
+    assert f"{small_net.n_nodes:,} nodes" in text and f"{len(small_net.crossings)} crossings" in text
+    html = small_net._repr_html_()
+    assert "<table>" in html and f"{small_net.n_edges:,}" in html

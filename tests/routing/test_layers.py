@@ -16,7 +16,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from silkrail.errors import DataError
+from silkrail.errors import DataError, MissingExtraError
 from silkrail.network.model import GAUGES_MM, Network, NodeKind, gauges_of
 from silkrail.routing import strategies
 from silkrail.routing.engine import Engine
@@ -223,8 +223,12 @@ def test_geodata_without_the_geo_extra_names_the_extra(
     assert path is not None
     r = engine.assemble(path, o, d)
     monkeypatch.setitem(sys.modules, "geopandas", None)  # as if not installed
-    with pytest.raises(ModuleNotFoundError, match=r"silkrail\[geo\]"):
+    with pytest.raises(MissingExtraError, match=r"Route.to_gdf needs geopandas.*silkrail\[geo\]"):
         r.to_gdf()
+    m = engine.od_matrix([o], [d], _rail_query(engine.net))
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(MissingExtraError, match=r"OdMatrix.to_frame needs pandas.*silkrail\[frames\]"):
+        m.to_frame()
 
 
 # --- structure ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 import silkrail
-from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
+from silkrail.errors import DataError, UnknownPlaceError
 from silkrail.network.geo import haversine_km
 from silkrail.network.model import EdgeKind, Network, NodeKind
 from silkrail.routing.graph import Constraints
@@ -39,7 +39,11 @@ def test_big_cities_route_by_name_wherever_the_rail_network_joins_them(real_net:
         if haversine_km(p.lat, p.lon, c.lat, c.lon) <= 25:
             names.append(c.name)
         else:  # a namesake was chosen: the answer must say so and how to pick this one
-            assert p.note and f"{c.lat:.2f},{c.lon:.2f}" in p.note, (c.name, p)
+            how = next(
+                h for h in (f"{c.lat:.2f},{c.lon:.2f}", f"{c.name}, {c.country}") if h in (p.note or "")
+            )
+            picked = router.places.resolve(how)
+            assert haversine_km(picked.lat, picked.lon, c.lat, c.lon) <= 25, (c.name, how, picked)
     assert len(names) >= 0.97 * len(cities)
 
     g = router.graph
@@ -61,7 +65,9 @@ def test_big_cities_route_by_name_wherever_the_rail_network_joins_them(real_net:
         f"{len(names)} cities, {off.sum():,} pairs: {share:.1%} route by name by rail "
         f"({joined[off].mean():.1%} are joined by one rail network)"
     )
-    assert share > 0.5
+    # India's network reaches the rest only through Pakistan, whose two rail crossings with India
+    # are closed since 2019 (borders.yaml): India's cities route among themselves only
+    assert share > 0.4
 
 
 @pytest.mark.parametrize(
@@ -146,7 +152,7 @@ def test_a_port_without_rail_is_refused_for_a_rail_route(real_net: Network) -> N
 
 
 def test_avoiding_the_origin_country_says_so(real_net: Network) -> None:
-    with pytest.raises(NoRouteError, match="which the route is asked to avoid"):
+    with pytest.raises(DataError, match="which the route is asked to avoid"):
         router_for(real_net).route(RouteQuery("Hanoi", "Moscow", avoid=["VN"]))
 
 

@@ -116,3 +116,24 @@ def test_generated_errors_parse_as_the_one_error_body(live: str, generated: str)
         assert "Bearer" in refused.parsed.error
         missing = get_train.sync_detailed("no-such-train", client=client)
         assert missing.status_code == 404 and isinstance(missing.parsed, models.ErrorBody)
+
+
+def test_a_generated_client_round_trips_a_route_with_its_tracks(live: str, generated: str) -> None:
+    """GET /route through the generated client: the enums are the client's own types, every leg
+    parses with its LineString, and the parsed record gives back the service's JSON."""
+    client_mod = _load(generated, "client")
+    models = _load(generated, "models")
+    get_route = _load(generated, "api.routing.get_route")
+    with client_mod.Client(base_url=live, timeout=httpx.Timeout(120)) as client:
+        mode = next(m for m in _load(generated, "models.get_route_mode").GetRouteMode if m.value == "rail")
+        answer = get_route.sync_detailed(client=client, origin="Hanoi", destination="Moscow", mode=mode)
+        assert answer.status_code == 200, answer.content
+        route = answer.parsed
+        assert isinstance(route, models.Route)
+        raw = httpx.get(
+            f"{live}/api/v1/route", params={"origin": "Hanoi", "destination": "Moscow", "mode": "rail"}, timeout=120
+        ).json()
+    assert route.to_dict() == raw  # nothing lost or added on the way through the client's types
+    for leg in route.legs:
+        assert isinstance(leg.geometry, models.LineString) and len(leg.geometry.coordinates) >= 2
+    assert route.legs[0].geometry.coordinates[0] == raw["legs"][0]["geometry"]["coordinates"][0]

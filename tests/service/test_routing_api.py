@@ -4,12 +4,14 @@ output; /od answers a matrix; bad input is a 4xx with the one error body, never 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+import silkrail
 from silkrail.client import ServiceClient, ServiceError
 from silkrail.routing.query import RouteOptions, RouteQuery
 from silkrail.service.app import ServiceSettings, create_app
@@ -47,33 +49,68 @@ def _is_error(r: Any, status: int) -> dict[str, Any]:
     return body  # type: ignore[no-any-return]
 
 
-def test_route_over_http_is_the_cli_json(api: TestClient, real_env) -> None:  # type: ignore[no-untyped-def]
-    """Hanoi → Moscow by rail, and with options (cost, 40 TEU, an alternative): the same JSON."""
+def _without_tracks(doc: Any) -> Any:
+    """``doc`` without the legs' tracks (the one thing HTTP adds to the CLI's JSON)."""
+    if isinstance(doc, dict):
+        return {k: _without_tracks(v) for k, v in doc.items() if k != "geometry"}
+    if isinstance(doc, list):
+        return [_without_tracks(v) for v in doc]
+    return doc
+
+
+def test_route_over_http_is_the_cli_json_with_each_legs_track(api: TestClient, real_env) -> None:  # type: ignore[no-untyped-def]
+    """Hanoi → Moscow by rail, and with options (cost, 40 TEU, an alternative): the CLI's JSON,
+    each leg (of the alternatives too) with its track as a GeoJSON LineString from its first
+    station to its last; geometry=false leaves the tracks out."""
     r = api.get("/api/v1/route", params={"origin": "Hanoi", "destination": "Moscow", "mode": "rail"})
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
-    assert r.json() == _cli("route", "Hanoi", "Moscow", "--mode", "rail")
+    doc = r.json()
+    assert _without_tracks(doc) == _cli("route", "Hanoi", "Moscow", "--mode", "rail")
+    for leg in doc["legs"]:
+        line = leg["geometry"]
+        assert line["type"] == "LineString" and len(line["coordinates"]) >= 2
+        assert all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in line["coordinates"])
+    hanoi = doc["legs"][0]["geometry"]["coordinates"][0]
+    assert abs(hanoi[0] - 105.9) < 0.3 and abs(hanoi[1] - 21.05) < 0.3  # (lon, lat) near Hanoi
+    bare = api.get("/api/v1/route", params={"origin": "Hanoi", "destination": "Moscow", "mode": "rail", "geometry": False})
+    assert bare.json() == _without_tracks(doc)
     params = {"origin": "Hanoi", "destination": "Moscow", "optimize": "cost", "teu": 40, "alternatives": 1}
     cli = _cli("route", "Hanoi", "Moscow", "--optimize", "cost", "--teu", "40", "--alternatives", "1")
-    assert api.get("/api/v1/route", params=params).json() == cli
+    assert _without_tracks(api.get("/api/v1/route", params=params).json()) == cli
+    params = {"origin": "Hanoi", "destination": "Moscow", "mode": "rail", "alternatives": 1}
+    alternative = api.get("/api/v1/route", params=params).json()["alternatives"][0]
+    assert all(len(leg["geometry"]["coordinates"]) >= 2 for leg in alternative["legs"])
+
+
+def test_avoid_is_repeated_or_comma_joined(api: TestClient) -> None:
+    base = {"origin": "Chongqing", "destination": "Duisburg", "mode": "rail", "geometry": "false"}
+    joined = api.get("/api/v1/route", params={**base, "avoid": "RU,BY"}).json()
+    repeated = api.get("/api/v1/route", params=[*base.items(), ("avoid", "RU"), ("avoid", "BY")]).json()
+    assert joined == repeated and not {"RU", "BY"} & set(joined["countries"])
 
 
 def test_compare_over_http_is_the_cli_json(api: TestClient, real_env) -> None:  # type: ignore[no-untyped-def]
-    r = api.get("/api/v1/compare", params={"origin": "Hanoi", "destination": "Moscow"})
+    r = api.get("/api/v1/compare", params={"origin": "Hanoi", "destination": "Moscow", "geometry": "false"})
     assert r.status_code == 200
     assert r.json() == _cli("compare", "Hanoi", "Moscow")
 
 
 def test_the_typed_client_reads_routes_and_matrices(api: TestClient) -> None:
     """The client's records hold what the service answered; the matrix agrees with the route."""
-    client = ServiceClient(token=TOKEN, http=api)
+    client = ServiceClient(http=api)  # routing only reads: no token
     best = client.route(RouteQuery("Hanoi", "Moscow", mode="rail"))
+    assert isinstance(best, silkrail.Route)
     assert best.countries[0] == "VN" and best.countries[-1] == "RU" and best.origin.name == "Hanoi"
-    assert [o.label for o in client.compare(RouteQuery("Hanoi", "Moscow")).options][:2] == ["rail", "sea"]
+    assert best.to_dict() == _cli("route", "Hanoi", "Moscow", "--mode", "rail")  # the library's own record
+    assert all(len(leg.geometry) >= 2 for leg in best.legs)
+    pytest.importorskip("geopandas")
+    assert best.to_gdf().geometry.iloc[0].length > 0
+    assert [o.label for o in client.compare(RouteQuery("Hanoi", "Moscow"))][:2] == ["rail", "sea"]
     m = client.od(["Hanoi", "Moscow"], ["Moscow", "Hamburg"], RouteOptions(mode="rail"))
-    assert m.origins == ["Hanoi", "Moscow"] and len(m.duration_h) == 2 and len(m.duration_h[0]) == 2
-    assert m.duration_h[0][0] == pytest.approx(best.duration_h, rel=0.01)
-    assert m.duration_h[1][0] is None or m.duration_h[1][0] < 1  # Moscow to itself
-    assert m.duration_h[1][1] is not None and m.duration_h[1][1] > 24
+    assert isinstance(m, silkrail.OdMatrix) and m.origins == ["Hanoi", "Moscow"] and m.shape == (2, 2)
+    assert m.duration_h[0, 0] == pytest.approx(best.duration_h, rel=0.01)
+    assert math.isnan(m.duration_h[1, 0]) or m.duration_h[1, 0] < 1  # Moscow to itself
+    assert m.duration_h[1, 1] > 24
 
 
 def test_an_unknown_place_is_a_422_naming_it_and_the_closest_names(api: TestClient) -> None:
@@ -121,7 +158,7 @@ def test_no_route_is_a_422_saying_why(api: TestClient) -> None:
     assert "cuts every path" in _is_error(r, 422)["error"]
 
 
-def test_od_requests_are_bounded_and_need_a_token(api: TestClient) -> None:
+def test_od_requests_are_bounded_and_need_no_token(api: TestClient) -> None:
     many = ["Moscow"] * (MAX_OD_PLACES + 1)
     body = _is_error(
         api.post("/api/v1/od", headers=AUTH, json={"origins": many, "destinations": ["Hanoi"]}), 422
@@ -130,7 +167,14 @@ def test_od_requests_are_bounded_and_need_a_token(api: TestClient) -> None:
     _is_error(api.post("/api/v1/od", headers=AUTH, json={"origins": [], "destinations": ["Hanoi"]}), 422)
     _is_error(api.post("/api/v1/od", headers=AUTH, json={"origins": "Hanoi", "destinations": ["Hanoi"]}), 422)
     _is_error(api.post("/api/v1/od", headers=AUTH, content=b"{not json"), 422)
-    _is_error(api.post("/api/v1/od", json={"origins": ["Hanoi"], "destinations": ["Moscow"]}), 401)
+    _is_error(api.post("/api/v1/od", content=b"[" * 100 + b"]" * 100), 422)
+    _is_error(api.post("/api/v1/od", content=b" " * (64 * 1024 + 1)), 413)
+    _is_error(api.post("/api/v1/od", json={"origins": ["x" * 201], "destinations": ["Moscow"]}), 422)
+    _is_error(api.post("/api/v1/od", json={"origins": ["Hanoi"], "destinations": ["Moscow"], "mode": "boat"}), 422)
+    # it only reads: no token needed; 'objective' is the answer's word, 'optimize' still accepted
+    for word in ("objective", "optimize"):
+        r = api.post("/api/v1/od", json={"origins": ["Hanoi"], "destinations": ["Moscow"], word: "cost"})
+        assert r.status_code == 200 and r.json()["objective"] == "cost", r.text
 
 
 def test_the_openapi_document_declares_routing_bodies_errors_and_security(api: TestClient) -> None:
@@ -142,8 +186,17 @@ def test_the_openapi_document_declares_routing_bodies_errors_and_security(api: T
         events == {"$ref": "#/components/schemas/EventBatch"} and "EventBatch" in doc["components"]["schemas"]
     )
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    params = {p["name"]: p["schema"] for p in ops["get_route"]["parameters"]}
+    assert params["mode"]["enum"] == ["rail", "sea", "any"]
+    assert params["optimize"]["enum"] == ["time", "cost", "co2"]
+    assert params["traffic"]["enum"] == ["passenger", "freight", "any"]
+    assert params["avoid"]["type"] == "array"
+    leg = doc["components"]["schemas"]["RouteLeg"]["properties"]["geometry"]
+    assert {"$ref": "#/components/schemas/LineString"} in leg["anyOf"]
+    od = doc["components"]["schemas"]["ODRequest"]["properties"]
+    assert od["mode"]["enum"] == ["rail", "sea", "any"] and od["objective"]["enum"] == ["time", "cost", "co2"]
     for op_id, op in ops.items():
-        writes = "requestBody" in op
+        writes = "requestBody" in op and op_id != "post_od"  # POST /od only reads
         assert (op.get("security") == [{"bearer": []}]) == writes, op_id
         for status, answer in op["responses"].items():
             if status.startswith(("4", "5")):

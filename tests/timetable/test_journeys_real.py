@@ -41,8 +41,9 @@ def test_freight_waits_for_the_weekly_fesco_departure(real_net) -> None:  # type
     j = plan(router_for(real_net), q, feed=load_services()).to_dict()
     leg = j["legs"][0]
     assert leg["trip"] == "fesco-vietnam-shuttle@2026-12-08"
-    # Thursday 09:00 to Tuesday 12:00 is 123 h, of which the first 4 h are the freight transfer time
-    assert leg["wait_h"] == pytest.approx(5 * 24 + 3 - 4)
+    # Thursday 09:00 to Tuesday 12:00 is 123 h (the 4 h freight transfer time included): the wait
+    # counts from the time the container is ready, so that waits and rides add up
+    assert leg["wait_h"] == pytest.approx(5 * 24 + 3)
     arrival = dt.datetime.fromisoformat(j["arrival"])
     assert arrival - dt.datetime.fromisoformat(leg["departure"]) == dt.timedelta(days=35)
 
@@ -79,7 +80,9 @@ def test_route_cli_with_depart_and_arrive(real_env, real_net) -> None:  # type: 
         app, ["route", "Nanning", "Hanoi", "--arrive", "2026-12-04T08:00+07:00", *passenger, "--json"]
     )
     out = json.loads(run.output)
-    assert out["arrival"] == "2026-12-04T08:00:00+07:00" and out["legs"][0]["trip"] == "t8701@2026-12-03"
+    # the real arrival (05:30), not the deadline; the departure is the latest one can be at Nanning
+    assert out["arrival"] == "2026-12-04T05:30:00+07:00" and out["legs"][0]["trip"] == "t8701@2026-12-03"
+    assert out["departure"] == "2026-12-03T17:35:00+08:00"
     bad = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", "--depart", "2026-12-03T17:00"])
     assert bad.exit_code == 2 and "no UTC offset" in bad.output
     other = CliRunner().invoke(
@@ -88,6 +91,27 @@ def test_route_cli_with_depart_and_arrive(real_env, real_net) -> None:  # type: 
     assert other.exit_code == 2 and "with the time objective" in other.output
     late = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", "--depart", "2031-01-01T00:00+08:00"])
     assert late.exit_code == 2 and "outside the timetable's calendar" in late.output
+
+
+@pytest.mark.parametrize(
+    "when", [["--depart", "2026-12-03T17:00+08:00"], ["--arrive", "2026-12-05T17:00+07:00"]], ids=["depart", "arrive"]
+)
+def test_waits_and_rides_add_up_to_the_journey(real_env, real_net, when) -> None:  # type: ignore[no-untyped-def]
+    """Leaving Nanning at 17:00 for T8701 (18:05): the wait (1.08 h, the 0.5 h boarding time
+    included) and the ride (12.42 h) make the 13.5 h of the journey, leg by leg."""
+    from typer.testing import CliRunner
+
+    from silkrail.cli import app
+
+    run = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", *when, "--json"])
+    assert run.exit_code == 0, run.output
+    j = json.loads(run.output)
+    total = dt.datetime.fromisoformat(j["arrival"]) - dt.datetime.fromisoformat(j["departure"])
+    assert j["duration_h"] == pytest.approx(total.total_seconds() / 3600, abs=0.01)
+    assert sum(leg["wait_h"] + leg["duration_h"] for leg in j["legs"]) == pytest.approx(j["duration_h"], abs=0.02)
+    assert j["legs"][-1]["arrival"] == j["arrival"]
+    if when[0] == "--depart":
+        assert (j["legs"][0]["wait_h"], j["legs"][0]["duration_h"]) == (pytest.approx(1.08, abs=0.01), 12.42)
 
 
 def test_import_cli_keeps_nothing_of_a_bad_feed(real_env, real_net, tmp_path) -> None:  # type: ignore[no-untyped-def]

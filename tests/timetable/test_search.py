@@ -109,3 +109,20 @@ def test_a_profile_lists_each_useful_departure_of_the_day(feed) -> None:  # type
         ("08:00", "11:30"),
         ("14:00", "16:50"),
     ]
+
+
+def test_links_after_the_last_ride_start_when_it_arrives() -> None:
+    """A search back from an arrival time places the egress against the deadline (17:00); the
+    journey arrives with the ride (05:30) plus its egress, and what comes before is kept."""
+    from silkrail.timetable.journey import after_the_last_ride, reported
+    from silkrail.timetable.search import Link, Step
+
+    h = 3600.0
+    access = Step(0, 1, 9.5 * h, 10 * h, link=Link(0, 1, 0.5 * h, "access"))
+    ride = Step(1, 2, 10 * h, 22.5 * h, trip=0)
+    egress = Step(2, 3, 29 * h, 29.25 * h, link=Link(2, 3, 0.25 * h, "egress"))
+    steps = after_the_last_ride([access, ride, egress])
+    assert steps[:2] == [access, ride]
+    assert (steps[2].dep, steps[2].arr) == (22.5 * h, 22.75 * h)
+    assert [reported(s) for s in steps] == [False, True, False]
+    assert after_the_last_ride([access]) == [access]  # no ride: the model's chain is kept

@@ -159,3 +159,55 @@ def water_countries(net: Network, edges: NDArray[np.int64]) -> list[str]:
 def crossing_index(net: Network) -> dict[str, int]:
     """Crossing ids to their indices."""
     return {str(field(c, "id")): i for i, c in enumerate(net.crossings)}
+
+
+@dataclass(frozen=True)
+class PlannedLink:
+    """A line or crossing a route uses that opens after a given year (a planned link)."""
+
+    kind: str  # line | crossing
+    id: str
+    name: str
+    opens: int
+    status: str
+    cost_usd: float | None
+    sources: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "name": self.name,
+            "opens": self.opens,
+            "status": self.status,
+            "cost_usd": self.cost_usd,
+            "source": list(self.sources),
+        }
+
+
+def planned_on_route(router: Router, route: Route, after: int) -> list[PlannedLink]:
+    """The planned lines and crossings ``route`` uses that open after the year ``after``, in
+    the order the route meets them (a link of a line and its border crossing both count)."""
+    from silkrail.routing.graph import CLOSED_YEAR
+
+    net, g = router.net, router.graph
+    arcs = np.asarray(route.arcs, dtype=np.int64)
+    out: dict[tuple[str, str], PlannedLink] = {}
+    for a in arcs[(g.year[arcs] > after) & (g.year[arcs] < CLOSED_YEAR)].tolist():
+        edge, opens = int(g.edge[a]), int(g.year[a])
+        line, cross = int(net.line[edge]), int(net.crossing[edge])
+        if line >= 0:
+            ln = net.lines[line]
+            cost = field(ln, "cost_usd")
+            key, link = ("line", ln.id), PlannedLink(
+                "line", ln.id, ln.name, int(ln.opening_year), ln.status, cost, tuple(ln.source)
+            )
+        elif cross >= 0:
+            c = net.crossings[cross]
+            key, link = ("crossing", c.id), PlannedLink(
+                "crossing", c.id, c.name, int(c.opening_year or opens), c.status, None, tuple(c.source)
+            )
+        else:
+            continue  # a junction of a planned line: the line itself is listed
+        out.setdefault(key, link)
+    return list(out.values())

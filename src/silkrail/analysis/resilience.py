@@ -168,7 +168,7 @@ def compute_resilience(
     if not flows:
         raise DataError("the flow set is empty; give at least one flow", field="flows")
     if days is not None and not 0 < days <= 3660:
-        raise DataError(f"--days {days}: give a closure of 1 to 3660 days", field="days")
+        raise DataError(f"a closure of {days} days; give 1 to 3660 days", field="days")
     baselines = _run([(f, frozenset(), False) for f in flows], router, scheduler, workers, None)
     unrouted = [f.name for f, b in zip(flows, baselines, strict=True) if b is None]
     for name in unrouted:

@@ -10,6 +10,7 @@ import typer
 
 from silkrail.commands.console import err, fail
 from silkrail.commands.console import load_network_or_exit as _load
+from silkrail.commands.options import AsJson
 from silkrail.errors import SilkrailError
 
 
@@ -19,12 +20,14 @@ def register(app: typer.Typer) -> None:
 
 
 def calibrate_cmd(
-    report: Annotated[bool, typer.Option("--report", help="print the accuracy report; do not write")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", metavar="", help="print the accuracy report; do not write")
+    ] = False,
     cases: Annotated[Path | None, typer.Option(help="published figures (default: the package's)")] = None,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="where to write the fitted values (default: the package's)")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Fit the cost model to the published figures (cross-validated) and write the fitted values;
     with --report, print each case's held-out prediction and the accuracy per category."""

@@ -46,8 +46,8 @@ def _check_html(path: Path | None, option: str) -> None:
 
 
 def corridor_cmd(
-    origin: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
-    destination: Annotated[str, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")],
+    origin: opt.Origin,
+    destination: opt.Destination,
     mode: Mode = ModeChoice.rail,
     optimize: Optimize = ObjectiveChoice.time,
     avoid: Avoid = "",
@@ -146,9 +146,11 @@ def _print_corridor(out: Any, corridor: Any, title: str) -> None:
 
 
 def dependency_cmd(
-    origin: Annotated[str | None, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")] = None,
+    origin: Annotated[
+        str | None, typer.Argument(help=opt.PLACE_HELP, metavar="ORIGIN", show_default=False)
+    ] = None,
     destination: Annotated[
-        str | None, typer.Argument(help="place name, station, UN/LOCODE or 'lat,lon'")
+        str | None, typer.Argument(help=opt.PLACE_HELP, metavar="DESTINATION", show_default=False)
     ] = None,
     flows: Annotated[
         str | None, typer.Option(help="instead of A B: a scenario or CSV OD file, weighted by TEU a year")
@@ -318,10 +320,13 @@ def resilience_cmd(
     days: Annotated[float | None, typer.Option(help="a closure of N days instead of a year")] = None,
     ignore_via: Annotated[
         bool,
-        typer.Option("--ignore-via", help="route every flow its best way, not through its via crossings"),
+        typer.Option(
+            "--ignore-via", metavar="", help="route every flow its best way, not through its via crossings"
+        ),
     ] = False,
     mode: Annotated[
-        str | None, typer.Option(help="route every flow by rail, sea or any (default: its own)")
+        ModeChoice | None,
+        typer.Option(help="route every flow by rail, sea or any (default: its own)", show_default=False),
     ] = None,
     optimize: Optimize = ObjectiveChoice.time,
     year: Year = None,
@@ -345,17 +350,17 @@ def resilience_cmd(
     )
     from silkrail.routing.router import router_for
     from silkrail.settings import get_settings
-    from silkrail.simulation.scheduler import parse_scheduler
+    from silkrail.simulation.scheduler import parse_scheduler, require_dask
     for f, option in ((map_file, "--map"), (report, "--report")):
         _check_html(f, option)
     try:
         sched = parse_scheduler(scheduler)
+        if sched is not None:
+            require_dask(f"resilience --scheduler {sched} (or --scheduler serial)")
         if not 1 <= workers <= 64:
-            raise DataError(f"--workers {workers}: give 1 to 64", field="workers")
-        if mode is not None and mode not in ("rail", "sea", "any"):
-            raise DataError(f"'{mode}' is not a mode; use rail, sea or any", field="mode")
-        flow_set = load_flows(flows, mode=mode, select=select, keep_via=not ignore_via)
-    except DataError as exc:
+            raise DataError(f"give 1 to 64 workers (got {workers})", field="--workers")
+        flow_set = load_flows(flows, mode=mode and mode.value, select=select, keep_via=not ignore_via)
+    except SilkrailError as exc:
         console.fail(exc)
     net = console.load_network_or_exit()
     settings = get_settings()

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from silkrail.commands.console import Table, err, fail, out
+from silkrail.commands.console import EXIT_BAD_INPUT, Table, fail, out
+from silkrail.commands.options import AsJson
 from silkrail.errors import DataError, SilkrailError
 
 gtfs_app = typer.Typer(
@@ -57,12 +58,9 @@ def import_cmd(
     try:
         feed, matches, target = import_feed(path, get_settings().home, router_for(net).places, name=name)
     except FeedError as exc:
-        for p in exc.problems:
-            err.print(f"[red]error:[/] {p}", soft_wrap=True)
-        if exc.total > len(exc.problems):
-            err.print(f"… and {exc.total - len(exc.problems)} more problems", soft_wrap=True)
-        err.print("nothing was imported", soft_wrap=True)
-        raise typer.Exit(2) from None
+        more = exc.total - len(exc.problems)
+        lines = [*(str(p) for p in exc.problems), *([f"… and {more} more problems"] if more > 0 else [])]
+        fail(f"{path}: {exc.total} problems; nothing was imported", code=EXIT_BAD_INPUT, problems=lines)
     except SilkrailError as exc:
         fail(exc)
     unmatched = [m for m in matches if not m.matched]
@@ -86,7 +84,7 @@ def fleet_cmd(
         str,
         typer.Argument(help="'corridors' (the package's services), a GTFS zip, or a plan id of fleet.yaml"),
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: AsJson = False,
     chart: Annotated[
         Path | None, typer.Option("--chart", help="write a PNG chart of trainsets by phase")
     ] = None,

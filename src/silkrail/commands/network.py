@@ -4,14 +4,25 @@ exported for GIS."""
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from silkrail.commands.console import Table, err, fail, out
+from silkrail.commands.console import Table, fail, out
 from silkrail.commands.console import load_network_or_exit as _load
-from silkrail.errors import SilkrailError
+from silkrail.commands.options import AsJson
+from silkrail.errors import DataError, SilkrailError
+
+
+class ExportFormat(StrEnum):
+    """The GIS formats of ``network export``."""
+
+    geojson = "geojson"
+    gpkg = "gpkg"
+    parquet = "parquet"
+
 
 network_app = typer.Typer(help="Build, inspect, validate and export the network.", no_args_is_help=True)
 
@@ -23,7 +34,9 @@ def register(app: typer.Typer) -> None:
 
 @network_app.command("build")
 def network_build(
-    force: Annotated[bool, typer.Option("--force", help="rebuild even if the cache is current")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", metavar="", help="rebuild even if the cache is current")
+    ] = False,
 ) -> None:
     """Build the network from the sources (cached; rebuilt only when an input changes)."""
     net = _load(rebuild=force)
@@ -31,7 +44,7 @@ def network_build(
 
 
 @network_app.command("info")
-def network_info(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+def network_info(as_json: AsJson = False) -> None:
     """Headline figures: nodes, edges, km by gauge and by country, crossings, ports."""
     net = _load()
     summary = net.summary()
@@ -81,7 +94,9 @@ def _print_summary(s: dict[str, Any], meta: dict[str, Any]) -> None:
 
 @network_app.command("validate")
 def network_validate(
-    show_warnings: Annotated[bool, typer.Option("--warnings/--errors-only", help="list warnings too")] = True,
+    show_warnings: Annotated[
+        bool, typer.Option("--warnings/--errors-only", metavar="", help="list warnings too")
+    ] = True,
 ) -> None:
     """Check the curated data and the built network; exit 1 if there are errors."""
     from silkrail.network.validate import check_data, check_network
@@ -108,28 +123,27 @@ def network_validate(
 @network_app.command("export")
 def network_export(
     path: Annotated[Path, typer.Argument(help="output file: .geojson, .gpkg, or a .parquet directory")],
-    sea: Annotated[bool, typer.Option("--sea", help="include the maritime network")] = False,
+    sea: Annotated[bool, typer.Option("--sea", metavar="", help="include the maritime network")] = False,
     fmt: Annotated[
-        str | None,
-        typer.Option("--format", help="geojson, gpkg or parquet (default: from the file name)"),
+        ExportFormat | None,
+        typer.Option("--format", help="the format (default: from the file name)", show_default=False),
     ] = None,
 ) -> None:
     """Export the network for GIS: GeoJSON (rail edges with gauge and country, crossings, ports),
     or with the 'geo' extra a GeoPackage or GeoParquet with one table per record type."""
     from silkrail.network.export import FORMAT_SUFFIXES, export_gis
 
-    chosen = fmt.lower() if fmt else FORMAT_SUFFIXES.get(path.suffix.lower())
+    chosen = fmt.value if fmt else FORMAT_SUFFIXES.get(path.suffix.lower())
     if chosen not in ("geojson", "gpkg", "parquet"):
-        if fmt:
-            err.print(f"[red]error:[/] --format {fmt}: use geojson, gpkg or parquet")
-        else:
-            err.print(
-                f"[red]error:[/] {path}: the export is GeoJSON, GeoPackage or GeoParquet; "
-                "name the file *.geojson, *.gpkg or *.parquet, or give --format"
+        fail(
+            DataError(
+                f"{path}: the export is GeoJSON, GeoPackage or GeoParquet; "
+                "name the file *.geojson, *.gpkg or *.parquet, or give --format",
+                field="PATH",
             )
-        raise typer.Exit(2)
+        )
     try:
-        counts = export_gis(_load(), path, fmt=chosen, include_sea=sea)  # type: ignore[arg-type]
+        counts = export_gis(_load(), path, fmt=chosen, include_sea=sea)
     except SilkrailError as exc:
         fail(exc)
     if chosen == "geojson":

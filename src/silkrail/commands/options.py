@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from silkrail.commands.console import fail
+from silkrail.commands.console import fail, json_mode
 from silkrail.errors import DataError
 
 if TYPE_CHECKING:
@@ -42,8 +42,8 @@ class TrafficChoice(StrEnum):
     any = "any"
 
 
-Origin = Annotated[str, typer.Argument(help=PLACE_HELP, show_default=False)]
-Destination = Annotated[str, typer.Argument(help=PLACE_HELP, show_default=False)]
+Origin = Annotated[str, typer.Argument(help=PLACE_HELP, metavar="ORIGIN", show_default=False)]
+Destination = Annotated[str, typer.Argument(help=PLACE_HELP, metavar="DESTINATION", show_default=False)]
 Mode = Annotated[ModeChoice, typer.Option(help="what the route may use")]
 Optimize = Annotated[
     ObjectiveChoice, typer.Option("--optimize", help="what to minimise, per TEU (the route's 'objective')")
@@ -66,7 +66,7 @@ AsOf = Annotated[
     ),
 ]
 InlandWater = Annotated[
-    bool, typer.Option("--inland-water", help="let water legs use rivers and canals between seas")
+    bool, typer.Option("--inland-water", metavar="", help="let water legs use rivers and canals between seas")
 ]
 Depart = Annotated[
     str | None,
@@ -82,7 +82,9 @@ Arrive = Annotated[
         show_default=False,
     ),
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
+AsJson = Annotated[
+    bool, typer.Option("--json", metavar="", help="print JSON (an error too, on stdout)", callback=json_mode)
+]
 MapFile = Annotated[
     Path | None, typer.Option("--map", help="write a standalone HTML map", show_default=False)
 ]

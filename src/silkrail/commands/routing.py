@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from silkrail.commands import options as opt
-from silkrail.commands.console import Table, fail, out
+from silkrail.commands.console import Table, duration, err, escape, fail, out
 from silkrail.commands.console import load_network_or_exit as _load
 from silkrail.errors import SilkrailError
 
@@ -75,8 +75,9 @@ def route_cmd(
     net = _load()
     if query.scheduled:
         return scheduled_route(net, query, as_json)
+    router = router_for(net)
     try:
-        r = answer_route(router_for(net), query)
+        r = answer_route(router, query)
     except SilkrailError as exc:
         fail(exc)
     if geojson:
@@ -91,6 +92,7 @@ def route_cmd(
         typer.echo(json.dumps(r.to_dict(), ensure_ascii=False))
         return
     _print_route(r)
+    _print_later(router, query, r)
     for i, alt in enumerate(r.alternatives, 1):
         out.rule(f"alternative {i}")
         _print_route(alt)
@@ -102,35 +104,49 @@ def route_cmd(
 def _print_service(s: ScheduledService) -> None:
     """Which scheduled service answers, and which figure is which (the timetable's ride, the
     expected wait, the lead times), with the network model's time beside it."""
-    lead = [f"boarding {s.boarding_h:g} h"]
+    lead = [f"boarding {duration(s.boarding_h)}"]
     if s.booking_h:
-        lead.append(f"booking {_days(s.booking_h)} d")
+        lead.append(f"booking {duration(s.booking_h)}")
     if s.consolidation_h:
-        lead.append(f"consolidation {_days(s.consolidation_h)} d")
+        lead.append(f"consolidation {duration(s.consolidation_h)}")
     if s.modelled_duration_h is None or s.modelled_duration_h_range is None:
         beside = "the network model alone finds no route"
     else:
-        lo, hi = s.modelled_duration_h_range
-        beside = f"the network model alone: {_days(s.modelled_duration_h)} d ({_days(lo)}–{_days(hi)})"
+        beside = f"the network model alone: {duration(s.modelled_duration_h, *s.modelled_duration_h_range)}"
     out.print(
-        f"by [bold]{s.name}[/] ({s.long_name}, {s.operator}) from {s.board} to {s.alight}: "
-        f"{_days(s.ride_h)} d on the train by its timetable"
+        f"by [bold]{escape(s.name)}[/] ({escape(s.long_name)}, {escape(s.operator)}) from "
+        f"{escape(s.board)} to {escape(s.alight)}: {duration(s.ride_h)} on the train by its timetable"
         + ("" if s.published else " (one end's time estimated along it)")
-        + f", {_days(s.expected_wait_h)} d expected wait for a departure ({s.departures_per_week:g} a week), "
+        + f", {duration(s.expected_wait_h)} expected wait for a departure "
+        + f"({s.departures_per_week:g} a week), "
         + ", ".join(lead)
         + f"; {beside}",
         soft_wrap=True,
     )
 
 
+def _print_later(router: Any, query: Any, r: Route) -> None:
+    """One line when planned links open a better route in a later year."""
+    later = router.later(query, r)
+    if later is None:
+        return
+    year, links, lr = later
+    names = ", ".join(f"{escape(name)} ({opens})" for name, opens in links)
+    out.print(
+        f"[bold]planned:[/] from {year} ({names}): {lr.distance_km:,.0f} km, {duration(lr.duration_h)}, "
+        f"${lr.cost_usd:,.0f}, via {' → '.join(lr.countries)}; see --year {year}",
+        soft_wrap=True,
+    )
+
+
 def _print_route(r: Route) -> None:
-    head = f"[bold]{r.origin.name} → {r.destination.name}[/]"
+    head = f"[bold]{escape(r.origin.name)} → {escape(r.destination.name)}[/]"
     if r.label:
         head += f" [dim]({r.label})[/]"
     lo, hi = r.duration_h_range
     c_lo, c_hi = r.cost_usd_range
     out.print(
-        f"{head}: {r.distance_km:,.0f} km, {_days(r.duration_h)} d ({_days(lo)}–{_days(hi)}), "
+        f"{head}: {r.distance_km:,.0f} km, {duration(r.duration_h, lo, hi)}, "
         f"${r.cost_usd:,.0f} (${c_lo:,.0f}–{c_hi:,.0f}), {r.co2_kg / 1000:,.2f} t CO2 "
         f"({'WTW' if r.co2_basis == 'well-to-wheel' else 'TTW'}) for {r.teu:g} TEU; "
         f"via {' → '.join(r.countries)}"
@@ -139,18 +155,19 @@ def _print_route(r: Route) -> None:
         _print_service(r.service)
     for place, access in ((r.origin, r.origin_access), (r.destination, r.destination_access)):
         if place.note:
-            out.print(f"[dim]note: {place.note}[/]")
+            out.print(f"[dim]note: {escape(place.note)}[/]")
         if access is not None:
             by = "rail" if access.mode == "rail" else "sea"
-            out.print(f"[dim]{place.name}: {by} access {access.km:,.0f} km away, {access.name}[/]")
+            where = f"{escape(place.name)}: {by} access {access.km:,.0f} km away, {escape(access.name)}"
+            out.print(f"[dim]{where}[/]")
     legs = Table(title="legs", title_justify="left")
     for col in ("mode", "from", "to", "km", "hours", "gauge mm", "countries", "basis"):
         legs.add_column(col, justify="right" if col in ("km", "hours") else "left")
     for leg in r.legs:
         legs.add_row(
             leg.mode,
-            leg.from_,
-            leg.to,
+            escape(leg.from_),
+            escape(leg.to),
             f"{leg.distance_km:,.0f}",
             f"{leg.duration_h:,.1f}",
             str(leg.gauge_mm or "–"),
@@ -172,7 +189,7 @@ def _print_route(r: Route) -> None:
                 hours += f" ({e.duration_h_range[0]:,.1f}–{e.duration_h_range[1]:,.1f})"
             ev.add_row(
                 e.kind.replace("_", " "),
-                e.at,
+                escape(e.at),
                 f"{e.from_country} → {e.to_country}",
                 gauges,
                 hours,
@@ -184,10 +201,6 @@ def _print_route(r: Route) -> None:
         "[dim]ranges: 10th–90th percentile; basis: curated (published figure), fitted (to published "
         "figures), modelled (general rule), [yellow]default[/yellow] (an estimate)[/]"
     )
-
-
-def _days(h: float) -> str:
-    return f"{h / 24:,.1f}"
 
 
 def _basis(basis: str, record: str | None = None) -> str:
@@ -210,25 +223,34 @@ def scheduled_route(net: Network, query: RouteQuery, as_json: bool) -> None:
         typer.echo(json.dumps(j.to_dict(), ensure_ascii=False))
         return
     d = j.to_dict()
-    out.print(
-        f"[bold]{d['origin']['name']} → {d['destination']['name']}[/]: leave {d['departure']}, "
-        f"arrive {d['arrival']} ({d['duration_h'] / 24:,.1f} d)"
-    )
-    table = Table(title="legs", title_justify="left")
-    for col in ("from", "to", "departure", "arrival", "wait h", "service", "trip", "basis"):
-        table.add_column(col)
+    ends = f"{escape(d['origin']['name'])} → {escape(d['destination']['name'])}"
+    when = f"leave {_local(d['departure'])}, arrive {_local(d['arrival'])}"
+    out.print(f"[bold]{ends}[/]: {when} ({duration(d['duration_h'])}, waits included)")
+    table = Table(title="legs (local times)", title_justify="left")
+    for col in ("from", "to", "leaves", "arrives", "wait h", "ride h", "service", "trip", "basis"):
+        table.add_column(col, justify="right" if col.endswith(" h") else "left")
     for leg in d["legs"]:
         table.add_row(
-            leg["from"],
-            leg["to"],
-            leg["departure"],
-            leg["arrival"],
+            escape(leg["from"]),
+            escape(leg["to"]),
+            _local(leg["departure"]),
+            _local(leg["arrival"]),
             f"{leg['wait_h']:,.1f}",
+            f"{leg['duration_h']:,.1f}",
             leg["service"] or "–",
             leg["trip"] or "–",
             leg["basis"],
         )
     out.print(table)
+
+
+def _local(iso: str) -> str:
+    """An ISO time as it reads on a timetable: ``2026-12-04 18:05 +08``."""
+    import datetime as dt
+
+    t = dt.datetime.fromisoformat(iso)
+    offset = t.strftime("%z")
+    return f"{t:%Y-%m-%d %H:%M} {offset[:3]}{'' if offset.endswith('00') else ':' + offset[3:]}"
 
 
 def compare_cmd(
@@ -250,13 +272,19 @@ def compare_cmd(
         typer.Option("--chart", help="write a PNG chart (default: beside --map)", show_default=False),
     ] = None,
 ) -> None:
-    """The best rail, sea and rail+sea options side by side."""
+    """The best rail, sea and rail+sea options side by side; --map draws them on a map and, where
+    matplotlib is installed, a chart of time, cost and CO2 beside it."""
     from silkrail.routing.router import router_for
     from silkrail.timetable.answer import answer_compare
 
     query = opt.route_query(
         origin, destination, objective=optimize, traffic=traffic, teu=teu, year=year, avoid=avoid, as_of=as_of
     )
+    if chart is not None and not _can_chart():  # asked for: say so before any work
+        from silkrail.errors import MissingExtraError
+
+        missing = "--chart needs matplotlib, which is not installed: pip install 'silkrail[viz]'"
+        fail(MissingExtraError(missing))
     net = _load()
     try:
         options = answer_compare(router_for(net), query)
@@ -264,11 +292,15 @@ def compare_cmd(
         fail(exc)
     labels = ", ".join(o.label or "" for o in options)
     title = f"{options[0].origin.name} → {options[0].destination.name}: {labels}"
+    notes: list[str] = []
     if map_file:
         from silkrail.viz.maps import write_route_map
 
         write_route_map(options, map_file, title=title)
-        chart = chart or map_file.with_suffix(".png")
+        if chart is None and _can_chart():
+            chart = map_file.with_suffix(".png")
+        elif chart is None:
+            notes.append("no chart beside the map: charts need matplotlib, pip install 'silkrail[viz]'")
     if chart:
         from silkrail.viz.charts import write_comparison_chart
 
@@ -277,13 +309,13 @@ def compare_cmd(
         typer.echo(json.dumps({"options": [o.to_dict() for o in options]}, ensure_ascii=False))
         return
     table = Table(title=title, title_justify="left")
-    for col in ("option", "km", "days", "USD", "t CO2", "border crossings", "gauge changes", "countries"):
+    for col in ("option", "km", "time", "USD", "t CO2", "border crossings", "gauge changes", "countries"):
         table.add_column(col, justify="left" if col in ("option", "countries") else "right")
     for o in options:
         table.add_row(
             o.label,
             f"{o.distance_km:,.0f}",
-            f"{_days(o.duration_h)} ({_days(o.duration_h_range[0])}–{_days(o.duration_h_range[1])})",
+            duration(o.duration_h, *o.duration_h_range),
             f"{o.cost_usd:,.0f} ({o.cost_usd_range[0]:,.0f}–{o.cost_usd_range[1]:,.0f})",
             f"{o.co2_kg / 1000:,.2f}",
             str(len(o.border_crossings)),
@@ -294,3 +326,15 @@ def compare_cmd(
     for f in (map_file, chart):
         if f:
             out.print(f"wrote {f}")
+    for note in notes:
+        err.print(f"note: {note}", soft_wrap=True, markup=False)
+
+
+def _can_chart() -> bool:
+    """Whether matplotlib (the ``viz`` extra) can be imported."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):  # a module set to None in sys.modules
+        return False

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from silkrail.commands.console import err, fail, out
+from silkrail.commands.console import EXIT_BAD_INPUT, err, fail, out
 from silkrail.commands.console import load_network_or_exit as _load
 from silkrail.errors import DataError, SilkrailError
 
@@ -62,10 +62,8 @@ def serve_cmd(
     try:
         migrate(settings.db_url)  # once, before the workers start
     except Exception as exc:  # the driver's own words say what is wrong with the URL or server
-        err.print(
-            f"[red]error:[/] cannot open the database {_safe_url(settings.db_url)}: {exc}".split("\n")[0]
-        )
-        raise typer.Exit(2) from None
+        reason = str(exc).split("\n")[0]
+        fail(f"--db: cannot open the database {_safe_url(settings.db_url)}: {reason}", code=EXIT_BAD_INPUT)
     settings.ingest_processes = workers
     out.print(f"dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs")
     uvicorn.run(
@@ -134,14 +132,16 @@ def replay_cmd(
     url: Annotated[str, typer.Option(help="service base URL")] = "http://127.0.0.1:8000",
     speed: Annotated[float, typer.Option(help="times real time; 0 = as fast as possible")] = 60.0,
     live: Annotated[
-        bool, typer.Option("--live", help="each event when its time comes: the past at once, the rest as due")
+        bool,
+        typer.Option(
+            "--live", metavar="", help="each event when its time comes: the past at once, the rest as due"
+        ),
     ] = False,
     token: Annotated[str | None, typer.Option(envvar="SILKRAIL_API_TOKEN", help="bearer token")] = None,
 ) -> None:
     """Post a recorded feed to a running service, paced at SPEED times real time (or --live)."""
     from rich.progress import Progress
 
-    from silkrail.client import ServiceUnreachable
     from silkrail.extras import needs_extra
     from silkrail.replay import replay
 
@@ -170,10 +170,7 @@ def replay_cmd(
             totals = replay(
                 feed, url, token or "", speed=speed, live=live, progress=advance, caught_up=caught_up
             )
-    except ServiceUnreachable as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from None
-    except SilkrailError as exc:
+    except SilkrailError as exc:  # a service that cannot be reached exits 1, bad input 2
         fail(exc)
     out.print(
         f"{totals['trains']} trains; events: {totals['accepted']:,} accepted, "

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from silkrail.commands.console import Table, err, fail, out
+from silkrail.commands.console import Table, duration, duration_unit, err, escape, fail, out
 from silkrail.commands.console import load_network_or_exit as _load
+from silkrail.commands.options import AsJson
 from silkrail.errors import DataError, SilkrailError
-from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler
+from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler, require_dask
 
 if TYPE_CHECKING:
     from silkrail.simulation.kpi import Comparison, Interval, Kpis
@@ -25,7 +26,11 @@ def register(app: typer.Typer) -> None:
 
 def simulate_cmd(
     scenarios: Annotated[
-        list[str], typer.Argument(help="SCENARIO.yaml (or a shipped name), or: compare A.yaml B.yaml")
+        list[str],
+        typer.Argument(
+            help="SCENARIO.yaml (or a shipped name), or: compare A.yaml B.yaml, or: list (the shipped ones)",
+            metavar="SCENARIO | compare A B | list",
+        ),
     ],
     replications: Annotated[int, typer.Option(help="independent runs (seeds seed, seed+1, ...)")] = 1,
     seed: Annotated[int | None, typer.Option(help="first seed (default: the scenario's)")] = None,
@@ -34,21 +39,29 @@ def simulate_cmd(
     ] = None,
     scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
     workers: Annotated[int, typer.Option(help="workers of a local cluster")] = 2,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: AsJson = False,
     plots: Annotated[Path | None, typer.Option("--plots", help="write PNG charts to this directory")] = None,
 ) -> None:
-    """Simulate a scenario (trains queueing at crossings) and print KPIs; or compare two."""
+    """Simulate a scenario (trains queueing at crossings) and print KPIs; or compare two; or list
+    the shipped scenarios."""
     from rich.progress import Progress
 
     from silkrail.simulation.runner import compare, simulate, write_plots
+    from silkrail.simulation.scenario import load_scenario
 
+    if scenarios == ["list"]:
+        return _list_scenarios(as_json)
     comparing = scenarios[0] == "compare"
     files = scenarios[1:] if comparing else scenarios
     if (comparing and len(files) != 2) or (not comparing and len(files) != 1):
         fail(DataError("give one scenario, or: compare A.yaml B.yaml", field="scenario"))
     try:
         scheduler = parse_scheduler(scheduler)
-    except DataError as exc:
+        if scheduler is not None:
+            require_dask(f"simulate --scheduler {scheduler}")
+        for f in files:  # a missing or malformed scenario is said before any work
+            load_scenario(f)
+    except SilkrailError as exc:
         fail(exc)
     net = _load()
     results = []
@@ -92,6 +105,32 @@ def simulate_cmd(
     _print_kpis(results[0])
 
 
+def _list_scenarios(as_json: bool) -> None:
+    from silkrail.simulation.scenario import shipped_scenarios
+
+    try:
+        found = shipped_scenarios()
+    except SilkrailError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps({"scenarios": [s.to_dict() for s in found]}, ensure_ascii=False))
+        return
+    t = Table(title="shipped scenarios (silkrail simulate NAME)", title_justify="left")
+    for col in ("name", "extends", "start", "days", "services", "changes", "what it describes"):
+        t.add_column(col, justify="right" if col in ("days", "services", "changes") else "left")
+    for s in found:
+        t.add_row(
+            s.name,
+            s.extends or "–",
+            s.start.isoformat(),
+            str(s.days),
+            str(s.services),
+            str(s.changes),
+            escape(s.description),
+        )
+    out.print(t)
+
+
 def _fmt(v: Interval, scale: float = 1.0, digits: int = 1) -> str:
     import math
 
@@ -101,31 +140,30 @@ def _fmt(v: Interval, scale: float = 1.0, digits: int = 1) -> str:
     return f"{mean:,.{digits}f}" + ("" if math.isnan(ci) else f" ± {ci:,.{digits}f}")
 
 
+def _fmt_h(v: Interval, unit_of: float) -> str:
+    """A duration in hours with its interval, in the unit of ``unit_of`` (the row's)."""
+    scale, unit = duration_unit(unit_of)
+    text = _fmt(v, scale)
+    return text if text == "–" else f"{text} {unit}"
+
+
 def _print_kpis(k: Kpis) -> None:
     out.print(
         f"[bold]{k.scenario}[/]: {k.days:.0f} days from {k.start}, {k.replications} "
         f"replication(s), {k.events:,} events (± = 95 % confidence interval)"
     )
-    t = Table(title="services", title_justify="left")
-    for col in (
-        "service",
-        "trains delivered",
-        "planned d",
-        "transit mean d",
-        "p50 d",
-        "p95 d",
-        "rerouted",
-        "stranded",
-    ):
+    t = Table(title="services (times in h below two days, else d)", title_justify="left")
+    columns = ("service", "trains delivered", "planned", "transit mean", "p50", "p95", "rerouted", "stranded")
+    for col in columns:
         t.add_column(col, justify="left" if col == "service" else "right")
     for s in k.services:
         t.add_row(
             s.name,
             _fmt(s.trains_delivered, digits=0),
-            f"{s.planned_h / 24:.1f}",
-            _fmt(s.transit_mean_h, 24),
-            _fmt(s.transit_p50_h, 24),
-            _fmt(s.transit_p95_h, 24),
+            duration(s.planned_h),
+            _fmt_h(s.transit_mean_h, s.planned_h),
+            _fmt_h(s.transit_p50_h, s.planned_h),
+            _fmt_h(s.transit_p95_h, s.planned_h),
             _fmt(s.rerouted, digits=0),
             _fmt(s.stranded, digits=0),
         )
@@ -153,11 +191,17 @@ def _print_comparison(d: Comparison) -> None:
         t.add_column("name")
         cols = list(rows[0].changes) if rows else []
         for col in cols:
-            t.add_column(col.replace("_", " "), justify="right")
+            name = col.removesuffix("_h") if col.endswith("_h") else col
+            t.add_column(name.replace("_", " "), justify="right")
         for row in rows:
             cells = []
             for col in cols:
                 v = row.changes[col]
-                cells.append(f"{v.a:,.2f} → {v.b:,.2f} ({v.change:+,.2f})")
+                if col.endswith("_h"):  # durations as in the KPI tables: h below two days, else d
+                    scale, unit = duration_unit(max(abs(v.a), abs(v.b)))
+                    a, b, change = v.a / scale, v.b / scale, v.change / scale
+                    cells.append(f"{a:,.2f} → {b:,.2f} ({change:+,.2f}) {unit}")
+                else:
+                    cells.append(f"{v.a:,.2f} → {v.b:,.2f} ({v.change:+,.2f})")
             t.add_row(row.name, *cells)
         out.print(t)

@@ -142,6 +142,7 @@ class Crossing(Sourced):
     capacity_trains_per_day: Positive | None = None
     status: Literal["open", "planned", "closed"] = "open"
     opening_year: int | None = Field(default=None, ge=1850, le=2100)
+    position: Point | None = None  # where it lies, when the mapped track between the sides is long
     note: str | None = None
 
     _i = field_validator("id")(lambda v: _check_id(v))
@@ -195,6 +196,7 @@ class Line(Sourced):
     design_speed_kmh: Positive | None = None
     freight_speed_kmh: Positive | None = None
     length_km: Positive
+    cost_usd: NonNeg | None = None  # the published cost of building it (US$)
     stations: list[Point] = Field(min_length=2)
     junction_km: Annotated[float, Field(gt=0, le=10)] | None = None
     note: str | None = None
@@ -317,6 +319,29 @@ class PlacesFile(_Strict):
     places: list[Place]
 
 
+StationKind = Literal["junction", "border", "terminal", "dry_port", "seaport", "station"]
+
+
+class Station(Sourced):
+    """A named station of a corridor (a junction, border station, freight terminal, dry port,
+    rail-linked seaport or line station) at its own point, with its names in local scripts and
+    Latin; the build snaps it to the nearest track of its country and keeps that node."""
+
+    name: str
+    aliases: list[str] = []
+    country: Country
+    kind: StationKind
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    note: str | None = None
+
+    _c = field_validator("country")(_check_country)
+
+
+class StationsFile(_Strict):
+    stations: list[Station]
+
+
 def _check_id(v: str) -> str:
     if not _ID.match(v):
         raise ValueError(f"'{v}' is not a kebab-case id (lowercase letters, digits and '-')")
@@ -332,6 +357,7 @@ SCHEMA: dict[str, type[_Strict]] = {
     "ports.yaml": PortsFile,
     "factors.yaml": FactorsFile,
     "places.yaml": PlacesFile,
+    "stations.yaml": StationsFile,
 }
 """Every curated data file and the model that declares its schema."""
 
@@ -497,6 +523,7 @@ class Curated:
     ports: PortsFile
     factors: FactorsFile
     places: PlacesFile
+    stations: StationsFile
 
 
 def load_curated(data_dir: Path) -> Curated:
@@ -509,4 +536,5 @@ def load_curated(data_dir: Path) -> Curated:
         ports=files["ports.yaml"],
         factors=files["factors.yaml"],
         places=files["places.yaml"],
+        stations=files["stations.yaml"],
     )

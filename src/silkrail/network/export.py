@@ -201,7 +201,7 @@ def network_tables(net: Network, *, include_sea: bool = False) -> dict[str, geop
     edges = gpd.GeoDataFrame(rows, geometry=geometry, crs="EPSG:4326")
     tables: dict[str, Any] = {"edges": edges}
     for name in ("crossings", "lines", "ports", "ferries", "places"):
-        tables[name] = net.gdf(name)
+        tables[name] = net.to_gdf(name)
     return tables
 
 

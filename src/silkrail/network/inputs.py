@@ -10,7 +10,15 @@ from silkrail.network import sources
 from silkrail.settings import Settings
 
 BUILD_VERSION = "8"  # bump when the build's logic changes: it is part of the inputs hash
-DATA_FILES = ("gauges.yaml", "borders.yaml", "lines.yaml", "ports.yaml", "factors.yaml", "places.yaml")
+DATA_FILES = (
+    "gauges.yaml",
+    "borders.yaml",
+    "lines.yaml",
+    "ports.yaml",
+    "factors.yaml",
+    "places.yaml",
+    "stations.yaml",
+)
 
 
 def source_paths(settings: Settings) -> tuple[Path, Path, Path]:

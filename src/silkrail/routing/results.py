@@ -14,6 +14,7 @@ first used, so plain routing never loads them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from silkrail import frames
 from silkrail.errors import DataError
 from silkrail.network.model import ATTRIBUTION
 from silkrail.routing.access import Access
@@ -83,8 +85,10 @@ class Leg:
 
         return LineString(self.geometry) if len(self.geometry) > 1 else LineString()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, geometry: bool = False) -> dict[str, Any]:
+        """The leg as JSON; with ``geometry``, its track as a GeoJSON LineString (lon, lat in
+        WGS 84, rounded to 5 decimals: about 1 m)."""
+        out = {
             "mode": self.mode,
             "from": self.from_,
             "to": self.to,
@@ -96,6 +100,28 @@ class Leg:
             "trip": self.trip,
             "basis": self.basis,
         } | ({"record": self.record} if self.record else {})
+        if geometry:
+            out["geometry"] = line_string(self.geometry)
+        return out
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Leg:
+        """A leg read back from its JSON (without the network's edges and nodes)."""
+        coords = (doc.get("geometry") or {}).get("coordinates") or []
+        return cls(
+            doc["mode"],
+            doc["from"],
+            doc["to"],
+            float(doc["distance_km"]),
+            float(doc["duration_h"]),
+            doc.get("gauge_mm"),
+            list(doc.get("countries") or []),
+            np.asarray(coords, np.float64).reshape(-1, 2),
+            doc.get("basis", "modelled"),
+            doc.get("record"),
+            service=doc.get("service"),
+            trip=doc.get("trip"),
+        )
 
 
 @dataclass(frozen=True)
@@ -135,6 +161,28 @@ class Event:
             "basis": self.basis,
             "record": self.record,
         }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Event:
+        """An event read back from its JSON."""
+        rng = doc.get("duration_h_range")
+        return cls(
+            doc["kind"],
+            doc["at"],
+            float(doc["lat"]),
+            float(doc["lon"]),
+            doc["from_country"],
+            doc["to_country"],
+            doc.get("from_gauge_mm"),
+            doc.get("to_gauge_mm"),
+            float(doc["duration_h"]),
+            float(doc["cost_usd"]),
+            doc.get("crossing_id"),
+            doc.get("note"),
+            doc.get("basis", "modelled"),
+            doc.get("record"),
+            None if rng is None else (float(rng[0]), float(rng[1])),
+        )
 
 
 @dataclass(frozen=True)
@@ -188,6 +236,33 @@ class ScheduledService:
             "as_of": self.as_of,
         }
 
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> ScheduledService:
+        """The service of a route read back from its JSON."""
+        rng = doc.get("modelled_duration_h_range")
+        return cls(
+            id=doc["id"],
+            name=doc["name"],
+            long_name=doc["long_name"],
+            operator=doc["operator"],
+            trip=doc["trip"],
+            board=doc["board"],
+            alight=doc["alight"],
+            ride_h=float(doc["ride_h"]),
+            expected_wait_h=float(doc["expected_wait_h"]),
+            departures_per_week=float(doc["departures_per_week"]),
+            boarding_h=float(doc["boarding_h"]),
+            booking_h=float(doc.get("booking_h") or 0.0),
+            consolidation_h=float(doc.get("consolidation_h") or 0.0),
+            modelled_duration_h=None
+            if doc.get("modelled_duration_h") is None
+            else float(doc["modelled_duration_h"]),
+            modelled_duration_h_range=None if rng is None else (float(rng[0]), float(rng[1])),
+            source=tuple(doc.get("source") or ()),
+            as_of=str(doc.get("as_of") or ""),
+            published=bool(doc.get("published", True)),
+        )
+
 
 @dataclass(frozen=True)
 class Route:
@@ -235,7 +310,59 @@ class Route:
     def modes(self) -> set[str]:
         return {leg.mode for leg in self.legs}
 
-    def to_dict(self) -> dict[str, Any]:
+    def __repr__(self) -> str:
+        label = f" ({self.label})" if self.label else ""
+        return (
+            f"<Route {self.origin.name} → {self.destination.name}{label}: {self.distance_km:,.0f} km, "
+            f"{self.duration_h:,.1f} h, US${self.cost_usd:,.0f}, {self.co2_kg:,.0f} kg CO2 "
+            f"for {self.teu:g} TEU; "
+            f"{len(self.legs)} legs, {len(self.events)} events, {len(self.alternatives)} alternatives>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The route as a notebook shows it: its totals, then its legs and events."""
+        lo, hi = self.duration_h_range
+        head = (
+            f"<b>{_h(self.origin.name)} → {_h(self.destination.name)}</b>"
+            f"{f' ({_h(self.label)})' if self.label else ''}: {self.distance_km:,.0f} km, "
+            f"{self.duration_h:,.1f} h ({lo:,.1f}–{hi:,.1f}), US${self.cost_usd:,.0f}, "
+            f"{self.co2_kg:,.0f} kg CO2 for {self.teu:g} TEU; via {' → '.join(self.countries)}"
+        )
+        legs = _html_table(
+            ("mode", "from", "to", "km", "hours", "gauge mm", "countries", "basis"),
+            [
+                (
+                    g.mode,
+                    g.from_,
+                    g.to,
+                    f"{g.distance_km:,.0f}",
+                    f"{g.duration_h:,.1f}",
+                    g.gauge_mm or "–",
+                    ", ".join(g.countries),
+                    g.basis,
+                )
+                for g in self.legs
+            ],
+        )
+        events = _html_table(
+            ("event", "at", "countries", "hours", "USD", "basis"),
+            [
+                (
+                    e.kind.replace("_", " "),
+                    e.at,
+                    f"{e.from_country} → {e.to_country}",
+                    f"{e.duration_h:,.1f}",
+                    f"{e.cost_usd:,.0f}",
+                    e.basis,
+                )
+                for e in self.events
+            ],
+        )
+        return f"<div>{head}{legs}{events}</div>"
+
+    def to_dict(self, *, geometry: bool = False) -> dict[str, Any]:
+        """The route as JSON (the contract of ``silkrail route --json``); with ``geometry``, each
+        leg's track as a GeoJSON LineString (the HTTP API's answer)."""
         out: dict[str, Any] = {
             "origin": _end(self.origin, self.origin_access),
             "destination": _end(self.destination, self.destination_access),
@@ -250,15 +377,44 @@ class Route:
             "co2_kg_range": [round(x, 1) for x in self.co2_kg_range],
             "co2_basis": self.co2_basis,
             "countries": self.countries,
-            "legs": [leg.to_dict() for leg in self.legs],
+            "legs": [leg.to_dict(geometry=geometry) for leg in self.legs],
             "events": [e.to_dict() for e in self.events],
-            "alternatives": [a.to_dict() for a in self.alternatives],
+            "alternatives": [a.to_dict(geometry=geometry) for a in self.alternatives],
         }
         if self.label:
             out["label"] = self.label
         if self.service is not None:
             out["service"] = self.service.to_dict()
         return out
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Route:
+        """A route read back from its JSON (``to_dict``, the HTTP API's answer): the same
+        totals, legs (with their tracks where the JSON has them) and events; what only the
+        network it was routed on knows (state-graph arcs, node numbers) is left empty."""
+        countries = list(doc.get("countries") or [])
+        return cls(
+            origin=_place(doc["origin"], countries[0] if countries else ""),
+            destination=_place(doc["destination"], countries[-1] if countries else ""),
+            objective=doc["objective"],
+            teu=float(doc["teu"]),
+            distance_km=float(doc["distance_km"]),
+            duration_h=float(doc["duration_h"]),
+            cost_usd=float(doc["cost_usd"]),
+            co2_kg=float(doc["co2_kg"]),
+            countries=countries,
+            legs=[Leg.from_dict(g) for g in doc.get("legs") or []],
+            events=[Event.from_dict(e) for e in doc.get("events") or []],
+            label=doc.get("label"),
+            alternatives=[Route.from_dict(a) for a in doc.get("alternatives") or []],
+            origin_access=_access(doc["origin"]),
+            destination_access=_access(doc["destination"]),
+            duration_h_range=_pair(doc.get("duration_h_range")),
+            cost_usd_range=_pair(doc.get("cost_usd_range")),
+            co2_kg_range=_pair(doc.get("co2_kg_range")),
+            co2_basis=doc.get("co2_basis", "well-to-wheel"),
+            service=ScheduledService.from_dict(doc["service"]) if doc.get("service") else None,
+        )
 
     def to_geojson(self) -> dict[str, Any]:
         """Legs as LineStrings (mode, gauge, countries) and events as Points."""
@@ -292,7 +448,7 @@ class Route:
         """The legs (LineStrings) or the events (Points) as a GeoDataFrame in WGS 84; lists
         become comma-separated text and ranges low/high columns, so every file format holds
         them."""
-        gpd = require_geopandas("Route.to_gdf")
+        gpd = frames.geopandas("Route.to_gdf")
         from shapely import Point
 
         if what == "legs":
@@ -352,9 +508,42 @@ class OdMatrix:
     def shape(self) -> tuple[int, int]:
         return len(self.origins), len(self.destinations)
 
+    def __repr__(self) -> str:
+        n_o, n_d = self.shape
+        found = int(np.isfinite(self.duration_h).sum())
+        return (
+            f"<OdMatrix {n_o} × {n_d} ({found} pairs with a route), objective {self.objective}, "
+            f"{self.teu:g} TEU>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The durations as a table (hours; – where no route), origins down, destinations across."""
+        rows = [
+            (o, *("–" if np.isnan(x) else f"{x:,.1f}" for x in self.duration_h[i]))
+            for i, o in enumerate(self.origins)
+        ]
+        title = f"<b>hours by route</b> (objective {_h(self.objective)}, {self.teu:g} TEU)"
+        table = _html_table(("from / to", *self.destinations), rows)
+        return f"<div>{title}{table}</div>"
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> OdMatrix:
+        """A matrix read back from its JSON (``to_dict``, the HTTP API's answer); null is NaN."""
+
+        def array(key: str) -> NDArray[np.float64]:
+            return np.array(doc[key], dtype=np.float64)  # None becomes NaN
+
+        return cls(
+            list(doc["origins"]),
+            list(doc["destinations"]),
+            doc["objective"],
+            float(doc["teu"]),
+            *(array(k) for k in (*cls.VALUES, *cls.RANGES)),
+        )
+
     def to_frame(self, value: str = "duration_h") -> pandas.DataFrame:
         """One value as a wide table: origins as the index, destinations as the columns."""
-        pd = require_pandas("OdMatrix.to_frame")
+        pd = frames.pandas("OdMatrix.to_frame")
         if value not in self.VALUES:
             raise DataError(
                 f"'{value}' is not a value of the matrix; use {', '.join(self.VALUES)}", field="value"
@@ -366,7 +555,7 @@ class OdMatrix:
     def to_long(self) -> pandas.DataFrame:
         """One row per pair: ``from``, ``to``, then every value and its range's ``_low`` and
         ``_high`` (the layout of r5py's travel-time matrices)."""
-        pd = require_pandas("OdMatrix.to_long")
+        pd = frames.pandas("OdMatrix.to_long")
         n_o, n_d = self.shape
         cols: dict[str, Any] = {
             "from": np.repeat(np.array(self.origins, dtype=object), n_d),
@@ -383,7 +572,7 @@ class OdMatrix:
     def to_gdf(self) -> geopandas.GeoDataFrame:
         """The long form with a straight line from each origin to each destination (desire
         lines, for maps of the matrix; not the routes' tracks)."""
-        gpd = require_geopandas("OdMatrix.to_gdf")
+        gpd = frames.geopandas("OdMatrix.to_gdf")
         from shapely import LineString
 
         n_o, n_d = self.shape
@@ -410,28 +599,6 @@ class OdMatrix:
         return out
 
 
-def require_pandas(what: str) -> Any:
-    """pandas, or an error naming the extra that installs it."""
-    try:
-        import pandas
-    except ImportError:
-        raise ModuleNotFoundError(
-            f"{what} needs pandas: install the 'geo' extra (pip install 'silkrail[geo]')"
-        ) from None
-    return pandas
-
-
-def require_geopandas(what: str) -> Any:
-    """geopandas, or an error naming the extra that installs it."""
-    try:
-        import geopandas
-    except ImportError:
-        raise ModuleNotFoundError(
-            f"{what} needs geopandas: install the 'geo' extra (pip install 'silkrail[geo]')"
-        ) from None
-    return geopandas
-
-
 def _flat(props: dict[str, Any]) -> dict[str, Any]:
     """Properties a file format can hold: lists as text, (low, high) pairs as two columns."""
     out: dict[str, Any] = {}
@@ -452,3 +619,34 @@ def _end(p: Place, access: Access | None) -> dict[str, Any]:
     if access is not None:
         out["access"] = access.to_dict()
     return out
+
+
+def line_string(coords: NDArray[np.float64]) -> dict[str, Any]:
+    """A track as a GeoJSON LineString: (lon, lat) in WGS 84, rounded to 5 decimals (about 1 m)."""
+    return {"type": "LineString", "coordinates": np.round(coords, 5).tolist()}
+
+
+def _place(end: Mapping[str, Any], country: str) -> Place:
+    lat, lon = float(end["lat"]), float(end["lon"])
+    return Place(end["name"], lat, lon, -1, "point", country, note=end.get("note"))
+
+
+def _access(end: Mapping[str, Any]) -> Access | None:
+    a = end.get("access")
+    return None if not a else Access(a["mode"], -1, a["name"], float(a["km"]))
+
+
+def _pair(values: Any) -> tuple[float, float]:
+    return (float(values[0]), float(values[1])) if values else (0.0, 0.0)
+
+
+def _h(text: object) -> str:
+    import html
+
+    return html.escape(str(text))
+
+
+def _html_table(header: Sequence[object], rows: Sequence[Sequence[object]]) -> str:
+    head = "".join(f"<th>{_h(c)}</th>" for c in header)
+    body = "".join("<tr>" + "".join(f"<td>{_h(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -70,6 +70,7 @@ class Router:
         route is the network model's, whatever the time."""
         q = check_query(self.net, query)
         o, d = self.resolve(query.origin), self.resolve(query.destination)
+        o, d = (self.places.with_stations_opened(p, q.constraints.year) for p in (o, d))
         check_ends(o, d, q, self.engine.rail_linked_ports)
         best = strategies.best_route(self.engine, o, d, q)
         if best is None:
@@ -78,6 +79,13 @@ class Router:
             found = strategies.alternatives(self.engine, o, d, q, best, query.alternatives)
             best = dataclasses.replace(best, alternatives=found)
         return best
+
+    def later(self, query: RouteQuery, best: Route) -> tuple[int, list[tuple[str, int]], Route] | None:
+        """What the planned links change: the better route they open after the query's year
+        (the first year it exists, the links with their years, the route), or None."""
+        q = check_query(self.net, query)
+        o, d = self.resolve(query.origin), self.resolve(query.destination)
+        return strategies.later_route(self.engine, o, d, q, best)
 
     # -- many routes ---------------------------------------------------------------------
 

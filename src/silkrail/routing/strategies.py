@@ -16,10 +16,11 @@ import dataclasses
 import heapq
 
 import numpy as np
+from numpy.typing import NDArray
 
-from silkrail.network.model import MAX_YEAR, NodeKind, gauges_of
+from silkrail.network.model import MAX_YEAR, Network, NodeKind, gauges_of
 from silkrail.routing.engine import Engine
-from silkrail.routing.graph import MODE_RAIL, Constraints
+from silkrail.routing.graph import CLOSED_YEAR, MODE_RAIL, Constraints, StateGraph
 from silkrail.routing.places import Place
 from silkrail.routing.query import Query
 from silkrail.routing.results import Route
@@ -185,13 +186,17 @@ def rail_and_sea(candidates: list[Route], q: Query) -> Route | None:
 
 
 def explain_no_route(engine: Engine, o: Place, d: Place, q: Query) -> str:
-    """Why no route: constraints that cut every path, or networks no crossing joins."""
+    """Why no route: links planned to open after the query's year that would give one, other
+    constraints that cut every path, or networks no crossing joins."""
+    later = _later_links(engine, o, d, q)
+    if later is not None:
+        return later
     free = Constraints(year=MAX_YEAR, inland_water=True)
     rail_free = Constraints(modes="rail", year=MAX_YEAR)
     if q.mode == "rail" and engine.shortest_path(o, d, rail_free, q.coef, mode="rail") is None:
         if engine.shortest_path(o, d, free, q.coef) is None:
             return _disconnected(engine, o, d)
-        return _disconnected(engine, o, d) + "; by sea or rail and sea there is one (--mode any)"
+        return _disconnected(engine, o, d) + "; by sea or rail and sea there is one (mode any)"
     if engine.shortest_path(o, d, free, q.coef) is not None:
         parts = []
         if q.constraints.avoid_countries:
@@ -218,3 +223,76 @@ def _disconnected(engine: Engine, o: Place, d: Place) -> str:
             f"around {o.name} to {describe(d)} around {d.name}"
         )
     return f"no route from {o.name} to {d.name}: the two are not connected in the network"
+
+
+def _later_links(engine: Engine, o: Place, d: Place, q: Query) -> str | None:
+    """When the same query (mode, countries avoided) finds a route in a later year of the
+    network: which planned links that route needs, and the first year it exists; else None."""
+    g = engine.graph
+    c = q.constraints
+    years = np.unique(g.year[(g.year > c.year) & (g.year < CLOSED_YEAR)])
+    for year in years.tolist():
+        path = engine.shortest_path(o, d, dataclasses.replace(c, year=int(year)), q.coef, mode=q.mode)
+        if path is None:
+            continue
+        links = planned_links(engine.net, g, path.arcs, c.year)
+        names = ", ".join(f"{name} ({opens})" for name, opens in links)
+        how = "".join(
+            [
+                f" avoiding {', '.join(sorted(c.avoid_countries))}" if c.avoid_countries else "",
+                " by rail" if c.modes == "rail" else "",
+            ]
+        )
+        return (
+            f"no route from {o.name} to {d.name}{how} in the network of {c.year}: the route needs "
+            f"{'a link' if len(links) == 1 else 'links'} planned to open later: {names}; "
+            f"ask for --year {int(year)} or later"
+        )
+    return None
+
+
+def planned_links(net: Network, g: StateGraph, arcs: NDArray[np.int64], year: int) -> list[tuple[str, int]]:
+    """The planned lines and crossings the arcs ``arcs`` use that open after ``year``, by
+    name with their opening year, in the order the path meets them."""
+    out: dict[str, int] = {}
+    for a in np.asarray(arcs, dtype=np.int64).tolist():
+        opens = int(g.year[a])
+        if opens <= year or opens >= CLOSED_YEAR:
+            continue
+        edge = int(g.edge[a])
+        line, crossing = int(net.line[edge]), int(net.crossing[edge])
+        if line >= 0:
+            name = net.lines[line].name
+        elif crossing >= 0:
+            name = net.crossings[crossing].name
+        else:
+            name = f"a planned link at {net.lat[net.u[edge]]:.2f}, {net.lon[net.u[edge]]:.2f}"
+        out[name] = max(out.get(name, 0), opens)
+    return list(out.items())
+
+
+LATER_GAIN = 0.02
+"""A route the planned links open is worth mentioning when it is at least this much better
+(by the query's objective) than the route of the query's year."""
+
+
+def later_route(
+    engine: Engine, o: Place, d: Place, q: Query, best: Route
+) -> tuple[int, list[tuple[str, int]], Route] | None:
+    """The best route once every planned link is open, when it beats ``best`` (the route of
+    the query's year) by ``LATER_GAIN`` or more: (the first year it exists, the planned links
+    it needs with their years, the route); else None. Links only open as years pass, so the
+    route exists from the year its last link opens."""
+    g = engine.graph
+    c = q.constraints
+    planned = g.year[(g.year > c.year) & (g.year < CLOSED_YEAR)]
+    if not len(planned):
+        return None
+    later_q = dataclasses.replace(q, constraints=dataclasses.replace(c, year=int(planned.max())))
+    later = best_route(engine, o, d, later_q)
+    if later is None or rank_value(later, q.coef) > (1 - LATER_GAIN) * rank_value(best, q.coef):
+        return None
+    links = planned_links(engine.net, g, later.arcs, c.year)
+    if not links:
+        return None
+    return max(y for _, y in links), links, later

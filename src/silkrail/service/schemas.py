@@ -5,9 +5,13 @@ field a newer service adds)."""
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_OD_PLACES = 50  # origins, and destinations, in one matrix request
+MAX_AVOID = 30  # countries a query may avoid
+PlaceName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class _Record(BaseModel):
@@ -39,6 +43,13 @@ class RouteEnd(_Record):
     access: RouteAccess | None = None
 
 
+class LineString(_Record):
+    """A track as GeoJSON: (lon, lat) positions in WGS 84, rounded to 5 decimals (about 1 m)."""
+
+    type: Literal["LineString"]
+    coordinates: list[list[float]]
+
+
 class RouteLeg(_Record):
     mode: str
     from_: str = Field(alias="from")
@@ -49,6 +60,11 @@ class RouteLeg(_Record):
     countries: list[str]
     basis: str
     record: str | None = None
+    service: str | None = Field(default=None, description="the scheduled service that runs the leg")
+    trip: str | None = Field(default=None, description="its trip (GTFS trip_id)")
+    geometry: LineString | None = Field(
+        default=None, description="the leg's track (left out when the request says geometry=false)"
+    )
 
 
 class RouteEvent(_Record):
@@ -71,8 +87,34 @@ class RouteEvent(_Record):
     duration_h_range: list[float] | None = None
 
 
+class RouteService(_Record):
+    """The scheduled service a route's answer rides, and which figure is which: the timetable's
+    ride, the expected wait for a departure, boarding, booking and consolidation lead times where
+    published, and the network model's time for the same places."""
+
+    id: str
+    name: str
+    long_name: str
+    operator: str
+    trip: str
+    board: str
+    alight: str
+    ride_h: float
+    expected_wait_h: float
+    departures_per_week: float
+    boarding_h: float
+    booking_h: float
+    consolidation_h: float
+    modelled_duration_h: float | None
+    modelled_duration_h_range: list[float] | None
+    published: bool
+    source: list[str]
+    as_of: str
+
+
 class Route(_Record):
-    """One route: totals with their 10th-90th percentile ranges, legs, events, alternatives."""
+    """One route: totals with their 10th-90th percentile ranges, legs, events, alternatives;
+    ``service`` where a scheduled service answers."""
 
     origin: RouteEnd
     destination: RouteEnd
@@ -91,6 +133,7 @@ class Route(_Record):
     events: list[RouteEvent]
     alternatives: list[Route]
     label: str | None = None
+    service: RouteService | None = None
 
 
 class Comparison(_Record):
@@ -104,19 +147,24 @@ class ODRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    origins: list[str] = Field(min_length=1, max_length=MAX_OD_PLACES)
-    destinations: list[str] = Field(min_length=1, max_length=MAX_OD_PLACES)
-    objective: str = Field(
+    origins: list[PlaceName] = Field(min_length=1, max_length=MAX_OD_PLACES)
+    destinations: list[PlaceName] = Field(min_length=1, max_length=MAX_OD_PLACES)
+    objective: Literal["time", "cost", "co2"] = Field(
         default="time",
         validation_alias=AliasChoices("objective", "optimize"),
-        description="time, cost or co2 (also accepted as 'optimize', the query parameter's name)",
+        description="what each route minimises, per TEU (also accepted as 'optimize', the name of "
+        "the routes' query parameter)",
     )
-    mode: str = Field(default="any", description="rail, sea or any")
+    mode: Literal["rail", "sea", "any"] = Field(default="any", description="what the routes may use")
+    traffic: Literal["passenger", "freight", "any"] = Field(
+        default="any", description="the services the routes may use"
+    )
     teu: float = Field(default=1.0, gt=0, le=1e6, allow_inf_nan=False, description="cargo in TEU")
-    year: int | None = Field(default=None, description="the network as of this year")
-    avoid: str = Field(default="", description="ISO country codes to avoid, comma-separated")
-    traffic: str = Field(
-        default="any", description="freight (a shipment; 'any' is the same) or passenger (a traveller)"
+    year: int | None = Field(default=None, ge=1, le=9999, description="the network as of this year")
+    avoid: str | list[Annotated[str, StringConstraints(max_length=3 * MAX_AVOID)]] = Field(
+        default="",
+        max_length=3 * MAX_AVOID,
+        description="ISO country codes to avoid: a list, or comma-separated",
     )
 
 

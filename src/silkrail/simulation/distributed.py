@@ -35,9 +35,9 @@ def run_replications(
             if progress:
                 progress(1)
         return out
-    from dask.distributed import as_completed
+    with dask_client(scheduler, workers, "a distributed simulation (a Dask scheduler)") as client:
+        from dask.distributed import as_completed
 
-    with dask_client(scheduler, workers, "a distributed simulation (--scheduler)") as client:
         shared = client.scatter(sim, broadcast=True)
         futures = [client.submit(run_replication, shared, s, trace=trace, pure=False) for s in seeds]
         for _ in as_completed(futures):

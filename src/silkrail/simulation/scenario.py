@@ -206,7 +206,54 @@ def find_scenario(name_or_path: str | Path) -> Path:
     if shipped.exists():
         return shipped
     names = sorted(f.stem for f in SCENARIO_DIR.glob("*.yaml"))
-    raise DataError(f"no scenario file '{name_or_path}'; shipped scenarios: {', '.join(names)}")
+    raise DataError(
+        f"no scenario file '{name_or_path}'; give a YAML file or a shipped scenario: {', '.join(names)} "
+        "(silkrail simulate list describes them)"
+    )
+
+
+@dataclass(frozen=True)
+class ScenarioSummary:
+    """A shipped scenario as ``silkrail simulate list`` shows it."""
+
+    name: str
+    description: str
+    extends: str | None
+    start: date
+    days: int
+    services: int
+    changes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "extends": self.extends,
+            "start": self.start.isoformat(),
+            "days": self.days,
+            "services": self.services,
+            "changes": self.changes,
+        }
+
+
+def shipped_scenarios() -> list[ScenarioSummary]:
+    """The scenarios shipped with silkrail (usable by name), with what each describes."""
+    out = []
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
+        f, _ = _load_doc(path)
+        merged, _ = load_scenario(path)
+        out.append(
+            ScenarioSummary(
+                path.stem,
+                " ".join((f.description or "").split()),
+                Path(f.extends).stem if f.extends else None,
+                merged.start,
+                merged.days,
+                len(merged.services),
+                len(merged.changes),
+            )
+        )
+    return out
 
 
 def load_scenario(

@@ -37,6 +37,15 @@ def parse_scheduler(value: str | None) -> str | None:
     raise DataError(f"'{value}' is not a scheduler; use {SCHEDULER_HELP}", field="scheduler")
 
 
+def require_dask(purpose: str) -> None:
+    """Dask's distributed scheduler can be imported, or :class:`MissingExtraError` naming the
+    ``dist`` extra (checked before any work, when a scheduler was asked for)."""
+    from silkrail.extras import needs_extra
+
+    with needs_extra(purpose):
+        import dask.distributed  # noqa: F401
+
+
 @contextmanager
 def dask_client(scheduler: str, workers: int, purpose: str) -> Iterator[Any]:
     """A Dask client on ``scheduler`` ("local": a LocalCluster of ``workers`` single-threaded

@@ -476,16 +476,22 @@ class _NetworkLinks:
         return self.feed.stops[node].name
 
     def journey(self, steps: list[Step], conns: Connections, when: dt.datetime) -> Journey:
+        """The journey of ``steps``: its departure (the time asked for, or for an arrival time the
+        latest one can leave), its real arrival, and each leg's wait since the one before arrived
+        (access and transfer times included), so that waits and legs add up to the duration."""
         tz = when.tzinfo or dt.UTC
+        steps = after_the_last_ride(steps)
         legs: list[JourneyLeg] = []
         events: list[dict[str, Any]] = []
         cost = co2 = 0.0
         priced: list[Any] = []  # the network routes that price each part
         modelled: list[Any] = []
-        prev_arr: float | None = None
+        ready = steps[0].dep  # when the traveller or the cargo is ready for the next leg
         for s in steps:
-            wait = 0.0 if prev_arr is None else max(0.0, s.dep - prev_arr) / 3600
-            prev_arr = s.arr
+            wait = 0.0
+            if reported(s):
+                wait = max(0.0, s.dep - ready) / 3600
+                ready = s.arr
             if s.trip is not None:
                 trip_id, day = conns.trip_keys[s.trip]
                 t = self.feed.trip_by_id[trip_id]
@@ -594,6 +600,27 @@ class _NetworkLinks:
             )
             t += share
         return out
+
+
+def reported(step: Step) -> bool:
+    """Whether a step is a leg of the journey (a ride, a frequency service or a modelled route);
+    access, egress and transfer links are part of the wait for the next leg."""
+    return step.trip is not None or (step.link is not None and step.link.kind in ("frequency", "modelled"))
+
+
+def after_the_last_ride(steps: list[Step]) -> list[Step]:
+    """``steps`` with the links after the last ride moved to start as soon as the ride arrives.
+    A search back from an arrival time places them against the deadline; the traveller arrives
+    when the ride and its egress do, not at the deadline."""
+    rides = [i for i, s in enumerate(steps) if s.trip is not None or (s.link and s.link.kind == "frequency")]
+    if not rides:
+        return steps
+    out = steps[: rides[-1] + 1]
+    t = out[-1].arr
+    for s in steps[rides[-1] + 1 :]:
+        out.append(dataclasses.replace(s, dep=t, arr=t + (s.arr - s.dep)))
+        t = out[-1].arr
+    return out
 
 
 def _end(p: Any) -> dict[str, Any]:

@@ -99,8 +99,8 @@ def make_crossings(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
                 countries=(_country(a_pt, where), _country(b_pt, where)),
                 gauges_mm=(a_pt.gauge_mm, b_pt.gauge_mm),
                 sides=(a_pt.name, b_pt.name),
-                lat=(a_pt.lat + b_pt.lat) / 2,
-                lon=(a_pt.lon + b_pt.lon) / 2,
+                lat=rec.position.lat if rec.position else (a_pt.lat + b_pt.lat) / 2,
+                lon=rec.position.lon if rec.position else (a_pt.lon + b_pt.lon) / 2,
                 curated=True,
                 nodes=(),
                 edges=0,
@@ -144,14 +144,17 @@ def make_crossings(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
             report.add("error", f"the track between '{a_pt.name}' and '{b_pt.name}' has {what}", where)
 
     # tracks that cross the same border near a curated crossing (parallel lines, a second
-    # bridge) belong to that crossing: it is one place with one dwell
-    curated_at = [(i, c) for i, c in enumerate(out) if nodes[i] and c.kind == "border"]
-    for edge in np.flatnonzero(is_border & (crossing_of < 0)):
+    # bridge), and breaks of gauge in a curated gauge-change yard (the parallel tracks of its
+    # two gauges), belong to that crossing: it is one place with one dwell
+    curated_at = [(i, c) for i, c in enumerate(out) if nodes[i]]
+    for edge in np.flatnonzero((is_border | is_break) & (crossing_of < 0)):
         x, y = int(u[edge]), int(v[edge])
         both = {str(node_cc[x]), str(node_cc[y])}
+        kind = "border" if is_border[edge] else "gauge_change"
         for i, c in curated_at:
             if (
-                set(c.countries) == both
+                c.kind == kind
+                and set(c.countries) == both
                 and float(geo.haversine_km(lat[x], lon[x], c.lat, c.lon)) <= params.near_crossing_km
             ):
                 crossing_of[edge] = i

@@ -1,24 +1,28 @@
 """Routing over HTTP: a route, the rail/sea/rail+sea comparison, and OD matrices.
 
 ``/route`` and ``/compare`` take the options of ``silkrail route`` and ``silkrail compare`` as
-query parameters and answer the JSON those commands print with ``--json``: the same library
-calls, the same ``to_dict``. The network and its router load once per process, on first use."""
+query parameters and answer the JSON those commands print with ``--json`` (the same library
+calls, the same ``to_dict``), each leg with its track as a GeoJSON LineString unless
+``geometry=false``. Enumerated parameters are enums of the OpenAPI document; ``avoid`` is
+repeated (``avoid=KZ&avoid=MN``) or comma-joined. Every answer is validated and serialised by
+FastAPI against its declared model. ``POST /od`` only reads: it needs no token. The network and
+its router load once per process, on first use."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 
 from silkrail.errors import DataError, UnknownPlaceError
-from silkrail.routing.query import RouteOptions, RouteQuery, check_mode, check_traffic
-from silkrail.service.deps import RouterDep, WriterDep
+from silkrail.routing.query import MAX_ALTERNATIVES, MAX_PLACE_CHARS, MAX_TEU, RouteOptions, RouteQuery
+from silkrail.service.deps import RouterDep
 from silkrail.service.errors import responses
-from silkrail.service.schemas import Comparison, ODMatrix, ODRequest, Route
+from silkrail.service.schemas import MAX_AVOID, Comparison, ODMatrix, ODRequest, Route
 
 if TYPE_CHECKING:
     from silkrail.routing.places import Place as PlaceRecord
@@ -28,34 +32,53 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/v1", tags=["routing"])
 
 Place = Annotated[
-    str, Query(min_length=1, max_length=200, description="place name, station, UN/LOCODE or 'lat,lon'")
-]
-Optimize = Annotated[str, Query(description="time, cost or co2")]
-Mode = Annotated[str, Query(description="rail, sea or any")]
-Traffic = Annotated[
     str,
     Query(
-        description="the traffic asked about: freight (a shipment; 'any' is the same), or passenger "
-        "(a traveller: passenger services and the passenger model)"
+        min_length=1, max_length=MAX_PLACE_CHARS, description="place name, station, UN/LOCODE or 'lat,lon'"
     ),
 ]
-Avoid = Annotated[str, Query(max_length=200, description="ISO country codes to avoid, comma-separated")]
+Optimize = Annotated[
+    Literal["time", "cost", "co2"],
+    Query(description="what the route minimises, per TEU (the answer's 'objective')"),
+]
+Mode = Annotated[
+    Literal["rail", "sea", "any"],
+    Query(description="what the route may use: rail (with rail ferries), sea, or both"),
+]
+Traffic = Annotated[
+    Literal["passenger", "freight", "any"],
+    Query(description="the services the route may use: passenger trains, freight trains, or either"),
+]
+Avoid = Annotated[
+    list[Annotated[str, StringConstraints(max_length=3 * MAX_AVOID)]],
+    Query(
+        max_length=MAX_AVOID,
+        description="an ISO 3166-1 alpha-2 country code to avoid, by land and by its waters; repeat the "
+        "parameter (avoid=KZ&avoid=MN) or join codes with commas (avoid=KZ,MN)",
+    ),
+]
 Year = Annotated[
     int | None, Query(ge=1, le=9999, description="the network as of this year (planned lines open)")
 ]
-Teu = Annotated[float, Query(gt=0, le=1e6, allow_inf_nan=False, description="cargo in TEU")]
+Teu = Annotated[float, Query(gt=0, le=MAX_TEU, allow_inf_nan=False, description="cargo in TEU")]
+AsOf = Annotated[
+    str | None,
+    Query(max_length=10, description="price sea legs at the lane rates of this date (YYYY-MM-DD)"),
+]
+InlandWater = Annotated[bool, Query(description="let water legs use rivers and canals between seas")]
+Geometry = Annotated[
+    bool,
+    Query(
+        description="each leg's track as a GeoJSON LineString (lon, lat in WGS 84, 5 decimals); "
+        "false leaves the tracks out"
+    ),
+]
 ROUTE_ERRORS = responses(
     422, e422="invalid options, an unknown place (the error names the closest known names) or no route"
 )
 
-
 FIELD_NAMES = {"objective": "optimize"}
 """The query's fields the API calls by another name."""
-
-
-def _json(doc: dict[str, Any]) -> Response:
-    """``doc`` as the CLI prints it with --json (non-ASCII names kept as they are)."""
-    return Response(json.dumps(doc, ensure_ascii=False), media_type="application/json")
 
 
 def _invalid(where: str, message: str) -> JSONResponse:
@@ -80,33 +103,31 @@ def _query(r: Router, **given: Any) -> RouteQuery | JSONResponse:
     return dataclasses.replace(query, origin=ends[0], destination=ends[1])
 
 
-@router.get("/route", response_model=Route, responses=ROUTE_ERRORS)
+@router.get(
+    "/route",
+    response_model=Route,
+    response_model_exclude_unset=True,
+    responses=ROUTE_ERRORS,
+)
 def get_route(
     r: RouterDep,
     origin: Place,
     destination: Place,
     mode: Mode = "any",
     optimize: Optimize = "time",
-    avoid: Avoid = "",
+    traffic: Traffic = "any",
+    avoid: Avoid = [],  # noqa: B006  (FastAPI copies a list default per request)
     year: Year = None,
     teu: Teu = 1.0,
     alternatives: Annotated[
-        int, Query(ge=0, le=10, description="also find K routes through other corridors")
+        int, Query(ge=0, le=MAX_ALTERNATIVES, description="also find K routes through other corridors")
     ] = 0,
-    as_of: Annotated[
-        str | None,
-        Query(max_length=10, description="price sea legs at the lane rates of this date (YYYY-MM-DD)"),
-    ] = None,
-    inland_water: Annotated[
-        bool, Query(description="let water legs use rivers and canals between seas")
-    ] = False,
-    traffic: Traffic = "any",
+    as_of: AsOf = None,
+    inland_water: InlandWater = False,
+    geometry: Geometry = True,
 ) -> Any:
-    """The best route between two places, across gauges, borders and modes (``silkrail route``):
-    where a scheduled service covers the trip, its answer (``service``: the timetable's ride, the
-    expected wait for a departure, the network model's time beside it)."""
-    from silkrail.timetable.answer import answer_route
-
+    """The best route between two places, across gauges, borders and modes (``silkrail route``),
+    each leg with its track."""
     query = _query(
         r,
         origin=origin,
@@ -123,54 +144,66 @@ def get_route(
     )
     if isinstance(query, JSONResponse):
         return query
-    return _json(answer_route(r, query).to_dict())
+    from silkrail.timetable.answer import answer_route
+
+    return answer_route(r, query).to_dict(geometry=geometry)
 
 
-@router.get("/compare", response_model=Comparison, responses=ROUTE_ERRORS)
+@router.get(
+    "/compare",
+    response_model=Comparison,
+    response_model_exclude_unset=True,
+    responses=ROUTE_ERRORS,
+)
 def compare_routes(
     r: RouterDep,
     origin: Place,
     destination: Place,
     optimize: Optimize = "time",
+    traffic: Traffic = "any",
     teu: Teu = 1.0,
     year: Year = None,
-    avoid: Avoid = "",
-    traffic: Traffic = "any",
+    avoid: Avoid = [],  # noqa: B006
+    as_of: AsOf = None,
+    geometry: Geometry = True,
 ) -> Any:
-    """The best rail, sea and rail+sea options side by side (``silkrail compare``); the rail
-    option is a scheduled service's answer where one covers the trip."""
-    from silkrail.timetable.answer import answer_compare
-
+    """The best rail, sea and rail+sea options side by side (``silkrail compare``)."""
     query = _query(
         r,
         origin=origin,
         destination=destination,
         objective=optimize,
+        traffic=traffic,
         teu=teu,
         year=year,
         avoid=avoid,
-        traffic=traffic,
+        as_of=as_of,
     )
     if isinstance(query, JSONResponse):
         return query
-    return _json({"options": [o.to_dict() for o in answer_compare(r, query)]})
+    from silkrail.timetable.answer import answer_compare
+
+    return {"options": [o.to_dict(geometry=geometry) for o in answer_compare(r, query)]}
 
 
-@router.post("/od", response_model=ODMatrix, responses=responses(400, 401, 413, 422))
-def post_od(body: ODRequest, r: RouterDep, token: WriterDep) -> Any:
-    """Totals for every origin-destination pair (one shortest-path tree per origin; a pair a
-    scheduled service covers has that service's door-to-door figures, as ``/route`` answers). A
-    POST, so it takes a bearer token like every POST: a matrix is the service's costliest
-    question."""
+@router.post(
+    "/od",
+    response_model=ODMatrix,
+    response_model_exclude_unset=True,
+    responses=responses(400, 413, 422),
+)
+def post_od(body: ODRequest, r: RouterDep) -> Any:
+    """Totals for every origin-destination pair (one shortest-path tree per origin). A POST for
+    its body's lists of places, but it only reads: no token, and bounded like the other reads
+    (at most 50 origins and 50 destinations)."""
     try:
-        mode = check_mode(body.mode)
         options = RouteOptions(
             objective=body.objective,
-            mode=mode,
+            mode=body.mode,
+            traffic=body.traffic,
             teu=body.teu,
             year=body.year,
             avoid=body.avoid,
-            traffic=check_traffic(body.traffic),
         )
     except DataError as exc:
         return _invalid(f"body.{FIELD_NAMES.get(exc.field or '', exc.field or 'body')}", exc.reason)
@@ -184,8 +217,7 @@ def post_od(body: ODRequest, r: RouterDep, token: WriterDep) -> Any:
                 return _invalid(f"{role}.{i}", str(exc))
     from silkrail.timetable.answer import answer_od
 
-    m = answer_od(r, places["origins"], places["destinations"], options)
-    return _json(od_to_dict(m))
+    return od_to_dict(answer_od(r, places["origins"], places["destinations"], options))
 
 
 DIGITS = {"duration_h": 2, "cost_usd": 2, "co2_kg": 1, "distance_km": 1}
