@@ -97,13 +97,13 @@ def test_route_cli_with_depart_and_arrive(real_env, real_net) -> None:  # type: 
     "when", [["--depart", "2026-12-03T17:00+08:00"], ["--arrive", "2026-12-05T17:00+07:00"]], ids=["depart", "arrive"]
 )
 def test_waits_and_rides_add_up_to_the_journey(real_env, real_net, when) -> None:  # type: ignore[no-untyped-def]
-    """Leaving Nanning at 17:00 for T8701 (18:05): the wait (1.08 h, the 0.5 h boarding time
-    included) and the ride (12.42 h) make the 13.5 h of the journey, leg by leg."""
+    """A traveller leaving Nanning at 17:00 for T8701 (18:05): the wait (1.08 h, the 0.5 h
+    boarding time included) and the ride (12.42 h) make the 13.5 h of the journey, leg by leg."""
     from typer.testing import CliRunner
 
     from silkrail.cli import app
 
-    run = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", *when, "--json"])
+    run = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", *when, "--traffic", "passenger", "--json"])
     assert run.exit_code == 0, run.output
     j = json.loads(run.output)
     total = dt.datetime.fromisoformat(j["arrival"]) - dt.datetime.fromisoformat(j["departure"])
