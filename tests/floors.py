@@ -10,7 +10,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-EXTRAS = ("service", "viz", "dist", "postgres", "frames")  # what the library imports; dev tools stay current
+EXTRAS = ("service", "fast", "viz", "dist", "postgres", "frames")  # what the library imports; dev tools stay current
 
 
 def floor_constraints(pyproject: Path, extras: tuple[str, ...] = EXTRAS) -> list[str]:

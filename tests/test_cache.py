@@ -3,13 +3,15 @@ files in use, recently used or kept alone."""
 
 from __future__ import annotations
 
-import fcntl
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from filelock import FileLock, Timeout
 
 from silkrail import cache
 
@@ -75,15 +77,15 @@ def test_a_lock_marks_a_file_as_used(tmp_path: Path) -> None:
 def test_a_file_in_use_is_not_removed(tmp_path: Path) -> None:
     """A stale file whose lock another open file holds stays until the lock is released."""
     old = _cache_file(tmp_path, "network-aa.npz", STALE_DAYS)
-    fd = os.open(cache.lock_path(old), os.O_RDWR | os.O_CREAT)
+    held = FileLock(cache.lock_path(old))
+    held.acquire()
     try:
         t = time.time() - STALE_DAYS * 86400
-        os.utime(fd, (t, t))
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        os.utime(cache.lock_path(old), (t, t))
         assert cache.remove_stale(tmp_path, ("network-*.npz",), keep=lambda name: False) == []
         assert old.exists()
     finally:
-        os.close(fd)
+        held.release()
     assert cache.remove_stale(tmp_path, ("network-*.npz",), keep=lambda name: False) == [old]
 
 
@@ -99,8 +101,8 @@ def test_leftover_temporary_files_go_after_a_day(tmp_path: Path) -> None:
 def test_a_waiting_process_is_told_and_then_gets_the_lock(tmp_path: Path) -> None:
     """Taking a lock another open file holds calls ``on_wait`` once, then waits for it."""
     target = tmp_path / "network-aa.npz"
-    fd = os.open(cache.lock_path(target), os.O_RDWR | os.O_CREAT)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    held = FileLock(cache.lock_path(target))
+    held.acquire()
     told, got = threading.Event(), threading.Event()
 
     def build() -> None:
@@ -113,7 +115,7 @@ def test_a_waiting_process_is_told_and_then_gets_the_lock(tmp_path: Path) -> Non
         assert told.wait(60)
         assert not got.is_set()
     finally:
-        os.close(fd)
+        held.release()
         builder.join(60)
     assert got.is_set()
 
@@ -123,21 +125,20 @@ def test_a_lock_file_removed_while_waiting_is_not_trusted(tmp_path: Path) -> Non
     file now at the path (which others see), not the deleted one."""
     target = tmp_path / "network-aa.npz"
     lock = cache.lock_path(target)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    held = FileLock(lock)
+    held.acquire()
     told = threading.Event()
     others_blocked: list[bool] = []
 
     def read() -> None:
         with cache.locked(target, shared=True, on_wait=told.set):
-            other = os.open(lock, os.O_RDWR)  # a writer arriving now opens the file at the path
+            other = FileLock(lock)  # a writer arriving now locks the file at the path
             try:
-                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                other.acquire(timeout=0)
+                other.release()
                 others_blocked.append(False)
-            except BlockingIOError:
+            except Timeout:
                 others_blocked.append(True)
-            finally:
-                os.close(other)
 
     reader = threading.Thread(target=read)
     reader.start()
@@ -145,6 +146,33 @@ def test_a_lock_file_removed_while_waiting_is_not_trusted(tmp_path: Path) -> Non
         assert told.wait(60)
         lock.unlink()
     finally:
-        os.close(fd)
+        held.release()
         reader.join(60)
     assert others_blocked == [True]
+
+
+def test_silkrail_imports_and_caches_without_fcntl(tmp_path: Path) -> None:
+    """Windows has no fcntl: with it gone, silkrail, its cache, the network store and the
+    tracking store import, and a cache file is written and read under its lock."""
+    code = (
+        "import sys; sys.modules['fcntl'] = None\n"
+        "import silkrail, silkrail.cache as c, silkrail.network.store, silkrail.tracking.store\n"
+        "from pathlib import Path\n"
+        f"p = Path({str(tmp_path)!r}) / 'network-aa.npz'\n"
+        "with c.locked(p):\n"
+        "    with c.atomic_write(p) as fh: fh.write(b'x')\n"
+        "with c.locked(p, shared=True): print(p.read_bytes().decode())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "x"
+
+
+def test_the_home_is_the_platforms_cache_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without SILKRAIL_HOME the cache goes to the platform's cache directory (XDG on Linux)."""
+    from silkrail.settings import get_settings
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert get_settings(environ={}).home == tmp_path / "xdg" / "silkrail"
+    assert get_settings(environ={"SILKRAIL_HOME": str(tmp_path / "h")}).home == tmp_path / "h"

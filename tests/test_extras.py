@@ -19,7 +19,7 @@ from silkrail.extras import EXTRA_OF, needs_extra
 REPO = Path(__file__).parent.parent
 SRC = REPO / "src" / "silkrail"
 # module name -> distribution name where the two differ
-DIST_OF = {"yaml": "pyyaml", "distributed": "dask", "scgraph_data": "scgraph-data", "google": "gtfs-realtime-bindings"}
+DIST_OF = {"yaml": "pyyaml", "distributed": "dask", "google": "gtfs-realtime-bindings"}
 
 
 def _requirements() -> tuple[set[str], dict[str, set[str]]]:

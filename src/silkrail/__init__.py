@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 
+from silkrail._version import __version__
 from silkrail.errors import (
     CacheError,
     DataError,
@@ -53,12 +54,12 @@ __all__ = [
     "SilkrailError",
     "SourceError",
     "UnknownPlaceError",
+    "__version__",
     "compare",
     "load_network",
     "od_matrix",
     "route",
 ]
-__version__ = "0.1.0"
 
 # where each public record lives: imported when first asked for (``silkrail.Route``)
 _LAZY = {

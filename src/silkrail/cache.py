@@ -3,24 +3,33 @@
 Every cache file is written to a temporary file of its own in the same directory (its name
 carries the writer's process id) and moved into place with one atomic ``os.replace``, so a
 reader sees the old file or the new one, never a half-written one. Each cache file has a
-lock file beside it (``.NAME.lock``, ``fcntl.flock``): readers hold it shared, the one
-process that builds a missing file holds it exclusive (the others wait, then read what it
-wrote), and cleanup deletes a file only while holding its lock exclusive. Taking a lock
-touches the lock file, so its modification time says when the cache file was last used:
-cleanup removes only files of other inputs that nobody used for :data:`STALE_AFTER_S`,
-since another checkout or data directory may share the same home and still need them.
+lock file beside it (``.NAME.lock``, a :class:`filelock.FileLock`, which works on every OS):
+a process holds it while it reads the file, the one process that builds a missing file holds
+it while it builds (the others wait, then read what it wrote), and cleanup deletes a file only
+while holding its lock. Taking a lock touches the lock file and the cache file, so their
+modification times say when the cache file was last used: cleanup removes only files of other
+inputs that nobody used for :data:`STALE_AFTER_S`, since another checkout, virtualenv or
+container may share the same home and still need them.
+
+The locks are exclusive (``filelock`` has no shared mode): two processes reading the same file
+take turns, which costs a load of a few tenths of a second at most. Cleanup may delete a lock
+file while another process waits on it; that process sees the path gone once it has the lock
+and locks the file now at the path instead. (Should a third process have made a new lock file
+in between, two processes could build the same file at once; each writes atomically, so the
+result is the same file, built twice.)
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+from filelock import FileLock, Timeout
 
 STALE_AFTER_S = 7 * 24 * 3600
 """A cache file of other inputs unused this long (seconds) is removed by :func:`remove_stale`."""
@@ -36,7 +45,7 @@ def lock_path(path: Path) -> Path:
 
 @contextlib.contextmanager
 def locked(path: Path, *, shared: bool = False, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the lock of cache file ``path`` (shared to read it, exclusive to write it).
+    """Hold the lock of cache file ``path`` (``shared``: to read it; else to write it).
 
     ``on_wait`` is called once if another process holds the lock and this one has to wait.
     In a home this process may not write to, reading goes ahead without a lock: nobody can
@@ -48,41 +57,31 @@ def locked(path: Path, *, shared: bool = False, on_wait: Callable[[], None] | No
     except OSError:
         if not shared:
             raise
-    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     while True:
-        try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError:
-            if not shared:
-                raise
-            fd = -1
-        if fd < 0:
-            yield
-            return
+        file_lock = FileLock(lock, mode=0o666)
         try:
             try:
-                fcntl.flock(fd, mode | fcntl.LOCK_NB)
-            except BlockingIOError:
+                file_lock.acquire(timeout=0)
+            except Timeout:
                 if on_wait is not None:
                     on_wait()
                     on_wait = None
-                fcntl.flock(fd, mode)
-            if not _same_file(fd, lock):
+                file_lock.acquire()
+        except OSError:
+            if not shared:
+                raise
+            yield  # a read-only home: read without a lock
+            return
+        try:
+            if not lock.exists():
                 continue  # cleanup removed this lock file while we waited: lock the new one
-            with contextlib.suppress(OSError):
-                os.utime(fd)
+            for p in (lock, path):
+                with contextlib.suppress(OSError):
+                    os.utime(p)
             yield
             return
         finally:
-            os.close(fd)
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        here, there = os.fstat(fd), os.stat(path)
-    except FileNotFoundError:
-        return False
-    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+            file_lock.release()
 
 
 @contextlib.contextmanager
@@ -142,28 +141,22 @@ def _remove_unlocked(path: Path, now: float) -> bool:
     once the lock is ours (a reader may have touched it in between)."""
     lock = lock_path(path)
     before = last_used(path)
-    created = False
+    existed = lock.exists()
+    file_lock = FileLock(lock, mode=0o666)
     try:
-        fd = os.open(lock, os.O_RDWR)
-    except FileNotFoundError:
-        try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
-        except OSError:
-            return False
-        created = True
-    except OSError:
+        file_lock.acquire(timeout=0)
+    except (Timeout, OSError):
         return False
     try:
-        if created:  # creating the lock file is no use of the cache file
-            os.utime(fd, (before, before))
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        if not _same_file(fd, lock) or now - last_used(path) < STALE_AFTER_S:
+        if not existed:  # creating the lock file is no use of the cache file
+            with contextlib.suppress(OSError):
+                os.utime(lock, (before, before))
+        if not lock.exists() or now - last_used(path) < STALE_AFTER_S:
             return False
         path.unlink(missing_ok=True)
-        lock.unlink(missing_ok=True)
+        # a lock file held open cannot go on Windows, where its release removes it
+        with contextlib.suppress(OSError):
+            lock.unlink(missing_ok=True)
         return True
     finally:
-        os.close(fd)
+        file_lock.release()

@@ -14,6 +14,7 @@ EXTRA_OF: dict[str, str] = {
     "fastapi": "service",
     "starlette": "service",
     "uvicorn": "service",
+    "websockets": "service",
     "sqlalchemy": "service",
     "alembic": "service",
     "httpx": "service",
@@ -26,6 +27,7 @@ EXTRA_OF: dict[str, str] = {
     "geopandas": "geo",
     "pyogrio": "geo",
     "pyarrow": "geo",
+    "numba": "fast",
 }
 """Top-level module -> the extra in pyproject.toml that installs it."""
 

@@ -20,7 +20,12 @@ ENV_PREFIX = "SILKRAIL_"
 
 
 def _default_home() -> Path:
-    return Path.home() / ".cache" / "silkrail"
+    """The platform's cache directory for silkrail (``~/.cache/silkrail`` on Linux, following
+    ``XDG_CACHE_HOME``; ``~/Library/Caches/silkrail`` on macOS; ``%LOCALAPPDATA%\\silkrail\\Cache``
+    on Windows). Every installation of the same data shares it: its files are keyed on content."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("silkrail", appauthor=False))
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,8 @@ class Settings:
 
     home: cache and state directory. countries_file: GeoJSON country outlines, plain or
     gzipped (default: the outlines shipped with the package). data_dir: the curated YAML. rail_file, sea_file,
-    ports_file: raw sources (default: the installed scgraph-data and searoute). today: the
+    ports_file: raw sources (default: the compact copies shipped with the package, see
+    :mod:`silkrail.network.packed`). today: the
     reference date that says which lines are open when no year is asked for (``YYYY-MM-DD``;
     default: the current date)."""
 

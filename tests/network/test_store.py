@@ -51,15 +51,18 @@ def test_corrupt_cache_is_detected(small_net: Network, tmp_path: Path, damage: s
 
 
 def test_load_network_builds_once_then_reads_the_cache(small_settings: Settings) -> None:
-    """The first call builds and saves under SILKRAIL_HOME; the second reads the same file."""
+    """The first call builds and saves under SILKRAIL_HOME; the second reads the same file (a
+    rebuild would have moved a new file into place) and marks it as used."""
     first = load_network(settings=small_settings, progress=False)
     digest, _ = inputs_fingerprint(small_settings)
     path = network_path(small_settings.home, digest)
     assert path.exists()
-    mtime = path.stat().st_mtime_ns
+    inode = path.stat().st_ino
+    _age(path, 2)
     second = load_network(settings=small_settings, progress=False)
-    assert path.stat().st_mtime_ns == mtime
+    assert path.stat().st_ino == inode
     assert second.meta["built_at"] == first.meta["built_at"]
+    assert time.time() - cache.last_used(path) < 3600
 
 
 def test_a_build_reports_each_step_to_its_progress_callback(small_settings: Settings) -> None:
@@ -221,3 +224,31 @@ def test_two_processes_route_on_one_empty_home(tmp_path: Path) -> None:
     assert first["legs"]
     assert len(list(home.glob("network-*.npz"))) == 1
     _assert_no_leftovers(home)
+
+
+def test_the_cache_key_follows_content_not_paths_or_times(tmp_path: Path) -> None:
+    """Two copies of the same inputs (another virtualenv, a container) at other paths and with
+    other modification times have one inputs hash, so they share one cache; a changed byte
+    gives another."""
+    from silkrail.network.inputs import inputs_fingerprint
+
+    def copy(where: Path, age_s: float) -> Settings:
+        where.mkdir()
+        for name in ("rail_small.py", "sea_small.geojson", "ports_small.geojson"):
+            shutil.copy(FIXTURES / name, where / name)
+        shutil.copytree(FIXTURES / "data", where / "data")
+        t = time.time() - age_s
+        for p in where.rglob("*"):
+            os.utime(p, (t, t))
+        return fixture_settings(tmp_path / "home", where / "data").with_(
+            rail_file=where / "rail_small.py",
+            sea_file=where / "sea_small.geojson",
+            ports_file=where / "ports_small.geojson",
+        )
+
+    one, two = copy(tmp_path / "one", 0), copy(tmp_path / "two", 86400 * 30)
+    assert inputs_fingerprint(one)[0] == inputs_fingerprint(two)[0]
+    rail = two.rail_file
+    assert rail is not None
+    rail.write_text(rail.read_text().replace("43.51", "43.52", 1))
+    assert inputs_fingerprint(one)[0] != inputs_fingerprint(two)[0]

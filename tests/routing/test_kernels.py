@@ -209,3 +209,44 @@ def test_landmark_file_is_mapped_or_refused(tmp_path: Path, damage: str) -> None
     np.testing.assert_array_equal(back.dist, lm.dist)
     np.testing.assert_array_equal(back.states, lm.states)
     assert landmarks._read_landmarks(path, 41) is None  # another graph's table
+
+
+def test_without_numba_od_matrices_equal_the_compiled_ones(
+    small_net: Network, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The core install has no numba: an OD matrix then grows its trees with scipy and gives the
+    compiled kernels' durations, costs, CO2 and distances, and the same unreachable pairs."""
+    from silkrail import jit
+    from silkrail.routing.query import RouteOptions, check_query
+
+    s = Engine(small_net, home=tmp_path)
+    names = [p.name for p in small_net.places][:4]
+    places = [s.places.resolve(n) for n in names]
+    q = check_query(small_net, RouteOptions(objective="time", mode="any", teu=2.0))
+    compiled = s.od_matrix(places, places, q)
+    monkeypatch.setattr(jit, "available", lambda: False)
+    interpreted = s.od_matrix(places, places, q)
+    for field in ("duration_h", "cost_usd", "co2_kg", "distance_km"):
+        a, b = getattr(compiled, field), getattr(interpreted, field)
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+        np.testing.assert_allclose(a, b, rtol=1e-9, err_msg=field)
+    assert np.isfinite(compiled.duration_h).sum() >= len(places)  # some pairs do route
+
+
+def test_without_numba_the_engine_stays_in_python(
+    small_net: Network, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the settled-states budget the engine would switch to the compiled kernels; without
+    numba it keeps answering in Python, and asking for them names the extra."""
+    from silkrail import jit
+    from silkrail.errors import MissingExtraError
+
+    monkeypatch.setattr(jit, "available", lambda: False)
+    monkeypatch.setattr(engine_module, "COMPILE_AFTER_SETTLED", 1)
+    s = Engine(small_net, home=tmp_path)
+    here = s.graph.states_of_node(int(s.graph.state_node[0])).astype(np.int64)
+    for _ in range(2):
+        assert s.search(here, here, Constraints(), (1.0, 0.0, 0.0)) is not None
+    assert s.settled_in_python == 2 and not s.compiled()
+    with pytest.raises(MissingExtraError, match=r"pip install 'silkrail\[fast\]'"):
+        Engine(small_net, home=tmp_path, kernel="numba")

@@ -12,9 +12,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from silkrail.service.app import ServiceSettings, create_app
+from silkrail.service.quota import ClientPolicy, Quotas
 from silkrail.tracking.devdb import create_database, postgres_cluster
 
 TOKEN = "test-token-" + uuid.uuid4().hex
+# tests of other things than the per-client limits: no client is ever slowed down
+UNLIMITED = Quotas(anonymous=ClientPolicy(1e9, 1e9, 64), token=ClientPolicy(1e9, 1e9, 64))
+UNLIMITED_ENV = {"SILKRAIL_QUOTA_ANONYMOUS": "1e9,1e9,64", "SILKRAIL_QUOTA_TOKEN": "1e9,1e9,64"}
+
+
+def service_settings(db_url: str, home: Path, **extra: Any) -> ServiceSettings:
+    """Settings for an in-process test service: the test token, no silence checks while a test
+    runs, no per-client limits (unless ``extra`` sets them)."""
+    given: dict[str, Any] = {"tokens": frozenset({TOKEN}), "silent_check_s": 3600, "quotas": UNLIMITED}
+    return ServiceSettings(db_url=db_url, home=home, **(given | extra))
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +44,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def client(db_url: str, real_net, real_settings) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    settings = ServiceSettings(
-        db_url=db_url, tokens=frozenset({TOKEN}), home=real_settings.home, silent_check_s=3600
-    )
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(service_settings(db_url, real_settings.home))) as c:
         yield c
 
 

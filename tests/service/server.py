@@ -32,7 +32,11 @@ def start(
     port: int | None = None,
     workers: int = 0,
     env: dict[str, str] | None = None,
+    prefix: list[str] | None = None,
+    host: str = "127.0.0.1",
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """A service process on ``port`` (a free one by default), started as ``prefix`` + uvicorn,
+    once its /health says ok."""
     port = port or free_port()
     extra = env or {}
     env = {
@@ -42,17 +46,22 @@ def start(
         "SILKRAIL_API_TOKEN": token,
         "SILKRAIL_COUNTRIES_FILE": str(countries_file),
         "SILKRAIL_INGEST_PROCESSES": str(workers),
+        "SILKRAIL_READ_WORKERS": "1",
+        # no per-client limits unless a test sets them: the tests' clients share one address
+        "SILKRAIL_QUOTA_ANONYMOUS": "1e9,1e9,64",
+        "SILKRAIL_QUOTA_TOKEN": "1e9,1e9,64",
         **extra,
     }
     proc = subprocess.Popen(
         [
+            *(prefix or []),
             sys.executable,
             "-m",
             "uvicorn",
             "silkrail.service.app:app_from_env",
             "--factory",
             "--host",
-            "127.0.0.1",
+            host,
             "--port",
             str(port),
             "--log-level",
@@ -107,15 +116,27 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.stderr.close()
 
 
-def ingest_pids(pid: int) -> list[int]:
-    """The pids of the service ``pid``'s ingest processes (its multiprocessing children)."""
+def ingest_pids(pid: int, expect: int | None = None) -> list[int]:
+    """The pids of the service ``pid``'s ingest processes (its children named silkrail-ingest;
+    ``expect``: wait up to 30 s for that many, as a process names itself when it has started)."""
+    found = children(pid, "silkrail-ingest")
+    for _ in range(300):
+        if expect is None or len(found) >= expect:
+            break
+        time.sleep(0.1)
+        found = children(pid, "silkrail-ingest")
+    return found
+
+
+def children(pid: int, name: str) -> list[int]:
+    """The pids of the service ``pid``'s worker processes called ``name``."""
     out = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
+            comm = (stat.parent / "comm").read_text().strip()
         except OSError:
             continue
-        if int(fields[1]) == pid and b"spawn_main" in cmdline:
+        if int(fields[1]) == pid and comm == name:
             out.append(int(stat.parent.name))
     return sorted(out)

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
 from silkrail.errors import DataError
-from silkrail.service.app import ServiceSettings, create_app
+from silkrail.service.app import create_app
 from silkrail.service.auth import Token, load_tokens_file
 from silkrail.tracking.dwell import dwell_cap
-from tests.service.conftest import AUTH, TOKEN
+from tests.service.conftest import AUTH, TOKEN, service_settings
 from tests.service.conftest import position as _pos
 
 pytestmark = pytest.mark.integration
@@ -283,7 +283,7 @@ def test_tokens_write_only_their_operators_trains_and_leave_an_audit_trail(
         Token("root", "*", secrets["admin"]),
     )
     auth = {name: {"Authorization": f"Bearer {s}"} for name, s in secrets.items()}
-    settings = ServiceSettings(db_url=db_url, tokens=tokens, home=real_settings.home, silent_check_s=3600)
+    settings = service_settings(db_url, real_settings.home, tokens=tokens)
     with TestClient(create_app(settings)) as client:
         mine = _train(client, "fesco 1", headers=auth["fesco"]).json()["id"]
         r = _train(client, "not mine", headers=auth["rzd"], operator="fesco")
@@ -332,19 +332,15 @@ def test_list_endpoints_page(client: TestClient) -> None:
     assert client.get("/api/v1/alerts", params={"limit": 0}).status_code == 422
 
 
-@pytest.mark.parametrize("pragma, words", [("max_page_count", "full"), ("query_only", "read-only")])
+# a disk that is full for real: tests/service/test_flood.py (a tmpfs the service fills)
+@pytest.mark.parametrize("pragma, words", [("query_only", "read-only")])
 def test_a_full_or_read_only_disk_is_its_own_error(
     tmp_path: Path, real_net, real_settings, pragma: str, words: str
 ) -> None:  # type: ignore[no-untyped-def]
     """SQLite refusing writes (its page limit reached: what a full disk gives; or read-only): a
     batch gets 507 with a long Retry-After and a message saying so, not 'busy, retry in 1 s';
     /ready fails meanwhile while /health stays up."""
-    settings = ServiceSettings(
-        db_url=f"sqlite:///{tmp_path / 't.sqlite'}",
-        tokens=frozenset({TOKEN}),
-        home=real_settings.home,
-        silent_check_s=3600,
-    )
+    settings = service_settings(f"sqlite:///{tmp_path / 't.sqlite'}", real_settings.home)
     with TestClient(create_app(settings)) as client:
         tid = _train(client).json()["id"]
         assert client.get("/ready").status_code == 200

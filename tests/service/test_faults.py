@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from silkrail.service.app import ServiceSettings, create_app
+from silkrail.service.app import create_app
 from silkrail.tracking.devdb import create_database, postgres_cluster
-from tests.service.conftest import AUTH, TOKEN
+from tests.service.conftest import AUTH, TOKEN, service_settings
 
 pytestmark = pytest.mark.integration
 T0 = datetime.now(UTC) - timedelta(days=1)
@@ -20,9 +20,7 @@ def test_a_database_outage_gives_503_and_loses_nothing(real_net, real_settings) 
     500, no traceback) and acknowledge nothing; once it is back, the same batch is stored whole."""
     with postgres_cluster() as cluster:
         url = create_database(cluster.url, "outage")
-        settings = ServiceSettings(
-            db_url=url, tokens=frozenset({TOKEN}), home=real_settings.home, silent_check_s=3600
-        )
+        settings = service_settings(url, real_settings.home)
         with TestClient(create_app(settings)) as c:
             train = {"name": "x", "origin": "Hanoi", "destination": "Moscow", "departure": T0.isoformat()}
             tid = c.post("/api/v1/trains", headers=AUTH, json=train).json()["id"]
@@ -95,7 +93,7 @@ def test_a_killed_ingest_process_is_replaced(real_net, real_settings, tmp_path) 
                 }
 
             assert c.post("/api/v1/events", json=batch(0)).json()["accepted"] == 10
-            before = ingest_pids(proc.pid)
+            before = ingest_pids(proc.pid, expect=2)
             os.kill(before[0], signal.SIGKILL)
             statuses, stored = [], 0
             for _ in range(3):  # a client that sends again on 503, as the message says

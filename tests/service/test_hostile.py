@@ -218,7 +218,7 @@ def test_ingest_processes_end_with_the_service(real_net, real_settings, tmp_path
         workers=2,
     )
     try:
-        children = ingest_pids(proc.pid)
+        children = ingest_pids(proc.pid, expect=2)
         assert len(children) == 2
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)

@@ -58,3 +58,37 @@ def test_upgrade_keeps_data_and_matches_the_declared_schema(db_url: str) -> None
     assert set(store.metadata.tables) <= names
     for name, table in store.metadata.tables.items():
         assert columns[name] == {col.name for col in table.columns}, name
+
+
+def test_alert_ids_are_64_bit(db_url: str) -> None:
+    """After the migrations an alert may take an id past 2^31 (PostgreSQL's alerts.id was a
+    32-bit integer: ``GET /alerts?since=2147483648`` failed there with a 500), and the newest
+    alerts are read after such an id."""
+    store.migrate(db_url)
+    engine = store.make_engine(db_url)
+    big = 2**40
+    try:
+        with engine.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO trains (id, name, origin, destination, departure, teu, route, profile, "
+                    "planned_arrival, created_at) VALUES ('t1', 'x', 'Hanoi', 'Moscow', :t, 1, '{}', '{}', :t, :t)"
+                ),
+                {"t": T},
+            )
+            if c.dialect.name == "postgresql":  # the sequence reaches past 2^31
+                c.execute(text("SELECT setval('alerts_id_seq', :i)"), {"i": big})
+            else:  # the rowid follows the largest id
+                c.execute(
+                    text("INSERT INTO alerts (id, train_id, kind, message, time) VALUES (:i, 't1', 'late', 'm', :t)"),
+                    {"i": big, "t": T},
+                )
+            c.execute(
+                text("INSERT INTO alerts (train_id, kind, message, time) VALUES ('t1', 'late', 'next', :t)"),
+                {"t": T},
+            )
+        with engine.connect() as c:
+            ids = [r[0] for r in c.execute(text("SELECT id FROM alerts WHERE id > :s ORDER BY id"), {"s": 2**31})]
+    finally:
+        engine.dispose()
+    assert ids[-1] == big + 1

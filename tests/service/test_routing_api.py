@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 import silkrail
 from silkrail.client import ServiceClient, ServiceError
 from silkrail.routing.query import RouteOptions, RouteQuery
-from silkrail.service.app import ServiceSettings, create_app
+from silkrail.service.app import create_app
 from silkrail.service.schemas import MAX_OD_PLACES
-from tests.service.conftest import AUTH, TOKEN
+from tests.service.conftest import AUTH, TOKEN, service_settings
 
 pytestmark = pytest.mark.integration
 
@@ -24,9 +24,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def api(real_net, real_settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     db = f"sqlite:///{tmp_path_factory.mktemp('routing') / 'tracking.sqlite'}"
-    settings = ServiceSettings(
-        db_url=db, tokens=frozenset({TOKEN}), home=real_settings.home, silent_check_s=3600
-    )
+    settings = service_settings(db, real_settings.home)
     with TestClient(create_app(settings)) as c:
         yield c
 

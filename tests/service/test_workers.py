@@ -35,7 +35,7 @@ def test_two_ingest_processes_keep_one_consistent_state(db_url: str, real_net, r
     ready, done = threading.Event(), threading.Event()
     proc, url = start(real_settings.home, db_url, TOKEN, real_settings.countries_file, workers=2)
     try:
-        assert len(ingest_pids(proc.pid)) == 2
+        assert len(ingest_pids(proc.pid, expect=2)) == 2
         with httpx.Client(base_url=url, headers=AUTH, timeout=60) as c:
             created = [
                 c.post(

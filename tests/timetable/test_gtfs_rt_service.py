@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from silkrail.service.app import ServiceSettings, create_app
+from silkrail.service.app import create_app
 from silkrail.timetable.realtime import train_from_trip
 from silkrail.timetable.services import load_services
+from tests.service.conftest import service_settings
 
 pytestmark = pytest.mark.integration
 pb = pytest.importorskip("google.transit.gtfs_realtime_pb2")
@@ -22,12 +23,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture
 def client(real_net, real_settings, tmp_path: Path) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    settings = ServiceSettings(
-        db_url=f"sqlite:///{tmp_path / 'rt.sqlite'}",
-        tokens=frozenset({TOKEN}),
-        home=real_settings.home,
-        silent_check_s=3600,
-    )
+    settings = service_settings(f"sqlite:///{tmp_path / 'rt.sqlite'}", real_settings.home, tokens=frozenset({TOKEN}))
     with TestClient(create_app(settings)) as c:
         yield c
 

@@ -126,3 +126,29 @@ def test_links_after_the_last_ride_start_when_it_arrives() -> None:
     assert (steps[2].dep, steps[2].arr) == (22.5 * h, 22.75 * h)
     assert [reported(s) for s in steps] == [False, True, False]
     assert after_the_last_ride([access]) == [access]  # no ride: the model's chain is kept
+
+
+def test_the_scan_answers_the_same_without_numba(feed) -> None:  # type: ignore[no-untyped-def]
+    """SILKRAIL_NO_NUMBA=1 (as on a core install) runs the connection scan as Python: the same
+    journey, and numba never imported."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    when = dt.datetime(2026, 12, 3, 7, 0, tzinfo=CST)
+    code = (
+        "import datetime as dt, json, sys\n"
+        "from silkrail.timetable.journey import search_feed\n"
+        "from silkrail.timetable.services import load_services\n"
+        f"steps, conns = search_feed(load_services({str(SMALL)!r}), 'a', 'c', "
+        f"depart=dt.datetime.fromisoformat({when.isoformat()!r}))\n"
+        "print(json.dumps([steps[0].dep, steps[-1].arr, [conns.trip_keys[s.trip][0] for s in steps "
+        "if s.trip is not None], 'numba' in sys.modules]))\n"
+    )
+    env = {**os.environ, "SILKRAIL_NO_NUMBA": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    dep, arr, rides, numba_loaded = json.loads(out.stdout)
+    assert [dep, arr, rides] == list(_ride(feed, "a", "c", depart=when))
+    assert numba_loaded is False

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from silkrail.tracking import core
 from silkrail.tracking.core import TrackState, Transition
 from silkrail.tracking.dwell import DwellStats, Milestones
@@ -205,3 +207,45 @@ def test_a_milestone_at_the_time_of_the_state_is_current() -> None:
     """An entry timed like the last position is not late: the train enters the crossing."""
     steps = run(START, [pos("p1", 2), ms("e1", "border_entry", 2)], matches={"p1": (90.0, 0.1)})
     assert (steps[1].state.status, steps[1].state.crossing_since) == ("at_crossing", at(2))
+
+
+def test_an_arrival_faster_than_any_train_is_refused() -> None:
+    """Seen at km 50 at hour 1, 'arrived' at hour 2: the 250 km left are planned at 5 h, and no
+    train runs them in less than 5 / MAX_PACE = 2 h; refused naming both sightings. At hour 4 the
+    arrival stands."""
+    seen = run(START, [pos("p1", 1)], matches={"p1": (50.0, 0.1)})[0].state
+    fast = run(seen, [ms("a1", "arrived", 2, "destination")])[0]
+    assert fast.rejected is not None and fast.state == seen
+    assert "km 300" in fast.rejected and "km 50" in fast.rejected and "2.0 h" in fast.rejected
+    assert run(seen, [ms("a2", "arrived", 4, "destination")])[0].state.status == "arrived"
+
+
+def test_a_position_matched_far_ahead_counts_only_as_far_as_the_train_can_be() -> None:
+    """A winding line can match a position to a point far along the route. From km 50 at hour 1,
+    a match at km 250 half an hour later moves the train to where it can be at most (2.5 times
+    the planned pace, 50 km of slack: km 162.5); a short jump counts as it is; at hour 4, km 250."""
+    seen = run(START, [pos("p1", 1)], matches={"p1": (50.0, 0.1)})[0].state
+    far = run(seen, [pos("p2", 1.5)], matches={"p2": (250.0, 0.1)})[0]
+    assert far.rejected is None and far.state.progress_km == pytest.approx(50 + 2.5 * 0.5 * 50 + 50)
+    assert run(seen, [pos("p3", 1.1)], matches={"p3": (90.0, 0.1)})[0].state.progress_km == 90.0
+    assert run(seen, [pos("p4", 4)], matches={"p4": (250.0, 0.1)})[0].state.progress_km == 250.0
+
+
+def test_nothing_follows_the_arrival_and_a_train_arrives_once() -> None:
+    """After arriving at hour 14: a position at hour 20 and a second arrival are refused; a
+    departure or a border milestone from before the arrival (delivered late) is taken."""
+    arrived = run(START, [ms("a1", "arrived", 14, "destination")])[0].state
+    later = run(arrived, [pos("p1", 20), ms("a2", "arrived", 15, "destination")], matches={"p1": (300.0, 0.1)})
+    assert [s.rejected is not None for s in later] == [True, True]
+    assert "arrived at" in (later[0].rejected or "") and "arrives once" in (later[1].rejected or "")
+    history = run(arrived, [ms("d1", "departed", 0, "origin"), ms("e1", "border_entry", 2)])
+    assert [s.rejected for s in history] == [None, None]
+
+
+def test_a_departure_after_the_train_was_under_way_is_refused() -> None:
+    """Seen at km 150 at hour 3, 'departed' at hour 4 cannot be; 'departed' at hour 0 (older than
+    the state) is its history."""
+    seen = run(START, [pos("p1", 3)], matches={"p1": (150.0, 0.1)})[0].state
+    late = run(seen, [ms("d1", "departed", 4, "origin")])[0]
+    assert late.rejected is not None and "km 150" in late.rejected and late.state == seen
+    assert run(seen, [ms("d0", "departed", 0, "origin")])[0].rejected is None

@@ -29,15 +29,29 @@ def export_cmd(
     services: Annotated[
         Path | None, typer.Option(help="a services YAML file (default: the package's corridor services)")
     ] = None,
+    shapes: Annotated[
+        bool,
+        typer.Option(help="each trip's shape along the track (shapes.txt; shape_dist_traveled in km)"),
+    ] = True,
 ) -> None:
-    """Write the corridor services as a GTFS feed (stop times past 24:00:00, stop_timezone)."""
+    """Write the corridor services as a GTFS feed (stop times past 24:00:00, stop_timezone, shapes)."""
     from silkrail.timetable.export import write_gtfs
     from silkrail.timetable.services import load_services
 
     if path.suffix.lower() != ".zip":
         fail(DataError(f"{path}: a GTFS feed is a zip; name the file *.zip", field="path"))
     try:
-        counts = write_gtfs(load_services(services), path)
+        feed = load_services(services)
+    except SilkrailError as exc:
+        fail(exc)
+    router = None
+    if shapes:
+        from silkrail.commands.console import load_network_or_exit
+        from silkrail.routing.router import router_for
+
+        router = router_for(load_network_or_exit())
+    try:
+        counts = write_gtfs(feed, path, router=router)
     except SilkrailError as exc:
         fail(exc)
     out.print(f"wrote {path}: " + ", ".join(f"{n} {name.removesuffix('.txt')}" for name, n in counts.items()))

@@ -35,6 +35,14 @@ def serve_cmd(
             "0 stores them in the service's own process",
         ),
     ] = min(2, os.cpu_count() or 1),
+    read_workers: Annotated[
+        int,
+        typer.Option(
+            envvar="SILKRAIL_READ_WORKERS",
+            help="processes for heavy reads (routes, comparisons, OD matrices, GTFS-Realtime), each "
+            "with its own copy of the network; requests beyond them wait in a bounded queue",
+        ),
+    ] = max(1, (os.cpu_count() or 1) // 2),
 ) -> None:
     """Run the tracking and routing service and dashboard; writes need a bearer token
     (Authorization: Bearer $SILKRAIL_API_TOKEN)."""
@@ -49,6 +57,8 @@ def serve_cmd(
 
     if not 0 <= workers <= 64:
         fail(DataError(f"--workers {workers}: give 0 to 64 ingest processes", field="workers"))
+    if not 1 <= read_workers <= 64:
+        fail(DataError(f"--read-workers {read_workers}: give 1 to 64 processes", field="read-workers"))
     _check_port(host, port)
     try:
         settings = ServiceSettings.from_env(db_url=db)
@@ -65,6 +75,7 @@ def serve_cmd(
         reason = str(exc).split("\n")[0]
         fail(f"--db: cannot open the database {_safe_url(settings.db_url)}: {reason}", code=EXIT_BAD_INPUT)
     settings.ingest_processes = workers
+    settings.read_workers, settings.read_processes = read_workers, True
     out.print(f"dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs")
     uvicorn.run(
         create_app(settings),

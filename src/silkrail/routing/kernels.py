@@ -10,7 +10,8 @@ call them without the engine around them.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from silkrail.jit import njit
 
 
 @njit(cache=True, inline="always")

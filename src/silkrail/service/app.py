@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 
 from silkrail.service.deps import NetworkSource, Runtime
 from silkrail.service.limits import Guard
+from silkrail.service.quota import ClientLimits
 from silkrail.service.settings import ServiceSettings
 
 __all__ = ["ServiceSettings", "app_from_env", "create_app"]
@@ -48,18 +49,22 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     if not faulthandler.is_enabled():  # a crash in C (a bus error on a full disk) leaves a trace
         faulthandler.enable(file=sys.stderr)
-    rt = Runtime(settings=settings, networks=NetworkSource(settings))
+    limits = ClientLimits(settings.quotas)
+    rt = Runtime(settings=settings, networks=NetworkSource(settings), limits=limits)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from silkrail.service.ingest import IngestPool
-        from silkrail.tracking.planner import NetworkPlanner
+        from silkrail.service.pool import ReadContext, ReadPool
         from silkrail.tracking.store import migrate
         from silkrail.tracking.tracker import Tracker
 
         migrate(settings.db_url)
-        planner = NetworkPlanner(rt.networks.network(), rt.networks.router(), home=settings.home)
-        rt.tracker = app.state.tracker = Tracker.open(settings.db_url, planner)
+        tracker = Tracker.open(settings.db_url)  # new trains are planned in the read pool
+        shared = None if settings.read_processes else ReadContext(settings, rt.networks, tracker)
+        rt.reads = ReadPool(settings, limits, shared)
+        await rt.reads.start()
+        rt.tracker = app.state.tracker = tracker
         if settings.ingest_processes:
             rt.pool = IngestPool(settings.db_url, settings.ingest_processes)
             await rt.pool.start()
@@ -73,7 +78,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         if rt.pool is not None:
             pool, rt.pool = rt.pool, None
             await asyncio.to_thread(pool.close)
-        rt.tracker.engine.dispose()
+        rt.reads.close()
+        tracker.engine.dispose()
 
     async def _check_silent() -> None:
         await asyncio.to_thread(rt.live_tracker().check_silent)
@@ -95,7 +101,13 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         ),
     )
     errors.install(app, rt)
-    app.add_middleware(Guard, tokens=settings.grants, max_body=settings.max_body_bytes)
+    app.add_middleware(
+        Guard,
+        tokens=settings.grants,
+        max_body=settings.max_body_bytes,
+        limits=limits,
+        allowed=lambda path: _allowed(app, path),
+    )
     for module in (health, trains, events, alerts, routing, network, stream, gtfs_rt):
         app.include_router(module.router)
     dashboard.install(app, home=settings.home)
@@ -112,6 +124,31 @@ async def _every(seconds: float, name: str, job: Callable[[], Awaitable[None]]) 
             await job()
         except Exception as exc:  # a database outage must not end the job for good
             logger.warning("%s: %s", name, exc)
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed(app: FastAPI, path: str) -> frozenset[str]:
+    """The methods the app serves at ``path``, as its router would match them (a WebSocket
+    route: GET, its handshake)."""
+    from starlette.routing import Match, Mount
+
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, Mount):  # static files: read only
+            get = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+            if route.matches(get)[0] == Match.FULL:
+                methods |= {"GET", "HEAD"}
+            continue
+        for method in METHODS:
+            scope = {"type": "http", "path": path, "method": method, "root_path": "", "headers": []}
+            if route.matches(scope)[0] == Match.FULL:
+                methods.add(method)
+        ws = {"type": "websocket", "path": path, "root_path": "", "headers": []}
+        if route.matches(ws)[0] == Match.FULL:
+            methods.add("GET")
+    return frozenset(methods)
 
 
 def _declare_models(app: FastAPI, models: tuple[type[Any], ...]) -> None:

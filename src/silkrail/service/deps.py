@@ -20,6 +20,8 @@ from silkrail.tracking.tracker import Tracker
 if TYPE_CHECKING:
     from silkrail.network.model import Network
     from silkrail.service.ingest import IngestPool
+    from silkrail.service.pool import ReadPool
+    from silkrail.service.quota import ClientLimits
 
 # documents the scheme in OpenAPI; the token itself is checked by limits.Guard, from the headers
 BEARER = HTTPBearer(
@@ -71,11 +73,13 @@ class Runtime:
 
     settings: ServiceSettings
     networks: NetworkSource
+    limits: ClientLimits
     hub: Hub = field(default_factory=Hub)
+    reads: ReadPool | None = None  # the heavy reads' pool, started by the lifespan
     tracker: Tracker | None = None  # set by the lifespan once the database and network are ready
     pool: IngestPool | None = None  # with ingest processes
     storage_failed: float | None = None  # when a write last failed on storage
-    overview: str | None = None  # the network overview, as served
+    overview: bytes | None = None  # the network overview, as served
 
     def live_tracker(self) -> Tracker:
         """The tracker; a 503 while the service is still starting."""
@@ -86,12 +90,14 @@ class Runtime:
         return self.tracker
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    """(async, as every cheap dependency: a sync one would wait for a thread of the pool that
+    sync handlers share)"""
     rt: Runtime = request.app.state.runtime
     return rt
 
 
-def tracker(rt: Annotated[Runtime, Depends(runtime)]) -> Tracker:
+async def tracker(rt: Annotated[Runtime, Depends(runtime)]) -> Tracker:
     """The tracker, set by the lifespan before the server takes requests."""
     return rt.live_tracker()
 
@@ -100,7 +106,7 @@ def router(rt: Annotated[Runtime, Depends(runtime)]) -> Router:
     return rt.networks.router()
 
 
-def writer(
+async def writer(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None
 ) -> Token:
     """The request's token, checked by the Guard before the body was read."""

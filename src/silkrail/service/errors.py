@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
+from silkrail.service import audit
 from silkrail.tracking.store import STORAGE_FULL, storage_failure, transient_errors
 from silkrail.tracking.tracker import ForbiddenError, UnknownTrainError
 
@@ -47,23 +48,30 @@ class ErrorBody(BaseModel):
 # what each status means, for the OpenAPI document; an operation lists those it can answer
 MEANING: dict[int, str] = {
     400: "a malformed request: two Authorization headers, or a bad Content-Length",
-    401: "no valid bearer token",
+    401: "no valid bearer token (a write without one, or any request with a wrong one)",
     403: "the token's operator may not write this",
     404: "no such resource",
     413: "the body is larger than the service takes",
     422: "invalid input: the error names the field or place and what would be valid",
-    503: "not ready, or the database is busy or unreachable; nothing was written, try again",
+    429: "too many requests from this client (its rate or its heavy requests in flight): wait "
+    "Retry-After seconds",
+    503: "not ready, busy (every read worker taken and the queue full, or a deadline passed), or the "
+    "database is busy or unreachable; nothing was written, try again after Retry-After",
     507: "the database's disk is full or read-only; nothing was written",
 }
 WRITE = (400, 401, 413, 422, 503, 507)  # the Guard's checks, validation and storage
+HEAVY = (429, 503)  # a heavy read: the client's cap, the pool full or the deadline passed
+GUARD = (400, 401, 429)  # what the Guard may answer to any API request: a bad token, a rate
 
 
-def responses(*codes: int, **meanings: str) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI ``responses`` of an operation answering ``codes``: each with the one error
-    body; ``meanings`` (``e413=...``) replaces a status's general description."""
+def responses(*codes: int, guard: bool = True, **meanings: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of an operation answering ``codes`` (and, with ``guard``, the
+    Guard's own answers): each with the one error body; ``meanings`` (``e413=...``) replaces a
+    status's general description."""
+    every = set(codes) | (set(GUARD) if guard else set())
     return {
         code: {"model": ErrorBody, "description": meanings.get(f"e{code}", MEANING[code])}
-        for code in sorted(set(codes))
+        for code in sorted(every)
     }
 
 
@@ -121,8 +129,22 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         )
 
     @app.exception_handler(SilkrailError)
-    async def _domain(_: Request, exc: SilkrailError) -> JSONResponse:
-        return JSONResponse(status_code=status_of(exc), content={"error": str(exc)})
+    async def _domain(request: Request, exc: SilkrailError) -> JSONResponse:
+        status = status_of(exc)
+        if status == 403:
+            from silkrail.service.limits import TOKEN_KEY, client_address
+
+            token = request.scope.get(TOKEN_KEY)
+            audit.refused(
+                status=403,
+                reason=str(exc),
+                client=client_address(request.scope),
+                method=request.method,
+                path=request.url.path,
+                token_id=getattr(token, "id", None),
+                operator=getattr(token, "operator", None),
+            )
+        return JSONResponse(status_code=status, content={"error": str(exc)})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

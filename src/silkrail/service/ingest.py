@@ -71,6 +71,9 @@ _tracker: Tracker | None = None  # in an ingest process: its own connection pool
 
 def _start(db_url: str, parent: int) -> None:
     global _tracker
+    from silkrail.service.pool import name_process
+
+    name_process("silkrail-ingest")
     faulthandler.enable(file=sys.stderr)
     threading.Thread(target=_follow, args=(parent,), daemon=True, name="follow-parent").start()
     _tracker = Tracker.open(db_url)  # ingest needs the stored profiles only: no planner, no network

@@ -10,10 +10,13 @@ absurdly long numbers is a 422 rather than an exception in the parser.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
+import os
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
+from silkrail.service import audit
 from silkrail.service.auth import AuthError, Token, authenticate
+from silkrail.service.quota import ClientLimits, Quotas, cost_of, retry_after
 
 MAX_BODY_BYTES = 16 * 1024 * 1024  # a batch of 10,000 events is about 2.5 MB
 MAX_HEADER_BYTES = 16 * 1024
@@ -21,6 +24,8 @@ MAX_JSON_DEPTH = 16
 MAX_NUMBER_CHARS = 32
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOKEN_KEY = "silkrail.token"  # where the request's token is kept in the ASGI scope
+CLIENT_KEY = "silkrail.client"  # and who the client is: "token:<id>" or "address:<ip>"
+TOO_FAST = "too many requests from this client for now; wait for Retry-After seconds"
 RAW_BODY_PATHS = frozenset({"/api/v1/events"})  # parsed by the ingest code itself (parse_json)
 READ_POSTS = frozenset({"/api/v1/od"})  # POSTs for a body of questions that write nothing: no token
 MAX_READ_BODY_BYTES = 64 * 1024  # 100 place names of 200 characters and the options fit with room
@@ -42,6 +47,46 @@ Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def trusted_proxies() -> frozenset[str]:
+    """The addresses of the reverse proxies in front of the service (``SILKRAIL_TRUSTED_PROXIES``,
+    comma-separated): not capped per address, and their ``X-Forwarded-For`` names the client."""
+    return frozenset(
+        a.strip() for a in os.environ.get("SILKRAIL_TRUSTED_PROXIES", "").split(",") if a.strip()
+    )
+
+
+def client_address(scope: Mapping[str, Any]) -> str:
+    """The client's address: the peer's, or behind a trusted proxy the last address in
+    ``X-Forwarded-For`` that is not itself a trusted proxy."""
+    client = scope.get("client")
+    peer = str(client[0]) if client else ""
+    proxies = trusted_proxies()
+    if peer not in proxies:
+        return peer
+    forwarded = [
+        a.strip()
+        for k, v in scope["headers"]
+        if k == b"x-forwarded-for"
+        for a in v.decode("latin-1").split(",")
+        if a.strip()
+    ]
+    for address in reversed(forwarded):
+        if address not in proxies:
+            return address[:64]
+    return peer
+
+
+def _relative(header: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+    """A ``Location`` header made relative: a redirect never names a host, least of all the one
+    a client claimed in its Host header."""
+    name, value = header
+    if name.lower() == b"location" and b"://" in value[:12]:
+        rest = value.split(b"://", 1)[1]
+        slash = rest.find(b"/")
+        return name, rest[slash:] if slash >= 0 else b"/"
+    return header
 
 
 class JSONLimitError(ValueError):
@@ -114,10 +159,24 @@ async def _respond(send: Send, status: int, message: str, headers: list[tuple[by
 
 
 class Guard:
-    """The ASGI middleware applying the limits above to every HTTP request of ``app``."""
+    """The ASGI middleware applying the limits above to every HTTP request of ``app``: who it is
+    (a token, or an address), what it may cost (``quota``), the header and body limits, OPTIONS
+    with ``Allow``, relative redirects, the security headers, and the audit of refused writes.
 
-    def __init__(self, app: ASGIApp, tokens: Iterable[Token], max_body: int = MAX_BODY_BYTES) -> None:
+    ``allowed(path)``: the methods the app serves at ``path`` (empty: none)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        tokens: Iterable[Token],
+        max_body: int = MAX_BODY_BYTES,
+        limits: ClientLimits | None = None,
+        allowed: Callable[[str], frozenset[str]] | None = None,
+    ) -> None:
         self.app, self.tokens, self.max_body = app, tuple(tokens), max_body
+        self.limits = limits if limits is not None else ClientLimits(Quotas())
+        self.allowed = allowed
+        self._paths: dict[str, frozenset[str]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -126,7 +185,8 @@ class Guard:
 
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+                headers = [_relative(h) for h in message.get("headers", [])]
+                message = {**message, "headers": [*headers, *SECURITY_HEADERS]}
             await send(message)
 
         headers: list[tuple[bytes, bytes]] = scope["headers"]
@@ -135,27 +195,61 @@ class Guard:
         if size > MAX_HEADER_BYTES:
             await _respond(secured, 431, f"the request line and headers exceed {MAX_HEADER_BYTES:,} bytes")
             return
-        if scope["path"] == "/static":  # a relative redirect: never built from the Host header
+        path, method = scope["path"], scope["method"]
+        if path == "/static":  # a relative redirect: never built from the Host header
             await secured(
                 {"type": "http.response.start", "status": 307, "headers": [(b"location", b"/static/")]}
             )
             await secured({"type": "http.response.body", "body": b""})
             return
-        if scope["method"] not in WRITE_METHODS or not scope["path"].startswith("/api/"):
-            await self.app(scope, receive, secured)
+        if method == "OPTIONS" and self.allowed is not None:
+            await self._options(path, secured)
             return
-        reading = scope["path"] in READ_POSTS
-        if not reading:
-            try:  # who writes, from the headers alone: nothing of the body is read before
-                scope[TOKEN_KEY] = authenticate(headers, self.tokens)
+        address = client_address(scope)
+        write = method in WRITE_METHODS and path.startswith("/api/")
+        reading = write and path in READ_POSTS  # a POST of questions: it writes nothing
+        if write and self.allowed is not None:  # the method first: a 405 needs no token
+            served = self._served(path)
+            if method not in served:
+                if not served:
+                    await _respond(secured, 404, f"no resource at {path[:200]}")
+                    return
+                allow = ", ".join(sorted(served | {"OPTIONS"}))
+                await _respond(
+                    secured, 405, f"{method} is not served here; use {allow}", [(b"allow", allow.encode())]
+                )
+                return
+        token: Token | None = None
+        needs_token = write and not reading
+        if needs_token or (path.startswith("/api/") and any(k == b"authorization" for k, _ in headers)):
+            try:  # who it is, from the headers alone: nothing of the body is read before
+                token = authenticate(headers, self.tokens)
             except AuthError as exc:
+                wait = self.limits.charge(f"address:{address}", 1.0)
+                if wait > 0:
+                    await _respond(secured, 429, TOO_FAST, [(b"retry-after", retry_after(wait).encode())])
+                    return
+                if needs_token:
+                    audit.refused(
+                        status=exc.status, reason=str(exc), client=address, method=method, path=path
+                    )
                 extra = [(b"www-authenticate", b"Bearer")] if exc.status == 401 else []
                 await _respond(secured, exc.status, str(exc), extra)
                 return
+            scope[TOKEN_KEY] = token
+        client = f"token:{token.id}" if token is not None else f"address:{address}"
+        scope[CLIENT_KEY] = client
+        wait = self.limits.charge(client, cost_of(method, path, scope.get("query_string") or b""))
+        if wait > 0:
+            await _respond(secured, 429, TOO_FAST, [(b"retry-after", retry_after(wait).encode())])
+            return
+        if not write:
+            await self.app(scope, receive, secured)
+            return
         body = await self._read(scope, receive, secured, MAX_READ_BODY_BYTES if reading else self.max_body)
         if body is None:
             return
-        if scope["path"] not in RAW_BODY_PATHS and body:
+        if path not in RAW_BODY_PATHS and body:
             try:
                 parse_json(body)
             except JSONLimitError as exc:
@@ -171,6 +265,28 @@ class Guard:
             return await receive()  # after the body: only a disconnect
 
         await self.app(scope, replay, secured)
+
+    def _served(self, path: str) -> frozenset[str]:
+        """``allowed(path)``, kept for the last paths asked (the events path on every batch)."""
+        assert self.allowed is not None
+        methods = self._paths.get(path)
+        if methods is None:
+            methods = self.allowed(path)
+            if len(self._paths) >= 1024:
+                self._paths.clear()
+            self._paths[path] = methods
+        return methods
+
+    async def _options(self, path: str, send: Send) -> None:
+        """204 with the methods the path takes in ``Allow``; 404 for a path the app does not serve."""
+        assert self.allowed is not None
+        methods = self.allowed(path)
+        if not methods:
+            await _respond(send, 404, f"no resource at {path[:200]}")
+            return
+        allow = ", ".join(sorted(methods | {"OPTIONS"}))
+        await send({"type": "http.response.start", "status": 204, "headers": [(b"allow", allow.encode())]})
+        await send({"type": "http.response.body", "body": b""})
 
     async def _read(self, scope: Scope, receive: Receive, send: Send, limit: int) -> bytes | None:
         """The whole body, or None once a 413 has been sent (on Content-Length, or as soon as

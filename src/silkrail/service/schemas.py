@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_OD_PLACES = 50  # origins, and destinations, in one matrix request
+MIN_TEU = 0.01  # a smaller cargo is a rounding error, and its ranges underflow
 MAX_AVOID = 30  # countries a query may avoid
 PlaceName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -18,9 +19,22 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
 
 
+class ReadPoolState(_Record):
+    """The heavy reads' pool of this process."""
+
+    workers: int
+    running: int
+    waiting: int
+    done: int = Field(description="jobs run to their end")
+    refused: int = Field(description="refused at once: the client's cap, or the queue full")
+    dropped: int = Field(description="never run: the client went while they waited")
+    expired: int = Field(description="past their deadline, waiting or running (then stopped)")
+
+
 class Health(_Record):
-    status: str = Field(description="ok, or starting while the database and network load")
+    status: str = Field(description="ok, or starting while the database and read workers start")
     streams: int = Field(description="this process's open WebSocket streams")
+    reads: ReadPoolState | None = Field(default=None, description="the heavy reads' pool")
 
 
 class Ready(_Record):
@@ -159,7 +173,7 @@ class ODRequest(BaseModel):
     traffic: Literal["passenger", "freight", "any"] = Field(
         default="any", description="the services the routes may use"
     )
-    teu: float = Field(default=1.0, gt=0, le=1e6, allow_inf_nan=False, description="cargo in TEU")
+    teu: float = Field(default=1.0, ge=MIN_TEU, le=1e6, allow_inf_nan=False, description="cargo in TEU")
     year: int | None = Field(default=None, ge=1, le=9999, description="the network as of this year")
     avoid: str | list[Annotated[str, StringConstraints(max_length=3 * MAX_AVOID)]] = Field(
         default="",

@@ -1,14 +1,38 @@
-"""``ServiceSettings``: what one service process needs, from arguments or the environment."""
+"""``ServiceSettings``: what one service process needs, from arguments or the environment.
+
+The environment variables (all optional) and their defaults:
+
+==================================  ======================================================
+``SILKRAIL_DB``                     the database URL (SQLite in ``$SILKRAIL_HOME`` by default)
+``SILKRAIL_API_TOKEN``              an admin token (32 characters at least)
+``SILKRAIL_API_TOKENS_FILE``        operators' tokens, one a line (``service.auth``)
+``SILKRAIL_INGEST_PROCESSES``       processes storing event batches (0: in the service's own)
+``SILKRAIL_READ_WORKERS``           heavy-read workers: routes, comparisons, OD, GTFS-RT (1)
+``SILKRAIL_READ_QUEUE``             heavy reads waiting for a worker, beyond which 503 (8)
+``SILKRAIL_READ_DEADLINE_S``        a heavy read's deadline, waiting included (30)
+``SILKRAIL_QUOTA_ANONYMOUS``        a client without a token: units/s, burst, heavy in flight (10,60,2)
+``SILKRAIL_QUOTA_TOKEN``            a client with a token: the same (1000,5000,4)
+``SILKRAIL_PUBLIC_VIEW``            what reads without a token see: aggregated, full or none
+``SILKRAIL_TRAINS_PER_OPERATOR``    trains an operator may have under way (1000)
+``SILKRAIL_EVENTS_PER_TRAIN``       events stored for one train (200000)
+==================================  ======================================================
+
+The server's connection limits (``service.protocol``) read their own variables.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from silkrail.service.auth import Token, admin_token, check_secret, load_tokens_file
 from silkrail.service.limits import MAX_BODY_BYTES
+from silkrail.service.quota import ClientPolicy, Quotas
+
+PublicView = Literal["aggregated", "full", "none"]
+PUBLIC_VIEWS: tuple[PublicView, ...] = ("aggregated", "full", "none")
 
 
 @dataclass
@@ -24,6 +48,14 @@ class ServiceSettings:
     silent_check_s: float = 60.0
     relay_s: float = 0.5  # how often changes are pushed to WebSocket clients
     max_body_bytes: int = MAX_BODY_BYTES
+    read_workers: int = 2  # workers computing heavy reads
+    read_processes: bool = False  # in processes of their own (``silkrail serve``), else threads here
+    read_queue: int = 8
+    read_deadline_s: float = 30.0
+    quotas: Quotas = field(default_factory=Quotas)
+    public_view: PublicView = "aggregated"
+    trains_per_operator: int = 1000
+    events_per_train: int = 200_000
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -33,6 +65,8 @@ class ServiceSettings:
 
     @classmethod
     def from_env(cls, db_url: str | None = None, home: Path | None = None) -> ServiceSettings:
+        """The settings from the environment (the module docstring lists the variables); a bad
+        value is a ValueError naming the variable and what would be valid."""
         from silkrail.settings import get_settings
         from silkrail.tracking.store import default_url
 
@@ -49,9 +83,38 @@ class ServiceSettings:
         tokens_file = os.environ.get("SILKRAIL_API_TOKENS_FILE")
         if tokens_file:
             tokens += load_tokens_file(Path(tokens_file))  # a missing file is an error, not no tokens
-        raw = os.environ.get("SILKRAIL_INGEST_PROCESSES", "0")
-        if not raw.isdigit():
-            raise ValueError(
-                f"SILKRAIL_INGEST_PROCESSES={raw!r}: give a whole number of processes, 0 or more"
-            )
-        return cls(db_url=db_url or default_url(h), tokens=tuple(tokens), home=h, ingest_processes=int(raw))
+        view = os.environ.get("SILKRAIL_PUBLIC_VIEW", "aggregated")
+        if view not in PUBLIC_VIEWS:
+            raise ValueError(f"SILKRAIL_PUBLIC_VIEW={view!r}: give one of {', '.join(PUBLIC_VIEWS)}")
+        quotas = Quotas()
+        return cls(
+            db_url=db_url or default_url(h),
+            tokens=tuple(tokens),
+            home=h,
+            ingest_processes=_whole("SILKRAIL_INGEST_PROCESSES", 0, 0, 64),
+            read_workers=_whole("SILKRAIL_READ_WORKERS", 1, 1, 64),
+            read_processes=True,
+            read_queue=_whole("SILKRAIL_READ_QUEUE", 8, 0, 10_000),
+            read_deadline_s=float(_whole("SILKRAIL_READ_DEADLINE_S", 30, 1, 3600)),
+            quotas=Quotas(
+                anonymous=_policy("SILKRAIL_QUOTA_ANONYMOUS", quotas.anonymous),
+                token=_policy("SILKRAIL_QUOTA_TOKEN", quotas.token),
+            ),
+            public_view=view,  # checked above
+            trains_per_operator=_whole("SILKRAIL_TRAINS_PER_OPERATOR", 1000, 1, 10_000_000),
+            events_per_train=_whole("SILKRAIL_EVENTS_PER_TRAIN", 200_000, 1, 1_000_000_000),
+        )
+
+
+def _whole(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValueError(f"{name}={raw!r}: give a whole number from {low:,} to {high:,}")
+    return int(raw)
+
+
+def _policy(name: str, default: ClientPolicy) -> ClientPolicy:
+    raw = os.environ.get(name, "").strip()
+    return ClientPolicy.parse(raw, name) if raw else default

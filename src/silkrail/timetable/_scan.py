@@ -7,7 +7,8 @@ modelled or access link). Labels record how each node was reached, for the journ
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from silkrail.jit import njit
 
 KIND_NONE, KIND_TRIP, KIND_LINK = 0, 1, 2
 

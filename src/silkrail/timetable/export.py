@@ -1,6 +1,8 @@
 """Write a feed as a GTFS zip: multi-day trips keep counting past 24:00:00, every stop carries its
 ``stop_timezone``, frequency-based services become a week of sailings with approximate times
-(timepoint 0), and the curated sources go with each route."""
+(timepoint 0), and the curated sources go with each route. Given the network's router, each trip
+gets its shape from the track (``shapes.txt``) and each stop its ``shape_dist_traveled``, in
+kilometres (see :mod:`silkrail.timetable.shapes`)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,13 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from silkrail.timetable.feed import Feed, StopTime, Trip
+from silkrail.timetable.shapes import FeedShapes, build_shapes
+
+if TYPE_CHECKING:
+    from silkrail.routing.router import Router
 
 logger = logging.getLogger("silkrail.timetable.export")
 
@@ -38,9 +45,11 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return buf.getvalue()
 
 
-def feed_tables(feed: Feed) -> dict[str, str]:
-    """The GTFS files of a feed, as CSV text by file name."""
+def feed_tables(feed: Feed, *, router: Router | None = None) -> dict[str, str]:
+    """The GTFS files of a feed, as CSV text by file name; with ``router``, the trips' shapes
+    along the network too."""
     feed = replace(feed, trips=tuple(t for trip in feed.trips for t in sailings(trip)))
+    shapes = build_shapes(feed, router) if router is not None else None
     tables: dict[str, str] = {}
     tables["agency.txt"] = _csv(
         ("agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"),
@@ -73,14 +82,42 @@ def feed_tables(feed: Feed) -> dict[str, str]:
             for s in feed.services
         ),
     )
-    tables["trips.txt"] = _csv(
-        ("route_id", "service_id", "trip_id", "trip_headsign"),
-        ((t.service, _calendar_id(t), t.id, t.headsign) for t in feed.trips),
-    )
-    tables["stop_times.txt"] = _csv(
-        ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence", "timepoint"),
-        _stop_time_rows(feed.trips),
-    )
+    if shapes is None:
+        tables["trips.txt"] = _csv(
+            ("route_id", "service_id", "trip_id", "trip_headsign"),
+            ((t.service, _calendar_id(t), t.id, t.headsign) for t in feed.trips),
+        )
+        tables["stop_times.txt"] = _csv(
+            ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence", "timepoint"),
+            _stop_time_rows(feed.trips),
+        )
+    else:
+        tables["trips.txt"] = _csv(
+            ("route_id", "service_id", "trip_id", "trip_headsign", "shape_id"),
+            ((t.service, _calendar_id(t), t.id, t.headsign, shapes.shape_of[t.id]) for t in feed.trips),
+        )
+        tables["stop_times.txt"] = _csv(
+            (
+                "trip_id",
+                "arrival_time",
+                "departure_time",
+                "stop_id",
+                "stop_sequence",
+                "timepoint",
+                "shape_dist_traveled",
+            ),
+            _stop_time_rows(feed.trips, shapes),
+        )
+        tables["shapes.txt"] = _csv(
+            ("shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence", "shape_dist_traveled"),
+            (
+                (s.id, f"{lat:.6f}", f"{lon:.6f}", i, f"{d:.3f}")
+                for s in shapes.shapes
+                for i, (lat, lon, d) in enumerate(
+                    zip(s.lat.tolist(), s.lon.tolist(), s.dist_km.tolist(), strict=True), 1
+                )
+            ),
+        )
     weekly = [t for t in feed.trips if not t.calendar.every_days]
     tables["calendar.txt"] = _csv(
         (
@@ -184,11 +221,13 @@ def _calendar_id(t: Trip) -> str:
     return f"{t.id}-days"
 
 
-def _stop_time_rows(trips: Iterable[Trip]) -> Iterable[Sequence[object]]:
+def _stop_time_rows(trips: Iterable[Trip], shapes: FeedShapes | None = None) -> Iterable[Sequence[object]]:
+    by_id = shapes.by_id if shapes is not None else {}
     for t in trips:
+        dist = by_id[shapes.shape_of[t.id]].stop_dist_km if shapes is not None else None
         for seq, st in enumerate(t.stop_times, 1):
             timed = (st.arrival_s is not None or st.departure_s is not None) and not st.approximate
-            yield (
+            row: tuple[object, ...] = (
                 t.id,
                 gtfs_time(st.arrival_s) if st.arrival_s is not None else None,
                 gtfs_time(st.departure_s) if st.departure_s is not None else None,
@@ -196,6 +235,7 @@ def _stop_time_rows(trips: Iterable[Trip]) -> Iterable[Sequence[object]]:
                 seq,
                 1 if timed else 0,
             )
+            yield row if dist is None else (*row, f"{dist[seq - 1]:.3f}")
 
 
 def _date_rows(trips: Iterable[Trip]) -> Iterable[Sequence[object]]:
@@ -229,11 +269,11 @@ def _transfer_rows(feed: Feed) -> list[Sequence[object]]:
     return rows
 
 
-def write_gtfs(feed: Feed, path: Path) -> dict[str, int]:
+def write_gtfs(feed: Feed, path: Path, *, router: Router | None = None) -> dict[str, int]:
     """Write ``feed`` to the zip ``path`` (atomically: a failed write leaves no file behind);
-    returns the row count of each file."""
+    returns the row count of each file. With the network's ``router``, the feed has shapes."""
     path = Path(path)
-    tables = feed_tables(feed)
+    tables = feed_tables(feed, router=router)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".gtfs-", suffix=".zip", dir=path.parent)
     os.close(fd)

@@ -15,7 +15,7 @@ from silkrail.tracking.core import TrainPlan
 from silkrail.tracking.model import AnyEvent, Event, MilestoneEvent, PositionEvent
 from silkrail.tracking.results import Rejection
 
-FUTURE_TOLERANCE = timedelta(hours=1)
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew; a later event would freeze the train until then
 BEFORE_DEPARTURE = timedelta(days=7)  # events may come from the terminal before departure
 LONGEST_JOURNEY = timedelta(days=120)  # no event of a train comes later after its departure
 MAX_PER_TRAIN = 2_000  # events for one train in one batch (a day of positions each minute fits)

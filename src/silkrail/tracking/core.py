@@ -13,6 +13,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import numpy as np
+
 from silkrail.tracking import alerts as rules
 from silkrail.tracking.dwell import DwellStats, ImplausibleWait, Milestones, find_wait, hours, learn
 from silkrail.tracking.eta import Profile, estimate, estimate_scheduled, scheduled_arrival
@@ -20,6 +22,8 @@ from silkrail.tracking.model import MilestoneEvent, PositionEvent
 
 STATUSES = ("planned", "running", "at_crossing", "arrived")
 _NOT_AT_A_STOP = ("departed", "arrived")
+MAX_PACE = 2.5  # no train covers a stretch of its route this many times faster than planned
+JUMP_KM = 50.0  # how far ahead a sighting may lie without a time check (map-matching noise)
 
 
 @dataclass(frozen=True)
@@ -83,11 +87,60 @@ def apply(
     route, km off it); ``learned``: the crossings' dwell so far; ``milestones``: the stored
     border milestones (for waits whose milestones came out of order); ``rejected``: ids of this
     batch's events refused so far (never paired with)."""
+    refused = _after_arrival(state, event)
+    if refused is not None:
+        return Transition(state, rejected=refused)
     if isinstance(event, PositionEvent):
         if match is None:
             raise ValueError(f"position {event.event_id!r}: its route match is missing")
-        return _position(state, event, match)
+        km, off = match  # a winding line may match a point farther along: it counts as far as it can be
+        return _position(state, event, (min(km, _reachable(state, event.time, profile)), off))
     return _milestone(state, event, profile, learned, milestones, rejected)
+
+
+def _after_arrival(state: TrackState, ev: PositionEvent | MilestoneEvent) -> str | None:
+    """Why an event cannot follow the train's arrival (None: it can): nothing of a train comes
+    after it arrived, and it arrives once."""
+    if state.status != "arrived":
+        return None
+    if isinstance(ev, MilestoneEvent) and ev.milestone == "arrived":
+        if ev.time != state.eta:
+            return f"milestone: the train arrived already, at {state.eta.isoformat()}; it arrives once"
+        return None
+    if ev.time > state.eta:
+        return (
+            f"time: the train arrived at {state.eta.isoformat()}; no {ev.kind} of it comes later "
+            f"({ev.time.isoformat()})"
+        )
+    return None
+
+
+def _reachable(state: TrackState, t: datetime, p: Profile) -> float:
+    """The farthest km the train can be at ``t``: from where its newest event had it, running
+    MAX_PACE times its planned pace, and JUMP_KM more (everywhere, before its first event)."""
+    last = state.last_time
+    if last is None or t < last:
+        return p.total_km
+    hours = p.run_h_at(state.progress_km) + MAX_PACE * (t - last).total_seconds() / 3600
+    return float(np.interp(hours, p.run_h, p.km)) + JUMP_KM
+
+
+def _too_fast(state: TrackState, km: float, t: datetime, p: Profile, what: str) -> str | None:
+    """Why the train cannot be at ``km`` at ``t`` (None: it can): from where its newest event
+    had it, the planned running time there divided by MAX_PACE is longer than the time between.
+    Events older than the state (delivered late) and short jumps are not checked."""
+    last = state.last_time
+    if last is None or t < last or km - state.progress_km <= JUMP_KM:
+        return None
+    planned_h = p.run_h_at(km) - p.run_h_at(state.progress_km)
+    took_h = (t - last).total_seconds() / 3600
+    if took_h >= planned_h / MAX_PACE:
+        return None
+    return (
+        f"time: {what} puts the train at km {km:,.0f} at {t.isoformat()}, {took_h:,.1f} h after it "
+        f"was at km {state.progress_km:,.0f}; the planned run between takes {planned_h:,.1f} h and "
+        f"no train makes it in less than {planned_h / MAX_PACE:,.1f} h"
+    )
 
 
 def _position(state: TrackState, ev: PositionEvent, match: tuple[float, float]) -> Transition:
@@ -122,6 +175,18 @@ def _milestone(
     newer = last is None or t >= last
     stop = p.stop_named(ev.at) if ev.milestone not in _NOT_AT_A_STOP else None
     key = stop.key if stop else ""
+    where = p.total_km if ev.milestone == "arrived" else stop.km if stop is not None else None
+    if where is not None:
+        refused = _too_fast(state, where, t, p, f"this {ev.milestone}")
+        if refused is not None:
+            return Transition(state, rejected=refused)
+    if ev.milestone == "departed" and newer and state.progress_km > JUMP_KM:
+        return Transition(
+            state,
+            rejected=f"milestone: departed at {t.isoformat()}, but the train was at km "
+            f"{state.progress_km:,.0f} already by {last.isoformat() if last else 'then'}; "
+            "give the departure's true time",
+        )
     alerted: frozenset[str] = state.alerted
     raised: tuple[rules.NewAlert, ...] = ()
     stats: tuple[str, DwellStats] | None = None

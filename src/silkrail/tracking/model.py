@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -47,11 +48,20 @@ def _departure(v: datetime) -> datetime:
     return v
 
 
+_ISO_TIME = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?$"
+)
+
+
 def _text_time(v: Any) -> Any:
-    """A time given as text (RFC 3339): a bare number would be read as seconds since 1970."""
-    if isinstance(v, str | datetime):
+    """A time given as ISO 8601 text (``2025-03-01T08:00:00Z``): a bare number, or a number in
+    quotes, would be read as seconds since 1970."""
+    if isinstance(v, datetime):
         return v
-    raise ValueError("give the time as text, for example 2025-03-01T08:00:00Z")
+    if isinstance(v, str) and _ISO_TIME.match(v):
+        return v
+    raise ValueError("give the time as ISO 8601 text with its zone, for example 2025-03-01T08:00:00Z")
 
 
 def _strict_number(v: Any) -> Any:
@@ -61,18 +71,45 @@ def _strict_number(v: Any) -> Any:
     return v
 
 
-# C0 and C1 controls, and the bidirectional overrides and isolates that make a name read
-# differently from what it is (U+202A-U+202E, U+2066-U+2069), and line/paragraph separators
-_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# characters a name may not hold, by Unicode general category: controls (C0, C1), format
+# characters (invisible: zero-width spaces, direction marks and overrides, tags, the byte-order
+# mark), private use, surrogates, unassigned code points, line and paragraph separators
+_REFUSED = {
+    "Cc": "a control character",
+    "Cf": "an invisible format character",
+    "Co": "a private-use character",
+    "Cs": "a surrogate",
+    "Cn": "an unassigned code point",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+# letters that render as nothing (Unicode's Default_Ignorable_Code_Point property, of category Lo),
+# and the blank braille pattern: a name of them, or with them, shows as blank or as another name
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_JOINERS = frozenset("\u200c\u200d")  # needed between letters in Persian, Indic and emoji text
 
 
 def _plain(v: str) -> str:
-    """Text without control or direction-override characters (a database would refuse some, a
-    log would garble them, a display would show another text than the one stored)."""
-    bad = _BAD.search(v)
-    if bad is not None:
-        raise ValueError(f"contains the control character U+{ord(bad.group()):04X}; give plain text")
+    """Text a person can read as what it is: no character of the refused categories (the zero-
+    width joiners only between two letters, marks or symbols, where scripts need them), none that
+    renders as nothing, and something visible beside spaces."""
+    for i, ch in enumerate(v):
+        cat = unicodedata.category(ch)
+        if ch in _JOINERS and 0 < i < len(v) - 1 and _joins(v[i - 1]) and _joins(v[i + 1]):
+            continue
+        if cat in _REFUSED or ch in _BLANK_LETTERS:
+            what = _REFUSED.get(cat, "a character that renders as nothing")
+            name = unicodedata.name(ch, "")
+            raise ValueError(
+                f"contains U+{ord(ch):04X}{f' ({name})' if name else ''} at {i}, {what}; give plain text"
+            )
+    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in v):
+        raise ValueError("has nothing visible (spaces or marks alone); give a name")
     return v
+
+
+def _joins(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LMS"
 
 
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain)]
@@ -160,7 +197,7 @@ class TrainIn(_Payload):
         default=None,
         description="with trip_id: the trip's service date (GTFS start_date, YYYYMMDD or YYYY-MM-DD)",
     )
-    teu: Number = Field(default=1.0, gt=0, le=1000)
+    teu: Number = Field(default=1.0, ge=0.01, le=1000)
     operator: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = Field(
         default=None,
         description="whose train it is (whose tokens may write it); by default the token's operator. "

@@ -7,7 +7,9 @@ Reads that need no transaction open their own connection; writes take the connec
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -80,7 +82,7 @@ class Repository(Protocol):
         offset: int = 0,
     ) -> list[tuple[TrainRecord, TrackState, datetime]]: ...
     def latest(self) -> tuple[datetime | None, int | None]: ...
-    def trial_write(self) -> None: ...
+    def probe(self) -> None: ...
 
 
 def _state(r: Any) -> TrackState:
@@ -344,22 +346,54 @@ class SqlRepository:
             last_alert = c.execute(select(func.max(a.c.id))).scalar()
         return latest, last_alert
 
-    def trial_write(self) -> None:
-        """Write a few pages and roll them back: raises what a real write would."""
+    def probe(self) -> None:
+        """Write a probe (16 kB of fresh content) and commit it, durably, then read it back:
+        raises what a real write would (a full or read-only disk, the database away), or
+        ProbeMismatch when what is read is not what was written."""
+        mark = os.urandom(8).hex()
+        pad = mark * (PROBE_BYTES // len(mark))
+        p = store.service_probe
+        with self.write(lock=False) as c:
+            if c.execute(update(p).where(p.c.id == 1).values(pad=pad)).rowcount == 0:
+                c.execute(insert(p).values(id=1, pad=pad))
+        with self.engine.connect() as c:
+            back = c.execute(select(p.c.pad).where(p.c.id == 1)).scalar()
+        if back != pad:
+            raise ProbeMismatch("the readiness probe read back other content than it wrote")
 
-        class _Rollback(Exception):
-            pass
 
-        try:
-            with self.write(lock=False) as c:
-                c.execute(insert(store.service_probe).values(id=1, pad="x" * 16_384))
-                raise _Rollback
-        except _Rollback:
-            return
+PROBE_BYTES = 16_384
+
+
+class ProbeMismatch(RuntimeError):
+    """The readiness probe read back other content than it had committed."""
 
 
 class SqliteRepository(SqlRepository):
     """SQLite (WAL): the statements of SqlRepository as they are."""
+
+    def probe(self) -> None:
+        """The database probe, and a file beside the database written, synced and read back: a
+        commit may fit in pages the database holds already while the disk is full."""
+        super().probe()
+        where = self.engine.url.database
+        if not where or where == ":memory:":
+            return
+        path = f"{where}.probe"
+        data = os.urandom(PROBE_BYTES)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            with open(path, "rb") as fh:
+                if fh.read() != data:
+                    raise ProbeMismatch(f"the probe file {path} read back other content than was written")
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 def _pg_array_type(col: Column[Any]) -> str:

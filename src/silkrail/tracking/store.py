@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -87,7 +88,8 @@ train_states = Table(
 alerts = Table(
     "alerts",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    # 64-bit (SQLite's integer primary key is, and must be spelt INTEGER to stay the rowid)
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("train_id", String(64), ForeignKey("trains.id"), nullable=False, index=True),
     Column("kind", String(16), nullable=False),
     Column("message", Text, nullable=False),
@@ -104,7 +106,7 @@ crossing_dwell = Table(
 )
 
 
-service_probe = Table(  # the readiness probe's trial write (always rolled back)
+service_probe = Table(  # the readiness probe's write (one row, rewritten by each probe)
     "service_probe",
     metadata,
     Column("id", Integer, primary_key=True),
@@ -122,12 +124,10 @@ def write_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Any]:
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         # writers queue on a file lock first: the kernel hands it over at once, where SQLite's
         # own busy handler would poll with sleeps of up to 100 ms
-        with open(f"{engine.url.database}.write-lock", "w") as fh:
-            _flock(fh)
-            with engine.connect() as c:
-                c.execution_options(write=True)
-                with c.begin():
-                    yield c
+        with _file_lock(f"{engine.url.database}.write-lock"), engine.connect() as c:
+            c.execution_options(write=True)
+            with c.begin():
+                yield c
         return
     with engine.connect() as c:
         c.execution_options(write=True)
@@ -148,23 +148,31 @@ def lock_writes(c: Any) -> None:
         )
 
 
-def _flock(fh: Any) -> None:
-    """Take the exclusive file lock, waiting at most LOCK_WAIT_S: at once when free, then in
-    short sleeps (0.2 ms growing to 2 ms) so a released lock is taken up quickly."""
-    import fcntl
+@contextmanager
+def _file_lock(path: str) -> Iterator[None]:
+    """Hold the exclusive file lock at ``path`` (any OS), waiting at most LOCK_WAIT_S: at once
+    when free, then in short sleeps (0.2 ms growing to 2 ms) so a released lock is taken up
+    quickly."""
     import time
 
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(path, mode=0o666)
     deadline = time.monotonic() + LOCK_WAIT_S
     pause = 0.0002
     while True:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
+            lock.acquire(timeout=0)
+            break
+        except Timeout:
             if time.monotonic() > deadline:
                 raise WriteLockTimeout(f"the write lock stayed taken for {LOCK_WAIT_S:.0f} s") from None
             time.sleep(pause)
             pause = min(pause * 2, 0.002)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def default_url(home: Path) -> str:
@@ -259,14 +267,13 @@ def transient_errors() -> tuple[type[Exception], ...]:
 def _migration_lock(url: str) -> Iterator[None]:
     """One migration at a time across processes (the service's workers all start by migrating)."""
     if url.startswith("sqlite"):
-        import fcntl
+        from filelock import FileLock
 
         path = url.split("///", 1)[-1]
         if not path or path == ":memory:":
             yield
             return
-        with open(f"{path}.migrate-lock", "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+        with FileLock(f"{path}.migrate-lock", mode=0o666):
             yield
         return
     engine = make_engine(url)

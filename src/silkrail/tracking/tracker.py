@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from silkrail.errors import DataError, SilkrailError
 from silkrail.tracking import core, store
 from silkrail.tracking.admission import Writer, admit, event_row, match, validate
-from silkrail.tracking.alerts import NewAlert
+from silkrail.tracking.alerts import OFF_ROUTE_KM, NewAlert
 from silkrail.tracking.core import TrackState, TrainPlan
 from silkrail.tracking.dwell import DwellStats, MilestoneIndex, relearn
 from silkrail.tracking.eta import Profile, ScheduledCall, Stop, scheduled_arrival, with_schedule
 from silkrail.tracking.model import AnyEvent, TrainIn
-from silkrail.tracking.planner import RoutePlanner
+from silkrail.tracking.planner import PlannedRoute, RoutePlanner
 from silkrail.tracking.repository import EVENT_CONTENT, Repository, repository_for
 from silkrail.tracking.results import (
     AlertRecord,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 CHANGE_OVERLAP = timedelta(seconds=2)  # clock skew between service processes
+STOP_OFF_ROUTE_KM = OFF_ROUTE_KM  # a scheduled stop farther from the planned route is not on it
 LOCK_BUDGET_S = 10.0  # a batch holding the write lock longer than this is rolled back
 log = logging.getLogger("silkrail.tracking")
 
@@ -106,9 +107,9 @@ class Tracker:
 
     # --- trains --------------------------------------------------------------------------
 
-    def create_train(self, t: TrainIn, *, token: Writer | None = None) -> NewTrain:
-        """Plan and store a train. ``token`` (None: an admin) decides whose train it is: its own
-        operator's, or the one an admin names."""
+    def operator_for(self, t: TrainIn, token: Writer | None) -> str | None:
+        """Whose train ``t`` is when ``token`` creates it (None: an admin): the token's operator,
+        or the one an admin names; ForbiddenError when a token names another operator."""
         operator = t.operator
         if token is not None and not token.admin:
             if operator not in (None, token.operator):
@@ -116,9 +117,18 @@ class Tracker:
                     f"operator: this token writes the trains of '{token.operator}', not of '{operator}'"
                 )
             operator = token.operator
-        if self.planner is None:
-            raise RuntimeError("this tracker has no route planner: it cannot create trains")
-        plan = self.planner.plan(t)
+        return operator
+
+    def create_train(
+        self, t: TrainIn, *, token: Writer | None = None, plan: PlannedRoute | None = None
+    ) -> NewTrain:
+        """Plan (unless ``plan`` is given: the route planned elsewhere) and store a train.
+        ``token`` (None: an admin) decides whose train it is (``operator_for``)."""
+        operator = self.operator_for(t, token)
+        if plan is None:
+            if self.planner is None:
+                raise RuntimeError("this tracker has no route planner: it cannot create trains")
+            plan = self.planner.plan(t)
         profile = plan.profile
         if plan.departure is not None:  # a train of a timetable trip: as the trip's times say
             departure = plan.departure
@@ -127,6 +137,15 @@ class Tracker:
             departure = t.departure.astimezone(UTC)
         planned = scheduled_arrival(profile) or departure + timedelta(hours=plan.train_h)
         if t.schedule:  # a timetable trip: late or not against its scheduled times
+            for i, st in enumerate(t.schedule):
+                off = profile.locate(st.lat, st.lon)[1]
+                if off > STOP_OFF_ROUTE_KM:
+                    raise DataError(
+                        f"stop '{st.stop}' lies {off:,.0f} km from the train's route from {plan.origin} "
+                        f"to {plan.destination}; a scheduled stop must lie within "
+                        f"{STOP_OFF_ROUTE_KM:.0f} km of it",
+                        field=f"schedule.{i}",
+                    )
             # on the profile as stored, so that a position at a stop matches the stop's own km
             profile = with_schedule(
                 Profile.from_json(profile.to_json()),
@@ -404,10 +423,10 @@ class Tracker:
         return {k: (n, mean) for k, (n, mean, _) in sorted(stats.items())}
 
     def check_writable(self) -> str | None:
-        """None while a write can succeed, else why not: a trial write of a few pages (rolled
-        back), so a full disk shows here before a batch finds it."""
+        """None while a write can succeed, else why not: a probe written, synced to disk and read
+        back (``Repository.probe``), so a full disk shows here before a batch finds it."""
         try:
-            self.repo.trial_write()
+            self.repo.probe()
         except Exception as exc:
             if store.storage_failure(exc):
                 return store.STORAGE_FULL

@@ -18,13 +18,14 @@ def simplified_outlines(settings: Settings | None = None) -> list[dict[str, Any]
     import shapely
 
     from silkrail.network.geo import load_countries
+    from silkrail.network.inputs import content_key
 
     settings = settings or get_settings()
     src = settings.resolve_countries_file()
     if src is None:
         raise SourceError("country outlines not found: reinstall silkrail or set SILKRAIL_COUNTRIES_FILE")
-    st = Path(src).stat()
-    cache = Path(settings.home) / f"outlines-{st.st_size}-{st.st_mtime_ns}.json"
+    # keyed on content: every installation of the same outlines shares the file
+    cache = Path(settings.home) / f"outlines-{content_key(Path(src))[:16]}-{TOLERANCE_DEG}.json"
     if cache.exists():
         try:
             return json.loads(cache.read_text())

