@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -22,21 +21,12 @@ from silkrail.tracking.model import MAX_PAGE
 from silkrail.tracking.tracker import Tracker
 
 if TYPE_CHECKING:
-    from silkrail.timetable.feed import Feed
+    pass
 
 router = APIRouter(prefix="/api/v1/gtfs-rt", tags=["gtfs-rt"])
 PROTOBUF = "application/x-protobuf"
 FEED_TTL_S = 5.0
 Format = Annotated[str, Query(pattern="^(protobuf|json)$", description="protobuf (default) or json")]
-
-
-@lru_cache(maxsize=1)
-def _feed(home: str) -> Feed:
-    from pathlib import Path
-
-    from silkrail.timetable.services import load_timetables
-
-    return load_timetables(Path(home))
 
 
 def _trains(tracker: Tracker) -> list[dict[str, Any]]:
@@ -54,7 +44,7 @@ def feed_job(ctx: ReadContext, kind: str, fmt: str) -> Answer:
     from silkrail.timetable.realtime import to_json, trip_updates, vehicle_positions
 
     build = trip_updates if kind == "trip-updates" else vehicle_positions
-    msg = build(_trains(ctx.tracker()), _feed(str(ctx.settings.home)), now=dt.datetime.now(dt.UTC))
+    msg = build(_trains(ctx.tracker()), ctx.timetables(), now=dt.datetime.now(dt.UTC))
     if fmt == "json":
         return Answer(content=to_json(msg))
     return Answer(body=msg.SerializeToString(), media_type=PROTOBUF)
