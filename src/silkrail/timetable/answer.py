@@ -71,22 +71,29 @@ def covering_trips(feed: Feed, o: Place, d: Place, traffic: str = "any") -> list
     index = {s.id: i for i, s in enumerate(chosen.stops)}
     to_o = haversine_km(o.lat, o.lon, lat, lon)
     to_d = haversine_km(d.lat, d.lon, lat, lon)
+    near_o, near_d = to_o <= NEAR_KM, to_d <= NEAR_KM
+    if not near_o.any() or not near_d.any():
+        return []
     out: list[Cover] = []
     passenger = {s.id for s in chosen.services if s.traffic == "passenger"}
     for trip in chosen.trips:
-        rows = [index[st.stop] for st in trip.stop_times]
-        served = [
-            trip.service in passenger or st.arrival_s is not None or st.departure_s is not None
-            for st in trip.stop_times
-        ]
+        rows = np.array([index[st.stop] for st in trip.stop_times])
+        if not near_o[rows].any() or not near_d[rows].any():
+            continue
+        served = np.array(
+            [
+                trip.service in passenger or st.arrival_s is not None or st.departure_s is not None
+                for st in trip.stop_times
+            ]
+        )
+        # the best boarding stop before each stop (the closest to the origin so far), in one pass
         best: tuple[float, int, int] | None = None
-        for i, a in enumerate(rows):
-            if to_o[a] > NEAR_KM or not served[i]:
-                continue
-            for j in range(i + 1, len(rows)):
-                b = rows[j]
-                if served[j] and to_d[b] <= NEAR_KM and (best is None or to_o[a] + to_d[b] < best[0]):
-                    best = (float(to_o[a] + to_d[b]), i, j)
+        board, board_km = -1, np.inf
+        for j, b in enumerate(rows.tolist()):
+            if board >= 0 and served[j] and near_d[b] and (best is None or board_km + to_d[b] < best[0]):
+                best = (board_km + float(to_d[b]), board, j)
+            if served[j] and near_o[b] and to_o[b] < board_km:
+                board, board_km = j, float(to_o[b])
         if best is not None:
             _, i, j = best
             out.append(Cover(trip, i, j, float(to_o[rows[i]]), float(to_d[rows[j]])))
