@@ -93,3 +93,20 @@ def test_the_sensitivity_says_which_way_each_assumption_moves_the_gap(vietnam: P
     assert earlier.units > base.units
     dearer = next(v for v in variants if "CRRC" in v.label)
     assert dearer.units == base.units and dearer.cost_usd > base.cost_usd
+
+
+def test_a_km_plan_scales_that_citys_metro_fleet_to_its_km(vietnam: ProgrammeFile) -> None:
+    """Ho Chi Minh City's 2026 plan (187 km by 2030, 700 by 2045) against the 2024 project's lines
+    open: the scale is the ratio of km, never below 1, and the metro cars grow by it."""
+    from silkrail.programme.demand import km_plan_scale
+    from silkrail.programme.service import km_open
+
+    scale = km_plan_scale(vietnam, "Ho Chi Minh City metro", range(2026, 2051))
+    hcmc = [ln for ln in vietnam.lines if ln.system == "Ho Chi Minh City metro"]
+    km_2045 = sum(km_open(ln, 2045) for ln in hcmc)
+    assert scale[2045] == pytest.approx(700 / km_2045)
+    assert all(v >= 1 for v in scale.values()) and scale[2030] > 1
+    fleet = load_fleet_data()
+    base = run_demand(vietnam, fleet).by_type()["metro_car"]
+    more = run_demand(vietnam, fleet, Assumptions(km_plan="Ho Chi Minh City metro")).by_type()["metro_car"]
+    assert more > base

@@ -124,6 +124,10 @@ def test_the_links_by_year(real_net: Network) -> None:
     assert "shamtigh-rozanak" in {e.crossing_id for e in herat.border_crossings}
     gulf = silkrail.route(real_net, "Almaty", "Bandar Abbas", mode="rail", year=2026)
     assert gulf.countries == ["KZ", "UZ", "TM", "IR"]
+    # the Quetta–Zahedan line runs at its published pace: 721.6 km in 4–5 days (ITI train, 2022)
+    qz = silkrail.route(real_net, "Quetta", "Zahedan", mode="rail", year=2026)
+    assert 96 <= sum(leg.duration_h for leg in qz.legs if leg.mode == "rail") <= 120
+    assert [e.crossing_id for e in qz.gauge_changes] == ["zahedan-gauge-change"]
     # the two rail crossings between Pakistan and India are closed since 2019: no detour through India
     today = silkrail.route(real_net, "Dushanbe", "Karachi", mode="rail", year=2026)
     assert "IN" not in today.countries and today.countries[-2:] == ["IR", "PK"]

@@ -34,3 +34,14 @@ def test_today_and_named_stations_are_untouched(small_net: Network) -> None:
     assert r.places.with_stations_opened(point, r.places.year) is point
     station = r.places.resolve("Erenhot")
     assert r.places.with_stations_opened(station, 2031) is station
+
+
+def test_the_od_matrix_reaches_places_as_routes_do(small_net: Network) -> None:
+    """The matrix's totals for the year are the route's (the same access points)."""
+    from silkrail.routing.query import RouteOptions
+
+    r = Router(small_net)
+    for year in (2029, 2031):
+        route = r.route(RouteQuery("Erenhot", NEAR_NEW_TERMINAL, mode="rail", year=year))
+        m = r.od_matrix(["Erenhot"], [NEAR_NEW_TERMINAL], RouteOptions(mode="rail", year=year))
+        assert float(m.distance_km[0, 0]) == route.distance_km

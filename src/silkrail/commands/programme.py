@@ -43,7 +43,7 @@ def programme_cmd(
     from silkrail.timetable.fleet import load_fleet_data
 
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
-        console.fail(DataError(f"{report}: --report writes HTML; name the file *.html", field="report"))
+        console.fail(DataError(f"{report} is not HTML; name the file *.html", field="--report"))
     try:
         data = load_programme(name)
         fleet = load_fleet_data()

@@ -45,6 +45,7 @@ class Assumptions:
     price_labels: dict[str, str] = field(default_factory=dict)  # type -> price label
     reserve_share: float | None = None
     freight_turnaround_min: float | None = None
+    km_plan: str | None = None  # a city whose metro fleet follows its km plan (fleet in proportion to km)
 
     def describe(self) -> str:
         parts = []
@@ -62,6 +63,8 @@ class Assumptions:
             parts.append(f"reserve {self.reserve_share:.0%}")
         if self.freight_turnaround_min is not None:
             parts.append(f"freight trains turned in {self.freight_turnaround_min / 60:g} h")
+        if self.km_plan is not None:
+            parts.append(f"{self.km_plan} at its km plan")
         return "; ".join(parts) or "base case"
 
 
@@ -235,7 +238,9 @@ def prices_vnd(programme: ProgrammeFile, labels: dict[str, str]) -> dict[str, fl
 def new_line_vehicles(
     programme: ProgrammeFile, fleet: FleetFile, years: range, a: Assumptions
 ) -> dict[int, dict[str, float]]:
-    """Vehicles of every type the new lines need in each of ``years``."""
+    """Vehicles of every type the new lines need in each of ``years``; with ``a.km_plan``, that
+    city's vehicles scaled to its km plan's km of the year (fleet in proportion to km)."""
+    scale_of = km_plan_scale(programme, a.km_plan, years) if a.km_plan else {}
     out: dict[int, dict[str, float]] = {}
     for y in years:
         need: dict[str, float] = defaultdict(float)
@@ -244,11 +249,31 @@ def new_line_vehicles(
             lf = line_fleet(line, y, fleet, plan_year=plan_year)
             if lf is None:
                 continue
+            city = scale_of.get(y, 1.0) if line.system == a.km_plan else 1.0
             for p in lf.patterns:
-                scale = a.new_line_freight_scale if p.traffic == "freight" else 1.0
+                scale = a.new_line_freight_scale if p.traffic == "freight" else city
                 for t, n in p.vehicles.items():
                     need[t] += n * scale
         out[y] = dict(need)
+    return out
+
+
+def km_plan_scale(programme: ProgrammeFile, system: str | None, years: range) -> dict[int, float]:
+    """Per year, the km of ``system``'s km plan (linear between its years, flat after the last)
+    over the km its lines have open; at least 1."""
+    from silkrail.programme.service import km_open
+
+    plan = next((k for k in programme.km_plans if k.system == system), None)
+    if plan is None:
+        known = ", ".join(k.system for k in programme.km_plans) or "none"
+        raise DataError(f"no km plan for '{system}'; plans: {known}", field="km_plans")
+    xs = sorted(plan.km_by_year)
+    ys = [plan.km_by_year[x] for x in xs]
+    out = {}
+    for y in years:
+        modelled = sum(km_open(line, y) for line in programme.lines if line.system == system)
+        target = float(np.interp(y, xs, ys)) if y >= xs[0] else 0.0
+        out[y] = max(target / modelled, 1.0) if modelled > 0 else 1.0
     return out
 
 
@@ -406,10 +431,15 @@ SENSITIVITY: tuple[tuple[str, Assumptions], ...] = (
     ("new lines' freight halved", Assumptions(new_line_freight_scale=0.5)),
     ("new lines' freight doubled", Assumptions(new_line_freight_scale=2.0)),
     ("high-speed opening plan only", Assumptions(hsr_plan_from=2035)),
+    ("Ho Chi Minh City at its 2026 plan (700 km)", Assumptions(km_plan="Ho Chi Minh City metro")),
     ("freight trains turned in 12 h, not a day", Assumptions(freight_turnaround_min=720)),
     ("reserve 10 % of the fleet", Assumptions(reserve_share=0.10)),
     ("reserve 20 % of the fleet", Assumptions(reserve_share=0.20)),
     ("high-speed cars at the CRRC 2017 price", Assumptions(price_labels={"hsr_car": "CRRC 2017 contract"})),
+    (
+        "both published plans: sector traffic and Ho Chi Minh City 2026",
+        Assumptions(conventional_growth="sector_plan", km_plan="Ho Chi Minh City metro"),
+    ),
 )
 """The assumptions varied one at a time around the base case."""
 

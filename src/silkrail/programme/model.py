@@ -115,8 +115,10 @@ class Programme:
             "units past their age in the first year are replaced over "
             f"{s.backlog_years} years; a new line's fleet is bought {s.buy_years_before_opening} year(s) "
             "before it runs",
-            "the conventional fleet keeps its present size (traffic held at the 2024 level; the sector plan "
-            "is a sensitivity)",
+            "the conventional fleet keeps its present size (traffic held at the 2024 level): the sector "
+            "plan's figures (2021) include the new lines and, less the Lao Cai-Haiphong line's own forecast "
+            "(2024), leave the conventional network 3.7 times its passengers and three quarters of its "
+            "tonnes by 2030, which is a sensitivity here, not the base",
             "the new lines' fleets follow their service plans (each plan's basis and assumptions are listed "
             "with it); a freight train is one locomotive and its wagons; the reserve is fleet.yaml's share",
             f"unit prices: {prices}",

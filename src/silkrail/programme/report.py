@@ -430,7 +430,7 @@ def _demand_chart(programme: Programme) -> str:
     ax2.barh(labels, [v.units for v in variants], color=["#2c3e50"] + ["#95a5a6"] * (len(variants) - 1))
     if published is not None and published.units:
         ax2.axvline(published.units, color="#c0392b", ls="--", label=f"published {published.units:,}")
-        ax2.legend(fontsize=8, loc="lower right")
+        ax2.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     ax2.invert_yaxis()
     ax2.set_xlabel(f"units {d.years[0].year}–{d.years[-1].year}")
     ax2.set_title("Sensitivity: one assumption at a time")
@@ -589,6 +589,23 @@ def _phases_table(programme: Programme, sources: _Sources) -> str:
             rows,
             numeric=(2, 3, 4, 5, 6, 7),
         )
+        + "".join(_km_plan_note(programme, k, sources) for k in programme.data.km_plans)
+    )
+
+
+def _km_plan_note(programme: Programme, plan: Any, sources: _Sources) -> str:
+    from silkrail.programme.service import km_open
+
+    lines = [ln for ln in programme.data.lines if ln.system == plan.system]
+    points = ", ".join(
+        f"{km:,.0f} km by {y} (the lines here: {sum(km_open(ln, y) for ln in lines):,.0f})"
+        for y, km in sorted(plan.km_by_year.items())
+    )
+    return (
+        f'<p class="note">{html.escape(plan.system)}, a later plan: {points}'
+        f"{sources.ref(plan.sources, plan.as_of)}. Its lines' lengths are not published; the lines here "
+        "follow the earlier per-line plan, and the later one is a sensitivity of the rolling-stock "
+        "demand.</p>"
     )
 
 
@@ -612,8 +629,10 @@ def _service_tables(programme: Programme, sources: _Sources) -> str:
             phase = next(ph for ph in line.service if ph.from_year == lf.from_year)
             pats = "<br>".join(
                 f"{html.escape(p.name)}: {p.km:,.0f} km, {p.run_h * 60:,.0f} min, "
-                f"every {p.headway_min:,.1f} min "
-                f"({p.trains_per_day:,.0f} a day each way) → {p.trainsets}"
+                f"every {p.headway_min:,.1f} min"
+                + (f" at peak, {p.offpeak_headway_min:g} off-peak" if p.offpeak_headway_min else "")
+                + f" ({p.trains_per_day:,.0f} a day each way), trains of {html.escape(p.train)}"
+                + f" → {p.trainsets}"
                 for p in lf.patterns
             )
             rows.append(
@@ -818,7 +837,18 @@ def _links_section(
         pad = 0.6
         bbox = (min(lon) - pad, min(lat) - pad, max(lon) + pad, max(lat) + pad) if lon else VIEWS[0][1]
         svg = _svg(programme, bbox, outlines, year=rc.after_year, points=points, routes=drawn)
-        if rc.saved_h is not None and rc.before is not None and rc.after is not None:
+        if (
+            rc.saved_h is not None
+            and rc.before is not None
+            and rc.after is not None
+            and abs(rc.saved_h) < 0.05
+            and rc.before.legs == rc.after.legs
+        ):
+            verdict = (
+                "<b>No change</b>: the route is the same in both years (the new line offers no faster "
+                "path here, or the route must end on the gauge the place is served on today)."
+            )
+        elif rc.saved_h is not None and rc.before is not None and rc.after is not None:
             verdict = (
                 f"<b>{rc.saved_h:+,.1f} h</b> ({rc.saved_h / 24:+,.2f} days) saved; gauge changes "
                 f"{len(rc.before.gauge_changes)} → {len(rc.after.gauge_changes)}."

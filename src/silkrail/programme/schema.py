@@ -278,6 +278,23 @@ class PhaseTotal(Sourced):
     note: str | None = None
 
 
+class KmPlan(Sourced):
+    """A city's network km by year in a plan published without its lines' lengths (so that the
+    lines of another plan carry the model, and this one is a sensitivity)."""
+
+    system: str
+    km_by_year: dict[int, float] = Field(min_length=1)
+    note: str | None = None
+
+    @field_validator("km_by_year")
+    @classmethod
+    def _years(cls, v: dict[int, float]) -> dict[int, float]:
+        for year, km in v.items():
+            if not 1990 <= year <= 2100 or km <= 0:
+                raise ValueError(f"km_by_year needs years 1990-2100 and km > 0 (got {year}: {km})")
+        return v
+
+
 class Target(Sourced):
     """A published total the model is compared with."""
 
@@ -328,6 +345,7 @@ class ProgrammeFile(_Plain):
     prices: list[UnitPrice] = Field(default_factory=list)
     traffic: list[Traffic] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
+    km_plans: list[KmPlan] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique(self) -> ProgrammeFile:

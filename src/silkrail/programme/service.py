@@ -77,10 +77,14 @@ class PatternFleet:
     in_service: int
     trainsets: int
     vehicles: dict[str, int]
+    offpeak_headway_min: float | None = None
+    train: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "train": self.train,
+            "offpeak_headway_min": self.offpeak_headway_min,
             "traffic": self.traffic,
             "km": round(self.km, 1),
             "run_h": round(self.run_h, 2),
@@ -169,8 +173,16 @@ def pattern_fleet(
         vehicles[_PASSENGER_CAR[kind]] = row.total * pattern.cars_per_unit
         if pattern.locomotives_per_train:
             vehicles["locomotive"] = row.total * pattern.locomotives_per_train
+    if freight:
+        train = f"{pattern.locomotives_per_train} locomotive(s) + {pattern.wagons_per_train} wagons"
+    else:
+        units = f"{pattern.units_per_train} x " if pattern.units_per_train > 1 else ""
+        loco = f" + {pattern.locomotives_per_train} locomotive(s)" if pattern.locomotives_per_train else ""
+        train = f"{units}{pattern.cars_per_unit} cars{loco}"
     return PatternFleet(
         name=pattern.name,
+        offpeak_headway_min=pattern.offpeak_headway_min,
+        train=train,
         traffic=pattern.traffic,
         km=length,
         run_h=plan.run_h,
@@ -307,6 +319,7 @@ class Reconciliation:
     plans: tuple[LineFleet, ...]
     headway_for_published_min: float | None
     note: str
+    demand_share_for_published: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -325,6 +338,9 @@ class Reconciliation:
                 for p in self.plans
             ],
             "headway_for_published_min": self.headway_for_published_min,
+            "demand_share_for_published": None
+            if self.demand_share_for_published is None
+            else round(self.demand_share_for_published, 3),
             "note": self.note,
         }
 
@@ -353,4 +369,39 @@ def reconcile(line: ProgrammeLine, published: int, what: str, fleet: FleetFile) 
     if best is not None and first is not None:
         names = " and ".join(p.name.split(" (")[0] for p in first.patterns)
         note += f"; {published} trainsets would run the {names} trains each every {best:g} min"
-    return Reconciliation(line.id, published, what, plans, best, note + ".")
+    share = demand_share_for(line, published, fleet)
+    if share is not None:
+        note += (
+            f"; with the demand plan's patterns, {published} trainsets carry {share:.0%} of the published "
+            "demand it is built on"
+        )
+    return Reconciliation(line.id, published, what, plans, best, note + ".", share)
+
+
+def demand_share_for(line: ProgrammeLine, published: int, fleet: FleetFile) -> float | None:
+    """The largest share of the demand behind ``line``'s demand-based plan (its last such plan)
+    that ``published`` trainsets carry, every pattern's demand scaled alike (None without a
+    demand-based plan)."""
+    phase = next((ph for ph in reversed(line.service) if any(p.demand for p in ph.patterns)), None)
+    if phase is None:
+        return None
+
+    def trainsets(scale: float) -> int:
+        patterns = [
+            p.model_copy(
+                update={"demand": p.demand.model_copy(update={"per_year": p.demand.per_year * scale})}
+            )
+            if p.demand is not None
+            else p
+            for p in phase.patterns
+        ]
+        scaled = phase.model_copy(update={"patterns": patterns})
+        return _line_fleet(line, scaled, line.km, fleet).trainsets
+
+    lo, hi = 0.0, 1.0
+    if trainsets(hi) <= published:
+        return 1.0
+    for _ in range(30):  # bisection on the share (the fleet grows with it)
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if trainsets(mid) <= published else (lo, mid)
+    return lo

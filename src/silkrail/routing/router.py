@@ -122,8 +122,11 @@ class Router:
     ) -> OdMatrix:
         """Totals for every origin-destination pair: one shortest-path tree per origin."""
         q = check_query(self.net, options if options is not None else RouteOptions())
+        year = q.constraints.year
         return self.engine.od_matrix(
-            [self.resolve(x) for x in origins], [self.resolve(x) for x in destinations], q
+            [self.places.with_stations_opened(self.resolve(x), year) for x in origins],
+            [self.places.with_stations_opened(self.resolve(x), year) for x in destinations],
+            q,
         )
 
 

@@ -189,13 +189,13 @@ def join_line_ends(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
 
 def mark_restricted_lines(s: BuildState) -> None:
     """Give the track of an in-extract line that not every train may use (``traffic`` other than
-    mixed) the line's index, station to station along the shortest mapped path, so that routing
-    can tell it apart."""
+    mixed), or that runs at its own published speed (``freight_speed_kmh``), the line's index,
+    station to station along the shortest mapped path, so that routing can tell it apart."""
     rail, csr, lat, lon, report = s.rail, s.csr, s.lat, s.lon, s.report
     lookup: dict[tuple[int, int], int] | None = None
     marked_km = 0.0
     for idx, (line, meta) in enumerate(zip(s.curated.lines.lines, s.lines, strict=True)):
-        if not line.in_osm or line.traffic == "mixed":
+        if not line.in_osm or (line.traffic == "mixed" and not line.freight_speed_kmh):
             continue
         if lookup is None:
             lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(rail.u, rail.v, strict=True))}
