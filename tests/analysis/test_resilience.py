@@ -161,13 +161,14 @@ def test_a_bad_od_file_names_its_row_and_field(tmp_path: Path, text, line, field
 def test_a_scenario_gives_yearly_flows() -> None:
     """A weekly 80-TEU train is 80 x 365/7 TEU a year; a daily timetable counts 7 a week. A
     service that runs a timetable trip passes the crossings at its stops, in order (the FESCO
-    shuttle: Dong Dang, Erenhot, Naushki)."""
+    shuttle: Dong Dang, Erenhot, Naushki). Passenger trains (T8701, D887) carry no TEU: no flow."""
     flows = {f.name: f for f in load_flows("baseline-2025")}
     fesco = flows["FESCO Vietnam Shuttle"]
     assert fesco.teu_per_year == pytest.approx(80 * 365 / 7)
     assert fesco.via == ("pingxiang-dong-dang", "erenhot-zamyn-uud", "sukhbaatar-naushki")
     assert fesco.mode == "rail" and (fesco.origin, fesco.destination) == ("Hanoi", "Moscow")
-    assert flows["Nanning–Hanoi passenger T8701"].teu_per_year == pytest.approx(1 * 7 * 365 / 7)
+    assert "Nanning–Hanoi passenger T8701" not in flows and "Kunming–Vientiane passenger" not in flows
+    assert flows["Haiphong–Kunming metre-gauge freight"].teu_per_year == pytest.approx(21 * 32 * 365 / 7)
 
 
 def test_a_scenario_applies_its_service_changes_and_a_selection() -> None:

@@ -118,6 +118,11 @@ def test_a_train_late_at_the_border_is_late_by_as_much(tracker: Tracker) -> None
             "departure",
             "is not that trip",
         ),
+        (
+            {"trip_id": "border-freight", "start_date": "2026-11-30", "traffic": "passenger"},
+            "traffic",
+            "is a freight service; a passenger train cannot run it",
+        ),
     ],
 )
 def test_a_trip_that_does_not_run_is_refused_naming_the_field(

@@ -68,8 +68,9 @@ def load_flows(
 
 
 def _from_scenario(spec: str | Path) -> list[Flow]:
-    """A scenario's services as yearly flows by rail (trains a week x TEU a train x weeks), with
-    the scenario's changes to a service's trains a week or scale applied."""
+    """A scenario's freight services as yearly flows by rail (trains a week x TEU a train x
+    weeks), with the scenario's changes to a service's trains a week or scale applied; passenger
+    trains carry no TEU and are left out."""
     from silkrail.simulation.scenario import load_scenario, service_ends
 
     scenario, _ = load_scenario(spec)
@@ -83,6 +84,8 @@ def _from_scenario(spec: str | Path) -> list[Flow]:
     out = []
     for s in scenario.services:
         ends = service_ends(s)
+        if ends.traffic == "passenger":
+            continue
         per_week = weekly.get(s.name, ends.per_week) * scale.get(s.name, 1.0)
         out.append(
             Flow(

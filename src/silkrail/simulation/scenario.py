@@ -65,6 +65,11 @@ class Service(_Strict):
     trains_per_week: float | None = Field(default=None, gt=0, le=500)
     timetable: list[Departure] | None = Field(default=None, max_length=MAX_ITEMS)
     teu: float = Field(default=80, gt=0, le=400)
+    traffic: Literal["passenger", "freight", "any"] = Field(
+        default="any",
+        description="what the trains carry: freight ('any' is the same) or passengers; a service that "
+        "runs a timetable trip carries its service's",
+    )
     via: list[str] = Field(default=[], max_length=50)
     priority: int = Field(default=0, ge=0, le=9)
     source: str | list[str] | None = None
@@ -387,6 +392,7 @@ def compile_scenario(
     come from ``timetables`` (default: the package's services and the imported feeds)."""
     from silkrail.routing.engine import engine_for
     from silkrail.routing.graph import MODE_RAIL, Constraints
+    from silkrail.timetable.journey import service_traffic
     from silkrail.timetable.trip_route import trip_route
 
     engine = engine_for(net)
@@ -536,6 +542,11 @@ def compile_scenario(
         if s.service is not None:
             assert feed is not None
             trip = _trip_of(feed, s.service, where, key)
+            kind = feed.service_by_id[trip.service].traffic
+            if s.traffic != "any" and service_traffic(s.traffic) != kind:
+                raise _fail(
+                    where, key, "traffic", f"the trip '{trip.id}' is a {kind} service, not {s.traffic}"
+                )
             try:
                 timed = trip_route(engine, feed, trip.id, year=year)
             except (NoRouteError, DataError) as exc:
@@ -602,12 +613,14 @@ def compile_scenario(
 @dataclass(frozen=True)
 class ServiceEnds:
     """What a scenario's service connects, as written or as its timetable trip runs: the two
-    places, trains a week, and the curated crossings it passes in order."""
+    places, trains a week, the curated crossings it passes in order, and whether it carries
+    passengers (no TEU) or freight."""
 
     origin: str
     destination: str
     per_week: float
     via: tuple[str, ...]
+    traffic: str = "freight"
 
 
 def service_ends(s: Service) -> ServiceEnds:
@@ -619,7 +632,8 @@ def service_ends(s: Service) -> ServiceEnds:
         per_week = s.trains_per_week or sum(
             7 if d.days == "daily" else len(d.days) for d in s.timetable or []
         )
-        return ServiceEnds(str(s.origin), str(s.destination), float(per_week), tuple(s.via))
+        traffic = "passenger" if s.traffic == "passenger" else "freight"
+        return ServiceEnds(str(s.origin), str(s.destination), float(per_week), tuple(s.via), traffic)
     from silkrail.network.curated import load_file
     from silkrail.network.geo import haversine_km
     from silkrail.settings import get_settings
@@ -642,6 +656,7 @@ def service_ends(s: Service) -> ServiceEnds:
         s.destination or f"{last.lat},{last.lon}",
         float(s.trains_per_week or frequency(trip).per_week),
         tuple(via),
+        feed.service_by_id[trip.service].traffic,
     )
 
 

@@ -198,6 +198,11 @@ class TrainIn(_Payload):
         description="with trip_id: the trip's service date (GTFS start_date, YYYYMMDD or YYYY-MM-DD)",
     )
     teu: Number = Field(default=1.0, ge=0.01, le=1000)
+    traffic: Literal["passenger", "freight", "any"] = Field(
+        default="any",
+        description="what the train carries, for its planned route: freight ('any' is the same) or "
+        "passengers (a train of a trip: its service's)",
+    )
     operator: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = Field(
         default=None,
         description="whose train it is (whose tokens may write it); by default the token's operator. "

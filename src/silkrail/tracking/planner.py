@@ -99,6 +99,7 @@ class NetworkPlanner:
                     train.origin,
                     train.destination,
                     mode="rail",
+                    traffic=train.traffic,
                     teu=train.teu,
                     year=self.net.clamp_year(train.departure.year),
                 )
@@ -119,6 +120,7 @@ class NetworkPlanner:
         scheduled stops (:func:`~silkrail.tracking.eta.trip_profile`), leaving at the trip's
         scheduled departure unless the train says when (within :data:`TRIP_START_SLACK`)."""
         from silkrail.errors import NoRouteError
+        from silkrail.timetable.journey import service_traffic
         from silkrail.tracking.eta import trip_profile
 
         feed = self.timetables()
@@ -137,6 +139,12 @@ class NetworkPlanner:
             )
         trip = feed.trip_by_id[trip_id]
         svc = feed.service_by_id[trip.service]
+        if train.traffic != "any" and service_traffic(train.traffic) != svc.traffic:
+            raise DataError(
+                f"trip '{trip_id}' is a {svc.traffic} service; a {train.traffic} train cannot run it "
+                "(leave traffic out, or name a trip of that traffic)",
+                field="traffic",
+            )
         return PlannedRoute(
             origin=route.origin.name,
             destination=route.destination.name,
