@@ -74,7 +74,9 @@ def test_enumerated_options_offer_their_choices(option: str, value: str, choices
     assert result.exit_code == 2
     assert value in result.output and choices in result.output
     help_text = runner.invoke(app, ["route", "--help"], env={"COLUMNS": "200"}).output
-    assert "rail|sea|any" in help_text and "time|cost|co2" in help_text and "passenger|freight|any" in help_text
+    assert (
+        "rail|sea|any" in help_text and "time|cost|co2" in help_text and "passenger|freight|any" in help_text
+    )
 
 
 def test_a_bad_value_is_named_as_its_option(fixture_env: Path) -> None:  # noqa: F811
@@ -93,7 +95,11 @@ def test_version_and_shell_completion() -> None:
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip() == f"silkrail {silkrail.__version__}"
-    env = {"_SILKRAIL_COMPLETE": "complete_bash", "COMP_WORDS": "silkrail route Hanoi Moscow --mode ", "COMP_CWORD": "5"}
+    env = {
+        "_SILKRAIL_COMPLETE": "complete_bash",
+        "COMP_WORDS": "silkrail route Hanoi Moscow --mode ",
+        "COMP_CWORD": "5",
+    }
     done = runner.invoke(app, [], env=env, prog_name="silkrail")
     assert done.stdout.split() == ["rail", "sea", "any"]
     env |= {"COMP_WORDS": "silkrail rou", "COMP_CWORD": "1"}

@@ -45,14 +45,17 @@ class CacheError(SilkrailError, OSError):
 class UnknownPlaceError(LookupError, SilkrailError):
     """A place name that resolves to nothing; lists the closest known names."""
 
-    def __init__(self, name: str, suggestions: list[str], *, reason: str | None = None) -> None:
+    def __init__(
+        self, name: str, suggestions: list[str], *, reason: str | None = None, hint: str | None = None
+    ) -> None:
         self.name = name
         self.suggestions = suggestions
         if reason:
             super().__init__(f"place '{name}': {reason}")
             return
-        hint = f"; closest known names: {', '.join(suggestions)}" if suggestions else ""
-        super().__init__(f"unknown place '{name}'{hint}")
+        if hint is None and suggestions:
+            hint = f"closest known names: {', '.join(suggestions)}"
+        super().__init__(f"unknown place '{name}'" + (f"; {hint}" if hint else ""))
 
 
 class NoRouteError(SilkrailError, LookupError):

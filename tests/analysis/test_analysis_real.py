@@ -191,3 +191,42 @@ def test_resilience_bad_input_exits_2_with_place(
     result = CliRunner().invoke(app, ["resilience", "--flows", str(flows), "--scheduler", "serial", *extra])
     assert result.exit_code == 2, result.output
     assert says in result.output and "Traceback" not in result.output
+
+
+def test_resilience_of_the_baseline_never_reports_a_gain(real_net: Network, real_env) -> None:  # type: ignore[no-untyped-def]
+    """The README's baseline flows over every crossing: no element's loss, nor its extra time
+    by the time objective, is negative. Closing Erenhot once showed a 'saving' for the FESCO
+    shuttle, which its service holds to Erenhot: against its own best route the loss is 0 and
+    the answer says it is held. Passenger services count trains, never TEU."""
+    result = CliRunner().invoke(app, ["resilience", "--elements", "crossings", "--json"])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["elements"]
+    for e in d["elements"]:
+        assert e["objective"] == "time"
+        assert e["loss"] >= 0 and e["extra_time_h"] >= -1e-6, e["id"]
+        for f in e["flows"]:
+            assert f.get("extra_h_per_teu", f.get("extra_h_per_train", 0)) >= -1e-6, (e["id"], f)
+    by = {e["id"]: e for e in d["elements"]}
+    fesco = next(f for f in by["crossing:erenhot-zamyn-uud"]["flows"] if f["flow"] == "FESCO Vietnam Shuttle")
+    assert fesco["pinned"].startswith("held to erenhot-zamyn-uud") and fesco["extra_h_per_teu"] == 0.0
+    mohan = by["crossing:mohan-boten"]
+    assert mohan["passenger_trains_stranded"] == pytest.approx(365.0) and mohan["stranded_teu"] == 0
+    flows = {f["name"]: f for f in d["flows"]}
+    assert flows["Nanning–Hanoi passenger T8701"]["teu_per_year"] == 0
+    assert flows["FESCO Vietnam Shuttle"]["pinned_via"] == ["erenhot-zamyn-uud", "sukhbaatar-naushki"]
+
+
+def test_corridor_section_speeds_come_from_sourced_records_or_stay_unknown(real_net: Network, real_env) -> None:  # type: ignore[no-untyped-def]
+    """Section speeds were unknown on every section of Hanoi-Moscow: the Trans-Siberian's
+    sourced line speed now covers the sections on it; every other section stays unknown,
+    never a guess."""
+    result = CliRunner().invoke(app, ["corridor", "Hanoi", "Moscow", "--mode", "rail", "--json"])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    known = [s for s in d["sections"] if s["speed_kmh"] is not None]
+    assert known and d["known_km_share"]["speed_kmh"] > 0
+    for s in d["sections"]:
+        basis = s["basis"]["speed_kmh"]
+        assert (s["speed_kmh"] is None) == (basis == "unknown"), s
+    assert any(s["speed_kmh"] == 140 and s["country"] == "RU" for s in known)

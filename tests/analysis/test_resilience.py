@@ -161,14 +161,15 @@ def test_a_bad_od_file_names_its_row_and_field(tmp_path: Path, text, line, field
 def test_a_scenario_gives_yearly_flows() -> None:
     """A weekly 80-TEU train is 80 x 365/7 TEU a year; a daily timetable counts 7 a week. A
     service that runs a timetable trip passes the crossings at its stops, in order (the FESCO
-    shuttle: Dong Dang, Erenhot, Naushki). Passenger trains (T8701, D887) carry no TEU: no flow."""
+    shuttle: Dong Dang, Erenhot, Naushki). Passenger trains (T8701, D887) carry no TEU."""
     flows = {f.name: f for f in load_flows("baseline-2025")}
     fesco = flows["FESCO Vietnam Shuttle"]
     assert fesco.teu_per_year == pytest.approx(80 * 365 / 7)
     assert fesco.via == ("pingxiang-dong-dang", "erenhot-zamyn-uud", "sukhbaatar-naushki")
     assert fesco.mode == "rail" and (fesco.origin, fesco.destination) == ("Hanoi", "Moscow")
-    assert "Nanning–Hanoi passenger T8701" not in flows and "Kunming–Vientiane passenger" not in flows
-    assert flows["Haiphong–Kunming metre-gauge freight"].teu_per_year == pytest.approx(21 * 32 * 365 / 7)
+    t8701 = flows["Nanning–Hanoi passenger T8701"]  # a daily passenger train: trains, no TEU
+    assert t8701.teu_per_year == 0.0 and t8701.trains_per_year == pytest.approx(7 * 365 / 7)
+    assert t8701.traffic == "passenger" and flows["Kunming–Vientiane passenger"].traffic == "passenger"
 
 
 def test_a_scenario_applies_its_service_changes_and_a_selection() -> None:
@@ -202,3 +203,54 @@ def _offline(page: str) -> str:
     return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page).replace(
         "http://www.w3.org/2000/svg", ""
     )
+
+
+@dataclass(frozen=True)
+class HeldToyRouter(ToyRouter):
+    """ToyRouter where a flow held to via crossings may only cross at those (unless re-planned)."""
+
+    def route(self, flow: Flow, removed: frozenset[str], replan: bool = False) -> Outcome | None:
+        held = frozenset()
+        if flow.via and not replan:
+            held = frozenset(
+                k for k in EDGES if k.startswith("crossing:") and k.split(":")[1] not in flow.via
+            )
+        return super().route(flow, removed | held, replan)
+
+
+def test_a_flow_held_to_a_slower_crossing_is_measured_against_its_own_best_route() -> None:
+    """A service held to x2 (12 h) loses nothing when x2 closes: it then takes x1 (10 h), its
+    own best route, and the loss is 0, not a 2 h 'saving'; closing x1, which its own best route
+    uses, costs it the 2 h it would then be held to x2. The answer says it is held."""
+    held = [Flow("held to x2", "A", "D", 100.0, via=("x2",))]
+    r = compute_resilience(held, ELEMENTS, HeldToyRouter())
+    by = _by_key(r)
+    x2 = by["crossing:x2"]
+    assert x2.affected_teu == 100.0
+    assert x2.extra_time_h == 0.0 and x2.loss == 0.0 and x2.extra_cost_usd == 0.0
+    assert x2.detours[0].pinned and "held to x2" in x2.detours[0].pinned
+    assert all(i.loss >= 0 and i.extra_time_h >= 0 for i in r.impacts)
+    assert r.to_dict()["flows"][0]["pinned_via"] == ["x2"]
+
+
+def test_passenger_services_are_counted_in_trains_not_teu() -> None:
+    """A passenger service carries no TEU: losing its only link strands its trains, counted
+    apart; the freight figures hold freight alone."""
+    flows = [*FLOWS, Flow("passenger to C", "A", "C", 0.0, traffic="passenger", trains_per_year=365.0)]
+    r = compute_resilience(flows, ELEMENTS, ToyRouter())
+    spur = _by_key(r)["line:spur"]
+    assert spur.stranded_teu == 50.0 and spur.affected_teu == 50.0
+    assert spur.passenger_trains_stranded == 365.0 and spur.passenger_trains_affected == 365.0
+    x1 = _by_key(r)["crossing:x1"]
+    assert x1.extra_time_h == pytest.approx(150 * 2.0)  # freight TEU-hours only
+    assert x1.passenger_extra_train_h == pytest.approx(365 * 2.0)
+    rows = {d["flow"]: d for d in x1.to_dict()["flows"]}
+    assert rows["passenger to C"]["unit"] == "trains" and "teu" not in rows["passenger to C"]
+
+
+def test_a_scenario_passenger_service_is_a_train_flow_without_teu() -> None:
+    flows = {f.name: f for f in load_flows("baseline-2025")}
+    t8701 = flows["Nanning–Hanoi passenger T8701"]
+    assert t8701.passenger and t8701.teu_per_year == 0.0 and t8701.trains_per_year == pytest.approx(365.0)
+    fesco = flows["FESCO Vietnam Shuttle"]
+    assert not fesco.passenger and fesco.teu_per_year > 0

@@ -102,14 +102,18 @@ BAD: list[tuple[dict[str, Any], str, str]] = [
 
 
 @pytest.mark.parametrize(("options", "field", "words"), BAD, ids=[f"{b[1]}-{i}" for i, b in enumerate(BAD)])
-def test_each_bad_value_is_one_sentence_naming_its_field(options: dict[str, Any], field: str, words: str) -> None:
+def test_each_bad_value_is_one_sentence_naming_its_field(
+    options: dict[str, Any], field: str, words: str
+) -> None:
     with pytest.raises(DataError) as caught:
         RouteQuery("Hanoi", "Moscow", **options)
     assert caught.value.field == field
     assert words in caught.value.reason and "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("origin", "destination", "field"), [("", "Moscow", "origin"), ("Hanoi", "x" * 201, "destination")])
+@pytest.mark.parametrize(
+    ("origin", "destination", "field"), [("", "Moscow", "origin"), ("Hanoi", "x" * 201, "destination")]
+)
 def test_a_place_is_named_with_1_to_200_characters(origin: str, destination: str, field: str) -> None:
     with pytest.raises(DataError) as caught:
         RouteQuery(origin, destination)
@@ -132,7 +136,9 @@ def test_the_search_query_carries_the_traffic_and_checks_the_year(small_net: Net
     assert caught.value.field == "year" and "outside the network's span" in caught.value.reason
 
 
-def test_places_already_resolved_are_not_resolved_again(router: Router, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_places_already_resolved_are_not_resolved_again(
+    router: Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The service resolves the places to answer a 422 naming the parameter; the router then
     takes the Place records as they are."""
     by_name = router.route(RouteQuery("Erenhot", "Zamyn-Uud", mode="rail"))
@@ -154,7 +160,10 @@ def test_places_already_resolved_are_not_resolved_again(router: Router, monkeypa
 def test_the_facade_builds_one_query(small_net: Network) -> None:
     """silkrail.route/compare/od_matrix answer as the router does for the same query."""
     r = silkrail.route(small_net, "Erenhot", "Zamyn-Uud", mode="rail", teu=2)
-    assert r.to_dict() == router_for(small_net).route(RouteQuery("Erenhot", "Zamyn-Uud", mode="rail", teu=2)).to_dict()
+    assert (
+        r.to_dict()
+        == router_for(small_net).route(RouteQuery("Erenhot", "Zamyn-Uud", mode="rail", teu=2)).to_dict()
+    )
     m = silkrail.od_matrix(small_net, ["Erenhot"], ["Zamyn-Uud"], mode="rail", teu=2)
     assert m.duration_h[0, 0] == pytest.approx(r.duration_h) and m.teu == 2
     options = silkrail.compare(small_net, "Erenhot", "Zamyn-Uud")
@@ -190,10 +199,20 @@ def test_the_records_and_errors_are_exported() -> None:
     from silkrail.routing.results import OdMatrix, Route
 
     assert silkrail.Route is Route and silkrail.OdMatrix is OdMatrix
-    assert silkrail.Place is Place and silkrail.RouteQuery is RouteQuery and silkrail.RouteOptions is RouteOptions
-    assert {"Route", "OdMatrix", "Place", "RouteQuery", "DataError", "NoRouteError", "UnknownPlaceError"} <= set(
-        silkrail.__all__
+    assert (
+        silkrail.Place is Place
+        and silkrail.RouteQuery is RouteQuery
+        and silkrail.RouteOptions is RouteOptions
     )
+    assert {
+        "Route",
+        "OdMatrix",
+        "Place",
+        "RouteQuery",
+        "DataError",
+        "NoRouteError",
+        "UnknownPlaceError",
+    } <= set(silkrail.__all__)
     for name in silkrail.__all__:
         assert getattr(silkrail, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'Rout'"):

@@ -131,7 +131,9 @@ def test_a_generated_client_round_trips_a_route_with_its_tracks(live: str, gener
         route = answer.parsed
         assert isinstance(route, models.Route)
         raw = httpx.get(
-            f"{live}/api/v1/route", params={"origin": "Hanoi", "destination": "Moscow", "mode": "rail"}, timeout=120
+            f"{live}/api/v1/route",
+            params={"origin": "Hanoi", "destination": "Moscow", "mode": "rail"},
+            timeout=120,
         ).json()
     assert route.to_dict() == raw  # nothing lost or added on the way through the client's types
     for leg in route.legs:

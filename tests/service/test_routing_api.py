@@ -70,7 +70,10 @@ def test_route_over_http_is_the_cli_json_with_each_legs_track(api: TestClient, r
         assert all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in line["coordinates"])
     hanoi = doc["legs"][0]["geometry"]["coordinates"][0]
     assert abs(hanoi[0] - 105.9) < 0.3 and abs(hanoi[1] - 21.05) < 0.3  # (lon, lat) near Hanoi
-    bare = api.get("/api/v1/route", params={"origin": "Hanoi", "destination": "Moscow", "mode": "rail", "geometry": False})
+    bare = api.get(
+        "/api/v1/route",
+        params={"origin": "Hanoi", "destination": "Moscow", "mode": "rail", "geometry": False},
+    )
     assert bare.json() == _without_tracks(doc)
     params = {"origin": "Hanoi", "destination": "Moscow", "optimize": "cost", "teu": 40, "alternatives": 1}
     cli = _cli("route", "Hanoi", "Moscow", "--optimize", "cost", "--teu", "40", "--alternatives", "1")
@@ -168,7 +171,9 @@ def test_od_requests_are_bounded_and_need_no_token(api: TestClient) -> None:
     _is_error(api.post("/api/v1/od", content=b"[" * 100 + b"]" * 100), 422)
     _is_error(api.post("/api/v1/od", content=b" " * (64 * 1024 + 1)), 413)
     _is_error(api.post("/api/v1/od", json={"origins": ["x" * 201], "destinations": ["Moscow"]}), 422)
-    _is_error(api.post("/api/v1/od", json={"origins": ["Hanoi"], "destinations": ["Moscow"], "mode": "boat"}), 422)
+    _is_error(
+        api.post("/api/v1/od", json={"origins": ["Hanoi"], "destinations": ["Moscow"], "mode": "boat"}), 422
+    )
     # it only reads: no token needed; 'objective' is the answer's word, 'optimize' still accepted
     for word in ("objective", "optimize"):
         r = api.post("/api/v1/od", json={"origins": ["Hanoi"], "destinations": ["Moscow"], word: "cost"})

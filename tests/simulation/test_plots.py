@@ -32,7 +32,9 @@ def test_write_plots_draws_queues_and_transit_times(tmp_path: Path) -> None:
             {"name": "no trains", "transit_h": [], "planned_h": 100.0},
         ],
     }
-    kpis = Kpis(replications=1, seeds=(7,), events=0, services=(), crossings=(), scenario="tiny", results=(result,))
+    kpis = Kpis(
+        replications=1, seeds=(7,), events=0, services=(), crossings=(), scenario="tiny", results=(result,)
+    )
     written = write_plots(kpis, tmp_path / "plots")
     assert [p.name for p in written] == ["tiny-queues.png", "tiny-transit.png"]
     assert [_png_size(p) for p in written] == [(1210, 495), (1210, 495)]

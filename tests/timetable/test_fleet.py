@@ -101,3 +101,32 @@ def test_fleet_cli(tmp_path: Path) -> None:
     assert run.exit_code == 0 and chart.read_bytes()[:4] == b"\x89PNG"
     bad = CliRunner().invoke(app, ["fleet", "nowhere"])
     assert bad.exit_code == 2 and "hanoi-urban-rail" in bad.output
+
+
+def test_two_operators_never_share_a_circulation_unless_a_source_pools_their_sets() -> None:
+    """China Railway's 24505 and the FESCO shuttle both end at Yen Vien: they were one
+    circulation of 14 sets; each is its operator's own. T8701 (China Railway) and T8702
+    (Vietnam Railways) stay one pair of sets, because services.yaml gives the source that says
+    the Chinese sets run through to Gia Lam."""
+    feed = load_services()
+    rows = fleet_for_feed(feed, turnaround_s={"passenger": 1800, "freight": 86400}, reserve_share=0.0)
+    by = {r.services: r for r in rows}
+    assert ("fesco-vietnam-shuttle",) in by and ("nanning-yen-vien-24505",) in by
+    for r in rows:
+        agencies = {feed.service_by_id[s].agency for s in r.services}
+        pools = {feed.service_by_id[s].trainsets for s in r.services}
+        assert len(agencies) == 1 or (len(pools) == 1 and None not in pools), r.services
+    assert by[("t8701", "t8702")].in_service == 2
+
+
+def test_a_shared_trainset_pool_needs_its_source(tmp_path: Path) -> None:
+    from silkrail.errors import DataError
+
+    text = SMALL.read_text(encoding="utf-8")
+    marker = "    agency: "
+    at = text.index(marker)
+    bad = text[:at] + "    trainsets: shared-pool\n" + text[at:]
+    path = tmp_path / "small.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(DataError, match="trainsets_source"):
+        load_services(path)

@@ -94,7 +94,9 @@ def test_route_cli_with_depart_and_arrive(real_env, real_net) -> None:  # type: 
 
 
 @pytest.mark.parametrize(
-    "when", [["--depart", "2026-12-03T17:00+08:00"], ["--arrive", "2026-12-05T17:00+07:00"]], ids=["depart", "arrive"]
+    "when",
+    [["--depart", "2026-12-03T17:00+08:00"], ["--arrive", "2026-12-05T17:00+07:00"]],
+    ids=["depart", "arrive"],
 )
 def test_waits_and_rides_add_up_to_the_journey(real_env, real_net, when) -> None:  # type: ignore[no-untyped-def]
     """A traveller leaving Nanning at 17:00 for T8701 (18:05): the wait (1.08 h, the 0.5 h
@@ -108,7 +110,9 @@ def test_waits_and_rides_add_up_to_the_journey(real_env, real_net, when) -> None
     j = json.loads(run.output)
     total = dt.datetime.fromisoformat(j["arrival"]) - dt.datetime.fromisoformat(j["departure"])
     assert j["duration_h"] == pytest.approx(total.total_seconds() / 3600, abs=0.01)
-    assert sum(leg["wait_h"] + leg["duration_h"] for leg in j["legs"]) == pytest.approx(j["duration_h"], abs=0.02)
+    assert sum(leg["wait_h"] + leg["duration_h"] for leg in j["legs"]) == pytest.approx(
+        j["duration_h"], abs=0.02
+    )
     assert j["legs"][-1]["arrival"] == j["arrival"]
     if when[0] == "--depart":
         assert (j["legs"][0]["wait_h"], j["legs"][0]["duration_h"]) == (pytest.approx(1.08, abs=0.01), 12.42)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from silkrail.errors import DataError
@@ -21,7 +21,9 @@ OPTIONAL = ("mode", "via", "name")
 
 @dataclass(frozen=True)
 class Flow:
-    """A yearly flow of containers between two places; ``where`` says where it was written."""
+    """A yearly flow between two places; ``where`` says where it was written. A freight flow
+    carries ``teu_per_year``; a passenger service carries no TEU, only ``trains_per_year``
+    (counted apart in the resilience analysis)."""
 
     name: str
     origin: str
@@ -30,6 +32,12 @@ class Flow:
     mode: str = "rail"
     via: tuple[str, ...] = ()
     where: str = ""
+    traffic: str = "freight"  # freight | passenger
+    trains_per_year: float = 0.0
+
+    @property
+    def passenger(self) -> bool:
+        return self.traffic == "passenger"
 
 
 def load_flows(
@@ -52,25 +60,14 @@ def load_flows(
                 field="select",
             )
     if mode is not None or not keep_via:
-        flows = [
-            Flow(
-                f.name,
-                f.origin,
-                f.destination,
-                f.teu_per_year,
-                mode or f.mode,
-                f.via if keep_via else (),
-                f.where,
-            )
-            for f in flows
-        ]
+        flows = [replace(f, mode=mode or f.mode, via=f.via if keep_via else ()) for f in flows]
     return flows
 
 
 def _from_scenario(spec: str | Path) -> list[Flow]:
-    """A scenario's freight services as yearly flows by rail (trains a week x TEU a train x
-    weeks), with the scenario's changes to a service's trains a week or scale applied; passenger
-    trains carry no TEU and are left out."""
+    """A scenario's services as yearly flows by rail (trains a week x TEU a train x weeks; a
+    passenger service as trains a year, no TEU), with the scenario's changes to a service's
+    trains a week or scale applied; a service that runs a timetable trip as its trip runs."""
     from silkrail.simulation.scenario import load_scenario, service_ends
 
     scenario, _ = load_scenario(spec)
@@ -84,18 +81,19 @@ def _from_scenario(spec: str | Path) -> list[Flow]:
     out = []
     for s in scenario.services:
         ends = service_ends(s)
-        if ends.traffic == "passenger":
-            continue
         per_week = weekly.get(s.name, ends.per_week) * scale.get(s.name, 1.0)
+        passenger = ends.traffic == "passenger"  # a passenger train carries no TEU
         out.append(
             Flow(
                 s.name,
                 ends.origin,
                 ends.destination,
-                per_week * s.teu * WEEKS_PER_YEAR,
+                0.0 if passenger else per_week * s.teu * WEEKS_PER_YEAR,
                 "rail",
                 ends.via,
                 f"{scenario.files[-1]}: service '{s.name}'",
+                ends.traffic,
+                per_week * WEEKS_PER_YEAR,
             )
         )
     return out

@@ -488,9 +488,7 @@ def resilience_html(
     lines = []
     for f, b in zip(result.flows, result.baselines, strict=True):
         if b is not None and b.coordinates:
-            lines.append(
-                (b.coordinates, "#2e86de", f"{f.name}: {f.teu_per_year:,.0f} TEU a year, {b.summary}", 0.8)
-            )
+            lines.append((b.coordinates, "#2e86de", f"{f.name}: {_volume(f)}, {b.summary}", 0.8))
     ranked = result.impacts[:top]
     worst = max((i.extra_time_h for i in ranked), default=0.0) or 1.0
     points = []
@@ -511,12 +509,15 @@ def resilience_html(
     for i in ranked:
         instead = "<br>".join(
             html.escape(
-                f"{d.flow} ({d.teu_per_year:,.0f} TEU): "
+                f"{d.flow} ({d.teu_per_year:,.0f} {'passenger trains' if d.unit == 'trains' else 'TEU'}): "
                 + (
                     "stranded"
                     if d.route is None
+                    else f"{d.extra_h / 24:+.1f} d per train via {d.route}"
+                    if d.unit == "trains"
                     else f"{d.extra_h / 24:+.1f} d, ${d.extra_usd:+,.0f}/TEU via {d.route}"
                 )
+                + (f" ({d.pinned})" if d.pinned else "")
             )
             for d in i.detours
         )
@@ -534,13 +535,13 @@ def resilience_html(
         )
     period = f"{result.days:g} days of closure" if result.days else "a year"
     flows = _table(
-        ["flow", "origin", "destination", "TEU a year", "mode", "baseline route", "days"],
+        ["flow", "origin", "destination", "a year", "mode", "baseline route", "days"],
         [
             [
                 html.escape(f.name),
                 html.escape(f.origin),
                 html.escape(f.destination),
-                f"{f.teu_per_year:,.0f}",
+                _volume(f),
                 f.mode,
                 html.escape(b.summary) if b else '<span class="unknown">no route</span>',
                 f"{b.duration_h / 24:,.1f}" if b else "–",
@@ -606,3 +607,8 @@ def write_resilience_report(
     result: Any, path: Path, *, title: str, positions: dict[str, tuple[float, float]] | None = None
 ) -> Path:
     return _write(path, resilience_html(result, title=title, positions=positions))
+
+
+def _volume(f: Any) -> str:
+    """A flow's yearly volume: TEU, or trains for a passenger service (which carries no TEU)."""
+    return f"{f.trains_per_year:,.0f} passenger trains" if f.passenger else f"{f.teu_per_year:,.0f} TEU"

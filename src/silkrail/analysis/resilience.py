@@ -1,13 +1,18 @@
 """Resilience of the network: what losing each element (a crossing, a line, a port, a ferry, a
 sea passage, or a named combination) costs a set of flows.
 
-Each flow is routed once (its baseline, through its ``via`` crossings if it names any). For
-each element only the flows whose baseline uses it are routed again without it, re-planned
-freely (a corridor that lost a crossing is not held to its other via points); the others keep
-their route, since removing an element never makes a path that avoids it better. Per element:
-the extra time, cost and CO2 over all flows (TEU-weighted, per year, or over ``days`` of
-closure), the flows left without any route (stranded), and the routes the others take
-instead; elements are ranked by stranded volume, then extra time.
+Each flow is routed once (its baseline, through its ``via`` crossings if it names any, as a
+service runs its published route), and a flow held to via crossings once more freely: its own
+best route under the same objective. For each element only the flows whose baseline uses it
+are routed again without it, re-planned freely (a corridor that lost a crossing is not held to
+its other via points); the others keep their route, since removing an element never makes a
+path that avoids it better. Per element: the loss in the objective's own measure against each
+flow's own best route (never negative: closing the crossing a service is held to frees it to
+take its best route, which is no gain; the answer says where a flow is held), the extra time,
+cost and CO2 (TEU-weighted, per year, or over ``days`` of closure), the flows left without any
+route (stranded), and the routes the others take instead. Passenger services are counted in
+trains, apart from the TEU. Elements are ranked by stranded TEU, stranded passenger trains,
+then loss.
 
 The re-routings are independent: they run here, or on Dask (a local cluster, or a scheduler
 at ``tcp://HOST:PORT``) with identical results, since each is a pure function of the network,
@@ -16,6 +21,7 @@ the flow and the removal and the results are gathered in job order.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 from collections.abc import Callable, Sequence
@@ -71,26 +77,42 @@ class FlowRouter(Protocol):
 
 @dataclass(frozen=True)
 class Detour:
+    """What losing an element does to one flow, against the flow's own best route: per TEU (a
+    passenger service: per train) the extra time, cost and CO2, and the route taken instead."""
+
     flow: str
-    teu_per_year: float
+    teu_per_year: float  # a passenger service: trains a year
     extra_h: float
     extra_usd: float
     extra_kg: float
     route: str | None  # None: stranded
+    unit: str = "TEU"  # TEU | trains
+    pinned: str | None = None  # the crossings a service is held to, when its own best route differs
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        per = "teu" if self.unit == "TEU" else "train"
+        out: dict[str, Any] = {
             "flow": self.flow,
-            "teu": round(self.teu_per_year, 1),
-            "extra_h_per_teu": round(self.extra_h, 2),
-            "extra_usd_per_teu": round(self.extra_usd, 2),
+            "unit": self.unit,
+            ("teu" if self.unit == "TEU" else "trains"): round(self.teu_per_year, 1),
+            f"extra_h_per_{per}": round(self.extra_h, 2),
             "route": self.route,
             "stranded": self.route is None,
         }
+        if self.unit == "TEU":
+            out["extra_usd_per_teu"] = round(self.extra_usd, 2)
+        if self.pinned:
+            out["pinned"] = self.pinned
+        return out
 
 
 @dataclass(frozen=True)
 class ElementImpact:
+    """The loss of one element over the flows. Freight figures are TEU-weighted; passenger
+    services are counted in trains, apart. ``loss`` is the objective's own measure (TEU-hours,
+    US$ or t CO2) against each flow's own best route under the same objective, so it is never
+    negative; the other measures may fall where a slower route is cheaper."""
+
     element: Element
     extra_time_h: float  # TEU-hours over the period
     extra_cost_usd: float
@@ -99,6 +121,11 @@ class ElementImpact:
     affected_teu: float
     detours: tuple[Detour, ...]
     rank: int = 0
+    loss: float = 0.0
+    objective: str = "time"
+    passenger_trains_affected: float = 0.0
+    passenger_trains_stranded: float = 0.0
+    passenger_extra_train_h: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         e = self.element
@@ -108,6 +135,8 @@ class ElementImpact:
             "kind": e.kind,
             "name": e.name,
             "parts": sorted(e.parts),
+            "objective": self.objective,
+            "loss": round(self.loss, 1),
             "extra_time_h": round(self.extra_time_h, 1),
             "extra_time_h_per_affected_teu": round(self.extra_time_h / self.affected_teu, 2)
             if self.affected_teu
@@ -116,6 +145,9 @@ class ElementImpact:
             "extra_co2_t": round(self.extra_co2_t, 1),
             "stranded_teu": round(self.stranded_teu, 1),
             "affected_teu": round(self.affected_teu, 1),
+            "passenger_trains_affected": round(self.passenger_trains_affected, 1),
+            "passenger_trains_stranded": round(self.passenger_trains_stranded, 1),
+            "passenger_extra_train_h": round(self.passenger_extra_train_h, 1),
             "flows": [d.to_dict() for d in self.detours],
         }
 
@@ -129,6 +161,7 @@ class Resilience:
     reroutes: int  # routings done beyond the baselines
     scheduler: str | None = None
     unrouted: list[str] = field(default_factory=list)
+    best: list[Outcome | None] = field(default_factory=list)  # each flow's own best route (no via)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,17 +171,27 @@ class Resilience:
                     "name": f.name,
                     "origin": f.origin,
                     "destination": f.destination,
+                    "traffic": f.traffic,
                     "teu_per_year": round(f.teu_per_year, 1),
+                    "trains_per_year": round(f.trains_per_year, 1),
                     "mode": f.mode,
                     "route": b.summary if b else None,
                     "duration_h": round(b.duration_h, 2) if b else None,
+                    **(
+                        {"pinned_via": list(f.via), "best_route": own.summary}
+                        if f.via and own is not None and b is not None and own.summary != b.summary
+                        else {}
+                    ),
                 }
-                for f, b in zip(self.flows, self.baselines, strict=True)
+                for f, b, own in zip(self.flows, self.baselines, self._own(), strict=True)
             ],
             "unrouted": self.unrouted,
             "reroutes": self.reroutes,
             "elements": [i.to_dict() for i in self.impacts],
         }
+
+    def _own(self) -> list[Outcome | None]:
+        return self.best if len(self.best) == len(self.flows) else list(self.baselines)
 
 
 def compute_resilience(
@@ -170,6 +213,14 @@ def compute_resilience(
     if days is not None and not 0 < days <= 3660:
         raise DataError(f"a closure of {days} days; give 1 to 3660 days", field="days")
     baselines = _run([(f, frozenset(), False) for f in flows], router, scheduler, workers, None)
+    # a flow held to via crossings (a service's published route) is measured against its own
+    # best route under the same objective, so that losing the crossing is never a gain
+    pinned = [i for i, f in enumerate(flows) if f.via]
+    free = _run([(flows[i], frozenset(), True) for i in pinned], router, scheduler, workers, None)
+    best: list[Outcome | None] = list(baselines)
+    for i, out in zip(pinned, free, strict=True):
+        best[i] = out if out is not None else baselines[i]
+    objective = str(getattr(router, "objective", "time"))
     unrouted = [f.name for f, b in zip(flows, baselines, strict=True) if b is None]
     for name in unrouted:
         logger.warning("flow %s has no route even with every element in place; it is left out", name)
@@ -191,25 +242,30 @@ def compute_resilience(
     per_element: list[list[tuple[int, Outcome | None]]] = [[] for _ in elements]
     for (ei, fi), out in zip(owners, outcomes, strict=True):
         per_element[ei].append((fi, out))
-    impacts = [_impact(el, per_element[ei], flows, baselines, scale) for ei, el in enumerate(elements)]
+    impacts = [
+        _impact(el, per_element[ei], flows, baselines, best, scale, objective)
+        for ei, el in enumerate(elements)
+    ]
     ranked = sorted(
-        impacts, key=lambda i: (-round(i.stranded_teu, 6), -round(i.extra_time_h, 6), i.element.key)
+        impacts,
+        key=lambda i: (
+            -round(i.stranded_teu, 6),
+            -round(i.passenger_trains_stranded, 6),
+            -round(i.loss, 6),
+            i.element.key,
+        ),
     )
-    ranked = [_with_rank(i, n + 1) for n, i in enumerate(ranked)]
-    return Resilience(list(flows), baselines, ranked, days, len(jobs), scheduler, unrouted)
+    ranked = [dataclasses.replace(i, rank=n + 1) for n, i in enumerate(ranked)]
+    return Resilience(list(flows), baselines, ranked, days, len(jobs), scheduler, unrouted, best)
 
 
-def _with_rank(i: ElementImpact, rank: int) -> ElementImpact:
-    return ElementImpact(
-        i.element,
-        i.extra_time_h,
-        i.extra_cost_usd,
-        i.extra_co2_t,
-        i.stranded_teu,
-        i.affected_teu,
-        i.detours,
-        rank,
-    )
+def _measure(out: Outcome, objective: str) -> float:
+    """A route's value of the objective per TEU: hours, US$ or kg CO2 (time for a weighting)."""
+    if objective == "cost":
+        return out.cost_usd
+    if objective == "co2":
+        return out.co2_kg
+    return out.duration_h
 
 
 def _impact(
@@ -217,27 +273,60 @@ def _impact(
     results: list[tuple[int, Outcome | None]],
     flows: Sequence[Flow],
     baselines: Sequence[Outcome | None],
+    best: Sequence[Outcome | None],
     scale: float,
+    objective: str = "time",
 ) -> ElementImpact:
-    time = cost = co2 = stranded = affected = 0.0
+    time = cost = co2 = stranded = affected = loss = 0.0
+    p_affected = p_stranded = p_hours = 0.0
     detours = []
     for fi, out in results:
-        f, base = flows[fi], baselines[fi]
-        assert base is not None
+        f, base, own = flows[fi], baselines[fi], best[fi]
+        assert base is not None and own is not None
         if out is not None and out == base and not (base.uses & el.parts):
             continue  # a flow the element does not touch (naive runs route these too)
-        volume = f.teu_per_year * scale
-        affected += volume
+        pinned = None
+        if f.via and own != base:
+            pinned = f"held to {'+'.join(f.via)}; measured against its own best route ({own.summary})"
+        unit = "trains" if f.passenger else "TEU"
+        volume = (f.trains_per_year if f.passenger else f.teu_per_year) * scale
+        if f.passenger:
+            p_affected += volume
+        else:
+            affected += volume
         if out is None:
-            stranded += volume
-            detours.append(Detour(f.name, volume, 0.0, 0.0, 0.0, None))
+            if f.passenger:
+                p_stranded += volume
+            else:
+                stranded += volume
+            detours.append(Detour(f.name, volume, 0.0, 0.0, 0.0, None, unit, pinned))
             continue
-        dh, dc, dk = out.duration_h - base.duration_h, out.cost_usd - base.cost_usd, out.co2_kg - base.co2_kg
-        time += volume * dh
-        cost += volume * dc
-        co2 += volume * dk / 1000.0
-        detours.append(Detour(f.name, volume, dh, dc, dk, out.summary))
-    return ElementImpact(el, time, cost, co2, stranded, affected, tuple(detours))
+        # against the flow's own best route: losing an element never makes a route better
+        dh, dc, dk = out.duration_h - own.duration_h, out.cost_usd - own.cost_usd, out.co2_kg - own.co2_kg
+        if f.passenger:
+            p_hours += volume * dh
+        else:
+            time += volume * dh
+            cost += volume * dc
+            co2 += volume * dk / 1000.0
+            loss += volume * (_measure(out, objective) - _measure(own, objective))
+        detours.append(Detour(f.name, volume, dh, dc, dk, out.summary, unit, pinned))
+    if objective == "co2":
+        loss /= 1000.0  # t CO2
+    return ElementImpact(
+        el,
+        time,
+        cost,
+        co2,
+        stranded,
+        affected,
+        tuple(detours),
+        loss=loss,
+        objective=objective,
+        passenger_trains_affected=p_affected,
+        passenger_trains_stranded=p_stranded,
+        passenger_extra_train_h=p_hours,
+    )
 
 
 def _run(

@@ -33,7 +33,6 @@ def register(app: typer.Typer) -> None:
     app.command("resilience")(resilience_cmd)
 
 
-
 SCHEDULER_HELP_LOCAL = (
     "local (the default: a Dask LocalCluster of --workers processes), none or serial (run here), "
     "or tcp://HOST:PORT (a running Dask scheduler)"
@@ -61,6 +60,7 @@ def corridor_cmd(
     from silkrail.analysis.interop import load_interoperability
     from silkrail.analysis.sections import analyse_route
     from silkrail.routing.router import router_for
+
     for f, option in ((map_file, "--map"), (report, "--report")):
         _check_html(f, option)
     query = opt.route_query(origin, destination, objective=optimize, mode=mode, avoid=avoid, year=year)
@@ -175,6 +175,7 @@ def dependency_cmd(
     where a sourced record names one; the rest is 'unknown', left out of the operators' HHI."""
     from silkrail.analysis.dependency import compute_dependency, flow_set_dependency, parse_variant
     from silkrail.routing.router import router_for
+
     _check_html(report, "--report")
     if (flows is None) == (origin is None or destination is None) or (flows and (origin or destination)):
         console.fail(DataError("give an origin and a destination, or --flows (not both)", field="flows"))
@@ -351,6 +352,7 @@ def resilience_cmd(
     from silkrail.routing.router import router_for
     from silkrail.settings import get_settings
     from silkrail.simulation.scheduler import parse_scheduler, require_dask
+
     for f, option in ((map_file, "--map"), (report, "--report")):
         _check_html(f, option)
     try:
@@ -407,9 +409,11 @@ def resilience_cmd(
 def _print_resilience(out: Any, r: Any, top: int) -> None:
     period = f"{r.days:g} days of closure" if r.days else "a year"
     total = sum(f.teu_per_year for f in r.flows)
+    trains = sum(f.trains_per_year for f in r.flows if f.passenger)
+    passengers = f" and {trains:,.0f} passenger trains" if trains else ""
     out.print(
-        f"[bold]{len(r.flows)} flows[/], {total:,.0f} TEU a year; {len(r.impacts)} elements, "
-        f"{r.reroutes} re-routings; impact over {period}"
+        f"[bold]{len(r.flows)} flows[/], {total:,.0f} TEU a year{passengers}; {len(r.impacts)} elements, "
+        f"{r.reroutes} re-routings; impact over {period}, against each flow's own best route"
     )
     t = Table(title="elements ranked by what their loss costs the flows", title_justify="left")
     for col in (
@@ -417,15 +421,18 @@ def _print_resilience(out: Any, r: Any, top: int) -> None:
         "element",
         "kind",
         "stranded TEU",
+        "stranded trains",
         "extra TEU-days",
-        "extra USD",
-        "extra t CO2",
+        "cost change USD",
+        "CO2 change t",
         "instead",
     ):
         t.add_column(col, justify="left" if col in ("element", "kind", "instead") else "right")
     for i in r.impacts[:top]:
         instead = "; ".join(
-            f"{d.flow}: {'stranded' if d.route is None else f'{d.extra_h / 24:+.1f} d via {d.route}'}"
+            f"{d.flow}{' (passenger)' if d.unit == 'trains' else ''}: "
+            f"{'stranded' if d.route is None else f'{d.extra_h / 24:+.1f} d via {d.route}'}"
+            + (" [dim](held to its published crossings)[/]" if d.pinned else "")
             for d in i.detours[:2]
         ) + (f" (+{len(i.detours) - 2} more)" if len(i.detours) > 2 else "")
         t.add_row(
@@ -433,12 +440,18 @@ def _print_resilience(out: Any, r: Any, top: int) -> None:
             f"{i.element.name} [dim]({i.element.key})[/]",
             i.element.kind,
             f"{i.stranded_teu:,.0f}",
+            f"{i.passenger_trains_stranded:,.0f}",
             f"{i.extra_time_h / 24:,.0f}",
             f"{i.extra_cost_usd:,.0f}",
             f"{i.extra_co2_t:,.0f}",
             instead or "[dim]no flow uses it[/]",
         )
     out.print(t)
+    objective = r.impacts[0].objective if r.impacts else "time"
+    out.print(
+        f"[dim]changes against each flow's own best route by {objective} (never a gain); a slower "
+        "detour may cost less; stranded trains: passenger services (no TEU)[/]"
+    )
     if r.unrouted:
         out.print(f"[yellow]no route at all, left out: {', '.join(r.unrouted)}[/]")
     routed = sum(f.teu_per_year for f, b in zip(r.flows, r.baselines, strict=True) if b is not None)

@@ -96,6 +96,8 @@ def route_cmd(
     for i, alt in enumerate(r.alternatives, 1):
         out.rule(f"alternative {i}")
         _print_route(alt)
+    if r.alternatives_note:
+        out.print(f"[dim]{escape(r.alternatives_note)}[/]")
     for f in (geojson, map_file):
         if f:
             out.print(f"wrote {f}")

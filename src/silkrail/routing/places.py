@@ -362,7 +362,7 @@ class Gazetteer:
             raise UnknownPlaceError(
                 text,
                 [],
-                reason="no known place has a name close to it; give a city, station or port name, "
+                hint="no known place has a name close to it; give a city, station or port name, "
                 "a UN/LOCODE or 'lat,lon'",
             )
         raise UnknownPlaceError(text, suggestions)

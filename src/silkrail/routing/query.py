@@ -280,14 +280,17 @@ def check_teu(value: object) -> float:
         raise DataError(f"cargo must be a positive number of TEU (got {value!r})", field="teu")
     teu = float(value)
     if not (teu > 0) or not math.isfinite(teu) or teu > MAX_TEU:
-        raise DataError(f"cargo must be a positive number of TEU, at most {MAX_TEU:,.0f} (got {value})",
-                        field="teu")
+        raise DataError(
+            f"cargo must be a positive number of TEU, at most {MAX_TEU:,.0f} (got {value})", field="teu"
+        )
     return teu
 
 
 def check_alternatives(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not (
-        0 <= int(value) <= MAX_ALTERNATIVES
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not (0 <= int(value) <= MAX_ALTERNATIVES)
     ):
         raise DataError(
             f"alternatives takes a whole number from 0 to {MAX_ALTERNATIVES} (got {value!r})",

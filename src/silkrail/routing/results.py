@@ -279,6 +279,7 @@ class Route:
     events: list[Event]
     label: str | None = None
     alternatives: list[Route] = field(default_factory=list)
+    alternatives_note: str | None = None  # why there are fewer alternatives than asked for
     origin_access: Access | None = None  # the access point used, where it lies a few km away
     destination_access: Access | None = None
     duration_h_range: tuple[float, float] = (0.0, 0.0)
@@ -383,6 +384,8 @@ class Route:
         }
         if self.label:
             out["label"] = self.label
+        if self.alternatives_note:
+            out["alternatives_note"] = self.alternatives_note
         if self.service is not None:
             out["service"] = self.service.to_dict()
         return out
@@ -407,6 +410,7 @@ class Route:
             events=[Event.from_dict(e) for e in doc.get("events") or []],
             label=doc.get("label"),
             alternatives=[Route.from_dict(a) for a in doc.get("alternatives") or []],
+            alternatives_note=doc.get("alternatives_note"),
             origin_access=_access(doc["origin"]),
             destination_access=_access(doc["destination"]),
             duration_h_range=_pair(doc.get("duration_h_range")),

@@ -77,7 +77,7 @@ class Router:
             raise NoRouteError(strategies.explain_no_route(self.engine, o, d, q))
         if query.alternatives > 0:
             found = strategies.alternatives(self.engine, o, d, q, best, query.alternatives)
-            best = dataclasses.replace(best, alternatives=found)
+            best = dataclasses.replace(best, alternatives=found.routes, alternatives_note=found.note)
         return best
 
     def later(self, query: RouteQuery, best: Route) -> tuple[int, list[tuple[str, int]], Route] | None:
@@ -101,11 +101,13 @@ class Router:
                 continue
             options.append(dataclasses.replace(r, label=mode))
         try:
-            best = self.route(dataclasses.replace(query, alternatives=4))
+            best = self.route(query)
         except NoRouteError:
             best = None
         if best is not None:
-            combined = strategies.rail_and_sea([best, *best.alternatives], check_query(self.net, query))
+            q = check_query(self.net, query)
+            pool = strategies.corridor_candidates(self.engine, best.origin, best.destination, q, best, 4)
+            combined = strategies.rail_and_sea([best, *pool], q)
             if combined is not None:
                 options.append(dataclasses.replace(combined, label="rail+sea"))
         if not options:

@@ -27,6 +27,7 @@ from silkrail.routing.results import Route
 
 SEA_FIRST_RAIL_PENALTY = 25.0  # "sea" option: rail only as the pre- and on-carriage to the ports
 ALTERNATIVE_BUDGET = 40  # searches spent looking for alternatives
+VARIANT_SEARCHES = 6  # searches per border crossing of the best route for another of the same pair
 MIX_SHARE = 0.15  # rail+sea: each of the two at least this share of the distance
 
 Corridor = tuple[str, ...]
@@ -117,11 +118,183 @@ def route_via(
     return engine.assemble(np.concatenate(pieces).astype(np.int64), o, d, objective=objective, teu=teu)
 
 
-def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: int) -> list[Route]:
-    """Up to ``k`` routes through other corridors (another sequence of countries, or another
-    mode), ranked by :func:`rank_value`. A best-first search over bans: each route found is
-    expanded by banning one of its transit countries, or one of its border crossings; a route
-    is kept only when its corridor is new, so alternatives are never near-copies."""
+MAX_DETOUR = 1.5
+"""An alternative a planner would consider costs at most this many times the best route's value
+of the objective asked for (its time, cost or CO2)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Alternatives:
+    """The alternatives of a route, and why there are fewer than asked when there are."""
+
+    routes: list[Route]
+    note: str | None = None
+
+
+def corridor_key(r: Route) -> tuple[frozenset[int], frozenset[tuple[str, str, str]]]:
+    """What makes a corridor: the crossings (border and break of gauge) a route uses, and its
+    water legs (ferries and sea legs, by their ends)."""
+    water = frozenset((leg.mode, leg.from_, leg.to) for leg in r.legs if leg.mode in ("sea", "ferry"))
+    return r.crossing_ids, water
+
+
+def revisits(r: Route) -> str | None:
+    """A country the route leaves and enters again (a loop through third countries), if any."""
+    seen: set[str] = set()
+    prev = None
+    for c in r.countries:
+        if c != prev and c in seen:
+            return c
+        seen.add(c)
+        prev = c
+    return None
+
+
+def _crossing_names(r: Route, engine: Engine, ids: frozenset[int]) -> str:
+    names = [e.at for e in r.events if e.kind == "border_crossing" and e.record in _records(engine, ids)]
+    return ", ".join(dict.fromkeys(names))
+
+
+def _records(engine: Engine, ids: frozenset[int]) -> set[str]:
+    return {engine.net.crossings[i].id for i in ids}
+
+
+def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: int) -> Alternatives:
+    """Up to ``k`` routes a planner would consider beside ``best``:
+
+    - each differs in corridor from the best and from each other: the same countries through
+      another published crossing, or another sequence of countries or of ferry and sea legs;
+    - each is bounded: its value of the objective is at most :data:`MAX_DETOUR` times the best's;
+    - none passes a country twice (:func:`revisits`: no loop through third countries);
+    - the obvious variants come first: the same countries through another published crossing of
+      a border pair of the best route (Alashankou-Dostyk beside Khorgos-Altynkol), the best one
+      per pair, then other corridors, each group by :func:`rank_value`; variants take at most
+      half the places while other corridors qualify.
+
+    When fewer than ``k`` qualify, :attr:`Alternatives.note` says so and why."""
+    g = engine.graph
+    _, _, arcs = g.csr(q.constraints)
+    a_cross = g.crossing[arcs]
+    limit = MAX_DETOUR * rank_value(best, q.coef)
+    budget = [ALTERNATIVE_BUDGET]
+    seen: set[object] = {corridor_key(best), _countries_key(best)}
+    rejected = {"loop": 0, "detour": 0}
+
+    def search(countries: frozenset[str], crossings: frozenset[int]) -> Route | None:
+        if budget[0] <= 0:
+            return None
+        budget[0] -= 1
+        banned = np.isin(a_cross, list(crossings)) | g.touches(countries)[arcs]
+        path = engine.shortest_path(o, d, q.constraints, q.coef, mode=q.mode, banned=banned)
+        if path is None:
+            return None
+        return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+
+    def admit(r: Route, key: object) -> bool:
+        if key in seen:
+            return False
+        if rank_value(r, q.coef) > limit:
+            rejected["detour"] += 1
+            return False
+        if revisits(r) is not None:
+            rejected["loop"] += 1
+            return False
+        seen.add(key)
+        return True
+
+    # 1. the same countries through another published (curated) crossing of a border pair of the
+    # best route: the best such variant of each pair
+    variants: list[Route] = []
+    borders = [cid for cid in sorted(best.crossing_ids) if engine.net.crossings[cid].kind == "border"]
+    for cid in borders:
+        banned = frozenset({cid})
+        for _ in range(VARIANT_SEARCHES):
+            alt = search(frozenset(), banned)
+            if alt is None or alt.countries != best.countries or rank_value(alt, q.coef) > limit:
+                break
+            new = alt.crossing_ids - best.crossing_ids
+            uncurated = frozenset(i for i in new if not engine.net.crossings[i].curated)
+            if uncurated:  # track across the border without a published crossing: look past it
+                banned = banned | uncurated
+                continue
+            if new and admit(alt, corridor_key(alt)):
+                instead = _crossing_names(best, engine, frozenset({cid}))
+                via = _crossing_names(alt, engine, new) or "another crossing"
+                variants.append(dataclasses.replace(alt, label=f"via {via} instead of {instead}"))
+            break
+    budget[0] = ALTERNATIVE_BUDGET
+
+    # 2. other corridors: a best-first search over bans of transit countries and crossings;
+    # bans only lengthen a route, so a route beyond the bound is not expanded
+    others: list[Route] = []
+    ends = {o.country, d.country}
+    empty: tuple[frozenset[str], frozenset[int]] = (frozenset(), frozenset())
+    tried = {empty}
+    # routes of a new corridor pop first (by value), then known ones, whose bans may lead on
+    heap: list[tuple[bool, float, int, tuple[frozenset[str], frozenset[int]], Route]] = [
+        (False, rank_value(best, q.coef), 0, empty, best)
+    ]
+    counter = 1
+    n_variants = min(len(variants), max(1, k // 2))  # leave room for other corridors
+    while heap and n_variants + len(others) < k and budget[0] > 0:
+        _, _, _, (b_countries, b_crossings), route = heapq.heappop(heap)
+        if route is not best and admit(route, _countries_key(route)):
+            others.append(dataclasses.replace(route, label=_corridor_label(route, best)))
+        moves = [(b_countries | {c}, b_crossings) for c in route.countries if c not in ends]
+        moves += [
+            (b_countries, b_crossings | {cid})
+            for cid in sorted(route.crossing_ids)
+            if engine.net.crossings[cid].kind == "border"
+        ]
+        for ban in moves:
+            if ban in tried:
+                continue
+            tried.add(ban)
+            alt = search(*ban)
+            if alt is not None and rank_value(alt, q.coef) <= limit:
+                known = _countries_key(alt) in seen or revisits(alt) is not None  # a loop is no lead
+                heapq.heappush(heap, (known, rank_value(alt, q.coef), counter, ban, alt))
+                counter += 1
+            elif alt is not None:
+                rejected["detour"] += 1
+    variants.sort(key=lambda r: rank_value(r, q.coef))
+    n_variants = max(n_variants, k - len(others))  # few other corridors: more variants
+    found = (variants[:n_variants] + others)[:k]
+    note = None
+    if len(found) < k:
+        why = [f"within {MAX_DETOUR:g} times the best {q.objective}"]
+        if rejected["loop"]:
+            why.append("without passing a country twice")
+        note = (
+            f"{len(found)} of {k} alternatives: no other corridor (another crossing, ferry or sea) "
+            + " and ".join(why)
+        )
+    return Alternatives(found, note)
+
+
+def _countries_key(r: Route) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Another corridor: another sequence of countries, or other kinds of water legs."""
+    return tuple(r.countries), frozenset(leg.mode for leg in r.legs if leg.mode in ("sea", "ferry"))
+
+
+def _corridor_label(r: Route, best: Route) -> str:
+    """What sets an alternative's corridor apart: its other countries, or its sea legs."""
+    extra = [c for c in r.countries if c not in best.countries]
+    water = sorted({leg.mode for leg in r.legs if leg.mode in ("sea", "ferry")} - best.modes)
+    parts = []
+    if extra:
+        parts.append("via " + ", ".join(dict.fromkeys(extra)))
+    if water:
+        parts.append("by " + " and ".join(water))
+    return "; ".join(parts) or "other crossings"
+
+
+def corridor_candidates(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: int) -> list[Route]:
+    """Up to ``k`` routes through other sequences of countries or another mode, unbounded (the
+    pool :func:`rail_and_sea` chooses from), ranked by :func:`rank_value`. A best-first search
+    over bans: each route found is expanded by banning one of its transit countries, or one of
+    its border crossings; a route is kept only when its corridor is new, so alternatives are
+    never near-copies."""
     g = engine.graph
     _, _, arcs = g.csr(q.constraints)
     a_cross = g.crossing[arcs]

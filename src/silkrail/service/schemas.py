@@ -147,6 +147,9 @@ class Route(_Record):
     events: list[RouteEvent]
     alternatives: list[Route]
     label: str | None = None
+    alternatives_note: str | None = Field(
+        default=None, description="why there are fewer alternatives than asked for, when there are"
+    )
     service: RouteService | None = None
 
 

@@ -65,13 +65,13 @@ class Service(_Strict):
     trains_per_week: float | None = Field(default=None, gt=0, le=500)
     timetable: list[Departure] | None = Field(default=None, max_length=MAX_ITEMS)
     teu: float = Field(default=80, gt=0, le=400)
-    traffic: Literal["passenger", "freight", "any"] = Field(
-        default="any",
-        description="what the trains carry: freight ('any' is the same) or passengers; a service that "
-        "runs a timetable trip carries its service's",
-    )
     via: list[str] = Field(default=[], max_length=50)
     priority: int = Field(default=0, ge=0, le=9)
+    traffic: Literal["freight", "passenger"] = Field(
+        default="freight",
+        description="what the trains carry (a passenger train carries no TEU flow); a service that runs "
+        "a timetable trip carries its service's unless this says otherwise (then it must agree)",
+    )
     source: str | list[str] | None = None
     as_of: str | None = None
     note: str | None = None
@@ -392,7 +392,6 @@ def compile_scenario(
     come from ``timetables`` (default: the package's services and the imported feeds)."""
     from silkrail.routing.engine import engine_for
     from silkrail.routing.graph import MODE_RAIL, Constraints
-    from silkrail.timetable.journey import service_traffic
     from silkrail.timetable.trip_route import trip_route
 
     engine = engine_for(net)
@@ -543,7 +542,7 @@ def compile_scenario(
             assert feed is not None
             trip = _trip_of(feed, s.service, where, key)
             kind = feed.service_by_id[trip.service].traffic
-            if s.traffic != "any" and service_traffic(s.traffic) != kind:
+            if "traffic" in s.model_fields_set and s.traffic != kind:
                 raise _fail(
                     where, key, "traffic", f"the trip '{trip.id}' is a {kind} service, not {s.traffic}"
                 )
@@ -632,8 +631,7 @@ def service_ends(s: Service) -> ServiceEnds:
         per_week = s.trains_per_week or sum(
             7 if d.days == "daily" else len(d.days) for d in s.timetable or []
         )
-        traffic = "passenger" if s.traffic == "passenger" else "freight"
-        return ServiceEnds(str(s.origin), str(s.destination), float(per_week), tuple(s.via), traffic)
+        return ServiceEnds(str(s.origin), str(s.destination), float(per_week), tuple(s.via), s.traffic)
     from silkrail.network.curated import load_file
     from silkrail.network.geo import haversine_km
     from silkrail.settings import get_settings

@@ -135,8 +135,11 @@ class FleetRow:
 
 
 def _groups(feed: Feed) -> list[list[Trip]]:
-    """Trips joined into circulations: two trips of the same traffic share trainsets when they
-    share a terminal (a frequency-based service counts its week of sailings)."""
+    """Trips joined into circulations: two trips of the same traffic and the same operator
+    (agency) share trainsets when they share a terminal (a frequency-based service counts its
+    week of sailings). Trains of different operators never share sets: China Railway's
+    Nanning-Yen Vien container train is not the FESCO shuttle's, though both end at Yen Vien;
+    services that name one ``trainsets`` pool (with its source) share it across operators."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -149,8 +152,9 @@ def _groups(feed: Feed) -> list[list[Trip]]:
 
     trips = [s for t in feed.trips if len(t.timed) >= 2 for s in sailings(t)]
 
-    def key(t: Trip, stop: str) -> str:  # passenger and freight trainsets are not interchangeable
-        return f"{feed.service_by_id[t.service].traffic}:{stop}"
+    def key(t: Trip, stop: str) -> str:  # passenger and freight sets are not interchangeable,
+        svc = feed.service_by_id[t.service]  # nor are two operators' sets, unless a source pools them
+        return f"{svc.traffic}:{svc.trainsets or svc.agency}:{stop}"
 
     for t in trips:
         a, b = find(key(t, t.timed[0].stop)), find(key(t, t.timed[-1].stop))

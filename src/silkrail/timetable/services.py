@@ -130,6 +130,11 @@ class ServiceRecord(Sourced):
     stops: list[StopTimeRecord] = Field(min_length=2)
     assumed: str | None = None
     note: str | None = None
+    trainsets: str | None = None
+    """A pool of trainsets this service shares with services of other operators naming the same
+    pool; given only where a source says they share sets (``trainsets_source``). Without it, a
+    service's sets are its operator's own."""
+    trainsets_source: str | None = None
     booking_h: float | None = Field(
         default=None, ge=0, le=24 * 60, description="the published booking lead time before a departure"
     )
@@ -141,6 +146,15 @@ class ServiceRecord(Sourced):
     )
 
     _i = field_validator("id")(_check_id)
+
+    @model_validator(mode="after")
+    def _pool_sourced(self) -> ServiceRecord:
+        if self.trainsets and not (self.trainsets_source or "").strip():
+            raise ValueError(
+                "trainsets shared with another operator's services need trainsets_source: where a "
+                "source says they share sets"
+            )
+        return self
 
     @model_validator(mode="after")
     def _lead_sourced(self) -> ServiceRecord:
@@ -254,6 +268,7 @@ def _to_feed(f: ServicesFile, doc: Any, filename: str) -> Feed:
                 tuple(s.sources),
                 s.as_of,
                 s.note,
+                s.trainsets,
                 booking_h=s.booking_h or 0.0,
                 consolidation_h=s.consolidation_h or 0.0,
                 lead_source=tuple([s.lead_source] if isinstance(s.lead_source, str) else s.lead_source or ()),
