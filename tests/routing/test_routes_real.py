@@ -201,12 +201,23 @@ def test_removing_an_edge_never_shortens_a_route(
 def test_alternatives_are_different_corridors(real_net: Network) -> None:
     """Alternatives differ in the crossings or the countries they use, not only in a few
     kilometres: the other published crossing of a border pair first (Hekou-Lao Cai beside
-    Pingxiang-Dong Dang), then another sequence of countries (via Mongolia)."""
-    r = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail", alternatives=2)
+    Pingxiang-Dong Dang), then another sequence of countries (via Mongolia). (The network model's
+    alternatives: the default answer is the FESCO shuttle's, see test_served_answer_*.)"""
+    r = router_for(real_net).route(RouteQuery("Hanoi", "Moscow", mode="rail", alternatives=2))
     assert len(r.alternatives) == 2
     first, second = r.alternatives
     assert first.countries == r.countries and first.crossing_ids != r.crossing_ids
     assert second.countries != r.countries
+
+
+def test_served_answer_keeps_the_models_other_corridors_as_alternatives(real_net: Network) -> None:
+    """The FESCO shuttle answers Hanoi–Moscow; the alternatives asked for are the model's own
+    best route and its other corridors, none through the service's crossings."""
+    r = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail", alternatives=2)
+    assert r.service is not None and r.service.id == "fesco-vietnam-shuttle"
+    assert len(r.alternatives) == 2 and all(a.service is None for a in r.alternatives)
+    keys = {(a.crossing_ids) for a in r.alternatives}
+    assert len(keys) == 2 and r.crossing_ids not in keys
 
 
 def test_compare_gives_rail_sea_and_combined_options(real_net: Network) -> None:

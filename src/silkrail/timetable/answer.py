@@ -31,8 +31,9 @@ from silkrail.errors import NoRouteError, SilkrailError
 from silkrail.network.geo import haversine_km
 from silkrail.routing.access import Access
 from silkrail.routing.places import Place
+from silkrail.routing.query import MAX_ALTERNATIVES
 from silkrail.routing.results import Event, OdMatrix, Route, ScheduledService
-from silkrail.routing.strategies import corridor
+from silkrail.routing.strategies import corridor_key
 from silkrail.timetable.feed import Feed, Trip
 from silkrail.timetable.journey import NEAR_KM, service_traffic
 from silkrail.timetable.services import load_timetables
@@ -117,13 +118,24 @@ def answer_route(router: Router, query: RouteQuery, *, feed: Feed | None = None)
     if served is None:
         return modelled
     # the model's own best and its other corridors, where they differ from the service's
-    seen = {corridor(served)}
-    alternatives: list[Route] = []
-    for r in [dataclasses.replace(modelled, alternatives=[]), *modelled.alternatives]:
-        if len(alternatives) < query.alternatives and corridor(r) not in seen:
-            seen.add(corridor(r))
-            alternatives.append(r)
+    want = query.alternatives
+    alternatives = _other_corridors(served, modelled, want)
+    if len(alternatives) < want and len(modelled.alternatives) >= want:  # one was the service's
+        more = router.route(dataclasses.replace(query, alternatives=min(want + 2, MAX_ALTERNATIVES)))
+        alternatives = _other_corridors(served, more, want)
     return dataclasses.replace(served, alternatives=alternatives)
+
+
+def _other_corridors(served: Route, modelled: Route, k: int) -> list[Route]:
+    """Up to ``k`` of the model's best route and its alternatives whose corridor (crossings and
+    water legs) is not the service's nor one taken already."""
+    seen = {corridor_key(served)}
+    out: list[Route] = []
+    for r in [dataclasses.replace(modelled, alternatives=[]), *modelled.alternatives]:
+        if len(out) < k and corridor_key(r) not in seen:
+            seen.add(corridor_key(r))
+            out.append(r)
+    return out
 
 
 def answer_od(
