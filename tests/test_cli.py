@@ -129,7 +129,7 @@ def test_a_closed_pipe_ends_the_command_quietly(fixture_env: Path) -> None:  # n
     ("args", "code", "words"),
     [
         (["route", "Erenhot", "Zamyn-Uud", "--avoid", "CN"], 2, "asked to avoid"),
-        (["route", "Atlantis", "Zamyn-Uud"], 2, "unknown place 'Atlantis'"),
+        (["route", "Atlantis", "Zamyn-Uud"], 2, "place 'Atlantis'"),
         (["route", "Erenhot", "Zamyn-Uud", "--teu", "-1"], 2, "--teu"),
         (["route", "Erenhot", "Zamyn-Uud", "--mode", "sea"], 3, ""),
     ],
@@ -163,7 +163,7 @@ def test_usage_errors_with_json_are_json_too() -> None:
 
 def test_markup_in_input_is_printed_as_given(fixture_env: Path) -> None:  # noqa: F811
     result = runner.invoke(app, ["route", "[bold]Foo[/bold]bar", "Zamyn-Uud"])
-    assert result.exit_code == 2 and "unknown place '[bold]Foo[/bold]bar'" in " ".join(result.stderr.split())
+    assert result.exit_code == 2 and "place '[bold]Foo[/bold]bar'" in " ".join(result.stderr.split())
 
 
 def test_simulate_list_names_the_shipped_scenarios() -> None:
@@ -228,3 +228,16 @@ def test_compare_map_without_matplotlib_writes_the_map_and_succeeds(
     assert "pip install 'silkrail[viz]'" in " ".join(result.stderr.split())
     chart = runner.invoke(app, ["compare", "Erenhot", "Zamyn-Uud", "--chart", str(fixture_env / "c.png")])
     assert chart.exit_code == 1 and "silkrail[viz]" in chart.stderr
+
+
+def test_the_readme_lists_the_exit_codes_the_commands_use() -> None:
+    """One table of exit codes: the README's is console.EXIT_CODES."""
+    import re
+
+    from silkrail.commands.console import EXIT_CODES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\s*\| (\d) \| (.+?) \|$", readme, re.M))
+    assert sorted(map(int, rows)) == sorted(EXIT_CODES)
+    for code, meaning in EXIT_CODES.items():
+        assert meaning.split(":")[0].split(" (")[0] in rows[str(code)], code

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from silkrail.analysis.dependency import OPEN_SEA, hhi, parse_variant, route_dependency
-from silkrail.analysis.interop import load_interoperability
 from silkrail.analysis.operators import UNKNOWN_OPERATOR, OperatorIndex, operator_index
 from silkrail.errors import DataError
+from silkrail.network.interop import load_interoperability
 
 
 @pytest.mark.parametrize(
@@ -274,7 +274,7 @@ def test_two_railways_for_one_country_are_refused() -> None:
 
 
 def test_an_operator_record_names_one_thing() -> None:
-    from silkrail.analysis.interop import OperatorRecord
+    from silkrail.network.interop import OperatorRecord
 
     with pytest.raises(ValueError, match="exactly one of country, line, section or ferry"):
         OperatorRecord(operator="X", country="CN", ferry="fx", source="s", as_of="2024-01")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from silkrail.analysis.interop import load_interoperability
 from silkrail.analysis.sections import (
     CURATED,
     DEFAULT,
@@ -17,6 +16,7 @@ from silkrail.analysis.sections import (
     describe_sections,
 )
 from silkrail.errors import DataError
+from silkrail.network.interop import load_interoperability
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

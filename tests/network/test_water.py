@@ -151,3 +151,18 @@ def test_the_mean_wait_is_half_the_interval_between_sailings(per_week: float, wa
         as_of="2024-01",
     )
     assert ferry_wait_h(ferry) == pytest.approx(wait_h)
+
+
+def test_an_inland_port_of_the_port_list_gets_no_sea_access(outlines: Countries) -> None:
+    """A port far from the maritime network with its straight link over land (Kunming's customs
+    code, 675 km from the Gulf of Tonkin) is inland; a coast as far from the lanes over water
+    (Vladivostok to the middle of the Sea of Japan) and a river port nearer than the limit
+    (Duisburg, 200 km from the North Sea) keep their sea access."""
+    from silkrail.network.build.sea import inland_ports
+
+    port = np.array([(25.03, 102.68), (43.1, 131.9), (51.43, 6.72)])
+    sea = np.array([(20.69, 106.87), (40.0, 134.5), (51.9, 4.0)])
+    km = haversine_km(port[:, 0], port[:, 1], sea[:, 0], sea[:, 1])
+    assert km[0] > 600 and km[1] > 300 and km[2] < 300
+    inland = inland_ports(port[:, 0], port[:, 1], sea[:, 0], sea[:, 1], km, outlines)
+    assert inland.tolist() == [True, False, False]

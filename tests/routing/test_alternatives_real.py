@@ -98,8 +98,8 @@ def test_the_dependency_table_has_an_operator_for_every_country_a_lane_crosses(
 ) -> None:
     """Every country the corridor lanes and their alternatives cross has its railway named by a
     sourced operator record (before: only KTZ was known, and the HHI was 10,000)."""
-    from silkrail.analysis.interop import load_interoperability
     from silkrail.analysis.operators import UNKNOWN_OPERATOR, operator_index
+    from silkrail.network.interop import load_interoperability
 
     index = operator_index(load_interoperability())
     crossed = {c for r in routes.values() for x in [r, *r.alternatives] for c in x.countries}

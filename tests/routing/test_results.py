@@ -51,3 +51,23 @@ def test_a_matrix_reads_back_from_its_json_and_reads_short(small_net: Network) -
     assert repr(m) == "<OdMatrix 2 × 1 (1 pairs with a route), objective time, 1 TEU>"
     html = m._repr_html_()
     assert "<table>" in html and "–" in html  # Hanoi has no rail route to Mongolia here
+
+
+def test_a_gauge_change_at_a_border_whose_dwell_includes_it_takes_no_time_of_its_own(small_net: Network) -> None:
+    """The one rule of gauge_change_event: its own time where known; at a border whose published
+    dwell includes the change, 0 h with a note; inside a country, the crossing's time."""
+    from types import SimpleNamespace
+
+    from silkrail.routing.assemble import gauge_change_event
+
+    c = next(x for x in small_net.crossings if x.id == "erenhot-zamyn-uud")
+    dwell = SimpleNamespace(basis="curated", record="erenhot-zamyn-uud")
+    common = {"at": c.name, "from_country": "CN", "to_country": "MN", "from_gauge": 1435, "to_gauge": 1520}
+    common |= {"change_var_h2": 4.0, "fixed_h": 9.0, "cost_usd": 0.0, "dwell": dwell, "change": None}
+    own = gauge_change_event(c, **common, change_h=5.0, at_border=True)  # type: ignore[arg-type]
+    assert (own.duration_h, own.note, own.crossing_id) == (5.0, None, "erenhot-zamyn-uud")
+    assert own.duration_h_range is not None and own.duration_h_range[0] < 5.0 < own.duration_h_range[1]
+    included = gauge_change_event(c, **common, change_h=0.0, at_border=True)  # type: ignore[arg-type]
+    assert included.duration_h == 0.0 and "included in the border crossing" in (included.note or "")
+    inland = gauge_change_event(c, **common, change_h=0.0, at_border=False)  # type: ignore[arg-type]
+    assert inland.duration_h == 9.0 and inland.note is None and inland.duration_h_range is None

@@ -467,3 +467,13 @@ def test_the_sea_option_between_seaports_stays_on_open_sea(real_net: Network) ->
     assert waters <= {"CN", "NL"}
     sea = [leg for leg in r.legs if leg.mode == "sea"]
     assert sea and all(set(leg.countries) <= {"CN", "NL"} for leg in sea)
+
+
+def test_an_inland_city_with_a_customs_port_code_is_not_a_seaport(real_net: Network) -> None:
+    """Kunming's UN/LOCODE port lies 675 km over land from the sea lanes: the city has no sea
+    access, and Kunming to Haiphong runs by rail, not as a 'sea' leg across Yunnan."""
+    from silkrail.routing.router import router_for
+
+    assert router_for(real_net).resolve("Kunming").port is None
+    r = silkrail.route(real_net, "Kunming", "Haiphong")
+    assert {leg.mode for leg in r.legs} == {"rail"}

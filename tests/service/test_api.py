@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from silkrail.tracking.dwell import DwellSums, expected_dwell
 from tests.service.conftest import AUTH
 from tests.service.conftest import position as _pos
 
@@ -16,18 +17,17 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2025, 3, 1, 0, 0, tzinfo=UTC)
 
 
-def _train(client: TestClient, name: str = "VN-RU 1", departure: datetime = T0) -> dict[str, Any]:
-    r = client.post(
-        "/api/v1/trains",
-        headers=AUTH,
-        json={
-            "name": name,
-            "origin": "Hanoi",
-            "destination": "Moscow",
-            "departure": departure.isoformat(),
-            "teu": 80,
-        },
-    )
+def _train(
+    client: TestClient, name: str = "VN-RU 1", departure: datetime = T0, operator: str | None = None
+) -> dict[str, Any]:
+    body = {
+        "name": name,
+        "origin": "Hanoi",
+        "destination": "Moscow",
+        "departure": departure.isoformat(),
+        "teu": 80,
+    }
+    r = client.post("/api/v1/trains", headers=AUTH, json=body | ({"operator": operator} if operator else {}))
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -134,9 +134,12 @@ def test_out_of_order_positions_do_not_move_the_train_back(client: TestClient) -
 
 
 def test_slow_border_today_makes_etas_through_it_later(client: TestClient) -> None:
-    """Observed dwell is learned: after two trains wait 60 h at a crossing, a third train's ETA
-    through it moves later; the slow train raises 'dwell' and 'late' alerts."""
-    trains = [_train(client, f"VN-RU {i}") for i in range(3)]
+    """Observed dwell is learned: after trains of three operators (two each) wait 60 h at a
+    crossing, a fourth operator's train's ETA through it moves later by what they teach
+    (``dwell.expected_dwell``); a slow train raises 'dwell' and 'late' alerts."""
+    trains = [
+        _train(client, f"VN-RU {i}", operator=op) for i, op in enumerate(["a", "a", "b", "b", "c", "c", "d"])
+    ]
     first_crossing = next(
         e
         for e in trains[0]["route"]["events"]
@@ -156,18 +159,24 @@ def test_slow_border_today_makes_etas_through_it_later(client: TestClient) -> No
             break
         stops_h += e["duration_h"] if e["kind"] != "terminal" else 0.0
     reach = T0 + timedelta(hours=legs_h + stops_h)
-    eta_before = client.get(f"/api/v1/trains/{trains[2]['id']}").json()["eta"]
+    victim = trains[-1]["id"]
+    _send(client, _pos("p0", victim, T0 + timedelta(hours=5), 21.3, 106.1))
+    eta_before = datetime.fromisoformat(client.get(f"/api/v1/trains/{victim}").json()["eta"])
     events = []
-    for i, t in enumerate(trains[:2]):
+    for i, t in enumerate(trains[:-1]):
         events += [
             _ms(f"in{i}", t["id"], reach, "border_entry", at),
             _ms(f"out{i}", t["id"], reach + timedelta(hours=60), "border_exit", at),
         ]
     out = _send(client, *events)
-    assert out["accepted"] == 4, out
-    _send(client, _pos("p", trains[2]["id"], T0 + timedelta(hours=5), 21.3, 106.1))
-    eta_after = client.get(f"/api/v1/trains/{trains[2]['id']}").json()["eta"]
-    assert datetime.fromisoformat(eta_after) > datetime.fromisoformat(eta_before) + timedelta(hours=30)
+    assert out["accepted"] == 12, out
+    _send(client, _pos("p1", victim, T0 + timedelta(hours=5), 21.3, 106.1))  # the same place: a fresh ETA
+    eta_after = datetime.fromisoformat(client.get(f"/api/v1/trains/{victim}").json()["eta"])
+    stop = client.app.state.tracker.profile(victim).stop_named(at)  # type: ignore[attr-defined]
+    learned = {stop.key: {op: DwellSums(2, 120.0, 7200.0) for op in "abc"}}
+    moved_h = (eta_after - eta_before).total_seconds() / 3600
+    assert moved_h == pytest.approx(expected_dwell(stop, learned) - stop.dwell_h, abs=0.01)
+    assert moved_h > 0.6 * (60 - stop.dwell_h)
     kinds = {(a["train_id"], a["kind"]) for a in client.get("/api/v1/alerts").json()}
     assert (trains[0]["id"], "dwell") in kinds and (trains[0]["id"], "late") in kinds
 
@@ -205,7 +214,7 @@ def test_out_of_order_milestones_still_teach_the_crossing(client: TestClient) ->
     ]
     assert _send(client, *both)["accepted"] == 2
     with client.app.state.tracker.engine.connect() as conn:  # type: ignore[attr-defined]
-        learned = conn.execute(text("SELECT n, mean_h FROM crossing_dwell")).all()
+        learned = conn.execute(text("SELECT n, sum_h / n AS mean_h FROM crossing_dwell")).all()
     assert [(n, round(mean, 6)) for n, mean in learned] == [(3, 60.0)]  # a, b and d: each once
     _send(client, _pos("c", c, T0 + timedelta(hours=5), 21.3, 106.1))
     eta_after = client.get(f"/api/v1/trains/{c}").json()["eta"]

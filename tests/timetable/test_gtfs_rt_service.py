@@ -63,9 +63,12 @@ def test_trip_updates_and_positions_of_a_train_from_t8701(client: TestClient) ->
     assert tu.delay == round((eta - scheduled).total_seconds())
     assert tu.stop_time_update[0].arrival.time == int(eta.timestamp())
 
-    v = pb.FeedMessage.FromString(client.get("/api/v1/gtfs-rt/vehicle-positions").content)
+    v = pb.FeedMessage.FromString(client.get("/api/v1/gtfs-rt/vehicle-positions", headers=AUTH).content)
     (pos,) = [e.vehicle for e in v.entity if e.id == tid]
     assert (round(pos.position.latitude, 3), round(pos.position.longitude, 3)) == (22.1, 106.75)
+    public = pb.FeedMessage.FromString(client.get("/api/v1/gtfs-rt/vehicle-positions").content)
+    (pos,) = [e.vehicle for e in public.entity if e.id == tid]  # the operator's own position, rounded
+    assert (round(pos.position.latitude, 3), round(pos.position.longitude, 3)) == (22.1, 106.8)
     js = client.get("/api/v1/gtfs-rt/vehicle-positions?format=json").json()
     assert any(e["id"] == tid for e in js["entity"])
     assert client.get("/api/v1/gtfs-rt/trip-updates?format=xml").status_code == 422

@@ -7,7 +7,7 @@ from datetime import timedelta
 from silkrail.tracking import alerts, core
 from silkrail.tracking.alerts import NewAlert, raise_once
 from silkrail.tracking.core import TrackState
-from silkrail.tracking.dwell import DwellStats
+from silkrail.tracking.dwell import DwellSums, expected_dwell
 
 from .track import BORDER, PLANNED, TRAIN, at, index, ms, pos, profile
 
@@ -50,7 +50,7 @@ def test_each_kind_is_raised_once() -> None:
 def test_the_core_raises_off_route_once() -> None:
     """Two positions 80 km off the route: one alert, at the first."""
     state = TrackState.planned(TRAIN, PLANNED)
-    kwargs = {"profile": profile(), "learned": {}, "milestones": index([]), "match": (40.0, 80.0)}
+    kwargs = {"profile": profile(), "milestones": index([]), "match": (40.0, 80.0)}
     first = core.apply(state, pos("p1", 1), **kwargs)  # type: ignore[arg-type]
     second = core.apply(first.state, pos("p2", 2), **kwargs)  # type: ignore[arg-type]
     assert [a.kind for a in first.alerts] == ["off_route"] and second.alerts == ()
@@ -63,29 +63,29 @@ def test_the_core_raises_dwell_at_the_exit() -> None:
     state = TrackState(
         TRAIN, "at_crossing", 100.0, PLANNED, last_time=at(2), crossing="xb", crossing_since=at(2)
     )
-    step = core.apply(state, ms("x1", "border_exit", 16), profile=profile(), learned={}, milestones=index([]))
+    step = core.apply(state, ms("x1", "border_exit", 16), profile=profile(), milestones=index([]))
     assert step.alerts == (
         NewAlert(
             TRAIN, "dwell", "14.0 h at Borderville, beyond its expected 95th percentile of 12.0 h", at(16)
         ),
     )
-    assert step.learned == ("xb", DwellStats(1, 14.0, 0.0))
+    assert step.observed == ("xb", 14.0)
 
 
 def test_the_core_raises_late_once() -> None:
-    """Inside the border at hour 2 with 30 h learned there: due at hour 38, 25 h late."""
+    """Inside the border at hour 2, where three operators saw 30 h waits (20 each): due at
+    hour 2 + the learned wait + 6 h (running and the gauge change), about 24 h late: one alert."""
     state = TrackState(
         TRAIN, "at_crossing", 100.0, PLANNED, last_time=at(2), crossing="xb", crossing_since=at(2)
     )
-    kwargs = {
-        "profile": profile(),
-        "planned": PLANNED,
-        "learned": {"xb": DwellStats(2, 30.0, 0.0)},
-        "now": at(50),
-    }
+    learned = {"xb": {op: DwellSums(20, 600.0, 18_000.0) for op in ("a", "b", "c")}}
+    kwargs = {"profile": profile(), "planned": PLANNED, "learned": learned, "now": at(50)}
     first = core.refresh(state, **kwargs)  # type: ignore[arg-type]
+    wait = expected_dwell(profile().stops[0], learned)
+    assert 29 < wait < 30
+    eta = at(2 + wait + 4 + 2)
     assert first.alerts == (
-        NewAlert(TRAIN, "late", "expected 25.0 h late (ETA 2026-03-02 14:00 UTC)", at(2)),
+        NewAlert(TRAIN, "late", f"expected {wait - 5:,.1f} h late (ETA {eta:%Y-%m-%d %H:%M} UTC)", at(2)),
     )
     assert core.refresh(first.state, **kwargs).alerts == ()  # type: ignore[arg-type]
 

@@ -6,23 +6,23 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 import pytest
 
 from silkrail.tracking.dwell import (
-    NO_STATS,
-    DwellStats,
+    NO_SUMS,
+    DwellSums,
     ImplausibleWait,
     MilestoneIndex,
     StoredMilestone,
     dwell_cap,
+    estimate_dwell,
     expected_dwell,
     find_wait,
-    learn,
+    observe,
     relearn,
-    welford,
 )
+from silkrail.tracking.eta import Stop
 
 from .track import BORDER, TRAIN, at, index, ms, profile
 
@@ -80,42 +80,67 @@ def test_other_milestones_complete_no_wait() -> None:
     assert _wait("gauge_change_start", 9, newer=False, stored=stored) is None
 
 
-def test_welford_gives_the_mean_and_squared_deviations() -> None:
-    """2, 4 and 9 h: mean 5, squared deviations 9 + 1 + 16 = 26."""
-    stats = NO_STATS
-    for x in (2.0, 4.0, 9.0):
-        stats = welford(stats, x)
-    assert stats == DwellStats(3, 5.0, 26.0)
+def test_sums_add_in_any_order() -> None:
+    """2, 4 and 9 h: count 3, sum 15, squares 101, mean 5, whichever order they come in, and two
+    halves kept apart add up to the whole (what concurrent batches rely on)."""
+    one = NO_SUMS.add(2.0).add(4.0).add(9.0)
+    other = NO_SUMS.add(9.0).plus(NO_SUMS.add(4.0).add(2.0))
+    assert one == other == DwellSums(3, 15.0, 101.0) and one.mean_h == 5.0
 
 
 def test_one_wait_counts_for_at_most_the_cap() -> None:
     """The cap is three times the 95th percentile or the dwell, at least 72 h: a 100 h wait at
-    the border (95th percentile 12 h) teaches 72 h."""
+    the border (95th percentile 12 h) counts 72 h."""
     assert dwell_cap(BORDER) == 72.0
     assert dwell_cap(replace(BORDER, dwell_h=30.0, p95_h=40.0)) == 120.0
-    assert learn({}, BORDER, at(0), at(100)) == DwellStats(1, 72.0, 0.0)
-    assert learn({"xb": DwellStats(1, 4.0, 0.0)}, BORDER, at(0), at(6)) == DwellStats(2, 5.0, 2.0)
+    assert observe(BORDER, at(0), at(100)) == 72.0
+    assert observe(BORDER, at(0), at(6)) == 6.0
 
 
 def test_a_wait_beyond_thirty_days_is_refused() -> None:
     with pytest.raises(ImplausibleWait, match="beyond the 720 h"):
-        learn({}, BORDER, at(0), at(721))
+        observe(BORDER, at(0), at(721))
+
+
+def _waits(n: int, hours: float) -> DwellSums:
+    return DwellSums(n, n * hours, n * hours * hours)
 
 
 @pytest.mark.parametrize(
-    ("stats", "expected"),
+    ("by_operator", "expected"),
     [
-        (None, 5.0),  # nothing learned: the planned dwell
-        (DwellStats(1, 10.0, 0.0), 5.0),  # one observation is not enough
-        (DwellStats(2, 10.0, 0.0), 10.0),
-        (DwellStats(2, 500.0, 0.0), 72.0),  # kept under the cap
-        (DwellStats(2, -3.0, 0.0), 0.0),
-        (DwellStats(2, math.nan, 0.0), 5.0),
+        ({}, 5.0),  # nothing learned: the planned 5 h
+        ({"a": _waits(1, 10.0)}, 5.0),  # one observation is not enough
+        ({"a": _waits(2, 10.0)}, 7.5),  # one operator: half way at most
+        ({"a": _waits(20, 10.0)}, 7.5),  # however many it sends
+        ({"a": _waits(2, 500.0)}, 5.0),  # counted at the 72 h cap, 14 times the plan: an outlier
+        ({"a": _waits(2, -3.0)}, 5.0),  # a stored mean below 0 counts as 0: an outlier
+        ({"a": DwellSums(2, math.nan, math.nan)}, 5.0),  # a broken row teaches nothing
+        ({"a": _waits(20, 10.0), "b": _waits(20, 10.0)}, (10 + 400) / 42),  # two that agree
     ],
 )
-def test_expected_dwell(stats: DwellStats | None, expected: float) -> None:
-    learned = {} if stats is None else {"xb": stats}
-    assert expected_dwell(BORDER, learned) == expected
+def test_expected_dwell(by_operator: dict[str, DwellSums], expected: float) -> None:
+    assert expected_dwell(BORDER, {"xb": by_operator}) == pytest.approx(expected)
+
+
+def test_two_trains_of_one_operator_move_nothing_for_everyone() -> None:
+    """The reported attack at Alashankou–Dostyk: one operator's two trains wait 7 days (counted
+    at the cap); alone they are an outlier and the estimate stays the plan; among three operators
+    that see 12 h, they are an outlier too, and twenty such trains still are."""
+    stop = replace(BORDER, dwell_h=10.0, p95_h=20.0)
+    cap = dwell_cap(stop)
+    attack = {"attacker": _waits(2, cap)}
+    found = estimate_dwell(stop, {"xb": attack})
+    assert (found.hours, found.outliers) == (10.0, ("attacker",))
+    honest = {op: _waits(10, 12.0) for op in ("fesco", "rzd", "ktz")}
+    for n in (2, 20):
+        found = estimate_dwell(stop, {"xb": {**honest, "attacker": _waits(n, cap)}})
+        assert found.outliers == ("attacker",) and 11.5 < found.hours < 12.0
+    # a real slowdown all operators see is learned; one operator's share stays bounded
+    slow = {op: _waits(20, 30.0) for op in ("fesco", "rzd", "ktz")}
+    assert estimate_dwell(stop, {"xb": slow}).hours == pytest.approx((20 + 3 * 20 * 30) / 62)
+    lone = estimate_dwell(stop, {"xb": {"fesco": _waits(20, 20.0)}})
+    assert lone.hours == pytest.approx(15.0) and lone.counted == ("fesco",)
 
 
 def test_relearn_pairs_each_exit_with_the_latest_entry() -> None:
@@ -124,7 +149,7 @@ def test_relearn_pairs_each_exit_with_the_latest_entry() -> None:
     counts 72 h."""
     p = profile()
 
-    def stop_of(_: str, place: str) -> dict[str, Any] | None:
+    def stop_of(_: str, place: str) -> Stop | None:
         return p.stop_named(place)
 
     def row(eid: str, train: str, milestone: str, h: float, place: str = "Borderville") -> StoredMilestone:
@@ -144,10 +169,10 @@ def test_relearn_pairs_each_exit_with_the_latest_entry() -> None:
         row("e1", "e", "border_entry", 0, "Gaugetown"),
         row("e2", "e", "border_exit", 100, "Gaugetown"),
     ]
-    stats = relearn(rows, stop_of)
-    assert stats["xb"] == DwellStats(2, 7.0, 2.0)
-    assert stats["Gaugetown"] == DwellStats(1, 72.0, 0.0)
-    assert set(stats) == {"xb", "Gaugetown"}
+    sums = relearn(rows, stop_of, lambda train: "op-b" if train == "b" else "op-a")
+    assert sums[("xb", "op-a")] == DwellSums(1, 6.0, 36.0) and sums[("xb", "op-b")] == DwellSums(1, 8.0, 64.0)
+    assert sums[("Gaugetown", "op-a")] == DwellSums(1, 72.0, 72.0 * 72.0)
+    assert set(sums) == {("xb", "op-a"), ("xb", "op-b"), ("Gaugetown", "op-a")}
 
 
 def test_an_entry_at_the_exits_own_time_does_not_split_the_wait() -> None:

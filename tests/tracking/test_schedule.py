@@ -27,7 +27,7 @@ def _timetabled() -> Profile:
 
 def _after_position(h: float, km: float, p: Profile) -> core.Transition:
     state = TrackState.planned(TRAIN, PLANNED)
-    moved = core.apply(state, pos("p1", h), profile=p, learned={}, milestones=None, match=(km, 0.0))  # type: ignore[arg-type]
+    moved = core.apply(state, pos("p1", h), profile=p, milestones=None, match=(km, 0.0))  # type: ignore[arg-type]
     return core.refresh(moved.state, profile=p, planned=PLANNED, learned={}, now=at(100))
 
 
@@ -69,7 +69,7 @@ def test_the_late_alert_counts_against_the_timetable() -> None:
 def test_an_arrived_train_is_late_by_its_arrival_against_the_timetable() -> None:
     p = _timetabled()
     state = TrackState.planned(TRAIN, PLANNED)
-    done = core.apply(state, ms("m1", "arrived", 14.25, "End"), profile=p, learned={}, milestones=None)  # type: ignore[arg-type]
+    done = core.apply(state, ms("m1", "arrived", 14.25, "End"), profile=p, milestones=None)  # type: ignore[arg-type]
     step = core.refresh(done.state, profile=p, planned=PLANNED, learned={}, now=at(100))
     assert step.state.delay_h == pytest.approx(1.25) and step.state.eta == at(14.25)
 

@@ -16,7 +16,7 @@ import pytest
 from silkrail.errors import DataError
 from silkrail.network.model import Network
 from silkrail.routing.router import Router
-from silkrail.tracking.dwell import LEARN_MIN_N
+from silkrail.tracking.dwell import DwellSums, expected_dwell
 from silkrail.tracking.model import TrainIn
 from silkrail.tracking.planner import NetworkPlanner
 from silkrail.tracking.results import IngestResult, Rejection
@@ -143,24 +143,38 @@ def test_a_batch_is_stored_once_and_rejected_event_by_event(tracker: Tracker) ->
     assert state.to_dict()["progress_km"] > 0
 
 
-def test_waits_at_the_crossing_teach_later_etas(tracker: Tracker) -> None:
-    """Two trains waiting 40 h at the crossing (its plan is far less): once LEARN_MIN_N waits are
-    observed, a third train's ETA through it moves later by the difference."""
-    planned_stop = None
-    before = _train(tracker, "before")
-    eta_before = tracker.train(before).eta
-    for k in range(LEARN_MIN_N):
-        tid = _train(tracker, f"w{k}")
-        planned_stop = tracker.profile(tid).stops[0]
+def test_waits_at_the_crossing_teach_later_etas_one_operator_at_most_half_way(tracker: Tracker) -> None:
+    """Two fesco trains wait twice the plan at the crossing: an rzd train's ETA through it moves
+    later by what one operator may teach (half way from the plan to what it saw); when two rzd
+    trains see the same, the operators agree and it moves further."""
+    victim = _train(tracker, "victim", token=ADMIN, operator="ktz")
+    stop = tracker.profile(victim).stops[0]
+    seen = 2 * stop.dwell_h
+    tracker.ingest([_pos("v0", victim, 1.0)], token=ADMIN)
+    eta_before = tracker.train(victim).eta
+
+    def wait(token: Writer, k: int) -> None:
+        tid = _train(tracker, f"{token.operator}{k}", token=token)
         out = tracker.ingest(
-            [_ms(f"in{k}", tid, 5.0, "border_entry"), _ms(f"out{k}", tid, 45.0, "border_exit")]
+            [_ms(f"in{k}", tid, 5.0, "border_entry"), _ms(f"out{k}", tid, 5.0 + seen, "border_exit")],
+            token=token,
         )
         assert out.accepted == 2, out
-    assert planned_stop is not None and planned_stop.dwell_h < 40
-    tracker.ingest([_pos("b1", before, 1.0)])  # a new event refreshes its ETA
-    moved = tracker.train(before).eta - eta_before
-    # one hour later (the position's time) and the learned 40 h instead of the planned dwell
-    assert moved.total_seconds() / 3600 == pytest.approx(40 - planned_stop.dwell_h, abs=1.5)
+
+    def moved(name: str) -> float:
+        tracker.ingest([_pos(name, victim, 1.0)], token=ADMIN)  # the same place again: a fresh ETA
+        return (tracker.train(victim).eta - eta_before).total_seconds() / 3600
+
+    for k in range(2):
+        wait(FESCO, k)
+    one = {stop.key: {"fesco": DwellSums(2, 2 * seen, 2 * seen * seen)}}
+    assert expected_dwell(stop, one) == pytest.approx(1.5 * stop.dwell_h)  # half way: plan + 50 %
+    assert moved("v1") == pytest.approx(0.5 * stop.dwell_h, abs=0.01)
+    for k in range(2):
+        wait(RZD, k)
+    both = {stop.key: {op: DwellSums(2, 2 * seen, 2 * seen * seen) for op in ("fesco", "rzd")}}
+    assert moved("v2") == pytest.approx(expected_dwell(stop, both) - stop.dwell_h, abs=0.01)
+    assert expected_dwell(stop, both) > 1.6 * stop.dwell_h
 
 
 def test_tokens_write_their_operators_trains(tracker: Tracker) -> None:
@@ -227,3 +241,24 @@ def test_tracking_imports_nothing_above_it() -> None:
                 names = [node.module]
             found += [f"{path.name}: {n}" for n in names if n.startswith(above)]
     assert found == []
+
+
+def test_two_trains_of_one_operator_cannot_move_a_crossing_for_everyone(
+    tracker: Tracker, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The reported attack: fesco's two trains report 7-day waits at the crossing (counted at its
+    cap). They pushed the crossing to the cap, and another operator's train from 65 to 133 h
+    late; now they are outliers: the rzd train's ETA does not move, and the log names them."""
+    victim = _train(tracker, "victim", token=RZD)
+    tracker.ingest([_pos("v0", victim, 1.0)], token=RZD)
+    eta, delay = tracker.train(victim).eta, tracker.train(victim).delay_h
+    for k in range(2):
+        tid = _train(tracker, f"attack{k}", token=FESCO)
+        out = tracker.ingest(
+            [_ms(f"in{k}", tid, 5.0, "border_entry"), _ms(f"out{k}", tid, 5.0 + 7 * 24, "border_exit")],
+            token=FESCO,
+        )
+        assert out.accepted == 2
+    assert "the waits of fesco are outliers" in caplog.text
+    tracker.ingest([_pos("v1", victim, 1.0)], token=RZD)
+    assert (tracker.train(victim).eta, tracker.train(victim).delay_h) == (eta, delay)

@@ -56,4 +56,4 @@ def index(events: list[MilestoneEvent], batch: tuple[str, ...] = ()) -> Mileston
         return p.stop_named(place)
 
     rows = [StoredMilestone(e.event_id, e.train_id, e.milestone, e.time, e.at) for e in events]
-    return MilestoneIndex(rows, stop_of, batch)
+    return MilestoneIndex(rows, stop_of, {(TRAIN, eid) for eid in batch})

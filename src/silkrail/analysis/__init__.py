@@ -9,7 +9,6 @@ from silkrail.analysis.dependency import (
     route_dependency,
 )
 from silkrail.analysis.flows import Flow, load_flows
-from silkrail.analysis.interop import Interoperability, load_interoperability
 from silkrail.analysis.resilience import (
     Element,
     NetworkFlowRouter,
@@ -18,6 +17,7 @@ from silkrail.analysis.resilience import (
     network_elements,
 )
 from silkrail.analysis.sections import ChangePoint, Corridor, Section, analyse_route
+from silkrail.network.interop import Interoperability, load_interoperability
 
 __all__ = [
     "ChangePoint",

@@ -119,11 +119,6 @@ def edge_crossing(net: Network, edge: int) -> int:
     return int(net.crossing[edge])
 
 
-def edge_line(net: Network, edge: int) -> int:
-    """The curated line an edge belongs to (index), or -1."""
-    return int(net.line[edge])
-
-
 def edge_lines(net: Network, edges: NDArray[np.int64]) -> NDArray[np.int64]:
     return np.asarray(net.line[edges], dtype=np.int64)
 

@@ -243,7 +243,7 @@ def _operator_share(
 
 
 def _shipped_operators() -> OperatorIndex:
-    from silkrail.analysis.interop import load_interoperability
+    from silkrail.network.interop import load_interoperability
 
     return operator_index(load_interoperability())
 

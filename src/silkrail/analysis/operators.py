@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.analysis import _records as rec
-from silkrail.analysis.interop import Interoperability, OperatorRecord, SectionRecord
+from silkrail.network.interop import Interoperability, OperatorRecord, SectionRecord
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from silkrail.network.curated import Country, Sourced, _check_country, _Strict, validate_file
+from silkrail.network.loader import Country, Sourced, Strict, check_country, validate_file
 
 DATA_FILE = "risks.yaml"
 RiskKind = Literal["sanctions", "security"]
@@ -26,10 +26,10 @@ class _RiskRecord(Sourced):
     kind: RiskKind
     statement: str = Field(min_length=10, max_length=600)
 
-    _c = field_validator("country")(_check_country)
+    _c = field_validator("country")(check_country)
 
 
-class _RisksFile(_Strict):
+class _RisksFile(Strict):
     risks: list[_RiskRecord] = Field(max_length=500)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.analysis import _records as rec
-from silkrail.analysis.interop import ATTRIBUTES, POWER_SYSTEMS, Interoperability, SectionRecord
+from silkrail.network.interop import ATTRIBUTES, POWER_SYSTEMS, Interoperability, SectionRecord
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network

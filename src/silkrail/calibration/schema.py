@@ -11,13 +11,13 @@ import yaml
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from silkrail.errors import DataError
-from silkrail.network.curated import (
+from silkrail.network.loader import (
+    LineLoader,
     NonNeg,
     Positive,
     Sourced,
-    _LineLoader,
-    _locate,
-    _Strict,
+    Strict,
+    locate,
     validate_file,
 )
 
@@ -75,7 +75,7 @@ class SeaRate(Sourced):
     note: str | None = None
 
 
-class TransitFile(_Strict):
+class TransitFile(Strict):
     parameters: list[Parameter]
     gauge_change: list[GaugeChangeMethod]
     co2: list[Co2Factor]
@@ -130,19 +130,19 @@ class CrossingFigure(Sourced):
         return self
 
 
-class CalibrationFile(_Strict):
+class CalibrationFile(Strict):
     cases: list[Case]
     crossings: list[CrossingFigure] = Field(default_factory=list)
 
 
-class FittedValue(_Strict):
+class FittedValue(Strict):
     name: str
     value: Positive
     prior: Positive
     bounds: Pair
 
 
-class FittedFile(_Strict):
+class FittedFile(Strict):
     """What ``silkrail calibrate`` wrote: fitted values, the spread of held-out errors, provenance."""
 
     fitted_at: str
@@ -165,8 +165,8 @@ def load_yaml(path: Path, model: type[BaseModel]) -> Any:
 
 
 def _line_of(path: Path, section: str, index: int, key: str) -> int | None:
-    doc = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LineLoader)
-    line, _ = _locate(doc, (section, index, key))
+    doc = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=LineLoader)
+    line, _ = locate(doc, (section, index, key))
     return line
 
 

@@ -17,11 +17,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    from silkrail.network.model import Network
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NO_ROUTE = 0, 1, 2, 3
 EXIT_CODES = {
@@ -38,9 +44,9 @@ class LazyConsole:
 
     def __init__(self, **options: Any) -> None:
         self._options = options
-        self._console: Any = None
+        self._console: Console | None = None
 
-    def get(self) -> Any:
+    def get(self) -> Console:
         """The rich console itself (for progress bars)."""
         if self._console is None:
             from rich.console import Console
@@ -69,12 +75,12 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
-def Table(*args: Any, **kwargs: Any) -> Any:
+def Table(*args: Any, **kwargs: Any) -> RichTable:
     """rich's Table, imported when a table is drawn. Its columns fold a value that does not fit
     onto the next line instead of cutting it ("Alashank…"): every value is shown whole."""
-    from rich.table import Table as RichTable
+    from rich.table import Table as Rich
 
-    class FoldingTable(RichTable):
+    class FoldingTable(Rich):
         def add_column(self, *a: Any, **kw: Any) -> None:
             kw.setdefault("overflow", "fold")
             super().add_column(*a, **kw)
@@ -168,7 +174,7 @@ def duration(
     return text
 
 
-def load_network_or_exit(rebuild: bool = False) -> Any:
+def load_network_or_exit(rebuild: bool = False) -> Network:
     """The network (built with a progress bar on first use), or a clean exit with the reason."""
     from silkrail.network.store import load_network
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +24,13 @@ from silkrail.commands.options import (
     Year,
 )
 from silkrail.errors import DataError, SilkrailError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from silkrail.analysis.dependency import Dependency
+    from silkrail.analysis.resilience import Resilience
+    from silkrail.analysis.sections import Corridor, Section
 
 
 def register(app: typer.Typer) -> None:
@@ -54,11 +61,19 @@ def corridor_cmd(
     as_json: AsJson = False,
     map_file: MapFile = None,
     report: Annotated[Path | None, typer.Option("--report", help="write an offline HTML report")] = None,
+    electrify: Annotated[
+        str | None,
+        typer.Option(help="what-if: this section (an id of interoperability.yaml) electrified; needs --flow"),
+    ] = None,
+    flow: Annotated[
+        float | None, typer.Option(help="with --electrify: the corridor's flow, TEU a year")
+    ] = None,
 ) -> None:
     """Interoperability along the best route: each section's gauge, power supply, train control,
-    axle load, train length, tracks and speed (with its basis), and the change points."""
-    from silkrail.analysis.interop import load_interoperability
+    axle load, train length, tracks and speed (with its basis), and the change points; with
+    --electrify SECTION --flow TEU, the CO2e a year that electrifying the section would save."""
     from silkrail.analysis.sections import analyse_route
+    from silkrail.network.interop import load_interoperability
     from silkrail.routing.router import router_for
 
     for f, option in ((map_file, "--map"), (report, "--report")):
@@ -69,6 +84,13 @@ def corridor_cmd(
         router = router_for(net)
         route = router.route(query)
         corridor = analyse_route(router, route, load_interoperability())
+        saving = None
+        if electrify is not None or flow is not None:
+            if electrify is None or flow is None:
+                raise DataError("--electrify SECTION and --flow TEU_PER_YEAR go together", field="electrify")
+            from silkrail.routing.emissions import electrification_saving
+
+            saving = electrification_saving(net, route, electrify, flow, model=router.graph.model)
     except SilkrailError as exc:
         console.fail(exc)
     title = f"{route.origin.name} → {route.destination.name}: interoperability"
@@ -82,21 +104,31 @@ def corridor_cmd(
 
         written.append(write_corridor_report(corridor, report, title=title))
     if as_json:
-        typer.echo(json.dumps(corridor.to_dict(), ensure_ascii=False))
+        doc = corridor.to_dict() | ({"electrify": saving.to_dict()} if saving is not None else {})
+        typer.echo(json.dumps(doc, ensure_ascii=False))
         return
-    _print_corridor(console.out, corridor, title)
+    _print_corridor(console.out.get(), corridor, title)
+    if saving is not None:
+        teu = saving.route_teu
+        console.out.print(
+            f"electrifying {saving.name} ({saving.km:,.0f} km of this route): CO2e per TEU well-to-wheel "
+            f"{saving.before_wtw_kg / teu:,.0f} -> {saving.after_wtw_kg / teu:,.0f} kg, tank-to-wheel "
+            f"{saving.before_ttw_kg / teu:,.0f} -> {saving.after_ttw_kg / teu:,.0f} kg; "
+            f"at {saving.teu_per_year:,.0f} TEU a year it saves {saving.saved_wtw_t_per_year:,.0f} t CO2e "
+            f"well-to-wheel ({saving.saved_ttw_t_per_year:,.0f} t tank-to-wheel)"
+        )
     for f in written:
         console.out.print(f"wrote {f}")
 
 
-def _print_corridor(out: Any, corridor: Any, title: str) -> None:
+def _print_corridor(out: Console, corridor: Corridor, title: str) -> None:
     from silkrail.analysis.sections import UNKNOWN
 
     t = Table(title=title, title_justify="left")
     for col in ("from", "to", "km", "cc", "gauge", "power", "train control", "axle t", "max train", "tracks"):
         t.add_column(col, justify="right" if col in ("km", "axle t") else "left")
 
-    def cell(s: Any, name: str, text: str | None = None) -> str:
+    def cell(s: Section, name: str, text: str | None = None) -> str:
         v = s.attributes.get(name)
         if v is None:
             return "–"
@@ -212,7 +244,7 @@ def dependency_cmd(
     )
 
 
-def _dependency_out(deps: list[Any], title: str, as_json: bool, report: Path | None) -> None:
+def _dependency_out(deps: list[Dependency], title: str, as_json: bool, report: Path | None) -> None:
     if report:
         from silkrail.analysis.report import write_dependency_report
 
@@ -223,12 +255,12 @@ def _dependency_out(deps: list[Any], title: str, as_json: bool, report: Path | N
         doc |= {"hhi": best["hhi"], "corridors": [d.to_dict() for d in deps]}
         typer.echo(json.dumps(doc, ensure_ascii=False))
         return
-    _print_dependency(console.out, deps, title)
+    _print_dependency(console.out.get(), deps, title)
     if report:
         console.out.print(f"wrote {report}")
 
 
-def _print_dependency(out: Any, deps: list[Any], title: str) -> None:
+def _print_dependency(out: Console, deps: list[Dependency], title: str) -> None:
     t = Table(title=title, title_justify="left")
     for col in (
         "corridor",
@@ -400,13 +432,13 @@ def resilience_cmd(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
-    _print_resilience(console.out, result, top)
+    _print_resilience(console.out.get(), result, top)
     for f in (map_file, report):
         if f:
             console.out.print(f"wrote {f}")
 
 
-def _print_resilience(out: Any, r: Any, top: int) -> None:
+def _print_resilience(out: Console, r: Resilience, top: int) -> None:
     period = f"{r.days:g} days of closure" if r.days else "a year"
     total = sum(f.teu_per_year for f in r.flows)
     trains = sum(f.trains_per_year for f in r.flows if f.passenger)

@@ -4,7 +4,9 @@ rail+sea options side by side. Each builds one :class:`~silkrail.routing.query.R
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,6 +16,37 @@ from silkrail.commands import options as opt
 from silkrail.commands.console import Table, duration, err, escape, fail, out
 from silkrail.commands.console import load_network_or_exit as _load
 from silkrail.errors import SilkrailError
+
+
+class EmissionsChoice(StrEnum):
+    """The CO2e basis shown (``--emissions``): well-to-wheel or tank-to-wheel (ISO 14083)."""
+
+    wtw = "wtw"
+    ttw = "ttw"
+
+
+Emissions = Annotated[
+    EmissionsChoice,
+    typer.Option(
+        "--emissions",
+        help="the CO2e basis shown, by the traction of each section: well-to-wheel or tank-to-wheel "
+        "(--json carries both)",
+    ),
+]
+
+
+def co2e_t(r: Route, basis: str) -> tuple[float, str]:
+    """(tonnes, basis label) of the route's CO2e on ``basis`` ('wtw' or 'ttw'), from its legs;
+    the transit model's figure where the legs have none."""
+    value = r.co2e_wtw_kg if basis == "wtw" else r.co2e_ttw_kg
+    if value is None:
+        return r.co2_kg / 1000, "WTW" if r.co2_basis == "well-to-wheel" else "TTW"
+    return value / 1000, basis.upper()
+
+
+def co2e_text(r: Route, basis: str) -> str:
+    t, label = co2e_t(r, basis)
+    return f"{t:,.2f} t CO2e ({label})"
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
@@ -46,6 +79,7 @@ def route_cmd(
         Path | None, typer.Option("--geojson", help="write the route as GeoJSON", show_default=False)
     ] = None,
     map_file: opt.MapFile = None,
+    emissions: Emissions = EmissionsChoice.wtw,
 ) -> None:
     """The best route between two places, across gauges, borders and modes; with --depart or
     --arrive, the earliest arrival (latest departure) on the scheduled services."""
@@ -91,11 +125,11 @@ def route_cmd(
     if as_json:
         typer.echo(json.dumps(r.to_dict(), ensure_ascii=False))
         return
-    _print_route(r)
+    _print_route(r, emissions.value)
     _print_later(router, query, r)
     for i, alt in enumerate(r.alternatives, 1):
         out.rule(f"alternative {i}")
-        _print_route(alt)
+        _print_route(alt, emissions.value)
     if r.alternatives_note:
         out.print(f"[dim]{escape(r.alternatives_note)}[/]")
     for f in (geojson, map_file):
@@ -141,7 +175,7 @@ def _print_later(router: Any, query: Any, r: Route) -> None:
     )
 
 
-def _print_route(r: Route) -> None:
+def _print_route(r: Route, emissions: str = "wtw") -> None:
     head = f"[bold]{escape(r.origin.name)} → {escape(r.destination.name)}[/]"
     if r.label:
         head += f" [dim]({r.label})[/]"
@@ -149,8 +183,7 @@ def _print_route(r: Route) -> None:
     c_lo, c_hi = r.cost_usd_range
     out.print(
         f"{head}: {r.distance_km:,.0f} km, {duration(r.duration_h, lo, hi)}, "
-        f"${r.cost_usd:,.0f} (${c_lo:,.0f}–{c_hi:,.0f}), {r.co2_kg / 1000:,.2f} t CO2 "
-        f"({'WTW' if r.co2_basis == 'well-to-wheel' else 'TTW'}) for {r.teu:g} TEU; "
+        f"${r.cost_usd:,.0f} (${c_lo:,.0f}–{c_hi:,.0f}), {co2e_text(r, emissions)} for {r.teu:g} TEU; "
         f"via {' → '.join(r.countries)}"
     )
     if r.service is not None:
@@ -224,33 +257,29 @@ def scheduled_route(net: Network, query: RouteQuery, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(j.to_dict(), ensure_ascii=False))
         return
-    d = j.to_dict()
-    ends = f"{escape(d['origin']['name'])} → {escape(d['destination']['name'])}"
-    when = f"leave {_local(d['departure'])}, arrive {_local(d['arrival'])}"
-    out.print(f"[bold]{ends}[/]: {when} ({duration(d['duration_h'])}, waits included)")
+    ends = f"{escape(str(j.origin.get('name')))} → {escape(str(j.destination.get('name')))}"
+    when = f"leave {_local(j.departure)}, arrive {_local(j.arrival)}"
+    out.print(f"[bold]{ends}[/]: {when} ({duration(j.duration_h)}, waits included)")
     table = Table(title="legs (local times)", title_justify="left")
     for col in ("from", "to", "leaves", "arrives", "wait h", "ride h", "service", "trip", "basis"):
         table.add_column(col, justify="right" if col.endswith(" h") else "left")
-    for leg in d["legs"]:
+    for leg in j.legs:
         table.add_row(
-            escape(leg["from"]),
-            escape(leg["to"]),
-            _local(leg["departure"]),
-            _local(leg["arrival"]),
-            f"{leg['wait_h']:,.1f}",
-            f"{leg['duration_h']:,.1f}",
-            leg["service"] or "–",
-            leg["trip"] or "–",
-            leg["basis"],
+            escape(leg.from_),
+            escape(leg.to),
+            _local(leg.departure),
+            _local(leg.arrival),
+            f"{leg.wait_h:,.1f}",
+            f"{(leg.arrival - leg.departure).total_seconds() / 3600:,.1f}",
+            leg.service or "–",
+            leg.trip or "–",
+            leg.basis,
         )
     out.print(table)
 
 
-def _local(iso: str) -> str:
-    """An ISO time as it reads on a timetable: ``2026-12-04 18:05 +08``."""
-    import datetime as dt
-
-    t = dt.datetime.fromisoformat(iso)
+def _local(t: dt.datetime) -> str:
+    """A time as it reads on a timetable, in its own zone: ``2026-12-04 18:05 +08``."""
     offset = t.strftime("%z")
     return f"{t:%Y-%m-%d %H:%M} {offset[:3]}{'' if offset.endswith('00') else ':' + offset[3:]}"
 
@@ -273,6 +302,7 @@ def compare_cmd(
         Path | None,
         typer.Option("--chart", help="write a PNG chart (default: beside --map)", show_default=False),
     ] = None,
+    emissions: Emissions = EmissionsChoice.wtw,
 ) -> None:
     """The best rail, sea and rail+sea options side by side; --map draws them on a map and, where
     matplotlib is installed, a chart of time, cost and CO2 beside it."""
@@ -311,7 +341,8 @@ def compare_cmd(
         typer.echo(json.dumps({"options": [o.to_dict() for o in options]}, ensure_ascii=False))
         return
     table = Table(title=title, title_justify="left")
-    for col in ("option", "km", "time", "USD", "t CO2", "border crossings", "gauge changes", "countries"):
+    co2e_col = f"t CO2e {emissions.value.upper()}"
+    for col in ("option", "km", "time", "USD", co2e_col, "border crossings", "gauge changes", "countries"):
         table.add_column(col, justify="left" if col in ("option", "countries") else "right")
     for o in options:
         table.add_row(
@@ -319,7 +350,7 @@ def compare_cmd(
             f"{o.distance_km:,.0f}",
             duration(o.duration_h, *o.duration_h_range),
             f"{o.cost_usd:,.0f} ({o.cost_usd_range[0]:,.0f}–{o.cost_usd_range[1]:,.0f})",
-            f"{o.co2_kg / 1000:,.2f}",
+            f"{co2e_t(o, emissions.value)[0]:,.2f}",
             str(len(o.border_crossings)),
             str(len(o.gauge_changes)),
             " → ".join(o.countries),

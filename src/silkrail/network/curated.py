@@ -7,81 +7,28 @@ would be valid. Every record carries ``source`` and ``as_of``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from silkrail.errors import DataError
-from silkrail.network.model import GAUGES_MM
-
-_AS_OF = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-
-@cache
-def known_country_codes() -> frozenset[str]:
-    """The ISO 3166-1 alpha-2 codes of GeoNames' countries (read once)."""
-    from silkrail.network import geonames
-
-    return frozenset(geonames.countries())
-
-
-def _check_country(code: str) -> str:
-    if code not in known_country_codes():
-        raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 country code (for example CN, MN, RU, VN)")
-    return code
+from silkrail.network.loader import (
+    Country,
+    NonNeg,
+    Positive,
+    Sourced,
+    Strict,
+    check_country,
+    check_gauge,
+    check_id,
+    locate,
+    validate_file,
+)
 
 
-def _check_gauge(mm: int) -> int:
-    if mm not in GAUGES_MM:
-        raise ValueError(f"{mm} mm is not a known gauge; use one of {', '.join(map(str, GAUGES_MM))}")
-    return mm
-
-
-Country = Annotated[str, Field(min_length=2, max_length=2)]
-NonNeg = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # finite numbers only
-
-
-class Sourced(_Strict):
-    """A curated record: where the figure comes from and when it was true."""
-
-    source: str | list[str]
-    as_of: str
-
-    @field_validator("source")
-    @classmethod
-    def _source_present(cls, v: str | list[str]) -> str | list[str]:
-        items = [v] if isinstance(v, str) else v
-        if not items or any(not s.strip() for s in items):
-            raise ValueError("every record needs a non-empty source (title and URL)")
-        return v
-
-    @field_validator("as_of", mode="before")
-    @classmethod
-    def _as_of_date(cls, v: Any) -> str:
-        v = str(v)
-        if not _AS_OF.match(v):
-            raise ValueError(f"'{v}' is not a date; write YYYY-MM-DD or YYYY-MM")
-        if not 1900 <= int(v[:4]) <= 2100:
-            raise ValueError(f"'{v}' is not a plausible date for a figure; give one from 1900 to 2100")
-        return v
-
-    @property
-    def sources(self) -> list[str]:
-        return [self.source] if isinstance(self.source, str) else list(self.source)
-
-
-class Point(_Strict):
+class Point(Strict):
     name: str = Field(min_length=1)
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -89,8 +36,8 @@ class Point(_Strict):
     gauge_mm: int | None = None
     km: NonNeg | None = None
 
-    _c = field_validator("country")(lambda v: v if v is None else _check_country(v))
-    _g = field_validator("gauge_mm")(lambda v: v if v is None else _check_gauge(v))
+    _c = field_validator("country")(lambda v: v if v is None else check_country(v))
+    _g = field_validator("gauge_mm")(lambda v: v if v is None else check_gauge(v))
 
 
 class CountryGauge(Sourced):
@@ -98,8 +45,8 @@ class CountryGauge(Sourced):
     gauge_mm: int
     note: str | None = None
 
-    _c = field_validator("country")(_check_country)
-    _g = field_validator("gauge_mm")(_check_gauge)
+    _c = field_validator("country")(check_country)
+    _g = field_validator("gauge_mm")(check_gauge)
 
 
 class GaugeException(Sourced):
@@ -110,13 +57,13 @@ class GaugeException(Sourced):
     length_km: Positive | None = None
     note: str | None = None
 
-    _i = field_validator("id")(lambda v: _check_id(v))
-    _g = field_validator("gauges_mm")(lambda v: [_check_gauge(g) for g in v])
+    _i = field_validator("id")(lambda v: check_id(v))
+    _g = field_validator("gauges_mm")(lambda v: [check_gauge(g) for g in v])
 
 
-class GaugesFile(_Strict):
+class GaugesFile(Strict):
     countries: list[CountryGauge]
-    exceptions: list[GaugeException] = []
+    exceptions: list[GaugeException] = Field(default_factory=list)
 
 
 class BorderDefaults(Sourced):
@@ -144,7 +91,7 @@ class Crossing(Sourced):
     position: Point | None = None  # where it lies, when the mapped track between the sides is long
     note: str | None = None
 
-    _i = field_validator("id")(lambda v: _check_id(v))
+    _i = field_validator("id")(lambda v: check_id(v))
 
     @model_validator(mode="after")
     def _consistent(self) -> Crossing:
@@ -161,9 +108,9 @@ class Crossing(Sourced):
         return self
 
 
-class BordersFile(_Strict):
+class BordersFile(Strict):
     defaults: BorderDefaults
-    customs_unions: list[CustomsUnion] = []
+    customs_unions: list[CustomsUnion] = Field(default_factory=list)
     crossings: list[Crossing]
 
 
@@ -173,7 +120,7 @@ class CustomsUnion(Sourced):
     border_dwell_h: NonNeg
     note: str | None = None
 
-    _c = field_validator("members")(lambda v: [_check_country(c) for c in v])
+    _c = field_validator("members")(lambda v: [check_country(c) for c in v])
 
 
 class Line(Sourced):
@@ -200,8 +147,8 @@ class Line(Sourced):
     junction_km: Annotated[float, Field(gt=0, le=10)] | None = None
     note: str | None = None
 
-    _i = field_validator("id")(lambda v: _check_id(v))
-    _g = field_validator("gauge_mm")(_check_gauge)
+    _i = field_validator("id")(lambda v: check_id(v))
+    _g = field_validator("gauge_mm")(check_gauge)
 
     @model_validator(mode="after")
     def _stations(self) -> Line:
@@ -216,7 +163,7 @@ class Line(Sourced):
         return self
 
 
-class LinesFile(_Strict):
+class LinesFile(Strict):
     lines: list[Line]
 
 
@@ -230,8 +177,8 @@ class Port(Sourced):
     handling_cost_usd_per_teu: NonNeg
     note: str | None = None
 
-    _c = field_validator("country")(_check_country)
-    _g = field_validator("rail_gauge_mm")(_check_gauge)
+    _c = field_validator("country")(check_country)
+    _g = field_validator("rail_gauge_mm")(check_gauge)
 
 
 class Ferry(Sourced):
@@ -249,8 +196,8 @@ class Ferry(Sourced):
     cost_usd_per_teu: NonNeg
     note: str | None = None
 
-    _i = field_validator("id")(lambda v: _check_id(v))
-    _g = field_validator("gauge_mm")(_check_gauge)
+    _i = field_validator("id")(lambda v: check_id(v))
+    _g = field_validator("gauge_mm")(check_gauge)
 
     @model_validator(mode="after")
     def _ends_have_countries(self) -> Ferry:
@@ -259,9 +206,9 @@ class Ferry(Sourced):
         return self
 
 
-class PortsFile(_Strict):
+class PortsFile(Strict):
     ports: list[Port]
-    ferries: list[Ferry] = []
+    ferries: list[Ferry] = Field(default_factory=list)
 
 
 class ModeFactor(Sourced):
@@ -278,7 +225,7 @@ class CountrySpeed(Sourced):
     speed_kmh: Positive
     note: str | None = None
 
-    _c = field_validator("country")(_check_country)
+    _c = field_validator("country")(check_country)
 
 
 class SeaFactors(Sourced):
@@ -292,18 +239,18 @@ class TeuTonnes(Sourced):
     note: str | None = None
 
 
-class FactorsFile(_Strict):
+class FactorsFile(Strict):
     emission_basis: Literal["well-to-wheel", "tank-to-wheel"]
     note: str | None = None
     teu_tonnes: TeuTonnes
     modes: list[ModeFactor]
-    rail_speed_by_country: list[CountrySpeed] = []
+    rail_speed_by_country: list[CountrySpeed] = Field(default_factory=list)
     sea: SeaFactors
 
 
 class Place(Sourced):
     name: str
-    aliases: list[str] = []
+    aliases: list[str] = Field(default_factory=list)
     country: Country
     kind: Literal["city", "station", "terminal", "port"]
     lat: float = Field(ge=-90, le=90)
@@ -311,10 +258,10 @@ class Place(Sourced):
     terminal: str | None = None  # a city's rail freight terminal at lat/lon, by name
     note: str | None = None
 
-    _c = field_validator("country")(_check_country)
+    _c = field_validator("country")(check_country)
 
 
-class PlacesFile(_Strict):
+class PlacesFile(Strict):
     places: list[Place]
 
 
@@ -327,29 +274,23 @@ class Station(Sourced):
     Latin; the build snaps it to the nearest track of its country and keeps that node."""
 
     name: str
-    aliases: list[str] = []
+    aliases: list[str] = Field(default_factory=list)
     country: Country
     kind: StationKind
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     note: str | None = None
 
-    _c = field_validator("country")(_check_country)
+    _c = field_validator("country")(check_country)
 
 
-class StationsFile(_Strict):
+class StationsFile(Strict):
     stations: list[Station]
-
-
-def _check_id(v: str) -> str:
-    if not _ID.match(v):
-        raise ValueError(f"'{v}' is not a kebab-case id (lowercase letters, digits and '-')")
-    return v
 
 
 BordersFile.model_rebuild()
 
-SCHEMA: dict[str, type[_Strict]] = {
+SCHEMA: dict[str, type[Strict]] = {
     "gauges.yaml": GaugesFile,
     "borders.yaml": BordersFile,
     "lines.yaml": LinesFile,
@@ -359,80 +300,6 @@ SCHEMA: dict[str, type[_Strict]] = {
     "stations.yaml": StationsFile,
 }
 """Every curated data file and the model that declares its schema."""
-
-
-# --- YAML with line numbers ------------------------------------------------------------
-
-
-class _LineMap(dict[str, Any]):
-    """A mapping that remembers the line of each key (1-based)."""
-
-    line: int
-    key_lines: dict[str, int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineMap:
-    loader.flatten_mapping(node)
-    out = _LineMap()
-    out.line = node.start_mark.line + 1
-    out.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.key_lines[str(key)] = key_node.start_mark.line + 1
-    return out
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# dates stay strings: as_of is validated as text
-_LineLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _locate(doc: Any, loc: tuple[int | str, ...]) -> tuple[int | None, str]:
-    """The YAML line and a readable field path for a pydantic error location."""
-    line: int | None = getattr(doc, "line", None)
-    node = doc
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-            if isinstance(node, list) and 0 <= part < len(node):
-                node = node[part]
-                line = getattr(node, "line", line)
-            continue
-        path += f".{part}" if path else str(part)
-        if isinstance(node, _LineMap):
-            line = node.key_lines.get(part, line)
-            node = node.get(part)
-            line = getattr(node, "line", None) or line
-        else:
-            node = None
-    return line, path
-
-
-def _record_name(doc: Any, loc: tuple[int | str, ...]) -> str:
-    node = doc
-    label = ""
-    for part in loc:
-        if isinstance(node, dict) and isinstance(part, str):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            break
-        if isinstance(node, dict):
-            for key in ("id", "name", "locode", "country", "mode"):
-                if key in node and isinstance(node[key], str):
-                    label = f"{key} '{node[key]}'"
-                    break
-    return label
 
 
 def load_file(path: Path) -> Any:
@@ -446,68 +313,13 @@ def load_file(path: Path) -> Any:
     return parsed
 
 
-def validate_file(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
-    """(the validated model, the line-numbered document) of a YAML file of package or user data;
-    the first bad field raises DataError(file, line, field), with the record it belongs to."""
-    path = Path(path)
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise DataError(
-            f"not valid YAML: {exc.problem}", file=path.name, line=mark.line + 1 if mark else None
-        ) from None
-    except OSError as exc:
-        raise DataError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
-    except RecursionError:
-        from silkrail.network.yaml_limits import too_deep
-
-        raise too_deep(path.read_text(encoding="utf-8"), path.name) from None
-    if not isinstance(doc, dict):
-        raise DataError("expected a mapping at the top level", file=path.name, line=1)
-    try:
-        parsed = model.model_validate(doc)
-    except ValidationError as exc:
-        errors = exc.errors()
-        # a misspelt field shows up as both "missing" and "extra": name the misspelling
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = tuple(err["loc"])
-        line, field = _locate(doc, loc)
-        record = _record_name(doc, loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        got = err.get("input")
-        if err["type"] not in ("missing", "extra_forbidden") and not isinstance(got, dict | list):
-            msg += f" (got {got!r})"
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown field; valid fields here: {', '.join(_fields_at(model, loc[:-1]))}"
-        if record:
-            msg = f"{record}: {msg}"
-        raise DataError(msg, file=path.name, line=line, field=field) from None
-    return parsed, doc
-
-
-def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field = current.model_fields.get(part) if hasattr(current, "model_fields") else None
-        if field is None:
-            break
-        ann = field.annotation
-        args = getattr(ann, "__args__", ())
-        candidates = [a for a in (*args, ann) if isinstance(a, type) and issubclass(a, BaseModel)]
-        current = candidates[0] if candidates else None
-    return list(current.model_fields) if hasattr(current, "model_fields") else []
-
-
 def _check_unique_ids(parsed: Any, filename: str, doc: Any) -> None:
     for list_name in ("exceptions", "crossings", "lines", "ferries"):
         items = getattr(parsed, list_name, None) or []
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.id in seen:
-                line, field = _locate(doc, (list_name, i, "id"))
+                line, field = locate(doc, (list_name, i, "id"))
                 raise DataError(f"duplicate id '{item.id}'", file=filename, line=line, field=field)
             seen.add(item.id)
 

@@ -53,13 +53,6 @@ def _alpha3_to_alpha2() -> dict[str, tuple[str, str]]:
     return {c.iso3: (code, c.continent) for code, c in geonames.countries().items()}
 
 
-def continent_of(alpha2: str) -> str:
-    for a2, continent in _alpha3_to_alpha2().values():
-        if a2 == alpha2:
-            return continent
-    return ""
-
-
 def load_countries(path: Path) -> Countries:
     """Country outlines from ``path``, read once per process (keyed by size and mtime)."""
     st = Path(path).stat()

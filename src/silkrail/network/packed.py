@@ -2,7 +2,7 @@
 
 silkrail builds its network from three sources (see :mod:`silkrail.network.sources`): the
 OSM-derived world railway graph of PyPI ``scgraph-data`` 2.0.0 (a 17 MB Python literal that
-pip byte-compiles into 300 MB), and the maritime network and ports of PyPI ``searoute`` 1.4.3.
+pip byte-compiles into 300 MB), and the maritime network and ports of PyPI ``searoute`` 1.6.0.
 The package carries them under ``silkrail/data/sources/`` instead:
 
 ``world-railways.npz``

@@ -1,7 +1,7 @@
 """Read the raw sources: the OSM-derived world railway graph, the maritime network, the ports.
 
 By default they come from the package itself (:mod:`silkrail.network.packed`: compact copies
-of scgraph-data 2.0.0's railway graph and searoute 1.4.3's maritime network and ports). Other
+of scgraph-data 2.0.0's railway graph and searoute 1.6.0's maritime network and ports). Other
 files can be named in the settings, in the published formats: the railway graph as
 scgraph-data's Python module of two literals (read as text: the literals parse as JSON once the
 integer dict keys are quoted; importing it would cost ~18 s and 2.3 GB) or a packed ``.npz``;

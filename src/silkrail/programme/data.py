@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from silkrail.errors import DataError
-from silkrail.network.curated import validate_file
+from silkrail.network.loader import validate_file
 from silkrail.programme.schema import ProgrammeFile
 
 PROGRAMMES = {"vietnam": "programme-vietnam.yaml"}

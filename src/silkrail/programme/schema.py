@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from silkrail.network.curated import Sourced
+from silkrail.network.loader import Sourced
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

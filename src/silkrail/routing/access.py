@@ -83,7 +83,12 @@ class AccessPoints:
 
     @cached_property
     def port_nodes(self) -> NDArray[np.intp]:
-        return np.flatnonzero(self.net.node_kind == NodeKind.PORT)
+        """Ports with an edge: an inland port of the port list (no sea access, no rail link) is
+        no access point."""
+        net = self.net
+        linked = np.zeros(len(net.node_kind), dtype=bool)
+        linked[net.u] = linked[net.v] = True
+        return np.flatnonzero((net.node_kind == NodeKind.PORT) & linked)
 
     @cached_property
     def port_snapper(self) -> Snapper | None:

@@ -6,30 +6,73 @@ belongs to no country), a ferry leg those of its two ports."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from silkrail.network.model import GAUGES_MM, EdgeKind
-from silkrail.network.records import Crossing
+from silkrail.network.model import GAUGES_MM, EdgeKind, Network
+from silkrail.network.records import Crossing, Ferry, Port
 from silkrail.routing.access import Access
 from silkrail.routing.costs import (
     CLASS_CURATED,
     CLASS_SEA,
     RUN_CLASSES,
+    Component,
     ferry_wait_h,
     lognormal_range,
     lognormal_variance,
     price_route,
 )
 from silkrail.routing.graph import NO_GAUGE, StateGraph
-from silkrail.routing.places import Place
+from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.results import Event, Leg, Route
 
 
 def _gauge(slot: int) -> int | None:
     return None if slot >= NO_GAUGE else GAUGES_MM[slot]
+
+
+@dataclass(frozen=True)
+class _Path:
+    """The arcs of a state-graph path, read once into arrays (one entry per arc)."""
+
+    arcs: NDArray[np.int64]
+    edge: NDArray[np.int64]
+    from_node: NDArray[np.int64]
+    to_node: NDArray[np.int64]
+    from_slot: NDArray[np.int8]
+    to_slot: NDArray[np.int8]
+    kind: NDArray[np.uint8]
+    km: NDArray[np.float64]
+    run_h: NDArray[np.float64]
+    is_rail: NDArray[np.bool_]
+    is_link: NDArray[np.bool_]
+    is_ferry: NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, g: StateGraph, arcs: NDArray[np.int64]) -> _Path:
+        net, costs = g.net, g.costs
+        assert costs is not None
+        arcs = np.asarray(arcs, dtype=np.int64)
+        e = g.edge[arcs].astype(np.int64)
+        s_state, d_state = g.src[arcs], g.dst[arcs]
+        kind = net.edge_kind[e]
+        return cls(
+            arcs=arcs,
+            edge=e,
+            from_node=g.state_node[s_state].astype(np.int64),
+            to_node=g.state_node[d_state].astype(np.int64),
+            from_slot=g.state_slot[s_state],
+            to_slot=g.state_slot[d_state],
+            kind=kind,
+            km=net.km[e].astype(np.float64),
+            run_h=costs.time_h[e] - costs.fixed_time_h[e],
+            is_rail=(kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER),
+            is_link=kind == EdgeKind.PORT_LINK,
+            is_ferry=kind == EdgeKind.FERRY,
+        )
 
 
 def assemble_route(
@@ -40,7 +83,7 @@ def assemble_route(
     *,
     objective: str,
     teu: float,
-    names: Any = None,
+    names: Gazetteer | None = None,
     as_of: str | None = None,
 ) -> Route:
     """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU).
@@ -49,158 +92,27 @@ def assemble_route(
     network leaves unnamed after the nearest city, so that no leg ends at bare coordinates.
     Vectorised over the arcs: only crossings and port transfers (a handful per route) are
     visited one by one."""
-    net, costs = g.net, g.costs
-    assert costs is not None
-    arcs = np.asarray(arcs, dtype=np.int64)
-    e = g.edge[arcs].astype(np.int64)
-    s_state, d_state = g.src[arcs], g.dst[arcs]
-    s_node, d_node = g.state_node[s_state].astype(np.int64), g.state_node[d_state].astype(np.int64)
-    s_slot, d_slot = g.state_slot[s_state], g.state_slot[d_state]
-    kind = net.edge_kind[e]
-    km = net.km[e].astype(np.float64)
-    run_h = costs.time_h[e] - costs.fixed_time_h[e]
-    is_rail = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
-    is_link = kind == EdgeKind.PORT_LINK
-    is_ferry = kind == EdgeKind.FERRY
-
-    events: list[Event] = []
-    crossing_ids: set[int] = set()
-    at_name: dict[int, str] = {}  # leg ends at a crossing or port take its name
-    special = np.flatnonzero((net.crossing[e] >= 0) | is_link | is_ferry)
-    for i in special.tolist():
-        ei = int(e[i])
-        a_node, b_node, a_slot, b_slot = int(s_node[i]), int(d_node[i]), int(s_slot[i]), int(d_slot[i])
-        if is_ferry[i]:
-            events.append(_ferry_event(net, ei, a_node, b_node, a_slot, b_slot, costs, teu))
-            continue
-        if is_link[i]:
-            p = net.ports[int(net.port[ei])]
-            events.append(
-                Event(
-                    "port_transfer",
-                    p.name,
-                    p.lat,
-                    p.lon,
-                    p.country,
-                    p.country,
-                    _gauge(a_slot),
-                    _gauge(b_slot),
-                    float(costs.fixed_time_h[ei]),
-                    float(costs.fixed_cost_usd[ei]) * teu,
-                    basis="curated",
-                    record=str(p.locode or p.name),
-                    duration_h_range=_range(float(costs.fixed_time_h[ei]), float(costs.fixed_var_h2[ei])),
-                )
-            )
-            continue
-        c_idx = int(net.crossing[ei])
-        c = net.crossings[c_idx]
-        crossing_ids.add(c_idx)
-        c_name = _crossing_name(c, names)
-        at_name.setdefault(a_node, c_name)
-        at_name.setdefault(b_node, c_name)
-        fixed = float(costs.fixed_time_h[ei])
-        dwell, change = costs.crossing_parts[c_idx]
-        a_cc, b_cc = net.country_code(a_node), net.country_code(b_node)
-        if kind[i] == EdgeKind.BORDER:
-            events.append(
-                Event(
-                    "border_crossing",
-                    c_name,
-                    c.lat,
-                    c.lon,
-                    a_cc,
-                    b_cc,
-                    _gauge(a_slot),
-                    _gauge(b_slot),
-                    fixed,
-                    float(costs.fixed_cost_usd[ei]) * teu,
-                    c.id,
-                    basis=dwell.basis,
-                    record=dwell.record,
-                    duration_h_range=_range(fixed, float(costs.fixed_var_h2[ei])),
-                )
-            )
-        if bool(g.change[arcs[i]]) and a_slot != b_slot:
-            change_h = float(costs.change_time_h[ei])
-            included = kind[i] == EdgeKind.BORDER and not change_h
-            events.append(
-                Event(
-                    "gauge_change",
-                    c_name,
-                    c.lat,
-                    c.lon,
-                    a_cc,
-                    b_cc,
-                    _gauge(a_slot),
-                    _gauge(b_slot),
-                    change_h or (0.0 if included else fixed),
-                    float(costs.change_cost_usd[ei]) * teu,
-                    c.id,
-                    "included in the border crossing's published dwell and cost" if included else None,
-                    basis=(change.basis if change is not None else dwell.basis),
-                    record=(change.record if change is not None else dwell.record),
-                    duration_h_range=_range(change_h, float(costs.change_var_h2[ei])) if change_h else None,
-                )
-            )
-
-    # legs: runs of arcs with one mode and one gauge (a gauge change starts a new leg)
-    moving = np.flatnonzero(~is_link)
-    legs: list[Leg] = []
-    if len(moving):
-        mode_code = np.where(is_rail[moving], 0, np.where(is_ferry[moving], 2, 1))
-        gauge_code = np.where(is_rail[moving] | is_ferry[moving], s_slot[moving], -1)
-        brk = np.flatnonzero(
-            (np.diff(mode_code) != 0)
-            | (np.diff(gauge_code) != 0)
-            | (np.diff(moving) != 1)
-            | (s_slot[moving][1:] != d_slot[moving][:-1])
-        )
-        starts = np.r_[0, brk + 1]
-        ends = np.r_[brk + 1, len(moving)]
-        last_leg = len(starts) - 1
-        for k, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-            idx = moving[a:b]
-            mode = "rail" if is_rail[idx[0]] else "ferry" if is_ferry[idx[0]] else "sea"
-            leg_nodes = np.r_[s_node[idx], d_node[idx[-1]]]
-            countries: list[str] = []
-            for name in _country_sequence(net, e[idx], s_node[idx], d_node[idx]):
-                if name not in countries:
-                    countries.append(name)
-            legs.append(
-                Leg(
-                    mode,
-                    # the route's own ends take the origin's and destination's names (below)
-                    origin.name
-                    if k == 0
-                    else at_name.get(int(leg_nodes[0])) or _node_name(net, int(leg_nodes[0]), names),
-                    destination.name
-                    if k == last_leg
-                    else at_name.get(int(leg_nodes[-1])) or _node_name(net, int(leg_nodes[-1]), names),
-                    float(km[idx].sum()),
-                    float(run_h[idx].sum()),
-                    _gauge(int(s_slot[idx[0]])) if mode != "sea" else None,
-                    countries,
-                    _geometry(net, e[idx], s_node[idx]),
-                    *_leg_basis(g, e[idx], mode),
-                    edges=e[idx],
-                    nodes=leg_nodes.astype(np.int64),
-                )
-            )
-    if len(arcs):
-        seq = _country_sequence(net, e, s_node, d_node)
+    net = g.net
+    p = _Path.of(g, arcs)
+    events, crossing_ids, at_name = _transfer_events(g, p, teu, names)
+    legs = _legs(g, p, origin, destination, at_name, names)
+    if len(p.arcs):
+        seq = _country_sequence(net, p.edge, p.from_node, p.to_node)
     else:
         seq = [net.country_code(origin.node)] if net.country_code(origin.node) else []
-    price = price_route(g, arcs, teu, as_of=as_of)
-    t_term = g.model.params["terminal_h"]
-    first, last = _terminal_events(g, origin, destination, t_term, is_rail, len(arcs))
+    from silkrail.routing.emissions import with_emissions  # reads its factors (pydantic) on first use
+
+    legs = with_emissions(net, legs, teu, model=g.model)
+    price = price_route(g, p.arcs, teu, as_of=as_of)
+    terminal_h = g.model.params["terminal_h"]
+    first, last = _terminal_events(g, origin, destination, terminal_h, p.is_rail, len(p.arcs))
     events = ([first] if first else []) + events + ([last] if last else [])
     return Route(
         origin=origin,
         destination=destination,
         objective=objective,
         teu=teu,
-        distance_km=float(km[~is_link].sum()),
+        distance_km=float(p.km[~p.is_link].sum()),
         duration_h=price.duration_h,
         cost_usd=price.cost_usd,
         co2_kg=price.co2_kg,
@@ -213,13 +125,318 @@ def assemble_route(
         legs=legs,
         events=events,
         crossing_ids=frozenset(crossing_ids),
-        arcs=arcs,
-        origin_access=_access(origin, int(s_node[0]), names) if len(arcs) else None,
-        destination_access=_access(destination, int(d_node[-1]), names) if len(arcs) else None,
+        arcs=p.arcs,
+        origin_access=_access(origin, int(p.from_node[0]), names) if len(p.arcs) else None,
+        destination_access=_access(destination, int(p.to_node[-1]), names) if len(p.arcs) else None,
     )
 
 
-def _country_sequence(net: Any, edges: np.ndarray, from_nodes: np.ndarray, to_nodes: np.ndarray) -> list[str]:
+def _transfer_events(
+    g: StateGraph, p: _Path, teu: float, names: Gazetteer | None
+) -> tuple[list[Event], set[int], dict[int, str]]:
+    """The port transfers, ferries, border crossings and gauge changes along the path, in order;
+    the crossings' indices; and the name each crossing gives the nodes at its two sides."""
+    net, costs = g.net, g.costs
+    assert costs is not None
+    events: list[Event] = []
+    crossing_ids: set[int] = set()
+    at_name: dict[int, str] = {}  # leg ends at a crossing or port take its name
+    special = np.flatnonzero((net.crossing[p.edge] >= 0) | p.is_link | p.is_ferry)
+    for i in special.tolist():
+        e = int(p.edge[i])
+        a_node, b_node = int(p.from_node[i]), int(p.to_node[i])
+        from_gauge, to_gauge = _gauge(int(p.from_slot[i])), _gauge(int(p.to_slot[i]))
+        fixed, fixed_var = float(costs.fixed_time_h[e]), float(costs.fixed_var_h2[e])
+        fixed_usd = float(costs.fixed_cost_usd[e]) * teu
+        if p.is_ferry[i]:
+            ferry = net.ferries[int(net.port[e])]
+            start = 0 if int(net.u[e]) == a_node else 1
+            events.append(
+                ferry_event(
+                    ferry,
+                    start=start,
+                    from_country=net.country_code(a_node),
+                    to_country=net.country_code(b_node),
+                    from_gauge=from_gauge,
+                    to_gauge=to_gauge,
+                    hours=fixed,
+                    var_h2=fixed_var,
+                    cost_usd=fixed_usd,
+                )
+            )
+            continue
+        if p.is_link[i]:
+            port = net.ports[int(net.port[e])]
+            events.append(
+                port_transfer_event(
+                    port,
+                    from_gauge=from_gauge,
+                    to_gauge=to_gauge,
+                    hours=fixed,
+                    var_h2=fixed_var,
+                    cost_usd=fixed_usd,
+                )
+            )
+            continue
+        c_idx = int(net.crossing[e])
+        c = net.crossings[c_idx]
+        crossing_ids.add(c_idx)
+        at = _crossing_name(c, names)
+        at_name.setdefault(a_node, at)
+        at_name.setdefault(b_node, at)
+        dwell, change = costs.crossing_parts[c_idx]
+        from_country, to_country = net.country_code(a_node), net.country_code(b_node)
+        border = bool(p.kind[i] == EdgeKind.BORDER)
+        if border:
+            events.append(
+                border_crossing_event(
+                    c,
+                    at=at,
+                    from_country=from_country,
+                    to_country=to_country,
+                    from_gauge=from_gauge,
+                    to_gauge=to_gauge,
+                    hours=fixed,
+                    var_h2=fixed_var,
+                    cost_usd=fixed_usd,
+                    dwell=dwell,
+                )
+            )
+        if bool(g.change[p.arcs[i]]) and p.from_slot[i] != p.to_slot[i]:
+            events.append(
+                gauge_change_event(
+                    c,
+                    at=at,
+                    from_country=from_country,
+                    to_country=to_country,
+                    from_gauge=from_gauge,
+                    to_gauge=to_gauge,
+                    change_h=float(costs.change_time_h[e]),
+                    change_var_h2=float(costs.change_var_h2[e]),
+                    fixed_h=fixed,
+                    cost_usd=float(costs.change_cost_usd[e]) * teu,
+                    at_border=border,
+                    dwell=dwell,
+                    change=change,
+                )
+            )
+    return events, crossing_ids, at_name
+
+
+def _legs(
+    g: StateGraph,
+    p: _Path,
+    origin: Place,
+    destination: Place,
+    at_name: dict[int, str],
+    names: Gazetteer | None,
+) -> list[Leg]:
+    """Runs of arcs with one mode and one gauge (a gauge change starts a new leg); the route's own
+    ends take the origin's and destination's names, crossings and ports theirs."""
+    net = g.net
+    moving = np.flatnonzero(~p.is_link)
+    if not len(moving):
+        return []
+    mode_code = np.where(p.is_rail[moving], 0, np.where(p.is_ferry[moving], 2, 1))
+    gauge_code = np.where(p.is_rail[moving] | p.is_ferry[moving], p.from_slot[moving], -1)
+    brk = np.flatnonzero(
+        (np.diff(mode_code) != 0)
+        | (np.diff(gauge_code) != 0)
+        | (np.diff(moving) != 1)
+        | (p.from_slot[moving][1:] != p.to_slot[moving][:-1])
+    )
+    starts, ends = np.r_[0, brk + 1], np.r_[brk + 1, len(moving)]
+    last_leg = len(starts) - 1
+    legs: list[Leg] = []
+    for k, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        idx = moving[a:b]
+        mode = "rail" if p.is_rail[idx[0]] else "ferry" if p.is_ferry[idx[0]] else "sea"
+        nodes = np.r_[p.from_node[idx], p.to_node[idx[-1]]].astype(np.int64)
+        countries: list[str] = []
+        for name in _country_sequence(net, p.edge[idx], p.from_node[idx], p.to_node[idx]):
+            if name not in countries:
+                countries.append(name)
+        start = origin.name if k == 0 else at_name.get(int(nodes[0])) or _node_name(net, int(nodes[0]), names)
+        end = (
+            destination.name
+            if k == last_leg
+            else at_name.get(int(nodes[-1])) or _node_name(net, int(nodes[-1]), names)
+        )
+        basis, record = _leg_basis(g, p.edge[idx], mode)
+        legs.append(
+            Leg(
+                mode=mode,
+                from_=start,
+                to=end,
+                distance_km=float(p.km[idx].sum()),
+                duration_h=float(p.run_h[idx].sum()),
+                gauge_mm=_gauge(int(p.from_slot[idx[0]])) if mode != "sea" else None,
+                countries=countries,
+                geometry=_geometry(net, p.edge[idx], p.from_node[idx]),
+                basis=basis,
+                record=record,
+                edges=p.edge[idx],
+                nodes=nodes,
+            )
+        )
+    return legs
+
+
+# -- one builder per kind of event ---------------------------------------------------------------
+
+
+def port_transfer_event(
+    port: Port, *, from_gauge: int | None, to_gauge: int | None, hours: float, var_h2: float, cost_usd: float
+) -> Event:
+    """A transfer between rail and sea at a port: its curated handling time and fee."""
+    return Event(
+        kind="port_transfer",
+        at=port.name,
+        lat=port.lat,
+        lon=port.lon,
+        from_country=port.country,
+        to_country=port.country,
+        from_gauge_mm=from_gauge,
+        to_gauge_mm=to_gauge,
+        duration_h=hours,
+        cost_usd=cost_usd,
+        basis="curated",
+        record=str(port.locode or port.name),
+        duration_h_range=_range(hours, var_h2),
+    )
+
+
+def ferry_event(
+    ferry: Ferry,
+    *,
+    start: int,
+    from_country: str,
+    to_country: str,
+    from_gauge: int | None,
+    to_gauge: int | None,
+    hours: float,
+    var_h2: float,
+    cost_usd: float,
+) -> Event:
+    """The ferry crossing: loading, unloading and the mean wait for a sailing (the sailing itself
+    is the ferry leg), and the fare; at the port it is boarded (``start``: 0 or 1)."""
+    wait = ferry_wait_h(ferry)
+    return Event(
+        kind="ferry",
+        at=ferry.name,
+        lat=ferry.lat[start],
+        lon=ferry.lon[start],
+        from_country=from_country,
+        to_country=to_country,
+        from_gauge_mm=from_gauge,
+        to_gauge_mm=to_gauge,
+        duration_h=hours,
+        cost_usd=cost_usd,
+        note=f"{ferry.handling_h:g} h loading and unloading, {wait:.0f} h mean wait for a sailing "
+        f"({ferry.sailings_per_week:g} a week), {ferry.sailing_h:g} h at sea",
+        basis="curated",
+        record=str(ferry.id or ferry.name),
+        duration_h_range=_range(hours, var_h2),
+    )
+
+
+def border_crossing_event(
+    crossing: Crossing,
+    *,
+    at: str,
+    from_country: str,
+    to_country: str,
+    from_gauge: int | None,
+    to_gauge: int | None,
+    hours: float,
+    var_h2: float,
+    cost_usd: float,
+    dwell: Component,
+) -> Event:
+    """A border crossing: its dwell (curated per crossing, or the model's) and its fees."""
+    return Event(
+        kind="border_crossing",
+        at=at,
+        lat=crossing.lat,
+        lon=crossing.lon,
+        from_country=from_country,
+        to_country=to_country,
+        from_gauge_mm=from_gauge,
+        to_gauge_mm=to_gauge,
+        duration_h=hours,
+        cost_usd=cost_usd,
+        crossing_id=crossing.id,
+        basis=dwell.basis,
+        record=dwell.record,
+        duration_h_range=_range(hours, var_h2),
+    )
+
+
+def gauge_change_event(
+    crossing: Crossing,
+    *,
+    at: str,
+    from_country: str,
+    to_country: str,
+    from_gauge: int | None,
+    to_gauge: int | None,
+    change_h: float,
+    change_var_h2: float,
+    fixed_h: float,
+    cost_usd: float,
+    at_border: bool,
+    dwell: Component,
+    change: Component | None,
+) -> Event:
+    """A change of gauge at a crossing: its own time and cost where they are known apart; at a
+    border whose published dwell includes it, zero hours with a note saying so; at a break of
+    gauge inside a country, the crossing's time."""
+    included = at_border and not change_h
+    source = change if change is not None else dwell
+    return Event(
+        kind="gauge_change",
+        at=at,
+        lat=crossing.lat,
+        lon=crossing.lon,
+        from_country=from_country,
+        to_country=to_country,
+        from_gauge_mm=from_gauge,
+        to_gauge_mm=to_gauge,
+        duration_h=change_h or (0.0 if included else fixed_h),
+        cost_usd=cost_usd,
+        crossing_id=crossing.id,
+        note="included in the border crossing's published dwell and cost" if included else None,
+        basis=source.basis,
+        record=source.record,
+        duration_h_range=_range(change_h, change_var_h2) if change_h else None,
+    )
+
+
+def terminal_event(
+    place: Place, *, hours: float, duration_range: tuple[float, float], note: str, basis: str
+) -> Event:
+    """Terminal time at a rail end of the route."""
+    country = str(place.country or "")
+    return Event(
+        kind="terminal",
+        at=place.name,
+        lat=place.lat,
+        lon=place.lon,
+        from_country=country,
+        to_country=country,
+        from_gauge_mm=None,
+        to_gauge_mm=None,
+        duration_h=hours,
+        cost_usd=0.0,
+        note=note,
+        basis=basis,
+        duration_h_range=duration_range,
+    )
+
+
+def _country_sequence(
+    net: Network, edges: np.ndarray, from_nodes: np.ndarray, to_nodes: np.ndarray
+) -> list[str]:
     """The countries a run of edges passes through, in order (each run of one country once):
     rail and inland-water nodes by their country, water edges by the country whose waters they
     use, ports by theirs. Open sea adds none."""
@@ -231,34 +448,6 @@ def _country_sequence(net: Any, edges: np.ndarray, from_nodes: np.ndarray, to_no
         return []
     codes = codes[np.r_[True, np.diff(codes) != 0]]
     return [net.countries[c] for c in codes.tolist()]
-
-
-def _ferry_event(
-    net: Any, edge: int, a_node: int, b_node: int, a_slot: int, b_slot: int, costs: Any, teu: float
-) -> Event:
-    """The ferry crossing: loading, unloading and the mean wait for a sailing (the sailing itself
-    is the ferry leg), and the fare."""
-    f = net.ferries[int(net.port[edge])]
-    start = 0 if int(net.u[edge]) == a_node else 1
-    wait = ferry_wait_h(f)
-    return Event(
-        "ferry",
-        f.name,
-        f.lat[start],
-        f.lon[start],
-        net.country_code(a_node),
-        net.country_code(b_node),
-        _gauge(a_slot),
-        _gauge(b_slot),
-        float(costs.fixed_time_h[edge]),
-        float(costs.fixed_cost_usd[edge]) * teu,
-        None,
-        f"{f.handling_h:g} h loading and unloading, {wait:.0f} h mean wait for a sailing "
-        f"({f.sailings_per_week:g} a week), {f.sailing_h:g} h at sea",
-        basis="curated",
-        record=str(f.id or f.name),
-        duration_h_range=_range(float(costs.fixed_time_h[edge]), float(costs.fixed_var_h2[edge])),
-    )
 
 
 def _range(mean: float, var: float) -> tuple[float, float]:
@@ -281,7 +470,7 @@ def _leg_basis(g: StateGraph, edges: np.ndarray, mode: str) -> tuple[str, str | 
 
 
 def _terminal_events(
-    g: StateGraph, origin: Place, destination: Place, t: float, is_rail: Any, n: int
+    g: StateGraph, origin: Place, destination: Place, t: float, is_rail: NDArray[np.bool_], n: int
 ) -> tuple[Event | None, Event | None]:
     """Terminal time at each rail end: handling, train formation and waiting for a departure
     at the origin; arrival, handling and release at the destination."""
@@ -291,30 +480,14 @@ def _terminal_events(
     rng = _range(t, lognormal_variance(t, g.model.sigmas["terminal_h"]))
 
     def event(place: Place, note: str) -> Event:
-        cc = str(place.country or "")
-        return Event(
-            "terminal",
-            place.name,
-            place.lat,
-            place.lon,
-            cc,
-            cc,
-            None,
-            None,
-            t,
-            0.0,
-            None,
-            note,
-            basis=basis,
-            duration_h_range=rng,
-        )
+        return terminal_event(place, hours=t, duration_range=rng, note=note, basis=basis)
 
     first = event(origin, "terminal handling, train formation and waiting for the departure")
     last = event(destination, "arrival, terminal handling and release")
     return (first if bool(is_rail[0]) else None), (last if bool(is_rail[-1]) else None)
 
 
-def _node_name(net: Any, node: int, names: Any = None) -> str:
+def _node_name(net: Network, node: int, names: Gazetteer | None = None) -> str:
     name = net.names.get(node)
     if name:
         return str(name)
@@ -323,7 +496,7 @@ def _node_name(net: Any, node: int, names: Any = None) -> str:
     return f"{net.lat[node]:.3f},{net.lon[node]:.3f}"
 
 
-def _crossing_name(c: Crossing, names: Any) -> str:
+def _crossing_name(c: Crossing, names: Gazetteer | None) -> str:
     """A curated crossing's own name; an uncurated one is named after the nearest city."""
     if c.curated or names is None:
         return str(c.name)
@@ -332,7 +505,7 @@ def _crossing_name(c: Crossing, names: Any) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _uncurated_name(names: Any, lat: float, lon: float, a: str, b: str, border: bool) -> str:
+def _uncurated_name(names: Gazetteer, lat: float, lon: float, a: str, b: str, border: bool) -> str:
     """The name of an uncurated crossing, looked up once per crossing (routes pass the same
     crossings again and again; the nearest-city query is the slow part of assembling a route)."""
     where = names.name_near(lat, lon)
@@ -340,12 +513,12 @@ def _uncurated_name(names: Any, lat: float, lon: float, a: str, b: str, border: 
     return f"{label} {where}" if where.startswith("near ") else f"{label} at {where}"
 
 
-def _access(p: Place, node: int, names: Any) -> Access | None:
+def _access(p: Place, node: int, names: Gazetteer | None) -> Access | None:
     access = p.access_at(node)
     return names.named(access) if names is not None and access is not None else access
 
 
-def _geometry(net: Any, edges: np.ndarray, from_nodes: np.ndarray) -> np.ndarray:
+def _geometry(net: Network, edges: np.ndarray, from_nodes: np.ndarray) -> np.ndarray:
     """The polyline of consecutive edges, each oriented from the node the path enters it at
     (one gather over the geometry arrays; shared end points appear once)."""
     if len(edges) == 0:

@@ -167,11 +167,6 @@ class CostModel:
             )
         return replace(self, emission_basis=basis)
 
-    def with_as_of(self, as_of: str | None) -> CostModel:
-        if as_of is not None:
-            self.sea_rate_entry(as_of)  # raises on a date outside the data
-        return replace(self, as_of=as_of)
-
     # -- tables ------------------------------------------------------------------------
 
     def sea_rate_entry(self, as_of: str | None = None) -> SeaRate:

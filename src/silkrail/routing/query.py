@@ -379,7 +379,7 @@ def objective_weights(objective: object) -> tuple[str, tuple[float, float, float
 
 def check_countries(avoid: Iterable[str]) -> frozenset[str]:
     """ISO codes to avoid, from items that may each hold several separated by commas."""
-    from silkrail.network.curated import known_country_codes  # the schema, only when asked
+    from silkrail.network.loader import known_country_codes  # the schema, only when asked
 
     codes = set()
     for raw in avoid:

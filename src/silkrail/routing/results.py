@@ -13,6 +13,7 @@ first used, so plain routing never loads them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,6 +73,13 @@ class Leg:
     """The network's edges of the leg in order, and its nodes (one more than the edges)."""
     service: str | None = None  # the scheduled service that runs the leg (its short name)
     trip: str | None = None  # and its trip
+    co2e_wtw_kg: float | None = None
+    co2e_ttw_kg: float | None = None
+    """CO2e of the leg for the route's TEU, well-to-wheel and tank-to-wheel (ISO 14083), by the
+    traction of its track (see :mod:`silkrail.routing.emissions`)."""
+    co2e_basis: str | None = None  # curated, or default where a section's traction is unknown
+    co2e_factors: tuple[str, ...] = ()  # the factors used: emissions.yaml ids, interoperability records
+    electric_km: float | None = None  # rail: km under electric traction (a default share counted)
 
     @property
     def coordinates(self) -> list[tuple[float, float]]:
@@ -100,6 +108,13 @@ class Leg:
             "trip": self.trip,
             "basis": self.basis,
         } | ({"record": self.record} if self.record else {})
+        if self.co2e_wtw_kg is not None and self.co2e_ttw_kg is not None:
+            out["co2e_wtw_kg"] = round(self.co2e_wtw_kg, 1)
+            out["co2e_ttw_kg"] = round(self.co2e_ttw_kg, 1)
+            out["co2e_basis"] = self.co2e_basis
+            out["co2e_factors"] = list(self.co2e_factors)
+            if self.electric_km is not None:
+                out["electric_km"] = round(self.electric_km, 1)
         if geometry:
             out["geometry"] = line_string(self.geometry)
         return out
@@ -108,20 +123,10 @@ class Leg:
     def from_dict(cls, doc: Mapping[str, Any]) -> Leg:
         """A leg read back from its JSON (without the network's edges and nodes)."""
         coords = (doc.get("geometry") or {}).get("coordinates") or []
-        return cls(
-            doc["mode"],
-            doc["from"],
-            doc["to"],
-            float(doc["distance_km"]),
-            float(doc["duration_h"]),
-            doc.get("gauge_mm"),
-            list(doc.get("countries") or []),
-            np.asarray(coords, np.float64).reshape(-1, 2),
-            doc.get("basis", "modelled"),
-            doc.get("record"),
-            service=doc.get("service"),
-            trip=doc.get("trip"),
-        )
+        given = _fields_in(cls, doc, {"from_": "from"}, skip=("geometry",))
+        if "co2e_factors" in given:
+            given["co2e_factors"] = tuple(given["co2e_factors"] or ())
+        return cls(**given, geometry=np.asarray(coords, np.float64).reshape(-1, 2))
 
 
 @dataclass(frozen=True)
@@ -165,24 +170,10 @@ class Event:
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> Event:
         """An event read back from its JSON."""
-        rng = doc.get("duration_h_range")
-        return cls(
-            doc["kind"],
-            doc["at"],
-            float(doc["lat"]),
-            float(doc["lon"]),
-            doc["from_country"],
-            doc["to_country"],
-            doc.get("from_gauge_mm"),
-            doc.get("to_gauge_mm"),
-            float(doc["duration_h"]),
-            float(doc["cost_usd"]),
-            doc.get("crossing_id"),
-            doc.get("note"),
-            doc.get("basis", "modelled"),
-            doc.get("record"),
-            None if rng is None else (float(rng[0]), float(rng[1])),
-        )
+        given = _fields_in(cls, doc)
+        if given.get("duration_h_range") is not None:
+            given["duration_h_range"] = _pair(given["duration_h_range"])
+        return cls(**given)
 
 
 @dataclass(frozen=True)
@@ -311,6 +302,16 @@ class Route:
     def modes(self) -> set[str]:
         return {leg.mode for leg in self.legs}
 
+    @property
+    def co2e_wtw_kg(self) -> float | None:
+        """The legs' CO2e well-to-wheel, summed (None where a leg has none)."""
+        return _leg_sum([leg.co2e_wtw_kg for leg in self.legs])
+
+    @property
+    def co2e_ttw_kg(self) -> float | None:
+        """The legs' CO2e tank-to-wheel, summed (None where a leg has none)."""
+        return _leg_sum([leg.co2e_ttw_kg for leg in self.legs])
+
     def __repr__(self) -> str:
         label = f" ({self.label})" if self.label else ""
         return (
@@ -382,6 +383,10 @@ class Route:
             "events": [e.to_dict() for e in self.events],
             "alternatives": [a.to_dict(geometry=geometry) for a in self.alternatives],
         }
+        legs = out["legs"]
+        if legs and all("co2e_wtw_kg" in leg for leg in legs):  # the legs' figures as shown, summed
+            out["co2e_wtw_kg"] = round(sum(leg["co2e_wtw_kg"] for leg in legs), 1)
+            out["co2e_ttw_kg"] = round(sum(leg["co2e_ttw_kg"] for leg in legs), 1)
         if self.label:
             out["label"] = self.label
         if self.alternatives_note:
@@ -395,29 +400,25 @@ class Route:
         """A route read back from its JSON (``to_dict``, the HTTP API's answer): the same
         totals, legs (with their tracks where the JSON has them) and events; what only the
         network it was routed on knows (state-graph arcs, node numbers) is left empty."""
-        countries = list(doc.get("countries") or [])
+        given = _fields_in(cls, doc, skip=("origin", "destination", "legs", "events", "alternatives"))
+        for pair in ("duration_h_range", "cost_usd_range", "co2_kg_range"):
+            given[pair] = _pair(given.get(pair))
+        if given.get("service") is not None:
+            given["service"] = ScheduledService.from_dict(given["service"])
+        countries = list(given.get("countries") or [])
+        ends = {
+            role: doc.get(role) or {}
+            for role in ("origin", "destination")
+        }
         return cls(
-            origin=_place(doc["origin"], countries[0] if countries else ""),
-            destination=_place(doc["destination"], countries[-1] if countries else ""),
-            objective=doc["objective"],
-            teu=float(doc["teu"]),
-            distance_km=float(doc["distance_km"]),
-            duration_h=float(doc["duration_h"]),
-            cost_usd=float(doc["cost_usd"]),
-            co2_kg=float(doc["co2_kg"]),
-            countries=countries,
-            legs=[Leg.from_dict(g) for g in doc.get("legs") or []],
-            events=[Event.from_dict(e) for e in doc.get("events") or []],
-            label=doc.get("label"),
-            alternatives=[Route.from_dict(a) for a in doc.get("alternatives") or []],
-            alternatives_note=doc.get("alternatives_note"),
-            origin_access=_access(doc["origin"]),
-            destination_access=_access(doc["destination"]),
-            duration_h_range=_pair(doc.get("duration_h_range")),
-            cost_usd_range=_pair(doc.get("cost_usd_range")),
-            co2_kg_range=_pair(doc.get("co2_kg_range")),
-            co2_basis=doc.get("co2_basis", "well-to-wheel"),
-            service=ScheduledService.from_dict(doc["service"]) if doc.get("service") else None,
+            **given,
+            origin=_place(ends["origin"], countries[0] if countries else ""),
+            destination=_place(ends["destination"], countries[-1] if countries else ""),
+            origin_access=_access(ends["origin"]),
+            destination_access=_access(ends["destination"]),
+            legs=[Leg.from_dict(x) for x in doc.get("legs") or []],
+            events=[Event.from_dict(x) for x in doc.get("events") or []],
+            alternatives=[Route.from_dict(x) for x in doc.get("alternatives") or []],
         )
 
     def to_geojson(self) -> dict[str, Any]:
@@ -603,6 +604,13 @@ class OdMatrix:
         return out
 
 
+def _leg_sum(values: list[float | None]) -> float | None:
+    """The sum of the legs' figures; None where there is no leg or one lacks it."""
+    if not values or any(v is None for v in values):
+        return None
+    return float(sum(v for v in values if v is not None))
+
+
 def _flat(props: dict[str, Any]) -> dict[str, Any]:
     """Properties a file format can hold: lists as text, (low, high) pairs as two columns."""
     out: dict[str, Any] = {}
@@ -630,17 +638,32 @@ def line_string(coords: NDArray[np.float64]) -> dict[str, Any]:
     return {"type": "LineString", "coordinates": np.round(coords, 5).tolist()}
 
 
+def _fields_in(
+    cls: type, doc: Mapping[str, Any], rename: Mapping[str, str] | None = None, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The fields of ``cls`` that its JSON ``doc`` holds (``rename``: field -> JSON key, where the
+    two differ), by the dataclass's own field list: one declaration of the names, not a copy."""
+    rename = rename or {}
+    out = {}
+    for f in dataclasses.fields(cls):
+        key = rename.get(f.name, f.name)
+        if f.init and f.name not in skip and key in doc:
+            out[f.name] = doc.get(key)
+    return out
+
+
 def _place(end: Mapping[str, Any], country: str) -> Place:
-    lat, lon = float(end["lat"]), float(end["lon"])
-    return Place(end["name"], lat, lon, -1, "point", country, note=end.get("note"))
+    """An end of a route read from its JSON: a place without a node of this network."""
+    lat, lon = float(end.get("lat", 0.0)), float(end.get("lon", 0.0))
+    return Place(str(end.get("name", "")), lat, lon, -1, "point", country, note=end.get("note"))
 
 
 def _access(end: Mapping[str, Any]) -> Access | None:
     a = end.get("access")
-    return None if not a else Access(a["mode"], -1, a["name"], float(a["km"]))
+    return None if not a else Access(str(a.get("mode")), -1, str(a.get("name")), float(a.get("km", 0.0)))
 
 
-def _pair(values: Any) -> tuple[float, float]:
+def _pair(values: Sequence[float] | None) -> tuple[float, float]:
     return (float(values[0]), float(values[1])) if values else (0.0, 0.0)
 
 

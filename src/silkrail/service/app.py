@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from silkrail.service.deps import NetworkSource, Runtime
+from silkrail.service.hub import Hub
 from silkrail.service.limits import Guard
 from silkrail.service.quota import ClientLimits
 from silkrail.service.settings import ServiceSettings
@@ -50,7 +51,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     if not faulthandler.is_enabled():  # a crash in C (a bus error on a full disk) leaves a trace
         faulthandler.enable(file=sys.stderr)
     limits = ClientLimits(settings.quotas)
-    rt = Runtime(settings=settings, networks=NetworkSource(settings), limits=limits)
+    rt = Runtime(
+        settings=settings, networks=NetworkSource(settings), limits=limits, hub=Hub(settings.public_view)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,13 +63,15 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         from silkrail.tracking.tracker import Tracker
 
         migrate(settings.db_url)
-        tracker = Tracker.open(settings.db_url)  # new trains are planned in the read pool
+        tracker = Tracker.open(
+            settings.db_url, limits=settings.tracker_limits
+        )  # planned in the read pool
         shared = None if settings.read_processes else ReadContext(settings, rt.networks, tracker)
         rt.reads = ReadPool(settings, limits, shared)
         await rt.reads.start()
         rt.tracker = app.state.tracker = tracker
         if settings.ingest_processes:
-            rt.pool = IngestPool(settings.db_url, settings.ingest_processes)
+            rt.pool = IngestPool(settings.db_url, settings.ingest_processes, settings.tracker_limits)
             await rt.pool.start()
         tasks = [
             asyncio.create_task(_every(settings.silent_check_s, "silence check", _check_silent)),

@@ -15,6 +15,7 @@ from silkrail.service.auth import Token
 from silkrail.service.hub import Hub
 from silkrail.service.limits import TOKEN_KEY
 from silkrail.service.settings import ServiceSettings
+from silkrail.service.views import NotForViewer, Viewer, only
 from silkrail.tracking.tracker import Tracker
 
 if TYPE_CHECKING:
@@ -106,6 +107,22 @@ def router(rt: Annotated[Runtime, Depends(runtime)]) -> Router:
     return rt.networks.router()
 
 
+async def viewer(request: Request) -> Viewer:
+    """Who reads: the request's token (checked by the Guard), else nobody known."""
+    return Viewer.of(request.scope.get(TOKEN_KEY))
+
+
+def only_for(rt: Runtime, v: Viewer) -> str | None:
+    """The operator whose trains alone ``v`` may read (None: all, in its view); a 401 when this
+    deployment shows nothing without a token."""
+    try:
+        return only(v, rt.settings.public_view)
+    except NotForViewer:
+        raise HTTPException(
+            401, "reads of trains need a token in this deployment", {"WWW-Authenticate": "Bearer"}
+        ) from None
+
+
 async def writer(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None
 ) -> Token:
@@ -120,3 +137,4 @@ RuntimeDep = Annotated[Runtime, Depends(runtime)]
 TrackerDep = Annotated[Tracker, Depends(tracker)]
 RouterDep = Annotated[Router, Depends(router)]
 WriterDep = Annotated[Token, Depends(writer)]
+ViewerDep = Annotated[Viewer, Depends(viewer)]

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
 from silkrail.service import audit
 from silkrail.tracking.store import STORAGE_FULL, storage_failure, transient_errors
-from silkrail.tracking.tracker import ForbiddenError, UnknownTrainError
+from silkrail.tracking.tracker import ForbiddenError, QuotaExceeded, UnknownTrainError
 
 if TYPE_CHECKING:
     from silkrail.service.deps import Runtime
@@ -76,6 +76,7 @@ def responses(*codes: int, guard: bool = True, **meanings: str) -> dict[int | st
 
 
 STATUS: list[tuple[type[Exception], int]] = [
+    (QuotaExceeded, 429),
     (UnknownTrainError, 404),
     (ForbiddenError, 403),
     (UnknownPlaceError, 422),
@@ -144,7 +145,10 @@ def install(app: FastAPI, runtime: Runtime) -> None:
                 token_id=getattr(token, "id", None),
                 operator=getattr(token, "operator", None),
             )
-        return JSONResponse(status_code=status, content={"error": str(exc)})
+        headers = (
+            {"Retry-After": str(QuotaExceeded.retry_after_s)} if isinstance(exc, QuotaExceeded) else None
+        )
+        return JSONResponse(status_code=status, content={"error": str(exc)}, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -24,14 +24,16 @@ from typing import Any
 from silkrail.service.auth import Token
 from silkrail.service.limits import JSONLimitError, parse_json
 from silkrail.tracking.model import MAX_BATCH
-from silkrail.tracking.tracker import Tracker
+from silkrail.tracking.tracker import Tracker, TrackerLimits
 
 log = logging.getLogger("silkrail.service")
 BUSY = "the database is busy or unreachable; nothing of this batch was stored, send it again"
 LOST = "the ingest process stopped; send the batch again (an event already stored counts as a duplicate)"
 
 
-def handle(tracker: Tracker, body: bytes, token: Token) -> tuple[int, dict[str, Any], float]:
+def handle(
+    tracker: Tracker, body: bytes, token: Token, client: str = ""
+) -> tuple[int, dict[str, Any], float]:
     """(HTTP status, JSON payload, milliseconds spent storing) for one batch posted with ``token``."""
     from silkrail.tracking.store import STORAGE_FULL, storage_failure, transient_errors
     from silkrail.tracking.tracker import LockBudgetExceeded
@@ -63,20 +65,33 @@ def handle(tracker: Tracker, body: bytes, token: Token) -> tuple[int, dict[str, 
         log.warning("ingest: %s", str(exc).split("\n")[0])
         return 503, {"error": BUSY}, 0.0
     ms = (time.perf_counter() - started) * 1000
+    if result.foreign:
+        from silkrail.service import audit
+
+        audit.refused(
+            status=403,
+            reason="events for trains of another operator (answered as trains that do not exist)",
+            client=client,
+            method="POST",
+            path="/api/v1/events",
+            token_id=token.id,
+            operator=token.operator,
+            trains=list(result.foreign[:20]),
+        )
     return 200, result.to_dict(), ms
 
 
 _tracker: Tracker | None = None  # in an ingest process: its own connection pool to the shared database
 
 
-def _start(db_url: str, parent: int) -> None:
+def _start(db_url: str, parent: int, limits: TrackerLimits | None = None) -> None:
     global _tracker
     from silkrail.service.pool import name_process
 
     name_process("silkrail-ingest")
     faulthandler.enable(file=sys.stderr)
     threading.Thread(target=_follow, args=(parent,), daemon=True, name="follow-parent").start()
-    _tracker = Tracker.open(db_url)  # ingest needs the stored profiles only: no planner, no network
+    _tracker = Tracker.open(db_url, limits=limits)  # the stored profiles only: no planner, no network
 
 
 def _follow(parent: int) -> None:
@@ -91,11 +106,11 @@ def _ready() -> bool:
     return _tracker is not None
 
 
-def _handle(body: bytes, token: Token) -> tuple[int, dict[str, Any], float]:
+def _handle(body: bytes, token: Token, client: str) -> tuple[int, dict[str, Any], float]:
     if _tracker is None:
         return 503, {"error": BUSY}, 0.0
     try:
-        return handle(_tracker, body, token)
+        return handle(_tracker, body, token, client)
     except Exception:  # kept here: the parent gets a status, never a traceback
         log.exception("ingest failed")
         return 500, {"error": "internal error; the server log has details"}, 0.0
@@ -104,8 +119,8 @@ def _handle(body: bytes, token: Token) -> tuple[int, dict[str, Any], float]:
 class IngestPool:
     """``processes`` ingest processes on ``db_url``; ``post`` runs a batch in whichever is free."""
 
-    def __init__(self, db_url: str, processes: int) -> None:
-        self.db_url, self.processes = db_url, processes
+    def __init__(self, db_url: str, processes: int, limits: TrackerLimits | None = None) -> None:
+        self.db_url, self.processes, self.limits = db_url, processes, limits
         self._pool = self._new()
         self._warming: asyncio.Task[None] | None = None
 
@@ -114,7 +129,7 @@ class IngestPool:
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start,
-            initargs=(self.db_url, os.getpid()),
+            initargs=(self.db_url, os.getpid(), self.limits),
         )
 
     async def start(self) -> None:
@@ -126,7 +141,7 @@ class IngestPool:
             self._pool.shutdown(wait=False, cancel_futures=True)
             raise
 
-    async def post(self, body: bytes, token: Token) -> tuple[int, dict[str, Any], float]:
+    async def post(self, body: bytes, token: Token, client: str = "") -> tuple[int, dict[str, Any], float]:
         pool = self._pool
         try:
             return await asyncio.get_running_loop().run_in_executor(
@@ -134,6 +149,7 @@ class IngestPool:
                 _handle,
                 body,
                 Token(token.id, token.operator),  # the secret stays here
+                client,
             )
         except BrokenProcessPool:  # a process died (killed, out of memory): start afresh
             if self._pool is pool:  # once, by the first request to notice

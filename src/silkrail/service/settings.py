@@ -30,6 +30,7 @@ from typing import Any, Literal
 from silkrail.service.auth import Token, admin_token, check_secret, load_tokens_file
 from silkrail.service.limits import MAX_BODY_BYTES
 from silkrail.service.quota import ClientPolicy, Quotas
+from silkrail.tracking.tracker import TrackerLimits
 
 PublicView = Literal["aggregated", "full", "none"]
 PUBLIC_VIEWS: tuple[PublicView, ...] = ("aggregated", "full", "none")
@@ -57,6 +58,11 @@ class ServiceSettings:
     trains_per_operator: int = 1000
     events_per_train: int = 200_000
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tracker_limits(self) -> TrackerLimits:
+        """The per-operator quotas the tracker keeps."""
+        return TrackerLimits(self.trains_per_operator, self.events_per_train)
 
     @property
     def grants(self) -> tuple[Token, ...]:

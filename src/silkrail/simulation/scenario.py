@@ -157,7 +157,7 @@ class Scenario:
 
 
 def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
-    from silkrail.network.curated import _LineLoader, _locate
+    from silkrail.network.loader import LineLoader, locate
     from silkrail.network.yaml_limits import too_deep
 
     try:
@@ -165,7 +165,7 @@ def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
     except OSError as exc:
         raise DataError(f"cannot read the scenario ({exc.strerror})", file=str(path)) from None
     try:
-        doc = yaml.load(text, Loader=_LineLoader)
+        doc = yaml.load(text, Loader=LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise DataError(
@@ -182,7 +182,7 @@ def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
     except ValidationError as exc:
         err = next((e for e in exc.errors() if e["type"] == "extra_forbidden"), exc.errors()[0])
         loc = tuple(err["loc"])
-        line, where = _locate(doc, loc)
+        line, where = locate(doc, loc)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
@@ -192,7 +192,7 @@ def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
     names = [s.name for s in parsed.services]
     for i, name in enumerate(names):
         if name in names[:i]:
-            line, where = _locate(doc, ("services", i, "name"))
+            line, where = locate(doc, ("services", i, "name"))
             raise DataError(
                 f"the service name '{name}' is given twice in this file; each service needs its own",
                 file=path.name,
@@ -347,14 +347,14 @@ class SimInput:
 
 
 def _fail(where: dict[str, tuple[Any, str]], key: str, field_name: str, message: str) -> DataError:
-    from silkrail.network.curated import _locate
+    from silkrail.network.loader import locate
 
     doc, path, file = where.get(key, (None, "", "scenario"))  # type: ignore[misc]
     loc: list[int | str] = []
     for part in str(path).split("."):
         if part:
             loc.append(int(part) if part.isdigit() else part)
-    line, fld = _locate(doc, (*loc, field_name)) if doc is not None else (None, field_name)
+    line, fld = locate(doc, (*loc, field_name)) if doc is not None else (None, field_name)
     return DataError(message, file=file, line=line, field=fld)
 
 

@@ -59,7 +59,14 @@ def dask_client(scheduler: str, workers: int, purpose: str) -> Iterator[Any]:
     cluster = None
     if scheduler == "local":
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=40,
+            # no dashboard; its small HTTP server (health, metrics) on a free port: the default
+            # 8787 may be another user's cluster on a shared machine, which made a warning
+            scheduler_kwargs={"dashboard_address": ":0"},
         )
         client = Client(cluster)
     else:

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from silkrail.network.curated import Sourced, validate_file
+from silkrail.network.loader import Sourced, validate_file
 from silkrail.timetable.feed import Feed, Trip
 
 PERIOD_DAYS = 14

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from silkrail.errors import DataError
-from silkrail.network.curated import Sourced, known_country_codes, validate_file
+from silkrail.network.loader import Sourced, known_country_codes, validate_file
 from silkrail.timetable.feed import WEEKDAYS, Agency, Calendar, Feed, Service, Stop, StopTime, Trip
 
 FEED_TIMEZONE = "Etc/UTC"

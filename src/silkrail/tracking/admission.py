@@ -4,6 +4,7 @@ known place, the per-train cap); and the positions map-matched onto the planned 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -20,6 +21,20 @@ BEFORE_DEPARTURE = timedelta(days=7)  # events may come from the terminal before
 LONGEST_JOURNEY = timedelta(days=120)  # no event of a train comes later after its departure
 MAX_PER_TRAIN = 2_000  # events for one train in one batch (a day of positions each minute fits)
 _EVENT: TypeAdapter[AnyEvent] = TypeAdapter(Event)
+
+
+EventKey = tuple[str, str]  # (train id, event id)
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """The events of a batch that may be stored, each one's index in the batch by its key, the
+    repeats within the batch, and the other operators' trains the batch named."""
+
+    events: list[AnyEvent]
+    index_of: dict[EventKey, int]
+    duplicates: int
+    foreign: tuple[str, ...]
 
 
 class Writer(Protocol):
@@ -96,22 +111,25 @@ def admit(
     plans: dict[str, TrainPlan],
     rejected: list[Rejection],
     token: Writer | None,
-) -> tuple[list[AnyEvent], dict[str, int], int]:
+) -> Admitted:
     """The events that may be stored (known train, the token's operator's, a plausible time,
-    a known place, within the per-train cap); the others are added to ``rejected``. Returns
-    (events, event_id -> index in the batch, repeats within the batch)."""
+    a known place, within the per-train cap); the others are added to ``rejected``. An event
+    for another operator's train is refused in the words used for a train that does not exist:
+    a refusal tells nobody what exists (the trains are in ``foreign``, for the audit log)."""
     events: list[AnyEvent] = []
-    index_of: dict[str, int] = {}
-    first: dict[str, AnyEvent] = {}
+    index_of: dict[EventKey, int] = {}
+    first: dict[EventKey, AnyEvent] = {}
     per_train: dict[str, int] = {}
+    foreign: set[str] = set()
     duplicates = 0
 
     def reject(i: int, error: str) -> None:
         rejected.append(Rejection(i, error))
 
     for i, ev in valid:
-        if ev.event_id in first:  # a repeat within the batch, after a copy that was accepted
-            if _content(first[ev.event_id]) != _content(ev):
+        key = (ev.train_id, ev.event_id)
+        if key in first:  # a repeat within the batch, after a copy that was accepted
+            if _content(first[key]) != _content(ev):
                 reject(
                     i,
                     f"event_id: '{ev.event_id}' comes twice in this batch with different content; "
@@ -121,17 +139,14 @@ def admit(
                 duplicates += 1
             continue
         plan = plans.get(ev.train_id)
-        if plan is None:
-            reject(i, f"train_id: no train '{ev.train_id}'")
+        mine = plan is not None and (token is None or token.may_write(plan.operator))
+        if plan is None or not mine:
+            if plan is not None:
+                foreign.add(ev.train_id)
+            whose = "" if token is None or token.admin else f" of the operator '{token.operator}'"
+            reject(i, f"train_id: no train '{ev.train_id}'{whose}")
             continue
-        operator, departure = plan.operator, plan.departure
-        if token is not None and not token.may_write(operator):
-            reject(
-                i,
-                f"train_id: train '{ev.train_id}' is not of this token's operator "
-                f"'{token.operator}'; it takes events from its own operator's tokens",
-            )
-            continue
+        departure = plan.departure
         if not departure - BEFORE_DEPARTURE <= ev.time <= departure + LONGEST_JOURNEY:
             reject(
                 i,
@@ -156,15 +171,15 @@ def admit(
                 "batch; send the rest in another",
             )
             continue
-        first[ev.event_id] = ev
-        index_of[ev.event_id] = i
+        first[key] = ev
+        index_of[key] = i
         events.append(ev)
-    return events, index_of, duplicates
+    return Admitted(events, index_of, duplicates, tuple(sorted(foreign)))
 
 
-def match(events: list[AnyEvent], plans: dict[str, TrainPlan]) -> dict[str, tuple[float, float]]:
-    """Map-match the position events onto their trains' planned routes: event_id -> (km along
-    the route, km off it). One matrix product per train; the rest is done for all at once."""
+def match(events: list[AnyEvent], plans: dict[str, TrainPlan]) -> dict[EventKey, tuple[float, float]]:
+    """Map-match the position events onto their trains' planned routes: (train, event id) -> (km
+    along the route, km off it). One matrix product per train; the rest is done for all at once."""
     positions = [ev for ev in events if isinstance(ev, PositionEvent)]
     if not positions:
         return {}
@@ -184,5 +199,9 @@ def match(events: list[AnyEvent], plans: dict[str, TrainPlan]) -> dict[str, tupl
         best[idx] = dots[i, np.arange(len(idx))]
     off = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip((1 - best) / 2, 0.0, 1.0)))
     return dict(
-        zip((e.event_id for e in positions), zip(km.tolist(), off.tolist(), strict=True), strict=True)
+        zip(
+            ((e.train_id, e.event_id) for e in positions),
+            zip(km.tolist(), off.tolist(), strict=True),
+            strict=True,
+        )
     )

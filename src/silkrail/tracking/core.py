@@ -9,14 +9,14 @@ before its entry, a wait no train makes) is refused alone and leaves the state a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
 
 from silkrail.tracking import alerts as rules
-from silkrail.tracking.dwell import DwellStats, ImplausibleWait, Milestones, find_wait, hours, learn
+from silkrail.tracking.dwell import ImplausibleWait, Learned, Milestones, find_wait, hours, observe
 from silkrail.tracking.eta import Profile, estimate, estimate_scheduled, scheduled_arrival
 from silkrail.tracking.model import MilestoneEvent, PositionEvent
 
@@ -44,6 +44,7 @@ class TrackState:
     crossing: str | None = None
     crossing_since: datetime | None = None
     alerted: frozenset[str] = frozenset()
+    events: int = 0  # stored events (the tracker counts them against the train's quota)
 
     @classmethod
     def planned(cls, train_id: str, eta: datetime) -> TrackState:
@@ -64,12 +65,13 @@ class TrainPlan:
 
 @dataclass(frozen=True)
 class Transition:
-    """What one event (or an ETA refresh) did: the new state, the alerts it raised, the learned
-    dwell of a crossing it changed, or why it was refused (then ``state`` is the old one)."""
+    """What one event (or an ETA refresh) did: the new state, the alerts it raised, the wait it
+    completed at a stop (the stop's key, the hours it counts for), or why it was refused (then
+    ``state`` is the old one)."""
 
     state: TrackState
     alerts: tuple[rules.NewAlert, ...] = ()
-    learned: tuple[str, DwellStats] | None = None
+    observed: tuple[str, float] | None = None
     rejected: str | None = None
 
 
@@ -78,15 +80,14 @@ def apply(
     event: PositionEvent | MilestoneEvent,
     *,
     profile: Profile,
-    learned: Mapping[str, DwellStats],
     milestones: Milestones,
     match: tuple[float, float] | None = None,
     rejected: Collection[str] = frozenset(),
 ) -> Transition:
     """Move a train's state by one of its events. ``match``: a position's (km along the planned
-    route, km off it); ``learned``: the crossings' dwell so far; ``milestones``: the stored
-    border milestones (for waits whose milestones came out of order); ``rejected``: ids of this
-    batch's events refused so far (never paired with)."""
+    route, km off it); ``milestones``: the stored border milestones (for waits whose milestones
+    came out of order); ``rejected``: ids of this train's events of this batch refused so far
+    (never paired with)."""
     refused = _after_arrival(state, event)
     if refused is not None:
         return Transition(state, rejected=refused)
@@ -95,7 +96,7 @@ def apply(
             raise ValueError(f"position {event.event_id!r}: its route match is missing")
         km, off = match  # a winding line may match a point farther along: it counts as far as it can be
         return _position(state, event, (min(km, _reachable(state, event.time, profile)), off))
-    return _milestone(state, event, profile, learned, milestones, rejected)
+    return _milestone(state, event, profile, milestones, rejected)
 
 
 def _after_arrival(state: TrackState, ev: PositionEvent | MilestoneEvent) -> str | None:
@@ -167,7 +168,6 @@ def _milestone(
     state: TrackState,
     ev: MilestoneEvent,
     p: Profile,
-    learned: Mapping[str, DwellStats],
     milestones: Milestones,
     rejected: Collection[str],
 ) -> Transition:
@@ -189,7 +189,7 @@ def _milestone(
         )
     alerted: frozenset[str] = state.alerted
     raised: tuple[rules.NewAlert, ...] = ()
-    stats: tuple[str, DwellStats] | None = None
+    observed: tuple[str, float] | None = None
     if stop is not None and state.status != "arrived":
         try:
             wait = find_wait(
@@ -204,7 +204,7 @@ def _milestone(
                 rejected=rejected,
             )
             if wait is not None:
-                stats = (key, learn(learned, stop, *wait))
+                observed = (key, observe(stop, *wait))
                 alert = rules.long_dwell(state.train_id, hours(*wait), stop, wait[1])
                 alerted, raised = rules.raise_once(alerted, alert)
         except ImplausibleWait as exc:
@@ -229,7 +229,7 @@ def _milestone(
         s = replace(s, progress_km=max(s.progress_km, stop.km))
         if s.crossing == key and ev.milestone == "border_exit":
             s = replace(s, status="running", crossing=None, crossing_since=None)
-    return Transition(s, raised, stats)
+    return Transition(s, raised, observed)
 
 
 def refresh(
@@ -237,7 +237,7 @@ def refresh(
     *,
     profile: Profile,
     planned: datetime,
-    learned: Mapping[str, DwellStats],
+    learned: Learned,
     now: datetime,
 ) -> Transition:
     """Re-predict the ETA from the state (a train not arrived yet) and the delay against the

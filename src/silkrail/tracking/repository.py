@@ -15,13 +15,13 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Column, bindparam, func, insert, select, update
+from sqlalchemy import Column, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.engine import Engine
 
 from silkrail.tracking import store
 from silkrail.tracking.alerts import NewAlert
 from silkrail.tracking.core import TrackState, TrainPlan
-from silkrail.tracking.dwell import BORDER, DwellStats, StoredMilestone
+from silkrail.tracking.dwell import BORDER, DwellSums, StoredMilestone
 from silkrail.tracking.eta import Profile
 from silkrail.tracking.results import AlertRecord, TrainRecord
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 EVENT_CONTENT = ("train_id", "time", "kind", "lat", "lon", "milestone", "at")  # what an event says
+EventKey = tuple[str, str]  # (train id, event id): what an event is known by
 
 
 def utc(dt: datetime | None) -> datetime | None:
@@ -55,22 +56,28 @@ class Repository(Protocol):
         self, c: Connection, train: Mapping[str, Any], state: TrackState, now: datetime
     ) -> None: ...
     def plans(self, train_ids: Collection[str]) -> dict[str, TrainPlan]: ...
-    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[str]: ...
-    def stored_contents(self, c: Connection, event_ids: list[str]) -> dict[str, tuple[Any, ...]]: ...
-    def delete_events(self, c: Connection, event_ids: Collection[str]) -> None: ...
+    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[EventKey]: ...
+    def stored_contents(self, c: Connection, keys: list[EventKey]) -> dict[EventKey, tuple[Any, ...]]: ...
+    def delete_events(self, c: Connection, keys: Collection[EventKey]) -> None: ...
     def states(self, c: Connection, train_ids: Collection[str]) -> dict[str, TrackState]: ...
     def moving_states(self, c: Connection) -> list[TrackState]: ...
     def save_states(self, c: Connection, states: list[TrackState], stamp: datetime) -> None: ...
     def save_alerted(self, c: Connection, state: TrackState) -> None: ...
-    def learned(self, c: Connection) -> dict[str, DwellStats]: ...
-    def save_learned(self, c: Connection, updates: Mapping[str, DwellStats]) -> None: ...
-    def replace_learned(self, stats: Mapping[str, DwellStats]) -> None: ...
+    def learned(self, c: Connection) -> dict[str, dict[str, DwellSums]]: ...
+    def save_learned(self, c: Connection, added: Mapping[tuple[str, str], DwellSums]) -> None: ...
+    def replace_learned(self, sums: Mapping[tuple[str, str], DwellSums]) -> None: ...
+    def active_trains(self, operator: str) -> int: ...
     def border_milestones(
         self, c: Connection, train_ids: Collection[str] | None = None
     ) -> list[StoredMilestone]: ...
     def add_alerts(self, c: Connection, alerts: list[NewAlert]) -> list[int]: ...
     def alerts(
-        self, since_id: int = 0, *, limit: int | None = None, newest_first: bool = False
+        self,
+        since_id: int = 0,
+        *,
+        limit: int | None = None,
+        newest_first: bool = False,
+        operator: str | None = None,
     ) -> list[AlertRecord]: ...
     def summaries(
         self,
@@ -78,6 +85,7 @@ class Repository(Protocol):
         status: str | None = None,
         since: datetime | None = None,
         *,
+        operator: str | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[tuple[TrainRecord, TrackState, datetime]]: ...
@@ -100,6 +108,7 @@ def _state(r: Any) -> TrackState:
         crossing=r.crossing,
         crossing_since=utc(r.crossing_since),
         alerted=frozenset(filter(None, (r.alerted or "").split(","))),
+        events=r.events or 0,
     )
 
 
@@ -119,6 +128,7 @@ def state_row(s: TrackState, stamp: datetime) -> dict[str, Any]:
         "crossing_since": s.crossing_since,
         "alerted": ",".join(sorted(s.alerted)),
         "updated_at": stamp,
+        "events": s.events,
     }
 
 
@@ -165,30 +175,36 @@ class SqlRepository:
 
     # --- events ----------------------------------------------------------------------------
 
-    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[str]:
-        """Store the events whose ``event_id`` is not stored yet; returns those ids (the rest are
-        duplicates). One statement: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``."""
+    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[EventKey]:
+        """Store the events whose (train, event id) is not stored yet; returns those keys (the
+        rest are duplicates). One statement: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``."""
         if not rows:
             return set()
         from sqlalchemy.dialects import sqlite
 
         e = store.events
-        stmt = sqlite.insert(e).on_conflict_do_nothing(index_elements=["event_id"]).returning(e.c.event_id)
-        return set(c.execute(stmt, rows).scalars())
+        stmt = (
+            sqlite.insert(e)
+            .on_conflict_do_nothing(index_elements=["train_id", "event_id"])
+            .returning(e.c.train_id, e.c.event_id)
+        )
+        return {(r.train_id, r.event_id) for r in c.execute(stmt, rows)}
 
-    def stored_contents(self, c: Connection, event_ids: list[str]) -> dict[str, tuple[Any, ...]]:
-        """What the stored events of these ids say (train, time, kind, lat, lon, milestone, at)."""
+    def stored_contents(self, c: Connection, keys: list[EventKey]) -> dict[EventKey, tuple[Any, ...]]:
+        """What the stored events of these keys say (train, time, kind, lat, lon, milestone, at)."""
         e = store.events
         rows = c.execute(
-            select(e.c.event_id, *(e.c[k] for k in EVENT_CONTENT)).where(e.c.event_id.in_(event_ids))
+            select(e.c.event_id, *(e.c[k] for k in EVENT_CONTENT)).where(
+                tuple_(e.c.train_id, e.c.event_id).in_(keys)
+            )
         )
-        return {r.event_id: (r.train_id, utc(r.time), *r[3:]) for r in rows}
+        return {(r.train_id, r.event_id): (r.train_id, utc(r.time), *r[3:]) for r in rows}
 
-    def delete_events(self, c: Connection, event_ids: Collection[str]) -> None:
+    def delete_events(self, c: Connection, keys: Collection[EventKey]) -> None:
         """Remove events stored earlier in this transaction that were then rejected."""
-        if event_ids:
+        if keys:
             e = store.events
-            c.execute(e.delete().where(e.c.event_id.in_(sorted(event_ids))))
+            c.execute(e.delete().where(tuple_(e.c.train_id, e.c.event_id).in_(sorted(keys))))
 
     def border_milestones(
         self, c: Connection, train_ids: Collection[str] | None = None
@@ -240,24 +256,58 @@ class SqlRepository:
 
     # --- learned dwell ---------------------------------------------------------------------
 
-    def learned(self, c: Connection) -> dict[str, DwellStats]:
-        return {r.crossing: DwellStats(r.n, r.mean_h, r.m2) for r in c.execute(select(store.crossing_dwell))}
+    def learned(self, c: Connection) -> dict[str, dict[str, DwellSums]]:
+        """Every crossing's observed waits, per operator."""
+        out: dict[str, dict[str, DwellSums]] = {}
+        for r in c.execute(select(store.crossing_dwell)):
+            out.setdefault(r.crossing, {})[r.operator] = DwellSums(r.n, r.sum_h, r.sum_h2)
+        return out
 
-    def save_learned(self, c: Connection, updates: Mapping[str, DwellStats]) -> None:
+    def save_learned(self, c: Connection, added: Mapping[tuple[str, str], DwellSums]) -> None:
+        """Add observations to (crossing, operator) rows, in key order: one statement a row that
+        adds to what is stored (so batches of other trains may add to the same row at once)."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
         d = store.crossing_dwell
-        for key, (n, mean, m2) in updates.items():
-            if c.execute(update(d).where(d.c.crossing == key).values(n=n, mean_h=mean, m2=m2)).rowcount == 0:
-                c.execute(insert(d).values(crossing=key, n=n, mean_h=mean, m2=m2))
+        dialect = postgresql if c.dialect.name == "postgresql" else sqlite
+        for (crossing, operator), (n, sum_h, sum_h2) in sorted(added.items()):
+            stmt = dialect.insert(d).values(
+                crossing=crossing, operator=operator, n=n, sum_h=sum_h, sum_h2=sum_h2
+            )
+            c.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["crossing", "operator"],
+                    set_={
+                        "n": d.c.n + stmt.excluded.n,
+                        "sum_h": d.c.sum_h + stmt.excluded.sum_h,
+                        "sum_h2": d.c.sum_h2 + stmt.excluded.sum_h2,
+                    },
+                )
+            )
 
-    def replace_learned(self, stats: Mapping[str, DwellStats]) -> None:
+    def replace_learned(self, sums: Mapping[tuple[str, str], DwellSums]) -> None:
         """Replace the whole learned-dwell table, in one transaction."""
         with self.write() as c:
             c.execute(store.crossing_dwell.delete())
-            if stats:
+            if sums:
                 c.execute(
                     insert(store.crossing_dwell),
-                    [{"crossing": k, "n": n, "mean_h": mean, "m2": m2} for k, (n, mean, m2) in stats.items()],
+                    [
+                        {"crossing": k, "operator": op, "n": n, "sum_h": sh, "sum_h2": sh2}
+                        for (k, op), (n, sh, sh2) in sorted(sums.items())
+                    ],
                 )
+
+    def active_trains(self, operator: str) -> int:
+        """The operator's trains not arrived yet."""
+        t, st = store.trains, store.train_states
+        q = (
+            select(func.count())
+            .select_from(t.join(st, st.c.train_id == t.c.id))
+            .where(t.c.operator == operator, st.c.status != "arrived")
+        )
+        with self.engine.connect() as c:
+            return int(c.execute(q).scalar() or 0)
 
     # --- alerts ----------------------------------------------------------------------------
 
@@ -272,14 +322,27 @@ class SqlRepository:
         return ids
 
     def alerts(
-        self, since_id: int = 0, *, limit: int | None = None, newest_first: bool = False
+        self,
+        since_id: int = 0,
+        *,
+        limit: int | None = None,
+        newest_first: bool = False,
+        operator: str | None = None,
     ) -> list[AlertRecord]:
-        """Alerts with an id above ``since_id``, oldest first (or newest first), at most ``limit``."""
-        a = store.alerts
-        q = select(a).where(a.c.id > since_id).order_by(a.c.id.desc() if newest_first else a.c.id)
+        """Alerts with an id above ``since_id``, oldest first (or newest first), at most ``limit``
+        (``operator``: of that operator's trains only), each with its train's operator."""
+        a, t = store.alerts, store.trains
+        q = (
+            select(a, t.c.operator)
+            .join(t, t.c.id == a.c.train_id)
+            .where(a.c.id > since_id)
+            .order_by(a.c.id.desc() if newest_first else a.c.id)
+        )
+        if operator is not None:
+            q = q.where(t.c.operator == operator)
         with self.engine.connect() as c:
             rows = c.execute(q.limit(limit)).all()
-        return [AlertRecord(r.id, r.train_id, r.kind, r.message, _utc(r.time)) for r in rows]
+        return [AlertRecord(r.id, r.train_id, r.kind, r.message, _utc(r.time), r.operator) for r in rows]
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -289,11 +352,13 @@ class SqlRepository:
         status: str | None = None,
         since: datetime | None = None,
         *,
+        operator: str | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[tuple[TrainRecord, TrackState, datetime]]:
         """Trains with their states, oldest train first (``since``: changed after it, in the
-        order they changed); a page of ``limit`` after ``offset``."""
+        order they changed; ``operator``: that operator's only); a page of ``limit`` after
+        ``offset``."""
         t, s = store.trains, store.train_states
         q = (
             select(
@@ -305,6 +370,7 @@ class SqlRepository:
                 t.c.planned_arrival,
                 t.c.trip_id,
                 t.c.start_date,
+                t.c.operator,
                 s,
             )
             .join(s, s.c.train_id == t.c.id)
@@ -312,6 +378,8 @@ class SqlRepository:
         )
         if tid is not None:
             q = q.where(t.c.id == tid)
+        if operator is not None:
+            q = q.where(t.c.operator == operator)
         if status is not None:
             q = q.where(s.c.status == status)
         if since is not None:  # what changed, in the order it changed
@@ -329,8 +397,9 @@ class SqlRepository:
                     r.destination,
                     _utc(r.departure),
                     _utc(r.planned_arrival),
-                    r.trip_id,
-                    r.start_date,
+                    operator=r.operator,
+                    trip_id=r.trip_id,
+                    start_date=r.start_date,
                 ),
                 _state(r),
                 _utc(r.updated_at),
@@ -423,17 +492,17 @@ def _execute_by_column(
 class PostgresRepository(SqlRepository):
     """PostgreSQL: bulk writes travel as one array per column (``unnest``)."""
 
-    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[EventKey]:
         if not rows:
             return set()
         cols = list(store.events.columns)
         sql = (
             f"INSERT INTO events ({_names(cols)}) SELECT * FROM {_unnest(cols)} "
-            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+            "ON CONFLICT (train_id, event_id) DO NOTHING RETURNING train_id, event_id"
         )
-        # in event_id order: two batches holding the same new events lock them in one order
-        rows = sorted(rows, key=lambda r: r["event_id"])
-        return {r[0] for r in _execute_by_column(c, sql, rows, cols)}
+        # in key order: two batches holding the same new events lock them in one order
+        rows = sorted(rows, key=lambda r: (r["train_id"], r["event_id"]))
+        return {(r[0], r[1]) for r in _execute_by_column(c, sql, rows, cols)}
 
     def save_states(self, c: Connection, states: list[TrackState], stamp: datetime) -> None:
         if not states:

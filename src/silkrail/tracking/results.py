@@ -26,6 +26,7 @@ class TrainRecord:
     destination: str
     departure: datetime
     planned_arrival: datetime
+    operator: str | None = None  # whose train it is (None: an admin's, from before operators)
     trip_id: str | None = None  # the timetable trip it runs, and the trip's service date
     start_date: date | None = None
 
@@ -58,6 +59,7 @@ class TrainSummary:
     delay_h: float
     next_event: str | None
     updated_at: datetime
+    operator: str | None = None  # whose train it is (not shown by ``to_dict``)
     trip_id: str | None = None  # the timetable trip it runs, and the trip's service date
     start_date: date | None = None
 
@@ -88,6 +90,7 @@ class TrainSummary:
             delay_h=round(state.delay_h, 2),
             next_event=inside or (ahead[0].name if ahead else None),
             updated_at=updated_at,
+            operator=train.operator,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -130,6 +133,7 @@ class AlertRecord:
     kind: str
     message: str
     time: datetime
+    operator: str | None = None  # of the alert's train (not shown by ``to_dict``)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -169,6 +173,7 @@ class IngestResult:
     rejected: tuple[Rejection, ...]
     changed: tuple[str, ...] = ()
     alerts: tuple[AlertRecord, ...] = ()
+    foreign: tuple[str, ...] = ()  # other operators' trains the batch named (for the audit log)
 
     def to_dict(self) -> dict[str, Any]:
         """The answer to the batch's client: counts and the refused events."""

@@ -54,8 +54,10 @@ trains = Table(
 events = Table(
     "events",
     metadata,
+    # an event is known by its train and its id: ids are the operator's own (a train has one
+    # operator), so one operator's ids never meet another's
+    Column("train_id", String(64), ForeignKey("trains.id"), primary_key=True),
     Column("event_id", String(200), primary_key=True),
-    Column("train_id", String(64), ForeignKey("trains.id"), nullable=False),
     Column("time", DateTime(timezone=True), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("lat", Float),
@@ -83,6 +85,7 @@ train_states = Table(
     Column("crossing_since", DateTime(timezone=True)),
     Column("alerted", String(200), nullable=False, default=""),  # alert kinds raised, comma-separated
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("events", Integer, nullable=False, default=0),  # events stored (the train's quota)
 )
 
 alerts = Table(
@@ -96,13 +99,14 @@ alerts = Table(
     Column("time", DateTime(timezone=True), nullable=False),
 )
 
-crossing_dwell = Table(
+crossing_dwell = Table(  # observed waits per crossing and operator, as sums that add in any order
     "crossing_dwell",
     metadata,
     Column("crossing", String(64), primary_key=True),
+    Column("operator", String(64), primary_key=True),  # '': trains of no operator
     Column("n", Integer, nullable=False),
-    Column("mean_h", Float, nullable=False),
-    Column("m2", Float, nullable=False),
+    Column("sum_h", Float, nullable=False),
+    Column("sum_h2", Float, nullable=False),
 )
 
 

@@ -9,17 +9,17 @@ import json
 import logging
 import time
 import uuid
-from collections import ChainMap
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from silkrail.errors import DataError, SilkrailError
 from silkrail.tracking import core, store
-from silkrail.tracking.admission import Writer, admit, event_row, match, validate
+from silkrail.tracking.admission import EventKey, Writer, admit, event_row, match, validate
 from silkrail.tracking.alerts import OFF_ROUTE_KM, NewAlert
 from silkrail.tracking.core import TrackState, TrainPlan
-from silkrail.tracking.dwell import DwellStats, MilestoneIndex, relearn
+from silkrail.tracking.dwell import NO_SUMS, DwellSums, MilestoneIndex, estimate_dwell, relearn
 from silkrail.tracking.eta import Profile, ScheduledCall, Stop, scheduled_arrival, with_schedule
 from silkrail.tracking.model import AnyEvent, TrainIn
 from silkrail.tracking.planner import PlannedRoute, RoutePlanner
@@ -49,6 +49,53 @@ class UnknownTrainError(DataError, LookupError):
 
 class ForbiddenError(SilkrailError, PermissionError):
     """The token's operator may not write this."""
+
+
+class QuotaExceeded(SilkrailError):
+    """An operator's quota is used up (its trains under way); ``retry_after_s``: when to ask again."""
+
+    retry_after_s = 3600
+
+
+@dataclass(frozen=True)
+class TrackerLimits:
+    """What one operator may keep: trains under way, and events stored per train (None: no limit)."""
+
+    trains_per_operator: int | None = None
+    events_per_train: int | None = None
+
+
+class _Taught(Mapping[str, Mapping[str, DwellSums]]):
+    """The stored observations (crossing -> operator -> sums) with layers of a batch's added on
+    top, as one ``dwell.Learned``."""
+
+    def __init__(
+        self, base: Mapping[str, Mapping[str, DwellSums]], *layers: Mapping[tuple[str, str], DwellSums]
+    ):
+        self.base = base
+        self.layers = layers
+
+    def with_layer(self, layer: Mapping[tuple[str, str], DwellSums]) -> _Taught:
+        return _Taught(self.base, *self.layers, layer)
+
+    def __getitem__(self, key: str) -> Mapping[str, DwellSums]:
+        found = key in self.base
+        out = dict(self.base.get(key, {}))
+        for layer in self.layers:
+            for (crossing, operator), sums in layer.items():
+                if crossing == key:
+                    found = True
+                    out[operator] = out.get(operator, NO_SUMS).plus(sums)
+        if not found:
+            raise KeyError(key)
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        keys = set(self.base) | {k for layer in self.layers for k, _ in layer}
+        return iter(sorted(keys))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class LockBudgetExceeded(TimeoutError):
@@ -91,15 +138,20 @@ class Tracker:
     """Trains and their events in ``repo``; ``planner`` plans the routes of new trains (None: a
     tracker that only ingests and reads, which then needs no network)."""
 
-    def __init__(self, repo: Repository, planner: RoutePlanner | None = None) -> None:
+    def __init__(
+        self, repo: Repository, planner: RoutePlanner | None = None, limits: TrackerLimits | None = None
+    ) -> None:
         self.repo = repo
         self.planner = planner
+        self.limits = limits or TrackerLimits()
         self._plans: dict[str, TrainPlan] = {}
 
     @classmethod
-    def open(cls, db_url: str, planner: RoutePlanner | None = None) -> Tracker:
+    def open(
+        cls, db_url: str, planner: RoutePlanner | None = None, limits: TrackerLimits | None = None
+    ) -> Tracker:
         """A tracker on the database at ``db_url`` (migrated already)."""
-        return cls(repository_for(store.make_engine(db_url)), planner)
+        return cls(repository_for(store.make_engine(db_url)), planner, limits)
 
     @property
     def engine(self) -> Engine:
@@ -119,12 +171,25 @@ class Tracker:
             operator = token.operator
         return operator
 
+    def check_quota(self, operator: str | None) -> None:
+        """QuotaExceeded when ``operator`` has its quota of trains under way (not arrived)."""
+        quota = self.limits.trains_per_operator
+        if operator is None or quota is None:
+            return
+        active = self.repo.active_trains(operator)
+        if active >= quota:
+            raise QuotaExceeded(
+                f"operator: '{operator}' has {active:,} trains under way, its quota of {quota:,}; "
+                "create more as they arrive"
+            )
+
     def create_train(
         self, t: TrainIn, *, token: Writer | None = None, plan: PlannedRoute | None = None
     ) -> NewTrain:
         """Plan (unless ``plan`` is given: the route planned elsewhere) and store a train.
         ``token`` (None: an admin) decides whose train it is (``operator_for``)."""
         operator = self.operator_for(t, token)
+        self.check_quota(operator)
         if plan is None:
             if self.planner is None:
                 raise RuntimeError("this tracker has no route planner: it cannot create trains")
@@ -195,11 +260,12 @@ class Tracker:
         since: datetime | None = None,
         limit: int | None = None,
         offset: int = 0,
+        operator: str | None = None,
     ) -> list[TrainSummary]:
         """Trains and where they are, oldest train first (``since``: those changed after it, in
-        the order they changed); a page of ``limit`` after ``offset``. ``results.to_frame`` makes
-        them a table."""
-        rows = self.repo.summaries(tid, status, since, limit=limit, offset=offset)
+        the order they changed; ``operator``: of that operator only); a page of ``limit`` after
+        ``offset``. ``results.to_frame`` makes them a table."""
+        rows = self.repo.summaries(tid, status, since, operator=operator, limit=limit, offset=offset)
         plans = self._load_plans({train.id for train, _, _ in rows})  # one query for those not cached
         return [TrainSummary.of(train, state, plans[train.id].profile, stamp) for train, state, stamp in rows]
 
@@ -222,10 +288,16 @@ class Tracker:
         )
 
     def alerts(
-        self, since_id: int = 0, *, limit: int | None = None, newest_first: bool = False
+        self,
+        since_id: int = 0,
+        *,
+        limit: int | None = None,
+        newest_first: bool = False,
+        operator: str | None = None,
     ) -> list[AlertRecord]:
-        """Alerts with an id above ``since_id``, oldest first (or newest first), at most ``limit``."""
-        return self.repo.alerts(since_id, limit=limit, newest_first=newest_first)
+        """Alerts with an id above ``since_id``, oldest first (or newest first), at most ``limit``
+        (``operator``: of that operator's trains only)."""
+        return self.repo.alerts(since_id, limit=limit, newest_first=newest_first, operator=operator)
 
     # --- events --------------------------------------------------------------------------
 
@@ -233,19 +305,21 @@ class Tracker:
         self, raw: list[Any], *, now: datetime | None = None, token: Writer | None = None
     ) -> IngestResult:
         """Store a batch: each event is validated alone; valid new events are stored with their
-        effect on the train's state in one transaction; duplicates (same event_id, same content)
-        count once. ``token`` (None: an admin) may write its operator's trains. ``raw``: the events as
-        parsed from JSON, each validated here on its own.
+        effect on the train's state in one transaction; duplicates (the same train, event id and
+        content) count once. ``token`` (None: an admin) may write its operator's trains. ``raw``:
+        the events as parsed from JSON, each validated here on its own.
 
         Work that needs no train state (validation, map-matching) runs before the lock, so one
         batch's Python work overlaps another's database round trips. Under the lock the work is
         linear in the batch: at most one query for the stored border milestones the batch needs.
         Each train's events are applied on their own: a failure rejects that train's events, with
-        a reason, and the rest of the batch is stored."""
+        a reason, and the rest of the batch is stored. A train takes at most ``events_per_train``
+        events in all (the later ones of a batch beyond are rejected)."""
         now = now or datetime.now(UTC)
         valid, rejected = validate(raw, now)
         plans = self._load_plans({ev.train_id for _, ev in valid})
-        events, index_of, duplicates = admit(valid, plans, rejected, token)
+        admitted = admit(valid, plans, rejected, token)
+        events, index_of, duplicates = admitted.events, admitted.index_of, admitted.duplicates
         matched = match(events, plans)
         token_id = None if token is None else token.id
         rows = [event_row(ev, now, token_id) for ev in events]
@@ -253,30 +327,29 @@ class Tracker:
         new_alerts: list[NewAlert] = []
         repo = self.repo
         with repo.write(lock=False) as c:
-            # one statement stores the new events and names them: an event_id already stored is
-            # a duplicate (idempotent retries), and only new events move a train's state. Other
-            # batches may store theirs meanwhile (an event_id in flight elsewhere waits for that
+            # one statement stores the new events and names them: an event already stored is a
+            # duplicate (idempotent retries), and only new events move a train's state. Other
+            # batches may store theirs meanwhile (an event in flight elsewhere waits for that
             # transaction's end); the states are then updated one batch at a time.
-            new_ids = repo.insert_new_events(c, rows)
-            if len(new_ids) < len(rows):
-                duplicates += self._repeats(
-                    c, [r for r in rows if r["event_id"] not in new_ids], index_of, rejected
-                )
+            new_keys = repo.insert_new_events(c, rows)
+            if len(new_keys) < len(rows):
+                again = [r for r in rows if (r["train_id"], r["event_id"]) not in new_keys]
+                duplicates += self._repeats(c, again, index_of, rejected)
             repo.lock(c)
             locked = time.monotonic()
-            events = [ev for ev in events if ev.event_id in new_ids]
+            events = [ev for ev in events if (ev.train_id, ev.event_id) in new_keys]
             by_train: dict[str, list[AnyEvent]] = {}
             for ev in sorted(events, key=lambda e: e.time):
                 by_train.setdefault(ev.train_id, []).append(ev)
             states = repo.states(c, by_train)
-            learned = repo.learned(c)
-            dwell_updates: dict[str, DwellStats] = {}
-            dropped: set[str] = set()  # stored, then rejected: removed before the commit
+            added: dict[tuple[str, str], DwellSums] = {}  # what this batch's waits taught
+            learned = _Taught(repo.learned(c), added)
+            dropped: set[EventKey] = set()  # stored, then rejected: removed before the commit
             stored = _StoredMilestones(
                 lambda: MilestoneIndex(
                     repo.border_milestones(c, plans),
                     lambda tid, at: plans[tid].profile.stop_named(at),
-                    new_ids,
+                    new_keys,
                 )
             )
             for n, (tid, mine) in enumerate(sorted(by_train.items())):
@@ -285,47 +358,84 @@ class Tracker:
                         f"the batch needed more than {LOCK_BUDGET_S:.0f} s under the write lock and was "
                         "not stored; send it again in smaller batches"
                     )
-                done = self._apply_train(
-                    states[tid], mine, plans[tid], matched, learned, stored, dropped, index_of, rejected
-                )
-                if done is None:  # every event of this train rejected
-                    dropped.update(ev.event_id for ev in mine)
+                mine = self._within_quota(states[tid], mine, index_of, dropped, rejected)
+                if not mine:
                     continue
-                states[tid], alerts, taught = done
-                learned.update(taught)
-                dwell_updates.update(taught)
+                done = self._apply_train(
+                    states[tid], mine, plans[tid], matched, learned, stored, index_of, rejected
+                )
+                refused, result = done
+                dropped.update((tid, eid) for eid in refused)
+                if result is None:  # every event of this train rejected
+                    dropped.update((ev.train_id, ev.event_id) for ev in mine)
+                    continue
+                states[tid], alerts, taught = result
+                for key, sums in taught.items():
+                    added[key] = added.get(key, NO_SUMS).plus(sums)
                 new_alerts += alerts
                 changed.append(tid)
             repo.delete_events(c, dropped)
             stamp = datetime.now(UTC)  # taken under the write lock: stamps follow commit order
             repo.save_states(c, [states[tid] for tid in changed], stamp)
-            repo.save_learned(c, dwell_updates)
+            repo.save_learned(c, added)
             ids = repo.add_alerts(c, new_alerts)
+        self._warn_outliers(added, plans, learned)
         return IngestResult(
             accepted=len(events) - len(dropped),
             duplicates=duplicates,
             rejected=tuple(sorted(rejected, key=lambda r: r.index)),
             changed=tuple(changed),
             alerts=tuple(_numbered(new_alerts, ids)),
+            foreign=admitted.foreign,
         )
 
+    def _within_quota(
+        self,
+        state: TrackState,
+        mine: list[AnyEvent],
+        index_of: dict[EventKey, int],
+        dropped: set[EventKey],
+        rejected: list[Rejection],
+    ) -> list[AnyEvent]:
+        """The train's events that fit in its quota of stored events; the later ones beyond are
+        rejected (and go to ``dropped``)."""
+        quota = self.limits.events_per_train
+        if quota is None or state.events + len(mine) <= quota:
+            return mine
+        room = max(quota - state.events, 0)
+        for ev in mine[room:]:
+            dropped.add((ev.train_id, ev.event_id))
+            rejected.append(
+                Rejection(
+                    index_of[(ev.train_id, ev.event_id)],
+                    f"train_id: train '{ev.train_id}' has {state.events + room:,} events stored, its "
+                    f"quota of {quota:,}; no more are taken for it",
+                )
+            )
+        return mine[:room]
+
     def _repeats(
-        self, c: Connection, rows: list[dict[str, Any]], index_of: dict[str, int], rejected: list[Rejection]
+        self,
+        c: Connection,
+        rows: list[dict[str, Any]],
+        index_of: dict[EventKey, int],
+        rejected: list[Rejection],
     ) -> int:
-        """Of events whose id is stored already: the count with the same content (duplicates);
-        the others are rejected (one query for them all)."""
-        have = self.repo.stored_contents(c, [r["event_id"] for r in rows])
+        """Of events stored already (the same train and id): the count with the same content
+        (duplicates); the others are rejected (one query for them all)."""
+        have = self.repo.stored_contents(c, [(r["train_id"], r["event_id"]) for r in rows])
         same = 0
         for r in rows:
-            old = have.get(r["event_id"])
+            key = (r["train_id"], r["event_id"])
+            old = have.get(key)
             if old is None or old == tuple(r[k] for k in EVENT_CONTENT):
                 same += 1  # (None: stored by a batch in flight, then rolled back; counts as before)
                 continue
             rejected.append(
                 Rejection(
-                    index_of[r["event_id"]],
-                    f"event_id: '{r['event_id']}' is stored already with other content; "
-                    "give each event its own id",
+                    index_of[key],
+                    f"event_id: '{r['event_id']}' is stored already for train '{r['train_id']}' with "
+                    "other content; give each event its own id",
                 )
             )
         return same
@@ -335,55 +445,80 @@ class Tracker:
         state: TrackState,
         mine: list[AnyEvent],
         plan: TrainPlan,
-        matched: dict[str, tuple[float, float]],
-        learned: dict[str, DwellStats],
+        matched: dict[EventKey, tuple[float, float]],
+        learned: _Taught,
         stored: _StoredMilestones,
-        dropped: set[str],
-        index_of: dict[str, int],
+        index_of: dict[EventKey, int],
         rejected: list[Rejection],
-    ) -> tuple[TrackState, list[NewAlert], dict[str, DwellStats]] | None:
-        """Apply one train's events (in time order) with the core and refresh its ETA: (its new
-        state, its new alerts, the crossings' dwell it taught). An event the core refuses is
-        rejected alone (its id goes to ``dropped``); any other failure leaves the train as it
-        was and rejects all its events (None)."""
-        taught: dict[str, DwellStats] = {}
-        view = ChainMap(taught, learned)
+    ) -> tuple[set[str], tuple[TrackState, list[NewAlert], dict[tuple[str, str], DwellSums]] | None]:
+        """Apply one train's events (in time order) with the core and refresh its ETA: the ids of
+        the events the core refused (each rejected alone), and (its new state, its new alerts,
+        the observations it made, by crossing and operator); None when anything else failed: the
+        train stays as it was and all its events are rejected."""
+        operator = plan.operator or ""
+        taught: dict[tuple[str, str], DwellSums] = {}
+        view = learned.with_layer(taught)
         alerts: list[NewAlert] = []
+        refused: set[str] = set()
         try:
             for ev in mine:
+                key = (ev.train_id, ev.event_id)
                 step = core.apply(
                     state,
                     ev,
                     profile=plan.profile,
-                    learned=view,
                     milestones=stored,
-                    match=matched.get(ev.event_id),
-                    rejected=dropped,
+                    match=matched.get(key),
+                    rejected=refused,
                 )
                 if step.rejected is not None:
-                    dropped.add(ev.event_id)
-                    rejected.append(Rejection(index_of[ev.event_id], step.rejected))
+                    refused.add(ev.event_id)
+                    rejected.append(Rejection(index_of[key], step.rejected))
                     continue
                 state = step.state
                 alerts += step.alerts
-                if step.learned is not None:
-                    taught[step.learned[0]] = step.learned[1]
+                if step.observed is not None:
+                    slot = (step.observed[0], operator)
+                    taught[slot] = taught.get(slot, NO_SUMS).add(step.observed[1])
+            state = replace(state, events=state.events + len(mine) - len(refused))
             step = core.refresh(
                 state, profile=plan.profile, planned=plan.planned_arrival, learned=view, now=datetime.now(UTC)
             )
         except Exception:
             log.exception("train %s: its events could not be applied", mine[0].train_id)
             for ev in mine:
-                if ev.event_id not in dropped:
+                if ev.event_id not in refused:
                     rejected.append(
                         Rejection(
-                            index_of[ev.event_id],
+                            index_of[(ev.train_id, ev.event_id)],
                             f"train_id: the events of train '{ev.train_id}' could not be applied "
                             "(an internal error, logged); none of them was stored",
                         )
                     )
-            return None
-        return step.state, alerts + list(step.alerts), taught
+            return refused, None
+        return refused, (step.state, alerts + list(step.alerts), taught)
+
+    def _warn_outliers(
+        self, added: Mapping[tuple[str, str], DwellSums], plans: Mapping[str, TrainPlan], learned: _Taught
+    ) -> None:
+        """Log the operators whose waits at a crossing this batch taught are outliers there."""
+        keys = {k for k, _ in added}
+        for plan in plans.values():
+            for stop in plan.profile.stops:
+                if stop.key in keys:
+                    keys.discard(stop.key)
+                    found = estimate_dwell(stop, learned)
+                    if found.outliers:
+                        log.warning(
+                            "crossing %s: the waits of %s are outliers (%s); the expected dwell is %.1f h",
+                            stop.key,
+                            ", ".join(o or "(no operator)" for o in found.outliers),
+                            ", ".join(
+                                f"{o or '-'}: {s.n} waits, mean {s.mean_h:.1f} h"
+                                for o, s in sorted(learned.get(stop.key, {}).items())
+                            ),
+                            found.hours,
+                        )
 
     def _load_plans(self, train_ids: set[str]) -> dict[str, TrainPlan]:
         """The plans of these trains (cached; a train's plan never changes). Unknown trains are
@@ -409,7 +544,7 @@ class Tracker:
     def repair(self) -> dict[str, tuple[int, float]]:
         """Recompute every crossing's learned dwell from the stored border milestones, with the
         rules ingest applies now (``dwell.relearn``): what a poisoned or pre-cap table should
-        have held. Returns crossing -> (observations, mean hours)."""
+        have held. Returns crossing -> (observations, mean hours) of all operators together."""
         with self.engine.connect() as c:
             rows = self.repo.border_milestones(c)
         plans = self._load_plans({r.train_id for r in rows})
@@ -418,9 +553,16 @@ class Tracker:
             plan = plans.get(tid)
             return plan.profile.stop_named(at) if plan else None
 
-        stats = relearn(rows, stop_of)
-        self.repo.replace_learned(stats)
-        return {k: (n, mean) for k, (n, mean, _) in sorted(stats.items())}
+        def operator_of(tid: str) -> str:
+            plan = plans.get(tid)
+            return (plan.operator if plan else None) or ""
+
+        sums = relearn(rows, stop_of, operator_of)
+        self.repo.replace_learned(sums)
+        totals: dict[str, DwellSums] = {}
+        for (key, _), part in sums.items():
+            totals[key] = totals.get(key, NO_SUMS).plus(part)
+        return {k: (t.n, t.mean_h) for k, t in sorted(totals.items())}
 
     def check_writable(self) -> str | None:
         """None while a write can succeed, else why not: a probe written, synced to disk and read

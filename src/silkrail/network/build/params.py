@@ -40,6 +40,11 @@ class BuildParams:
     """An edge with at least this share of its length inside a country is that country's water."""
     through_km: float = 50.0
     """Inland water joining open water at points this far apart is a through waterway."""
+    inland_port_km: float = 300.0
+    """A port of the port list farther than this from the maritime network ...."""
+    inland_port_land_share: float = 0.7
+    """... whose straight link to it runs over land for at least this share is an inland port
+    (a dry port or a river port up a waterway the network does not hold): it gets no sea access."""
     city_min_population: int = 100_000
     """Gazetteer cities at least this large keep the track nearest to them ..."""
     city_anchor_km: float = 20.0

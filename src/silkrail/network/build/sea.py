@@ -37,6 +37,35 @@ def filled_outlines(outlines: geo.Countries) -> geo.Countries:
     return geo.Countries(outlines.codes, outlines.continents, geoms)
 
 
+def inland_ports(
+    port_lat: np.ndarray,
+    port_lon: np.ndarray,
+    sea_lat: np.ndarray,
+    sea_lon: np.ndarray,
+    km: np.ndarray,
+    outlines: geo.Countries,
+    params: BuildParams = DEFAULT_PARAMS,
+) -> np.ndarray:
+    """Which ports are inland: farther than ``params.inland_port_km`` from their nearest node of
+    the maritime network (``sea_lat``, ``sea_lon``, ``km`` away), with the straight link to it
+    over land for at least ``params.inland_port_land_share`` of its length. The port list holds
+    customs codes of inland cities (Kunming, Lanzhou, Xi'an) that a straight "sea access" would
+    otherwise join to a coast hundreds of km away; a remote coastal port (Churchill, Lobito) is
+    as far from the shipping lanes, but over water."""
+    far = np.flatnonzero(np.asarray(km, float) > params.inland_port_km)
+    out = np.zeros(len(port_lat), dtype=bool)
+    if not len(far):
+        return out
+    n = params.water_max_samples
+    f = (np.arange(n) + 0.5) / n
+    d_lon = (sea_lon[far] - port_lon[far] + 180.0) % 360.0 - 180.0
+    s_lat = port_lat[far][:, None] + f[None, :] * (sea_lat[far] - port_lat[far])[:, None]
+    s_lon = (port_lon[far][:, None] + f[None, :] * d_lon[:, None] + 180.0) % 360.0 - 180.0
+    on_land = filled_outlines(outlines).locate(s_lat.ravel(), s_lon.ravel(), max_offshore_km=0.0) != ""
+    out[far] = on_land.reshape(len(far), n).mean(axis=1) >= params.inland_port_land_share
+    return out
+
+
 def classify_water(
     sea: sources.RawSea,
     outlines: geo.Countries,
@@ -129,6 +158,11 @@ def add_sea(
     water, water_cc, sea_cc = classify_water(sea, outlines, report, params)
     sea_snap = geo.Snapper(sea.lat, sea.lon)
     near, near_km = sea_snap.nearest(port_lat, port_lon)
+    curated_locodes = {rec.locode for rec in curated.ports.ports}
+    inland = inland_ports(
+        port_lat, port_lon, sea.lat[near], sea.lon[near], near_km, outlines, params
+    ) & ~np.array([p.locode in curated_locodes for p in raw_ports], dtype=bool)
+    report.counts["inland_ports"] = int(inland.sum())
     locodes: dict[str, int] = {}
     for i, p in enumerate(raw_ports):
         locodes.setdefault(p.locode, port_base + i)
@@ -144,11 +178,12 @@ def add_sea(
         edge_gauge=0,
         water=water,
     )
+    linked = np.flatnonzero(~inland)
     edges.add(
-        np.arange(len(raw_ports)) + port_base,
-        near + n_rail,
+        linked + port_base,
+        near[linked] + n_rail,
         edge_kind=EdgeKind.SEA_ACCESS,
-        km=near_km,
+        km=near_km[linked],
         edge_gauge=0,
     )
     ports_meta: list[Port] = []

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from silkrail.service import errors
 from silkrail.service.deps import RuntimeDep, TrackerDep, WriterDep
 from silkrail.service.errors import WRITE, responses
+from silkrail.service.limits import client_address
 from silkrail.tracking.model import MAX_BATCH, BatchResult, EventBatch
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -40,10 +41,11 @@ async def post_events(request: Request, rt: RuntimeDep, t: TrackerDep, token: Wr
     from silkrail.service.ingest import handle
 
     body = await request.body()
+    client = client_address(request.scope)
     if rt.pool is not None:
-        status, payload, ms = await rt.pool.post(body, token)
+        status, payload, ms = await rt.pool.post(body, token, client)
     else:
-        status, payload, ms = await asyncio.to_thread(handle, t, body, token)
+        status, payload, ms = await asyncio.to_thread(handle, t, body, token, client)
     headers = {"Server-Timing": f"ingest;dur={ms:.1f}"} if status == 200 else None
     if status == 503:
         headers = {"Retry-After": "1"}

@@ -13,15 +13,17 @@ import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from silkrail.service.errors import HEAVY, responses
+from silkrail.service.limits import TOKEN_KEY
 from silkrail.service.pool import Answer, ReadContext, run_heavy
+from silkrail.service.views import NotForViewer, Viewer, only, train_view
 from silkrail.tracking.model import MAX_PAGE
 from silkrail.tracking.tracker import Tracker
 
 if TYPE_CHECKING:
-    pass
+    from silkrail.service.settings import PublicView
 
 router = APIRouter(prefix="/api/v1/gtfs-rt", tags=["gtfs-rt"])
 PROTOBUF = "application/x-protobuf"
@@ -29,22 +31,27 @@ FEED_TTL_S = 5.0
 Format = Annotated[str, Query(pattern="^(protobuf|json)$", description="protobuf (default) or json")]
 
 
-def _trains(tracker: Tracker) -> list[dict[str, Any]]:
+def _trains(tracker: Tracker, viewer: Viewer, policy: PublicView) -> list[dict[str, Any]]:
+    """Every train ``viewer`` may see, as it may see it."""
     out: list[dict[str, Any]] = []
+    operator = only(viewer, policy)
+    read = 0
     while True:
-        page = tracker.trains(None, limit=MAX_PAGE, offset=len(out))
-        out.extend(t.to_dict() for t in page)
+        page = tracker.trains(None, limit=MAX_PAGE, offset=read, operator=operator)
+        read += len(page)
+        out.extend(v.to_dict() for t in page if (v := train_view(t, viewer, policy)) is not None)
         if len(page) < MAX_PAGE:
             return out
 
 
-def feed_job(ctx: ReadContext, kind: str, fmt: str) -> Answer:
-    """A GTFS-Realtime feed of ``kind`` (trip-updates or vehicle-positions) in ``fmt`` (in a
-    read worker)."""
+def feed_job(ctx: ReadContext, kind: str, fmt: str, viewer: Viewer) -> Answer:
+    """A GTFS-Realtime feed of ``kind`` (trip-updates or vehicle-positions) in ``fmt``, as
+    ``viewer`` may see it (in a read worker)."""
     from silkrail.timetable.realtime import to_json, trip_updates, vehicle_positions
 
     build = trip_updates if kind == "trip-updates" else vehicle_positions
-    msg = build(_trains(ctx.tracker()), ctx.timetables(), now=dt.datetime.now(dt.UTC))
+    trains = _trains(ctx.tracker(), viewer, ctx.settings.public_view)
+    msg = build(trains, ctx.timetables(), now=dt.datetime.now(dt.UTC))
     if fmt == "json":
         return Answer(content=to_json(msg))
     return Answer(body=msg.SerializeToString(), media_type=PROTOBUF)
@@ -54,8 +61,8 @@ class _Cache:
     """The feeds built last, by (kind, format), and the builds in flight."""
 
     def __init__(self) -> None:
-        self.built: dict[tuple[str, str], tuple[float, Answer]] = {}
-        self.building: dict[tuple[str, str], asyncio.Future[Answer]] = {}
+        self.built: dict[tuple[str, str, str], tuple[float, Answer]] = {}
+        self.building: dict[tuple[str, str, str], asyncio.Future[Answer]] = {}
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -65,8 +72,17 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 async def _serve(request: Request, kind: str, fmt: str) -> Response:
+    viewer = Viewer.of(request.scope.get(TOKEN_KEY))
+    try:
+        only(viewer, request.app.state.settings.public_view)
+    except NotForViewer:
+        return JSONResponse(
+            {"error": "GTFS-Realtime needs a token in this deployment"},
+            401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     cache: _Cache = request.app.state.__dict__.setdefault("gtfs_rt_cache", _Cache())
-    key = (kind, fmt)
+    key = (kind, fmt, viewer.key())
     hit = cache.built.get(key)
     if hit is not None and time.monotonic() - hit[0] < FEED_TTL_S:
         return hit[1].response()
@@ -78,7 +94,7 @@ async def _serve(request: Request, kind: str, fmt: str) -> Response:
     future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
     cache.building[key] = future
     try:
-        answer = await run_heavy(request, feed_job, kind, fmt)
+        answer = await run_heavy(request, feed_job, kind, fmt, viewer)
         if answer.status == 200:
             cache.built[key] = (time.monotonic(), answer)
         future.set_result(answer)

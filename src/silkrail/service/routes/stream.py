@@ -1,4 +1,5 @@
-"""The WebSocket stream of changed trains and alerts."""
+"""The WebSocket stream of changed trains and alerts, each as its client may see it: a client
+that sends ``Authorization: Bearer <token>`` with its handshake sees its operator's in full."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import asyncio
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from silkrail.service.auth import AuthError, authenticate
 from silkrail.service.deps import Runtime
+from silkrail.service.views import Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["stream"])
 
@@ -15,10 +18,21 @@ router = APIRouter(prefix="/api/v1", tags=["stream"])
 async def stream(ws: WebSocket) -> None:
     rt: Runtime = ws.app.state.runtime
     hub = rt.hub
+    headers: list[tuple[bytes, bytes]] = ws.scope["headers"]
+    viewer = Viewer()
+    if any(k == b"authorization" for k, _ in headers):
+        try:
+            viewer = Viewer.of(authenticate(headers, rt.settings.grants))
+        except AuthError as exc:
+            await ws.close(code=1008, reason=str(exc)[:120])
+            return
+    if rt.settings.public_view == "none" and viewer.anonymous:
+        await ws.close(code=1008, reason="this service streams to clients with a token only")
+        return
     await ws.accept()
     q: asyncio.Queue[str] = asyncio.Queue()
     await hub.start_from_now(rt.live_tracker())
-    hub.clients.add(q)
+    hub.clients[q] = viewer
 
     async def pump() -> None:
         while True:
@@ -32,4 +46,4 @@ async def stream(ws: WebSocket) -> None:
         pass
     finally:
         sender.cancel()
-        hub.clients.discard(q)
+        hub.clients.pop(q, None)

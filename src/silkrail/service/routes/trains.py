@@ -7,12 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from silkrail.service.deps import TrackerDep, WriterDep
+from silkrail.service.deps import RuntimeDep, TrackerDep, ViewerDep, WriterDep, only_for
 from silkrail.service.errors import HEAVY, WRITE, responses
 from silkrail.service.pool import Answer, ReadContext, run_heavy
+from silkrail.service.views import train_view
 from silkrail.tracking.model import MAX_PAGE, TrainCreated, TrainIn, TrainState
 from silkrail.tracking.planner import NetworkPlanner
 from silkrail.tracking.results import TrainSummary
+from silkrail.tracking.tracker import UnknownTrainError
 
 router = APIRouter(prefix="/api/v1", tags=["trains"])
 
@@ -34,7 +36,7 @@ def plan_job(ctx: ReadContext, body: dict[str, Any]) -> Answer:
 )
 async def create_train(request: Request, body: TrainIn, t: TrackerDep, token: WriterDep) -> Any:
     """A new train on its planned route; the answer holds its id, ETA and route."""
-    t.operator_for(body, token)  # a token naming another operator: 403 before any routing
+    t.check_quota(t.operator_for(body, token))  # 403 or 429 before any routing
     answer = await run_heavy(request, plan_job, body.model_dump(mode="json"))
     if answer.status != 200:
         return answer.response()
@@ -45,16 +47,25 @@ async def create_train(request: Request, body: TrainIn, t: TrackerDep, token: Wr
 @router.get("/trains", response_model=list[TrainState], responses=responses(422, 503))
 def list_trains(
     t: TrackerDep,
+    rt: RuntimeDep,
+    viewer: ViewerDep,
     status: Annotated[str | None, Query(pattern="^(planned|running|at_crossing|arrived)$")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="at most this many trains")] = MAX_PAGE,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="skip this many (oldest first)")] = 0,
 ) -> list[TrainState]:
-    """The trains, oldest first, optionally of one status."""
-    return [train_state(s) for s in t.trains(status, limit=limit, offset=offset)]
+    """The trains, oldest first, optionally of one status: a token's own in full, the others as
+    the deployment's public view shows them."""
+    policy = rt.settings.public_view
+    found = t.trains(status, limit=limit, offset=offset, operator=only_for(rt, viewer))
+    return [train_state(v) for s in found if (v := train_view(s, viewer, policy)) is not None]
 
 
 @router.get("/trains/{train_id}", response_model=TrainState, responses=responses(404, 422, 503))
-def get_train(train_id: str, t: TrackerDep) -> TrainState:
-    """One train's state: position, progress, ETA and delay."""
-    return train_state(t.train(train_id))
+def get_train(train_id: str, t: TrackerDep, rt: RuntimeDep, viewer: ViewerDep) -> TrainState:
+    """One train's state: position, progress, ETA and delay (as the viewer may see it)."""
+    only_for(rt, viewer)
+    seen = train_view(t.train(train_id), viewer, rt.settings.public_view)
+    if seen is None:  # another operator's train, where others see none: as one that does not exist
+        raise UnknownTrainError(f"no train '{train_id}'", field="train_id")
+    return train_state(seen)
 

@@ -1,7 +1,7 @@
 """Interoperability records: power, train control, limits and track, per country and per line.
 
 Declared once here (pydantic) and loaded through the curated data's validating loader
-(:func:`silkrail.network.curated.validate_file`), so a bad record is refused with its file,
+(:func:`silkrail.network.loader.validate_file`), so a bad record is refused with its file,
 line and field. Every figure carries its own ``source`` and ``as_of``: a section's attribute
 is either a curated line or section record, a country default, or unknown -- never a guess.
 """
@@ -17,9 +17,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from silkrail.errors import DataError
-from silkrail.network.curated import Point, Sourced, _check_country, _check_id, _Strict, validate_file
+from silkrail.network.curated import Point
+from silkrail.network.loader import Sourced, Strict, check_country, check_id, validate_file
 
-logger = logging.getLogger("silkrail.analysis.interop")
+logger = logging.getLogger("silkrail.network.interop")
 
 DATA_FILE = "interoperability.yaml"
 
@@ -75,7 +76,7 @@ class Tracks(_Attribute):
     value: Literal["single", "double", "mostly-single", "mostly-double"]
 
 
-class Attributes(_Strict):
+class Attributes(Strict):
     """The attributes a record may give; each one that is missing falls back (line record, then
     country default, then unknown)."""
 
@@ -90,7 +91,7 @@ class Attributes(_Strict):
 class CountryDefaults(Attributes):
     country: str = Field(min_length=2, max_length=2)
 
-    _c = field_validator("country")(_check_country)
+    _c = field_validator("country")(check_country)
 
 
 class SectionRecord(Attributes):
@@ -103,7 +104,7 @@ class SectionRecord(Attributes):
     path: list[Point] | None = Field(default=None, min_length=2)
     buffer_km: Annotated[float, Field(gt=0, le=50)] = 15.0
 
-    _i = field_validator("id")(lambda v: _check_id(v))
+    _i = field_validator("id")(lambda v: check_id(v))
 
     @model_validator(mode="after")
     def _where(self) -> SectionRecord:
@@ -129,8 +130,8 @@ class OperatorRecord(Sourced):
     weak: bool = False
     note: str | None = None
 
-    _c = field_validator("country")(lambda v: v if v is None else _check_country(v))
-    _cs = field_validator("countries")(lambda v: v if v is None else [_check_country(c) for c in v])
+    _c = field_validator("country")(lambda v: v if v is None else check_country(v))
+    _cs = field_validator("countries")(lambda v: v if v is None else [check_country(c) for c in v])
 
     @model_validator(mode="after")
     def _target(self) -> OperatorRecord:
@@ -147,7 +148,7 @@ class OperatorRecord(Sourced):
         return next(k for k in ("country", "line", "section", "ferry") if getattr(self, k) is not None)
 
 
-class InteroperabilityFile(_Strict):
+class InteroperabilityFile(Strict):
     countries: list[CountryDefaults]
     sections: list[SectionRecord] = Field(default_factory=list)
     operators: list[OperatorRecord] = Field(default_factory=list)
@@ -186,20 +187,20 @@ def _packaged() -> Interoperability:
 
 
 def _load(path: Path) -> Interoperability:
-    from silkrail.network.curated import _locate
+    from silkrail.network.loader import locate
 
     parsed, doc = validate_file(path, InteroperabilityFile)
     f: InteroperabilityFile = parsed
     countries: dict[str, CountryDefaults] = {}
     for i, c in enumerate(f.countries):
         if c.country in countries:
-            line, fld = _locate(doc, ("countries", i, "country"))
+            line, fld = locate(doc, ("countries", i, "country"))
             raise DataError(f"country {c.country} is given twice", file=path.name, line=line, field=fld)
         countries[c.country] = c
     seen: set[str] = set()
     for i, s in enumerate(f.sections):
         if s.id in seen:
-            line, fld = _locate(doc, ("sections", i, "id"))
+            line, fld = locate(doc, ("sections", i, "id"))
             raise DataError(f"duplicate id '{s.id}'", file=path.name, line=line, field=fld)
         seen.add(s.id)
     _check_operators(f, seen, doc, path)
@@ -216,13 +217,13 @@ def _load(path: Path) -> Interoperability:
 def _check_operators(f: InteroperabilityFile, sections: set[str], doc: Any, path: Path) -> None:
     """One record per country, line, section and ferry, and a section record that exists: two
     operators for the same track would make the split depend on the file's order."""
-    from silkrail.network.curated import _locate
+    from silkrail.network.loader import locate
 
     seen: dict[tuple[str, str], set[str]] = {}
     for i, o in enumerate(f.operators):
         kind = o.target
         target = str(getattr(o, kind))
-        line, fld = _locate(doc, ("operators", i, kind))
+        line, fld = locate(doc, ("operators", i, kind))
         if kind == "section" and target not in sections:
             raise DataError(
                 f"operator {o.operator}: no section record '{target}'; name an id of the sections list",

@@ -1,0 +1,482 @@
+"""CO2e of a route's legs per ISO 14083 / GLEC: well-to-wheel and tank-to-wheel, by traction.
+
+A rail edge's traction comes from the interoperability records: the record of its curated line,
+else a section whose path it runs along (within the section's ``buffer_km``, in its country),
+else its country's default (not electrified: diesel; electrified: electric; partly electrified
+with a share: that share electric). What no record says takes the documented default of
+``emissions.yaml`` (half electric, half diesel) and the leg says so. Electric traction emits
+nothing tank-to-wheel and its energy (kWh per t-km) times the country's grid intensity
+well-to-wheel; diesel traction its fuel's tank-to-wheel CO2e and the well-to-wheel uplift. Sea
+and ferry legs take the transit model's factors for the mode (GLEC trade-lane and RoPax values),
+on both bases. Every leg lists the factors it used, so a user can audit them.
+
+:func:`leg_emissions` takes one leg's edges; :func:`electrified` answers the what-if "this
+section electrified": the same legs with the section's track counted electric.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field, field_validator
+
+from silkrail.network.loader import Sourced, Strict, known_country_codes, validate_file
+from silkrail.network.model import EdgeKind, Network
+
+if TYPE_CHECKING:
+    from silkrail.network.interop import Interoperability, SectionRecord
+    from silkrail.routing.costs import CostModel
+    from silkrail.routing.results import Leg, Route
+
+DATA_FILE = "emissions.yaml"
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Note(Sourced):
+    note: str | None = None
+    weak: bool = False
+
+
+class _Value(_Note):
+    value: Positive
+
+
+class _Electric(_Note):
+    kwh_per_tkm: Positive
+
+
+class _Diesel(_Note):
+    fuel_g_per_tkm: Positive
+    ttw_g_co2e_per_tkm: Positive
+    wtw_over_ttw: Annotated[float, Field(ge=1, le=2)]
+
+
+class _Unknown(_Note):
+    electric_share: Annotated[float, Field(ge=0, le=1)]
+
+
+class _GridDefault(_Note):
+    g_per_kwh: Annotated[float, Field(ge=0, le=1500)]
+
+
+class _Grid(_GridDefault):
+    country: str
+
+    @field_validator("country")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in known_country_codes():
+            raise ValueError(f"'{v}' is not an ISO 3166-1 alpha-2 country code (for example CN, KZ, RU)")
+        return v
+
+
+class _Grids(Strict):
+    default: _GridDefault
+    countries: list[_Grid]
+
+
+class Check(_Note):
+    """A published CO2 figure for a route, to compare with silkrail's (never fitted to)."""
+
+    id: str
+    origin: str
+    destination: str
+    mode: Literal["rail", "sea", "any"]
+    published_kg_per_teu: Positive
+    basis: Literal["well-to-wheel", "tank-to-wheel"] = "well-to-wheel"
+
+
+class EmissionsFile(Strict):
+    teu_tonnes: _Value
+    electric: _Electric
+    diesel: _Diesel
+    unknown_traction: _Unknown
+    grid: _Grids
+    checks: list[Check] = Field(default_factory=list)
+
+
+def load_checks(path: Path | None = None) -> list[Check]:
+    """The published figures of ``emissions.yaml`` to check the factors against."""
+    parsed, _ = validate_file(path or _data_file(DATA_FILE), EmissionsFile)
+    return list(parsed.checks)
+
+
+@dataclass(frozen=True)
+class Factors:
+    """The factors of ``emissions.yaml``, per TEU-km: electric energy, diesel TTW and WTW, the
+    grid intensity by country (g CO2e/kWh) and its default, the default electric share."""
+
+    teu_tonnes: float
+    kwh_per_teu_km: float
+    diesel_ttw_per_teu_km: float  # kg CO2e
+    diesel_wtw_per_teu_km: float
+    grid: dict[str, float]
+    grid_default: float
+    unknown_share: float
+    sources: dict[str, str]  # factor id -> its source (first one)
+
+    def grid_of(self, country: str) -> tuple[float, str]:
+        """(g CO2e per kWh, factor id) of ``country``'s grid; the default where none is known."""
+        if country in self.grid:
+            return self.grid[country], f"grid:{country}"
+        return self.grid_default, "grid:default"
+
+    def electric_per_teu_km(self, country: str) -> tuple[float, str]:
+        """(kg CO2e WTW per TEU-km, grid factor id) of electric traction in ``country``."""
+        g, fid = self.grid_of(country)
+        return self.kwh_per_teu_km * g / 1000.0, fid
+
+
+def load_factors(path: Path | None = None) -> Factors:
+    """The emission factors (default: the package's ``emissions.yaml``); a bad record raises
+    DataError with file, line and field."""
+    if path is None:
+        from silkrail.settings import get_settings
+
+        path = get_settings().data_dir / DATA_FILE
+    return _load(str(path))
+
+
+@cache
+def _load(path: str) -> Factors:
+    parsed, _ = validate_file(Path(path), EmissionsFile)
+    f: EmissionsFile = parsed
+    t = f.teu_tonnes.value
+
+    def first(src: str | list[str]) -> str:
+        return src if isinstance(src, str) else src[0]
+
+    sources = {
+        "electric": first(f.electric.source),
+        "diesel": first(f.diesel.source),
+        "traction:default": first(f.unknown_traction.source),
+        "grid:default": first(f.grid.default.source),
+        "teu_tonnes": first(f.teu_tonnes.source),
+    }
+    for g in f.grid.countries:
+        sources[f"grid:{g.country}"] = first(g.source)
+    return Factors(
+        teu_tonnes=t,
+        kwh_per_teu_km=f.electric.kwh_per_tkm * t,
+        diesel_ttw_per_teu_km=f.diesel.ttw_g_co2e_per_tkm * t / 1000.0,
+        diesel_wtw_per_teu_km=f.diesel.ttw_g_co2e_per_tkm * f.diesel.wtw_over_ttw * t / 1000.0,
+        grid={g.country: g.g_per_kwh for g in f.grid.countries},
+        grid_default=f.grid.default.g_per_kwh,
+        unknown_share=f.unknown_traction.electric_share,
+        sources=sources,
+    )
+
+
+# -- traction of the track ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Traction:
+    """Per edge: the electric share of its traction (0 diesel, 1 electric) and the record it
+    comes from (``section:ID``, ``line:ID``, ``country:CC``, or ``traction:default``)."""
+
+    electric_share: NDArray[np.float64]
+    record: list[str]
+
+    @property
+    def default(self) -> NDArray[np.bool_]:
+        return np.array([r == "traction:default" for r in self.record], dtype=bool)
+
+
+def _share(record: SectionRecord | object | None) -> float | None:
+    """The electric share a record gives, or None where it says nothing usable."""
+    el = getattr(record, "electrification", None)
+    if el is None:
+        return None
+    if el.system == "none":
+        return 0.0
+    if not el.partly:
+        return 1.0
+    return None if el.share is None else float(el.share)
+
+
+def edge_traction(
+    net: Network,
+    edges: NDArray[np.int64],
+    data: Interoperability,
+    *,
+    electrify: Iterable[str] = (),
+) -> Traction:
+    """The traction of each of ``edges`` (rail and border edges; others get 0 and ''), by the
+    records of ``data``; the sections named in ``electrify`` count as electric (the what-if)."""
+    edges = np.asarray(edges, dtype=np.int64)
+    n = len(edges)
+    share = np.full(n, np.nan)
+    record = [""] * n
+    rail = np.isin(net.edge_kind[edges], (EdgeKind.RAIL, EdgeKind.BORDER))
+    wanted = set(electrify)
+    # 1. curated lines with a record of their own
+    by_line = {s.line: s for s in data.sections if s.line}
+    line_idx = net.line[edges]
+    for i in np.flatnonzero(rail & (line_idx >= 0)).tolist():
+        rec = by_line.get(str(net.lines[int(line_idx[i])].id))
+        if rec is None:
+            continue
+        v = 1.0 if rec.id in wanted else _share(rec)
+        if v is not None:
+            share[i], record[i] = v, f"section:{rec.id}"
+    # 2. track along a section's path
+    mid_lat = (net.lat[net.u[edges]] + net.lat[net.v[edges]]) / 2.0
+    mid_lon = (net.lon[net.u[edges]] + net.lon[net.v[edges]]) / 2.0
+    cc = np.array([net.countries[int(c)] for c in net.country[net.u[edges]]], dtype=object)
+    for rec in data.sections:
+        if not rec.path:
+            continue
+        v = 1.0 if rec.id in wanted else _share(rec)
+        if v is None:
+            continue
+        todo = rail & np.isnan(share)
+        if not todo.any():
+            break
+        countries = {p.country for p in rec.path if p.country}
+        if countries:
+            todo &= np.isin(cc, list(countries))
+        idx = np.flatnonzero(todo)
+        if not len(idx):
+            continue
+        d = _distance_to_path(mid_lat[idx], mid_lon[idx], [(p.lat, p.lon) for p in rec.path])
+        hit = idx[d <= rec.buffer_km]
+        share[hit] = v
+        for i in hit.tolist():
+            record[i] = f"section:{rec.id}"
+    # 3. the country's default, 4. the documented default
+    for i in np.flatnonzero(rail & np.isnan(share)).tolist():
+        c = str(cc[i])
+        v = _share(data.country(c))
+        if v is not None:
+            share[i], record[i] = v, f"country:{c}"
+        else:
+            record[i] = "traction:default"
+    share[~rail] = 0.0
+    return Traction(share, record)
+
+
+def _distance_to_path(
+    lat: NDArray[np.float64], lon: NDArray[np.float64], path: Sequence[tuple[float, float]]
+) -> NDArray[np.float64]:
+    """km from each point to the polyline ``path`` (an equirectangular projection about each
+    segment: good to a fraction of a km at these buffers)."""
+    best = np.full(len(lat), np.inf)
+    for (a_lat, a_lon), (b_lat, b_lon) in itertools.pairwise(path):
+        k = np.cos(np.radians((a_lat + b_lat) / 2.0)) * 111.2
+        ax, ay = a_lon * k, a_lat * 111.2
+        bx, by = b_lon * k, b_lat * 111.2
+        px, py = lon * k, lat * 111.2
+        dx, dy = bx - ax, by - ay
+        t = np.clip(((px - ax) * dx + (py - ay) * dy) / max(dx * dx + dy * dy, 1e-12), 0.0, 1.0)
+        best = np.minimum(best, np.hypot(px - (ax + t * dx), py - (ay + t * dy)))
+    return best
+
+
+# -- a leg's CO2e -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LegEmissions:
+    """One leg's CO2e for its TEU, on both bases, and the factors used (ids of
+    ``emissions.yaml``, interoperability records, the transit model's modes)."""
+
+    wtw_kg: float
+    ttw_kg: float
+    electric_km: float = 0.0
+    diesel_km: float = 0.0
+    default_km: float = 0.0  # km whose traction is the documented default
+    factors: tuple[str, ...] = ()
+
+    @property
+    def basis(self) -> str:
+        return "default" if self.default_km > 0 else "curated"
+
+
+def leg_emissions(
+    net: Network,
+    edges: NDArray[np.int64],
+    mode: str,
+    teu: float,
+    *,
+    data: Interoperability,
+    factors: Factors,
+    model: CostModel | None = None,
+    electrify: Iterable[str] = (),
+) -> LegEmissions:
+    """The CO2e of a leg running over ``edges`` in ``mode`` ('rail', 'sea', 'ferry') for
+    ``teu`` TEU. Sea and ferry legs need the transit ``model`` (its factors per mode)."""
+    edges = np.asarray(edges, dtype=np.int64)
+    km = net.km[edges].astype(np.float64)
+    if mode != "rail":
+        if model is None or mode not in model.co2:
+            return LegEmissions(0.0, 0.0, factors=(f"{mode}:none",))
+        wtw, ttw = model.co2[mode]
+        total = float(km.sum()) * teu
+        return LegEmissions(total * wtw, total * ttw, factors=(f"transit.yaml:co2:{mode}",))
+    tr = edge_traction(net, edges, data, electrify=electrify)
+    share = np.where(tr.default, factors.unknown_share, np.nan_to_num(tr.electric_share, nan=0.0))
+    cc = [net.countries[int(c)] for c in net.country[net.u[edges]]]
+    electric_wtw = np.empty(len(edges))
+    grids = set()
+    for i, c in enumerate(cc):
+        electric_wtw[i], fid = factors.electric_per_teu_km(c)
+        if share[i] > 0:
+            grids.add(fid)
+    wtw = float(np.sum(km * (share * electric_wtw + (1 - share) * factors.diesel_wtw_per_teu_km))) * teu
+    ttw = float(np.sum(km * (1 - share) * factors.diesel_ttw_per_teu_km)) * teu
+    used = sorted({r for r in tr.record if r} | grids)
+    if (share < 1).any():
+        used.append("diesel")
+    if (share > 0).any():
+        used.append("electric")
+    return LegEmissions(
+        wtw,
+        ttw,
+        electric_km=float(np.sum(km * share)),
+        diesel_km=float(np.sum(km * (1 - share))),
+        default_km=float(km[tr.default].sum()),
+        factors=tuple(used),
+    )
+
+
+def _data_file(name: str) -> Path:
+    """A data file of the settings' data directory, else the package's (a directory of other
+    curated data need not repeat the emission factors)."""
+    from silkrail.settings import get_settings
+
+    path = get_settings().data_dir / name
+    return path if path.is_file() else Path(__file__).resolve().parent.parent / "data" / name
+
+
+def with_emissions(
+    net: Network,
+    legs: Sequence[Leg],
+    teu: float,
+    *,
+    model: CostModel | None = None,
+    electrify: Iterable[str] = (),
+) -> list[Leg]:
+    """``legs`` with their CO2e (WTW and TTW for ``teu`` TEU), basis and factors filled in."""
+    import dataclasses
+
+    from silkrail.network.interop import load_interoperability
+
+    data = load_interoperability(_data_file("interoperability.yaml"))
+    factors = load_factors(_data_file(DATA_FILE))
+    out = []
+    for leg in legs:
+        em = leg_emissions(
+            net, leg.edges, leg.mode, teu, data=data, factors=factors, model=model, electrify=electrify
+        )
+        out.append(
+            dataclasses.replace(
+                leg,
+                co2e_wtw_kg=em.wtw_kg,
+                co2e_ttw_kg=em.ttw_kg,
+                co2e_basis=em.basis,
+                co2e_factors=em.factors,
+                electric_km=em.electric_km if leg.mode == "rail" else None,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class ElectrificationSaving:
+    """What electrifying one section would save on a route, per year at a flow of
+    ``teu_per_year`` TEU: the route's CO2e before and after (per its own TEU), and the tonnes a
+    year, well-to-wheel and tank-to-wheel."""
+
+    section: str
+    name: str
+    km: float  # the route's track in the section
+    teu_per_year: float
+    route_teu: float
+    before_wtw_kg: float
+    after_wtw_kg: float
+    before_ttw_kg: float
+    after_ttw_kg: float
+
+    @property
+    def saved_wtw_t_per_year(self) -> float:
+        return (self.before_wtw_kg - self.after_wtw_kg) / self.route_teu * self.teu_per_year / 1000.0
+
+    @property
+    def saved_ttw_t_per_year(self) -> float:
+        return (self.before_ttw_kg - self.after_ttw_kg) / self.route_teu * self.teu_per_year / 1000.0
+
+    def _per_teu(self, kg: float) -> float:
+        return round(kg / self.route_teu, 1)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "section": self.section,
+            "name": self.name,
+            "km": round(self.km, 1),
+            "teu_per_year": self.teu_per_year,
+            "co2e_wtw_kg_per_teu": {
+                "before": self._per_teu(self.before_wtw_kg),
+                "after": self._per_teu(self.after_wtw_kg),
+            },
+            "co2e_ttw_kg_per_teu": {
+                "before": self._per_teu(self.before_ttw_kg),
+                "after": self._per_teu(self.after_ttw_kg),
+            },
+            "saved_co2e_wtw_t_per_year": round(self.saved_wtw_t_per_year, 1),
+            "saved_co2e_ttw_t_per_year": round(self.saved_ttw_t_per_year, 1),
+        }
+
+
+def electrification_saving(
+    net: Network, route: Route, section: str, teu_per_year: float, *, model: CostModel | None = None
+) -> ElectrificationSaving:
+    """The CO2e a year that electrifying ``section`` (an id of ``interoperability.yaml``'s
+    sections) would save on ``route`` at ``teu_per_year`` TEU a year: the route's rail legs
+    with the section's track counted electric, against the legs as they are."""
+    from silkrail.errors import DataError
+    from silkrail.network.interop import load_interoperability
+
+    data = load_interoperability(_data_file("interoperability.yaml"))
+    ids = [s.id for s in data.sections]
+    if section not in ids:
+        raise DataError(
+            f"'{section}' is not a section of interoperability.yaml; give one of: {', '.join(ids)}",
+            field="electrify",
+        )
+    if not (0 < teu_per_year <= 1e8):
+        raise DataError(
+            f"a flow of {teu_per_year:g} TEU a year: give more than 0 and at most 100 million", field="flow"
+        )
+    rail = [leg for leg in route.legs if leg.mode == "rail"]
+    edges = np.concatenate([leg.edges for leg in rail]) if rail else np.empty(0, np.int64)
+    tr = edge_traction(net, edges, data, electrify=[section])
+    inside = np.array([r == f"section:{section}" for r in tr.record], dtype=bool)
+    km = float(net.km[edges][inside].sum()) if len(edges) else 0.0
+    if km == 0.0:
+        raise DataError(f"the route does not run on section '{section}'", field="electrify")
+    before = with_emissions(net, route.legs, route.teu, model=model)
+    after = with_emissions(net, route.legs, route.teu, model=model, electrify=[section])
+    name = next(s.name for s in data.sections if s.id == section)
+
+    def total(legs: Sequence[Leg], basis: str) -> float:
+        return float(sum(getattr(leg, f"co2e_{basis}_kg") or 0.0 for leg in legs))
+
+    return ElectrificationSaving(
+        section,
+        name,
+        km,
+        teu_per_year,
+        route.teu,
+        total(before, "wtw"),
+        total(after, "wtw"),
+        total(before, "ttw"),
+        total(after, "ttw"),
+    )
