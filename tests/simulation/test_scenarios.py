@@ -177,4 +177,6 @@ def test_cli_simulate_json_and_plots(real_net: Network, real_settings, tmp_path:
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     assert pngs == ["erenhot-closure-queues.png", "erenhot-closure-transit.png"]
     bad = CliRunner().invoke(app, ["simulate", "no-such-scenario"])
-    assert bad.exit_code == 2 and "shipped scenarios" in bad.output
+    said = " ".join(bad.output.split())
+    assert bad.exit_code == 2 and "shipped scenario: " in said and "baseline-2025" in said
+    assert "silkrail simulate list" in said
