@@ -47,8 +47,8 @@ def main() -> None:
     from silkrail.errors import NoRouteError
     from silkrail.network.model import NodeKind
     from silkrail.routing.access import Access
-    from silkrail.routing.costs import price_route
     from silkrail.routing.places import Place
+    from silkrail.routing.pricing import price_route
     from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
 

@@ -25,10 +25,11 @@ def real_env(real_settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
 def test_corridor_hanoi_moscow_lists_sections_and_change_points(
     real_net: Network, real_env, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    """Hanoi–Moscow by rail: metre gauge and diesel in Vietnam, a break of gauge and the wire at the
-    Chinese border, another break of gauge into the 1,520 mm world; each figure has its basis."""
+    """Da Nang–Moscow by rail: metre gauge and diesel in Vietnam, a break of gauge and the wire at
+    the Chinese border, another break of gauge into the 1,520 mm world; each figure has its basis.
+    (From Hanoi the trains to China start on the standard gauge of the dual-gauge Yen Vien yard.)"""
     result = CliRunner().invoke(
-        app, ["corridor", "Hanoi", "Moscow", "--json", "--report", str(tmp_path / "c.html")]
+        app, ["corridor", "Da Nang", "Moscow", "--json", "--report", str(tmp_path / "c.html")]
     )
     assert result.exit_code == 0, result.output
     d = json.loads(result.stdout)

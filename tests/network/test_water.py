@@ -16,7 +16,7 @@ from silkrail.network.geo import Countries, haversine_km
 from silkrail.network.model import WaterKind
 from silkrail.network.records import Ferry
 from silkrail.network.sources import RawSea
-from silkrail.routing.costs import ferry_wait_h
+from silkrail.routing.edge_costs import ferry_wait_h
 from silkrail.settings import Settings
 
 # (lat, lon) of maritime-network nodes, as the searoute network draws them

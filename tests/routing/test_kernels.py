@@ -17,6 +17,7 @@ from silkrail.routing.graph import Constraints
 from silkrail.routing.query import RouteQuery
 from silkrail.routing.results import StatePath
 from silkrail.routing.router import Router
+from silkrail.traffic import Traffic
 
 
 def _both(engine: Engine, src: np.ndarray, dst: np.ndarray, c: Constraints, coef, **kw):  # type: ignore[no-untyped-def]
@@ -117,11 +118,14 @@ def test_rail_landmarks_are_read_on_the_first_rail_query(small_net: Network, tmp
     s = Engine(small_net, home=tmp_path)
     here = s.graph.states_of_node(int(s.graph.state_node[0])).astype(np.int64)
     s.search(here, here, Constraints(modes="any"), (1.0, 0.0, 0.0))
-    assert "rail_landmarks" not in vars(s)
+    assert set(s._landmarks) == {("any", Traffic.CONTAINER)}
     s.search(here, here, Constraints(modes="rail"), (1.0, 0.0, 0.0))
-    first = vars(s)["rail_landmarks"]
+    first = s._landmarks[("rail", Traffic.CONTAINER)]
     s.search(here, here, Constraints(modes="rail"), (1.0, 0.0, 0.0))
-    assert vars(s)["rail_landmarks"] is first
+    assert s._landmarks[("rail", Traffic.CONTAINER)] is first
+    # passengers have tables of their own (their trains are faster: a freight table would overestimate)
+    s.search(here, here, Constraints(modes="any", traffic=Traffic.PASSENGER), (1.0, 0.0, 0.0))
+    assert ("rail", Traffic.PASSENGER) in s._landmarks
 
 
 def test_routing_imports_no_compiler() -> None:

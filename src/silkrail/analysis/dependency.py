@@ -48,7 +48,7 @@ def hhi(values: Iterable[float]) -> float:
     total = sum(parts)
     if total <= 0:
         return 0.0
-    return sum((100.0 * v / total) ** 2 for v in parts)
+    return min(sum((100.0 * v / total) ** 2 for v in parts), 10_000.0)  # shares summing to 1 + 1e-16
 
 
 @dataclass(frozen=True)

@@ -426,6 +426,8 @@ def _leg_pieces(
     u, v = rec.edge_ends(net, edges)
     to_nodes = np.where(u == from_nodes, v, u)
     km = rec.edge_km(net, edges)
+    if km.sum() > 0:  # the leg's length is the track's (the extract's km times the track factor)
+        km = km * (leg.distance_km / km.sum())
     countries = [rec.node_country(net, int(n)) for n in from_nodes.tolist()]
     record = _match_records(net, edges, from_nodes, to_nodes, line_records, path_records)
     # a crossing's edge takes both gauges at a break of gauge: only running track counts as dual gauge

@@ -23,27 +23,38 @@ def calibrate_cmd(
     report: Annotated[
         bool, typer.Option("--report", metavar="", help="print the accuracy report; do not write")
     ] = False,
-    cases: Annotated[Path | None, typer.Option(help="published figures (default: the package's)")] = None,
+    evidence: Annotated[
+        Path | None, typer.Option(help="a directory of published figures (default: the package's evidence/)")
+    ] = None,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="where to write the fitted values (default: the package's)")
     ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Fit the cost model to the published figures (cross-validated) and write the fitted values;
-    with --report, print each case's held-out prediction and the accuracy per category."""
+    """Fit the transit model to the evidence base and write the fitted values; every figure is
+    first predicted by a fit that never saw its corridor. With --report, print those held-out
+    predictions and the accuracy by corridor and traffic type beside the round-2 model's."""
+    from rich.progress import Progress
+
     from silkrail.calibration.fit import calibrate, write_fitted
     from silkrail.calibration.report import render, to_dict
 
     net = _load()
     try:
-        result = calibrate(net, cases=cases)
+        with Progress(console=err.get(), transient=True) as bar:
+            task = bar.add_task("routing the published figures", total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = calibrate(net, evidence=evidence, progress=tick)
     except SilkrailError as exc:
         fail(exc)
     if not report:
-        path = write_fitted(result, out_file, cases_file=(cases.name if cases else "calibration.yaml"))
+        path = write_fitted(result, out_file)
     if as_json:
         typer.echo(json.dumps(to_dict(result), ensure_ascii=False))
     elif report:
         typer.echo(render(result))
     if not report:
-        err.print(f"wrote {path} ({len(result.fitted.values)} parameters, {result.seconds:.1f} s)")
+        err.print(f"wrote {path} ({len(result.fitted)} parameters, {result.seconds:.1f} s)")

@@ -2,32 +2,32 @@
 
 Every leg lists the countries it passes through: a rail leg those of its track, a water leg
 those of its ports and those whose inland waters, canals or port approaches it uses (open sea
-belongs to no country), a ferry leg those of its two ports."""
+belongs to no country), a ferry leg those of its two ports.
+
+Every leg carries its own time, money and CO2 (with ranges and a basis) and every event its
+time and money, from the same per-arc figures the totals are summed from
+(:func:`~silkrail.routing.pricing.path_figures`): the legs and events add up to the totals."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
+from silkrail.network.classes import CLASS_NAMES
 from silkrail.network.model import GAUGES_MM, EdgeKind, Network
 from silkrail.network.records import Crossing, Ferry, Port
 from silkrail.routing.access import Access
-from silkrail.routing.costs import (
-    CLASS_CURATED,
-    CLASS_SEA,
-    RUN_CLASSES,
-    Component,
-    ferry_wait_h,
-    lognormal_range,
-    lognormal_variance,
-    price_route,
-)
+from silkrail.routing.distributions import Component, lognormal_range, lognormal_variance, share_variance
+from silkrail.routing.edge_costs import EdgeCosts, ferry_wait_h
 from silkrail.routing.graph import NO_GAUGE, StateGraph
 from silkrail.routing.places import Gazetteer, Place
+from silkrail.routing.pricing import PathFigures, RoutePrice, price_route
 from silkrail.routing.results import Event, Leg, Route
+from silkrail.traffic import Traffic
 
 
 def _gauge(slot: int) -> int | None:
@@ -52,9 +52,8 @@ class _Path:
     is_ferry: NDArray[np.bool_]
 
     @classmethod
-    def of(cls, g: StateGraph, arcs: NDArray[np.int64]) -> _Path:
-        net, costs = g.net, g.costs
-        assert costs is not None
+    def of(cls, g: StateGraph, arcs: NDArray[np.int64], costs: EdgeCosts) -> _Path:
+        net = g.net
         arcs = np.asarray(arcs, dtype=np.int64)
         e = g.edge[arcs].astype(np.int64)
         s_state, d_state = g.src[arcs], g.dst[arcs]
@@ -67,7 +66,7 @@ class _Path:
             from_slot=g.state_slot[s_state],
             to_slot=g.state_slot[d_state],
             kind=kind,
-            km=net.km[e].astype(np.float64),
+            km=costs.km[e].astype(np.float64),  # the track's length (track factor included)
             run_h=costs.time_h[e] - costs.fixed_time_h[e],
             is_rail=(kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER),
             is_link=kind == EdgeKind.PORT_LINK,
@@ -85,17 +84,22 @@ def assemble_route(
     teu: float,
     names: Gazetteer | None = None,
     as_of: str | None = None,
+    traffic: Traffic = Traffic.CONTAINER,
 ) -> Route:
-    """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU).
+    """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU, or
+    for one passenger), priced for ``traffic``.
 
     ``names`` (a :class:`~silkrail.routing.places.Gazetteer`) names the points that the
     network leaves unnamed after the nearest city, so that no leg ends at bare coordinates.
     Vectorised over the arcs: only crossings and port transfers (a handful per route) are
     visited one by one."""
     net = g.net
-    p = _Path.of(g, arcs)
-    events, crossing_ids, at_name = _transfer_events(g, p, teu, names)
-    legs = _legs(g, p, origin, destination, at_name, names)
+    price = price_route(g, arcs, teu, traffic=traffic, as_of=as_of)
+    f = price.figures
+    assert f is not None
+    p = _Path.of(g, arcs, g.costs_of(traffic))
+    events, crossing_ids, at_name = _transfer_events(g, p, f, traffic, names)
+    legs = _legs(g, p, price, traffic, origin, destination, at_name, names)
     if len(p.arcs):
         seq = _country_sequence(net, p.edge, p.from_node, p.to_node)
     else:
@@ -103,9 +107,7 @@ def assemble_route(
     from silkrail.routing.emissions import with_emissions  # reads its factors (pydantic) on first use
 
     legs = with_emissions(net, legs, teu, model=g.model)
-    price = price_route(g, p.arcs, teu, as_of=as_of)
-    terminal_h = g.model.params["terminal_h"]
-    first, last = _terminal_events(g, origin, destination, terminal_h, p.is_rail, len(p.arcs))
+    first, last = _terminal_events(g, origin, destination, f, traffic)
     events = ([first] if first else []) + events + ([last] if last else [])
     return Route(
         origin=origin,
@@ -128,16 +130,18 @@ def assemble_route(
         arcs=p.arcs,
         origin_access=_access(origin, int(p.from_node[0]), names) if len(p.arcs) else None,
         destination_access=_access(destination, int(p.to_node[-1]), names) if len(p.arcs) else None,
+        traffic=traffic.value,
     )
 
 
 def _transfer_events(
-    g: StateGraph, p: _Path, teu: float, names: Gazetteer | None
+    g: StateGraph, p: _Path, f: PathFigures, traffic: Traffic, names: Gazetteer | None
 ) -> tuple[list[Event], set[int], dict[int, str]]:
     """The port transfers, ferries, border crossings and gauge changes along the path, in order;
-    the crossings' indices; and the name each crossing gives the nodes at its two sides."""
-    net, costs = g.net, g.costs
-    assert costs is not None
+    the crossings' indices; and the name each crossing gives the nodes at its two sides. Times
+    and money are the path's own figures (``f``, for the cargo): a border's dwell and fees, and
+    apart from them the change of gauge's time and fee, one figure each."""
+    net, costs = g.net, g.costs_of(traffic)
     events: list[Event] = []
     crossing_ids: set[int] = set()
     at_name: dict[int, str] = {}  # leg ends at a crossing or port take its name
@@ -146,8 +150,8 @@ def _transfer_events(
         e = int(p.edge[i])
         a_node, b_node = int(p.from_node[i]), int(p.to_node[i])
         from_gauge, to_gauge = _gauge(int(p.from_slot[i])), _gauge(int(p.to_slot[i]))
-        fixed, fixed_var = float(costs.fixed_time_h[e]), float(costs.fixed_var_h2[e])
-        fixed_usd = float(costs.fixed_cost_usd[e]) * teu
+        fixed, fixed_var = float(f.fixed_h[i]), float(f.fixed_var_h2[i])
+        fixed_usd = float(f.fee_usd[i])
         if p.is_ferry[i]:
             ferry = net.ferries[int(net.port[e])]
             start = 0 if int(net.u[e]) == a_node else 1
@@ -184,9 +188,12 @@ def _transfer_events(
         at = _crossing_name(c, names)
         at_name.setdefault(a_node, at)
         at_name.setdefault(b_node, at)
-        dwell, change = costs.crossing_parts[c_idx]
+        dwell, _ = costs.crossing_parts[c_idx]
         from_country, to_country = net.country_code(a_node), net.country_code(b_node)
         border = bool(p.kind[i] == EdgeKind.BORDER)
+        change_h, change_usd = float(f.change_h[i]), float(f.change_usd[i])
+        changed = bool(g.change[p.arcs[i]]) and p.from_slot[i] != p.to_slot[i]
+        stay_h, stay_usd = fixed - change_h, fixed_usd - change_usd
         if border:
             events.append(
                 border_crossing_event(
@@ -196,36 +203,41 @@ def _transfer_events(
                     to_country=to_country,
                     from_gauge=from_gauge,
                     to_gauge=to_gauge,
-                    hours=fixed,
-                    var_h2=fixed_var,
-                    cost_usd=fixed_usd,
+                    hours=stay_h,
+                    var_h2=lognormal_variance(stay_h, dwell.sigma_log),
+                    cost_usd=stay_usd,
                     dwell=dwell,
                 )
             )
-        if bool(g.change[p.arcs[i]]) and p.from_slot[i] != p.to_slot[i]:
-            events.append(
-                gauge_change_event(
-                    c,
-                    at=at,
-                    from_country=from_country,
-                    to_country=to_country,
-                    from_gauge=from_gauge,
-                    to_gauge=to_gauge,
-                    change_h=float(costs.change_time_h[e]),
-                    change_var_h2=float(costs.change_var_h2[e]),
-                    fixed_h=fixed,
-                    cost_usd=float(costs.change_cost_usd[e]) * teu,
-                    at_border=border,
-                    dwell=dwell,
-                    change=change,
-                )
+        if changed or (not border and (stay_h > 0 or stay_usd > 0)):
+            # a change of gauge is one figure (its own time and fee); a break of gauge inside a
+            # country that the route passes on one gauge still takes its stop
+            change = g.model.gauge_change(c, traffic, from_country) if changed else None
+            hours = change_h if border else fixed
+            event = gauge_change_event(
+                c,
+                at=at,
+                from_country=from_country,
+                to_country=to_country,
+                from_gauge=from_gauge,
+                to_gauge=to_gauge,
+                change_h=hours,
+                change_var_h2=lognormal_variance(hours, (change or dwell).sigma_log),
+                fixed_h=fixed,
+                cost_usd=change_usd if border else fixed_usd,
+                at_border=border,
+                dwell=dwell,
+                change=change,
             )
+            events.append(event if changed else dataclasses.replace(event, note="passed on one gauge"))
     return events, crossing_ids, at_name
 
 
 def _legs(
     g: StateGraph,
     p: _Path,
+    price: RoutePrice,
+    traffic: Traffic,
     origin: Place,
     destination: Place,
     at_name: dict[int, str],
@@ -262,24 +274,61 @@ def _legs(
             if k == last_leg
             else at_name.get(int(nodes[-1])) or _node_name(net, int(nodes[-1]), names)
         )
-        basis, record = _leg_basis(g, p.edge[idx], mode)
         legs.append(
-            Leg(
+            _leg(
+                g,
+                price,
+                idx,
+                traffic,
                 mode=mode,
                 from_=start,
                 to=end,
-                distance_km=float(p.km[idx].sum()),
-                duration_h=float(p.run_h[idx].sum()),
                 gauge_mm=_gauge(int(p.from_slot[idx[0]])) if mode != "sea" else None,
                 countries=countries,
                 geometry=_geometry(net, p.edge[idx], p.from_node[idx]),
-                basis=basis,
-                record=record,
                 edges=p.edge[idx],
                 nodes=nodes,
             )
         )
     return legs
+
+
+def _leg(g: StateGraph, price: RoutePrice, idx: NDArray[np.int64], traffic: Traffic, **where: object) -> Leg:
+    """One leg (``where``: its mode, ends, gauge, countries, track) with its own figures:
+    running time (ranges from its line classes' spreads and, on land, the model's own error),
+    money (its rail tariff or sea freight, for the cargo) and CO2."""
+    f = price.figures
+    assert f is not None
+    run, cls, km = f.run_h[idx], f.run_class[idx], f.km[idx]
+    hours = float(run.sum())
+    var = 0.0
+    for c in np.unique(cls).tolist():
+        if c >= 0:
+            var += lognormal_variance(float(run[cls == c].sum()), price.time_sigma.get(c, 0.0))
+    mode = where["mode"]
+    if mode == "rail":
+        var += share_variance(hours, price.residual_time)
+    money = float(f.line_usd[idx].sum())
+    co2 = float(f.co2_kg[idx].sum())
+    line_class = None
+    basis = "curated"  # sea and ferry legs run at curated service speeds
+    if mode == "rail" and len(idx):
+        weights = np.bincount(np.clip(cls, 0, 3), weights=km, minlength=4)[:4]
+        line_class = CLASS_NAMES[int(np.argmax(weights))]
+        basis = g.model.basis_of(f"{traffic.value}.speed_kmh.{line_class}")
+    return Leg(
+        **where,  # type: ignore[arg-type]
+        distance_km=float(km.sum()),
+        duration_h=hours,
+        basis=basis,
+        record=None,
+        duration_h_range=lognormal_range(hours, var),
+        cost_usd=money,
+        cost_usd_range=lognormal_range(money, share_variance(money, price.cost_sigma)),
+        co2_kg=co2,
+        co2_kg_range=lognormal_range(co2, 0.0, price.co2_sigma),
+        line_class=line_class,
+    )
 
 
 # -- one builder per kind of event ---------------------------------------------------------------
@@ -413,7 +462,13 @@ def gauge_change_event(
 
 
 def terminal_event(
-    place: Place, *, hours: float, duration_range: tuple[float, float], note: str, basis: str
+    place: Place,
+    *,
+    hours: float,
+    duration_range: tuple[float, float],
+    note: str,
+    basis: str,
+    cost_usd: float = 0.0,
 ) -> Event:
     """Terminal time at a rail end of the route."""
     country = str(place.country or "")
@@ -427,7 +482,7 @@ def terminal_event(
         from_gauge_mm=None,
         to_gauge_mm=None,
         duration_h=hours,
-        cost_usd=0.0,
+        cost_usd=cost_usd,
         note=note,
         basis=basis,
         duration_h_range=duration_range,
@@ -454,37 +509,24 @@ def _range(mean: float, var: float) -> tuple[float, float]:
     return lognormal_range(mean, var)
 
 
-def _leg_basis(g: StateGraph, edges: np.ndarray, mode: str) -> tuple[str, str | None]:
-    """A leg's basis: a curated line's own speed, else the speed parameter of the leg's
-    main gauge class (fitted, or the prior's basis); sea legs run at the curated service speed."""
-    cls = g.costs.run_class[edges] if g.costs is not None else np.zeros(0, np.int8)
-    if mode == "sea" or not len(cls):
-        return "curated", None
-    km = g.net.km[edges].astype(np.float64)
-    if (cls == CLASS_CURATED).all():
-        line = int(g.net.line[edges[0]])
-        return "curated", str(g.net.lines[line].id) if line >= 0 else None
-    weights = np.bincount(np.clip(cls, 0, None), weights=km, minlength=CLASS_SEA)[: len(RUN_CLASSES)]
-    main = RUN_CLASSES[int(np.argmax(weights))]
-    return g.model.basis.get(main, "default"), None
-
-
 def _terminal_events(
-    g: StateGraph, origin: Place, destination: Place, t: float, is_rail: NDArray[np.bool_], n: int
+    g: StateGraph, origin: Place, destination: Place, f: PathFigures, traffic: Traffic
 ) -> tuple[Event | None, Event | None]:
-    """Terminal time at each rail end: handling, train formation and waiting for a departure
-    at the origin; arrival, handling and release at the destination."""
-    if not n:
+    """Terminal time and handling at each rail end: handling, train formation and waiting for
+    a departure at the origin; arrival, handling and release at the destination. A passenger
+    journey runs station to station: it has none."""
+    t, money = f.terminal_h, f.terminal_usd
+    if t <= 0 and money <= 0:
         return None, None
-    basis = g.model.basis.get("terminal_h", "default")
-    rng = _range(t, lognormal_variance(t, g.model.sigmas["terminal_h"]))
+    basis = g.model.basis_of(f"{traffic.value}.terminal_h")
+    rng = _range(t, lognormal_variance(t, g.model.sigmas.traffic(traffic).terminal_h))
 
     def event(place: Place, note: str) -> Event:
-        return terminal_event(place, hours=t, duration_range=rng, note=note, basis=basis)
+        return terminal_event(place, hours=t, duration_range=rng, note=note, basis=basis, cost_usd=money)
 
     first = event(origin, "terminal handling, train formation and waiting for the departure")
     last = event(destination, "arrival, terminal handling and release")
-    return (first if bool(is_rail[0]) else None), (last if bool(is_rail[-1]) else None)
+    return (first if f.rail_ends[0] else None), (last if f.rail_ends[1] else None)
 
 
 def _node_name(net: Network, node: int, names: Gazetteer | None = None) -> str:

@@ -1,21 +1,22 @@
-"""The cost model: time, money and CO2 of every edge and of a whole route, as distributions.
+"""The cost model: the transit model's parameters and tables, and the figures it derives from
+them for one traffic type - a line's speed, a crossing's dwell and fees, a tariff, a sea rate.
 
-A route's time is the sum of components, each with a value, a spread and a ``basis`` (where
-the value comes from): terminal time at each rail end (handling, train formation, waiting for
-a departure), running time at a commercial speed by gauge (or a curated line's speed), border
-dwell per crossing (published figures; customs unions; otherwise a fitted dwell), gauge change
-by method, port handling, sea legs at service speed, rail ferries (handling, the mean wait for a
-sailing, the sailing). Money: rail tariffs that taper with
-distance per railway, fees at crossings and terminals, sea rates by trade lane as of a date,
-block-train pricing. CO2 per TEU-km on one ISO 14083 basis at a time, well-to-wheel or
-tank-to-wheel.
+A route's time is the sum of components, each a distribution with a ``basis``: time at each
+rail end (handling, formation, waiting for a departure), running time at the commercial speed of
+the line's class for the traffic type, on the track's length (the extract's geometry corrected
+by a fitted factor), border dwell per crossing (published figures by traffic and direction;
+customs unions; otherwise a fitted dwell), one change of gauge per crossing (its published time,
+or its method's for the traffic type), port handling, sea legs, rail ferries. Money: two-part
+rail tariffs per tariff area, fees at crossings and terminals, sea rates by lane as of a date,
+block-train pricing; passengers pay fares. CO2 per TEU-km (or passenger-km).
 
-Per edge everything stays a precomputed array, so the search is untouched; what is not
-additive along a path (terminal time, the tariff taper, block trains, sea rates as of a date,
-ranges) is computed once per route by :func:`price_route`.
+The modules of the model, by concept: :mod:`~silkrail.routing.parameters` (the typed record),
+:mod:`~silkrail.routing.tables` (reading the data), this module (the model),
+:mod:`~silkrail.routing.edge_costs` (per network edge, for the search) and
+:mod:`~silkrail.routing.pricing` (per route and per leg, after the search).
 
 The parameters come from ``transit.yaml`` (priors, with sources) and ``fitted.yaml`` (what
-``silkrail calibrate`` fitted to ``calibration.yaml``).
+``silkrail calibrate`` fitted to the evidence base).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,73 +33,43 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.errors import DataError
-from silkrail.network.model import GAUGES_MM, EdgeKind, Network
-from silkrail.network.records import Crossing, Ferry
+from silkrail.network.classes import LineClass
+from silkrail.network.records import Crossing
+from silkrail.routing.distributions import Component, lognormal_variance, sigma_of_range
+from silkrail.routing.parameters import Params, flatten
+from silkrail.routing.tables import CostTables, Residuals, data_dir, load_tables
+from silkrail.traffic import Traffic, traffic_of
 
 if TYPE_CHECKING:
-    from silkrail.calibration.schema import CrossingFigure, SeaRate
+    from silkrail.evidence.schema import CrossingFigure, SeaLane, SeaRate
     from silkrail.network.curated import BorderDefaults, FactorsFile
+    from silkrail.network.model import Network
 
 KNOT_KMH = 1.852
-Z90 = 1.2815515655446004  # the 90th percentile of the standard normal
-RUN_CLASSES = ("rail_speed_other_kmh", "rail_speed_1000_kmh", "rail_speed_1435_kmh", "rail_speed_1520_kmh")
-CLASS_SEA, CLASS_FERRY, CLASS_CURATED, CLASS_NONE = 4, 5, 6, -1
-BASES = ("curated", "modelled", "fitted", "default")
-
-
-def _data_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "data"
-
-
-@dataclass(frozen=True)
-class Component:
-    """A time component's value (its mean, h), log-spread and provenance."""
-
-    value: float
-    sigma_log: float
-    basis: str
-    record: str | None = None
-    param: str | None = None  # the model parameter the value is, if any
-
-    @property
-    def variance(self) -> float:
-        return lognormal_variance(self.value, self.sigma_log)
-
-
-def lognormal_variance(mean: float, sigma_log: float) -> float:
-    return float(mean * mean * math.expm1(sigma_log * sigma_log))
-
-
-def lognormal_range(mean: float, variance: float, extra_sigma: float = 0.0) -> tuple[float, float]:
-    """10th and 90th percentiles of a lognormal with this mean and variance (plus a model
-    error of ``extra_sigma`` in log units): sums of skewed components stay skewed."""
-    if mean <= 0:
-        return (0.0, 0.0)
-    s2 = math.log1p(variance / (mean * mean)) + extra_sigma * extra_sigma
-    s = math.sqrt(s2)
-    mu = math.log(mean) - s2 / 2
-    return (math.exp(mu - Z90 * s), math.exp(mu + Z90 * s))
+EMISSION_BASES = ("well-to-wheel", "tank-to-wheel")
 
 
 @dataclass(frozen=True)
 class CostModel:
-    """The model's parameter values, their provenance, and the tables it prices with."""
+    """The model's parameters (typed), their spreads and provenance, and the tables it prices
+    with. Frozen: ``with_*`` give changed copies."""
 
-    params: dict[str, float]
-    sigmas: dict[str, float]
-    basis: dict[str, str]  # parameter -> fitted | default | curated
-    gauge_change: dict[str, tuple[float, float, str]]  # method -> (h, sigma_log, basis)
-    co2: dict[str, tuple[float, float]]  # mode -> (wtw, ttw) kg per TEU-km
+    params: Params
+    sigmas: Params
+    basis: Mapping[str, str]  # dotted parameter name -> fitted | modelled | default
+    residual: Residuals
+    co2: Mapping[str, tuple[float, float]]  # mode -> (wtw, ttw) per TEU-km (rail_passenger: per passenger-km)
     sea_rates: tuple[SeaRate, ...]  # by lane, then date
-    crossing_figures: dict[str, CrossingFigure]  # by crossing id
-    residual_sigma: dict[str, float]
+    sea_lanes: tuple[SeaLane, ...]
+    crossing_figures: tuple[CrossingFigure, ...]
     sea_speed_kmh: float
     unions: tuple[frozenset[str], ...] = ()  # customs unions: their railways share a through tariff
+    gauge_change_fee_usd: float = 225.0  # the documented default fee of a change of gauge per TEU
     emission_basis: str = "well-to-wheel"
-    as_of: str | None = None
     fingerprint: str = ""
+    _figures: dict[str, tuple[CrossingFigure, ...]] = field(default_factory=dict, repr=False, compare=False)
 
-    # -- construction ------------------------------------------------------------------
+    # -- construction ------------------------------------------------------------------------
 
     @classmethod
     def from_network(
@@ -107,81 +78,106 @@ class CostModel:
         *,
         data_dir: Path | None = None,
         fitted: Path | bool | None = True,
-        overrides: dict[str, float] | None = None,
+        overrides: Mapping[str, float] | None = None,
     ) -> CostModel:
         """The model of ``transit.yaml`` with the fitted values of ``fitted.yaml`` (unless
-        ``fitted`` is False), then ``overrides`` (the fit's trial values)."""
-        d = Path(data_dir) if data_dir else _data_dir()
+        ``fitted`` is False), then ``overrides`` (the fit's trial values, by dotted name)."""
+        d = Path(data_dir) if data_dir else _package_data()
         fitted_path = (d / "fitted.yaml") if fitted is True else (Path(fitted) if fitted else None)
         if fitted_path is not None and not fitted_path.is_file():
             fitted_path = None
-        t = _load_tables(d, fitted_path)
-        params = dict(t.params)
-        basis = dict(t.basis)
-        for k, v in (overrides or {}).items():
-            params[k] = float(v)
-            basis[k] = "fitted"
+        t: CostTables = load_tables(d, fitted_path)
         sea_kn = 16.0
-        factors = network_factors(net) if net is not None else None
-        if factors is not None:
-            sea_kn = float(factors.sea.speed_knots)
+        fee = 225.0
+        if net is not None:
+            factors = network_factors(net)
+            if factors is not None:
+                sea_kn = float(factors.sea.speed_knots)
+            defaults = border_defaults(net)
+            if defaults is not None:
+                fee = float(defaults.gauge_change_cost_usd_per_teu)
         model = cls(
-            params=params,
+            params=t.params,
             sigmas=t.sigmas,
-            basis=basis,
-            gauge_change=t.gauge_change,
+            basis=dict(t.basis),
+            residual=t.residual,
             co2=t.co2,
             sea_rates=t.sea_rates,
+            sea_lanes=t.sea_lanes,
             crossing_figures=t.crossing_figures,
-            residual_sigma=t.residual_sigma,
             sea_speed_kmh=sea_kn * KNOT_KMH,
             unions=t.unions,
+            gauge_change_fee_usd=fee,
         )
-        return model._stamped()
+        return model.with_params(overrides) if overrides else model._stamped()
 
     def _stamped(self) -> CostModel:
         blob = json.dumps(
             [
-                self.params,
-                self.gauge_change,
-                self.co2,
+                flatten(self.params),
+                dict(self.co2),
                 [r.model_dump() for r in self.sea_rates],
-                {k: c.model_dump() for k, c in self.crossing_figures.items()},
+                [r.model_dump() for r in self.sea_lanes],
+                [c.model_dump() for c in self.crossing_figures],
                 self.sea_speed_kmh,
+                self.gauge_change_fee_usd,
             ],
             sort_keys=True,
             default=str,
         )
-        return replace(self, fingerprint=hashlib.sha256(blob.encode()).hexdigest()[:16])
+        return replace(self, fingerprint=hashlib.sha256(blob.encode()).hexdigest()[:16], _figures={})
 
-    def with_params(self, **values: float) -> CostModel:
-        p = dict(self.params) | {k: float(v) for k, v in values.items()}
-        b = dict(self.basis) | dict.fromkeys(values, "fitted")
-        return replace(self, params=p, basis=b)._stamped()
+    def with_params(self, values: Mapping[str, float] | None = None, /, **named: float) -> CostModel:
+        """The model with parameters replaced by dotted name (as fitted)."""
+        v = dict(values or {}) | {k: float(x) for k, x in named.items()}
+        b = dict(self.basis) | dict.fromkeys(v, "fitted")
+        return replace(self, params=self.params.with_values(v), basis=b)._stamped()
 
     def with_basis(self, basis: str) -> CostModel:
         """The same model reporting CO2 well-to-wheel or tank-to-wheel (never a mix)."""
-        if basis not in ("well-to-wheel", "tank-to-wheel"):
+        if basis not in EMISSION_BASES:
             raise DataError(
                 f"'{basis}' is not an emission basis; use well-to-wheel or tank-to-wheel", field="basis"
             )
         return replace(self, emission_basis=basis)
 
-    # -- tables ------------------------------------------------------------------------
+    def basis_of(self, name: str) -> str:
+        """Where a parameter's value comes from: fitted, modelled (a sourced prior) or default."""
+        return self.basis.get(name, "default")
+
+    # -- speeds and track ---------------------------------------------------------------------
+
+    def speed_kmh(
+        self, line_class: LineClass | int, traffic: Traffic | str = Traffic.CONTAINER, country: str = ""
+    ) -> float:
+        """The commercial speed of ``traffic`` on a line of ``line_class`` (of the railway
+        ``country``, where the evidence gives it a speed of its own)."""
+        t = traffic_of(traffic)
+        if t is not Traffic.PASSENGER and int(line_class) == int(LineClass.HIGH_SPEED):
+            line_class = LineClass.MODERN  # freight keeps the modern speed on high-speed-class track
+        railway = self.params.railway_speeds(t).of(country) if country else 1.0
+        return self.params.traffic(t).speed_kmh.of(line_class) * railway
+
+    def track_factor(self, line_class: LineClass | int, country: str = "") -> float:
+        """km of railway per km of the extract's track on a line of ``line_class``."""
+        return self.params.track_factor.of(line_class) * (
+            self.params.railway_track.of(country) if country else 1.0
+        )
+
+    # -- money ---------------------------------------------------------------------------------
 
     def sea_rate_entry(self, as_of: str | None = None) -> SeaRate:
-        """The newest sea-rate entry on or before ``as_of`` (default: the model's date, else the
-        newest). A date before every entry says which dates exist."""
-        when = as_of or self.as_of
+        """The newest deep-sea rate entry on or before ``as_of`` (default: the newest). A date
+        before every entry says which dates exist."""
         rows = self.sea_rates
-        if when is None:
+        if as_of is None:
             return max(rows, key=lambda r: r.as_of)
-        ok = [r for r in rows if r.as_of <= str(when)]
+        ok = [r for r in rows if r.as_of <= str(as_of)]
         if not ok:
-            dates = ", ".join(sorted({r.as_of for r in rows}))
+            first = min(r.as_of for r in rows)
             raise DataError(
-                f"no sea rate is known as of {when}; the rates are dated {dates} - give a date on or after "
-                f"{min(r.as_of for r in rows)}",
+                f"no sea rate is known as of {as_of}; the rates start on {first} - give a date on or "
+                f"after {first}",
                 field="as_of",
             )
         return max(ok, key=lambda r: r.as_of)
@@ -197,25 +193,26 @@ class CostModel:
     def tariff_entry_usd(self) -> float:
         """The fixed part of a tariff area's charge per TEU: what makes the 500 km average the
         CAREC rate when the long-haul rate is charged per km."""
-        long = self.params["rail_rate_long_usd_per_teu_km"]
-        return max(self.params["rail_rate_500_usd_per_teu_km"] - long, 0.0) * 500.0
+        t = self.params.tariff
+        return max(t.rate_500_usd_per_teu_km - t.rate_long_usd_per_teu_km, 0.0) * 500.0
 
     def rail_tariff(self, km: float | NDArray[np.float64]) -> Any:
-        """US$ per TEU for ``km`` in one tariff area: a two-part tariff, a fixed charge plus the
-        long-haul rate per km, so the rate per km tapers with distance (the CAREC rate at 500 km,
-        the long-haul rate far out). Never falls with more distance; additive along a path, so
-        the search optimises exactly what the route is priced at."""
+        """US$ per TEU for ``km`` in one tariff area: a fixed charge plus the long-haul rate per
+        km, so the rate per km tapers with distance. Never falls with more distance."""
         d = np.asarray(km, dtype=np.float64)
-        return np.where(
-            d > 0, self.tariff_entry_usd() + self.params["rail_rate_long_usd_per_teu_km"] * d, 0.0
-        )
+        return np.where(d > 0, self.tariff_entry_usd() + self.params.tariff.rate_long_usd_per_teu_km * d, 0.0)
 
     def block_factor(self, teu: float) -> float:
         """Price per TEU relative to a single box: falls in proportion to the share of a whole
         train booked, to (1 - discount) for a full block train; the total never falls with more boxes."""
-        disc = min(self.params["block_train_discount"], 0.5)
-        share = min(teu / self.params["block_train_teu"], 1.0)
+        t = self.params.tariff
+        disc = min(t.block_train_discount, 0.5)
+        share = min(teu / t.block_train_teu, 1.0)
         return 1.0 - disc * share
+
+    def rail_price_factor(self, traffic: Traffic) -> float:
+        """Rail tariff of a traffic type against a container block train's."""
+        return self.params.tariff.wagonload_factor if traffic is Traffic.WAGONLOAD else 1.0
 
     def new_tariff_area(self, c: Crossing) -> bool:
         """A border between railways that do not share a through tariff (not one customs union)."""
@@ -224,50 +221,152 @@ class CostModel:
         pair = set(c.countries or [])
         return not any(pair <= u for u in self.unions)
 
-    def speed_factor(self, country: str) -> float:
-        """The fitted speed of a railway (country) relative to its gauge's; 1 where none is fitted."""
-        return float(self.params.get(f"rail_speed_factor_{country}", 1.0))
+    # -- crossings -----------------------------------------------------------------------------
 
-    def uses_border_param(self, c: Crossing) -> bool:
-        """Whether the crossing's dwell is the fitted border dwell (no published figure, not
-        inside a customs union, between two countries)."""
-        return self.crossing_dwell(c)[0].param == "border_dwell_h"
+    def crossing_figure(
+        self, c: Crossing, traffic: Traffic, from_country: str | None = None, what: str = "dwell_h"
+    ) -> CrossingFigure | None:
+        """The newest published figure giving ``what`` (dwell_h, gauge_change_h,
+        gauge_change_cost_usd_per_teu) for the crossing, the traffic type and the direction (a
+        figure for both directions where none is given for this one)."""
+        figures = self._figures.get(c.id)
+        if figures is None:
+            figures = tuple(f for f in self.crossing_figures if f.crossing == c.id)
+            self._figures[c.id] = figures
+        mine = [f for f in figures if f.traffic == traffic.value and getattr(f, what) is not None]
+        directed = [f for f in mine if from_country and f.from_country == from_country]
+        either = [f for f in mine if f.from_country is None]
+        pick = directed or either
+        return max(pick, key=lambda f: f.as_of) if pick else None
 
-    def crossing_dwell(self, c: Crossing) -> tuple[Component, Component | None]:
-        """(dwell at the crossing, gauge change if the crossing changes gauge) for one crossing
-        record of the network: published figures first (borders.yaml or calibration.yaml,
-        the newer), then customs unions, then the fitted dwell of a customs border."""
+    def gauge_change(
+        self, c: Crossing, traffic: Traffic = Traffic.CONTAINER, from_country: str | None = None
+    ) -> Component:
+        """The one figure of a change of gauge at ``c`` for ``traffic``: the crossing's published
+        time (freight), else its method's time for the traffic type (passenger trains have their
+        bogies exchanged where freight is transshipped)."""
+        t = traffic_of(traffic)
+        method = (
+            c.method if c.method in ("transshipment", "bogie_exchange", "dual_gauge") else "transshipment"
+        )
+        if method == "dual_gauge":
+            return Component(0.0, 0.0, "curated", c.id)
+        if t is Traffic.PASSENGER:
+            method = "bogie_exchange"
+        else:
+            fig = self.crossing_figure(c, Traffic.CONTAINER, from_country, "gauge_change_h")
+            if fig is not None and fig.gauge_change_h is not None:
+                return Component(float(fig.gauge_change_h), 0.3, "curated", c.id)
+            if c.curated and c.gauge_change_h is not None:
+                return Component(float(c.gauge_change_h), 0.3, "curated", c.id)
+        name = f"{t.value}.{method}_h"
+        tp, ts = self.params.traffic(t), self.sigmas.traffic(t)
+        return Component(
+            tp.gauge_change_h(method), ts.gauge_change_h(method), self.basis_of(name), None, name
+        )
+
+    def crossing_dwell(
+        self, c: Crossing, traffic: Traffic | str = Traffic.CONTAINER, from_country: str | None = None
+    ) -> tuple[Component, Component | None]:
+        """(dwell at the crossing, change of gauge where the crossing changes gauge) for one
+        crossing record and traffic type. The dwell: a published figure for the traffic (and
+        direction) first, the newer of borders.yaml's and the evidence base's, less the change
+        of gauge at a crossing that changes gauge (a crossing's published dwell covers the whole
+        stop there, as the records' notes say: Brest 8 h 30 min with reloading and 5 h without;
+        a figure of the evidence base says otherwise with ``includes_gauge_change``); then a
+        customs union's; then the fitted dwell of a customs border. Wagonload scales a container
+        train's published figure by the ratio of their border dwells; passengers without a
+        figure of their own take theirs."""
+        t = traffic_of(traffic)
         countries = list(c.countries or [])
         border = c.kind == "border" and len(set(countries)) == 2
-        figure = self.crossing_figures.get(str(c.id))
-        published: tuple[float, Any, str] | None = None
-        if c.curated and c.dwell_from == "curated":
-            published = (float(c.dwell_h), c.dwell_range_h, str(c.as_of or ""))
-        if figure is not None and (published is None or str(figure.as_of) > published[2]):
-            published = (float(figure.dwell_h), figure.dwell_range_h, str(figure.as_of))
-        method = c.method or "none"
-        if c.gauge_change_h is not None:
-            change: Component | None = Component(float(c.gauge_change_h), 0.3, "curated", c.id)
-        elif method in self.gauge_change:
-            h, s, b = self.gauge_change[method]
-            change = Component(h, s, b)
-        else:
-            h, s, b = self.gauge_change["transshipment"]
-            change = Component(h, s, b)
+        changes = c.method in ("transshipment", "bogie_exchange") or (
+            not c.curated and c.kind == "gauge_change"
+        )
+        change = self.gauge_change(c, t, from_country) if changes or c.method == "dual_gauge" else None
+        tp, ts = self.params.traffic(t), self.sigmas.traffic(t)
+        # dwell, range, as of, includes the change, includes the queue
+        published: tuple[float, Any, str, bool, bool] | None = None
+        fig_traffic = t if t is Traffic.PASSENGER else Traffic.CONTAINER
+        if t is not Traffic.PASSENGER and c.curated and c.dwell_from == "curated":
+            published = (float(c.dwell_h), c.dwell_range_h, str(c.as_of or ""), changes, False)
+        fig = self.crossing_figure(c, fig_traffic, from_country)
+        if (
+            fig is not None
+            and fig.dwell_h is not None
+            and (published is None or str(fig.as_of) > published[2])
+        ):
+            published = (
+                float(fig.dwell_h),
+                fig.dwell_range_h,
+                str(fig.as_of),
+                changes and fig.includes_gauge_change,
+                fig.includes_queue,
+            )
         if published is not None:
-            mean, rng, _ = published
-            sigma = _sigma_of_range(rng) if rng else self.params["curated_dwell_sigma_log"]
-            dwell = Component(mean, sigma, "curated", c.id)
-            if c.gauge_change_h is None and method in ("transshipment", "bogie_exchange"):
-                change = Component(0.0, 0.0, "curated", c.id)  # the published dwell includes it
-            return dwell, change
+            mean, rng, _, includes, queued = published
+            if includes and change is not None:
+                mean = max(mean - change.value, 0.0)
+            sigma = sigma_of_range(rng) if rng else self.params.spreads.curated_dwell_sigma_log
+            if t is Traffic.WAGONLOAD:
+                mean *= tp.border_dwell_h / max(self.params.container.border_dwell_h, 1e-9)
+            if queued or not self.new_tariff_area(c) or t is Traffic.PASSENGER:
+                return Component(mean, sigma, "curated", c.id), change
+            # a processing time: the queue before it comes on top (see queue_of)
+            name = f"{t.value}.border_queue_h"
+            total = mean + tp.border_queue_h
+            var = lognormal_variance(mean, sigma) + lognormal_variance(tp.border_queue_h, ts.border_queue_h)
+            sigma = math.sqrt(math.log1p(var / (total * total))) if total > 0 else sigma
+            return Component(total, sigma, "curated", c.id, name), change
         if not border:
             return Component(0.0, 0.0, "modelled"), change
         if c.dwell_from == "customs union":
-            p = "union_border_dwell_h"
-            return Component(self.params[p], self.sigmas[p], "modelled"), change
-        p = "border_dwell_h"
-        return Component(self.params[p], self.sigmas[p], self.basis[p], None, p), change
+            name = f"{t.value}.union_border_dwell_h"
+            return Component(
+                tp.union_border_dwell_h, ts.union_border_dwell_h, self.basis_of(name), None, name
+            ), change
+        name = f"{t.value}.border_dwell_h"
+        return Component(tp.border_dwell_h, ts.border_dwell_h, self.basis_of(name), None, name), change
+
+    def queue_of(self, dwell: Component, traffic: Traffic | str = Traffic.CONTAINER) -> float:
+        """The fitted queue inside a crossing's dwell (0 where the dwell has none): a published
+        processing time at a customs border (borders.yaml's, or a figure without
+        ``includes_queue``) takes the traffic type's fitted queue on top."""
+        if dwell.param is None or not dwell.param.endswith(".border_queue_h"):
+            return 0.0
+        return self.params.traffic(traffic_of(traffic)).border_queue_h
+
+    def uses_border_param(self, c: Crossing, traffic: Traffic | str = Traffic.CONTAINER) -> bool:
+        """Whether the crossing's dwell is the fitted border dwell (no published figure, not
+        inside a customs union, between two countries)."""
+        dwell, _ = self.crossing_dwell(c, traffic)
+        return dwell.param is not None and dwell.param.endswith(".border_dwell_h")
+
+    def crossing_fees(self, c: Crossing, traffic: Traffic | str = Traffic.CONTAINER) -> tuple[float, float]:
+        """(border fee, gauge-change fee) per TEU at ``c``: one fee for a change of gauge, the
+        crossing's published one or the documented default; the border fee is the rest of the
+        crossing's charge (a changing crossing's charge includes its change). Passengers pay
+        neither (their fare covers the journey)."""
+        t = traffic_of(traffic)
+        if t is Traffic.PASSENGER:
+            return 0.0, 0.0
+        charge = float(c.cost_usd_per_teu or 0.0)
+        changes = c.method in ("transshipment", "bogie_exchange") or (
+            not c.curated and c.kind == "gauge_change"
+        )
+        if not changes:
+            return charge, 0.0
+        fig = self.crossing_figure(c, Traffic.CONTAINER, None, "gauge_change_cost_usd_per_teu")
+        fee = (
+            float(fig.gauge_change_cost_usd_per_teu)
+            if fig is not None and fig.gauge_change_cost_usd_per_teu is not None
+            else self.gauge_change_fee_usd
+        )
+        return max(charge - fee, 0.0), fee
+
+
+def _package_data() -> Path:
+    return data_dir()
 
 
 def network_factors(net: Network) -> FactorsFile | None:
@@ -286,403 +385,4 @@ def border_defaults(net: Network) -> BorderDefaults | None:
     return BorderDefaults.model_validate(raw) if raw else None
 
 
-TABLES_VERSION = "2"  # bump when _read_tables changes what it returns
-
-
-@dataclass(frozen=True)
-class CostTables:
-    """What the cost model reads from its data files, validated once and cached in the home."""
-
-    params: dict[str, float]
-    sigmas: dict[str, float]
-    basis: dict[str, str]
-    residual_sigma: dict[str, float]
-    gauge_change: dict[str, tuple[float, float, str]]
-    co2: dict[str, tuple[float, float]]
-    sea_rates: tuple[SeaRate, ...]
-    crossing_figures: dict[str, CrossingFigure]
-    unions: tuple[frozenset[str], ...]
-
-
-def _load_tables(d: Path, fitted_path: Path | None) -> CostTables:
-    """The model's tables read from ``transit.yaml``, ``calibration.yaml``, ``fitted.yaml`` and
-    the customs unions of ``borders.yaml``, cached in the home by the files' contents: parsing
-    and validating the YAML costs more than a whole routing query, and the schema is only
-    needed when a file has changed."""
-    import pickle
-
-    from silkrail.settings import get_settings
-
-    files = [d / "transit.yaml", d / "calibration.yaml", fitted_path, _data_dir() / "borders.yaml"]
-    digest = hashlib.sha256(TABLES_VERSION.encode())
-    for f in files:
-        digest.update(b"\0" if f is None else f.name.encode() + b"\0" + f.read_bytes())
-    path = get_settings().home / f"costmodel-{digest.hexdigest()[:16]}.pickle"
-    try:
-        with open(path, "rb") as fh:
-            tables = pickle.load(fh)
-        if isinstance(tables, CostTables):
-            return tables
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
-        pass
-    tables = _read_tables(d, fitted_path)
-    try:
-        from silkrail import cache
-
-        with cache.atomic_write(path) as fh:
-            pickle.dump(tables, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError:
-        pass  # a home this process may not write to: read the YAML every time
-    return tables
-
-
-def _read_tables(d: Path, fitted_path: Path | None) -> CostTables:
-    """The tables of :func:`_load_tables`, validated by the files' schemas."""
-    from silkrail.calibration.schema import load_cached
-
-    transit = load_cached(d / "transit.yaml", "transit")
-    cal = load_cached(d / "calibration.yaml", "calibration")
-    params = {p.name: float(p.value) for p in transit.parameters}
-    sigmas = {p.name: float(p.sigma_log) for p in transit.parameters}
-    basis = {p.name: ("default" if p.source == "estimate" else "modelled") for p in transit.parameters}
-    residual = {"time": 0.0, "cost": float(params.get("cost_sigma_log", 0.25)), "co2": 0.0}
-    if fitted_path is not None:
-        f = load_cached(fitted_path, "fitted")
-        for v in f.parameters:
-            if v.name in params or v.name.startswith("rail_speed_factor_"):
-                params[v.name] = float(v.value)
-                basis[v.name] = "fitted"
-        residual.update(f.residual_sigma_log)
-    return CostTables(
-        params=params,
-        sigmas=sigmas,
-        basis=basis,
-        residual_sigma=residual,
-        gauge_change={
-            g.method: (
-                float(g.hours),
-                float(g.sigma_log),
-                "default" if g.source == "estimate" else "modelled",
-            )
-            for g in transit.gauge_change
-        },
-        co2={c.mode: (float(c.wtw_kg_per_teu_km), float(c.ttw_kg_per_teu_km)) for c in transit.co2},
-        sea_rates=tuple(sorted(transit.sea_rates, key=lambda r: (r.lane, r.as_of))),
-        crossing_figures={c.crossing: c for c in cal.crossings},
-        unions=_customs_unions(),
-    )
-
-
-@cache
-def _customs_unions() -> tuple[frozenset[str], ...]:
-    """The customs unions of borders.yaml (package data)."""
-    from silkrail.network.curated import load_file
-
-    borders = load_file(_data_dir() / "borders.yaml")
-    return tuple(frozenset(u.members) for u in borders.customs_unions)
-
-
-def _sigma_of_range(rng: Any) -> float:
-    lo, hi = float(rng[0]), float(rng[1])
-    if lo <= 0 or hi <= lo:
-        return 0.5
-    return math.log(hi / lo) / (2 * Z90)
-
-
-@dataclass(frozen=True)
-class EdgeCosts:
-    """Per network edge, per TEU: traversal without a gauge change, and the extra for a change.
-
-    ``cost_usd`` is the search's cost: the long-haul rail rate per km, each tariff area's fixed
-    charge where one starts (a border between tariff areas, a port), the newest sea rate; sea
-    rates as of a date and block trains are applied per route by :func:`price_route`."""
-
-    time_h: NDArray[np.float64]
-    cost_usd: NDArray[np.float64]
-    co2_kg: NDArray[np.float64]
-    change_time_h: NDArray[np.float64]
-    change_cost_usd: NDArray[np.float64]
-    fixed_time_h: NDArray[np.float64]  # the part of time_h spent at a crossing or port
-    fixed_cost_usd: NDArray[np.float64]  # the part of cost_usd paid at a crossing or port
-    fixed_var_h2: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    change_var_h2: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    run_class: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
-    crossing_parts: list[tuple[Component, Component | None]] = field(default_factory=list)
-    new_area: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))  # a tariff area starts
-    km: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-
-
-def ferry_wait_h(ferry: Ferry) -> float:
-    """The mean wait for a sailing: half the interval between sailings (cargo arrives at random)."""
-    return 0.5 * 168.0 / float(ferry.sailings_per_week)
-
-
-def edge_run_class(net: Network) -> NDArray[np.int8]:
-    """Which speed runs each edge: a gauge class (0 other, 1 metre, 2 standard, 3 broad 1,520),
-    sea, ferry, a curated line's own speed, or none (transfers)."""
-    kind = net.edge_kind
-    rail = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
-    mask = net.edge_gauge.astype(np.int64)
-    node_mask = net.gauge[net.u].astype(np.int64) | net.gauge[net.v].astype(np.int64)
-    mask = np.where(mask == 0, node_mask, mask)
-    bit = {mm: 1 << i for i, mm in enumerate(GAUGES_MM)}
-    cls = np.zeros(net.n_edges, np.int8)
-    cls[(mask & bit[1000]) > 0] = 1
-    cls[(mask & bit[1435]) > 0] = 2
-    cls[(mask & bit[1520]) > 0] = 3
-    cls[~rail] = CLASS_NONE
-    cls[(kind == EdgeKind.SEA) | (kind == EdgeKind.SEA_ACCESS)] = CLASS_SEA
-    cls[kind == EdgeKind.FERRY] = CLASS_FERRY
-    for i, line in enumerate(net.lines):
-        if line.freight_speed_kmh:
-            cls[(net.line == i) & rail] = CLASS_CURATED
-    return cls
-
-
-def compute_edge_costs(net: Network, model: CostModel) -> EdgeCosts:
-    p = model.params
-    km = net.km.astype(np.float64)
-    kind = net.edge_kind
-    cls = edge_run_class(net)
-    speed = np.full(net.n_edges, np.inf)
-    for k, name in enumerate(RUN_CLASSES):
-        speed[cls == k] = p[name]
-    edge_cc = net.country[net.u]
-    for key, factor in p.items():
-        code = key.removeprefix("rail_speed_factor_")
-        if key.startswith("rail_speed_factor_") and code in net.countries:
-            speed[(cls >= 0) & (cls < len(RUN_CLASSES)) & (edge_cc == net.countries.index(code))] *= factor
-    speed[cls == CLASS_SEA] = model.sea_speed_kmh
-    for i, line in enumerate(net.lines):
-        if line.freight_speed_kmh:
-            speed[(net.line == i) & (cls == CLASS_CURATED)] = float(line.freight_speed_kmh)
-    rail = cls >= 0
-    rail &= cls != CLASS_SEA
-    rail &= cls != CLASS_FERRY
-    sea = cls == CLASS_SEA
-    time_h = np.where(np.isfinite(speed), km / speed, 0.0)
-    time_h += np.where(cls == CLASS_SEA, km * p["sea_calls_h_per_1000km"] / 1000.0, 0.0)  # port calls
-    cost = np.where(rail, km * p["rail_rate_long_usd_per_teu_km"], 0.0) + np.where(
-        sea, km * model.sea_usd_per_teu_km(), 0.0
-    )
-    co2 = np.where(rail, km * model.co2_factor("rail"), 0.0) + np.where(
-        sea, km * model.co2_factor("sea"), 0.0
-    )
-    run_time, run_cost = time_h.copy(), cost.copy()
-    change_time = np.zeros(net.n_edges)
-    change_cost = np.zeros(net.n_edges)
-    fixed_var = np.zeros(net.n_edges)
-    change_var = np.zeros(net.n_edges)
-    parts = [model.crossing_dwell(rec) for rec in net.crossings]
-    defaults = border_defaults(net)
-    gc_fee = float(defaults.gauge_change_cost_usd_per_teu) if defaults is not None else 0.0
-    entry = model.tariff_entry_usd()
-    entry_cost = np.zeros(net.n_edges)
-    new_area = np.zeros(net.n_edges, bool)
-    for e in np.flatnonzero(net.crossing >= 0):
-        c = net.crossings[int(net.crossing[e])]
-        dwell, change = parts[int(net.crossing[e])]
-        through = dwell.value
-        if net.change[e] and change is not None and dwell.basis == "curated" and change.basis == "curated":
-            # a published dwell covers the change; a train that keeps its gauge skips that part
-            through = max(dwell.value - change.value, 0.0)
-        time_h[e] += through
-        fixed_var[e] = lognormal_variance(through, dwell.sigma_log)
-        fee = float(c.cost_usd_per_teu or 0.0)
-        if net.change[e] and change is not None:
-            change_time[e] = change.value
-            change_var[e] = change.variance
-            if _includes_default_change_fee(c, defaults):
-                # the default fee holds a gauge-change fee: only a train that changes pays it
-                fee = max(fee - gc_fee, 0.0)
-                change_cost[e] = gc_fee
-        cost[e] += fee
-        if model.new_tariff_area(c):
-            entry_cost[e] = entry  # a new tariff area starts: its fixed charge
-            new_area[e] = True
-    sig_port = p["port_sigma_log"]
-    for e in np.flatnonzero(kind == EdgeKind.PORT_LINK):
-        port = net.ports[int(net.port[e])]
-        time_h[e] += port.handling_h
-        fixed_var[e] = lognormal_variance(float(port.handling_h), sig_port)
-        cost[e] += port.handling_cost_usd_per_teu
-        entry_cost[e] = entry  # rail starts or ends at the port: a tariff area's fixed charge
-        new_area[e] = True
-    for e in np.flatnonzero(kind == EdgeKind.FERRY):
-        f = net.ferries[int(net.port[e])]
-        wait = ferry_wait_h(f)
-        run_time[e] = time_h[e] = f.sailing_h
-        time_h[e] += f.handling_h + wait
-        # handling spreads like a port's; the wait for a sailing is uniform over the interval
-        fixed_var[e] = lognormal_variance(float(f.handling_h), sig_port) + (2 * wait) ** 2 / 12
-        cost[e] += f.cost_usd_per_teu  # the fare: paid at the ferry, like a port's handling
-        co2[e] = km[e] * model.co2_factor("ferry")
-        entry_cost[e] = entry  # rail continues on the other shore: a new tariff area
-        new_area[e] = True
-    fixed_cost = cost - run_cost  # fees only; the tariff's fixed charges are rail tariff
-    cost = cost + entry_cost
-    return EdgeCosts(
-        time_h,
-        cost,
-        co2,
-        change_time,
-        change_cost,
-        time_h - run_time,
-        fixed_cost,
-        fixed_var,
-        change_var,
-        cls,
-        parts,
-        new_area,
-        km,
-    )
-
-
-def _includes_default_change_fee(c: Crossing, defaults: BorderDefaults | None) -> bool:
-    """Whether a crossing's fee is the default border fee plus the default gauge-change fee
-    (uncurated breaks of gauge, and curated changing crossings with no fee of their own)."""
-    if defaults is None:
-        return False
-    gc = float(defaults.gauge_change_cost_usd_per_teu)
-    if not gc:
-        return False
-    fee = float(c.cost_usd_per_teu or 0.0)
-    if not c.curated:
-        return fee >= gc
-    composite = float(defaults.border_cost_usd_per_teu) + gc
-    return c.method in ("transshipment", "bogie_exchange") and abs(fee - composite) < 1e-6
-
-
-def count_tariff_entries(costs: EdgeCosts, e: NDArray[np.int64]) -> int:
-    """How many tariff-area charges the search's weights put on the edges ``e``."""
-    return int(costs.new_area[e].sum())
-
-
-def tariff_sections(
-    costs: EdgeCosts, e: NDArray[np.int64], is_rail: NDArray[np.bool_]
-) -> NDArray[np.float64]:
-    """Kilometres per tariff area along a path: a new area starts at a border that is not inside
-    a customs union (its members' railways sell a through rate), and after a stretch that is
-    not rail (a port)."""
-    idx = np.flatnonzero(is_rail)
-    if not len(idx):
-        return np.zeros(0)
-    new = costs.new_area[e[idx]].copy()
-    new[0] = False
-    new[1:] |= np.diff(idx) != 1
-    return np.bincount(np.cumsum(new), weights=costs.km[e[idx]]).astype(np.float64)
-
-
-def water_share_variance(part: float, sigma_log: float) -> float:
-    """Variance of a part of a total that is off by a log-normal factor of spread ``sigma_log``."""
-    return lognormal_variance(max(part, 0.0), sigma_log)
-
-
-@dataclass(frozen=True)
-class RoutePrice:
-    """A route's totals for ``teu`` TEU with 10th-90th percentile ranges, and its components."""
-
-    duration_h: float
-    duration_h_range: tuple[float, float]
-    cost_usd: float
-    cost_usd_range: tuple[float, float]
-    co2_kg: float
-    co2_kg_range: tuple[float, float]
-    co2_basis: str
-    terminal_h: float
-    rail_ends: int
-    components: dict[str, float]
-
-
-def price_route(
-    g: Any, arcs: NDArray[np.int64], teu: float, *, as_of: str | None = None, model: CostModel | None = None
-) -> RoutePrice:
-    """Totals and ranges of a path of the state graph ``g`` (arc ids), computed once after the
-    search: time components summed with their variances (running time correlated per speed
-    class, waits independent), the two-part tariff per tariff area, sea legs at the lane
-    rate as of the date, block-train pricing for many boxes."""
-    m: CostModel = model or g.model
-    costs: EdgeCosts = g.costs
-    net = g.net
-    arcs = np.asarray(arcs, dtype=np.int64)
-    e = g.edge[arcs].astype(np.int64)
-    chg = g.change[arcs]
-    km = net.km[e].astype(np.float64)
-    cls = costs.run_class[e]
-    w = g.weights[:, arcs]
-    run_h = costs.time_h[e] - costs.fixed_time_h[e]
-    is_rail = (cls >= 0) & (cls <= CLASS_CURATED) & (cls != CLASS_SEA) & (cls != CLASS_FERRY)
-    # rail ends: a route that starts or ends on rail has a terminal there
-    ends = int(len(e) > 0 and bool(is_rail[0])) + int(len(e) > 0 and bool(is_rail[-1]))
-    t_term = m.params["terminal_h"]
-    terminal = ends * t_term
-    duration = float(w[0].sum()) + terminal
-    # variance: running time per class (a slow railway is slow all along), waits independent
-    var = 0.0
-    comp: dict[str, float] = {"terminal_h": terminal}
-    for c in np.unique(cls):
-        if c < 0:
-            continue
-        r = float(run_h[cls == c].sum())
-        if c < len(RUN_CLASSES):
-            s = m.sigmas[RUN_CLASSES[c]]
-            comp[RUN_CLASSES[c].replace("_kmh", "_h").replace("speed", "run")] = r
-        elif c == CLASS_SEA:
-            s = m.params["sea_sigma_log"]
-            comp["sea_run_h"] = r
-        elif c == CLASS_FERRY:
-            s = m.params["sea_sigma_log"]
-            comp["ferry_sailing_h"] = r
-        else:
-            s = 0.15
-            comp["rail_run_curated_h"] = comp.get("rail_run_curated_h", 0.0) + r
-        var += lognormal_variance(r, s)
-    var += float(costs.fixed_var_h2[e].sum()) + float(np.where(chg, costs.change_var_h2[e], 0.0).sum())
-    var += ends * lognormal_variance(t_term, m.sigmas["terminal_h"])
-    comp["fixed_h"] = float(costs.fixed_time_h[e].sum() + np.where(chg, costs.change_time_h[e], 0.0).sum())
-    # the model's own error (the spread of held-out errors, measured on land routes) applies to
-    # the land part; sea legs, ferries and ports keep their components' spread
-    water = (cls == CLASS_SEA) | (cls == CLASS_FERRY) | (net.edge_kind[e] == EdgeKind.PORT_LINK)
-    water_h = float(costs.time_h[e][water].sum())
-    var += water_share_variance(duration - water_h, m.residual_sigma.get("time", 0.0))
-    t_range = lognormal_range(duration, var)
-
-    # money per TEU: rail per tariff area, fees, terminals, sea at the lane rate as of the date
-    rail_cost = float(np.sum(m.rail_tariff(tariff_sections(costs, e, is_rail))))
-    sea_km = float(km[cls == CLASS_SEA].sum())
-    sea_cost = sea_km * m.sea_usd_per_teu_km(as_of)
-    # fees: what the search's weights hold besides line haul and tariff-area charges
-    n_entries = count_tariff_entries(costs, e)
-    other = (
-        float(w[1].sum())
-        - float(np.where(is_rail, km * m.params["rail_rate_long_usd_per_teu_km"], 0.0).sum())
-        - sea_km * m.sea_usd_per_teu_km()
-        - n_entries * m.tariff_entry_usd()
-    )
-    fees = other + ends * m.params["rail_terminal_usd_per_teu"]
-    per_teu_rail = rail_cost * m.block_factor(teu)
-    cost = (per_teu_rail + sea_cost + fees) * teu
-    comp |= {"rail_tariff_usd_per_teu": rail_cost, "sea_usd_per_teu": sea_cost, "fees_usd_per_teu": fees}
-    c_sigma = m.params["cost_sigma_log"]
-    c_extra = max(m.residual_sigma.get("cost", c_sigma), 0.05)
-    c_var = water_share_variance((per_teu_rail + fees) * teu, c_extra)
-    c_var += water_share_variance(sea_cost * teu, c_sigma)  # sea rates move with the market
-    c_range = lognormal_range(cost, c_var)
-    co2 = teu * (
-        float(km[is_rail].sum()) * m.co2_factor("rail")
-        + sea_km * m.co2_factor("sea")
-        + (float(km[cls == CLASS_FERRY].sum()) * m.co2_factor("ferry") if "ferry" in m.co2 else 0.0)
-    )
-    co2_range = lognormal_range(co2, 0.0, m.params["co2_sigma_log"])
-    return RoutePrice(
-        duration,
-        t_range,
-        cost,
-        c_range,
-        co2,
-        co2_range,
-        m.emission_basis,
-        terminal,
-        ends,
-        comp,
-    )
+__all__ = ["EMISSION_BASES", "KNOT_KMH", "CostModel", "border_defaults", "network_factors"]

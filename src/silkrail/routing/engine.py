@@ -24,12 +24,14 @@ from silkrail.errors import MissingExtraError
 from silkrail.network.model import Network
 from silkrail.routing import kernels_py
 from silkrail.routing.assemble import assemble_route
-from silkrail.routing.costs import CostModel, price_route
+from silkrail.routing.costs import CostModel
 from silkrail.routing.graph import Constraints, StateGraph, build_state_graph
 from silkrail.routing.landmarks import Landmarks, load_or_compute_landmarks
 from silkrail.routing.places import Gazetteer, Place
+from silkrail.routing.pricing import price_route
 from silkrail.routing.query import Query, end_states, rail_linked_ports
 from silkrail.routing.results import OdMatrix, Route, StatePath
+from silkrail.traffic import Traffic
 
 log = logging.getLogger("silkrail.routing.engine")
 
@@ -66,17 +68,29 @@ class Engine:
         self.home = home
         self.graph: StateGraph = build_state_graph(net, model)
         self.landmarks: Landmarks = load_or_compute_landmarks(self.graph, home, "any")
+        self._landmarks: dict[tuple[str, Traffic], Landmarks] = {("any", Traffic.CONTAINER): self.landmarks}
         self.places = Gazetteer(net, home=home)
         self.kernel = kernel
         self.settled_in_python = 0
         self._weights: dict[tuple[Constraints, tuple[float, float, float]], NDArray[np.float64]] = {}
         self._lock = threading.Lock()
 
-    @cached_property
+    @property
     def rail_landmarks(self) -> Landmarks:
-        """The rail-only landmarks, read on the first rail-only query (a multimodal query never
-        needs them)."""
-        return load_or_compute_landmarks(self.graph, self.home, "rail")
+        """The rail-only landmarks of container trains, read on the first rail-only query (a
+        multimodal query never needs them)."""
+        return self.landmarks_of("rail", Traffic.CONTAINER)
+
+    def landmarks_of(self, modes: str, traffic: Traffic) -> Landmarks:
+        """The landmarks of a mode set and traffic type, read or computed on first use."""
+        key = (modes, Traffic(traffic))
+        with self._lock:
+            lm = self._landmarks.get(key)
+        if lm is None:
+            lm = load_or_compute_landmarks(self.graph, self.home, modes, key[1])
+            with self._lock:
+                self._landmarks[key] = lm
+        return lm
 
     def compiled(self) -> bool:
         """Whether the next search runs compiled. Both kernels give identical paths; ``auto``
@@ -100,17 +114,21 @@ class Engine:
         return end_states(self.graph, p, mode)
 
     def landmarks_for(self, c: Constraints) -> Landmarks:
-        return self.rail_landmarks if c.modes == "rail" else self.landmarks
+        """The landmarks admissible for the constraints' modes and traffic type (passengers ride
+        rail only: their tables are the rail ones)."""
+        rail = c.modes == "rail" or c.traffic is Traffic.PASSENGER
+        return self.landmarks_of("rail" if rail else "any", c.traffic)
 
     def weights_for(self, c: Constraints, coef: tuple[float, float, float]) -> NDArray[np.float64]:
-        """The weighted objective per arc of the CSR of ``c``; cached per (constraints, weights)."""
+        """The weighted objective per arc of the CSR of ``c`` (its traffic type's weights); cached
+        per (constraints, weights), so one cache per traffic type."""
         key = (c, coef)
         with self._lock:
             w = self._weights.get(key)
         if w is not None:
             return w
         _, _, arcs = self.graph.csr(c)
-        w = np.maximum(np.asarray(coef) @ self.graph.weights[:, arcs], 0.0)
+        w = np.maximum(np.asarray(coef) @ self.graph.weights_of(c.traffic)[:, arcs], 0.0)
         with self._lock:
             if len(self._weights) > WEIGHT_CACHE_SIZE:
                 self._weights.clear()
@@ -192,8 +210,10 @@ class Engine:
         objective: str = "time",
         teu: float = 1.0,
         as_of: str | None = None,
+        traffic: Traffic = Traffic.CONTAINER,
     ) -> Route:
-        """The route of a path: legs, events and totals priced for ``teu`` TEU as of ``as_of``."""
+        """The route of a path: legs, events and totals priced for ``teu`` TEU (or a passenger)
+        of ``traffic`` as of ``as_of``."""
         arcs = path.arcs if isinstance(path, StatePath) else path
         return assemble_route(
             self.graph,
@@ -204,6 +224,7 @@ class Engine:
             teu=teu,
             names=self.places,
             as_of=as_of,
+            traffic=traffic,
         )
 
     # -- many pairs -------------------------------------------------------------------------
@@ -223,8 +244,9 @@ class Engine:
         g = self.graph
         indptr, indices, arcs = g.csr(q.constraints)
         w = self.weights_for(q.constraints, q.coef)
-        km = g.net.km[g.edge[arcs]].astype(np.float64)
-        metrics = np.vstack([g.weights[:, arcs], km[None, :]])
+        traffic = q.constraints.traffic
+        km = g.costs_of(traffic).km[g.edge[arcs]]
+        metrics = np.vstack([g.weights_of(traffic)[:, arcs], km[None, :]])
         arc_src = g.src[arcs].astype(np.int64)
         shape = (len(origins), len(destinations))
         out = {k: np.full(shape, np.nan) for k in ("duration_h", "cost_usd", "co2_kg", "distance_km")}
@@ -243,7 +265,7 @@ class Engine:
                 if s < 0:
                     continue
                 # the same pricing as a single route: terminals, tapered tariffs, ranges
-                price = price_route(g, unwind(pred, arcs, g.src, s), q.teu, as_of=q.as_of)
+                price = price_route(g, unwind(pred, arcs, g.src, s), q.teu, traffic=traffic, as_of=q.as_of)
                 out["duration_h"][i, j] = price.duration_h
                 out["cost_usd"][i, j] = price.cost_usd
                 out["co2_kg"][i, j] = price.co2_kg

@@ -19,24 +19,44 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.network.model import GAUGES_MM, EdgeKind, Network, NodeKind, WaterKind
-from silkrail.routing.costs import CostModel, EdgeCosts, compute_edge_costs
+from silkrail.routing.costs import CostModel
+from silkrail.routing.edge_costs import EdgeCosts, compute_edge_costs
 from silkrail.settings import reference_year
+from silkrail.traffic import Traffic
 
 NO_GAUGE = len(GAUGES_MM)  # the state slot of sea and port nodes
 MODE_RAIL, MODE_SEA, MODE_TRANSFER, MODE_FERRY = 0, 1, 2, 3
 CLOSED_YEAR = 32767
 OBJECTIVES = ("time", "cost", "co2")
+LINE_ANY, LINE_FREIGHT, LINE_PASSENGER = 0, 1, 2
+"""Which traffic a line carries (per arc): any, freight only, passengers only."""
+
+
+def arc_weights(costs: EdgeCosts, edge: NDArray[np.int32], change: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """The (3, n_arcs) weights of arcs over ``edge``: time h, money and CO2, with the change of
+    gauge on the arcs that change."""
+    return np.vstack(
+        [
+            costs.time_h[edge] + np.where(change, costs.change_time_h[edge], 0.0),
+            costs.cost_usd[edge] + np.where(change, costs.change_cost_usd[edge], 0.0),
+            costs.co2_kg[edge],
+        ]
+    )
 
 
 @dataclass(frozen=True)
 class Constraints:
-    """What a route may use: modes, countries and crossings to avoid, the network's year.
+    """What a route may use: modes, the traffic type, countries and crossings to avoid, the
+    network's year.
 
-    ``modes="rail"`` keeps rail and rail ferries. Inland waterways (rivers and canals between
+    ``modes="rail"`` keeps rail and rail ferries. A traffic type keeps the lines open to it
+    (freight never uses a passenger-only line, passengers never a freight-only one) and
+    passengers keep to rail and rail ferries. Inland waterways (rivers and canals between
     two seas) are not "sea": they are used only with ``inland_water``. Avoided countries ban
     every arc that touches them, by land or by their waters."""
 
     modes: str = "any"  # rail | sea | any
+    traffic: Traffic = Traffic.CONTAINER  # passengers ride rail and ferries only, on lines open to them
     avoid_countries: frozenset[str] = frozenset()
     avoid_crossings: frozenset[int] = frozenset()
     avoid_passages: frozenset[str] = frozenset()
@@ -57,7 +77,7 @@ class StateGraph:
     dst: NDArray[np.int32]
     edge: NDArray[np.int32]
     change: NDArray[np.bool_]
-    weights: NDArray[np.float64]  # (3, n_arcs): time h, cost USD, CO2 kg per TEU
+    weights_container: NDArray[np.float64]  # (3, n_arcs): time h, cost USD, CO2 kg per TEU
     year: NDArray[np.int16]
     mode: NDArray[np.uint8]
     c_src: NDArray[np.uint8]
@@ -66,13 +86,49 @@ class StateGraph:
     passage: NDArray[np.uint8]
     w_country: NDArray[np.uint8]  # country whose waters a water arc uses; 0: none
     inland: NDArray[np.bool_]  # arc on an inland waterway
-    costs: EdgeCosts | None = None
+    costs_container: EdgeCosts
+    line_traffic: NDArray[np.int8]  # per arc: 0 any traffic, 1 freight only, 2 passenger only
+    _by_traffic: dict[Traffic, tuple[EdgeCosts, NDArray[np.float64]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     _csr_cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict, repr=False, compare=False)
     _csr_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def n_states(self) -> int:
         return len(self.state_node)
+
+    @property
+    def costs(self) -> EdgeCosts:
+        """The edge costs of a container block train (the default traffic)."""
+        return self.costs_container
+
+    @property
+    def weights(self) -> NDArray[np.float64]:
+        """The arc weights (time h, US$, kg CO2 per TEU) of a container block train."""
+        return self.weights_container
+
+    def costs_of(self, traffic: Traffic) -> EdgeCosts:
+        """The edge costs of one traffic type (computed on first use, then kept)."""
+        return self._traffic_tables(traffic)[0]
+
+    def weights_of(self, traffic: Traffic) -> NDArray[np.float64]:
+        """The arc weights (3, n_arcs) of one traffic type: per TEU, or per passenger."""
+        return self._traffic_tables(traffic)[1]
+
+    def _traffic_tables(self, traffic: Traffic) -> tuple[EdgeCosts, NDArray[np.float64]]:
+        t = Traffic(traffic)
+        if t is Traffic.CONTAINER:
+            return self.costs_container, self.weights_container
+        with self._csr_lock:
+            hit = self._by_traffic.get(t)
+        if hit is not None:
+            return hit
+        costs = compute_edge_costs(self.net, self.model, t)
+        out = (costs, arc_weights(costs, self.edge, self.change))
+        with self._csr_lock:
+            self._by_traffic[t] = out
+        return out
 
     def states_of_node(self, node: int) -> NDArray[np.int32]:
         s = self.state_of[node]
@@ -108,8 +164,12 @@ class StateGraph:
                 ok |= np.isin(arc_line, list(c.open_lines)) & (self.year < CLOSED_YEAR)
             if c.closed_lines:
                 ok &= ~np.isin(arc_line, list(c.closed_lines))
-        if c.modes == "rail":
+        if c.modes == "rail" or c.traffic is Traffic.PASSENGER:
             ok &= (self.mode == MODE_RAIL) | (self.mode == MODE_FERRY)
+        if c.traffic is Traffic.PASSENGER:
+            ok &= self.line_traffic != LINE_FREIGHT
+        else:
+            ok &= self.line_traffic != LINE_PASSENGER
         if not c.inland_water:
             ok &= ~self.inland
         if c.avoid_countries:
@@ -128,7 +188,7 @@ class StateGraph:
 
 def build_state_graph(net: Network, model: CostModel | None = None) -> StateGraph:
     model = model or CostModel.from_network(net)
-    costs: EdgeCosts = compute_edge_costs(net, model)
+    costs: EdgeCosts = compute_edge_costs(net, model, Traffic.CONTAINER)
     n = net.n_nodes
     has = np.zeros((n, NO_GAUGE + 1), bool)
     rail = net.node_kind == NodeKind.RAIL
@@ -174,13 +234,7 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
     dst = np.concatenate([p[1] for p in parts] + [p[0] for p in parts]).astype(np.int32)
     edge = np.concatenate([p[2] for p in parts] * 2).astype(np.int32)
     change = np.concatenate([np.full(len(p[2]), p[3]) for p in parts] * 2)
-    weights = np.vstack(
-        [
-            costs.time_h[edge] + np.where(change, costs.change_time_h[edge], 0.0),
-            costs.cost_usd[edge] + np.where(change, costs.change_cost_usd[edge], 0.0),
-            costs.co2_kg[edge],
-        ]
-    )
+    weights = arc_weights(costs, edge, change)
     year = net.year_open[edge].astype(np.int16)
     crossing = net.crossing[edge].astype(np.int32)
     for i, c in enumerate(net.crossings):
@@ -188,9 +242,10 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
             year[crossing == i] = CLOSED_YEAR
         elif c.status == "planned" and c.opening_year:
             year[crossing == i] = np.maximum(year[crossing == i], c.opening_year)
-    passenger_only = [i for i, ln in enumerate(net.lines) if ln.traffic == "passenger"]
-    if passenger_only:
-        year[np.isin(net.line[edge], passenger_only)] = CLOSED_YEAR  # routes carry freight
+    line_traffic = np.full(len(edge), LINE_ANY, np.int8)
+    for i, ln in enumerate(net.lines):
+        if ln.traffic in ("freight", "passenger"):
+            line_traffic[net.line[edge] == i] = LINE_FREIGHT if ln.traffic == "freight" else LINE_PASSENGER
     mode = np.select(
         [rail_e[edge], kind[edge] == EdgeKind.PORT_LINK, kind[edge] == EdgeKind.FERRY],
         [MODE_RAIL, MODE_TRANSFER, MODE_FERRY],
@@ -206,7 +261,7 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
         dst=dst,
         edge=edge,
         change=change,
-        weights=weights,
+        weights_container=weights,
         year=year,
         mode=mode.astype(np.uint8),
         c_src=net.country[state_node[src]],
@@ -215,5 +270,6 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
         passage=net.passage[edge],
         w_country=net.water_country[edge],
         inland=(kind[edge] == EdgeKind.SEA) & (net.water[edge] == WaterKind.INLAND),
-        costs=costs,
+        costs_container=costs,
+        line_traffic=line_traffic,
     )

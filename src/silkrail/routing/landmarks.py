@@ -1,8 +1,10 @@
 """Landmarks for the A* bounds (ALT): distances from a few spread-out states to every state.
 
-Landmark distances are computed once per network on the full graph (every year, every
-mode). Constraints only remove arcs, and a weighted sum of objectives is bounded by the
-weighted sum of their bounds, so the same tables are admissible for every query.
+Landmark distances are computed once per network and traffic type on the full graph of that
+traffic (every year, every mode it may use), with its own weights (a passenger train is faster
+than a freight train, so a freight table would overestimate a passenger's remaining time).
+Constraints only remove arcs, and a weighted sum of objectives is bounded by the weighted sum
+of their bounds, so the same tables are admissible for every query of that traffic.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from numpy.typing import NDArray
 
 from silkrail import cache
 from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
+from silkrail.traffic import Traffic
 
 N_LANDMARKS = 16
-LANDMARK_VERSION = "1"
+LANDMARK_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,9 @@ class Landmarks:
     dist: NDArray[np.float64]  # (3 objectives, L, n_states)
 
 
-def compute_landmarks(g: StateGraph, modes: str = "any", n: int = N_LANDMARKS) -> Landmarks:
+def compute_landmarks(
+    g: StateGraph, modes: str = "any", n: int = N_LANDMARKS, traffic: Traffic = Traffic.CONTAINER
+) -> Landmarks:
     """Pick ``n`` rail states spread over the largest component of the graph of ``modes`` (all
     years), and their distances to every state. Bounds from the rail-only graph serve rail
     queries; multimodal queries need the full graph's (the sea can be a shortcut)."""
@@ -38,7 +43,7 @@ def compute_landmarks(g: StateGraph, modes: str = "any", n: int = N_LANDMARKS) -
     from silkrail.network.model import NodeKind
 
     S = g.n_states
-    every = Constraints(modes=modes, year=32766, inland_water=True)
+    every = Constraints(modes=modes, traffic=traffic, year=32766, inland_water=True)
     indptr, indices, arcs = g.csr(every)
     adj = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(S, S))
     _, label = connected_components(adj, directed=False)
@@ -54,22 +59,29 @@ def compute_landmarks(g: StateGraph, modes: str = "any", n: int = N_LANDMARKS) -
         best = np.minimum(best, haversine_km(lat, lon, lat[nxt], lon[nxt]))
     states = main[chosen]
     dist = np.empty((len(OBJECTIVES), len(states), S))
+    weights = g.weights_of(traffic)
     for k in range(len(OBJECTIVES)):
-        w = np.maximum(g.weights[k][arcs], 1e-9)
+        w = np.maximum(weights[k][arcs], 1e-9)
         m = sp.csr_matrix((w, indices, indptr), shape=(S, S))
         dist[k] = dijkstra(m, directed=True, indices=states)
     return Landmarks(states.astype(np.int64), dist)
 
 
-def load_or_compute_landmarks(g: StateGraph, home: Path | None, modes: str = "any") -> Landmarks:
+def load_or_compute_landmarks(
+    g: StateGraph, home: Path | None, modes: str = "any", traffic: Traffic = Traffic.CONTAINER
+) -> Landmarks:
     """Landmarks cached beside the network (keyed by its inputs hash and the modes). Processes
     sharing the home compute them once: the first holds the file's lock while it computes and
     writes, the others wait and read its file (see :mod:`silkrail.cache`). Files of other
     networks are left to the network store's cleanup."""
     if home is None:
-        return compute_landmarks(g, modes)
-    # the weights depend on the cost model's parameters as well as on the network
-    key = f"{g.net.meta.get('inputs_hash', 'x')[:16]}-{g.model.fingerprint}-{LANDMARK_VERSION}-{modes}"
+        return compute_landmarks(g, modes, traffic=traffic)
+    from silkrail.network.classes import line_classes
+
+    # the weights depend on the network, its line classes and the cost model's parameters
+    net_key = g.net.meta.get("inputs_hash", "x")[:16]
+    classes = line_classes(g.net).digest[:8]
+    key = f"{net_key}-{classes}-{g.model.fingerprint}-{LANDMARK_VERSION}-{modes}-{Traffic(traffic).value}"
     path = Path(home) / f"landmarks-{key}.npz"
     with cache.locked(path, shared=True):
         lm = _read_landmarks(path, g.n_states)
@@ -78,7 +90,7 @@ def load_or_compute_landmarks(g: StateGraph, home: Path | None, modes: str = "an
     with cache.locked(path):
         lm = _read_landmarks(path, g.n_states)
         if lm is None:
-            lm = compute_landmarks(g, modes)
+            lm = compute_landmarks(g, modes, traffic=traffic)
             with cache.atomic_write(path) as fh:
                 np.savez(fh, states=lm.states, dist=lm.dist)
     return lm

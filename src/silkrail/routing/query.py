@@ -28,17 +28,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.errors import DataError
-from silkrail.network.model import GAUGES_MM, MAX_YEAR, EdgeKind, Network, NodeKind
+from silkrail.network.model import MAX_YEAR, EdgeKind, Network, NodeKind
 from silkrail.routing.costs import CostModel
 from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
 from silkrail.routing.places import Place, check_mode_access
+from silkrail.traffic import Traffic as TrafficType
+from silkrail.traffic import traffic_of
 
 Mode: TypeAlias = Literal["rail", "sea", "any"]
 """Which access points and arcs a route may use: rail (and rail ferries), sea, or any."""
 Objective: TypeAlias = Literal["time", "cost", "co2"]
 """What a route minimises; weights of several are a mapping such as ``{"time": 1, "cost": 0.01}``."""
-Traffic: TypeAlias = Literal["passenger", "freight", "any"]
-"""The services a route may use: passenger trains, freight trains, or either."""
+Traffic: TypeAlias = Literal["passenger", "freight", "any", "container", "wagonload"]
+"""The services a route may use: passenger trains, freight trains, or either. The transit model
+prices ``freight`` and ``any`` as a container block train (:mod:`silkrail.traffic`), and also
+knows ``container`` by that name and ``wagonload`` (single wagons, marshalled on the way)."""
 
 MODES: tuple[Mode, ...] = get_args(Mode)
 TRAFFICS: tuple[Traffic, ...] = get_args(Traffic)
@@ -261,7 +265,10 @@ def check_mode(value: object) -> Mode:
 def check_traffic(value: object) -> Traffic:
     text = str(value).strip().lower()
     if text not in TRAFFICS:
-        raise DataError(f"'{value}' is not a traffic; use passenger, freight or any", field="traffic")
+        raise DataError(
+            f"'{value}' is not a traffic; use passenger, freight or any (or container, wagonload)",
+            field="traffic",
+        )
     return text
 
 
@@ -413,10 +420,19 @@ class Query:
     as_of: str | None = None  # the date rates are taken at (sea rates by lane)
     traffic: Traffic = "any"
 
+    @property
+    def traffic_type(self) -> TrafficType:
+        """The transit model's traffic type the route is priced for (its constraints carry it)."""
+        return self.constraints.traffic
+
 
 def check_query(net: Network, options: RouteOptions) -> Query:
     """The search's query of ``options`` on ``net``: the year within the network's span and
-    sea rates known at ``as_of``, or a :class:`DataError` naming the field."""
+    sea rates known at ``as_of``, or a :class:`DataError` naming the field. Passengers travel
+    by rail (and rail ferries) only."""
+    kind = traffic_of(options.traffic)
+    if kind is TrafficType.PASSENGER and options.mode == "sea":
+        raise DataError("passengers travel by rail here; ask for mode rail or any", field="mode")
     y = net.current_year() if options.year is None else options.year
     if net.clamp_year(y) != y:
         raise DataError(
@@ -429,6 +445,7 @@ def check_query(net: Network, options: RouteOptions) -> Query:
         options.weights,
         Constraints(
             modes="rail" if options.mode == "rail" else "any",
+            traffic=kind,
             avoid_countries=frozenset(options.avoid),
             avoid_passages=frozenset(options.avoid_passages),
             year=y,
@@ -476,22 +493,14 @@ def rail_linked_ports(net: Network) -> frozenset[int]:
 
 def end_states(g: StateGraph, p: Place, mode: str = "any") -> NDArray[np.int64]:
     """The states a route of ``mode`` may start or end in: those of the place's access
-    points for that mode; at a node served by several gauges (a dual-gauge station), the
-    national gauge of its country, on which cargo is loaded."""
+    points for that mode, on every gauge that serves them (see :func:`node_states`)."""
     out = [node_states(g, n) for n in p.nodes_for(mode)]
     return np.unique(np.concatenate(out)) if len(out) > 1 else out[0]
 
 
 def node_states(g: StateGraph, node: int) -> NDArray[np.int64]:
-    """The states a route starts or ends in at ``node`` (see :func:`end_states`)."""
-    net = g.net
-    states = g.states_of_node(node)
-    if len(states) > 1:
-        national = net.meta.get("gauge_by_country", {}).get(net.country_code(node))
-        if national in GAUGES_MM:
-            wanted: NDArray[np.int64] = states[g.state_slot[states] == GAUGES_MM.index(national)].astype(
-                np.int64
-            )
-            if len(wanted):
-                return wanted
-    return states.astype(np.int64)
+    """The states a route starts or ends in at ``node``: every gauge the node is served by. At a
+    dual-gauge station (Dong Dang to Yen Vien and Gia Lam, where Chinese trains run through to
+    Hanoi) cargo is loaded on whichever gauge its train runs, so a train bound for China leaves
+    on standard gauge and changes nothing at the border."""
+    return g.states_of_node(node).astype(np.int64)

@@ -56,7 +56,12 @@ class StatePath:
 @dataclass(frozen=True)
 class Leg:
     """A run of one mode on one gauge. ``geometry`` is the track as (lon, lat) rows;
-    ``edges`` and ``nodes`` say where it runs in the network it was routed on."""
+    ``edges`` and ``nodes`` say where it runs in the network it was routed on.
+
+    A leg carries its own running time, money (rail tariff or sea freight, for the route's
+    cargo) and CO2, each with a 10th-90th percentile range; with the events' time and money
+    they add up to the route's totals. ``line_class`` is the class of most of a rail leg's
+    track; ``basis`` says where its speed comes from."""
 
     mode: str
     from_: str
@@ -71,6 +76,12 @@ class Leg:
     edges: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     nodes: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False)
     """The network's edges of the leg in order, and its nodes (one more than the edges)."""
+    duration_h_range: tuple[float, float] = (0.0, 0.0)
+    cost_usd: float = 0.0
+    cost_usd_range: tuple[float, float] = (0.0, 0.0)
+    co2_kg: float = 0.0
+    co2_kg_range: tuple[float, float] = (0.0, 0.0)
+    line_class: str | None = None
     service: str | None = None  # the scheduled service that runs the leg (its short name)
     trip: str | None = None  # and its trip
     co2e_wtw_kg: float | None = None
@@ -96,18 +107,27 @@ class Leg:
     def to_dict(self, *, geometry: bool = False) -> dict[str, Any]:
         """The leg as JSON; with ``geometry``, its track as a GeoJSON LineString (lon, lat in
         WGS 84, rounded to 5 decimals: about 1 m)."""
-        out = {
-            "mode": self.mode,
-            "from": self.from_,
-            "to": self.to,
-            "distance_km": round(self.distance_km, 1),
-            "duration_h": round(self.duration_h, 2),
-            "gauge_mm": self.gauge_mm,
-            "countries": self.countries,
-            "service": self.service,
-            "trip": self.trip,
-            "basis": self.basis,
-        } | ({"record": self.record} if self.record else {})
+        out = (
+            {
+                "mode": self.mode,
+                "from": self.from_,
+                "to": self.to,
+                "distance_km": round(self.distance_km, 1),
+                "duration_h": round(self.duration_h, 2),
+                "duration_h_range": [round(x, 2) for x in self.duration_h_range],
+                "gauge_mm": self.gauge_mm,
+                "countries": self.countries,
+                "service": self.service,
+                "trip": self.trip,
+                "basis": self.basis,
+                "cost_usd": round(self.cost_usd, 2),
+                "cost_usd_range": [round(x, 2) for x in self.cost_usd_range],
+                "co2_kg": round(self.co2_kg, 1),
+                "co2_kg_range": [round(x, 1) for x in self.co2_kg_range],
+            }
+            | ({"line_class": self.line_class} if self.line_class else {})
+            | ({"record": self.record} if self.record else {})
+        )
         if self.co2e_wtw_kg is not None and self.co2e_ttw_kg is not None:
             out["co2e_wtw_kg"] = round(self.co2e_wtw_kg, 1)
             out["co2e_ttw_kg"] = round(self.co2e_ttw_kg, 1)
@@ -124,6 +144,9 @@ class Leg:
         """A leg read back from its JSON (without the network's edges and nodes)."""
         coords = (doc.get("geometry") or {}).get("coordinates") or []
         given = _fields_in(cls, doc, {"from_": "from"}, skip=("geometry",))
+        for pair in ("duration_h_range", "cost_usd_range", "co2_kg_range"):
+            if pair in given:
+                given[pair] = _pair(given[pair])
         if "co2e_factors" in given:
             given["co2e_factors"] = tuple(given["co2e_factors"] or ())
         return cls(**given, geometry=np.asarray(coords, np.float64).reshape(-1, 2))
@@ -282,6 +305,7 @@ class Route:
     arcs: NDArray[np.int64] = field(
         default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False
     )  # the state-graph path the route was priced from
+    traffic: str = "container"  # the traffic type it was priced for (passenger: per passenger)
     service: ScheduledService | None = None  # the scheduled service the answer rides, if any
 
     @property
@@ -369,6 +393,7 @@ class Route:
             "origin": _end(self.origin, self.origin_access),
             "destination": _end(self.destination, self.destination_access),
             "objective": self.objective,
+            "traffic": self.traffic,
             "teu": self.teu,
             "distance_km": round(self.distance_km, 1),
             "duration_h": round(self.duration_h, 2),
@@ -406,10 +431,7 @@ class Route:
         if given.get("service") is not None:
             given["service"] = ScheduledService.from_dict(given["service"])
         countries = list(given.get("countries") or [])
-        ends = {
-            role: doc.get(role) or {}
-            for role in ("origin", "destination")
-        }
+        ends = {role: doc.get(role) or {} for role in ("origin", "destination")}
         return cls(
             **given,
             origin=_place(ends["origin"], countries[0] if countries else ""),

@@ -23,6 +23,7 @@ from silkrail.routing.graph import StateGraph
 from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.query import RouteOptions, RouteQuery, check_ends, check_query
 from silkrail.routing.results import OdMatrix, Route
+from silkrail.traffic import Traffic, traffic_of
 
 
 class Router:
@@ -94,7 +95,10 @@ class Router:
         The query's mode and alternatives are the comparison's own (each option its mode)."""
         query = self.resolved(dataclasses.replace(query, mode="any", alternatives=0))
         options: list[Route] = []
+        passenger = traffic_of(query.traffic) is Traffic.PASSENGER
         for mode in ("rail", "sea"):
+            if passenger and mode == "sea":
+                continue  # passengers travel by rail here
             try:
                 r = self.route(dataclasses.replace(query, mode=mode))
             except NoRouteError:

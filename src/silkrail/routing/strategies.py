@@ -50,7 +50,9 @@ def best_route(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
     path = engine.shortest_path(o, d, q.constraints, q.coef, mode=q.mode)
     if path is None:
         return None
-    return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+    return engine.assemble(
+        path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+    )
 
 
 def sea_first(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
@@ -65,7 +67,9 @@ def sea_first(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
     path = engine.shortest_path(o, d, c, q.coef, weights=w)
     if path is None:
         return None
-    route = engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+    route = engine.assemble(
+        path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+    )
     return route if "sea" in route.modes else None
 
 
@@ -90,7 +94,7 @@ def route_via(
     banned = {i for i, x in enumerate(net.crossings) if i not in set(via) and frozenset(x.countries) in pairs}
     c2 = dataclasses.replace(c, avoid_crossings=c.avoid_crossings | frozenset(banned))
     _, _, allowed = g.csr(c2)
-    w = np.asarray(coef) @ g.weights
+    w = np.asarray(coef) @ g.weights_of(c.traffic)
     cur = engine.end_states(o, mode)
     target = engine.end_states(d, mode)
     pieces: list[np.ndarray] = []
@@ -115,7 +119,9 @@ def route_via(
     if last is None:
         return None
     pieces.append(last.arcs)
-    return engine.assemble(np.concatenate(pieces).astype(np.int64), o, d, objective=objective, teu=teu)
+    return engine.assemble(
+        np.concatenate(pieces).astype(np.int64), o, d, objective=objective, teu=teu, traffic=c.traffic
+    )
 
 
 MAX_DETOUR = 1.5
@@ -305,7 +311,9 @@ def corridor_candidates(engine: Engine, o: Place, d: Place, q: Query, best: Rout
         path = engine.shortest_path(o, d, q.constraints, q.coef, mode=q.mode, banned=banned)
         if path is None:
             return None
-        return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+        return engine.assemble(
+            path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+        )
 
     accepted: list[Route] = []
     seen = {corridor(best)}

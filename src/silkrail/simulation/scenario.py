@@ -7,6 +7,7 @@ crossing's servers and processing-time distribution. Workers simulate from that 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 from dataclasses import dataclass, field
@@ -393,6 +394,7 @@ def compile_scenario(
     from silkrail.routing.engine import engine_for
     from silkrail.routing.graph import MODE_RAIL, Constraints
     from silkrail.timetable.trip_route import trip_route
+    from silkrail.traffic import Traffic, traffic_of
 
     engine = engine_for(net)
     g = engine.graph
@@ -485,15 +487,22 @@ def compile_scenario(
         resources.append(spec)
         return res_index[(kind, idx)]
 
-    def itinerary(route: Route, timed: TripRoute | None = None) -> list[Step]:
+    def itinerary(
+        route: Route,
+        timed: TripRoute | None = None,
+        *,
+        traffic: Traffic = Traffic.CONTAINER,
+        pace: float = 1.0,
+    ) -> list[Step]:
         """(running hours, then the resource queued at, its own processing or None) along a
-        route: the model's hours, or a timetable trip's (its timed running and dwell, the
-        published halts at its stops; no terminal time: the trip runs from departure to
-        arrival)."""
+        route: the model's hours for ``traffic`` (running times ``pace``), or a timetable trip's
+        (its timed running and dwell, the published halts at its stops; no terminal time: the
+        trip runs from departure to arrival)."""
         steps: list[Step] = []
         arcs = route.arcs
         # terminal time at each rail end (the cost model's): before the first and after the last step
-        term = 0.0 if timed is not None else float(g.model.params["terminal_h"])
+        term = 0.0 if timed is not None else float(g.model.params.traffic(traffic).terminal_h)
+        weights, costs = g.weights_of(traffic), g.costs_of(traffic)
         acc = term if len(arcs) and g.mode[arcs[0]] == MODE_RAIL else 0.0
         halts = _halts(timed)
         seen_lines: set[int] = set()
@@ -507,8 +516,8 @@ def compile_scenario(
                 acc = 0.0
             cid = int(net.crossing[e])
             if timed is None:
-                w = float(g.weights[0, a])
-                fixed = float(g.costs.fixed_time_h[e]) if g.costs is not None else 0.0
+                fixed = float(costs.fixed_time_h[e])
+                w = fixed + (float(weights[0, a]) - fixed) * pace
             else:
                 fixed = float(timed.arc_dwell_h[i])
                 w = float(timed.arc_run_h[i]) + fixed
@@ -541,7 +550,7 @@ def compile_scenario(
         if s.service is not None:
             assert feed is not None
             trip = _trip_of(feed, s.service, where, key)
-            kind = feed.service_by_id[trip.service].traffic
+            kind = carried = feed.service_by_id[trip.service].traffic
             if "traffic" in s.model_fields_set and s.traffic != kind:
                 raise _fail(
                     where, key, "traffic", f"the trip '{trip.id}' is a {kind} service, not {s.traffic}"
@@ -565,6 +574,7 @@ def compile_scenario(
                 else _trip_departures(trip, feed, scenario.start, horizon_h)
             )
         else:
+            carried = s.traffic
             try:
                 o = engine.places.resolve(str(s.origin))
             except UnknownPlaceError as exc:
@@ -574,7 +584,7 @@ def compile_scenario(
             except UnknownPlaceError as exc:
                 raise _fail(where, key, "destination", str(exc)) from None
             via = [check_id("crossing", v, crossing_ids, key, "via") for v in s.via]
-            found = _route(engine, o, d, via, base)
+            found = _route(engine, o, d, via, dataclasses.replace(base, traffic=traffic_of(s.traffic)))
             if found is None:
                 raise _fail(
                     where,
@@ -584,7 +594,7 @@ def compile_scenario(
                     + (f" through {', '.join(s.via)}" if via else ""),
                 )
             route = found
-            primary = itinerary(route)
+            primary = itinerary(route, traffic=traffic_of(s.traffic))
             deps = _departures(s, scenario.start, horizon_h, phase)
         alts = []
         for cid in {int(net.crossing[g.edge[a]]) for a in route.arcs.tolist()} & set(closures):
@@ -594,10 +604,22 @@ def compile_scenario(
                 open_lines=base.open_lines,
                 closed_lines=base.closed_lines,
                 avoid_crossings=frozenset({cid}),
+                traffic=traffic_of(carried),
             )
             alt = _route(engine, o, d, [], c)  # around a closure the train takes the best free route
             if alt is not None:
-                alts.append((frozenset({res_index.get(("crossing", cid), -2)}), itinerary(alt)))
+                # a trip's train around a closure: the model's route, at the trip's own pace
+                pace = (
+                    timed.sections[0].running_factor
+                    if timed is not None and len(timed.sections) == 1
+                    else 1.0
+                )
+                alts.append(
+                    (
+                        frozenset({res_index.get(("crossing", cid), -2)}),
+                        itinerary(alt, traffic=traffic_of(carried), pace=pace),
+                    )
+                )
         factor = scale.get(s.name, 1.0)
         if factor != 1.0 and deps:
             gap = horizon_h / (len(deps) * factor)
@@ -761,7 +783,7 @@ def _scaled(r: ResourceSpec, mean: float) -> Triangle:
 def _dwell_triangle(g: Any, idx: int) -> tuple[float, float, float]:
     """(low, mode, high) of a crossing's dwell for the simulation: the cost model's 10th and
     90th percentiles, and the mode that gives the triangle the model's mean."""
-    from silkrail.routing.costs import lognormal_range
+    from silkrail.routing.distributions import lognormal_range
 
     dwell, _ = g.costs.crossing_parts[idx]
     mean = float(dwell.value)
@@ -782,4 +804,4 @@ def _route(engine: Engine, o: Place, d: Place, via: list[int], c: Constraints) -
         return None
     if path is None:
         return None
-    return engine.assemble(path, o, d, objective="time", teu=1.0)
+    return engine.assemble(path, o, d, objective="time", teu=1.0, traffic=c.traffic)

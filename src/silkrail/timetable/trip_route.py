@@ -32,6 +32,7 @@ from silkrail.network.model import EdgeKind
 from silkrail.routing.results import Event, Leg, Route
 from silkrail.timetable.crossings import crossing_stops
 from silkrail.timetable.feed import Feed, Service, Stop, StopTime, Trip
+from silkrail.traffic import Traffic
 
 if TYPE_CHECKING:
     from silkrail.routing.engine import Engine
@@ -298,7 +299,8 @@ def _timed_route(
         k in (0, len(stops) - 1) or at.get(s.id) is None or at.get(s.id) != at.get(stops[k - 1].id)
         for k, s in enumerate(stops)
     ]
-    c = Constraints(modes="rail", year=year)
+    traffic = Traffic.PASSENGER if svc.traffic == "passenger" else Traffic.CONTAINER
+    c = Constraints(modes="rail", year=year, traffic=traffic)
     coef = (1.0, 0.0, 0.0)
     pieces: list[np.ndarray] = []
     found: list[int | None] = [0]  # arcs before each stop (None: placed once the path is known)
@@ -325,20 +327,21 @@ def _timed_route(
         if len(path.arcs):
             cur = np.array([g.dst[path.arcs[-1]]], dtype=np.int64)
     arcs = np.concatenate(pieces).astype(np.int64) if pieces else np.empty(0, np.int64)
-    modelled = engine.assemble(arcs, places[0], places[-1], objective="time", teu=teu)
+    modelled = engine.assemble(arcs, places[0], places[-1], objective="time", teu=teu, traffic=traffic)
     modelled = dataclasses.replace(
         modelled, origin=_named(places[0], stops[0].name), destination=_named(places[-1], stops[-1].name)
     )
 
     e = g.edge[arcs].astype(np.int64)
     ends = _place_passed(g, arcs, stops, found)
-    costs = g.costs
+    costs = g.costs_of(traffic)
     assert costs is not None  # a router's state graph is always priced
     run = (costs.time_h[e] - costs.fixed_time_h[e]).astype(np.float64)
-    dwell = g.weights[0, arcs].astype(np.float64) - run
+    dwell = g.weights_of(traffic)[0, arcs].astype(np.float64) - run
     ferry_wait = _ferry_waits(net, e)
     dwell = np.maximum(dwell - ferry_wait, 0.0)  # the trip's own frequency gives the wait
-    km = np.where(net.edge_kind[e] == EdgeKind.PORT_LINK, 0.0, net.km[e]).astype(np.float64)
+    # the railway's length (the geometry's, corrected by its line class's track factor)
+    km = np.where(net.edge_kind[e] == EdgeKind.PORT_LINK, 0.0, costs.km[e] if len(costs.km) else net.km[e])
     at_km = np.r_[0.0, np.cumsum(km)][ends]
 
     own = [times[k] for k in order]
@@ -453,7 +456,7 @@ def _named(place: Place, name: str) -> Place:
 
 def _ferry_waits(net: object, e: np.ndarray) -> np.ndarray:
     """The model's mean wait for a sailing on each ferry edge (zero elsewhere)."""
-    from silkrail.routing.costs import ferry_wait_h
+    from silkrail.routing.edge_costs import ferry_wait_h
 
     out = np.zeros(len(e))
     for i in np.flatnonzero(net.edge_kind[e] == EdgeKind.FERRY).tolist():  # type: ignore[attr-defined]
