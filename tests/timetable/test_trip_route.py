@@ -86,8 +86,10 @@ def test_a_trip_runs_through_its_stops_and_its_timetable_times_the_run(engine: E
     crossings = [e for e in tr.route.events if e.kind == "border_crossing"]
     assert len(crossings) == 1 and crossings[0].crossing_id == "erenhot-zamyn-uud"
     (section,) = tr.sections
-    model_dwell = sum(e.duration_h for e in tr.modelled.events if e.kind not in ("terminal",))
-    assert crossings[0].duration_h == pytest.approx(model_dwell)  # the model's dwell, unstretched
+    # the crossing's events keep the model's figures, unstretched
+    modelled = [(e.kind, e.duration_h) for e in tr.modelled.events if e.kind != "terminal"]
+    assert [(e.kind, e.duration_h) for e in tr.route.events] == modelled
+    assert sum(h for _, h in modelled) == pytest.approx(section.modelled_dwell_h)
     assert section.running_factor == pytest.approx(
         (24.0 - section.modelled_dwell_h) / section.modelled_running_h
     )
