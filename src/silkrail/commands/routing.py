@@ -126,7 +126,8 @@ def route_cmd(
         typer.echo(json.dumps(r.to_dict(), ensure_ascii=False))
         return
     _print_route(r, emissions.value)
-    _print_later(router, query, r)
+    if r.service is None:  # a scheduled service's answer is not the model's to better in a later year
+        _print_later(router, query, r)
     for i, alt in enumerate(r.alternatives, 1):
         out.rule(f"alternative {i}")
         _print_route(alt, emissions.value)
@@ -183,7 +184,8 @@ def _print_route(r: Route, emissions: str = "wtw") -> None:
     c_lo, c_hi = r.cost_usd_range
     out.print(
         f"{head}: {r.distance_km:,.0f} km, {duration(r.duration_h, lo, hi)}, "
-        f"${r.cost_usd:,.0f} (${c_lo:,.0f}–{c_hi:,.0f}), {co2e_text(r, emissions)} for {r.teu:g} TEU; "
+        f"${r.cost_usd:,.0f} (${c_lo:,.0f}–{c_hi:,.0f}), {co2e_text(r, emissions)} "
+        f"{'per passenger' if r.traffic == 'passenger' else f'for {r.teu:g} TEU'}; "
         f"via {' → '.join(r.countries)}"
     )
     if r.service is not None:
