@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SYSTEM_STAMP := $(VENV)/.system-packages
+SYSTEM_STAMP := $(VENV)/.debian-packages
 LOWEST := .venv-lowest
 LOWEST_STAMP := $(LOWEST)/.installed
 TOOLS  := .venv-tools
@@ -18,11 +18,12 @@ REFERENCE_STAMP := $(REFERENCE)/.fetched
 
 install: $(TOOLS_STAMP) $(STAMP) $(SYSTEM_STAMP) $(REFERENCE_STAMP)
 
-# Debian packages: PostgreSQL (the tests start a throwaway server) and Chromium (dashboard tests)
+# Debian packages: PostgreSQL (the tests start a throwaway server), Chromium (dashboard tests) and
+# HAProxy (the load balancer the scale-out tests put in front of several service instances)
 $(SYSTEM_STAMP):
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null; then \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null || ! command -v haproxy >/dev/null; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql chromium; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql chromium haproxy; \
 	fi
 	mkdir -p $(VENV) && touch $@
 

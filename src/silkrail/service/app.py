@@ -5,6 +5,7 @@ dependencies (``service.deps``), its error handlers (``service.errors``) and the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import faulthandler
 import logging
 import os
@@ -63,9 +64,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         from silkrail.tracking.tracker import Tracker
 
         migrate(settings.db_url)
-        tracker = Tracker.open(
-            settings.db_url, limits=settings.tracker_limits
-        )  # planned in the read pool
+        tracker = Tracker.open(settings.db_url, limits=settings.tracker_limits)  # planned in the read pool
         shared = None if settings.read_processes else ReadContext(settings, rt.networks, tracker)
         rt.reads = ReadPool(settings, limits, shared)
         await rt.reads.start()
@@ -73,10 +72,18 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         if settings.ingest_processes:
             rt.pool = IngestPool(settings.db_url, settings.ingest_processes, settings.tracker_limits)
             await rt.pool.start()
-        tasks = [
-            asyncio.create_task(_every(settings.silent_check_s, "silence check", _check_silent)),
-            asyncio.create_task(_every(settings.relay_s, "relay", lambda: rt.hub.relay(rt.live_tracker()))),
-        ]
+        tasks = [asyncio.create_task(_every(settings.silent_check_s, "silence check", _check_silent))]
+        if tracker.engine.dialect.name == "postgresql":  # every instance hears every commit
+            listening = asyncio.Event()
+            tasks.append(asyncio.create_task(rt.hub.listen(settings.db_url, tracker, listening)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(listening.wait(), 30)
+        else:  # one machine: poll the changes
+            tasks.append(
+                asyncio.create_task(
+                    _every(settings.relay_s, "relay", lambda: rt.hub.relay(rt.live_tracker()))
+                )
+            )
         yield
         for task in tasks:
             task.cancel()

@@ -95,7 +95,9 @@ def apply(
         if match is None:
             raise ValueError(f"position {event.event_id!r}: its route match is missing")
         km, off = match  # a winding line may match a point farther along: it counts as far as it can be
-        return _position(state, event, (min(km, _reachable(state, event.time, profile)), off))
+        if km > state.progress_km + JUMP_KM:
+            km = min(km, _reachable(state, event.time, profile))
+        return _position(state, event, (km, off))
     return _milestone(state, event, profile, milestones, rejected)
 
 

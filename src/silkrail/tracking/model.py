@@ -93,6 +93,8 @@ def _plain(v: str) -> str:
     """Text a person can read as what it is: no character of the refused categories (the zero-
     width joiners only between two letters, marks or symbols, where scripts need them), none that
     renders as nothing, and something visible beside spaces."""
+    if v.isascii() and v.isprintable() and not v.isspace():  # most ids and names: checked in C
+        return v
     for i, ch in enumerate(v):
         cat = unicodedata.category(ch)
         if ch in _JOINERS and 0 < i < len(v) - 1 and _joins(v[i - 1]) and _joins(v[i + 1]):

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 
@@ -66,7 +67,13 @@ events = Table(
     Column("at", String(200)),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("token_id", String(64)),  # the id of the token that wrote it
-    Index("ix_events_train_milestone", "train_id", "milestone"),
+    Index(  # milestones only: a position updates the primary key alone
+        "ix_events_train_milestone",
+        "train_id",
+        "milestone",
+        postgresql_where=text("milestone IS NOT NULL"),
+        sqlite_where=text("milestone IS NOT NULL"),
+    ),
 )
 
 train_states = Table(
@@ -144,12 +151,8 @@ def write_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Any]:
 def lock_writes(c: Any) -> None:
     """Take the write lock inside a ``write_transaction(lock=False)`` (PostgreSQL; a no-op where
     the transaction holds it already)."""
-    if c.dialect.name == "postgresql":
-        # one round trip: a wait limit for this transaction (then LockNotAvailable: a 503), the lock
-        c.exec_driver_sql(
-            f"SELECT set_config('lock_timeout', '{LOCK_WAIT_S * 1000:.0f}ms', true), "
-            f"pg_advisory_xact_lock({WRITE_LOCK})"
-        )
+    if c.dialect.name == "postgresql":  # (the connection's lock_timeout bounds the wait: a 503)
+        c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
 @contextmanager
@@ -192,6 +195,9 @@ def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {"future": True}
     if url.startswith("postgresql"):
         kwargs["pool_pre_ping"] = True  # a restarted server costs one failed request, not a stale pool
+        # a statement waits at most LOCK_WAIT_S for a lock (then LockNotAvailable: a 503), set once
+        # per connection rather than in every transaction
+        kwargs["connect_args"] = {"options": f"-c lock_timeout={LOCK_WAIT_S * 1000:.0f}"}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     from silkrail.extras import needs_extra

@@ -235,6 +235,7 @@ class Tracker:
         }
         with self.repo.write() as c:
             self.repo.add_train(c, train, TrackState.planned(tid, planned), datetime.now(UTC))
+            self.repo.notify(c, [tid], [])
         self._plans[tid] = TrainPlan(profile, planned, operator, departure)
         return NewTrain(tid, planned, plan.route)
 
@@ -261,11 +262,12 @@ class Tracker:
         limit: int | None = None,
         offset: int = 0,
         operator: str | None = None,
+        ids: Collection[str] | None = None,
     ) -> list[TrainSummary]:
         """Trains and where they are, oldest train first (``since``: those changed after it, in
         the order they changed; ``operator``: of that operator only); a page of ``limit`` after
         ``offset``. ``results.to_frame`` makes them a table."""
-        rows = self.repo.summaries(tid, status, since, operator=operator, limit=limit, offset=offset)
+        rows = self.repo.summaries(tid, status, since, operator=operator, ids=ids, limit=limit, offset=offset)
         plans = self._load_plans({train.id for train, _, _ in rows})  # one query for those not cached
         return [TrainSummary.of(train, state, plans[train.id].profile, stamp) for train, state, stamp in rows]
 
@@ -294,10 +296,11 @@ class Tracker:
         limit: int | None = None,
         newest_first: bool = False,
         operator: str | None = None,
+        ids: Collection[int] | None = None,
     ) -> list[AlertRecord]:
         """Alerts with an id above ``since_id``, oldest first (or newest first), at most ``limit``
-        (``operator``: of that operator's trains only)."""
-        return self.repo.alerts(since_id, limit=limit, newest_first=newest_first, operator=operator)
+        (``operator``: of that operator's trains only; ``ids``: these only)."""
+        return self.repo.alerts(since_id, limit=limit, newest_first=newest_first, operator=operator, ids=ids)
 
     # --- events --------------------------------------------------------------------------
 
@@ -335,13 +338,12 @@ class Tracker:
             if len(new_keys) < len(rows):
                 again = [r for r in rows if (r["train_id"], r["event_id"]) not in new_keys]
                 duplicates += self._repeats(c, again, index_of, rejected)
-            repo.lock(c)
-            locked = time.monotonic()
             events = [ev for ev in events if (ev.train_id, ev.event_id) in new_keys]
             by_train: dict[str, list[AnyEvent]] = {}
             for ev in sorted(events, key=lambda e: e.time):
                 by_train.setdefault(ev.train_id, []).append(ev)
-            states = repo.states(c, by_train)
+            states = repo.lock_states(c, by_train)  # these trains' rows (PostgreSQL), or all (SQLite)
+            locked = time.monotonic()
             added: dict[tuple[str, str], DwellSums] = {}  # what this batch's waits taught
             learned = _Taught(repo.learned(c), added)
             dropped: set[EventKey] = set()  # stored, then rejected: removed before the commit
@@ -375,10 +377,11 @@ class Tracker:
                 new_alerts += alerts
                 changed.append(tid)
             repo.delete_events(c, dropped)
-            stamp = datetime.now(UTC)  # taken under the write lock: stamps follow commit order
+            stamp = datetime.now(UTC)  # under the trains' locks: a train's stamps follow its commits
             repo.save_states(c, [states[tid] for tid in changed], stamp)
             repo.save_learned(c, added)
             ids = repo.add_alerts(c, new_alerts)
+            repo.notify(c, changed, ids)
         self._warn_outliers(added, plans, learned)
         return IngestResult(
             accepted=len(events) - len(dropped),
@@ -533,12 +536,13 @@ class Tracker:
         now = now or datetime.now(UTC)
         out: list[AlertRecord] = []
         with self.repo.write() as c:
-            for state in self.repo.moving_states(c):
+            for state in self.repo.moving_states(c, lock=True):
                 step = core.check_silent(state, now)
                 if step.alerts:
                     new = list(step.alerts)
                     out += _numbered(new, self.repo.add_alerts(c, new))
                     self.repo.save_alerted(c, step.state)
+            self.repo.notify(c, [a.train_id for a in out], [a.id for a in out])
         return out
 
     def repair(self) -> dict[str, tuple[int, float]]:
