@@ -241,7 +241,9 @@ def route(
         from silkrail.timetable.journey import plan
 
         return plan(router, query)
-    return router.route(query)
+    from silkrail.timetable.answer import answer_route
+
+    return answer_route(router, query)
 
 
 def compare(
@@ -306,7 +308,9 @@ def compare(
         as_of=as_of,
         inland_water=inland_water,
     )
-    return router_for(net).compare(query)
+    from silkrail.timetable.answer import answer_compare
+
+    return answer_compare(router_for(net), query)
 
 
 def od_matrix(
@@ -373,7 +377,9 @@ def od_matrix(
         as_of=as_of,
         inland_water=inland_water,
     )
-    return router_for(net).od_matrix(origins, destinations, options)
+    from silkrail.timetable.answer import answer_od
+
+    return answer_od(router_for(net), origins, destinations, options)
 
 
 def __getattr__(name: str) -> type:

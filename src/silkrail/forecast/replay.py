@@ -148,6 +148,13 @@ class _SharedPlans:
         self._plans: dict[tuple[str, str, int, float], PlannedRoute] = {}
 
     def plan(self, train: TrainIn) -> PlannedRoute:
+        if (
+            train.trip_id is not None
+            or train.origin is None
+            or train.destination is None
+            or train.departure is None
+        ):
+            return self.planner.plan(train)  # a train of a timetable trip runs that trip's own times
         key = (train.origin, train.destination, train.departure.year, train.teu)
         if key not in self._plans:
             self._plans[key] = self.planner.plan(train)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -46,6 +47,9 @@ trains = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("operator", String(64)),  # whose tokens may write it; NULL: admin tokens only
     Column("created_by", String(64)),  # the id of the token that created it
+    Column("trip_id", String(64)),  # the timetable trip it runs (GTFS trip_id), and its service date
+    Column("start_date", Date),
+    Index("ix_trains_trip", "trip_id", "start_date"),
 )
 
 events = Table(

@@ -203,8 +203,12 @@ class Tracker:
                 raise RuntimeError("this tracker has no route planner: it cannot create trains")
             plan = self.planner.plan(t)
         profile = plan.profile
-        departure = t.departure.astimezone(UTC)
-        planned = departure + timedelta(hours=plan.train_h)
+        if plan.departure is not None:  # a train of a timetable trip: as the trip's times say
+            departure = plan.departure
+        else:
+            assert t.departure is not None  # TrainIn asks for it when no trip is named
+            departure = t.departure.astimezone(UTC)
+        planned = scheduled_arrival(profile) or departure + timedelta(hours=plan.train_h)
         if t.schedule:  # a timetable trip: late or not against its scheduled times
             for i, st in enumerate(t.schedule):
                 off = profile.locate(st.lat, st.lon)[1]
@@ -224,7 +228,7 @@ class Tracker:
         tid = uuid.uuid4().hex[:16]
         train = {
             "id": tid,
-            "name": t.name,
+            "name": t.name or plan.name,
             "origin": plan.origin,
             "destination": plan.destination,
             "departure": departure,
@@ -234,6 +238,8 @@ class Tracker:
             "planned_arrival": planned,
             "operator": operator,
             "created_by": None if token is None else token.id,
+            "trip_id": t.trip_id,
+            "start_date": t.start_date,
         }
         with self.repo.write() as c:
             self.repo.add_train(c, train, TrackState.planned(tid, planned), datetime.now(UTC))

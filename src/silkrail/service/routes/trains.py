@@ -34,7 +34,8 @@ def train_state(s: TrainSummary) -> TrainState:
 
 def plan_job(ctx: ReadContext, body: dict[str, Any]) -> Answer:
     """A new train's route (in a read worker): routing is the costly part of creating a train."""
-    planned = NetworkPlanner(ctx.network(), ctx.router()).plan(TrainIn.model_validate(body))
+    planner = NetworkPlanner(ctx.network(), ctx.router(), timetables=ctx.timetables())
+    planned = planner.plan(TrainIn.model_validate(body))
     return Answer(content=planned)
 
 
