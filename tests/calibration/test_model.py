@@ -87,8 +87,10 @@ def test_a_published_clearance_time_replaces_the_default(prior: CostModel) -> No
     clearance = math.log(8 / 3) / (2 * Z90)
     var = lognormal_variance(5.0, clearance) + lognormal_variance(queue, 1.0)
     assert dwell.sigma_log == pytest.approx(math.sqrt(math.log1p(var / (5.0 + queue) ** 2)))
-    # passengers do not queue
-    assert prior.crossing_dwell(c, Traffic.PASSENGER)[0].param == "passenger.border_dwell_h"
+    # passengers do not queue: their own published stop (exit and entry of the Kunming-Vientiane
+    # trains, 2 h since 2024), with no queue on top
+    p_dwell, _ = prior.crossing_dwell(c, Traffic.PASSENGER)
+    assert (p_dwell.value, p_dwell.basis, p_dwell.record, p_dwell.param) == (2.0, "curated", "mohan-boten", None)
 
 
 def test_a_measured_average_stop_takes_no_queue(prior: CostModel) -> None:

@@ -21,7 +21,6 @@ from numpy.typing import NDArray
 from silkrail.calibration.features import Features
 from silkrail.traffic import Traffic
 
-LINE_FREIGHT = False
 STRUCTURES = ("transit", "round2")
 """``transit``: this model. ``round2``: the model it replaces, refitted on the same folds."""
 
@@ -131,9 +130,7 @@ def compile_design(feats: Sequence[Features], structure: str = "transit") -> Des
         for (c, cc, line), km in f.run_time.items():
             run_c = "modern" if freight and c == "high_speed" else c
             v = names(f"{t.value}.speed_kmh.{run_c}")
-            if freight and line and LINE_FREIGHT:
-                railway = names(f"line_speed.{line}")
-            elif freight:
+            if freight:
                 railway = names(f"{family}.{cc}")
             elif line:
                 # a curated line's passenger trains: the line's own factor, not the railway's

@@ -159,7 +159,8 @@ class AccessPoints:
             if not mine.any():
                 continue
             u, v = net.u[mine], net.v[mine]
-            _, label = connected_components(coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False)
+            graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+            _, label = connected_components(graph, directed=False)
             km = np.bincount(label[u], weights=net.km[mine].astype(np.float64), minlength=label.max() + 1)
             on = np.zeros(n, bool)
             on[u] = on[v] = True

@@ -132,9 +132,9 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
         record, ids = edge_line_record(net)
         curated = rail & (record >= 0)
         by_id = dict(p.line_speed_passenger.items())
-        for r, line in enumerate(ids):
-            if line in by_id:
-                speed[rail & (record == r)] *= by_id[line]
+        for r, lid in enumerate(ids):
+            if lid in by_id:
+                speed[rail & (record == r)] *= by_id[lid]
     for code, factor in p.railway_speeds(traffic).items():
         if code in net.countries:
             own = rail & (edge_cc == net.countries.index(code))

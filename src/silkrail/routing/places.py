@@ -275,7 +275,8 @@ class Gazetteer:
         if p.kind != "city" or p.rail is None:
             return p
         near = self.access.stations_near(p.lat, p.lon, NAMED_ACCESS_KM)
-        near += [self.points.named(a) for a in self.access.track_by_gauge(p.lat, p.lon, RAIL_ACCESS_KM)]
+        tracks = self.access.track_by_gauge(p.lat, p.lon, RAIL_ACCESS_KM)
+        near += [a for a in map(self.points.named, tracks) if a is not None]
         near = [a for a in near if self.net.country_code(a.node) == p.country]  # not across a border
         if not near:
             return p
