@@ -224,3 +224,12 @@ def test_vinh_routes_to_moscow_from_its_own_track(real_net: Network) -> None:
     assert r.origin_access is not None and r.origin_access.km < 5
     assert r.legs[0].gauge_mm == 1000 and r.legs[-1].gauge_mm == 1520
     assert {"VN", "CN", "RU"} <= set(r.countries)
+
+
+def test_a_station_whose_track_is_unmapped_is_entered_under_the_tracks_name(real_net: Network) -> None:
+    """The extract maps no track at Dong Dang station: routes start at the nearest Vietnamese track,
+    at Lang Son 11 km south, and the answer names that track, not the station it is not."""
+    r = silkrail.route(real_net, "Dong Dang", "Hanoi", mode="rail")
+    a = r.origin_access
+    assert a is not None and a.km > 5
+    assert "Dong Dang" not in a.name and "Lạng Sơn" in a.name

@@ -560,8 +560,10 @@ class Gazetteer:
             lat, lon = city.lat, city.lon
         km = float(haversine_km(lat, lon, float(self.net.lat[node]), float(self.net.lon[node])))
         track = self.net.names.get(node, "")
-        if p.kind != "city" and normalise(p.name) not in normalise(track):
+        if p.kind != "city" and normalise(p.name) not in normalise(track) and km <= REPORT_ACCESS_KM:
             track = p.name  # a station is entered at its own track, under its own name
+        # a station whose own track the extract lacks is entered at the nearest track, under
+        # that track's name (Dong Dang at Lang Son, 11 km south), never under the station's
         terminal = p.terminal or track
         rail = self.points.named(Access("rail", node, terminal, km))
         kind = str(p.kind or "place")
