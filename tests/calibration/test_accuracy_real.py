@@ -19,14 +19,14 @@ from silkrail.routing.costs import CostModel
 
 pytestmark = pytest.mark.integration
 
-# The bounds the held-out accuracy is held to: what the model reaches today (time 25 %, distance
-# 3.1 %, coverage 79 %, interval score a third of round 2's), with a little room, so that a change
-# for the worse fails here. The issue's targets are held by the strict xfail below: it fails the
-# day they are met, to move these bounds up (see the README's "How accurate is it?").
-TIME_MDAPE = 0.27
-DISTANCE_MDAPE = 0.035
-COVERAGE = 0.75
-TARGETS = {"time_mdape": 0.15, "distance_mdape": 0.03, "coverage": 0.80}
+# The bounds the held-out accuracy is held to. Distance meets the issue's target (2.6 %) and is
+# held at it; time (23 %) and coverage (79.8 %) are held at today's levels with a little room, so
+# that a change for the worse fails here, and their targets by the strict xfail below: it fails the
+# day they are met, to move these bounds (see the README's "How accurate is it?").
+TIME_MDAPE = 0.25
+DISTANCE_MDAPE = 0.03
+COVERAGE = 0.77
+TARGETS = {"time_mdape": 0.15, "coverage": 0.80}
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +50,12 @@ def test_held_out_accuracy_within_the_stated_bounds_and_better_than_round_2(resu
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out targets not met: time MdAPE 25 % (target 15 %), distance 3.1 % (3 %), coverage "
-    "79 % (80 %); see the README's 'How accurate is it?'",
+    reason="held-out targets not met: time MdAPE 23 % (target 15 %), coverage 79.8 % (80 %); distance "
+    "is met; see the README's 'How accurate is it?'",
 )
-def test_held_out_accuracy_meets_the_issue_targets(result: Calibration) -> None:
+def test_held_out_time_and_coverage_meet_the_issue_targets(result: Calibration) -> None:
     m = summary(result)["overall"]["model"]
     assert m["time_mdape"] <= TARGETS["time_mdape"]
-    assert m["distance_mdape"] <= TARGETS["distance_mdape"]
     assert m["coverage"] >= TARGETS["coverage"]
 
 

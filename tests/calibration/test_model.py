@@ -87,8 +87,10 @@ def test_a_published_clearance_time_replaces_the_default(prior: CostModel) -> No
     clearance = math.log(8 / 3) / (2 * Z90)
     var = lognormal_variance(5.0, clearance) + lognormal_variance(queue, 1.0)
     assert dwell.sigma_log == pytest.approx(math.sqrt(math.log1p(var / (5.0 + queue) ** 2)))
-    # passengers do not queue
-    assert prior.crossing_dwell(c, Traffic.PASSENGER)[0].param == "passenger.border_dwell_h"
+    # passengers do not queue: their own published stop (exit and entry of the Kunming-Vientiane
+    # trains, 2 h since 2024), with no queue on top
+    p_dwell, _ = prior.crossing_dwell(c, Traffic.PASSENGER)
+    assert (p_dwell.value, p_dwell.basis, p_dwell.record, p_dwell.param) == (2.0, "curated", "mohan-boten", None)
 
 
 def test_a_measured_average_stop_takes_no_queue(prior: CostModel) -> None:
@@ -302,3 +304,58 @@ def test_an_unknown_crossing_is_named_with_its_line(tmp_path: Path) -> None:
         check_crossing_ids(p, cal, {"mohan-boten", "erenhot-zamyn-uud"})
     assert (exc.value.line, exc.value.field) == (6, "crossings[1].crossing")
     assert "'nowhere-border' is not a crossing" in str(exc.value)
+
+
+def test_a_passenger_train_at_a_border_inside_one_customs_area_stops_for_its_crew_only(
+    prior: CostModel,
+) -> None:
+    """A KZ-RU border without a record of its own: freight takes the fitted border dwell of a
+    customs border only where the pair is no customs union; a passenger train inside one takes
+    the union stop (crew, locomotive, passports), not a freight clearance."""
+    c = _crossing(countries=("KZ", "RU"), dwell_from="default")
+    assert not prior.new_tariff_area(c)
+    p_dwell, _ = prior.crossing_dwell(c, Traffic.PASSENGER)
+    assert p_dwell.param == "passenger.union_border_dwell_h"
+    assert p_dwell.value == prior.params.passenger.union_border_dwell_h
+    # across a customs border the passenger train keeps its own border stop
+    cn_vn, _ = prior.crossing_dwell(_crossing(countries=("CN", "VN"), dwell_from="default"), Traffic.PASSENGER)
+    assert cn_vn.param == "passenger.border_dwell_h"
+    assert cn_vn.value > p_dwell.value
+
+
+def test_a_published_passenger_stop_without_a_change_of_gauge_keeps_its_whole_time(prior: CostModel) -> None:
+    """Pingxiang-Dong Dang transships freight, but the passenger train runs through on standard
+    gauge: its published 80 min stop is not cut by the change of gauge a freight train makes."""
+    c = _crossing(
+        id="pingxiang-dong-dang", countries=("CN", "VN"), method="transshipment", curated=True, dwell_from="default"
+    )
+    dwell, _ = prior.crossing_dwell(c, Traffic.PASSENGER)
+    assert (dwell.value, dwell.basis, dwell.record) == (1.33, "curated", "pingxiang-dong-dang")
+
+
+def test_a_high_speed_line_takes_no_railways_track_factor() -> None:
+    """A railway's track factor describes its older lines; a new high-speed line is mapped at
+    about its own length and keeps its class's factor alone."""
+    from silkrail.network.classes import LineClass
+
+    m = CostModel.from_network(None, fitted=False, overrides={"railway_track.CN": 1.2})
+    base = m.params.track_factor
+    assert m.track_factor(LineClass.MODERN, "CN") == pytest.approx(base.of(LineClass.MODERN) * 1.2)
+    assert m.track_factor(LineClass.HIGH_SPEED, "CN") == pytest.approx(base.of(LineClass.HIGH_SPEED))
+
+
+def test_a_curated_lines_passenger_trains_run_at_its_own_factor_not_the_railways() -> None:
+    """The Trans-Siberian's long-distance trains at the line's factor; the railway's factor for
+    its other track; freight never reads a line's passenger factor."""
+    from silkrail.network.classes import LineClass
+
+    m = CostModel.from_network(
+        None,
+        fitted=False,
+        overrides={"line_speed_passenger.trans-siberian": 0.7, "railway_speed_passenger.RU": 1.1},
+    )
+    v = m.params.passenger.speed_kmh.of(LineClass.MODERN)
+    assert m.speed_kmh(LineClass.MODERN, Traffic.PASSENGER, "RU", line="trans-siberian") == pytest.approx(0.7 * v)
+    assert m.speed_kmh(LineClass.MODERN, Traffic.PASSENGER, "RU") == pytest.approx(1.1 * v)
+    freight = m.params.container.speed_kmh.of(LineClass.MODERN) * m.params.railway_speed.of("RU")
+    assert m.speed_kmh(LineClass.MODERN, Traffic.CONTAINER, "RU", line="trans-siberian") == pytest.approx(freight)

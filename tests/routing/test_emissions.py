@@ -12,9 +12,10 @@ from silkrail.errors import DataError
 from silkrail.network.interop import load_interoperability
 from silkrail.network.model import EdgeKind, Network
 from silkrail.routing import emissions
-from silkrail.routing.query import RouteQuery
+from silkrail.routing.query import RouteOptions, RouteQuery
 from silkrail.routing.results import Route
 from silkrail.routing.router import Router
+from silkrail.traffic import Traffic
 
 PACKAGE_INTEROP = Path(emissions.__file__).parent.parent / "data" / "interoperability.yaml"
 
@@ -65,10 +66,12 @@ def test_every_leg_carries_both_bases_and_adds_up(route: Route) -> None:
 
 def test_a_diesel_country_burns_fuel_on_every_km(router: Router, route: Route) -> None:
     """Mongolia is not electrified (its record says so): its leg's tank-to-wheel CO2e is its km
-    times the diesel factor, curated, naming the country record."""
+    (the track's length, as the leg reports it) times the diesel factor, curated, naming the
+    country record."""
     f = emissions.load_factors()
     mn = next(leg for leg in route.legs if leg.countries == ["MN"])
-    km = float(router.net.km[mn.edges].sum())
+    km = mn.distance_km
+    assert km > float(router.net.km[mn.edges].sum())  # the track factor lengthens the extract's km
     assert mn.co2e_ttw_kg == pytest.approx(km * 2 * f.diesel_ttw_per_teu_km)
     assert mn.co2e_wtw_kg == pytest.approx(km * 2 * f.diesel_wtw_per_teu_km)
     assert mn.co2e_basis == "curated" and "country:MN" in mn.co2e_factors and mn.electric_km == 0
@@ -93,7 +96,7 @@ def test_unknown_traction_takes_the_documented_default(router: Router, route: Ro
     electric), and the leg is marked default."""
     cn = next(leg for leg in route.legs if leg.mode == "rail" and leg.countries[0] == "CN")
     assert cn.co2e_basis == "default" and "traction:default" in cn.co2e_factors
-    assert cn.electric_km == pytest.approx(float(router.net.km[cn.edges].sum()) * 0.5)
+    assert cn.electric_km == pytest.approx(cn.distance_km * 0.5)
 
 
 def test_a_section_path_and_the_electrification_what_if(router: Router, route: Route, tmp_path: Path) -> None:
@@ -180,3 +183,72 @@ def test_the_cli_shows_the_basis_asked_for(tmp_path: Path, monkeypatch: pytest.M
     assert 0 < shown["ttw"] < shown["wtw"]
     bad = runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--emissions", "co2"])
     assert bad.exit_code == 2 and "wtw" in bad.output and "ttw" in bad.output
+
+
+def test_one_co2_figure_per_trip(router: Router, route: Route) -> None:
+    """The route's co2_kg is the well-to-wheel CO2e its legs report (the same per-edge factors by
+    traction), the legs' co2_kg are their co2e_wtw_kg, and the co2 objective sums the same
+    figures: the OD matrix and the route agree."""
+    assert route.co2_kg == pytest.approx(route.co2e_wtw_kg)
+    assert route.co2_basis == "well-to-wheel"
+    for leg in route.legs:
+        assert leg.co2_kg == pytest.approx(leg.co2e_wtw_kg)
+        lo, hi = leg.co2_kg_range
+        assert lo <= leg.co2_kg <= hi
+    assert route.co2e_ttw_kg is not None and 0 < route.co2e_ttw_kg < route.co2_kg
+    doc = route.to_dict()
+    assert doc["co2_kg"] == pytest.approx(doc["co2e_wtw_kg"], abs=0.2)
+    od = router.od_matrix(["Erenhot"], ["Zamyn-Uud"], RouteOptions(mode="rail", teu=2))
+    assert od.co2_kg[0, 0] == pytest.approx(route.co2_kg, rel=1e-9)
+    g = router.graph
+    costs = g.costs_of(Traffic.CONTAINER)
+    arcs = np.asarray(route.arcs)
+    assert float(g.weights[2, arcs].sum()) * 2 == pytest.approx(route.co2_kg, rel=1e-9)
+    assert np.array_equal(costs.co2_kg, costs.co2_wtw_kg)
+
+
+def test_tank_to_wheel_model_reports_tank_to_wheel(small_net: Network, tmp_path: Path) -> None:
+    """A model asked for tank-to-wheel prices every edge's CO2 tank-to-wheel: the route's co2_kg is
+    then its legs' co2e_ttw_kg (the legs keep both bases)."""
+    from silkrail.routing.costs import CostModel
+
+    model = CostModel.from_network(small_net).with_basis("tank-to-wheel")
+    r = Router(small_net, home=tmp_path, model=model).route(RouteQuery("Erenhot", "Zamyn-Uud", mode="rail", teu=2))
+    assert r.co2_basis == "tank-to-wheel"
+    assert r.co2_kg == pytest.approx(r.co2e_ttw_kg)
+    assert r.co2e_wtw_kg is not None and r.co2e_wtw_kg > r.co2_kg
+
+
+def test_a_passenger_is_counted_per_passenger_km(router: Router) -> None:
+    """A passenger route's CO2e is per passenger (the transit model's passenger factor, a
+    documented default), whatever TEU the query echoes."""
+    r = router.route(RouteQuery("Erenhot", "Zamyn-Uud", mode="rail", traffic="passenger", teu=40))
+    wtw, _ = router.graph.model.co2["rail_passenger"]
+    rail = [leg for leg in r.legs if leg.mode == "rail"]
+    assert sum(leg.co2e_wtw_kg or 0 for leg in rail) == pytest.approx(sum(leg.distance_km for leg in rail) * wtw)
+    assert r.co2_kg == pytest.approx(r.co2e_wtw_kg)
+    assert all(leg.co2e_basis == "default" for leg in rail)
+    assert all("transit.yaml:co2:rail_passenger" in leg.co2e_factors for leg in rail)
+
+
+def test_the_what_if_starts_from_the_routes_own_figures(router: Router, route: Route) -> None:
+    """Electrifying a section compares against the route's own CO2e (before = the route's)."""
+    net = router.net
+    model = router.graph.model
+    legs = emissions.with_emissions(net, route.legs, route.teu, model=model)
+    assert sum(leg.co2e_wtw_kg or 0 for leg in legs) == pytest.approx(route.co2e_wtw_kg)
+    assert sum(leg.co2e_ttw_kg or 0 for leg in legs) == pytest.approx(route.co2e_ttw_kg)
+
+
+def test_the_traction_of_every_edge_is_kept_by_content(small_net: Network, tmp_path: Path) -> None:
+    """The traction of every edge is computed once and read back from the home, keyed by the
+    network and the records' content: the same shares and records."""
+    net = small_net
+    net.caches.pop(emissions.TRACTION_CACHE, None)
+    first = emissions.network_traction(net, home=tmp_path)
+    assert list(tmp_path.glob("traction-*.npz"))
+    net.caches.pop(emissions.TRACTION_CACHE, None)
+    again = emissions.network_traction(net, home=tmp_path)
+    assert again.record == first.record
+    assert np.array_equal(np.nan_to_num(again.electric_share, nan=-1), np.nan_to_num(first.electric_share, nan=-1))
+    assert len(first.record) == net.n_edges

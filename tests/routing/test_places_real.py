@@ -198,3 +198,38 @@ def test_cli_map_of_a_route_with_a_ferry_and_names_in_cyrillic(real_env, tmp_pat
     assert "ferry" in {e["kind"] for e in body["events"]}
     text = page.read_text()
     assert "<svg" in text and "ferry" in text and "Chongqing" in text
+
+
+def test_a_passenger_boards_at_a_citys_station_and_a_box_at_its_freight_terminal(real_net: Network) -> None:
+    """Moscow's rail access for freight is the Silikatnaya terminal, 31 km out; a passenger
+    boards at a station near the centre (Moscow-St Petersburg runs about 650 km from station to
+    station). Kunming's passenger takes the standard-gauge station of the line it rides, not the
+    metre-gauge track nearer the centre."""
+    router = router_for(real_net)
+    box = router.route(RouteQuery("Moscow", "Saint Petersburg", mode="rail"))
+    rider = router.route(RouteQuery("Moscow", "Saint Petersburg", mode="rail", traffic="passenger"))
+    assert box.origin_access is not None and box.origin_access.km > 20
+    assert rider.origin_access is not None and rider.origin_access.km < 10
+    assert rider.destination_access is not None and rider.destination_access.km < 10
+    assert abs(rider.distance_km - 650) / 650 < 0.03
+    south = router.route(RouteQuery("Kunming", "Vientiane", mode="rail", traffic="passenger"))
+    assert south.origin_access is not None and south.origin_access.km < 10
+    assert {leg.gauge_mm for leg in south.legs} == {1435}
+
+
+def test_vinh_routes_to_moscow_from_its_own_track(real_net: Network) -> None:
+    """Vinh once resolved to an isolated piece of standard-gauge track (no route to Moscow): it
+    starts on the metre-gauge North-South line a few km from the city and changes gauge twice."""
+    r = silkrail.route(real_net, "Vinh", "Moscow", mode="rail")
+    assert r.origin_access is not None and r.origin_access.km < 5
+    assert r.legs[0].gauge_mm == 1000 and r.legs[-1].gauge_mm == 1520
+    assert {"VN", "CN", "RU"} <= set(r.countries)
+
+
+def test_a_station_whose_track_is_unmapped_is_entered_under_the_tracks_name(real_net: Network) -> None:
+    """The extract maps no track at Dong Dang station: routes start at the nearest Vietnamese track,
+    at Lang Son 11 km south, and the answer names that track, not the station it is not."""
+    r = silkrail.route(real_net, "Dong Dang", "Hanoi", mode="rail")
+    a = r.origin_access
+    assert a is not None and a.km > 5
+    assert "Dong Dang" not in a.name and "Lạng Sơn" in a.name

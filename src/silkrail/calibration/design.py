@@ -123,16 +123,22 @@ def compile_design(feats: Sequence[Features], structure: str = "transit") -> Des
             continue
         if q == "distance":
             for (c, cc), km in f.run.items():
-                term(i, km, (names(f"track_factor.{c}"), names(f"railway_track.{cc}")), (-1, -1), -1)
+                term(i, km, (names(f"track_factor.{c}"), _railway_track(names, c, cc)), (-1, -1), -1)
             fixed[i] = f.other_km
             continue
         family = "railway_speed" if freight else "railway_speed_passenger"
-        for (c, cc), km in f.run_time.items():
+        for (c, cc, line), km in f.run_time.items():
             run_c = "modern" if freight and c == "high_speed" else c
             v = names(f"{t.value}.speed_kmh.{run_c}")
-            # a railway's passenger factor describes its conventional services, not high-speed trains
-            railway = -1 if not freight and c == "high_speed" else names(f"{family}.{cc}")
-            term(i, km, (names(f"track_factor.{c}"), names(f"railway_track.{cc}")), (v, railway), v)
+            if freight:
+                railway = names(f"{family}.{cc}")
+            elif line:
+                # a curated line's passenger trains: the line's own factor, not the railway's
+                railway = names(f"line_speed_passenger.{line}")
+            else:
+                # a railway's passenger factor describes its other track, not high-speed trains
+                railway = -1 if c == "high_speed" else names(f"{family}.{cc}")
+            term(i, km, (names(f"track_factor.{c}"), _railway_track(names, c, cc)), (v, railway), v)
         for p_name, n in f.dwell.items():
             p = names(p_name)
             term(i, float(n), (p, -1), (-1, -1), p)
@@ -157,6 +163,12 @@ def compile_design(feats: Sequence[Features], structure: str = "transit") -> Des
         cost,
         np.array(sig, np.int64),
     )
+
+
+def _railway_track(names: Names, line_class: str, railway: str) -> int:
+    """A railway's track factor, where it applies: its older lines, not a high-speed line (new,
+    straight, and mapped at about its own length)."""
+    return -1 if line_class == "high_speed" else names(f"railway_track.{railway}")
 
 
 def _changes_fixed(f: Features) -> float:

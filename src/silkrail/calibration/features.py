@@ -20,7 +20,7 @@ import numpy as np
 
 from silkrail.errors import NoRouteError, SilkrailError
 from silkrail.evidence.schema import Figure
-from silkrail.network.classes import CLASS_NAMES, high_speed_scale
+from silkrail.network.classes import CLASS_NAMES, edge_line_record, high_speed_scale
 from silkrail.network.model import GAUGES_MM, EdgeKind
 from silkrail.routing.edge_costs import CLASS_FERRY, CLASS_SEA
 from silkrail.routing.pricing import path_figures, tariff_sections
@@ -42,9 +42,9 @@ class Features:
     error: str | None = None
     countries: list[str] = field(default_factory=list)
     run: dict[tuple[str, str], float] = field(default_factory=dict)  # (line class, railway) -> extract km
-    run_time: dict[tuple[str, str], float] = field(default_factory=dict)
-    """As ``run``, for running time: a passenger's km on a high-speed line weighted by the line's
-    reference speed over its top speed."""
+    run_time: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    """As ``run``, for running time, by (line class, railway, curated line id or ''): a passenger's
+    km on a high-speed line weighted by the line's reference speed over its top speed."""
     run_gauge: dict[tuple[str, str], float] = field(default_factory=dict)  # (gauge class, railway) -> km
     other_km: float = 0.0  # sea and ferry km (no track factor)
     paced_km: float = 0.0  # extract km of lines run at their own published pace (fixed time)
@@ -136,7 +136,9 @@ def figure_features(router: Router, f: Figure) -> Features:
     cc = net.country[net.u[e]]
     gauge = net.edge_gauge[e]
     run: dict[tuple[str, str], float] = defaultdict(float)
-    run_time: dict[tuple[str, str], float] = defaultdict(float)
+    run_time: dict[tuple[str, str, str], float] = defaultdict(float)
+    record, line_ids = edge_line_record(net)
+    rec = record[e]
     run_gauge: dict[tuple[str, str], float] = defaultdict(float)
     scale = high_speed_scale(net)[e]
     paced = costs.paced[e] if len(costs.paced) else np.zeros(len(e), bool)
@@ -147,7 +149,8 @@ def figure_features(router: Router, f: Figure) -> Features:
         if paced[i]:  # a line's published pace: its time is fixed (below), its length is track
             out.paced_km += float(raw[i])
             continue
-        run_time[(name, code)] += float(raw[i]) / (float(scale[i]) if t is Traffic.PASSENGER else 1.0)
+        line = line_ids[int(rec[i])] if rec[i] >= 0 else ""
+        run_time[(name, code, line)] += float(raw[i]) / (float(scale[i]) if t is Traffic.PASSENGER else 1.0)
         run_gauge[(_gauge_class(int(gauge[i])), code)] += float(raw[i])
     out.run, out.run_time, out.run_gauge = dict(run), dict(run_time), dict(run_gauge)
     out.other_km = float(raw[(cls == CLASS_SEA) | (cls == CLASS_FERRY)].sum())

@@ -42,8 +42,13 @@ DATA_SIGMA = {"time": 0.25, "distance": 0.05, "cost": 0.3}
 RESIDUAL_FLOOR = {"time": 0.05, "distance": 0.015, "cost": 0.05}
 MIN_HELD_OUT = 5
 """Held-out figures a group needs before its spread is read from them."""
-FAMILY_KM = {"railway_speed": 500.0, "railway_speed_passenger": 300.0, "railway_track": 200.0}
-"""km of a railway a figure must cross to inform the railway's factor."""
+FAMILY_KM = {
+    "railway_speed": 500.0,
+    "railway_speed_passenger": 300.0,
+    "railway_track": 200.0,
+    "line_speed_passenger": 300.0,
+}
+"""km of a railway (or of a curated line) a figure must cross to inform its factor."""
 ROUND2_PRIORS: dict[str, tuple[float, float, tuple[float, float], float]] = {
     "round2.speed_kmh.1520": (40.0, 0.35, (12.0, 70.0), 0.15),
     "round2.speed_kmh.1435": (40.0, 0.35, (12.0, 80.0), 0.15),
@@ -203,9 +208,14 @@ def _family_informed(problem: Problem, family: str, code: str, figs: set[int]) -
     hits = []
     for i in figs:
         f = problem.feats[i]
-        km = sum(
-            v for (_, cc), v in (f.run_gauge if family.startswith("round2") else f.run).items() if cc == code
-        )
+        if family == "line_speed_passenger":
+            km = sum(v for (_, _, line), v in f.run_time.items() if line == code)
+        else:
+            km = sum(
+                v
+                for (_, cc), v in (f.run_gauge if family.startswith("round2") else f.run).items()
+                if cc == code
+            )
         if km >= limit:
             hits.append(f.corridor)
     if family.startswith("round2"):
@@ -290,9 +300,11 @@ def held_out_spreads(problem: Problem, rows: Sequence[int]) -> dict[str, float]:
             g = group_of(problem.feats[i], problem.structure)
             err2[g].append((math.log(max(pred[i], 1e-9)) - problem.feats[i].log_value) ** 2)
             comp2[g].append(float(comp[i]) ** 2)
-    base = residual_spreads(problem, fit(problem, rows), rows) if any(
-        len(v) < MIN_HELD_OUT for v in err2.values()
-    ) else {}
+    base = (
+        residual_spreads(problem, fit(problem, rows), rows)
+        if any(len(v) < MIN_HELD_OUT for v in err2.values())
+        else {}
+    )
     out = dict(base)
     for g, e in err2.items():
         if len(e) < MIN_HELD_OUT:

@@ -37,7 +37,7 @@ class Parameter(Sourced):
     the prior's spread, bounds, and the component's own spread. A parameter the fit moves must
     be positive (it is fitted in log units)."""
 
-    name: str = Field(pattern=r"^[a-z_0-9]+(\.[A-Za-z_0-9]+)*$")
+    name: str = Field(pattern=r"^[a-z_0-9]+(\.[A-Za-z_0-9-]+)*$")
     value: NonNeg
     spread_log: NonNeg
     bounds: Pair
@@ -96,11 +96,26 @@ class SeaRate(Sourced):
     note: str | None = None
 
 
+CO2_MODES = ("rail_passenger", "sea", "ferry")
+"""The modes transit.yaml gives CO2e factors for (rail freight goes by traction: emissions.yaml)."""
+
+
 class TransitFile(Strict):
     parameters: list[Parameter]
     co2: list[Co2Factor]
     sea_rates: list[SeaRate] = Field(default_factory=list)  # more in evidence/rates.yaml (sea_index)
     sea_lanes: list[SeaLane] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _every_mode(self) -> TransitFile:
+        given = [c.mode for c in self.co2]
+        missing = [m for m in CO2_MODES if m not in given]
+        if missing:
+            raise ValueError(
+                f"co2 needs a factor for {', '.join(missing)} (modes {', '.join(CO2_MODES)}; rail freight "
+                "goes by traction in emissions.yaml)"
+            )
+        return self
 
 
 CORRIDORS = (

@@ -268,6 +268,19 @@ def line_classes(net: Network, *, home: Path | None = None, path: Path | None = 
     return result
 
 
+def line_id(record: str) -> str:
+    """The bare id of a classification record ("line_classes.yaml: trans-siberian" ->
+    "trans-siberian")."""
+    return record.rpartition(": ")[2]
+
+
+def edge_line_record(net: Network) -> tuple[NDArray[np.int16], tuple[str, ...]]:
+    """Per edge, the curated line or section that set its class (an index into the ids; -1: the
+    fallback, no curated line), and the ids."""
+    c = line_classes(net)
+    return c.record, tuple(line_id(r) for r in c.records)
+
+
 def edge_line_class(net: Network) -> NDArray[np.int8]:
     """The :class:`LineClass` value of every edge of ``net`` (-1 where it is not track)."""
     return line_classes(net).line_class
@@ -330,7 +343,9 @@ __all__ = [
     "class_of_line",
     "classify",
     "edge_line_class",
+    "edge_line_record",
     "high_speed_scale",
     "line_classes",
+    "line_id",
     "load_classes_file",
 ]

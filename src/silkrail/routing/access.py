@@ -122,6 +122,64 @@ class AccessPoints:
         )
         return Snapper(net.lat[nodes], net.lon[nodes], ids=nodes) if len(nodes) else None
 
+    @cached_property
+    def _named_main_nodes(self) -> NDArray[np.intp]:
+        net = self.net
+        return np.array(
+            [n for n in net.names if net.node_kind[n] == NodeKind.RAIL and self.main_network[n]],
+            dtype=np.intp,
+        )
+
+    def stations_near(self, lat: float, lon: float, km: float) -> list[Access]:
+        """The named stations of a main network within ``km`` of a point, nearest first."""
+        nodes = self._named_main_nodes
+        if not len(nodes):
+            return []
+        d = haversine_km(lat, lon, self.net.lat[nodes], self.net.lon[nodes])
+        idx = np.flatnonzero(d <= km)
+        return [
+            Access("rail", int(nodes[i]), self.net.names[int(nodes[i])], float(d[i]))
+            for i in idx[np.argsort(d[idx])].tolist()
+        ]
+
+    @cached_property
+    def _main_by_gauge(self) -> dict[int, Snapper]:
+        """Per gauge bit, a snapper over the nodes of connected pieces of that gauge's track at
+        least MAIN_NETWORK_KM long (a stub of another gauge at a station is not a line of it)."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        net = self.net
+        track = ((net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)) & ~net.change
+        track &= net.year_open <= self.year
+        n = net.n_nodes
+        out = {}
+        for bit in range(8):
+            mine = track & (((net.edge_gauge.astype(np.int64) >> bit) & 1) == 1)
+            if not mine.any():
+                continue
+            u, v = net.u[mine], net.v[mine]
+            graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+            _, label = connected_components(graph, directed=False)
+            km = np.bincount(label[u], weights=net.km[mine].astype(np.float64), minlength=label.max() + 1)
+            on = np.zeros(n, bool)
+            on[u] = on[v] = True
+            nodes = np.flatnonzero(on & (km[label] >= MAIN_NETWORK_KM))
+            if len(nodes):
+                out[bit] = Snapper(net.lat[nodes], net.lon[nodes], ids=nodes)
+        return out
+
+    def track_by_gauge(self, lat: float, lon: float, km: float) -> list[Access]:
+        """The nearest main-network track of each gauge within ``km`` of a point (one city may be
+        served by lines of two gauges), nearest first."""
+        out: dict[int, Access] = {}
+        for snapper in self._main_by_gauge.values():
+            node, d = snapper.nearest(lat, lon)
+            n, k = int(np.ravel(node)[0]), float(np.ravel(d)[0])
+            if k <= km and n not in out:
+                out[n] = Access("rail", n, self.net.names.get(n, ""), k)
+        return sorted(out.values(), key=lambda a: a.km)
+
     # -- access points ---------------------------------------------------------------------
 
     def bulk_access(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[NDArray[Any], ...]:

@@ -106,7 +106,8 @@ def assemble_route(
         seq = [net.country_code(origin.node)] if net.country_code(origin.node) else []
     from silkrail.routing.emissions import with_emissions  # reads its factors (pydantic) on first use
 
-    legs = with_emissions(net, legs, teu, model=g.model)
+    # the legs' CO2e from the same per-edge factors as the route's co2_kg (one figure per trip)
+    legs = with_emissions(net, legs, teu, model=g.model, traffic=traffic, km=g.costs_of(traffic).km)
     first, last = _terminal_events(g, origin, destination, f, traffic)
     events = ([first] if first else []) + events + ([last] if last else [])
     return Route(

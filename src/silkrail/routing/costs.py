@@ -37,7 +37,7 @@ from silkrail.network.classes import LineClass
 from silkrail.network.records import Crossing
 from silkrail.routing.distributions import Component, lognormal_variance, sigma_of_range
 from silkrail.routing.parameters import Params, flatten
-from silkrail.routing.tables import CostTables, Residuals, data_dir, load_tables
+from silkrail.routing.tables import CostTables, Residuals, data_dir, emission_digest, load_tables
 from silkrail.traffic import Traffic, traffic_of
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ class CostModel:
     unions: tuple[frozenset[str], ...] = ()  # customs unions: their railways share a through tariff
     gauge_change_fee_usd: float = 225.0  # the documented default fee of a change of gauge per TEU
     emission_basis: str = "well-to-wheel"
+    emissions_digest: str = ""  # of the files the per-edge CO2e factors by traction come from
     fingerprint: str = ""
     _figures: dict[str, tuple[CrossingFigure, ...]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -108,6 +109,7 @@ class CostModel:
             sea_speed_kmh=sea_kn * KNOT_KMH,
             unions=t.unions,
             gauge_change_fee_usd=fee,
+            emissions_digest=emission_digest(),
         )
         return model.with_params(overrides) if overrides else model._stamped()
 
@@ -121,6 +123,8 @@ class CostModel:
                 [c.model_dump() for c in self.crossing_figures],
                 self.sea_speed_kmh,
                 self.gauge_change_fee_usd,
+                self.emissions_digest,
+                self.emission_basis,
             ],
             sort_keys=True,
             default=str,
@@ -139,7 +143,7 @@ class CostModel:
             raise DataError(
                 f"'{basis}' is not an emission basis; use well-to-wheel or tank-to-wheel", field="basis"
             )
-        return replace(self, emission_basis=basis)
+        return replace(self, emission_basis=basis)._stamped()
 
     def basis_of(self, name: str) -> str:
         """Where a parameter's value comes from: fitted, modelled (a sourced prior) or default."""
@@ -148,21 +152,51 @@ class CostModel:
     # -- speeds and track ---------------------------------------------------------------------
 
     def speed_kmh(
-        self, line_class: LineClass | int, traffic: Traffic | str = Traffic.CONTAINER, country: str = ""
+        self,
+        line_class: LineClass | int,
+        traffic: Traffic | str = Traffic.CONTAINER,
+        country: str = "",
+        line: str = "",
     ) -> float:
         """The commercial speed of ``traffic`` on a line of ``line_class`` (of the railway
-        ``country``, where the evidence gives it a speed of its own)."""
+        ``country``, where the evidence gives it a speed of its own; passengers on the curated
+        line ``line`` at that line's own factor instead of the railway's)."""
         t = traffic_of(traffic)
         if t is not Traffic.PASSENGER and int(line_class) == int(LineClass.HIGH_SPEED):
             line_class = LineClass.MODERN  # freight keeps the modern speed on high-speed-class track
-        railway = self.params.railway_speeds(t).of(country) if country else 1.0
-        return self.params.traffic(t).speed_kmh.of(line_class) * railway
+        if t is Traffic.PASSENGER and line:
+            factor = self.params.line_speed_passenger.of(line)
+        elif t is Traffic.PASSENGER and int(line_class) == int(LineClass.HIGH_SPEED):
+            factor = 1.0
+        else:
+            factor = self.params.railway_speeds(t).of(country) if country else 1.0
+        return self.params.traffic(t).speed_kmh.of(line_class) * factor
 
     def track_factor(self, line_class: LineClass | int, country: str = "") -> float:
         """km of railway per km of the extract's track on a line of ``line_class``."""
+        railway = country and int(line_class) != int(LineClass.HIGH_SPEED)
         return self.params.track_factor.of(line_class) * (
-            self.params.railway_track.of(country) if country else 1.0
+            self.params.railway_track.of(country) if railway else 1.0
         )
+
+    def track_km(self, net: Network) -> NDArray[np.float64]:
+        """Per edge of ``net``, the km a train runs: the extract's km times the track factor of
+        the edge's line class, and of its railway except on a high-speed line (new, straight and
+        mapped at about its own length); the extract's km elsewhere (sea, ferries, port links)."""
+        from silkrail.network.classes import edge_line_class
+        from silkrail.network.model import EdgeKind
+
+        km = net.km.astype(np.float64).copy()
+        cls = edge_line_class(net)
+        rail = ((net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)) & (cls >= 0)
+        by_class = np.array(self.params.track_factor.as_tuple())
+        km[rail] *= by_class[cls[rail]]
+        edge_cc = net.country[net.u]
+        older = rail & (cls != int(LineClass.HIGH_SPEED))
+        for code, factor in self.params.railway_track.items():
+            if code in net.countries:
+                km[older & (edge_cc == net.countries.index(code))] *= factor
+        return km
 
     # -- money ---------------------------------------------------------------------------------
 
@@ -320,7 +354,9 @@ class CostModel:
             return Component(total, sigma, "curated", c.id, name), change
         if not border:
             return Component(0.0, 0.0, "modelled"), change
-        if c.dwell_from == "customs union":
+        # a border inside a customs union: no customs clearance (a passenger train stops for its
+        # crew, locomotive or passports only), whatever figure freight trains have there
+        if c.dwell_from == "customs union" or (t is Traffic.PASSENGER and not self.new_tariff_area(c)):
             name = f"{t.value}.union_border_dwell_h"
             return Component(
                 tp.union_border_dwell_h, ts.union_border_dwell_h, self.basis_of(name), None, name

@@ -3,24 +3,30 @@
 Each rail edge runs at its line class's speed for the traffic type over its track length (the
 extract's km times the class's track factor); crossings add their dwell and fees, a change of
 gauge its one figure (on the arcs that change); ports their handling; ferries their loading,
-the mean wait for a sailing and the sailing. What is not additive along a path (terminal time,
-the tariff's fixed charge per tariff area, block trains, sea rates as of a date, ranges) is
-priced once per route by :mod:`~silkrail.routing.pricing`.
+the mean wait for a sailing and the sailing. CO2e per edge, well-to-wheel and tank-to-wheel, by
+the traction of the track (:func:`~silkrail.routing.emissions.edge_emissions`): the co2 objective
+sums the model's basis (well-to-wheel unless asked otherwise). What is not additive along a
+path (terminal time, the tariff's fixed charge per tariff area, block trains, sea rates as of a
+date, ranges) is priced once per route by :mod:`~silkrail.routing.pricing`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from silkrail.network.classes import LineClass, edge_line_class, high_speed_scale
+from silkrail.network.classes import LineClass, edge_line_class, edge_line_record, high_speed_scale
 from silkrail.network.model import EdgeKind, Network
 from silkrail.network.records import Ferry
 from silkrail.routing.costs import CostModel
 from silkrail.routing.distributions import Component, lognormal_variance
 from silkrail.traffic import Traffic, is_freight
+
+if TYPE_CHECKING:
+    from silkrail.routing.emissions import EdgeEmissions
 
 CLASS_SEA, CLASS_FERRY, CLASS_NONE = 4, 5, -1
 """Run classes beyond the line classes (0-3): sea legs, rail ferries, and edges with no running
@@ -56,6 +62,9 @@ class EdgeCosts:
     )  # per-km money, newest rates
     sea_lane: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))  # sea priced as a ferry
     paced: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))  # at a line's own pace
+    co2_wtw_kg: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # well-to-wheel
+    co2_ttw_kg: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # tank-to-wheel
+    emissions: EdgeEmissions | None = field(default=None, repr=False)  # the factors behind them
 
     @property
     def run_h(self) -> NDArray[np.float64]:
@@ -106,25 +115,31 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
     kind = net.edge_kind
     cls = run_classes(net)
     line_cls = edge_line_class(net)
-    raw_km = net.km.astype(np.float64)
     rail = (cls >= 0) & (cls <= int(LineClass.SECONDARY))
     edge_cc = net.country[net.u]
     speed_by_class = np.array(tp.speed_kmh.as_tuple())
-    track_by_class = np.array(p.track_factor.as_tuple())
     speed = np.full(net.n_edges, np.inf)
-    km = raw_km.copy()
+    km = model.track_km(net)  # the extract's km times the track factor of the class and railway
     # freight never runs at high speed: on high-speed-class track (an upgraded main line, or where
     # the extract cannot tell a high-speed line from the main line beside it) it keeps the modern speed
     run_cls = np.where(freight & (cls == int(LineClass.HIGH_SPEED)), int(LineClass.MODERN), cls)
     speed[rail] = speed_by_class[run_cls[rail]]
-    km[rail] = raw_km[rail] * track_by_class[cls[rail]]
     hs = rail & (cls == int(LineClass.HIGH_SPEED))
+    curated = np.zeros(net.n_edges, bool)
+    if not freight:
+        # a curated line's passenger trains run at its own factor where the evidence gives one;
+        # a railway's factor describes its other track (not a curated line, not a high-speed line)
+        record, ids = edge_line_record(net)
+        curated = rail & (record >= 0)
+        by_id = dict(p.line_speed_passenger.items())
+        for r, lid in enumerate(ids):
+            if lid in by_id:
+                speed[rail & (record == r)] *= by_id[lid]
     for code, factor in p.railway_speeds(traffic).items():
         if code in net.countries:
-            # a railway's factor describes its conventional services, not a high-speed line's trains
             own = rail & (edge_cc == net.countries.index(code))
             if not freight:
-                own &= ~hs
+                own &= ~hs & ~curated
             speed[own] *= factor
     if not freight:
         speed *= high_speed_scale(net)  # a 350 km/h line runs faster than a 250 km/h one
@@ -137,9 +152,6 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
                 on = rail & (net.line == i) & (speed > float(line.freight_speed_kmh))
                 speed[on] = float(line.freight_speed_kmh)
                 paced |= on
-    for code, factor in p.railway_track.items():
-        if code in net.countries:
-            km[rail & (edge_cc == net.countries.index(code))] *= factor
     sea = cls == CLASS_SEA
     lane = sea_lane_edges(net, model)
     speed[sea] = model.sea_speed_kmh
@@ -150,13 +162,15 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
         line_cost = np.where(rail, km * rail_rate, 0.0)
         line_cost += np.where(sea & ~lane, km * model.sea_usd_per_teu_km(), 0.0)
         line_cost += np.where(lane, km * lane_usd_per_teu_km(net, model), 0.0)
-        co2 = np.where(rail, km * model.co2_factor("rail"), 0.0) + np.where(
-            sea, km * model.co2_factor("sea"), 0.0
-        )
     else:
         fares = np.array(p.fares.usd_per_km.as_tuple())
         line_cost = np.where(rail, km * fares[np.clip(cls, 0, 3)], 0.0)
-        co2 = np.where(rail, km * model.co2_factor("rail_passenger"), 0.0)
+    # CO2e by traction per edge (rail), by mode (sea, ferry): the figures every leg reports
+    from silkrail.routing.emissions import edge_emissions  # reads its factors (pydantic) once
+
+    em = edge_emissions(net, model, traffic)
+    co2_wtw, co2_ttw = km * em.wtw, km * em.ttw
+    co2 = co2_wtw if model.emission_basis == "well-to-wheel" else co2_ttw
     run_time = time_h.copy()
     cost = line_cost.copy()
     change_time = np.zeros(net.n_edges)
@@ -199,18 +213,19 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
         fixed_var[e] = lognormal_variance(float(f.handling_h), sig_port) + (2 * wait) ** 2 / 12
         if freight:
             cost[e] += f.cost_usd_per_teu  # the fare: paid at the ferry, like a port's handling
-            co2[e] = km[e] * model.co2_factor("ferry")
             entry_cost[e] = entry  # rail continues on the other shore: a new tariff area
             new_area[e] = True
         else:
             line_cost[e] = cost[e] = km[e] * p.fares.usd_per_km.conventional
-            co2[e] = km[e] * model.co2_factor("ferry")
     fixed_cost = cost - line_cost  # fees only; the tariff's fixed charges are rail tariff
     return EdgeCosts(
         traffic=traffic,
         time_h=time_h,
         cost_usd=cost + entry_cost,
         co2_kg=co2,
+        co2_wtw_kg=co2_wtw,
+        co2_ttw_kg=co2_ttw,
+        emissions=em,
         change_time_h=change_time,
         change_cost_usd=change_cost,
         fixed_time_h=time_h - run_time,

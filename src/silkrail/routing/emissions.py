@@ -1,4 +1,6 @@
-"""CO2e of a route's legs per ISO 14083 / GLEC: well-to-wheel and tank-to-wheel, by traction.
+"""CO2e per ISO 14083 / GLEC, well-to-wheel and tank-to-wheel, by traction: one set of factors
+per network edge that the transit model's edge costs (the co2 objective, the OD matrix, a route's
+``co2_kg``) and every leg's ``co2e_wtw_kg``/``co2e_ttw_kg`` read alike, so a trip has one CO2 figure.
 
 A rail edge's traction comes from the interoperability records: the record of its curated line,
 else a section whose path it runs along (within the section's ``buffer_km``, in its country),
@@ -8,14 +10,18 @@ with a share: that share electric). What no record says takes the documented def
 nothing tank-to-wheel and its energy (kWh per t-km) times the country's grid intensity
 well-to-wheel; diesel traction its fuel's tank-to-wheel CO2e and the well-to-wheel uplift. Sea
 and ferry legs take the transit model's factors for the mode (GLEC trade-lane and RoPax values),
-on both bases. Every leg lists the factors it used, so a user can audit them.
+on both bases; a passenger on rail the transit model's factor per passenger-km (a documented
+default). Every leg lists the factors it used, so a user can audit them. The traction of every
+edge is computed once per network and kept beside it in the home, keyed by the records' content.
 
-:func:`leg_emissions` takes one leg's edges; :func:`electrified` answers the what-if "this
-section electrified": the same legs with the section's track counted electric.
+:func:`edge_emissions` gives the per-edge factors; :func:`leg_emissions` one leg's CO2e;
+:func:`electrification_saving` answers the what-if "this section electrified": the same legs
+with the section's track counted electric.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +35,8 @@ from pydantic import Field, field_validator
 
 from silkrail.network.loader import Sourced, Strict, known_country_codes, validate_file
 from silkrail.network.model import EdgeKind, Network
+from silkrail.routing.tables import emission_data_file
+from silkrail.traffic import Traffic, is_freight, traffic_of
 
 if TYPE_CHECKING:
     from silkrail.network.interop import Interoperability, SectionRecord
@@ -104,7 +112,7 @@ class EmissionsFile(Strict):
 
 def load_checks(path: Path | None = None) -> list[Check]:
     """The published figures of ``emissions.yaml`` to check the factors against."""
-    parsed, _ = validate_file(path or _data_file(DATA_FILE), EmissionsFile)
+    parsed, _ = validate_file(path or emission_data_file(DATA_FILE), EmissionsFile)
     return list(parsed.checks)
 
 
@@ -280,19 +288,183 @@ def _distance_to_path(
     return best
 
 
+# -- CO2e per edge -------------------------------------------------------------------------------
+
+TRACTION_VERSION = "1"  # bump when edge_traction's rules change: part of the cache key
+TRACTION_CACHE = "emissions.traction"
+
+
+def network_traction(net: Network, *, home: Path | None = None) -> Traction:
+    """The traction of every edge of ``net`` by the records of the data directory's
+    ``interoperability.yaml``: kept in the network's caches, and in ``home`` (default: the
+    settings' home) keyed by the network's inputs and the records' content."""
+    from silkrail.network.interop import load_interoperability
+
+    path = emission_data_file("interoperability.yaml")
+    digest = hashlib.sha256(TRACTION_VERSION.encode() + path.read_bytes()).hexdigest()[:16]
+    hit = net.caches.get(TRACTION_CACHE)
+    if isinstance(hit, tuple) and hit[0] == digest:
+        return hit[1]
+    cache_path: Path | None = None
+    tr: Traction | None = None
+    if net.meta.get("inputs_hash"):
+        if home is None:
+            from silkrail.settings import get_settings
+
+            home = get_settings().home
+        cache_path = Path(home) / f"traction-{str(net.meta['inputs_hash'])[:16]}-{digest}.npz"
+        tr = _read_traction(cache_path, net.n_edges)
+    if tr is None:
+        tr = edge_traction(net, np.arange(net.n_edges, dtype=np.int64), load_interoperability(path))
+        if cache_path is not None:
+            _write_traction(cache_path, tr)
+    net.caches[TRACTION_CACHE] = (digest, tr)
+    return tr
+
+
+def _read_traction(path: Path, n_edges: int) -> Traction | None:
+    if not path.exists():
+        return None
+    try:
+        with np.load(path) as data:
+            share, code = data["share"], data["code"]
+            names = [str(x) for x in data["names"].tolist()]
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+    if len(share) != n_edges or len(code) != n_edges:
+        return None
+    return Traction(share.astype(np.float64), [names[c] for c in code.tolist()])
+
+
+def _write_traction(path: Path, tr: Traction) -> None:
+    from silkrail import cache
+
+    names = sorted(set(tr.record))
+    index = {n: i for i, n in enumerate(names)}
+    code = np.array([index[r] for r in tr.record], dtype=np.int32)
+    try:
+        with cache.locked(path), cache.atomic_write(path) as fh:
+            np.savez(fh, share=tr.electric_share, code=code, names=np.array(names, dtype=str))
+    except OSError:
+        pass  # a home this process may not write to: computed again next time
+
+
+@dataclass(frozen=True)
+class EdgeEmissions:
+    """Per network edge, CO2e per unit-km (a TEU-km for freight, a passenger-km for passengers),
+    well-to-wheel and tank-to-wheel; the electric share of a rail edge's traction; whether the
+    traction (or the factor) is the documented default; and the factors used, as an index into
+    ``factor_sets``. The transit model's edge costs and every leg read the same arrays, so a
+    route's CO2 and its legs' CO2e are one figure."""
+
+    wtw: NDArray[np.float64]
+    ttw: NDArray[np.float64]
+    electric_share: NDArray[np.float64]
+    default: NDArray[np.bool_]
+    factor: NDArray[np.int32]  # -1: no emissions (port links)
+    factor_sets: tuple[tuple[str, ...], ...]
+
+    def factors_of(self, edges: NDArray[np.int64]) -> tuple[str, ...]:
+        """The factors the ``edges`` used (sorted ids; 'diesel' and 'electric' last)."""
+        codes = np.unique(self.factor[np.asarray(edges, dtype=np.int64)])
+        used: set[str] = set()
+        for c in codes.tolist():
+            if c >= 0:
+                used |= set(self.factor_sets[c])
+        tail = [x for x in ("diesel", "electric") if x in used]
+        return tuple(sorted(used - set(tail))) + tuple(tail)
+
+
+def edge_emissions(
+    net: Network,
+    model: CostModel,
+    traffic: Traffic | str = Traffic.CONTAINER,
+    *,
+    data: Interoperability | None = None,
+    factors: Factors | None = None,
+    electrify: Iterable[str] = (),
+) -> EdgeEmissions:
+    """CO2e factors of every edge of ``net`` for ``traffic``. Freight on rail by traction: the
+    electric share of the edge's record times electric energy and its country's grid, the rest
+    diesel (a default share where no record says); passengers on rail take the transit model's
+    passenger factor (``rail_passenger``, a documented default); sea legs and ferries the transit
+    model's factors for the mode. ``data``/``factors`` default to the data directory's files;
+    sections named in ``electrify`` count as electric (the what-if)."""
+    from silkrail.network.interop import load_interoperability
+
+    t = traffic_of(traffic)
+    electrify = tuple(electrify)
+    if data is None and not electrify:
+        tr = network_traction(net)
+    else:
+        if data is None:
+            data = load_interoperability(emission_data_file("interoperability.yaml"))
+        tr = edge_traction(net, np.arange(net.n_edges, dtype=np.int64), data, electrify=electrify)
+    f = factors if factors is not None else load_factors(emission_data_file(DATA_FILE))
+    kind = net.edge_kind
+    rail = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
+    sea = (kind == EdgeKind.SEA) | (kind == EdgeKind.SEA_ACCESS)
+    ferry = kind == EdgeKind.FERRY
+    n = net.n_edges
+    default = tr.default & rail
+    share = np.where(default, f.unknown_share, np.nan_to_num(tr.electric_share, nan=0.0))
+    share[~rail] = 0.0
+    wtw, ttw = np.zeros(n), np.zeros(n)
+    country = net.country[net.u].astype(np.int64)
+    # factor sets: one per (record, country) on rail, one per mode elsewhere
+    records = sorted(set(tr.record[i] for i in np.flatnonzero(rail).tolist()))
+    rec_index = {r: i for i, r in enumerate(records)}
+    rec_code = np.full(n, -1, np.int64)
+    rail_idx = np.flatnonzero(rail)
+    rec_code[rail_idx] = [rec_index[tr.record[i]] for i in rail_idx.tolist()]
+    sets: list[tuple[str, ...]] = []
+    code = np.full(n, -1, np.int32)
+    if is_freight(t):
+        grid = np.array([f.electric_per_teu_km(c)[0] for c in net.countries], dtype=np.float64)
+        el = grid[country]
+        wtw[rail] = share[rail] * el[rail] + (1.0 - share[rail]) * f.diesel_wtw_per_teu_km
+        ttw[rail] = (1.0 - share[rail]) * f.diesel_ttw_per_teu_km
+        n_c = max(len(net.countries), 1)
+        key = rec_code * n_c * 4 + country * 4 + (share > 0) * 2 + (share < 1)
+        keys, inverse = np.unique(key[rail_idx], return_inverse=True)
+        for k in keys.tolist():
+            rec, rest = divmod(int(k), n_c * 4)
+            c, flags = divmod(rest, 4)
+            ids = [records[rec]]
+            if flags & 2:
+                ids.append(f.electric_per_teu_km(net.countries[c])[1])
+                ids.append("electric")
+            if flags & 1:
+                ids.append("diesel")
+            sets.append(tuple(ids))
+        code[rail_idx] = inverse.astype(np.int32)
+    else:
+        pw, pt = model.co2["rail_passenger"]
+        wtw[rail], ttw[rail] = pw, pt
+        default |= rail  # a passenger factor per passenger-km is an estimate (transit.yaml)
+        sets.append(("transit.yaml:co2:rail_passenger",))
+        code[rail] = 0
+    for mode, mask in (("sea", sea), ("ferry", ferry)):
+        w, tt = model.co2[mode]
+        wtw[mask], ttw[mask] = w, tt
+        sets.append((f"transit.yaml:co2:{mode}",))
+        code[mask] = len(sets) - 1
+    return EdgeEmissions(wtw, ttw, share, default, code, tuple(sets))
+
+
 # -- a leg's CO2e -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class LegEmissions:
-    """One leg's CO2e for its TEU, on both bases, and the factors used (ids of
+    """One leg's CO2e for its cargo, on both bases, and the factors used (ids of
     ``emissions.yaml``, interoperability records, the transit model's modes)."""
 
     wtw_kg: float
     ttw_kg: float
     electric_km: float = 0.0
     diesel_km: float = 0.0
-    default_km: float = 0.0  # km whose traction is the documented default
+    default_km: float = 0.0  # km whose traction (or factor) is the documented default
     factors: tuple[str, ...] = ()
 
     @property
@@ -306,54 +478,43 @@ def leg_emissions(
     mode: str,
     teu: float,
     *,
-    data: Interoperability,
-    factors: Factors,
+    data: Interoperability | None = None,
+    factors: Factors | None = None,
     model: CostModel | None = None,
     electrify: Iterable[str] = (),
+    km: NDArray[np.float64] | None = None,
+    traffic: Traffic | str = Traffic.CONTAINER,
+    per_edge: EdgeEmissions | None = None,
 ) -> LegEmissions:
-    """The CO2e of a leg running over ``edges`` in ``mode`` ('rail', 'sea', 'ferry') for
-    ``teu`` TEU. Sea and ferry legs need the transit ``model`` (its factors per mode)."""
+    """The CO2e of a leg running over ``edges`` for ``teu`` TEU (one passenger for passenger
+    traffic): per edge, its km (``km``, per network edge: the track's length; default the
+    extract's) times the edge's factors (:func:`edge_emissions`, or ``per_edge`` already
+    computed). ``mode`` is kept for the callers' sake: the edges say what they are."""
+    del mode
     edges = np.asarray(edges, dtype=np.int64)
-    km = net.km[edges].astype(np.float64)
-    if mode != "rail":
-        if model is None or mode not in model.co2:
-            return LegEmissions(0.0, 0.0, factors=(f"{mode}:none",))
-        wtw, ttw = model.co2[mode]
-        total = float(km.sum()) * teu
-        return LegEmissions(total * wtw, total * ttw, factors=(f"transit.yaml:co2:{mode}",))
-    tr = edge_traction(net, edges, data, electrify=electrify)
-    share = np.where(tr.default, factors.unknown_share, np.nan_to_num(tr.electric_share, nan=0.0))
-    cc = [net.countries[int(c)] for c in net.country[net.u[edges]]]
-    electric_wtw = np.empty(len(edges))
-    grids = set()
-    for i, c in enumerate(cc):
-        electric_wtw[i], fid = factors.electric_per_teu_km(c)
-        if share[i] > 0:
-            grids.add(fid)
-    wtw = float(np.sum(km * (share * electric_wtw + (1 - share) * factors.diesel_wtw_per_teu_km))) * teu
-    ttw = float(np.sum(km * (1 - share) * factors.diesel_ttw_per_teu_km)) * teu
-    used = sorted({r for r in tr.record if r} | grids)
-    if (share < 1).any():
-        used.append("diesel")
-    if (share > 0).any():
-        used.append("electric")
+    if per_edge is None:
+        from silkrail.routing.costs import CostModel
+
+        per_edge = edge_emissions(
+            net,
+            model or CostModel.from_network(net),
+            traffic,
+            data=data,
+            factors=factors,
+            electrify=electrify,
+        )
+    k = (net.km if km is None else km)[edges].astype(np.float64)
+    cargo = float(teu)
+    rail = np.isin(net.edge_kind[edges], (EdgeKind.RAIL, EdgeKind.BORDER))
+    share = per_edge.electric_share[edges]
     return LegEmissions(
-        wtw,
-        ttw,
-        electric_km=float(np.sum(km * share)),
-        diesel_km=float(np.sum(km * (1 - share))),
-        default_km=float(km[tr.default].sum()),
-        factors=tuple(used),
+        float(np.sum(k * per_edge.wtw[edges])) * cargo,
+        float(np.sum(k * per_edge.ttw[edges])) * cargo,
+        electric_km=float(np.sum(k * share)),
+        diesel_km=float(np.sum(k[rail] * (1 - share[rail]))),
+        default_km=float(k[per_edge.default[edges]].sum()),
+        factors=per_edge.factors_of(edges),
     )
-
-
-def _data_file(name: str) -> Path:
-    """A data file of the settings' data directory, else the package's (a directory of other
-    curated data need not repeat the emission factors)."""
-    from silkrail.settings import get_settings
-
-    path = get_settings().data_dir / name
-    return path if path.is_file() else Path(__file__).resolve().parent.parent / "data" / name
 
 
 def with_emissions(
@@ -363,19 +524,23 @@ def with_emissions(
     *,
     model: CostModel | None = None,
     electrify: Iterable[str] = (),
+    traffic: Traffic | str = Traffic.CONTAINER,
+    km: NDArray[np.float64] | None = None,
 ) -> list[Leg]:
-    """``legs`` with their CO2e (WTW and TTW for ``teu`` TEU), basis and factors filled in."""
+    """``legs`` with their CO2e (WTW and TTW for ``teu`` TEU, or one passenger), basis and
+    factors filled in, from the same per-edge factors as the transit model's edge costs; ``km``
+    per network edge (default: the model's track length)."""
     import dataclasses
 
-    from silkrail.network.interop import load_interoperability
+    from silkrail.routing.costs import CostModel
 
-    data = load_interoperability(_data_file("interoperability.yaml"))
-    factors = load_factors(_data_file(DATA_FILE))
+    m = model or CostModel.from_network(net)
+    per_edge = edge_emissions(net, m, traffic, electrify=electrify)
+    track = m.track_km(net) if km is None else km
+    cargo = float(teu) if is_freight(traffic_of(traffic)) else 1.0
     out = []
     for leg in legs:
-        em = leg_emissions(
-            net, leg.edges, leg.mode, teu, data=data, factors=factors, model=model, electrify=electrify
-        )
+        em = leg_emissions(net, leg.edges, leg.mode, cargo, km=track, per_edge=per_edge)
         out.append(
             dataclasses.replace(
                 leg,
@@ -444,7 +609,7 @@ def electrification_saving(
     from silkrail.errors import DataError
     from silkrail.network.interop import load_interoperability
 
-    data = load_interoperability(_data_file("interoperability.yaml"))
+    data = load_interoperability(emission_data_file("interoperability.yaml"))
     ids = [s.id for s in data.sections]
     if section not in ids:
         raise DataError(
@@ -457,13 +622,20 @@ def electrification_saving(
         )
     rail = [leg for leg in route.legs if leg.mode == "rail"]
     edges = np.concatenate([leg.edges for leg in rail]) if rail else np.empty(0, np.int64)
+    from silkrail.routing.costs import CostModel
+
+    m = model or CostModel.from_network(net)
+    track = m.track_km(net)
     tr = edge_traction(net, edges, data, electrify=[section])
     inside = np.array([r == f"section:{section}" for r in tr.record], dtype=bool)
-    km = float(net.km[edges][inside].sum()) if len(edges) else 0.0
+    km = float(track[edges][inside].sum()) if len(edges) else 0.0
     if km == 0.0:
         raise DataError(f"the route does not run on section '{section}'", field="electrify")
-    before = with_emissions(net, route.legs, route.teu, model=model)
-    after = with_emissions(net, route.legs, route.teu, model=model, electrify=[section])
+    traffic = route.traffic or Traffic.CONTAINER
+    before = with_emissions(net, route.legs, route.teu, model=m, traffic=traffic, km=track)
+    after = with_emissions(
+        net, route.legs, route.teu, model=m, traffic=traffic, km=track, electrify=[section]
+    )
     name = next(s.name for s in data.sections if s.id == section)
 
     def total(legs: Sequence[Leg], basis: str) -> float:

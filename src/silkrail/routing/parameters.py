@@ -40,7 +40,8 @@ class ClassValues:
 
 @dataclass(frozen=True)
 class CountryValues:
-    """A value per railway (ISO country code) where one is known; 1 elsewhere."""
+    """A value per railway (ISO country code), or per curated line (its id), where one is known;
+    1 elsewhere."""
 
     values: tuple[tuple[str, float], ...] = ()
 
@@ -132,6 +133,11 @@ class Params:
     stop often and long), where published timetables inform one."""
     railway_track: CountryValues = field(default_factory=CountryValues)
     """A railway's track factor relative to its class's, where published line lengths inform one."""
+    line_speed_passenger: CountryValues = field(default_factory=CountryValues)
+    """A curated line's passenger trains relative to their class's speed (the Trans-Siberian's
+    long-distance trains run slower than the day trains of another modern line), by the line's id
+    in line_classes.yaml or lines.yaml, where timetables from at least two corridors inform one.
+    A railway's own factor describes its other track."""
 
     def traffic(self, t: Traffic | str) -> TrafficParams:
         """The parameters of one traffic type."""
@@ -157,7 +163,9 @@ class Params:
         raise DataError(f"'{name}' is not a parameter of the transit model", field="name")
 
 
-COUNTRY_FAMILIES = ("railway_speed", "railway_speed_passenger", "railway_track")
+COUNTRY_FAMILIES = ("railway_speed", "railway_speed_passenger", "railway_track", "line_speed_passenger")
+"""Families of values keyed by a railway (ISO code) or a curated line (its id): optional members,
+1 where none is given."""
 
 
 def flatten(p: Any, prefix: str = "") -> dict[str, float]:

@@ -112,10 +112,11 @@ class Place:
     port: Access | None = None
     note: str | None = field(default=None, compare=False)
     opened: tuple[Access, ...] = ()  # stations of lines opened since 'today' (see with_stations_opened)
+    stations: tuple[Access, ...] = ()  # further stations a passenger boards at (see for_passengers)
 
     def nodes_for(self, mode: str) -> list[int]:
         """The nodes a route of ``mode`` (rail, sea or any) may start or end at."""
-        more = [a.node for a in self.opened]
+        more = [a.node for a in (*self.opened, *self.stations)]
         if mode == "rail":
             return ([self.rail.node] if self.rail else [self.node]) + more
         if mode == "sea":
@@ -128,7 +129,7 @@ class Place:
         entered at its own track): every other answer names the station, terminal, port or
         track it starts or ends at, so two spellings that met different access points could be
         told apart."""
-        for a in (self.rail, self.port, *self.opened):
+        for a in (self.rail, self.port, *self.opened, *self.stations):
             if a is not None and a.node == node and (a.km > REPORT_ACCESS_KM or a.name != self.name):
                 return a
         return None
@@ -262,6 +263,31 @@ class Gazetteer:
             return p
         node = rail.node if p.node == p.rail.node else p.node
         return replace(p, rail=rail, node=node, opened=tuple(opened))
+
+    def for_passengers(self, p: Place) -> Place:
+        """``p`` as a passenger enters it. A city's rail access is the terminal freight uses
+        (Moscow's Silikatnaya, 31 km from the centre); a passenger boards at the city's stations:
+        the named stations of a main network within NAMED_ACCESS_KM of its centre and its nearest
+        main track of each gauge within RAIL_ACCESS_KM (a city may be served by lines of two
+        gauges: Kunming's metre-gauge and standard-gauge stations). The search takes the one
+        that serves the route best; the nearest to the centre is the place's first. A city with
+        no such station keeps its terminal; stations, borders, ports and points stay themselves."""
+        if p.kind != "city" or p.rail is None:
+            return p
+        near = self.access.stations_near(p.lat, p.lon, NAMED_ACCESS_KM)
+        tracks = self.access.track_by_gauge(p.lat, p.lon, RAIL_ACCESS_KM)
+        near += [a for a in map(self.points.named, tracks) if a is not None]
+        near = [a for a in near if self.net.country_code(a.node) == p.country]  # not across a border
+        if not near:
+            return p
+        unique: dict[int, Access] = {}
+        for a in sorted(near, key=lambda a: a.km):
+            unique.setdefault(a.node, a)
+        first, *rest = unique.values()
+        if first.node == p.rail.node and not rest:
+            return p
+        node = first.node if p.node == p.rail.node else p.node
+        return replace(p, rail=first, node=node, stations=tuple(rest))
 
     def _gauges_at(self, node: int, year: int) -> int:
         """The gauges (a mask) of the track open in ``year`` at ``node``."""
@@ -534,8 +560,10 @@ class Gazetteer:
             lat, lon = city.lat, city.lon
         km = float(haversine_km(lat, lon, float(self.net.lat[node]), float(self.net.lon[node])))
         track = self.net.names.get(node, "")
-        if p.kind != "city" and normalise(p.name) not in normalise(track):
+        if p.kind != "city" and normalise(p.name) not in normalise(track) and km <= REPORT_ACCESS_KM:
             track = p.name  # a station is entered at its own track, under its own name
+        # a station whose own track the extract lacks is entered at the nearest track, under
+        # that track's name (Dong Dang at Lang Son, 11 km south), never under the station's
         terminal = p.terminal or track
         rail = self.points.named(Access("rail", node, terminal, km))
         kind = str(p.kind or "place")

@@ -40,7 +40,9 @@ class PathFigures:
     fee_usd: NDArray[np.float64]  # fees at crossings, changes of gauge, ports, ferries (events)
     change_usd: NDArray[np.float64]  # of which the change of gauge (on changing arcs)
     change_h: NDArray[np.float64]  # the change of gauge's hours (on changing arcs), part of fixed_h
-    co2_kg: NDArray[np.float64]
+    co2_kg: NDArray[np.float64]  # on the model's basis (well-to-wheel unless asked otherwise)
+    co2_wtw_kg: NDArray[np.float64]
+    co2_ttw_kg: NDArray[np.float64]
     km: NDArray[np.float64]  # track length (corrected)
     run_class: NDArray[np.int8]
     is_rail: NDArray[np.bool_]
@@ -134,6 +136,8 @@ def path_figures(
         change_usd=change_usd * cargo,
         change_h=change_h,
         co2_kg=costs.co2_kg[e] * cargo,
+        co2_wtw_kg=costs.co2_wtw_kg[e] * cargo,
+        co2_ttw_kg=costs.co2_ttw_kg[e] * cargo,
         km=km,
         run_class=cls,
         is_rail=is_rail,

@@ -72,6 +72,8 @@ class Router:
         q = check_query(self.net, query)
         o, d = self.resolve(query.origin), self.resolve(query.destination)
         o, d = (self.places.with_stations_opened(p, q.constraints.year) for p in (o, d))
+        if q.traffic_type is Traffic.PASSENGER:
+            o, d = self.places.for_passengers(o), self.places.for_passengers(d)
         check_ends(o, d, q, self.engine.rail_linked_ports)
         best = strategies.best_route(self.engine, o, d, q)
         if best is None:
@@ -129,11 +131,12 @@ class Router:
         """Totals for every origin-destination pair: one shortest-path tree per origin."""
         q = check_query(self.net, options if options is not None else RouteOptions())
         year = q.constraints.year
-        return self.engine.od_matrix(
-            [self.places.with_stations_opened(self.resolve(x), year) for x in origins],
-            [self.places.with_stations_opened(self.resolve(x), year) for x in destinations],
-            q,
-        )
+
+        def place(x: str | Place) -> Place:
+            p = self.places.with_stations_opened(self.resolve(x), year)
+            return self.places.for_passengers(p) if q.traffic_type is Traffic.PASSENGER else p
+
+        return self.engine.od_matrix([place(x) for x in origins], [place(x) for x in destinations], q)
 
 
 def router_for(net: Network, *, home: Path | None = None) -> Router:

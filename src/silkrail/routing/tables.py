@@ -61,6 +61,30 @@ def table_files(d: Path, fitted_path: Path | None) -> list[Path | None]:
     return [d / "transit.yaml", crossings_file(d), rates_file(d), fitted_path, data_dir() / "borders.yaml"]
 
 
+EMISSION_FILES = ("emissions.yaml", "interoperability.yaml")
+"""The files the per-edge CO2e factors are read from: the factors by traction and the
+interoperability records that say which track is electric."""
+
+
+def emission_data_file(name: str) -> Path:
+    """A data file of the settings' data directory, else the package's (a directory of other
+    curated data need not repeat the emission factors or the interoperability records)."""
+    from silkrail.settings import get_settings
+
+    path = get_settings().data_dir / name
+    return path if path.is_file() else data_dir() / name
+
+
+def emission_digest() -> str:
+    """A digest of the files the per-edge CO2e factors come from (part of the cost model's
+    fingerprint, so that landmarks of the co2 objective follow them)."""
+    digest = hashlib.sha256(b"emissions-1")
+    for name in EMISSION_FILES:
+        f = emission_data_file(name)
+        digest.update(name.encode() + b"\0" + (f.read_bytes() if f.is_file() else b""))
+    return digest.hexdigest()[:16]
+
+
 def crossings_file(d: Path) -> Path:
     return d / "evidence" / "crossings.yaml"
 
@@ -195,10 +219,13 @@ def customs_unions() -> tuple[frozenset[str], ...]:
 
 __all__ = [
     "BASES",
+    "EMISSION_FILES",
     "CostTables",
     "Residuals",
     "customs_unions",
     "data_dir",
+    "emission_data_file",
+    "emission_digest",
     "load_tables",
     "read_tables",
 ]
