@@ -64,7 +64,7 @@ def route_cmd(
     origin: opt.Origin,
     destination: opt.Destination,
     mode: opt.Mode = opt.ModeChoice.any,
-    optimize: opt.Optimize = opt.ObjectiveChoice.time,
+    optimize: opt.RouteOptimize = None,
     traffic: opt.Traffic = opt.TrafficChoice.any,
     avoid: opt.Avoid = "",
     year: opt.Year = None,
@@ -260,7 +260,7 @@ def _local(t: dt.datetime) -> str:
 def compare_cmd(
     origin: opt.Origin,
     destination: opt.Destination,
-    optimize: opt.Optimize = opt.ObjectiveChoice.time,
+    optimize: opt.RouteOptimize = None,
     traffic: opt.Traffic = opt.TrafficChoice.any,
     teu: opt.Teu = 1.0,
     year: opt.Year = None,

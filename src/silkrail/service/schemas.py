@@ -115,6 +115,17 @@ class Route(_Record):
     co2_kg_range: list[float]
     co2_basis: str
     countries: list[str]
+    customs_borders: int = Field(
+        default=0, description="crossings between customs territories, ferries between two, sea legs"
+    )
+    transshipments: int = Field(
+        default=0, description="changes of gauge, transfers between rail and ship, ferry crossings"
+    )
+    generalised_usd: float | None = Field(
+        default=None,
+        description="the generalised cost per TEU (value of time x hours + money + the penalties per "
+        "customs border and transshipment), the default objective's value; freight only",
+    )
     legs: list[RouteLeg]
     events: list[RouteEvent]
     alternatives: list[Route]
@@ -137,11 +148,11 @@ class ODRequest(BaseModel):
 
     origins: list[PlaceName] = Field(min_length=1, max_length=MAX_OD_PLACES)
     destinations: list[PlaceName] = Field(min_length=1, max_length=MAX_OD_PLACES)
-    objective: Literal["time", "cost", "co2"] = Field(
-        default="time",
+    objective: Literal["generalised", "time", "cost", "co2"] | None = Field(
+        default=None,
         validation_alias=AliasChoices("objective", "optimize"),
         description="what each route minimises, per TEU (also accepted as 'optimize', the name of "
-        "the routes' query parameter)",
+        "the routes' query parameter); default: generalised for freight, time for passengers",
     )
     mode: Literal["rail", "sea", "any"] = Field(default="any", description="what the routes may use")
     traffic: Literal["passenger", "freight", "any"] = Field(

@@ -41,8 +41,12 @@ Place = Annotated[
     ),
 ]
 Optimize = Annotated[
-    Literal["time", "cost", "co2"],
-    Query(description="what the route minimises, per TEU (the answer's 'objective')"),
+    Literal["generalised", "time", "cost", "co2"] | None,
+    Query(
+        description="what the route minimises, per TEU (the answer's 'objective'); default: generalised for "
+        "freight (value of time x hours + money + a penalty per customs border and transshipment), time "
+        "for passengers"
+    ),
 ]
 Mode = Annotated[
     Literal["rail", "sea", "any"],
@@ -161,7 +165,7 @@ async def get_route(
     origin: Place,
     destination: Place,
     mode: Mode = "any",
-    optimize: Optimize = "time",
+    optimize: Optimize = None,
     traffic: Traffic = "any",
     avoid: Avoid = [],  # noqa: B006  (FastAPI copies a list default per request)
     year: Year = None,
@@ -203,7 +207,7 @@ async def compare_routes(
     request: Request,
     origin: Place,
     destination: Place,
-    optimize: Optimize = "time",
+    optimize: Optimize = None,
     traffic: Traffic = "any",
     teu: Teu = 1.0,
     year: Year = None,
