@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SYSTEM_STAMP := $(VENV)/.system-packages
+SYSTEM_STAMP := $(VENV)/.debian-packages
 LOWEST := .venv-lowest
 LOWEST_STAMP := $(LOWEST)/.installed
 TOOLS  := .venv-tools
@@ -18,11 +18,12 @@ REFERENCE_STAMP := $(REFERENCE)/.fetched
 
 install: $(TOOLS_STAMP) $(STAMP) $(SYSTEM_STAMP) $(REFERENCE_STAMP)
 
-# Debian packages: PostgreSQL (the tests start a throwaway server) and Chromium (dashboard tests)
+# Debian packages: PostgreSQL (the tests start a throwaway server), Chromium (dashboard tests) and
+# HAProxy (the load balancer the scale-out tests put in front of several service instances)
 $(SYSTEM_STAMP):
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null; then \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null || ! command -v haproxy >/dev/null; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql chromium; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql chromium haproxy; \
 	fi
 	mkdir -p $(VENV) && touch $@
 
@@ -69,13 +70,17 @@ DEMO_TOKEN ?= demo-token-of-this-machine-not-a-secret
 DEMO_DB    := out/demo-tracking.sqlite
 
 # the tracking service (its own demo database) fed live with demo events: the last 21 hours at
-# once, the next 3 as they fall due; `make stop` ends both
+# once, the next 3 as they fall due; and a second feed of four days of corridor trains whose
+# queue at Manzhouli–Zabaykalsk (closed for a day until six hours ago) the forecast shows;
+# `make stop` ends them all
 demo-service: install
 	@$(MAKE) --no-print-directory stop
 	mkdir -p out
 	$(BIN)/silkrail demo-feed --ahead 3 --out out/demo-feed.jsonl
+	$(BIN)/silkrail forecast demo-feed out/forecast-feed.jsonl --ahead 3 --days 4 --closed-at-h 63 \
+		--closed-for-h 24 --scale 1.15
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	SILKRAIL_API_TOKEN=$(DEMO_TOKEN) nohup $(BIN)/silkrail serve --db sqlite:///$(CURDIR)/$(DEMO_DB) \
+	SILKRAIL_API_TOKEN=$(DEMO_TOKEN) SILKRAIL_FORECAST_EVERY_S=60 nohup $(BIN)/silkrail serve --db sqlite:///$(CURDIR)/$(DEMO_DB) \
 		--port $(DEMO_PORT) > out/service.log 2>&1 & echo $$! > out/service.pid
 	@for i in $$(seq 1 120); do \
 		kill -0 $$(cat out/service.pid) 2>/dev/null || { echo "the service stopped; out/service.log says:"; tail -n 5 out/service.log; exit 1; }; \
@@ -90,12 +95,23 @@ demo-service: install
 		sleep 1; \
 	done
 	@grep "caught up" out/replay.log
+	nohup $(BIN)/silkrail replay out/forecast-feed.jsonl --url http://127.0.0.1:$(DEMO_PORT) --token $(DEMO_TOKEN) \
+		--live > out/forecast-replay.log 2>&1 & echo $$! > out/forecast-replay.pid
+	@for i in $$(seq 1 300); do \
+		grep -q "caught up" out/forecast-replay.log && break; \
+		kill -0 $$(cat out/forecast-replay.pid) 2>/dev/null || { echo "the forecast feed's replay stopped; out/forecast-replay.log says:"; tail -n 5 out/forecast-replay.log; exit 1; }; \
+		sleep 1; \
+	done
+	@grep "caught up" out/forecast-replay.log
+	@$(BIN)/python -c "import httpx; d = httpx.get('http://127.0.0.1:$(DEMO_PORT)/api/v1/forecast', timeout=120).json(); \
+		print('forecast:', len(d['trains']), 'trains,', d['horizon_h'], 'h ahead;', '; '.join(a['message'] for a in d['alerts']) or 'no congestion predicted')"
 	@echo "dashboard: http://127.0.0.1:$(DEMO_PORT)/   API docs: http://127.0.0.1:$(DEMO_PORT)/docs   token: $(DEMO_TOKEN)"
 	@echo "trains keep reporting for 3 hours (logs: out/service.log, out/replay.log); 'make stop' ends it all"
 
 # stop the demo service and its replay
 stop:
 	@if [ -f out/replay.pid ]; then kill $$(cat out/replay.pid) 2>/dev/null || true; rm -f out/replay.pid; fi
+	@if [ -f out/forecast-replay.pid ]; then kill $$(cat out/forecast-replay.pid) 2>/dev/null || true; rm -f out/forecast-replay.pid; fi
 	@if [ -f out/service.pid ]; then \
 		pid=$$(cat out/service.pid); rm -f out/service.pid; \
 		if kill $$pid 2>/dev/null; then \
@@ -134,6 +150,7 @@ bench: install
 	$(BIN)/python bench/sim_vs_simpy.py
 	$(BIN)/python bench/resilience.py
 	$(BIN)/python bench/ingest_load.py
+	$(BIN)/python bench/forecast.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ while /health and the batches are measured the same way. Printed: p50/p99 of /he
 batches in both phases, the ratios to the baseline and to the goals (/health p99 < 100 ms,
 ingest p99 < 250 ms), the flood's answers by status, and how busy the machine was.
 
-    python bench/read_flood.py [--seconds 60] [--in-flight 50] [--quiet 15] [--read-workers 1]
+    python bench/read_flood.py [--seconds 60] [--in-flight 50] [--quiet 15] [--read-workers 1] [--no-quota]
 """
 
 from __future__ import annotations
@@ -49,6 +49,20 @@ def _busy() -> tuple[float, float]:
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
     tick = os.sysconf("SC_CLK_TCK")
     return (sum(fields) - fields[3] - fields[4]) / tick, sum(fields) / tick
+
+
+def _rss_mb(pid: int) -> dict[str, float]:
+    """Resident memory (MB) of the service process and of its workers, by their names."""
+    out: dict[str, float] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if int(status.parent.name) == pid or int(fields.get("PPid", "0").strip()) == pid:
+            name = fields["Name"].strip()
+            out[name] = out.get(name, 0.0) + int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+    return out
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -145,6 +159,11 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=50)
     parser.add_argument("--quiet", type=float, default=15, help="seconds of the baseline")
     parser.add_argument("--read-workers", type=int, default=1)
+    parser.add_argument(
+        "--no-quota",
+        action="store_true",
+        help="no per-client rate or cap: the bounded pool alone stands between the flood and the rest",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.service.server import start, stop
@@ -155,7 +174,7 @@ def main() -> None:
     countries = s.resolve_countries_file()
     assert countries is not None
     env = {  # the service's own defaults: the quotas of `silkrail serve`, not the tests' unlimited ones
-        "SILKRAIL_QUOTA_ANONYMOUS": "10,60,2",
+        "SILKRAIL_QUOTA_ANONYMOUS": "1e9,1e9,1000" if args.no_quota else "10,60,2",
         "SILKRAIL_QUOTA_TOKEN": "1000,5000,4",
         "SILKRAIL_READ_WORKERS": str(args.read_workers),
     }
@@ -191,6 +210,7 @@ def main() -> None:
             flood.join()
             b2 = _busy()
             reads = httpx.get(f"{url}/health", timeout=60).json()["reads"]
+            rss = _rss_mb(proc.pid)
         finally:
             stop(proc)
     cores = os.cpu_count() or 1
@@ -220,6 +240,7 @@ def main() -> None:
         f"the flood's {total:,} answers: {dict(sorted(answers.items()))} "
         f"({total / args.seconds:,.0f} a second); read pool at the end: {reads}"
     )
+    print("resident memory at the end, MB: " + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(rss.items())))
 
 
 if __name__ == "__main__":

@@ -121,6 +121,7 @@ def route(
     inland_water: bool = ...,
     depart: None = ...,
     arrive: None = ...,
+    closed_crossings: Iterable[str] = ...,
 ) -> Route: ...
 
 
@@ -141,6 +142,7 @@ def route(
     inland_water: bool = ...,
     depart: dt.datetime | str | None = ...,
     arrive: dt.datetime | str | None = ...,
+    closed_crossings: Iterable[str] = ...,
 ) -> Route | Journey: ...
 
 
@@ -160,6 +162,7 @@ def route(
     inland_water: bool = False,
     depart: dt.datetime | str | None = None,
     arrive: dt.datetime | str | None = None,
+    closed_crossings: Iterable[str] = (),
 ) -> Route | Journey:
     """The best route from ``origin`` to ``destination``, across gauges, borders and modes.
 
@@ -197,6 +200,9 @@ def route(
         Leave at, or arrive by, this time (ISO 8601 with its UTC offset): the earliest arrival
         (latest departure) on the scheduled services, the network model where none runs. Give
         one of them at most, with the time objective and no alternatives.
+    closed_crossings : iterable of str
+        Ids of border crossings the route may not use (closed), as the network's crossings
+        name them (``["erenhot-zamyn-uud"]``).
 
     Returns
     -------
@@ -231,13 +237,16 @@ def route(
         inland_water=inland_water,
         depart=depart,
         arrive=arrive,
+        closed_crossings=closed_crossings,
     )
     router = router_for(net)
     if query.scheduled:
         from silkrail.timetable.journey import plan
 
         return plan(router, query)
-    return router.route(query)
+    from silkrail.timetable.answer import answer_route
+
+    return answer_route(router, query)
 
 
 def compare(
@@ -302,7 +311,9 @@ def compare(
         as_of=as_of,
         inland_water=inland_water,
     )
-    return router_for(net).compare(query)
+    from silkrail.timetable.answer import answer_compare
+
+    return answer_compare(router_for(net), query)
 
 
 def od_matrix(
@@ -369,7 +380,9 @@ def od_matrix(
         as_of=as_of,
         inland_water=inland_water,
     )
-    return router_for(net).od_matrix(origins, destinations, options)
+    from silkrail.timetable.answer import answer_od
+
+    return answer_od(router_for(net), origins, destinations, options)
 
 
 def __getattr__(name: str) -> type:

@@ -138,21 +138,30 @@ def remove_stale(
 
 def _remove_unlocked(path: Path, now: float) -> bool:
     """Remove ``path`` and its lock file if no process holds the lock and it is still stale
-    once the lock is ours (a reader may have touched it in between)."""
+    once the lock is ours (a reader may have touched it in between).
+
+    Trying the lock may itself touch the lock file (some ``filelock`` releases open it with
+    ``O_TRUNC``, even when another process holds it), so the check reads the lock file's time
+    from before and the cache file's time now (every reader touches both), and a try that
+    leaves the file in place puts the lock file's time back."""
     lock = lock_path(path)
-    before = last_used(path)
-    existed = lock.exists()
+    lock_before = _mtime(lock)
+
+    def untouched() -> bool:
+        if lock_before is not None:
+            with contextlib.suppress(OSError):
+                os.utime(lock, (lock_before, lock_before))
+        return False
+
     file_lock = FileLock(lock, mode=0o666)
     try:
         file_lock.acquire(timeout=0)
     except (Timeout, OSError):
-        return False
+        return untouched()
     try:
-        if not existed:  # creating the lock file is no use of the cache file
-            with contextlib.suppress(OSError):
-                os.utime(lock, (before, before))
-        if not lock.exists() or now - last_used(path) < STALE_AFTER_S:
-            return False
+        used = max(_mtime(path) or 0.0, lock_before or 0.0)
+        if not lock.exists() or now - used < STALE_AFTER_S:
+            return untouched()
         path.unlink(missing_ok=True)
         # a lock file held open cannot go on Windows, where its release removes it
         with contextlib.suppress(OSError):
@@ -160,3 +169,10 @@ def _remove_unlocked(path: Path, now: float) -> bool:
         return True
     finally:
         file_lock.release()
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None

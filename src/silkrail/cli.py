@@ -19,6 +19,7 @@ from silkrail.commands import (
     console,
     corridor,
     corridors,
+    forecast,
     gtfs,
     network,
     programme,
@@ -40,6 +41,7 @@ GROUPS: tuple[ModuleType, ...] = (
     service,
     tracking,
     programme,
+    forecast,
 )
 """The command groups, in the order ``silkrail --help`` lists them."""
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from silkrail.errors import SilkrailError
 from silkrail.routing.results import OdMatrix, Route
+from silkrail.service.forecast_schemas import ForecastOut, WhatIfOut
 from silkrail.service.schemas import Comparison, Health, ODMatrix
 from silkrail.service.schemas import Route as RouteSchema
 from silkrail.tracking.model import Alert, BatchResult, TrainCreated, TrainIn, TrainState
@@ -151,6 +152,17 @@ class ServiceClient:
     def alerts(self, since: int = 0, *, limit: int = 1000, newest_first: bool = False) -> list[Alert]:
         params = {"since": since, "limit": limit, "newest_first": newest_first}
         return [Alert.model_validate(a) for a in self._call("GET", "/api/v1/alerts", params=params)]
+
+    # -- forecast ------------------------------------------------------------------------
+
+    def forecast(self) -> ForecastOut:
+        """The service's live forecast: queues at the crossings, ETA bands, slots, alerts."""
+        return ForecastOut.model_validate(self._call("GET", "/api/v1/forecast"))
+
+    def what_if(self, change: Mapping[str, Any]) -> WhatIfOut:
+        """The difference one change makes to the live forecast (a token is needed):
+        ``{"close": {"crossing": "erenhot-zamyn-uud", "hours": 48}}`` and the other kinds."""
+        return WhatIfOut.model_validate(self._call("POST", "/api/v1/forecast/what-if", json=dict(change)))
 
     # -- routing -------------------------------------------------------------------------
 

@@ -159,13 +159,17 @@ def test_a_bad_od_file_names_its_row_and_field(tmp_path: Path, text, line, field
 
 
 def test_a_scenario_gives_yearly_flows() -> None:
-    """A weekly 80-TEU train is 80 x 365/7 TEU a year; a daily timetable counts 7 a week."""
+    """A weekly 80-TEU train is 80 x 365/7 TEU a year; a daily timetable counts 7 a week. A
+    service that runs a timetable trip passes the crossings at its stops, in order (the FESCO
+    shuttle: Dong Dang, Erenhot, Naushki). Passenger trains (T8701, D887) carry no TEU."""
     flows = {f.name: f for f in load_flows("baseline-2025")}
     fesco = flows["FESCO Vietnam Shuttle"]
     assert fesco.teu_per_year == pytest.approx(80 * 365 / 7)
-    assert fesco.via == ("erenhot-zamyn-uud", "sukhbaatar-naushki") and fesco.mode == "rail"
+    assert fesco.via == ("pingxiang-dong-dang", "erenhot-zamyn-uud", "sukhbaatar-naushki")
+    assert fesco.mode == "rail" and (fesco.origin, fesco.destination) == ("Hanoi", "Moscow")
     t8701 = flows["Nanning–Hanoi passenger T8701"]  # a daily passenger train: trains, no TEU
     assert t8701.teu_per_year == 0.0 and t8701.trains_per_year == pytest.approx(7 * 365 / 7)
+    assert t8701.traffic == "passenger" and flows["Kunming–Vientiane passenger"].traffic == "passenger"
 
 
 def test_a_scenario_applies_its_service_changes_and_a_selection() -> None:

@@ -51,12 +51,14 @@ HYP = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChec
 
 
 def test_hanoi_moscow_by_rail_changes_gauge_twice(real_net: Network) -> None:
-    """From Da Nang (metre gauge) 1,000 -> 1,435 -> 1,520 mm; from Hanoi, whose rail access is the
-    dual-gauge Yen Vien yard where the trains to China start on standard gauge, once. Every border
-    edge of the path appears as an event."""
-    south = silkrail.route(real_net, "Da Nang", "Moscow", mode="rail")
+    """The network model's routes: from Da Nang (metre gauge) 1,000 -> 1,435 -> 1,520 mm; from
+    Hanoi, whose rail access is the dual-gauge Yen Vien yard where the trains to China start on
+    standard gauge, once. Every border edge of the path appears as an event. (The default answer
+    from Hanoi is the FESCO shuttle's: tests/timetable/test_one_trip_real.py.)"""
+    router = router_for(real_net)
+    south = router.route(RouteQuery("Da Nang", "Moscow", mode="rail"))
     assert [(e.from_gauge_mm, e.to_gauge_mm) for e in south.gauge_changes] == [(1000, 1435), (1435, 1520)]
-    r = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail")
+    r = router.route(RouteQuery("Hanoi", "Moscow", mode="rail"))
     changes = [(e.from_gauge_mm, e.to_gauge_mm) for e in r.gauge_changes]
     assert changes == [(1435, 1520)]
     assert r.countries[0] == "VN" and r.countries[-1] == "RU" and "CN" in r.countries
@@ -70,11 +72,14 @@ def test_hanoi_moscow_by_rail_changes_gauge_twice(real_net: Network) -> None:
 
 
 def test_avoiding_mongolia_moves_the_route_to_another_crossing(real_net: Network) -> None:
-    """The cheapest Hanoi–Moscow route that avoids Kazakhstan runs through Mongolia and leaves
-    China at Erenhot; avoiding Mongolia as well moves it to another crossing out of China."""
-    base = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail", avoid=["KZ"], objective="cost")
+    """The network model's cheapest Hanoi–Moscow route that avoids Kazakhstan runs through
+    Mongolia and leaves China at Erenhot; avoiding Mongolia as well moves it to another crossing
+    out of China. (The default answer avoiding Kazakhstan is the FESCO shuttle's, priced on its
+    own published route.)"""
+    router = router_for(real_net)
+    base = router.route(RouteQuery("Hanoi", "Moscow", mode="rail", avoid=["KZ"], objective="cost"))
     assert "MN" in base.countries
-    alt = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail", avoid=["KZ", "MN"], objective="cost")
+    alt = router.route(RouteQuery("Hanoi", "Moscow", mode="rail", avoid=["KZ", "MN"], objective="cost"))
     assert "MN" not in alt.countries
     exit_base = next(e.crossing_id for e in base.border_crossings if e.from_country == "CN")
     exit_alt = next(e.crossing_id for e in alt.border_crossings if e.from_country == "CN")
@@ -203,16 +208,29 @@ def test_removing_an_edge_never_shortens_a_route(
 def test_alternatives_are_different_corridors(real_net: Network) -> None:
     """Alternatives differ in the crossings or the countries they use, not only in a few
     kilometres: the other published crossing of a border pair first (Hekou-Lao Cai beside
-    Pingxiang-Dong Dang), then another sequence of countries (via Mongolia)."""
-    r = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail", alternatives=2)
+    Pingxiang-Dong Dang), then another sequence of countries (via Mongolia). (The network model's
+    alternatives: the default answer is the FESCO shuttle's, see test_served_answer_*.)"""
+    r = router_for(real_net).route(RouteQuery("Hanoi", "Moscow", mode="rail", alternatives=2))
     assert len(r.alternatives) == 2
     first, second = r.alternatives
     assert first.countries == r.countries and first.crossing_ids != r.crossing_ids
     assert second.countries != r.countries
 
 
+def test_served_answer_keeps_the_models_other_corridors_as_alternatives(real_net: Network) -> None:
+    """The FESCO shuttle answers Hanoi–Moscow; the alternatives asked for are the model's own
+    best route and its other corridors, none through the service's crossings."""
+    r = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail", alternatives=2)
+    assert r.service is not None and r.service.id == "fesco-vietnam-shuttle"
+    assert len(r.alternatives) == 2 and all(a.service is None for a in r.alternatives)
+    keys = {(a.crossing_ids) for a in r.alternatives}
+    assert len(keys) == 2 and r.crossing_ids not in keys
+
+
 def test_compare_gives_rail_sea_and_combined_options(real_net: Network) -> None:
-    """compare: labelled options; the sea option sails most of the way."""
+    """compare: labelled options; the sea option sails most of the way; the rail option is the
+    weekly FESCO shuttle that runs the corridor (35 days and the wait for it: slower than the
+    sea here), the network model's rail time beside it faster than the sea."""
     options = silkrail.compare(real_net, "Hanoi", "Moscow")
     labels = [o.label for o in options]
     assert labels[:2] == ["rail", "sea"]
@@ -221,7 +239,8 @@ def test_compare_gives_rail_sea_and_combined_options(real_net: Network) -> None:
     assert sea_km > 0.6 * sea.distance_km
     assert any(e.kind == "port_transfer" for e in sea.events)
     rail = options[0]
-    assert rail.duration_h < sea.duration_h
+    assert rail.service is not None and rail.service.id == "fesco-vietnam-shuttle"
+    assert rail.service.modelled_duration_h < sea.duration_h
 
 
 def test_od_matrix_matches_single_routes(real_net: Network) -> None:

@@ -193,3 +193,18 @@ def test_quotas_of_trains_and_events_per_operator(tmp_path: Path, net_file: Path
         }
         assert _post(api, "fesco", arrived)["accepted"] == 1
         assert _train(api, "fesco", "t4").status_code == 201
+
+
+def test_gtfs_realtime_is_built_in_the_pool_once_for_many_readers(api: TestClient) -> None:
+    """Twenty readers of the vehicle positions within the feed's few seconds cost one build (it
+    was built for each, in the thread pool every request shares); a token's view is a build of
+    its own, and so is each format."""
+    _train(api, "fesco")
+    reads = api.app.state.runtime.reads  # type: ignore[attr-defined]
+    before = reads.state()["done"]
+    for _ in range(20):
+        assert api.get("/api/v1/gtfs-rt/vehicle-positions").status_code == 200
+    assert reads.state()["done"] - before == 1
+    api.get("/api/v1/gtfs-rt/vehicle-positions", headers=AUTH["fesco"])
+    api.get("/api/v1/gtfs-rt/vehicle-positions?format=json")
+    assert reads.state()["done"] - before == 3

@@ -101,7 +101,7 @@ def test_the_typed_client_reads_routes_and_matrices(api: TestClient) -> None:
     client = ServiceClient(http=api)  # routing only reads: no token
     best = client.route(RouteQuery("Hanoi", "Moscow", mode="rail"))
     assert isinstance(best, silkrail.Route)
-    assert best.countries[0] == "VN" and best.countries[-1] == "RU" and best.legs[0].from_ == "Hanoi"
+    assert best.countries[0] == "VN" and best.countries[-1] == "RU" and best.origin.name == "Hanoi"
     assert best.to_dict() == _cli("route", "Hanoi", "Moscow", "--mode", "rail")  # the library's own record
     assert all(len(leg.geometry) >= 2 for leg in best.legs)
     pytest.importorskip("geopandas")

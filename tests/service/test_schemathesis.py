@@ -35,7 +35,10 @@ def served(request: pytest.FixtureRequest, real_net, real_settings, tmp_path_fac
         from silkrail.tracking.devdb import create_database
 
         db = create_database(request.getfixturevalue("pg_base"), "s_" + uuid.uuid4().hex[:12])
-    proc, url = start(real_settings.home, db, TOKEN, real_settings.countries_file, workers=1)
+    # input handling is tested here, not capacity: a slow shared machine must not turn a costly
+    # generated route into a 503 past its deadline
+    env = {"SILKRAIL_READ_DEADLINE_S": "600", "SILKRAIL_READ_QUEUE": "64"}
+    proc, url = start(real_settings.home, db, TOKEN, real_settings.countries_file, workers=1, env=env)
     try:
         yield url
     finally:

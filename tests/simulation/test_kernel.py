@@ -100,7 +100,7 @@ def test_negative_delays_are_refused() -> None:
 def _synthetic(servers: int, closures: list[tuple[float, float]] | None = None) -> SimInput:
     res = [ResourceSpec("border", servers, 2.0, 3.0, 6.0, closures or [])]
     deps = [i * 1.5 for i in range(200)]
-    svc = ServiceSpec("s", deps, 80, 0, [(5.0, 0), (10.0, -1)], [], 18.0, ["CN", "MN"])
+    svc = ServiceSpec("s", deps, 80, 0, [(5.0, 0, None), (10.0, -1, None)], [], 18.0, ["CN", "MN"])
     return SimInput("synthetic", "2025-01-01", 300.0, res, [svc])
 
 

@@ -31,10 +31,13 @@ def client(real_net, real_settings, tmp_path: Path) -> Iterator[TestClient]:  # 
 def test_trip_updates_and_positions_of_a_train_from_t8701(client: TestClient) -> None:
     day = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()  # events may not lie in the future
     body = train_from_trip(load_services(), "t8701", day)
-    departure = dt.datetime.fromisoformat(body["departure"])
     made = client.post("/api/v1/trains", json=body, headers=AUTH)
     assert made.status_code in (200, 201), made.text
     tid = made.json()["id"]
+    state = client.get(f"/api/v1/trains/{tid}").json()
+    assert (state["trip_id"], state["start_date"], state["name"]) == ("t8701", day.isoformat(), "T8701")
+    departure = dt.datetime.fromisoformat(state["departure"].replace("Z", "+00:00"))
+    assert departure == dt.datetime(day.year, day.month, day.day, 10, 5, tzinfo=dt.UTC)  # 18:05 Beijing time
     event = {
         "event_id": "p1",
         "train_id": tid,
@@ -78,7 +81,7 @@ def test_a_train_from_t8701_is_late_against_the_timetable(client: TestClient) ->
     day = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).date()
     feed = load_services()
     body = train_from_trip(feed, "t8701", day)
-    departure = dt.datetime.fromisoformat(body["departure"])
+    departure = dt.datetime(day.year, day.month, day.day, 10, 5, tzinfo=dt.UTC)  # 18:05 Beijing time
     made = client.post("/api/v1/trains", json=body, headers=AUTH)
     assert made.status_code in (200, 201), made.text
     tid = made.json()["id"]
@@ -102,3 +105,49 @@ def test_a_train_from_t8701_is_late_against_the_timetable(client: TestClient) ->
     msg = pb.FeedMessage.FromString(client.get("/api/v1/gtfs-rt/trip-updates").content)
     (entity,) = [e for e in msg.entity if e.id == tid]
     assert entity.trip_update.delay == 1800
+
+
+def test_a_train_that_has_not_departed_has_no_delay(client: TestClient) -> None:
+    """T8701 of tomorrow, posted before it leaves: due at its scheduled arrival with no delay, and
+    its TripUpdate carries no prediction. A train merely called "T8701" (no trip_id) is no trip's:
+    it is not reported as T8701 at all (it was matched by name and showed a delay of 34,064 s)."""
+    day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date()
+    made = client.post("/api/v1/trains", json=train_from_trip(load_services(), "t8701", day), headers=AUTH)
+    assert made.status_code == 201, made.text
+    tid = made.json()["id"]
+    state = client.get(f"/api/v1/trains/{tid}").json()
+    scheduled = dt.datetime(day.year, day.month, day.day, 22, 30, tzinfo=dt.UTC)
+    assert (state["status"], state["delay_h"]) == ("planned", 0.0)
+    assert dt.datetime.fromisoformat(state["eta"].replace("Z", "+00:00")) == scheduled
+    named = {
+        "name": "T8701",
+        "origin": "Nanning",
+        "destination": "Hanoi",
+        "departure": f"{day.isoformat()}T18:05:00+08:00",
+    }
+    by_name = client.post("/api/v1/trains", json=named, headers=AUTH)
+    assert by_name.status_code == 201, by_name.text
+    msg = pb.FeedMessage.FromString(client.get("/api/v1/gtfs-rt/trip-updates").content)
+    ours = {e.id: e.trip_update for e in msg.entity}
+    assert by_name.json()["id"] not in ours
+    tu = ours[tid]
+    assert (tu.trip.trip_id, tu.trip.start_date) == ("t8701", day.strftime("%Y%m%d"))
+    assert not tu.HasField("delay") and tu.stop_time_update[0].schedule_relationship == 2  # NO_DATA
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "says"),
+    [
+        ({"trip_id": "t9999"}, 422, "no timetable trip 't9999'"),
+        ({"start_date": "01/12/2026"}, 422, "start_date"),
+        ({"origin": "Nanning"}, 422, "drop origin"),
+        ({"departure": "2020-01-01T00:00:00Z"}, 422, "is not that trip"),
+    ],
+)
+def test_a_bad_trip_is_refused_with_its_field(
+    client: TestClient, change: dict[str, str], status: int, says: str
+) -> None:
+    day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date()
+    body = train_from_trip(load_services(), "t8701", day) | change
+    r = client.post("/api/v1/trains", json=body, headers=AUTH)
+    assert r.status_code == status and says in r.text, r.text

@@ -19,16 +19,16 @@ pytestmark = pytest.mark.integration
 def test_nanning_to_hanoi_catches_t8701(real_net) -> None:  # type: ignore[no-untyped-def]
     """Leaving Nanning at 17:00 Beijing time, the traveller takes T8701 (18:05) to Gia Lam, 05:30
     Hanoi time: the timetable runs there, so no unscheduled train is assumed."""
-    q = RouteQuery("Nanning", "Hanoi", mode="rail", depart="2026-12-03T17:00+08:00")
+    q = RouteQuery("Nanning", "Hanoi", mode="rail", traffic="passenger", depart="2026-12-03T17:00+08:00")
     j = plan(router_for(real_net), q, feed=load_services()).to_dict()
-    assert j["departure"] == "2026-12-03T17:00:00+08:00"
+    assert j["departure"] == "2026-12-03T17:00:00+08:00" and j["traffic"] == "passenger"
     assert j["arrival"] == "2026-12-04T05:30:00+07:00"
     assert [(leg["service"], leg["trip"]) for leg in j["legs"]] == [("T8701", "t8701@2026-12-03")]
     assert j["legs"][0]["departure"] == "2026-12-03T18:05:00+08:00"
 
 
 def test_missing_the_train_waits_for_the_next_day(real_net) -> None:  # type: ignore[no-untyped-def]
-    q = RouteQuery("Nanning", "Hanoi", mode="rail", depart="2026-12-03T18:30+08:00")
+    q = RouteQuery("Nanning", "Hanoi", mode="rail", traffic="passenger", depart="2026-12-03T18:30+08:00")
     j = plan(router_for(real_net), q, feed=load_services()).to_dict()
     assert j["legs"][0]["trip"] == "t8701@2026-12-04"
     assert j["arrival"] == "2026-12-05T05:30:00+07:00"
@@ -63,13 +63,21 @@ def test_route_cli_with_depart_and_arrive(real_env, real_net) -> None:  # type: 
 
     from silkrail.cli import app
 
+    passenger = ["--traffic", "passenger"]
     run = CliRunner().invoke(
-        app, ["route", "Nanning", "Hanoi", "--depart", "2026-12-03T17:00+08:00", "--json"]
+        app, ["route", "Nanning", "Hanoi", "--depart", "2026-12-03T17:00+08:00", *passenger, "--json"]
     )
     assert run.exit_code == 0, run.output
     assert json.loads(run.output)["legs"][0]["service"] == "T8701"
+    # a shipment (the default traffic) never rides the passenger train: the Friday container train
+    boxes = json.loads(
+        CliRunner()
+        .invoke(app, ["route", "Nanning", "Hanoi", "--depart", "2026-12-03T17:00+08:00", "--json"])
+        .output
+    )
+    assert boxes["traffic"] == "freight" and boxes["legs"][0]["service"] == "24505"
     run = CliRunner().invoke(
-        app, ["route", "Nanning", "Hanoi", "--arrive", "2026-12-04T08:00+07:00", "--json"]
+        app, ["route", "Nanning", "Hanoi", "--arrive", "2026-12-04T08:00+07:00", *passenger, "--json"]
     )
     out = json.loads(run.output)
     # the real arrival (05:30), not the deadline; the departure is the latest one can be at Nanning
@@ -91,13 +99,13 @@ def test_route_cli_with_depart_and_arrive(real_env, real_net) -> None:  # type: 
     ids=["depart", "arrive"],
 )
 def test_waits_and_rides_add_up_to_the_journey(real_env, real_net, when) -> None:  # type: ignore[no-untyped-def]
-    """Leaving Nanning at 17:00 for T8701 (18:05): the wait (1.08 h, the 0.5 h boarding time
-    included) and the ride (12.42 h) make the 13.5 h of the journey, leg by leg."""
+    """A traveller leaving Nanning at 17:00 for T8701 (18:05): the wait (1.08 h, the 0.5 h
+    boarding time included) and the ride (12.42 h) make the 13.5 h of the journey, leg by leg."""
     from typer.testing import CliRunner
 
     from silkrail.cli import app
 
-    run = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", *when, "--json"])
+    run = CliRunner().invoke(app, ["route", "Nanning", "Hanoi", *when, "--traffic", "passenger", "--json"])
     assert run.exit_code == 0, run.output
     j = json.loads(run.output)
     total = dt.datetime.fromisoformat(j["arrival"]) - dt.datetime.fromisoformat(j["departure"])

@@ -72,3 +72,12 @@ def test_positions_are_matched_onto_the_route() -> None:
     ev = pos("p1", 1)  # at lat 0, lon 1.0: 0.1 degree (about 11 km) past the point at km 100
     km, off = match([ev, ms("m1", "border_entry", 2)], PLANS)[(TRAIN, "p1")]
     assert km == 100.0 and off == pytest.approx(11.1, abs=0.1)
+
+
+def test_a_position_an_hour_ahead_of_the_clock_is_refused() -> None:
+    """59 minutes ahead was taken (within the hour allowed) and froze the train until then: every
+    later position looked older than it. Beyond the few minutes of clock skew, refused."""
+    raw = [_raw(pos("ahead", 1 + 59 / 60)), _raw(pos("skew", 1 + 4 / 60))]
+    valid, rejected = validate(raw, at(1))
+    assert [i for i, _ in valid] == [1]
+    assert [r.index for r in rejected] == [0] and "is in the future" in rejected[0].error

@@ -190,10 +190,11 @@ def test_refresh_predicts_the_eta_from_the_state() -> None:
     assert slow.state.delay_h == pytest.approx(late_h)
 
 
-def test_refresh_of_a_train_without_events_uses_now() -> None:
-    """A planned train's ETA counts from ``now``: the whole route still ahead."""
-    step = core.refresh(START, profile=profile(), planned=PLANNED, learned={}, now=at(1))
-    assert step.state.eta == at(14)
+def test_refresh_of_a_train_that_has_not_departed_keeps_its_plan() -> None:
+    """A train with no event has not departed: it is due at its planned arrival, with no delay
+    (not an ETA counted from ``now``, which would make it late by however long it waits)."""
+    step = core.refresh(START, profile=profile(), planned=PLANNED, learned={}, now=at(30))
+    assert (step.state.eta, step.state.delay_h, step.alerts) == (PLANNED, 0.0, ())
 
 
 def test_refresh_keeps_an_arrived_trains_eta() -> None:

@@ -29,6 +29,8 @@ def test_a_summary_names_the_next_stop_and_rounds() -> None:
         "delay_h": 0.12,
         "next_event": "Borderville",
         "updated_at": at(1.5),
+        "trip_id": None,
+        "start_date": None,
     }
     inside = TrackState(TRAIN, "at_crossing", 200.0, at(14), crossing="Gaugetown", crossing_since=at(11))
     s2 = TrainSummary.of(TRAIN_RECORD, inside, profile(), at(11))
@@ -56,7 +58,7 @@ def test_records_become_a_table() -> None:
         at(2),
     )
     frame = to_frame([s, s])
-    assert frame.shape == (2, 16)
+    assert frame.shape == (2, 18)
     assert frame["last_lat"].tolist() == [1.0, 1.0] and "last_position" not in frame.columns
     a = AlertRecord(3, TRAIN, "late", "expected", at(2))
     assert a.to_frame().to_dict("records") == [a.to_dict()]

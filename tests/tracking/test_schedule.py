@@ -1,6 +1,7 @@
 """A train that runs a timetable trip is late against the timetable (the pure core on the tiny
-hand-made track of ``track.py`` with a 2-stop trip: leaves km 0 at T0, due at km 300 at T0 + 13 h,
-so the timetable has it at km 100 at T0 + 4 h 20 min)."""
+hand-made track of ``track.py`` with a 2-stop trip: leaves km 0 at T0, due at km 300 at T0 + 13 h).
+Between its timed stops the timetable has the train where its planned pace does: running 2 h to
+the border at km 100, waiting there 5 h, so it leaves km 100 at T0 + 7 h."""
 
 from __future__ import annotations
 
@@ -34,21 +35,24 @@ def test_the_schedule_is_placed_along_the_route_and_survives_storage() -> None:
     p = _timetabled()
     assert [s.km for s in p.schedule] == [0.0, 300.0]
     assert scheduled_arrival(p) == DUE
-    assert scheduled_at(p, 100.0) == at(4) + timedelta(minutes=20)
+    assert scheduled_at(p, 50.0) == at(1)  # running
+    assert scheduled_at(p, 100.0) == at(7)  # leaving the border after its 5 h
+    assert scheduled_at(p, 250.0) == at(7 + 3 + 2)  # past the gauge change's 2 h
+    assert scheduled_at(p, 300.0) == DUE
     back = Profile.from_json(p.to_json())
     assert back.schedule == p.schedule and scheduled_arrival(back) == DUE
     assert "schedule" not in profile().to_json()  # a train planned on the model alone has none
 
 
 def test_a_position_30_min_behind_the_timetable_is_half_an_hour_late() -> None:
-    step = _after_position(4 + 50 / 60, 100.0, _timetabled())
+    step = _after_position(7.5, 100.0, _timetabled())
     assert step.state.delay_h == pytest.approx(0.5)
     assert step.state.eta == DUE + timedelta(minutes=30)
-    # the same position on the network model's plan alone counts against its own 13 h plan
-    # (from 4 h 50 min, 4 h running left and the gauge change's 2 h ahead: the border at km 100
-    # is where it stands)
-    plain = _after_position(4 + 50 / 60, 100.0, profile())
-    assert plain.state.delay_h == pytest.approx(4 + 50 / 60 + 4 + 2 - 13)
+    # the same position on the network model's plan alone gives the same answer: the timetable
+    # is timed by the plan's own figures (from 7 h 30 min, 4 h running left and the gauge
+    # change's 2 h ahead: the border at km 100 is where it stands)
+    plain = _after_position(7.5, 100.0, profile())
+    assert plain.state.delay_h == pytest.approx(7.5 + 4 + 2 - 13)
 
 
 def test_a_train_ahead_of_the_timetable_is_on_time() -> None:
@@ -57,7 +61,7 @@ def test_a_train_ahead_of_the_timetable_is_on_time() -> None:
 
 
 def test_the_late_alert_counts_against_the_timetable() -> None:
-    step = _after_position(4 + 20 / 60 + 12.5, 100.0, _timetabled())
+    step = _after_position(7 + 12.5, 100.0, _timetabled())
     assert step.state.delay_h == pytest.approx(12.5)
     assert [a.kind for a in step.alerts] == ["late"]
 

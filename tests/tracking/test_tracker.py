@@ -198,6 +198,10 @@ def test_alerts_are_numbered_records_and_changes_follow_a_cursor(tracker: Tracke
     [alert] = out.alerts
     assert alert.kind == "off_route" and alert.id >= 1 and "off the planned route" in alert.message
     assert [a.id for a in tracker.alerts()] == [alert.id]
+    assert [a.id for a in tracker.alerts(ids=[alert.id])] == [alert.id] and tracker.alerts(
+        ids=[alert.id + 1]
+    ) == []
+    assert [t.id for t in tracker.trains(ids=[tid])] == [tid] and tracker.trains(ids=["nope"]) == []
     seen = tracker.changes(start.cursor)
     assert [t.id for t in seen.trains] == [tid] and [a.id for a in seen.alerts] == [alert.id]
     assert tracker.changes(seen.cursor).alerts == []

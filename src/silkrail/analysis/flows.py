@@ -67,8 +67,8 @@ def load_flows(
 def _from_scenario(spec: str | Path) -> list[Flow]:
     """A scenario's services as yearly flows by rail (trains a week x TEU a train x weeks; a
     passenger service as trains a year, no TEU), with the scenario's changes to a service's
-    trains a week or scale applied."""
-    from silkrail.simulation.scenario import load_scenario
+    trains a week or scale applied; a service that runs a timetable trip as its trip runs."""
+    from silkrail.simulation.scenario import load_scenario, service_ends
 
     scenario, _ = load_scenario(spec)
     weekly: dict[str, float] = {}
@@ -80,24 +80,19 @@ def _from_scenario(spec: str | Path) -> list[Flow]:
             scale[ch.service] = ch.scale
     out = []
     for s in scenario.services:
-        if s.name in weekly:
-            per_week = weekly[s.name]
-        elif s.trains_per_week is not None:
-            per_week = s.trains_per_week
-        else:
-            per_week = sum(7 if d.days == "daily" else len(d.days) for d in s.timetable or [])
-        per_week *= scale.get(s.name, 1.0)
-        passenger = s.traffic == "passenger"  # a passenger train carries no TEU
+        ends = service_ends(s)
+        per_week = weekly.get(s.name, ends.per_week) * scale.get(s.name, 1.0)
+        passenger = ends.traffic == "passenger"  # a passenger train carries no TEU
         out.append(
             Flow(
                 s.name,
-                s.origin,
-                s.destination,
+                ends.origin,
+                ends.destination,
                 0.0 if passenger else per_week * s.teu * WEEKS_PER_YEAR,
                 "rail",
-                tuple(s.via),
+                ends.via,
                 f"{scenario.files[-1]}: service '{s.name}'",
-                s.traffic,
+                ends.traffic,
                 per_week * WEEKS_PER_YEAR,
             )
         )

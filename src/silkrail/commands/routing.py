@@ -51,7 +51,7 @@ def co2e_text(r: Route, basis: str) -> str:
 if TYPE_CHECKING:
     from silkrail.network.model import Network
     from silkrail.routing.query import RouteQuery
-    from silkrail.routing.results import Route
+    from silkrail.routing.results import Route, ScheduledService
 
 
 def register(app: typer.Typer) -> None:
@@ -84,6 +84,7 @@ def route_cmd(
     """The best route between two places, across gauges, borders and modes; with --depart or
     --arrive, the earliest arrival (latest departure) on the scheduled services."""
     from silkrail.routing.router import router_for
+    from silkrail.timetable.answer import answer_route
 
     query = opt.route_query(
         origin,
@@ -110,7 +111,7 @@ def route_cmd(
         return scheduled_route(net, query, as_json)
     router = router_for(net)
     try:
-        r = router.route(query)
+        r = answer_route(router, query)
     except SilkrailError as exc:
         fail(exc)
     if geojson:
@@ -125,7 +126,8 @@ def route_cmd(
         typer.echo(json.dumps(r.to_dict(), ensure_ascii=False))
         return
     _print_route(r, emissions.value)
-    _print_later(router, query, r)
+    if r.service is None:  # a scheduled service's answer is not the model's to better in a later year
+        _print_later(router, query, r)
     for i, alt in enumerate(r.alternatives, 1):
         out.rule(f"alternative {i}")
         _print_route(alt, emissions.value)
@@ -134,6 +136,30 @@ def route_cmd(
     for f in (geojson, map_file):
         if f:
             out.print(f"wrote {f}")
+
+
+def _print_service(s: ScheduledService) -> None:
+    """Which scheduled service answers, and which figure is which (the timetable's ride, the
+    expected wait, the lead times), with the network model's time beside it."""
+    lead = [f"boarding {duration(s.boarding_h)}"]
+    if s.booking_h:
+        lead.append(f"booking {duration(s.booking_h)}")
+    if s.consolidation_h:
+        lead.append(f"consolidation {duration(s.consolidation_h)}")
+    if s.modelled_duration_h is None or s.modelled_duration_h_range is None:
+        beside = "the network model alone finds no route"
+    else:
+        beside = f"the network model alone: {duration(s.modelled_duration_h, *s.modelled_duration_h_range)}"
+    out.print(
+        f"by [bold]{escape(s.name)}[/] ({escape(s.long_name)}, {escape(s.operator)}) from "
+        f"{escape(s.board)} to {escape(s.alight)}: {duration(s.ride_h)} on the train by its timetable"
+        + ("" if s.published else " (one end's time estimated along it)")
+        + f", {duration(s.expected_wait_h)} expected wait for a departure "
+        + f"({s.departures_per_week:g} a week), "
+        + ", ".join(lead)
+        + f"; {beside}",
+        soft_wrap=True,
+    )
 
 
 def _print_later(router: Any, query: Any, r: Route) -> None:
@@ -158,9 +184,12 @@ def _print_route(r: Route, emissions: str = "wtw") -> None:
     c_lo, c_hi = r.cost_usd_range
     out.print(
         f"{head}: {r.distance_km:,.0f} km, {duration(r.duration_h, lo, hi)}, "
-        f"${r.cost_usd:,.0f} (${c_lo:,.0f}–{c_hi:,.0f}), {co2e_text(r, emissions)} for {r.teu:g} TEU; "
+        f"${r.cost_usd:,.0f} (${c_lo:,.0f}–{c_hi:,.0f}), {co2e_text(r, emissions)} "
+        f"{'per passenger' if r.traffic == 'passenger' else f'for {r.teu:g} TEU'}; "
         f"via {' → '.join(r.countries)}"
     )
+    if r.service is not None:
+        _print_service(r.service)
     for place, access in ((r.origin, r.origin_access), (r.destination, r.destination_access)):
         if place.note:
             out.print(f"[dim]note: {escape(place.note)}[/]")
@@ -280,6 +309,7 @@ def compare_cmd(
     """The best rail, sea and rail+sea options side by side; --map draws them on a map and, where
     matplotlib is installed, a chart of time, cost and CO2 beside it."""
     from silkrail.routing.router import router_for
+    from silkrail.timetable.answer import answer_compare
 
     query = opt.route_query(
         origin, destination, objective=optimize, traffic=traffic, teu=teu, year=year, avoid=avoid, as_of=as_of
@@ -291,7 +321,7 @@ def compare_cmd(
         fail(MissingExtraError(missing))
     net = _load()
     try:
-        options = router_for(net).compare(query)
+        options = answer_compare(router_for(net), query)
     except SilkrailError as exc:
         fail(exc)
     labels = ", ".join(o.label or "" for o in options)

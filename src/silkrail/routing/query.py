@@ -80,6 +80,7 @@ class _Keywords(TypedDict):
     depart: dt.datetime | None
     arrive: dt.datetime | None
     avoid_passages: tuple[str, ...]
+    closed_crossings: tuple[str, ...]
 
 
 @dataclass(frozen=True, init=False)
@@ -89,7 +90,8 @@ class RouteOptions:
 
     Values are kept in one form: ``avoid`` as sorted ISO codes, ``objective`` as its name
     (``generalised``, ``time``, ``cost``, ``co2``, or weights written ``25*time+1*cost``),
-    ``as_of`` as a date, ``depart`` and ``arrive`` as times with their UTC offset.
+    ``as_of`` as a date, ``depart`` and ``arrive`` as times with their UTC offset;
+    ``closed_crossings``: the ids of crossings the route may not use (closed), sorted.
 
     Without an objective a query takes :func:`default_objective`'s: the generalised cost per TEU
     for freight (what operators weigh in choosing a corridor), time for passengers and for a
@@ -107,6 +109,7 @@ class RouteOptions:
     depart: dt.datetime | None
     arrive: dt.datetime | None
     avoid_passages: tuple[str, ...]
+    closed_crossings: tuple[str, ...]
 
     def __init__(
         self,
@@ -123,6 +126,7 @@ class RouteOptions:
         depart: dt.datetime | str | None = None,
         arrive: dt.datetime | str | None = None,
         avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
+        closed_crossings: Iterable[str] = (),
     ) -> None:
         put = functools.partial(object.__setattr__, self)
         put("mode", check_mode(mode))
@@ -136,6 +140,7 @@ class RouteOptions:
         put("depart", None if depart is None else parse_when(depart, field="depart"))
         put("arrive", None if arrive is None else parse_when(arrive, field="arrive"))
         put("avoid_passages", tuple(sorted({str(p).strip().lower() for p in avoid_passages})))
+        put("closed_crossings", check_crossing_ids(closed_crossings))
         put("objective", default_objective(self) if objective is None else objective_weights(objective)[0])
         if self.objective == GENERALISED and traffic_of(self.traffic) is TrafficType.PASSENGER:
             raise DataError(
@@ -180,6 +185,7 @@ class RouteOptions:
             depart=self.depart,
             arrive=self.arrive,
             avoid_passages=self.avoid_passages,
+            closed_crossings=self.closed_crossings,
         )
 
     def __repr__(self) -> str:
@@ -222,6 +228,7 @@ class RouteQuery(RouteOptions):
         depart: dt.datetime | str | None = None,
         arrive: dt.datetime | str | None = None,
         avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
+        closed_crossings: Iterable[str] = (),
     ) -> None:
         object.__setattr__(self, "origin", check_end(origin, "origin"))
         object.__setattr__(self, "destination", check_end(destination, "destination"))
@@ -238,6 +245,7 @@ class RouteQuery(RouteOptions):
             depart=depart,
             arrive=arrive,
             avoid_passages=avoid_passages,
+            closed_crossings=closed_crossings,
         )
 
     @property
@@ -431,6 +439,43 @@ def _coef(weights: Mapping[str, float]) -> Coef:
     return (c[0], c[1], c[2], c[3], c[4])
 
 
+MAX_CLOSED_CROSSINGS = 50
+_CROSSING_ID = re.compile(r"^[a-z0-9][a-z0-9()._-]{0,79}$")
+
+
+def check_crossing_ids(ids: Iterable[str]) -> tuple[str, ...]:
+    """Crossing ids as given (each checked for form; the network checks they exist), sorted."""
+    if isinstance(ids, str):
+        ids = [x for x in ids.split(",") if x.strip()]
+    out = set()
+    for raw in ids:
+        text = str(raw).strip().lower()
+        if not _CROSSING_ID.match(text):
+            raise DataError(
+                f"{raw!r} is not a crossing id; give ids such as erenhot-zamyn-uud", field="closed_crossings"
+            )
+        out.add(text)
+    if len(out) > MAX_CLOSED_CROSSINGS:
+        raise DataError(f"close at most {MAX_CLOSED_CROSSINGS} crossings", field="closed_crossings")
+    return tuple(sorted(out))
+
+
+def crossing_indices(net: Network, ids: Iterable[str]) -> frozenset[int]:
+    """The network's indices of these crossing ids; an unknown id is a DataError naming the
+    closest known ones."""
+    import difflib
+
+    known = {c.id: i for i, c in enumerate(net.crossings)}
+    out = set()
+    for cid in ids:
+        if cid not in known:
+            close = difflib.get_close_matches(cid, list(known), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise DataError(f"no crossing '{cid}' in the network{hint}", field="closed_crossings")
+        out.add(known[cid])
+    return frozenset(out)
+
+
 def check_countries(avoid: Iterable[str]) -> frozenset[str]:
     """ISO codes to avoid, from items that may each hold several separated by commas."""
     from silkrail.network.loader import known_country_codes  # the schema, only when asked
@@ -494,6 +539,7 @@ def check_query(net: Network, options: RouteOptions) -> Query:
             modes="rail" if options.mode == "rail" else "any",
             traffic=kind,
             avoid_countries=frozenset(options.avoid),
+            avoid_crossings=crossing_indices(net, options.closed_crossings),
             avoid_passages=frozenset(options.avoid_passages),
             year=y,
             inland_water=options.inland_water,

@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # annotations only: pandas and geopandas are imported when fi
     import pandas
 
 GEO_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".geojson")
+OFF_TRAIN = ("terminal", "booking", "consolidation", "boarding", "wait")
+"""Events before the departure or after the arrival of the train (not part of its run)."""
 CRS = "EPSG:4326"
 
 
@@ -80,6 +82,8 @@ class Leg:
     co2_kg: float = 0.0
     co2_kg_range: tuple[float, float] = (0.0, 0.0)
     line_class: str | None = None
+    service: str | None = None  # the scheduled service that runs the leg (its short name)
+    trip: str | None = None  # and its trip
     co2e_wtw_kg: float | None = None
     co2e_ttw_kg: float | None = None
     """CO2e of the leg for the route's TEU, well-to-wheel and tank-to-wheel (ISO 14083), by the
@@ -113,6 +117,8 @@ class Leg:
                 "duration_h_range": [round(x, 2) for x in self.duration_h_range],
                 "gauge_mm": self.gauge_mm,
                 "countries": self.countries,
+                "service": self.service,
+                "trip": self.trip,
                 "basis": self.basis,
                 "cost_usd": round(self.cost_usd, 2),
                 "cost_usd_range": [round(x, 2) for x in self.cost_usd_range],
@@ -148,7 +154,7 @@ class Leg:
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # border_crossing | gauge_change | port_transfer | ferry | terminal
+    kind: str  # border_crossing | gauge_change | port_transfer | ferry | terminal | stop, and OFF_TRAIN
     at: str
     lat: float
     lon: float
@@ -194,6 +200,85 @@ class Event:
 
 
 @dataclass(frozen=True)
+class ScheduledService:
+    """The scheduled service a route's answer rides, how its time is made up, and the network
+    model's time for the same two places beside it (the default answer of ``route`` where a
+    service of the timetables covers the trip)."""
+
+    id: str
+    name: str
+    long_name: str
+    operator: str
+    trip: str
+    board: str  # the stops the answer boards and leaves the trip at
+    alight: str
+    ride_h: float  # by the timetable, departure to arrival
+    expected_wait_h: float  # for the next departure, from a random moment
+    departures_per_week: float
+    boarding_h: float  # the timetable's minimum time to board
+    booking_h: float = 0.0  # the booking lead time before a departure, where published
+    consolidation_h: float = 0.0  # collecting a load before it leaves, where published
+    modelled_duration_h: float | None = None  # the network model's time, the same places (None: no route)
+    modelled_duration_h_range: tuple[float, float] | None = None
+    source: tuple[str, ...] = ()
+    as_of: str = ""
+    published: bool = True  # False: one end's time is estimated along the timed route
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "long_name": self.long_name,
+            "operator": self.operator,
+            "trip": self.trip,
+            "board": self.board,
+            "alight": self.alight,
+            "ride_h": round(self.ride_h, 2),
+            "expected_wait_h": round(self.expected_wait_h, 2),
+            "departures_per_week": round(self.departures_per_week, 2),
+            "boarding_h": round(self.boarding_h, 2),
+            "booking_h": round(self.booking_h, 2),
+            "consolidation_h": round(self.consolidation_h, 2),
+            "modelled_duration_h": None
+            if self.modelled_duration_h is None
+            else round(self.modelled_duration_h, 2),
+            "modelled_duration_h_range": None
+            if self.modelled_duration_h_range is None
+            else [round(x, 2) for x in self.modelled_duration_h_range],
+            "published": self.published,
+            "source": list(self.source),
+            "as_of": self.as_of,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> ScheduledService:
+        """The service of a route read back from its JSON."""
+        rng = doc.get("modelled_duration_h_range")
+        return cls(
+            id=doc["id"],
+            name=doc["name"],
+            long_name=doc["long_name"],
+            operator=doc["operator"],
+            trip=doc["trip"],
+            board=doc["board"],
+            alight=doc["alight"],
+            ride_h=float(doc["ride_h"]),
+            expected_wait_h=float(doc["expected_wait_h"]),
+            departures_per_week=float(doc["departures_per_week"]),
+            boarding_h=float(doc["boarding_h"]),
+            booking_h=float(doc.get("booking_h") or 0.0),
+            consolidation_h=float(doc.get("consolidation_h") or 0.0),
+            modelled_duration_h=None
+            if doc.get("modelled_duration_h") is None
+            else float(doc["modelled_duration_h"]),
+            modelled_duration_h_range=None if rng is None else (float(rng[0]), float(rng[1])),
+            source=tuple(doc.get("source") or ()),
+            as_of=str(doc.get("as_of") or ""),
+            published=bool(doc.get("published", True)),
+        )
+
+
+@dataclass(frozen=True)
 class Route:
     origin: Place
     destination: Place
@@ -221,6 +306,7 @@ class Route:
         default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False
     )  # the state-graph path the route was priced from
     traffic: str = "container"  # the traffic type it was priced for (passenger: per passenger)
+    service: ScheduledService | None = None  # the scheduled service the answer rides, if any
     customs_borders: int = 0
     """Crossings between customs territories (not inside the EU or the Eurasian Economic Union),
     ferries between two territories, and sea legs (see :mod:`silkrail.routing.generalised`)."""
@@ -233,7 +319,7 @@ class Route:
     def train_h(self) -> float:
         """Planned hours from the train's departure to its arrival: the duration without the
         terminal time at the ends (handling, formation, waiting for the departure)."""
-        return self.duration_h - sum(e.duration_h for e in self.events if e.kind == "terminal")
+        return self.duration_h - sum(e.duration_h for e in self.events if e.kind in OFF_TRAIN)
 
     @property
     def gauge_changes(self) -> list[Event]:
@@ -341,6 +427,8 @@ class Route:
             out["label"] = self.label
         if self.alternatives_note:
             out["alternatives_note"] = self.alternatives_note
+        if self.service is not None:
+            out["service"] = self.service.to_dict()
         return out
 
     @classmethod
@@ -351,6 +439,8 @@ class Route:
         given = _fields_in(cls, doc, skip=("origin", "destination", "legs", "events", "alternatives"))
         for pair in ("duration_h_range", "cost_usd_range", "co2_kg_range"):
             given[pair] = _pair(given.get(pair))
+        if given.get("service") is not None:
+            given["service"] = ScheduledService.from_dict(given["service"])
         countries = list(given.get("countries") or [])
         ends = {role: doc.get(role) or {} for role in ("origin", "destination")}
         return cls(

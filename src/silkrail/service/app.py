@@ -5,6 +5,7 @@ dependencies (``service.deps``), its error handlers (``service.errors``) and the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import faulthandler
 import logging
 import os
@@ -40,6 +41,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         alerts,
         dashboard,
         events,
+        forecast,
         gtfs_rt,
         health,
         network,
@@ -63,9 +65,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         from silkrail.tracking.tracker import Tracker
 
         migrate(settings.db_url)
-        tracker = Tracker.open(
-            settings.db_url, limits=settings.tracker_limits
-        )  # planned in the read pool
+        tracker = Tracker.open(settings.db_url, limits=settings.tracker_limits)  # planned in the read pool
         shared = None if settings.read_processes else ReadContext(settings, rt.networks, tracker)
         rt.reads = ReadPool(settings, limits, shared)
         await rt.reads.start()
@@ -73,10 +73,23 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         if settings.ingest_processes:
             rt.pool = IngestPool(settings.db_url, settings.ingest_processes, settings.tracker_limits)
             await rt.pool.start()
-        tasks = [
-            asyncio.create_task(_every(settings.silent_check_s, "silence check", _check_silent)),
-            asyncio.create_task(_every(settings.relay_s, "relay", lambda: rt.hub.relay(rt.live_tracker()))),
-        ]
+        tasks = [asyncio.create_task(_every(settings.silent_check_s, "silence check", _check_silent))]
+        if tracker.engine.dialect.name == "postgresql":  # every instance hears every commit
+            listening = asyncio.Event()
+            tasks.append(asyncio.create_task(rt.hub.listen(settings.db_url, tracker, listening)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(listening.wait(), 30)
+        else:  # one machine: poll the changes
+            tasks.append(
+                asyncio.create_task(
+                    _every(settings.relay_s, "relay", lambda: rt.hub.relay(rt.live_tracker()))
+                )
+            )
+        from silkrail.service.forecasts import ForecastKeeper
+
+        rt.forecasts = ForecastKeeper(settings)
+        if settings.forecast_every_s > 0:
+            tasks.append(asyncio.create_task(rt.forecasts.run(rt)))
         yield
         for task in tasks:
             task.cancel()
@@ -97,7 +110,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=_operation_id,
         description=(
-            "Live corridor monitoring: trains, events, ETAs, alerts; and routing: a route, the "
+            "Live corridor monitoring: trains, events, ETAs, alerts; the corridor forecast (queues "
+            "at the crossings, ETA bands, suggested slots, what-if); and routing: a route, the "
             "rail/sea comparison and OD matrices. Writes (every POST) need a bearer token; a token "
             "belongs to an operator and writes that operator's trains (an admin token, all). Every "
             "error answers `{error, fields}`: one sentence, and for invalid fields each field. "
@@ -113,7 +127,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         limits=limits,
         allowed=lambda path: _allowed(app, path),
     )
-    for module in (health, trains, events, alerts, routing, network, stream, gtfs_rt):
+    for module in (health, trains, events, alerts, routing, network, stream, gtfs_rt, forecast):
         app.include_router(module.router)
     dashboard.install(app, home=settings.home)
     _declare_models(app, events.SCHEMA_MODELS)

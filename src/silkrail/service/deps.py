@@ -20,6 +20,7 @@ from silkrail.tracking.tracker import Tracker
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
+    from silkrail.service.forecasts import ForecastKeeper
     from silkrail.service.ingest import IngestPool
     from silkrail.service.pool import ReadPool
     from silkrail.service.quota import ClientLimits
@@ -81,6 +82,7 @@ class Runtime:
     pool: IngestPool | None = None  # with ingest processes
     storage_failed: float | None = None  # when a write last failed on storage
     overview: bytes | None = None  # the network overview, as served
+    forecasts: ForecastKeeper | None = None  # the kept live forecast (service.forecasts)
 
     def live_tracker(self) -> Tracker:
         """The tracker; a 503 while the service is still starting."""

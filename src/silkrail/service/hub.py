@@ -1,10 +1,17 @@
 """``Hub``: live updates to this process's WebSocket clients, relayed from the database, each
-client seeing them as its viewer may (``service.views``)."""
+client seeing them as its viewer may (``service.views``).
+
+With PostgreSQL every instance of the service LISTENs on one channel: each stored batch, new
+train and silent-train check NOTIFYs the trains and alerts it changed when it commits (in commit
+order), so a client of one instance hears of what another stored. With SQLite (one machine) the
+hub polls the changes since its cursor instead."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +20,8 @@ from silkrail.tracking.results import AlertRecord, Cursor, TrainSummary
 from silkrail.tracking.tracker import Tracker
 
 MAX_QUEUED = 1000  # messages waiting for one slow client; beyond, it misses updates
+GATHER_S = 0.05  # notifications gathered this long before the changes are read, once
+log = logging.getLogger("silkrail.service")
 
 
 class Hub:
@@ -40,6 +49,74 @@ class Hub:
         changed = await asyncio.to_thread(tracker.changes, self.cursor)
         self.cursor = changed.cursor
         self.publish_changes(changed.trains, changed.alerts)
+
+    async def listen(self, db_url: str, tracker: Tracker, ready: asyncio.Event | None = None) -> None:
+        """LISTEN for the changes every service instance stores (PostgreSQL) and push them to
+        this process's clients; a lost connection is opened again (the changes meanwhile are
+        missed by the stream; the clients read the lists again when it comes back)."""
+        import psycopg
+
+        from silkrail.tracking.repository import CHANNEL
+
+        url = db_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        pause = 0.5
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    pause = 0.5
+                    if ready is not None:
+                        ready.set()
+                    await self._heard(conn, tracker)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database away: listen again when it is back
+                log.warning("stream: listening for changes failed (%s); again in %.0f s", exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 10.0)
+
+    async def _heard(self, conn: Any, tracker: Tracker) -> None:
+        """Read the notifications (in a task of their own: the notifications' generator must not
+        be cancelled) and, for each burst of them, the changes they name."""
+        heard: asyncio.Queue[str] = asyncio.Queue()
+
+        async def read() -> None:
+            async for n in conn.notifies():
+                heard.put_nowait(n.payload)
+
+        reader = asyncio.create_task(read())
+        try:
+            while True:
+                trains: set[str] = set()
+                alerts: set[int] = set()
+                first = asyncio.ensure_future(heard.get())
+                await asyncio.wait({first, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if reader.done():  # the connection ended: listen again
+                    first.cancel()
+                    reader.result()
+                    raise ConnectionError("the notification connection closed")
+                self._add(first.result(), trains, alerts)
+                with contextlib.suppress(TimeoutError):  # and whatever comes within GATHER_S
+                    async with asyncio.timeout(GATHER_S):
+                        while True:
+                            self._add(await heard.get(), trains, alerts)
+                while not heard.empty():
+                    self._add(heard.get_nowait(), trains, alerts)
+                if self.clients:
+                    found = await asyncio.to_thread(tracker.trains, ids=trains) if trains else []
+                    raised = await asyncio.to_thread(tracker.alerts, ids=alerts) if alerts else []
+                    self.publish_changes(found, raised)
+        finally:
+            reader.cancel()
+
+    @staticmethod
+    def _add(payload: str, trains: set[str], alerts: set[int]) -> None:
+        try:
+            doc = json.loads(payload)
+            trains.update(str(t) for t in doc.get("trains", ()))
+            alerts.update(int(a) for a in doc.get("alerts", ()))
+        except (ValueError, TypeError, AttributeError):
+            log.warning("stream: a notification that is not ours: %.100s", payload)
 
     def publish_changes(self, trains: list[TrainSummary], alerts: list[AlertRecord]) -> None:
         """Push these trains (those changed since last pushed) and alerts to each client, in its view."""

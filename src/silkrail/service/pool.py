@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from silkrail.routing.router import Router
     from silkrail.service.deps import NetworkSource
     from silkrail.service.settings import ServiceSettings
+    from silkrail.timetable.feed import Feed
     from silkrail.tracking.tracker import Tracker
 
 log = logging.getLogger("silkrail.service")
@@ -92,6 +93,7 @@ class ReadContext:
         self.settings = settings
         self.networks = networks or NetworkSource(settings)
         self._tracker = tracker
+        self._timetables: Feed | None = None
         self._lock = threading.Lock()
 
     def network(self) -> Network:
@@ -99,6 +101,17 @@ class ReadContext:
 
     def router(self) -> Router:
         return self.networks.router()
+
+    def timetables(self) -> Feed:
+        """The timetables (the package's services and the feeds imported into the service's
+        home), read once per process."""
+        if self._timetables is None:
+            with self._lock:
+                if self._timetables is None:
+                    from silkrail.timetable.services import load_timetables
+
+                    self._timetables = load_timetables(self.settings.home)
+        return self._timetables
 
     def tracker(self) -> Tracker:
         if self._tracker is None:

@@ -4,7 +4,8 @@ requests in flight, so that no client starves the others.
 A client is its token when the request carries one (``token:<id>``), else its address
 (``address:<ip>``; behind a trusted proxy, the address the proxy forwards). Each request costs
 units by what it asks (``cost_of``): a list of trains 1, a route 5 and 2 more per alternative, a
-comparison 15, an OD matrix 20. A request the bucket cannot pay is answered 429 with
+comparison 15, an OD matrix 20, a forecast 10, a what-if 30.
+A request the bucket cannot pay is answered 429 with
 ``Retry-After``: the seconds until it could. Heavy requests (``pool``) also count against the
 client's concurrency cap while they wait and run; beyond it, 429 as well.
 
@@ -73,6 +74,7 @@ COSTS = {
     "/api/v1/gtfs-rt/trip-updates": 5,
     "/api/v1/gtfs-rt/vehicle-positions": 5,
     "/api/v1/forecast": 10,
+    "/api/v1/forecast/what-if": 30,
 }
 PER_ALTERNATIVE = 2
 FREE = ("/health", "/ready", "/static/", "/docs")

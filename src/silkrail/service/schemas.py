@@ -74,6 +74,8 @@ class RouteLeg(_Record):
     countries: list[str]
     basis: str
     record: str | None = None
+    service: str | None = Field(default=None, description="the scheduled service that runs the leg")
+    trip: str | None = Field(default=None, description="its trip (GTFS trip_id)")
     geometry: LineString | None = Field(
         default=None, description="the leg's track (left out when the request says geometry=false)"
     )
@@ -99,8 +101,34 @@ class RouteEvent(_Record):
     duration_h_range: list[float] | None = None
 
 
+class RouteService(_Record):
+    """The scheduled service a route's answer rides, and which figure is which: the timetable's
+    ride, the expected wait for a departure, boarding, booking and consolidation lead times where
+    published, and the network model's time for the same places."""
+
+    id: str
+    name: str
+    long_name: str
+    operator: str
+    trip: str
+    board: str
+    alight: str
+    ride_h: float
+    expected_wait_h: float
+    departures_per_week: float
+    boarding_h: float
+    booking_h: float
+    consolidation_h: float
+    modelled_duration_h: float | None
+    modelled_duration_h_range: list[float] | None
+    published: bool
+    source: list[str]
+    as_of: str
+
+
 class Route(_Record):
-    """One route: totals with their 10th-90th percentile ranges, legs, events, alternatives."""
+    """One route: totals with their 10th-90th percentile ranges, legs, events, alternatives;
+    ``service`` where a scheduled service answers."""
 
     origin: RouteEnd
     destination: RouteEnd
@@ -133,6 +161,7 @@ class Route(_Record):
     alternatives_note: str | None = Field(
         default=None, description="why there are fewer alternatives than asked for, when there are"
     )
+    service: RouteService | None = None
 
 
 class Comparison(_Record):

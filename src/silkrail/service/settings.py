@@ -15,6 +15,11 @@ The environment variables (all optional) and their defaults:
 ``SILKRAIL_PUBLIC_VIEW``            what reads without a token see: aggregated, full or none
 ``SILKRAIL_TRAINS_PER_OPERATOR``    trains an operator may have under way (1000)
 ``SILKRAIL_EVENTS_PER_TRAIN``       events stored for one train (200000)
+``SILKRAIL_FORECAST_EVERY_S``       seconds between forecast refreshes (300; 0: on request only)
+``SILKRAIL_FORECAST_MIN_GAP_S``     seconds at least between two refreshes (30)
+``SILKRAIL_FORECAST_REPLICATIONS``  replications of a forecast or what-if (100)
+``SILKRAIL_FORECAST_HORIZON_H``     hours a forecast looks ahead (72)
+``SILKRAIL_FORECAST_SCHEDULER``     a Dask scheduler (tcp://HOST:PORT) for the replications
 ==================================  ======================================================
 
 The server's connection limits (``service.protocol``) read their own variables.
@@ -57,6 +62,11 @@ class ServiceSettings:
     public_view: PublicView = "aggregated"
     trains_per_operator: int = 1000
     events_per_train: int = 200_000
+    forecast_every_s: float = 300.0  # 0: no refresh on a timer, a forecast is made when asked for
+    forecast_min_gap_s: float = 30.0  # ingest asks for refreshes no more often than this
+    forecast_replications: int = 100
+    forecast_horizon_h: float = 72.0
+    forecast_scheduler: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -109,6 +119,11 @@ class ServiceSettings:
             public_view=view,  # checked above
             trains_per_operator=_whole("SILKRAIL_TRAINS_PER_OPERATOR", 1000, 1, 10_000_000),
             events_per_train=_whole("SILKRAIL_EVENTS_PER_TRAIN", 200_000, 1, 1_000_000_000),
+            forecast_every_s=float(_whole("SILKRAIL_FORECAST_EVERY_S", 300, 0, 86_400)),
+            forecast_min_gap_s=float(_whole("SILKRAIL_FORECAST_MIN_GAP_S", 30, 0, 86_400)),
+            forecast_replications=_whole("SILKRAIL_FORECAST_REPLICATIONS", 100, 1, 2000),
+            forecast_horizon_h=float(_whole("SILKRAIL_FORECAST_HORIZON_H", 72, 1, 720)),
+            forecast_scheduler=_scheduler("SILKRAIL_FORECAST_SCHEDULER"),
         )
 
 
@@ -119,6 +134,18 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise ValueError(f"{name}={raw!r}: give a whole number from {low:,} to {high:,}")
     return int(raw)
+
+
+def _scheduler(name: str) -> str | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    from silkrail.simulation.scheduler import parse_scheduler
+
+    try:
+        return parse_scheduler(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r}: {exc}") from None
 
 
 def _policy(name: str, default: ClientPolicy) -> ClientPolicy:

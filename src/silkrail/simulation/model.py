@@ -49,7 +49,7 @@ def run_replication(sim: SimInput, seed: int, *, trace: bool = False, log: bool 
             res["transit_h"].append(k.now - train[3])
             k.record(f"arrive {sim.services[train[0]].name}")
             return
-        run_h, resource = it[i]
+        run_h, resource, _ = it[i]
         train[2] = i + 1
         delay = run_h * train[5].triangular(low_f, high_f, mode_f) if run_h > 0 else 0.0
         k.schedule(delay, arrive if resource >= 0 else advance, train)
@@ -60,8 +60,9 @@ def run_replication(sim: SimInput, seed: int, *, trace: bool = False, log: bool 
         servers[resource].request(train, start, priority=train[4])
 
     def start(train: list[Any]) -> None:
-        resource = train[1][train[2] - 1][1]
-        low, high, mode = dist[resource]
+        _, resource, own = train[1][train[2] - 1]
+        # a train's own processing (a timetable trip's timed dwell), else the resource's
+        low, high, mode = dist[resource] if own is None else (own[0], own[2], own[1])
         k.schedule(train[5].triangular(low, high, mode) if high > low else mode, finish, train)
 
     def finish(train: list[Any]) -> None:
@@ -126,7 +127,7 @@ def _choose_itinerary(sim: SimInput, spec: Any, now: float) -> Any:
     then an alternative that avoids it, or the same route (the train waits) if the closure ends,
     or None (stranded) if it does not and there is no alternative."""
     t = now
-    for run_h, resource in spec.itinerary:
+    for run_h, resource, own in spec.itinerary:
         t += run_h
         if resource < 0:
             continue
@@ -137,5 +138,5 @@ def _choose_itinerary(sim: SimInput, spec: Any, now: float) -> Any:
                     if resource in avoided:
                         return alt
                 return spec.itinerary if math.isfinite(b) else None
-        t += (r.low + r.mode + r.high) / 3
+        t += sum(own) / 3 if own is not None else (r.low + r.mode + r.high) / 3
     return spec.itinerary

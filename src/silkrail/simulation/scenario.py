@@ -7,10 +7,11 @@ crossing's servers and processing-time distribution. Workers simulate from that 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:  # routing is imported when a scenario is compiled
     from silkrail.routing.graph import Constraints
     from silkrail.routing.places import Place
     from silkrail.routing.results import Route
+    from silkrail.timetable.feed import Feed, Trip
+    from silkrail.timetable.trip_route import TripRoute
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 REVISIT_H = 6.0  # a crossing passed again within this running time is the same visit
@@ -53,20 +56,40 @@ class Departure(_Strict):
 
 class Service(_Strict):
     name: str = Field(min_length=1)
-    origin: str
-    destination: str
+    service: str | None = Field(
+        default=None,
+        description="a trip of the timetables (data/services.yaml or an imported feed) that the "
+        "trains run: its route through its stops, its times and its departure days",
+    )
+    origin: str | None = None
+    destination: str | None = None
     trains_per_week: float | None = Field(default=None, gt=0, le=500)
     timetable: list[Departure] | None = Field(default=None, max_length=MAX_ITEMS)
     teu: float = Field(default=80, gt=0, le=400)
     via: list[str] = Field(default=[], max_length=50)
     priority: int = Field(default=0, ge=0, le=9)
-    traffic: Literal["freight", "passenger"] = "freight"  # a passenger train carries no TEU flow
+    traffic: Literal["freight", "passenger"] = Field(
+        default="freight",
+        description="what the trains carry (a passenger train carries no TEU flow); a service that runs "
+        "a timetable trip carries its service's unless this says otherwise (then it must agree)",
+    )
     source: str | list[str] | None = None
     as_of: str | None = None
     note: str | None = None
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Service:
+        if self.service is not None:
+            given = [k for k in ("timetable", "via") if getattr(self, k)]
+            if given:
+                raise ValueError(
+                    f"a service that runs the timetable trip '{self.service}' takes its route, stops and "
+                    f"times from it: drop {', '.join(given)} (origin and destination name the places "
+                    "its first and last stop serve)"
+                )
+            return self
+        if self.origin is None or self.destination is None:
+            raise ValueError("give origin and destination, or the timetable trip the trains run (service)")
         if (self.trains_per_week is None) == (self.timetable is None):
             raise ValueError("give either trains_per_week or a timetable")
         return self
@@ -295,14 +318,21 @@ class ResourceSpec:
     closures: list[tuple[float, float]] = field(default_factory=list)  # hours since start
 
 
+Triangle = tuple[float, float, float]
+"""(low, mode, high) hours of a triangular processing time."""
+Step = tuple[float, int, Triangle | None]
+"""Running hours, then the resource to queue at (-1: the end), and the processing this train
+takes there (None: the resource's own)."""
+
+
 @dataclass
 class ServiceSpec:
     name: str
     departures: list[float]
     teu: float
     priority: int
-    itinerary: list[tuple[float, int]]  # (running hours, then the resource to queue at or -1)
-    alternatives: list[tuple[frozenset[int], list[tuple[float, int]]]]  # (resources avoided, itinerary)
+    itinerary: list[Step]  # (running hours, then the resource to queue at or -1, its own processing)
+    alternatives: list[tuple[frozenset[int], list[Step]]]  # (resources avoided, itinerary)
     planned_h: float
     countries: list[str]
 
@@ -352,11 +382,19 @@ def _departures(s: Service, start: date, horizon_h: float, phase: float) -> list
 
 
 def compile_scenario(
-    scenario: Scenario, where: dict[str, tuple[Any, str]], net: Any, *, days: int | None = None
+    scenario: Scenario,
+    where: dict[str, tuple[Any, str]],
+    net: Any,
+    *,
+    days: int | None = None,
+    timetables: Feed | None = None,
 ) -> SimInput:
-    """Routes, itineraries and resources for a scenario on ``net``."""
+    """Routes, itineraries and resources for a scenario on ``net``; the trips its services run
+    come from ``timetables`` (default: the package's services and the imported feeds)."""
     from silkrail.routing.engine import engine_for
     from silkrail.routing.graph import MODE_RAIL, Constraints
+    from silkrail.timetable.trip_route import trip_route
+    from silkrail.traffic import Traffic, traffic_of
 
     engine = engine_for(net)
     g = engine.graph
@@ -449,56 +487,115 @@ def compile_scenario(
         resources.append(spec)
         return res_index[(kind, idx)]
 
-    def itinerary(route: Route) -> list[tuple[float, int]]:
-        steps: list[tuple[float, int]] = []
+    def itinerary(
+        route: Route,
+        timed: TripRoute | None = None,
+        *,
+        traffic: Traffic = Traffic.CONTAINER,
+        pace: float = 1.0,
+    ) -> list[Step]:
+        """(running hours, then the resource queued at, its own processing or None) along a
+        route: the model's hours for ``traffic`` (running times ``pace``), or a timetable trip's
+        (its timed running and dwell, the published halts at its stops; no terminal time: the
+        trip runs from departure to arrival)."""
+        steps: list[Step] = []
         arcs = route.arcs
         # terminal time at each rail end (the cost model's): before the first and after the last step
-        term = float(g.model.params.container.terminal_h)
+        term = 0.0 if timed is not None else float(g.model.params.traffic(traffic).terminal_h)
+        weights, costs = g.weights_of(traffic), g.costs_of(traffic)
         acc = term if len(arcs) and g.mode[arcs[0]] == MODE_RAIL else 0.0
+        halts = _halts(timed)
         seen_lines: set[int] = set()
-        for a in arcs.tolist():
+        for i, a in enumerate(arcs.tolist()):
+            acc += halts.get(i, 0.0)
             e = int(g.edge[a])
             line = int(net.line[e])
             if line in line_paths and line not in seen_lines:
                 seen_lines.add(line)
-                steps.append((acc, resource_for("line", line)))
+                steps.append((acc, resource_for("line", line), None))
                 acc = 0.0
             cid = int(net.crossing[e])
-            w = float(g.weights[0, a])
+            if timed is None:
+                fixed = float(costs.fixed_time_h[e])
+                w = fixed + (float(weights[0, a]) - fixed) * pace
+            else:
+                fixed = float(timed.arc_dwell_h[i])
+                w = float(timed.arc_run_h[i]) + fixed
             if cid >= 0 and net.crossings[cid].curated:
                 res = resource_for("crossing", cid)
-                fixed = float(g.costs.fixed_time_h[e]) if g.costs is not None else 0.0
+                own = None if timed is None else _scaled(resources[res], fixed)
                 if steps and steps[-1][1] == res and acc < REVISIT_H:
                     acc += w - fixed  # the same crossing again (parallel or spur track): one visit
                     continue
-                steps.append((acc + w - fixed, res))
+                steps.append((acc + w - fixed, res, own))
                 acc = 0.0
             else:
                 acc += w
-        steps.append((acc + (term if len(arcs) and g.mode[arcs[-1]] == MODE_RAIL else 0.0), -1))
+        acc += halts.get(len(arcs), 0.0)
+        steps.append((acc + (term if len(arcs) and g.mode[arcs[-1]] == MODE_RAIL else 0.0), -1, None))
         return steps
 
     specs: list[ServiceSpec] = []
+    feed = (
+        timetables
+        if timetables is not None
+        else _feed()
+        if any(s.service for s in services.values())
+        else None
+    )
     for n, s in enumerate(services.values()):
         key = f"service:{s.name}"
-        try:
-            o = engine.places.resolve(s.origin)
-        except UnknownPlaceError as exc:
-            raise _fail(where, key, "origin", str(exc)) from None
-        try:
-            d = engine.places.resolve(s.destination)
-        except UnknownPlaceError as exc:
-            raise _fail(where, key, "destination", str(exc)) from None
-        via = [check_id("crossing", v, crossing_ids, key, "via") for v in s.via]
-        route = _route(engine, o, d, via, base)
-        if route is None:
-            raise _fail(
-                where,
-                key,
-                "via" if via else "destination",
-                f"no rail route from {o.name} to {d.name}" + (f" through {', '.join(s.via)}" if via else ""),
+        phase = (n * 0.381966) % 1.0
+        timed: TripRoute | None = None
+        if s.service is not None:
+            assert feed is not None
+            trip = _trip_of(feed, s.service, where, key)
+            kind = carried = feed.service_by_id[trip.service].traffic
+            if "traffic" in s.model_fields_set and s.traffic != kind:
+                raise _fail(
+                    where, key, "traffic", f"the trip '{trip.id}' is a {kind} service, not {s.traffic}"
+                )
+            try:
+                timed = trip_route(engine, feed, trip.id, year=year)
+            except (NoRouteError, DataError) as exc:
+                raise _fail(where, key, "service", str(exc)) from None
+            route = timed.route
+            o, d = route.origin, route.destination
+            for fld, text, stop in (
+                ("origin", s.origin, timed.stops[0]),
+                ("destination", s.destination, timed.stops[-1]),
+            ):
+                if text is not None:
+                    _check_served(engine, text, stop, where, key, fld)
+            primary = itinerary(route, timed)
+            deps = (
+                _departures(s, scenario.start, horizon_h, phase)
+                if s.trains_per_week
+                else _trip_departures(trip, feed, scenario.start, horizon_h)
             )
-        primary = itinerary(route)
+        else:
+            carried = s.traffic
+            try:
+                o = engine.places.resolve(str(s.origin))
+            except UnknownPlaceError as exc:
+                raise _fail(where, key, "origin", str(exc)) from None
+            try:
+                d = engine.places.resolve(str(s.destination))
+            except UnknownPlaceError as exc:
+                raise _fail(where, key, "destination", str(exc)) from None
+            via = [check_id("crossing", v, crossing_ids, key, "via") for v in s.via]
+            found = _route(engine, o, d, via, dataclasses.replace(base, traffic=traffic_of(s.traffic)))
+            if found is None:
+                raise _fail(
+                    where,
+                    key,
+                    "via" if via else "destination",
+                    f"no rail route from {o.name} to {d.name}"
+                    + (f" through {', '.join(s.via)}" if via else ""),
+                )
+            route = found
+            primary = itinerary(route, traffic=traffic_of(s.traffic))
+            deps = _departures(s, scenario.start, horizon_h, phase)
         alts = []
         for cid in {int(net.crossing[g.edge[a]]) for a in route.arcs.tolist()} & set(closures):
             c = Constraints(
@@ -507,21 +604,180 @@ def compile_scenario(
                 open_lines=base.open_lines,
                 closed_lines=base.closed_lines,
                 avoid_crossings=frozenset({cid}),
+                traffic=traffic_of(carried),
             )
             alt = _route(engine, o, d, [], c)  # around a closure the train takes the best free route
             if alt is not None:
-                alts.append((frozenset({res_index.get(("crossing", cid), -2)}), itinerary(alt)))
-        deps = _departures(s, scenario.start, horizon_h, phase=(n * 0.381966) % 1.0)
+                # a trip's train around a closure: the model's route, at the trip's own pace
+                pace = (
+                    timed.sections[0].running_factor
+                    if timed is not None and len(timed.sections) == 1
+                    else 1.0
+                )
+                alts.append(
+                    (
+                        frozenset({res_index.get(("crossing", cid), -2)}),
+                        itinerary(alt, traffic=traffic_of(carried), pace=pace),
+                    )
+                )
         factor = scale.get(s.name, 1.0)
         if factor != 1.0 and deps:
             gap = horizon_h / (len(deps) * factor)
             deps = [
                 i * gap + deps[0] for i in range(int(len(deps) * factor)) if i * gap + deps[0] < horizon_h
             ]
-        specs.append(
-            ServiceSpec(s.name, deps, s.teu, s.priority, primary, alts, route.duration_h, route.countries)
-        )
+        planned = timed.ride_h if timed is not None else route.duration_h
+        specs.append(ServiceSpec(s.name, deps, s.teu, s.priority, primary, alts, planned, route.countries))
     return SimInput(scenario.name, scenario.start.isoformat(), horizon_h, resources, specs)
+
+
+@dataclass(frozen=True)
+class ServiceEnds:
+    """What a scenario's service connects, as written or as its timetable trip runs: the two
+    places, trains a week, the curated crossings it passes in order, and whether it carries
+    passengers (no TEU) or freight."""
+
+    origin: str
+    destination: str
+    per_week: float
+    via: tuple[str, ...]
+    traffic: str = "freight"
+
+
+def service_ends(s: Service) -> ServiceEnds:
+    """The places a scenario's service connects, its trains a week and its crossings: for a
+    service that runs a timetable trip, its origin and destination (else its end stops'
+    coordinates, as 'lat,lon'), the trip's departures a week (unless the file sets
+    trains_per_week), and the curated crossings at its stops."""
+    if s.service is None:
+        per_week = s.trains_per_week or sum(
+            7 if d.days == "daily" else len(d.days) for d in s.timetable or []
+        )
+        return ServiceEnds(str(s.origin), str(s.destination), float(per_week), tuple(s.via), s.traffic)
+    from silkrail.network.curated import load_file
+    from silkrail.network.geo import haversine_km
+    from silkrail.settings import get_settings
+    from silkrail.timetable.crossings import CROSSING_KM
+    from silkrail.timetable.trip_route import frequency
+
+    feed = _feed()
+    trip = _trip_of(feed, s.service, {}, f"service:{s.name}")
+    stops = [feed.stop_by_id[st.stop] for st in trip.stop_times]
+    borders = load_file(Path(get_settings().data_dir) / "borders.yaml")
+    via: list[str] = []
+    for stop in stops:
+        for c in borders.crossings:
+            near = min(float(haversine_km(stop.lat, stop.lon, p.lat, p.lon)) for p in c.sides)
+            if c.status == "open" and near <= CROSSING_KM and c.id not in via:
+                via.append(c.id)
+    first, last = stops[0], stops[-1]
+    return ServiceEnds(
+        s.origin or f"{first.lat},{first.lon}",
+        s.destination or f"{last.lat},{last.lon}",
+        float(s.trains_per_week or frequency(trip).per_week),
+        tuple(via),
+        feed.service_by_id[trip.service].traffic,
+    )
+
+
+def _feed() -> Feed:
+    """The timetables a scenario's trains may run: the package's services and imported feeds."""
+    from silkrail.timetable.services import load_timetables
+
+    return load_timetables()
+
+
+def _trip_of(feed: Feed, name: str, where: dict[str, tuple[Any, str]], key: str) -> Trip:
+    """The trip a scenario's service names: a trip id, or a service with one trip."""
+    if name in feed.trip_by_id:
+        return feed.trip_by_id[name]
+    trips = [t for t in feed.trips if t.service == name]
+    if len(trips) == 1:
+        return trips[0]
+    if trips:
+        raise _fail(
+            where,
+            key,
+            "service",
+            f"the service '{name}' has {len(trips)} trips; name one: {', '.join(t.id for t in trips[:8])}",
+        )
+    known = sorted(feed.trip_by_id)
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.4)
+    hint = f"did you mean {', '.join(close)}?" if close else f"known trips: {', '.join(known[:12])}"
+    raise _fail(where, key, "service", f"no timetable trip '{name}'; {hint}")
+
+
+def _trip_departures(trip: Trip, feed: Feed, start: date, horizon_h: float) -> list[float]:
+    """Hours after the scenario's start (midnight UTC) of a trip's departures within the horizon:
+    its weekly pattern (weekdays, alternate days, or every headway), whatever dates the feed is
+    published for: a scenario asks what happens when the service runs then."""
+    from silkrail.timetable.feed import service_day_start
+
+    t0 = trip.timed[0].departure_s if trip.timed[0].departure_s is not None else trip.timed[0].arrival_s
+    assert t0 is not None
+    base = datetime.combine(start, time(), tzinfo=UTC).timestamp()
+    if trip.headway_s:
+        gap = trip.headway_s / 3600.0
+        first = (service_day_start(trip.timezone or feed.timezone, start) + t0 - base) / 3600.0 % gap
+        return [
+            first + k * gap for k in range(int((horizon_h - first) // gap) + 1) if first + k * gap < horizon_h
+        ]
+    cal = trip.calendar
+    out = []
+    for k in range(-1, math.ceil(horizon_h / 24) + 1):
+        day = start + timedelta(days=k)
+        runs = (
+            (day - cal.start).days % cal.every_days == 0 if cal.every_days else day.weekday() in cal.weekdays
+        )
+        if not runs:
+            continue
+        t = (service_day_start(trip.timezone or feed.timezone, day) + t0 - base) / 3600.0
+        if 0 <= t < horizon_h:
+            out.append(t)
+    return sorted(out)
+
+
+def _check_served(
+    engine: Engine, text: str, stop: Any, where: dict[str, tuple[Any, str]], key: str, fld: str
+) -> None:
+    """A service's origin or destination must be a place its trip's end stop serves."""
+    from silkrail.network.geo import haversine_km
+    from silkrail.timetable.journey import NEAR_KM
+
+    try:
+        p = engine.places.resolve(text)
+    except UnknownPlaceError as exc:
+        raise _fail(where, key, fld, str(exc)) from None
+    km = float(haversine_km(p.lat, p.lon, stop.lat, stop.lon))
+    if km > NEAR_KM:
+        raise _fail(
+            where,
+            key,
+            fld,
+            f"{p.name} lies {km:,.0f} km from the trip's {'first' if fld == 'origin' else 'last'} stop "
+            f"{stop.name}; name a place within {NEAR_KM:.0f} km of it, or leave {fld} out",
+        )
+
+
+def _halts(timed: TripRoute | None) -> dict[int, float]:
+    """Published halts at a trip's stops on the way, by the arc they lie before."""
+    out: dict[int, float] = {}
+    if timed is None:
+        return out
+    for st in timed.stops[1:-1]:
+        halt = st.planned_departure_h - st.planned_arrival_h
+        if halt > 0:
+            out[st.arc] = out.get(st.arc, 0.0) + halt
+    return out
+
+
+def _scaled(r: ResourceSpec, mean: float) -> Triangle:
+    """A processing time of ``mean`` hours with the resource's own relative spread."""
+    own = (r.low + r.mode + r.high) / 3
+    if own <= 0:
+        return (mean, mean, mean)
+    k = mean / own
+    return (r.low * k, r.mode * k, r.high * k)
 
 
 def _dwell_triangle(g: Any, idx: int) -> tuple[float, float, float]:
@@ -548,4 +804,4 @@ def _route(engine: Engine, o: Place, d: Place, via: list[int], c: Constraints) -
         return None
     if path is None:
         return None
-    return engine.assemble(path, o, d, objective="time", teu=1.0)
+    return engine.assemble(path, o, d, objective="time", teu=1.0, traffic=c.traffic)

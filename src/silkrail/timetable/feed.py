@@ -54,6 +54,9 @@ class Service:
     as_of: str = ""
     note: str | None = None
     trainsets: str | None = None  # a pool shared with other operators' services (sourced), else None
+    booking_h: float = 0.0  # the booking lead time before a departure, where published
+    consolidation_h: float = 0.0  # collecting a load before it leaves, where published
+    lead_source: tuple[str, ...] = ()  # where the booking and consolidation figures come from
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ MAX_MODELLED_SHARE = 0.5
 """A modelled leg to or from a stop covers at most this share of the straight line between the
 places: the timetable carries the main haul, the model brings the shipment to it and from it (a
 longer modelled leg would make a short ride a pretext for an unscheduled main haul)."""
+
+
 def transfer_times(feed: Feed, traffic: str, crossings: Iterable[CrossingStop] = ()) -> np.ndarray:
     """The minimum time to change trains at each stop: an explicit transfer at the stop, else the
     feed's minimum for the traffic (the smaller one for any traffic); at a stop on a border
@@ -156,6 +158,7 @@ class Journey:
     cost_usd_range: tuple[float, float] = (0.0, 0.0)
     co2_kg_range: tuple[float, float] = (0.0, 0.0)
     events: tuple[dict[str, Any], ...] = field(default=())
+    traffic: str = "freight"  # the services it rides: freight (cargo) or passenger
 
     @property
     def duration_h(self) -> float:
@@ -175,6 +178,7 @@ class Journey:
             "origin": self.origin,
             "destination": self.destination,
             "objective": "time",
+            "traffic": self.traffic,
             "teu": self.teu,
             "departure": self.departure.isoformat(),
             "arrival": self.arrival.isoformat(),
@@ -321,11 +325,20 @@ def _reachable(hops: dict[int, set[int]], links: list[Link], source: int, target
 # -- with the network --------------------------------------------------------------------------
 
 
+def service_traffic(traffic: str) -> str:
+    """The services a journey may ride for a query's traffic: a traveller (``passenger``) the
+    passenger services; a shipment (``freight``, and ``any``: a route carries cargo unless
+    passengers are asked for) the freight services. A TEU never rides a passenger train, and a
+    journey never mixes the two."""
+    return "passenger" if traffic == "passenger" else "freight"
+
+
 def plan(router: Router, query: RouteQuery, *, feed: Feed | None = None) -> Journey:
     """The schedule-aware route of ``query`` (its ``depart`` or ``arrive`` time, its
-    ``traffic``): the timetable where services run, the network model where none does."""
+    ``traffic``: see :func:`service_traffic`): the timetable where services run, the network
+    model where none does."""
     from silkrail.routing.costs import CostModel
-    from silkrail.timetable.services import load_services
+    from silkrail.timetable.services import load_timetables
 
     if not query.scheduled:
         raise DataError("give a departure or an arrival time (one of them)", field="depart")
@@ -333,21 +346,19 @@ def plan(router: Router, query: RouteQuery, *, feed: Feed | None = None) -> Jour
     when = t_dep or t_arr
     assert when is not None
     if feed is None:
-        from silkrail.settings import get_settings
-        from silkrail.timetable.gtfs_import import load_imported
-
-        feed = load_services().merged(*load_imported(get_settings().home))
-    feed = feed.select(query.traffic)
+        feed = load_timetables()
+    traffic = service_traffic(query.traffic)
+    feed = feed.select(traffic)
     check_window(feed, when, "depart" if t_dep else "arrive")
     query = router.resolved(query)
     o, d = query.origin, query.destination
     assert isinstance(o, Place) and isinstance(d, Place)
     n = len(feed.stops)
     src, dst = n, n + 1  # the two places' nodes
-    tr = transfer_times(feed, query.traffic)
+    tr = transfer_times(feed, traffic)
     net = _NetworkLinks(router, feed, query, tr)
     at = crossing_stops(feed, router.net.crossings, model_hours(CostModel.from_network(router.net)))
-    found = _search(feed, src, dst, n + 2, t_dep, t_arr, query.traffic, net.links(src, dst), at)
+    found = _search(feed, src, dst, n + 2, t_dep, t_arr, traffic, net.links(src, dst), at)
     if found is None:
         raise NoRouteError(
             f"no scheduled service and no modelled route reaches {d.name} from {o.name} within "
@@ -521,17 +532,23 @@ class _NetworkLinks:
             elif link.kind == "frequency":
                 trip: Trip = link.ref  # type: ignore[assignment]
                 svc = self.feed.service_by_id[trip.service]
+                # boarding and the mean wait of half a headway come before the (expected) sailing
+                before = (
+                    float(self.tr[s.from_node]) + (trip.headway_s or 0) / 2
+                    if s.from_node < len(self.tr)
+                    else 0.0
+                )
                 legs.append(
                     JourneyLeg(
                         "ferry" if svc.kind == "ferry" else "rail",
                         self._name(s.from_node),
                         self._name(s.to_node),
-                        self._at(s.dep, s.from_node, tz),
+                        self._at(s.dep + before, s.from_node, tz),
                         self._at(s.arr, s.to_node, tz),
-                        "timetable (frequency: mean wait of half a headway included)",
+                        "timetable (frequency: the departure is expected after half a headway)",
                         service=svc.short_name or svc.id,
                         trip=trip.id,
-                        wait_h=wait,
+                        wait_h=wait + before / 3600,
                     )
                 )
         dep_t, arr_t = steps[0].dep, steps[-1].arr
@@ -555,6 +572,7 @@ class _NetworkLinks:
             co2_kg_range=(sum(r.co2_kg_range[0] for r in priced), sum(r.co2_kg_range[1] for r in priced)),
             co2_kg=co2,
             events=tuple(events),
+            traffic=service_traffic(self.query.traffic),
         )
 
     def _modelled_legs(self, r: Any, s: Step, tz: dt.tzinfo, wait: float) -> list[JourneyLeg]:

@@ -1,11 +1,12 @@
 """GTFS-Realtime from tracked trains: TripUpdates (the ETA and its delay against the timetable)
-and VehiclePositions (the last reported position).
+and VehiclePositions (the last reported position, with its trip).
 
-A tracked train belongs to a timetable trip when its name is the trip's id or its service's short
-name (T8701) and it left on the trip's scheduled departure, within ``MATCH_S``; such a train is
-created from the trip by :func:`train_from_trip`, which gives it the trip's scheduled times: the
-tracker's ETA and delay then count against the timetable, and a TripUpdate's delay is the ETA
-less the timetable's arrival at the trip's last stop."""
+A tracked train runs a timetable trip when it was created with the trip's ``trip_id`` and service
+date (``start_date``): trains are matched to trips by those, never by name. The tracker gives such
+a train the trip's route and scheduled times (:func:`trip_schedule`), so its ETA and delay count
+against the timetable, and a TripUpdate's delay is the ETA less the timetable's arrival at the
+trip's last stop. A train that has not departed has no delay to tell: its TripUpdate says so
+(``NO_DATA``)."""
 
 from __future__ import annotations
 
@@ -13,79 +14,74 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from silkrail.errors import DataError
 from silkrail.timetable.feed import Feed, Trip, service_day_start
 
-MATCH_S = 6 * 3600
-"""A tracked departure this close to a scheduled one is that trip (a late start stays matched)."""
+ScheduledStop = tuple[str, float, float, dt.datetime | None, dt.datetime | None]
+"""A timed stop of a trip instance: name, lat, lon, scheduled arrival and departure (UTC; no
+arrival at the first stop, no departure at the last)."""
 
 
 def train_from_trip(feed: Feed, trip_id: str, day: dt.date, *, teu: float = 1.0) -> dict[str, Any]:
-    """The body of ``POST /api/v1/trains`` for a trip of ``feed`` on its service day ``day``:
-    the train, and the trip's timed stops with their scheduled times (local at each stop), which
-    the tracker counts its delay against."""
-    trip = feed.trip_by_id[trip_id]
+    """The body of ``POST /api/v1/trains`` for a trip of ``feed`` on its service day ``day``: the
+    tracker takes the trip's route and scheduled times from its own timetables."""
+    trip = find_trip(feed, trip_id, day)
     svc = feed.service_by_id[trip.service]
-    first, last = trip.timed[0], trip.timed[-1]
-    dep = _scheduled(feed, trip, day, first.departure_s or 0)
-    return {
-        "name": svc.short_name or trip.id,
-        "origin": feed.stop_by_id[first.stop].name,
-        "destination": feed.stop_by_id[last.stop].name,
-        "departure": _local(feed, first.stop, dep),
-        "teu": teu,
-        "schedule": [
-            _scheduled_stop(feed, trip, day, st, k, len(trip.timed)) for k, st in enumerate(trip.timed)
-        ],
-    }
+    return {"name": svc.short_name or trip.id, "trip_id": trip.id, "start_date": day.isoformat(), "teu": teu}
 
 
-def _scheduled_stop(feed: Feed, trip: Trip, day: dt.date, st: Any, k: int, n: int) -> dict[str, Any]:
-    """One timed stop of a trip instance: where it is and when the train is due there (no arrival
-    at the first stop, no departure at the last)."""
-    stop = feed.stop_by_id[st.stop]
-    out: dict[str, Any] = {"stop": stop.name, "lat": stop.lat, "lon": stop.lon}
-    arr = st.arrival_s if st.arrival_s is not None else st.departure_s
-    dep = st.departure_s if st.departure_s is not None else st.arrival_s
-    if k > 0:
-        out["arrival"] = _local(feed, st.stop, _scheduled(feed, trip, day, arr))
-    if k < n - 1:
-        out["departure"] = _local(feed, st.stop, _scheduled(feed, trip, day, dep))
+def find_trip(feed: Feed, trip_id: str, day: dt.date) -> Trip:
+    """The trip ``trip_id`` of ``feed``, checked to run on the service date ``day``."""
+    trip = feed.trip_by_id.get(trip_id)
+    if trip is None:
+        import difflib
+
+        close = difflib.get_close_matches(trip_id, list(feed.trip_by_id), n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}?" if close else f"{len(feed.trips)} trips are known"
+        raise DataError(f"no timetable trip '{trip_id}'; {hint}", field="trip_id")
+    if not trip.calendar.runs(day):
+        cal = trip.calendar
+        raise DataError(
+            f"trip '{trip_id}' does not run on {day.isoformat()} (its calendar: {_describe(cal)}, "
+            f"{cal.start.isoformat()} to {cal.end.isoformat()})",
+            field="start_date",
+        )
+    return trip
+
+
+def _describe(cal: Any) -> str:
+    from silkrail.timetable.feed import WEEKDAYS
+
+    if cal.every_days:
+        return f"every {cal.every_days} days"
+    if len(cal.weekdays) == 7:
+        return "daily"
+    return ", ".join(WEEKDAYS[d] for d in sorted(cal.weekdays))
+
+
+def trip_schedule(feed: Feed, trip: Trip, day: dt.date) -> list[ScheduledStop]:
+    """The timed stops of a trip instance with their scheduled times."""
+    out: list[ScheduledStop] = []
+    n = len(trip.timed)
+    for k, st in enumerate(trip.timed):
+        stop = feed.stop_by_id[st.stop]
+        arr = st.arrival_s if st.arrival_s is not None else st.departure_s
+        dep = st.departure_s if st.departure_s is not None else st.arrival_s
+        out.append(
+            (
+                stop.name,
+                stop.lat,
+                stop.lon,
+                _scheduled(feed, trip, day, arr) if k > 0 and arr is not None else None,
+                _scheduled(feed, trip, day, dep) if k < n - 1 and dep is not None else None,
+            )
+        )
     return out
-
-
-def _local(feed: Feed, stop: str, when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone(_offset(feed.stop_by_id[stop].timezone, when))).isoformat()
-
-
-def _offset(zone: str, when: dt.datetime) -> dt.timedelta:
-    from zoneinfo import ZoneInfo
-
-    off = when.astimezone(ZoneInfo(zone)).utcoffset()
-    return off if off is not None else dt.timedelta(0)
 
 
 def _scheduled(feed: Feed, trip: Trip, day: dt.date, seconds: int) -> dt.datetime:
     base = service_day_start(trip.timezone or feed.timezone, day)
     return dt.datetime.fromtimestamp(base + seconds, dt.UTC)
-
-
-def match_trip(feed: Feed, name: str, departure: dt.datetime) -> tuple[Trip, dt.date] | None:
-    """The trip instance a tracked train runs, by its name and departure time."""
-    names = {t.id: t for t in feed.trips}
-    candidates = [names[name]] if name in names else []
-    candidates += [t for t in feed.trips if feed.service_by_id[t.service].short_name == name and t.id != name]
-    dep = departure.astimezone(dt.UTC)
-    best: tuple[float, Trip, dt.date] | None = None
-    for trip in candidates:
-        first = trip.timed[0].departure_s or 0
-        for k in range(-2, 2):
-            day = dep.date() + dt.timedelta(days=k - first // 86400)
-            if not trip.calendar.runs(day):
-                continue
-            gap = abs((_scheduled(feed, trip, day, first) - dep).total_seconds())
-            if gap <= MATCH_S and (best is None or gap < best[0]):
-                best = (gap, trip, day)
-    return None if best is None else (best[1], best[2])
 
 
 def _header(msg: Any, now: dt.datetime) -> None:
@@ -100,41 +96,63 @@ def _ts(value: Any) -> dt.datetime:
     return dt.datetime.fromisoformat(str(value))
 
 
+def trip_of(t: Mapping[str, Any], feed: Feed) -> tuple[Trip, dt.date] | None:
+    """The trip instance a tracked train runs: by its ``trip_id`` and ``start_date`` (None for a
+    train of no trip, or of a trip the timetables no longer hold)."""
+    tid, day = t.get("trip_id"), t.get("start_date")
+    if not tid or day is None:
+        return None
+    trip = feed.trip_by_id.get(str(tid))
+    if trip is None:
+        return None
+    return trip, day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+
+
+def _descriptor(desc: Any, trip: Trip, day: dt.date) -> None:
+    desc.trip_id = trip.id
+    desc.route_id = trip.service
+    desc.start_date = day.strftime("%Y%m%d")
+
+
 def trip_updates(trains: Iterable[Mapping[str, Any]], feed: Feed, *, now: dt.datetime) -> Any:
-    """A FeedMessage with one TripUpdate per tracked train that runs a timetable trip."""
+    """A FeedMessage with one TripUpdate per tracked train that runs a timetable trip: its ETA
+    at the trip's last stop and the delay against the timetable; no prediction (``NO_DATA``) for
+    a train that has not departed."""
     from google.transit import gtfs_realtime_pb2
 
     msg = gtfs_realtime_pb2.FeedMessage()
     _header(msg, now)
     for t in trains:
-        found = match_trip(feed, str(t["name"]), _ts(t["departure"]))
+        found = trip_of(t, feed)
         if found is None:
             continue
         trip, day = found
         last = trip.timed[-1]
-        scheduled = _scheduled(feed, trip, day, last.arrival_s or 0)
-        eta = _ts(t["eta"])
         entity = msg.entity.add()
         entity.id = str(t["id"])
         tu = entity.trip_update
-        tu.trip.trip_id = trip.id
-        tu.trip.route_id = trip.service
-        tu.trip.start_date = day.strftime("%Y%m%d")
+        _descriptor(tu.trip, trip, day)
         tu.vehicle.id = str(t["id"])
         tu.vehicle.label = str(t["name"])
         tu.timestamp = int(now.timestamp())
-        delay = round((eta - scheduled).total_seconds())
-        tu.delay = delay
         stu = tu.stop_time_update.add()
         stu.stop_sequence = len(trip.stop_times)
         stu.stop_id = last.stop
+        if t.get("status") == "planned":
+            stu.schedule_relationship = stu.NO_DATA
+            continue
+        scheduled = _scheduled(feed, trip, day, last.arrival_s if last.arrival_s is not None else 0)
+        eta = _ts(t["eta"])
+        delay = round((eta - scheduled).total_seconds())
+        tu.delay = delay
         stu.arrival.time = int(eta.timestamp())
         stu.arrival.delay = delay
     return msg
 
 
 def vehicle_positions(trains: Iterable[Mapping[str, Any]], feed: Feed, *, now: dt.datetime) -> Any:
-    """A FeedMessage with the last reported position of every tracked train that has one."""
+    """A FeedMessage with the last reported position of every tracked train that has one, with
+    the trip descriptor of the trip it runs."""
     from google.transit import gtfs_realtime_pb2
 
     msg = gtfs_realtime_pb2.FeedMessage()
@@ -155,12 +173,9 @@ def vehicle_positions(trains: Iterable[Mapping[str, Any]], feed: Feed, *, now: d
             str(t.get("status")), vp.IN_TRANSIT_TO
         )
         vp.current_status = status
-        found = match_trip(feed, str(t["name"]), _ts(t["departure"]))
+        found = trip_of(t, feed)
         if found is not None:
-            trip, day = found
-            vp.trip.trip_id = trip.id
-            vp.trip.route_id = trip.service
-            vp.trip.start_date = day.strftime("%Y%m%d")
+            _descriptor(vp.trip, *found)
     return msg
 
 

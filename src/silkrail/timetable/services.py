@@ -135,6 +135,15 @@ class ServiceRecord(Sourced):
     pool; given only where a source says they share sets (``trainsets_source``). Without it, a
     service's sets are its operator's own."""
     trainsets_source: str | None = None
+    booking_h: float | None = Field(
+        default=None, ge=0, le=24 * 60, description="the published booking lead time before a departure"
+    )
+    consolidation_h: float | None = Field(
+        default=None, ge=0, le=24 * 60, description="the published time to collect a load before it leaves"
+    )
+    lead_source: str | list[str] | None = Field(
+        default=None, description="where booking_h and consolidation_h are published"
+    )
 
     _i = field_validator("id")(_check_id)
 
@@ -145,6 +154,12 @@ class ServiceRecord(Sourced):
                 "trainsets shared with another operator's services need trainsets_source: where a "
                 "source says they share sets"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _lead_sourced(self) -> ServiceRecord:
+        if (self.booking_h is not None or self.consolidation_h is not None) and not self.lead_source:
+            raise ValueError("booking_h and consolidation_h need lead_source: where they are published")
         return self
 
     @model_validator(mode="after")
@@ -180,6 +195,18 @@ def load_services(path: Path | None = None) -> Feed:
     path = Path(path) if path is not None else default_path()
     parsed, doc = validate_file(path, ServicesFile)
     return _to_feed(parsed, doc, path.name)
+
+
+def load_timetables(home: Path | None = None) -> Feed:
+    """Every timetable silkrail knows: the package's services and the feeds imported into
+    ``home`` (default: the settings' home) with ``silkrail gtfs import``."""
+    from silkrail.settings import get_settings
+    from silkrail.timetable.gtfs_import import load_imported
+
+    path = default_path()
+    # a data directory without services (a test's, a user's own) has no curated timetable
+    own = load_services(path) if path.is_file() else Feed(FEED_TIMEZONE, (), (), (), ())
+    return own.merged(*load_imported(Path(home) if home is not None else get_settings().home))
 
 
 def _line(doc: Any, *keys: str | int) -> int | None:
@@ -242,6 +269,9 @@ def _to_feed(f: ServicesFile, doc: Any, filename: str) -> Feed:
                 s.as_of,
                 s.note,
                 s.trainsets,
+                booking_h=s.booking_h or 0.0,
+                consolidation_h=s.consolidation_h or 0.0,
+                lead_source=tuple([s.lead_source] if isinstance(s.lead_source, str) else s.lead_source or ()),
             )
         )
         trips.append(_trip(s, stops, f.feed, filename, _line(doc, "services", i), i))

@@ -95,7 +95,9 @@ def apply(
         if match is None:
             raise ValueError(f"position {event.event_id!r}: its route match is missing")
         km, off = match  # a winding line may match a point farther along: it counts as far as it can be
-        return _position(state, event, (min(km, _reachable(state, event.time, profile)), off))
+        if km > state.progress_km + JUMP_KM:
+            km = min(km, _reachable(state, event.time, profile))
+        return _position(state, event, (km, off))
     return _milestone(state, event, profile, milestones, rejected)
 
 
@@ -245,12 +247,16 @@ def refresh(
     newest event when the train has none. A train that runs a timetable trip (its profile has
     the trip's schedule) is late against the timetable: its ETA is the scheduled arrival plus
     how far behind the schedule it is where it last was, and its planned arrival the scheduled
-    one."""
+    one. A train that has not departed (no event yet) is due at its planned arrival, with no
+    delay."""
     when = state.last_time or now
     eta = state.eta
     scheduled = scheduled_arrival(profile)
     if scheduled is not None:
         planned = scheduled
+    if state.status == "planned":  # not departed: due as planned, no delay to tell
+        return Transition(replace(state, eta=planned, delay_h=0.0))
+    if scheduled is not None:
         if state.status != "arrived":
             eta = estimate_scheduled(profile, now=when, progress_km=state.progress_km)
     elif state.status != "arrived":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,9 @@ from silkrail.network.geo import EARTH_RADIUS_KM, haversine_km, unit_vectors
 from silkrail.network.records import Crossing
 
 if TYPE_CHECKING:
+    from silkrail.routing.engine import Engine
     from silkrail.routing.results import Route
+    from silkrail.timetable.feed import Feed
     from silkrail.tracking.dwell import Learned
 
 MAX_POINTS = 2000
@@ -251,6 +253,27 @@ def build_profile(route: Route, crossings: Sequence[Crossing]) -> Profile:
     return Profile(lat, lon, km, run_h, tuple(ordered))
 
 
+def trip_profile(
+    engine: Engine, feed: Feed, trip_id: str, day: date, *, teu: float = 1.0
+) -> tuple[Route, Profile]:
+    """The planned route and profile of a train that runs a timetable trip on service date
+    ``day``: the trip's route through its stops timed by its timetable
+    (:func:`~silkrail.timetable.trip_route.trip_route`, the figures the route answer and the
+    simulation use), with the trip's scheduled stops placed along it. ``engine``: the router's
+    :class:`~silkrail.routing.engine.Engine`; ``feed``: the timetables
+    (:class:`~silkrail.timetable.feed.Feed`). The tracker plans such a train with it, and the
+    demo feed moves one along it."""
+    from silkrail.timetable.realtime import find_trip, trip_schedule
+    from silkrail.timetable.trip_route import trip_route
+
+    trip = find_trip(feed, trip_id, day)
+    timed = trip_route(engine, feed, trip.id, teu=teu, year=engine.net.clamp_year(day.year))
+    profile = build_profile(timed.route, engine.net.crossings)
+    calls = [ScheduledCall(*call) for call in trip_schedule(feed, trip, day)]
+    # on the profile as stored, so that a position at a stop matches the stop's own km
+    return timed.route, with_schedule(Profile.from_json(profile.to_json()), calls)
+
+
 def estimate(
     profile: Profile,
     *,
@@ -323,10 +346,22 @@ def scheduled_arrival(profile: Profile) -> datetime | None:
     return datetime.fromtimestamp(profile.schedule[-1].due, UTC)
 
 
+def planned_h_at(profile: Profile, km: float, *, arriving: bool = False) -> float:
+    """Planned hours from the origin to ``km``: the running time there and the dwell at the stops
+    before it. At a stop (within 1 km) its dwell counts once the train has left it, unless
+    ``arriving``."""
+    t = profile.run_h_at(km)
+    for s in profile.stops:
+        if s.km < km - 1.0 or (not arriving and s.km <= km + 1.0):
+            t += s.dwell_h
+    return t
+
+
 def scheduled_at(profile: Profile, km: float) -> datetime:
     """When the timetable has the train at ``km``: the departure at a stop, and in between the
-    time running at an even pace from one stop's departure to the next one's arrival (before
-    the first stop its departure, past the last its arrival)."""
+    time at the planned pace (the route's running time and its crossings' dwell,
+    :func:`planned_h_at`) from one stop's departure to the next one's arrival (before the first
+    stop its departure, past the last its arrival)."""
     sch = profile.schedule
     kms = np.array([s.km for s in sch])
     i = int(np.searchsorted(kms, km, side="right")) - 1
@@ -336,8 +371,15 @@ def scheduled_at(profile: Profile, km: float) -> datetime:
         t = sch[-1].due
     else:
         a, b = sch[i], sch[i + 1]
-        span = b.km - a.km
-        share = (km - a.km) / span if span > 0 else 0.0
+        # leaving ``a``: after a wait there, except at the trip's first stop, whose departure
+        # comes before what waits at its station (a ferry's loading at the port of departure)
+        t_a = planned_h_at(profile, a.km, arriving=i == 0)
+        t_b = planned_h_at(profile, b.km, arriving=True)
+        if t_b > t_a:
+            share = min(max((planned_h_at(profile, km) - t_a) / (t_b - t_a), 0.0), 1.0)
+        else:
+            span = b.km - a.km
+            share = (km - a.km) / span if span > 0 else 0.0
         t = a.dep + share * (b.due - a.dep)
     return datetime.fromtimestamp(t, UTC)
 

@@ -11,70 +11,148 @@ import json
 import math
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from silkrail.tracking.eta import Stop
+from silkrail.tracking.eta import Profile, Stop
+
+
+@dataclass(frozen=True)
+class SeedService:
+    """A service of the seed corridors in the demo: a timetable trip it runs (its route, stops and
+    times come from the timetables), or a pair of places the network model plans."""
+
+    name: str
+    trip: str | None = None
+    origin: str | None = None
+    destination: str | None = None
+    teu: float = 1.0
+
 
 SEED_SERVICES = [
-    ("FESCO Vietnam Shuttle", "Hanoi", "Moscow", 80),
-    ("Nanning–Hanoi T8701", "Nanning", "Hanoi", 1),
-    ("Haiphong–Kunming metre gauge", "Haiphong", "Kunming", 32),
-    ("Kunming–Vientiane", "Kunming", "Vientiane", 20),
-    ("China–Europe via Alashankou", "Chongqing", "Duisburg", 82),
-    ("China–Russia via Manzhouli", "Harbin", "Moscow", 82),
-    ("China–Europe via Erenhot", "Zhengzhou", "Moscow", 82),
-    ("Xi'an–Almaty via Khorgos", "Xi'an", "Almaty", 82),
+    SeedService("FESCO Vietnam Shuttle", trip="fesco-vietnam-shuttle", teu=80),
+    SeedService("Nanning–Hanoi T8701", trip="t8701"),
+    SeedService("Haiphong–Kunming metre gauge", origin="Haiphong", destination="Kunming", teu=32),
+    SeedService("Kunming–Vientiane D887", trip="d887"),
+    SeedService("Xi'an–Duisburg Chang'an", trip="xian-duisburg", teu=82),
+    SeedService("China–Russia via Manzhouli", origin="Harbin", destination="Moscow", teu=82),
+    SeedService("China–Europe via Erenhot", origin="Zhengzhou", destination="Moscow", teu=82),
+    SeedService("Xi'an–Almaty via Khorgos", origin="Xi'an", destination="Almaty", teu=82),
 ]
 
 
 def demo_feed(
-    net: Any, day: datetime, *, trains_per_service: int = 3, every_min: int = 15, seed: int = 1
+    net: Any,
+    day: datetime,
+    *,
+    trains_per_service: int = 3,
+    every_min: int = 15,
+    seed: int = 1,
+    timetables: Any = None,
 ) -> Iterator[dict[str, Any]]:
-    """Trains of the seed services already under way, and their events over ``day`` (24 h):
-    positions every ``every_min`` minutes along the planned route, and border entry/exit
-    milestones at the crossings they pass (dwell drawn around the planned one)."""
+    """Trains of the seed services already under way or leaving within ``day`` (24 h), and their
+    events over it: positions every ``every_min`` minutes along the planned route, and border
+    entry/exit milestones at the crossings they pass (dwell drawn around the planned one). A
+    service that runs a timetable trip posts trains of the trip (``trip_id``, ``start_date``), on
+    its scheduled service days, and moves them along the trip's timed route: the figures the
+    tracker plans such a train with (:func:`~silkrail.tracking.eta.trip_profile`)."""
     from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
-    from silkrail.tracking.eta import build_profile
+    from silkrail.timetable.services import load_timetables
+    from silkrail.tracking.eta import build_profile, trip_profile
 
     rng = random.Random(seed)
     router = router_for(net)
+    feed = timetables if timetables is not None else load_timetables()
     trains, events = [], []
-    for s, (name, origin, destination, teu) in enumerate(SEED_SERVICES):
-        route = router.route(RouteQuery(origin, destination, mode="rail", teu=teu))
-        profile = build_profile(route, net.crossings)
-        total_h = route.train_h
-        for k in range(trains_per_service):
-            ref = f"{day:%Y%m%dT%H%M}-s{s}t{k}"  # unique per window: feeds of other days never collide
-            # spread the trains along their journey: departed between 0 and 90 % of the trip ago
-            ago = rng.uniform(0.0, 0.9) * total_h
-            departure = day - timedelta(hours=ago)
-            trains.append(
-                {
-                    "type": "train",
-                    "ref": ref,
-                    "name": f"{name} #{k + 1}",
-                    "origin": origin,
-                    "destination": destination,
-                    "departure": departure.isoformat(),
-                    "teu": teu,
+    for s, svc in enumerate(SEED_SERVICES):
+        runs: list[tuple[datetime, Any, dict[str, Any]]] = []
+        if svc.trip is not None:
+            for start, when in _trip_days(feed, svc.trip, day, trains_per_service):
+                _, profile = trip_profile(router.engine, feed, svc.trip, start, teu=svc.teu)
+                body = {
+                    "name": svc.name,
+                    "trip_id": svc.trip,
+                    "start_date": start.isoformat(),
+                    "teu": svc.teu,
                 }
-            )
+                runs.append((when, profile, body))
+        else:
+            assert svc.origin is not None and svc.destination is not None
+            route = router.route(RouteQuery(svc.origin, svc.destination, mode="rail", teu=svc.teu))
+            profile = build_profile(route, net.crossings)
+            for _ in range(trains_per_service):
+                # spread the trains along their journey: departed between 0 and 90 % of the trip ago
+                departure = day - timedelta(hours=rng.uniform(0.0, 0.9) * route.train_h)
+                body = {
+                    "name": svc.name,
+                    "origin": svc.origin,
+                    "destination": svc.destination,
+                    "departure": departure.isoformat(),
+                    "teu": svc.teu,
+                }
+                runs.append((departure, profile, body))
+        for k, (departure, profile, body) in enumerate(runs):
+            ref = f"{day:%Y%m%dT%H%M}-s{s}t{k}"  # unique per window: feeds of other days never collide
+            trains.append({"type": "train", "ref": ref, **body, "name": f"{svc.name} #{k + 1}"})
             events += list(_journey(profile, ref, departure, day, every_min, rng))
     yield from trains
     yield from sorted(events, key=lambda e: (e["time"], e["event_id"]))
 
 
-def _journey(
-    profile: Any, ref: str, departure: datetime, day: datetime, every_min: int, rng: random.Random
+def _trip_days(feed: Any, trip_id: str, day: datetime, n: int) -> list[tuple[date, datetime]]:
+    """Up to ``n`` service days of a trip whose trains run during the 24 hours from ``day``
+    (under way at its start, or leaving within it), with their scheduled departures: spread
+    over those there are, the ones under way first."""
+    from silkrail.timetable.realtime import trip_schedule
+
+    trip = feed.trip_by_id[trip_id]
+    first_dep = trip.timed[0].departure_s or 0
+    ride_s = (trip.timed[-1].arrival_s or first_dep) - first_dep
+    found: list[tuple[date, datetime]] = []
+    d = (day - timedelta(seconds=ride_s + first_dep + 2 * 86400)).date()
+    while d <= (day + timedelta(days=2)).date():
+        if trip.calendar.runs(d):
+            dep = trip_schedule(feed, trip, d)[0][4]
+            assert dep is not None
+            if day - timedelta(seconds=ride_s) < dep < day + timedelta(days=1):
+                found.append((d, dep))
+        d += timedelta(days=1)
+    if len(found) <= n:
+        return found
+    step = len(found) / n
+    return [found[int(i * step)] for i in range(n)]
+
+
+def planned_events(
+    profile: Profile, ref: str, departure: datetime, day: datetime, every_min: int = 15
 ) -> Iterator[dict[str, Any]]:
-    """Planned running plus stops, with the train a little slower or faster than planned."""
-    pace = rng.uniform(0.95, 1.15)
-    stops = [(s.km, _dwell_draw(s, rng), s.name) for s in profile.stops if s.id]
+    """The events over ``day`` (24 h) of a train that runs exactly to its plan: at the planned
+    pace, waiting the planned dwell at each stop, reporting where it is (the demo feed's trains
+    draw their pace and waits around these)."""
+    return _journey(profile, ref, departure, day, every_min, None)
+
+
+def _journey(
+    profile: Profile,
+    ref: str,
+    departure: datetime,
+    day: datetime,
+    every_min: int,
+    rng: random.Random | None,
+) -> Iterator[dict[str, Any]]:
+    """Planned running plus stops, with the train a little slower or faster than planned (no
+    ``rng``: exactly as planned)."""
+    pace = rng.uniform(0.95, 1.15) if rng is not None else 1.0
+    # the train halts at every stop of its plan; crossings (stops with an id) report milestones
+    stops = [
+        (s.km, _dwell_draw(s, rng) if rng is not None else s.dwell_h, s.name if s.id else None)
+        for s in profile.stops
+    ]
     # elapsed time -> km, walking the profile: running at planned speed x pace, pausing at stops
     t = departure
     km_at: list[tuple[datetime, float]] = []
@@ -87,13 +165,13 @@ def _journey(
         km_at.append((t, done))
         t += timedelta(hours=max(run_h, 0.0))
         km_at.append((t, km_stop))
+        exit_t = t + timedelta(hours=dwell)
         if name is not None:
             if day <= t < day + timedelta(days=1):
                 yield _ms(ref, t, "border_entry", name)
-            exit_t = t + timedelta(hours=dwell)
             if day <= exit_t < day + timedelta(days=1):
                 yield _ms(ref, exit_t, "border_exit", name)
-            t = exit_t
+        t = exit_t
         done = km_stop
     end = t
     times = np.array([(x[0] - day).total_seconds() / 3600 for x in km_at])
@@ -104,8 +182,8 @@ def _journey(
         if now < departure or now > end:
             continue
         km = float(np.interp(h, times, kms))
-        lat = float(np.interp(km, profile.km, profile.lat)) + rng.gauss(0, 0.003)
-        lon = float(np.interp(km, profile.km, profile.lon)) + rng.gauss(0, 0.003)
+        lat = float(np.interp(km, profile.km, profile.lat)) + (rng.gauss(0, 0.003) if rng else 0.0)
+        lon = float(np.interp(km, profile.km, profile.lon)) + (rng.gauss(0, 0.003) if rng else 0.0)
         yield {
             "type": "event",
             "event_id": f"{ref}-p{minute}",

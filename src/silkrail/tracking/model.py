@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -93,6 +93,8 @@ def _plain(v: str) -> str:
     """Text a person can read as what it is: no character of the refused categories (the zero-
     width joiners only between two letters, marks or symbols, where scripts need them), none that
     renders as nothing, and something visible beside spaces."""
+    if v.isascii() and v.isprintable() and not v.isspace():  # most ids and names: checked in C
+        return v
     for i, ch in enumerate(v):
         cat = unicodedata.category(ch)
         if ch in _JOINERS and 0 < i < len(v) - 1 and _joins(v[i - 1]) and _joins(v[i + 1]):
@@ -160,12 +162,49 @@ def _in_order(v: list[ScheduledStop] | None) -> list[ScheduledStop] | None:
     return v
 
 
+def _service_date(v: Any) -> Any:
+    """A service date as GTFS-Realtime writes it (YYYYMMDD) or as ISO 8601 (YYYY-MM-DD)."""
+    if isinstance(v, str) and re.fullmatch(r"\d{8}", v):
+        return f"{v[:4]}-{v[4:6]}-{v[6:]}"
+    return v
+
+
+def _plausible_date(v: date) -> date:
+    if not EARLIEST_DEPARTURE.date() <= v <= (datetime.now(UTC) + LATEST_DEPARTURE).date():
+        raise ValueError(f"{v.isoformat()} is implausible; give a date from 2000-01-01 to two years from now")
+    return v
+
+
+ServiceDate = Annotated[date, BeforeValidator(_service_date), AfterValidator(_plausible_date)]
+
+
 class TrainIn(_Payload):
-    name: Name
-    origin: Name
-    destination: Name
-    departure: Time
+    name: Name | None = Field(
+        default=None,
+        description="what the train is called (a train of a trip: by default its service's name)",
+    )
+    origin: Name | None = Field(default=None, description="where it leaves from (not with trip_id)")
+    destination: Name | None = Field(default=None, description="where it goes (not with trip_id)")
+    departure: Time | None = Field(
+        default=None,
+        description="when it left or leaves; a train of a trip: by default the trip's scheduled departure",
+    )
+    trip_id: TrainId | None = Field(
+        default=None,
+        description="the timetable trip it runs (GTFS trip_id: data/services.yaml or an imported feed): "
+        "its route, stops and scheduled times then come from the timetable, and GTFS-Realtime reports "
+        "it under that trip",
+    )
+    start_date: ServiceDate | None = Field(
+        default=None,
+        description="with trip_id: the trip's service date (GTFS start_date, YYYYMMDD or YYYY-MM-DD)",
+    )
     teu: Number = Field(default=1.0, ge=0.01, le=1000)
+    traffic: Literal["passenger", "freight", "any"] = Field(
+        default="any",
+        description="what the train carries, for its planned route: freight ('any' is the same) or "
+        "passengers (a train of a trip: its service's)",
+    )
     operator: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = Field(
         default=None,
         description="whose train it is (whose tokens may write it); by default the token's operator. "
@@ -178,7 +217,26 @@ class TrainIn(_Payload):
         "then counts against them (a train created from a timetable trip carries them)",
     )
 
-    _tz = field_validator("departure")(_departure)
+    _tz = field_validator("departure")(lambda v: None if v is None else _departure(v))
+
+    @model_validator(mode="after")
+    def _trip_or_places(self) -> TrainIn:
+        if (self.trip_id is None) != (self.start_date is None):
+            raise ValueError("give trip_id and start_date together: a trip runs on many days")
+        if self.trip_id is not None:
+            given = [k for k in ("origin", "destination", "schedule") if getattr(self, k) is not None]
+            if given:
+                raise ValueError(
+                    f"a train of trip '{self.trip_id}' runs the trip's stops at its scheduled times: "
+                    f"drop {', '.join(given)}"
+                )
+            return self
+        missing = [k for k in ("name", "origin", "destination", "departure") if getattr(self, k) is None]
+        if missing:
+            raise ValueError(
+                f"give {', '.join(missing)} (or the timetable trip it runs: trip_id and start_date)"
+            )
+        return self
 
 
 class PositionEvent(_Payload):
@@ -236,6 +294,8 @@ class Position(BaseModel):
 class TrainState(BaseModel):
     id: str
     name: str
+    trip_id: str | None = None  # the timetable trip it runs, and its service date
+    start_date: date | None = None
     status: Literal["planned", "running", "at_crossing", "arrived"]
     origin: str
     destination: str

@@ -51,7 +51,8 @@ class Repository(Protocol):
     engine: Engine
 
     def write(self, *, lock: bool = True) -> AbstractContextManager[Any]: ...
-    def lock(self, c: Connection) -> None: ...
+    def lock_states(self, c: Connection, train_ids: Collection[str]) -> dict[str, TrackState]: ...
+    def notify(self, c: Connection, trains: Collection[str], alerts: Collection[int]) -> None: ...
     def add_train(
         self, c: Connection, train: Mapping[str, Any], state: TrackState, now: datetime
     ) -> None: ...
@@ -60,7 +61,7 @@ class Repository(Protocol):
     def stored_contents(self, c: Connection, keys: list[EventKey]) -> dict[EventKey, tuple[Any, ...]]: ...
     def delete_events(self, c: Connection, keys: Collection[EventKey]) -> None: ...
     def states(self, c: Connection, train_ids: Collection[str]) -> dict[str, TrackState]: ...
-    def moving_states(self, c: Connection) -> list[TrackState]: ...
+    def moving_states(self, c: Connection, *, lock: bool = False) -> list[TrackState]: ...
     def save_states(self, c: Connection, states: list[TrackState], stamp: datetime) -> None: ...
     def save_alerted(self, c: Connection, state: TrackState) -> None: ...
     def learned(self, c: Connection) -> dict[str, dict[str, DwellSums]]: ...
@@ -78,6 +79,7 @@ class Repository(Protocol):
         limit: int | None = None,
         newest_first: bool = False,
         operator: str | None = None,
+        ids: Collection[int] | None = None,
     ) -> list[AlertRecord]: ...
     def summaries(
         self,
@@ -86,6 +88,7 @@ class Repository(Protocol):
         since: datetime | None = None,
         *,
         operator: str | None = None,
+        ids: Collection[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[tuple[TrainRecord, TrackState, datetime]]: ...
@@ -139,11 +142,17 @@ class SqlRepository:
         self.engine = engine
 
     def write(self, *, lock: bool = True) -> AbstractContextManager[Any]:
-        """A transaction holding the write lock (``lock=False``: taken at ``lock``)."""
+        """A write transaction (SQLite: holding the database's one write lock from its start)."""
         return store.write_transaction(self.engine, lock=lock)
 
-    def lock(self, c: Connection) -> None:
-        store.lock_writes(c)
+    def lock_states(self, c: Connection, train_ids: Collection[str]) -> dict[str, TrackState]:
+        """The states of these trains, locked for this transaction's update (SQLite: the write
+        transaction holds the database's lock already)."""
+        return self.states(c, train_ids)
+
+    def notify(self, c: Connection, trains: Collection[str], alerts: Collection[int]) -> None:
+        """Tell the service processes listening that these trains and alerts changed, when this
+        transaction commits (SQLite: nothing; its one writer's changes are polled)."""
 
     # --- trains ----------------------------------------------------------------------------
 
@@ -212,7 +221,7 @@ class SqlRepository:
         """The stored border milestones (of these trains; None: of all), in train and time order."""
         e = store.events
         q = select(e.c.event_id, e.c.train_id, e.c.milestone, e.c.time, e.c.at).where(
-            e.c.milestone.in_(BORDER)
+            e.c.milestone.isnot(None), e.c.milestone.in_(BORDER)  # (the partial index's own condition)
         )
         if train_ids is not None:
             q = q.where(e.c.train_id.in_(sorted(train_ids)))
@@ -229,10 +238,14 @@ class SqlRepository:
             r.train_id: _state(r) for r in c.execute(select(s).where(s.c.train_id.in_(sorted(train_ids))))
         }
 
-    def moving_states(self, c: Connection) -> list[TrackState]:
-        """The states of trains under way (running or at a crossing)."""
+    def moving_states(self, c: Connection, *, lock: bool = False) -> list[TrackState]:
+        """The states of trains under way (running or at a crossing); ``lock``: locked for this
+        transaction's update, those another transaction holds left out (PostgreSQL)."""
         s = store.train_states
-        return [_state(r) for r in c.execute(select(s).where(s.c.status.in_(["running", "at_crossing"])))]
+        q = select(s).where(s.c.status.in_(["running", "at_crossing"])).order_by(s.c.train_id)
+        if lock and c.dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        return [_state(r) for r in c.execute(q)]
 
     def save_states(self, c: Connection, states: list[TrackState], stamp: datetime) -> None:
         """Write whole train states (every column, keyed by ``train_id``) in one statement."""
@@ -328,9 +341,11 @@ class SqlRepository:
         limit: int | None = None,
         newest_first: bool = False,
         operator: str | None = None,
+        ids: Collection[int] | None = None,
     ) -> list[AlertRecord]:
         """Alerts with an id above ``since_id``, oldest first (or newest first), at most ``limit``
-        (``operator``: of that operator's trains only), each with its train's operator."""
+        (``operator``: of that operator's trains only; ``ids``: these alerts only), each with its
+        train's operator."""
         a, t = store.alerts, store.trains
         q = (
             select(a, t.c.operator)
@@ -340,6 +355,8 @@ class SqlRepository:
         )
         if operator is not None:
             q = q.where(t.c.operator == operator)
+        if ids is not None:
+            q = q.where(a.c.id.in_(sorted(ids)))
         with self.engine.connect() as c:
             rows = c.execute(q.limit(limit)).all()
         return [AlertRecord(r.id, r.train_id, r.kind, r.message, _utc(r.time), r.operator) for r in rows]
@@ -353,12 +370,13 @@ class SqlRepository:
         since: datetime | None = None,
         *,
         operator: str | None = None,
+        ids: Collection[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[tuple[TrainRecord, TrackState, datetime]]:
         """Trains with their states, oldest train first (``since``: changed after it, in the
-        order they changed; ``operator``: that operator's only); a page of ``limit`` after
-        ``offset``."""
+        order they changed; ``operator``: that operator's only; ``ids``: these trains only); a
+        page of ``limit`` after ``offset``."""
         t, s = store.trains, store.train_states
         q = (
             select(
@@ -368,6 +386,8 @@ class SqlRepository:
                 t.c.destination,
                 t.c.departure,
                 t.c.planned_arrival,
+                t.c.trip_id,
+                t.c.start_date,
                 t.c.operator,
                 s,
             )
@@ -378,6 +398,8 @@ class SqlRepository:
             q = q.where(t.c.id == tid)
         if operator is not None:
             q = q.where(t.c.operator == operator)
+        if ids is not None:
+            q = q.where(t.c.id.in_(sorted(ids)))
         if status is not None:
             q = q.where(s.c.status == status)
         if since is not None:  # what changed, in the order it changed
@@ -395,7 +417,9 @@ class SqlRepository:
                     r.destination,
                     _utc(r.departure),
                     _utc(r.planned_arrival),
-                    r.operator,
+                    operator=r.operator,
+                    trip_id=r.trip_id,
+                    start_date=r.start_date,
                 ),
                 _state(r),
                 _utc(r.updated_at),
@@ -485,8 +509,59 @@ def _execute_by_column(
         return cur.fetchall() if cur.description else []
 
 
+CHANNEL = "silkrail_changes"  # PostgreSQL's notification channel of changed trains and alerts
+MAX_NOTIFY_BYTES = 7000  # a notification's payload must stay under 8,000 bytes
+
+
+def change_payloads(trains: Collection[str], alerts: Collection[int]) -> list[str]:
+    """JSON payloads ``{"trains": [...], "alerts": [...]}`` naming these trains and alerts, each
+    within MAX_NOTIFY_BYTES."""
+    out: list[str] = []
+    part: dict[str, list[Any]] = {"trains": [], "alerts": []}
+    size = 30
+    for kind, items in (("trains", sorted(trains)), ("alerts", sorted(alerts))):
+        for item in items:
+            cost = len(json.dumps(item)) + 2
+            if size + cost > MAX_NOTIFY_BYTES:
+                out.append(json.dumps(part, separators=(",", ":")))
+                part, size = {"trains": [], "alerts": []}, 30
+            part[kind].append(item)
+            size += cost
+    if part["trains"] or part["alerts"]:
+        out.append(json.dumps(part, separators=(",", ":")))
+    return out
+
+
 class PostgresRepository(SqlRepository):
-    """PostgreSQL: bulk writes travel as one array per column (``unnest``)."""
+    """PostgreSQL: bulk writes travel as one array per column (``unnest``); a batch locks the
+    state rows of its own trains (``SELECT ... FOR UPDATE``, in train order), so batches of other
+    trains commit in parallel, on one service instance and across several. ``global_lock``: one
+    advisory lock for every batch instead (the former way, kept to measure against)."""
+
+    def __init__(self, engine: Engine, *, global_lock: bool = False) -> None:
+        super().__init__(engine)
+        self.global_lock = global_lock
+
+    def write(self, *, lock: bool = True) -> AbstractContextManager[Any]:
+        return store.write_transaction(self.engine, lock=lock and self.global_lock)
+
+    def lock_states(self, c: Connection, train_ids: Collection[str]) -> dict[str, TrackState]:
+        if self.global_lock:
+            store.lock_writes(c)
+            return self.states(c, train_ids)
+        if not train_ids:
+            return {}
+        s = store.train_states
+        # the rows locked in train order: two batches of the same trains queue, they never
+        # deadlock (the connection's lock_timeout bounds the wait: then a 503)
+        q = select(s).where(s.c.train_id.in_(sorted(train_ids))).order_by(s.c.train_id).with_for_update()
+        return {r.train_id: _state(r) for r in c.execute(q)}
+
+    def notify(self, c: Connection, trains: Collection[str], alerts: Collection[int]) -> None:
+        for payload in change_payloads(trains, alerts):
+            c.exec_driver_sql(
+                "SELECT pg_notify(%(channel)s, %(payload)s)", {"channel": CHANNEL, "payload": payload}
+            )
 
     def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[EventKey]:
         if not rows:
@@ -514,5 +589,8 @@ class PostgresRepository(SqlRepository):
 
 
 def repository_for(engine: Engine) -> SqlRepository:
-    """The repository for ``engine``'s database."""
-    return PostgresRepository(engine) if engine.dialect.name == "postgresql" else SqliteRepository(engine)
+    """The repository for ``engine``'s database. With PostgreSQL, ``SILKRAIL_WRITE_LOCK=global``
+    serialises every batch on one advisory lock, as before per-train locking (to measure)."""
+    if engine.dialect.name != "postgresql":
+        return SqliteRepository(engine)
+    return PostgresRepository(engine, global_lock=os.environ.get("SILKRAIL_WRITE_LOCK", "train") == "global")

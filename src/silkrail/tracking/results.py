@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from silkrail.tracking.core import TrackState
+from silkrail.tracking.core import TrackState, TrainPlan
 from silkrail.tracking.eta import Profile
 
 if TYPE_CHECKING:
@@ -27,6 +27,17 @@ class TrainRecord:
     departure: datetime
     planned_arrival: datetime
     operator: str | None = None  # whose train it is (None: an admin's, from before operators)
+    trip_id: str | None = None  # the timetable trip it runs, and the trip's service date
+    start_date: date | None = None
+
+
+@dataclass(frozen=True)
+class TrainInProgress:
+    """A train not arrived yet, as a forecast reads it: the train, its state and its plan."""
+
+    train: TrainRecord
+    state: TrackState
+    plan: TrainPlan
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,8 @@ class TrainSummary:
     next_event: str | None
     updated_at: datetime
     operator: str | None = None  # whose train it is (not shown by ``to_dict``)
+    trip_id: str | None = None  # the timetable trip it runs, and the trip's service date
+    start_date: date | None = None
 
     @classmethod
     def of(
@@ -70,6 +83,8 @@ class TrainSummary:
         return cls(
             id=train.id,
             name=train.name,
+            trip_id=train.trip_id,
+            start_date=train.start_date,
             status=state.status,
             origin=train.origin,
             destination=train.destination,
@@ -91,6 +106,8 @@ class TrainSummary:
         return {
             "id": self.id,
             "name": self.name,
+            "trip_id": self.trip_id,
+            "start_date": self.start_date,
             "status": self.status,
             "origin": self.origin,
             "destination": self.destination,

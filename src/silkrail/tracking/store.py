@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 
@@ -45,6 +47,9 @@ trains = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("operator", String(64)),  # whose tokens may write it; NULL: admin tokens only
     Column("created_by", String(64)),  # the id of the token that created it
+    Column("trip_id", String(64)),  # the timetable trip it runs (GTFS trip_id), and its service date
+    Column("start_date", Date),
+    Index("ix_trains_trip", "trip_id", "start_date"),
 )
 
 events = Table(
@@ -62,7 +67,13 @@ events = Table(
     Column("at", String(200)),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("token_id", String(64)),  # the id of the token that wrote it
-    Index("ix_events_train_milestone", "train_id", "milestone"),
+    Index(  # milestones only: a position updates the primary key alone
+        "ix_events_train_milestone",
+        "train_id",
+        "milestone",
+        postgresql_where=text("milestone IS NOT NULL"),
+        sqlite_where=text("milestone IS NOT NULL"),
+    ),
 )
 
 train_states = Table(
@@ -140,12 +151,8 @@ def write_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Any]:
 def lock_writes(c: Any) -> None:
     """Take the write lock inside a ``write_transaction(lock=False)`` (PostgreSQL; a no-op where
     the transaction holds it already)."""
-    if c.dialect.name == "postgresql":
-        # one round trip: a wait limit for this transaction (then LockNotAvailable: a 503), the lock
-        c.exec_driver_sql(
-            f"SELECT set_config('lock_timeout', '{LOCK_WAIT_S * 1000:.0f}ms', true), "
-            f"pg_advisory_xact_lock({WRITE_LOCK})"
-        )
+    if c.dialect.name == "postgresql":  # (the connection's lock_timeout bounds the wait: a 503)
+        c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
 @contextmanager
@@ -188,6 +195,9 @@ def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {"future": True}
     if url.startswith("postgresql"):
         kwargs["pool_pre_ping"] = True  # a restarted server costs one failed request, not a stale pool
+        # a statement waits at most LOCK_WAIT_S for a lock (then LockNotAvailable: a 503), set once
+        # per connection rather than in every transaction
+        kwargs["connect_args"] = {"options": f"-c lock_timeout={LOCK_WAIT_S * 1000:.0f}"}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     from silkrail.extras import needs_extra

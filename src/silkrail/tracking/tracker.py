@@ -19,7 +19,14 @@ from silkrail.tracking import core, store
 from silkrail.tracking.admission import EventKey, Writer, admit, event_row, match, validate
 from silkrail.tracking.alerts import OFF_ROUTE_KM, NewAlert
 from silkrail.tracking.core import TrackState, TrainPlan
-from silkrail.tracking.dwell import NO_SUMS, DwellSums, MilestoneIndex, estimate_dwell, relearn
+from silkrail.tracking.dwell import (
+    NO_SUMS,
+    DwellSums,
+    MilestoneIndex,
+    StoredMilestone,
+    estimate_dwell,
+    relearn,
+)
 from silkrail.tracking.eta import Profile, ScheduledCall, Stop, scheduled_arrival, with_schedule
 from silkrail.tracking.model import AnyEvent, TrainIn
 from silkrail.tracking.planner import PlannedRoute, RoutePlanner
@@ -31,6 +38,7 @@ from silkrail.tracking.results import (
     IngestResult,
     NewTrain,
     Rejection,
+    TrainInProgress,
     TrainSummary,
 )
 
@@ -195,8 +203,12 @@ class Tracker:
                 raise RuntimeError("this tracker has no route planner: it cannot create trains")
             plan = self.planner.plan(t)
         profile = plan.profile
-        departure = t.departure.astimezone(UTC)
-        planned = departure + timedelta(hours=plan.train_h)
+        if plan.departure is not None:  # a train of a timetable trip: as the trip's times say
+            departure = plan.departure
+        else:
+            assert t.departure is not None  # TrainIn asks for it when no trip is named
+            departure = t.departure.astimezone(UTC)
+        planned = scheduled_arrival(profile) or departure + timedelta(hours=plan.train_h)
         if t.schedule:  # a timetable trip: late or not against its scheduled times
             for i, st in enumerate(t.schedule):
                 off = profile.locate(st.lat, st.lon)[1]
@@ -216,7 +228,7 @@ class Tracker:
         tid = uuid.uuid4().hex[:16]
         train = {
             "id": tid,
-            "name": t.name,
+            "name": t.name or plan.name,
             "origin": plan.origin,
             "destination": plan.destination,
             "departure": departure,
@@ -226,9 +238,12 @@ class Tracker:
             "planned_arrival": planned,
             "operator": operator,
             "created_by": None if token is None else token.id,
+            "trip_id": t.trip_id,
+            "start_date": t.start_date,
         }
         with self.repo.write() as c:
             self.repo.add_train(c, train, TrackState.planned(tid, planned), datetime.now(UTC))
+            self.repo.notify(c, [tid], [])
         self._plans[tid] = TrainPlan(profile, planned, operator, departure)
         return NewTrain(tid, planned, plan.route)
 
@@ -255,13 +270,31 @@ class Tracker:
         limit: int | None = None,
         offset: int = 0,
         operator: str | None = None,
+        ids: Collection[str] | None = None,
     ) -> list[TrainSummary]:
         """Trains and where they are, oldest train first (``since``: those changed after it, in
         the order they changed; ``operator``: of that operator only); a page of ``limit`` after
         ``offset``. ``results.to_frame`` makes them a table."""
-        rows = self.repo.summaries(tid, status, since, operator=operator, limit=limit, offset=offset)
+        rows = self.repo.summaries(tid, status, since, operator=operator, ids=ids, limit=limit, offset=offset)
         plans = self._load_plans({train.id for train, _, _ in rows})  # one query for those not cached
         return [TrainSummary.of(train, state, plans[train.id].profile, stamp) for train, state, stamp in rows]
+
+    def in_progress(self) -> list[TrainInProgress]:
+        """The trains not arrived yet (planned, running, at a crossing), each with its state and
+        plan, oldest train first: what a forecast starts from."""
+        rows = [r for s in ("planned", "running", "at_crossing") for r in self.repo.summaries(None, s)]
+        plans = self._load_plans({train.id for train, _, _ in rows})
+        return [TrainInProgress(t, state, plans[t.id]) for t, state, _ in rows if t.id in plans]
+
+    def learned_dwell(self) -> dict[str, dict[str, DwellSums]]:
+        """What each crossing's observed waits taught (by stop key, then operator)."""
+        with self.engine.connect() as c:
+            return self.repo.learned(c)
+
+    def border_milestones(self, train_ids: Collection[str]) -> list[StoredMilestone]:
+        """The stored border milestones of these trains, in train and time order."""
+        with self.engine.connect() as c:
+            return self.repo.border_milestones(c, train_ids)
 
     def changes(self, cursor: Cursor | None) -> Changes:
         """What changed after ``cursor`` (from any service process). Trains changed within the
@@ -288,10 +321,11 @@ class Tracker:
         limit: int | None = None,
         newest_first: bool = False,
         operator: str | None = None,
+        ids: Collection[int] | None = None,
     ) -> list[AlertRecord]:
         """Alerts with an id above ``since_id``, oldest first (or newest first), at most ``limit``
-        (``operator``: of that operator's trains only)."""
-        return self.repo.alerts(since_id, limit=limit, newest_first=newest_first, operator=operator)
+        (``operator``: of that operator's trains only; ``ids``: these only)."""
+        return self.repo.alerts(since_id, limit=limit, newest_first=newest_first, operator=operator, ids=ids)
 
     # --- events --------------------------------------------------------------------------
 
@@ -329,13 +363,12 @@ class Tracker:
             if len(new_keys) < len(rows):
                 again = [r for r in rows if (r["train_id"], r["event_id"]) not in new_keys]
                 duplicates += self._repeats(c, again, index_of, rejected)
-            repo.lock(c)
-            locked = time.monotonic()
             events = [ev for ev in events if (ev.train_id, ev.event_id) in new_keys]
             by_train: dict[str, list[AnyEvent]] = {}
             for ev in sorted(events, key=lambda e: e.time):
                 by_train.setdefault(ev.train_id, []).append(ev)
-            states = repo.states(c, by_train)
+            states = repo.lock_states(c, by_train)  # these trains' rows (PostgreSQL), or all (SQLite)
+            locked = time.monotonic()
             added: dict[tuple[str, str], DwellSums] = {}  # what this batch's waits taught
             learned = _Taught(repo.learned(c), added)
             dropped: set[EventKey] = set()  # stored, then rejected: removed before the commit
@@ -369,10 +402,11 @@ class Tracker:
                 new_alerts += alerts
                 changed.append(tid)
             repo.delete_events(c, dropped)
-            stamp = datetime.now(UTC)  # taken under the write lock: stamps follow commit order
+            stamp = datetime.now(UTC)  # under the trains' locks: a train's stamps follow its commits
             repo.save_states(c, [states[tid] for tid in changed], stamp)
             repo.save_learned(c, added)
             ids = repo.add_alerts(c, new_alerts)
+            repo.notify(c, changed, ids)
         self._warn_outliers(added, plans, learned)
         return IngestResult(
             accepted=len(events) - len(dropped),
@@ -527,12 +561,13 @@ class Tracker:
         now = now or datetime.now(UTC)
         out: list[AlertRecord] = []
         with self.repo.write() as c:
-            for state in self.repo.moving_states(c):
+            for state in self.repo.moving_states(c, lock=True):
                 step = core.check_silent(state, now)
                 if step.alerts:
                     new = list(step.alerts)
                     out += _numbered(new, self.repo.add_alerts(c, new))
                     self.repo.save_alerted(c, step.state)
+            self.repo.notify(c, [a.train_id for a in out], [a.id for a in out])
         return out
 
     def repair(self) -> dict[str, tuple[int, float]]:

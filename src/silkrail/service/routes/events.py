@@ -54,4 +54,6 @@ async def post_events(request: Request, rt: RuntimeDep, t: TrackerDep, token: Wr
         headers = {"Retry-After": str(errors.STORAGE_RETRY_S)}
     elif status == 200:
         rt.storage_failed = None
+        if rt.forecasts is not None and payload.get("accepted"):
+            rt.forecasts.poke(body)  # a train past a crossing: the forecast is refreshed soon
     return JSONResponse(payload, status_code=status, headers=headers)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -25,22 +24,11 @@ from silkrail.tracking.tracker import Tracker
 
 if TYPE_CHECKING:
     from silkrail.service.settings import PublicView
-    from silkrail.timetable.feed import Feed
 
 router = APIRouter(prefix="/api/v1/gtfs-rt", tags=["gtfs-rt"])
 PROTOBUF = "application/x-protobuf"
 FEED_TTL_S = 5.0
 Format = Annotated[str, Query(pattern="^(protobuf|json)$", description="protobuf (default) or json")]
-
-
-@lru_cache(maxsize=1)
-def _feed(home: str) -> Feed:
-    from pathlib import Path
-
-    from silkrail.timetable.gtfs_import import load_imported
-    from silkrail.timetable.services import load_services
-
-    return load_services().merged(*load_imported(Path(home)))
 
 
 def _trains(tracker: Tracker, viewer: Viewer, policy: PublicView) -> list[dict[str, Any]]:
@@ -63,7 +51,7 @@ def feed_job(ctx: ReadContext, kind: str, fmt: str, viewer: Viewer) -> Answer:
 
     build = trip_updates if kind == "trip-updates" else vehicle_positions
     trains = _trains(ctx.tracker(), viewer, ctx.settings.public_view)
-    msg = build(trains, _feed(str(ctx.settings.home)), now=dt.datetime.now(dt.UTC))
+    msg = build(trains, ctx.timetables(), now=dt.datetime.now(dt.UTC))
     if fmt == "json":
         return Answer(content=to_json(msg))
     return Answer(body=msg.SerializeToString(), media_type=PROTOBUF)

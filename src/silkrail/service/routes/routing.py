@@ -119,19 +119,26 @@ def _resolved(r: Router, query: RouteQuery) -> RouteQuery | Answer:
 
 
 def route_job(ctx: ReadContext, query: RouteQuery, geometry: bool) -> Answer:
-    """A route (in a read worker)."""
-    r = ctx.router()
-    found = _resolved(r, query)
-    return found if isinstance(found, Answer) else Answer(content=r.route(found).to_dict(geometry=geometry))
+    """A route (in a read worker): a covering service's answer, else the network model's."""
+    from silkrail.timetable.answer import answer_route
 
-
-def compare_job(ctx: ReadContext, query: RouteQuery, geometry: bool) -> Answer:
-    """The rail, sea and rail+sea options (in a read worker)."""
     r = ctx.router()
     found = _resolved(r, query)
     if isinstance(found, Answer):
         return found
-    return Answer(content={"options": [o.to_dict(geometry=geometry) for o in r.compare(found)]})
+    return Answer(content=answer_route(r, found, feed=ctx.timetables()).to_dict(geometry=geometry))
+
+
+def compare_job(ctx: ReadContext, query: RouteQuery, geometry: bool) -> Answer:
+    """The rail, sea and rail+sea options (in a read worker)."""
+    from silkrail.timetable.answer import answer_compare
+
+    r = ctx.router()
+    found = _resolved(r, query)
+    if isinstance(found, Answer):
+        return found
+    options = answer_compare(r, found, feed=ctx.timetables())
+    return Answer(content={"options": [o.to_dict(geometry=geometry) for o in options]})
 
 
 def od_job(ctx: ReadContext, origins: list[str], destinations: list[str], options: RouteOptions) -> Answer:
@@ -145,7 +152,10 @@ def od_job(ctx: ReadContext, origins: list[str], destinations: list[str], option
                 places[role].append(r.resolve(text))
             except UnknownPlaceError as exc:
                 return _invalid(f"{role}.{i}", str(exc))
-    return Answer(content=od_to_dict(r.od_matrix(places["origins"], places["destinations"], options)))
+    from silkrail.timetable.answer import answer_od
+
+    m = answer_od(r, places["origins"], places["destinations"], options, feed=ctx.timetables())
+    return Answer(content=od_to_dict(m))
 
 
 async def _answer(request: Request, job: Any, *args: Any) -> Any:

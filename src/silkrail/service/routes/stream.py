@@ -29,10 +29,14 @@ async def stream(ws: WebSocket) -> None:
     if rt.settings.public_view == "none" and viewer.anonymous:
         await ws.close(code=1008, reason="this service streams to clients with a token only")
         return
-    await ws.accept()
     q: asyncio.Queue[str] = asyncio.Queue()
     await hub.start_from_now(rt.live_tracker())
-    hub.clients[q] = viewer
+    hub.clients[q] = viewer  # before the handshake ends: the client misses nothing stored after it
+    try:
+        await ws.accept()
+    except BaseException:
+        hub.clients.pop(q, None)
+        raise
 
     async def pump() -> None:
         while True:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from silkrail.service.deps import RuntimeDep, TrackerDep, ViewerDep, WriterDep, only_for
 from silkrail.service.errors import HEAVY, WRITE, responses
+from silkrail.service.forecast_schemas import TrainForecastOut
 from silkrail.service.pool import Answer, ReadContext, run_heavy
 from silkrail.service.views import train_view
 from silkrail.tracking.model import MAX_PAGE, TrainCreated, TrainIn, TrainState
@@ -19,6 +20,13 @@ from silkrail.tracking.tracker import UnknownTrainError
 router = APIRouter(prefix="/api/v1", tags=["trains"])
 
 
+class TrainDetail(TrainState):
+    """A train's state, and its forecast: the ETA band with the predicted queues and any suggested
+    hold (null until a forecast includes it)."""
+
+    forecast: TrainForecastOut | None = None
+
+
 def train_state(s: TrainSummary) -> TrainState:
     """A train summary as the API's model."""
     return TrainState.model_validate(s, from_attributes=True)
@@ -26,7 +34,8 @@ def train_state(s: TrainSummary) -> TrainState:
 
 def plan_job(ctx: ReadContext, body: dict[str, Any]) -> Answer:
     """A new train's route (in a read worker): routing is the costly part of creating a train."""
-    planned = NetworkPlanner(ctx.network(), ctx.router()).plan(TrainIn.model_validate(body))
+    planner = NetworkPlanner(ctx.network(), ctx.router(), timetables=ctx.timetables())
+    planned = planner.plan(TrainIn.model_validate(body))
     return Answer(content=planned)
 
 
@@ -59,12 +68,14 @@ def list_trains(
     return [train_state(v) for s in found if (v := train_view(s, viewer, policy)) is not None]
 
 
-@router.get("/trains/{train_id}", response_model=TrainState, responses=responses(404, 422, 503))
-def get_train(train_id: str, t: TrackerDep, rt: RuntimeDep, viewer: ViewerDep) -> TrainState:
-    """One train's state: position, progress, ETA and delay (as the viewer may see it)."""
+@router.get("/trains/{train_id}", response_model=TrainDetail, responses=responses(404, 422, 503))
+def get_train(train_id: str, t: TrackerDep, rt: RuntimeDep, viewer: ViewerDep) -> TrainDetail:
+    """One train's state: position, progress, ETA and delay (as the viewer may see it); and its
+    forecast (the kept one)."""
     only_for(rt, viewer)
     seen = train_view(t.train(train_id), viewer, rt.settings.public_view)
     if seen is None:  # another operator's train, where others see none: as one that does not exist
         raise UnknownTrainError(f"no train '{train_id}'", field="train_id")
-    return train_state(seen)
+    forecast = rt.forecasts.train(train_id) if rt.forecasts is not None else None
+    return TrainDetail(**train_state(seen).model_dump(), forecast=forecast)
 

@@ -1,0 +1,231 @@
+"""A recorded feed replayed into a tracker of its own (a SQLite database in a temporary directory),
+up to any time: what the backtest and the what-if of a feed start from.
+
+A feed is JSON Lines (plain or gzipped): ``{"type": "train", "ref", <train fields>}`` lines and
+``{"type": "event", "train_ref", <event fields>}`` lines, as ``silkrail demo-feed`` and
+``silkrail forecast demo-feed`` write them. Each line is checked: a bad line is a DataError with
+the file and line; a train the tracker refuses is one too.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from silkrail.errors import DataError
+
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+    from silkrail.tracking.model import TrainIn
+    from silkrail.tracking.planner import PlannedRoute, RoutePlanner
+    from silkrail.tracking.tracker import Tracker
+
+MAX_FEED_LINES = 2_000_000
+MAX_LINE_CHARS = 100_000
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class RecordedFeed:
+    """A feed read from a file: its trains (by ref) and its events in time order."""
+
+    name: str
+    trains: dict[str, dict[str, Any]]
+    events: tuple[tuple[datetime, dict[str, Any]], ...]
+
+    @property
+    def start(self) -> datetime:
+        if not self.events:
+            raise DataError("the feed has no events", file=self.name)
+        return self.events[0][0]
+
+    @property
+    def end(self) -> datetime:
+        if not self.events:
+            raise DataError("the feed has no events", file=self.name)
+        return self.events[-1][0]
+
+    def arrivals(self) -> dict[str, datetime]:
+        """Each train's ``arrived`` milestone time, by ref."""
+        return {
+            e["train_ref"]: t
+            for t, e in self.events
+            if e.get("kind") == "milestone" and e.get("milestone") == "arrived"
+        }
+
+
+def read_feed(path: Path) -> RecordedFeed:
+    """The feed at ``path`` (``.jsonl`` or ``.jsonl.gz``), each line checked."""
+    path = Path(path)
+    opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
+    trains: dict[str, dict[str, Any]] = {}
+    events: list[tuple[datetime, dict[str, Any]]] = []
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for n, raw in enumerate(fh, 1):
+                if n > MAX_FEED_LINES:
+                    raise DataError(
+                        f"more than {MAX_FEED_LINES:,} lines; split the feed", file=path.name, line=n
+                    )
+                if len(raw) > MAX_LINE_CHARS:
+                    raise DataError(
+                        f"a line of {len(raw):,} characters; at most {MAX_LINE_CHARS:,}",
+                        file=path.name,
+                        line=n,
+                    )
+                if not raw.strip():
+                    continue
+                _line(json_line(raw, path.name, n), path.name, n, trains, events)
+    except OSError as exc:
+        raise DataError(f"cannot read the feed ({exc.strerror or exc})", file=str(path)) from None
+    except (EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+        raise DataError(f"not a readable feed ({exc})", file=path.name) from None
+    events.sort(key=lambda x: x[0])
+    if not trains:
+        raise DataError("the feed has no train lines", file=path.name)
+    return RecordedFeed(path.name, trains, tuple(events))
+
+
+def json_line(raw: str, name: str, n: int) -> dict[str, Any]:
+    try:
+        item = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"not JSON ({exc.msg})", file=name, line=n) from None
+    if not isinstance(item, dict):
+        raise DataError("each line is a JSON object", file=name, line=n)
+    return item
+
+
+def _line(
+    item: dict[str, Any],
+    name: str,
+    n: int,
+    trains: dict[str, dict[str, Any]],
+    events: list[tuple[datetime, dict[str, Any]]],
+) -> None:
+    kind = item.pop("type", None)
+    if kind == "train":
+        ref = item.pop("ref", None)
+        if not isinstance(ref, str) or not ref:
+            raise DataError("a train line needs its 'ref'", file=name, line=n, field="ref")
+        if ref in trains:
+            raise DataError(f"train ref '{ref}' is given twice", file=name, line=n, field="ref")
+        trains[ref] = item
+    elif kind == "event":
+        ref = item.get("train_ref")
+        if ref not in trains:
+            raise DataError(
+                f"event for unknown train_ref {ref!r} (its train line must come first)",
+                file=name,
+                line=n,
+                field="train_ref",
+            )
+        try:
+            t = datetime.fromisoformat(str(item.get("time")))
+        except ValueError:
+            raise DataError(
+                f"time {item.get('time')!r} is not an ISO 8601 time", file=name, line=n, field="time"
+            ) from None
+        if t.tzinfo is None:
+            raise DataError("give each time with its zone", file=name, line=n, field="time")
+        events.append((t.astimezone(UTC), item))
+    else:
+        raise DataError("each line needs type 'train' or 'event'", file=name, line=n, field="type")
+
+
+class _SharedPlans:
+    """Plans each origin, destination, year and cargo once (a feed runs the same services many
+    times)."""
+
+    def __init__(self, planner: RoutePlanner) -> None:
+        self.planner = planner
+        self._plans: dict[tuple[str, str, int, float], PlannedRoute] = {}
+
+    def plan(self, train: TrainIn) -> PlannedRoute:
+        if (
+            train.trip_id is not None
+            or train.origin is None
+            or train.destination is None
+            or train.departure is None
+        ):
+            return self.planner.plan(train)  # a train of a timetable trip runs that trip's own times
+        key = (train.origin, train.destination, train.departure.year, train.teu)
+        if key not in self._plans:
+            self._plans[key] = self.planner.plan(train)
+        return self._plans[key]
+
+
+@dataclass
+class Replayer:
+    """A feed replayed into ``tracker``: every train created at once (planned trains are known
+    ahead), events ingested up to the time :meth:`advance` is given."""
+
+    feed: RecordedFeed
+    tracker: Tracker
+    ids: dict[str, str] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)
+    cursor: int = 0
+    totals: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "duplicates": 0, "rejected": 0})
+    rejections: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, feed: RecordedFeed, net: Network, db_url: str | None = None) -> Replayer:
+        """A fresh tracker (SQLite in a temporary directory unless ``db_url``) with the feed's
+        trains planned on ``net``."""
+        from pydantic import ValidationError
+
+        from silkrail.tracking.model import TrainIn
+        from silkrail.tracking.planner import NetworkPlanner
+        from silkrail.tracking.store import migrate
+        from silkrail.tracking.tracker import Tracker
+
+        if db_url is None:
+            tmp = tempfile.mkdtemp(prefix="silkrail-replay-")
+            db_url = f"sqlite:///{Path(tmp) / 'tracking.sqlite'}"
+        migrate(db_url)
+        tracker = Tracker.open(db_url)
+        planner = _SharedPlans(NetworkPlanner(net))
+        out = cls(feed, tracker)
+        for ref, item in feed.trains.items():
+            try:
+                body = TrainIn.model_validate(item)
+            except ValidationError as exc:
+                e = exc.errors()[0]
+                where = ".".join(str(x) for x in e["loc"]) or "train"
+                raise DataError(f"train '{ref}': {e['msg']}", file=feed.name, field=where) from None
+            try:
+                created = tracker.create_train(body, plan=planner.plan(body))
+            except DataError as exc:
+                raise DataError(f"train '{ref}': {exc.reason}", file=feed.name, field=exc.field) from None
+            out.ids[ref] = created.id
+            out.refs[created.id] = ref
+        return out
+
+    def advance(self, until: datetime) -> int:
+        """Ingest the events up to ``until`` (inclusive) as a service would have taken them then;
+        returns how many."""
+        events = self.feed.events
+        start = self.cursor
+        while self.cursor < len(events) and events[self.cursor][0] <= until:
+            self.cursor += 1
+        todo = [dict(e, train_id=self.ids[e["train_ref"]]) for _, e in events[start : self.cursor]]
+        for item in todo:
+            item.pop("train_ref", None)
+        for i in range(0, len(todo), BATCH):
+            chunk = todo[i : i + BATCH]
+            now = max(datetime.fromisoformat(e["time"]) for e in chunk).astimezone(UTC)
+            result = self.tracker.ingest(chunk, now=max(now, until))
+            self.totals["accepted"] += result.accepted
+            self.totals["duplicates"] += result.duplicates
+            self.totals["rejected"] += len(result.rejected)
+            self.rejections += [r.error for r in result.rejected[:5]]
+        return len(todo)
+
+    def close(self) -> None:
+        self.tracker.engine.dispose()
