@@ -164,6 +164,50 @@ class Route(_Record):
     service: RouteService | None = None
 
 
+class JourneyLeg(_Record):
+    """A leg of a journey in time: a scheduled trip (``basis`` timetable) or the network model's
+    leg between them (``basis`` modelled), with the wait for its departure."""
+
+    mode: str
+    from_: str = Field(alias="from")
+    to: str
+    departure: str = Field(description="ISO 8601 with the UTC offset of the timetable")
+    arrival: str = Field(description="ISO 8601 with the UTC offset of the timetable")
+    duration_h: float
+    wait_h: float = Field(description="waiting for this leg's departure")
+    distance_km: float
+    gauge_mm: int | None
+    countries: list[str]
+    service: str | None = Field(default=None, description="the scheduled service (GTFS route_id)")
+    trip: str | None = Field(default=None, description="its trip (GTFS trip_id)")
+    basis: str = Field(description="timetable or modelled")
+
+
+class Journey(_Record):
+    """A route in time (``depart=`` or ``arrive=``): when it leaves and arrives, each leg's service
+    and trip, waits included; the JSON of ``silkrail route --depart/--arrive --json``. A journey
+    carries no tracks."""
+
+    origin: RouteEnd
+    destination: RouteEnd
+    objective: Literal["time"]
+    traffic: str
+    teu: float
+    departure: str
+    arrival: str
+    distance_km: float
+    duration_h: float
+    duration_h_range: list[float]
+    cost_usd: float
+    cost_usd_range: list[float]
+    co2_kg: float
+    co2_kg_range: list[float]
+    countries: list[str]
+    legs: list[JourneyLeg]
+    events: list[RouteEvent]
+    alternatives: list[Route] = Field(description="always empty: a journey is the earliest arrival")
+
+
 class Comparison(_Record):
     """The best rail, sea and rail+sea options (``label``), those that exist."""
 

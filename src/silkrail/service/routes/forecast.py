@@ -71,7 +71,9 @@ async def get_forecast(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> A
 @router.get(
     "/crossings/{crossing_id}",
     response_model=CrossingForecastOut,
-    responses=responses(404, *HEAVY, e404="no curated crossing of that id (the error names the closest)"),
+    responses=responses(
+        404, 422, *HEAVY, e404="no curated crossing of that id (the error names the closest)"
+    ),
 )
 async def get_crossing_forecast(
     request: Request, crossing_id: CrossingId, rt: RuntimeDep, viewer: ViewerDep
@@ -97,6 +99,7 @@ async def get_crossing_forecast(
     response_model=WhatIfOut,
     responses=responses(
         401,
+        413,
         422,
         *HEAVY,
         e422="an invalid change (the error names the field), an unknown crossing or place",
