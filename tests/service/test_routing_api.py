@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 import silkrail
 from silkrail.client import ServiceClient, ServiceError
+from silkrail.errors import DataError
 from silkrail.routing.query import RouteOptions, RouteQuery
 from silkrail.service.app import create_app
 from silkrail.service.schemas import MAX_OD_PLACES
@@ -247,6 +248,12 @@ def test_a_departure_time_over_http_is_the_cli_journey(api: TestClient, real_env
         assert doc == _cli("route", "Nanning", "Hanoi", *flags)
         assert doc["objective"] == "time" and doc["departure"] < doc["arrival"]
         assert any(leg["basis"] == "timetable" and leg["trip"] for leg in doc["legs"])
+    j = ServiceClient(http=api).journey(RouteQuery("Nanning", "Hanoi", depart="2026-12-03T17:00+08:00"))
+    assert j.model_dump(by_alias=True, exclude_unset=True) == _cli(
+        "route", "Nanning", "Hanoi", "--depart", "2026-12-03T17:00+08:00"
+    )
+    with pytest.raises(DataError, match="departure or an arrival time"):
+        ServiceClient(http=api).journey(RouteQuery("Nanning", "Hanoi"))
     base = {"origin": "Nanning", "destination": "Hanoi"}
     for params, field in (
         ({"depart": "2026-12-03T17:00"}, "query.depart"),  # no UTC offset
