@@ -111,6 +111,7 @@ Geometry = Annotated[
 ]
 ROUTE_ERRORS = responses(
     422,
+    431,
     *HEAVY,
     e422="invalid options, an unknown place (the error names the closest known names) or no route",
 )
