@@ -173,6 +173,7 @@ def test_the_dockerfiles_commands_install_route_share_the_cache_and_serve(
        dashboard and every asset it names, the country outlines; the HEALTHCHECK passes."""
     from silkrail.routing.query import RouteQuery
     from silkrail.routing.router import router_for
+    from silkrail.timetable.answer import answer_route
     from silkrail.tracking.devdb import create_database, postgres_cluster
 
     builder, final = dockerfile_stages()
@@ -218,7 +219,8 @@ def test_the_dockerfiles_commands_install_route_share_the_cache_and_serve(
     assert _networks(real_settings.home) == before  # read, not rebuilt
     assert "building" not in out.stderr.lower()
     route = json.loads(out.stdout)
-    mine = router_for(real_net, home=real_settings.home).route(RouteQuery("Hanoi", "Moscow", mode="rail"))
+    # the CLI's default answer: the scheduled service where one covers the trip (the FESCO shuttle)
+    mine = answer_route(router_for(real_net, home=real_settings.home), RouteQuery("Hanoi", "Moscow", mode="rail"))
     assert route["countries"] == mine.countries and route["distance_km"] == pytest.approx(mine.distance_km, abs=0.05)
     where = subprocess.run([py, "-c", "import silkrail; print(silkrail.__file__, silkrail.__version__)"],
                            cwd=work, env=env, capture_output=True, text=True, check=True)
