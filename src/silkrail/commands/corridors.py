@@ -186,6 +186,9 @@ def _print_choice(out: Any, report: Any) -> None:
             continue
         s = row.service
         picked = " → ".join(gen.countries) or gen.error or "no route"
+        missing = sorted(set(s.crossings) - set(gen.crossings))
+        if gen.countries and missing:
+            picked += f" without {', '.join(missing)} (the published crossings)"
         out.print(f"[bold]{escape(s.id)}[/]: the model takes {escape(picked)}")
         u = s.unpriced
         if u is not None:
