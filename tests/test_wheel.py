@@ -219,9 +219,10 @@ def test_the_dockerfiles_commands_install_route_share_the_cache_and_serve(
     assert _networks(real_settings.home) == before  # read, not rebuilt
     assert "building" not in out.stderr.lower()
     route = json.loads(out.stdout)
-    # the CLI's default answer: the scheduled service where one covers the trip (the FESCO shuttle)
+    # the command's default answer: the service that runs the trip (FESCO's), the model's own beside it
     mine = answer_route(router_for(real_net, home=real_settings.home), RouteQuery("Hanoi", "Moscow", mode="rail"))
     assert route["countries"] == mine.countries and route["distance_km"] == pytest.approx(mine.distance_km, abs=0.05)
+    assert route["duration_h"] == pytest.approx(mine.duration_h, abs=0.05)
     where = subprocess.run([py, "-c", "import silkrail; print(silkrail.__file__, silkrail.__version__)"],
                            cwd=work, env=env, capture_output=True, text=True, check=True)
     assert str(env_dir) in where.stdout  # the installed copy, not the checkout

@@ -88,7 +88,14 @@ def test_a_trip_runs_through_its_stops_and_its_timetable_times_the_run(engine: E
     (section,) = tr.sections
     # the crossing's events keep the model's figures, unstretched
     modelled = [(e.kind, e.duration_h) for e in tr.modelled.events if e.kind != "terminal"]
-    assert [(e.kind, e.duration_h) for e in tr.route.events] == modelled
+    assert [(e.kind, e.duration_h) for e in tr.route.events if e.kind != "terminal"] == modelled
+    # the terminals keep their handling charge and take none of the timetable's time
+    terminals = [e for e in tr.route.events if e.kind == "terminal"]
+    assert [(e.duration_h, e.cost_usd) for e in terminals] == [
+        (0.0, e.cost_usd) for e in tr.modelled.events if e.kind == "terminal"
+    ]
+    assert tr.route.events[0].kind == "terminal" and tr.route.events[-1].kind == "terminal"
+    assert sum(x.cost_usd for x in [*tr.route.legs, *tr.route.events]) == pytest.approx(tr.route.cost_usd)
     assert sum(h for _, h in modelled) == pytest.approx(section.modelled_dwell_h)
     assert section.running_factor == pytest.approx(
         (24.0 - section.modelled_dwell_h) / section.modelled_running_h

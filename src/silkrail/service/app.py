@@ -93,10 +93,12 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         yield
         for task in tasks:
             task.cancel()
+        # a job already in a thread holds a database connection: it ends before the engine goes
+        await asyncio.gather(*tasks, return_exceptions=True)
         if rt.pool is not None:
             pool, rt.pool = rt.pool, None
             await asyncio.to_thread(pool.close)
-        rt.reads.close()
+        await asyncio.to_thread(rt.reads.close)
         tracker.engine.dispose()
 
     async def _check_silent() -> None:
@@ -137,10 +139,16 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
 
 async def _every(seconds: float, name: str, job: Callable[[], Awaitable[None]]) -> None:
+    """Run ``job`` every ``seconds``; cancelled, a run under way (in a thread) ends first."""
     while True:
         await asyncio.sleep(seconds)
+        run = asyncio.ensure_future(job())
         try:
-            await job()
+            await asyncio.shield(run)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await run
+            raise
         except Exception as exc:  # a database outage must not end the job for good
             logger.warning("%s: %s", name, exc)
 

@@ -393,9 +393,11 @@ class ReadPool:
         return {"workers": self.size, "running": self.running, "waiting": self.waiting, **self.stats}
 
     def close(self) -> None:
+        """Stop taking jobs; a job running in a thread ends first (it may hold a database
+        connection), worker processes are killed."""
         self._closed = True
         if self._threads is not None:
-            self._threads.shutdown(wait=False, cancel_futures=True)
+            self._threads.shutdown(wait=True, cancel_futures=True)
         for w in list(self._workers):
             if w.process is not None:
                 w.process.kill()

@@ -479,8 +479,9 @@ def _retimed(
 ) -> Route:
     """The modelled route with the timetable's times: each leg's running time on its own arcs,
     each event's dwell with its section's factor (a ferry's without the model's wait for a
-    sailing), no terminal events (the ride runs from departure to arrival), and a ``stop`` event
-    for each published halt at a stop on the way."""
+    sailing), terminal events with their handling charge and no time (the ride runs from
+    departure to arrival), and a ``stop`` event for each published halt at a stop on the way:
+    legs and events add up to the route's time and cost."""
     net = g.net  # type: ignore[attr-defined]
     e = g.edge[arcs].astype(np.int64)  # type: ignore[attr-defined]
     kind = net.edge_kind[e]
@@ -505,8 +506,10 @@ def _retimed(
     events: list[tuple[int, Event]] = []
     cursor = 0
     crossing = net.crossing[e]
-    for ev in modelled.events:
-        if ev.kind == "terminal":
+    for n, ev in enumerate(modelled.events):
+        if ev.kind == "terminal":  # the handling is paid; its time is the timetable's
+            at = -1 if n == 0 else len(e)
+            events.append((at, dataclasses.replace(ev, duration_h=0.0, duration_h_range=(0.0, 0.0))))
             continue
         i = _event_arc(ev, net, e, kind, crossing, cursor)
         cursor = i

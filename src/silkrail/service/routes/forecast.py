@@ -72,7 +72,11 @@ async def get_forecast(request: Request, rt: RuntimeDep, viewer: ViewerDep) -> A
     "/crossings/{crossing_id}",
     response_model=CrossingForecastOut,
     responses=responses(
-        404, 422, *HEAVY, e404="no curated crossing of that id (the error names the closest)"
+        404,
+        422,
+        *HEAVY,
+        e404="no curated crossing of that id (the error names the closest)",
+        e422="a crossing id that is no id (too long, or characters an id never has)",
     ),
 )
 async def get_crossing_forecast(
