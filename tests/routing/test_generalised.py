@@ -4,6 +4,7 @@ the same value on the route it finds."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,9 @@ def test_a_border_and_a_change_of_gauge_are_counted_on_the_arcs_and_the_route(sm
     assert r.generalised_usd == pytest.approx(float(np.dot(w.coef, term_values(r))))
     assert doc["generalised_usd"] == pytest.approx(generalised_usd(r), abs=0.01)
     assert rank_value(r, w.coef) == pytest.approx(generalised_usd(r))
+    # of the figures as they stand: a scheduled service's answer replaces the time, and the value follows
+    later = dataclasses.replace(r, duration_h=r.duration_h + 24.0)
+    assert later.generalised_usd == pytest.approx(r.generalised_usd + 24.0 * w.value_of_time_usd_per_teu_h)
 
 
 def test_the_search_minimises_the_penalised_arc_sum(small_net: Network) -> None:

@@ -23,7 +23,7 @@ from silkrail.network.records import Crossing, Ferry, Port
 from silkrail.routing.access import Access
 from silkrail.routing.distributions import Component, lognormal_range, lognormal_variance, share_variance
 from silkrail.routing.edge_costs import EdgeCosts, ferry_wait_h
-from silkrail.routing.generalised import generalised_usd, route_counts
+from silkrail.routing.generalised import route_counts
 from silkrail.routing.graph import NO_GAUGE, StateGraph
 from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.pricing import PathFigures, RoutePrice, price_route
@@ -111,7 +111,7 @@ def assemble_route(
     first, last = _terminal_events(g, origin, destination, f, traffic)
     events = ([first] if first else []) + events + ([last] if last else [])
     borders, transshipments = route_counts(g, p.arcs)
-    route = Route(
+    return Route(
         origin=origin,
         destination=destination,
         objective=objective,
@@ -136,9 +136,6 @@ def assemble_route(
         customs_borders=borders,
         transshipments=transshipments,
     )
-    if traffic is Traffic.PASSENGER:
-        return route
-    return dataclasses.replace(route, generalised_usd=generalised_usd(route))
 
 
 def _transfer_events(

@@ -312,8 +312,17 @@ class Route:
     ferries between two territories, and sea legs (see :mod:`silkrail.routing.generalised`)."""
     transshipments: int = 0
     """Changes of gauge, transfers between rail and ship, ferry crossings."""
-    generalised_usd: float | None = None
-    """The generalised cost per TEU (the default objective's value) under the package's weights."""
+
+    @property
+    def generalised_usd(self) -> float | None:
+        """The generalised cost per TEU (the default objective's value) under the package's
+        weights, of the route's figures as they stand (a scheduled service's door-to-door time
+        too); None for passengers."""
+        if self.traffic == "passenger":
+            return None
+        from silkrail.routing.generalised import generalised_usd
+
+        return generalised_usd(self)
 
     @property
     def train_h(self) -> float:
