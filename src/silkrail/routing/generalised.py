@@ -30,7 +30,7 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,7 +39,25 @@ from silkrail.network.model import EdgeKind
 
 if TYPE_CHECKING:
     from silkrail.routing.graph import StateGraph
-    from silkrail.routing.results import Route
+
+
+class Priced(Protocol):
+    """What the generalised cost reads of a route (:class:`~silkrail.routing.results.Route`, whose
+    ``generalised_usd`` is this module's: so the type is stated here, not imported)."""
+
+    @property
+    def duration_h(self) -> float: ...
+    @property
+    def cost_usd(self) -> float: ...
+    @property
+    def co2_kg(self) -> float: ...
+    @property
+    def teu(self) -> float: ...
+    @property
+    def customs_borders(self) -> int: ...
+    @property
+    def transshipments(self) -> int: ...
+
 
 NAME = "generalised"
 """The objective's name (``--optimize generalised``; the default objective of a freight query)."""
@@ -166,13 +184,13 @@ def route_counts(g: StateGraph, arcs: NDArray[np.int64]) -> tuple[int, int]:
     return round(float(c[0])), round(float(c[1]))
 
 
-def generalised_usd(r: Route, w: GeneralisedWeights | None = None) -> float:
+def generalised_usd(r: Priced, w: GeneralisedWeights | None = None) -> float:
     """The route's generalised cost per TEU under ``w`` (default: the package's weights)."""
     w = w if w is not None else load_weights()
     return float(np.dot(w.coef, term_values(r)))
 
 
-def term_values(r: Route) -> tuple[float, float, float, float, float]:
+def term_values(r: Priced) -> tuple[float, float, float, float, float]:
     """The route's values of :data:`TERMS` per TEU."""
     return (
         r.duration_h,
@@ -187,6 +205,7 @@ __all__ = [
     "NAME",
     "TERMS",
     "GeneralisedWeights",
+    "Priced",
     "arc_counts",
     "arc_objective",
     "generalised_usd",
