@@ -90,7 +90,7 @@ demo-service: install
 	nohup $(BIN)/silkrail replay out/demo-feed.jsonl --url http://127.0.0.1:$(DEMO_PORT) --token $(DEMO_TOKEN) \
 		--live > out/replay.log 2>&1 & echo $$! > out/replay.pid
 	@for i in $$(seq 1 120); do \
-		grep -q "caught up" out/replay.log && break; \
+		grep -qs "caught up" out/replay.log && break; \
 		kill -0 $$(cat out/replay.pid) 2>/dev/null || { echo "the replay stopped; out/replay.log says:"; tail -n 5 out/replay.log; exit 1; }; \
 		sleep 1; \
 	done
@@ -98,7 +98,7 @@ demo-service: install
 	nohup $(BIN)/silkrail replay out/forecast-feed.jsonl --url http://127.0.0.1:$(DEMO_PORT) --token $(DEMO_TOKEN) \
 		--live > out/forecast-replay.log 2>&1 & echo $$! > out/forecast-replay.pid
 	@for i in $$(seq 1 300); do \
-		grep -q "caught up" out/forecast-replay.log && break; \
+		grep -qs "caught up" out/forecast-replay.log && break; \
 		kill -0 $$(cat out/forecast-replay.pid) 2>/dev/null || { echo "the forecast feed's replay stopped; out/forecast-replay.log says:"; tail -n 5 out/forecast-replay.log; exit 1; }; \
 		sleep 1; \
 	done

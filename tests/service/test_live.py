@@ -217,3 +217,21 @@ def test_live_replay_posts_the_past_at_once_and_the_rest_when_due(
     assert caught[0][1] == min(t for t in times if t > start + timedelta(hours=18))
     assert totals["accepted"] == len(times) and totals["duplicates"] == 0 and totals["rejected"] == 0
     assert sum(waits) == pytest.approx((times[-1] - (start + timedelta(hours=18))).total_seconds())
+
+
+def test_a_demo_service_named_via_a_crossing_is_planned_through_it(real_net) -> None:  # type: ignore[no-untyped-def]
+    """The demo's services between two places (no timetable trip) that say "via X" in their name
+    are planned through X, as a tracked train of theirs is (the fastest rail route)."""
+    from silkrail.routing.query import RouteQuery
+    from silkrail.routing.router import router_for
+    from silkrail.tracking.feed import SEED_SERVICES
+
+    router = router_for(real_net)
+    named = [s for s in SEED_SERVICES if s.trip is None and " via " in s.name]
+    assert len(named) >= 3
+    for service in named:
+        assert service.origin is not None and service.destination is not None
+        town = service.name.split(" via ")[1]
+        r = router.route(RouteQuery(service.origin, service.destination, mode="rail", objective="time"))
+        crossings = [e.at for e in r.events if e.kind == "border_crossing"]
+        assert any(town in c for c in crossings), (service.name, crossings)

@@ -40,7 +40,7 @@ SEED_SERVICES = [
     SeedService("Kunming–Vientiane D887", trip="d887"),
     SeedService("Xi'an–Duisburg Chang'an", trip="xian-duisburg", teu=82),
     SeedService("China–Russia via Manzhouli", origin="Harbin", destination="Moscow", teu=82),
-    SeedService("China–Europe via Erenhot", origin="Zhengzhou", destination="Moscow", teu=82),
+    SeedService("China–Europe via Erenhot", origin="Beijing", destination="Moscow", teu=82),
     SeedService("Xi'an–Almaty via Khorgos", origin="Xi'an", destination="Almaty", teu=82),
 ]
 
