@@ -146,6 +146,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/build_and_load.py
 	$(BIN)/python bench/route_vs_scgraph.py
+	$(BIN)/python bench/generalised_objective.py
 	$(BIN)/python bench/cli_start.py
 	$(BIN)/python bench/sim_vs_simpy.py
 	$(BIN)/python bench/resilience.py

@@ -64,6 +64,24 @@ def test_route_options_reach_the_query_whole(fixture_env: Path, monkeypatch: pyt
     )
 
 
+def test_the_default_route_says_what_its_generalised_cost_weighed(fixture_env: Path) -> None:  # noqa: F811
+    """A shipment's route minimises the generalised cost by default and prints its terms (hours at
+    the value of time, money, one customs border and one change of gauge at Erenhot); with
+    --optimize time the route says nothing of it."""
+    from silkrail.routing.generalised import load_weights
+
+    w = load_weights()
+    result = runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--mode", "rail"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("generalised cost"))
+    assert f"× ${w.value_of_time_usd_per_teu_h:g}" in line
+    assert f"1 customs border(s) × ${w.border_usd:,.0f}" in line and "1 transshipment(s)" in line
+    doc = json.loads(runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--mode", "rail", "--json"]).stdout)
+    assert doc["objective"] == "generalised" and f"${doc['generalised_usd']:,.0f}" in line
+    timed = runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--mode", "rail", "--optimize", "time"])
+    assert timed.exit_code == 0 and "generalised cost" not in timed.output
+
+
 @pytest.mark.parametrize(
     ("option", "value", "choices"),
     [("--mode", "train", "rail"), ("--optimize", "fast", "co2"), ("--traffic", "cargo", "passenger")],

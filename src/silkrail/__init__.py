@@ -111,7 +111,7 @@ def route(
     destination: str | Place,
     *,
     mode: Literal["rail", "sea", "any"] = ...,
-    objective: Literal["time", "cost", "co2"] | Mapping[str, float] = ...,
+    objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = ...,
     traffic: Literal["passenger", "freight", "any"] = ...,
     avoid: str | Iterable[str] = ...,
     year: int | None = ...,
@@ -132,7 +132,7 @@ def route(
     destination: str | Place,
     *,
     mode: Literal["rail", "sea", "any"] = ...,
-    objective: Literal["time", "cost", "co2"] | Mapping[str, float] = ...,
+    objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = ...,
     traffic: Literal["passenger", "freight", "any"] = ...,
     avoid: str | Iterable[str] = ...,
     year: int | None = ...,
@@ -152,7 +152,7 @@ def route(
     destination: str | Place,
     *,
     mode: Literal["rail", "sea", "any"] = "any",
-    objective: Literal["time", "cost", "co2"] | Mapping[str, float] = "time",
+    objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = None,
     traffic: Literal["passenger", "freight", "any"] = "any",
     avoid: str | Iterable[str] = (),
     year: int | None = None,
@@ -174,9 +174,12 @@ def route(
         A place name in any script, a station, a UN/LOCODE, ``'lat,lon'``, or a :class:`Place`.
     mode : {'any', 'rail', 'sea'}
         What the route may use: rail (with rail ferries), sea, or both.
-    objective : {'time', 'cost', 'co2'} or mapping of str to float
-        What to minimise, per TEU; or non-negative weights of several
-        (``{"time": 1, "cost": 0.01}``: an hour weighs as much as US$100).
+    objective : {'generalised', 'time', 'cost', 'co2'} or mapping of str to float, optional
+        What to minimise, per TEU; or non-negative weights of several over time, cost, co2,
+        borders and transshipments (``{"time": 1, "cost": 0.01}``: an hour weighs as much as
+        US$100). Default: the generalised cost (value of time x hours + money + a penalty per
+        customs border and transshipment, :mod:`silkrail.routing.generalised`) for freight;
+        time for passengers and with ``depart``/``arrive``.
     traffic : {'any', 'passenger', 'freight'}
         The services the route may use (with ``depart``/``arrive``: which timetables).
     avoid : str or iterable of str
@@ -251,7 +254,7 @@ def compare(
     origin: str | Place,
     destination: str | Place,
     *,
-    objective: Literal["time", "cost", "co2"] | Mapping[str, float] = "time",
+    objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = None,
     traffic: Literal["passenger", "freight", "any"] = "any",
     avoid: str | Iterable[str] = (),
     year: int | None = None,
@@ -267,8 +270,8 @@ def compare(
         The network (:func:`load_network`).
     origin, destination : str or Place
         A place name in any script, a station, a UN/LOCODE, ``'lat,lon'``, or a :class:`Place`.
-    objective : {'time', 'cost', 'co2'} or mapping of str to float
-        What each option minimises, per TEU (see :func:`route`).
+    objective : {'generalised', 'time', 'cost', 'co2'} or mapping of str to float, optional
+        What each option minimises, per TEU (see :func:`route`; default as there).
     traffic : {'any', 'passenger', 'freight'}
         The services the routes may use.
     avoid : str or iterable of str
@@ -319,7 +322,7 @@ def od_matrix(
     destinations: Sequence[str | Place],
     *,
     mode: Literal["rail", "sea", "any"] = "any",
-    objective: Literal["time", "cost", "co2"] | Mapping[str, float] = "time",
+    objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = None,
     traffic: Literal["passenger", "freight", "any"] = "any",
     avoid: str | Iterable[str] = (),
     year: int | None = None,
@@ -338,8 +341,8 @@ def od_matrix(
         Places as :func:`route` takes them.
     mode : {'any', 'rail', 'sea'}
         What the routes may use.
-    objective : {'time', 'cost', 'co2'} or mapping of str to float
-        What each route minimises, per TEU.
+    objective : {'generalised', 'time', 'cost', 'co2'} or mapping of str to float, optional
+        What each route minimises, per TEU (default as for :func:`route`).
     traffic : {'any', 'passenger', 'freight'}
         The services the routes may use.
     avoid : str or iterable of str

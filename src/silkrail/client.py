@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from silkrail.errors import SilkrailError
 from silkrail.routing.results import OdMatrix, Route
 from silkrail.service.forecast_schemas import ForecastOut, WhatIfOut
-from silkrail.service.schemas import Comparison, Health, ODMatrix
+from silkrail.service.schemas import Comparison, Health, Journey, ODMatrix
 from silkrail.service.schemas import Route as RouteSchema
 from silkrail.tracking.model import Alert, BatchResult, TrainCreated, TrainIn, TrainState
 
@@ -170,10 +170,20 @@ class ServiceClient:
         """The best route of ``query`` as silkrail's own :class:`~silkrail.routing.results.Route`
         (``to_dict``, ``to_geojson``, ``to_gdf`` ...), each leg with its track; what only the
         service's network knows (arcs, node numbers) is left empty. A departure or arrival time
-        is not asked over HTTP: the answer is the network model's route."""
+        is left out here: the answer is the network model's route (see :meth:`journey`)."""
         doc = self._call("GET", "/api/v1/route", params=query_params(query))
         RouteSchema.model_validate(doc)  # the shape the service declares, checked once
         return Route.from_dict(doc)
+
+    def journey(self, query: RouteQuery) -> Journey:
+        """The journey in time of a query with a departure or arrival time (``route --depart``):
+        the service's ``Journey`` (its legs' departures, arrivals, services and trips)."""
+        if not query.scheduled:
+            from silkrail.errors import DataError
+
+            raise DataError("a journey needs a departure or an arrival time", field="depart")
+        params = query_params(query, (*ROUTE_PARAMS, "depart", "arrive"))
+        return Journey.model_validate(self._call("GET", "/api/v1/route", params=params))
 
     def compare(self, query: RouteQuery) -> list[Route]:
         """The best rail, sea and rail+sea options, each with its ``label``."""
@@ -236,9 +246,9 @@ def query_params(query: RouteQuery, fields: Sequence[str] = tuple(ROUTE_PARAMS))
             continue
         if name == "avoid":
             value = list(value)
-        elif name == "as_of":
+        elif name in ("as_of", "depart", "arrive"):
             value = value.isoformat()
-        out[ROUTE_PARAMS[name]] = value
+        out[ROUTE_PARAMS.get(name, name)] = value
     return out
 
 

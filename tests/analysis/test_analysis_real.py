@@ -54,10 +54,24 @@ def test_corridor_hanoi_moscow_lists_sections_and_change_points(
             "tracks",
             "basis",
         } <= s.keys()
-        assert set(s["basis"].values()) <= {"curated", "country default", "unknown"}
+        assert set(s["basis"].values()) <= {
+            "curated",
+            "country default",
+            "unknown",
+            "line class (fitted)",
+            "line class (modelled)",
+            "line class (default)",
+        }
         for a in s["attributes"].values():
             assert (a["basis"] == "unknown") == (a["value"] is None)
             assert a["basis"] == "unknown" or a["source"]
+    # the speed of every section: a record's line speed, else the line classes' commercial speed
+    # (before: unknown on all but 2.6 % of the km)
+    assert d["known_km_share"]["speed_kmh"] >= 0.95
+    by_class = [s["attributes"]["speed_kmh"] for s in d["sections"] if s["mode"] == "rail"]
+    for v in by_class:
+        if v["basis"].startswith("line class"):
+            assert 5 <= v["value"] <= 160 and "commercial speed" in v["note"]
     kinds = [(c["kind"], c["from"], c["to"]) for c in d["changes"]]
     assert ("gauge", "1,000 mm", "1,435 mm") in kinds and ("gauge", "1,435 mm", "1,520 mm") in kinds
     assert ("power", "not electrified (diesel)", "25 kV 50 Hz AC") in kinds
@@ -225,7 +239,9 @@ def test_resilience_of_the_baseline_never_reports_a_gain(real_net: Network, real
     ]
 
 
-def test_corridor_section_speeds_come_from_sourced_records_or_stay_unknown(real_net: Network, real_env) -> None:  # type: ignore[no-untyped-def]
+def test_corridor_section_speeds_come_from_sourced_records_or_stay_unknown(
+    real_net: Network, real_env
+) -> None:  # type: ignore[no-untyped-def]
     """Section speeds were unknown on every section of Hanoi-Moscow: the Trans-Siberian's
     sourced line speed now covers the sections on it; every other section stays unknown,
     never a guess."""

@@ -11,8 +11,10 @@ from silkrail.analysis.sections import (
     DEFAULT,
     UNKNOWN,
     Boundary,
+    ClassSpeeds,
     Piece,
     change_points,
+    class_speeds,
     describe_sections,
 )
 from silkrail.errors import DataError
@@ -51,6 +53,56 @@ def test_attributes_come_from_the_record_then_the_country_then_nowhere(data) -> 
     d = s[3].to_dict()
     assert d["electrification"] == "3 kV DC" and d["signalling"] is None
     assert d["basis"]["train_control"] == UNKNOWN
+
+
+def test_a_speed_comes_from_the_record_then_the_line_classes_then_nowhere(data) -> None:
+    """Without a section record's speed, the section's speed is its length over its time at the
+    transit model's speed on each line class (a harmonic mean, so the time adds up), with the
+    weakest basis of the classes used; a record's speed still wins; no class known: unknown."""
+    speeds = ClassSpeeds(
+        "container",
+        speed=lambda cls, country: {1: 60.0, 2: 30.0}[cls] * (0.5 if country == "GE" else 1.0),
+        basis=lambda cls: {1: "fitted", 2: "modelled"}[cls],
+        source=("the fixture's model",),
+    )
+    pieces = [
+        Piece(Boundary("Dong Dang"), "Lanzhou", 2000.0, "CN", 1435, classes=((1, 1500.0), (2, 500.0))),
+        Piece(
+            Boundary("Lanzhou"), "Khorgos", 1500.0, "CN", 1435, records=("fast-line",), classes=((1, 1500.0),)
+        ),
+        Piece(Boundary("Khorgos"), "Tbilisi", 3000.0, "GE", 1520, classes=((1, 3000.0),)),
+        Piece(Boundary("Tbilisi"), "Kars", 100.0, "GE", 1520, classes=((-1, 100.0),)),
+    ]
+    s = describe_sections(pieces, data, speeds)
+    first = s[0].attributes["speed_kmh"]
+    assert first.value == pytest.approx(2000.0 / (1500.0 / 60.0 + 500.0 / 30.0), abs=0.05)  # 48, not 52.5
+    assert first.basis == "line class (modelled)" and first.source == ("the fixture's model",)
+    assert "modern 75%" in (first.note or "") and "conventional 25%" in (first.note or "")
+    assert s[1].attributes["speed_kmh"].value == 120 and s[1].attributes["speed_kmh"].basis == CURATED
+    assert (
+        s[2].attributes["speed_kmh"].value == 30.0
+        and s[2].attributes["speed_kmh"].basis == "line class (fitted)"
+    )
+    assert s[3].attributes["speed_kmh"].basis == UNKNOWN and s[3].attributes["speed_kmh"].value is None
+    assert describe_sections(pieces, data)[0].attributes["speed_kmh"].basis == UNKNOWN  # no model: no guess
+
+
+def test_the_class_speeds_are_the_transit_models(small_net) -> None:  # type: ignore[no-untyped-def]
+    """The speeds by line class are the router's cost model's, per traffic type, with the basis
+    of the parameter (fitted where the calibration fitted it)."""
+    from silkrail.network.classes import LineClass
+    from silkrail.routing.router import router_for
+
+    router = router_for(small_net)
+    model = router.graph.model
+    freight = class_speeds(router, "container")
+    assert freight.speed(int(LineClass.CONVENTIONAL), "CN") == model.speed_kmh(
+        LineClass.CONVENTIONAL, "container", "CN"
+    )
+    assert freight.basis(int(LineClass.CONVENTIONAL)) == model.basis_of("container.speed_kmh.conventional")
+    assert freight.basis(int(LineClass.HIGH_SPEED)) == model.basis_of("container.speed_kmh.modern")
+    people = class_speeds(router, "passenger")
+    assert people.speed(int(LineClass.MODERN), "") > freight.speed(int(LineClass.MODERN), "")
 
 
 def test_change_points_of_two_power_systems_and_two_gauge_changes(data) -> None:

@@ -103,7 +103,9 @@ def test_the_dependency_table_has_an_operator_for_every_country_a_lane_crosses(
 
     index = operator_index(load_interoperability())
     crossed = {c for r in routes.values() for x in [r, *r.alternatives] for c in x.countries}
-    assert {"CN", "LA", "UZ", "BY", "PL", "TR", "TH", "MN", "RU", "KZ", "VN"} <= crossed
-    middle_corridor = {"GE", "AZ", "TM", "KG", "DE", "LT", "LV"}  # and the other corridors' countries
+    assert {"CN", "LA", "UZ", "BY", "PL", "TR", "TH", "RU", "KZ", "VN"} <= crossed
+    # and the other corridors' countries (Mongolia: the FESCO shuttle's, which the default
+    # generalised cost does not take from Hanoi)
+    middle_corridor = {"GE", "AZ", "TM", "KG", "DE", "LT", "LV", "MN"}
     unknown = sorted(c for c in crossed | middle_corridor if index.railway(c) == UNKNOWN_OPERATOR)
     assert unknown == [], unknown

@@ -190,7 +190,8 @@ def test_cli_map_of_a_route_with_a_ferry_and_names_in_cyrillic(real_env, tmp_pat
 
     page = tmp_path / "m.html"
     result = CliRunner().invoke(
-        app, ["route", "Чунцин", "Duisburg", "--avoid", "RU,BY", "--map", str(page), "--json"]
+        app,
+        ["route", "Чунцин", "Duisburg", "--avoid", "RU,BY", "--mode", "rail", "--map", str(page), "--json"],
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)

@@ -44,10 +44,10 @@ def test_values_are_kept_in_one_form() -> None:
     assert q.as_of == dt.date(2024, 10, 19)
     assert q.depart == dt.datetime(2026, 12, 3, 17, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     weighted = RouteQuery("Hanoi", "Moscow", objective={"time": 1, "cost": 0.5})
-    assert weighted.objective == "1*time+0.5*cost" and weighted.weights == (1.0, 0.5, 0.0)
+    assert weighted.objective == "1*time+0.5*cost" and weighted.weights == (1.0, 0.5, 0.0, 0.0, 0.0)
     assert q.avoid_passages == tuple(sorted(ICEBOUND_PASSAGES))
     assert RouteQuery("Hanoi", "Moscow", avoid="KZ,MN").avoid == ("KZ", "MN")
-    assert RouteQuery("Hanoi", "Moscow", objective="cost").weights == (0.0, 1.0, 0.0)
+    assert RouteQuery("Hanoi", "Moscow", objective="cost").weights == (0.0, 1.0, 0.0, 0.0, 0.0)
 
 
 def test_a_query_is_frozen_and_replace_checks_again() -> None:
@@ -77,10 +77,12 @@ def test_options_and_query_convert_both_ways() -> None:
 
 BAD: list[tuple[dict[str, Any], str, str]] = [
     ({"mode": "train"}, "mode", "use rail, sea or any"),
-    ({"objective": "fast"}, "objective", "use one of time, cost, co2"),
+    ({"objective": "fast"}, "objective", "use one of generalised, time, cost, co2"),
     ({"objective": {"time": -1}}, "objective", "non-negative"),
     ({"objective": {"speed": 1}}, "objective", "non-negative"),
     ({"objective": {"time": math.nan}}, "objective", "non-negative"),
+    ({"objective": {"borders": 300}}, "objective", "besides borders"),
+    ({"objective": "generalised", "traffic": "passenger"}, "objective", "for passengers"),
     ({"traffic": "cargo"}, "traffic", "passenger, freight or any"),
     ({"avoid": "KZ,XX"}, "avoid", "'XX' is not an ISO 3166-1"),
     ({"year": 0}, "year", "from 1 to 9999"),
@@ -168,7 +170,7 @@ def test_the_facade_builds_one_query(small_net: Network) -> None:
     assert m.duration_h[0, 0] == pytest.approx(r.duration_h) and m.teu == 2
     options = silkrail.compare(small_net, "Erenhot", "Zamyn-Uud")
     assert options and {o.label for o in options} <= {"rail", "sea", "rail+sea"}
-    with pytest.raises(DataError, match="use one of time, cost, co2"):
+    with pytest.raises(DataError, match="use one of generalised, time, cost, co2"):
         silkrail.route(small_net, "Erenhot", "Zamyn-Uud", objective="fast")  # type: ignore[arg-type]
 
 

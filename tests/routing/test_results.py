@@ -48,7 +48,7 @@ def test_a_matrix_reads_back_from_its_json_and_reads_short(small_net: Network) -
     assert back.origins == m.origins and back.shape == m.shape
     np.testing.assert_array_equal(np.isnan(back.duration_h), np.isnan(m.duration_h))
     np.testing.assert_allclose(back.cost_usd_range, m.cost_usd_range)
-    assert repr(m) == "<OdMatrix 2 × 1 (1 pairs with a route), objective time, 1 TEU>"
+    assert repr(m) == "<OdMatrix 2 × 1 (1 pairs with a route), objective generalised, 1 TEU>"
     html = m._repr_html_()
     assert "<table>" in html and "–" in html  # Hanoi has no rail route to Mongolia here
 

@@ -194,7 +194,7 @@ def test_removing_an_edge_never_shortens_a_route(
     if a == b:
         return
     router = router_for(real_net)
-    r = router.route(RouteQuery(a, b, mode="rail"))
+    r = router.route(RouteQuery(a, b, mode="rail", objective="time"))  # the weights compared below
     if not r.crossing_ids:
         return
     ban = data.draw(st.sampled_from(sorted(r.crossing_ids)))
@@ -440,9 +440,11 @@ def test_avoid_holds_for_every_leg_of_every_mode(real_net: Network, outlines: Co
 
 
 def test_avoiding_russia_takes_the_middle_corridor_across_the_caspian(real_net: Network) -> None:
-    """China to Europe without RU and BY: Kazakhstan, a Caspian rail ferry, Azerbaijan, Georgia;
-    the ferry's event carries its handling and mean wait, its leg the sailing."""
-    r = silkrail.route(real_net, "Chongqing", "Duisburg", avoid=["RU", "BY"])
+    """China to Europe by rail without RU and BY: Kazakhstan, a Caspian rail ferry, Azerbaijan,
+    Georgia; the ferry's event carries its handling and mean wait, its leg the sailing. (With
+    the sea allowed, the default generalised cost takes a ship: 37 days at US$3,000 a TEU
+    against 25 days at US$7,100 by the Caspian.)"""
+    r = silkrail.route(real_net, "Chongqing", "Duisburg", avoid=["RU", "BY"], mode="rail")
     ferries = [e for e in r.events if e.kind == "ferry"]
     assert len(ferries) == 1
     ferry = ferries[0]

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 import silkrail
 from silkrail.client import ServiceClient, ServiceError
+from silkrail.errors import DataError
 from silkrail.routing.query import RouteOptions, RouteQuery
 from silkrail.service.app import create_app
 from silkrail.service.schemas import MAX_OD_PLACES
@@ -191,13 +192,23 @@ def test_the_openapi_document_declares_routing_bodies_errors_and_security(api: T
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     params = {p["name"]: p["schema"] for p in ops["get_route"]["parameters"]}
     assert params["mode"]["enum"] == ["rail", "sea", "any"]
-    assert params["optimize"]["enum"] == ["time", "cost", "co2"]
+    assert _enum(params["optimize"]) == [
+        "generalised",
+        "time",
+        "cost",
+        "co2",
+    ]  # optional: the query's default
     assert params["traffic"]["enum"] == ["passenger", "freight", "any"]
     assert params["avoid"]["type"] == "array"
     leg = doc["components"]["schemas"]["RouteLeg"]["properties"]["geometry"]
     assert {"$ref": "#/components/schemas/LineString"} in leg["anyOf"]
     od = doc["components"]["schemas"]["ODRequest"]["properties"]
-    assert od["mode"]["enum"] == ["rail", "sea", "any"] and od["objective"]["enum"] == ["time", "cost", "co2"]
+    assert od["mode"]["enum"] == ["rail", "sea", "any"] and _enum(od["objective"]) == [
+        "generalised",
+        "time",
+        "cost",
+        "co2",
+    ]
     for op_id, op in ops.items():
         writes = "requestBody" in op and op_id != "post_od"  # POST /od only reads
         assert (op.get("security") == [{"bearer": []}]) == writes, op_id
@@ -209,3 +220,48 @@ def test_the_openapi_document_declares_routing_bodies_errors_and_security(api: T
             assert {"401", "413", "422"} <= set(op["responses"]), op_id
     assert "HTTPValidationError" not in doc["components"]["schemas"]
     assert set(doc["components"]["schemas"]["ErrorBody"]["properties"]) == {"error", "fields"}
+    assert params["depart"]["anyOf"][0]["maxLength"] == params["arrive"]["anyOf"][0]["maxLength"] == 40
+    answers = ops["get_route"]["responses"]["200"]["content"]["application/json"]["schema"]["anyOf"]
+    assert {"$ref": "#/components/schemas/Journey"} in answers and {
+        "$ref": "#/components/schemas/Route"
+    } in answers
+
+
+def _enum(schema: dict[str, Any]) -> list[str]:
+    """The enum of a parameter's schema, optional ones (anyOf with null) included."""
+    return next(s["enum"] for s in schema.get("anyOf", [schema]) if "enum" in s)
+
+
+def test_a_departure_time_over_http_is_the_cli_journey(api: TestClient, real_env) -> None:  # type: ignore[no-untyped-def]
+    """depart= and arrive= answer the journey in time that ``route --depart/--arrive --json``
+    prints (the timetable's trips, waits included); bad or out-of-calendar times are a 422
+    naming the parameter, and both at once too."""
+    for word, when, extra in (
+        ("depart", "2026-12-03T17:00+08:00", {}),
+        ("arrive", "2026-12-05T17:00+07:00", {"traffic": "passenger"}),
+    ):
+        params = {"origin": "Nanning", "destination": "Hanoi", word: when, **extra}
+        r = api.get("/api/v1/route", params=params)
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        flags = [f"--{word}", when] + [x for k, v in extra.items() for x in (f"--{k}", v)]
+        assert doc == _cli("route", "Nanning", "Hanoi", *flags)
+        assert doc["objective"] == "time" and doc["departure"] < doc["arrival"]
+        assert any(leg["basis"] == "timetable" and leg["trip"] for leg in doc["legs"])
+    j = ServiceClient(http=api).journey(RouteQuery("Nanning", "Hanoi", depart="2026-12-03T17:00+08:00"))
+    assert j.model_dump(by_alias=True, exclude_unset=True) == _cli(
+        "route", "Nanning", "Hanoi", "--depart", "2026-12-03T17:00+08:00"
+    )
+    with pytest.raises(DataError, match="departure or an arrival time"):
+        ServiceClient(http=api).journey(RouteQuery("Nanning", "Hanoi"))
+    base = {"origin": "Nanning", "destination": "Hanoi"}
+    for params, field in (
+        ({"depart": "2026-12-03T17:00"}, "query.depart"),  # no UTC offset
+        ({"depart": "tomorrow"}, "query.depart"),
+        ({"depart": "2026-12-03T17:00+08:00", "arrive": "2026-12-05T17:00+07:00"}, "query.arrive"),
+        ({"depart": "2026-12-03T17:00+08:00", "optimize": "cost"}, "query.depart"),
+        ({"depart": "2031-01-01T00:00+08:00"}, "query.depart"),  # outside the timetable's calendar
+    ):
+        body = _is_error(api.get("/api/v1/route", params={**base, **params}), 422)
+        assert body["fields"][0]["field"] == field, body
+    _is_error(api.get("/api/v1/route", params={**base, "depart": "2026-12-03T17:00+08:00" + " " * 40}), 422)

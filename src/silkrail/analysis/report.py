@@ -202,7 +202,7 @@ def corridor_html(corridor: Any, *, title: str, outlines: list[dict[str, Any]] |
             return '<span class="unknown">unknown</span>'
         shown = html.escape(text if text is not None else str(v.value))
         cls = "weak" if v.weak else ("" if v.basis == CURATED else "default")
-        basis = "" if v.basis == CURATED else " (country default)"
+        basis = "" if v.basis == CURATED else f" ({v.basis})"
         note = f' title="{html.escape(v.note)}"' if v.note else ""
         return f'<span class="{cls}"{note}>{shown}{basis}{" (weak source)" if v.weak else ""}</span>' + (
             sources.ref(v.source, v.as_of)

@@ -312,7 +312,7 @@ def _exit_route(
     o: Place,
     x: SeaExit,
     options: RouteOptions,
-    coef: tuple[float, float, float],
+    coef: tuple[float, ...],
     today: int,
     notes: tuple[RiskNote, ...],
 ) -> ExitRoute:

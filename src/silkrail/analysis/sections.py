@@ -3,8 +3,11 @@
 A route's rail track is cut into sections of one country, one gauge and one curated record
 (a line or section of ``interoperability.yaml``). Each attribute of a section comes with its
 basis: ``curated`` (the section's own record), ``country default`` (the country's record) or
-``unknown`` (no source). Change points are where the gauge, the power system, the train
-control or the train-length limit changes, with what that means for the train.
+``unknown`` (no source). The speed is the section record's line speed where it gives one, else
+the transit model's commercial speed of the route's traffic on the section's line classes
+(basis ``line class (fitted)`` or ``line class (modelled)``, as the parameter's; see
+:class:`ClassSpeeds`), else unknown: never a guess. Change points are where the gauge, the power
+system, the train control or the train-length limit changes, with what that means for the train.
 
 The core (:func:`describe_sections`, :func:`change_points`) works on plain :class:`Piece`
 records, so it is tested on hand-made routes; :func:`corridor_pieces` reads them off a route.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silkrail.analysis import _records as rec
+from silkrail.network.classes import edge_line_class
 from silkrail.network.interop import ATTRIBUTES, POWER_SYSTEMS, Interoperability, SectionRecord
 
 if TYPE_CHECKING:
@@ -31,6 +36,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("silkrail.analysis.sections")
 
 CURATED, DEFAULT, UNKNOWN = "curated", "country default", "unknown"
+LINE_CLASS = "line class"
+"""The basis of a speed from the line classes: ``line class (fitted)``, ``(modelled)`` or ``(default)``."""
 MIN_SECTION_KM = 10.0  # a shorter run of another record is noise at the edge of a buffer, not a section
 
 METHODS = {
@@ -62,6 +69,48 @@ class Piece:
     records: tuple[str, ...] = ()  # section records of the interoperability data, first wins
     dual_gauge: tuple[int, ...] = ()
     coordinates: tuple[tuple[float, float], ...] = ()
+    classes: tuple[tuple[int, float], ...] = ()  # km of track per line class (LineClass values)
+
+
+@dataclass(frozen=True)
+class ClassSpeeds:
+    """The transit model's commercial speed by line class, for one traffic type: ``speed(cls,
+    country)`` in km/h (stops, crew and locomotive changes included; waits at borders and
+    terminals apart), ``basis(cls)`` the parameter's (fitted, modelled or default)."""
+
+    traffic: str
+    speed: Callable[[int, str], float]
+    basis: Callable[[int], str]
+    source: tuple[str, ...] = ()
+    as_of: str | None = None
+
+    def section(self, p: Piece) -> Value | None:
+        """The section's speed: its length over its time on each class (None: no class known)."""
+        from silkrail.network.classes import CLASS_NAMES
+
+        known = [(c, km) for c, km in p.classes if c >= 0 and km > 0]
+        total = sum(km for _, km in known)
+        if not total:
+            return None
+        hours = sum(km / self.speed(c, p.country) for c, km in known)
+        weakest = _weakest(self.basis(c) for c, _ in known)
+        share = ", ".join(
+            f"{CLASS_NAMES[c].replace('_', ' ')} {km / total:.0%}"
+            for c, km in sorted(known, key=lambda x: -x[1])
+        )
+        note = (
+            f"commercial speed of a {self.traffic} train by the transit model (stops included, waits at "
+            f"borders and terminals apart) on the section's line classes: {share}"
+        )
+        return Value(
+            round(total / hours, 1), f"{LINE_CLASS} ({weakest})", None, self.source, self.as_of, note=note
+        )
+
+
+def _weakest(bases: Iterable[str]) -> str:
+    order = ["fitted", "modelled", "default"]
+    found = [b if b in order else "default" for b in bases]
+    return order[max(order.index(b) for b in found)] if found else "default"
 
 
 @dataclass(frozen=True)
@@ -189,8 +238,11 @@ def describe_power(system: str) -> str:
 # --- the core ------------------------------------------------------------------------
 
 
-def describe_sections(pieces: list[Piece], data: Interoperability) -> list[Section]:
-    """Each piece with its attributes: the section record's own, else the country's, else unknown."""
+def describe_sections(
+    pieces: list[Piece], data: Interoperability, speeds: ClassSpeeds | None = None
+) -> list[Section]:
+    """Each piece with its attributes: the section record's own, else the country's, else unknown;
+    the speed: the section record's, else the line classes' (with ``speeds``), else unknown."""
     records = {s.id: s for s in data.sections}
     out = []
     for p in pieces:
@@ -201,6 +253,10 @@ def describe_sections(pieces: list[Piece], data: Interoperability) -> list[Secti
             country = data.country(p.country)
             for name in ATTRIBUTES:
                 attrs[name] = _attribute(name, own, country)
+            if speeds is not None and attrs["speed_kmh"].basis != CURATED:
+                by_class = speeds.section(p)
+                if by_class is not None:
+                    attrs["speed_kmh"] = by_class
         out.append(
             Section(p.start.at, p.to, p.km, p.country, p.mode, p.gauge_mm, attrs, p.coordinates, p.start)
         )
@@ -386,10 +442,35 @@ def _known_share(sections: list[Section]) -> dict[str, float]:
 
 
 def analyse_route(router: Router, route: Route, data: Interoperability) -> Corridor:
-    """The sections and change points of a route of ``router``'s network."""
+    """The sections and change points of a route of ``router``'s network; speeds from the
+    sections' records, else from their line classes by the router's transit model."""
     pieces = corridor_pieces(router, route, data)
-    sections = describe_sections(pieces, data)
+    sections = describe_sections(pieces, data, class_speeds(router, route.traffic))
     return Corridor(sections, change_points(sections), route)
+
+
+def class_speeds(router: Router, traffic: str) -> ClassSpeeds:
+    """The commercial speeds by line class of ``router``'s transit model for ``traffic``."""
+    from silkrail.network.classes import CLASS_NAMES, LineClass
+    from silkrail.traffic import Traffic, traffic_of
+
+    model = router.graph.model
+    t = traffic_of(traffic)
+
+    def parameter(cls: int) -> str:
+        if t is not Traffic.PASSENGER and cls == int(LineClass.HIGH_SPEED):
+            cls = int(LineClass.MODERN)  # freight keeps the modern speed on high-speed track
+        return f"{t.value}.speed_kmh.{CLASS_NAMES[cls]}"
+
+    return ClassSpeeds(
+        traffic=t.value,
+        speed=lambda cls, country: model.speed_kmh(cls, t, country),
+        basis=lambda cls: model.basis_of(parameter(cls)),
+        source=(
+            "silkrail transit model: line classes of data/line_classes.yaml and lines.yaml, commercial "
+            "speeds of data/transit.yaml (sourced priors) fitted to data/evidence/ (data/fitted.yaml)",
+        ),
+    )
 
 
 def corridor_pieces(router: Router, route: Route, data: Interoperability) -> list[Piece]:
@@ -438,6 +519,7 @@ def _leg_pieces(
         if rec.edge_crossing(net, int(edges[i])) >= 0 and keys[i][0] == keys[i - 1][0]:
             keys[i] = keys[i - 1]
     runs = _smooth(_runs(keys), km, keys)
+    line_class = edge_line_class(net)[edges].astype(np.int64)
     out: list[Piece] = []
     coords = leg.coordinates
     for i, (a, b) in enumerate(runs):
@@ -463,9 +545,15 @@ def _leg_pieces(
                 record_ids,
                 dual_g,
                 _slice_coords(coords, km, a, b),
+                _class_km(line_class[a:b], km[a:b]),
             )
         )
     return out
+
+
+def _class_km(classes: NDArray[np.int64], km: NDArray[np.float64]) -> tuple[tuple[int, float], ...]:
+    """km per line class of a run of edges (classes of -1, not track, left out)."""
+    return tuple((int(c), float(km[classes == c].sum())) for c in np.unique(classes).tolist() if c >= 0)
 
 
 def _boundary_name(router: Router, net: Network, edges: NDArray[np.int64], i: int, node: int) -> str:

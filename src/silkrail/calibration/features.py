@@ -86,7 +86,14 @@ def route_figure(router: Router, f: Figure) -> tuple[object, np.ndarray] | str:
     t = figure_traffic(f)
     surface = t.value if t is not Traffic.CONTAINER else "freight"
     try:
-        q = RouteQuery(f.origin, f.destination, mode=f.mode, avoid=tuple(f.avoid), traffic=surface)  # type: ignore[arg-type]
+        q = RouteQuery(
+            f.origin,
+            f.destination,
+            mode=f.mode,
+            avoid=tuple(f.avoid),
+            traffic=surface,  # type: ignore[arg-type]
+            objective="time",  # the evidence's routes as before the generalised default
+        )
         if f.via:
             engine = router.engine
             ids = {c.id: i for i, c in enumerate(router.net.crossings)}

@@ -55,7 +55,7 @@ def corridor_cmd(
     origin: opt.Origin,
     destination: opt.Destination,
     mode: Mode = ModeChoice.rail,
-    optimize: Optimize = ObjectiveChoice.time,
+    optimize: opt.RouteOptimize = None,
     avoid: Avoid = "",
     year: Year = None,
     as_json: AsJson = False,
@@ -122,11 +122,24 @@ def corridor_cmd(
 
 
 def _print_corridor(out: Console, corridor: Corridor, title: str) -> None:
-    from silkrail.analysis.sections import UNKNOWN
+    from silkrail.analysis.sections import LINE_CLASS, UNKNOWN
 
     t = Table(title=title, title_justify="left")
-    for col in ("from", "to", "km", "cc", "gauge", "power", "train control", "axle t", "max train", "tracks"):
-        t.add_column(col, justify="right" if col in ("km", "axle t") else "left")
+    columns = (
+        "from",
+        "to",
+        "km",
+        "cc",
+        "gauge",
+        "power",
+        "train control",
+        "axle t",
+        "max train",
+        "tracks",
+        "km/h",
+    )
+    for col in columns:
+        t.add_column(col, justify="right" if col in ("km", "axle t", "km/h") else "left")
 
     def cell(s: Section, name: str, text: str | None = None) -> str:
         v = s.attributes.get(name)
@@ -135,12 +148,12 @@ def _print_corridor(out: Console, corridor: Corridor, title: str) -> None:
         if v.basis == UNKNOWN:
             return "[dim]unknown[/]"
         shown = text if text is not None else str(v.value)
-        mark = "" if v.basis == "curated" else "ᵈ"
+        mark = "" if v.basis == "curated" else "ᶜ" if v.basis.startswith(LINE_CLASS) else "ᵈ"
         return f"[yellow]{shown}?[/]{mark}" if v.weak else shown + mark
 
     for s in corridor.sections:
         if s.mode != "rail":
-            t.add_row(s.from_, s.to, f"{s.km:,.0f}", s.country, s.mode, "", "", "", "", "")
+            t.add_row(s.from_, s.to, f"{s.km:,.0f}", s.country, s.mode, "", "", "", "", "", "")
             continue
         train = s.value("max_train") or {}
         train_text = ", ".join(f"{v:g} {'m' if k == 'metres' else 'wagons'}" for k, v in train.items())
@@ -158,6 +171,7 @@ def _print_corridor(out: Console, corridor: Corridor, title: str) -> None:
             cell(s, "axle_load_t"),
             cell(s, "max_train", train_text),
             cell(s, "tracks"),
+            cell(s, "speed_kmh", _speed_text(s)),
         )
     out.print(t)
     c = Table(title="change points", title_justify="left")
@@ -172,9 +186,19 @@ def _print_corridor(out: Console, corridor: Corridor, title: str) -> None:
         if ch.note:
             out.print(f"[dim]{ch.at}, {ch.kind.replace('_', ' ')}: {ch.note}[/]")
     out.print(
-        "[dim]plain: curated for the line or section; ᵈ: the country's default; [yellow]?[/yellow]: weak "
-        "or conflicting source; unknown: no source found (never guessed)[/]"
+        "[dim]plain: curated for the line or section; ᵈ: the country's default; ᶜ: km/h by the line "
+        "classes (the transit model's commercial speed, fitted to published times), where no record gives "
+        "the line speed; [yellow]?[/yellow]: weak or conflicting source; unknown: no source found (never "
+        "guessed)[/]"
     )
+    share = corridor.to_dict()["known_km_share"].get("speed_kmh")
+    if share is not None:
+        out.print(f"[dim]speed known on {share:.0%} of the rail km[/]")
+
+
+def _speed_text(s: Section) -> str | None:
+    v = s.value("speed_kmh")
+    return None if v is None else f"{v:,.0f}"
 
 
 def dependency_cmd(
@@ -195,7 +219,7 @@ def dependency_cmd(
         ),
     ] = None,
     mode: Mode = ModeChoice.any,
-    optimize: Optimize = ObjectiveChoice.time,
+    optimize: opt.RouteOptimize = None,
     avoid: Avoid = "",
     year: Year = None,
     as_json: AsJson = False,

@@ -1,6 +1,8 @@
 """``silkrail corridors``: whole corridors compared. ``corridors compare ORIGIN --to-sea``: the
 best route from one origin to each exit to the sea, side by side and year by year; a thin shell
-over :func:`silkrail.analysis.sea.compare_sea_exits`. Exit codes as for ``route``: 2 bad input,
+over :func:`silkrail.analysis.sea.compare_sea_exits`. ``corridors choice``: the corridors of
+published services against the model's choice, and the generalised cost's penalties fitted to
+them (:func:`silkrail.analysis.choice.fit_choice`). Exit codes as for ``route``: 2 bad input,
 3 no route."""
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from silkrail.commands.console import Table, escape
 from silkrail.errors import DataError, SilkrailError
 
 app = typer.Typer(
-    help="Compare whole corridors: every exit to the sea from one origin.", no_args_is_help=True
+    help="Compare whole corridors: every exit to the sea from one origin; the corridors published "
+    "services take against the model's choice.",
+    no_args_is_help=True,
 )
 
 
@@ -75,6 +79,125 @@ def compare_cmd(
     _print(console.out, result, title)
     for f in written:
         console.out.print(f"wrote {f}")
+
+
+@app.command("choice")
+def choice_cmd(
+    fit: Annotated[
+        bool,
+        typer.Option("--fit", metavar="", help="fit the generalised cost's penalties, lanes held out (slow)"),
+    ] = False,
+    write: Annotated[
+        Path | None,
+        typer.Option("--write", help="with --fit: write the weights to this YAML file", show_default=False),
+    ] = None,
+    services: Annotated[
+        Path | None,
+        typer.Option(help="a file of published service routes (default: the package's)", show_default=False),
+    ] = None,
+    as_json: opt.AsJson = False,
+) -> None:
+    """Which corridor each published service takes (the FESCO shuttle via Erenhot and Naushki,
+    Chang'an trains via Khorgos, the Trans-Caspian trains via Aktau, ...) against the corridor the
+    model picks under time, money and the generalised cost (the default objective): hits per
+    objective, what each miss's source says drove the choice, and, with --fit, the penalties
+    fitted as a discrete choice with each lane held out."""
+    from silkrail.analysis.choice import fit_choice, load_service_routes, write_weights
+    from silkrail.routing.generalised import load_weights
+    from silkrail.routing.router import router_for
+
+    if write is not None and not fit:
+        console.fail(DataError("--write writes a fit's weights: add --fit", field="--write"))
+    if write is not None and write.suffix.lower() not in (".yaml", ".yml"):
+        console.fail(DataError(f"{write}: the weights are YAML; name the file *.yaml", field="--write"))
+    try:
+        records = load_service_routes(services)
+    except SilkrailError as exc:
+        console.fail(exc)
+    net = console.load_network_or_exit()
+    router = router_for(net)
+    base = load_weights()
+    try:
+        with _Bar(enabled=not as_json) as bar:
+            report = fit_choice(router, records, fit=fit, weights=base, progress=bar)
+    except SilkrailError as exc:
+        console.fail(exc)
+    if write is not None:
+        write_weights(report, write, base, fingerprint=router.graph.model.fingerprint)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    _print_choice(console.out, report)
+    model = router.graph.model.fingerprint
+    if not fit and base.fitted_on and base.fitted_on != model:
+        console.out.print(
+            "[yellow]the weights were fitted on another cost model than this one: rerun "
+            "`silkrail corridors choice --fit`[/]"
+        )
+    if write is not None:
+        console.out.print(f"wrote {write}")
+
+
+CHOICE_COLUMNS = {
+    "time": "time",
+    "cost": "cost",
+    "generalised": "gen.",
+    "held_out": "held out",
+    "as_asked": "asked",
+}
+
+
+def _print_choice(out: Any, report: Any) -> None:
+    from silkrail.routing.generalised import TERMS
+
+    names = [k for k in CHOICE_COLUMNS if report.hits(k)[1]]
+    t = Table(title="published service routes: does the model pick their corridor?", title_justify="left")
+    for col in ("service", "published corridor", *(CHOICE_COLUMNS[k] for k in names)):
+        t.add_column(col, justify="left")
+    for row in report.services:
+        s = row.service
+        marks = []
+        for k in names:
+            o = row.outcomes.get(k)
+            marks.append("" if o is None else "[green]yes[/]" if o.hit else "[red]no[/]")
+        flag = " [dim]dominated[/]" if row.dominated else ""
+        t.add_row(escape(s.id) + flag, escape(" → ".join(s.countries)), *marks)
+    out.print(t)
+    w = dict(zip(TERMS, report.weights, strict=True))
+    label = "fitted" if report.fitted else "the package's"
+    out.print(
+        f"[bold]generalised cost ({label})[/]: US${w['time']:g} per TEU-hour + money + "
+        f"US${w['borders']:g} per customs border + US${w['transshipments']:g} per transshipment"
+    )
+    for k in names:
+        h, n = report.hits(k)
+        hc, nc = report.hits(k, contested_only=True)
+        contested = f"; contested {hc}/{nc}" if nc else ""
+        out.print(f"  {k.replace('_', ' ')}: {h}/{n} on their published corridor{contested}")
+    summary = report.summary()
+    if "dominated" in summary:
+        out.print(
+            f"  dominated: {summary['dominated']} published corridors are slower, dearer and cross no fewer "
+            "borders than another in the model's figures; no weights pick them"
+        )
+    for row in report.services:
+        gen = row.outcomes["generalised"]
+        if gen.hit:
+            continue
+        s = row.service
+        picked = " → ".join(gen.countries) or gen.error or "no route"
+        missing = sorted(set(s.crossings) - set(gen.crossings))
+        if gen.countries and missing:
+            picked += f" without {', '.join(missing)} (the published crossings)"
+        out.print(f"[bold]{escape(s.id)}[/]: the model takes {escape(picked)}")
+        u = s.unpriced
+        if u is not None:
+            ask = f" (asked with --avoid {','.join(u.avoid)})" if u.avoid else ""
+            out.print(f"  [dim]{u.kind}{ask}: {escape(u.statement)}[/]")
+    out.print(
+        "[dim]contested: another corridor within 1.5 times the fastest hours; held out: routed under weights "
+        "fitted without its lane; asked: with the --avoid of its sanctions statement[/]"
+    )
 
 
 class _Bar:

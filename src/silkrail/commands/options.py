@@ -27,8 +27,19 @@ class ModeChoice(StrEnum):
 
 
 class ObjectiveChoice(StrEnum):
-    """What a route minimises (``--optimize``)."""
+    """What an analysis minimises and measures its losses in (``--optimize`` of ``resilience``
+    and ``corridors compare``)."""
 
+    time = "time"
+    cost = "cost"
+    co2 = "co2"
+
+
+class RouteObjectiveChoice(StrEnum):
+    """What a route minimises (``--optimize`` of ``route``, ``compare``, ``corridor`` and
+    ``dependency``); without it, the query's default objective."""
+
+    generalised = "generalised"
     time = "time"
     cost = "cost"
     co2 = "co2"
@@ -47,6 +58,16 @@ Destination = Annotated[str, typer.Argument(help=PLACE_HELP, metavar="DESTINATIO
 Mode = Annotated[ModeChoice, typer.Option(help="what the route may use")]
 Optimize = Annotated[
     ObjectiveChoice, typer.Option("--optimize", help="what to minimise, per TEU (the route's 'objective')")
+]
+RouteOptimize = Annotated[
+    RouteObjectiveChoice | None,
+    typer.Option(
+        "--optimize",
+        help="what to minimise per TEU (the route's 'objective'). Default: generalised for freight (value of "
+        "time x hours + money + a penalty per customs border and transshipment, fitted to published "
+        "services); time for passengers and with --depart/--arrive",
+        show_default=False,
+    ),
 ]
 Traffic = Annotated[
     TrafficChoice, typer.Option(help="the services to use: passenger trains, freight trains, or either")

@@ -64,7 +64,7 @@ def route_cmd(
     origin: opt.Origin,
     destination: opt.Destination,
     mode: opt.Mode = opt.ModeChoice.any,
-    optimize: opt.Optimize = opt.ObjectiveChoice.time,
+    optimize: opt.RouteOptimize = None,
     traffic: opt.Traffic = opt.TrafficChoice.any,
     avoid: opt.Avoid = "",
     year: opt.Year = None,
@@ -162,6 +162,20 @@ def _print_service(s: ScheduledService) -> None:
     )
 
 
+def _print_generalised(r: Route) -> None:
+    """What the default objective weighed: hours at the value of time, money, and the penalties."""
+    from silkrail.routing.generalised import load_weights
+
+    w = load_weights()
+    out.print(
+        f"[dim]generalised cost ${r.generalised_usd:,.0f} per TEU: {r.duration_h:,.0f} h × "
+        f"${w.value_of_time_usd_per_teu_h:g} + ${r.cost_usd / r.teu:,.0f} + {r.customs_borders} customs "
+        f"border(s) × ${w.border_usd:,.0f} + {r.transshipments} transshipment(s) × "
+        f"${w.transshipment_usd:,.0f} (--optimize time|cost|co2 for one figure)[/]",
+        soft_wrap=True,
+    )
+
+
 def _print_later(router: Any, query: Any, r: Route) -> None:
     """One line when planned links open a better route in a later year."""
     later = router.later(query, r)
@@ -188,6 +202,8 @@ def _print_route(r: Route, emissions: str = "wtw") -> None:
         f"{'per passenger' if r.traffic == 'passenger' else f'for {r.teu:g} TEU'}; "
         f"via {' → '.join(r.countries)}"
     )
+    if r.generalised_usd is not None and r.objective == "generalised":
+        _print_generalised(r)
     if r.service is not None:
         _print_service(r.service)
     for place, access in ((r.origin, r.origin_access), (r.destination, r.destination_access)):
@@ -289,7 +305,7 @@ def _local(t: dt.datetime) -> str:
 def compare_cmd(
     origin: opt.Origin,
     destination: opt.Destination,
-    optimize: opt.Optimize = opt.ObjectiveChoice.time,
+    optimize: opt.RouteOptimize = None,
     traffic: opt.Traffic = opt.TrafficChoice.any,
     teu: opt.Teu = 1.0,
     year: opt.Year = None,

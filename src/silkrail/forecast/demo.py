@@ -136,7 +136,7 @@ def demo_feed(
     router = router_for(net)
     profiles: dict[str, Profile] = {}
     for s in services:
-        route = router.route(RouteQuery(s.origin, s.destination, mode="rail", teu=s.teu))
+        route = router.route(RouteQuery(s.origin, s.destination, mode="rail", objective="time", teu=s.teu))
         profiles[s.name] = build_profile(route, net.crossings)
     crossings, gate_of = crossing_specs(net, profiles.values())
     if closure is not None and closure.crossing not in gate_of:

@@ -214,7 +214,9 @@ def add_trains(state: LiveState, change: AddTrains, *, net: Network, router: Rou
     year = net.clamp_year(state.now.year)
     try:
         route = router.route(
-            RouteQuery(change.origin, change.destination, mode="rail", teu=change.teu, year=year)
+            RouteQuery(
+                change.origin, change.destination, mode="rail", objective="time", teu=change.teu, year=year
+            )
         )
     except UnknownPlaceError as exc:
         field = "origin" if change.origin in str(exc) else "destination"
@@ -488,7 +490,9 @@ def _reroute(
     if key not in cache:
         try:
             cache[key] = router.route(
-                RouteQuery(origin, t.destination, mode="rail", year=t.year, closed_crossings=avoid)
+                RouteQuery(
+                    origin, t.destination, mode="rail", objective="time", year=t.year, closed_crossings=avoid
+                )
             )
         except (NoRouteError, UnknownPlaceError, DataError):
             cache[key] = None

@@ -23,6 +23,7 @@ from silkrail.network.records import Crossing, Ferry, Port
 from silkrail.routing.access import Access
 from silkrail.routing.distributions import Component, lognormal_range, lognormal_variance, share_variance
 from silkrail.routing.edge_costs import EdgeCosts, ferry_wait_h
+from silkrail.routing.generalised import route_counts
 from silkrail.routing.graph import NO_GAUGE, StateGraph
 from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.pricing import PathFigures, RoutePrice, price_route
@@ -110,6 +111,7 @@ def assemble_route(
     legs = with_emissions(net, legs, teu, model=g.model, traffic=traffic, km=g.costs_of(traffic).km)
     first, last = _terminal_events(g, origin, destination, f, traffic)
     events = ([first] if first else []) + events + ([last] if last else [])
+    borders, transshipments = route_counts(g, p.arcs)
     return Route(
         origin=origin,
         destination=destination,
@@ -132,6 +134,8 @@ def assemble_route(
         origin_access=_access(origin, int(p.from_node[0]), names) if len(p.arcs) else None,
         destination_access=_access(destination, int(p.to_node[-1]), names) if len(p.arcs) else None,
         traffic=traffic.value,
+        customs_borders=borders,
+        transshipments=transshipments,
     )
 
 

@@ -25,6 +25,7 @@ from silkrail.network.model import Network
 from silkrail.routing import kernels_py
 from silkrail.routing.assemble import assemble_route
 from silkrail.routing.costs import CostModel
+from silkrail.routing.generalised import arc_objective
 from silkrail.routing.graph import Constraints, StateGraph, build_state_graph
 from silkrail.routing.landmarks import Landmarks, load_or_compute_landmarks
 from silkrail.routing.places import Gazetteer, Place
@@ -72,7 +73,7 @@ class Engine:
         self.places = Gazetteer(net, home=home)
         self.kernel = kernel
         self.settled_in_python = 0
-        self._weights: dict[tuple[Constraints, tuple[float, float, float]], NDArray[np.float64]] = {}
+        self._weights: dict[tuple[Constraints, tuple[float, ...]], NDArray[np.float64]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -119,16 +120,18 @@ class Engine:
         rail = c.modes == "rail" or c.traffic is Traffic.PASSENGER
         return self.landmarks_of("rail" if rail else "any", c.traffic)
 
-    def weights_for(self, c: Constraints, coef: tuple[float, float, float]) -> NDArray[np.float64]:
-        """The weighted objective per arc of the CSR of ``c`` (its traffic type's weights); cached
-        per (constraints, weights), so one cache per traffic type."""
-        key = (c, coef)
+    def weights_for(self, c: Constraints, coef: tuple[float, ...]) -> NDArray[np.float64]:
+        """The weighted objective per arc of the CSR of ``c`` (its traffic type's weights; with
+        five weights, the customs borders and transshipments of
+        :mod:`~silkrail.routing.generalised` too); cached per (constraints, weights), so one cache
+        per traffic type."""
+        key = (c, tuple(coef))
         with self._lock:
             w = self._weights.get(key)
         if w is not None:
             return w
         _, _, arcs = self.graph.csr(c)
-        w = np.maximum(np.asarray(coef) @ self.graph.weights_of(c.traffic)[:, arcs], 0.0)
+        w = np.maximum(arc_objective(self.graph, coef, c.traffic)[arcs], 0.0)
         with self._lock:
             if len(self._weights) > WEIGHT_CACHE_SIZE:
                 self._weights.clear()
@@ -142,14 +145,16 @@ class Engine:
         sources: NDArray[np.int64],
         targets: NDArray[np.int64],
         c: Constraints,
-        coef: tuple[float, float, float],
+        coef: tuple[float, ...],
         *,
         banned: NDArray[np.bool_] | None = None,
         weights: NDArray[np.float64] | None = None,
     ) -> StatePath | None:
         """Best path from any source state to any target state; ``banned`` (per arc of the CSR
         of ``c``) removes arcs without rebuilding the CSR; ``weights`` replace the objective's
-        (they must not be smaller, or the landmark bounds stop being admissible)."""
+        (they must not be smaller, or the landmark bounds stop being admissible). The landmark
+        bounds weigh time, money and CO2 alone: the penalties of borders and transshipments only
+        add to a path, so the bounds stay admissible."""
         indptr, indices, arcs = self.graph.csr(c)
         w = self.weights_for(c, coef) if weights is None else weights
         if banned is not None and banned.any():
@@ -169,7 +174,7 @@ class Engine:
             targets.astype(np.int64),
             lm.dist,
             lm_t,
-            np.asarray(coef, dtype=np.float64),
+            np.asarray(coef[:3], dtype=np.float64),
         )
         if not compiled:
             with self._lock:
@@ -183,15 +188,15 @@ class Engine:
         origin: Place,
         destination: Place,
         constraints: Constraints,
-        coef: tuple[float, float, float] = (1.0, 0.0, 0.0),
+        coef: tuple[float, ...] = (1.0, 0.0, 0.0),
         *,
         mode: str = "any",
         banned: NDArray[np.bool_] | None = None,
         weights: NDArray[np.float64] | None = None,
     ) -> StatePath | None:
         """The best path between two places under ``constraints``, minimising ``coef`` over
-        (time h, cost US$, CO2 kg) per TEU (default: time); ``mode`` picks the places' access
-        points. None where no path exists."""
+        (time h, cost US$, CO2 kg[, customs borders, transshipments]) per TEU (default: time);
+        ``mode`` picks the places' access points. None where no path exists."""
         return self.search(
             self.end_states(origin, mode),
             self.end_states(destination, mode),

@@ -30,6 +30,8 @@ from numpy.typing import NDArray
 from silkrail.errors import DataError
 from silkrail.network.model import MAX_YEAR, EdgeKind, Network, NodeKind
 from silkrail.routing.costs import CostModel
+from silkrail.routing.generalised import NAME as GENERALISED
+from silkrail.routing.generalised import TERMS
 from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
 from silkrail.routing.places import Place, check_mode_access
 from silkrail.traffic import Traffic as TrafficType
@@ -37,14 +39,17 @@ from silkrail.traffic import traffic_of
 
 Mode: TypeAlias = Literal["rail", "sea", "any"]
 """Which access points and arcs a route may use: rail (and rail ferries), sea, or any."""
-Objective: TypeAlias = Literal["time", "cost", "co2"]
-"""What a route minimises; weights of several are a mapping such as ``{"time": 1, "cost": 0.01}``."""
+Objective: TypeAlias = Literal["generalised", "time", "cost", "co2"]
+"""What a route minimises: the generalised cost per TEU (:mod:`silkrail.routing.generalised`, the
+default for freight), time, money or CO2; weights of several are a mapping such as
+``{"time": 25, "cost": 1, "borders": 300}`` over :data:`~silkrail.routing.generalised.TERMS`."""
 Traffic: TypeAlias = Literal["passenger", "freight", "any", "container", "wagonload"]
 """The services a route may use: passenger trains, freight trains, or either. The transit model
 prices ``freight`` and ``any`` as a container block train (:mod:`silkrail.traffic`), and also
 knows ``container`` by that name and ``wagonload`` (single wagons, marshalled on the way)."""
 
 MODES: tuple[Mode, ...] = get_args(Mode)
+OBJECTIVE_NAMES: tuple[Objective, ...] = get_args(Objective)
 TRAFFICS: tuple[Traffic, ...] = get_args(Traffic)
 ICEBOUND_PASSAGES = ("northwest", "bering")
 """Passages closed by ice most of the year (the Northwest Passage, and the Bering Strait that
@@ -56,6 +61,8 @@ MAX_PLACE_CHARS = 200
 FIRST_SCHEDULE_YEAR = 2000
 """The earliest year a departure or arrival time may name (as the tracking API's departures)."""
 _WEIGHT = re.compile(r"^\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?)\s*\*\s*([a-z0-9]+)\s*$")
+Coef: TypeAlias = tuple[float, float, float, float, float]
+"""An objective's weights over (hours, US$, kg CO2, customs borders, transshipments) per TEU."""
 
 
 class _Keywords(TypedDict):
@@ -82,9 +89,13 @@ class RouteOptions:
     :class:`~silkrail.errors.DataError` naming its field. ``dataclasses.replace`` checks again.
 
     Values are kept in one form: ``avoid`` as sorted ISO codes, ``objective`` as its name
-    (``time``, ``cost``, ``co2``, or weights written ``1*time+0.01*cost``), ``as_of`` as a date,
-    ``depart`` and ``arrive`` as times with their UTC offset; ``closed_crossings``: the ids of
-    crossings the route may not use (closed), sorted."""
+    (``generalised``, ``time``, ``cost``, ``co2``, or weights written ``25*time+1*cost``),
+    ``as_of`` as a date, ``depart`` and ``arrive`` as times with their UTC offset;
+    ``closed_crossings``: the ids of crossings the route may not use (closed), sorted.
+
+    Without an objective a query takes :func:`default_objective`'s: the generalised cost per TEU
+    for freight (what operators weigh in choosing a corridor), time for passengers and for a
+    departure or arrival time (the timetable's earliest arrival)."""
 
     mode: Mode
     objective: str
@@ -104,7 +115,7 @@ class RouteOptions:
         self,
         *,
         mode: Mode = "any",
-        objective: Objective | str | Mapping[str, float] = "time",
+        objective: Objective | str | Mapping[str, float] | None = None,
         traffic: Traffic = "any",
         avoid: str | Iterable[str] = (),
         year: int | None = None,
@@ -119,7 +130,6 @@ class RouteOptions:
     ) -> None:
         put = functools.partial(object.__setattr__, self)
         put("mode", check_mode(mode))
-        put("objective", objective_weights(objective)[0])
         put("traffic", check_traffic(traffic))
         put("avoid", tuple(sorted(check_countries([avoid] if isinstance(avoid, str) else avoid))))
         put("year", check_year(year))
@@ -131,6 +141,13 @@ class RouteOptions:
         put("arrive", None if arrive is None else parse_when(arrive, field="arrive"))
         put("avoid_passages", tuple(sorted({str(p).strip().lower() for p in avoid_passages})))
         put("closed_crossings", check_crossing_ids(closed_crossings))
+        put("objective", default_objective(self) if objective is None else objective_weights(objective)[0])
+        if self.objective == GENERALISED and traffic_of(self.traffic) is TrafficType.PASSENGER:
+            raise DataError(
+                "the generalised cost weighs a TEU's hours, money, borders and transshipments: for "
+                "passengers give time, cost or co2",
+                field="objective",
+            )
         if self.depart is not None and self.arrive is not None:
             raise DataError("give a departure time or an arrival time, not both", field="arrive")
         if self.scheduled and (self.objective != "time" or self.alternatives):
@@ -141,8 +158,8 @@ class RouteOptions:
             )
 
     @property
-    def weights(self) -> tuple[float, float, float]:
-        """The objective's weights over (time, cost, co2) per TEU."""
+    def weights(self) -> Coef:
+        """The objective's weights over (time, cost, co2, borders, transshipments) per TEU."""
         return objective_weights(self.objective)[1]
 
     @property
@@ -200,7 +217,7 @@ class RouteQuery(RouteOptions):
         destination: str | Place,
         *,
         mode: Mode = "any",
-        objective: Objective | str | Mapping[str, float] = "time",
+        objective: Objective | str | Mapping[str, float] | None = None,
         traffic: Traffic = "any",
         avoid: str | Iterable[str] = (),
         year: int | None = None,
@@ -360,18 +377,34 @@ def parse_when(value: str | dt.datetime, *, field: str = "depart") -> dt.datetim
     return when
 
 
-def objective_weights(objective: object) -> tuple[str, tuple[float, float, float]]:
-    """The objective's name and its weights over (time, cost, co2): one objective by name,
-    non-negative weights of several (a mapping), or their name (``1*time+0.01*cost``)."""
+def default_objective(options: RouteOptions) -> str:
+    """The objective of a query that names none: time for passengers and for a departure or
+    arrival time (the timetable answers the earliest arrival), else the generalised cost per TEU
+    (:mod:`silkrail.routing.generalised`: what operators weigh in choosing a corridor)."""
+    if options.depart is not None or options.arrive is not None:
+        return "time"
+    if traffic_of(options.traffic) is TrafficType.PASSENGER:
+        return "time"
+    return GENERALISED
+
+
+def objective_weights(objective: object) -> tuple[str, Coef]:
+    """The objective's name and its weights over (time, cost, co2, borders, transshipments):
+    ``generalised`` (the weights of ``generalised.yaml``), one term by name, non-negative
+    weights of several (a mapping), or their name (``25*time+1*cost+300*borders``)."""
     if isinstance(objective, str):
         text = objective.strip().lower()
+        if text in (GENERALISED, "generalized"):
+            from silkrail.routing.generalised import load_weights
+
+            return GENERALISED, load_weights().coef
         if text in OBJECTIVES:
-            coef = tuple(1.0 if o == text else 0.0 for o in OBJECTIVES)
-            return text, (coef[0], coef[1], coef[2])
+            return text, _coef({text: 1.0})
         terms = [_WEIGHT.match(t) for t in text.split("+")] if "*" in text else [None]
         if any(m is None for m in terms):
             raise DataError(
-                f"'{objective}' is not an objective; use one of time, cost, co2", field="objective"
+                f"'{objective}' is not an objective; use one of {', '.join(OBJECTIVE_NAMES)}",
+                field="objective",
             )
         weights: dict[str, float] = {}
         for m in terms:
@@ -379,17 +412,31 @@ def objective_weights(objective: object) -> tuple[str, tuple[float, float, float
             weights[m.group(2)] = weights.get(m.group(2), 0.0) + float(m.group(1))
         objective = weights
     if not isinstance(objective, Mapping):
-        raise DataError(f"{objective!r} is not an objective; use one of time, cost, co2", field="objective")
-    unknown = set(objective) - set(OBJECTIVES)
+        raise DataError(
+            f"{objective!r} is not an objective; use one of {', '.join(OBJECTIVE_NAMES)}", field="objective"
+        )
+    unknown = set(objective) - set(TERMS)
     values = list(objective.values())
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in values)
     if unknown or not objective or not numbers or any(v < 0 for v in values) or not any(values):
         raise DataError(
-            "weights need non-negative values for time, cost and/or co2, not all zero", field="objective"
+            f"weights need non-negative values for {', '.join(TERMS)}, not all zero, and at least "
+            "one of time, cost or co2",
+            field="objective",
         )
-    coef = tuple(float(objective.get(o, 0.0)) for o in OBJECTIVES)
-    name = "+".join(f"{objective[o]:g}*{o}" for o in OBJECTIVES if objective.get(o))
-    return name, (coef[0], coef[1], coef[2])
+    if not any(objective.get(o) for o in OBJECTIVES):
+        raise DataError(
+            "weights need time, cost or co2 besides borders and transshipments (a route is never "
+            "chosen by its borders alone)",
+            field="objective",
+        )
+    name = "+".join(f"{objective[o]:g}*{o}" for o in TERMS if objective.get(o))
+    return name, _coef(objective)
+
+
+def _coef(weights: Mapping[str, float]) -> Coef:
+    c = [float(weights.get(t, 0.0)) for t in TERMS]
+    return (c[0], c[1], c[2], c[3], c[4])
 
 
 MAX_CLOSED_CROSSINGS = 50
@@ -454,11 +501,11 @@ def check_countries(avoid: Iterable[str]) -> frozenset[str]:
 @dataclass(frozen=True)
 class Query:
     """A query checked on one network: the objective's name and its weights over (time, cost,
-    co2) per TEU, the constraints of the search, the cargo, the access mode, the date rates are
-    taken at and the traffic asked for."""
+    co2, customs borders, transshipments) per TEU, the constraints of the search, the cargo, the
+    access mode, the date rates are taken at and the traffic asked for."""
 
     objective: str
-    coef: tuple[float, float, float]
+    coef: Coef
     constraints: Constraints
     teu: float
     mode: Mode = "any"  # which access points of a place a route may use

@@ -307,6 +307,22 @@ class Route:
     )  # the state-graph path the route was priced from
     traffic: str = "container"  # the traffic type it was priced for (passenger: per passenger)
     service: ScheduledService | None = None  # the scheduled service the answer rides, if any
+    customs_borders: int = 0
+    """Crossings between customs territories (not inside the EU or the Eurasian Economic Union),
+    ferries between two territories, and sea legs (see :mod:`silkrail.routing.generalised`)."""
+    transshipments: int = 0
+    """Changes of gauge, transfers between rail and ship, ferry crossings."""
+
+    @property
+    def generalised_usd(self) -> float | None:
+        """The generalised cost per TEU (the default objective's value) under the package's
+        weights, of the route's figures as they stand (a scheduled service's door-to-door time
+        too); None for passengers."""
+        if self.traffic == "passenger":
+            return None
+        from silkrail.routing.generalised import generalised_usd
+
+        return generalised_usd(self)
 
     @property
     def train_h(self) -> float:
@@ -404,6 +420,8 @@ class Route:
             "co2_kg_range": [round(x, 1) for x in self.co2_kg_range],
             "co2_basis": self.co2_basis,
             "countries": self.countries,
+            "customs_borders": self.customs_borders,
+            "transshipments": self.transshipments,
             "legs": [leg.to_dict(geometry=geometry) for leg in self.legs],
             "events": [e.to_dict() for e in self.events],
             "alternatives": [a.to_dict(geometry=geometry) for a in self.alternatives],
@@ -412,6 +430,8 @@ class Route:
         if legs and all("co2e_wtw_kg" in leg for leg in legs):  # the legs' figures as shown, summed
             out["co2e_wtw_kg"] = round(sum(leg["co2e_wtw_kg"] for leg in legs), 1)
             out["co2e_ttw_kg"] = round(sum(leg["co2e_ttw_kg"] for leg in legs), 1)
+        if self.generalised_usd is not None:
+            out["generalised_usd"] = round(self.generalised_usd, 2)
         if self.label:
             out["label"] = self.label
         if self.alternatives_note:

@@ -5,9 +5,10 @@ there is no route when there is none.
 **One ranking rule.** Whenever routes are compared against each other (alternatives among
 themselves, the rail+sea choice among candidates) they are ranked by :func:`rank_value`: the
 query's objective weights applied to the priced totals per TEU (hours, US$ per TEU, kg CO2 per
-TEU). That is the measure the search minimises (its arc weights are per TEU), evaluated on the
-route's final price, so a ranking never disagrees with the objective the user asked for
-because of the number of boxes.
+TEU, and the customs borders and transshipments the generalised cost counts). That is the
+measure the search minimises (its arc weights are per TEU), evaluated on the route's final
+price, so a ranking never disagrees with the objective the user asked for because of the number
+of boxes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from numpy.typing import NDArray
 
 from silkrail.network.model import MAX_YEAR, Network, NodeKind, gauges_of
 from silkrail.routing.engine import Engine
+from silkrail.routing.generalised import arc_objective, term_values
 from silkrail.routing.graph import CLOSED_YEAR, MODE_RAIL, Constraints, StateGraph
 from silkrail.routing.places import Place
 from silkrail.routing.query import Query
@@ -33,9 +35,10 @@ MIX_SHARE = 0.15  # rail+sea: each of the two at least this share of the distanc
 Corridor = tuple[str, ...]
 
 
-def rank_value(r: Route, coef: tuple[float, float, float]) -> float:
-    """The ranking rule: the objective's weights over the route's totals per TEU."""
-    return float(np.dot(coef, [r.duration_h, r.cost_usd / r.teu, r.co2_kg / r.teu]))
+def rank_value(r: Route, coef: tuple[float, ...]) -> float:
+    """The ranking rule: the objective's weights over the route's totals per TEU (three weights:
+    time, money, CO2; five: the customs borders and transshipments too)."""
+    return float(np.dot(coef, term_values(r)[: len(coef)]))
 
 
 def corridor(r: Route) -> Corridor:
@@ -79,7 +82,7 @@ def route_via(
     d: Place,
     via: list[int],
     c: Constraints,
-    coef: tuple[float, float, float] = (1.0, 0.0, 0.0),
+    coef: tuple[float, ...] = (1.0, 0.0, 0.0),
     *,
     teu: float = 1.0,
     objective: str = "time",
@@ -94,7 +97,7 @@ def route_via(
     banned = {i for i, x in enumerate(net.crossings) if i not in set(via) and frozenset(x.countries) in pairs}
     c2 = dataclasses.replace(c, avoid_crossings=c.avoid_crossings | frozenset(banned))
     _, _, allowed = g.csr(c2)
-    w = np.asarray(coef) @ g.weights_of(c.traffic)
+    w = arc_objective(g, coef, c.traffic)
     cur = engine.end_states(o, mode)
     target = engine.end_states(d, mode)
     pieces: list[np.ndarray] = []
@@ -194,7 +197,9 @@ def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: i
         path = engine.shortest_path(o, d, q.constraints, q.coef, mode=q.mode, banned=banned)
         if path is None:
             return None
-        return engine.assemble(path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of)
+        return engine.assemble(
+            path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+        )
 
     def admit(r: Route, key: object) -> bool:
         if key in seen:

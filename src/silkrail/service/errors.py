@@ -53,6 +53,7 @@ MEANING: dict[int, str] = {
     404: "no such resource",
     413: "the body is larger than the service takes",
     422: "invalid input: the error names the field or place and what would be valid",
+    431: "the request line and headers are too large (at most 16 kB)",
     429: "too many requests from this client (its rate or its heavy requests in flight): wait "
     "Retry-After seconds",
     503: "not ready, busy (every read worker taken and the queue full, or a deadline passed), or the "

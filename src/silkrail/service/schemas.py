@@ -143,6 +143,17 @@ class Route(_Record):
     co2_kg_range: list[float]
     co2_basis: str
     countries: list[str]
+    customs_borders: int = Field(
+        default=0, description="crossings between customs territories, ferries between two, sea legs"
+    )
+    transshipments: int = Field(
+        default=0, description="changes of gauge, transfers between rail and ship, ferry crossings"
+    )
+    generalised_usd: float | None = Field(
+        default=None,
+        description="the generalised cost per TEU (value of time x hours + money + the penalties per "
+        "customs border and transshipment), the default objective's value; freight only",
+    )
     legs: list[RouteLeg]
     events: list[RouteEvent]
     alternatives: list[Route]
@@ -151,6 +162,50 @@ class Route(_Record):
         default=None, description="why there are fewer alternatives than asked for, when there are"
     )
     service: RouteService | None = None
+
+
+class JourneyLeg(_Record):
+    """A leg of a journey in time: a scheduled trip (``basis`` timetable) or the network model's
+    leg between them (``basis`` modelled), with the wait for its departure."""
+
+    mode: str
+    from_: str = Field(alias="from")
+    to: str
+    departure: str = Field(description="ISO 8601 with the UTC offset of the timetable")
+    arrival: str = Field(description="ISO 8601 with the UTC offset of the timetable")
+    duration_h: float
+    wait_h: float = Field(description="waiting for this leg's departure")
+    distance_km: float
+    gauge_mm: int | None
+    countries: list[str]
+    service: str | None = Field(default=None, description="the scheduled service (GTFS route_id)")
+    trip: str | None = Field(default=None, description="its trip (GTFS trip_id)")
+    basis: str = Field(description="timetable or modelled")
+
+
+class Journey(_Record):
+    """A route in time (``depart=`` or ``arrive=``): when it leaves and arrives, each leg's service
+    and trip, waits included; the JSON of ``silkrail route --depart/--arrive --json``. A journey
+    carries no tracks."""
+
+    origin: RouteEnd
+    destination: RouteEnd
+    objective: Literal["time"]
+    traffic: str
+    teu: float
+    departure: str
+    arrival: str
+    distance_km: float
+    duration_h: float
+    duration_h_range: list[float]
+    cost_usd: float
+    cost_usd_range: list[float]
+    co2_kg: float
+    co2_kg_range: list[float]
+    countries: list[str]
+    legs: list[JourneyLeg]
+    events: list[RouteEvent]
+    alternatives: list[Route] = Field(description="always empty: a journey is the earliest arrival")
 
 
 class Comparison(_Record):
@@ -166,11 +221,11 @@ class ODRequest(BaseModel):
 
     origins: list[PlaceName] = Field(min_length=1, max_length=MAX_OD_PLACES)
     destinations: list[PlaceName] = Field(min_length=1, max_length=MAX_OD_PLACES)
-    objective: Literal["time", "cost", "co2"] = Field(
-        default="time",
+    objective: Literal["generalised", "time", "cost", "co2"] | None = Field(
+        default=None,
         validation_alias=AliasChoices("objective", "optimize"),
         description="what each route minimises, per TEU (also accepted as 'optimize', the name of "
-        "the routes' query parameter)",
+        "the routes' query parameter); default: generalised for freight, time for passengers",
     )
     mode: Literal["rail", "sea", "any"] = Field(default="any", description="what the routes may use")
     traffic: Literal["passenger", "freight", "any"] = Field(

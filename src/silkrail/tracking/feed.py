@@ -83,7 +83,9 @@ def demo_feed(
                 runs.append((when, profile, body))
         else:
             assert svc.origin is not None and svc.destination is not None
-            route = router.route(RouteQuery(svc.origin, svc.destination, mode="rail", teu=svc.teu))
+            route = router.route(
+                RouteQuery(svc.origin, svc.destination, mode="rail", objective="time", teu=svc.teu)
+            )
             profile = build_profile(route, net.crossings)
             for _ in range(trains_per_service):
                 # spread the trains along their journey: departed between 0 and 90 % of the trip ago

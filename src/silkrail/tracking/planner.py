@@ -99,6 +99,7 @@ class NetworkPlanner:
                     train.origin,
                     train.destination,
                     mode="rail",
+                    objective="time",  # a running train's path and ETA: its fastest
                     traffic=train.traffic,
                     teu=train.teu,
                     year=self.net.clamp_year(train.departure.year),

@@ -22,10 +22,17 @@ from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
 from silkrail.errors import DataError, UnknownPlaceError
-from silkrail.routing.query import MAX_ALTERNATIVES, MAX_PLACE_CHARS, MAX_TEU, RouteOptions, RouteQuery
+from silkrail.routing.query import (
+    FIRST_SCHEDULE_YEAR,
+    MAX_ALTERNATIVES,
+    MAX_PLACE_CHARS,
+    MAX_TEU,
+    RouteOptions,
+    RouteQuery,
+)
 from silkrail.service.errors import HEAVY, responses
 from silkrail.service.pool import Answer, ReadContext, run_heavy
-from silkrail.service.schemas import MAX_AVOID, MIN_TEU, Comparison, ODMatrix, ODRequest, Route
+from silkrail.service.schemas import MAX_AVOID, MIN_TEU, Comparison, Journey, ODMatrix, ODRequest, Route
 
 if TYPE_CHECKING:
     from silkrail.routing.places import Place as PlaceRecord
@@ -41,8 +48,12 @@ Place = Annotated[
     ),
 ]
 Optimize = Annotated[
-    Literal["time", "cost", "co2"],
-    Query(description="what the route minimises, per TEU (the answer's 'objective')"),
+    Literal["generalised", "time", "cost", "co2"] | None,
+    Query(
+        description="what the route minimises, per TEU (the answer's 'objective'); default: generalised for "
+        "freight (value of time x hours + money + a penalty per customs border and transshipment), time "
+        "for passengers"
+    ),
 ]
 Mode = Annotated[
     Literal["rail", "sea", "any"],
@@ -70,6 +81,26 @@ AsOf = Annotated[
     str | None,
     Query(max_length=10, description="price sea legs at the lane rates of this date (YYYY-MM-DD)"),
 ]
+MAX_WHEN_CHARS = 40
+"""The longest departure or arrival time taken (ISO 8601 with seconds, fraction and offset)."""
+_WHEN = (
+    "(ISO 8601 with its UTC offset, 2026-12-03T17:00+08:00, from "
+    f"{FIRST_SCHEDULE_YEAR}, within the timetable's calendar)"
+)
+Depart = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_WHEN_CHARS,
+        description=f"leave at this time: the earliest arrival by the timetable {_WHEN}",
+    ),
+]
+Arrive = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_WHEN_CHARS,
+        description=f"arrive by this time: the latest departure by the timetable {_WHEN}",
+    ),
+]
 InlandWater = Annotated[bool, Query(description="let water legs use rivers and canals between seas")]
 Geometry = Annotated[
     bool,
@@ -80,6 +111,7 @@ Geometry = Annotated[
 ]
 ROUTE_ERRORS = responses(
     422,
+    431,
     *HEAVY,
     e422="invalid options, an unknown place (the error names the closest known names) or no route",
 )
@@ -125,6 +157,23 @@ def route_job(ctx: ReadContext, query: RouteQuery, geometry: bool) -> Answer:
     return Answer(content=answer_route(r, found, feed=ctx.timetables()).to_dict(geometry=geometry))
 
 
+def journey_job(ctx: ReadContext, query: RouteQuery) -> Answer:
+    """A journey in time (in a read worker): the timetable where services run, the network model
+    between them (``silkrail route --depart/--arrive``)."""
+    from silkrail.timetable.journey import plan
+
+    r = ctx.router()
+    found = _resolved(r, query)
+    if isinstance(found, Answer):
+        return found
+    try:
+        journey = plan(r, found, feed=ctx.timetables())
+    except DataError as exc:  # a time outside the timetable's calendar: the parameter's 422
+        name = FIELD_NAMES.get(exc.field or "", exc.field or "query")
+        return _invalid(f"query.{name}", exc.reason)
+    return Answer(content=journey.to_dict())
+
+
 def compare_job(ctx: ReadContext, query: RouteQuery, geometry: bool) -> Answer:
     """The rail, sea and rail+sea options (in a read worker)."""
     from silkrail.timetable.answer import answer_compare
@@ -162,7 +211,7 @@ async def _answer(request: Request, job: Any, *args: Any) -> Any:
 
 @router.get(
     "/route",
-    response_model=Route,
+    response_model=Route | Journey,
     response_model_exclude_unset=True,
     responses=ROUTE_ERRORS,
 )
@@ -171,7 +220,7 @@ async def get_route(
     origin: Place,
     destination: Place,
     mode: Mode = "any",
-    optimize: Optimize = "time",
+    optimize: Optimize = None,
     traffic: Traffic = "any",
     avoid: Avoid = [],  # noqa: B006  (FastAPI copies a list default per request)
     year: Year = None,
@@ -182,9 +231,14 @@ async def get_route(
     as_of: AsOf = None,
     inland_water: InlandWater = False,
     geometry: Geometry = True,
+    depart: Depart = None,
+    arrive: Arrive = None,
 ) -> Any:
     """The best route between two places, across gauges, borders and modes (``silkrail route``),
-    each leg with its track."""
+    each leg with its track. With ``depart`` or ``arrive`` (one of them): the journey in time
+    (``silkrail route --depart/--arrive``), scheduled services where they run and the network
+    model between them, each leg with its departure, arrival and wait; the objective is then
+    time, and a journey has no alternatives and no tracks."""
     query = _query(
         origin=origin,
         destination=destination,
@@ -197,9 +251,13 @@ async def get_route(
         alternatives=alternatives,
         as_of=as_of,
         inland_water=inland_water,
+        depart=depart,
+        arrive=arrive,
     )
     if isinstance(query, JSONResponse):
         return query
+    if query.scheduled:
+        return await _answer(request, journey_job, query)
     return await _answer(request, route_job, query, geometry)
 
 
@@ -213,7 +271,7 @@ async def compare_routes(
     request: Request,
     origin: Place,
     destination: Place,
-    optimize: Optimize = "time",
+    optimize: Optimize = None,
     traffic: Traffic = "any",
     teu: Teu = 1.0,
     year: Year = None,
@@ -271,8 +329,12 @@ def od_to_dict(m: OdMatrix) -> dict[str, Any]:
     def cell(x: float, digits: int) -> float | None:
         return None if math.isnan(x) else round(float(x), digits)
 
-    out: dict[str, Any] = {"origins": m.origins, "destinations": m.destinations, "objective": m.objective,
-                           "teu": m.teu}
+    out: dict[str, Any] = {
+        "origins": m.origins,
+        "destinations": m.destinations,
+        "objective": m.objective,
+        "teu": m.teu,
+    }
     for key, digits in DIGITS.items():
         out[key] = [[cell(x, digits) for x in row] for row in getattr(m, key).tolist()]
         if key + "_range" in m.RANGES:
