@@ -12,14 +12,8 @@ import pytest
 
 from silkrail.errors import DataError
 from silkrail.network.model import Network
-from silkrail.routing.generalised import (
-    TERMS,
-    arc_counts,
-    arc_objective,
-    generalised_usd,
-    load_weights,
-    term_values,
-)
+from silkrail.routing.generalised import TERMS, generalised_usd, load_weights, term_values
+from silkrail.routing.generalised_arcs import arc_counts, arc_objective
 from silkrail.routing.query import RouteQuery, check_query
 from silkrail.routing.router import router_for
 from silkrail.routing.strategies import rank_value

@@ -23,7 +23,7 @@ from silkrail.network.records import Crossing, Ferry, Port
 from silkrail.routing.access import Access
 from silkrail.routing.distributions import Component, lognormal_range, lognormal_variance, share_variance
 from silkrail.routing.edge_costs import EdgeCosts, ferry_wait_h
-from silkrail.routing.generalised import route_counts
+from silkrail.routing.generalised_arcs import route_counts
 from silkrail.routing.graph import NO_GAUGE, StateGraph
 from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.pricing import PathFigures, RoutePrice, price_route

@@ -25,7 +25,7 @@ from silkrail.network.model import Network
 from silkrail.routing import kernels_py
 from silkrail.routing.assemble import assemble_route
 from silkrail.routing.costs import CostModel
-from silkrail.routing.generalised import arc_objective
+from silkrail.routing.generalised_arcs import arc_objective
 from silkrail.routing.graph import Constraints, StateGraph, build_state_graph
 from silkrail.routing.landmarks import Landmarks, load_or_compute_landmarks
 from silkrail.routing.places import Gazetteer, Place

@@ -19,26 +19,19 @@ rate, the risk of a hold-up beyond the mean. They are fitted as a discrete choic
 corridors of published services (:mod:`silkrail.analysis.choice`), the value of time within its
 sourced range; ``generalised.yaml`` keeps the figures, their sources and the fit.
 
-The objective is linear in what the search sums per arc, so it is searched exactly: the arc
-weights are ``coef[:3] @ (time, money, CO2) + coef[3:] @ (borders, transshipments)``. The
-penalties are never negative, so the landmark bounds of time, money and CO2 stay admissible.
+The objective is linear in what the search sums per arc, so it is searched exactly
+(:mod:`silkrail.routing.generalised_arcs`). This module reads only a route's own figures: the
+route records use it, below the state graph.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
-from numpy.typing import NDArray
-
-from silkrail.network.model import EdgeKind
-
-if TYPE_CHECKING:
-    from silkrail.routing.graph import StateGraph
 
 
 class Priced(Protocol):
@@ -64,8 +57,6 @@ NAME = "generalised"
 TERMS = ("time", "cost", "co2", "borders", "transshipments")
 """What an objective may weigh, per TEU: hours, US$, kg CO2, customs borders, transshipments."""
 DATA_FILE = "generalised.yaml"
-_CACHE_KEY = "routing.generalised.arc_counts"
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -121,69 +112,6 @@ def _load(path: Path) -> GeneralisedWeights:
     )
 
 
-# -- what the search sums per arc ------------------------------------------------------------------
-
-
-def arc_counts(g: StateGraph) -> NDArray[np.float64]:
-    """(2, n_arcs): the customs borders and transshipments each arc of ``g`` adds to a route
-    (see the module). Kept in the network's caches per cost model (its customs unions)."""
-    key = f"{_CACHE_KEY}-{g.model.fingerprint}-{len(g.edge)}"
-    hit = g.net.caches.get(key)
-    if isinstance(hit, np.ndarray):
-        return hit
-    with _lock:
-        hit = g.net.caches.get(key)
-        if not isinstance(hit, np.ndarray):
-            hit = _compute_counts(g)
-            g.net.caches[key] = hit
-    return hit
-
-
-def _compute_counts(g: StateGraph) -> NDArray[np.float64]:
-    net, model = g.net, g.model
-    kind = net.edge_kind[g.edge]
-    borders = np.zeros(len(g.edge))
-    transfers = np.zeros(len(g.edge))
-    # a crossing between customs territories (the cost model's tariff areas: not inside a union)
-    customs = np.array([model.new_tariff_area(c) for c in net.crossings] + [False], bool)
-    cross = g.crossing
-    borders += np.where((kind == EdgeKind.BORDER) & (cross >= 0), customs[cross], False)
-    # a change of gauge (transshipment or bogie exchange): an arc that joins two gauges
-    transfers += g.change & (g.state_slot[g.src] != g.state_slot[g.dst])
-    transfers += kind == EdgeKind.PORT_LINK  # rail <-> ship
-    ferry = np.flatnonzero(kind == EdgeKind.FERRY)
-    transfers[ferry] += 1.0
-    for a in ferry.tolist():
-        f = net.ferries[int(net.port[g.edge[a]])]
-        pair = set(f.countries)
-        if len(pair) == 2 and not any(pair <= u for u in model.unions):
-            borders[a] += 1.0
-    # a sea leg: its export and import clearance, half at each end where it joins the sea
-    borders += 0.5 * (kind == EdgeKind.SEA_ACCESS)
-    return np.vstack([borders, transfers])
-
-
-def arc_objective(g: StateGraph, coef: tuple[float, ...], traffic: object) -> NDArray[np.float64]:
-    """The objective of every arc of ``g`` (not only those a query allows) for ``coef`` over
-    :data:`TERMS` (three weights: time, money, CO2 alone)."""
-    from silkrail.traffic import Traffic
-
-    base: NDArray[np.float64] = g.weights_of(Traffic(traffic))  # type: ignore[arg-type]
-    w = np.asarray(coef[:3], dtype=np.float64) @ base
-    extra = np.asarray(coef[3:], dtype=np.float64)
-    if extra.size and extra.any():
-        w = w + extra @ arc_counts(g)[: extra.size]
-    return np.asarray(w, dtype=np.float64)
-
-
-def route_counts(g: StateGraph, arcs: NDArray[np.int64]) -> tuple[int, int]:
-    """(customs borders, transshipments) of a path: the sums :func:`arc_counts` gives its arcs."""
-    if not len(arcs):
-        return 0, 0
-    c = arc_counts(g)[:, np.asarray(arcs, dtype=np.int64)].sum(axis=1)
-    return round(float(c[0])), round(float(c[1]))
-
-
 def generalised_usd(r: Priced, w: GeneralisedWeights | None = None) -> float:
     """The route's generalised cost per TEU under ``w`` (default: the package's weights)."""
     w = w if w is not None else load_weights()
@@ -206,10 +134,7 @@ __all__ = [
     "TERMS",
     "GeneralisedWeights",
     "Priced",
-    "arc_counts",
-    "arc_objective",
     "generalised_usd",
     "load_weights",
-    "route_counts",
     "term_values",
 ]

@@ -312,14 +312,18 @@ class Route:
     ferries between two territories, and sea legs (see :mod:`silkrail.routing.generalised`)."""
     transshipments: int = 0
     """Changes of gauge, transfers between rail and ship, ferry crossings."""
+    generalised_read: float | None = field(default=None, repr=False, compare=False)
+    """The generalised cost a route read back from JSON said (its figures there are rounded)."""
 
     @property
     def generalised_usd(self) -> float | None:
         """The generalised cost per TEU (the default objective's value) under the package's
         weights, of the route's figures as they stand (a scheduled service's door-to-door time
-        too); None for passengers."""
+        too); a route read back from JSON: the figure its JSON gave; None for passengers."""
         if self.traffic == "passenger":
             return None
+        if self.generalised_read is not None:
+            return self.generalised_read
         from silkrail.routing.generalised import generalised_usd
 
         return generalised_usd(self)
@@ -452,8 +456,10 @@ class Route:
             given["service"] = ScheduledService.from_dict(given["service"])
         countries = list(given.get("countries") or [])
         ends = {role: doc.get(role) or {} for role in ("origin", "destination")}
+        read = doc.get("generalised_usd")
         return cls(
             **given,
+            generalised_read=float(read) if isinstance(read, int | float) else None,
             origin=_place(ends["origin"], countries[0] if countries else ""),
             destination=_place(ends["destination"], countries[-1] if countries else ""),
             origin_access=_access(ends["origin"]),

@@ -21,7 +21,8 @@ from numpy.typing import NDArray
 
 from silkrail.network.model import MAX_YEAR, Network, NodeKind, gauges_of
 from silkrail.routing.engine import Engine
-from silkrail.routing.generalised import arc_objective, term_values
+from silkrail.routing.generalised import term_values
+from silkrail.routing.generalised_arcs import arc_objective
 from silkrail.routing.graph import CLOSED_YEAR, MODE_RAIL, Constraints, StateGraph
 from silkrail.routing.places import Place
 from silkrail.routing.query import Query
