@@ -127,6 +127,10 @@ def test_the_fesco_shuttle_runs_35_days_through_erenhot(
         "erenhot-zamyn-uud",
         "sukhbaatar-naushki",
     ]
+    # from Yen Vien the train runs on the dual-gauge line's standard gauge: one change, at Erenhot
+    # (a stop-by-stop search took the metre gauge to Dong Dang, quicker on its own, then changed)
+    assert [e.crossing_id for e in route.events if e.kind == "gauge_change"] == ["erenhot-zamyn-uud"]
+    assert route.legs[0].gauge_mm == 1435
 
 
 def test_the_expected_wait_is_what_a_random_departure_meets(real_net: Network) -> None:

@@ -275,6 +275,23 @@ def _part_times(
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class _Way:
+    """A path through a trip's first stops to one state of the last: its objective, its pieces
+    of arcs, and the arcs before each stop (None: a stop passed on the way, placed later)."""
+
+    value: float
+    pieces: tuple[np.ndarray, ...]
+    found: tuple[int | None, ...]
+
+    @property
+    def arcs_so_far(self) -> int:
+        return sum(len(p) for p in self.pieces)
+
+    def then(self, at: int | None) -> _Way:
+        return dataclasses.replace(self, found=(*self.found, at))
+
+
 def _timed_route(
     engine: Engine,
     feed: Feed,
@@ -302,30 +319,38 @@ def _timed_route(
     traffic = Traffic.PASSENGER if svc.traffic == "passenger" else Traffic.CONTAINER
     c = Constraints(modes="rail", year=year, traffic=traffic)
     coef = (1.0, 0.0, 0.0)
-    pieces: list[np.ndarray] = []
-    found: list[int | None] = [0]  # arcs before each stop (None: placed once the path is known)
-    cur = g.states_of_node(nodes[0]).astype(np.int64)
-    done, prev = 0, 0
+    # the best path through the stops in order, over the gauges a train may stand on at each
+    # stop (a dual-gauge station): each stop's best arrival per state, so a first stretch that is
+    # quicker on one gauge does not force a change of gauge later (a Viterbi pass; most stops
+    # have one state, so it costs a few searches more than going stop by stop)
+    layer: dict[int, _Way] = {int(x): _Way(0.0, (), (0,)) for x in g.states_of_node(nodes[0])}
+    prev = 0
     for k in range(1, len(nodes)):
         if not sought[k]:
-            found.append(None)
+            layer = {x: w.then(None) for x, w in layer.items()}
             continue
         if nodes[k] == nodes[prev]:
-            found.append(done)
+            layer = {x: w.then(w.arcs_so_far) for x, w in layer.items()}
             prev = k
             continue
-        path = engine.search(cur, g.states_of_node(nodes[k]).astype(np.int64), c, coef)
-        if path is None:
+        nxt: dict[int, _Way] = {}
+        for t in g.states_of_node(nodes[k]).astype(np.int64).tolist():
+            for x, w in layer.items():
+                path = engine.search(np.array([x], np.int64), np.array([t], np.int64), c, coef)
+                if path is None:
+                    continue
+                value = w.value + float(path.value)
+                if t not in nxt or value < nxt[t].value:
+                    nxt[t] = _Way(value, (*w.pieces, path.arcs), w.found).then(w.arcs_so_far + len(path.arcs))
+        if not nxt:
             raise NoRouteError(
                 f"trip '{trip.id}' ({svc.short_name or svc.id}) cannot be followed on the network from "
                 f"{stops[prev].name} to {stops[k].name}"
             )
-        pieces.append(path.arcs)
-        done += len(path.arcs)
-        found.append(done)
+        layer = nxt
         prev = k
-        if len(path.arcs):
-            cur = np.array([g.dst[path.arcs[-1]]], dtype=np.int64)
+    way = min(layer.values(), key=lambda w: w.value)
+    pieces, found = list(way.pieces), list(way.found)
     arcs = np.concatenate(pieces).astype(np.int64) if pieces else np.empty(0, np.int64)
     modelled = engine.assemble(arcs, places[0], places[-1], objective="time", teu=teu, traffic=traffic)
     modelled = dataclasses.replace(
