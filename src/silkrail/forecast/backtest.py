@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from silkrail.routing.json_types import JsonObject
 from silkrail.errors import DataError
 from silkrail.forecast.replay import RecordedFeed, Replayer
 from silkrail.forecast.runner import check_replications, run_forecast
@@ -49,7 +50,7 @@ class LeadScore:
     queue_mae: float
     persistence_queue_mae: float
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "lead_h": self.lead_h,
             "trains": self.trains,
@@ -75,7 +76,7 @@ class ForecastScore:
     queued: dict[str, int]
     covered: dict[float, tuple[int, int]]  # lead -> (covered, scored)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "at": self.at.isoformat(timespec="seconds"),
             "trains": self.trains,
@@ -97,7 +98,7 @@ class Backtest:
     def lead(self, hours: float) -> LeadScore:
         return next(x for x in self.leads if x.lead_h == hours)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "feed": self.feed,
             "replications": self.replications,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from silkrail.routing.json_types import JsonObject
 from silkrail.forecast.model import Layout, Replication
 from silkrail.forecast.state import LiveState
 
@@ -100,7 +101,7 @@ class CrossingForecast:
         """The step where the median queue is longest (the first of equals)."""
         return max(self.queue, key=lambda p: (p.band.p50, -p.t_h))
 
-    def to_dict(self, now: datetime) -> dict[str, Any]:
+    def to_dict(self, now: datetime) -> JsonObject:
         peak = self.peak
         return {
             "id": self.id,
@@ -130,7 +131,7 @@ class CrossingVisit:
     arrive_h: Band
     wait_h: Band
 
-    def to_dict(self, now: datetime) -> dict[str, Any]:
+    def to_dict(self, now: datetime) -> JsonObject:
         return {
             "crossing": self.crossing,
             "name": self.name,
@@ -151,7 +152,7 @@ class Hold:
     where: str
     slot_h: float
 
-    def to_dict(self, now: datetime) -> dict[str, Any]:
+    def to_dict(self, now: datetime) -> JsonObject:
         return {
             "crossing": self.crossing,
             "name": self.name,
@@ -181,7 +182,7 @@ class TrainForecast:
     def suggested_hold_h(self) -> float:
         return sum(h.hours for h in self.holds)
 
-    def to_dict(self, now: datetime) -> dict[str, Any]:
+    def to_dict(self, now: datetime) -> JsonObject:
         return {
             "id": self.id,
             "name": self.name,
@@ -219,7 +220,7 @@ class CongestionAlert:
             f"p90 wait {self.wait_p90_h:.0f} h"
         )
 
-    def to_dict(self, now: datetime) -> dict[str, Any]:
+    def to_dict(self, now: datetime) -> JsonObject:
         return {
             "kind": "congestion",
             "crossing": self.crossing,
@@ -255,7 +256,7 @@ class Forecast:
     def train(self, train_id: str) -> TrainForecast | None:
         return next((t for t in self.trains if t.id == train_id), None)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """The JSON of ``GET /api/v1/forecast``."""
         now = self.now
         return {

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from silkrail.routing.json_types import JsonObject
 from silkrail.forecast.result import Hold, Outcome, TrainForecast
 from silkrail.forecast.state import CrossingSpec, LiveState
 
@@ -54,7 +55,7 @@ class CrossingSlots:
     peak_queue_fcfs: float = math.nan
     peak_queue_slotted: float = math.nan
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "crossing": self.crossing,
             "name": self.name,
@@ -118,7 +119,7 @@ class SlotPlan:
     def attach(self, trains: Sequence[TrainForecast]) -> tuple[TrainForecast, ...]:
         return tuple(replace(t, holds=self.for_train(t.id)) for t in trains)
 
-    def to_dict(self, now: datetime) -> dict[str, Any]:
+    def to_dict(self, now: datetime) -> JsonObject:
         return {
             "method": "earliest due date with the crossing's capacity; holds before departure are not waits",
             "crossings": [c.to_dict() for c in self.crossings],

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from silkrail.routing.json_types import JsonObject
 from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
 from silkrail.forecast.result import Band, Forecast, iso_time, summarise
 from silkrail.forecast.runner import simulate_state
@@ -275,7 +276,7 @@ class Reroute:
     def better(self) -> bool:
         return self.saves_h >= REROUTE_GAIN_H
 
-    def to_dict(self, now: datetime) -> dict[str, Any]:
+    def to_dict(self, now: datetime) -> JsonObject:
         return {
             "avoids": list(self.avoids),
             "via": list(self.via),
@@ -308,7 +309,7 @@ class AffectedTrain:
     def delay_h(self) -> float:
         return self.after.p50 - self.before.p50
 
-    def to_dict(self, now: datetime) -> dict[str, Any]:
+    def to_dict(self, now: datetime) -> JsonObject:
         return {
             "id": self.id,
             "name": self.name,
@@ -339,7 +340,7 @@ class QueueChange:
     trains_before: float
     trains_after: float
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "id": self.id,
             "name": self.name,
@@ -370,7 +371,7 @@ class WhatIf:
     def rerouted(self) -> tuple[AffectedTrain, ...]:
         return tuple(a for a in self.affected if a.reroute is not None and a.reroute.better)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         now = self.live.now
         added = [t.to_dict(now) for t in self.after.trains if t.id in set(self.added)]
         return {

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from silkrail.network.geo import Snapper, haversine_km
 from silkrail.network.model import EdgeKind, Network, NodeKind
+from silkrail.routing.json_types import JsonObject
 
 RAIL_ACCESS_KM = 30.0
 """A city's rail access is track of a main network within this distance of its centre."""
@@ -42,7 +43,7 @@ class Access:
     name: str
     km: float
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> JsonObject:
         return {"mode": self.mode, "name": self.name, "km": round(self.km, 1)}
 
 

@@ -18,20 +18,23 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from silkrail import frames
 from silkrail.errors import DataError
 from silkrail.network.model import ATTRIBUTION
 from silkrail.routing.access import Access
+from silkrail.routing.json_types import JsonObject, JsonValue
 from silkrail.routing.places import Place
 
-if TYPE_CHECKING:  # annotations only: pandas and geopandas are imported when first used
+if TYPE_CHECKING:  # annotations only: pandas, geopandas and shapely are imported when first used
     import geopandas
     import pandas
+    import shapely
 
 GEO_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".geojson")
 OFF_TRAIN = ("terminal", "booking", "consolidation", "boarding", "wait")
@@ -98,17 +101,16 @@ class Leg:
         return list(map(tuple, self.geometry.tolist()))
 
     @property
-    def line(self) -> Any:
+    def line(self) -> shapely.LineString:
         """The track as a shapely LineString (empty where the leg has no track)."""
         from shapely import LineString
 
         return LineString(self.geometry) if len(self.geometry) > 1 else LineString()
 
-    def to_dict(self, *, geometry: bool = False) -> dict[str, Any]:
+    def to_dict(self, *, geometry: bool = False) -> JsonObject:
         """The leg as JSON; with ``geometry``, its track as a GeoJSON LineString (lon, lat in
         WGS 84, rounded to 5 decimals: about 1 m)."""
-        out = (
-            {
+        out: JsonObject = {
                 "mode": self.mode,
                 "from": self.from_,
                 "to": self.to,
@@ -125,31 +127,29 @@ class Leg:
                 "co2_kg": round(self.co2_kg, 1),
                 "co2_kg_range": [round(x, 1) for x in self.co2_kg_range],
             }
-            | ({"line_class": self.line_class} if self.line_class else {})
-            | ({"record": self.record} if self.record else {})
+        out |= ({"line_class": self.line_class} if self.line_class else {}) | (
+            {"record": self.record} if self.record else {}
         )
         if self.co2e_wtw_kg is not None and self.co2e_ttw_kg is not None:
-            out["co2e_wtw_kg"] = round(self.co2e_wtw_kg, 1)
-            out["co2e_ttw_kg"] = round(self.co2e_ttw_kg, 1)
-            out["co2e_basis"] = self.co2e_basis
-            out["co2e_factors"] = list(self.co2e_factors)
+            out |= {
+                "co2e_wtw_kg": round(self.co2e_wtw_kg, 1),
+                "co2e_ttw_kg": round(self.co2e_ttw_kg, 1),
+                "co2e_basis": self.co2e_basis,
+                "co2e_factors": list(self.co2e_factors),
+            }
             if self.electric_km is not None:
-                out["electric_km"] = round(self.electric_km, 1)
-        if geometry:
-            out["geometry"] = line_string(self.geometry)
-        return out
+                out |= {"electric_km": round(self.electric_km, 1)}
+        return out | ({"geometry": line_string(self.geometry)} if geometry else {})
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(arbitrary_types_allowed=True)  # the arrays
 
     @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> Leg:
+    def from_dict(cls, doc: Mapping[str, object]) -> Leg:
         """A leg read back from its JSON (without the network's edges and nodes)."""
-        coords = (doc.get("geometry") or {}).get("coordinates") or []
-        given = _fields_in(cls, doc, {"from_": "from"}, skip=("geometry",))
-        for pair in ("duration_h_range", "cost_usd_range", "co2_kg_range"):
-            if pair in given:
-                given[pair] = _pair(given[pair])
-        if "co2e_factors" in given:
-            given["co2e_factors"] = tuple(given["co2e_factors"] or ())
-        return cls(**given, geometry=np.asarray(coords, np.float64).reshape(-1, 2))
+        track = _TrackJson.model_validate(doc.get("geometry") or {})
+        fields = {k: v for k, v in doc.items() if k not in ("from", "geometry")} | {"from_": doc.get("from")}
+        leg = _read(Leg, _none_is_default(fields, "co2e_factors", *_RANGES))
+        return dataclasses.replace(leg, geometry=np.asarray(track.coordinates, np.float64).reshape(-1, 2))
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,11 @@ class Event:
     record: str | None = None
     duration_h_range: tuple[float, float] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        extra: dict[str, Any] = {"note": self.note} if self.note else {}
-        if self.duration_h_range is not None:
-            extra["duration_h_range"] = [round(x, 2) for x in self.duration_h_range]
+    def to_dict(self) -> JsonObject:
+        rng = self.duration_h_range
+        extra: JsonObject = ({"note": self.note} if self.note else {}) | (
+            {} if rng is None else {"duration_h_range": [round(x, 2) for x in rng]}
+        )
         return extra | {
             "kind": self.kind,
             "at": self.at,
@@ -191,12 +192,9 @@ class Event:
         }
 
     @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> Event:
+    def from_dict(cls, doc: Mapping[str, object]) -> Event:
         """An event read back from its JSON."""
-        given = _fields_in(cls, doc)
-        if given.get("duration_h_range") is not None:
-            given["duration_h_range"] = _pair(given["duration_h_range"])
-        return cls(**given)
+        return _read(Event, doc)
 
 
 @dataclass(frozen=True)
@@ -224,7 +222,7 @@ class ScheduledService:
     as_of: str = ""
     published: bool = True  # False: one end's time is estimated along the timed route
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "id": self.id,
             "name": self.name,
@@ -251,31 +249,10 @@ class ScheduledService:
         }
 
     @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> ScheduledService:
+    def from_dict(cls, doc: Mapping[str, object]) -> ScheduledService:
         """The service of a route read back from its JSON."""
-        rng = doc.get("modelled_duration_h_range")
-        return cls(
-            id=doc["id"],
-            name=doc["name"],
-            long_name=doc["long_name"],
-            operator=doc["operator"],
-            trip=doc["trip"],
-            board=doc["board"],
-            alight=doc["alight"],
-            ride_h=float(doc["ride_h"]),
-            expected_wait_h=float(doc["expected_wait_h"]),
-            departures_per_week=float(doc["departures_per_week"]),
-            boarding_h=float(doc["boarding_h"]),
-            booking_h=float(doc.get("booking_h") or 0.0),
-            consolidation_h=float(doc.get("consolidation_h") or 0.0),
-            modelled_duration_h=None
-            if doc.get("modelled_duration_h") is None
-            else float(doc["modelled_duration_h"]),
-            modelled_duration_h_range=None if rng is None else (float(rng[0]), float(rng[1])),
-            source=tuple(doc.get("source") or ()),
-            as_of=str(doc.get("as_of") or ""),
-            published=bool(doc.get("published", True)),
-        )
+        optional = ("booking_h", "consolidation_h", "source", "as_of")
+        return _read(ScheduledService, _none_is_default(doc, *optional))
 
 
 @dataclass(frozen=True)
@@ -406,10 +383,21 @@ class Route:
         )
         return f"<div>{head}{legs}{events}</div>"
 
-    def to_dict(self, *, geometry: bool = False) -> dict[str, Any]:
+    def to_dict(self, *, geometry: bool = False) -> JsonObject:
         """The route as JSON (the contract of ``silkrail route --json``); with ``geometry``, each
         leg's track as a GeoJSON LineString (the HTTP API's answer)."""
-        out: dict[str, Any] = {
+        legs = self.legs
+        shown = [(g.co2e_wtw_kg, g.co2e_ttw_kg) for g in legs]
+        co2e: JsonObject = (  # the legs' figures as shown, summed
+            {
+                "co2e_wtw_kg": round(sum(round(w, 1) for w, _ in shown if w is not None), 1),
+                "co2e_ttw_kg": round(sum(round(t, 1) for _, t in shown if t is not None), 1),
+            }
+            if legs and all(w is not None and t is not None for w, t in shown)
+            else {}
+        )
+        generalised = self.generalised_usd
+        out: JsonObject = {
             "origin": _end(self.origin, self.origin_access),
             "destination": _end(self.destination, self.destination_access),
             "objective": self.objective,
@@ -430,64 +418,60 @@ class Route:
             "events": [e.to_dict() for e in self.events],
             "alternatives": [a.to_dict(geometry=geometry) for a in self.alternatives],
         }
-        legs = out["legs"]
-        if legs and all("co2e_wtw_kg" in leg for leg in legs):  # the legs' figures as shown, summed
-            out["co2e_wtw_kg"] = round(sum(leg["co2e_wtw_kg"] for leg in legs), 1)
-            out["co2e_ttw_kg"] = round(sum(leg["co2e_ttw_kg"] for leg in legs), 1)
-        if self.generalised_usd is not None:
-            out["generalised_usd"] = round(self.generalised_usd, 2)
-        if self.label:
-            out["label"] = self.label
-        if self.alternatives_note:
-            out["alternatives_note"] = self.alternatives_note
-        if self.service is not None:
-            out["service"] = self.service.to_dict()
-        return out
+        return (
+            out
+            | co2e
+            | ({} if generalised is None else {"generalised_usd": round(generalised, 2)})
+            | ({"label": self.label} if self.label else {})
+            | ({"alternatives_note": self.alternatives_note} if self.alternatives_note else {})
+            | ({} if self.service is None else {"service": self.service.to_dict()})
+        )
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(arbitrary_types_allowed=True)  # the arrays
 
     @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> Route:
+    def from_dict(cls, doc: Mapping[str, object]) -> Route:
         """A route read back from its JSON (``to_dict``, the HTTP API's answer): the same
         totals, legs (with their tracks where the JSON has them) and events; what only the
         network it was routed on knows (state-graph arcs, node numbers) is left empty."""
-        given = _fields_in(cls, doc, skip=("origin", "destination", "legs", "events", "alternatives"))
-        for pair in ("duration_h_range", "cost_usd_range", "co2_kg_range"):
-            given[pair] = _pair(given.get(pair))
-        if given.get("service") is not None:
-            given["service"] = ScheduledService.from_dict(given["service"])
-        countries = list(given.get("countries") or [])
-        ends = {role: doc.get(role) or {} for role in ("origin", "destination")}
-        read = doc.get("generalised_usd")
-        return cls(
-            **given,
-            generalised_read=float(read) if isinstance(read, int | float) else None,
-            origin=_place(ends["origin"], countries[0] if countries else ""),
-            destination=_place(ends["destination"], countries[-1] if countries else ""),
-            origin_access=_access(ends["origin"]),
-            destination_access=_access(ends["destination"]),
-            legs=[Leg.from_dict(x) for x in doc.get("legs") or []],
-            events=[Event.from_dict(x) for x in doc.get("events") or []],
-            alternatives=[Route.from_dict(x) for x in doc.get("alternatives") or []],
+        parts = _RouteParts.model_validate(doc)
+        countries = parts.countries
+        scalars = {k: v for k, v in doc.items() if k not in _RouteParts.model_fields or k == "countries"}
+        return _read(
+            Route,
+            _none_is_default(scalars, *_RANGES)
+            | {
+                "generalised_read": parts.generalised_usd,
+                "service": None if parts.service is None else ScheduledService.from_dict(parts.service),
+                "origin": parts.origin.place(countries[0] if countries else ""),
+                "destination": parts.destination.place(countries[-1] if countries else ""),
+                "origin_access": parts.origin.access_point(),
+                "destination_access": parts.destination.access_point(),
+                "legs": [Leg.from_dict(x) for x in parts.legs],
+                "events": [Event.from_dict(x) for x in parts.events],
+                "alternatives": [Route.from_dict(x) for x in parts.alternatives],
+            },
         )
 
-    def to_geojson(self) -> dict[str, Any]:
+    def to_geojson(self) -> JsonObject:
         """Legs as LineStrings (mode, gauge, countries) and events as Points."""
-        feats: list[dict[str, Any]] = []
-        for leg in self.legs:
-            feats.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]},
-                    "properties": {"feature": "leg", **leg.to_dict()},
-                }
-            )
-        for e in self.events:
-            feats.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [e.lon, e.lat]},
-                    "properties": {"feature": "event", **e.to_dict()},
-                }
-            )
+        legs: list[JsonValue] = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]},
+                "properties": {"feature": "leg", **leg.to_dict()},
+            }
+            for leg in self.legs
+        ]
+        events: list[JsonValue] = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [e.lon, e.lat]},
+                "properties": {"feature": "event", **e.to_dict()},
+            }
+            for e in self.events
+        ]
+        feats = legs + events
         return {
             "type": "FeatureCollection",
             "features": feats,
@@ -580,18 +564,20 @@ class OdMatrix:
         return f"<div>{title}{table}</div>"
 
     @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> OdMatrix:
+    def from_dict(cls, doc: Mapping[str, object]) -> OdMatrix:
         """A matrix read back from its JSON (``to_dict``, the HTTP API's answer); null is NaN."""
+        m = _OdJson.model_validate(doc)
 
-        def array(key: str) -> NDArray[np.float64]:
-            return np.array(doc[key], dtype=np.float64)  # None becomes NaN
+        def array(cells: Sequence[object]) -> NDArray[np.float64]:
+            return np.array(cells, dtype=np.float64)  # None becomes NaN
 
         return cls(
-            list(doc["origins"]),
-            list(doc["destinations"]),
-            doc["objective"],
-            float(doc["teu"]),
-            *(array(k) for k in (*cls.VALUES, *cls.RANGES)),
+            m.origins,
+            m.destinations,
+            m.objective,
+            m.teu,
+            *(array(cells) for cells in (m.duration_h, m.cost_usd, m.co2_kg, m.distance_km)),
+            *(array(cells) for cells in (m.duration_h_range, m.cost_usd_range, m.co2_kg_range)),
         )
 
     def to_frame(self, value: str = "duration_h") -> pandas.DataFrame:
@@ -610,7 +596,7 @@ class OdMatrix:
         ``_high`` (the layout of r5py's travel-time matrices)."""
         pd = frames.pandas("OdMatrix.to_long")
         n_o, n_d = self.shape
-        cols: dict[str, Any] = {
+        cols: dict[str, NDArray[np.float64] | NDArray[np.object_]] = {
             "from": np.repeat(np.array(self.origins, dtype=object), n_d),
             "to": np.tile(np.array(self.destinations, dtype=object), n_o),
         }
@@ -636,20 +622,22 @@ class OdMatrix:
         ]
         return gpd.GeoDataFrame(self.to_long(), geometry=lines, crs=CRS)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Plain lists (None where no route), for JSON."""
-        out: dict[str, Any] = {
+
+        def cells(a: NDArray[np.float64]) -> JsonValue:
+            out = a.astype(object)
+            out[np.isnan(a)] = None
+            values: list[JsonValue] = out.tolist()
+            return values
+
+        head: JsonObject = {
             "origins": self.origins,
             "destinations": self.destinations,
             "objective": self.objective,
             "teu": self.teu,
         }
-        for name in (*self.VALUES, *self.RANGES):
-            a: NDArray[np.float64] = getattr(self, name)
-            cells = a.astype(object)
-            cells[np.isnan(a)] = None
-            out[name] = cells.tolist()
-        return out
+        return head | {name: cells(getattr(self, name)) for name in (*self.VALUES, *self.RANGES)}
 
 
 def _leg_sum(values: list[float | None]) -> float | None:
@@ -659,60 +647,103 @@ def _leg_sum(values: list[float | None]) -> float | None:
     return float(sum(v for v in values if v is not None))
 
 
-def _flat(props: dict[str, Any]) -> dict[str, Any]:
+def _flat(props: JsonObject) -> JsonObject:
     """Properties a file format can hold: lists as text, (low, high) pairs as two columns."""
-    out: dict[str, Any] = {}
+    out: JsonObject = {}
     for k, v in props.items():
         if k.endswith("_range") and isinstance(v, list):
-            out[f"{k.removesuffix('_range')}_low"], out[f"{k.removesuffix('_range')}_high"] = v
+            low, high = v
+            out |= {f"{k.removesuffix('_range')}_low": low, f"{k.removesuffix('_range')}_high": high}
         elif isinstance(v, list):
-            out[k] = ",".join(map(str, v))
+            out |= {k: ",".join(map(str, v))}
         else:
-            out[k] = v
+            out |= {k: v}
     return out
 
 
-def _end(p: Place, access: Access | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": p.name, "lat": round(p.lat, 4), "lon": round(p.lon, 4)}
-    if p.note:
-        out["note"] = p.note
-    if access is not None:
-        out["access"] = access.to_dict()
-    return out
+def _end(p: Place, access: Access | None) -> JsonObject:
+    out: JsonObject = {"name": p.name, "lat": round(p.lat, 4), "lon": round(p.lon, 4)}
+    note: JsonObject = {"note": p.note} if p.note else {}
+    return out | note | ({} if access is None else {"access": access.to_dict()})
 
 
-def line_string(coords: NDArray[np.float64]) -> dict[str, Any]:
+def line_string(coords: NDArray[np.float64]) -> JsonObject:
     """A track as a GeoJSON LineString: (lon, lat) in WGS 84, rounded to 5 decimals (about 1 m)."""
-    return {"type": "LineString", "coordinates": np.round(coords, 5).tolist()}
+    rounded: list[JsonValue] = np.round(coords, 5).tolist()
+    return {"type": "LineString", "coordinates": rounded}
 
 
-def _fields_in(
-    cls: type, doc: Mapping[str, Any], rename: Mapping[str, str] | None = None, skip: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """The fields of ``cls`` that its JSON ``doc`` holds (``rename``: field -> JSON key, where the
-    two differ), by the dataclass's own field list: one declaration of the names, not a copy."""
-    rename = rename or {}
-    out = {}
-    for f in dataclasses.fields(cls):
-        key = rename.get(f.name, f.name)
-        if f.init and f.name not in skip and key in doc:
-            out[f.name] = doc.get(key)
-    return out
+_RANGES = ("duration_h_range", "cost_usd_range", "co2_kg_range")
+T = TypeVar("T")
 
 
-def _place(end: Mapping[str, Any], country: str) -> Place:
-    """An end of a route read from its JSON: a place without a node of this network."""
-    lat, lon = float(end.get("lat", 0.0)), float(end.get("lon", 0.0))
-    return Place(str(end.get("name", "")), lat, lon, -1, "point", country, note=end.get("note"))
+def _read(cls: type[T], doc: Mapping[str, object]) -> T:
+    """A record of ``cls`` from its JSON, by the dataclass's own fields (one declaration of the
+    names, not a copy): pydantic checks each value's type; keys the record lacks are left out."""
+    return TypeAdapter(cls).validate_python(dict(doc))
 
 
-def _access(end: Mapping[str, Any]) -> Access | None:
-    a = end.get("access")
-    return None if not a else Access(str(a.get("mode")), -1, str(a.get("name")), float(a.get("km", 0.0)))
+def _none_is_default(doc: Mapping[str, object], *keys: str) -> dict[str, object]:
+    """``doc`` without the ``keys`` it gives as null (the record's default applies)."""
+    return {k: v for k, v in doc.items() if not (k in keys and v is None)}
 
 
-def _pair(values: Sequence[float] | None) -> tuple[float, float]:
-    return (float(values[0]), float(values[1])) if values else (0.0, 0.0)
+class _TrackJson(BaseModel):
+    """A leg's track as GeoJSON gives it."""
+
+    coordinates: list[list[float]] = []
+
+
+class _AccessJson(BaseModel):
+    mode: str
+    name: str
+    km: float = 0.0
+
+
+class _EndJson(BaseModel):
+    """An end of a route as its JSON gives it: a place without a node of this network."""
+
+    name: str = ""
+    lat: float = 0.0
+    lon: float = 0.0
+    note: str | None = None
+    access: _AccessJson | None = None
+
+    def place(self, country: str) -> Place:
+        return Place(self.name, self.lat, self.lon, -1, "point", country, note=self.note)
+
+    def access_point(self) -> Access | None:
+        a = self.access
+        return None if a is None else Access(a.mode, -1, a.name, a.km)
+
+
+class _RouteParts(BaseModel):
+    """The parts of a route's JSON that are not fields of :class:`Route` as they stand."""
+
+    origin: _EndJson = _EndJson()
+    destination: _EndJson = _EndJson()
+    countries: list[str] = []
+    legs: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
+    alternatives: list[dict[str, object]] = []
+    service: dict[str, object] | None = None
+    generalised_usd: float | None = None
+
+
+class _OdJson(BaseModel):
+    """An origin-destination matrix as its JSON gives it (null where no route)."""
+
+    origins: list[str]
+    destinations: list[str]
+    objective: str
+    teu: float
+    duration_h: list[list[float | None]]
+    cost_usd: list[list[float | None]]
+    co2_kg: list[list[float | None]]
+    distance_km: list[list[float | None]]
+    duration_h_range: list[list[list[float | None]]]
+    cost_usd_range: list[list[list[float | None]]]
+    co2_kg_range: list[list[list[float | None]]]
 
 
 def _h(text: object) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from silkrail.routing.json_types import JsonObject
 from silkrail.network.loader import Sourced, validate_file
 from silkrail.timetable.feed import Feed, Trip
 
@@ -117,7 +118,7 @@ class FleetRow:
     note: str = ""
     compare: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "name": self.name,
             "services": list(self.services),
@@ -347,7 +348,7 @@ class FleetReport:
     phases: list[tuple[int, int, int]]
     notes: list[str]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "title": self.title,
             "rows": [r.to_dict() for r in self.rows],

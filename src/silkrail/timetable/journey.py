@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from silkrail.routing.json_types import JsonObject
 from silkrail.errors import DataError, NoRouteError, SilkrailError
 from silkrail.network.geo import haversine_km
 from silkrail.routing.places import Place
@@ -122,7 +123,7 @@ class JourneyLeg:
     countries: tuple[str, ...] = ()
     wait_h: float = 0.0  # waiting for this leg's departure
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "mode": self.mode,
             "from": self.from_,
@@ -173,7 +174,7 @@ class Journey:
                     out.append(c)
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "origin": self.origin,
             "destination": self.destination,
@@ -623,5 +624,5 @@ def after_the_last_ride(steps: list[Step]) -> list[Step]:
     return out
 
 
-def _end(p: Any) -> dict[str, Any]:
+def _end(p: Any) -> JsonObject:
     return {"name": p.name, "lat": round(p.lat, 4), "lon": round(p.lon, 4)}

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from silkrail.routing.json_types import JsonObject
 from silkrail.errors import DataError
 from silkrail.timetable.feed import Feed, Trip, service_day_start
 
@@ -22,7 +23,7 @@ ScheduledStop = tuple[str, float, float, dt.datetime | None, dt.datetime | None]
 arrival at the first stop, no departure at the last)."""
 
 
-def train_from_trip(feed: Feed, trip_id: str, day: dt.date, *, teu: float = 1.0) -> dict[str, Any]:
+def train_from_trip(feed: Feed, trip_id: str, day: dt.date, *, teu: float = 1.0) -> JsonObject:
     """The body of ``POST /api/v1/trains`` for a trip of ``feed`` on its service day ``day``: the
     tracker takes the trip's route and scheduled times from its own timetables."""
     trip = find_trip(feed, trip_id, day)
@@ -179,7 +180,7 @@ def vehicle_positions(trains: Iterable[Mapping[str, Any]], feed: Feed, *, now: d
     return msg
 
 
-def to_json(msg: Any) -> dict[str, Any]:
+def to_json(msg: Any) -> JsonObject:
     from google.protobuf.json_format import MessageToDict
 
     return dict(MessageToDict(msg, preserving_proto_field_name=True))
