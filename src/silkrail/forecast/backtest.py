@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from silkrail.routing.json_types import JsonObject
 from silkrail.errors import DataError
 from silkrail.forecast.replay import RecordedFeed, Replayer
 from silkrail.forecast.runner import check_replications, run_forecast
 from silkrail.forecast.state import snapshot
+from silkrail.routing.json_types import JsonObject
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -88,6 +88,24 @@ class Replication:
     start_h: Floats
 
 
+@dataclass(slots=True)
+class _Job:
+    """A train on its way in one replication: its index, its next visit, its row of draws and
+    the next draw to take, its pace, and the number of its next gated visit."""
+
+    train: int
+    visit: int
+    row: list[float]
+    pace: float
+    gated: int
+    draw: int = 1
+
+    def next_draw(self) -> float:
+        n = self.draw
+        self.draw = n + 1
+        return self.row[min(n, DRAWS - 2)]
+
+
 class _Gate:
     """A crossing on the kernel: ``servers`` trains at once, a FIFO queue, closures and cuts."""
 
@@ -100,7 +118,7 @@ class _Gate:
         self.busy = 0
         self.closed = 0
         self.cuts: list[int] = []
-        self.queue: deque[tuple[Any, Any]] = deque()
+        self.queue: deque[tuple[_Job, Callable[[_Job], None]]] = deque()
         for w in spec.closures:
             if w.end_h <= 0:
                 continue
@@ -114,10 +132,10 @@ class _Gate:
             if math.isfinite(w.end_h):
                 k.schedule(w.end_h, self._uncut, n)
 
-    def _close(self, _: Any = None) -> None:
+    def _close(self, _: object = None) -> None:
         self.closed += 1
 
-    def _open(self, _: Any = None) -> None:
+    def _open(self, _: object = None) -> None:
         self.closed -= 1
         self._next()
 
@@ -134,7 +152,7 @@ class _Gate:
         """A train inside already (at the start): it holds a server, whatever the capacity."""
         self.busy += 1
 
-    def request(self, job: Any, on_start: Any) -> None:
+    def request(self, job: _Job, on_start: Callable[[_Job], None]) -> None:
         if not self.closed and self.busy < self.servers and not self.queue:
             self.busy += 1
             on_start(job)
@@ -202,52 +220,50 @@ def replicate(
     start = np.full(layout.size, np.nan)
     low_f, high_f, mode_f = run_factor
     fixed_pace = low_f == high_f
-    # per train: [index, next visit, its row of draws, its pace, next gated visit number, next draw]
-    states: list[list[Any]] = []
 
-    def finish_stop(job: list[Any]) -> None:
-        t: LiveTrain = trains[job[0]]
-        v = job[1]
+    def finish_stop(job: _Job) -> None:
+        t: LiveTrain = trains[job.train]
+        v = job.visit
         if v < len(t.visits) and t.visits[v].crossing >= 0:
             gates[t.visits[v].crossing].release()
-        job[1] = v + 1
+        job.visit = v + 1
         go_on(job)
 
-    def start_service(job: list[Any]) -> None:
-        t: LiveTrain = trains[job[0]]
-        visit = t.visits[job[1]]
-        start[job[4]] = k.now
-        job[4] += 1
+    def start_service(job: _Job) -> None:
+        t: LiveTrain = trains[job.train]
+        visit = t.visits[job.visit]
+        start[job.gated] = k.now
+        job.gated += 1
         dwell = visit.dwell
         spec = state.crossings[visit.crossing]
         if spec.dwell_changes:
             dwell = spec.dwell_at(dwell, k.now)
-        k.schedule(dwell.at(_next_draw(job)), finish_stop, job)
+        k.schedule(dwell.at(job.next_draw()), finish_stop, job)
 
-    def reach_stop(job: list[Any]) -> None:
-        t: LiveTrain = trains[job[0]]
-        visit = t.visits[job[1]]
+    def reach_stop(job: _Job) -> None:
+        t: LiveTrain = trains[job.train]
+        visit = t.visits[job.visit]
         if visit.crossing < 0:  # a stop without a capacity: its dwell, no queue
-            k.schedule(visit.dwell.at(_next_draw(job)), finish_stop, job)
+            k.schedule(visit.dwell.at(job.next_draw()), finish_stop, job)
             return
-        arrive[job[4]] = k.now
+        arrive[job.gated] = k.now
         gates[visit.crossing].request(job, start_service)
 
-    def reach_end(job: list[Any]) -> None:
-        eta[job[0]] = k.now
+    def reach_end(job: _Job) -> None:
+        eta[job.train] = k.now
 
-    def leg_h(job: list[Any]) -> float:
+    def leg_h(job: _Job) -> float:
         """The hours to the next stop (or the destination), the train's hold before it included."""
-        t: LiveTrain = trains[job[0]]
-        v = job[1]
+        t: LiveTrain = trains[job.train]
+        v = job.visit
         run = t.visits[v].run_h if v < len(t.visits) else t.final_run_h
-        return run * job[3] + (t.hold_before(v) if t.holds else 0.0)
+        return run * job.pace + (t.hold_before(v) if t.holds else 0.0)
 
-    def go_on(job: list[Any]) -> None:
-        t: LiveTrain = trains[job[0]]
-        k.schedule(leg_h(job), reach_stop if job[1] < len(t.visits) else reach_end, job)
+    def go_on(job: _Job) -> None:
+        t: LiveTrain = trains[job.train]
+        k.schedule(leg_h(job), reach_stop if job.visit < len(t.visits) else reach_end, job)
 
-    first_events: list[tuple[float, int, list[Any]]] = []
+    first_events: list[tuple[float, int, _Job]] = []
     rows = draws(seed, n)
     for i, t in enumerate(trains):
         row = rows[i]
@@ -255,14 +271,13 @@ def replicate(
             pace = mode_f if fixed_pace else triangular_at(row[0], low_f, high_f, mode_f)
         else:
             pace = posterior_pace(t.pace, run_factor, row[0])
-        job: list[Any] = [i, 0, row, pace, layout.first[i], 1]
-        states.append(job)
+        job = _Job(i, 0, row, pace, layout.first[i])
         ins = t.in_service
         if ins is not None:
-            left = ins.dwell.remaining_at(ins.elapsed_h, _next_draw(job))
+            left = ins.dwell.remaining_at(ins.elapsed_h, job.next_draw())
             if ins.crossing >= 0:
-                arrive[job[4]] = start[job[4]] = -ins.elapsed_h
-                job[4] += 1
+                arrive[job.gated] = start[job.gated] = -ins.elapsed_h
+                job.gated += 1
                 gates[ins.crossing].occupy()
                 k.schedule(left, _leave_inside, (job, gates[ins.crossing], go_on))
             else:
@@ -273,15 +288,15 @@ def replicate(
             t0 += t.start_error_h * row[DRAWS - 1]
         first_events.append((t0 + leg_h(job), i, job))
 
-    def past_arrival(arg: tuple[list[Any], float]) -> None:
+    def past_arrival(arg: tuple[_Job, float]) -> None:
         # an arrival the dead reckoning puts in the past happens now, but is recorded at its own
         # time: the train's place in the queue and its wait count from then
         job, when = arg
-        t: LiveTrain = trains[job[0]]
-        if job[1] >= len(t.visits):
+        t: LiveTrain = trains[job.train]
+        if job.visit >= len(t.visits):
             reach_end(job)
             return
-        gated, v = t.visits[job[1]].crossing >= 0, job[4]
+        gated, v = t.visits[job.visit].crossing >= 0, job.gated
         reach_stop(job)
         if gated:
             arrive[v] = when
@@ -291,19 +306,12 @@ def replicate(
         if when < 0:
             k.schedule(0.0, past_arrival, (job, when))
         else:
-            k.schedule(when, reach_stop if job[1] < len(trains[job[0]].visits) else reach_end, job)
+            k.schedule(when, reach_stop if job.visit < len(trains[job.train].visits) else reach_end, job)
     k.run()
     return Replication(seed, eta, arrive, start)
 
 
-def _next_draw(job: list[Any]) -> float:
-    n = job[5]
-    job[5] = n + 1
-    row: list[float] = job[2]
-    return row[min(n, DRAWS - 2)]
-
-
-def _leave_inside(arg: tuple[list[Any], _Gate, Any]) -> None:
+def _leave_inside(arg: tuple[_Job, _Gate, Callable[[_Job], None]]) -> None:
     job, gate, go_on = arg
     gate.release()
     go_on(job)

@@ -8,14 +8,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from silkrail.routing.json_types import JsonObject
 from silkrail.forecast.model import Layout, Replication
 from silkrail.forecast.state import LiveState
+from silkrail.routing.json_types import JsonObject
 
 if TYPE_CHECKING:
     from silkrail.forecast.slots import SlotPlan

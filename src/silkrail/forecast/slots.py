@@ -24,13 +24,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 
-from silkrail.routing.json_types import JsonObject
 from silkrail.forecast.result import Hold, Outcome, TrainForecast
 from silkrail.forecast.state import CrossingSpec, LiveState
+from silkrail.routing.json_types import JsonObject
 
 SLOT_MIN_WAIT_H = 1.0
 """A crossing gets slots when a train due there within the horizon is forecast to wait longer

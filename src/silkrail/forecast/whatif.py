@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from silkrail.routing.json_types import JsonObject
 from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
 from silkrail.forecast.result import Band, Forecast, iso_time, summarise
 from silkrail.forecast.runner import simulate_state
@@ -39,6 +38,7 @@ from silkrail.forecast.state import (
     servers_for,
     visits_ahead,
 )
+from silkrail.routing.json_types import JsonObject
 from silkrail.tracking.model import Name
 
 if TYPE_CHECKING:

@@ -19,12 +19,11 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from silkrail.routing.json_types import JsonObject
 from silkrail.network.loader import Sourced, validate_file
+from silkrail.routing.json_types import JsonObject
 from silkrail.timetable.feed import Feed, Trip
 
 PERIOD_DAYS = 14

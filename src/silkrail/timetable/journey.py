@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from silkrail.routing.json_types import JsonObject
 from silkrail.errors import DataError, NoRouteError, SilkrailError
 from silkrail.network.geo import haversine_km
+from silkrail.routing.json_types import JsonObject
 from silkrail.routing.places import Place
 from silkrail.routing.query import RouteQuery
 from silkrail.timetable.crossings import CrossingStop, crossing_stops, crossing_transfer_s, model_hours

@@ -14,8 +14,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from silkrail.routing.json_types import JsonObject
 from silkrail.errors import DataError
+from silkrail.routing.json_types import JsonObject
 from silkrail.timetable.feed import Feed, Trip, service_day_start
 
 ScheduledStop = tuple[str, float, float, dt.datetime | None, dt.datetime | None]
