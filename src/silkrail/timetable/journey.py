@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -28,7 +28,7 @@ from silkrail.routing.json_types import JsonObject
 from silkrail.routing.places import Place
 from silkrail.routing.query import RouteQuery
 from silkrail.timetable.crossings import CrossingStop, crossing_stops, crossing_transfer_s, model_hours
-from silkrail.timetable.feed import Connections, Feed, Trip
+from silkrail.timetable.feed import Connections, Feed, StopTime, Trip
 from silkrail.timetable.search import Link, Step, earliest_arrival, latest_departure
 
 if TYPE_CHECKING:
@@ -94,9 +94,12 @@ def feed_links(feed: Feed, transfer_s: np.ndarray) -> list[Link]:
     return links
 
 
-def _t(st: Any, *, arrival: bool) -> int:
+def _t(st: StopTime, *, arrival: bool) -> int:
     first, second = (st.arrival_s, st.departure_s) if arrival else (st.departure_s, st.arrival_s)
-    return int(first if first is not None else second)
+    t = first if first is not None else second
+    if t is None:
+        raise DataError(f"stop '{st.stop}' has neither an arrival nor a departure time", field="stop_times")
+    return t
 
 
 def check_window(feed: Feed, when: dt.datetime, option: str) -> None:
@@ -145,8 +148,8 @@ class JourneyLeg:
 class Journey:
     """A route in time: when it leaves and arrives, and each leg's service and trip."""
 
-    origin: dict[str, Any]
-    destination: dict[str, Any]
+    origin: JsonObject  # name, lat, lon
+    destination: JsonObject
     departure: dt.datetime
     arrival: dt.datetime
     legs: tuple[JourneyLeg, ...]
@@ -158,7 +161,7 @@ class Journey:
     duration_spread_h: tuple[float, float] = (0.0, 0.0)
     cost_usd_range: tuple[float, float] = (0.0, 0.0)
     co2_kg_range: tuple[float, float] = (0.0, 0.0)
-    events: tuple[dict[str, Any], ...] = field(default=())
+    events: tuple[JsonObject, ...] = field(default=())  # the modelled parts' events, as JSON
     traffic: str = "freight"  # the services it rides: freight (cargo) or passenger
 
     @property
@@ -383,7 +386,6 @@ class _NetworkLinks:
         self.km_o = haversine_km(o.lat, o.lon, lat, lon)
         self.km_d = haversine_km(d.lat, d.lon, lat, lon)
         self.index = {s.id: i for i, s in enumerate(feed.stops)}
-        self.routes: dict[int, Any] = {}  # node pair key -> modelled Route
 
     def _near(self, lat: float, lon: float) -> set[int]:
         km = haversine_km(
@@ -405,7 +407,7 @@ class _NetworkLinks:
                 seen_a = seen_a or i in near_a
         return False
 
-    def _stop_place(self, i: int) -> Any:
+    def _stop_place(self, i: int) -> Place:
         s = self.feed.stops[i]
         p = self.router.places.nearest(s.lat, s.lon, label=s.name)
         return dataclasses.replace(p, name=s.name)
@@ -483,10 +485,10 @@ class _NetworkLinks:
         tz = when.tzinfo or dt.UTC
         steps = after_the_last_ride(steps)
         legs: list[JourneyLeg] = []
-        events: list[dict[str, Any]] = []
+        events: list[JsonObject] = []
         cost = co2 = 0.0
-        priced: list[Any] = []  # the network routes that price each part
-        modelled: list[Any] = []
+        priced: list[Route] = []  # the network routes that price each part
+        modelled: list[Route] = []
         ready = steps[0].dep  # when the traveller or the cargo is ready for the next leg
         for s in steps:
             wait = 0.0
@@ -576,7 +578,7 @@ class _NetworkLinks:
             traffic=service_traffic(self.query.traffic),
         )
 
-    def _modelled_legs(self, r: Any, s: Step, tz: dt.tzinfo, wait: float) -> list[JourneyLeg]:
+    def _modelled_legs(self, r: Route, s: Step, tz: dt.tzinfo, wait: float) -> list[JourneyLeg]:
         """A modelled route's legs, timed in order: the route's fixed times (terminals, borders,
         gauge changes) spread over its legs in proportion to their running time."""
         total_run = sum(leg.duration_h for leg in r.legs) or 1.0
@@ -624,5 +626,5 @@ def after_the_last_ride(steps: list[Step]) -> list[Step]:
     return out
 
 
-def _end(p: Any) -> JsonObject:
+def _end(p: Place) -> JsonObject:
     return {"name": p.name, "lat": round(p.lat, 4), "lon": round(p.lon, 4)}

@@ -12,15 +12,44 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
 
 from silkrail.errors import DataError
 from silkrail.routing.json_types import JsonObject
-from silkrail.timetable.feed import Feed, Trip, service_day_start
+from silkrail.timetable.feed import Calendar, Feed, Trip, service_day_start
+
+if TYPE_CHECKING:
+    from google.protobuf.message import Message
+    from google.transit.gtfs_realtime_pb2 import FeedMessage, TripDescriptor
 
 ScheduledStop = tuple[str, float, float, dt.datetime | None, dt.datetime | None]
 """A timed stop of a trip instance: name, lat, lon, scheduled arrival and departure (UTC; no
 arrival at the first stop, no departure at the last)."""
+
+
+class Position(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lat: float
+    lon: float
+    time: dt.datetime
+
+
+class TrackedTrain(BaseModel):
+    """What the feeds read of a tracked train, as the tracker shows it (the JSON of a train
+    summary: times as datetimes or ISO text); other fields are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    name: str
+    status: str | None = None
+    eta: dt.datetime | None = None
+    last_position: Position | None = None
+    trip_id: str | None = None
+    start_date: dt.date | None = None
 
 
 def train_from_trip(feed: Feed, trip_id: str, day: dt.date, *, teu: float = 1.0) -> JsonObject:
@@ -50,7 +79,7 @@ def find_trip(feed: Feed, trip_id: str, day: dt.date) -> Trip:
     return trip
 
 
-def _describe(cal: Any) -> str:
+def _describe(cal: Calendar) -> str:
     from silkrail.timetable.feed import WEEKDAYS
 
     if cal.every_days:
@@ -85,37 +114,32 @@ def _scheduled(feed: Feed, trip: Trip, day: dt.date, seconds: int) -> dt.datetim
     return dt.datetime.fromtimestamp(base + seconds, dt.UTC)
 
 
-def _header(msg: Any, now: dt.datetime) -> None:
+def _header(msg: FeedMessage, now: dt.datetime) -> None:
     msg.header.gtfs_realtime_version = "2.0"
     msg.header.incrementality = msg.header.FULL_DATASET
     msg.header.timestamp = int(now.timestamp())
 
 
-def _ts(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return dt.datetime.fromisoformat(str(value))
+def _ts(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def trip_of(t: Mapping[str, Any], feed: Feed) -> tuple[Trip, dt.date] | None:
+def trip_of(t: TrackedTrain, feed: Feed) -> tuple[Trip, dt.date] | None:
     """The trip instance a tracked train runs: by its ``trip_id`` and ``start_date`` (None for a
     train of no trip, or of a trip the timetables no longer hold)."""
-    tid, day = t.get("trip_id"), t.get("start_date")
-    if not tid or day is None:
+    if not t.trip_id or t.start_date is None:
         return None
-    trip = feed.trip_by_id.get(str(tid))
-    if trip is None:
-        return None
-    return trip, day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+    trip = feed.trip_by_id.get(t.trip_id)
+    return None if trip is None else (trip, t.start_date)
 
 
-def _descriptor(desc: Any, trip: Trip, day: dt.date) -> None:
+def _descriptor(desc: TripDescriptor, trip: Trip, day: dt.date) -> None:
     desc.trip_id = trip.id
     desc.route_id = trip.service
     desc.start_date = day.strftime("%Y%m%d")
 
 
-def trip_updates(trains: Iterable[Mapping[str, Any]], feed: Feed, *, now: dt.datetime) -> Any:
+def trip_updates(trains: Iterable[Mapping[str, object]], feed: Feed, *, now: dt.datetime) -> FeedMessage:
     """A FeedMessage with one TripUpdate per tracked train that runs a timetable trip: its ETA
     at the trip's last stop and the delay against the timetable; no prediction (``NO_DATA``) for
     a train that has not departed."""
@@ -123,27 +147,27 @@ def trip_updates(trains: Iterable[Mapping[str, Any]], feed: Feed, *, now: dt.dat
 
     msg = gtfs_realtime_pb2.FeedMessage()
     _header(msg, now)
-    for t in trains:
+    for t in map(TrackedTrain.model_validate, trains):
         found = trip_of(t, feed)
         if found is None:
             continue
         trip, day = found
         last = trip.timed[-1]
         entity = msg.entity.add()
-        entity.id = str(t["id"])
+        entity.id = t.id
         tu = entity.trip_update
         _descriptor(tu.trip, trip, day)
-        tu.vehicle.id = str(t["id"])
-        tu.vehicle.label = str(t["name"])
+        tu.vehicle.id = t.id
+        tu.vehicle.label = t.name
         tu.timestamp = int(now.timestamp())
         stu = tu.stop_time_update.add()
         stu.stop_sequence = len(trip.stop_times)
         stu.stop_id = last.stop
-        if t.get("status") == "planned":
+        if t.status == "planned" or t.eta is None:
             stu.schedule_relationship = stu.NO_DATA
             continue
         scheduled = _scheduled(feed, trip, day, last.arrival_s if last.arrival_s is not None else 0)
-        eta = _ts(t["eta"])
+        eta = _ts(t.eta)
         delay = round((eta - scheduled).total_seconds())
         tu.delay = delay
         stu.arrival.time = int(eta.timestamp())
@@ -151,28 +175,26 @@ def trip_updates(trains: Iterable[Mapping[str, Any]], feed: Feed, *, now: dt.dat
     return msg
 
 
-def vehicle_positions(trains: Iterable[Mapping[str, Any]], feed: Feed, *, now: dt.datetime) -> Any:
+def vehicle_positions(trains: Iterable[Mapping[str, object]], feed: Feed, *, now: dt.datetime) -> FeedMessage:
     """A FeedMessage with the last reported position of every tracked train that has one, with
     the trip descriptor of the trip it runs."""
     from google.transit import gtfs_realtime_pb2
 
     msg = gtfs_realtime_pb2.FeedMessage()
     _header(msg, now)
-    for t in trains:
-        pos = t.get("last_position")
-        if not pos:
+    for t in map(TrackedTrain.model_validate, trains):
+        pos = t.last_position
+        if pos is None:
             continue
         entity = msg.entity.add()
-        entity.id = str(t["id"])
+        entity.id = t.id
         vp = entity.vehicle
-        vp.vehicle.id = str(t["id"])
-        vp.vehicle.label = str(t["name"])
-        vp.position.latitude = float(pos["lat"])
-        vp.position.longitude = float(pos["lon"])
-        vp.timestamp = int(_ts(pos["time"]).timestamp())
-        status = {"arrived": vp.STOPPED_AT, "at_crossing": vp.STOPPED_AT}.get(
-            str(t.get("status")), vp.IN_TRANSIT_TO
-        )
+        vp.vehicle.id = t.id
+        vp.vehicle.label = t.name
+        vp.position.latitude = pos.lat
+        vp.position.longitude = pos.lon
+        vp.timestamp = int(_ts(pos.time).timestamp())
+        status = {"arrived": vp.STOPPED_AT, "at_crossing": vp.STOPPED_AT}.get(str(t.status), vp.IN_TRANSIT_TO)
         vp.current_status = status
         found = trip_of(t, feed)
         if found is not None:
@@ -180,7 +202,7 @@ def vehicle_positions(trains: Iterable[Mapping[str, Any]], feed: Feed, *, now: d
     return msg
 
 
-def to_json(msg: Any) -> JsonObject:
+def to_json(msg: Message) -> JsonObject:
     from google.protobuf.json_format import MessageToDict
 
     return dict(MessageToDict(msg, preserving_proto_field_name=True))
