@@ -50,16 +50,15 @@ def feed_tables(feed: Feed, *, router: Router | None = None) -> dict[str, str]:
     along the network too."""
     feed = replace(feed, trips=tuple(t for trip in feed.trips for t in sailings(trip)))
     shapes = build_shapes(feed, router) if router is not None else None
-    tables: dict[str, str] = {}
-    tables["agency.txt"] = _csv(
+    agency = _csv(
         ("agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"),
         ((a.id, a.name, a.url, feed.timezone, feed.lang) for a in feed.agencies),
     )
-    tables["stops.txt"] = _csv(
+    stops = _csv(
         ("stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "stop_timezone"),
         ((s.id, s.name, f"{s.lat:.6f}", f"{s.lon:.6f}", 0, s.timezone) for s in feed.stops),
     )
-    tables["routes.txt"] = _csv(
+    routes = _csv(
         (
             "route_id",
             "agency_id",
@@ -82,21 +81,22 @@ def feed_tables(feed: Feed, *, router: Router | None = None) -> dict[str, str]:
             for s in feed.services
         ),
     )
+    shape_table = None
     if shapes is None:
-        tables["trips.txt"] = _csv(
+        trips = _csv(
             ("route_id", "service_id", "trip_id", "trip_headsign"),
             ((t.service, _calendar_id(t), t.id, t.headsign) for t in feed.trips),
         )
-        tables["stop_times.txt"] = _csv(
+        stop_times = _csv(
             ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence", "timepoint"),
             _stop_time_rows(feed.trips),
         )
     else:
-        tables["trips.txt"] = _csv(
+        trips = _csv(
             ("route_id", "service_id", "trip_id", "trip_headsign", "shape_id"),
             ((t.service, _calendar_id(t), t.id, t.headsign, shapes.shape_of[t.id]) for t in feed.trips),
         )
-        tables["stop_times.txt"] = _csv(
+        stop_times = _csv(
             (
                 "trip_id",
                 "arrival_time",
@@ -108,7 +108,7 @@ def feed_tables(feed: Feed, *, router: Router | None = None) -> dict[str, str]:
             ),
             _stop_time_rows(feed.trips, shapes),
         )
-        tables["shapes.txt"] = _csv(
+        shape_table = _csv(
             ("shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence", "shape_dist_traveled"),
             (
                 (s.id, f"{lat:.6f}", f"{lon:.6f}", i, f"{d:.3f}")
@@ -119,7 +119,7 @@ def feed_tables(feed: Feed, *, router: Router | None = None) -> dict[str, str]:
             ),
         )
     weekly = [t for t in feed.trips if not t.calendar.every_days]
-    tables["calendar.txt"] = _csv(
+    calendar = _csv(
         (
             "service_id",
             "monday",
@@ -143,10 +143,12 @@ def feed_tables(feed: Feed, *, router: Router | None = None) -> dict[str, str]:
         ),
     )
     dated = [t for t in feed.trips if t.calendar.every_days or t.calendar.added or t.calendar.removed]
-    tables["calendar_dates.txt"] = _csv(("service_id", "date", "exception_type"), _date_rows(dated))
+    calendar_dates = _csv(("service_id", "date", "exception_type"), _date_rows(dated))
     transfers = _transfer_rows(feed)
-    if transfers:
-        tables["transfers.txt"] = _csv(
+    transfer_table = (
+        None
+        if not transfers
+        else _csv(
             (
                 "from_stop_id",
                 "to_stop_id",
@@ -157,8 +159,10 @@ def feed_tables(feed: Feed, *, router: Router | None = None) -> dict[str, str]:
             ),
             transfers,
         )
+    )
+    feed_info = None
     if feed.start and feed.end:
-        tables["feed_info.txt"] = _csv(
+        feed_info = _csv(
             (
                 "feed_publisher_name",
                 "feed_publisher_url",
@@ -180,7 +184,19 @@ def feed_tables(feed: Feed, *, router: Router | None = None) -> dict[str, str]:
                 )
             ],
         )
-    return tables
+    tables = {
+        "agency.txt": agency,
+        "stops.txt": stops,
+        "routes.txt": routes,
+        "trips.txt": trips,
+        "stop_times.txt": stop_times,
+        "shapes.txt": shape_table,
+        "calendar.txt": calendar,
+        "calendar_dates.txt": calendar_dates,
+        "transfers.txt": transfer_table,
+        "feed_info.txt": feed_info,
+    }
+    return {name: text for name, text in tables.items() if text is not None}
 
 
 def sailings(trip: Trip) -> list[Trip]:
