@@ -19,11 +19,14 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from silkrail.errors import DataError
 from silkrail.timetable.feed import Agency, Calendar, Feed, Service, Stop, StopTime, Transfer, Trip
+
+if TYPE_CHECKING:
+    from silkrail.routing.places import Gazetteer
 
 logger = logging.getLogger("silkrail.timetable.gtfs_import")
 
@@ -404,7 +407,7 @@ class StopMatch:
         return self.km is not None and self.km <= MATCH_KM
 
 
-def match_stops(feed: Feed, places: Any) -> list[StopMatch]:
+def match_stops(feed: Feed, places: Gazetteer) -> list[StopMatch]:
     """Each stop's nearest track of the network (``places`` is the router's gazetteer)."""
     out = []
     for s in feed.stops:
@@ -444,7 +447,7 @@ def store_feed(source: Path, home: Path, name: str) -> Path:
 
 
 def import_feed(
-    source: Path, home: Path, places: Any, *, name: str | None = None
+    source: Path, home: Path, places: Gazetteer, *, name: str | None = None
 ) -> tuple[Feed, list[StopMatch], Path]:
     """Read, check and match a feed, then keep it: (the feed, its stop matches, where it is kept).
     A feed with any bad row raises FeedError and nothing is kept."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -209,19 +210,26 @@ def load_timetables(home: Path | None = None) -> Feed:
     return own.merged(*load_imported(Path(home) if home is not None else get_settings().home))
 
 
-def _line(doc: Any, *keys: str | int) -> int | None:
+def _line(doc: object, *keys: str | int) -> int | None:
+    """The line of the YAML node at ``keys`` in the line-numbered ``doc`` (of the deepest node
+    that exists on the way there)."""
     node, line = doc, getattr(doc, "line", None)
     for k in keys:
-        try:
-            node = node[k]
-        except (KeyError, IndexError, TypeError):
+        children = node if isinstance(node, dict) else dict(enumerate(node)) if isinstance(node, list) else {}
+        if k not in children:
             break
+        node = children[k]
         line = getattr(node, "line", line)
     return line
 
 
-def _to_feed(f: ServicesFile, doc: Any, filename: str) -> Feed:
-    tables: tuple[tuple[str, list[Any]], ...] = (
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+def _to_feed(f: ServicesFile, doc: object, filename: str) -> Feed:
+    tables: tuple[tuple[str, Sequence[_Identified]], ...] = (
         ("agencies", f.agencies),
         ("stops", f.stops),
         ("services", f.services),

@@ -16,7 +16,7 @@ import itertools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from silkrail.errors import SilkrailError
 from silkrail.network.geo import haversine_km
 from silkrail.routing.query import Mode, RouteQuery
-from silkrail.timetable.feed import Feed, Trip
+from silkrail.timetable.feed import Feed, Stop, Trip
 
 if TYPE_CHECKING:
     from silkrail.routing.router import Router
@@ -83,7 +83,7 @@ def build_shapes(feed: Feed, router: Router, trips: Iterable[Trip] | None = None
     return FeedShapes(tuple(patterns.values()), shape_of)
 
 
-def _segment(router: Router, a: Any, b: Any, mode: Mode) -> NDArray[np.float64]:
+def _segment(router: Router, a: Stop, b: Stop, mode: Mode) -> NDArray[np.float64]:
     """(lat, lon) rows from stop ``a`` to stop ``b`` along the network: the stops themselves
     first and last, the route's track between them; only the two stops where no route exists."""
     ends = np.array([[a.lat, a.lon], [b.lat, b.lon]], dtype=np.float64)
@@ -100,7 +100,7 @@ def _segment(router: Router, a: Any, b: Any, mode: Mode) -> NDArray[np.float64]:
     return np.vstack([ends[:1], *track, ends[1:]])
 
 
-def _shape(shape_id: str, segments: Sequence[NDArray[np.float64]], first: Any) -> Shape:
+def _shape(shape_id: str, segments: Sequence[NDArray[np.float64]], first: Stop) -> Shape:
     """One shape from the segments between consecutive stops (each starts at its stop and ends
     at the next one), with each stop's distance along it."""
     if not segments:  # a trip of one stop
