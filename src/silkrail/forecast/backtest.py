@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from silkrail.forecast.state import snapshot
 from silkrail.routing.json_types import JsonObject
 
 if TYPE_CHECKING:
+    from silkrail.forecast.result import Forecast
     from silkrail.network.model import Network
     from silkrail.tracking.tracker import Tracker
 
@@ -172,7 +173,7 @@ def backtest(
             {s.key for x in rp.tracker.in_progress() for s in x.plan.profile.stops if s.id is not None}
         )
         observed: dict[datetime, dict[str, int]] = {}
-        made: dict[datetime, Any] = {}
+        made: dict[datetime, Forecast] = {}
         for cp in checkpoints:
             rp.advance(cp)
             observed[cp] = observed_queues(rp.tracker, crossings)
@@ -191,14 +192,12 @@ def _score(
     rp: Replayer,
     times: list[datetime],
     leads: tuple[float, ...],
-    made: dict[datetime, Any],
+    made: dict[datetime, Forecast],
     observed: dict[datetime, dict[str, int]],
     arrivals: dict[str, datetime],
     replications: int,
 ) -> Backtest:
-    per_lead: dict[float, dict[str, list[float]]] = {
-        lead: {"covered": [], "err": [], "tracker": [], "queue": [], "persist": []} for lead in leads
-    }
+    per_lead = {lead: _LeadErrors() for lead in leads}
     scores: list[ForecastScore] = []
     for t in times:
         f = made[t]
@@ -213,10 +212,10 @@ def _score(
                     continue
                 h = (actual - t).total_seconds() / 3600
                 ok = tr.eta_h.covers(h)
-                got["covered"].append(float(ok))
-                got["err"].append(abs(tr.eta_h.p50 - h))
+                got.covered.append(float(ok))
+                got.eta.append(abs(tr.eta_h.p50 - h))
                 if tr.tracker_eta is not None:
-                    got["tracker"].append(abs((tr.tracker_eta - actual).total_seconds() / 3600))
+                    got.tracker.append(abs((tr.tracker_eta - actual).total_seconds() / 3600))
                 c += ok
                 n += 1
             covered[lead] = (c, n)
@@ -224,26 +223,37 @@ def _score(
                 if cf.trains <= 0 or cf.id not in observed[horizon]:
                     continue
                 k = int(np.argmin([abs(p.t_h - lead) for p in cf.queue]))
-                got["queue"].append(abs(cf.queue[k].band.p50 - observed[horizon][cf.id]))
-                got["persist"].append(abs(observed[t][cf.id] - observed[horizon][cf.id]))
+                got.queue.append(abs(cf.queue[k].band.p50 - observed[horizon][cf.id]))
+                got.persistence.append(abs(observed[t][cf.id] - observed[horizon][cf.id]))
         busy = {k: v for k, v in observed[t].items() if v}
         scores.append(ForecastScore(t, len(f.trains), busy, covered))
-    out = []
-    for lead in leads:
-        g = per_lead[lead]
-        out.append(
-            LeadScore(
-                lead,
-                len(g["covered"]),
-                _mean(g["covered"]),
-                _mean(g["err"]),
-                _mean(g["tracker"]),
-                len(g["queue"]),
-                _mean(g["queue"]),
-                _mean(g["persist"]),
-            )
+    out = tuple(errors.score(lead) for lead, errors in per_lead.items())
+    return Backtest(feed.name, replications, out, tuple(scores), rp.totals.to_dict())
+
+
+@dataclass
+class _LeadErrors:
+    """What the forecasts at one lead time got right and wrong, arrival by arrival and crossing
+    by crossing: covered (1 or 0), ETA errors (forecast and tracker), queue errors (forecast and
+    persistence: the queue now taken as the queue then)."""
+
+    covered: list[float] = field(default_factory=list)
+    eta: list[float] = field(default_factory=list)
+    tracker: list[float] = field(default_factory=list)
+    queue: list[float] = field(default_factory=list)
+    persistence: list[float] = field(default_factory=list)
+
+    def score(self, lead: float) -> LeadScore:
+        return LeadScore(
+            lead,
+            len(self.covered),
+            _mean(self.covered),
+            _mean(self.eta),
+            _mean(self.tracker),
+            len(self.queue),
+            _mean(self.queue),
+            _mean(self.persistence),
         )
-    return Backtest(feed.name, replications, tuple(out), tuple(scores), dict(rp.totals))
 
 
 def _mean(xs: list[float]) -> float:

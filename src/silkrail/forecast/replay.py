@@ -12,13 +12,13 @@ from __future__ import annotations
 import gzip
 import json
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from silkrail.errors import DataError
+from silkrail.routing.json_types import JsonObject, JsonValue
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
@@ -32,42 +32,65 @@ BATCH = 2000
 
 
 @dataclass(frozen=True)
+class FeedEvent:
+    """An event line of a feed: its time (UTC), its train's ref, and the event as the feed gives
+    it (without ``type`` and ``train_ref``), which the tracker validates when it is ingested."""
+
+    time: datetime
+    train_ref: str
+    fields: JsonObject
+
+    @property
+    def arrived(self) -> bool:
+        """Whether it is the train's ``arrived`` milestone."""
+        return self.fields.get("kind") == "milestone" and self.fields.get("milestone") == "arrived"
+
+
+@dataclass
+class ReplayTotals:
+    """What the tracker made of the events replayed so far."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+@dataclass(frozen=True)
 class RecordedFeed:
-    """A feed read from a file: its trains (by ref) and its events in time order."""
+    """A feed read from a file: its trains (the bodies of ``POST /trains``, by ref) and its
+    events in time order."""
 
     name: str
-    trains: dict[str, dict[str, Any]]
-    events: tuple[tuple[datetime, dict[str, Any]], ...]
+    trains: dict[str, JsonObject]
+    events: tuple[FeedEvent, ...]
 
     @property
     def start(self) -> datetime:
         if not self.events:
             raise DataError("the feed has no events", file=self.name)
-        return self.events[0][0]
+        return self.events[0].time
 
     @property
     def end(self) -> datetime:
         if not self.events:
             raise DataError("the feed has no events", file=self.name)
-        return self.events[-1][0]
+        return self.events[-1].time
 
     def arrivals(self) -> dict[str, datetime]:
         """Each train's ``arrived`` milestone time, by ref."""
-        return {
-            e["train_ref"]: t
-            for t, e in self.events
-            if e.get("kind") == "milestone" and e.get("milestone") == "arrived"
-        }
+        return {e.train_ref: e.time for e in self.events if e.arrived}
 
 
 def read_feed(path: Path) -> RecordedFeed:
     """The feed at ``path`` (``.jsonl`` or ``.jsonl.gz``), each line checked."""
     path = Path(path)
-    opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
-    trains: dict[str, dict[str, Any]] = {}
-    events: list[tuple[datetime, dict[str, Any]]] = []
+    trains: dict[str, JsonObject] = {}
+    events: list[FeedEvent] = []
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:
+        with _open_text(path) as fh:
             for n, raw in enumerate(fh, 1):
                 if n > MAX_FEED_LINES:
                     raise DataError(
@@ -86,28 +109,29 @@ def read_feed(path: Path) -> RecordedFeed:
         raise DataError(f"cannot read the feed ({exc.strerror or exc})", file=str(path)) from None
     except (EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
         raise DataError(f"not a readable feed ({exc})", file=path.name) from None
-    events.sort(key=lambda x: x[0])
+    events.sort(key=lambda x: x.time)
     if not trains:
         raise DataError("the feed has no train lines", file=path.name)
     return RecordedFeed(path.name, trains, tuple(events))
 
 
-def json_line(raw: str, name: str, n: int) -> dict[str, Any]:
+def _open_text(path: Path) -> IO[str]:
+    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
+
+
+def json_line(raw: str, name: str, n: int) -> JsonObject:
     try:
         item = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise DataError(f"not JSON ({exc.msg})", file=name, line=n) from None
     if not isinstance(item, dict):
         raise DataError("each line is a JSON object", file=name, line=n)
-    return item
+    fields: JsonObject = item
+    return fields
 
 
 def _line(
-    item: dict[str, Any],
-    name: str,
-    n: int,
-    trains: dict[str, dict[str, Any]],
-    events: list[tuple[datetime, dict[str, Any]]],
+    item: JsonObject, name: str, n: int, trains: dict[str, JsonObject], events: list[FeedEvent]
 ) -> None:
     kind = item.pop("type", None)
     if kind == "train":
@@ -118,8 +142,8 @@ def _line(
             raise DataError(f"train ref '{ref}' is given twice", file=name, line=n, field="ref")
         trains[ref] = item
     elif kind == "event":
-        ref = item.get("train_ref")
-        if ref not in trains:
+        ref = item.pop("train_ref", None)
+        if not isinstance(ref, str) or ref not in trains:
             raise DataError(
                 f"event for unknown train_ref {ref!r} (its train line must come first)",
                 file=name,
@@ -134,7 +158,7 @@ def _line(
             ) from None
         if t.tzinfo is None:
             raise DataError("give each time with its zone", file=name, line=n, field="time")
-        events.append((t.astimezone(UTC), item))
+        events.append(FeedEvent(t.astimezone(UTC), ref, item))
     else:
         raise DataError("each line needs type 'train' or 'event'", file=name, line=n, field="type")
 
@@ -171,7 +195,7 @@ class Replayer:
     ids: dict[str, str] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
     cursor: int = 0
-    totals: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "duplicates": 0, "rejected": 0})
+    totals: ReplayTotals = field(default_factory=ReplayTotals)
     rejections: list[str] = field(default_factory=list)
 
     @classmethod
@@ -212,18 +236,17 @@ class Replayer:
         returns how many."""
         events = self.feed.events
         start = self.cursor
-        while self.cursor < len(events) and events[self.cursor][0] <= until:
+        while self.cursor < len(events) and events[self.cursor].time <= until:
             self.cursor += 1
-        todo = [dict(e, train_id=self.ids[e["train_ref"]]) for _, e in events[start : self.cursor]]
-        for item in todo:
-            item.pop("train_ref", None)
+        todo = events[start : self.cursor]
         for i in range(0, len(todo), BATCH):
             chunk = todo[i : i + BATCH]
-            now = max(datetime.fromisoformat(e["time"]) for e in chunk).astimezone(UTC)
-            result = self.tracker.ingest(chunk, now=max(now, until))
-            self.totals["accepted"] += result.accepted
-            self.totals["duplicates"] += result.duplicates
-            self.totals["rejected"] += len(result.rejected)
+            bodies: list[JsonValue] = [e.fields | {"train_id": self.ids[e.train_ref]} for e in chunk]
+            now = max(e.time for e in chunk)
+            result = self.tracker.ingest(bodies, now=max(now, until))
+            self.totals.accepted += result.accepted
+            self.totals.duplicates += result.duplicates
+            self.totals.rejected += len(result.rejected)
             self.rejections += [r.error for r in result.rejected[:5]]
         return len(todo)
 
