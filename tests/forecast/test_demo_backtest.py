@@ -40,10 +40,10 @@ def test_the_run_keeps_the_crossing_s_servers_and_its_closure(feed: DemoFeed, sm
     """At every moment at most ``servers`` trains are inside the crossing; no service starts
     while it is closed; trains queued there when it closes wait until it opens."""
     starts = [
-        (s["entered"], s["left"])
+        (s.entered, s.left)
         for tr in feed.truth.values()
-        for s in tr["stops"]
-        if s["crossing"] == CROSSING
+        for s in tr.stops
+        if s.crossing == CROSSING
     ]
     assert len(starts) > 20
     from silkrail.routing.query import RouteQuery

@@ -11,12 +11,21 @@ feed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.forecast.backtest import Backtest, LeadScore, backtest
 from silkrail.forecast.replay import RecordedFeed, Replayer, read_feed
-from silkrail.forecast.result import Band, CongestionAlert, CrossingForecast, Forecast, Hold, TrainForecast
+from silkrail.forecast.result import (
+    DEFAULT_STEP_H,
+    Band,
+    CongestionAlert,
+    CrossingForecast,
+    Forecast,
+    Hold,
+    TrainForecast,
+)
 from silkrail.forecast.runner import DEFAULT_REPLICATIONS, run_forecast, simulate_state
 from silkrail.forecast.slots import SlotPlan, plan_slots
 from silkrail.forecast.state import (
@@ -34,6 +43,8 @@ from silkrail.forecast.state import (
 from silkrail.forecast.whatif import WhatIf, WhatIfRequest, what_if
 
 if TYPE_CHECKING:
+    from distributed import Client
+
     from silkrail.network.model import Network
     from silkrail.tracking.tracker import Tracker
 
@@ -82,11 +93,24 @@ def live_forecast(
     seed: int = 0,
     scheduler: str | None = None,
     slots: bool = True,
-    **options: Any,
+    client: Client | None = None,
+    workers: int = 2,
+    step_h: float = DEFAULT_STEP_H,
+    run_factor: tuple[float, float, float] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Forecast:
     """The forecast of ``tracker``'s trains at ``now`` (default: the current time) on ``net``:
-    :func:`snapshot`, then :func:`run_forecast`."""
+    :func:`snapshot`, then :func:`run_forecast` (whose options the rest are)."""
     state = snapshot(tracker, net, now=now, horizon_h=horizon_h)
     return run_forecast(
-        state, replications=replications, seed=seed, scheduler=scheduler, slots=slots, **options
+        state,
+        replications=replications,
+        seed=seed,
+        scheduler=scheduler,
+        client=client,
+        workers=workers,
+        step_h=step_h,
+        slots=slots,
+        run_factor=run_factor,
+        progress=progress,
     )

@@ -23,15 +23,16 @@ import json
 import math
 import random
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
-from silkrail.forecast.state import DEFAULT_SIGMA_LOG, crossing_specs
+from silkrail.forecast.state import DEFAULT_SIGMA_LOG, CrossingSpec, crossing_specs
+from silkrail.routing.json_types import JsonObject
 from silkrail.simulation.kernel import Kernel
 from silkrail.simulation.model import RUN_FACTOR
 
@@ -89,6 +90,26 @@ class _Train:
 
 
 @dataclass(frozen=True)
+class StopTruth:
+    """A train's time at a stop of its route: when it queued, entered and left (UTC)."""
+
+    crossing: str
+    queued: datetime
+    entered: datetime
+    left: datetime
+
+
+@dataclass(frozen=True)
+class TrainTruth:
+    """What happened to a train of the demo: its departure, pace, arrival and stops."""
+
+    departure: datetime
+    pace: float
+    arrived: datetime
+    stops: tuple[StopTruth, ...]
+
+
+@dataclass(frozen=True)
 class DemoFeed:
     """A generated feed: its window, its lines (trains, then events in time order), and what
     happened (for tests): each train's crossings (queued, entered, left) and its arrival."""
@@ -96,17 +117,22 @@ class DemoFeed:
     start: datetime
     end: datetime
     closure: Closure | None
-    lines: tuple[dict[str, Any], ...]
-    truth: dict[str, dict[str, Any]]
+    lines: tuple[JsonObject, ...]
+    truth: dict[str, TrainTruth]
 
     def write(self, path: Path) -> int:
         """Write the lines as JSON Lines (gzipped when ``path`` ends in .gz); returns how many."""
-        opener: Callable[..., Any] = gzip.open if str(path).endswith(".gz") else open
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with opener(path, "wt", encoding="utf-8") as fh:
+        with _write_text(Path(path)) as fh:
             for line in self.lines:
                 fh.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
         return len(self.lines)
+
+
+def _write_text(path: Path) -> IO[str]:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "wt", encoding="utf-8")
+    return open(path, "w", encoding="utf-8")
 
 
 def demo_feed(
@@ -158,8 +184,8 @@ def demo_feed(
             t += timedelta(hours=gap * rng.uniform(0.6, 1.4))
     _run(trains, crossings, gate_of, first, closure, rng)
     window = [tr for tr in trains if _seen(tr, first, start, end)]
-    lines: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+    lines: list[JsonObject] = []
+    events: list[tuple[str, str, JsonObject]] = []  # time, event id, the line
     for tr in window:
         lines.append(
             {
@@ -173,25 +199,25 @@ def demo_feed(
             }
         )
         events += list(_events(tr, first, start, end, every_min, rng))
-    events.sort(key=lambda e: (e["time"], e["event_id"]))
+    events.sort(key=lambda e: (e[0], e[1]))
     truth = {
-        tr.ref: {
-            "departure": tr.departure,
-            "pace": tr.pace,
-            "arrived": first + timedelta(hours=tr.arrived_h),
-            "stops": [
-                {
-                    "crossing": tr.profile.stops[i].key,
-                    "queued": first + timedelta(hours=q),
-                    "entered": first + timedelta(hours=a),
-                    "left": first + timedelta(hours=b),
-                }
+        tr.ref: TrainTruth(
+            tr.departure,
+            tr.pace,
+            first + timedelta(hours=tr.arrived_h),
+            tuple(
+                StopTruth(
+                    tr.profile.stops[i].key,
+                    first + timedelta(hours=q),
+                    first + timedelta(hours=a),
+                    first + timedelta(hours=b),
+                )
                 for i, q, a, b in tr.stops
-            ],
-        }
+            ),
+        )
         for tr in window
     }
-    return DemoFeed(start, end, closure, tuple(lines + events), truth)
+    return DemoFeed(start, end, closure, tuple(lines + [line for _, _, line in events]), truth)
 
 
 def _trip_h(p: Profile) -> float:
@@ -200,7 +226,7 @@ def _trip_h(p: Profile) -> float:
 
 def _run(
     trains: list[_Train],
-    crossings: tuple[Any, ...],
+    crossings: tuple[CrossingSpec, ...],
     gate_of: dict[str, int],
     first: datetime,
     closure: Closure | None,
@@ -302,7 +328,8 @@ def _track(tr: _Train, dep_h: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _events(
     tr: _Train, first: datetime, start: datetime, end: datetime, every_min: int, rng: random.Random
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[tuple[str, str, JsonObject]]:
+    """The train's events in the window: (time, event id, the feed's line)."""
     p = tr.profile
 
     def when(h: float) -> datetime:
@@ -335,26 +362,36 @@ def _events(
             km = float(np.interp(h, times, kms))
             lat = float(np.interp(km, p.km, p.lat)) + rng.gauss(0, 0.003)
             lon = float(np.interp(km, p.km, p.lon)) + rng.gauss(0, 0.003)
-            yield {
-                "type": "event",
-                "event_id": f"{tr.ref}-p{n}",
-                "train_ref": tr.ref,
-                "time": t.isoformat(timespec="seconds"),
-                "kind": "position",
-                "lat": round(lat, 5),
-                "lon": round(lon, 5),
-            }
+            event_id, at = f"{tr.ref}-p{n}", t.isoformat(timespec="seconds")
+            yield (
+                at,
+                event_id,
+                {
+                    "type": "event",
+                    "event_id": event_id,
+                    "train_ref": tr.ref,
+                    "time": at,
+                    "kind": "position",
+                    "lat": round(lat, 5),
+                    "lon": round(lon, 5),
+                },
+            )
             n += 1
         h += step
 
 
-def _milestone(ref: str, t: datetime, milestone: str, at: str, key: str) -> dict[str, Any]:
-    return {
-        "type": "event",
-        "event_id": f"{ref}-{milestone}-{key}",
-        "train_ref": ref,
-        "time": t.isoformat(timespec="seconds"),
-        "kind": "milestone",
-        "milestone": milestone,
-        "at": at,
-    }
+def _milestone(ref: str, t: datetime, milestone: str, at: str, key: str) -> tuple[str, str, JsonObject]:
+    event_id, time = f"{ref}-{milestone}-{key}", t.isoformat(timespec="seconds")
+    return (
+        time,
+        event_id,
+        {
+            "type": "event",
+            "event_id": event_id,
+            "train_ref": ref,
+            "time": time,
+            "kind": "milestone",
+            "milestone": milestone,
+            "at": at,
+        },
+    )

@@ -11,12 +11,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from silkrail.errors import DataError
 from silkrail.forecast.model import Layout, Replication, replicate
 from silkrail.forecast.result import DEFAULT_STEP_H, Forecast, Outcome, summarise
 from silkrail.forecast.state import LiveState
+from silkrail.simulation.model import RUN_FACTOR
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 DEFAULT_REPLICATIONS = 100
 MAX_REPLICATIONS = 2000
@@ -40,8 +44,8 @@ def _chunk(
     state: LiveState, seeds: Sequence[int], run_factor: tuple[float, float, float] | None
 ) -> list[Replication]:
     layout = Layout.of(state)
-    kw: dict[str, Any] = {} if run_factor is None else {"run_factor": run_factor}
-    return [replicate(state, s, layout=layout, **kw) for s in seeds]
+    factor = RUN_FACTOR if run_factor is None else run_factor
+    return [replicate(state, s, layout=layout, run_factor=factor) for s in seeds]
 
 
 def simulate_state(
@@ -50,7 +54,7 @@ def simulate_state(
     replications: int = DEFAULT_REPLICATIONS,
     seed: int = 0,
     scheduler: str | None = None,
-    client: Any = None,
+    client: Client | None = None,
     workers: int = 2,
     run_factor: tuple[float, float, float] | None = None,
     progress: Callable[[int], None] | None = None,
@@ -80,7 +84,7 @@ def simulate_state(
 
 
 def _on_dask(
-    client: Any,
+    client: Client,
     state: LiveState,
     seeds: list[int],
     run_factor: tuple[float, float, float] | None,
@@ -106,7 +110,7 @@ def run_forecast(
     replications: int = DEFAULT_REPLICATIONS,
     seed: int = 0,
     scheduler: str | None = None,
-    client: Any = None,
+    client: Client | None = None,
     workers: int = 2,
     step_h: float = DEFAULT_STEP_H,
     slots: bool = True,
@@ -121,20 +125,25 @@ def run_forecast(
     if not 0.25 <= step_h <= state.horizon_h:
         raise DataError(f"the step must be 0.25 h to the horizon (got {step_h})", field="step_h")
     started = time.perf_counter()
-    kw: dict[str, Any] = {
-        "replications": replications,
-        "seed": seed,
-        "scheduler": scheduler,
-        "client": client,
-        "workers": workers,
-        "run_factor": run_factor,
-    }
-    outcome = simulate_state(state, progress=progress, **kw)
+
+    def simulate(s: LiveState, progress: Callable[[int], None] | None = None) -> Outcome:
+        return simulate_state(
+            s,
+            replications=replications,
+            seed=seed,
+            scheduler=scheduler,
+            client=client,
+            workers=workers,
+            run_factor=run_factor,
+            progress=progress,
+        )
+
+    outcome = simulate(state, progress)
     forecast = summarise(state, outcome, seed=seed, step_h=step_h)
     if slots:
         plan = plan_slots(state, outcome)
         if plan.holds:
-            slotted = simulate_state(apply_holds(state, plan), **kw)
+            slotted = simulate(apply_holds(state, plan))
             plan = evaluate(plan, state, outcome, slotted)
         forecast = replace(forecast, slots=plan, trains=plan.attach(forecast.trains))
     return replace(forecast, seconds=time.perf_counter() - started)

@@ -19,7 +19,7 @@ import difflib
 import math
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -413,9 +413,10 @@ def what_if(
     started = time.perf_counter()
     reps = request.replications or replications
     changed, about = apply_change(state, request, net=net, router=router)
-    kw: dict[str, Any] = {"replications": reps, "seed": seed, "run_factor": run_factor}
-    live = summarise(state, simulate_state(state, **kw), seed=seed)
-    after = summarise(changed, simulate_state(changed, **kw), seed=seed)
+    live, after = (
+        summarise(s, simulate_state(s, replications=reps, seed=seed, run_factor=run_factor), seed=seed)
+        for s in (state, changed)
+    )
     queues = _queues(live, after, about)
     grown = {
         q.id for q in queues if q.peak_after > q.peak_before + 0.5 or q.wait_p90_after > q.wait_p90_before + 1
@@ -423,6 +424,10 @@ def what_if(
     affected = _affected(changed, live, after, about, grown, router if reroutes else None)
     added = tuple(t.id for t in changed.trains[len(state.trains) :])
     return WhatIf(request, live, after, affected, queues, added, time.perf_counter() - started)
+
+
+_RerouteKey = tuple[float, float, str, tuple[str, ...]]
+"""Where a train is (lat, lon to 0.1 degree), its destination, and the crossings it avoids."""
 
 
 def _queues(live: Forecast, after: Forecast, about: tuple[str, ...]) -> tuple[QueueChange, ...]:
@@ -451,7 +456,7 @@ def _affected(
     trains = {t.id: t for t in state.trains}
     waits = {c.id: c.wait_h.p50 for c in after.crossings}
     found: list[AffectedTrain] = []
-    cache: dict[tuple[Any, ...], Route | None] = {}
+    cache: dict[_RerouteKey, Route | None] = {}
     for t in after.trains:
         b = live.train(t.id)
         if b is None or abs(t.eta_h.p50 - b.eta_h.p50) < AFFECTED_H:
@@ -480,7 +485,7 @@ def _reroute(
     avoid: tuple[str, ...],
     eta_p50: float,
     waits: dict[str, float],
-    cache: dict[tuple[Any, ...], Route | None],
+    cache: dict[_RerouteKey, Route | None],
 ) -> tuple[Reroute | None, str | None]:
     from silkrail.routing.query import RouteQuery
 
