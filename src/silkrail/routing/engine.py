@@ -254,8 +254,8 @@ class Engine:
         metrics = np.vstack([g.weights_of(traffic)[:, arcs], km[None, :]])
         arc_src = g.src[arcs].astype(np.int64)
         shape = (len(origins), len(destinations))
-        out = {k: np.full(shape, np.nan) for k in ("duration_h", "cost_usd", "co2_kg", "distance_km")}
-        ranges = {k: np.full((*shape, 2), np.nan) for k in OdMatrix.RANGES}
+        duration, cost, co2, distance = (np.full(shape, np.nan) for _ in range(4))
+        duration_range, cost_range, co2_range = (np.full((*shape, 2), np.nan) for _ in range(3))
         for i, o in enumerate(origins):
             dist, pred = tree(indptr, indices, w, self.end_states(o, q.mode))
             best = []
@@ -265,25 +265,28 @@ class Engine:
                 best.append(int(s) if np.isfinite(dist[s]) else -1)
             tot = totals(pred, arc_src, metrics, np.array(best, dtype=np.int64))
             tot[:, np.array(best) < 0] = np.nan
-            out["distance_km"][i] = tot[3]
+            distance[i] = tot[3]
             for j, s in enumerate(best):
                 if s < 0:
                     continue
                 # the same pricing as a single route: terminals, tapered tariffs, ranges
                 price = price_route(g, unwind(pred, arcs, g.src, s), q.teu, traffic=traffic, as_of=q.as_of)
-                out["duration_h"][i, j] = price.duration_h
-                out["cost_usd"][i, j] = price.cost_usd
-                out["co2_kg"][i, j] = price.co2_kg
-                ranges["duration_h_range"][i, j] = price.duration_h_range
-                ranges["cost_usd_range"][i, j] = price.cost_usd_range
-                ranges["co2_kg_range"][i, j] = price.co2_kg_range
+                duration[i, j], cost[i, j], co2[i, j] = price.duration_h, price.cost_usd, price.co2_kg
+                duration_range[i, j] = price.duration_h_range
+                cost_range[i, j] = price.cost_usd_range
+                co2_range[i, j] = price.co2_kg_range
         return OdMatrix(
             origins=[o.name for o in origins],
             destinations=[d.name for d in destinations],
             objective=q.objective,
             teu=q.teu,
-            **out,
-            **ranges,
+            duration_h=duration,
+            cost_usd=cost,
+            co2_kg=co2,
+            distance_km=distance,
+            duration_h_range=duration_range,
+            cost_usd_range=cost_range,
+            co2_kg_range=co2_range,
             origin_lonlat=np.array([[o.lon, o.lat] for o in origins], np.float64).reshape(-1, 2),
             destination_lonlat=np.array([[d.lon, d.lat] for d in destinations], np.float64).reshape(-1, 2),
         )

@@ -188,7 +188,7 @@ def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: i
     limit = MAX_DETOUR * rank_value(best, q.coef)
     budget = [ALTERNATIVE_BUDGET]
     seen: set[object] = {corridor_key(best), _countries_key(best)}
-    rejected = {"loop": 0, "detour": 0}
+    rejected = _Rejected()
 
     def search(countries: frozenset[str], crossings: frozenset[int]) -> Route | None:
         if budget[0] <= 0:
@@ -206,10 +206,10 @@ def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: i
         if key in seen:
             return False
         if rank_value(r, q.coef) > limit:
-            rejected["detour"] += 1
+            rejected.detours += 1
             return False
         if revisits(r) is not None:
-            rejected["loop"] += 1
+            rejected.loops += 1
             return False
         seen.add(key)
         return True
@@ -268,20 +268,28 @@ def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: i
                 heapq.heappush(heap, (known, rank_value(alt, q.coef), counter, ban, alt))
                 counter += 1
             elif alt is not None:
-                rejected["detour"] += 1
+                rejected.detours += 1
     variants.sort(key=lambda r: rank_value(r, q.coef))
     n_variants = max(n_variants, k - len(others))  # few other corridors: more variants
     found = (variants[:n_variants] + others)[:k]
     note = None
     if len(found) < k:
         why = [f"within {MAX_DETOUR:g} times the best {q.objective}"]
-        if rejected["loop"]:
+        if rejected.loops:
             why.append("without passing a country twice")
         note = (
             f"{len(found)} of {k} alternatives: no other corridor (another crossing, ferry or sea) "
             + " and ".join(why)
         )
     return Alternatives(found, note)
+
+
+@dataclasses.dataclass
+class _Rejected:
+    """Candidates turned down: passing a country twice, or a detour beyond MAX_DETOUR."""
+
+    loops: int = 0
+    detours: int = 0
 
 
 def _countries_key(r: Route) -> tuple[tuple[str, ...], frozenset[str]]:
