@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, JsonValue, model_validator
 
 from silkrail.network.loader import NonNeg, Positive, Sourced, Strict
 
@@ -44,4 +44,4 @@ class GeneralisedFile(Strict):
     value_of_time: ValueOfTime
     customs_border: Penalty
     transshipment: Penalty
-    fit: dict[str, Any] | None = None  # what the fit wrote: its data, hit rates, held out
+    fit: dict[str, JsonValue] | None = None  # what the fit wrote: its data, hit rates, held out

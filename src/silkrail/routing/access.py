@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +44,10 @@ class Access:
 
     def to_dict(self) -> JsonObject:
         return {"mode": self.mode, "name": self.name, "km": round(self.km, 1)}
+
+
+BulkAccess = tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]
+"""Rail node, its km, port node, its km of many points (node -1 where there is none)."""
 
 
 class AccessPoints:
@@ -183,7 +186,7 @@ class AccessPoints:
 
     # -- access points ---------------------------------------------------------------------
 
-    def bulk_access(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[NDArray[Any], ...]:
+    def bulk_access(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> BulkAccess:
         """Rail and port access of many points at once, by the rules of :meth:`rail_access`
         and :meth:`port_access`: (rail node, km, port node, km), node -1 where there is none."""
         n = len(lat)

@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +26,7 @@ from silkrail import cache
 from silkrail.network import geonames
 from silkrail.network.geo import haversine_km
 from silkrail.network.model import Network
+from silkrail.routing.access import BulkAccess
 from silkrail.routing.spelling import cjk_variants, normalise
 
 GAZETTEER_MIN_POPULATION = 5000
@@ -67,7 +67,7 @@ class City:
 
 _CITY_COLUMNS = "name, lat, lon, cc, pop, 1, id, rail_node, rail_km, port_node, port_km"
 
-AccessFn = Callable[[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[Any], ...]]
+AccessFn = Callable[[NDArray[np.float64], NDArray[np.float64]], BulkAccess]
 
 
 class CityIndex:
@@ -257,9 +257,18 @@ class CityIndex:
         )
         return [self._city(r) for r in rows]
 
-    def _city(self, r: tuple[Any, ...]) -> City:
-        cc = str(r[3])
-        return City(r[0], r[1], r[2], cc, int(r[4]), bool(r[5]), int(r[6]), cc in self.countries, *r[7:])
+    def _city(self, r: _CityRow) -> City:
+        name, lat, lon, cc, pop, primary, gid, rail_node, rail_km, port_node, port_km = r
+        cc = str(cc)
+        return City(
+            name, lat, lon, cc, int(pop), bool(primary), int(gid), cc in self.countries,
+            rail_node, rail_km, port_node, port_km,
+        )
+
+
+_CityRow = tuple[str, float, float, str, int, int, int, int, float, int, float]
+"""A city as the index's queries select it: name, lat, lon, country, population, matched by its
+primary name (0/1), GeoNames id, rail node, its km, port node, its km."""
 
 
 def index_path(home: Path | None, net: Network, countries: frozenset[str]) -> Path | None:

@@ -24,10 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -230,7 +230,7 @@ class CostModel:
         t = self.params.tariff
         return max(t.rate_500_usd_per_teu_km - t.rate_long_usd_per_teu_km, 0.0) * 500.0
 
-    def rail_tariff(self, km: float | NDArray[np.float64]) -> Any:
+    def rail_tariff(self, km: float | NDArray[np.float64]) -> NDArray[np.float64]:
         """US$ per TEU for ``km`` in one tariff area: a fixed charge plus the long-haul rate per
         km, so the rate per km tapers with distance. Never falls with more distance."""
         d = np.asarray(km, dtype=np.float64)
@@ -320,7 +320,7 @@ class CostModel:
         change = self.gauge_change(c, t, from_country) if changes or c.method == "dual_gauge" else None
         tp, ts = self.params.traffic(t), self.sigmas.traffic(t)
         # dwell, range, as of, includes the change, includes the queue
-        published: tuple[float, Any, str, bool, bool] | None = None
+        published: tuple[float, Sequence[float] | None, str, bool, bool] | None = None
         fig_traffic = t if t is Traffic.PASSENGER else Traffic.CONTAINER
         if t is not Traffic.PASSENGER and c.curated and c.dwell_from == "curated":
             published = (float(c.dwell_h), c.dwell_range_h, str(c.as_of or ""), changes, False)

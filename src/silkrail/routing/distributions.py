@@ -4,8 +4,8 @@ and the 10th-90th percentile range of a sum of such components."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 Z90 = 1.2815515655446004  # the 90th percentile of the standard normal
 
@@ -47,7 +47,7 @@ def share_variance(part: float, sigma_log: float) -> float:
     return lognormal_variance(max(part, 0.0), sigma_log)
 
 
-def sigma_of_range(rng: Any) -> float:
+def sigma_of_range(rng: Sequence[float]) -> float:
     """The log spread whose 10th-90th percentiles span a published [low, high] range."""
     lo, hi = float(rng[0]), float(rng[1])
     if lo <= 0 or hi <= lo:

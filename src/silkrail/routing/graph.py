@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,6 +65,10 @@ class Constraints:
     inland_water: bool = False
 
 
+_Csr = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]
+"""(indptr, indices, arc ids) of the arcs some constraints allow."""
+
+
 @dataclass
 class StateGraph:
     net: Network
@@ -91,7 +94,7 @@ class StateGraph:
     _by_traffic: dict[Traffic, tuple[EdgeCosts, NDArray[np.float64]]] = field(
         default_factory=dict, repr=False, compare=False
     )
-    _csr_cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict, repr=False, compare=False)
+    _csr_cache: OrderedDict[Constraints, _Csr] = field(default_factory=OrderedDict, repr=False, compare=False)
     _csr_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -141,14 +144,14 @@ class StateGraph:
             return np.zeros(len(self.src), bool)
         return np.isin(self.c_src, bad) | np.isin(self.c_dst, bad) | np.isin(self.w_country, bad)
 
-    def csr(self, c: Constraints) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
+    def csr(self, c: Constraints) -> _Csr:
         """(indptr, indices, arc ids) of the arcs allowed by ``c``; cached per constraints (the
         cache is shared by the threads of a service, hence the lock)."""
         with self._csr_lock:
             hit = self._csr_cache.get(c)
             if hit is not None:
                 self._csr_cache.move_to_end(c)
-                return hit  # type: ignore[no-any-return,unused-ignore]
+                return hit
         out = self._compute_csr(c)
         with self._csr_lock:
             self._csr_cache[c] = out
@@ -201,7 +204,8 @@ def build_state_graph(net: Network, model: CostModel | None = None) -> StateGrap
     state_node = (flat // (NO_GAUGE + 1)).astype(np.int32)
     state_slot = (flat % (NO_GAUGE + 1)).astype(np.int8)
 
-    parts: list[tuple[NDArray[Any], NDArray[Any], NDArray[Any], bool]] = []  # (src, dst, edge, change)
+    # (source states, destination states, edges, whether the arcs change gauge)
+    parts: list[tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.intp], bool]] = []
     u, v, kind = net.u.astype(np.int64), net.v.astype(np.int64), net.edge_kind
     rail_e = (kind == EdgeKind.RAIL) | (kind == EdgeKind.BORDER)
     for b in range(NO_GAUGE):

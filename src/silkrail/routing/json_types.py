@@ -1,7 +1,9 @@
 """The shape of the JSON that results write: one recursive type for ``to_dict()`` answers.
 
 Containers are read-only (``Sequence``, ``Mapping``), so a record's ``list[str]`` or
-``dict[str, float]`` is JSON as it stands, without a copy."""
+``dict[str, float]`` is JSON as it stands, without a copy. A pydantic model that validates JSON
+declares its fields with ``pydantic.JsonValue`` instead (pydantic builds no schema for an alias
+that refers to itself by name)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ summed arc by arc in the same order.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -141,7 +140,9 @@ def _pop(keys: list[float], vals: list[int]) -> int:
     return top
 
 
-def unwind(pred: Any, arcs: NDArray[np.int64], arc_src: NDArray[np.int32], target: int) -> NDArray[np.int64]:
+def unwind(
+    pred: NDArray[np.int64], arcs: NDArray[np.int64], arc_src: NDArray[np.int32], target: int
+) -> NDArray[np.int64]:
     """The arc ids from a source to ``target``, following predecessor CSR positions."""
     out: list[int] = []
     v = int(target)

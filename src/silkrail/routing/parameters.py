@@ -15,11 +15,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from silkrail.errors import DataError
 from silkrail.network.classes import CLASS_NAMES, LineClass
 from silkrail.traffic import Traffic
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    D = TypeVar("D", bound=DataclassInstance)
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,7 @@ COUNTRY_FAMILIES = ("railway_speed", "railway_speed_passenger", "railway_track",
 1 where none is given."""
 
 
-def flatten(p: Any, prefix: str = "") -> dict[str, float]:
+def flatten(p: DataclassInstance, prefix: str = "") -> dict[str, float]:
     """Every parameter of a record by its dotted name (country families by ``family.XX``)."""
     out: dict[str, float] = {}
     for f in dataclasses.fields(p):
@@ -176,7 +181,7 @@ def flatten(p: Any, prefix: str = "") -> dict[str, float]:
         name = f"{prefix}{f.name}"
         if isinstance(value, CountryValues):
             out.update({f"{name}.{k}": float(v) for k, v in value.items()})
-        elif dataclasses.is_dataclass(value):
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             out.update(flatten(value, f"{name}."))
         else:
             out[name] = float(value)
@@ -188,7 +193,7 @@ def parameter_names() -> tuple[str, ...]:
     return tuple(_names(Params, ""))
 
 
-def _names(cls: Any, prefix: str) -> Iterator[str]:
+def _names(cls: type[DataclassInstance], prefix: str) -> Iterator[str]:
     import typing
 
     hints = typing.get_type_hints(cls)
@@ -196,7 +201,7 @@ def _names(cls: Any, prefix: str) -> Iterator[str]:
         t = hints[f.name]
         if t is CountryValues:
             continue
-        if dataclasses.is_dataclass(t):
+        if isinstance(t, type) and dataclasses.is_dataclass(t):
             yield from _names(t, f"{prefix}{f.name}.")
         else:
             yield f"{prefix}{f.name}"
@@ -219,9 +224,9 @@ def build_params(values: Mapping[str, float]) -> Params:
     if missing:
         raise DataError(f"the transit model needs a value for {', '.join(missing)}", field=missing[0])
 
-    def make(cls: Any, prefix: str) -> Any:
+    def make(cls: type[D], prefix: str) -> D:
         hints = typing.get_type_hints(cls)
-        kw: dict[str, Any] = {}
+        kw: dict[str, float | CountryValues | DataclassInstance] = {}
         for f in dataclasses.fields(cls):
             t = hints[f.name]
             name = f"{prefix}{f.name}"
@@ -235,7 +240,7 @@ def build_params(values: Mapping[str, float]) -> Params:
                         )
                     )
                 )
-            elif dataclasses.is_dataclass(t):
+            elif isinstance(t, type) and dataclasses.is_dataclass(t):
                 kw[f.name] = make(t, f"{name}.")
             else:
                 kw[f.name] = float(values[name])
@@ -244,10 +249,10 @@ def build_params(values: Mapping[str, float]) -> Params:
     return make(Params, "")
 
 
-def _replace(obj: Any, values: dict[str, float], prefix: str) -> Any:
+def _replace(obj: D, values: dict[str, float], prefix: str) -> D:
     if not values:
         return obj
-    changes: dict[str, Any] = {}
+    changes: dict[str, float | CountryValues | DataclassInstance] = {}
     for f in dataclasses.fields(obj):
         name = f"{prefix}{f.name}"
         current = getattr(obj, f.name)
@@ -259,7 +264,7 @@ def _replace(obj: Any, values: dict[str, float], prefix: str) -> Any:
         if isinstance(current, CountryValues):
             merged = dict(current.values) | {k.split(".", 1)[1]: float(v) for k, v in mine.items()}
             changes[f.name] = CountryValues(tuple(sorted(merged.items())))
-        elif dataclasses.is_dataclass(current):
+        elif dataclasses.is_dataclass(current) and not isinstance(current, type):
             changes[f.name] = _replace(current, mine, f"{name}.")
         else:
             changes[f.name] = float(mine[name])
