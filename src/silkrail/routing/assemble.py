@@ -298,8 +298,22 @@ def _legs(
     return legs
 
 
-def _leg(g: StateGraph, price: RoutePrice, idx: NDArray[np.int64], traffic: Traffic, **where: object) -> Leg:
-    """One leg (``where``: its mode, ends, gauge, countries, track) with its own figures:
+def _leg(
+    g: StateGraph,
+    price: RoutePrice,
+    idx: NDArray[np.int64],
+    traffic: Traffic,
+    *,
+    mode: str,
+    from_: str,
+    to: str,
+    gauge_mm: int | None,
+    countries: list[str],
+    geometry: NDArray[np.float64],
+    edges: NDArray[np.int64],
+    nodes: NDArray[np.int64],
+) -> Leg:
+    """One leg (its mode, ends, gauge, countries, track) with its own figures:
     running time (ranges from its line classes' spreads and, on land, the model's own error),
     money (its rail tariff or sea freight, for the cargo) and CO2."""
     f = price.figures
@@ -310,7 +324,6 @@ def _leg(g: StateGraph, price: RoutePrice, idx: NDArray[np.int64], traffic: Traf
     for c in np.unique(cls).tolist():
         if c >= 0:
             var += lognormal_variance(float(run[cls == c].sum()), price.time_sigma.get(c, 0.0))
-    mode = where["mode"]
     if mode == "rail":
         var += share_variance(hours, price.residual_time)
     money = float(f.line_usd[idx].sum())
@@ -322,7 +335,14 @@ def _leg(g: StateGraph, price: RoutePrice, idx: NDArray[np.int64], traffic: Traf
         line_class = CLASS_NAMES[int(np.argmax(weights))]
         basis = g.model.basis_of(f"{traffic.value}.speed_kmh.{line_class}")
     return Leg(
-        **where,  # type: ignore[arg-type]
+        mode=mode,
+        from_=from_,
+        to=to,
+        gauge_mm=gauge_mm,
+        countries=countries,
+        geometry=geometry,
+        edges=edges,
+        nodes=nodes,
         distance_km=float(km.sum()),
         duration_h=hours,
         basis=basis,

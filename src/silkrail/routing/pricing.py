@@ -193,17 +193,17 @@ def price_route(
     duration = float(f.run_h.sum() + f.fixed_h.sum()) + terminal
     sig = time_sigmas(m, traffic)
     var = 0.0
-    comp: dict[str, float] = {"terminal_h": terminal}
+    runs: dict[str, float] = {}  # hours by line class
     for c in np.unique(f.run_class).tolist():
         if c < 0:
             continue
         r = float(f.run_h[f.run_class == c].sum())
-        comp[f"{RUN_CLASS_NAMES[c]}_run_h"] = r
+        runs[f"{RUN_CLASS_NAMES[c]}_run_h"] = r
         var += lognormal_variance(r, sig[c])
     var += float(f.fixed_var_h2.sum())
     ts = m.sigmas.traffic(traffic)
     var += n_ends * lognormal_variance(f.terminal_h, ts.terminal_h)
-    comp["fixed_h"] = float(f.fixed_h.sum())
+    comp = {"terminal_h": terminal} | runs | {"fixed_h": float(f.fixed_h.sum())}
     # the model's own error (the spread of held-out errors) applies to the land part; sea legs,
     # ferries and ports keep their components' spread
     water_h = water_hours(g, arcs, f)
