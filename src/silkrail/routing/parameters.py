@@ -15,16 +15,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import ClassVar, Protocol, TypeVar
 
 from silkrail.errors import DataError
 from silkrail.network.classes import CLASS_NAMES, LineClass
 from silkrail.traffic import Traffic
 
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
-    D = TypeVar("D", bound=DataclassInstance)
+class _Dataclass(Protocol):
+    """Any dataclass (what ``dataclasses.fields`` and ``replace`` take)."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[object]]]
+
+
+_D = TypeVar("_D", bound=_Dataclass)
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,7 @@ COUNTRY_FAMILIES = ("railway_speed", "railway_speed_passenger", "railway_track",
 1 where none is given."""
 
 
-def flatten(p: DataclassInstance, prefix: str = "") -> dict[str, float]:
+def flatten(p: _Dataclass, prefix: str = "") -> dict[str, float]:
     """Every parameter of a record by its dotted name (country families by ``family.XX``)."""
     out: dict[str, float] = {}
     for f in dataclasses.fields(p):
@@ -193,7 +197,7 @@ def parameter_names() -> tuple[str, ...]:
     return tuple(_names(Params, ""))
 
 
-def _names(cls: type[DataclassInstance], prefix: str) -> Iterator[str]:
+def _names(cls: type[_Dataclass], prefix: str) -> Iterator[str]:
     import typing
 
     hints = typing.get_type_hints(cls)
@@ -224,9 +228,9 @@ def build_params(values: Mapping[str, float]) -> Params:
     if missing:
         raise DataError(f"the transit model needs a value for {', '.join(missing)}", field=missing[0])
 
-    def make(cls: type[D], prefix: str) -> D:
+    def make(cls: type[_D], prefix: str) -> _D:
         hints = typing.get_type_hints(cls)
-        kw: dict[str, float | CountryValues | DataclassInstance] = {}
+        kw: dict[str, float | CountryValues | _Dataclass] = {}
         for f in dataclasses.fields(cls):
             t = hints[f.name]
             name = f"{prefix}{f.name}"
@@ -249,10 +253,10 @@ def build_params(values: Mapping[str, float]) -> Params:
     return make(Params, "")
 
 
-def _replace(obj: D, values: dict[str, float], prefix: str) -> D:
+def _replace(obj: _D, values: dict[str, float], prefix: str) -> _D:
     if not values:
         return obj
-    changes: dict[str, float | CountryValues | DataclassInstance] = {}
+    changes: dict[str, float | CountryValues | _Dataclass] = {}
     for f in dataclasses.fields(obj):
         name = f"{prefix}{f.name}"
         current = getattr(obj, f.name)
