@@ -23,7 +23,7 @@ from silkrail.traffic import Traffic
 
 
 class _Dataclass(Protocol):
-    """Any dataclass (what ``dataclasses.fields`` and ``replace`` take)."""
+    """A dataclass of whatever kind (what ``dataclasses.fields`` and ``replace`` take)."""
 
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[object]]]
 
