@@ -152,18 +152,18 @@ def join_line_ends(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
         for pos in (0, len(meta.nodes) - 1):
             node = int(meta.nodes[pos])
             arr = edges.arrays()
-            u, v = arr["u"], arr["v"]
+            u, v = arr.u, arr.v
             if line.in_osm and int((u == node).sum() + (v == node).sum()) > 1:
                 continue  # a mapped end station that is not a dead end is joined already
             reach = within * params.gap_detour + 3.0
-            dist = dijkstra(csr_of(len(lat), u, v, arr["km"]), indices=node, limit=reach)
+            dist = dijkstra(csr_of(len(lat), u, v, arr.km), indices=node, limit=reach)
             ok = (node_cc[u] == node_cc[node]) & (node_cc[v] == node_cc[node])
             ok &= ~np.isfinite(dist[u]) & ~np.isfinite(dist[v])
             hit = nearest_on_track(lat, lon, u, v, ok, float(lat[node]), float(lon[node]))
             if hit is None or hit[2] > within:
                 continue
             e, t, km = hit
-            seg_km = float(arr["km"][e])
+            seg_km = float(arr.km[e])
             if min(t, 1 - t) * seg_km < 0.1:
                 target = int(u[e] if t < 0.5 else v[e])
             else:

@@ -83,19 +83,9 @@ def build_network(
         add_ferries(s, params)
     with _step(progress, "contracting degree-2 chains"):
         place_anchors(s, params)
-        final = assemble(s, params)
+        net = assemble(s, params)
 
     with _step(progress, "resolving places and summarising"):
-        net = Network(
-            **final,
-            passages=s.passages,
-            names=s.names,
-            crossings=tuple(s.crossings),
-            lines=tuple(s.lines),
-            ports=tuple(s.ports),
-            places=(),
-            ferries=tuple(s.ferries),
-        )
         net.meta = {"base_year": sources.RAIL_DATA_YEAR, "reference_year": s.year}
         net.places = tuple(resolve_places(curated, net, s.report, s.year))
         net.meta |= {

@@ -50,8 +50,8 @@ def drop_fragments(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     """Drop the pieces of track shorter than params.min_fragment_km that hold no protected node
     (yards, mapping debris)."""
     arr = s.edges.arrays()
-    n_comp, label = connected_components(csr_of(len(s.lat), arr["u"], arr["v"], arr["km"]), directed=False)
-    comp_km = np.bincount(label[arr["u"]], weights=arr["km"], minlength=n_comp)
+    n_comp, label = connected_components(csr_of(len(s.lat), arr.u, arr.v, arr.km), directed=False)
+    comp_km = np.bincount(label[arr.u], weights=arr.km, minlength=n_comp)
     comp_protected = np.zeros(n_comp, bool)
     comp_protected[label[list(s.protected)]] = True
     keep_comp = (comp_km >= params.min_fragment_km) | comp_protected
@@ -101,7 +101,7 @@ def smooth_slivers(
     join the runs, so the runs are relabelled in rounds: first those that touch a run which is
     not itself a sliver, and never two neighbours in the same round."""
     arr = edges.arrays()
-    u, v, km = arr["u"], arr["v"], arr["km"]
+    u, v, km = arr.u, arr.v, arr.km
     n = len(node_cc)
     pinned = np.zeros(n, bool)
     pinned[list(protected | (keep or set()))] = True
@@ -158,9 +158,9 @@ def close_gaps(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     lat, lon, edges = s.lat, s.lon, s.edges
     arr = edges.arrays()
     n = len(lat)
-    deg = np.bincount(np.r_[arr["u"], arr["v"]], minlength=n)
+    deg = np.bincount(np.r_[arr.u, arr.v], minlength=n)
     dead = np.flatnonzero(deg == 1)
-    csr = csr_of(n, arr["u"], arr["v"], arr["km"])
+    csr = csr_of(n, arr.u, arr.v, arr.km)
     _, label = connected_components(csr, directed=False)
     nodes, dist = geo.Snapper(lat, lon).nearest(lat[dead], lon[dead], k=6)
     other: list[tuple[int, int, float]] = []
