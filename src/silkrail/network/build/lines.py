@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -11,13 +10,14 @@ from scipy.sparse.csgraph import dijkstra
 from silkrail.network import geo, records
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
 from silkrail.network.build.state import BuildState, csr_of, path_nodes
+from silkrail.network.curated import Line as CuratedLine
 from silkrail.network.model import (
     gauge_mask,
 )
 from silkrail.network.records import Line
 
 
-def chainage(line: Any) -> np.ndarray:
+def chainage(line: CuratedLine) -> np.ndarray:
     """km of each station: curated where given, else interpolated by great-circle distance."""
     st = line.stations
     lat = np.array([s.lat for s in st])
