@@ -66,9 +66,11 @@ def save_network(net: Network, path: Path) -> Path:
         "format_version": FORMAT_VERSION,
     }
     payload = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
-    arrays = {k: getattr(net, k) for k in (*NODE_ARRAYS, *EDGE_ARRAYS, *GEOM_ARRAYS)}
-    arrays["meta_json"] = np.frombuffer(payload, dtype=np.uint8)
-    arrays["meta_sha256"] = np.frombuffer(hashlib.sha256(payload).digest(), dtype=np.uint8)
+    arrays = {
+        **{k: getattr(net, k) for k in (*NODE_ARRAYS, *EDGE_ARRAYS, *GEOM_ARRAYS)},
+        "meta_json": np.frombuffer(payload, dtype=np.uint8),
+        "meta_sha256": np.frombuffer(hashlib.sha256(payload).digest(), dtype=np.uint8),
+    }
     with cache.atomic_write(path) as fh:
         np.savez(fh, **arrays)
     return path
