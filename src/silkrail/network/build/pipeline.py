@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def build_network(
             "gauge_by_country": {r.country: r.gauge_mm for r in curated.gauges.countries},
             "locodes": s.locodes,
             "counts": s.report.counts,
-            "problems": s.report.problems,
+            "problems": [asdict(p) for p in s.report.problems],
             "build_params": params.fingerprint(),
         }
         net.meta["summary"] = summarise(net)

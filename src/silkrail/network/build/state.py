@@ -18,6 +18,7 @@ from silkrail.network.model import (
     WaterKind,
 )
 from silkrail.network.records import Crossing, Ferry, Line, Port
+from silkrail.network.validate import Problem, Severity
 
 Progress = Callable[[str], None]
 
@@ -146,12 +147,12 @@ class SeaNodes:
 
 @dataclass
 class BuildReport:
-    problems: list[dict[str, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     counts: dict[str, int | float | dict[str, float]] = field(default_factory=dict)
     """What each step did, by name (kept in the network's metadata as is)."""
 
-    def add(self, severity: str, message: str, where: str) -> None:
-        self.problems.append({"severity": severity, "message": message, "where": where})
+    def add(self, severity: Severity, message: str, where: str) -> None:
+        self.problems.append(Problem(severity, message, where))
 
 
 def csr_of(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
