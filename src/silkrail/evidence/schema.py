@@ -337,12 +337,20 @@ def _cached(path: str, mtime: float, model_name: ModelName) -> BaseModel:
 
 @overload
 def load_cached(path: Path, model_name: Literal["transit"]) -> TransitFile: ...
+
+
 @overload
 def load_cached(path: Path, model_name: Literal["crossings"]) -> CrossingsFile: ...
+
+
 @overload
 def load_cached(path: Path, model_name: Literal["figures"]) -> FiguresFile: ...
+
+
 @overload
 def load_cached(path: Path, model_name: Literal["fitted"]) -> FittedFile: ...
+
+
 def load_cached(path: Path, model_name: ModelName) -> BaseModel:
     """A data file, validated once per content version (keyed by path and modification time)."""
     p = Path(path)
