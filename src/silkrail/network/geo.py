@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ValidationError
 
 from silkrail.errors import SourceError
+from silkrail.network._validation import first_problem
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -97,8 +98,10 @@ class Countries:
             if Path(path).suffix == ".gz":
                 raw = gzip.decompress(raw)
             features = _Outlines.model_validate(json.loads(raw.decode("utf-8"))).features
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise SourceError(f"{path}: not a readable GeoJSON of country outlines ({exc})") from exc
+        except ValidationError as exc:
+            raise SourceError(f"{path}: not a GeoJSON of country outlines ({first_problem(exc)})") from None
         table = _alpha3_to_alpha2()
         codes, continents, geoms = [], [], []
         for feature in features:

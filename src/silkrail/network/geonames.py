@@ -29,6 +29,7 @@ from pathlib import Path
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from silkrail.errors import SourceError
+from silkrail.network._validation import first_problem
 
 CITIES_FILE = Path(__file__).resolve().parent.parent / "data" / "sources" / "cities5000.tsv.xz"
 COUNTRIES_FILE = CITIES_FILE.with_name("countries.json")
@@ -126,8 +127,10 @@ def countries(path: Path | None = None) -> Mapping[str, Country]:
     path = path or COUNTRIES_FILE
     try:
         rows = _COUNTRY_TABLE.validate_json(Path(path).read_bytes())
-    except (OSError, ValidationError) as exc:
+    except OSError as exc:
         raise SourceError(f"{path}: unreadable packaged country table ({exc})") from exc
+    except ValidationError as exc:
+        raise SourceError(f"{path}: unreadable packaged country table ({first_problem(exc)})") from None
     return {code: Country(code, r.name, r.iso3, r.continent) for code, r in rows.items()}
 
 

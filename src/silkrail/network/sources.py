@@ -16,13 +16,14 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from silkrail.errors import SourceError
+from silkrail.network._validation import first_problem
 
 _INT_KEY = re.compile(r"([{,] ?)(\d+):")
 
@@ -75,7 +76,7 @@ class _SeaProperties(BaseModel):
 
 
 class _SeaFeature(BaseModel):
-    geometry: _Line | _MultiLine
+    geometry: Annotated[_Line | _MultiLine, Field(discriminator="type")]
     properties: _SeaProperties | None = None
 
 
@@ -200,8 +201,10 @@ def read_sea(path: Path | None = None) -> RawSea:
     path = path or sea_source_paths()[0]
     try:
         features = _SeaNetwork.model_validate_json(_read_text(path)).features
-    except (OSError, EOFError, UnicodeDecodeError, ValidationError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: not a readable GeoJSON FeatureCollection ({exc})") from exc
+    except ValidationError as exc:
+        raise SourceError(f"{path}: not a maritime network of lines ({first_problem(exc)})") from None
     index: dict[tuple[float, float], int] = {}
     coords: list[tuple[float, float]] = []
     edges: dict[tuple[int, int], str] = {}
@@ -234,8 +237,10 @@ def read_ports(path: Path | None = None) -> list[RawPort]:
     path = path or sea_source_paths()[1]
     try:
         features = _Ports.model_validate_json(_read_text(path)).features
-    except (OSError, EOFError, UnicodeDecodeError, ValidationError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: not a readable GeoJSON FeatureCollection ({exc})") from exc
+    except ValidationError as exc:
+        raise SourceError(f"{path}: not a GeoJSON of ports ({first_problem(exc)})") from None
     ports = []
     for feature in features:
         p = feature.properties

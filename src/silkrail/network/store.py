@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from silkrail import cache
 from silkrail.errors import CacheError, DataError
 from silkrail.network import records
+from silkrail.network._validation import first_problem
 from silkrail.network.model import EDGE_ARRAYS, GEOM_ARRAYS, NODE_ARRAYS, RECORD_TYPES, Network
 from silkrail.network.records import Crossing, Ferry, Line, NetworkPlace, Port, R
 
@@ -98,7 +99,7 @@ def load_network_file(path: Path, *, expected_hash: str | None = None) -> Networ
     try:
         saved = _SavedMeta.model_validate(doc)
     except ValidationError as exc:
-        raise CacheError(f"{path}: network cache metadata does not fit its format ({exc})") from exc
+        raise CacheError(f"{path}: network cache metadata does not fit ({first_problem(exc)})") from None
     if expected_hash and saved.meta.get("inputs_hash") != expected_hash:
         raise CacheError(f"{path}: network cache was built from other inputs")
     net = Network(
