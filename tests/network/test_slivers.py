@@ -33,7 +33,7 @@ def test_alternating_labels_along_a_border_become_one_country() -> None:
     report = BuildReport()
     out = _smooth_slivers(cc, edges, set(), report)
     assert set(out.tolist()) == {"KZ"}
-    assert report.counts["border_slivers_relabelled"] >= 2
+    assert report.counts.border_slivers_relabelled >= 2
 
 
 def test_a_real_crossing_and_a_long_excursion_are_kept() -> None:

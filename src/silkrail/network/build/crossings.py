@@ -212,7 +212,7 @@ def make_crossings(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
         crossing_of[e] = auto[key]
         marked_edges[auto[key]] += 1
     out = [replace(c, nodes=n, edges=k) for c, n, k in zip(out, nodes, marked_edges, strict=True)]
-    report.counts["crossings_curated"] = len(curated.borders.crossings)
-    report.counts["crossings_uncurated"] = len(auto)
+    report.counts.crossings_curated = len(curated.borders.crossings)
+    report.counts.crossings_uncurated = len(auto)
     s.crossings = out
     s.rail = replace(s.rail, edge_kind=edge_kind, change=change, crossing=crossing_of)

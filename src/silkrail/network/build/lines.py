@@ -183,7 +183,7 @@ def join_line_ends(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
                 "(the mapped track leaves it unjoined)",
                 where,
             )
-    s.report.counts["line_ends_joined"] = joined
+    s.report.counts.line_ends_joined = joined
     s.lat, s.lon, s.node_cc = lat, lon, node_cc
 
 
@@ -213,7 +213,7 @@ def mark_restricted_lines(s: BuildState) -> None:
                 if e is not None and rail.line[e] < 0:
                     rail.line[e] = idx  # in place: the column is this state's own
                     marked_km += float(rail.km[e])
-    report.counts["restricted_line_km"] = round(marked_km, 1)
+    report.counts.restricted_line_km = round(marked_km, 1)
 
 
 def name_stations(s: BuildState) -> None:

@@ -100,7 +100,7 @@ def build_network(
             "border_defaults": curated.borders.defaults.model_dump(mode="json"),
             "gauge_by_country": {r.country: r.gauge_mm for r in curated.gauges.countries},
             "locodes": s.locodes,
-            "counts": s.report.counts,
+            "counts": asdict(s.report.counts),
             "problems": [asdict(p) for p in s.report.problems],
             "build_params": params.fingerprint(),
         }

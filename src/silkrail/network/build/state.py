@@ -146,10 +146,52 @@ class SeaNodes:
 
 
 @dataclass
+class BuildCounts:
+    """What each step did, in the order the steps run (the network's metadata keeps them as one
+    JSON object in this order; ``network info`` and the build summary read them)."""
+
+    # keep_continents: the raw graph, and what lies outside Europe and Asia
+    raw_nodes: int = 0
+    raw_edges: int = 0
+    self_loops_dropped: int = 0
+    outside_europe_asia_nodes: int = 0
+    # join_line_ends
+    line_ends_joined: int = 0
+    # close_gaps
+    dead_ends: int = 0
+    gaps_closed: int = 0
+    gaps_closed_between_pieces: int = 0
+    gaps_closed_km: float = 0.0
+    # relabel_slivers
+    border_slivers_relabelled: int = 0
+    border_sliver_rounds: int = 0
+    # drop_fragments
+    components: int = 0
+    fragments_dropped: int = 0
+    fragments_dropped_km: float = 0.0
+    components_kept: int = 0
+    # mark_restricted_lines
+    restricted_line_km: float = 0.0
+    # make_crossings
+    crossings_curated: int = 0
+    crossings_uncurated: int = 0
+    # add_sea: the waters, the ports
+    inland_water_km: dict[str, float] = field(default_factory=dict)  # by country
+    port_approach_km: float = 0.0
+    inland_ports: int = 0
+    sea_nodes: int = 0
+    ports: int = 0
+    rail_ports: int = 0
+    # add_ferries
+    ferries: int = 0
+    # place_anchors
+    place_anchors: int = 0
+
+
+@dataclass
 class BuildReport:
     problems: list[Problem] = field(default_factory=list)
-    counts: dict[str, int | float | dict[str, float]] = field(default_factory=dict)
-    """What each step did, by name (kept in the network's metadata as is)."""
+    counts: BuildCounts = field(default_factory=BuildCounts)
 
     def add(self, severity: Severity, message: str, where: str) -> None:
         self.problems.append(Problem(severity, message, where))
