@@ -161,3 +161,17 @@ def test_the_inputs_hash_covers_every_data_file() -> None:
     from silkrail.network.inputs import DATA_FILES
 
     assert set(DATA_FILES) == set(SCHEMA)
+
+
+def test_load_curated_reads_each_file_with_the_model_schema_declares() -> None:
+    """The typed loader and the schema table agree: each file of SCHEMA, in its order, gives the
+    field of Curated that holds it, validated by SCHEMA's model."""
+    from dataclasses import fields
+
+    from silkrail.network.curated import Curated
+
+    cur = load_curated(SHIPPED)
+    names = [f.name for f in fields(Curated)]
+    assert [f"{n}.yaml" for n in names] == list(SCHEMA)
+    for name in names:
+        assert type(getattr(cur, name)) is SCHEMA[f"{name}.yaml"]

@@ -33,7 +33,7 @@ def test_alternating_labels_along_a_border_become_one_country() -> None:
     report = BuildReport()
     out = _smooth_slivers(cc, edges, set(), report)
     assert set(out.tolist()) == {"KZ"}
-    assert report.counts["border_slivers_relabelled"] >= 2
+    assert report.counts.border_slivers_relabelled >= 2
 
 
 def test_a_real_crossing_and_a_long_excursion_are_kept() -> None:
@@ -60,12 +60,12 @@ def test_a_junction_cuts_the_chord_it_meets() -> None:
     edges = _Edges()
     edges.add([0], [1], km=[120.0])
     arr = edges.arrays()
-    hit = _nearest_on_track(lat, lon, arr["u"], arr["v"], np.array([True]), float(lat[2]), float(lon[2]))
+    hit = _nearest_on_track(lat, lon, arr.u, arr.v, np.array([True]), float(lat[2]), float(lon[2]))
     assert hit is not None
     e, t, km = hit
     assert e == 0 and t == pytest.approx(0.4) and km == pytest.approx(0.03 * 111.2, rel=1e-3)
     edges.split(e, 2, t)
     cut = edges.arrays()
-    assert sorted(zip(cut["u"].tolist(), cut["v"].tolist(), strict=True)) == [(0, 2), (2, 1)]
-    assert cut["km"].sum() == pytest.approx(120.0)
-    assert cut["km"][0] == pytest.approx(48.0)
+    assert sorted(zip(cut.u.tolist(), cut.v.tolist(), strict=True)) == [(0, 2), (2, 1)]
+    assert cut.km.sum() == pytest.approx(120.0)
+    assert cut.km[0] == pytest.approx(48.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,3 +54,43 @@ def test_real_ports_include_the_corridor_ports() -> None:
     assert len(ports) > 3900
     assert ports["VNHPH"].name == "Haiphong"
     assert 20 < ports["VNHPH"].lat < 21.5
+
+
+@pytest.mark.parametrize(
+    ("reader", "text", "message"),
+    [
+        (
+            sources.read_sea,
+            '{"features": [{"geometry": {"type": "LineString", "coordinates": [[1, "x"]]}}]}',
+            r"not a maritime network of lines \(features\[0\]\.geometry\.LineString\.coordinates\[0\]\[1\]: "
+            r"Input should be a valid number.*\(got 'x'\)\)",
+        ),
+        (
+            sources.read_sea,
+            '{"features": [{"geometry": {"type": "Point", "coordinates": [1, 2]}}]}',
+            r"features\[0\]\.geometry: .*'Point'.*'LineString', 'MultiLineString'",
+        ),
+        (
+            sources.read_ports,
+            '{"features": [{"properties": {"port": "VNHPH", "name": 3}, "geometry": {"coordinates": [1, 2]}}]}',
+            r"not a GeoJSON of ports \(features\[0\]\.properties\.name: Input should be a valid string \(got 3\)\)",
+        ),
+        (
+            sources.read_ports,
+            '{"features": [{"properties": {"port": "VNHPH", "name": ' + "1" * 100 + '}, "geometry": {"coordinates": [1, 2]}}]}',
+            r"properties\.name: Input should be a valid string \(got 1{57}\.\.\.\)\)$",
+        ),
+        (sources.read_ports, '{"type": "FeatureCollection"}', r"not a GeoJSON of ports \(features: Field required\)"),
+        (sources.read_ports, "not json", r"not a GeoJSON of ports \(Invalid JSON: expected ident at line 1 column 2\)$"),
+    ],
+)
+def test_a_bad_maritime_or_ports_file_names_the_field_and_the_value(
+    tmp_path: Path, reader: Callable[[Path], object], text: str, message: str
+) -> None:
+    """A maritime network or ports file that does not fit says which field of which feature, what
+    was wrong and the value found, in one line (a long value cut short)."""
+    path = tmp_path / "bad.geojson"
+    path.write_text(text)
+    with pytest.raises(SourceError, match=message) as exc:
+        reader(path)
+    assert str(exc.value).startswith(str(path)) and "\n" not in str(exc.value)

@@ -20,11 +20,11 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,9 +33,16 @@ from silkrail.calibration.design import Design, compile_design
 from silkrail.calibration.features import Features, figure_features
 from silkrail.errors import DataError, UnknownPlaceError
 from silkrail.evidence.load import Evidence, load_evidence, published_count
-from silkrail.evidence.schema import DATA_DIR, Parameter, TransitFile, load_yaml
+from silkrail.evidence.schema import DATA_DIR, Figure, Parameter, TransitFile, load_yaml
 from silkrail.routing.distributions import lognormal_range, share_variance
 from silkrail.traffic import Traffic
+
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+    from silkrail.routing.router import Router
+
+Progress = Callable[[int, int], None]
+"""Told ``(done, total)`` after each figure is routed."""
 
 DATA_SIGMA = {"time": 0.25, "distance": 0.05, "cost": 0.3}
 """The spread assumed for a published figure, in log units, by quantity (priors weigh against it)."""
@@ -386,7 +393,7 @@ class HeldOut:
     error: str | None = None
 
     @property
-    def figure(self) -> Any:
+    def figure(self) -> Figure:
         return self.feature.figure
 
     @property
@@ -481,7 +488,7 @@ class Calibration:
         return self.problem.priors
 
 
-def check_places(router: Any, ev: Evidence) -> None:
+def check_places(router: Router, ev: Evidence) -> None:
     """Every place of every figure resolves (a bad one names its file, line and field)."""
     for f in ev.figures:
         for key in ("origin", "destination"):
@@ -497,7 +504,7 @@ def check_places(router: Any, ev: Evidence) -> None:
                 ) from None
 
 
-def check_crossings(net: Any, ev: Evidence) -> None:
+def check_crossings(net: Network, ev: Evidence) -> None:
     """Every crossing figure and every figure's ``via`` names a curated crossing."""
     known = {c.id for c in net.crossings if c.curated}
     for i, c in enumerate(ev.crossings):
@@ -520,7 +527,7 @@ def check_crossings(net: Any, ev: Evidence) -> None:
                 )
 
 
-def route_features(net: Any, ev: Evidence, progress: Any = None) -> list[Features]:
+def route_features(net: Network, ev: Evidence, progress: Progress | None = None) -> list[Features]:
     """Every figure routed with the prior model (``progress(i, n)`` after each)."""
     from silkrail.routing.costs import CostModel
     from silkrail.routing.router import Router
@@ -539,7 +546,11 @@ def route_features(net: Any, ev: Evidence, progress: Any = None) -> list[Feature
 
 
 def calibrate(
-    net: Any, *, evidence: Path | None = None, transit: Path | None = None, progress: Any = None
+    net: Network,
+    *,
+    evidence: Path | None = None,
+    transit: Path | None = None,
+    progress: Progress | None = None,
 ) -> Calibration:
     """Route every figure with the prior model, cross-validate by corridor (this model and the
     round-2 structure), then fit on every figure."""
@@ -618,13 +629,9 @@ def write_fitted(result: Calibration, path: Path | None = None) -> Path:
 
 def _residual_names(residual: dict[str, float]) -> dict[str, float]:
     """The groups as the cost model reads them: time.container (and wagonload), time.passenger."""
-    out = {}
+    out: dict[str, float] = {}
     for g, v in residual.items():
-        if g == "time.freight":
-            out["time.container"] = v
-            out["time.wagonload"] = v
-        else:
-            out[g] = v
+        out.update({"time.container": v, "time.wagonload": v} if g == "time.freight" else {g: v})
     return out
 
 

@@ -9,17 +9,100 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Literal
 
 import numpy as np
 
 from silkrail.calibration.fit import Calibration, HeldOut
 
-TARGETS = {"time_mdape": 0.15, "distance_mdape": 0.03, "coverage": 0.80}
+
+@dataclass(frozen=True)
+class Targets:
+    """The bounds the report is held to (the README's "How accurate is it?")."""
+
+    time_mdape: float = 0.15
+    distance_mdape: float = 0.03
+    coverage: float = 0.80
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+TARGETS = Targets()
 """The bounds the report is held to (the README's "How accurate is it?")."""
 
 
-def stats(held: Sequence[HeldOut]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Stats:
+    """The accuracy of one set of held-out predictions: counts, MdAPE of times, distances and
+    costs, coverage of the time figures (and of all), mean interval score and mean log width."""
+
+    figures: int
+    routed: int
+    time_mdape: float | None
+    distance_mdape: float | None
+    cost_mdape: float | None
+    coverage: float | None
+    coverage_all: float | None
+    interval_score: float | None
+    log_width: float | None
+
+    def to_dict(self) -> dict[str, int | float | None]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One group's figures under this model and under the round-2 structure on the same folds."""
+
+    model: Stats
+    round2: Stats
+
+    def to_dict(self) -> dict[str, dict[str, int | float | None]]:
+        return {"model": self.model.to_dict(), "round2": self.round2.to_dict()}
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Whether each target holds on the held-out figures."""
+
+    time_mdape: bool
+    distance_mdape: bool
+    coverage: bool
+    interval_score_better: bool
+
+    def to_dict(self) -> dict[str, bool]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the report prints: overall, by corridor and by traffic type (each beside the
+    round-2 structure's figures), the ranges' width against round 2, and the targets."""
+
+    overall: Comparison
+    by_corridor: dict[str, Comparison]
+    by_traffic: dict[str, Comparison]
+    width_ratio: float | None
+    targets: Targets
+    checks: Checks
+    published_figures: int
+
+    def to_dict(self) -> dict[str, object]:
+        """As plain data (the ``--json`` report's ``summary``)."""
+        return {
+            "overall": self.overall.to_dict(),
+            "by_corridor": {k: v.to_dict() for k, v in self.by_corridor.items()},
+            "by_traffic": {k: v.to_dict() for k, v in self.by_traffic.items()},
+            "width_ratio": self.width_ratio,
+            "targets": self.targets.to_dict(),
+            "checks": self.checks.to_dict(),
+            "published_figures": self.published_figures,
+        }
+
+
+def stats(held: Sequence[HeldOut]) -> Stats:
     """Counts, MdAPE of times and of distances, coverage, mean interval score, mean log width."""
     scored = [h for h in held if h.ape is not None]
     times = [h.ape for h in scored if h.figure.quantity == "time" and h.ape is not None]
@@ -29,20 +112,21 @@ def stats(held: Sequence[HeldOut]) -> dict[str, Any]:
     inside_all = [h.inside for h in scored if h.inside is not None]
     wink = [h.winkler for h in scored if h.winkler is not None and h.figure.quantity == "time"]
     width = [h.log_width for h in scored if h.log_width is not None and h.figure.quantity == "time"]
-    return {
-        "figures": len(held),
-        "routed": len(scored),
-        "time_mdape": float(np.median(times)) if times else None,
-        "distance_mdape": float(np.median(dists)) if dists else None,
-        "cost_mdape": float(np.median(costs)) if costs else None,
-        "coverage": float(np.mean(inside)) if inside else None,
-        "coverage_all": float(np.mean(inside_all)) if inside_all else None,
-        "interval_score": float(np.mean(wink)) if wink else None,
-        "log_width": float(np.mean(width)) if width else None,
-    }
+    return Stats(
+        figures=len(held),
+        routed=len(scored),
+        time_mdape=float(np.median(times)) if times else None,
+        distance_mdape=float(np.median(dists)) if dists else None,
+        cost_mdape=float(np.median(costs)) if costs else None,
+        coverage=float(np.mean(inside)) if inside else None,
+        coverage_all=float(np.mean(inside_all)) if inside_all else None,
+        interval_score=float(np.mean(wink)) if wink else None,
+        log_width=float(np.mean(width)) if width else None,
+    )
 
 
-def by(held: Sequence[HeldOut], key: str) -> dict[str, list[HeldOut]]:
+def by(held: Sequence[HeldOut], key: Literal["corridor", "traffic", "quantity"]) -> dict[str, list[HeldOut]]:
+    """``held`` grouped by the figures' corridor, traffic type or quantity, in name order."""
     out: dict[str, list[HeldOut]] = {}
     for h in held:
         k = (
@@ -56,47 +140,43 @@ def by(held: Sequence[HeldOut], key: str) -> dict[str, list[HeldOut]]:
     return dict(sorted(out.items()))
 
 
-def summary(cal: Calibration) -> dict[str, Any]:
-    """Everything the report prints, as plain data: overall, by corridor, by traffic type, each
+def summary(cal: Calibration) -> Summary:
+    """Everything the report prints, as a record: overall, by corridor, by traffic type, each
     with the round-2 structure's figures beside; the width ratio; whether the targets hold."""
     base = {id(h.feature): h for h in cal.baseline}
-    pair = [(h, base[id(h.feature)]) for h in cal.held_out]
 
-    def both(hs: list[HeldOut]) -> dict[str, Any]:
-        bs = [base[id(h.feature)] for h in hs]
-        return {"model": stats(hs), "round2": stats(bs)}
+    def both(hs: list[HeldOut]) -> Comparison:
+        return Comparison(model=stats(hs), round2=stats([base[id(h.feature)] for h in hs]))
 
     overall = both(list(cal.held_out))
-    m, r = overall["model"], overall["round2"]
-    width_ratio = (
-        math.exp(m["log_width"] - r["log_width"]) if m["log_width"] is not None and r["log_width"] else None
-    )
-    checks = {
-        "time_mdape": m["time_mdape"] is not None and m["time_mdape"] <= TARGETS["time_mdape"],
-        "distance_mdape": m["distance_mdape"] is not None
-        and m["distance_mdape"] <= TARGETS["distance_mdape"],
-        "coverage": m["coverage"] is not None and m["coverage"] >= TARGETS["coverage"],
-        "interval_score_better": (
-            m["interval_score"] is not None
-            and r["interval_score"] is not None
-            and m["interval_score"] < r["interval_score"]
+    m, r = overall.model, overall.round2
+    width_ratio = math.exp(m.log_width - r.log_width) if m.log_width is not None and r.log_width else None
+    checks = Checks(
+        time_mdape=m.time_mdape is not None and m.time_mdape <= TARGETS.time_mdape,
+        distance_mdape=m.distance_mdape is not None and m.distance_mdape <= TARGETS.distance_mdape,
+        coverage=m.coverage is not None and m.coverage >= TARGETS.coverage,
+        interval_score_better=(
+            m.interval_score is not None
+            and r.interval_score is not None
+            and m.interval_score < r.interval_score
         ),
-    }
-    del pair
-    return {
-        "overall": overall,
-        "by_corridor": {k: both(v) for k, v in by(cal.held_out, "corridor").items()},
-        "by_traffic": {k: both(v) for k, v in by(cal.held_out, "traffic").items()},
-        "width_ratio": width_ratio,
-        "targets": TARGETS,
-        "checks": checks,
-        "published_figures": len(cal.evidence.figures)
+    )
+    return Summary(
+        overall=overall,
+        by_corridor={k: both(v) for k, v in by(cal.held_out, "corridor").items()},
+        by_traffic={k: both(v) for k, v in by(cal.held_out, "traffic").items()},
+        width_ratio=width_ratio,
+        targets=TARGETS,
+        checks=checks,
+        published_figures=len(cal.evidence.figures)
         + len(cal.evidence.crossings)
         + len(cal.evidence.sea_index),
-    }
+    )
 
 
-def to_dict(cal: Calibration) -> dict[str, Any]:
+def to_dict(cal: Calibration) -> dict[str, object]:
+    """The report as plain data (``calibrate --json``): the fitted values, every figure's held-out
+    prediction beside round 2's, and the :class:`Summary`."""
     base = {id(h.feature): h for h in cal.baseline}
     return {
         "fitted": {k: round(v, 4) for k, v in cal.fitted.items()},
@@ -120,7 +200,7 @@ def to_dict(cal: Calibration) -> dict[str, Any]:
             }
             for h in cal.held_out
         ],
-        "summary": summary(cal),
+        "summary": summary(cal).to_dict(),
     }
 
 
@@ -149,20 +229,20 @@ def table(cal: Calibration) -> list[str]:
     )
     lines = [head, "-" * len(head)]
 
-    def row(name: str, g: dict[str, Any]) -> str:
-        m, r = g["model"], g["round2"]
+    def row(name: str, g: Comparison) -> str:
+        m, r = g.model, g.round2
         return (
-            f"{name:20} {m['routed']:>4} {_pct(m['time_mdape']):>10} {_pct(m['distance_mdape']):>10} "
-            f"{_pct(m['coverage']):>8} {_num(m['interval_score']):>6} {_pct(r['time_mdape']):>8} "
-            f"{_pct(r['coverage']):>8} {_num(r['interval_score']):>8}"
+            f"{name:20} {m.routed:>4} {_pct(m.time_mdape):>10} {_pct(m.distance_mdape):>10} "
+            f"{_pct(m.coverage):>8} {_num(m.interval_score):>6} {_pct(r.time_mdape):>8} "
+            f"{_pct(r.coverage):>8} {_num(r.interval_score):>8}"
         )
 
-    for k, g in s["by_corridor"].items():
+    for k, g in s.by_corridor.items():
         lines.append(row(k, g))
     lines.append("")
-    for k, g in s["by_traffic"].items():
+    for k, g in s.by_traffic.items():
         lines.append(row(f"traffic: {k}", g))
-    lines.append(row("all (held out)", s["overall"]))
+    lines.append(row("all (held out)", s.overall))
     return lines
 
 
@@ -193,19 +273,19 @@ def render(cal: Calibration) -> str:
         "",
     ]
     lines += table(cal)
-    m = s["overall"]["model"]
+    m = s.overall.model
     lines += [
         "",
-        f"published figures in the evidence base: {s['published_figures']} "
+        f"published figures in the evidence base: {s.published_figures} "
         f"({len(cal.evidence.figures)} figures, {len(cal.evidence.crossings)} crossing figures, "
         f"{len(cal.evidence.sea_index)} dated sea rates)",
-        f"ranges' width against round 2: x{_num(s['width_ratio'])} (geometric mean of p90/p10)",
+        f"ranges' width against round 2: x{_num(s.width_ratio)} (geometric mean of p90/p10)",
         "score: mean relative Winkler interval score (alpha 0.2) of time figures; lower is better",
         "",
         "targets (held out): "
-        + ", ".join(f"{k} {'met' if ok else 'NOT met'}" for k, ok in s["checks"].items()),
-        f"  time MdAPE {_pct(m['time_mdape'])} (<= 15%), distance MdAPE {_pct(m['distance_mdape'])} "
-        f"(<= 3%), coverage {_pct(m['coverage'])} (>= 80%)",
+        + ", ".join(f"{k} {'met' if ok else 'NOT met'}" for k, ok in s.checks.to_dict().items()),
+        f"  time MdAPE {_pct(m.time_mdape)} (<= 15%), distance MdAPE {_pct(m.distance_mdape)} "
+        f"(<= 3%), coverage {_pct(m.coverage)} (>= 80%)",
         "",
         "Fitted on every figure (prior in brackets):",
     ]
@@ -218,4 +298,17 @@ def render(cal: Calibration) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["TARGETS", "by", "render", "stats", "summary", "table", "to_dict"]
+__all__ = [
+    "TARGETS",
+    "Checks",
+    "Comparison",
+    "Stats",
+    "Summary",
+    "Targets",
+    "by",
+    "render",
+    "stats",
+    "summary",
+    "table",
+    "to_dict",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, overload
 
 import yaml
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from silkrail.errors import DataError
 from silkrail.network.loader import (
     LineLoader,
+    M,
     NonNeg,
     Positive,
     Sourced,
@@ -278,16 +279,16 @@ class FittedFile(Strict):
     folds: int
     parameters: list[FittedValue]
     residual_sigma_log: dict[str, Annotated[float, Field(ge=0)]]
-    evidence: dict[str, Any] | None = None  # the files (content digests) and counts it was fitted from
+    evidence: dict[str, object] | None = None  # the files (content digests) and counts it was fitted from
     note: str | None = None
 
     @field_validator("fitted_at", mode="before")
     @classmethod
-    def _text(cls, v: Any) -> str:
+    def _text(cls, v: object) -> str:
         return str(v)
 
 
-def load_yaml(path: Path, model: type[BaseModel]) -> Any:
+def load_yaml(path: Path, model: type[M]) -> M:
     """Validate ``path`` against ``model``; the first bad field raises DataError(file, line, field)."""
     return validate_file(Path(path), model)[0]
 
@@ -319,19 +320,38 @@ def line_of(path: Path, section: str, index: int, key: str) -> int | None:
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
+ModelName = Literal["transit", "crossings", "figures", "fitted"]
+_MODELS: dict[ModelName, type[BaseModel]] = {
+    "transit": TransitFile,
+    "crossings": CrossingsFile,
+    "figures": FiguresFile,
+    "fitted": FittedFile,
+}
+"""The evidence files :func:`load_cached` reads, by the name a caller gives."""
+
+
 @cache
-def _cached(path: str, mtime: float, model_name: str) -> Any:
-    models: dict[str, type[BaseModel]] = {
-        "transit": TransitFile,
-        "crossings": CrossingsFile,
-        "figures": FiguresFile,
-        "fitted": FittedFile,
-    }
-    model = models[model_name]
-    return load_yaml(Path(path), model)
+def _cached(path: str, mtime: float, model_name: ModelName) -> BaseModel:
+    return load_yaml(Path(path), _MODELS[model_name])
 
 
-def load_cached(path: Path, model_name: str) -> Any:
+@overload
+def load_cached(path: Path, model_name: Literal["transit"]) -> TransitFile: ...
+
+
+@overload
+def load_cached(path: Path, model_name: Literal["crossings"]) -> CrossingsFile: ...
+
+
+@overload
+def load_cached(path: Path, model_name: Literal["figures"]) -> FiguresFile: ...
+
+
+@overload
+def load_cached(path: Path, model_name: Literal["fitted"]) -> FittedFile: ...
+
+
+def load_cached(path: Path, model_name: ModelName) -> BaseModel:
     """A data file, validated once per content version (keyed by path and modification time)."""
     p = Path(path)
     return _cached(str(p), p.stat().st_mtime, model_name)

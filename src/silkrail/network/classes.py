@@ -306,16 +306,32 @@ def _read(path: Path, n_edges: int) -> Classification | None:
         return None
     try:
         with open(path, "rb") as fh, np.load(fh) as data:
-            cls, rec, vmax = data["line_class"], data["record"], data["max_speed_kmh"]
-            names = tuple(str(x) for x in data["records"].tolist())
-            unplaced = tuple(str(x) for x in data["unplaced"].tolist())
+            saved = _Saved(**{name: data[name] for name in _SAVED})
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
-    if len(cls) != n_edges or len(rec) != n_edges:
+    if len(saved.line_class) != n_edges or len(saved.record) != n_edges:
         return None
     return Classification(
-        cls.astype(np.int8), rec.astype(np.int16), names, unplaced, max_speed_kmh=vmax.astype(np.float32)
+        saved.line_class.astype(np.int8),
+        saved.record.astype(np.int16),
+        tuple(str(x) for x in saved.records.tolist()),
+        tuple(str(x) for x in saved.unplaced.tolist()),
+        max_speed_kmh=saved.max_speed_kmh.astype(np.float32),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Saved:
+    """The arrays of a saved classification (:func:`_write`), as stored."""
+
+    line_class: NDArray[np.int8]
+    record: NDArray[np.int16]
+    max_speed_kmh: NDArray[np.float32]
+    records: NDArray[np.str_]
+    unplaced: NDArray[np.str_]
+
+
+_SAVED = tuple(f.name for f in dataclasses.fields(_Saved))
 
 
 def _write(path: Path, c: Classification) -> None:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from silkrail.errors import DataError
 from silkrail.network.loader import (
     Country,
+    M,
     NonNeg,
     Positive,
     Sourced,
@@ -303,17 +304,23 @@ SCHEMA: dict[str, type[Strict]] = {
 
 
 def load_file(path: Path) -> Any:
-    """Load and validate one curated file; raise DataError at the first bad field."""
+    """Load and validate one curated file; raise DataError at the first bad field. Its model is
+    the one :data:`SCHEMA` names for the file's name (hence ``Any``: the name is known at run
+    time only; :func:`load_curated` gives every file typed)."""
     path = Path(path)
     model = SCHEMA.get(path.name)
     if model is None:
         raise DataError(f"unknown data file; expected one of {', '.join(SCHEMA)}", file=path.name)
+    return _load(path, model)
+
+
+def _load(path: Path, model: type[M]) -> M:
     parsed, doc = validate_file(path, model)
     _check_unique_ids(parsed, path.name, doc)
     return parsed
 
 
-def _check_unique_ids(parsed: Any, filename: str, doc: Any) -> None:
+def _check_unique_ids(parsed: BaseModel, filename: str, doc: object) -> None:
     for list_name in ("exceptions", "crossings", "lines", "ferries"):
         items = getattr(parsed, list_name, None) or []
         seen: set[str] = set()
@@ -339,13 +346,13 @@ class Curated:
 
 def load_curated(data_dir: Path) -> Curated:
     """Load and validate every curated data file in ``data_dir``."""
-    files = {name: load_file(Path(data_dir) / name) for name in SCHEMA}
-    return Curated(
-        gauges=files["gauges.yaml"],
-        borders=files["borders.yaml"],
-        lines=files["lines.yaml"],
-        ports=files["ports.yaml"],
-        factors=files["factors.yaml"],
-        places=files["places.yaml"],
-        stations=files["stations.yaml"],
+    d = Path(data_dir)
+    return Curated(  # in SCHEMA's order, so that the first bad file is the same one
+        gauges=_load(d / "gauges.yaml", GaugesFile),
+        borders=_load(d / "borders.yaml", BordersFile),
+        lines=_load(d / "lines.yaml", LinesFile),
+        ports=_load(d / "ports.yaml", PortsFile),
+        factors=_load(d / "factors.yaml", FactorsFile),
+        places=_load(d / "places.yaml", PlacesFile),
+        stations=_load(d / "stations.yaml", StationsFile),
     )

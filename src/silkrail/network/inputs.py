@@ -86,22 +86,25 @@ def inputs_fingerprint(settings: Settings) -> tuple[str, dict[str, str]]:
     """A hash of everything the build reads, by content: the source files, the country outlines,
     the curated YAML, the build's code and parameters, and the year. Cheap enough to check on
     every load (about 10 ms for the packaged sources)."""
-    parts: dict[str, str] = {
+    from silkrail.network import geonames  # the cities anchor the track near them
+
+    rail, sea, ports = source_paths(settings)
+    countries = settings.resolve_countries_file()
+    data = {name: settings.data_dir / name for name in DATA_FILES}
+    parts = {
         "build": BUILD_VERSION,
         "code": _code_hash(),
         "year": str(settings.reference_date().year),  # which lines a build counts as existing
         "params": _params_fingerprint(),
+        "rail": content_key(rail),
+        "sea": content_key(sea),
+        "ports": content_key(ports),
+        "countries": content_key(countries) if countries and countries.is_file() else "missing",
+        "gazetteer": content_key(geonames.CITIES_FILE) + content_key(geonames.COUNTRIES_FILE),
+        **{
+            name: hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+            for name, path in data.items()
+        },
     }
-    rail, sea, ports = source_paths(settings)
-    for key, p in (("rail", rail), ("sea", sea), ("ports", ports)):
-        parts[key] = content_key(p)
-    countries = settings.resolve_countries_file()
-    parts["countries"] = content_key(countries) if countries and countries.is_file() else "missing"
-    from silkrail.network import geonames  # the cities anchor the track near them
-
-    parts["gazetteer"] = content_key(geonames.CITIES_FILE) + content_key(geonames.COUNTRIES_FILE)
-    for name in DATA_FILES:
-        path = settings.data_dir / name
-        parts[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
     digest = hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()
     return digest, parts

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -214,7 +214,7 @@ def _load(path: Path) -> Interoperability:
     return Interoperability(countries, tuple(f.sections), path.name, tuple(f.operators))
 
 
-def _check_operators(f: InteroperabilityFile, sections: set[str], doc: Any, path: Path) -> None:
+def _check_operators(f: InteroperabilityFile, sections: set[str], doc: object, path: Path) -> None:
     """One record per country, line, section and ferry, and a section record that exists: two
     operators for the same track would make the split depend on the file's order."""
     from silkrail.network.loader import locate

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -72,7 +72,7 @@ class Sourced(Strict):
 
     @field_validator("as_of", mode="before")
     @classmethod
-    def _as_of_date(cls, v: Any) -> str:
+    def _as_of_date(cls, v: object) -> str:
         v = str(v)
         if not _AS_OF.match(v):
             raise ValueError(f"'{v}' is not a date; write YYYY-MM-DD or YYYY-MM")
@@ -91,11 +91,16 @@ def check_id(v: str) -> str:
     return v
 
 
+M = TypeVar("M", bound=BaseModel)
+"""The model a file is validated against."""
+
+
 # --- YAML with line numbers ------------------------------------------------------------
 
 
-class LineMap(dict[str, Any]):
-    """A mapping that remembers the line of each key (1-based)."""
+class LineMap(dict[str, object]):
+    """A mapping that remembers the line of each key (1-based): a YAML document's mapping,
+    read only to locate a field (validation reads the document into a model)."""
 
     line: int
     key_lines: dict[str, int]
@@ -125,7 +130,7 @@ LineLoader.yaml_implicit_resolvers = {
 }
 
 
-def locate(doc: Any, loc: tuple[int | str, ...]) -> tuple[int | None, str]:
+def locate(doc: object, loc: tuple[int | str, ...]) -> tuple[int | None, str]:
     """The YAML line and a readable field path for a pydantic error location."""
     line: int | None = getattr(doc, "line", None)
     node = doc
@@ -147,7 +152,7 @@ def locate(doc: Any, loc: tuple[int | str, ...]) -> tuple[int | None, str]:
     return line, path
 
 
-def record_name(doc: Any, loc: tuple[int | str, ...]) -> str:
+def record_name(doc: object, loc: tuple[int | str, ...]) -> str:
     node = doc
     label = ""
     for part in loc:
@@ -165,7 +170,7 @@ def record_name(doc: Any, loc: tuple[int | str, ...]) -> str:
     return label
 
 
-def validate_file(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
+def validate_file(path: Path, model: type[M]) -> tuple[M, LineMap]:
     """(the validated model, the line-numbered document) of a YAML file of package or user data;
     the first bad field raises DataError(file, line, field), with the record it belongs to."""
     path = Path(path)
@@ -182,7 +187,7 @@ def validate_file(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
         from silkrail.network.yaml_limits import too_deep
 
         raise too_deep(path.read_text(encoding="utf-8"), path.name) from None
-    if not isinstance(doc, dict):
+    if not isinstance(doc, LineMap):
         raise DataError("expected a mapping at the top level", file=path.name, line=1)
     try:
         parsed = model.model_validate(doc)
@@ -206,17 +211,17 @@ def validate_file(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
-    current: Any = model
+    current: type[BaseModel] | None = model
     for part in loc:
         if isinstance(part, int):
             continue
-        field = current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        field = current.model_fields.get(part) if current is not None else None
         if field is None:
             break
         ann = field.annotation
         args = getattr(ann, "__args__", ())
         candidates = [a for a in (*args, ann) if isinstance(a, type) and issubclass(a, BaseModel)]
         current = candidates[0] if candidates else None
-    return list(current.model_fields) if hasattr(current, "model_fields") else []
+    return list(current.model_fields) if current is not None else []
 
 

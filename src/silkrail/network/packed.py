@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,23 @@ PORTS_FILE = PACKAGED_DIR / "ports.geojson.gz"
 
 RAIL_FORMAT = 1
 _SCALE = 1000.0  # thousandths of a degree; metres
-_RAIL_ARRAYS = ("format", "lat", "lon", "u", "dv", "m", "self_loops_dropped")
+
+
+@dataclass(frozen=True)
+class _PackedArrays:
+    """The arrays of a packed file, as stored: the format, delta-coded coordinates and first
+    ends, each edge's second end as a step from its first, lengths in metres."""
+
+    format: NDArray[np.int32]
+    lat: NDArray[np.int32]
+    lon: NDArray[np.int32]
+    u: NDArray[np.int32]
+    dv: NDArray[np.int32]
+    m: NDArray[np.int32]
+    self_loops_dropped: NDArray[np.int64]
+
+
+_RAIL_ARRAYS = tuple(f.name for f in fields(_PackedArrays))
 
 
 def _to_int(values: NDArray[np.float64], what: str) -> NDArray[np.int64]:
@@ -97,26 +114,26 @@ def read_packed_rail(source: Path | io.BytesIO, *, name: str | None = None) -> R
             missing = set(_RAIL_ARRAYS) - set(data.files)
             if missing:
                 raise SourceError(f"{label}: not a packed rail graph (no {', '.join(sorted(missing))})")
-            arrays = {k: data[k] for k in _RAIL_ARRAYS}
+            arrays = _PackedArrays(**{k: data[k] for k in _RAIL_ARRAYS})
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise SourceError(f"{label}: unreadable packed rail graph ({exc})") from exc
-    if int(arrays["format"][0]) != RAIL_FORMAT:
-        version = int(arrays["format"][0])
+    version = int(arrays.format[0])
+    if version != RAIL_FORMAT:
         raise SourceError(f"{label}: packed rail format {version}; this silkrail reads {RAIL_FORMAT}")
-    n = len(arrays["lat"])
-    u = np.cumsum(arrays["u"], dtype=np.int64)
-    v = u + arrays["dv"].astype(np.int64)
-    if len(arrays["lon"]) != n or not (len(u) == len(v) == len(arrays["m"])):
+    n = len(arrays.lat)
+    u = np.cumsum(arrays.u, dtype=np.int64)
+    v = u + arrays.dv.astype(np.int64)
+    if len(arrays.lon) != n or not (len(u) == len(v) == len(arrays.m)):
         raise SourceError(f"{label}: packed rail arrays have inconsistent lengths")
     if len(u) and (u.min() < 0 or v.max() >= n or (u >= v).any()):
         raise SourceError(f"{label}: packed rail edges point outside the nodes")
     return RawRail(
-        lat=np.cumsum(arrays["lat"], dtype=np.int64) / _SCALE,
-        lon=np.cumsum(arrays["lon"], dtype=np.int64) / _SCALE,
+        lat=np.cumsum(arrays.lat, dtype=np.int64) / _SCALE,
+        lon=np.cumsum(arrays.lon, dtype=np.int64) / _SCALE,
         u=u,
         v=v,
-        km=arrays["m"].astype(np.int64) / _SCALE,
-        self_loops_dropped=int(arrays["self_loops_dropped"][0]),
+        km=arrays.m.astype(np.int64) / _SCALE,
+        self_loops_dropped=int(arrays.self_loops_dropped[0]),
     )
 
 

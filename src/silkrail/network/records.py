@@ -11,6 +11,7 @@ network has always carried, so exports and service answers do not change.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -144,18 +145,19 @@ _FROM_CURATED = {"source": "sources"}
 """Record fields read from a differently named attribute of the curated record."""
 
 
-def _freeze(value: Any) -> Any:
-    """Lists (from pydantic or JSON) as tuples, all the way down, so records stay immutable."""
+def _freeze(value: object) -> Any:
+    """Lists (from pydantic or JSON) as tuples, all the way down, so records stay immutable.
+    The value goes to a record's constructor unchecked: the curated schema or the cache wrote it."""
     if isinstance(value, list | tuple):
         return tuple(_freeze(v) for v in value)
     return value
 
 
-def from_curated(cls: type[R], rec: Any, what: str, **derived: Any) -> R:
+def from_curated(cls: type[R], rec: object, what: str, **derived: object) -> R:
     """A ``cls`` record from the curated record ``rec``: each field the build ``derived`` is
     taken as given, every other one from the curated field of the same name. ``what`` names
     the record in the error raised when the curated record lacks a field."""
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {}  # each field's value, for the record's constructor
     for f in dataclasses.fields(cls):
         if f.name in derived:
             values[f.name] = _freeze(derived.pop(f.name))
@@ -173,7 +175,7 @@ def from_curated(cls: type[R], rec: Any, what: str, **derived: Any) -> R:
     return cls(**values)
 
 
-def from_dict(cls: type[R], data: dict[str, Any], what: str) -> R:
+def from_dict(cls: type[R], data: Mapping[str, Any], what: str) -> R:
     """A ``cls`` record from its :func:`to_dict` form (the network cache); a missing or unknown
     field raises :class:`DataError` naming it and ``what``."""
     names = _FIELDS[cls]
@@ -189,12 +191,12 @@ def from_dict(cls: type[R], data: dict[str, Any], what: str) -> R:
     return cls(*[_freeze(v) if type(v) is list else v for v in map(data.__getitem__, names)])
 
 
-def to_dict(rec: Record) -> dict[str, Any]:
+def to_dict(rec: Record) -> dict[str, object]:
     """The record as the JSON object the network has always carried (tuples become lists)."""
     return {f: _thaw(getattr(rec, f)) for f in _FIELDS[type(rec)]}
 
 
-def _thaw(value: Any) -> Any:
+def _thaw(value: object) -> object:
     if isinstance(value, tuple):
         return [_thaw(v) for v in value]
     return value
@@ -215,7 +217,7 @@ def to_frame(records: tuple[R, ...] | list[R], cls: type[R]) -> pandas.DataFrame
 
 
 def to_gdf(
-    records: tuple[R, ...] | list[R], cls: type[R], *, geometry: list[Any] | None = None
+    records: tuple[R, ...] | list[R], cls: type[R], *, geometry: list[object] | None = None
 ) -> geopandas.GeoDataFrame:
     """:func:`to_frame` with a geometry column (WGS 84): the record's point, or ``geometry``
     when given (one shapely geometry per record, e.g. a ferry's or a line's path)."""

@@ -16,11 +16,14 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel, Field, ValidationError
 
 from silkrail.errors import SourceError
+from silkrail.network._validation import first_problem
 
 _INT_KEY = re.compile(r"([{,] ?)(\d+):")
 
@@ -56,6 +59,52 @@ class RawPort:
     country_name: str
     lat: float
     lon: float
+
+
+class _Line(BaseModel):
+    type: Literal["LineString"]
+    coordinates: list[list[float]]
+
+
+class _MultiLine(BaseModel):
+    type: Literal["MultiLineString"]
+    coordinates: list[list[list[float]]]
+
+
+class _SeaProperties(BaseModel):
+    passage: str | None = None
+
+
+class _SeaFeature(BaseModel):
+    geometry: Annotated[_Line | _MultiLine, Field(discriminator="type")]
+    properties: _SeaProperties | None = None
+
+
+class _SeaNetwork(BaseModel):
+    """searoute's maritime network: lines, some through a named passage."""
+
+    features: list[_SeaFeature]
+
+
+class _PortPoint(BaseModel):
+    coordinates: list[float]
+
+
+class _PortProperties(BaseModel):
+    port: str  # UN/LOCODE
+    name: str
+    cty: str | None = None
+
+
+class _PortFeature(BaseModel):
+    geometry: _PortPoint
+    properties: _PortProperties
+
+
+class _Ports(BaseModel):
+    """searoute's ports: points with a UN/LOCODE, a name and a country name."""
+
+    features: list[_PortFeature]
 
 
 RAIL_DATA_YEAR = 2024
@@ -151,9 +200,11 @@ def read_sea(path: Path | None = None) -> RawSea:
 
     path = path or sea_source_paths()[0]
     try:
-        features = json.loads(_read_text(path))["features"]
-    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
+        features = _SeaNetwork.model_validate_json(_read_text(path)).features
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: not a readable GeoJSON FeatureCollection ({exc})") from exc
+    except ValidationError as exc:
+        raise SourceError(f"{path}: not a maritime network of lines ({first_problem(exc)})") from None
     index: dict[tuple[float, float], int] = {}
     coords: list[tuple[float, float]] = []
     edges: dict[tuple[int, int], str] = {}
@@ -166,11 +217,9 @@ def read_sea(path: Path | None = None) -> RawSea:
         return index[key]
 
     for feature in features:
-        passage = (feature.get("properties") or {}).get("passage") or ""
-        geometry = feature["geometry"]
-        parts = (
-            geometry["coordinates"] if geometry["type"] == "MultiLineString" else [geometry["coordinates"]]
-        )
+        passage = (feature.properties.passage or "") if feature.properties else ""
+        geometry = feature.geometry
+        parts = geometry.coordinates if isinstance(geometry, _MultiLine) else [geometry.coordinates]
         for part in parts:
             ids = [node(c[0], c[1]) for c in part]
             for a, b in itertools.pairwise(ids):
@@ -187,12 +236,14 @@ def read_ports(path: Path | None = None) -> list[RawPort]:
     """The UN/LOCODE ports of the maritime network."""
     path = path or sea_source_paths()[1]
     try:
-        features = json.loads(_read_text(path))["features"]
-    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
+        features = _Ports.model_validate_json(_read_text(path)).features
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: not a readable GeoJSON FeatureCollection ({exc})") from exc
+    except ValidationError as exc:
+        raise SourceError(f"{path}: not a GeoJSON of ports ({first_problem(exc)})") from None
     ports = []
     for feature in features:
-        p = feature["properties"]
-        lon, lat = feature["geometry"]["coordinates"][:2]
-        ports.append(RawPort(p["port"], p["name"], p.get("cty") or "", float(lat), _norm_lon(lon)))
+        p = feature.properties
+        lon, lat = feature.geometry.coordinates[:2]
+        ports.append(RawPort(p.port, p.name, p.cty or "", float(lat), _norm_lon(lon)))
     return ports

@@ -15,14 +15,17 @@ import logging
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import BaseModel, ValidationError
 
 from silkrail import cache
 from silkrail.errors import CacheError, DataError
 from silkrail.network import records
+from silkrail.network._validation import first_problem
 from silkrail.network.model import EDGE_ARRAYS, GEOM_ARRAYS, NODE_ARRAYS, RECORD_TYPES, Network
+from silkrail.network.records import Crossing, Ferry, Line, NetworkPlace, Port, R
 
 if TYPE_CHECKING:
     from silkrail.settings import Settings
@@ -30,7 +33,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
-_META_KEYS = ("countries", "passages", "meta")
+
+
+class _SavedMeta(BaseModel):
+    """The JSON a saved network carries beside its arrays: the name tables, the metadata, each
+    record table as rows (checked row by row when read) and the node names."""
+
+    countries: list[str]
+    passages: list[str]
+    meta: dict[str, object]
+    crossings: object = None
+    lines: object = None
+    ports: object = None
+    ferries: object = None
+    places: object = None
+    names: dict[str, str]
+    format_version: int
 
 
 def network_path(home: Path, inputs_hash: str) -> Path:
@@ -40,15 +58,20 @@ def network_path(home: Path, inputs_hash: str) -> Path:
 def save_network(net: Network, path: Path) -> Path:
     """Write ``net`` to ``path`` atomically (a temporary file of this process, then rename)."""
     path = Path(path)
-    meta: dict[str, Any] = {k: getattr(net, k) for k in _META_KEYS}
-    for table in RECORD_TYPES:
-        meta[table] = [records.to_dict(r) for r in getattr(net, table)]
-    meta["names"] = {str(k): v for k, v in net.names.items()}
-    meta["format_version"] = FORMAT_VERSION
+    meta = {
+        "countries": net.countries,
+        "passages": net.passages,
+        "meta": net.meta,
+        **{table: [records.to_dict(r) for r in getattr(net, table)] for table in RECORD_TYPES},
+        "names": {str(k): v for k, v in net.names.items()},
+        "format_version": FORMAT_VERSION,
+    }
     payload = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()
-    arrays = {k: getattr(net, k) for k in (*NODE_ARRAYS, *EDGE_ARRAYS, *GEOM_ARRAYS)}
-    arrays["meta_json"] = np.frombuffer(payload, dtype=np.uint8)
-    arrays["meta_sha256"] = np.frombuffer(hashlib.sha256(payload).digest(), dtype=np.uint8)
+    arrays = {
+        **{k: getattr(net, k) for k in (*NODE_ARRAYS, *EDGE_ARRAYS, *GEOM_ARRAYS)},
+        "meta_json": np.frombuffer(payload, dtype=np.uint8),
+        "meta_sha256": np.frombuffer(hashlib.sha256(payload).digest(), dtype=np.uint8),
+    }
     with cache.atomic_write(path) as fh:
         np.savez(fh, **arrays)
     return path
@@ -69,31 +92,44 @@ def load_network_file(path: Path, *, expected_hash: str | None = None) -> Networ
     payload = arrays.pop("meta_json").tobytes()
     if hashlib.sha256(payload).digest() != arrays.pop("meta_sha256").tobytes():
         raise CacheError(f"{path}: network cache metadata does not match its checksum")
-    meta: dict[str, Any] = json.loads(payload)
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise CacheError(f"{path}: network cache format {meta.get('format_version')} is outdated")
-    if expected_hash and meta["meta"].get("inputs_hash") != expected_hash:
+    doc = json.loads(payload)
+    version = doc.get("format_version") if isinstance(doc, dict) else None
+    if version != FORMAT_VERSION:
+        raise CacheError(f"{path}: network cache format {version} is outdated")
+    try:
+        saved = _SavedMeta.model_validate(doc)
+    except ValidationError as exc:
+        raise CacheError(f"{path}: network cache metadata does not fit ({first_problem(exc)})") from None
+    if expected_hash and saved.meta.get("inputs_hash") != expected_hash:
         raise CacheError(f"{path}: network cache was built from other inputs")
-    n, e = len(arrays["lat"]), len(arrays["u"])
-    if any(len(arrays[k]) != n for k in NODE_ARRAYS) or any(
-        len(arrays[k]) != e for k in EDGE_ARRAYS if k != "geom_ptr"
+    net = Network(
+        **arrays,
+        countries=saved.countries,
+        passages=saved.passages,
+        names={int(k): v for k, v in saved.names.items()},
+        crossings=_records(path, "crossings", Crossing, saved.crossings),
+        lines=_records(path, "lines", Line, saved.lines),
+        ports=_records(path, "ports", Port, saved.ports),
+        places=_records(path, "places", NetworkPlace, saved.places),
+        meta=saved.meta,
+        ferries=_records(path, "ferries", Ferry, saved.ferries),
+    )
+    n, e = net.n_nodes, net.n_edges
+    if any(len(getattr(net, k)) != n for k in NODE_ARRAYS) or any(
+        len(getattr(net, k)) != e for k in EDGE_ARRAYS if k != "geom_ptr"
     ):
         raise CacheError(f"{path}: network cache arrays have inconsistent lengths")
-    if len(arrays["geom_ptr"]) != e + 1 or int(arrays["geom_ptr"][-1]) != len(arrays["geom_lat"]):
+    if len(net.geom_ptr) != e + 1 or int(net.geom_ptr[-1]) != len(net.geom_lat):
         raise CacheError(f"{path}: network cache geometry is truncated")
-    if e and (int(arrays["u"].max()) >= n or int(arrays["v"].max()) >= n):
+    if e and (int(net.u.max()) >= n or int(net.v.max()) >= n):
         raise CacheError(f"{path}: network cache edges point past the node arrays")
-    names = {int(k): v for k, v in meta.pop("names").items()}
-    meta.pop("format_version")
-    tables: dict[str, Any] = {table: _records(path, table, meta.pop(table, None)) for table in RECORD_TYPES}
-    return Network(**arrays, names=names, **tables, **meta)
+    return net
 
 
-def _records(path: Path, table: str, rows: object) -> tuple[records.Record, ...]:
+def _records(path: Path, table: str, cls: type[R], rows: object) -> tuple[R, ...]:
     """The typed records of one table of a saved network; CacheError if a row does not fit."""
     if not isinstance(rows, list):
         raise CacheError(f"{path}: network cache lacks its {table}")
-    cls = RECORD_TYPES[table]
     try:
         return tuple(records.from_dict(cls, row, f"{table}[{i}]") for i, row in enumerate(rows))
     except (DataError, TypeError) as exc:

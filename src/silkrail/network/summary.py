@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import numpy as np
 
@@ -15,8 +14,9 @@ from silkrail.network.model import (
 )
 
 
-def summarise(net: Network) -> dict[str, Any]:
-    """Headline figures of a network: counts, km by gauge and by country."""
+def summarise(net: Network) -> dict[str, object]:
+    """Headline figures of a network: counts, km by gauge and by country (kept as JSON in the
+    network's metadata)."""
     rail = (net.edge_kind == EdgeKind.RAIL) | (net.edge_kind == EdgeKind.BORDER)
     year = int(net.meta.get("reference_year", net.current_year()))
     existing = rail & (net.year_open <= year)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,9 +17,14 @@ from silkrail.network.model import GAUGES_MM, EdgeKind, Network, NodeKind
 GAUGE_ISLAND_MIN_KM = 100.0
 
 
+Severity = Literal["error", "warning", "info"]
+
+
 @dataclass(frozen=True)
 class Problem:
-    severity: str  # "error" | "warning" | "info"
+    """One row of the problems table: how bad, what is wrong, and where (file and record)."""
+
+    severity: Severity
     message: str
     where: str
 

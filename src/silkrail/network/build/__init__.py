@@ -23,14 +23,18 @@ the cache key).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers
+    from silkrail.network.build.pipeline import build_network
+    from silkrail.network.build.state import BuildReport
 
 __all__ = ["DEFAULT_PARAMS", "BuildParams", "BuildReport", "build_network"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """``build_network`` and ``BuildReport`` on first use: the cache key reads ``params`` on
     every load, and must not import the build's numerical stack for it."""
     if name == "build_network":

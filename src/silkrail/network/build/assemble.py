@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
 from silkrail.network.build.state import BuildState
-from silkrail.network.model import (
-    EdgeKind,
-    NodeKind,
-)
+from silkrail.network.model import EdgeKind, Network, NodeKind
 
 
-def assemble(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> dict[str, Any]:
-    """Join rail and sea, contract degree-2 rail chains, and lay out the final arrays (the
-    fields of the network but its records); every record of ``s`` is renumbered to match."""
+def assemble(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> Network:
+    """Join rail and sea, contract degree-2 rail chains, and lay out the final arrays; every
+    record of ``s`` is renumbered to match, and the network holds them (its places and
+    metadata are the pipeline's to add)."""
     lat, lon, node_cc, node_gauge = s.lat, s.lon, s.node_cc, s.node_gauge
     rail, sea_nodes, sea, protected = s.rail, s.sea_nodes, s.sea_edges, s.protected
     n_rail = len(lat)
@@ -26,30 +22,30 @@ def assemble(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> dict[str, A
     kind = np.r_[np.full(n_rail, NodeKind.RAIL), sea_nodes.node_kind].astype(np.uint8)
     gauge = np.r_[node_gauge, np.zeros(len(sea_nodes.lat), np.uint8)]
     both = rail.appended(sea, keep_dtypes=False)
-    e = both.columns()
-    water_codes, e["water_cc"] = np.unique(e["water_cc"].astype("<U2"), return_inverse=True)
+    e = both
+    water_codes, water_idx = np.unique(e.water_cc.astype("<U2"), return_inverse=True)
     n = len(all_lat)
-    m = len(e["u"])
+    m = len(e.u)
     # chains: a node joins two edges with the same attributes and nothing else happens there
-    deg = np.bincount(np.r_[e["u"], e["v"]], minlength=n)
+    deg = np.bincount(np.r_[e.u, e.v], minlength=n)
     attr = np.stack(
         [
-            e["edge_kind"],
-            e["edge_gauge"],
-            e["change"],
-            e["crossing"],
-            e["line"],
-            e["year_open"],
-            e["passage"],
-            e["port"],
-            e["water"],
-            e["water_cc"],
+            e.edge_kind,
+            e.edge_gauge,
+            e.change,
+            e.crossing,
+            e.line,
+            e.year_open,
+            e.passage,
+            e.port,
+            e.water,
+            water_idx,
         ],
         axis=1,
     ).astype(np.int64)
-    contractible = (e["edge_kind"] == EdgeKind.RAIL) | (e["edge_kind"] == EdgeKind.SEA)
+    contractible = (e.edge_kind == EdgeKind.RAIL) | (e.edge_kind == EdgeKind.SEA)
     incident: list[list[int]] = [[] for _ in range(n)]
-    for i, (a, b) in enumerate(zip(e["u"].tolist(), e["v"].tolist(), strict=True)):
+    for i, (a, b) in enumerate(zip(e.u.tolist(), e.v.tolist(), strict=True)):
         incident[a].append(i)
         incident[b].append(i)
     keep_node = np.ones(n, bool)
@@ -59,10 +55,10 @@ def assemble(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> dict[str, A
         i, j = incident[node]
         if contractible[i] and contractible[j] and (attr[i] == attr[j]).all() and i != j:
             keep_node[node] = False
-    u_l, v_l = e["u"].tolist(), e["v"].tolist()
+    u_l, v_l = e.u.tolist(), e.v.tolist()
     visited = np.zeros(m, bool)
     new_edges: list[tuple[int, int, float, int, list[int]]] = []  # u, v, km, template edge, path
-    km_l = e["km"].astype(np.float64).tolist()
+    km_l = e.km.astype(np.float64).tolist()
     progress = True
     while progress:  # a chain cut at params.max_chain_km makes a new kept node: walk again from it
         progress = False
@@ -110,31 +106,35 @@ def assemble(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> dict[str, A
     flat = np.fromiter((p for t in new_edges for p in t[4]), dtype=np.int64, count=int(geom_ptr[-1]))
     countries = ["", *sorted({str(c) for c in all_cc[used] if c} | {str(c) for c in water_codes if c})]
     c_index = {c: i for i, c in enumerate(countries)}
-    out: dict[str, Any] = {
-        "lat": all_lat[used],
-        "lon": all_lon[used],
-        "node_kind": kind[used],
-        "country": np.array([c_index[c] for c in all_cc[used]], dtype=np.uint8),
-        "gauge": gauge[used].astype(np.uint8),
-        "u": remap[np.array([t[0] for t in new_edges])].astype(np.int32),
-        "v": remap[np.array([t[1] for t in new_edges])].astype(np.int32),
-        "edge_kind": e["edge_kind"][tmpl].astype(np.uint8),
-        "km": np.array([t[2] for t in new_edges], dtype=np.float32),
-        "edge_gauge": e["edge_gauge"][tmpl].astype(np.uint8),
-        "change": e["change"][tmpl].astype(bool),
-        "crossing": e["crossing"][tmpl].astype(np.int32),
-        "line": e["line"][tmpl].astype(np.int16),
-        "year_open": e["year_open"][tmpl].astype(np.int16),
-        "passage": e["passage"][tmpl].astype(np.uint8),
-        "port": e["port"][tmpl].astype(np.int32),
-        "water": e["water"][tmpl].astype(np.uint8),
-        "water_country": np.array([c_index[str(c)] for c in water_codes], dtype=np.uint8)[
-            e["water_cc"][tmpl]
-        ],
-        "geom_ptr": geom_ptr,
-        "geom_lat": all_lat[flat].astype(np.float32),
-        "geom_lon": all_lon[flat].astype(np.float32),
-        "countries": countries,
-    }
     s.renumber(remap)
-    return out
+    return Network(
+        lat=all_lat[used],
+        lon=all_lon[used],
+        node_kind=kind[used],
+        country=np.array([c_index[c] for c in all_cc[used]], dtype=np.uint8),
+        gauge=gauge[used].astype(np.uint8),
+        u=remap[np.array([t[0] for t in new_edges])].astype(np.int32),
+        v=remap[np.array([t[1] for t in new_edges])].astype(np.int32),
+        edge_kind=e.edge_kind[tmpl].astype(np.uint8),
+        km=np.array([t[2] for t in new_edges], dtype=np.float32),
+        edge_gauge=e.edge_gauge[tmpl].astype(np.uint8),
+        change=e.change[tmpl].astype(bool),
+        crossing=e.crossing[tmpl].astype(np.int32),
+        line=e.line[tmpl].astype(np.int16),
+        year_open=e.year_open[tmpl].astype(np.int16),
+        passage=e.passage[tmpl].astype(np.uint8),
+        port=e.port[tmpl].astype(np.int32),
+        water=e.water[tmpl].astype(np.uint8),
+        water_country=np.array([c_index[str(c)] for c in water_codes], dtype=np.uint8)[water_idx[tmpl]],
+        geom_ptr=geom_ptr,
+        geom_lat=all_lat[flat].astype(np.float32),
+        geom_lon=all_lon[flat].astype(np.float32),
+        countries=countries,
+        passages=s.passages,
+        names=s.names,
+        crossings=tuple(s.crossings),
+        lines=tuple(s.lines),
+        ports=tuple(s.ports),
+        places=(),
+        ferries=tuple(s.ferries),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from typing import Any
+from typing import Literal, TypedDict
 
 import numpy as np
 
@@ -28,13 +28,26 @@ def _country(point: Point, where: str) -> str:
     return point.country
 
 
+DwellFrom = Literal["curated", "default", "customs union"]
+
+
+class CrossingFigures(TypedDict):
+    """The figures of a crossing record the build derives, as keywords of its constructor."""
+
+    dwell_h: float
+    dwell_from: DwellFrom
+    cost_usd_per_teu: float
+    capacity_trains_per_day: float
+
+
 def crossing_values(
     curated: Curated, rec: CuratedCrossing | None, countries: tuple[str, str], is_break: bool
-) -> dict[str, Any]:
+) -> CrossingFigures:
     """The figures of a crossing (dwell, its basis, fee, capacity): curated where given, else the
     customs union's or the default ones."""
     d = curated.borders.defaults
     union_dwell = None
+    dwell_src: DwellFrom
     for union in curated.borders.customs_unions:
         if countries[0] in union.members and countries[1] in union.members:
             union_dwell = union.border_dwell_h
@@ -57,12 +70,9 @@ def crossing_values(
         if rec is not None and rec.capacity_trains_per_day
         else d.capacity_trains_per_day
     )
-    return {
-        "dwell_h": dwell,
-        "dwell_from": dwell_src,
-        "cost_usd_per_teu": cost,
-        "capacity_trains_per_day": capacity,
-    }
+    return CrossingFigures(
+        dwell_h=dwell, dwell_from=dwell_src, cost_usd_per_teu=cost, capacity_trains_per_day=capacity
+    )
 
 
 def make_crossings(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
@@ -202,7 +212,7 @@ def make_crossings(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
         crossing_of[e] = auto[key]
         marked_edges[auto[key]] += 1
     out = [replace(c, nodes=n, edges=k) for c, n, k in zip(out, nodes, marked_edges, strict=True)]
-    report.counts["crossings_curated"] = len(curated.borders.crossings)
-    report.counts["crossings_uncurated"] = len(auto)
+    report.counts.crossings_curated = len(curated.borders.crossings)
+    report.counts.crossings_uncurated = len(auto)
     s.crossings = out
     s.rail = replace(s.rail, edge_kind=edge_kind, change=change, crossing=crossing_of)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -11,13 +10,14 @@ from scipy.sparse.csgraph import dijkstra
 from silkrail.network import geo, records
 from silkrail.network.build.params import DEFAULT_PARAMS, BuildParams
 from silkrail.network.build.state import BuildState, csr_of, path_nodes
+from silkrail.network.curated import Line as CuratedLine
 from silkrail.network.model import (
     gauge_mask,
 )
 from silkrail.network.records import Line
 
 
-def chainage(line: Any) -> np.ndarray:
+def chainage(line: CuratedLine) -> np.ndarray:
     """km of each station: curated where given, else interpolated by great-circle distance."""
     st = line.stations
     lat = np.array([s.lat for s in st])
@@ -152,18 +152,18 @@ def join_line_ends(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
         for pos in (0, len(meta.nodes) - 1):
             node = int(meta.nodes[pos])
             arr = edges.arrays()
-            u, v = arr["u"], arr["v"]
+            u, v = arr.u, arr.v
             if line.in_osm and int((u == node).sum() + (v == node).sum()) > 1:
                 continue  # a mapped end station that is not a dead end is joined already
             reach = within * params.gap_detour + 3.0
-            dist = dijkstra(csr_of(len(lat), u, v, arr["km"]), indices=node, limit=reach)
+            dist = dijkstra(csr_of(len(lat), u, v, arr.km), indices=node, limit=reach)
             ok = (node_cc[u] == node_cc[node]) & (node_cc[v] == node_cc[node])
             ok &= ~np.isfinite(dist[u]) & ~np.isfinite(dist[v])
             hit = nearest_on_track(lat, lon, u, v, ok, float(lat[node]), float(lon[node]))
             if hit is None or hit[2] > within:
                 continue
             e, t, km = hit
-            seg_km = float(arr["km"][e])
+            seg_km = float(arr.km[e])
             if min(t, 1 - t) * seg_km < 0.1:
                 target = int(u[e] if t < 0.5 else v[e])
             else:
@@ -183,7 +183,7 @@ def join_line_ends(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
                 "(the mapped track leaves it unjoined)",
                 where,
             )
-    s.report.counts["line_ends_joined"] = joined
+    s.report.counts.line_ends_joined = joined
     s.lat, s.lon, s.node_cc = lat, lon, node_cc
 
 
@@ -213,7 +213,7 @@ def mark_restricted_lines(s: BuildState) -> None:
                 if e is not None and rail.line[e] < 0:
                     rail.line[e] = idx  # in place: the column is this state's own
                     marked_km += float(rail.km[e])
-    report.counts["restricted_line_km"] = round(marked_km, 1)
+    report.counts.restricted_line_km = round(marked_km, 1)
 
 
 def name_stations(s: BuildState) -> None:

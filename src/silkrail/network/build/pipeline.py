@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -83,19 +84,9 @@ def build_network(
         add_ferries(s, params)
     with _step(progress, "contracting degree-2 chains"):
         place_anchors(s, params)
-        final = assemble(s, params)
+        net = assemble(s, params)
 
     with _step(progress, "resolving places and summarising"):
-        net = Network(
-            **final,
-            passages=s.passages,
-            names=s.names,
-            crossings=tuple(s.crossings),
-            lines=tuple(s.lines),
-            ports=tuple(s.ports),
-            places=(),
-            ferries=tuple(s.ferries),
-        )
         net.meta = {"base_year": sources.RAIL_DATA_YEAR, "reference_year": s.year}
         net.places = tuple(resolve_places(curated, net, s.report, s.year))
         net.meta |= {
@@ -109,8 +100,8 @@ def build_network(
             "border_defaults": curated.borders.defaults.model_dump(mode="json"),
             "gauge_by_country": {r.country: r.gauge_mm for r in curated.gauges.countries},
             "locodes": s.locodes,
-            "counts": s.report.counts,
-            "problems": s.report.problems,
+            "counts": asdict(s.report.counts),
+            "problems": [asdict(p) for p in s.report.problems],
             "build_params": params.fingerprint(),
         }
         net.meta["summary"] = summarise(net)

@@ -34,7 +34,7 @@ def place_anchors(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     n_places = len(named)
     keep = km <= params.city_anchor_km
     keep[:n_places] = True
-    s.report.counts["place_anchors"] = int(keep.sum())
+    s.report.counts.place_anchors = int(keep.sum())
     s.protected |= {int(x) for x in nodes[keep]}
 
 

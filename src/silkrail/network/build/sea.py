@@ -128,10 +128,8 @@ def classify_water(
     inland_km: dict[str, float] = defaultdict(float)
     for e in np.flatnonzero(kind == WaterKind.INLAND).tolist():
         inland_km[str(edge_cc[e])] += float(km[e])
-    report.counts.update(
-        inland_water_km={k: round(x, 1) for k, x in sorted(inland_km.items())},
-        port_approach_km=round(float(km[kind == WaterKind.APPROACH].sum()), 1),
-    )
+    report.counts.inland_water_km = {k: round(x, 1) for k, x in sorted(inland_km.items())}
+    report.counts.port_approach_km = round(float(km[kind == WaterKind.APPROACH].sum()), 1)
     return kind, edge_cc, node_cc
 
 
@@ -162,7 +160,7 @@ def add_sea(
     inland = inland_ports(
         port_lat, port_lon, sea.lat[near], sea.lon[near], near_km, outlines, params
     ) & ~np.array([p.locode in curated_locodes for p in raw_ports], dtype=bool)
-    report.counts["inland_ports"] = int(inland.sum())
+    report.counts.inland_ports = int(inland.sum())
     locodes: dict[str, int] = {}
     for i, p in enumerate(raw_ports):
         locodes.setdefault(p.locode, port_base + i)
@@ -224,7 +222,8 @@ def add_sea(
             )
         )
         edges.add(node, terminal, edge_kind=EdgeKind.PORT_LINK, km=link_km, port=idx, edge_gauge=0)
-    report.counts.update(sea_nodes=n_sea, ports=len(raw_ports), rail_ports=len(ports_meta))
+    counts = report.counts
+    counts.sea_nodes, counts.ports, counts.rail_ports = n_sea, len(raw_ports), len(ports_meta)
     s.sea_nodes = SeaNodes(
         lat=np.r_[sea.lat, port_lat],
         lon=np.r_[sea.lon, port_lon],
@@ -312,5 +311,5 @@ def add_ferries(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
             water_cc=np.full(k, "", dtype="<U2"),
         )
         s.sea_edges = s.sea_edges.appended(extra, keep_dtypes=False)
-    report.counts["ferries"] = len(out)
+    report.counts.ferries = len(out)
     s.ferries = out

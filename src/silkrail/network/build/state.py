@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import dijkstra
 
 from silkrail.network import geo
@@ -18,6 +18,7 @@ from silkrail.network.model import (
     WaterKind,
 )
 from silkrail.network.records import Crossing, Ferry, Line, Port
+from silkrail.network.validate import Problem, Severity
 
 Progress = Callable[[str], None]
 
@@ -26,43 +27,57 @@ Progress = Callable[[str], None]
 
 @dataclass
 class EdgeList:
+    """Rail edges as they grow: chunks of ``u``, ``v`` and of each column of
+    :data:`EDGE_DEFAULTS`, joined into :class:`EdgeArrays` by :meth:`arrays`."""
+
     u: list[np.ndarray] = field(default_factory=list)
     v: list[np.ndarray] = field(default_factory=list)
     cols: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
 
-    def add(self, u: Any, v: Any, **cols: Any) -> None:
+    def add(self, u: ArrayLike, v: ArrayLike, **cols: ArrayLike) -> None:
         u_a = np.atleast_1d(np.asarray(u, dtype=np.int64))
         self.u.append(u_a)
         self.v.append(np.atleast_1d(np.asarray(v, dtype=np.int64)))
-        for k in EDGE_DEFAULTS:
-            val = cols.get(k, EDGE_DEFAULTS[k])
+        for k, default in EDGE_DEFAULTS.items():
+            val = cols.get(k, default)
             self.cols[k].append(np.broadcast_to(np.asarray(val), u_a.shape).copy())
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        out = {"u": np.concatenate(self.u), "v": np.concatenate(self.v)}
-        out.update({k: np.concatenate(v) for k, v in self.cols.items()})
-        return out
+    def arrays(self) -> EdgeArrays:
+        """The edges so far as one array per column; none changes gauge or belongs to a
+        crossing yet."""
+        u = np.concatenate(self.u)
+        n = len(u)
+        return EdgeArrays(
+            u=u,
+            v=np.concatenate(self.v),
+            **{k: np.concatenate(self.cols[k]) for k in EDGE_DEFAULTS},
+            change=np.zeros(n, bool),
+            crossing=np.full(n, -1, np.int32),
+            water_cc=np.full(n, "", dtype="<U2"),
+        )
 
     @classmethod
-    def of(cls, arrays: dict[str, np.ndarray]) -> EdgeList:
-        """An edge list holding ``arrays`` (``u``, ``v`` and the columns) as they are."""
+    def of(cls, arrays: EdgeArrays) -> EdgeList:
+        """An edge list holding the ``u``, ``v`` and :data:`EDGE_DEFAULTS` columns of ``arrays``."""
         out = cls()
-        out.u, out.v = [np.asarray(arrays["u"], dtype=np.int64)], [np.asarray(arrays["v"], dtype=np.int64)]
-        out.cols = defaultdict(list, {k: [v] for k, v in arrays.items() if k not in ("u", "v")})
+        out.u, out.v = [np.asarray(arrays.u, dtype=np.int64)], [np.asarray(arrays.v, dtype=np.int64)]
+        columns = arrays.columns()
+        out.cols = defaultdict(list, {k: [columns[k]] for k in EDGE_DEFAULTS})
         return out
 
     def split(self, i: int, node: int, frac: float) -> None:
         """Cut edge ``i`` at ``node``: (u, node) keeps ``frac`` of its km, (node, v) the rest."""
         arr = self.arrays()
-        v, km = int(arr["v"][i]), float(arr["km"][i])
-        cols = {k: arr[k][i] for k in EDGE_DEFAULTS if k != "km"}
-        arr["v"][i], arr["km"][i] = node, km * frac
-        self.u, self.v = [arr["u"]], [arr["v"]]
-        self.cols = defaultdict(list, {k: [arr[k]] for k in EDGE_DEFAULTS})
+        v, km = int(arr.v[i]), float(arr.km[i])
+        columns = arr.columns()
+        cols = {k: columns[k][i] for k in EDGE_DEFAULTS if k != "km"}
+        arr.v[i], arr.km[i] = node, km * frac
+        self.u, self.v = [arr.u], [arr.v]
+        self.cols = defaultdict(list, {k: [columns[k]] for k in EDGE_DEFAULTS})
         self.add(node, v, km=km * (1 - frac), **cols)
 
 
-EDGE_DEFAULTS: dict[str, Any] = {
+EDGE_DEFAULTS: dict[str, int | float] = {
     "edge_kind": EdgeKind.RAIL,
     "km": 0.0,
     "edge_gauge": -1,  # -1: derive from the end nodes
@@ -72,6 +87,8 @@ EDGE_DEFAULTS: dict[str, Any] = {
     "port": -1,
     "water": WaterKind.OPEN,
 }
+"""The columns an :class:`EdgeList` carries besides ``u`` and ``v``, and the value of each
+where :meth:`EdgeList.add` is not given one."""
 
 
 @dataclass(frozen=True)
@@ -95,21 +112,19 @@ class EdgeArrays:
 
     @classmethod
     def of(cls, edges: EdgeList, water_cc: np.ndarray | None = None) -> EdgeArrays:
-        """The arrays of ``edges``; no edge changes gauge or belongs to a crossing yet."""
+        """The arrays of ``edges`` (see :meth:`EdgeList.arrays`), with ``water_cc`` if given."""
         arr = edges.arrays()
-        n = len(arr["u"])
-        return cls(
-            **arr,
-            change=np.zeros(n, bool),
-            crossing=np.full(n, -1, np.int32),
-            water_cc=np.full(n, "", dtype="<U2") if water_cc is None else water_cc,
-        )
+        return arr if water_cc is None else replace(arr, water_cc=water_cc)
 
     def __len__(self) -> int:
         return len(self.u)
 
     def columns(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def take(self, which: np.ndarray) -> EdgeArrays:
+        """The edges ``which`` selects (a mask or indices), every column alike."""
+        return EdgeArrays(**{k: v[which] for k, v in self.columns().items()})
 
     def appended(self, more: EdgeArrays, *, keep_dtypes: bool) -> EdgeArrays:
         """These edges followed by ``more``; ``keep_dtypes`` casts ``more`` to these columns' types
@@ -131,12 +146,55 @@ class SeaNodes:
 
 
 @dataclass
-class BuildReport:
-    problems: list[dict[str, str]] = field(default_factory=list)
-    counts: dict[str, Any] = field(default_factory=dict)
+class BuildCounts:
+    """What each step did, in the order the steps run (the network's metadata keeps them as one
+    JSON object in this order; ``network info`` and the build summary read them)."""
 
-    def add(self, severity: str, message: str, where: str) -> None:
-        self.problems.append({"severity": severity, "message": message, "where": where})
+    # keep_continents: the raw graph, and what lies outside Europe and Asia
+    raw_nodes: int = 0
+    raw_edges: int = 0
+    self_loops_dropped: int = 0
+    outside_europe_asia_nodes: int = 0
+    # join_line_ends
+    line_ends_joined: int = 0
+    # close_gaps
+    dead_ends: int = 0
+    gaps_closed: int = 0
+    gaps_closed_between_pieces: int = 0
+    gaps_closed_km: float = 0.0
+    # relabel_slivers
+    border_slivers_relabelled: int = 0
+    border_sliver_rounds: int = 0
+    # drop_fragments
+    components: int = 0
+    fragments_dropped: int = 0
+    fragments_dropped_km: float = 0.0
+    components_kept: int = 0
+    # mark_restricted_lines
+    restricted_line_km: float = 0.0
+    # make_crossings
+    crossings_curated: int = 0
+    crossings_uncurated: int = 0
+    # add_sea: the waters, the ports
+    inland_water_km: dict[str, float] = field(default_factory=dict)  # by country
+    port_approach_km: float = 0.0
+    inland_ports: int = 0
+    sea_nodes: int = 0
+    ports: int = 0
+    rail_ports: int = 0
+    # add_ferries
+    ferries: int = 0
+    # place_anchors
+    place_anchors: int = 0
+
+
+@dataclass
+class BuildReport:
+    problems: list[Problem] = field(default_factory=list)
+    counts: BuildCounts = field(default_factory=BuildCounts)
+
+    def add(self, severity: Severity, message: str, where: str) -> None:
+        self.problems.append(Problem(severity, message, where))
 
 
 def csr_of(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
@@ -212,10 +270,8 @@ class BuildState:
         rail_keep = keep[:n_rail]
         self.lat, self.lon, self.node_cc = self.lat[rail_keep], self.lon[rail_keep], self.node_cc[rail_keep]
         arr = self.edges.arrays()
-        ok = (remap[arr["u"]] >= 0) & (remap[arr["v"]] >= 0)
-        arr = {k: v[ok] for k, v in arr.items()}
-        arr["u"], arr["v"] = remap[arr["u"]], remap[arr["v"]]
-        self.edges = EdgeList.of(arr)
+        kept = arr.take((remap[arr.u] >= 0) & (remap[arr.v] >= 0))
+        self.edges = EdgeList.of(replace(kept, u=remap[kept.u], v=remap[kept.v]))
         self.renumber(remap)
         return remap
 

@@ -37,12 +37,9 @@ def keep_continents(
         node_cc=cc[keep],
         edges=edges,
     )
-    s.report.counts.update(
-        raw_nodes=len(raw.lat),
-        raw_edges=len(raw.u),
-        self_loops_dropped=raw.self_loops_dropped,
-        outside_europe_asia_nodes=int((~keep).sum()),
-    )
+    c = s.report.counts
+    c.raw_nodes, c.raw_edges, c.self_loops_dropped = len(raw.lat), len(raw.u), raw.self_loops_dropped
+    c.outside_europe_asia_nodes = int((~keep).sum())
     return s
 
 
@@ -50,17 +47,15 @@ def drop_fragments(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     """Drop the pieces of track shorter than params.min_fragment_km that hold no protected node
     (yards, mapping debris)."""
     arr = s.edges.arrays()
-    n_comp, label = connected_components(csr_of(len(s.lat), arr["u"], arr["v"], arr["km"]), directed=False)
-    comp_km = np.bincount(label[arr["u"]], weights=arr["km"], minlength=n_comp)
+    n_comp, label = connected_components(csr_of(len(s.lat), arr.u, arr.v, arr.km), directed=False)
+    comp_km = np.bincount(label[arr.u], weights=arr.km, minlength=n_comp)
     comp_protected = np.zeros(n_comp, bool)
     comp_protected[label[list(s.protected)]] = True
     keep_comp = (comp_km >= params.min_fragment_km) | comp_protected
-    s.report.counts.update(
-        components=int(n_comp),
-        fragments_dropped=int((~keep_comp).sum()),
-        fragments_dropped_km=round(float(comp_km[~keep_comp].sum()), 1),
-        components_kept=int(keep_comp.sum()),
-    )
+    c = s.report.counts
+    c.components, c.components_kept = int(n_comp), int(keep_comp.sum())
+    c.fragments_dropped = int((~keep_comp).sum())
+    c.fragments_dropped_km = round(float(comp_km[~keep_comp].sum()), 1)
     s.compact(keep_comp[label])
 
 
@@ -101,7 +96,7 @@ def smooth_slivers(
     join the runs, so the runs are relabelled in rounds: first those that touch a run which is
     not itself a sliver, and never two neighbours in the same round."""
     arr = edges.arrays()
-    u, v, km = arr["u"], arr["v"], arr["km"]
+    u, v, km = arr.u, arr.v, arr.km
     n = len(node_cc)
     pinned = np.zeros(n, bool)
     pinned[list(protected | (keep or set()))] = True
@@ -143,8 +138,7 @@ def smooth_slivers(
         fixed += flipped
         if not flipped:
             break
-    report.counts["border_slivers_relabelled"] = fixed
-    report.counts["border_sliver_rounds"] = rounds
+    report.counts.border_slivers_relabelled, report.counts.border_sliver_rounds = fixed, rounds
     return out
 
 
@@ -158,9 +152,9 @@ def close_gaps(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     lat, lon, edges = s.lat, s.lon, s.edges
     arr = edges.arrays()
     n = len(lat)
-    deg = np.bincount(np.r_[arr["u"], arr["v"]], minlength=n)
+    deg = np.bincount(np.r_[arr.u, arr.v], minlength=n)
     dead = np.flatnonzero(deg == 1)
-    csr = csr_of(n, arr["u"], arr["v"], arr["km"])
+    csr = csr_of(n, arr.u, arr.v, arr.km)
     _, label = connected_components(csr, directed=False)
     nodes, dist = geo.Snapper(lat, lon).nearest(lat[dead], lon[dead], k=6)
     other: list[tuple[int, int, float]] = []
@@ -192,9 +186,7 @@ def close_gaps(s: BuildState, params: BuildParams = DEFAULT_PARAMS) -> None:
     if links:
         pairs = np.array(list(links), dtype=np.int64)
         edges.add(pairs[:, 0], pairs[:, 1], km=np.array(list(links.values())))
-    s.report.counts.update(
-        dead_ends=len(dead),
-        gaps_closed=len(links),
-        gaps_closed_between_pieces=len({(min(d, c), max(d, c)) for d, c, _ in other}),
-        gaps_closed_km=round(float(sum(links.values())), 1),
-    )
+    counts = s.report.counts
+    counts.dead_ends, counts.gaps_closed = len(dead), len(links)
+    counts.gaps_closed_between_pieces = len({(min(d, c), max(d, c)) for d, c, _ in other})
+    counts.gaps_closed_km = round(float(sum(links.values())), 1)
