@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from silkrail.simulation.kernel import Kernel, Server
-from silkrail.simulation.model import run_replication
+from silkrail.simulation.model import replicate
 from silkrail.simulation.scenario import ResourceSpec, ServiceSpec, SimInput
 
 
@@ -106,14 +106,14 @@ def _synthetic(servers: int, closures: list[tuple[float, float]] | None = None) 
 
 def test_same_seed_same_result_other_seed_other_result() -> None:
     """A replication is a function of its input and seed."""
-    a, b, c = (run_replication(_synthetic(2), s) for s in (7, 7, 8))
+    a, b, c = (replicate(_synthetic(2), s) for s in (7, 7, 8))
     assert a == b
-    assert a["services"][0]["transit_h"] != c["services"][0]["transit_h"]
+    assert a.services[0].transit_h != c.services[0].transit_h
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_less_capacity_never_lowers_the_mean_wait(seed: int) -> None:
     """Same seeds (each train draws its own numbers), fewer servers: waits can only grow."""
-    waits = [sum(run_replication(_synthetic(n), seed)["resources"][0]["waits_h"]) for n in (4, 3, 2, 1)]
+    waits = [sum(replicate(_synthetic(n), seed).resources[0].waits_h) for n in (4, 3, 2, 1)]
     assert waits == sorted(waits)
     assert waits[-1] > waits[0]
