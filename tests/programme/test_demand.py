@@ -41,7 +41,7 @@ def test_the_base_case_buys_every_type_and_prices_it(vietnam: ProgrammeFile) -> 
     assert all(by_type[t] > 0 for t in ("locomotive", "coach", "wagon", "hsr_car", "metro_car")), by_type
     priced = sum(d.prices_vnd[t] * n for t, n in by_type.items()) / vietnam.exchange_rate.vnd_per_usd
     assert d.cost_usd == pytest.approx(priced)
-    assert {c["type"] for c in d.checks} == {"locomotive", "coach", "wagon"}
+    assert {c.type for c in d.checks} == {"locomotive", "coach", "wagon"}
 
 
 def test_a_fleet_without_ages_is_spread_below_the_limit() -> None:
