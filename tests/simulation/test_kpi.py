@@ -99,7 +99,9 @@ def test_compare_keeps_names_present_in_either_scenario() -> None:
     """A service only in B has NaN for A; the change is B - A."""
     a = summarise(RUNS[:1])
     b_run = _replication(1, 16, [300.0], [1.0])
-    b = summarise([replace(b_run, services=(*b_run.services, replace(b_run.services[0], name="New service")))])
+    b = summarise(
+        [replace(b_run, services=(*b_run.services, replace(b_run.services[0], name="New service")))]
+    )
     d = compare(a, b)
     shuttle, new = d.services
     assert shuttle.changes["trains_delivered"].change == pytest.approx(6.0)

@@ -168,7 +168,7 @@ class PlannedLink:
     cost_usd: float | None
     sources: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "id": self.id,
@@ -194,13 +194,17 @@ def planned_on_route(router: Router, route: Route, after: int) -> list[PlannedLi
         if line >= 0:
             ln = net.lines[line]
             cost = field(ln, "cost_usd")
-            key, link = ("line", ln.id), PlannedLink(
-                "line", ln.id, ln.name, int(ln.opening_year), ln.status, cost, tuple(ln.source)
+            key, link = (
+                ("line", ln.id),
+                PlannedLink("line", ln.id, ln.name, int(ln.opening_year), ln.status, cost, tuple(ln.source)),
             )
         elif cross >= 0:
             c = net.crossings[cross]
-            key, link = ("crossing", c.id), PlannedLink(
-                "crossing", c.id, c.name, int(c.opening_year or opens), c.status, None, tuple(c.source)
+            key, link = (
+                ("crossing", c.id),
+                PlannedLink(
+                    "crossing", c.id, c.name, int(c.opening_year or opens), c.status, None, tuple(c.source)
+                ),
             )
         else:
             continue  # a junction of a planned line: the line itself is listed

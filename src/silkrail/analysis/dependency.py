@@ -59,7 +59,7 @@ class CountryShare:
     usd: float
     shares: dict[str, float]  # measure -> share of the whole route (0..1)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "country": self.country,
             "km": round(self.km, 1),
@@ -85,7 +85,7 @@ class OperatorShare:
     sources: tuple[str, ...] = ()
     weak: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "operator": self.operator,
             "name": self.name,
@@ -120,7 +120,7 @@ class Dependency:
         national = [s for s in self.shares if s.country != OPEN_SEA]
         return max(national, key=lambda s: s.shares[measure], default=None)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         top = self.top()
         return {
             "label": self.label,

@@ -269,7 +269,7 @@ def corridor_html(corridor: Any, *, title: str, outlines: list[dict[str, Any]] |
         ],
         numeric=[0],
     )
-    known = corridor.to_dict()["known_km_share"]
+    known = corridor.known_km_share
     chart = _known_chart(known) if known else ""
     head = ""
     if route is not None:

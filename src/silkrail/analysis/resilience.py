@@ -89,9 +89,9 @@ class Detour:
     unit: str = "TEU"  # TEU | trains
     pinned: str | None = None  # the crossings a service is held to, when its own best route differs
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         per = "teu" if self.unit == "TEU" else "train"
-        out: dict[str, Any] = {
+        out: dict[str, object] = {
             "flow": self.flow,
             "unit": self.unit,
             ("teu" if self.unit == "TEU" else "trains"): round(self.teu_per_year, 1),
@@ -127,7 +127,7 @@ class ElementImpact:
     passenger_trains_stranded: float = 0.0
     passenger_extra_train_h: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         e = self.element
         return {
             "rank": self.rank,
@@ -163,7 +163,7 @@ class Resilience:
     unrouted: list[str] = field(default_factory=list)
     best: list[Outcome | None] = field(default_factory=list)  # each flow's own best route (no via)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "period": f"{self.days:g} days of closure" if self.days else "a year",
             "flows": [

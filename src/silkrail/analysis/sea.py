@@ -92,7 +92,7 @@ class ExitRoute:
             return self.route is None and other.route is None
         return self.locode == other.locode and list(self.route.arcs) == list(other.route.arcs)
 
-    def summary(self) -> dict[str, Any] | None:
+    def summary(self) -> dict[str, object] | None:
         """The headline figures, for the before/after tables (None without a route)."""
         r = self.route
         if r is None:
@@ -107,8 +107,8 @@ class ExitRoute:
             "countries": list(r.countries),
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        base: dict[str, Any] = {
+    def to_dict(self) -> dict[str, object]:
+        base: dict[str, object] = {
             "id": self.exit.id,
             "name": self.exit.name,
             "corridor": self.exit.corridor,
@@ -160,7 +160,7 @@ class ExitChange:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "year": self.year,
             "exit": self.exit.id,
@@ -191,7 +191,7 @@ class SeaComparison:
                 return x
         raise KeyError(exit_id)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "origin": {"name": self.origin.name, "lat": self.origin.lat, "lon": self.origin.lon},
             "year": self.year,

@@ -125,8 +125,8 @@ class Value:
     weak: bool = False
     note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"value": self.value, "basis": self.basis}
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"value": self.value, "basis": self.basis}
         if self.record:
             out["record"] = self.record
         if self.source:
@@ -160,7 +160,7 @@ class Section:
         v = self.attributes.get("electrification")
         return None if v is None or v.value is None else describe_power(v.value)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         train = self.value("max_train") or {}
         return {
             "from": self.from_,
@@ -192,7 +192,7 @@ class ChangePoint:
     basis: str = CURATED  # the weaker basis of the two sides
     note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         out = {
             "at": self.at,
             "kind": self.kind,
@@ -213,12 +213,16 @@ class Corridor:
     changes: list[ChangePoint]
     route: Route | None = None
 
+    @property
+    def known_km_share(self) -> dict[str, float]:
+        """The share of the rail km whose value of each attribute is known."""
+        return _known_share(self.sections)
+
     def to_dict(self) -> dict[str, Any]:
-        known = _known_share(self.sections)
-        out: dict[str, Any] = {
+        out: dict[str, object] = {
             "sections": [s.to_dict() for s in self.sections],
             "changes": [c.to_dict() for c in self.changes],
-            "known_km_share": known,
+            "known_km_share": self.known_km_share,
         }
         if self.route is not None:
             r = self.route

@@ -273,9 +273,7 @@ class Written:
     file: str
 
 
-def load_scenario(
-    path: str | Path, *, _seen: tuple[Path, ...] = ()
-) -> tuple[Scenario, dict[str, Written]]:
+def load_scenario(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> tuple[Scenario, dict[str, Written]]:
     """The scenario with its ``extends`` chain merged, and where each service and change was written
     (for error messages that name the file and line)."""
     path = find_scenario(path).resolve()
