@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -39,6 +39,7 @@ from silkrail.network.loader import Country, Sourced, Strict, check_country, che
 
 if TYPE_CHECKING:
     from silkrail.routing.generalised import GeneralisedWeights
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.results import Route
     from silkrail.routing.router import Router
 
@@ -109,7 +110,7 @@ class ServiceRoute:
     lane: str
     origin: str
     destination: str
-    mode: str
+    mode: Literal["rail", "any"]
     countries: tuple[str, ...]
     crossings: tuple[str, ...]
     sources: tuple[str, ...]
@@ -317,10 +318,12 @@ def objective_of(coef: Sequence[float]) -> dict[str, float]:
     return {t: float(w) for t, w in zip(TERMS, coef, strict=True) if w}
 
 
-def service_query(s: ServiceRoute, objective: str | dict[str, float], avoid: Iterable[str] = ()) -> Any:
+def service_query(
+    s: ServiceRoute, objective: str | dict[str, float], avoid: Iterable[str] = ()
+) -> RouteQuery:
     from silkrail.routing.query import RouteQuery
 
-    return RouteQuery(s.origin, s.destination, mode=s.mode, objective=objective, avoid=tuple(avoid))  # type: ignore[arg-type]
+    return RouteQuery(s.origin, s.destination, mode=s.mode, objective=objective, avoid=tuple(avoid))
 
 
 def published_route(router: Router, s: ServiceRoute) -> Route | None:
@@ -356,7 +359,7 @@ def build_choice_set(router: Router, s: ServiceRoute, grid: Sequence[Coef] | Non
     :func:`candidate_grid`) and through its published corridor, one candidate per distinct route."""
     ids = [c.id for c in router.net.crossings]
     union = single_market(router)
-    found: dict[tuple[Any, ...], Candidate] = {}
+    found: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[float, ...]], Candidate] = {}
 
     def add(r: Route) -> None:
         c = _candidate(r, s, ids, union)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +26,17 @@ from numpy.typing import NDArray
 
 from silkrail.analysis import _records as rec
 from silkrail.network.classes import edge_line_class
-from silkrail.network.interop import ATTRIBUTES, POWER_SYSTEMS, Interoperability, SectionRecord
+from silkrail.network.interop import (
+    ATTRIBUTES,
+    POWER_SYSTEMS,
+    CountryDefaults,
+    Interoperability,
+    SectionRecord,
+)
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
-    from silkrail.routing.results import Route
+    from silkrail.routing.results import Leg, Route
     from silkrail.routing.router import Router
 
 logger = logging.getLogger("silkrail.analysis.sections")
@@ -274,8 +280,10 @@ def _gauge_value(p: Piece) -> Value:
     return Value(p.gauge_mm, CURATED, "gauges.yaml", ("the network's gauges (gauges.yaml)",), None, note=note)
 
 
-def _attribute(name: str, own: list[SectionRecord], country: Any) -> Value:
-    holders: list[tuple[Any, str, str | None]] = [(r, CURATED, r.id) for r in own]
+def _attribute(name: str, own: list[SectionRecord], country: CountryDefaults | None) -> Value:
+    holders: list[tuple[SectionRecord | CountryDefaults | None, str, str | None]] = [
+        (r, CURATED, r.id) for r in own
+    ]
     holders.append((country, DEFAULT, country.country if country else None))
     for holder, basis, label in holders:
         a = getattr(holder, name, None) if holder is not None else None
@@ -501,7 +509,7 @@ def corridor_pieces(router: Router, route: Route, data: Interoperability) -> lis
 def _leg_pieces(
     router: Router,
     net: Network,
-    leg: Any,
+    leg: Leg,
     track: rec.LegTrack,
     line_records: dict[str, str],
     path_records: list[SectionRecord],
@@ -569,7 +577,7 @@ def _boundary_name(router: Router, net: Network, edges: NDArray[np.int64], i: in
     return rec.node_name(router, node)
 
 
-def _runs(keys: list[Any]) -> list[tuple[int, int]]:
+def _runs(keys: Sequence[object]) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     start = 0
     for i in range(1, len(keys) + 1):
@@ -579,7 +587,9 @@ def _runs(keys: list[Any]) -> list[tuple[int, int]]:
     return runs
 
 
-def _smooth(runs: list[tuple[int, int]], km: NDArray[np.float64], keys: list[Any]) -> list[tuple[int, int]]:
+def _smooth(
+    runs: list[tuple[int, int]], km: NDArray[np.float64], keys: Sequence[object]
+) -> list[tuple[int, int]]:
     """Runs shorter than MIN_SECTION_KM are merged into the run before them (or after, at the
     start): a few km in or out of a record's buffer is not a section. Neighbours left with the
     same key are then joined."""
