@@ -21,7 +21,7 @@ import itertools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.analysis import _records as rec
 from silkrail.analysis._records import PlannedLink
@@ -190,12 +190,12 @@ class ExitChange:
     becomes: ExitSummary | None
 
     @property
-    def before(self) -> dict[str, Any] | None:
+    def before(self) -> dict[str, object] | None:
         """``was`` in its JSON form."""
         return None if self.was is None else self.was.to_dict()
 
     @property
-    def after(self) -> dict[str, Any] | None:
+    def after(self) -> dict[str, object] | None:
         """``becomes`` in its JSON form."""
         return None if self.becomes is None else self.becomes.to_dict()
 

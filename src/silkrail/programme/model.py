@@ -117,7 +117,11 @@ class Programme:
     def target(self, target_id: str) -> Target | None:
         return next((t for t in self.data.targets if t.id == target_id), None)
 
-    def comparison(self) -> FleetComparison:
+    def comparison(self) -> dict[str, object]:
+        """:meth:`fleet_comparison` in its JSON form (``silkrail programme --json``'s comparison)."""
+        return self.fleet_comparison().to_dict()
+
+    def fleet_comparison(self) -> FleetComparison:
         """The modelled rolling-stock demand against the published units and cost, with every
         assumption and its effect on the gap."""
         published = self.target("vnr-rolling-stock-2050")
@@ -199,7 +203,7 @@ class Programme:
             "fleet_checks": [c.to_dict() for c in self.checks],
             "hsr_reconciliation": None if self.reconciliation is None else self.reconciliation.to_dict(),
             "demand_by_year": [y.to_dict() for y in self.demand.years],
-            "comparison": self.comparison().to_dict(),
+            "comparison": self.comparison(),
             "phases": [p.to_dict() for p in self.phases],
             "border_links": [link.to_dict() for link in self.links],
             "route_changes": [r.to_dict() for r in self.route_changes],

@@ -446,7 +446,7 @@ def _demand_chart(programme: Programme) -> str:
 
 
 def _summary(programme: Programme) -> str:
-    comp = programme.comparison()
+    comp = programme.fleet_comparison()
     last = programme.years[-1]
     hanoi = next((y for y in programme.years if y.year == 2045), last)
     items = [
@@ -689,7 +689,7 @@ def _service_tables(programme: Programme, sources: _Sources) -> str:
 
 
 def _demand_section(programme: Programme, sources: _Sources) -> str:
-    comp = programme.comparison()
+    comp = programme.fleet_comparison()
     d = programme.demand
     types = ("locomotive", "coach", "wagon", "hsr_car", "metro_car")
     rows = [
