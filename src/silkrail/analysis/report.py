@@ -8,10 +8,10 @@ import base64
 import html
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.analysis.dependency import MEASURES
 from silkrail.network.model import ATTRIBUTION
@@ -106,7 +106,7 @@ def _svg_map(
     lines: Sequence[tuple[Sequence[tuple[float, float]], str, str, float]],
     points: Sequence[tuple[float, float, str, str, float]],
     *,
-    outlines: list[dict[str, Any]] | None = None,
+    outlines: Sequence[Mapping[str, object]] | None = None,
 ) -> str:
     """An SVG map: ``lines`` are (lon/lat coordinates, colour, tooltip, width factor), ``points``
     (lon, lat, colour, tooltip, radius factor), drawn over the country outlines."""
@@ -199,7 +199,9 @@ class _Sources:
 # --- corridor ----------------------------------------------------------------------------
 
 
-def corridor_html(corridor: Corridor, *, title: str, outlines: list[dict[str, Any]] | None = None) -> str:
+def corridor_html(
+    corridor: Corridor, *, title: str, outlines: Sequence[Mapping[str, object]] | None = None
+) -> str:
     from silkrail.analysis.sections import CURATED, UNKNOWN, describe_power
 
     sources = _Sources()
@@ -354,7 +356,7 @@ def write_corridor_report(corridor: Corridor, path: Path, *, title: str) -> Path
 
 
 def dependency_html(
-    deps: Sequence[Dependency], *, title: str, outlines: list[dict[str, Any]] | None = None
+    deps: Sequence[Dependency], *, title: str, outlines: Sequence[Mapping[str, object]] | None = None
 ) -> str:
     lines = []
     for i, d in enumerate(deps):
@@ -494,7 +496,7 @@ def resilience_html(
     title: str,
     positions: dict[str, tuple[float, float]] | None = None,
     top: int = 25,
-    outlines: list[dict[str, Any]] | None = None,
+    outlines: Sequence[Mapping[str, object]] | None = None,
 ) -> str:
     positions = positions or {}
     lines = []

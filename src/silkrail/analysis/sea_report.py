@@ -5,8 +5,9 @@ security and sanctions statements and every source. Nothing is fetched when the 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.analysis.report import (
     PALETTE,
@@ -44,7 +45,7 @@ def _range(lo: float, hi: float, scale: float = 1.0, digits: int = 1) -> str:
     return f"{lo / scale:,.{digits}f}–{hi / scale:,.{digits}f}"
 
 
-def sea_html(c: SeaComparison, *, title: str, outlines: list[dict[str, Any]] | None = None) -> str:
+def sea_html(c: SeaComparison, *, title: str, outlines: Sequence[Mapping[str, object]] | None = None) -> str:
     sources = _Sources()
     colours = _colours(c)
     lines, points = [], []
@@ -316,7 +317,7 @@ def _operators_table(c: SeaComparison, sources: _Sources) -> str:
 
 
 def write_sea_report(
-    c: SeaComparison, path: Path, *, title: str, outlines: list[dict[str, Any]] | None = None
+    c: SeaComparison, path: Path, *, title: str, outlines: Sequence[Mapping[str, object]] | None = None
 ) -> Path:
     """Write the report to ``path`` (whole or not at all)."""
     return _write(path, sea_html(c, title=title, outlines=outlines))

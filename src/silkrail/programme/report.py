@@ -12,10 +12,10 @@ import base64
 import html
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.network.model import ATTRIBUTION
 
@@ -159,7 +159,7 @@ def _full_year(line: ProgrammeLine) -> int:
 def _svg(
     programme: Programme,
     bbox: tuple[float, float, float, float],
-    outlines: list[dict[str, Any]],
+    outlines: Sequence[Mapping[str, object]],
     *,
     year: int | None,
     points: dict[str, tuple[float, float]],
@@ -263,7 +263,7 @@ def crossing_points(data_dir: Path | None = None) -> dict[str, tuple[float, floa
 
 
 def _maps(
-    programme: Programme, outlines: list[dict[str, Any]], points: dict[str, tuple[float, float]]
+    programme: Programme, outlines: Sequence[Mapping[str, object]], points: dict[str, tuple[float, float]]
 ) -> str:
     km = {y.year: round(y.km) for y in programme.years}
     first, last = programme.year_from, programme.year_to
@@ -777,7 +777,7 @@ def _demand_section(programme: Programme, sources: _Sources) -> str:
 def _links_section(
     programme: Programme,
     sources: _Sources,
-    outlines: list[dict[str, Any]],
+    outlines: Sequence[Mapping[str, object]],
     points: dict[str, tuple[float, float]],
 ) -> str:
     rows = [
@@ -871,7 +871,7 @@ def _links_section(
     return "".join(parts)
 
 
-def programme_html(programme: Programme, *, outlines: list[dict[str, Any]] | None = None) -> str:
+def programme_html(programme: Programme, *, outlines: Sequence[Mapping[str, object]] | None = None) -> str:
     """The whole report as one HTML page."""
     if outlines is None:
         from silkrail.viz.outlines import simplified_outlines
@@ -930,7 +930,9 @@ def programme_html(programme: Programme, *, outlines: list[dict[str, Any]] | Non
     )
 
 
-def write_report(programme: Programme, path: Path, *, outlines: list[dict[str, Any]] | None = None) -> Path:
+def write_report(
+    programme: Programme, path: Path, *, outlines: Sequence[Mapping[str, object]] | None = None
+) -> Path:
     """Write the report to ``path``, whole or not at all."""
     from silkrail.cache import atomic_write
 
