@@ -93,19 +93,16 @@ class Detour:
 
     def to_dict(self) -> dict[str, object]:
         per = "teu" if self.unit == "TEU" else "train"
-        out: dict[str, object] = {
+        return {
             "flow": self.flow,
             "unit": self.unit,
             ("teu" if self.unit == "TEU" else "trains"): round(self.teu_per_year, 1),
             f"extra_h_per_{per}": round(self.extra_h, 2),
             "route": self.route,
             "stranded": self.route is None,
+            **({"extra_usd_per_teu": round(self.extra_usd, 2)} if self.unit == "TEU" else {}),
+            **({"pinned": self.pinned} if self.pinned else {}),
         }
-        if self.unit == "TEU":
-            out["extra_usd_per_teu"] = round(self.extra_usd, 2)
-        if self.pinned:
-            out["pinned"] = self.pinned
-        return out
 
 
 @dataclass(frozen=True)

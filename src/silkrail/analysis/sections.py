@@ -132,17 +132,14 @@ class Value:
     note: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"value": self.value, "basis": self.basis}
-        if self.record:
-            out["record"] = self.record
-        if self.source:
-            out["source"] = list(self.source)
-            out["as_of"] = self.as_of
-        if self.weak:
-            out["weak"] = True
-        if self.note:
-            out["note"] = self.note
-        return out
+        return {
+            "value": self.value,
+            "basis": self.basis,
+            **({"record": self.record} if self.record else {}),
+            **({"source": list(self.source), "as_of": self.as_of} if self.source else {}),
+            **({"weak": True} if self.weak else {}),
+            **({"note": self.note} if self.note else {}),
+        }
 
 
 @dataclass(frozen=True)
