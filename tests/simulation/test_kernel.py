@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from silkrail.simulation.kernel import Kernel, Server
-from silkrail.simulation.model import replicate
+from silkrail.simulation.model import replicate, run_replication
 from silkrail.simulation.scenario import ResourceSpec, ServiceSpec, SimInput
 
 
@@ -117,3 +117,27 @@ def test_less_capacity_never_lowers_the_mean_wait(seed: int) -> None:
     waits = [sum(replicate(_synthetic(n), seed).resources[0].waits_h) for n in (4, 3, 2, 1)]
     assert waits == sorted(waits)
     assert waits[-1] > waits[0]
+
+
+def test_the_json_form_of_a_replication_keeps_its_keys_and_order() -> None:
+    """``run_replication`` is ``replicate(...).to_dict()``: the keys in their order, the queue trace
+    only when traced and the event log only when asked for."""
+    plain = run_replication(_synthetic(2), 7)
+    assert list(plain) == ["seed", "services", "resources", "events", "end_h"]
+    assert plain == replicate(_synthetic(2), 7).to_dict()
+    services, resources = plain["services"], plain["resources"]
+    assert isinstance(services, list) and isinstance(resources, list)
+    assert list(services[0]) == [
+        "name",
+        "departed",
+        "delivered",
+        "stranded",
+        "rerouted",
+        "transit_h",
+        "planned_h",
+    ]
+    assert list(resources[0]) == ["name", "servers", "trains", "waits_h", "utilisation", "max_queue"]
+    traced = run_replication(_synthetic(2), 7, trace=True, log=True)
+    assert list(traced)[-1] == "log" and traced["log"]
+    traced_resources = traced["resources"]
+    assert isinstance(traced_resources, list) and traced_resources[0]["queue_trace"]
