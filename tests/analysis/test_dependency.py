@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from silkrail.analysis.dependency import OPEN_SEA, hhi, parse_variant, route_dependency
+from silkrail.analysis.dependency import MEASURES, OPEN_SEA, Measures, hhi, parse_variant, route_dependency
 from silkrail.analysis.operators import UNKNOWN_OPERATOR, OperatorIndex, operator_index
 from silkrail.errors import DataError
 from silkrail.network.interop import load_interoperability
@@ -29,6 +29,16 @@ from silkrail.network.interop import load_interoperability
 def test_hhi_of_known_shares(parts: list[float], expected: float) -> None:
     """HHI is the sum of squared percentage shares of the parts' total."""
     assert hhi(parts) == pytest.approx(expected)
+
+
+def test_measures_are_a_mapping_in_the_order_of_the_measures() -> None:
+    """A part's distance, time and cost read by name or by attribute; shares of a zero total are 0."""
+    part = Measures(distance=300.0, time=20.0, cost=0.0)
+    assert list(part) == list(MEASURES) and dict(part) == {"distance": 300.0, "time": 20.0, "cost": 0.0}
+    assert part == {"distance": 300.0, "time": 20.0, "cost": 0.0} and part["time"] == part.time == 20.0
+    assert part.share_of(Measures(600.0, 80.0, 0.0)) == Measures(0.5, 0.25, 0.0)
+    with pytest.raises(KeyError, match="distance, time, cost"):
+        part["speed"]
 
 
 def test_hhi_refuses_negative_parts() -> None:
@@ -111,6 +121,13 @@ def test_open_sea_is_a_share_but_not_a_country_in_the_hhi() -> None:
 def test_variants_parse_and_bad_ones_say_what_is_valid() -> None:
     v = parse_variant("via Kyrgyzstan:year=2031;avoid=KZ+RU;mode=rail")
     assert (v.label, v.year, v.avoid, v.mode) == ("via Kyrgyzstan", 2031, ("KZ", "RU"), "rail")
+    w = parse_variant("west:via=alashankou-dostyk+brest-terespol;avoid=MN, CN")
+    assert (w.via, w.avoid, w.year, w.mode) == (
+        ("alashankou-dostyk", "brest-terespol"),
+        ("MN", "CN"),
+        None,
+        None,
+    )
     with pytest.raises(DataError, match="avoid=, year=, mode= or via="):
         parse_variant("x:speed=3")
     with pytest.raises(DataError, match="LABEL:"):

@@ -131,6 +131,10 @@ def test_a_network_line_that_disagrees_is_refused(tmp_path: Path) -> None:
         load_programme(path=path)
     assert "lao-cai-hanoi-haiphong-standard-gauge" in str(err.value) and "450 km" in str(err.value)
     assert err.value.field is not None and err.value.field.endswith("network_line")
+    # the line of that record's network_line key
+    text = path.read_text(encoding="utf-8")
+    key = text.index("    network_line: lao-cai-hanoi-haiphong-standard-gauge\n")
+    assert err.value.line == text.count("\n", 0, key) + 1
 
 
 def test_a_duplicate_id_names_both_lines(tmp_path: Path) -> None:

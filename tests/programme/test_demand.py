@@ -41,7 +41,7 @@ def test_the_base_case_buys_every_type_and_prices_it(vietnam: ProgrammeFile) -> 
     assert all(by_type[t] > 0 for t in ("locomotive", "coach", "wagon", "hsr_car", "metro_car")), by_type
     priced = sum(d.prices_vnd[t] * n for t, n in by_type.items()) / vietnam.exchange_rate.vnd_per_usd
     assert d.cost_usd == pytest.approx(priced)
-    assert {c["type"] for c in d.checks} == {"locomotive", "coach", "wagon"}
+    assert {c.type for c in d.checks} == {"locomotive", "coach", "wagon"}
 
 
 def test_a_fleet_without_ages_is_spread_below_the_limit() -> None:
@@ -93,6 +93,14 @@ def test_the_sensitivity_says_which_way_each_assumption_moves_the_gap(vietnam: P
     assert earlier.units > base.units
     dearer = next(v for v in variants if "CRRC" in v.label)
     assert dearer.units == base.units and dearer.cost_usd > base.cost_usd
+    # the gap to a published total: a variant that buys more closes it when the model is short
+    assert earlier.change_units(base.units) == earlier.units - base.units
+    assert earlier.effect_on_gap(base.units, base.units + 10 * (earlier.units - base.units)) == "closes"
+    assert earlier.effect_on_gap(base.units, base.units - 1) == "widens"
+    assert (
+        base.effect_on_gap(base.units, base.units) == "none" and base.effect_on_gap(base.units, None) is None
+    )
+    assert "effect_on_gap" not in base.to_dict(base.units, None)
 
 
 def test_a_km_plan_scales_that_citys_metro_fleet_to_its_km(vietnam: ProgrammeFile) -> None:

@@ -51,6 +51,10 @@ def test_the_json_keeps_the_contract(built: Programme) -> None:
         "retirement 5 years earlier",
         "retirement 5 years later",
     }
+    comp = built.fleet_comparison()
+    assert c == json.loads(json.dumps(comp.to_dict()))
+    assert (comp.published_units_2050, comp.base_units) == (16800, comp.variants[0].units)
+    assert [x["type"] for x in c["checks"]] == [k.type for k in comp.checks] and comp.checks
 
 
 def test_km_and_fleet_grow_with_the_openings(built: Programme) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from silkrail.simulation.kernel import Kernel, Server
-from silkrail.simulation.model import run_replication
+from silkrail.simulation.model import replicate, run_replication
 from silkrail.simulation.scenario import ResourceSpec, ServiceSpec, SimInput
 
 
@@ -106,14 +106,38 @@ def _synthetic(servers: int, closures: list[tuple[float, float]] | None = None) 
 
 def test_same_seed_same_result_other_seed_other_result() -> None:
     """A replication is a function of its input and seed."""
-    a, b, c = (run_replication(_synthetic(2), s) for s in (7, 7, 8))
+    a, b, c = (replicate(_synthetic(2), s) for s in (7, 7, 8))
     assert a == b
-    assert a["services"][0]["transit_h"] != c["services"][0]["transit_h"]
+    assert a.services[0].transit_h != c.services[0].transit_h
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_less_capacity_never_lowers_the_mean_wait(seed: int) -> None:
     """Same seeds (each train draws its own numbers), fewer servers: waits can only grow."""
-    waits = [sum(run_replication(_synthetic(n), seed)["resources"][0]["waits_h"]) for n in (4, 3, 2, 1)]
+    waits = [sum(replicate(_synthetic(n), seed).resources[0].waits_h) for n in (4, 3, 2, 1)]
     assert waits == sorted(waits)
     assert waits[-1] > waits[0]
+
+
+def test_the_json_form_of_a_replication_keeps_its_keys_and_order() -> None:
+    """``run_replication`` is ``replicate(...).to_dict()``: the keys in their order, the queue trace
+    only when traced and the event log only when asked for."""
+    plain = run_replication(_synthetic(2), 7)
+    assert list(plain) == ["seed", "services", "resources", "events", "end_h"]
+    assert plain == replicate(_synthetic(2), 7).to_dict()
+    services, resources = plain["services"], plain["resources"]
+    assert isinstance(services, list) and isinstance(resources, list)
+    assert list(services[0]) == [
+        "name",
+        "departed",
+        "delivered",
+        "stranded",
+        "rerouted",
+        "transit_h",
+        "planned_h",
+    ]
+    assert list(resources[0]) == ["name", "servers", "trains", "waits_h", "utilisation", "max_queue"]
+    traced = run_replication(_synthetic(2), 7, trace=True, log=True)
+    assert list(traced)[-1] == "log" and traced["log"]
+    traced_resources = traced["resources"]
+    assert isinstance(traced_resources, list) and traced_resources[0]["queue_trace"]

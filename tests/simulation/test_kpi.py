@@ -4,38 +4,22 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from dataclasses import replace
 
 import pytest
 
 from silkrail.simulation.kpi import Interval, Kpis, compare, summarise
+from silkrail.simulation.model import Replication, ResourceRun, ServiceRun
 
 
-def _replication(seed: int, delivered: int, transit_h: list[float], waits_h: list[float]) -> dict[str, Any]:
-    return {
-        "seed": seed,
-        "events": 100 + seed,
-        "services": [
-            {
-                "name": "Shuttle",
-                "planned_h": 300.0,
-                "delivered": delivered,
-                "stranded": 0,
-                "rerouted": 1,
-                "transit_h": transit_h,
-            }
-        ],
-        "resources": [
-            {
-                "name": "erenhot-zamyn-uud",
-                "servers": 2,
-                "trains": delivered,
-                "waits_h": waits_h,
-                "utilisation": 0.5,
-                "max_queue": 3,
-            }
-        ],
-    }
+def _replication(seed: int, delivered: int, transit_h: list[float], waits_h: list[float]) -> Replication:
+    return Replication(
+        seed=seed,
+        events=100 + seed,
+        end_h=400.0,
+        services=(ServiceRun("Shuttle", 300.0, delivered=delivered, rerouted=1, transit_h=transit_h),),
+        resources=(ResourceRun("erenhot-zamyn-uud", 2, delivered, waits_h, utilisation=0.5, max_queue=3),),
+    )
 
 
 RUNS = [
@@ -114,9 +98,10 @@ def test_to_frame_has_a_mean_and_a_ci_column_per_kpi() -> None:
 def test_compare_keeps_names_present_in_either_scenario() -> None:
     """A service only in B has NaN for A; the change is B - A."""
     a = summarise(RUNS[:1])
-    b_runs = [_replication(1, 16, [300.0], [1.0])]
-    b_runs[0]["services"].append({**b_runs[0]["services"][0], "name": "New service"})
-    b = summarise(b_runs)
+    b_run = _replication(1, 16, [300.0], [1.0])
+    b = summarise(
+        [replace(b_run, services=(*b_run.services, replace(b_run.services[0], name="New service")))]
+    )
     d = compare(a, b)
     shuttle, new = d.services
     assert shuttle.changes["trains_delivered"].change == pytest.approx(6.0)

@@ -7,6 +7,7 @@ import struct
 from pathlib import Path
 
 from silkrail.simulation.kpi import Kpis
+from silkrail.simulation.model import Replication, ResourceRun, ServiceRun
 from silkrail.simulation.runner import write_plots
 
 
@@ -20,18 +21,20 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_write_plots_draws_queues_and_transit_times(tmp_path: Path) -> None:
     """A crossing with a queue trace and two services with transit times: one queue chart and one
     transit chart, each 11 x 4.5 inches at 110 dpi."""
-    result = {
-        "seed": 7,
-        "resources": [
-            {"name": "Erenhot", "max_queue": 3, "queue_trace": [(0.0, 0), (30.0, 2), (50.0, 3), (80.0, 0)]},
-            {"name": "Idle", "max_queue": 0, "queue_trace": []},
-        ],
-        "services": [
-            {"name": "Chongqing-Duisburg", "transit_h": [380.0, 402.5, 455.0], "planned_h": 370.0},
-            {"name": "Hanoi-Moscow", "transit_h": [450.0, 470.0], "planned_h": 440.0},
-            {"name": "no trains", "transit_h": [], "planned_h": 100.0},
-        ],
-    }
+    result = Replication(
+        seed=7,
+        events=0,
+        end_h=80.0,
+        resources=(
+            ResourceRun("Erenhot", 1, 4, [], 0.5, 3, queue_trace=[(0.0, 0), (30.0, 2), (50.0, 3), (80.0, 0)]),
+            ResourceRun("Idle", 1, 0, [], 0.0, 0, queue_trace=[]),
+        ),
+        services=(
+            ServiceRun("Chongqing-Duisburg", 370.0, transit_h=[380.0, 402.5, 455.0]),
+            ServiceRun("Hanoi-Moscow", 440.0, transit_h=[450.0, 470.0]),
+            ServiceRun("no trains", 100.0, transit_h=[]),
+        ),
+    )
     kpis = Kpis(
         replications=1, seeds=(7,), events=0, services=(), crossings=(), scenario="tiny", results=(result,)
     )

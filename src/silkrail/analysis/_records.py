@@ -6,7 +6,7 @@ and the internals of a route (its edges), so that a change of their form touches
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,11 +16,6 @@ from silkrail.routing.results import Leg, Route
 if TYPE_CHECKING:
     from silkrail.network.model import Network
     from silkrail.routing.router import Router
-
-
-def field(record: Any, name: str, default: Any = None) -> Any:
-    """A record's field (the network's records are frozen dataclasses)."""
-    return getattr(record, name, default)
 
 
 @dataclass(frozen=True)
@@ -38,12 +33,12 @@ def crossing(net: Network, index: int) -> CrossingInfo:
     c = net.crossings[index]
     return CrossingInfo(
         index,
-        str(field(c, "id")),
-        str(field(c, "name")),
-        str(field(c, "kind")),
-        field(c, "method"),
-        bool(field(c, "curated", False)),
-        tuple(field(c, "countries", ()) or ()),
+        c.id,
+        c.name,
+        c.kind,
+        c.method,
+        c.curated,
+        tuple(c.countries),
     )
 
 
@@ -52,11 +47,11 @@ def crossings(net: Network) -> list[CrossingInfo]:
 
 
 def line_id(net: Network, index: int) -> str:
-    return str(field(net.lines[index], "id"))
+    return net.lines[index].id
 
 
 def line_name(net: Network, index: int) -> str:
-    return str(field(net.lines[index], "name"))
+    return net.lines[index].name
 
 
 def line_ids(net: Network) -> list[str]:
@@ -65,20 +60,20 @@ def line_ids(net: Network) -> list[str]:
 
 def port_code(net: Network, index: int) -> str:
     p = net.ports[index]
-    return str(field(p, "locode") or field(p, "name"))
+    return p.locode or p.name
 
 
 def port_name(net: Network, index: int) -> str:
-    return str(field(net.ports[index], "name"))
+    return net.ports[index].name
 
 
 def ferry_id(net: Network, index: int) -> str:
     f = net.ferries[index]
-    return str(field(f, "id") or field(f, "name"))
+    return f.id or f.name
 
 
 def ferry_name(net: Network, index: int) -> str:
-    return str(field(net.ferries[index], "name"))
+    return net.ferries[index].name
 
 
 def edge_ferry(net: Network, edge: int) -> str:
@@ -153,7 +148,7 @@ def water_countries(net: Network, edges: NDArray[np.int64]) -> list[str]:
 
 def crossing_index(net: Network) -> dict[str, int]:
     """Crossing ids to their indices."""
-    return {str(field(c, "id")): i for i, c in enumerate(net.crossings)}
+    return {c.id: i for i, c in enumerate(net.crossings)}
 
 
 @dataclass(frozen=True)
@@ -168,7 +163,7 @@ class PlannedLink:
     cost_usd: float | None
     sources: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "id": self.id,
@@ -193,14 +188,18 @@ def planned_on_route(router: Router, route: Route, after: int) -> list[PlannedLi
         line, cross = int(net.line[edge]), int(net.crossing[edge])
         if line >= 0:
             ln = net.lines[line]
-            cost = field(ln, "cost_usd")
-            key, link = ("line", ln.id), PlannedLink(
-                "line", ln.id, ln.name, int(ln.opening_year), ln.status, cost, tuple(ln.source)
+            cost = ln.cost_usd
+            key, link = (
+                ("line", ln.id),
+                PlannedLink("line", ln.id, ln.name, int(ln.opening_year), ln.status, cost, tuple(ln.source)),
             )
         elif cross >= 0:
             c = net.crossings[cross]
-            key, link = ("crossing", c.id), PlannedLink(
-                "crossing", c.id, c.name, int(c.opening_year or opens), c.status, None, tuple(c.source)
+            key, link = (
+                ("crossing", c.id),
+                PlannedLink(
+                    "crossing", c.id, c.name, int(c.opening_year or opens), c.status, None, tuple(c.source)
+                ),
             )
         else:
             continue  # a junction of a planned line: the line itself is listed

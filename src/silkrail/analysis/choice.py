@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -39,6 +39,7 @@ from silkrail.network.loader import Country, Sourced, Strict, check_country, che
 
 if TYPE_CHECKING:
     from silkrail.routing.generalised import GeneralisedWeights
+    from silkrail.routing.query import RouteQuery
     from silkrail.routing.results import Route
     from silkrail.routing.router import Router
 
@@ -109,7 +110,7 @@ class ServiceRoute:
     lane: str
     origin: str
     destination: str
-    mode: str
+    mode: Literal["rail", "any"]
     countries: tuple[str, ...]
     crossings: tuple[str, ...]
     sources: tuple[str, ...]
@@ -317,10 +318,12 @@ def objective_of(coef: Sequence[float]) -> dict[str, float]:
     return {t: float(w) for t, w in zip(TERMS, coef, strict=True) if w}
 
 
-def service_query(s: ServiceRoute, objective: str | dict[str, float], avoid: Iterable[str] = ()) -> Any:
+def service_query(
+    s: ServiceRoute, objective: str | dict[str, float], avoid: Iterable[str] = ()
+) -> RouteQuery:
     from silkrail.routing.query import RouteQuery
 
-    return RouteQuery(s.origin, s.destination, mode=s.mode, objective=objective, avoid=tuple(avoid))  # type: ignore[arg-type]
+    return RouteQuery(s.origin, s.destination, mode=s.mode, objective=objective, avoid=tuple(avoid))
 
 
 def published_route(router: Router, s: ServiceRoute) -> Route | None:
@@ -356,7 +359,7 @@ def build_choice_set(router: Router, s: ServiceRoute, grid: Sequence[Coef] | Non
     :func:`candidate_grid`) and through its published corridor, one candidate per distinct route."""
     ids = [c.id for c in router.net.crossings]
     union = single_market(router)
-    found: dict[tuple[Any, ...], Candidate] = {}
+    found: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[float, ...]], Candidate] = {}
 
     def add(r: Route) -> None:
         c = _candidate(r, s, ids, union)
@@ -432,8 +435,8 @@ class Outcome:
     transshipments: int | None = None
     error: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"objective": self.objective, "hit": self.hit}
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"objective": self.objective, "hit": self.hit}
         if self.error:
             return out | {"error": self.error}
         return out | {
@@ -484,9 +487,9 @@ class ServiceResult:
     outcomes: dict[str, Outcome]  # by objective: time, cost, generalised, held_out, as_asked
     dominated: bool | None = None  # see ChoiceSet.dominated (None: not known without a fit)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         s = self.service
-        out: dict[str, Any] = {
+        out: dict[str, object] = {
             "id": s.id,
             "name": s.name,
             "lane": s.lane,
@@ -500,11 +503,11 @@ class ServiceResult:
             "source": list(s.sources),
             "as_of": s.as_of,
         }
-        if s.unpriced is not None:
-            out["unpriced"] = {"kind": s.unpriced.kind, "statement": s.unpriced.statement}
-            if s.unpriced.avoid:
-                out["unpriced"]["avoid"] = list(s.unpriced.avoid)
-        return out
+        u = s.unpriced
+        if u is None:
+            return out
+        unpriced: dict[str, object] = {"kind": u.kind, "statement": u.statement}
+        return out | {"unpriced": unpriced | ({"avoid": list(u.avoid)} if u.avoid else {})}
 
 
 @dataclass(frozen=True)
@@ -521,21 +524,19 @@ class ChoiceReport:
         rows = [r for r in self.services if objective in r.outcomes and (r.contested or not contested_only)]
         return sum(r.outcomes[objective].hit for r in rows), len(rows)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
         """Hits per objective (all services, and the contested ones), and how many published
         corridors no weights can pick (dominated in the model's figures)."""
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         for name in ("time", "cost", "generalised", "held_out", "as_asked"):
             h, n = self.hits(name)
             if n:
                 hc, nc = self.hits(name, contested_only=True)
                 out[name] = {"hits": h, "services": n, "contested_hits": hc, "contested": nc}
         known = [r for r in self.services if r.dominated is not None]
-        if known:
-            out["dominated"] = sum(bool(r.dominated) for r in known)
-        return out
+        return out | ({"dominated": sum(bool(r.dominated) for r in known)} if known else {})
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         from silkrail.routing.generalised import TERMS
 
         return {
@@ -586,17 +587,22 @@ def fit_choice(
             held[lane] = fit_weights(rest, grid, vot_mid).coef
     results = []
     for i, s in enumerate(services):
+        asked = s.unpriced.avoid if s.unpriced is not None else ()
         outcomes = {
             "time": route_service(router, s, "time"),
             "cost": route_service(router, s, "cost"),
             "generalised": route_service(router, s, objective_of(coef), label="generalised"),
+            **(
+                {"held_out": route_service(router, s, objective_of(held[s.lane]), label="held_out")}
+                if fit
+                else {}
+            ),
+            **(
+                {"as_asked": route_service(router, s, objective_of(coef), label="as_asked", avoid=asked)}
+                if asked
+                else {}
+            ),
         }
-        if fit:
-            outcomes["held_out"] = route_service(router, s, objective_of(held[s.lane]), label="held_out")
-        if s.unpriced is not None and s.unpriced.avoid:
-            outcomes["as_asked"] = route_service(
-                router, s, objective_of(coef), label="as_asked", avoid=s.unpriced.avoid
-            )
         tick(s.name)
         cs = sets[i] if sets else None
         results.append(

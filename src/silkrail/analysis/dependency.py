@@ -20,9 +20,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.analysis import _records as rec
 from silkrail.analysis.operators import UNKNOWN_OPERATOR, OperatorIndex, operator_index
@@ -30,7 +30,8 @@ from silkrail.errors import DataError, NoRouteError
 from silkrail.routing.query import Mode, RouteOptions, RouteQuery, check_mode
 
 if TYPE_CHECKING:
-    from silkrail.routing.results import Route
+    from silkrail.analysis.flows import Flow
+    from silkrail.routing.results import Event, Leg, Route
     from silkrail.routing.router import Router
 
 logger = logging.getLogger("silkrail.analysis.dependency")
@@ -51,23 +52,58 @@ def hhi(values: Iterable[float]) -> float:
     return min(sum((100.0 * v / total) ** 2 for v in parts), 10_000.0)  # shares summing to 1 + 1e-16
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Measures(Mapping[str, float]):
+    """One number for each measure of a route or its part: distance, time and cost. Also a
+    read-only mapping by the measure's name (``MEASURES``), for tables that loop over them."""
+
+    distance: float
+    time: float
+    cost: float
+
+    def __getitem__(self, measure: str) -> float:
+        if measure == "distance":
+            return self.distance
+        if measure == "time":
+            return self.time
+        if measure == "cost":
+            return self.cost
+        raise KeyError(f"no measure '{measure}'; the measures are {', '.join(MEASURES)}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(MEASURES)
+
+    def __len__(self) -> int:
+        return len(MEASURES)
+
+    def share_of(self, total: Measures) -> Measures:
+        """Each measure as a share of ``total``'s (0 where the total is 0)."""
+
+        def part(v: float, whole: float) -> float:
+            return v / whole if whole else 0.0
+
+        return Measures(
+            part(self.distance, total.distance), part(self.time, total.time), part(self.cost, total.cost)
+        )
+
+
 @dataclass(frozen=True)
 class CountryShare:
     country: str
     km: float
     hours: float
     usd: float
-    shares: dict[str, float]  # measure -> share of the whole route (0..1)
+    shares: Measures  # of the whole route (0..1)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "country": self.country,
             "km": round(self.km, 1),
             "hours": round(self.hours, 2),
             "usd": round(self.usd, 2),
-            "distance_share": round(self.shares["distance"], 4),
-            "time_share": round(self.shares["time"], 4),
-            "cost_share": round(self.shares["cost"], 4),
+            "distance_share": round(self.shares.distance, 4),
+            "time_share": round(self.shares.time, 4),
+            "cost_share": round(self.shares.cost, 4),
         }
 
 
@@ -80,21 +116,21 @@ class OperatorShare:
     km: float
     hours: float
     usd: float
-    shares: dict[str, float]  # measure -> share of the whole route (0..1)
+    shares: Measures  # of the whole route (0..1)
     name: str | None = None
     sources: tuple[str, ...] = ()
     weak: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "operator": self.operator,
             "name": self.name,
             "km": round(self.km, 1),
             "hours": round(self.hours, 2),
             "usd": round(self.usd, 2),
-            "distance_share": round(self.shares["distance"], 4),
-            "time_share": round(self.shares["time"], 4),
-            "cost_share": round(self.shares["cost"], 4),
+            "distance_share": round(self.shares.distance, 4),
+            "time_share": round(self.shares.time, 4),
+            "cost_share": round(self.shares.cost, 4),
             "source": list(self.sources),
             "weak": self.weak,
         }
@@ -120,7 +156,7 @@ class Dependency:
         national = [s for s in self.shares if s.country != OPEN_SEA]
         return max(national, key=lambda s: s.shares[measure], default=None)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         top = self.top()
         return {
             "label": self.label,
@@ -136,7 +172,7 @@ class Dependency:
             "operator_hhi": {k: round(v, 1) for k, v in self.operator_hhi.items()},
             "largest": None
             if top is None
-            else {"country": top.country, "distance_share": top.shares["distance"]},
+            else {"country": top.country, "distance_share": top.shares.distance},
         }
 
 
@@ -195,7 +231,7 @@ def route_dependency(
 Key = tuple[str, str]
 """(country, operator): each amount is kept per both, then summed per one or the other."""
 
-_Row = tuple[str, float, float, float, dict[str, float]]
+_Row = tuple[str, float, float, float, Measures]
 
 
 def _by(amounts: dict[Key, float], part: int) -> dict[str, float]:
@@ -208,12 +244,11 @@ def _by(amounts: dict[Key, float], part: int) -> dict[str, float]:
 def _shares(km: dict[str, float], hours: dict[str, float], usd: dict[str, float], outside: str) -> list[_Row]:
     """Per name (largest distance first, ``outside`` last): km, hours, money and shares."""
     names = sorted(set(km) | set(hours) | set(usd), key=lambda c: (c == outside, -km.get(c, 0.0), c))
-    totals = {"distance": sum(km.values()), "time": sum(hours.values()), "cost": sum(usd.values())}
+    totals = Measures(sum(km.values()), sum(hours.values()), sum(usd.values()))
     rows: list[_Row] = []
     for name in names:
-        amounts = {"distance": km.get(name, 0.0), "time": hours.get(name, 0.0), "cost": usd.get(name, 0.0)}
-        share = {m: (amounts[m] / totals[m] if totals[m] else 0.0) for m in MEASURES}
-        rows.append((name, amounts["distance"], amounts["time"], amounts["cost"], share))
+        part = Measures(km.get(name, 0.0), hours.get(name, 0.0), usd.get(name, 0.0))
+        rows.append((name, part.distance, part.time, part.cost, part.share_of(totals)))
     return rows
 
 
@@ -234,7 +269,7 @@ def _operator_index(rows: list[_Row]) -> dict[str, float]:
 
 
 def _operator_share(
-    ops: OperatorIndex, name: str, km: float, hours: float, usd: float, shares: dict[str, float]
+    ops: OperatorIndex, name: str, km: float, hours: float, usd: float, shares: Measures
 ) -> OperatorShare:
     records = ops.records(name)
     sources = tuple(dict.fromkeys(x for r in records for x in r.sources))
@@ -256,7 +291,7 @@ def _spread(into: dict[Key, float], amount: float, weights: dict[Key, float]) ->
         into[key] += amount * w / total
 
 
-def _event_sides(e: Any, ops: OperatorIndex) -> list[Key]:
+def _event_sides(e: Event, ops: OperatorIndex) -> list[Key]:
     """Who bears an event: half each side's country; a ferry's operator, the railways at a
     border or gauge change, nobody known at a port."""
     countries = [c for c in dict.fromkeys([e.from_country, e.to_country]) if c] or [OPEN_SEA]
@@ -267,7 +302,7 @@ def _event_sides(e: Any, ops: OperatorIndex) -> list[Key]:
     return [(cc, ops.railway(cc) if cc != OPEN_SEA else UNKNOWN_OPERATOR) for cc in countries]
 
 
-def _leg_parts(router: Router, leg: Any, ops: OperatorIndex) -> dict[Key, float]:
+def _leg_parts(router: Router, leg: Leg, ops: OperatorIndex) -> dict[Key, float]:
     """km of a leg per country and operator: rail by each edge's country and operator, water by
     whose waters it uses (operator unknown); a leg without track (or a ferry) is split evenly
     between its countries (a rail leg's to their railways, a ferry's to its operator)."""
@@ -323,7 +358,10 @@ def parse_variant(text: str) -> Variant:
             f"'{text}' is not a variant; write LABEL:avoid=CC+CC;year=YYYY;mode=rail;via=crossing+crossing",
             field="variant",
         )
-    opts: dict[str, Any] = {}
+    year: int | None = None
+    mode: Mode | None = None
+    avoid: tuple[str, ...] = ()
+    via: tuple[str, ...] = ()
     for part in filter(None, (p.strip() for p in rest.split(";"))):
         key, eq, value = part.partition("=")
         key = key.strip()
@@ -334,17 +372,18 @@ def parse_variant(text: str) -> Variant:
             )
         if key == "year":
             try:
-                opts["year"] = int(value)
+                year = int(value)
             except ValueError:
                 raise DataError(f"variant '{label}': year '{value}' is not a year", field="variant") from None
         elif key == "mode":
             try:
-                opts["mode"] = check_mode(value)
+                mode = check_mode(value)
             except DataError as exc:
                 raise DataError(f"variant '{label}': {exc.reason}", field="variant") from None
         else:
-            opts[key] = tuple(v.strip() for v in value.replace(",", "+").split("+") if v.strip())
-    return Variant(label.strip(), **opts)
+            names = tuple(v.strip() for v in value.replace(",", "+").split("+") if v.strip())
+            avoid, via = (names, via) if key == "avoid" else (avoid, names)
+    return Variant(label.strip(), avoid, year, mode, via)
 
 
 def compute_dependency(
@@ -379,7 +418,7 @@ def compute_dependency(
 
 
 def flow_set_dependency(
-    router: Router, flows: Sequence[Any], options: RouteOptions | None = None
+    router: Router, flows: Sequence[Flow], options: RouteOptions | None = None
 ) -> list[Dependency]:
     """Each flow's dependency (through its via crossings; its own mode), routed with
     ``options``, then the whole set's: the TEU-weighted sums of km, hours and money per
@@ -394,7 +433,7 @@ def flow_set_dependency(
     usd: dict[Key, float] = defaultdict(float)
     for f in flows:
         try:
-            query = dataclasses.replace(base, mode=f.mode).between(f.origin, f.destination)
+            query = dataclasses.replace(base, mode=check_mode(f.mode)).between(f.origin, f.destination)
             r = route_with(router, query, via=f.via)
         except NoRouteError as exc:
             out.append(Dependency(f.name, f.origin, f.destination, [], 0.0, 0.0, 0.0, [], {}, None, str(exc)))

@@ -8,13 +8,21 @@ import base64
 import html
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING
 
+from silkrail.analysis.dependency import MEASURES
 from silkrail.network.model import ATTRIBUTION
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from silkrail.analysis.dependency import Dependency, OperatorShare
+    from silkrail.analysis.flows import Flow
+    from silkrail.analysis.resilience import ElementImpact, Resilience
+    from silkrail.analysis.sections import ChangePoint, Corridor, Section
     from silkrail.routing.results import Route
 
 logger = logging.getLogger("silkrail.analysis.report")
@@ -69,7 +77,7 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def _png(fig: Any) -> str:
+def _png(fig: Figure) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
@@ -78,7 +86,7 @@ def _png(fig: Any) -> str:
     return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 
-def _pyplot() -> Any:
+def _pyplot() -> ModuleType:
     try:
         import matplotlib
     except ImportError:
@@ -98,7 +106,7 @@ def _svg_map(
     lines: Sequence[tuple[Sequence[tuple[float, float]], str, str, float]],
     points: Sequence[tuple[float, float, str, str, float]],
     *,
-    outlines: list[dict[str, Any]] | None = None,
+    outlines: Sequence[Mapping[str, object]] | None = None,
 ) -> str:
     """An SVG map: ``lines`` are (lon/lat coordinates, colour, tooltip, width factor), ``points``
     (lon, lat, colour, tooltip, radius factor), drawn over the country outlines."""
@@ -191,12 +199,14 @@ class _Sources:
 # --- corridor ----------------------------------------------------------------------------
 
 
-def corridor_html(corridor: Any, *, title: str, outlines: list[dict[str, Any]] | None = None) -> str:
+def corridor_html(
+    corridor: Corridor, *, title: str, outlines: Sequence[Mapping[str, object]] | None = None
+) -> str:
     from silkrail.analysis.sections import CURATED, UNKNOWN, describe_power
 
     sources = _Sources()
 
-    def cell(s: Any, name: str, text: str | None = None) -> str:
+    def cell(s: Section, name: str, text: str | None = None) -> str:
         v = s.attributes.get(name)
         if v is None or v.basis == UNKNOWN:
             return '<span class="unknown">unknown</span>'
@@ -241,7 +251,7 @@ def corridor_html(corridor: Any, *, title: str, outlines: list[dict[str, Any]] |
         tip = f"{s.from_} → {s.to} ({s.country}, {s.km:,.0f} km): {s.electrification or 'power unknown'}"
         lines.append((s.coordinates, POWER_COLOURS.get(power, "#555"), tip, 1.0))
     route = corridor.route
-    at_place: dict[tuple[float, float], list[Any]] = {}
+    at_place: dict[tuple[float, float], list[ChangePoint]] = {}
     for ch in corridor.changes:
         where = _change_place(route, ch)
         if where is not None:
@@ -269,7 +279,7 @@ def corridor_html(corridor: Any, *, title: str, outlines: list[dict[str, Any]] |
         ],
         numeric=[0],
     )
-    known = corridor.to_dict()["known_km_share"]
+    known = corridor.known_km_share
     chart = _known_chart(known) if known else ""
     head = ""
     if route is not None:
@@ -316,7 +326,7 @@ def corridor_html(corridor: Any, *, title: str, outlines: list[dict[str, Any]] |
     return _page(title, parts)
 
 
-def _change_place(route: Route, ch: Any) -> tuple[float, float] | None:
+def _change_place(route: Route | None, ch: ChangePoint) -> tuple[float, float] | None:
     """A change point's position: the route event at that place, else the section start."""
     if route is None:
         return None
@@ -338,14 +348,16 @@ def _known_chart(known: dict[str, float]) -> str:
     return _png(fig)
 
 
-def write_corridor_report(corridor: Any, path: Path, *, title: str) -> Path:
+def write_corridor_report(corridor: Corridor, path: Path, *, title: str) -> Path:
     return _write(path, corridor_html(corridor, title=title))
 
 
 # --- dependency --------------------------------------------------------------------------
 
 
-def dependency_html(deps: Sequence[Any], *, title: str, outlines: list[dict[str, Any]] | None = None) -> str:
+def dependency_html(
+    deps: Sequence[Dependency], *, title: str, outlines: Sequence[Mapping[str, object]] | None = None
+) -> str:
     lines = []
     for i, d in enumerate(deps):
         if d.route is None:
@@ -364,10 +376,8 @@ def dependency_html(deps: Sequence[Any], *, title: str, outlines: list[dict[str,
                 f"{d.distance_km:,.0f}" if d.distance_km else "–",
                 f"{d.duration_h / 24:,.1f}" if d.distance_km else "–",
                 f"{d.cost_usd:,.0f}" if d.distance_km else "–",
-                f"{d.hhi['distance']:,.0f}",
-                f"{d.hhi['time']:,.0f}",
-                f"{d.hhi['cost']:,.0f}",
-                (f"{d.top().country} {d.top().shares['distance']:.0%}" if d.top() else "–"),
+                *(f"{d.hhi[m]:,.0f}" for m in MEASURES),
+                _largest(d),
             ]
             for d in deps
             if not d.note
@@ -386,9 +396,7 @@ def dependency_html(deps: Sequence[Any], *, title: str, outlines: list[dict[str,
         row = [html.escape(cc)]
         for d in deps:
             s = next((x for x in d.shares if x.country == cc), None)
-            row.append(
-                "–" if s is None else " / ".join(f"{s.shares[m]:.0%}" for m in ("distance", "time", "cost"))
-            )
+            row.append("–" if s is None else " / ".join(f"{v:.0%}" for v in s.shares.values()))
         rows.append(row)
     shares = _table(["country", *[d.label for d in deps]], rows, numeric=list(range(1, len(deps) + 1)))
     parts = [
@@ -413,9 +421,15 @@ def dependency_html(deps: Sequence[Any], *, title: str, outlines: list[dict[str,
     return _page(title, parts)
 
 
-def _operator_table(deps: Sequence[Any]) -> str:
+def _largest(d: Dependency) -> str:
+    """The country with the largest share of the distance, and that share."""
+    top = d.top()
+    return "–" if top is None else f"{top.country} {top.shares.distance:.0%}"
+
+
+def _operator_table(deps: Sequence[Dependency]) -> str:
     """Per operator, its shares in each corridor; the first row is the operators' HHI."""
-    measures = ("distance", "time", "cost")
+    measures = MEASURES
     rows = [
         ["<i>HHI distance / time / cost</i>"]
         + [
@@ -432,9 +446,9 @@ def _operator_table(deps: Sequence[Any]) -> str:
     return _table(["operator", *[d.label for d in deps]], rows, numeric=list(range(1, len(deps) + 1)))
 
 
-def _operator_sources(deps: Sequence[Any]) -> str:
+def _operator_sources(deps: Sequence[Dependency]) -> str:
     """Each named operator with its full name and the sources it rests on."""
-    seen: dict[str, Any] = {}
+    seen: dict[str, OperatorShare] = {}
     for d in deps:
         for o in d.operators:
             if o.sources and o.operator not in seen:
@@ -450,13 +464,13 @@ def _operator_sources(deps: Sequence[Any]) -> str:
     return f"<h3>Operators' sources</h3><ul>{items}</ul>"
 
 
-def _shares_chart(deps: Sequence[Any]) -> str:
+def _shares_chart(deps: Sequence[Dependency]) -> str:
     plt = _pyplot()
     countries = list(dict.fromkeys(s.country for d in deps for s in d.shares))
     colours = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(countries)}
     fig, axes = plt.subplots(1, 3, figsize=(12, 0.6 * len(deps) + 1.8), sharey=True)
     labels = [d.label for d in deps]
-    for ax, measure in zip(axes, ("distance", "time", "cost"), strict=True):
+    for ax, measure in zip(axes, MEASURES, strict=True):
         left = [0.0] * len(deps)
         for c in countries:
             vals = [next((s.shares[measure] for s in d.shares if s.country == c), 0.0) * 100 for d in deps]
@@ -469,7 +483,7 @@ def _shares_chart(deps: Sequence[Any]) -> str:
     return _png(fig)
 
 
-def write_dependency_report(deps: Sequence[Any], path: Path, *, title: str) -> Path:
+def write_dependency_report(deps: Sequence[Dependency], path: Path, *, title: str) -> Path:
     return _write(path, dependency_html(deps, title=title))
 
 
@@ -477,12 +491,12 @@ def write_dependency_report(deps: Sequence[Any], path: Path, *, title: str) -> P
 
 
 def resilience_html(
-    result: Any,
+    result: Resilience,
     *,
     title: str,
     positions: dict[str, tuple[float, float]] | None = None,
     top: int = 25,
-    outlines: list[dict[str, Any]] | None = None,
+    outlines: Sequence[Mapping[str, object]] | None = None,
 ) -> str:
     positions = positions or {}
     lines = []
@@ -589,7 +603,7 @@ def resilience_html(
     return _page(title, parts)
 
 
-def _impact_chart(impacts: Sequence[Any]) -> str:
+def _impact_chart(impacts: Sequence[ElementImpact]) -> str:
     if not impacts:
         return ""
     plt = _pyplot()
@@ -604,11 +618,11 @@ def _impact_chart(impacts: Sequence[Any]) -> str:
 
 
 def write_resilience_report(
-    result: Any, path: Path, *, title: str, positions: dict[str, tuple[float, float]] | None = None
+    result: Resilience, path: Path, *, title: str, positions: dict[str, tuple[float, float]] | None = None
 ) -> Path:
     return _write(path, resilience_html(result, title=title, positions=positions))
 
 
-def _volume(f: Any) -> str:
+def _volume(f: Flow) -> str:
     """A flow's yearly volume: TEU, or trains for a passenger service (which carries no TEU)."""
     return f"{f.trains_per_year:,.0f} passenger trains" if f.passenger else f"{f.teu_per_year:,.0f} TEU"

@@ -26,15 +26,17 @@ import difflib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from silkrail.analysis.flows import Flow
 from silkrail.errors import DataError
 
 if TYPE_CHECKING:
+    from silkrail.analysis._routing import Removal
     from silkrail.network.model import Network
     from silkrail.routing.results import Route
     from silkrail.routing.router import Router
+    from silkrail.settings import Settings
 
 logger = logging.getLogger("silkrail.analysis.resilience")
 
@@ -89,21 +91,18 @@ class Detour:
     unit: str = "TEU"  # TEU | trains
     pinned: str | None = None  # the crossings a service is held to, when its own best route differs
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         per = "teu" if self.unit == "TEU" else "train"
-        out: dict[str, Any] = {
+        return {
             "flow": self.flow,
             "unit": self.unit,
             ("teu" if self.unit == "TEU" else "trains"): round(self.teu_per_year, 1),
             f"extra_h_per_{per}": round(self.extra_h, 2),
             "route": self.route,
             "stranded": self.route is None,
+            **({"extra_usd_per_teu": round(self.extra_usd, 2)} if self.unit == "TEU" else {}),
+            **({"pinned": self.pinned} if self.pinned else {}),
         }
-        if self.unit == "TEU":
-            out["extra_usd_per_teu"] = round(self.extra_usd, 2)
-        if self.pinned:
-            out["pinned"] = self.pinned
-        return out
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ class ElementImpact:
     passenger_trains_stranded: float = 0.0
     passenger_extra_train_h: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         e = self.element
         return {
             "rank": self.rank,
@@ -163,7 +162,7 @@ class Resilience:
     unrouted: list[str] = field(default_factory=list)
     best: list[Outcome | None] = field(default_factory=list)  # each flow's own best route (no via)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "period": f"{self.days:g} days of closure" if self.days else "a year",
             "flows": [
@@ -372,7 +371,7 @@ def _route_batch(router: FlowRouter, jobs: list[tuple[Flow, frozenset[str], bool
 # --- on the silkrail network ------------------------------------------------------------
 
 
-_ROUTERS: dict[Any, Any] = {}
+_ROUTERS: dict[Settings, Router] = {}
 
 
 @dataclass(frozen=True)
@@ -381,11 +380,11 @@ class NetworkFlowRouter:
     home), optimising ``objective`` in ``year``. Only these settings travel to a worker, which
     loads the network from the cache once."""
 
-    settings: Any  # silkrail.settings.Settings
+    settings: Settings
     objective: str = "time"
     year: int | None = None
 
-    def router(self) -> Any:
+    def router(self) -> Router:
         hit = _ROUTERS.get(self.settings)
         if hit is None:
             from silkrail.network.store import load_network
@@ -430,7 +429,7 @@ def _summary(route: Route) -> str:
     return f"{text} (via {', '.join(dict.fromkeys(crossings))})" if crossings else text
 
 
-def element_keys(net: Network, removal: Any) -> frozenset[str]:
+def element_keys(net: Network, removal: Removal) -> frozenset[str]:
     """The keys ``kind:id`` of the elements in a removal."""
     from silkrail.analysis import _records as rec
 
@@ -442,26 +441,20 @@ def element_keys(net: Network, removal: Any) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _removal(net: Network, keys: frozenset[str]) -> Any:
+def _removal(net: Network, keys: frozenset[str]) -> Removal:
     from silkrail.analysis._routing import Removal
 
     index = _element_index(net)
-    parts: dict[str, set[Any]] = {
-        "crossing": set(),
-        "line": set(),
-        "port": set(),
-        "ferry": set(),
-        "passage": set(),
-    }
+    by_kind: dict[str, list[str]] = {kind: [] for kind in ("crossing", "line", "port", "ferry", "passage")}
     for k in keys:
         kind, _, ident = k.partition(":")
-        parts[kind].add(ident if kind == "passage" else index[k])
+        by_kind[kind].append(k if kind != "passage" else ident)  # KeyError: not a kind of element
+
+    def indices(kind: str) -> frozenset[int]:
+        return frozenset(index[k] for k in by_kind[kind])
+
     return Removal(
-        frozenset(parts["crossing"]),
-        frozenset(parts["line"]),
-        frozenset(parts["port"]),
-        frozenset(parts["ferry"]),
-        frozenset(parts["passage"]),
+        indices("crossing"), indices("line"), indices("port"), indices("ferry"), frozenset(by_kind["passage"])
     )
 
 
@@ -534,11 +527,11 @@ def element_positions(net: Network) -> dict[str, tuple[float, float]]:
 
     out: dict[str, tuple[float, float]] = {}
     for i, c in enumerate(net.crossings):
-        out[f"crossing:{rec.crossing(net, i).id}"] = (float(rec.field(c, "lon")), float(rec.field(c, "lat")))
+        out[f"crossing:{rec.crossing(net, i).id}"] = (c.lon, c.lat)
     for i, p in enumerate(net.ports):
-        out[f"port:{rec.port_code(net, i)}"] = (float(rec.field(p, "lon")), float(rec.field(p, "lat")))
+        out[f"port:{rec.port_code(net, i)}"] = (p.lon, p.lat)
     for i, f in enumerate(net.ferries):
-        out[f"ferry:{rec.ferry_id(net, i)}"] = (float(rec.field(f, "lon")[0]), float(rec.field(f, "lat")[0]))
+        out[f"ferry:{rec.ferry_id(net, i)}"] = (f.lon[0], f.lat[0])
     return out
 
 

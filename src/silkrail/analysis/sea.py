@@ -21,7 +21,7 @@ import itertools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.analysis import _records as rec
 from silkrail.analysis._records import PlannedLink
@@ -68,6 +68,30 @@ SEA_EXITS: tuple[SeaExit, ...] = (
 corridors lead to."""
 
 
+@dataclass(frozen=True, slots=True)
+class ExitSummary:
+    """An exit's route in one year of the timeline: its headline figures, rounded as shown."""
+
+    year: int
+    port: str | None
+    distance_km: float
+    duration_h: float
+    cost_usd: float
+    co2_kg: float
+    countries: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "year": self.year,
+            "port": self.port,
+            "distance_km": self.distance_km,
+            "duration_h": self.duration_h,
+            "cost_usd": self.cost_usd,
+            "co2_kg": self.co2_kg,
+            "countries": list(self.countries),
+        }
+
+
 @dataclass(frozen=True)
 class ExitRoute:
     """The best route to one exit in one year, or why there is none."""
@@ -92,23 +116,28 @@ class ExitRoute:
             return self.route is None and other.route is None
         return self.locode == other.locode and list(self.route.arcs) == list(other.route.arcs)
 
-    def summary(self) -> dict[str, Any] | None:
+    def headline(self) -> ExitSummary | None:
         """The headline figures, for the before/after tables (None without a route)."""
         r = self.route
         if r is None:
             return None
-        return {
-            "year": self.year,
-            "port": self.port,
-            "distance_km": round(r.distance_km, 1),
-            "duration_h": round(r.duration_h, 2),
-            "cost_usd": round(r.cost_usd, 2),
-            "co2_kg": round(r.co2_kg, 1),
-            "countries": list(r.countries),
-        }
+        return ExitSummary(
+            year=self.year,
+            port=self.port,
+            distance_km=round(r.distance_km, 1),
+            duration_h=round(r.duration_h, 2),
+            cost_usd=round(r.cost_usd, 2),
+            co2_kg=round(r.co2_kg, 1),
+            countries=tuple(r.countries),
+        )
 
-    def to_dict(self) -> dict[str, Any]:
-        base: dict[str, Any] = {
+    def summary(self) -> dict[str, object] | None:
+        """The headline figures' JSON form (None without a route)."""
+        h = self.headline()
+        return None if h is None else h.to_dict()
+
+    def to_dict(self) -> dict[str, object]:
+        base: dict[str, object] = {
             "id": self.exit.id,
             "name": self.exit.name,
             "corridor": self.exit.corridor,
@@ -152,15 +181,25 @@ class ExitRoute:
 @dataclass(frozen=True)
 class ExitChange:
     """What the links opening in ``year`` change for one exit: its route in the timeline year
-    before and from ``year`` on (``before`` None: the exit had no route)."""
+    before (``was``; None: the exit had no route) and from ``year`` on (``becomes``)."""
 
     year: int
     exit: SeaExit
     links: tuple[PlannedLink, ...]
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    was: ExitSummary | None
+    becomes: ExitSummary | None
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def before(self) -> dict[str, object] | None:
+        """``was`` in its JSON form."""
+        return None if self.was is None else self.was.to_dict()
+
+    @property
+    def after(self) -> dict[str, object] | None:
+        """``becomes`` in its JSON form."""
+        return None if self.becomes is None else self.becomes.to_dict()
+
+    def to_dict(self) -> dict[str, object]:
         return {
             "year": self.year,
             "exit": self.exit.id,
@@ -191,7 +230,7 @@ class SeaComparison:
                 return x
         raise KeyError(exit_id)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "origin": {"name": self.origin.name, "lat": self.origin.lat, "lon": self.origin.lon},
             "year": self.year,
@@ -359,5 +398,5 @@ def _changes(
             if before.same_route(after):
                 continue
             links = tuple(p for p in after.planned if before_year < p.opens <= year)
-            out.append(ExitChange(year, x, links, before.summary(), after.summary()))
+            out.append(ExitChange(year, x, links, before.headline(), after.headline()))
     return sorted(out, key=lambda ch: ch.year)

@@ -5,8 +5,9 @@ security and sanctions statements and every source. Nothing is fetched when the 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.analysis.report import (
     PALETTE,
@@ -21,6 +22,8 @@ from silkrail.analysis.report import (
 )
 
 if TYPE_CHECKING:
+    from silkrail.analysis.dependency import OperatorShare
+    from silkrail.analysis.risks import RiskNote
     from silkrail.analysis.sea import ExitRoute, SeaComparison
 
 GAUGE_CHANGE_COLOUR = "#f1c40f"
@@ -42,7 +45,7 @@ def _range(lo: float, hi: float, scale: float = 1.0, digits: int = 1) -> str:
     return f"{lo / scale:,.{digits}f}–{hi / scale:,.{digits}f}"
 
 
-def sea_html(c: SeaComparison, *, title: str, outlines: list[dict[str, Any]] | None = None) -> str:
+def sea_html(c: SeaComparison, *, title: str, outlines: Sequence[Mapping[str, object]] | None = None) -> str:
     sources = _Sources()
     colours = _colours(c)
     lines, points = [], []
@@ -190,7 +193,7 @@ def _main_table(c: SeaComparison, sources: _Sources) -> str:
 
 def _risks_list(c: SeaComparison, sources: _Sources) -> str:
     """Each statement once, with the exits whose routes cross its country."""
-    by_note: dict[Any, list[str]] = {}
+    by_note: dict[RiskNote, list[str]] = {}
     for x in c.exits:
         for n in x.risks:
             by_note.setdefault(n, []).append(x.exit.name)
@@ -261,42 +264,42 @@ def _changes_list(c: SeaComparison, sources: _Sources) -> str:
             )
             or "links opening that year"
         )
-        a, b = ch.before, ch.after
+        a, b = ch.was, ch.becomes
         if b is None:
             what = "loses its route"
         elif a is None:
             what = (
-                f"becomes reachable: {_days(b['duration_h'])} days, US${b['cost_usd']:,.0f} per TEU, "
-                f"{b['distance_km']:,.0f} km through {' → '.join(b['countries'])}"
+                f"becomes reachable: {_days(b.duration_h)} days, US${b.cost_usd:,.0f} per TEU, "
+                f"{b.distance_km:,.0f} km through {' → '.join(b.countries)}"
             )
         else:
             what = (
-                f"{_days(a['duration_h'])} → {_days(b['duration_h'])} days, US${a['cost_usd']:,.0f} → "
-                f"{b['cost_usd']:,.0f} per TEU, {a['distance_km']:,.0f} → {b['distance_km']:,.0f} km; "
-                f"through {' → '.join(b['countries'])} instead of {' → '.join(a['countries'])}"
+                f"{_days(a.duration_h)} → {_days(b.duration_h)} days, US${a.cost_usd:,.0f} → "
+                f"{b.cost_usd:,.0f} per TEU, {a.distance_km:,.0f} → {b.distance_km:,.0f} km; "
+                f"through {' → '.join(b.countries)} instead of {' → '.join(a.countries)}"
             )
         items.append(f"<li><b>{ch.year}, {html.escape(ch.exit.name)}</b>: {links}: {html.escape(what)}</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
 
 def _shares_table(c: SeaComparison) -> str:
-    ok = [x for x in c.exits if x.dependency is not None]
-    countries = list(dict.fromkeys(s.country for x in ok for s in x.dependency.shares))  # type: ignore[union-attr]
+    ok = [(x, x.dependency) for x in c.exits if x.dependency is not None]
+    countries = list(dict.fromkeys(s.country for _, dep in ok for s in dep.shares))
     rows = []
     for cc in countries:
         row = [html.escape(cc)]
-        for x in ok:
-            s = next((v for v in x.dependency.shares if v.country == cc), None)  # type: ignore[union-attr]
-            row.append("–" if s is None else f"{s.shares['distance']:.0%}")
+        for _, dep in ok:
+            s = next((v for v in dep.shares if v.country == cc), None)
+            row.append("–" if s is None else f"{s.shares.distance:.0%}")
         rows.append(row)
-    return _table(["country", *[x.exit.name for x in ok]], rows, numeric=list(range(1, len(ok) + 1)))
+    return _table(["country", *[x.exit.name for x, _ in ok]], rows, numeric=list(range(1, len(ok) + 1)))
 
 
 def _operators_table(c: SeaComparison, sources: _Sources) -> str:
-    ok = [x for x in c.exits if x.dependency is not None]
-    names: dict[str, Any] = {}
-    for x in ok:
-        for s in x.dependency.operators:  # type: ignore[union-attr]
+    ok = [(x, x.dependency) for x in c.exits if x.dependency is not None]
+    names: dict[str, OperatorShare] = {}
+    for _, dep in ok:
+        for s in dep.operators:
             names.setdefault(s.operator, s)
     rows = []
     for op, first in names.items():
@@ -306,15 +309,15 @@ def _operators_table(c: SeaComparison, sources: _Sources) -> str:
         if op == "unknown":
             label = '<span class="unknown">unknown (no source names the operator)</span>'
         row = [label]
-        for x in ok:
-            s = next((v for v in x.dependency.operators if v.operator == op), None)  # type: ignore[union-attr]
-            row.append("–" if s is None else f"{s.shares['distance']:.0%}")
+        for _, dep in ok:
+            o = next((v for v in dep.operators if v.operator == op), None)
+            row.append("–" if o is None else f"{o.shares.distance:.0%}")
         rows.append(row)
-    return _table(["operator", *[x.exit.name for x in ok]], rows, numeric=list(range(1, len(ok) + 1)))
+    return _table(["operator", *[x.exit.name for x, _ in ok]], rows, numeric=list(range(1, len(ok) + 1)))
 
 
 def write_sea_report(
-    c: SeaComparison, path: Path, *, title: str, outlines: list[dict[str, Any]] | None = None
+    c: SeaComparison, path: Path, *, title: str, outlines: Sequence[Mapping[str, object]] | None = None
 ) -> Path:
     """Write the report to ``path`` (whole or not at all)."""
     return _write(path, sea_html(c, title=title, outlines=outlines))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +26,17 @@ from numpy.typing import NDArray
 
 from silkrail.analysis import _records as rec
 from silkrail.network.classes import edge_line_class
-from silkrail.network.interop import ATTRIBUTES, POWER_SYSTEMS, Interoperability, SectionRecord
+from silkrail.network.interop import (
+    ATTRIBUTES,
+    POWER_SYSTEMS,
+    CountryDefaults,
+    Interoperability,
+    SectionRecord,
+)
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
-    from silkrail.routing.results import Route
+    from silkrail.routing.results import Leg, Route
     from silkrail.routing.router import Router
 
 logger = logging.getLogger("silkrail.analysis.sections")
@@ -125,18 +131,15 @@ class Value:
     weak: bool = False
     note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"value": self.value, "basis": self.basis}
-        if self.record:
-            out["record"] = self.record
-        if self.source:
-            out["source"] = list(self.source)
-            out["as_of"] = self.as_of
-        if self.weak:
-            out["weak"] = True
-        if self.note:
-            out["note"] = self.note
-        return out
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "value": self.value,
+            "basis": self.basis,
+            **({"record": self.record} if self.record else {}),
+            **({"source": list(self.source), "as_of": self.as_of} if self.source else {}),
+            **({"weak": True} if self.weak else {}),
+            **({"note": self.note} if self.note else {}),
+        }
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ class Section:
         v = self.attributes.get("electrification")
         return None if v is None or v.value is None else describe_power(v.value)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         train = self.value("max_train") or {}
         return {
             "from": self.from_,
@@ -192,7 +195,7 @@ class ChangePoint:
     basis: str = CURATED  # the weaker basis of the two sides
     note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         out = {
             "at": self.at,
             "kind": self.kind,
@@ -213,12 +216,16 @@ class Corridor:
     changes: list[ChangePoint]
     route: Route | None = None
 
+    @property
+    def known_km_share(self) -> dict[str, float]:
+        """The share of the rail km whose value of each attribute is known."""
+        return _known_share(self.sections)
+
     def to_dict(self) -> dict[str, Any]:
-        known = _known_share(self.sections)
-        out: dict[str, Any] = {
+        out: dict[str, object] = {
             "sections": [s.to_dict() for s in self.sections],
             "changes": [c.to_dict() for c in self.changes],
-            "known_km_share": known,
+            "known_km_share": self.known_km_share,
         }
         if self.route is not None:
             r = self.route
@@ -270,8 +277,10 @@ def _gauge_value(p: Piece) -> Value:
     return Value(p.gauge_mm, CURATED, "gauges.yaml", ("the network's gauges (gauges.yaml)",), None, note=note)
 
 
-def _attribute(name: str, own: list[SectionRecord], country: Any) -> Value:
-    holders: list[tuple[Any, str, str | None]] = [(r, CURATED, r.id) for r in own]
+def _attribute(name: str, own: list[SectionRecord], country: CountryDefaults | None) -> Value:
+    holders: list[tuple[SectionRecord | CountryDefaults | None, str, str | None]] = [
+        (r, CURATED, r.id) for r in own
+    ]
     holders.append((country, DEFAULT, country.country if country else None))
     for holder, basis, label in holders:
         a = getattr(holder, name, None) if holder is not None else None
@@ -497,7 +506,7 @@ def corridor_pieces(router: Router, route: Route, data: Interoperability) -> lis
 def _leg_pieces(
     router: Router,
     net: Network,
-    leg: Any,
+    leg: Leg,
     track: rec.LegTrack,
     line_records: dict[str, str],
     path_records: list[SectionRecord],
@@ -565,7 +574,7 @@ def _boundary_name(router: Router, net: Network, edges: NDArray[np.int64], i: in
     return rec.node_name(router, node)
 
 
-def _runs(keys: list[Any]) -> list[tuple[int, int]]:
+def _runs(keys: Sequence[object]) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     start = 0
     for i in range(1, len(keys) + 1):
@@ -575,7 +584,9 @@ def _runs(keys: list[Any]) -> list[tuple[int, int]]:
     return runs
 
 
-def _smooth(runs: list[tuple[int, int]], km: NDArray[np.float64], keys: list[Any]) -> list[tuple[int, int]]:
+def _smooth(
+    runs: list[tuple[int, int]], km: NDArray[np.float64], keys: Sequence[object]
+) -> list[tuple[int, int]]:
     """Runs shorter than MIN_SECTION_KM are merged into the run before them (or after, at the
     start): a few km in or out of a record's buffer is not a section. Neighbours left with the
     same key are then joined."""

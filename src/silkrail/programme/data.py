@@ -5,7 +5,6 @@ the same length as its ``lines.yaml`` record)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from silkrail.errors import DataError
 from silkrail.network.loader import validate_file
@@ -48,12 +47,14 @@ def load_programme(
     return parsed
 
 
-def _field_line(doc: Any, index: int, field: str) -> int | None:
-    record = doc["lines"][index]
-    return getattr(record, "key_lines", {}).get(field) or getattr(record, "line", None)
+def _field_line(doc: object, index: int, field: str) -> int | None:
+    """The YAML line of field ``field`` of the programme's line ``index``."""
+    from silkrail.network.loader import locate
+
+    return locate(doc, ("lines", index, field))[0]
 
 
-def _check_unique_ids(parsed: ProgrammeFile, doc: Any, filename: str) -> None:
+def _check_unique_ids(parsed: ProgrammeFile, doc: object, filename: str) -> None:
     seen: dict[str, int] = {}
     for i, line in enumerate(parsed.lines):
         if line.id in seen:
@@ -66,7 +67,7 @@ def _check_unique_ids(parsed: ProgrammeFile, doc: Any, filename: str) -> None:
         seen[line.id] = _field_line(doc, i, "id") or 0
 
 
-def check_network_lines(parsed: ProgrammeFile, doc: Any, filename: str, lines_file: Path) -> None:
+def check_network_lines(parsed: ProgrammeFile, doc: object, filename: str, lines_file: Path) -> None:
     """Every ``network_line`` names a record of ``lines.yaml`` with the same opening year and a
     length within 5 %: the programme and the routable network tell one story."""
     from silkrail.network.curated import load_file

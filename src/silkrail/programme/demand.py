@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -82,7 +82,7 @@ class DemandYear:
     def units(self) -> int:
         return sum(self.bought.values())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "year": self.year,
             "by_type": dict(self.bought),
@@ -93,6 +93,19 @@ class DemandYear:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class CohortCheck:
+    """The modelled cohorts against a published count of units past their age limit."""
+
+    type: str
+    what: str
+    published: int
+    modelled: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"type": self.type, "what": self.what, "published": self.published, "modelled": self.modelled}
+
+
 @dataclass(frozen=True)
 class Demand:
     """The demand model's answer under one set of assumptions."""
@@ -101,7 +114,7 @@ class Demand:
     years: tuple[DemandYear, ...]
     prices_vnd: dict[str, float]
     notes: tuple[str, ...]
-    checks: tuple[dict[str, Any], ...] = ()
+    checks: tuple[CohortCheck, ...] = ()
 
     @property
     def units(self) -> int:
@@ -168,13 +181,20 @@ def initial_cohorts(count: FleetCount, retire_age: int, base_year: int) -> tuple
 # --- traffic indices ---------------------------------------------------------------------------
 
 
-def traffic_index(programme: ProgrammeFile, scope: str, years: range) -> dict[str, dict[int, float]]:
+@dataclass(frozen=True, slots=True)
+class TrafficIndex:
+    """Conventional traffic by year as an index (1 = the operator's latest year)."""
+
+    passengers: dict[int, float]
+    tonnes: dict[int, float]
+
+
+def traffic_index(programme: ProgrammeFile, scope: str, years: range) -> TrafficIndex:
     """Index of conventional traffic (1 = the operator's latest year) for passengers and tonnes:
     ``flat`` is 1 throughout; ``sector_plan`` is the sector plan less the new lines' published
     forecasts, linear between the published years and flat after the last."""
-    flat = {"passengers": {y: 1.0 for y in years}, "tonnes": {y: 1.0 for y in years}}
     if scope == "flat":
-        return flat
+        return TrafficIndex({y: 1.0 for y in years}, {y: 1.0 for y in years})
     base = max((t for t in programme.traffic if t.scope == "operator"), key=lambda t: t.year, default=None)
     plan = sorted((t for t in programme.traffic if t.scope == "sector_plan"), key=lambda t: t.year)
     if base is None or not plan:
@@ -182,8 +202,8 @@ def traffic_index(programme: ProgrammeFile, scope: str, years: range) -> dict[st
             "the sector-plan growth needs operator traffic and sector-plan figures", field="traffic"
         )
     new_lines = _new_line_demand(programme)
-    out: dict[str, dict[int, float]] = {}
-    for kind in ("passengers", "tonnes"):
+
+    def index(kind: str) -> dict[int, float]:
         b = getattr(base, kind)
         points = [(base.year, b)]
         for t in plan:
@@ -192,8 +212,9 @@ def traffic_index(programme: ProgrammeFile, scope: str, years: range) -> dict[st
                 continue
             points.append((t.year, max(v - _interp(new_lines[kind], t.year), 0.0)))
         xs, ys = zip(*points, strict=True)
-        out[kind] = {y: float(np.interp(y, xs, ys)) / b for y in years}
-    return out
+        return {y: float(np.interp(y, xs, ys)) / b for y in years}
+
+    return TrafficIndex(index("passengers"), index("tonnes"))
 
 
 def _new_line_demand(programme: ProgrammeFile) -> dict[str, list[tuple[int, float]]]:
@@ -298,12 +319,12 @@ def run_demand(programme: ProgrammeFile, fleet: FleetFile, a: Assumptions | None
     prices = prices_vnd(programme, a.price_labels)
     index = traffic_index(programme, a.conventional_growth, range(base_year, last + 1))
     type_index = {
-        "coach": index["passengers"],
-        "wagon": index["tonnes"],
-        "locomotive": {y: (index["passengers"][y] + index["tonnes"][y]) / 2 for y in index["tonnes"]},
+        "coach": index.passengers,
+        "wagon": index.tonnes,
+        "locomotive": {y: (index.passengers[y] + index.tonnes[y]) / 2 for y in index.tonnes},
     }
     notes: list[str] = []
-    checks: list[dict[str, Any]] = []
+    checks: list[CohortCheck] = []
 
     # the conventional fleet
     cohorts: dict[str, np.ndarray] = {}
@@ -317,12 +338,12 @@ def run_demand(programme: ProgrammeFile, fleet: FleetFile, a: Assumptions | None
             limit = retire[count.type] - a.retirement_shift_years
             at = ages[limit - (base_year - count.past_life_by) :].sum()
             checks.append(
-                {
-                    "type": count.type,
-                    "what": f"past the {limit}-year limit by {count.past_life_by}",
-                    "published": count.past_life_units,
-                    "modelled": round(float(at)),
-                }
+                CohortCheck(
+                    type=count.type,
+                    what=f"past the {limit}-year limit by {count.past_life_by}",
+                    published=count.past_life_units,
+                    modelled=round(float(at)),
+                )
             )
 
     # the new lines' fleets: requirement by year, ahead by the purchase lead
@@ -406,20 +427,28 @@ class Variant:
     cost_usd: float
     by_type: dict[str, int]
 
-    def to_dict(self, base_units: int, published: int | None) -> dict[str, Any]:
-        out = {
+    def change_units(self, base_units: int) -> int:
+        """Units bought against the base case's."""
+        return self.units - base_units
+
+    def effect_on_gap(self, base_units: int, published: int | None) -> str | None:
+        """Whether this variant closes or widens the gap to the published units (None without them)."""
+        if not published:
+            return None
+        gap_base, gap = abs(published - base_units), abs(published - self.units)
+        return "closes" if gap < gap_base else ("widens" if gap > gap_base else "none")
+
+    def to_dict(self, base_units: int, published: int | None) -> dict[str, object]:
+        out: dict[str, object] = {
             "label": self.label,
             "assumptions": self.assumptions.describe(),
             "units": self.units,
-            "change_units": self.units - base_units,
+            "change_units": self.change_units(base_units),
             "cost_usd": round(self.cost_usd),
             "by_type": dict(self.by_type),
         }
-        if published:
-            gap_base = abs(published - base_units)
-            gap = abs(published - self.units)
-            out["effect_on_gap"] = "closes" if gap < gap_base else ("widens" if gap > gap_base else "none")
-        return out
+        effect = self.effect_on_gap(base_units, published)
+        return out if effect is None else {**out, "effect_on_gap": effect}
 
 
 SENSITIVITY: tuple[tuple[str, Assumptions], ...] = (

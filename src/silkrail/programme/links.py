@@ -5,7 +5,7 @@ changes), from the routable network with ``year``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.errors import SilkrailError
 from silkrail.routing.query import RouteQuery
@@ -31,7 +31,7 @@ class BorderLink:
     note: str
     sources: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "id": self.id,
             "name": self.name,
@@ -97,7 +97,7 @@ class RouteFigures:
     legs: tuple[tuple[str, str, int | None, float], ...]
     coordinates: tuple[tuple[tuple[float, float], ...], ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "year": self.year,
             "duration_h": round(self.duration_h, 1),
@@ -156,7 +156,7 @@ class RouteChange:
             return None
         return self.before.duration_h - self.after.duration_h
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "origin": self.origin,
             "destination": self.destination,

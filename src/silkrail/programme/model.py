@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.errors import DataError
-from silkrail.programme.demand import Demand, Variant, run_demand, sensitivity
+from silkrail.programme.demand import CohortCheck, Demand, Variant, run_demand, sensitivity
 from silkrail.programme.links import BorderLink, RouteChange, border_links, route_changes
 from silkrail.programme.schema import VEHICLE_TYPES, ProgrammeFile, Target
 from silkrail.programme.service import (
@@ -31,6 +31,47 @@ YEAR_BOUNDS = (1990, 2100)
 
 
 @dataclass(frozen=True)
+class FleetComparison:
+    """The modelled rolling-stock demand against the published units and cost: the totals, the
+    assumptions, each sensitivity variant (against ``base_units``) and the cohort checks."""
+
+    published_units_2050: int | None
+    published_cost_vnd: float | None
+    modelled_units_2050: int
+    modelled_cost_vnd: int
+    modelled_cost_usd: int
+    years: tuple[int, int]
+    modelled_by_type: dict[str, int]
+    assumptions: tuple[str, ...]
+    variants: tuple[Variant, ...]
+    base_units: int
+    checks: tuple[CohortCheck, ...]
+    published_by_type_2030_2050: dict[str, int] | None
+    modelled_by_type_2030_2050: dict[str, int] | None
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "published_units_2050": self.published_units_2050,
+            "published_cost_vnd": self.published_cost_vnd,
+            "modelled_units_2050": self.modelled_units_2050,
+            "modelled_cost_vnd": self.modelled_cost_vnd,
+            "modelled_cost_usd": self.modelled_cost_usd,
+            "years": list(self.years),
+            "modelled_by_type": self.modelled_by_type,
+            "assumptions": list(self.assumptions),
+            "sensitivity": [v.to_dict(self.base_units, self.published_units_2050) for v in self.variants],
+            "checks": [c.to_dict() for c in self.checks],
+        }
+        if self.published_by_type_2030_2050 is None:
+            return out
+        return {
+            **out,
+            "published_by_type_2030_2050": self.published_by_type_2030_2050,
+            "modelled_by_type_2030_2050": self.modelled_by_type_2030_2050,
+        }
+
+
+@dataclass(frozen=True)
 class FleetYear:
     """Trainsets (freight: trains) each line needs in a year, those added since the year before,
     and the vehicles of every type."""
@@ -44,7 +85,7 @@ class FleetYear:
     def trainsets(self) -> int:
         return sum(self.by_line.values())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "year": self.year,
             "trainsets": self.trainsets,
@@ -76,34 +117,35 @@ class Programme:
     def target(self, target_id: str) -> Target | None:
         return next((t for t in self.data.targets if t.id == target_id), None)
 
-    def comparison(self) -> dict[str, Any]:
+    def comparison(self) -> dict[str, object]:
+        """:meth:`fleet_comparison` in its JSON form (``silkrail programme --json``'s comparison)."""
+        return self.fleet_comparison().to_dict()
+
+    def fleet_comparison(self) -> FleetComparison:
         """The modelled rolling-stock demand against the published units and cost, with every
         assumption and its effect on the gap."""
         published = self.target("vnr-rolling-stock-2050")
         by_type = self.target("vnr-demand-2030-2050")
         base = self.variants[0] if self.variants else None
         units = self.demand.units
-        cost_vnd = self.demand.cost_usd * self.data.exchange_rate.vnd_per_usd
-        out: dict[str, Any] = {
-            "published_units_2050": published.units if published else None,
-            "published_cost_vnd": published.cost_vnd if published else None,
-            "modelled_units_2050": units,
-            "modelled_cost_vnd": round(cost_vnd),
-            "modelled_cost_usd": round(self.demand.cost_usd),
-            "years": [self.data.settings.first_year, self.data.settings.last_year],
-            "modelled_by_type": self.demand.by_type(),
-            "assumptions": list(self.assumptions()),
-            "sensitivity": [
-                v.to_dict(base.units if base else units, published.units if published else None)
-                for v in self.variants
-            ],
-            "checks": list(self.demand.checks),
-        }
-        if by_type is not None:
-            first = 2030
-            out["published_by_type_2030_2050"] = dict(by_type.by_type)
-            out["modelled_by_type_2030_2050"] = self.demand.by_type(first, by_type.year)
-        return out
+        first = 2030
+        return FleetComparison(
+            published_units_2050=published.units if published else None,
+            published_cost_vnd=published.cost_vnd if published else None,
+            modelled_units_2050=units,
+            modelled_cost_vnd=round(self.demand.cost_usd * self.data.exchange_rate.vnd_per_usd),
+            modelled_cost_usd=round(self.demand.cost_usd),
+            years=(self.data.settings.first_year, self.data.settings.last_year),
+            modelled_by_type=self.demand.by_type(),
+            assumptions=tuple(self.assumptions()),
+            variants=self.variants,
+            base_units=base.units if base else units,
+            checks=self.demand.checks,
+            published_by_type_2030_2050=None
+            if by_type is None
+            else {str(k): v for k, v in by_type.by_type.items()},
+            modelled_by_type_2030_2050=None if by_type is None else self.demand.by_type(first, by_type.year),
+        )
 
     def assumptions(self) -> list[str]:
         s = self.data.settings
@@ -126,7 +168,7 @@ class Programme:
             *self.demand.notes,
         ]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The JSON of ``silkrail programme --json`` (DESIGN.md's contract, extended)."""
         lines = []
         for line in self.data.lines:

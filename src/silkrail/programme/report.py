@@ -12,15 +12,18 @@ import base64
 import html
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from silkrail.network.model import ATTRIBUTION
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from silkrail.programme.model import Programme
-    from silkrail.programme.schema import ProgrammeLine
+    from silkrail.programme.schema import KmPlan, ProgrammeLine
 
 PHASES: tuple[tuple[int, int, str, str], ...] = (
     (0, 2025, "open by 2025", "#2c3e50"),
@@ -125,7 +128,7 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence
     return f"<table><tr>{th}</tr>{body}</table>"
 
 
-def _pyplot() -> Any:
+def _pyplot() -> ModuleType:
     from silkrail.extras import needs_extra
 
     with needs_extra("the programme report's charts"):
@@ -136,7 +139,7 @@ def _pyplot() -> Any:
     return plt
 
 
-def _png(fig: Any, alt: str) -> str:
+def _png(fig: Figure, alt: str) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
@@ -156,7 +159,7 @@ def _full_year(line: ProgrammeLine) -> int:
 def _svg(
     programme: Programme,
     bbox: tuple[float, float, float, float],
-    outlines: list[dict[str, Any]],
+    outlines: Sequence[Mapping[str, object]],
     *,
     year: int | None,
     points: dict[str, tuple[float, float]],
@@ -260,7 +263,7 @@ def crossing_points(data_dir: Path | None = None) -> dict[str, tuple[float, floa
 
 
 def _maps(
-    programme: Programme, outlines: list[dict[str, Any]], points: dict[str, tuple[float, float]]
+    programme: Programme, outlines: Sequence[Mapping[str, object]], points: dict[str, tuple[float, float]]
 ) -> str:
     km = {y.year: round(y.km) for y in programme.years}
     first, last = programme.year_from, programme.year_to
@@ -443,7 +446,7 @@ def _demand_chart(programme: Programme) -> str:
 
 
 def _summary(programme: Programme) -> str:
-    comp = programme.comparison()
+    comp = programme.fleet_comparison()
     last = programme.years[-1]
     hanoi = next((y for y in programme.years if y.year == 2045), last)
     items = [
@@ -457,13 +460,12 @@ def _summary(programme: Programme) -> str:
             f"trainsets and trains in service in {programme.fleet[-1].year}",
         ),
         (
-            f"{comp['modelled_units_2050']:,}",
-            f"units bought {comp['years'][0]}–{comp['years'][1]} "
-            f"(published {comp['published_units_2050']:,})",
+            f"{comp.modelled_units_2050:,}",
+            f"units bought {comp.years[0]}–{comp.years[1]} (published {comp.published_units_2050:,})",
         ),
         (
-            f"VND {comp['modelled_cost_vnd'] / 1e12:,.0f} tn",
-            f"their cost (published VND {(comp['published_cost_vnd'] or 0) / 1e12:,.0f} tn)",
+            f"VND {comp.modelled_cost_vnd / 1e12:,.0f} tn",
+            f"their cost (published VND {(comp.published_cost_vnd or 0) / 1e12:,.0f} tn)",
         ),
     ]
     changes = [r for r in programme.route_changes if r.saved_h is not None]
@@ -593,7 +595,7 @@ def _phases_table(programme: Programme, sources: _Sources) -> str:
     )
 
 
-def _km_plan_note(programme: Programme, plan: Any, sources: _Sources) -> str:
+def _km_plan_note(programme: Programme, plan: KmPlan, sources: _Sources) -> str:
     from silkrail.programme.service import km_open
 
     lines = [ln for ln in programme.data.lines if ln.system == plan.system]
@@ -687,7 +689,7 @@ def _service_tables(programme: Programme, sources: _Sources) -> str:
 
 
 def _demand_section(programme: Programme, sources: _Sources) -> str:
-    comp = programme.comparison()
+    comp = programme.fleet_comparison()
     d = programme.demand
     types = ("locomotive", "coach", "wagon", "hsr_car", "metro_car")
     rows = [
@@ -711,13 +713,13 @@ def _demand_section(programme: Programme, sources: _Sources) -> str:
             [
                 "all units by 2050" + sources.ref(published.sources, published.as_of),
                 f"{published.units:,}" if published.units else "–",
-                f"{comp['modelled_units_2050']:,}",
+                f"{comp.modelled_units_2050:,}",
                 f"VND {(published.cost_vnd or 0) / 1e12:,.0f} tn",
-                f"VND {comp['modelled_cost_vnd'] / 1e12:,.0f} tn",
+                f"VND {comp.modelled_cost_vnd / 1e12:,.0f} tn",
             ]
         )
     if by_type is not None:
-        modelled = comp.get("modelled_by_type_2030_2050", {})
+        modelled = comp.modelled_by_type_2030_2050 or {}
         published_by_type: dict[str, int] = {str(k): v for k, v in by_type.by_type.items()}
         for t in types:
             cmp_rows.append(
@@ -731,13 +733,13 @@ def _demand_section(programme: Programme, sources: _Sources) -> str:
             )
     sens = [
         [
-            html.escape(v["label"]),
-            f"{v['units']:,}",
-            f"{v['change_units']:+,}",
-            html.escape(v.get("effect_on_gap", "")),
-            f"{v['cost_usd'] / 1e9:,.1f}",
+            html.escape(v.label),
+            f"{v.units:,}",
+            f"{v.change_units(comp.base_units):+,}",
+            html.escape(v.effect_on_gap(comp.base_units, comp.published_units_2050) or ""),
+            f"{round(v.cost_usd) / 1e9:,.1f}",
         ]
-        for v in comp["sensitivity"]
+        for v in comp.variants
     ]
     fleet_refs = "".join(sources.ref(f.sources, f.as_of) for f in programme.data.fleet)
     price_refs = "".join(sources.ref(p.sources, p.as_of) for p in programme.data.prices)
@@ -745,13 +747,10 @@ def _demand_section(programme: Programme, sources: _Sources) -> str:
     traffic_refs = "".join(sources.ref(t.sources, t.as_of) for t in programme.data.traffic)
     checks = _table(
         ["type", "check", "published", "modelled"],
-        [
-            [html.escape(c["type"]), html.escape(c["what"]), str(c["published"]), str(c["modelled"])]
-            for c in comp["checks"]
-        ],
+        [[html.escape(c.type), html.escape(c.what), str(c.published), str(c.modelled)] for c in comp.checks],
         numeric=(2, 3),
     )
-    assumptions = "".join(f"<li>{html.escape(a)}</li>" for a in comp["assumptions"])
+    assumptions = "".join(f"<li>{html.escape(a)}</li>" for a in comp.assumptions)
     return (
         '<h2 id="demand">Rolling-stock demand</h2>'
         + _demand_chart(programme)
@@ -778,7 +777,7 @@ def _demand_section(programme: Programme, sources: _Sources) -> str:
 def _links_section(
     programme: Programme,
     sources: _Sources,
-    outlines: list[dict[str, Any]],
+    outlines: Sequence[Mapping[str, object]],
     points: dict[str, tuple[float, float]],
 ) -> str:
     rows = [
@@ -872,7 +871,7 @@ def _links_section(
     return "".join(parts)
 
 
-def programme_html(programme: Programme, *, outlines: list[dict[str, Any]] | None = None) -> str:
+def programme_html(programme: Programme, *, outlines: Sequence[Mapping[str, object]] | None = None) -> str:
     """The whole report as one HTML page."""
     if outlines is None:
         from silkrail.viz.outlines import simplified_outlines
@@ -931,7 +930,9 @@ def programme_html(programme: Programme, *, outlines: list[dict[str, Any]] | Non
     )
 
 
-def write_report(programme: Programme, path: Path, *, outlines: list[dict[str, Any]] | None = None) -> Path:
+def write_report(
+    programme: Programme, path: Path, *, outlines: Sequence[Mapping[str, object]] | None = None
+) -> Path:
     """Write the report to ``path``, whole or not at all."""
     from silkrail.cache import atomic_write
 

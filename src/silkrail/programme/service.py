@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 from silkrail.programme.schema import (
     VEHICLE_TYPES,
@@ -80,7 +79,7 @@ class PatternFleet:
     offpeak_headway_min: float | None = None
     train: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
             "train": self.train,
@@ -122,7 +121,7 @@ class LineFleet:
     def passenger_trainsets(self) -> int:
         return sum(p.trainsets for p in self.patterns if p.traffic == "passenger")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "line": self.line_id,
             "name": self.name,
@@ -244,7 +243,7 @@ class FleetCheck:
     def within_one(self) -> bool:
         return abs(self.modelled - self.published) <= 1
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "line": self.line_id,
             "name": self.name,
@@ -321,7 +320,7 @@ class Reconciliation:
     note: str
     demand_share_for_published: float | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "line": self.line_id,
             "published": self.published,

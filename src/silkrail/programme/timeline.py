@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from silkrail.programme.schema import PhaseTotal, ProgrammeFile, ProgrammeLine
 from silkrail.programme.service import km_open
@@ -127,7 +126,7 @@ class YearFigures:
     def investment_usd(self) -> float:
         return sum(self.investment_usd_by_system.values())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "year": self.year,
             "km": round(self.km, 1),
@@ -175,7 +174,7 @@ class PhaseComparison:
     named_usd: float
     sources: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "system": self.system,
             "years": [self.from_year, self.to_year],

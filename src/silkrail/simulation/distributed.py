@@ -8,9 +8,8 @@ Dask and serial runs give identical results.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from silkrail.simulation.model import run_replication
+from silkrail.simulation.model import Replication, replicate
 from silkrail.simulation.scenario import SimInput
 from silkrail.simulation.scheduler import dask_client, parse_scheduler
 
@@ -23,7 +22,7 @@ def run_replications(
     workers: int = 2,
     trace: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Replication]:
     """One result per seed, in seed order. ``scheduler`` (see :func:`parse_scheduler`): None,
     "none" or "serial" runs here; "local" starts a LocalCluster of ``workers`` processes;
     "tcp://HOST:PORT" uses that cluster."""
@@ -31,7 +30,7 @@ def run_replications(
     if scheduler is None:
         out = []
         for s in seeds:
-            out.append(run_replication(sim, s, trace=trace))
+            out.append(replicate(sim, s, trace=trace))
             if progress:
                 progress(1)
         return out
@@ -39,7 +38,7 @@ def run_replications(
         from dask.distributed import as_completed
 
         shared = client.scatter(sim, broadcast=True)
-        futures = [client.submit(run_replication, shared, s, trace=trace, pure=False) for s in seeds]
+        futures = [client.submit(replicate, shared, s, trace=trace, pure=False) for s in seeds]
         for _ in as_completed(futures):
             if progress:
                 progress(1)

@@ -7,13 +7,17 @@ The results are frozen dataclasses. ``to_dict()`` gives the JSON that ``silkrail
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     import pandas
+
+    from silkrail.simulation.model import Replication
+    from silkrail.simulation.scenario import SimInput
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +68,9 @@ class CrossingKpis:
     max_queue: Interval
 
 
-def _row_dict(row: ServiceKpis | CrossingKpis) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for f in fields(row):
-        v = getattr(row, f.name)
-        out[f.name] = v.to_dict() if isinstance(v, Interval) else v
-    return out
+def _row_dict(row: ServiceKpis | CrossingKpis) -> dict[str, object]:
+    values = ((f.name, getattr(row, f.name)) for f in fields(row))
+    return {name: v.to_dict() if isinstance(v, Interval) else v for name, v in values}
 
 
 def _rows_frame(rows: tuple[ServiceKpis, ...] | tuple[CrossingKpis, ...], cls: type) -> pandas.DataFrame:
@@ -85,7 +86,7 @@ def _rows_frame(rows: tuple[ServiceKpis, ...] | tuple[CrossingKpis, ...], cls: t
             columns.append(f"{f.name}_ci95")
     data = []
     for row in rows:
-        values: list[Any] = []
+        values: list[object] = []
         for f in fields(row):
             v = getattr(row, f.name)
             values += [v.mean, v.ci95] if isinstance(v, Interval) else [v]
@@ -108,10 +109,10 @@ class Kpis:
     files: tuple[str, ...] = ()
     start: str = ""
     days: float = 0.0
-    results: tuple[dict[str, Any], ...] | None = field(default=None, repr=False, compare=False)
-    input: Any = field(default=None, repr=False, compare=False)
+    results: tuple[Replication, ...] | None = field(default=None, repr=False, compare=False)
+    input: SimInput | None = field(default=None, repr=False, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The JSON form (``silkrail simulate --json``)."""
         return {
             "replications": self.replications,
@@ -164,44 +165,42 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else math.nan
 
 
-def summarise(results: list[dict[str, Any]]) -> Kpis:
+def summarise(results: Sequence[Replication]) -> Kpis:
     """Service KPIs (trains delivered, transit mean/p50/p95 in hours) and crossing KPIs (trains,
     queue wait mean/p95, utilisation, max queue): the mean over replications and its 95 % CI."""
     services = []
-    for i, first in enumerate(results[0]["services"]):
-        per = [r["services"][i] for r in results]
+    for i, first in enumerate(results[0].services):
+        per = [r.services[i] for r in results]
         services.append(
             ServiceKpis(
-                name=first["name"],
-                planned_h=first["planned_h"],
-                trains_delivered=_ci([p["delivered"] for p in per]),
-                stranded=_ci([p["stranded"] for p in per]),
-                rerouted=_ci([p["rerouted"] for p in per]),
-                transit_mean_h=_ci(
-                    [float(np.mean(p["transit_h"])) if p["transit_h"] else math.nan for p in per]
-                ),
-                transit_p50_h=_ci([_pct(p["transit_h"], 50) for p in per]),
-                transit_p95_h=_ci([_pct(p["transit_h"], 95) for p in per]),
+                name=first.name,
+                planned_h=first.planned_h,
+                trains_delivered=_ci([p.delivered for p in per]),
+                stranded=_ci([p.stranded for p in per]),
+                rerouted=_ci([p.rerouted for p in per]),
+                transit_mean_h=_ci([float(np.mean(p.transit_h)) if p.transit_h else math.nan for p in per]),
+                transit_p50_h=_ci([_pct(p.transit_h, 50) for p in per]),
+                transit_p95_h=_ci([_pct(p.transit_h, 95) for p in per]),
             )
         )
     crossings = []
-    for i, first in enumerate(results[0]["resources"]):
-        per = [r["resources"][i] for r in results]
+    for i, head in enumerate(results[0].resources):
+        at = [r.resources[i] for r in results]
         crossings.append(
             CrossingKpis(
-                name=first["name"],
-                servers=first["servers"],
-                trains=_ci([p["trains"] for p in per]),
-                wait_mean_h=_ci([float(np.mean(p["waits_h"])) if p["waits_h"] else 0.0 for p in per]),
-                wait_p95_h=_ci([_pct(p["waits_h"], 95) if p["waits_h"] else 0.0 for p in per]),
-                utilisation=_ci([p["utilisation"] for p in per]),
-                max_queue=_ci([p["max_queue"] for p in per]),
+                name=head.name,
+                servers=head.servers,
+                trains=_ci([p.trains for p in at]),
+                wait_mean_h=_ci([float(np.mean(p.waits_h)) if p.waits_h else 0.0 for p in at]),
+                wait_p95_h=_ci([_pct(p.waits_h, 95) if p.waits_h else 0.0 for p in at]),
+                utilisation=_ci([p.utilisation for p in at]),
+                max_queue=_ci([p.max_queue for p in at]),
             )
         )
     return Kpis(
         replications=len(results),
-        seeds=tuple(r["seed"] for r in results),
-        events=int(sum(r["events"] for r in results)),
+        seeds=tuple(r.seed for r in results),
+        events=int(sum(r.events for r in results)),
         services=tuple(services),
         crossings=tuple(crossings),
     )
@@ -229,7 +228,7 @@ class ComparisonRow:
     name: str
     changes: dict[str, Change]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"name": self.name, **{k: v.to_dict() for k, v in self.changes.items()}}
 
 
@@ -246,7 +245,7 @@ class Comparison:
     services: tuple[ComparisonRow, ...]
     crossings: tuple[ComparisonRow, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "a": self.a,
             "b": self.b,
@@ -264,7 +263,7 @@ class Comparison:
         rows: tuple[ComparisonRow, ...] = getattr(self, table)
         data = []
         for r in rows:
-            row: dict[str, Any] = {"name": r.name}
+            row: dict[str, object] = {"name": r.name}
             for k, v in r.changes.items():
                 row |= {f"{k}_a": v.a, f"{k}_b": v.b, f"{k}_change": v.change}
             data.append(row)

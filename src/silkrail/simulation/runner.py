@@ -70,16 +70,17 @@ def write_plots(kpis: Kpis, directory: Path) -> list[Path]:
         raise ValueError("plots need the replications' results: simulate(..., trace=True)")
     result = kpis.results[0]
     written = []
-    busy = [r for r in result["resources"] if r.get("queue_trace")]
+    busy = [r for r in result.resources if r.queue_trace]
     if busy:
         fig, ax = plt.subplots(figsize=(11, 4.5))
-        for r in sorted(busy, key=lambda r: -r["max_queue"])[:8]:
-            t = [p[0] / 24 for p in r["queue_trace"]]
-            q = [p[1] for p in r["queue_trace"]]
-            ax.step(t, q, where="post", label=f"{r['name']} (max {r['max_queue']})")
+        for r in sorted(busy, key=lambda r: -r.max_queue)[:8]:
+            trace = r.queue_trace or []
+            t = [p[0] / 24 for p in trace]
+            q = [p[1] for p in trace]
+            ax.step(t, q, where="post", label=f"{r.name} (max {r.max_queue})")
         ax.set_xlabel("day of the run")
         ax.set_ylabel("trains queueing")
-        ax.set_title(f"{kpis.scenario}: queue at crossings (seed {result['seed']})")
+        ax.set_title(f"{kpis.scenario}: queue at crossings (seed {result.seed})")
         ax.legend(fontsize=8, loc="upper left")
         ax.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
@@ -87,13 +88,13 @@ def write_plots(kpis: Kpis, directory: Path) -> list[Path]:
         fig.savefig(path, dpi=110)
         plt.close(fig)
         written.append(path)
-    services = [s for s in result["services"] if s["transit_h"]]
+    services = [s for s in result.services if s.transit_h]
     if services:
         fig, ax = plt.subplots(figsize=(11, 4.5))
-        data = [[t / 24 for t in s["transit_h"]] for s in services]
-        ax.boxplot(data, orientation="horizontal", tick_labels=[s["name"] for s in services], showfliers=True)
+        data = [[t / 24 for t in s.transit_h] for s in services]
+        ax.boxplot(data, orientation="horizontal", tick_labels=[s.name for s in services], showfliers=True)
         for i, s in enumerate(services, 1):
-            ax.plot(s["planned_h"] / 24, i, "k|", markersize=14)
+            ax.plot(s.planned_h / 24, i, "k|", markersize=14)
         ax.set_xlabel("transit time (days); | = planned without queueing")
         ax.set_title(f"{kpis.scenario}: transit time per service")
         ax.spines[["top", "right"]].set_visible(False)

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -21,12 +21,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from silkrail.errors import DataError, NoRouteError, UnknownPlaceError
 
 if TYPE_CHECKING:  # routing is imported when a scenario is compiled
+    from silkrail.network.model import Network
     from silkrail.routing.engine import Engine
-    from silkrail.routing.graph import Constraints
+    from silkrail.routing.graph import Constraints, StateGraph
     from silkrail.routing.places import Place
     from silkrail.routing.results import Route
     from silkrail.timetable.feed import Feed, Trip
-    from silkrail.timetable.trip_route import TripRoute
+    from silkrail.timetable.trip_route import TripRoute, TripStop
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 REVISIT_H = 6.0  # a crossing passed again within this running time is the same visit
@@ -157,7 +158,7 @@ class Scenario:
     files: list[str]
 
 
-def _load_doc(path: Path) -> tuple[ScenarioFile, Any]:
+def _load_doc(path: Path) -> tuple[ScenarioFile, object]:
     from silkrail.network.loader import LineLoader, locate
     from silkrail.network.yaml_limits import too_deep
 
@@ -230,7 +231,7 @@ class ScenarioSummary:
     services: int
     changes: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
             "description": self.description,
@@ -262,16 +263,24 @@ def shipped_scenarios() -> list[ScenarioSummary]:
     return out
 
 
-def load_scenario(
-    path: str | Path, *, _seen: tuple[Path, ...] = ()
-) -> tuple[Scenario, dict[str, tuple[Any, str]]]:
+@dataclass(frozen=True, slots=True)
+class Written:
+    """Where a service or change was written: the YAML document of its file (with the lines the
+    loader marked), its dotted path there (``services.3``) and the file's name."""
+
+    doc: object
+    path: str
+    file: str
+
+
+def load_scenario(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> tuple[Scenario, dict[str, Written]]:
     """The scenario with its ``extends`` chain merged, and where each service and change was written
     (for error messages that name the file and line)."""
     path = find_scenario(path).resolve()
     if path in _seen:
         raise DataError("extends forms a cycle", file=path.name)
     f, doc = _load_doc(path)
-    where: dict[str, tuple[Any, str]] = {}
+    where: dict[str, Written] = {}
     if f.extends:
         base_path = (path.parent / f.extends) if (path.parent / f.extends).exists() else f.extends
         base, where = load_scenario(base_path, _seen=(*_seen, path))
@@ -282,9 +291,9 @@ def load_scenario(
         services, changes, start, days, seed, files = {}, [], None, None, 0, []
     for i, s in enumerate(f.services):
         services[s.name] = s
-        where[f"service:{s.name}"] = (doc, f"services.{i}", path.name)  # type: ignore[assignment]
+        where[f"service:{s.name}"] = Written(doc, f"services.{i}", path.name)
     for i, c in enumerate(f.changes):
-        where[f"change:{len(changes)}"] = (doc, f"changes.{i}", path.name)  # type: ignore[assignment]
+        where[f"change:{len(changes)}"] = Written(doc, f"changes.{i}", path.name)
         changes.append(c)
     start = f.start or start
     days = f.days or days
@@ -347,12 +356,13 @@ class SimInput:
     notes: list[str] = field(default_factory=list)
 
 
-def _fail(where: dict[str, tuple[Any, str]], key: str, field_name: str, message: str) -> DataError:
+def _fail(where: dict[str, Written], key: str, field_name: str, message: str) -> DataError:
     from silkrail.network.loader import locate
 
-    doc, path, file = where.get(key, (None, "", "scenario"))  # type: ignore[misc]
+    w = where.get(key, Written(None, "", "scenario"))
+    doc, file = w.doc, w.file
     loc: list[int | str] = []
-    for part in str(path).split("."):
+    for part in w.path.split("."):
         if part:
             loc.append(int(part) if part.isdigit() else part)
     line, fld = locate(doc, (*loc, field_name)) if doc is not None else (None, field_name)
@@ -383,8 +393,8 @@ def _departures(s: Service, start: date, horizon_h: float, phase: float) -> list
 
 def compile_scenario(
     scenario: Scenario,
-    where: dict[str, tuple[Any, str]],
-    net: Any,
+    where: dict[str, Written],
+    net: Network,
     *,
     days: int | None = None,
     timetables: Feed | None = None,
@@ -415,7 +425,7 @@ def compile_scenario(
 
     open_lines, closed_lines = set(), set()
     capacity: dict[int, float] = {}
-    processing: dict[int, Any] = {}
+    processing: dict[int, Processing] = {}
     closures: dict[int, list[tuple[float, float]]] = {}
     line_paths: dict[int, float] = {}
     services = {s.name: s for s in scenario.services}
@@ -687,7 +697,7 @@ def _feed() -> Feed:
     return load_timetables()
 
 
-def _trip_of(feed: Feed, name: str, where: dict[str, tuple[Any, str]], key: str) -> Trip:
+def _trip_of(feed: Feed, name: str, where: dict[str, Written], key: str) -> Trip:
     """The trip a scenario's service names: a trip id, or a service with one trip."""
     if name in feed.trip_by_id:
         return feed.trip_by_id[name]
@@ -738,7 +748,7 @@ def _trip_departures(trip: Trip, feed: Feed, start: date, horizon_h: float) -> l
 
 
 def _check_served(
-    engine: Engine, text: str, stop: Any, where: dict[str, tuple[Any, str]], key: str, fld: str
+    engine: Engine, text: str, stop: TripStop, where: dict[str, Written], key: str, fld: str
 ) -> None:
     """A service's origin or destination must be a place its trip's end stop serves."""
     from silkrail.network.geo import haversine_km
@@ -780,7 +790,7 @@ def _scaled(r: ResourceSpec, mean: float) -> Triangle:
     return (r.low * k, r.mode * k, r.high * k)
 
 
-def _dwell_triangle(g: Any, idx: int) -> tuple[float, float, float]:
+def _dwell_triangle(g: StateGraph, idx: int) -> tuple[float, float, float]:
     """(low, mode, high) of a crossing's dwell for the simulation: the cost model's 10th and
     90th percentiles, and the mode that gives the triangle the model's mean."""
     from silkrail.routing.distributions import lognormal_range

@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from silkrail.errors import DataError
+
+if TYPE_CHECKING:  # dask is an extra, imported when a client is made
+    from dask.distributed import Client
 
 SCHEDULER_HELP = (
     "none or serial (the default: run here), local (a Dask LocalCluster of --workers processes), "
@@ -47,7 +50,7 @@ def require_dask(purpose: str) -> None:
 
 
 @contextmanager
-def dask_client(scheduler: str, workers: int, purpose: str) -> Iterator[Any]:
+def dask_client(scheduler: str, workers: int, purpose: str) -> Iterator[Client]:
     """A Dask client on ``scheduler`` ("local": a LocalCluster of ``workers`` single-threaded
     processes, made here and closed on exit; else the address of a running scheduler). A
     missing Dask names the extra that installs it, and ``purpose`` says what needed it."""
