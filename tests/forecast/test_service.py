@@ -214,15 +214,15 @@ def test_a_train_past_a_crossing_makes_the_kept_forecast_stale(tmp_path) -> None
     change or an arrival (positions alone keep it); a forecast asked for after that is fresh."""
     import time
 
-    from silkrail.service.forecasts import ForecastKeeper
+    from silkrail.service.forecasts import ForecastContent, ForecastKeeper
 
     keeper = ForecastKeeper(service_settings("sqlite://", tmp_path, forecast_every_s=300))
     assert not keeper.fresh()
-    keeper.keep({"forecast": b"{}", "known": {}}, time.monotonic())
+    keeper.keep(ForecastContent(b"{}", b"", {}, {}), time.monotonic())
     assert keeper.fresh()
     keeper.poke(b'{"events": [{"kind": "position", "lat": 1, "lon": 2}]}')
     assert keeper.fresh()
     keeper.poke(b'{"events": [{"kind": "milestone", "milestone": "border_exit", "at": "Erenhot"}]}')
     assert not keeper.fresh()
-    keeper.keep({"forecast": b"{}", "known": {}}, time.monotonic())
+    keeper.keep(ForecastContent(b"{}", b"", {}, {}), time.monotonic())
     assert keeper.fresh()

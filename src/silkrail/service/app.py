@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -22,6 +22,9 @@ from silkrail.service.hub import Hub
 from silkrail.service.limits import Guard
 from silkrail.service.quota import ClientLimits
 from silkrail.service.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["ServiceSettings", "app_from_env", "create_app"]
 
@@ -178,12 +181,12 @@ def _allowed(app: FastAPI, path: str) -> frozenset[str]:
     return frozenset(methods)
 
 
-def _declare_models(app: FastAPI, models: tuple[type[Any], ...]) -> None:
+def _declare_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
     """Add ``models`` to the OpenAPI document's components: request bodies that a handler reads
     itself are declared by ``openapi_extra`` with a reference to them."""
     plain = app.openapi
 
-    def openapi() -> dict[str, Any]:
+    def openapi() -> dict[str, object]:
         if app.openapi_schema is None:
             from pydantic.json_schema import models_json_schema
 

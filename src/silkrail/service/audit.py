@@ -16,7 +16,6 @@ import threading
 import time
 from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Any
 
 log = logging.getLogger("silkrail.audit")
 BUDGET = 10  # lines a second per client
@@ -50,7 +49,7 @@ def refused(
     path: str,
     token_id: str | None = None,
     operator: str | None = None,
-    **detail: Any,
+    **detail: object,
 ) -> None:
     """Log one refused write (within the client's budget)."""
     _setup()

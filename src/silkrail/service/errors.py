@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -65,7 +65,7 @@ HEAVY = (429, 503)  # a heavy read: the client's cap, the pool full or the deadl
 GUARD = (400, 401, 429)  # what the Guard may answer to any API request: a bad token, a rate
 
 
-def responses(*codes: int, guard: bool = True, **meanings: str) -> dict[int | str, dict[str, Any]]:
+def responses(*codes: int, guard: bool = True, **meanings: str) -> dict[int | str, dict[str, object]]:
     """The OpenAPI ``responses`` of an operation answering ``codes`` (and, with ``guard``, the
     Guard's own answers): each with the one error body; ``meanings`` (``e413=...``) replaces a
     status's general description."""

@@ -5,7 +5,7 @@ are floats; every band has ``p10``, ``p50`` and ``p90`` (null where no replicati
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -252,7 +252,7 @@ class WhatIfSummary(_Out):
 class WhatIfOut(_Out):
     """The difference a change makes to the live forecast (``POST /api/v1/forecast/what-if``)."""
 
-    change: dict[str, dict[str, Any]]
+    change: dict[str, dict[str, object]]  # the change as asked (WhatIfRequest), as it is
     generated_at: datetime
     state_at: datetime
     horizon_h: float

@@ -18,17 +18,25 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
 
+from pydantic import JsonValue
+
+from silkrail.forecast.result import iso_time
+from silkrail.service.forecast_schemas import AffectedOut, CrossingForecastOut, TrainForecastOut, WhatIfOut
 from silkrail.service.pool import Answer, ReadContext
 from silkrail.service.views import ROUND_DEGREES
 
 if TYPE_CHECKING:
+    from silkrail.forecast.result import Forecast, TrainForecast
     from silkrail.service.deps import Runtime
     from silkrail.service.settings import PublicView, ServiceSettings
     from silkrail.service.views import Viewer
@@ -39,6 +47,37 @@ FORECAST_NICE = 10
 MIN_FRESH_S = 120.0
 MOVED = (b'"border_exit"', b'"gauge_change_done"', b'"arrived"')
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class KnownCrossing:
+    """A curated crossing as the forecast keeps it (to tell an unknown crossing from one no
+    train passes)."""
+
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class ForecastContent:
+    """What a forecast job answers: the document as JSON bytes (answered as it is), the
+    forecast's records pickled (read only when a view, a crossing or a train is asked for: no
+    work for the service process while ingest runs), the curated crossings, and whose each train
+    is."""
+
+    document: bytes
+    records: bytes
+    known: dict[str, KnownCrossing]
+    operators: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class WhatIfContent:
+    """What a what-if job answers: the answer as the API declares it, and whose each train is."""
+
+    what_if: WhatIfOut
+    operators: dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -67,22 +106,23 @@ def low_priority(work: Callable[[], T], nice: bool = True) -> T:
     nice value per thread; elsewhere, or when not allowed, it runs as it is)."""
     if not nice:
         return work()
-    out: dict[str, Any] = {}
+    values: list[T] = []
+    errors: list[BaseException] = []
 
     def run() -> None:
         with contextlib.suppress(AttributeError, OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), FORECAST_NICE)
         try:
-            out["value"] = work()
+            values.append(work())
         except BaseException as exc:  # raised again in the caller's thread
-            out["error"] = exc
+            errors.append(exc)
 
     worker = threading.Thread(target=run, name="silkrail-forecast", daemon=True)
     worker.start()
     worker.join()
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
+    if errors:
+        raise errors[0]
+    return values[0]
 
 
 def forecast_job(ctx: ReadContext, options: ForecastOptions) -> Answer:
@@ -92,28 +132,32 @@ def forecast_job(ctx: ReadContext, options: ForecastOptions) -> Answer:
     net = ctx.network()
     tracker = ctx.tracker()
 
-    def work() -> dict[str, Any]:
+    def work() -> ForecastContent:
         from silkrail.forecast import run_forecast, snapshot
 
         state = snapshot(tracker, net, horizon_h=options.horizon_h)
         forecast = run_forecast(
             state, replications=options.replications, seed=options.seed, scheduler=options.scheduler
         )
-        known = {c.id: [c.name, round(c.lat, 5), round(c.lon, 5)] for c in net.crossings if c.curated}
-        # the document as JSON bytes: the service process keeps them as they are and reads them
-        # only when a crossing or a train is asked for (no work for it while ingest runs)
-        doc = json.dumps(forecast.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
-        return {"forecast": doc, "known": known, "operators": {t.id: t.operator for t in state.trains}}
+        known = {
+            c.id: KnownCrossing(c.name, round(c.lat, 5), round(c.lon, 5)) for c in net.crossings if c.curated
+        }
+        return ForecastContent(
+            document=_json(forecast.to_dict()),
+            records=pickle.dumps(forecast, protocol=pickle.HIGHEST_PROTOCOL),
+            known=known,
+            operators={t.id: t.operator for t in state.trains},
+        )
 
     return Answer(content=low_priority(work, options.nice))
 
 
-def what_if_job(ctx: ReadContext, body: dict[str, Any], options: ForecastOptions) -> Answer:
+def what_if_job(ctx: ReadContext, body: dict[str, JsonValue], options: ForecastOptions) -> Answer:
     """A what-if on the service's live state (in a read worker)."""
     net = ctx.network()
     tracker, router = ctx.tracker(), ctx.router()
 
-    def work() -> dict[str, Any]:
+    def work() -> WhatIfContent:
         from silkrail.forecast import WhatIfRequest, snapshot, what_if
 
         request = WhatIfRequest.model_validate(body)
@@ -121,7 +165,9 @@ def what_if_job(ctx: ReadContext, body: dict[str, Any], options: ForecastOptions
         result = what_if(
             state, request, net=net, router=router, replications=options.replications, seed=options.seed
         )
-        return {"what_if": result.to_dict(), "operators": {t.id: t.operator for t in state.trains}}
+        return WhatIfContent(
+            WhatIfOut.model_validate(result.to_dict()), {t.id: t.operator for t in state.trains}
+        )
 
     return Answer(content=low_priority(work, options.nice))
 
@@ -134,8 +180,9 @@ class ForecastKeeper:
         self.every_s = settings.forecast_every_s
         self.min_gap_s = settings.forecast_min_gap_s
         self.raw: bytes | None = None  # the kept forecast document, as JSON
-        self._parsed: dict[str, Any] | None = None
-        self.known: dict[str, list[Any]] = {}  # the curated crossings: id -> [name, lat, lon]
+        self._pickled: bytes | None = None  # its records, pickled (read on first use)
+        self._forecast: Forecast | None = None
+        self.known: dict[str, KnownCrossing] = {}  # the curated crossings
         self.operators: dict[str, str | None] = {}  # whose each train of the forecast is
         self._views: dict[str, bytes] = {}  # the document as each kind of viewer sees it (JSON)
         self.at = 0.0  # when the live state of the kept forecast was read, about (monotonic)
@@ -153,27 +200,26 @@ class ForecastKeeper:
         """A forecast is kept, younger than ``max_age_s``, and no train has passed a crossing
         since its live state was read."""
         return (
-            self.raw is not None
-            and time.monotonic() - self.at <= self.max_age_s
-            and self.poked_at <= self.at
+            self.raw is not None and time.monotonic() - self.at <= self.max_age_s and self.poked_at <= self.at
         )
 
-    def keep(self, content: dict[str, Any], asked: float | None = None) -> None:
-        """Keep a forecast job's answer (asked for at ``asked``, monotonic): the document's JSON
-        and the curated crossings."""
-        self.raw, self._parsed = content["forecast"], None
-        self.known = content["known"]
-        self.operators = content.get("operators", {})
+    def keep(self, content: ForecastContent, asked: float | None = None) -> None:
+        """Keep a forecast job's answer (asked for at ``asked``, monotonic): the document's JSON,
+        its records and the curated crossings."""
+        self.raw, self._pickled, self._forecast = content.document, content.records, None
+        self.known = content.known
+        self.operators = content.operators
         self._views = {}
         self.at = time.monotonic() if asked is None else asked
         self.runs += 1
 
     @property
-    def doc(self) -> dict[str, Any] | None:
-        """The kept forecast document (``GET /api/v1/forecast``), read on first use."""
-        if self._parsed is None and self.raw is not None:
-            self._parsed = json.loads(self.raw)
-        return self._parsed
+    def forecast(self) -> Forecast | None:
+        """The kept forecast's records, unpickled on first use (they come from the service's
+        own read worker)."""
+        if self._forecast is None and self._pickled is not None:
+            self._forecast = pickle.loads(self._pickled)  # our own read worker pickled it
+        return self._forecast
 
     def view(self, viewer: Viewer, policy: PublicView) -> bytes | None:
         """The kept document as ``viewer`` may see it, as JSON: as it is where it sees every train
@@ -185,9 +231,8 @@ class ForecastKeeper:
             return self.raw
         key = viewer.key()
         if key not in self._views:
-            assert self.doc is not None
-            seen = forecast_view(self.doc, self.operators, viewer, policy)
-            self._views[key] = json.dumps(seen, ensure_ascii=False, separators=(",", ":")).encode()
+            assert self.forecast is not None
+            self._views[key] = _json(forecast_view(self.forecast, self.operators, viewer, policy).to_dict())
         return self._views[key]
 
     def poke(self, body: bytes) -> None:
@@ -222,110 +267,140 @@ class ForecastKeeper:
             answer = await rt.reads.run(KEEPER_CLIENT, forecast_job, (ForecastOptions.of(self.settings),))
         finally:
             self._running = False
-        if answer.status != 200:
+        if answer.status != 200 or not isinstance(answer.content, ForecastContent):
             self.failures += 1
-            log.warning("forecast refresh: %s %s", answer.status, (answer.content or {}).get("error", ""))
+            log.warning("forecast refresh: %s %s", answer.status, answer.content)
             return False
         self.keep(answer.content, asked)
         return True
 
-    def train(self, train_id: str) -> dict[str, Any] | None:
+    def train(self, train_id: str) -> TrainForecastOut | None:
         """The kept forecast of one train, with when it was made (None: none kept, or the train
         is not in it)."""
-        if self.doc is None:
+        forecast = self.forecast
+        t = None if forecast is None else forecast.train(train_id)
+        if forecast is None or t is None:
             return None
-        t = next((x for x in self.doc["trains"] if x["id"] == train_id), None)
-        if t is None:
-            return None
-        keys = ("eta", "eta_h", "suggested_hold_h", "holds", "crossings")
-        return {
-            "generated_at": self.doc["generated_at"],
-            "state_at": self.doc["state_at"],
-            **{k: t[k] for k in keys},
-        }
-
-
-def crossing_view(doc: dict[str, Any], crossing_id: str, known: list[Any]) -> dict[str, Any]:
-    """One crossing of a forecast document, and the trains heading to it (a crossing no train
-    passes: an empty queue over the horizon)."""
-    c = next((x for x in doc["crossings"] if x["id"] == crossing_id), None)
-    if c is None:
-        c = {
-            "id": crossing_id,
-            "name": known[0],
-            "lat": known[1],
-            "lon": known[2],
-            "servers": 0,
-            "capacity_trains_per_day": 0.0,
-            "trains": 0.0,
-            "queue": [],
-            "wait": [],
-            "wait_h": {"p10": 0.0, "p50": 0.0, "p90": 0.0},
-            "peak": {"t": doc["state_at"], "h": 0.0, "queue": 0.0},
-            "closed": [],
-        }
-    trains = []
-    for t in doc["trains"]:
-        visit = next((v for v in t["crossings"] if v["crossing"] == crossing_id), None)
-        if visit is None:
-            continue
-        trains.append(
+        now = forecast.now
+        return TrainForecastOut.model_validate(
             {
-                "id": t["id"],
-                "name": t["name"],
-                "status": t["status"],
-                "arrive": visit["arrive"],
-                "wait_h": visit["wait_h"],
-                "holds": [h for h in t["holds"] if h["crossing"] == crossing_id],
+                "generated_at": _seconds(forecast.generated_at),
+                "state_at": _seconds(now),
+                "eta": t.eta_h.times(now),
+                "eta_h": t.eta_h.to_dict(1),
+                "suggested_hold_h": round(t.suggested_hold_h, 1),
+                "holds": [h.to_dict(now) for h in t.holds],
+                "crossings": [c.to_dict(now) for c in t.crossings],
             }
         )
-    trains.sort(key=lambda x: x["arrive"]["p50"] or "")
+
+
+def _seconds(t: datetime) -> datetime:
+    """A time in UTC to the second, as the forecast document gives it."""
+    return t.astimezone(UTC).replace(microsecond=0)
+
+
+def _json(doc: dict[str, JsonValue]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def crossing_view(forecast: Forecast, crossing_id: str, known: KnownCrossing) -> CrossingForecastOut:
+    """One crossing of a forecast, and the trains heading to it (a crossing no train passes: an
+    empty queue over the horizon)."""
+    now = forecast.now
+    c = forecast.crossing(crossing_id)
+    trains = [
+        (t, visit)
+        for t in forecast.trains
+        if (visit := next((v for v in t.crossings if v.crossing == crossing_id), None)) is not None
+    ]
+    trains.sort(key=lambda tv: iso_time(now, tv[1].arrive_h.p50) or "")
+    return CrossingForecastOut.model_validate(
+        {
+            "generated_at": _seconds(forecast.generated_at),
+            "state_at": _seconds(now),
+            "horizon_h": forecast.horizon_h,
+            "crossing": _no_queue(crossing_id, known, now) if c is None else c.to_dict(now),
+            "trains": [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "status": t.status,
+                    "arrive": visit.arrive_h.times(now),
+                    "wait_h": visit.wait_h.to_dict(1),
+                    "holds": [h.to_dict(now) for h in t.holds if h.crossing == crossing_id],
+                }
+                for t, visit in trains
+            ],
+            "alerts": [a.to_dict(now) for a in forecast.alerts if a.crossing == crossing_id],
+        }
+    )
+
+
+def _no_queue(crossing_id: str, known: KnownCrossing, now: datetime) -> dict[str, JsonValue]:
+    """A curated crossing no train of the forecast passes: no queue, no wait."""
     return {
-        "generated_at": doc["generated_at"],
-        "state_at": doc["state_at"],
-        "horizon_h": doc["horizon_h"],
-        "crossing": c,
-        "trains": trains,
-        "alerts": [a for a in doc["alerts"] if a["crossing"] == crossing_id],
+        "id": crossing_id,
+        "name": known.name,
+        "lat": known.lat,
+        "lon": known.lon,
+        "servers": 0,
+        "capacity_trains_per_day": 0.0,
+        "trains": 0.0,
+        "queue": [],
+        "wait": [],
+        "wait_h": {"p10": 0.0, "p50": 0.0, "p90": 0.0},
+        "peak": {"t": _seconds(now).isoformat(), "h": 0.0, "queue": 0.0},
+        "closed": [],
     }
 
 
-def _seen_train(
-    t: dict[str, Any], owner: str | None, viewer: Viewer, policy: PublicView
-) -> dict[str, Any] | None:
-    """A train of a forecast as ``viewer`` sees it: in full if it owns it (or the view is full),
-    not at all where the public sees nothing, else its position rounded as the trains' view
-    rounds it and no re-route track (it would show where the train is)."""
-    if policy == "full" or viewer.owns(owner):
-        return t
-    if policy == "none":
-        return None
-    out = dict(t)
-    for k in ("lat", "lon"):
-        if out.get(k) is not None:
-            out[k] = round(out[k], ROUND_DEGREES)
-    if out.get("reroute"):
-        out["reroute"] = {**out["reroute"], "path": []}
-    return out
+def _rounded(x: float) -> float:
+    """A coordinate as the trains' public view shows it (the document's 5 decimals, then
+    ``ROUND_DEGREES``)."""
+    return round(round(x, 5), ROUND_DEGREES) if math.isfinite(x) else x
 
 
 def forecast_view(
-    doc: dict[str, Any], operators: dict[str, str | None], viewer: Viewer, policy: PublicView
-) -> dict[str, Any]:
-    """A forecast document as ``viewer`` sees it: the crossings (aggregates of every train) as
-    they are, the trains and their holds as the public view shows others' trains."""
-    trains = [v for t in doc["trains"] if (v := _seen_train(t, operators.get(t["id"]), viewer, policy))]
-    kept = {t["id"] for t in trains}
-    out = {**doc, "trains": trains}
-    if doc.get("slots"):
-        out["slots"] = {**doc["slots"], "holds": [h for h in doc["slots"]["holds"] if h["train"] in kept]}
-    return out
+    forecast: Forecast, operators: dict[str, str | None], viewer: Viewer, policy: PublicView
+) -> Forecast:
+    """A forecast as ``viewer`` sees it: the crossings (aggregates of every train) as they are;
+    the others' trains and their holds not at all where the public sees nothing, else with their
+    position rounded as the trains' view rounds it."""
+    if policy == "full" or viewer.admin:
+        return forecast
+    trains: list[TrainForecast] = []
+    for t in forecast.trains:
+        if viewer.owns(operators.get(t.id)):
+            trains.append(t)
+        elif policy != "none":
+            trains.append(replace(t, lat=_rounded(t.lat), lon=_rounded(t.lon)))
+    kept = {t.id for t in trains}
+    slots = forecast.slots
+    if slots is not None and slots.holds:
+        slots = replace(slots, holds=tuple(h for h in slots.holds if h[2] in kept))
+    return replace(forecast, trains=tuple(trains), slots=slots)
 
 
-def what_if_view(content: dict[str, Any], viewer: Viewer, policy: PublicView) -> dict[str, Any]:
-    """A what-if answer as ``viewer`` sees it (the trains it adds are the asker's own)."""
-    doc, operators = content["what_if"], content["operators"]
+def what_if_view(content: WhatIfContent, viewer: Viewer, policy: PublicView) -> WhatIfOut:
+    """A what-if answer as ``viewer`` sees it (the trains it adds are the asker's own): the
+    others' trains not at all where the public sees nothing, else with their position rounded
+    and no re-route track (it would show where the train is)."""
+    doc = content.what_if
     if policy == "full" or viewer.admin:
         return doc
-    seen = [v for a in doc["affected"] if (v := _seen_train(a, operators.get(a["id"]), viewer, policy))]
-    return {**doc, "affected": seen}
+    seen: list[AffectedOut] = []
+    for a in doc.affected:
+        if viewer.owns(content.operators.get(a.id)):
+            seen.append(a)
+        elif policy != "none":
+            seen.append(
+                a.model_copy(
+                    update={
+                        "lat": None if a.lat is None else round(a.lat, ROUND_DEGREES),
+                        "lon": None if a.lon is None else round(a.lon, ROUND_DEGREES),
+                        "reroute": None if a.reroute is None else a.reroute.model_copy(update={"path": []}),
+                    }
+                )
+            )
+    return doc.model_copy(update={"affected": seen})

@@ -12,12 +12,20 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from silkrail.service.views import Viewer, alert_view, train_view
 from silkrail.tracking.results import AlertRecord, Cursor, TrainSummary
 from silkrail.tracking.tracker import Tracker
+from silkrail.tracking.values import Doc
+
+if TYPE_CHECKING:
+    from psycopg import Notify
+
+    from silkrail.service.settings import PublicView
 
 MAX_QUEUED = 1000  # messages waiting for one slow client; beyond, it misses updates
 GATHER_S = 0.05  # notifications gathered this long before the changes are read, once
@@ -28,8 +36,8 @@ class Hub:
     """Live updates to this process's WebSocket clients, relayed from the database: any service
     process may have stored the change. ``policy``: the deployment's public view."""
 
-    def __init__(self, policy: str = "aggregated") -> None:
-        self.policy: Any = policy
+    def __init__(self, policy: PublicView = "aggregated") -> None:
+        self.policy: PublicView = policy
         self.clients: dict[asyncio.Queue[str], Viewer] = {}
         self.cursor: Cursor | None = None  # where the relay has read up to
         self.sent: dict[str, datetime] = {}  # train id -> the updated_at last pushed
@@ -67,7 +75,7 @@ class Hub:
                     pause = 0.5
                     if ready is not None:
                         ready.set()
-                    await self._heard(conn, tracker)
+                    await self._heard(conn.notifies(), tracker)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database away: listen again when it is back
@@ -75,13 +83,13 @@ class Hub:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 10.0)
 
-    async def _heard(self, conn: Any, tracker: Tracker) -> None:
+    async def _heard(self, notifies: AsyncIterator[Notify], tracker: Tracker) -> None:
         """Read the notifications (in a task of their own: the notifications' generator must not
         be cancelled) and, for each burst of them, the changes they name."""
         heard: asyncio.Queue[str] = asyncio.Queue()
 
         async def read() -> None:
-            async for n in conn.notifies():
+            async for n in notifies:
                 heard.put_nowait(n.payload)
 
         reader = asyncio.create_task(read())
@@ -123,11 +131,11 @@ class Hub:
         for t in trains:
             if self.sent.get(t.id) != t.updated_at:
                 self.sent[t.id] = t.updated_at
-                self._each(lambda v, t=t: _train_message(t, v, self.policy))
+                self._each(partial(_train_message, t, policy=self.policy))
         for a in alerts:
-            self._each(lambda v, a=a: _alert_message(a, v, self.policy))
+            self._each(partial(_alert_message, a, policy=self.policy))
 
-    def _each(self, message_for: Any) -> None:
+    def _each(self, message_for: Callable[[Viewer], Doc | None]) -> None:
         texts: dict[str, str | None] = {}  # by the viewer's key: one message a view
         for q, viewer in list(self.clients.items()):
             key = viewer.key()
@@ -139,11 +147,11 @@ class Hub:
                 q.put_nowait(text)
 
 
-def _train_message(t: TrainSummary, viewer: Viewer, policy: Any) -> dict[str, Any] | None:
+def _train_message(t: TrainSummary, viewer: Viewer, policy: PublicView) -> Doc | None:
     seen = train_view(t, viewer, policy)
     return None if seen is None else {"type": "train", "train": seen.to_dict()}
 
 
-def _alert_message(a: AlertRecord, viewer: Viewer, policy: Any) -> dict[str, Any] | None:
+def _alert_message(a: AlertRecord, viewer: Viewer, policy: PublicView) -> Doc | None:
     seen = alert_view(a, viewer, policy)
     return None if seen is None else {"type": "alert", "alert": seen.to_dict()}

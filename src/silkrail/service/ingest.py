@@ -19,21 +19,24 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TypeAlias
 
 from silkrail.service.auth import Token
 from silkrail.service.limits import JSONLimitError, parse_json
 from silkrail.tracking.model import MAX_BATCH
 from silkrail.tracking.tracker import Tracker, TrackerLimits
+from silkrail.tracking.values import Doc
 
 log = logging.getLogger("silkrail.service")
 BUSY = "the database is busy or unreachable; nothing of this batch was stored, send it again"
+Outcome: TypeAlias = tuple[int, Doc, float]
+"""A batch's HTTP status, JSON payload and milliseconds spent storing."""
 LOST = "the ingest process stopped; send the batch again (an event already stored counts as a duplicate)"
 
 
 def handle(
     tracker: Tracker, body: bytes, token: Token, client: str = ""
-) -> tuple[int, dict[str, Any], float]:
+) -> Outcome:
     """(HTTP status, JSON payload, milliseconds spent storing) for one batch posted with ``token``."""
     from silkrail.tracking.store import STORAGE_FULL, storage_failure, transient_errors
     from silkrail.tracking.tracker import LockBudgetExceeded
@@ -42,10 +45,11 @@ def handle(
         doc = parse_json(body)
     except JSONLimitError as exc:
         return 422, {"error": f"body: {exc}"}, 0.0
-    if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
+    events = doc.get("events") if isinstance(doc, dict) else None
+    if not isinstance(events, list):
         return 422, {"error": 'events: give {"events": [...]}'}, 0.0
-    if len(doc["events"]) > MAX_BATCH:
-        n = len(doc["events"])
+    if len(events) > MAX_BATCH:
+        n = len(events)
         return (
             413,
             {"error": f"events: {n:,} events in one batch; send at most {MAX_BATCH:,} per request"},
@@ -53,7 +57,7 @@ def handle(
         )
     started = time.perf_counter()
     try:
-        result = tracker.ingest(doc["events"], token=token)
+        result = tracker.ingest(events, token=token)
     except LockBudgetExceeded as exc:  # rolled back: nothing stored
         return 503, {"error": str(exc)}, 0.0
     except (*transient_errors(), OSError) as exc:  # type: ignore[misc]  # rolled back: nothing stored
@@ -106,7 +110,7 @@ def _ready() -> bool:
     return _tracker is not None
 
 
-def _handle(body: bytes, token: Token, client: str) -> tuple[int, dict[str, Any], float]:
+def _handle(body: bytes, token: Token, client: str) -> Outcome:
     if _tracker is None:
         return 503, {"error": BUSY}, 0.0
     try:
@@ -141,7 +145,7 @@ class IngestPool:
             self._pool.shutdown(wait=False, cancel_futures=True)
             raise
 
-    async def post(self, body: bytes, token: Token, client: str = "") -> tuple[int, dict[str, Any], float]:
+    async def post(self, body: bytes, token: Token, client: str = "") -> Outcome:
         pool = self._pool
         try:
             return await asyncio.get_running_loop().run_in_executor(

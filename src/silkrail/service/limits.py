@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import NoReturn
+
+from pydantic import JsonValue
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from silkrail.service import audit
 from silkrail.service.auth import AuthError, Token, authenticate
@@ -42,13 +45,6 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
 ]
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
 def trusted_proxies() -> frozenset[str]:
     """The addresses of the reverse proxies in front of the service (``SILKRAIL_TRUSTED_PROXIES``,
     comma-separated): not capped per address, and their ``X-Forwarded-For`` names the client."""
@@ -57,7 +53,7 @@ def trusted_proxies() -> frozenset[str]:
     )
 
 
-def client_address(scope: Mapping[str, Any]) -> str:
+def client_address(scope: Scope) -> str:
     """The client's address: the peer's, or behind a trusted proxy the last address in
     ``X-Forwarded-For`` that is not itself a trusted proxy."""
     client = scope.get("client")
@@ -93,8 +89,8 @@ class JSONLimitError(ValueError):
     """A body that is not JSON the service takes: the message says what and what is allowed."""
 
 
-def _number(kind: type) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
+def _number(kind: Callable[[str], float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
         if len(text) > MAX_NUMBER_CHARS:
             raise JSONLimitError(
                 f"a number of {len(text):,} characters; give numbers of at most {MAX_NUMBER_CHARS}"
@@ -104,38 +100,38 @@ def _number(kind: type) -> Callable[[str], Any]:
     return parse
 
 
-def _constant(name: str) -> Any:
+def _constant(name: str) -> NoReturn:
     raise JSONLimitError(f"{name} is not a JSON number; give a finite number")
 
 
 _DECODER = json.JSONDecoder(parse_int=_number(int), parse_float=_number(float), parse_constant=_constant)
 
 
-def _depth_ok(doc: Any) -> bool:
+def _depth_ok(doc: dict[str, JsonValue] | list[JsonValue]) -> bool:
     """Whether no value nests deeper than MAX_JSON_DEPTH (iteratively: no recursion to exhaust;
     a plain loop over each container's items, as it runs on every batch)."""
-    stack = [(doc, 1)]
+    stack: list[tuple[dict[str, JsonValue] | list[JsonValue], int]] = [(doc, 1)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             return False
-        for v in value.values() if type(value) is dict else value:
-            if type(v) is dict or type(v) is list:
+        for v in value.values() if isinstance(value, dict) else value:
+            if isinstance(v, dict | list):
                 stack.append((v, depth + 1))
     return True
 
 
-def parse_json(body: bytes) -> Any:
+def parse_json(body: bytes) -> JsonValue:
     """The JSON document in ``body``, within the limits; JSONLimitError says what is wrong."""
     try:
-        doc = _DECODER.decode(body.decode("utf-8"))
+        doc: JsonValue = _DECODER.decode(body.decode("utf-8"))
     except RecursionError:
         doc = None
         deep = True
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise JSONLimitError("the body is not valid JSON") from None
     else:
-        deep = type(doc) in (dict, list) and not _depth_ok(doc)
+        deep = isinstance(doc, dict | list) and not _depth_ok(doc)
     if deep:
         raise JSONLimitError(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels")
     return doc

@@ -28,6 +28,7 @@ returns ``Answer(content=...)``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import faulthandler
 import logging
 import multiprocessing
@@ -39,7 +40,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -62,10 +63,11 @@ log = logging.getLogger("silkrail.service")
 
 @dataclass(frozen=True)
 class Answer:
-    """What a heavy job answers: a status, and JSON ``content`` or raw ``body`` bytes."""
+    """What a heavy job answers: a status, and ``content`` (JSON, or a record its endpoint
+    reads: a planned route, a forecast) or raw ``body`` bytes."""
 
     status: int = 200
-    content: Any = None
+    content: object = None
     body: bytes | None = None
     media_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
@@ -130,7 +132,18 @@ class ReadContext:
 Job = Callable[..., Answer]
 
 
-def execute(ctx: ReadContext, job: Job, args: tuple[Any, ...]) -> Answer:
+@dataclass
+class PoolCounts:
+    """The jobs a pool has done, refused (client cap, full queue), dropped (client gone) and
+    let expire (deadline)."""
+
+    done: int = 0
+    refused: int = 0
+    dropped: int = 0
+    expired: int = 0
+
+
+def execute(ctx: ReadContext, job: Job, args: tuple[object, ...]) -> Answer:
     """Run ``job``: a domain error becomes its status, a database outage a 503, anything else a
     500 with a generic message (the details go to the log)."""
     from silkrail.errors import SilkrailError
@@ -225,7 +238,7 @@ class ReadPool:
         self.context = context or ReadContext(settings)
         self.waiting = 0
         self.running = 0
-        self.stats = {"done": 0, "refused": 0, "dropped": 0, "expired": 0}
+        self.stats = PoolCounts()
         self._idle: asyncio.Queue[_Worker] | None = None
         self._threads: ThreadPoolExecutor | None = None
         self._pipes: ThreadPoolExecutor | None = None  # waits on the workers' pipes
@@ -290,7 +303,7 @@ class ReadPool:
 
         asyncio.get_running_loop().create_task(respawn())
 
-    def _submit(self, worker: _Worker, job: Job, args: tuple[Any, ...]) -> asyncio.Future[Answer]:
+    def _submit(self, worker: _Worker, job: Job, args: tuple[object, ...]) -> asyncio.Future[Answer]:
         loop = asyncio.get_running_loop()
         if worker.conn is None:
             assert self._threads is not None
@@ -308,7 +321,7 @@ class ReadPool:
         self,
         client: str,
         job: Job,
-        args: tuple[Any, ...],
+        args: tuple[object, ...],
         gone: Callable[[], Awaitable[None]] | None = None,
     ) -> Answer:
         """Run ``job(ctx, *args)`` for ``client`` within the limits (see the module docstring);
@@ -317,13 +330,13 @@ class ReadPool:
             return Answer.error(503, "starting: the read workers are not ready yet", 5)
         if not self.limits.enter(client):
             cap = self.limits.policy(client).concurrency
-            self.stats["refused"] += 1
+            self.stats.refused += 1
             return Answer.error(
                 429, f"this client has {cap} heavy requests in flight already; wait for their answers", 1
             )
         if self.waiting >= self.queue_limit and self._idle.empty():
             self.limits.leave(client)
-            self.stats["refused"] += 1
+            self.stats.refused += 1
             return Answer.error(
                 503, f"the service is busy with {self.running + self.waiting} heavy requests; try again", 2
             )
@@ -340,7 +353,7 @@ class ReadPool:
         work.cancel()  # the client has gone: dropped if still waiting (a started job finishes)
         return Answer.error(499, "the client closed the connection")
 
-    async def _run(self, client: str, job: Job, args: tuple[Any, ...]) -> Answer:
+    async def _run(self, client: str, job: Job, args: tuple[object, ...]) -> Answer:
         """Wait for a worker and run the job on it; the client's slot is released when the job is
         done (not before: an abandoned job still holds the client's share)."""
         assert self._idle is not None
@@ -351,11 +364,11 @@ class ReadPool:
             worker = await asyncio.wait_for(self._idle.get(), timeout=self.deadline_s)
         except TimeoutError:
             self.limits.leave(client)
-            self.stats["expired"] += 1
+            self.stats.expired += 1
             return Answer.error(503, f"no read worker was free within {self.deadline_s:.0f} s; try again", 5)
         except BaseException:
             self.limits.leave(client)  # cancelled: the client went before its turn
-            self.stats["dropped"] += 1
+            self.stats.dropped += 1
             raise
         finally:
             self.waiting -= 1
@@ -364,7 +377,7 @@ class ReadPool:
 
         def done(f: asyncio.Future[Answer]) -> None:
             self.running -= 1
-            self.stats["done"] += 1
+            self.stats.done += 1
             self.limits.leave(client)
             if worker.process is not None and (f.cancelled() or f.exception() is not None):
                 self._replace(worker)  # killed past its deadline, or died
@@ -376,7 +389,7 @@ class ReadPool:
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout=max(deadline - loop.time(), 0.001))
         except TimeoutError:
-            self.stats["expired"] += 1
+            self.stats.expired += 1
             if worker.process is not None:  # its pipe closes: the exchange ends with an error
                 worker.process.kill()
             return Answer.error(
@@ -390,7 +403,12 @@ class ReadPool:
     def state(self) -> dict[str, int]:
         """What the pool does now and has done: workers, running, waiting, and the counts of jobs
         done, refused (client cap, full queue), dropped (client gone) and expired (deadline)."""
-        return {"workers": self.size, "running": self.running, "waiting": self.waiting, **self.stats}
+        return {
+            "workers": self.size,
+            "running": self.running,
+            "waiting": self.waiting,
+            **dataclasses.asdict(self.stats),
+        }
 
     def close(self) -> None:
         """Stop taking jobs; a job running in a thread ends first (it may hold a database
@@ -416,7 +434,7 @@ async def _disconnected(request: Request) -> None:
             return
 
 
-async def run_heavy(request: Request, job: Job, *args: Any) -> Answer:
+async def run_heavy(request: Request, job: Job, *args: object) -> Answer:
     """Run a heavy read for the client of ``request`` in the service's read pool (the hook for
     heavy endpoints: see the module docstring)."""
     pool: ReadPool | None = request.app.state.runtime.reads

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -70,30 +70,40 @@ LIMITS = (
 )
 
 
-# what `silkrail serve` and the tests' server pass to uvicorn
-SERVER_OPTIONS: dict[str, Any] = {
-    "http": "silkrail.service.protocol:GuardedHttpTools",
-    "ws": "silkrail.service.protocol:GuardedWebSockets",
-    "ws_max_size": WS_MAX_BYTES,
-    "limit_concurrency": int(MAX_CONNECTIONS.default) + 50,  # requests in flight, beyond the connection cap
-    "timeout_keep_alive": KEEP_ALIVE_S,
-}
+@dataclass(frozen=True)
+class ServerOptions:
+    """What `silkrail serve` and the tests' server pass to uvicorn: the guarded protocols and
+    the service's limits."""
+
+    http: str = "silkrail.service.protocol:GuardedHttpTools"
+    ws: str = "silkrail.service.protocol:GuardedWebSockets"
+    ws_max_size: int = WS_MAX_BYTES
+    limit_concurrency: int = int(MAX_CONNECTIONS.default) + 50  # in flight, beyond the connection cap
+    timeout_keep_alive: int = KEEP_ALIVE_S
+
+    def args(self) -> list[str]:
+        """The options as ``uvicorn`` command-line arguments."""
+        return [
+            "--http",
+            self.http,
+            "--ws",
+            self.ws,
+            "--ws-max-size",
+            str(self.ws_max_size),
+            "--limit-concurrency",
+            str(self.limit_concurrency),
+            "--timeout-keep-alive",
+            str(self.timeout_keep_alive),
+        ]
+
+
+SERVER = ServerOptions()
+SERVER_OPTIONS: dict[str, Any] = asdict(SERVER)  # as keywords of ``uvicorn.run`` (the serve command)
 
 
 def uvicorn_args() -> list[str]:
-    """SERVER_OPTIONS as ``uvicorn`` command-line arguments."""
-    return [
-        "--http",
-        SERVER_OPTIONS["http"],
-        "--ws",
-        SERVER_OPTIONS["ws"],
-        "--ws-max-size",
-        str(SERVER_OPTIONS["ws_max_size"]),
-        "--limit-concurrency",
-        str(SERVER_OPTIONS["limit_concurrency"]),
-        "--timeout-keep-alive",
-        str(SERVER_OPTIONS["timeout_keep_alive"]),
-    ]
+    """The server options as ``uvicorn`` command-line arguments."""
+    return SERVER.args()
 
 
 def _plain(status: bytes, text: str) -> bytes:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from silkrail.service.auth import Token, admin_token, check_secret, load_tokens_file
 from silkrail.service.limits import MAX_BODY_BYTES
@@ -67,7 +67,7 @@ class ServiceSettings:
     forecast_replications: int = 100
     forecast_horizon_h: float = 72.0
     forecast_scheduler: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def tracker_limits(self) -> TrackerLimits:

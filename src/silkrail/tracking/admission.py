@@ -4,9 +4,10 @@ known place, the per-train cap); and the positions map-matched onto the planned 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
@@ -15,6 +16,7 @@ from silkrail.network.geo import EARTH_RADIUS_KM, unit_vectors
 from silkrail.tracking.core import TrainPlan
 from silkrail.tracking.model import AnyEvent, Event, MilestoneEvent, PositionEvent
 from silkrail.tracking.results import Rejection
+from silkrail.tracking.values import Row, Value
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew; a later event would freeze the train until then
 BEFORE_DEPARTURE = timedelta(days=7)  # events may come from the terminal before departure
@@ -63,20 +65,28 @@ def validation_error(exc: ValidationError) -> str:
     return f"{where}: {msg}"
 
 
-def event_row(ev: AnyEvent, received: datetime, token_id: str | None = None) -> dict[str, Any]:
+def event_row(ev: AnyEvent, received: datetime, token_id: str | None = None) -> Row:
     """The events-table row of an event (attributes read directly: a pydantic model's missing
     attribute is slow to probe), with the id of the token that wrote it."""
-    row: dict[str, Any] = {"event_id": ev.event_id, "train_id": ev.train_id, "time": ev.time, "kind": ev.kind}
     if ev.kind == "position":
-        row.update(lat=ev.lat, lon=ev.lon, milestone=None, at=None)
+        lat, lon, milestone, at = ev.lat, ev.lon, None, None
     else:
-        row.update(lat=None, lon=None, milestone=ev.milestone, at=ev.at)
-    row["received_at"] = received
-    row["token_id"] = token_id
-    return row
+        lat, lon, milestone, at = None, None, ev.milestone, ev.at
+    return {
+        "event_id": ev.event_id,
+        "train_id": ev.train_id,
+        "time": ev.time,
+        "kind": ev.kind,
+        "lat": lat,
+        "lon": lon,
+        "milestone": milestone,
+        "at": at,
+        "received_at": received,
+        "token_id": token_id,
+    }
 
 
-def _content(ev: AnyEvent) -> tuple[Any, ...]:
+def _content(ev: AnyEvent) -> tuple[Value, ...]:
     """What an event says, beyond its id (two copies of one event_id must say the same)."""
     return (
         ev.train_id,
@@ -89,7 +99,7 @@ def _content(ev: AnyEvent) -> tuple[Any, ...]:
     )
 
 
-def validate(raw: list[Any], now: datetime) -> tuple[list[tuple[int, AnyEvent]], list[Rejection]]:
+def validate(raw: Sequence[object], now: datetime) -> tuple[list[tuple[int, AnyEvent]], list[Rejection]]:
     """Each item of a batch validated alone: (index, event) of the valid ones, and the
     rejections of the others (a bad field, or a time in the future)."""
     rejected: list[Rejection] = []

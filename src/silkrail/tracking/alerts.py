@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from silkrail.tracking.values import Doc
 
 if TYPE_CHECKING:
     from silkrail.tracking.eta import Stop
@@ -25,7 +27,7 @@ class NewAlert:
     message: str
     time: datetime
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Doc:
         return {"train_id": self.train_id, "kind": self.kind, "message": self.message, "time": self.time}
 
 

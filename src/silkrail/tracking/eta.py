@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, JsonValue
 
 from silkrail.network.geo import EARTH_RADIUS_KM, haversine_km, unit_vectors
 from silkrail.network.records import Crossing
@@ -63,7 +64,7 @@ class Stop:
                 return True
         return False
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, JsonValue]:
         return {
             "id": self.id,
             "name": self.name,
@@ -75,16 +76,8 @@ class Stop:
         }
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> Stop:
-        return cls(
-            id=d.get("id"),
-            name=str(d["name"]),
-            km=float(d["km"]),
-            dwell_h=float(d["dwell_h"]),
-            p95_h=float(d.get("p95_h") or 0.0),
-            aliases=tuple(d.get("aliases") or ()),
-            sigma_log=float(d.get("sigma_log") or 0.0),
-        )
+    def from_json(cls, d: Mapping[str, JsonValue]) -> Stop:
+        return _StopJson.model_validate(d).stop()
 
 
 @dataclass(frozen=True)
@@ -102,13 +95,12 @@ class TimedStop:
         """When the train is due at the stop: its arrival, else (the first stop) its departure."""
         return self.arr if self.arr is not None else self.dep
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, JsonValue]:
         return {"stop": self.stop, "km": self.km, "arr": self.arr, "dep": self.dep}
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> TimedStop:
-        arr = d.get("arr")
-        return cls(str(d["stop"]), float(d["km"]), None if arr is None else float(arr), float(d["dep"]))
+    def from_json(cls, d: Mapping[str, JsonValue]) -> TimedStop:
+        return _TimedStopJson.model_validate(d).timed()
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,28 +117,28 @@ class Profile:
     stops: tuple[Stop, ...]
     schedule: tuple[TimedStop, ...] = field(default=())
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_json(self) -> dict[str, JsonValue]:
+        """The profile as stored with its train (JSON; ``schedule`` only for a timetable trip)."""
+        arrays: dict[str, JsonValue] = {
             "lat": self.lat.round(5).tolist(),
             "lon": self.lon.round(5).tolist(),
             "km": self.km.round(3).tolist(),
             "run_h": self.run_h.round(4).tolist(),
             "stops": [s.to_json() for s in self.stops],
         }
-        if self.schedule:
-            out["schedule"] = [s.to_json() for s in self.schedule]
-        return out
+        if not self.schedule:
+            return arrays
+        return {**arrays, "schedule": [s.to_json() for s in self.schedule]}
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> Profile:
-        return cls(
-            np.asarray(d["lat"], dtype=np.float64),
-            np.asarray(d["lon"], dtype=np.float64),
-            np.asarray(d["km"], dtype=np.float64),
-            np.asarray(d["run_h"], dtype=np.float64),
-            tuple(Stop.from_json(s) for s in d["stops"]),
-            schedule=tuple(TimedStop.from_json(s) for s in d.get("schedule", ())),
-        )
+    def from_json(cls, d: Mapping[str, JsonValue]) -> Profile:
+        """A profile from its JSON (``to_json``), read once into records."""
+        return _ProfileJson.model_validate(d).profile()
+
+    @classmethod
+    def from_json_text(cls, text: str | bytes) -> Profile:
+        """A profile from its JSON text (as stored)."""
+        return _ProfileJson.model_validate_json(text).profile()
 
     @cached_property
     def xyz(self) -> Floats:
@@ -397,3 +389,62 @@ def estimate_scheduled(profile: Profile, *, now: datetime, progress_km: float) -
     if end is None:
         raise ValueError("the profile has no timetable")
     return end + timedelta(hours=schedule_delay_h(profile, now=now, progress_km=progress_km))
+
+
+class _Json(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class _StopJson(_Json):
+    """A stop as a stored profile gives it (``Stop.to_json``); missing or null optional fields
+    take their defaults."""
+
+    id: str | None = None
+    name: str
+    km: float
+    dwell_h: float
+    p95_h: float | None = None
+    aliases: list[str] | None = None
+    sigma_log: float | None = None
+
+    def stop(self) -> Stop:
+        return Stop(
+            id=self.id,
+            name=self.name,
+            km=self.km,
+            dwell_h=self.dwell_h,
+            p95_h=self.p95_h or 0.0,
+            aliases=tuple(self.aliases or ()),
+            sigma_log=self.sigma_log or 0.0,
+        )
+
+
+class _TimedStopJson(_Json):
+    stop: str
+    km: float
+    arr: float | None = None
+    dep: float
+
+    def timed(self) -> TimedStop:
+        return TimedStop(self.stop, self.km, self.arr, self.dep)
+
+
+class _ProfileJson(_Json):
+    """A stored profile (``Profile.to_json``)."""
+
+    lat: list[float]
+    lon: list[float]
+    km: list[float]
+    run_h: list[float]
+    stops: list[_StopJson]
+    schedule: list[_TimedStopJson] = []
+
+    def profile(self) -> Profile:
+        return Profile(
+            np.asarray(self.lat, dtype=np.float64),
+            np.asarray(self.lon, dtype=np.float64),
+            np.asarray(self.km, dtype=np.float64),
+            np.asarray(self.run_h, dtype=np.float64),
+            tuple(s.stop() for s in self.stops),
+            schedule=tuple(s.timed() for s in self.schedule),
+        )

@@ -14,11 +14,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import JsonValue
 
 from silkrail.tracking.eta import Profile, Stop
+
+if TYPE_CHECKING:
+    from silkrail.network.model import Network
+    from silkrail.timetable.feed import Feed
+
+Line = dict[str, JsonValue]
+"""A line of a feed (a train or an event), as JSON."""
 
 
 @dataclass(frozen=True)
@@ -46,14 +54,14 @@ SEED_SERVICES = [
 
 
 def demo_feed(
-    net: Any,
+    net: Network,
     day: datetime,
     *,
     trains_per_service: int = 3,
     every_min: int = 15,
     seed: int = 1,
-    timetables: Any = None,
-) -> Iterator[dict[str, Any]]:
+    timetables: Feed | None = None,
+) -> Iterator[Line]:
     """Trains of the seed services already under way or leaving within ``day`` (24 h), and their
     events over it: positions every ``every_min`` minutes along the planned route, and border
     entry/exit milestones at the crossings they pass (dwell drawn around the planned one). A
@@ -68,13 +76,14 @@ def demo_feed(
     rng = random.Random(seed)
     router = router_for(net)
     feed = timetables if timetables is not None else load_timetables()
-    trains, events = [], []
+    trains: list[Line] = []
+    events: list[Line] = []
     for s, svc in enumerate(SEED_SERVICES):
-        runs: list[tuple[datetime, Any, dict[str, Any]]] = []
+        runs: list[tuple[datetime, Profile, Line]] = []
         if svc.trip is not None:
             for start, when in _trip_days(feed, svc.trip, day, trains_per_service):
                 _, profile = trip_profile(router.engine, feed, svc.trip, start, teu=svc.teu)
-                body = {
+                body: Line = {
                     "name": svc.name,
                     "trip_id": svc.trip,
                     "start_date": start.isoformat(),
@@ -106,7 +115,7 @@ def demo_feed(
     yield from sorted(events, key=lambda e: (e["time"], e["event_id"]))
 
 
-def _trip_days(feed: Any, trip_id: str, day: datetime, n: int) -> list[tuple[date, datetime]]:
+def _trip_days(feed: Feed, trip_id: str, day: datetime, n: int) -> list[tuple[date, datetime]]:
     """Up to ``n`` service days of a trip whose trains run during the 24 hours from ``day``
     (under way at its start, or leaving within it), with their scheduled departures: spread
     over those there are, the ones under way first."""
@@ -132,7 +141,7 @@ def _trip_days(feed: Any, trip_id: str, day: datetime, n: int) -> list[tuple[dat
 
 def planned_events(
     profile: Profile, ref: str, departure: datetime, day: datetime, every_min: int = 15
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Line]:
     """The events over ``day`` (24 h) of a train that runs exactly to its plan: at the planned
     pace, waiting the planned dwell at each stop, reporting where it is (the demo feed's trains
     draw their pace and waits around these)."""
@@ -146,7 +155,7 @@ def _journey(
     day: datetime,
     every_min: int,
     rng: random.Random | None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Line]:
     """Planned running plus stops, with the train a little slower or faster than planned (no
     ``rng``: exactly as planned)."""
     pace = rng.uniform(0.95, 1.15) if rng is not None else 1.0
@@ -209,7 +218,7 @@ def _dwell_draw(stop: Stop, rng: random.Random) -> float:
     return mean * math.exp(sigma * rng.gauss(0.0, 1.0) - sigma * sigma / 2)
 
 
-def _ms(ref: str, t: datetime, milestone: str, at: str) -> dict[str, Any]:
+def _ms(ref: str, t: datetime, milestone: str, at: str) -> Line:
     return {
         "type": "event",
         "event_id": f"{ref}-{milestone}-{at}-{t:%H%M%S}",
@@ -221,7 +230,7 @@ def _ms(ref: str, t: datetime, milestone: str, at: str) -> dict[str, Any]:
     }
 
 
-def write_feed(lines: Iterator[dict[str, Any]], path: Path) -> int:
+def write_feed(lines: Iterator[Line], path: Path) -> int:
     n = 0
     with Path(path).open("w", encoding="utf-8") as fh:
         for line in lines:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -54,7 +54,7 @@ _ISO_TIME = re.compile(
 )
 
 
-def _text_time(v: Any) -> Any:
+def _text_time(v: object) -> datetime | str:
     """A time given as ISO 8601 text (``2025-03-01T08:00:00Z``): a bare number, or a number in
     quotes, would be read as seconds since 1970."""
     if isinstance(v, datetime):
@@ -64,7 +64,7 @@ def _text_time(v: Any) -> Any:
     raise ValueError("give the time as ISO 8601 text with its zone, for example 2025-03-01T08:00:00Z")
 
 
-def _strict_number(v: Any) -> Any:
+def _strict_number(v: object) -> int | float:
     """A JSON number, not true/false (which Python would take as 1 and 0)."""
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise ValueError("give a number")
@@ -162,7 +162,7 @@ def _in_order(v: list[ScheduledStop] | None) -> list[ScheduledStop] | None:
     return v
 
 
-def _service_date(v: Any) -> Any:
+def _service_date(v: object) -> object:
     """A service date as GTFS-Realtime writes it (YYYYMMDD) or as ISO 8601 (YYYY-MM-DD)."""
     if isinstance(v, str) and re.fullmatch(r"\d{8}", v):
         return f"{v[:4]}-{v[4:6]}-{v[6:]}"

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from silkrail.errors import DataError, UnknownPlaceError
 from silkrail.tracking.eta import Profile, build_profile
+from silkrail.tracking.values import Doc
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
@@ -33,7 +34,7 @@ class PlannedRoute:
 
     origin: str
     destination: str
-    route: dict[str, Any]
+    route: Doc
     profile: Profile
     train_h: float
     departure: datetime | None = None  # a train of a timetable trip: when it leaves, checked

@@ -13,10 +13,11 @@ import os
 from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Column, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Row as SqlRow
 
 from silkrail.tracking import store
 from silkrail.tracking.alerts import NewAlert
@@ -24,6 +25,7 @@ from silkrail.tracking.core import TrackState, TrainPlan
 from silkrail.tracking.dwell import BORDER, DwellSums, StoredMilestone
 from silkrail.tracking.eta import Profile
 from silkrail.tracking.results import AlertRecord, TrainRecord
+from silkrail.tracking.values import Row, Value
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -50,15 +52,15 @@ class Repository(Protocol):
 
     engine: Engine
 
-    def write(self, *, lock: bool = True) -> AbstractContextManager[Any]: ...
+    def write(self, *, lock: bool = True) -> AbstractContextManager[Connection]: ...
     def lock_states(self, c: Connection, train_ids: Collection[str]) -> dict[str, TrackState]: ...
     def notify(self, c: Connection, trains: Collection[str], alerts: Collection[int]) -> None: ...
     def add_train(
-        self, c: Connection, train: Mapping[str, Any], state: TrackState, now: datetime
+        self, c: Connection, train: Mapping[str, Value], state: TrackState, now: datetime
     ) -> None: ...
     def plans(self, train_ids: Collection[str]) -> dict[str, TrainPlan]: ...
-    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[EventKey]: ...
-    def stored_contents(self, c: Connection, keys: list[EventKey]) -> dict[EventKey, tuple[Any, ...]]: ...
+    def insert_new_events(self, c: Connection, rows: list[Row]) -> set[EventKey]: ...
+    def stored_contents(self, c: Connection, keys: list[EventKey]) -> dict[EventKey, tuple[Value, ...]]: ...
     def delete_events(self, c: Connection, keys: Collection[EventKey]) -> None: ...
     def states(self, c: Connection, train_ids: Collection[str]) -> dict[str, TrackState]: ...
     def moving_states(self, c: Connection, *, lock: bool = False) -> list[TrackState]: ...
@@ -96,7 +98,7 @@ class Repository(Protocol):
     def probe(self) -> None: ...
 
 
-def _state(r: Any) -> TrackState:
+def _state(r: SqlRow[tuple[Value, ...]]) -> TrackState:
     """A ``train_states`` row as a TrackState."""
     return TrackState(
         train_id=r.train_id,
@@ -115,7 +117,7 @@ def _state(r: Any) -> TrackState:
     )
 
 
-def state_row(s: TrackState, stamp: datetime) -> dict[str, Any]:
+def state_row(s: TrackState, stamp: datetime) -> Row:
     """A TrackState as a whole ``train_states`` row, stamped ``updated_at``."""
     return {
         "train_id": s.train_id,
@@ -141,7 +143,7 @@ class SqlRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def write(self, *, lock: bool = True) -> AbstractContextManager[Any]:
+    def write(self, *, lock: bool = True) -> AbstractContextManager[Connection]:
         """A write transaction (SQLite: holding the database's one write lock from its start)."""
         return store.write_transaction(self.engine, lock=lock)
 
@@ -156,7 +158,7 @@ class SqlRepository:
 
     # --- trains ----------------------------------------------------------------------------
 
-    def add_train(self, c: Connection, train: Mapping[str, Any], state: TrackState, now: datetime) -> None:
+    def add_train(self, c: Connection, train: Mapping[str, Value], state: TrackState, now: datetime) -> None:
         """Store a planned train (its ``trains`` row, without ``created_at``) and its first state."""
         c.execute(insert(store.trains).values(**train, created_at=now))
         c.execute(insert(store.train_states).values(state_row(state, now)))
@@ -174,7 +176,7 @@ class SqlRepository:
             )
             return {
                 r.id: TrainPlan(
-                    Profile.from_json(json.loads(r.profile)),
+                    Profile.from_json_text(r.profile),
                     _utc(r.planned_arrival),
                     r.operator,
                     _utc(r.departure),
@@ -184,7 +186,7 @@ class SqlRepository:
 
     # --- events ----------------------------------------------------------------------------
 
-    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[EventKey]:
+    def insert_new_events(self, c: Connection, rows: list[Row]) -> set[EventKey]:
         """Store the events whose (train, event id) is not stored yet; returns those keys (the
         rest are duplicates). One statement: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``."""
         if not rows:
@@ -199,7 +201,7 @@ class SqlRepository:
         )
         return {(r.train_id, r.event_id) for r in c.execute(stmt, rows)}
 
-    def stored_contents(self, c: Connection, keys: list[EventKey]) -> dict[EventKey, tuple[Any, ...]]:
+    def stored_contents(self, c: Connection, keys: list[EventKey]) -> dict[EventKey, tuple[Value, ...]]:
         """What the stored events of these keys say (train, time, kind, lat, lon, milestone, at)."""
         e = store.events
         rows = c.execute(
@@ -485,22 +487,22 @@ class SqliteRepository(SqlRepository):
                 os.unlink(path)
 
 
-def _pg_array_type(col: Column[Any]) -> str:
+def _pg_array_type(col: Column[object]) -> str:
     kind = {"DATETIME": "timestamptz", "FLOAT": "float8", "INTEGER": "int8"}
     return kind.get(type(col.type).__visit_name__.upper(), "text") + "[]"
 
 
-def _unnest(cols: list[Column[Any]]) -> str:
+def _unnest(cols: list[Column[object]]) -> str:
     return "unnest(" + ", ".join(f"%b::{_pg_array_type(col)}" for col in cols) + ")"
 
 
-def _names(cols: list[Column[Any]]) -> str:
+def _names(cols: list[Column[object]]) -> str:
     return ", ".join(f'"{col.name}"' for col in cols)
 
 
 def _execute_by_column(
-    c: Connection, sql: str, rows: list[dict[str, Any]], cols: list[Column[Any]]
-) -> list[tuple[Any, ...]]:
+    c: Connection, sql: str, rows: list[Row], cols: list[Column[object]]
+) -> list[tuple[Value, ...]]:
     """Run ``sql`` (with an ``_unnest(cols)``) on one array per column of ``rows``, in binary:
     one parameter per column instead of one per value, which the driver would otherwise parse
     and render one by one. Returns the rows it returns."""
@@ -517,19 +519,27 @@ def change_payloads(trains: Collection[str], alerts: Collection[int]) -> list[st
     """JSON payloads ``{"trains": [...], "alerts": [...]}`` naming these trains and alerts, each
     within MAX_NOTIFY_BYTES."""
     out: list[str] = []
-    part: dict[str, list[Any]] = {"trains": [], "alerts": []}
+    part_trains: list[str] = []
+    part_alerts: list[int] = []
     size = 30
-    for kind, items in (("trains", sorted(trains)), ("alerts", sorted(alerts))):
-        for item in items:
-            cost = len(json.dumps(item)) + 2
-            if size + cost > MAX_NOTIFY_BYTES:
-                out.append(json.dumps(part, separators=(",", ":")))
-                part, size = {"trains": [], "alerts": []}, 30
-            part[kind].append(item)
-            size += cost
-    if part["trains"] or part["alerts"]:
-        out.append(json.dumps(part, separators=(",", ":")))
+    items: list[str | int] = [*sorted(trains), *sorted(alerts)]
+    for item in items:
+        cost = len(json.dumps(item)) + 2
+        if size + cost > MAX_NOTIFY_BYTES:
+            out.append(_payload(part_trains, part_alerts))
+            part_trains, part_alerts, size = [], [], 30
+        if isinstance(item, str):
+            part_trains.append(item)
+        else:
+            part_alerts.append(item)
+        size += cost
+    if part_trains or part_alerts:
+        out.append(_payload(part_trains, part_alerts))
     return out
+
+
+def _payload(trains: list[str], alerts: list[int]) -> str:
+    return json.dumps({"trains": trains, "alerts": alerts}, separators=(",", ":"))
 
 
 class PostgresRepository(SqlRepository):
@@ -542,7 +552,7 @@ class PostgresRepository(SqlRepository):
         super().__init__(engine)
         self.global_lock = global_lock
 
-    def write(self, *, lock: bool = True) -> AbstractContextManager[Any]:
+    def write(self, *, lock: bool = True) -> AbstractContextManager[Connection]:
         return store.write_transaction(self.engine, lock=lock and self.global_lock)
 
     def lock_states(self, c: Connection, train_ids: Collection[str]) -> dict[str, TrackState]:
@@ -563,7 +573,7 @@ class PostgresRepository(SqlRepository):
                 "SELECT pg_notify(%(channel)s, %(payload)s)", {"channel": CHANNEL, "payload": payload}
             )
 
-    def insert_new_events(self, c: Connection, rows: list[dict[str, Any]]) -> set[EventKey]:
+    def insert_new_events(self, c: Connection, rows: list[Row]) -> set[EventKey]:
         if not rows:
             return set()
         cols = list(store.events.columns)
@@ -573,7 +583,7 @@ class PostgresRepository(SqlRepository):
         )
         # in key order: two batches holding the same new events lock them in one order
         rows = sorted(rows, key=lambda r: (r["train_id"], r["event_id"]))
-        return {(r[0], r[1]) for r in _execute_by_column(c, sql, rows, cols)}
+        return {(str(r[0]), str(r[1])) for r in _execute_by_column(c, sql, rows, cols)}
 
     def save_states(self, c: Connection, states: list[TrackState], stamp: datetime) -> None:
         if not states:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.tracking.core import TrackState, TrainPlan
 from silkrail.tracking.eta import Profile
+from silkrail.tracking.values import Doc, Row
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +47,7 @@ class LastPosition:
     lon: float
     time: datetime
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Doc:
         return {"lat": self.lat, "lon": self.lon, "time": self.time}
 
 
@@ -102,7 +103,7 @@ class TrainSummary:
             operator=train.operator,
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Doc:
         return {
             "id": self.id,
             "name": self.name,
@@ -122,12 +123,30 @@ class TrainSummary:
             "updated_at": self.updated_at,
         }
 
-    def row(self) -> dict[str, Any]:
-        """A flat row: the last position as ``last_lat``, ``last_lon``, ``position_time``."""
-        d = self.to_dict()
-        pos = d.pop("last_position") or {}
-        d.update(last_lat=pos.get("lat"), last_lon=pos.get("lon"), position_time=pos.get("time"))
-        return d
+    def row(self) -> Row:
+        """A flat row: the fields of ``to_dict`` with the last position as ``last_lat``,
+        ``last_lon``, ``position_time`` (at the end)."""
+        pos = self.last_position
+        return {
+            "id": self.id,
+            "name": self.name,
+            "trip_id": self.trip_id,
+            "start_date": self.start_date,
+            "status": self.status,
+            "origin": self.origin,
+            "destination": self.destination,
+            "departure": self.departure,
+            "progress_km": self.progress_km,
+            "remaining_km": self.remaining_km,
+            "eta": self.eta,
+            "planned_arrival": self.planned_arrival,
+            "delay_h": self.delay_h,
+            "next_event": self.next_event,
+            "updated_at": self.updated_at,
+            "last_lat": None if pos is None else pos.lat,
+            "last_lon": None if pos is None else pos.lon,
+            "position_time": None if pos is None else pos.time,
+        }
 
     def to_frame(self) -> pd.DataFrame:
         return to_frame([self])
@@ -144,7 +163,7 @@ class AlertRecord:
     time: datetime
     operator: str | None = None  # of the alert's train (not shown by ``to_dict``)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Doc:
         return {
             "id": self.id,
             "train_id": self.train_id,
@@ -153,8 +172,14 @@ class AlertRecord:
             "time": self.time,
         }
 
-    def row(self) -> dict[str, Any]:
-        return self.to_dict()
+    def row(self) -> Row:
+        return {
+            "id": self.id,
+            "train_id": self.train_id,
+            "kind": self.kind,
+            "message": self.message,
+            "time": self.time,
+        }
 
     def to_frame(self) -> pd.DataFrame:
         return to_frame([self])
@@ -168,7 +193,7 @@ class Rejection:
     index: int
     error: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Doc:
         return {"index": self.index, "error": self.error}
 
 
@@ -184,7 +209,7 @@ class IngestResult:
     alerts: tuple[AlertRecord, ...] = ()
     foreign: tuple[str, ...] = ()  # other operators' trains the batch named (for the audit log)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Doc:
         """The answer to the batch's client: counts and the refused events."""
         return {
             "accepted": self.accepted,
@@ -199,9 +224,9 @@ class NewTrain:
 
     id: str
     eta: datetime
-    route: dict[str, Any]
+    route: Doc
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Doc:
         return {"id": self.id, "eta": self.eta, "route": self.route}
 
 

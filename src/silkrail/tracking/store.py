@@ -6,10 +6,10 @@ The statements the tracker runs on these tables live in ``repository``.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -28,7 +28,7 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 metadata = MetaData()
 
@@ -126,7 +126,7 @@ service_probe = Table(  # the readiness probe's write (one row, rewritten by eac
 
 
 @contextmanager
-def write_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Any]:
+def write_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Connection]:
     """A transaction holding the database's write lock, so the read-modify-write of train
     states is serial across every process of the service: SQLite's ``BEGIN IMMEDIATE`` (behind
     a file lock), on PostgreSQL a transaction-scoped advisory lock. With ``lock=False``
@@ -148,7 +148,7 @@ def write_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Any]:
             yield c
 
 
-def lock_writes(c: Any) -> None:
+def lock_writes(c: Connection) -> None:
     """Take the write lock inside a ``write_transaction(lock=False)`` (PostgreSQL; a no-op where
     the transaction holds it already)."""
     if c.dialect.name == "postgresql":  # (the connection's lock_timeout bounds the wait: a 503)
@@ -192,22 +192,22 @@ def make_engine(url: str) -> Engine:
     survives a killed process)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    kwargs: dict[str, Any] = {"future": True}
+    pre_ping = url.startswith("postgresql")  # a restarted server costs one failed request, not a stale pool
+    connect_args: dict[str, str | bool | int] = {}
     if url.startswith("postgresql"):
-        kwargs["pool_pre_ping"] = True  # a restarted server costs one failed request, not a stale pool
         # a statement waits at most LOCK_WAIT_S for a lock (then LockNotAvailable: a 503), set once
         # per connection rather than in every transaction
-        kwargs["connect_args"] = {"options": f"-c lock_timeout={LOCK_WAIT_S * 1000:.0f}"}
+        connect_args = {"options": f"-c lock_timeout={LOCK_WAIT_S * 1000:.0f}"}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        connect_args = {"check_same_thread": False, "timeout": 30}
     from silkrail.extras import needs_extra
 
     with needs_extra(f"a {url.split(':', 1)[0]} database URL"):  # the driver loads here
-        engine = create_engine(url, **kwargs)
+        engine = create_engine(url, future=True, pool_pre_ping=pre_ping, connect_args=connect_args)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")
-        def _pragmas(conn: Any, _: Any) -> None:
+        def _pragmas(conn: sqlite3.Connection, _: object) -> None:
             conn.isolation_level = None  # the driver begins nothing itself: see _begin
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -216,7 +216,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
+        def _begin(conn: Connection) -> None:
             # a write transaction takes the write lock at BEGIN (IMMEDIATE), so two processes never
             # read the same state and then both write it; reads stay DEFERRED and never wait
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")

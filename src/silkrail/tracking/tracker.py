@@ -9,10 +9,10 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from silkrail.errors import DataError, SilkrailError
 from silkrail.tracking import core, store
@@ -41,6 +41,7 @@ from silkrail.tracking.results import (
     TrainInProgress,
     TrainSummary,
 )
+from silkrail.tracking.values import Row
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -226,7 +227,7 @@ class Tracker:
             )
             planned = scheduled_arrival(profile) or planned
         tid = uuid.uuid4().hex[:16]
-        train = {
+        train: Row = {
             "id": tid,
             "name": t.name or plan.name,
             "origin": plan.origin,
@@ -330,7 +331,7 @@ class Tracker:
     # --- events --------------------------------------------------------------------------
 
     def ingest(
-        self, raw: list[Any], *, now: datetime | None = None, token: Writer | None = None
+        self, raw: Sequence[object], *, now: datetime | None = None, token: Writer | None = None
     ) -> IngestResult:
         """Store a batch: each event is validated alone; valid new events are stored with their
         effect on the train's state in one transaction; duplicates (the same train, event id and
@@ -361,7 +362,11 @@ class Tracker:
             # transaction's end); the states are then updated one batch at a time.
             new_keys = repo.insert_new_events(c, rows)
             if len(new_keys) < len(rows):
-                again = [r for r in rows if (r["train_id"], r["event_id"]) not in new_keys]
+                again = [
+                    (ev, r)
+                    for ev, r in zip(events, rows, strict=True)
+                    if (ev.train_id, ev.event_id) not in new_keys
+                ]
                 duplicates += self._repeats(c, again, index_of, rejected)
             events = [ev for ev in events if (ev.train_id, ev.event_id) in new_keys]
             by_train: dict[str, list[AnyEvent]] = {}
@@ -445,16 +450,16 @@ class Tracker:
     def _repeats(
         self,
         c: Connection,
-        rows: list[dict[str, Any]],
+        stored: list[tuple[AnyEvent, Row]],
         index_of: dict[EventKey, int],
         rejected: list[Rejection],
     ) -> int:
-        """Of events stored already (the same train and id): the count with the same content
-        (duplicates); the others are rejected (one query for them all)."""
-        have = self.repo.stored_contents(c, [(r["train_id"], r["event_id"]) for r in rows])
+        """Of events stored already (the same train and id; each with its row): the count with the
+        same content (duplicates); the others are rejected (one query for them all)."""
+        have = self.repo.stored_contents(c, [(ev.train_id, ev.event_id) for ev, _ in stored])
         same = 0
-        for r in rows:
-            key = (r["train_id"], r["event_id"])
+        for ev, r in stored:
+            key = (ev.train_id, ev.event_id)
             old = have.get(key)
             if old is None or old == tuple(r[k] for k in EVENT_CONTENT):
                 same += 1  # (None: stored by a batch in flight, then rolled back; counts as before)
@@ -462,7 +467,7 @@ class Tracker:
             rejected.append(
                 Rejection(
                     index_of[key],
-                    f"event_id: '{r['event_id']}' is stored already for train '{r['train_id']}' with "
+                    f"event_id: '{ev.event_id}' is stored already for train '{ev.train_id}' with "
                     "other content; give each event its own id",
                 )
             )

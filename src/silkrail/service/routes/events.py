@@ -8,7 +8,6 @@ OpenAPI document by ``openapi_extra``, from the same EventBatch model."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -35,7 +34,7 @@ SCHEMA_MODELS = (EventBatch,)
         }
     },
 )
-async def post_events(request: Request, rt: RuntimeDep, t: TrackerDep, token: WriterDep) -> Any:
+async def post_events(request: Request, rt: RuntimeDep, t: TrackerDep, token: WriterDep) -> JSONResponse:
     """Store a batch: each event is validated (and its train's operator checked) on its own;
     ``rejected`` lists the refused ones by index."""
     from silkrail.service.ingest import handle

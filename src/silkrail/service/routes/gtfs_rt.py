@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -21,6 +21,7 @@ from silkrail.service.pool import Answer, ReadContext, run_heavy
 from silkrail.service.views import NotForViewer, Viewer, only, train_view
 from silkrail.tracking.model import MAX_PAGE
 from silkrail.tracking.tracker import Tracker
+from silkrail.tracking.values import Doc
 
 if TYPE_CHECKING:
     from silkrail.service.settings import PublicView
@@ -31,9 +32,9 @@ FEED_TTL_S = 5.0
 Format = Annotated[str, Query(pattern="^(protobuf|json)$", description="protobuf (default) or json")]
 
 
-def _trains(tracker: Tracker, viewer: Viewer, policy: PublicView) -> list[dict[str, Any]]:
+def _trains(tracker: Tracker, viewer: Viewer, policy: PublicView) -> list[Doc]:
     """Every train ``viewer`` may see, as it may see it."""
-    out: list[dict[str, Any]] = []
+    out: list[Doc] = []
     operator = only(viewer, policy)
     read = 0
     while True:
@@ -65,7 +66,7 @@ class _Cache:
         self.building: dict[tuple[str, str, str], asyncio.Future[Answer]] = {}
 
 
-_RESPONSES: dict[int | str, dict[str, Any]] = {
+_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {PROTOBUF: {}, "application/json": {}}, "description": "a GTFS-Realtime FeedMessage"},
     **responses(422, *HEAVY),
 }

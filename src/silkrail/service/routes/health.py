@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -31,7 +30,7 @@ async def health(rt: RuntimeDep) -> Health:
     response_model=Ready,
     responses=responses(503, guard=False, e503="writes cannot succeed now; the error says why"),
 )
-async def ready(rt: RuntimeDep) -> Any:
+async def ready(rt: RuntimeDep) -> JSONResponse | dict[str, str]:
     """200 while a write can succeed: the database takes a probe, committed and synced to disk,
     and reads it back (with SQLite, a file beside the database as well)."""
     if rt.tracker is None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import StringConstraints
+from pydantic import JsonValue, StringConstraints
 
 from silkrail.errors import DataError, UnknownPlaceError
 from silkrail.routing.query import (
@@ -31,7 +32,7 @@ from silkrail.routing.query import (
     RouteQuery,
 )
 from silkrail.service.errors import HEAVY, responses
-from silkrail.service.pool import Answer, ReadContext, run_heavy
+from silkrail.service.pool import Answer, Job, ReadContext, run_heavy
 from silkrail.service.schemas import MAX_AVOID, MIN_TEU, Comparison, Journey, ODMatrix, ODRequest, Route
 
 if TYPE_CHECKING:
@@ -124,11 +125,11 @@ def _invalid(where: str, message: str) -> Answer:
     return Answer(422, {"error": f"{where}: {message}", "fields": [{"field": where, "message": message}]})
 
 
-def _query(**given: Any) -> RouteQuery | JSONResponse:
-    """The route query of the request's parameters, or a 422 naming the parameter in the API's
-    words (the places are resolved by the job, where the gazetteer is)."""
+def _query(build: Callable[[], RouteQuery]) -> RouteQuery | JSONResponse:
+    """The route query ``build`` makes of the request's parameters, or a 422 naming the
+    parameter in the API's words (the places are resolved by the job, where the gazetteer is)."""
     try:
-        return RouteQuery(**given)
+        return build()
     except DataError as exc:
         name = FIELD_NAMES.get(exc.field or "", exc.field or "query")
         return JSONResponse(_invalid(f"query.{name}", exc.reason).content, 422)
@@ -189,21 +190,22 @@ def compare_job(ctx: ReadContext, query: RouteQuery, geometry: bool) -> Answer:
 def od_job(ctx: ReadContext, origins: list[str], destinations: list[str], options: RouteOptions) -> Answer:
     """The OD matrix (in a read worker)."""
     r = ctx.router()
-    places: dict[str, list[PlaceRecord]] = {}
+    ends: list[list[PlaceRecord]] = []
     for role, names in (("origins", origins), ("destinations", destinations)):
-        places[role] = []
+        found: list[PlaceRecord] = []
         for i, text in enumerate(names):
             try:
-                places[role].append(r.resolve(text))
+                found.append(r.resolve(text))
             except UnknownPlaceError as exc:
                 return _invalid(f"{role}.{i}", str(exc))
+        ends.append(found)
     from silkrail.timetable.answer import answer_od
 
-    m = answer_od(r, places["origins"], places["destinations"], options, feed=ctx.timetables())
+    m = answer_od(r, ends[0], ends[1], options, feed=ctx.timetables())
     return Answer(content=od_to_dict(m))
 
 
-async def _answer(request: Request, job: Any, *args: Any) -> Any:
+async def _answer(request: Request, job: Job, *args: object) -> object:
     """The job's content (FastAPI validates it against the operation's model), or its error."""
     answer = await run_heavy(request, job, *args)
     return answer.content if answer.status == 200 else answer.response()
@@ -233,26 +235,28 @@ async def get_route(
     geometry: Geometry = True,
     depart: Depart = None,
     arrive: Arrive = None,
-) -> Any:
+) -> object:
     """The best route between two places, across gauges, borders and modes (``silkrail route``),
     each leg with its track. With ``depart`` or ``arrive`` (one of them): the journey in time
     (``silkrail route --depart/--arrive``), scheduled services where they run and the network
     model between them, each leg with its departure, arrival and wait; the objective is then
     time, and a journey has no alternatives and no tracks."""
     query = _query(
-        origin=origin,
-        destination=destination,
-        mode=mode,
-        objective=optimize,
-        traffic=traffic,
-        avoid=avoid,
-        year=year,
-        teu=teu,
-        alternatives=alternatives,
-        as_of=as_of,
-        inland_water=inland_water,
-        depart=depart,
-        arrive=arrive,
+        lambda: RouteQuery(
+            origin=origin,
+            destination=destination,
+            mode=mode,
+            objective=optimize,
+            traffic=traffic,
+            avoid=avoid,
+            year=year,
+            teu=teu,
+            alternatives=alternatives,
+            as_of=as_of,
+            inland_water=inland_water,
+            depart=depart,
+            arrive=arrive,
+        )
     )
     if isinstance(query, JSONResponse):
         return query
@@ -278,17 +282,19 @@ async def compare_routes(
     avoid: Avoid = [],  # noqa: B006
     as_of: AsOf = None,
     geometry: Geometry = True,
-) -> Any:
+) -> object:
     """The best rail, sea and rail+sea options side by side (``silkrail compare``)."""
     query = _query(
-        origin=origin,
-        destination=destination,
-        objective=optimize,
-        traffic=traffic,
-        teu=teu,
-        year=year,
-        avoid=avoid,
-        as_of=as_of,
+        lambda: RouteQuery(
+            origin=origin,
+            destination=destination,
+            objective=optimize,
+            traffic=traffic,
+            teu=teu,
+            year=year,
+            avoid=avoid,
+            as_of=as_of,
+        )
     )
     if isinstance(query, JSONResponse):
         return query
@@ -301,7 +307,7 @@ async def compare_routes(
     response_model_exclude_unset=True,
     responses=responses(400, 413, 422, *HEAVY),
 )
-async def post_od(request: Request, body: ODRequest) -> Any:
+async def post_od(request: Request, body: ODRequest) -> object:
     """Totals for every origin-destination pair (one shortest-path tree per origin). A POST for
     its body's lists of places, but it only reads: no token, and bounded like the other reads
     (at most 50 origins and 50 destinations)."""
@@ -323,15 +329,15 @@ async def post_od(request: Request, body: ODRequest) -> Any:
 DIGITS = {"duration_h": 2, "cost_usd": 2, "co2_kg": 1, "distance_km": 1}
 
 
-def od_to_dict(m: OdMatrix) -> dict[str, Any]:
+def od_to_dict(m: OdMatrix) -> dict[str, JsonValue]:
     """The matrix as JSON: nested lists, rounded as a route's totals are, null where no route."""
 
     def cell(x: float, digits: int) -> float | None:
         return None if math.isnan(x) else round(float(x), digits)
 
-    out: dict[str, Any] = {
-        "origins": m.origins,
-        "destinations": m.destinations,
+    out: dict[str, JsonValue] = {
+        "origins": [*m.origins],
+        "destinations": [*m.destinations],
         "objective": m.objective,
         "teu": m.teu,
     }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import JsonValue
 
 from silkrail.service.deps import RuntimeDep, TrackerDep, ViewerDep, WriterDep, only_for
 from silkrail.service.errors import HEAVY, WRITE, responses
@@ -13,7 +15,7 @@ from silkrail.service.forecast_schemas import TrainForecastOut
 from silkrail.service.pool import Answer, ReadContext, run_heavy
 from silkrail.service.views import train_view
 from silkrail.tracking.model import MAX_PAGE, TrainCreated, TrainIn, TrainState
-from silkrail.tracking.planner import NetworkPlanner
+from silkrail.tracking.planner import NetworkPlanner, PlannedRoute
 from silkrail.tracking.results import TrainSummary
 from silkrail.tracking.tracker import UnknownTrainError
 
@@ -32,7 +34,7 @@ def train_state(s: TrainSummary) -> TrainState:
     return TrainState.model_validate(s, from_attributes=True)
 
 
-def plan_job(ctx: ReadContext, body: dict[str, Any]) -> Answer:
+def plan_job(ctx: ReadContext, body: dict[str, JsonValue]) -> Answer:
     """A new train's route (in a read worker): routing is the costly part of creating a train."""
     planner = NetworkPlanner(ctx.network(), ctx.router(), timetables=ctx.timetables())
     planned = planner.plan(TrainIn.model_validate(body))
@@ -42,12 +44,16 @@ def plan_job(ctx: ReadContext, body: dict[str, Any]) -> Answer:
 @router.post(
     "/trains", status_code=201, response_model=TrainCreated, responses=responses(*WRITE, *HEAVY, 403)
 )
-async def create_train(request: Request, body: TrainIn, t: TrackerDep, token: WriterDep) -> Any:
+async def create_train(
+    request: Request, body: TrainIn, t: TrackerDep, token: WriterDep
+) -> TrainCreated | Response:
     """A new train on its planned route; the answer holds its id, ETA and route."""
     t.check_quota(t.operator_for(body, token))  # 403 or 429 before any routing
     answer = await run_heavy(request, plan_job, body.model_dump(mode="json"))
     if answer.status != 200:
         return answer.response()
+    if not isinstance(answer.content, PlannedRoute):
+        raise TypeError(f"the planning job answered {type(answer.content).__name__}")
     created = await asyncio.to_thread(t.create_train, body, token=token, plan=answer.content)
     return TrainCreated.model_validate(created, from_attributes=True)
 
