@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import BaseModel, ConfigDict
 
 from silkrail.commands import console
 from silkrail.commands import options as opt
@@ -247,17 +246,9 @@ def _borders(r: Route) -> str:
     return f"{count}: {escape(' → '.join(r.countries))}"
 
 
-class _Figures(BaseModel):
-    """An exit's headline figures in a year (:meth:`ExitRoute.summary`), as the changes print them."""
-
-    model_config = ConfigDict(extra="ignore")
-    distance_km: float
-    duration_h: float
-    cost_usd: float
-    countries: list[str]
-
-
 def _print(out: LazyConsole, c: SeaComparison, title: str) -> None:
+    from silkrail.commands._records import ExitFigures
+
     t = Table(title=title, title_justify="left")
     for col in (
         "exit",
@@ -303,8 +294,8 @@ def _print(out: LazyConsole, c: SeaComparison, title: str) -> None:
         out.print(f"[bold]planned links, year by year[/] (timeline {', '.join(map(str, c.years))}):")
     for ch in c.changes:
         links = ", ".join(p.id for p in ch.links) or "links opening that year"
-        a = None if ch.before is None else _Figures.model_validate(ch.before)
-        b = None if ch.after is None else _Figures.model_validate(ch.after)
+        a = None if ch.before is None else ExitFigures.model_validate(ch.before)
+        b = None if ch.after is None else ExitFigures.model_validate(ch.after)
         if a is None and b is not None:
             what = f"reachable: {b.duration_h / 24:.1f} d, ${b.cost_usd:,.0f}, {b.distance_km:,.0f} km"
         elif a is not None and b is not None:

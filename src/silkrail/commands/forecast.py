@@ -14,7 +14,6 @@ from silkrail.commands.console import EXIT_BAD_INPUT, Table, err, escape, fail, 
 from silkrail.commands.console import load_network_or_exit as _load
 from silkrail.commands.options import AsJson
 from silkrail.errors import DataError, SilkrailError
-from silkrail.service.forecast_schemas import ForecastOut, WhatIfOut
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from silkrail.client import ServiceClient
     from silkrail.forecast.replay import Replayer
     from silkrail.network.model import Network
+    from silkrail.service.forecast_schemas import ForecastOut, WhatIfOut
 
 T = TypeVar("T")
 
@@ -177,6 +177,8 @@ def show_cmd(
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False))
         return
+    from silkrail.service.forecast_schemas import ForecastOut
+
     _print_forecast(answer or ForecastOut.model_validate(doc))
 
 
@@ -319,6 +321,8 @@ def _what_if(
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False))
         return
+    from silkrail.service.forecast_schemas import WhatIfOut
+
     _print_what_if(answer or WhatIfOut.model_validate(doc))
 
 

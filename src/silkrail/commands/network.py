@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import BaseModel, ConfigDict
 
 from silkrail.commands.console import Table, fail, out
 from silkrail.commands.console import load_network_or_exit as _load
@@ -56,41 +55,9 @@ def network_info(as_json: AsJson = False) -> None:
     _print_summary(summary, net.meta)
 
 
-class _Crossings(BaseModel):
-    curated: int
-    uncurated: int
-    gauge_changes: int
-
-
-class _Ports(BaseModel):
-    all: int
-    rail_connected: int
-
-
-class NetworkSummary(BaseModel):
-    """The headline figures of :meth:`Network.summary` that ``network info`` prints, read once
-    from the network's metadata (``--json`` gives them all, as stored)."""
-
-    model_config = ConfigDict(extra="ignore")
-    nodes: int
-    edges: int
-    rail_km: float
-    dual_gauge_km: float
-    planned_km: float
-    sea_km: float
-    inland_water_km: dict[str, float] | None = None
-    ferries: list[str] | None = None
-    crossings: _Crossings
-    ports: _Ports
-    lines_added: list[str]
-    fragments_dropped: int
-    fragments_dropped_km: float
-    inputs_hash: str
-    rail_km_by_gauge: dict[str, float]
-    rail_km_by_country: dict[str, float]
-
-
 def _print_summary(summary: Mapping[str, object], meta: Mapping[str, object]) -> None:
+    from silkrail.commands._records import NetworkSummary
+
     s = NetworkSummary.model_validate(summary)
     head = Table(title="silkrail network", show_header=False, title_justify="left")
     head.add_column(style="bold")

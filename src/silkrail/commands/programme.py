@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import BaseModel, ConfigDict
 
 from silkrail.commands import console
 from silkrail.commands import options as opt
@@ -84,35 +83,8 @@ def programme_cmd(
         console.out.print(f"wrote {written}")
 
 
-class _Variant(BaseModel):
-    """One row of the sensitivity table: an assumption changed and what it does."""
-
-    model_config = ConfigDict(extra="ignore")
-    label: str
-    units: int
-    change_units: int
-    effect_on_gap: str = ""
-    cost_usd: float
-
-
-class _Comparison(BaseModel):
-    """The printed part of :meth:`Programme.comparison` (the rolling stock modelled against the
-    published units and cost), read once from its JSON."""
-
-    model_config = ConfigDict(extra="ignore")
-    published_units_2050: int | None
-    published_cost_vnd: float | None
-    modelled_units_2050: int
-    modelled_cost_vnd: float
-    modelled_cost_usd: float
-    years: tuple[int, int]
-    published_by_type_2030_2050: dict[str, int] | None = None
-    modelled_by_type_2030_2050: dict[str, int] | None = None
-    sensitivity: list[_Variant]
-    assumptions: list[str]
-
-
 def _print(out: LazyConsole, p: Programme) -> None:
+    from silkrail.commands._records import ProgrammeComparison
     from silkrail.programme.timeline import line_cost
 
     out.print(f"[bold]{p.data.name}[/], {p.year_from}–{p.year_to}")
@@ -173,7 +145,7 @@ def _print(out: LazyConsole, p: Programme) -> None:
     out.print(ct)
     if p.reconciliation is not None:
         out.print(f"[bold]High-speed EMUs:[/] {p.reconciliation.note}")
-    comp = _Comparison.model_validate(p.comparison())
+    comp = ProgrammeComparison.model_validate(p.comparison())
     dt = Table(title="rolling stock bought per year (units)", title_justify="left")
     dt.add_column("year", justify="right")
     types = ("locomotive", "coach", "wagon", "hsr_car", "metro_car")
