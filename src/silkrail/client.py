@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from silkrail.errors import SilkrailError
+from silkrail.errors import MissingExtraError, SilkrailError
 from silkrail.routing.results import OdMatrix, Route
 from silkrail.service.forecast_schemas import ForecastOut, WhatIfOut
 from silkrail.service.schemas import Comparison, Health, Journey, ODMatrix
@@ -44,10 +44,6 @@ Payload = BaseModel | Mapping[str, JsonValue]
 """A request body: a record of the API, or its JSON object."""
 Param = str | int | float | bool | list[str]
 """A query parameter's value (a list: the parameter repeated)."""
-
-
-class MissingExtraError(ImportError, SilkrailError):
-    """An optional dependency is not installed; the message names the extra that brings it."""
 
 
 class ServiceUnreachable(ConnectionError, SilkrailError):
