@@ -20,11 +20,11 @@ with the ``service`` extra (``pip install 'silkrail[service]'``); it is imported
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from silkrail.errors import SilkrailError
+from silkrail.errors import MissingExtraError, SilkrailError
 from silkrail.routing.results import OdMatrix, Route
 from silkrail.service.forecast_schemas import ForecastOut, WhatIfOut
 from silkrail.service.schemas import Comparison, Health, Journey, ODMatrix
@@ -38,11 +38,12 @@ if TYPE_CHECKING:
 
 __all__ = ["MissingExtraError", "ServiceClient", "ServiceError", "ServiceUnreachable"]
 
-Payload = BaseModel | Mapping[str, Any]
-
-
-class MissingExtraError(ImportError, SilkrailError):
-    """An optional dependency is not installed; the message names the extra that brings it."""
+JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
+"""A JSON document as ``json.loads`` reads it."""
+Payload = BaseModel | Mapping[str, JsonValue]
+"""A request body: a record of the API, or its JSON object."""
+Param = str | int | float | bool | list[str]
+"""A query parameter's value (a list: the parameter repeated)."""
 
 
 class ServiceUnreachable(ConnectionError, SilkrailError):
@@ -62,20 +63,42 @@ class ServiceError(SilkrailError):
         self.text = text  # the body as it came
 
 
-def _httpx() -> Any:
+def _require_httpx() -> None:
+    """Import httpx, or say which extra brings it."""
     try:
-        import httpx
+        import httpx  # noqa: F401
     except ImportError:
         raise MissingExtraError(
             "the silkrail client needs httpx: install the service extra, pip install 'silkrail[service]'"
         ) from None
-    return httpx
 
 
-def _json(payload: Payload) -> Any:
+def _json(payload: Payload) -> dict[str, JsonValue]:
     if isinstance(payload, BaseModel):
-        return payload.model_dump(mode="json", exclude_none=True, by_alias=True)
+        doc: dict[str, JsonValue] = payload.model_dump(mode="json", exclude_none=True, by_alias=True)
+        return doc
     return dict(payload)
+
+
+def _object(doc: JsonValue) -> dict[str, JsonValue]:
+    """An answer that must be a JSON object (its declared record checks the rest)."""
+    if not isinstance(doc, dict):
+        raise ServiceError(200, f"the service answered {type(doc).__name__} where an object was expected")
+    return doc
+
+
+def _objects(doc: JsonValue) -> list[dict[str, JsonValue]]:
+    """An answer that must be a list of JSON objects."""
+    if not isinstance(doc, list):
+        raise ServiceError(200, f"the service answered {type(doc).__name__} where a list was expected")
+    return [_object(x) for x in doc]
+
+
+def _fields(given: JsonValue) -> list[dict[str, str]]:
+    """The invalid fields of an error answer (each its ``field`` and ``message``)."""
+    if not isinstance(given, list):
+        return []
+    return [{k: str(v) for k, v in f.items()} for f in given if isinstance(f, dict)]
 
 
 class ServiceClient:
@@ -90,12 +113,14 @@ class ServiceClient:
         timeout: float = 60.0,
         http: httpx.Client | None = None,
     ) -> None:
-        lib = _httpx()
+        _require_httpx()
+        import httpx
+
         self.url = url.rstrip("/")
         self._auth = {"Authorization": f"Bearer {token}"} if token else {}
         self._own = http is None
         self._http: httpx.Client = (
-            http if http is not None else lib.Client(base_url=self.url, timeout=timeout)
+            http if http is not None else httpx.Client(base_url=self.url, timeout=timeout)
         )
 
     def __enter__(self) -> ServiceClient:
@@ -110,48 +135,63 @@ class ServiceClient:
 
     # -- the one way a request is sent ---------------------------------------------------
 
-    def _call(self, method: str, path: str, *, ok: int = 200, **kwargs: Any) -> Any:
-        lib = _httpx()
-        if method == "POST":
-            kwargs["headers"] = {**kwargs.get("headers", {}), **self._auth}
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        ok: int = 200,
+        params: Mapping[str, Param] | None = None,
+        json: JsonValue = None,
+    ) -> JsonValue:
+        """The answer's JSON; an error answer raises ServiceError, no answer ServiceUnreachable.
+        A POST carries the token."""
+        import httpx
+
+        headers = self._auth if method == "POST" else None
         try:
-            r = self._http.request(method, path, **kwargs)
-        except lib.TransportError as exc:
+            r = self._http.request(method, path, params=params, json=json, headers=headers)
+        except httpx.TransportError as exc:
             raise ServiceUnreachable(f"cannot reach {self.url}: {exc}") from None
         if r.status_code != ok:
+            doc: JsonValue
             try:
                 doc = r.json()
             except ValueError:
                 doc = None
-            if isinstance(doc, dict) and isinstance(doc.get("error"), str):
-                raise ServiceError(r.status_code, doc["error"], doc.get("fields") or (), r.text)
+            if isinstance(doc, dict) and isinstance(error := doc.get("error"), str):
+                raise ServiceError(r.status_code, error, _fields(doc.get("fields")), r.text)
             raise ServiceError(r.status_code, r.text[:300] or r.reason_phrase, (), r.text)
-        return r.json()
+        answer: JsonValue = r.json()
+        return answer
 
     # -- tracking ------------------------------------------------------------------------
 
     def health(self) -> Health:
         return Health.model_validate(self._call("GET", "/health"))
 
-    def create_train(self, train: TrainIn | Mapping[str, Any]) -> TrainCreated:
+    def create_train(self, train: TrainIn | Mapping[str, JsonValue]) -> TrainCreated:
         """A new train (``TrainIn`` fields: name, origin, destination, departure, teu, operator)."""
         return TrainCreated.model_validate(self._call("POST", "/api/v1/trains", ok=201, json=_json(train)))
 
     def post_events(self, events: Sequence[Payload]) -> BatchResult:
         """Store a batch of position and milestone events; bad events come back in ``rejected``."""
-        body = {"events": [_json(e) for e in events]}
+        body: dict[str, JsonValue] = {"events": [_json(e) for e in events]}
         return BatchResult.model_validate(self._call("POST", "/api/v1/events", json=body))
 
     def trains(self, status: str | None = None, *, limit: int = 1000, offset: int = 0) -> list[TrainState]:
-        params: dict[str, Any] = {"limit": limit, "offset": offset} | ({"status": status} if status else {})
-        return [TrainState.model_validate(t) for t in self._call("GET", "/api/v1/trains", params=params)]
+        chosen: dict[str, Param] = {"status": status} if status else {}
+        params: dict[str, Param] = {"limit": limit, "offset": offset, **chosen}
+        answer = self._call("GET", "/api/v1/trains", params=params)
+        return [TrainState.model_validate(t) for t in _objects(answer)]
 
     def train(self, train_id: str) -> TrainState:
         return TrainState.model_validate(self._call("GET", f"/api/v1/trains/{_segment(train_id)}"))
 
     def alerts(self, since: int = 0, *, limit: int = 1000, newest_first: bool = False) -> list[Alert]:
-        params = {"since": since, "limit": limit, "newest_first": newest_first}
-        return [Alert.model_validate(a) for a in self._call("GET", "/api/v1/alerts", params=params)]
+        params: dict[str, Param] = {"since": since, "limit": limit, "newest_first": newest_first}
+        answer = self._call("GET", "/api/v1/alerts", params=params)
+        return [Alert.model_validate(a) for a in _objects(answer)]
 
     # -- forecast ------------------------------------------------------------------------
 
@@ -159,7 +199,7 @@ class ServiceClient:
         """The service's live forecast: queues at the crossings, ETA bands, slots, alerts."""
         return ForecastOut.model_validate(self._call("GET", "/api/v1/forecast"))
 
-    def what_if(self, change: Mapping[str, Any]) -> WhatIfOut:
+    def what_if(self, change: Mapping[str, JsonValue]) -> WhatIfOut:
         """The difference one change makes to the live forecast (a token is needed):
         ``{"close": {"crossing": "erenhot-zamyn-uud", "hours": 48}}`` and the other kinds."""
         return WhatIfOut.model_validate(self._call("POST", "/api/v1/forecast/what-if", json=dict(change)))
@@ -171,7 +211,7 @@ class ServiceClient:
         (``to_dict``, ``to_geojson``, ``to_gdf`` ...), each leg with its track; what only the
         service's network knows (arcs, node numbers) is left empty. A departure or arrival time
         is left out here: the answer is the network model's route (see :meth:`journey`)."""
-        doc = self._call("GET", "/api/v1/route", params=query_params(query))
+        doc = _object(self._call("GET", "/api/v1/route", params=query_params(query)))
         RouteSchema.model_validate(doc)  # the shape the service declares, checked once
         return Route.from_dict(doc)
 
@@ -188,9 +228,9 @@ class ServiceClient:
     def compare(self, query: RouteQuery) -> list[Route]:
         """The best rail, sea and rail+sea options, each with its ``label``."""
         params = query_params(query, COMPARE_PARAMS)
-        doc = self._call("GET", "/api/v1/compare", params=params)
+        doc = _object(self._call("GET", "/api/v1/compare", params=params))
         Comparison.model_validate(doc)
-        return [Route.from_dict(o) for o in doc["options"]]
+        return [Route.from_dict(o) for o in _objects(doc["options"])]
 
     def od(
         self,
@@ -201,8 +241,9 @@ class ServiceClient:
         """Totals for every origin-destination pair, as silkrail's own
         :class:`~silkrail.routing.results.OdMatrix` (NaN where no route)."""
         given = options if options is not None else _options()
-        body: dict[str, Any] = {"origins": list(origins), "destinations": list(destinations)}
-        body |= {
+        body: dict[str, JsonValue] = {
+            "origins": list(origins),
+            "destinations": list(destinations),
             "objective": given.objective,
             "mode": given.mode,
             "traffic": given.traffic,
@@ -210,7 +251,8 @@ class ServiceClient:
             "year": given.year,
             "avoid": list(given.avoid),
         }
-        doc = self._call("POST", "/api/v1/od", json=_params(**body))
+        set_: dict[str, JsonValue] = {k: v for k, v in body.items() if v is not None}  # None: its default
+        doc = _object(self._call("POST", "/api/v1/od", json=set_))
         ODMatrix.model_validate(doc)
         return OdMatrix.from_dict(doc)
 
@@ -232,11 +274,11 @@ ROUTE_PARAMS = {
 COMPARE_PARAMS = ("objective", "traffic", "teu", "year", "avoid", "as_of")
 
 
-def query_params(query: RouteQuery, fields: Sequence[str] = tuple(ROUTE_PARAMS)) -> dict[str, Any]:
+def query_params(query: RouteQuery, fields: Sequence[str] = tuple(ROUTE_PARAMS)) -> dict[str, Param]:
     """``query`` as the service's query parameters: the places by name (a resolved place by its
     'lat,lon'), ``avoid`` repeated, the rest as text; defaults left out."""
     default = _options()
-    out: dict[str, Any] = {}
+    out: dict[str, Param] = {}
     for name in ("origin", "destination"):
         end = getattr(query, name)
         out[name] = end if isinstance(end, str) else f"{end.lat},{end.lon}"
@@ -256,11 +298,6 @@ def _options() -> RouteOptions:
     from silkrail.routing.query import RouteOptions
 
     return RouteOptions()
-
-
-def _params(**given: Any) -> dict[str, Any]:
-    """The options that are set (None: the service's default)."""
-    return {k: v for k, v in given.items() if v is not None}
 
 
 def _segment(text: str) -> str:

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
 from silkrail.errors import DataError, NoRouteError, SilkrailError, UnknownPlaceError
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, ConsoleOptions, JustifyMethod, RenderResult
+    from rich.progress import Progress, TaskID
+    from rich.status import Status
     from rich.table import Table as RichTable
 
     from silkrail.network.model import Network
@@ -40,10 +42,11 @@ EXIT_CODES = {
 
 
 class LazyConsole:
-    """A rich console created on first use: `route --json` prints without loading rich."""
+    """A rich console created on first use: `route --json` prints without loading rich. It
+    prints, draws a rule and shows a status; :meth:`get` gives the console itself."""
 
-    def __init__(self, **options: Any) -> None:
-        self._options = options
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
         self._console: Console | None = None
 
     def get(self) -> Console:
@@ -61,11 +64,30 @@ class LazyConsole:
                     os.dup2(devnull, sys.stdout.fileno())
                     raise SystemExit(EXIT_OK)
 
-            self._console = QuietOnBrokenPipe(**self._options)
+            self._console = QuietOnBrokenPipe(stderr=self._stderr)
         return self._console
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.get(), name)
+    def print(
+        self,
+        *objects: object,
+        style: str | None = None,
+        markup: bool | None = None,
+        highlight: bool | None = None,
+        soft_wrap: bool | None = None,
+        end: str = "\n",
+    ) -> None:
+        """rich's ``Console.print`` (its defaults)."""
+        self.get().print(
+            *objects, style=style, markup=markup, highlight=highlight, soft_wrap=soft_wrap, end=end
+        )
+
+    def rule(self, title: str = "") -> None:
+        """A horizontal rule with ``title``."""
+        self.get().rule(title)
+
+    def status(self, status: str) -> Status:
+        """A spinner with ``status`` while the ``with`` block runs."""
+        return self.get().status(status)
 
 
 def escape(text: str) -> str:
@@ -75,20 +97,24 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
-def Table(*args: Any, **kwargs: Any) -> RichTable:
-    """rich's Table, imported when a table is drawn. Its columns fold a value that does not fit
-    onto the next line instead of cutting it ("Alashank…"): every value is shown whole."""
+def Table(
+    *, title: str | None = None, title_justify: JustifyMethod = "center", show_header: bool = True
+) -> RichTable:
+    """rich's Table, imported when a table is drawn, without vertical rules (more room for the
+    values). Its columns fold a value that does not fit onto the next line instead of cutting it
+    ("Alashank…"): every value is shown whole."""
+    from rich import box
     from rich.table import Table as Rich
 
     class FoldingTable(Rich):
-        def add_column(self, *a: Any, **kw: Any) -> None:
-            kw.setdefault("overflow", "fold")
-            super().add_column(*a, **kw)
+        def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+            for column in self.columns:
+                column.overflow = "fold"
+            yield from super().__rich_console__(console, options)
 
-    from rich import box
-
-    kwargs.setdefault("box", box.SIMPLE_HEAD)  # no vertical rules: more room for the values
-    return FoldingTable(*args, **kwargs)
+    return FoldingTable(
+        title=title, title_justify=title_justify, show_header=show_header, box=box.SIMPLE_HEAD
+    )
 
 
 out = LazyConsole()
@@ -121,21 +147,22 @@ def exit_code(exc: BaseException) -> int:
     return EXIT_FAILED
 
 
-def fail(
-    exc: SilkrailError | str, *, code: int | None = None, problems: Sequence[str] = ()
-) -> NoReturn:
+def fail(exc: SilkrailError | str, *, code: int | None = None, problems: Sequence[str] = ()) -> NoReturn:
     """Say what went wrong and exit with its code: on stderr, or with ``--json`` as
     ``{"error", "fields", "exit_code"}`` on stdout (the HTTP API's error body, plus the code).
     ``problems``: further lines (each problem of a file), after the sentence."""
     text = message(exc) if isinstance(exc, SilkrailError) else exc
     status = code if code is not None else exit_code(exc) if isinstance(exc, SilkrailError) else EXIT_FAILED
     if _Output.json:
-        body: dict[str, Any] = {"error": text}
-        if isinstance(exc, DataError) and exc.field:
-            body["fields"] = [{"field": exc.field, "message": exc.reason}]
-        if problems:
-            body["problems"] = list(problems)
-        body["exit_code"] = status
+        fields = (
+            [{"field": exc.field, "message": exc.reason}] if isinstance(exc, DataError) and exc.field else []
+        )
+        body: dict[str, object] = {
+            "error": text,
+            **({"fields": fields} if fields else {}),
+            **({"problems": list(problems)} if problems else {}),
+            "exit_code": status,
+        }
         typer.echo(json.dumps(body, ensure_ascii=False))
     else:
         err.print(f"[red]error:[/] {escape(text)}", soft_wrap=True, highlight=False)
@@ -146,8 +173,11 @@ def fail(
 
 def message(exc: SilkrailError) -> str:
     """The error's sentence, an option of the command line named as it is typed (``--as-of:``)."""
-    if isinstance(exc, DataError) and exc.field and not exc.file and (
-        exc.field.startswith("--") or exc.field.isupper()
+    if (
+        isinstance(exc, DataError)
+        and exc.field
+        and not exc.file
+        and (exc.field.startswith("--") or exc.field.isupper())
     ):
         return f"{exc.field}: {exc.reason}"
     return str(exc)
@@ -193,8 +223,7 @@ class _BuildBar:
     loaded from the cache shows nothing)."""
 
     def __init__(self) -> None:
-        self._bar: Any = None
-        self._task: Any = None
+        self._bar: tuple[Progress, TaskID] | None = None
 
     def __call__(self, label: str) -> None:
         from silkrail.network.store import BUILD_STEPS
@@ -202,18 +231,19 @@ class _BuildBar:
         if self._bar is None:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._bar = Progress(
+            bar = Progress(
                 TextColumn("[bold]building network[/] {task.description}"),
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
                 TimeElapsedColumn(),
                 console=err.get(),
             )
-            self._bar.start()
-            self._task = self._bar.add_task("", total=BUILD_STEPS)
-        self._bar.update(self._task, description=label, advance=1)
+            bar.start()
+            self._bar = (bar, bar.add_task("", total=BUILD_STEPS))
+        bar, task = self._bar
+        bar.update(task, description=label, advance=1)
 
     def close(self) -> None:
         if self._bar is not None:
-            self._bar.stop()
+            self._bar[0].stop()
             self._bar = None

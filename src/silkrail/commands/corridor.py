@@ -5,8 +5,9 @@ input, 3 no route."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,9 +28,10 @@ from silkrail.errors import DataError, SilkrailError
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import TaskID
 
     from silkrail.analysis.dependency import Dependency
-    from silkrail.analysis.resilience import Resilience
+    from silkrail.analysis.resilience import Element, Outcome, Resilience
     from silkrail.analysis.sections import Corridor, Section
 
 
@@ -274,9 +276,9 @@ def _dependency_out(deps: list[Dependency], title: str, as_json: bool, report: P
 
         write_dependency_report(deps, report, title=title)
     if as_json:
-        best = deps[0].to_dict()
-        doc = {"origin": best["origin"], "destination": best["destination"], "shares": best["shares"]}
-        doc |= {"hhi": best["hhi"], "corridors": [d.to_dict() for d in deps]}
+        headline = ("origin", "destination", "shares", "hhi")  # the best route's, then every corridor
+        doc = {k: v for k, v in deps[0].to_dict().items() if k in headline}
+        doc |= {"corridors": [d.to_dict() for d in deps]}
         typer.echo(json.dumps(doc, ensure_ascii=False))
         return
     _print_dependency(console.out.get(), deps, title)
@@ -285,6 +287,8 @@ def _dependency_out(deps: list[Dependency], title: str, as_json: bool, report: P
 
 
 def _print_dependency(out: Console, deps: list[Dependency], title: str) -> None:
+    from silkrail.analysis.dependency import MEASURES
+
     t = Table(title=title, title_justify="left")
     for col in (
         "corridor",
@@ -309,9 +313,7 @@ def _print_dependency(out: Console, deps: list[Dependency], title: str) -> None:
             f"{d.distance_km:,.0f}" if d.distance_km else "–",
             f"{d.duration_h / 24:,.1f}" if d.distance_km else "–",
             f"{d.cost_usd:,.0f}" if d.distance_km else "–",
-            f"{d.hhi['distance']:,.0f}",
-            f"{d.hhi['time']:,.0f}",
-            f"{d.hhi['cost']:,.0f}",
+            *(f"{d.hhi[m]:,.0f}" for m in MEASURES),  # the HHI columns: distance, time, cost
             f"{top.country} {top.shares['distance']:.0%}" if top else "–",
         )
     out.print(t)
@@ -428,14 +430,14 @@ def resilience_cmd(
         check_flows(router, flow_set)
         network_elements(net, elements, combinations=combine or [])  # unknown ids fail before any routing
 
-        def chosen(baselines: list[Any]) -> Any:
+        def chosen(baselines: list[Outcome | None]) -> Sequence[Element]:
             used = frozenset(k for b in baselines if b is not None for k in b.uses)
             return network_elements(net, elements, used=used, combinations=combine or [])
 
         with Progress(console=console.err.get(), transient=True) as bar:
             task = bar.add_task("re-routing the flows that use each element", total=None)
 
-            def advance(n: int, t: Any = task, b: Any = bar) -> None:
+            def advance(n: int, t: TaskID = task, b: Progress = bar) -> None:
                 b.advance(t, n)
 
             result = compute_resilience(

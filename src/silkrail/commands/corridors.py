@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,14 @@ from silkrail.commands import console
 from silkrail.commands import options as opt
 from silkrail.commands.console import Table, escape
 from silkrail.errors import DataError, SilkrailError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from silkrail.analysis.choice import ChoiceReport
+    from silkrail.analysis.sea import SeaComparison
+    from silkrail.commands.console import LazyConsole
+    from silkrail.routing.results import Route
 
 app = typer.Typer(
     help="Compare whole corridors: every exit to the sea from one origin; the corridors published "
@@ -147,9 +155,7 @@ CHOICE_COLUMNS = {
 }
 
 
-def _print_choice(out: Any, report: Any) -> None:
-    from silkrail.routing.generalised import TERMS
-
+def _print_choice(out: LazyConsole, report: ChoiceReport) -> None:
     names = [k for k in CHOICE_COLUMNS if report.hits(k)[1]]
     t = Table(title="published service routes: does the model pick their corridor?", title_justify="left")
     for col in ("service", "published corridor", *(CHOICE_COLUMNS[k] for k in names)):
@@ -163,21 +169,22 @@ def _print_choice(out: Any, report: Any) -> None:
         flag = " [dim]dominated[/]" if row.dominated else ""
         t.add_row(escape(s.id) + flag, escape(" → ".join(s.countries)), *marks)
     out.print(t)
-    w = dict(zip(TERMS, report.weights, strict=True))
+    # the weights in the order of routing.generalised.TERMS
+    per_hour, _per_usd, _per_kg_co2, per_border, per_transshipment = report.weights
     label = "fitted" if report.fitted else "the package's"
     out.print(
-        f"[bold]generalised cost ({label})[/]: US${w['time']:g} per TEU-hour + money + "
-        f"US${w['borders']:g} per customs border + US${w['transshipments']:g} per transshipment"
+        f"[bold]generalised cost ({label})[/]: US${per_hour:g} per TEU-hour + money + "
+        f"US${per_border:g} per customs border + US${per_transshipment:g} per transshipment"
     )
     for k in names:
         h, n = report.hits(k)
         hc, nc = report.hits(k, contested_only=True)
         contested = f"; contested {hc}/{nc}" if nc else ""
         out.print(f"  {k.replace('_', ' ')}: {h}/{n} on their published corridor{contested}")
-    summary = report.summary()
-    if "dominated" in summary:
+    known = [row.dominated for row in report.services if row.dominated is not None]
+    if known:
         out.print(
-            f"  dominated: {summary['dominated']} published corridors are slower, dearer and cross no fewer "
+            f"  dominated: {sum(known)} published corridors are slower, dearer and cross no fewer "
             "borders than another in the model's figures; no weights pick them"
         )
     for row in report.services:
@@ -205,41 +212,43 @@ class _Bar:
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled
-        self._bar: Any = None
-        self._task: Any = None
+        self._bar: tuple[Progress, TaskID] | None = None
 
     def __enter__(self) -> _Bar:
         if self.enabled:
             from rich.progress import BarColumn, Progress, TextColumn
 
-            self._bar = Progress(
+            bar = Progress(
                 TextColumn("[bold]routing[/] {task.description}"),
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
                 console=console.err.get(),
                 transient=True,
             )
-            self._bar.start()
-            self._task = self._bar.add_task("", total=None)
+            bar.start()
+            self._bar = (bar, bar.add_task("", total=None))
         return self
 
     def __call__(self, label: str, total: int) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, description=label, total=total, advance=1)
+            bar, task = self._bar
+            bar.update(task, description=label, total=total, advance=1)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
-            self._bar.stop()
+            self._bar[0].stop()
 
 
-def _borders(r: Any) -> str:
+def _borders(r: Route) -> str:
     """How many borders a route crosses (and ferries it takes), and its countries."""
     ferries = sum(e.kind == "ferry" for e in r.events)
     count = f"{len(r.border_crossings)}" + (f" + {ferries} ferry" if ferries else "")
     return f"{count}: {escape(' → '.join(r.countries))}"
 
 
-def _print(out: Any, c: Any, title: str) -> None:
+def _print(out: LazyConsole, c: SeaComparison, title: str) -> None:
+    from silkrail.commands._records import ExitFigures
+
     t = Table(title=title, title_justify="left")
     for col in (
         "exit",
@@ -285,16 +294,15 @@ def _print(out: Any, c: Any, title: str) -> None:
         out.print(f"[bold]planned links, year by year[/] (timeline {', '.join(map(str, c.years))}):")
     for ch in c.changes:
         links = ", ".join(p.id for p in ch.links) or "links opening that year"
-        a, b = ch.before, ch.after
+        a = None if ch.before is None else ExitFigures.model_validate(ch.before)
+        b = None if ch.after is None else ExitFigures.model_validate(ch.after)
         if a is None and b is not None:
-            what = (
-                f"reachable: {b['duration_h'] / 24:.1f} d, ${b['cost_usd']:,.0f}, {b['distance_km']:,.0f} km"
-            )
+            what = f"reachable: {b.duration_h / 24:.1f} d, ${b.cost_usd:,.0f}, {b.distance_km:,.0f} km"
         elif a is not None and b is not None:
             what = (
-                f"{a['duration_h'] / 24:.1f} → {b['duration_h'] / 24:.1f} d, ${a['cost_usd']:,.0f} → "
-                f"${b['cost_usd']:,.0f}, {a['distance_km']:,.0f} → {b['distance_km']:,.0f} km, via "
-                f"{' → '.join(b['countries'])}"
+                f"{a.duration_h / 24:.1f} → {b.duration_h / 24:.1f} d, ${a.cost_usd:,.0f} → "
+                f"${b.cost_usd:,.0f}, {a.distance_km:,.0f} → {b.distance_km:,.0f} km, via "
+                f"{' → '.join(b.countries)}"
             )
         else:
             what = "no route any more"

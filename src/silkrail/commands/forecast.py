@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -16,7 +16,14 @@ from silkrail.commands.options import AsJson
 from silkrail.errors import DataError, SilkrailError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from silkrail.client import ServiceClient
     from silkrail.forecast.replay import Replayer
+    from silkrail.network.model import Network
+    from silkrail.service.forecast_schemas import ForecastOut, WhatIfOut
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="the live corridor forecast: queues at the crossings, ETA bands, slots, what-if, backtest",
@@ -89,7 +96,7 @@ def _when(at: str | None) -> datetime | None:
     return t.astimezone(UTC)
 
 
-def _replayed(feed: Path | None, at: str | None) -> tuple[Any, Replayer, datetime]:
+def _replayed(feed: Path | None, at: str | None) -> tuple[Network, Replayer, datetime]:
     """The network and the feed replayed up to ``at`` (default: its last event)."""
     from silkrail.forecast.replay import Replayer, read_feed
 
@@ -117,13 +124,13 @@ def _replayed(feed: Path | None, at: str | None) -> tuple[Any, Replayer, datetim
     return net, rp, until
 
 
-def _client(url: str, token: str | None = None) -> Any:
+def _client(url: str, token: str | None = None) -> ServiceClient:
     from silkrail.client import ServiceClient
 
     return ServiceClient(url, token=token, timeout=120)
 
 
-def _service_call(url: str, token: str | None, call: Any) -> Any:
+def _service_call(url: str, token: str | None, call: Callable[[ServiceClient], T]) -> T:
     from silkrail.client import ServiceError, ServiceUnreachable
 
     try:
@@ -149,8 +156,10 @@ def show_cmd(
 ) -> None:
     """The live forecast: congestion alerts, each crossing's queue over the horizon (with its
     band), each train's ETA band and suggested hold."""
+    answer: ForecastOut | None = None
     if url:
-        doc = _service_call(url, None, lambda api: api.forecast()).model_dump(mode="json", by_alias=True)
+        answer = _service_call(url, None, lambda api: api.forecast())
+        doc = answer.model_dump(mode="json", by_alias=True)
     else:
         from silkrail.forecast import run_forecast, snapshot
 
@@ -168,7 +177,9 @@ def show_cmd(
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False))
         return
-    _print_forecast(doc)
+    from silkrail.service.forecast_schemas import ForecastOut
+
+    _print_forecast(answer or ForecastOut.model_validate(doc))
 
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -186,60 +197,61 @@ def sparkline(values: list[float], width: int = 12) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, round(v / top * (len(SPARK) - 1)))] for v in values)
 
 
-def _t(iso: str | None) -> str:
-    return "–" if not iso else iso.replace("T", " ")[:16]
+def _t(t: datetime | None) -> str:
+    """A time as the tables show it (UTC, to the minute; "–" if none)."""
+    return "–" if t is None else f"{t:%Y-%m-%d %H:%M}"
 
 
-def _print_forecast(doc: dict[str, Any]) -> None:
+def _print_forecast(f: ForecastOut) -> None:
     out.print(
-        f"[bold]forecast[/] of {len(doc['trains'])} trains from {_t(doc['state_at'])} UTC, "
-        f"{doc['horizon_h']:g} h ahead, {doc['replications']} replications ({doc['seconds']:.1f} s)"
-        + (f"; {doc['left_out']} trains left out (silent, or leaving later)" if doc["left_out"] else "")
+        f"[bold]forecast[/] of {len(f.trains)} trains from {_t(f.state_at)} UTC, "
+        f"{f.horizon_h:g} h ahead, {f.replications} replications ({f.seconds:.1f} s)"
+        + (f"; {f.left_out} trains left out (silent, or leaving later)" if f.left_out else "")
     )
-    for a in doc["alerts"]:
-        out.print(f"[red]{escape(a['message'])}[/]")
+    for a in f.alerts:
+        out.print(f"[red]{escape(a.message)}[/]")
     t = Table(title="crossings (queue: trains waiting over the horizon, median)", title_justify="left")
     for col in ("crossing", "trains", "queue", "peak", "wait p50 (p10–p90)"):
         t.add_column(col, justify="right" if col in ("trains", "peak") else "left", no_wrap=col == "queue")
-    for c in doc["crossings"]:
-        if c["trains"] <= 0 and c["peak"]["queue"] <= 0:
+    for c in f.crossings:
+        if c.trains <= 0 and c.peak.queue <= 0:
             continue
-        w = c["wait_h"]
+        w = c.wait_h
         t.add_row(
-            escape(c["name"]),
-            f"{c['trains']:.1f}",
-            sparkline([p["p50"] or 0.0 for p in c["queue"]]),
-            f"{c['peak']['queue']:.0f} at +{c['peak']['h']:.0f} h",
-            f"{w['p50'] or 0:.1f} h ({w['p10'] or 0:.1f}–{w['p90'] or 0:.1f})",
+            escape(c.name),
+            f"{c.trains:.1f}",
+            sparkline([p.p50 or 0.0 for p in c.queue]),
+            f"{c.peak.queue:.0f} at +{c.peak.h:.0f} h",
+            f"{w.p50 or 0:.1f} h ({w.p10 or 0:.1f}–{w.p90 or 0:.1f})",
         )
     out.print(t)
-    slots = doc.get("slots")
-    if slots and slots["crossings"]:
-        for s in slots["crossings"]:
+    slots = f.slots
+    if slots and slots.crossings:
+        for s in slots.crossings:
             out.print(
-                f"slots at {escape(s['name'])} for {s['trains']} trains: border queue "
-                f"{s['fcfs_wait_h']:.0f} h first come, first served, "
-                f"{s['border_wait_h']:.0f} h with the slots; held at yards "
-                f"{s['yard_hold_h']:.0f} h, leaving later {s['departure_hold_h']:.0f} h"
+                f"slots at {escape(s.name)} for {s.trains} trains: border queue "
+                f"{s.fcfs_wait_h:.0f} h first come, first served, "
+                f"{s.border_wait_h:.0f} h with the slots; held at yards "
+                f"{s.yard_hold_h:.0f} h, leaving later {s.departure_hold_h:.0f} h"
             )
-        if slots.get("saved_h") is not None:
+        if slots.saved_h is not None:
             out.print(
                 f"wait saved against first come, first served (measured on the same runs): "
-                f"{slots['saved_h']:.1f} h (a hold at a yard moves a wait off the border; "
+                f"{slots.saved_h:.1f} h (a hold at a yard moves a wait off the border; "
                 "leaving later saves it)"
             )
-    trains = sorted(doc["trains"], key=lambda x: -(x["suggested_hold_h"] or 0))[:25]
+    trains = sorted(f.trains, key=lambda x: -(x.suggested_hold_h or 0))[:25]
     t = Table(title="trains (the 25 with the longest holds first)", title_justify="left")
     for col in ("train", "status", "ETA p50 (p10–p90), UTC", "tracker ETA", "hold"):
         t.add_column(col)
     for x in trains:
-        e = x["eta"]
-        hold = "; ".join(f"{h['hours']:.1f} h ({h['where']}, {escape(h['name'])})" for h in x["holds"]) or "–"
+        e = x.eta
+        hold = "; ".join(f"{h.hours:.1f} h ({h.where}, {escape(h.name)})" for h in x.holds) or "–"
         t.add_row(
-            escape(x["name"]),
-            x["status"],
-            f"{_t(e['p50'])} ({_t(e['p10'])[5:]}–{_t(e['p90'])[5:]})",
-            _t(x["tracker_eta"]),
+            escape(x.name),
+            x.status,
+            f"{_t(e.p50)} ({_t(e.p10)[5:]}–{_t(e.p90)[5:]})",
+            _t(x.tracker_eta),
             hold,
         )
     out.print(t)
@@ -247,9 +259,12 @@ def _print_forecast(doc: dict[str, Any]) -> None:
 
 # --- what-if ---------------------------------------------------------------------------------
 
+ChangeBody = dict[str, dict[str, str | float | None]]
+"""A what-if change as the request takes it: its kind and its fields."""
+
 
 def _what_if(
-    body: dict[str, Any],
+    body: ChangeBody,
     url: str | None,
     token: str | None,
     feed: Path | None,
@@ -272,6 +287,7 @@ def _what_if(
                 field=f"--{where.split('.')[-1].replace('_', '-')}",
             )
         )
+    answer: WhatIfOut | None = None
     if url:
         if not token:
             fail(
@@ -279,10 +295,10 @@ def _what_if(
                     "a what-if on a service needs its token: --token or SILKRAIL_API_TOKEN", field="--token"
                 )
             )
-        doc = _service_call(
+        answer = _service_call(
             url, token, lambda api: api.what_if(request.model_dump(mode="json", exclude_none=True))
         )
-        doc = doc.model_dump(mode="json", by_alias=True)
+        doc = answer.model_dump(mode="json", by_alias=True)
     else:
         from silkrail.forecast import snapshot, what_if
         from silkrail.routing.router import router_for
@@ -305,45 +321,45 @@ def _what_if(
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False))
         return
-    _print_what_if(doc)
+    from silkrail.service.forecast_schemas import WhatIfOut
+
+    _print_what_if(answer or WhatIfOut.model_validate(doc))
 
 
-def _print_what_if(doc: dict[str, Any]) -> None:
-    ((kind, change),) = doc["change"].items()
-    s = doc["summary"]
+def _print_what_if(w: WhatIfOut) -> None:
+    ((kind, change),) = w.change.items()
+    s = w.summary
     out.print(
-        f"[bold]what if[/] {kind} {escape(json.dumps(change, ensure_ascii=False))}: {s['affected']} trains "
-        f"affected, {s['delay_h']:.0f} h of delay in all; {s['rerouted']} have a better route "
-        f"(saving {s['saved_by_reroutes_h']:.0f} h)"
+        f"[bold]what if[/] {kind} {escape(json.dumps(change, ensure_ascii=False))}: {s.affected} trains "
+        f"affected, {s.delay_h:.0f} h of delay in all; {s.rerouted} have a better route "
+        f"(saving {s.saved_by_reroutes_h:.0f} h)"
     )
     t = Table(title="affected trains", title_justify="left")
     for col in ("train", "status", "delay", "ETA after (p50)", "re-route"):
         t.add_column(col, justify="right" if col == "delay" else "left")
-    for a in doc["affected"][:30]:
-        r = a["reroute"]
+    for a in w.affected[:30]:
+        r = a.reroute
         if r is None:
-            what = a["note"] or "–"
-        elif r["better"]:
-            via = ", ".join(r["via"]) or "no crossing"
-            what = f"via {via}: {r['distance_km']:,.0f} km, saves {r['saves_h']:.0f} h"
+            what = a.note or "–"
+        elif r.better:
+            via = ", ".join(r.via) or "no crossing"
+            what = f"via {via}: {r.distance_km:,.0f} km, saves {r.saves_h:.0f} h"
         else:
-            what = f"stay: the best other route is {-r['saves_h']:.0f} h later"
-        t.add_row(
-            escape(a["name"]), a["status"], f"{a['delay_h']:+.1f} h", _t(a["eta_after"]["p50"]), escape(what)
-        )
+            what = f"stay: the best other route is {-r.saves_h:.0f} h later"
+        t.add_row(escape(a.name), a.status, f"{a.delay_h:+.1f} h", _t(a.eta_after.p50), escape(what))
     out.print(t)
-    if len(doc["affected"]) > 30:
-        out.print(f"… and {len(doc['affected']) - 30} more (--json lists them all)")
+    if len(w.affected) > 30:
+        out.print(f"… and {len(w.affected) - 30} more (--json lists them all)")
     t = Table(title="queues", title_justify="left")
     for col in ("crossing", "peak before", "peak after", "p90 wait before", "p90 wait after"):
         t.add_column(col, justify="left" if col == "crossing" else "right")
-    for q in doc["queues"]:
+    for q in w.queues:
         t.add_row(
-            escape(q["name"]),
-            f"{q['peak_queue_before']:.0f}",
-            f"{q['peak_queue_after']:.0f}",
-            f"{q['wait_p90_h_before']:.1f} h",
-            f"{q['wait_p90_h_after']:.1f} h",
+            escape(q.name),
+            f"{q.peak_queue_before:.0f}",
+            f"{q.peak_queue_after:.0f}",
+            f"{q.wait_p90_h_before:.1f} h",
+            f"{q.wait_p90_h_after:.1f} h",
         )
     out.print(t)
 
@@ -386,7 +402,7 @@ def capacity_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Cut (or raise) a crossing's capacity in trains a day."""
-    body = {
+    body: ChangeBody = {
         "capacity": {"crossing": crossing, "trains_per_day": trains_per_day, "hours": hours, "from_h": from_h}
     }
     _what_if(body, url, token, feed, at, replications, as_json)
@@ -406,7 +422,7 @@ def dwell_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Change a crossing's dwell (a slower inspection, a faster gauge change)."""
-    body = {"dwell": {"crossing": crossing, "dwell_h": dwell_h, "hours": hours, "from_h": from_h}}
+    body: ChangeBody = {"dwell": {"crossing": crossing, "dwell_h": dwell_h, "hours": hours, "from_h": from_h}}
     _what_if(body, url, token, feed, at, replications, as_json)
 
 
@@ -426,7 +442,7 @@ def add_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Add trains: the queues they make and the trains they delay."""
-    body = {
+    body: ChangeBody = {
         "add_trains": {
             "origin": origin,
             "destination": destination,

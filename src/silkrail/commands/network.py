@@ -4,9 +4,10 @@ exported for GIS."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -54,39 +55,42 @@ def network_info(as_json: AsJson = False) -> None:
     _print_summary(summary, net.meta)
 
 
-def _print_summary(s: dict[str, Any], meta: dict[str, Any]) -> None:
+def _print_summary(summary: Mapping[str, object], meta: Mapping[str, object]) -> None:
+    from silkrail.commands._records import NetworkSummary
+
+    s = NetworkSummary.model_validate(summary)
     head = Table(title="silkrail network", show_header=False, title_justify="left")
     head.add_column(style="bold")
     head.add_column(justify="right")
-    head.add_row("nodes / edges", f"{s['nodes']:,} / {s['edges']:,}")
-    head.add_row("rail km (open)", f"{s['rail_km']:,.0f}")
-    head.add_row("dual-gauge km", f"{s['dual_gauge_km']:,.0f}")
-    head.add_row("planned / under construction km", f"{s['planned_km']:,.0f}")
-    head.add_row("sea km", f"{s['sea_km']:,.0f}")
-    inland = s.get("inland_water_km") or {}
+    head.add_row("nodes / edges", f"{s.nodes:,} / {s.edges:,}")
+    head.add_row("rail km (open)", f"{s.rail_km:,.0f}")
+    head.add_row("dual-gauge km", f"{s.dual_gauge_km:,.0f}")
+    head.add_row("planned / under construction km", f"{s.planned_km:,.0f}")
+    head.add_row("sea km", f"{s.sea_km:,.0f}")
+    inland = s.inland_water_km or {}
     head.add_row("inland waterways km", ", ".join(f"{k} {v:,.0f}" for k, v in inland.items()) or "none")
-    head.add_row("rail ferries", ", ".join(s.get("ferries") or []) or "none")
-    c = s["crossings"]
+    head.add_row("rail ferries", ", ".join(s.ferries or []) or "none")
+    c = s.crossings
     head.add_row(
         "crossings",
-        f"{c['curated']} curated, {c['uncurated']} uncurated; {c['gauge_changes']} with a gauge change",
+        f"{c.curated} curated, {c.uncurated} uncurated; {c.gauge_changes} with a gauge change",
     )
-    head.add_row("ports", f"{s['ports']['all']:,} sea ports, {s['ports']['rail_connected']} rail-connected")
-    head.add_row("lines added", ", ".join(s["lines_added"]))
-    head.add_row("fragments dropped", f"{s['fragments_dropped']} ({s['fragments_dropped_km']:,.0f} km)")
-    head.add_row("inputs hash", str(s["inputs_hash"])[:16])
+    head.add_row("ports", f"{s.ports.all:,} sea ports, {s.ports.rail_connected} rail-connected")
+    head.add_row("lines added", ", ".join(s.lines_added))
+    head.add_row("fragments dropped", f"{s.fragments_dropped} ({s.fragments_dropped_km:,.0f} km)")
+    head.add_row("inputs hash", s.inputs_hash[:16])
     head.add_row("built", f"{meta.get('built_at')} in {meta.get('build_seconds')} s")
     out.print(head)
     gauges = Table(title="rail km by gauge", title_justify="left")
     gauges.add_column("gauge mm")
     gauges.add_column("km", justify="right")
-    for g, km in s["rail_km_by_gauge"].items():
+    for g, km in s.rail_km_by_gauge.items():
         gauges.add_row(g, f"{km:,.0f}")
     out.print(gauges)
     countries = Table(title="rail km by country (top 20)", title_justify="left")
     countries.add_column("country")
     countries.add_column("km", justify="right")
-    for code, km in list(s["rail_km_by_country"].items())[:20]:
+    for code, km in list(s.rail_km_by_country.items())[:20]:
         countries.add_row(code, f"{km:,.0f}")
     out.print(countries)
     out.print(f"[dim]{meta.get('attribution', '')}[/]")

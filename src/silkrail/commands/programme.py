@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,10 @@ from silkrail.commands import console
 from silkrail.commands import options as opt
 from silkrail.commands.console import Table
 from silkrail.errors import DataError, SilkrailError
+
+if TYPE_CHECKING:
+    from silkrail.commands.console import LazyConsole
+    from silkrail.programme.model import Programme
 
 
 def register(app: typer.Typer) -> None:
@@ -79,21 +83,24 @@ def programme_cmd(
         console.out.print(f"wrote {written}")
 
 
-def _print(out: Any, p: Any) -> None:
-    d = p.to_dict()
+def _print(out: LazyConsole, p: Programme) -> None:
+    from silkrail.commands._records import ProgrammeComparison
+    from silkrail.programme.timeline import line_cost
+
     out.print(f"[bold]{p.data.name}[/], {p.year_from}–{p.year_to}")
     lines = Table(
         title="lines by opening year (the report and --json give every field)", title_justify="left"
     )
     for col in ("opens", "line", "km", "US$ bn"):
         lines.add_column(col, justify="left" if col == "line" else "right")
-    for line in sorted(d["lines"], key=lambda x: (x["opens"], x["id"])):
-        estimated = "" if line["cost_basis"] == "published" else "*"
+    for line in sorted(p.data.lines, key=lambda x: (x.opens, x.id)):
+        cost = line_cost(p.data, line)
+        estimated = "" if cost.basis == "published" else "*"
         lines.add_row(
-            str(line["opens"]),
-            line["name"],
-            f"{line['km']:,.1f}",
-            f"{line['cost_usd'] / 1e9:,.2f}{estimated}",
+            str(line.opens),
+            line.name,
+            f"{line.km:,.1f}",
+            f"{round(cost.usd) / 1e9:,.2f}{estimated}",
         )
     out.print(lines)
     out.print("[dim]* cost not published for the line: its km at the published phase average per km[/]")
@@ -138,7 +145,7 @@ def _print(out: Any, p: Any) -> None:
     out.print(ct)
     if p.reconciliation is not None:
         out.print(f"[bold]High-speed EMUs:[/] {p.reconciliation.note}")
-    comp = d["comparison"]
+    comp = ProgrammeComparison.model_validate(p.comparison())
     dt = Table(title="rolling stock bought per year (units)", title_justify="left")
     dt.add_column("year", justify="right")
     types = ("locomotive", "coach", "wagon", "hsr_car", "metro_car")
@@ -146,12 +153,12 @@ def _print(out: Any, p: Any) -> None:
         dt.add_column(t.replace("_", " "), justify="right")
     dt.add_column("all", justify="right")
     dt.add_column("US$ M", justify="right")
-    for y in p.demand.years:
+    for bought in p.demand.years:
         dt.add_row(
-            str(y.year),
-            *(str(y.bought.get(t, 0)) for t in types),
-            str(y.units),
-            f"{y.cost_usd / 1e6:,.0f}",
+            str(bought.year),
+            *(str(bought.bought.get(t, 0)) for t in types),
+            str(bought.units),
+            f"{bought.cost_usd / 1e6:,.0f}",
         )
     total = p.demand.by_type()
     dt.add_row(
@@ -159,32 +166,33 @@ def _print(out: Any, p: Any) -> None:
     )
     out.print(dt)
     out.print(
-        f"[bold]Against the published {comp['published_units_2050']:,} units and VND "
-        f"{(comp['published_cost_vnd'] or 0) / 1e12:,.0f} trillion by 2050:[/] the model buys "
-        f"{comp['modelled_units_2050']:,} units for VND {comp['modelled_cost_vnd'] / 1e12:,.0f} trillion "
-        f"(US$ {comp['modelled_cost_usd'] / 1e9:,.1f} bn), {comp['years'][0]}–{comp['years'][1]}."
+        f"[bold]Against the published {comp.published_units_2050:,} units and VND "
+        f"{(comp.published_cost_vnd or 0) / 1e12:,.0f} trillion by 2050:[/] the model buys "
+        f"{comp.modelled_units_2050:,} units for VND {comp.modelled_cost_vnd / 1e12:,.0f} trillion "
+        f"(US$ {comp.modelled_cost_usd / 1e9:,.1f} bn), {comp.years[0]}–{comp.years[1]}."
     )
-    if "published_by_type_2030_2050" in comp:
+    published, modelled = comp.published_by_type_2030_2050, comp.modelled_by_type_2030_2050
+    if published is not None and modelled is not None:
         bt = Table(title="2030–2050 by type: the operator's figures against the model", title_justify="left")
         for col in ("", *types):
             bt.add_column(col.replace("_", " "), justify="right")
-        bt.add_row("published", *(str(comp["published_by_type_2030_2050"].get(t, "–")) for t in types))
-        bt.add_row("modelled", *(str(comp["modelled_by_type_2030_2050"].get(t, 0)) for t in types))
+        bt.add_row("published", *(str(published.get(t, "–")) for t in types))
+        bt.add_row("modelled", *(str(modelled.get(t, 0)) for t in types))
         out.print(bt)
     st = Table(title="sensitivity (one assumption at a time)", title_justify="left")
     for col in ("variant", "units", "change", "gap to published", "US$ bn"):
         st.add_column(col, justify="left" if col in ("variant", "gap to published") else "right")
-    for v in comp["sensitivity"]:
+    for v in comp.sensitivity:
         st.add_row(
-            v["label"],
-            f"{v['units']:,}",
-            f"{v['change_units']:+,}",
-            v.get("effect_on_gap", ""),
-            f"{v['cost_usd'] / 1e9:,.1f}",
+            v.label,
+            f"{v.units:,}",
+            f"{v.change_units:+,}",
+            v.effect_on_gap,
+            f"{v.cost_usd / 1e9:,.1f}",
         )
     out.print(st)
     out.print("[bold]assumptions[/]")
-    for a in comp["assumptions"]:
+    for a in comp.assumptions:
         out.print(f"  - {a}")
     if p.links:
         lt = Table(title="border links", title_justify="left")
@@ -204,17 +212,17 @@ def _print(out: Any, p: Any) -> None:
         out.print(
             f"{rc.origin} → {rc.destination} by rail, {rc.before_year} and {rc.after_year} ({rc.link}):"
         )
-        for year, f, error in (
+        for year, r, error in (
             (rc.before_year, rc.before, rc.before_error),
             (rc.after_year, rc.after, rc.after_error),
         ):
-            if f is None:
+            if r is None:
                 out.print(f"  {year}: [yellow]{error}[/]")
                 continue
             out.print(
-                f"  {year}: {f.duration_h:,.1f} h ({f.duration_h / 24:.1f} days), {f.distance_km:,.0f} km, "
+                f"  {year}: {r.duration_h:,.1f} h ({r.duration_h / 24:.1f} days), {r.distance_km:,.0f} km, "
                 "gauges "
-                f"{' → '.join(map(str, f.gauges_mm))}, {len(f.gauge_changes)} gauge change(s)"
+                f"{' → '.join(map(str, r.gauges_mm))}, {len(r.gauge_changes)} gauge change(s)"
             )
         if rc.saved_h is not None:
             out.print(f"  saved: {rc.saved_h:+,.1f} h")

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from silkrail.network.model import Network
     from silkrail.routing.query import RouteQuery
     from silkrail.routing.results import Route, ScheduledService
+    from silkrail.routing.router import Router
 
 
 def register(app: typer.Typer) -> None:
@@ -176,7 +177,7 @@ def _print_generalised(r: Route) -> None:
     )
 
 
-def _print_later(router: Any, query: Any, r: Route) -> None:
+def _print_later(router: Router, query: RouteQuery, r: Route) -> None:
     """One line when planned links open a better route in a later year."""
     later = router.later(query, r)
     if later is None:

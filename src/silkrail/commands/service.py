@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from silkrail.commands.console import EXIT_BAD_INPUT, err, fail, out
 from silkrail.commands.console import load_network_or_exit as _load
 from silkrail.errors import DataError, SilkrailError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from rich.progress import TaskID
 
 
 def register(app: typer.Typer) -> None:
@@ -154,7 +159,7 @@ def replay_cmd(
     from rich.progress import Progress
 
     from silkrail.extras import needs_extra
-    from silkrail.replay import replay
+    from silkrail.replay import ReplayTotals, replay
 
     with needs_extra("silkrail replay"):
         import httpx  # noqa: F401  (the client's transport: say which extra before anything else)
@@ -168,22 +173,24 @@ def replay_cmd(
         with Progress(console=err.get()) as bar:
             task = bar.add_task("replaying", total=total)
 
-            def advance(n: int, t: Any = task, b: Any = bar) -> None:
+            def advance(n: int, t: TaskID = task, b: Progress = bar) -> None:
                 b.advance(t, n)
 
-            def caught_up(so_far: dict[str, int], due: Any, b: Any = bar) -> None:
+            def caught_up(so_far: dict[str, int], due: datetime, b: Progress = bar) -> None:
+                done = ReplayTotals(**so_far)
                 b.console.print(
-                    f"caught up: {so_far['trains']} trains, {so_far['accepted']:,} events accepted, "
-                    f"{so_far['rejected']:,} rejected; the rest follow in real time from {due:%H:%M} UTC",
+                    f"caught up: {done.trains} trains, {done.accepted:,} events accepted, "
+                    f"{done.rejected:,} rejected; the rest follow in real time from {due:%H:%M} UTC",
                     soft_wrap=True,
                 )
 
-            totals = replay(
+            posted = replay(
                 feed, url, token or "", speed=speed, live=live, progress=advance, caught_up=caught_up
             )
+            totals = ReplayTotals(**posted)
     except SilkrailError as exc:  # a service that cannot be reached exits 1, bad input 2
         fail(exc)
     out.print(
-        f"{totals['trains']} trains; events: {totals['accepted']:,} accepted, "
-        f"{totals['duplicates']:,} duplicates, {totals['rejected']:,} rejected"
+        f"{totals.trains} trains; events: {totals.accepted:,} accepted, "
+        f"{totals.duplicates:,} duplicates, {totals.rejected:,} rejected"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,8 @@ from silkrail.errors import DataError, SilkrailError
 from silkrail.simulation.scheduler import SCHEDULER_HELP, parse_scheduler, require_dask
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from silkrail.simulation.kpi import Comparison, Interval, Kpis
 
 
@@ -70,7 +72,7 @@ def simulate_cmd(
             with Progress(console=err.get(), transient=True) as bar:
                 task = bar.add_task(f"simulating {f}", total=replications)
 
-                def advance(n: int, t: Any = task, b: Any = bar) -> None:
+                def advance(n: int, t: TaskID = task, b: Progress = bar) -> None:
                     b.advance(t, n)
 
                 results.append(
