@@ -23,7 +23,7 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -300,7 +300,8 @@ def _seconds(t: datetime) -> datetime:
     return t.astimezone(UTC).replace(microsecond=0)
 
 
-def _json(doc: dict[str, JsonValue]) -> bytes:
+def _json(doc: Mapping[str, object]) -> bytes:
+    """A document as compact UTF-8 JSON (a forecast's own ``to_dict()`` or a view's)."""
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 

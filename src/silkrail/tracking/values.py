@@ -4,6 +4,7 @@ and returns), and a record's ``to_dict()`` (what the service encodes as JSON, ti
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TypeAlias
 
@@ -13,7 +14,9 @@ Value: TypeAlias = str | int | float | bool | date | None
 Row: TypeAlias = dict[str, Value]
 """A row of a table, by column name."""
 
-Doc: TypeAlias = dict[str, "DocValue"]
-"""A record as a document: fields of values, lists and documents."""
+Doc: TypeAlias = Mapping[str, "DocValue"]
+"""A record as a document: fields of values, lists and documents. The containers are read-only
+(``Mapping``, ``Sequence``), so a route's ``to_dict()`` (:data:`silkrail.routing.json_types.JsonObject`)
+is a document as it stands."""
 
-DocValue: TypeAlias = Value | list["DocValue"] | dict[str, "DocValue"]
+DocValue: TypeAlias = Value | Sequence["DocValue"] | Mapping[str, "DocValue"]
