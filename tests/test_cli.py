@@ -125,6 +125,21 @@ def test_version_and_shell_completion() -> None:
     assert "--install-completion" in runner.invoke(app, ["--help"]).output
 
 
+def test_help_reads_as_prose_with_no_type_on_a_flag() -> None:
+    """A command's help is its docstring's first paragraph re-flowed (the source's line breaks are
+    not the terminal's), the command list gives each command one line, and a flag shows no value
+    type (it takes none)."""
+    top = runner.invoke(app, ["--help"], terminal_width=100).output
+    listed = [line.split()[0] for line in top.split("Commands:")[1].splitlines() if line.strip()]
+    assert {"route", "compare", "simulate", "forecast", "network"} <= set(listed)
+    assert len(listed) == len(set(listed))  # one line each: no continuation line starts a row
+    assert "<bool>" not in top
+    route = runner.invoke(app, ["route", "--help"], terminal_width=100).output
+    assert "<bool>" not in route and "--inland-water" in route
+    prose = " ".join(route.split("Arguments:")[0].split())
+    assert "with --depart or --arrive, the earliest arrival" in prose
+
+
 def _silkrail(args: list[str], env_from: Path | None = None, **kwargs: object) -> subprocess.Popen[str]:
     """``silkrail ARGS`` as a process, as a shell runs it (the console script's main)."""
     code = f"import sys; from silkrail.cli import main; sys.argv = ['silkrail', *{args!r}]; main()"

@@ -49,6 +49,7 @@ app = typer.Typer(
     help="silkrail: freight on the Eurasian rail corridors, across gauges, borders and the sea.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 for group in GROUPS:
     group.register(app)
