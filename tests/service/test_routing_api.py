@@ -91,6 +91,25 @@ def test_avoid_is_repeated_or_comma_joined(api: TestClient) -> None:
     assert joined == repeated and not {"RU", "BY"} & set(joined["countries"])
 
 
+def test_a_single_valued_parameter_given_twice_is_a_422_naming_it(api: TestClient) -> None:
+    """The framework keeps a repeated parameter's last value: ``origin=&origin=Hanoi`` would be a
+    route from Hanoi though the request also gave an empty origin. Only a list repeats."""
+    for path in ("/api/v1/route", "/api/v1/compare"):
+        r = api.get(path, params=[("origin", ""), ("origin", "Hanoi"), ("destination", "Nanning")])
+        body = _is_error(r, 422)
+        assert body["error"].startswith("query.origin: given 2 times")
+        assert [f["field"] for f in body["fields"]] == ["query.origin"]
+    twice = api.get(
+        "/api/v1/route", params={"origin": "Hanoi", "destination": "Nanning", "mode": ["rail", "rail"]}
+    )
+    assert _is_error(twice, 422)["error"].startswith("query.mode: given 2 times")
+    once = api.get(
+        "/api/v1/route",
+        params=[("origin", "Hanoi"), ("destination", "Nanning"), ("avoid", "LA"), ("avoid", "TH"), ("geometry", "false")],
+    )
+    assert once.status_code == 200 and once.json()["destination"]["name"] == "Nanning"
+
+
 def test_compare_over_http_is_the_cli_json(api: TestClient, real_env) -> None:  # type: ignore[no-untyped-def]
     r = api.get("/api/v1/compare", params={"origin": "Hanoi", "destination": "Moscow", "geometry": "false"})
     assert r.status_code == 200

@@ -2,10 +2,13 @@
 has (``--checks all``): generated requests, valid and invalid, to every operation of
 /openapi.json. No answer is a 5xx, and each conforms to the document.
 
-Two checks are told what this API means by its answers (not which answers to ignore):
+Three checks are told what this API means by its answers (not which answers to ignore):
 - an invalid event inside a batch is rejected in the 200 answer's ``rejected`` list, by index,
   while the others are stored (each event is validated alone); such a batch counts as rejected
   when every event it holds is accounted for;
+- a request whose line and headers are larger than the server reads (a generated value far past
+  its ``maxLength``) is answered 431 in plain text by the server before any route, as the
+  document's description says;
 - a place is valid by its shape (text) and resolved against the gazetteer: a valid request for a
   place that does not exist is a 422 naming the closest known names, and a body valid by the
   schema may still be a train that cannot run (an event for a train that does not exist)."""
@@ -56,6 +59,15 @@ def _batch_accounted(case: Any, response: Any) -> bool:
     return bool(answer["accepted"] + answer["duplicates"] + len(answer["rejected"]) == len(events))
 
 
+def _past_the_header_limit(request: Any) -> bool:
+    """The request line and headers are larger than the server reads: its own 431, in plain text
+    before any route (the document's description says so), is the right answer."""
+    from silkrail.service.limits import MAX_HEADER_BYTES
+
+    size = len(request.path_url) + sum(len(k) + len(v) for k, v in request.headers.items())
+    return bool(size > MAX_HEADER_BYTES)
+
+
 def test_schemathesis_with_every_check_finds_no_server_error(served: str) -> None:
     import schemathesis
     from hypothesis import HealthCheck, given, settings
@@ -97,6 +109,8 @@ def test_schemathesis_with_every_check_finds_no_server_error(served: str) -> Non
                         f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:200]}"
                     )
                     return
+                if response.status_code == 431 and _past_the_header_limit(response.request):
+                    return  # a generated value far past its maxLength made the URL too long to read
                 try:
                     case.validate_response(response, checks=checks, headers=headers)
                 except (Exception, BaseExceptionGroup) as exc:  # a failed check: the document disagrees

@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from silkrail.service.deps import NetworkSource, Runtime
 from silkrail.service.hub import Hub
 from silkrail.service.limits import Guard
+from silkrail.service.query_once import given_once
 from silkrail.service.quota import ClientLimits
 from silkrail.service.settings import ServiceSettings
 
@@ -111,6 +112,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         title="silkrail tracking",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(given_once)],  # a single-valued query parameter given twice: 422
         docs_url=None,  # served by the dashboard router from this service's own copy of Swagger UI
         redoc_url=None,
         generate_unique_id_function=_operation_id,
