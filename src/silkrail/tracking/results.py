@@ -103,7 +103,7 @@ class TrainSummary:
             operator=train.operator,
         )
 
-    def to_dict(self) -> Doc:
+    def _before_position(self) -> Row:
         return {
             "id": self.id,
             "name": self.name,
@@ -113,7 +113,10 @@ class TrainSummary:
             "origin": self.origin,
             "destination": self.destination,
             "departure": self.departure,
-            "last_position": None if self.last_position is None else self.last_position.to_dict(),
+        }
+
+    def _after_position(self) -> Row:
+        return {
             "progress_km": self.progress_km,
             "remaining_km": self.remaining_km,
             "eta": self.eta,
@@ -123,26 +126,21 @@ class TrainSummary:
             "updated_at": self.updated_at,
         }
 
+    def to_dict(self) -> Doc:
+        pos = self.last_position
+        return {
+            **self._before_position(),
+            "last_position": None if pos is None else pos.to_dict(),
+            **self._after_position(),
+        }
+
     def row(self) -> Row:
         """A flat row: the fields of ``to_dict`` with the last position as ``last_lat``,
         ``last_lon``, ``position_time`` (at the end)."""
         pos = self.last_position
         return {
-            "id": self.id,
-            "name": self.name,
-            "trip_id": self.trip_id,
-            "start_date": self.start_date,
-            "status": self.status,
-            "origin": self.origin,
-            "destination": self.destination,
-            "departure": self.departure,
-            "progress_km": self.progress_km,
-            "remaining_km": self.remaining_km,
-            "eta": self.eta,
-            "planned_arrival": self.planned_arrival,
-            "delay_h": self.delay_h,
-            "next_event": self.next_event,
-            "updated_at": self.updated_at,
+            **self._before_position(),
+            **self._after_position(),
             "last_lat": None if pos is None else pos.lat,
             "last_lon": None if pos is None else pos.lon,
             "position_time": None if pos is None else pos.time,
@@ -164,13 +162,7 @@ class AlertRecord:
     operator: str | None = None  # of the alert's train (not shown by ``to_dict``)
 
     def to_dict(self) -> Doc:
-        return {
-            "id": self.id,
-            "train_id": self.train_id,
-            "kind": self.kind,
-            "message": self.message,
-            "time": self.time,
-        }
+        return self.row()
 
     def row(self) -> Row:
         return {
