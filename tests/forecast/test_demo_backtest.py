@@ -69,8 +69,10 @@ def test_the_feed_replays_with_every_event_accepted(feed_file: Path, small_net: 
         n = rp.advance(recorded.end)
         assert n == len(recorded.events) and rp.totals.to_dict() == {"accepted": n, "duplicates": 0, "rejected": 0}
         assert len(rp.ids) == len(recorded.trains)
+        assert rp.scratch is not None and (rp.scratch / "tracking.sqlite").is_file()
     finally:
         rp.close()
+    assert not rp.scratch.exists()  # the replay's own database goes with it
 
 
 def test_a_bad_feed_line_names_its_file_and_line(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -197,25 +198,37 @@ class Replayer:
     cursor: int = 0
     totals: ReplayTotals = field(default_factory=ReplayTotals)
     rejections: list[str] = field(default_factory=list)
+    scratch: Path | None = None  # the temporary directory of its own database, removed by close()
 
     @classmethod
     def start(cls, feed: RecordedFeed, net: Network, db_url: str | None = None) -> Replayer:
         """A fresh tracker (SQLite in a temporary directory unless ``db_url``) with the feed's
-        trains planned on ``net``."""
+        trains planned on ``net``. Its own temporary database is removed by :meth:`close`, or at
+        once if a train of the feed cannot be planned."""
+        from silkrail.tracking.store import migrate
+        from silkrail.tracking.tracker import Tracker
+
+        scratch = None
+        if db_url is None:
+            scratch = Path(tempfile.mkdtemp(prefix="silkrail-replay-"))
+            db_url = f"sqlite:///{scratch / 'tracking.sqlite'}"
+        migrate(db_url)
+        out = cls(feed, Tracker.open(db_url), scratch=scratch)
+        try:
+            out._create_trains(net)
+        except BaseException:
+            out.close()
+            raise
+        return out
+
+    def _create_trains(self, net: Network) -> None:
         from pydantic import ValidationError
 
         from silkrail.tracking.model import TrainIn
         from silkrail.tracking.planner import NetworkPlanner
-        from silkrail.tracking.store import migrate
-        from silkrail.tracking.tracker import Tracker
 
-        if db_url is None:
-            tmp = tempfile.mkdtemp(prefix="silkrail-replay-")
-            db_url = f"sqlite:///{Path(tmp) / 'tracking.sqlite'}"
-        migrate(db_url)
-        tracker = Tracker.open(db_url)
+        feed, tracker = self.feed, self.tracker
         planner = _SharedPlans(NetworkPlanner(net))
-        out = cls(feed, tracker)
         for ref, item in feed.trains.items():
             try:
                 body = TrainIn.model_validate(item)
@@ -227,9 +240,8 @@ class Replayer:
                 created = tracker.create_train(body, plan=planner.plan(body))
             except DataError as exc:
                 raise DataError(f"train '{ref}': {exc.reason}", file=feed.name, field=exc.field) from None
-            out.ids[ref] = created.id
-            out.refs[created.id] = ref
-        return out
+            self.ids[ref] = created.id
+            self.refs[created.id] = ref
 
     def advance(self, until: datetime) -> int:
         """Ingest the events up to ``until`` (inclusive) as a service would have taken them then;
@@ -251,4 +263,7 @@ class Replayer:
         return len(todo)
 
     def close(self) -> None:
+        """Close the database, and remove it if it was this replay's own temporary one."""
         self.tracker.engine.dispose()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
