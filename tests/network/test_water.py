@@ -154,15 +154,17 @@ def test_the_mean_wait_is_half_the_interval_between_sailings(per_week: float, wa
 
 
 def test_an_inland_port_of_the_port_list_gets_no_sea_access(outlines: Countries) -> None:
-    """A port far from the maritime network with its straight link over land (Kunming's customs
-    code, 675 km from the Gulf of Tonkin) is inland; a coast as far from the lanes over water
-    (Vladivostok to the middle of the Sea of Japan) and a river port nearer than the limit
-    (Duisburg, 200 km from the North Sea) keep their sea access."""
+    """A port far from the maritime network with its straight link over land is inland:
+    Kunming's customs code (675 km from the Gulf of Tonkin), and river ports 100 km and more up
+    a river the network does not hold (Duisburg, about 200 km from the North Sea; Hanoi, 112 km
+    from the Gulf of Tonkin). A coast as far from the lanes over water (Vladivostok to the
+    middle of the Sea of Japan) and a port up an estuary nearer than the limit (Ho Chi Minh City,
+    59 km from the sea off Vung Tau) keep their sea access."""
     from silkrail.network.build.sea import inland_ports
 
-    port = np.array([(25.03, 102.68), (43.1, 131.9), (51.43, 6.72)])
-    sea = np.array([(20.69, 106.87), (40.0, 134.5), (51.9, 4.0)])
+    port = np.array([(25.03, 102.68), (43.1, 131.9), (51.43, 6.72), (21.03, 105.85), (10.77, 106.70)])
+    sea = np.array([(20.69, 106.87), (40.0, 134.5), (51.9, 4.0), (20.4, 106.9), (10.35, 107.1)])
     km = haversine_km(port[:, 0], port[:, 1], sea[:, 0], sea[:, 1])
-    assert km[0] > 600 and km[1] > 300 and km[2] < 300
+    assert km[0] > 600 and km[1] > 300 and 100 < km[2] < 300 and 100 < km[3] < 300 and km[4] < 100
     inland = inland_ports(port[:, 0], port[:, 1], sea[:, 0], sea[:, 1], km, outlines)
-    assert inland.tolist() == [True, False, False]
+    assert inland.tolist() == [True, False, True, True, False]

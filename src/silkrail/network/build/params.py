@@ -40,11 +40,15 @@ class BuildParams:
     """An edge with at least this share of its length inside a country is that country's water."""
     through_km: float = 50.0
     """Inland water joining open water at points this far apart is a through waterway."""
-    inland_port_km: float = 300.0
+    inland_port_km: float = 100.0
     """A port of the port list farther than this from the maritime network ...."""
     inland_port_land_share: float = 0.7
     """... whose straight link to it runs over land for at least this share is an inland port
-    (a dry port or a river port up a waterway the network does not hold): it gets no sea access."""
+    (a dry port or a river port up a waterway the network does not hold): it gets no sea access.
+    Sea-going ships reach ports a few tens of km up the estuaries the network ends at (Ho Chi
+    Minh City 59 km, Nanjing 78 km); 100 km and more up a river (Hanoi 112 km, Nanning 143 km,
+    Duisburg 152 km) a port is served by river craft, and a straight "sea" link over that much
+    land would carry a ship between two inland cities."""
     city_min_population: int = 100_000
     """Gazetteer cities at least this large keep the track nearest to them ..."""
     city_anchor_km: float = 20.0

@@ -49,9 +49,9 @@ def inland_ports(
     """Which ports are inland: farther than ``params.inland_port_km`` from their nearest node of
     the maritime network (``sea_lat``, ``sea_lon``, ``km`` away), with the straight link to it
     over land for at least ``params.inland_port_land_share`` of its length. The port list holds
-    customs codes of inland cities (Kunming, Lanzhou, Xi'an) that a straight "sea access" would
-    otherwise join to a coast hundreds of km away; a remote coastal port (Churchill, Lobito) is
-    as far from the shipping lanes, but over water."""
+    customs codes of inland cities (Kunming, Lanzhou, Xi'an) and river ports (Hanoi, Nanning,
+    Duisburg) that a straight "sea access" would otherwise join to a coast over 100 km of land;
+    a remote coastal port (Churchill, Lobito) is as far from the shipping lanes, but over water."""
     far = np.flatnonzero(np.asarray(km, float) > params.inland_port_km)
     out = np.zeros(len(port_lat), dtype=bool)
     if not len(far):
