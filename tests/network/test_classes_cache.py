@@ -25,5 +25,6 @@ def test_a_classification_read_back_from_the_home_equals_the_one_computed(
     assert np.array_equal(back.line_class, computed.line_class)
     assert np.array_equal(back.record, computed.record)
     assert np.array_equal(back.max_speed_kmh, computed.max_speed_kmh)
+    assert np.array_equal(back.freight_class, computed.freight_class)
     assert (back.records, back.unplaced) == (computed.records, computed.unplaced)
     assert classes._read(saved, net.n_edges + 1) is None

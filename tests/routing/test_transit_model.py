@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from silkrail.errors import DataError
-from silkrail.network.classes import LineClass, class_of_line, classify, load_classes_file
+from silkrail.network.classes import CACHE_KEY, LineClass, class_of_line, classify, load_classes_file
 from silkrail.network.geo import haversine_km
 from silkrail.network.model import EdgeKind, Network
 from silkrail.network.records import Line
@@ -168,6 +168,53 @@ def test_a_section_is_laid_on_the_track_through_its_points(small_net: Network) -
     ends = np.bincount(np.r_[small_net.u[laid], small_net.v[laid]])
     assert (ends == 1).sum() == 2  # one chain: two ends, every other node twice
     assert any("test-line" in u and "farther than" in u for u in c.unplaced)
+
+
+def test_a_dedicated_passenger_line_speeds_passengers_and_leaves_freight_at_the_track_class(
+    small_net: Network,
+) -> None:
+    """A high-speed section with ``freight: false`` is high speed for passengers; freight keeps
+    the class the track had before it (conventional standard gauge here), not a modern line's
+    speed, and a mixed high-speed section gives freight the modern speed."""
+    f = load_classes_file()
+    base = f.sections[0]
+    points = [
+        base.via[0].model_copy(update={"name": "Hanoi", "lat": 21.0245, "lon": 105.8412}),
+        base.via[0].model_copy(update={"name": "Lang Son side", "lat": 21.85, "lon": 106.76}),
+    ]
+
+    def laid_with(freight: bool) -> tuple[np.ndarray, dict[Traffic, np.ndarray]]:
+        section = base.model_copy(
+            update={
+                "id": "test-hsr",
+                "line_class": "high_speed",
+                "max_speed_kmh": 250.0,
+                "freight": freight,
+                "via": points,
+            }
+        )
+        c = classify(small_net, f.model_copy(update={"sections": [section]}))
+        net = dataclasses.replace(small_net)
+        net.caches.clear()
+        net.caches[CACHE_KEY] = c
+        model = CostModel.from_network(net)
+        laid = c.record == c.records.index("line_classes.yaml: test-hsr")
+        before = classify(small_net, f.model_copy(update={"sections": []})).line_class
+        assert laid.any() and (c.line_class[laid] == LineClass.HIGH_SPEED).all()
+        if freight:
+            assert (c.freight_class[laid] == LineClass.HIGH_SPEED).all()
+        else:
+            assert np.array_equal(c.freight_class[laid], before[laid])
+        speeds = {t: (small_net.km[laid] / compute_edge_costs(net, model, t).run_h[laid]) for t in Traffic}
+        return laid, speeds
+
+    _, dedicated = laid_with(False)
+    _, mixed = laid_with(True)
+    p = CostModel.from_network(small_net).params
+    # passengers run at high speed on both; freight at the track's own class on the dedicated line
+    assert np.allclose(dedicated[Traffic.PASSENGER], mixed[Traffic.PASSENGER])
+    assert (dedicated[Traffic.CONTAINER] < mixed[Traffic.CONTAINER]).all()
+    assert p.container.speed_kmh.conventional < p.container.speed_kmh.modern
 
 
 # --- per-leg figures -------------------------------------------------------------------------

@@ -29,6 +29,10 @@ class Section(Sourced):
     tracks: int | None = Field(default=None, ge=1, le=4)
     max_speed_kmh: Positive | None = None
     length_km: NonNeg | None = None
+    freight: bool = True
+    """False for a dedicated passenger line: freight trains do not run on it, so freight keeps
+    the class the track had without the section (where the extract holds the line, a freight
+    route over it runs at that speed: the extract cannot bar a train from track)."""
     note: str | None = None
 
     _i = field_validator("id")(lambda v: check_id(v))

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CLASSES_VERSION = "2"  # bump when the classification rules change: part of the cache key
+CLASSES_VERSION = "3"  # bump when the classification rules change: part of the cache key
 CACHE_KEY = "network.line_classes"
 
 
@@ -64,7 +64,6 @@ class LineClass(IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
-
 
 
 """The classes by name, in the order of their values."""
@@ -123,6 +122,10 @@ class Classification:
     max_speed_kmh: NDArray[np.float32] = dataclasses.field(default_factory=lambda: np.zeros(0, np.float32))
     """The line's top speed where its record gives one (a section's max speed, a line's design
     speed), 0 elsewhere."""
+    freight_class: NDArray[np.int8] = dataclasses.field(default_factory=lambda: np.zeros(0, np.int8))
+    """The class freight trains run at on each edge: the line class, except on a dedicated
+    passenger line (a section with ``freight: false``, a curated passenger line), where it is the
+    class the track had before that record was laid."""
 
     def record_of(self, edge: int) -> str | None:
         r = int(self.record[edge])
@@ -151,6 +154,7 @@ def classify(net: Network, classes: ClassesFile | None = None) -> Classification
         bit = 1 << GAUGES_MM.index(mm)
         only = net.edge_gauge == bit  # track of this gauge alone (dual gauge keeps the default)
         out[rail & only] = int(class_named(name))
+    freight_cls = out.copy()  # the class freight runs at (a passenger-only record leaves it)
     record = np.full(net.n_edges, -1, np.int16)
     vmax = np.zeros(net.n_edges, np.float32)
     names: list[str] = []
@@ -177,13 +181,15 @@ def classify(net: Network, classes: ClassesFile | None = None) -> Classification
         shape=(n, n),
     )
 
-    def lay(path_nodes: list[int], cls: LineClass, rec: int, speed: float) -> None:
+    def lay(path_nodes: list[int], cls: LineClass, rec: int, speed: float, freight: bool = True) -> None:
         for x, y in itertools.pairwise(path_nodes):
             e = shortest.get((min(x, y), max(x, y)))
             if e is not None:
                 out[e[0]] = int(cls)
                 record[e[0]] = rec
                 vmax[e[0]] = speed
+                if freight:
+                    freight_cls[e[0]] = int(cls)
 
     def path_between(a: int, b: int, limit: float) -> list[int] | None:
         dist, pred = dijkstra(csr, indices=a, limit=limit, return_predecessors=True)
@@ -199,9 +205,12 @@ def classify(net: Network, classes: ClassesFile | None = None) -> Classification
         rec = len(names)
         names.append(f"lines.yaml: {line.id}")
         laid = rail & (net.line == i)
+        carries_freight = line.traffic != "passenger"
         out[laid] = int(cls)
         record[laid] = rec
         vmax[laid] = float(line.design_speed_kmh or 0.0)
+        if carries_freight:
+            freight_cls[laid] = int(cls)
         if laid.any():
             continue
         stops = [int(x) for x in line.nodes if x >= 0]
@@ -209,7 +218,7 @@ def classify(net: Network, classes: ClassesFile | None = None) -> Classification
             gc = float(geo.haversine_km(net.lat[a], net.lon[a], net.lat[b], net.lon[b]))
             p = path_between(a, b, gc * DETOUR + 50.0)
             if p is not None:
-                lay(p, cls, rec, float(line.design_speed_kmh or 0.0))
+                lay(p, cls, rec, float(line.design_speed_kmh or 0.0), carries_freight)
 
     # curated sections: snapped to rail nodes, joined by the shortest mapped path
     rail_nodes = np.unique(np.r_[u, v])
@@ -235,10 +244,12 @@ def classify(net: Network, classes: ClassesFile | None = None) -> Classification
                 if p is None:
                     unplaced.append(f"{sec.id}: no mapped track from {a_name} to {b_name}")
                     continue
-                lay(p, cls, rec, float(sec.max_speed_kmh or 0.0))
+                lay(p, cls, rec, float(sec.max_speed_kmh or 0.0), sec.freight)
     for text in unplaced:
         log.info("line classes: %s", text)
-    return Classification(out, record, tuple(names), tuple(unplaced), max_speed_kmh=vmax)
+    return Classification(
+        out, record, tuple(names), tuple(unplaced), max_speed_kmh=vmax, freight_class=freight_cls
+    )
 
 
 def line_classes(net: Network, *, home: Path | None = None, path: Path | None = None) -> Classification:
@@ -286,6 +297,12 @@ def edge_line_class(net: Network) -> NDArray[np.int8]:
     return line_classes(net).line_class
 
 
+def edge_freight_class(net: Network) -> NDArray[np.int8]:
+    """The :class:`LineClass` freight trains run at on every edge of ``net`` (-1 where it is not
+    track): the line class, except on dedicated passenger lines (see :class:`Classification`)."""
+    return line_classes(net).freight_class
+
+
 REFERENCE_HIGH_SPEED_KMH = 250.0
 """The top speed a high-speed line's passenger speed parameter refers to: on a line built for
 350 km/h trains run 350 / 250 times as fast (where the line's record gives its top speed)."""
@@ -309,7 +326,7 @@ def _read(path: Path, n_edges: int) -> Classification | None:
             saved = _Saved(**{name: data[name] for name in _SAVED})
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
-    if len(saved.line_class) != n_edges or len(saved.record) != n_edges:
+    if any(len(a) != n_edges for a in (saved.line_class, saved.record, saved.freight_class)):
         return None
     return Classification(
         saved.line_class.astype(np.int8),
@@ -317,6 +334,7 @@ def _read(path: Path, n_edges: int) -> Classification | None:
         tuple(str(x) for x in saved.records.tolist()),
         tuple(str(x) for x in saved.unplaced.tolist()),
         max_speed_kmh=saved.max_speed_kmh.astype(np.float32),
+        freight_class=saved.freight_class.astype(np.int8),
     )
 
 
@@ -327,6 +345,7 @@ class _Saved:
     line_class: NDArray[np.int8]
     record: NDArray[np.int16]
     max_speed_kmh: NDArray[np.float32]
+    freight_class: NDArray[np.int8]
     records: NDArray[np.str_]
     unplaced: NDArray[np.str_]
 
@@ -344,6 +363,7 @@ def _write(path: Path, c: Classification) -> None:
                 line_class=c.line_class,
                 record=c.record,
                 max_speed_kmh=c.max_speed_kmh,
+                freight_class=c.freight_class,
                 records=np.array(c.records, dtype=str),
                 unplaced=np.array(c.unplaced, dtype=str),
             )
@@ -358,6 +378,7 @@ __all__ = [
     "class_named",
     "class_of_line",
     "classify",
+    "edge_freight_class",
     "edge_line_class",
     "edge_line_record",
     "high_speed_scale",

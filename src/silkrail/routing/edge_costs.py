@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from silkrail.network.classes import LineClass, edge_line_class, edge_line_record, high_speed_scale
+from silkrail.network.classes import (
+    LineClass,
+    edge_freight_class,
+    edge_line_class,
+    edge_line_record,
+    high_speed_scale,
+)
 from silkrail.network.model import EdgeKind, Network
 from silkrail.network.records import Ferry
 from silkrail.routing.costs import CostModel
@@ -120,9 +126,12 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
     speed_by_class = np.array(tp.speed_kmh.as_tuple())
     speed = np.full(net.n_edges, np.inf)
     km = model.track_km(net)  # the extract's km times the track factor of the class and railway
-    # freight never runs at high speed: on high-speed-class track (an upgraded main line, or where
-    # the extract cannot tell a high-speed line from the main line beside it) it keeps the modern speed
-    run_cls = np.where(freight & (cls == int(LineClass.HIGH_SPEED)), int(LineClass.MODERN), cls)
+    # freight runs at its own class: a dedicated passenger line leaves the track's class before it
+    # (the extract cannot bar a train from track); and never at high speed: on high-speed-class track
+    # (an upgraded main line, or where the extract cannot tell a high-speed line from the main line
+    # beside it) it keeps the modern speed
+    own_cls = np.where(rail, edge_freight_class(net), cls).astype(cls.dtype) if freight else cls
+    run_cls = np.where(freight & (own_cls == int(LineClass.HIGH_SPEED)), int(LineClass.MODERN), own_cls)
     speed[rail] = speed_by_class[run_cls[rail]]
     hs = rail & (cls == int(LineClass.HIGH_SPEED))
     curated = np.zeros(net.n_edges, bool)
@@ -232,7 +241,7 @@ def compute_edge_costs(net: Network, model: CostModel, traffic: Traffic = Traffi
         fixed_cost_usd=fixed_cost,
         fixed_var_h2=fixed_var,
         change_var_h2=change_var,
-        run_class=cls,
+        run_class=own_cls,
         line_class=line_cls,
         crossing_parts=parts,
         new_area=new_area,
