@@ -293,3 +293,25 @@ def test_a_sea_lane_is_priced_at_its_ferries_tariff(small_net: Network) -> None:
     assert lane_usd_per_teu_km(small_net, boxed) == pytest.approx(m.sea_usd_per_teu_km())
     costs = compute_edge_costs(small_net, boxed)
     np.testing.assert_allclose(costs.line_cost_usd[inside], costs.km[inside] * m.sea_usd_per_teu_km())
+
+
+def test_a_crossing_takes_its_newest_figure_in_this_direction_or_both(small_net: Network) -> None:
+    """An older figure of one direction does not outrank a newer one for both directions; a
+    direction's own figure wins where it is the newest (or as new)."""
+    from silkrail.evidence.schema import CrossingFigure
+
+    model = CostModel.from_network(small_net)
+    c = next(x for x in small_net.crossings if x.curated and x.kind == "border")
+
+    def fig(dwell: float, as_of: str, frm: str | None = None) -> CrossingFigure:
+        return CrossingFigure(crossing=c.id, from_country=frm, dwell_h=dwell, source="test", as_of=as_of)
+
+    a, b = c.countries[0], c.countries[1]
+    both_new, a_old, b_new = fig(20.0, "2025-09"), fig(22.4, "2023-12", a), fig(6.0, "2026-01", b)
+    m = dataclasses.replace(model, crossing_figures=(both_new, a_old, b_new), _figures={})
+    assert m.crossing_figure(c, Traffic.CONTAINER, a) == both_new
+    assert m.crossing_figure(c, Traffic.CONTAINER, b) == b_new
+    assert m.crossing_figure(c, Traffic.CONTAINER, None) == both_new
+    same_day = fig(9.0, "2025-09", a)
+    m = dataclasses.replace(model, crossing_figures=(both_new, same_day), _figures={})
+    assert m.crossing_figure(c, Traffic.CONTAINER, a) == same_day

@@ -261,17 +261,18 @@ class CostModel:
         self, c: Crossing, traffic: Traffic, from_country: str | None = None, what: str = "dwell_h"
     ) -> CrossingFigure | None:
         """The newest published figure giving ``what`` (dwell_h, gauge_change_h,
-        gauge_change_cost_usd_per_teu) for the crossing, the traffic type and the direction (a
-        figure for both directions where none is given for this one)."""
+        gauge_change_cost_usd_per_teu) for the crossing and the traffic type, in this direction or
+        both (a figure for this direction first where two are as new): an older figure of one
+        direction does not outrank a newer one of the crossing."""
         figures = self._figures.get(c.id)
         if figures is None:
             figures = tuple(f for f in self.crossing_figures if f.crossing == c.id)
             self._figures[c.id] = figures
         mine = [f for f in figures if f.traffic == traffic.value and getattr(f, what) is not None]
-        directed = [f for f in mine if from_country and f.from_country == from_country]
-        either = [f for f in mine if f.from_country is None]
-        pick = directed or either
-        return max(pick, key=lambda f: f.as_of) if pick else None
+        pick = [
+            f for f in mine if f.from_country is None or (from_country and f.from_country == from_country)
+        ]
+        return max(pick, key=lambda f: (f.as_of, f.from_country is not None)) if pick else None
 
     def gauge_change(
         self, c: Crossing, traffic: Traffic = Traffic.CONTAINER, from_country: str | None = None
