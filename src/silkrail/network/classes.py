@@ -10,12 +10,14 @@ so every rail edge gets a class:
 - ``modern``: modern electrified double-track lines that carry freight (the Trans-Siberian, the
   Lanzhou–Xinjiang line, the China–Laos railway, ...);
 - ``conventional``: the ordinary main line, single or double track, electrified or not;
-- ``secondary``: slow lines: metre gauge, mountain single track, light branch lines.
+- ``secondary``: slow lines: mountain single track, light branch lines, the metre gauge no
+  section describes.
 
 Where the classes come from, in order (a later rule wins where two apply):
 
 1. the fallback: ``conventional``, or the class ``line_classes.yaml`` gives a gauge (metre gauge
-   is ``secondary``: single track with light rail and tight curves wherever it runs here);
+   no section describes is ``secondary``; the metre-gauge main lines that were rebuilt to double
+   track or electrified have sections of their own);
 2. the curated lines of ``lines.yaml``, classed from their own record (design speed, traffic,
    electrification, gauge: :func:`class_of_line`);
 3. the curated sections of ``line_classes.yaml``: a named railway with its class and sources,
