@@ -60,3 +60,16 @@ def test_gauges_either_side_of_each_curated_crossing(real_net: Network) -> None:
             assert real_net.gauge[node] >> GAUGES_MM.index(mm) & 1, (c.id, mm)
             checked += 1
     assert checked >= 40
+
+
+def test_the_trans_aral_line_runs_through_from_tashkent_to_aktobe(real_net: Network) -> None:
+    """The extract's Trans-Aral main line ends short at Shieli and south of Aktobe; the curated
+    joins (lines.yaml) keep Central Asia–Russia routes on it instead of round by Almaty or Orsk."""
+    from silkrail.routing.query import RouteQuery
+    from silkrail.routing.router import router_for
+
+    router = router_for(real_net)
+    shieli = router.route(RouteQuery("44.17,66.74", "44.84,65.51", mode="rail"))
+    assert shieli.distance_km < 200  # Shieli–Kyzylorda, about 120 km of line (was 2,939 km round)
+    aktobe = router.route(RouteQuery("Tashkent", "Aktobe", mode="rail"))
+    assert set(aktobe.countries) == {"UZ", "KZ"} and aktobe.distance_km < 1_800  # was 3,423 km through Russia
