@@ -73,3 +73,26 @@ def test_the_trans_aral_line_runs_through_from_tashkent_to_aktobe(real_net: Netw
     assert shieli.distance_km < 200  # Shieli–Kyzylorda, about 120 km of line (was 2,939 km round)
     aktobe = router.route(RouteQuery("Tashkent", "Aktobe", mode="rail"))
     assert set(aktobe.countries) == {"UZ", "KZ"} and aktobe.distance_km < 1_800  # was 3,423 km through Russia
+
+
+def test_main_lines_broken_in_the_extract_are_joined(real_net: Network) -> None:
+    """Dead ends of one main line 1.5–8 km apart in the extract, joined by curated records
+    (lines.yaml, the *-gap records); each route went far round (or had none) without its join."""
+    from silkrail.routing.query import RouteQuery
+    from silkrail.routing.router import router_for
+
+    router = router_for(real_net)
+
+    def km(a: str, b: str) -> float:
+        return router.route(RouteQuery(a, b, mode="rail")).distance_km
+
+    assert km("57.88,34.05", "57.15,33.10") < 200  # Bologoye–Ostashkov: 111 km (was 368)
+    assert km("57.15,33.10", "56.65,32.27") < 200  # Ostashkov–Andreapol: 74 km (was 979)
+    assert km("56.34,30.52", "56.22,32.78") < 250  # Velikiye Luki–Nelidovo: 150 km (was 704 through Belarus)
+    assert km("55.21,34.29", "54.08,34.31") < 220  # Vyazma–Kirov: 141 km (was 336)
+    assert km("63.74,34.31", "64.52,34.77") < 200  # Segezha–Belomorsk: 109 km (was 864)
+    assert km("53.110,14.445", "53.420,14.551") < 100  # line 273 south of Gryfino–Szczecin: 40 km (was 296)
+    assert km("53.495,18.461", "53.386,19.142") < 100  # Laskowice–Jabłonowo Pomorskie: 51 km (was 162)
+    assert km("39.421,27.655", "38.62,27.43") < 250  # Manisa–Bandırma line, north of Soma–Manisa: 124 km (was 768)
+    assert km("54.42,13.43", "54.309,13.077") < 80  # Bergen auf Rügen–Stralsund: 43 km (was no rail route)
+    assert km("37.95,58.38", "41.84,59.96") < 700  # Ashgabat–Dashoguz: 564 km (was 1,080 through Uzbekistan)
