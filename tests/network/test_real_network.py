@@ -62,7 +62,7 @@ def test_gauges_either_side_of_each_curated_crossing(real_net: Network) -> None:
     assert checked >= 40
 
 
-def test_the_trans_aral_line_runs_through_from_tashkent_to_aktobe(real_net: Network) -> None:
+def test_central_asian_main_lines_run_through_where_the_extract_breaks_them(real_net: Network) -> None:
     """The extract's Trans-Aral main line ends short at Shieli and south of Aktobe; the curated
     joins (lines.yaml) keep Central Asia–Russia routes on it instead of round by Almaty or Orsk."""
     from silkrail.routing.query import RouteQuery
@@ -73,6 +73,9 @@ def test_the_trans_aral_line_runs_through_from_tashkent_to_aktobe(real_net: Netw
     assert shieli.distance_km < 200  # Shieli–Kyzylorda, about 120 km of line (was 2,939 km round)
     aktobe = router.route(RouteQuery("Tashkent", "Aktobe", mode="rail"))
     assert set(aktobe.countries) == {"UZ", "KZ"} and aktobe.distance_km < 1_800  # was 3,423 km through Russia
+    # the Beyneu–Kungrad line across the Ustyurt: 92 km unmapped south-east of Jaslyk
+    kungrad = router.route(RouteQuery("Kungrad", "Beyneu", mode="rail"))
+    assert kungrad.distance_km < 600  # 420 km (was 2,999 km round by Tashkent)
 
 
 def test_main_lines_broken_in_the_extract_are_joined(real_net: Network) -> None:
