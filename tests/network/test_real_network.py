@@ -78,6 +78,16 @@ def test_central_asian_main_lines_run_through_where_the_extract_breaks_them(real
     assert kungrad.distance_km < 600  # 420 km (was 2,999 km round by Tashkent)
 
 
+def test_turkey_and_iran_are_joined_by_the_lake_van_ferry(real_net: Network) -> None:
+    """Trains between Turkey and Iran cross Lake Van by the Tatvan–Van rail ferry (ports.yaml);
+    without it Ankara–Tehran went through Georgia, Azerbaijan and across the Caspian (3,349 km)."""
+    from silkrail.routing.query import RouteQuery
+    from silkrail.routing.router import router_for
+
+    route = router_for(real_net).route(RouteQuery("Ankara", "Tehran", mode="rail"))
+    assert set(route.countries) == {"TR", "IR"} and route.distance_km < 2_600  # 2,336 km
+
+
 def test_main_lines_broken_in_the_extract_are_joined(real_net: Network) -> None:
     """Dead ends of one main line 1.5–8 km apart in the extract, joined by curated records
     (lines.yaml, the *-gap records); each route went far round (or had none) without its join."""
