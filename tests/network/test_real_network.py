@@ -88,6 +88,16 @@ def test_turkey_and_iran_are_joined_by_the_lake_van_ferry(real_net: Network) -> 
     assert set(route.countries) == {"TR", "IR"} and route.distance_km < 2_600  # 2,336 km
 
 
+def test_thailand_and_malaysia_are_joined_at_padang_besar(real_net: Network) -> None:
+    """The extract ends the Thai and the Malaysian metre gauge 3 km apart at Padang Besar; the
+    curated join and crossing (lines.yaml, borders.yaml) carry Bangkok–Kuala Lumpur through it."""
+    from silkrail.routing.query import RouteQuery
+    from silkrail.routing.router import router_for
+
+    route = router_for(real_net).route(RouteQuery("Bangkok", "Kuala Lumpur", mode="rail"))
+    assert route.countries == ["TH", "MY"] and 1_300 < route.distance_km < 1_800  # 1,566 km
+
+
 def test_main_lines_broken_in_the_extract_are_joined(real_net: Network) -> None:
     """Dead ends of one main line 1.5–8 km apart in the extract, joined by curated records
     (lines.yaml, the *-gap records); each route went far round (or had none) without its join."""
