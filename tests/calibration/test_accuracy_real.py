@@ -19,12 +19,12 @@ from silkrail.routing.costs import CostModel
 
 pytestmark = pytest.mark.integration
 
-# The bounds the held-out accuracy is held to. Distance (2.8 %) and coverage (82.1 %) meet the
-# issue's targets and are held at them; time (24.8 % over 201 time figures) is held at today's level
+# The bounds the held-out accuracy is held to. Distance (2.8 %) and coverage (81.6 %) meet the
+# issue's targets and are held at them; time (23.6 % over 201 time figures) is held at today's level
 # with a little room, so that a change for the worse fails here, and at its target by the strict
 # xfail below: it fails the day the target is met, to move this bound (see the README's "How
 # accurate is it?").
-TIME_MDAPE = 0.26
+TIME_MDAPE = 0.25
 DISTANCE_MDAPE = 0.03
 COVERAGE = 0.80
 TARGETS = {"time_mdape": 0.15}
@@ -52,7 +52,7 @@ def test_held_out_accuracy_within_the_stated_bounds_and_better_than_round_2(resu
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out time target not met: MdAPE 24.8 % (target 15 %); distance and coverage are met; "
+    reason="held-out time target not met: MdAPE 23.6 % (target 15 %); distance and coverage are met; "
     "see the README's 'How accurate is it?'",
 )
 def test_held_out_time_meets_the_issue_target(result: Calibration) -> None:
