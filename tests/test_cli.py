@@ -82,6 +82,22 @@ def test_the_default_route_says_what_its_generalised_cost_weighed(fixture_env: P
     assert timed.exit_code == 0 and "generalised cost" not in timed.output
 
 
+def test_a_door_to_door_answer_gives_the_time_in_transit_beside_it(fixture_env: Path) -> None:  # noqa: F811
+    """A shipment's time runs door to door (terminal time at both rail ends); the time from the
+    train's departure to its arrival, which published transit times quote, is given beside it, in
+    the JSON (``transit_h``) and in the answer's words."""
+    from silkrail.routing.results import OFF_TRAIN
+
+    doc = json.loads(runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--mode", "rail", "--json"]).stdout)
+    ends = [e["duration_h"] for e in doc["events"] if e["kind"] in OFF_TRAIN]
+    assert len(ends) == 2 and min(ends) > 0
+    assert doc["transit_h"] == pytest.approx(doc["duration_h"] - sum(ends), abs=0.02)
+    assert 0 < doc["transit_h"] < doc["duration_h"]
+    shown = runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--mode", "rail"], env={"COLUMNS": "250"})
+    line = next(x for x in shown.output.splitlines() if x.startswith("door to door"))
+    assert "in transit" in line and "at the terminals" in line
+
+
 @pytest.mark.parametrize(
     ("option", "value", "choices"),
     [("--mode", "train", "rail"), ("--optimize", "fast", "co2"), ("--traffic", "cargo", "passenger")],

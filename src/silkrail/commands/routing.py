@@ -203,6 +203,14 @@ def _print_route(r: Route, emissions: str = "wtw") -> None:
         f"{'per passenger' if r.traffic == 'passenger' else f'for {r.teu:g} TEU'}; "
         f"via {' → '.join(r.countries)}"
     )
+    if r.service is None and r.duration_h - r.train_h >= 0.5:
+        out.print(
+            f"door to door {duration(r.duration_h)}: {duration(r.train_h)} in transit, departure to "
+            f"arrival (what published transit times quote), "
+            f"{duration(r.duration_h - r.train_h)} at the terminals (handling, formation, waiting for "
+            "the departure)",
+            soft_wrap=True,
+        )
     if r.generalised_usd is not None and r.objective == "generalised":
         _print_generalised(r)
     if r.service is not None:

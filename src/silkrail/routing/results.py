@@ -311,6 +311,12 @@ class Route:
         terminal time at the ends (handling, formation, waiting for the departure)."""
         return self.duration_h - sum(e.duration_h for e in self.events if e.kind in OFF_TRAIN)
 
+    def _transit_shown(self) -> float:
+        """``train_h`` from the figures as the JSON shows them (rounded to 0.01 h), so a route read
+        back from its JSON gives the same figure."""
+        off = sum(round(e.duration_h, 2) for e in self.events if e.kind in OFF_TRAIN)
+        return round(round(self.duration_h, 2) - off, 2)
+
     @property
     def gauge_changes(self) -> list[Event]:
         return [e for e in self.events if e.kind == "gauge_change"]
@@ -406,6 +412,7 @@ class Route:
             "distance_km": round(self.distance_km, 1),
             "duration_h": round(self.duration_h, 2),
             "duration_h_range": [round(x, 2) for x in self.duration_h_range],
+            "transit_h": self._transit_shown(),
             "cost_usd": round(self.cost_usd, 2),
             "cost_usd_range": [round(x, 2) for x in self.cost_usd_range],
             "co2_kg": round(self.co2_kg, 1),

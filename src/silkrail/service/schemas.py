@@ -137,6 +137,12 @@ class Route(_Record):
     distance_km: float
     duration_h: float
     duration_h_range: list[float]
+    transit_h: float | None = Field(
+        default=None,
+        description="hours from the train's (or ship's) departure to its arrival: duration_h without "
+        "the time at the terminals, booking, consolidation, boarding and the wait for a departure "
+        "(what a published transit time quotes)",
+    )
     cost_usd: float
     cost_usd_range: list[float]
     co2_kg: float
