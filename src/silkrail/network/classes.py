@@ -68,9 +68,6 @@ class LineClass(IntEnum):
         return self.name.lower()
 
 
-"""The classes by name, in the order of their values."""
-
-
 def class_named(name: str) -> LineClass:
     return LineClass[name.upper()]
 

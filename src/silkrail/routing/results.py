@@ -311,12 +311,6 @@ class Route:
         terminal time at the ends (handling, formation, waiting for the departure)."""
         return self.duration_h - sum(e.duration_h for e in self.events if e.kind in OFF_TRAIN)
 
-    def _transit_shown(self) -> float:
-        """``train_h`` from the figures as the JSON shows them (rounded to 0.01 h), so a route read
-        back from its JSON gives the same figure."""
-        off = sum(round(e.duration_h, 2) for e in self.events if e.kind in OFF_TRAIN)
-        return round(round(self.duration_h, 2) - off, 2)
-
     @property
     def gauge_changes(self) -> list[Event]:
         return [e for e in self.events if e.kind == "gauge_change"]
@@ -403,6 +397,9 @@ class Route:
             else {}
         )
         generalised = self.generalised_usd
+        duration = round(self.duration_h, 2)
+        # train_h from the figures as shown (0.01 h), so a route read back from its JSON gives the same
+        off_train = sum(round(e.duration_h, 2) for e in self.events if e.kind in OFF_TRAIN)
         out: JsonObject = {
             "origin": _end(self.origin, self.origin_access),
             "destination": _end(self.destination, self.destination_access),
@@ -410,9 +407,9 @@ class Route:
             "traffic": self.traffic,
             "teu": self.teu,
             "distance_km": round(self.distance_km, 1),
-            "duration_h": round(self.duration_h, 2),
+            "duration_h": duration,
             "duration_h_range": [round(x, 2) for x in self.duration_h_range],
-            "transit_h": self._transit_shown(),
+            "transit_h": round(duration - off_train, 2),
             "cost_usd": round(self.cost_usd, 2),
             "cost_usd_range": [round(x, 2) for x in self.cost_usd_range],
             "co2_kg": round(self.co2_kg, 1),
