@@ -13,6 +13,10 @@ TOOLS  := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed-2
 REFERENCE := $(VENV)/reference
 REFERENCE_STAMP := $(REFERENCE)/.fetched
+# test processes per tier (pytest-xdist): the machines this runs on have two cores, and a single
+# process leaves one idle while a test waits on a server, a browser or a subprocess
+WORKERS ?= 2
+PYTEST := -m pytest -n $(WORKERS)
 
 .PHONY: demo demo-service stop test test-unit test-lowest test-integration install lint bench clean
 
@@ -53,7 +57,7 @@ $(LOWEST_STAMP): pyproject.toml tests/floors.py
 	test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
 	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
 	$(LOWEST)/bin/python tests/floors.py > $(LOWEST)/constraints.txt
-	$(LOWEST)/bin/python -m pip install --quiet -c $(LOWEST)/constraints.txt -e '.[service,fast,viz,dist,postgres,frames]' pytest hypothesis
+	$(LOWEST)/bin/python -m pip install --quiet -c $(LOWEST)/constraints.txt -e '.[service,fast,viz,dist,postgres,frames]' pytest pytest-xdist hypothesis
 	touch $@
 
 # the routing comparison, then the tracking service in the background on a day of demo events
@@ -123,21 +127,21 @@ stop:
 # the unit tier (small fixtures), the same on the lowest versions, then the integration tier (the
 # real network, PostgreSQL, Chromium, the wheel in a fresh virtualenv)
 test: install lint
-	$(BIN)/python -m pytest -m "not integration"
+	$(BIN)/python $(PYTEST) -m "not integration"
 	@$(MAKE) --no-print-directory test-lowest
-	$(BIN)/python -m pytest -m integration
+	$(BIN)/python $(PYTEST) -m integration
 
 test-unit: install
-	$(BIN)/python -m pytest -m "not integration"
+	$(BIN)/python $(PYTEST) -m "not integration"
 
 # old releases warn about newer neighbours (their own deprecations): warnings stay errors in the
 # main run, on the current versions
 test-lowest: $(LOWEST_STAMP)
-	$(LOWEST)/bin/python -m pytest -m "not integration" -p no:cacheprovider \
+	$(LOWEST)/bin/python $(PYTEST) -m "not integration" -p no:cacheprovider \
 		-W ignore::DeprecationWarning -W ignore::PendingDeprecationWarning
 
 test-integration: install
-	$(BIN)/python -m pytest -m integration
+	$(BIN)/python $(PYTEST) -m integration
 
 lint: install
 	$(BIN)/ruff check src tests bench

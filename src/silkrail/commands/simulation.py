@@ -117,20 +117,21 @@ def _list_scenarios(as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({"scenarios": [s.to_dict() for s in found]}, ensure_ascii=False))
         return
+    # names and dates whole at any width (they are what a user types next); on a narrow terminal
+    # the descriptions follow the table instead of being squeezed into a column of it
+    wide = out.get().width >= 110
     t = Table(title="shipped scenarios (silkrail simulate NAME)", title_justify="left")
-    for col in ("name", "extends", "start", "days", "services", "changes", "what it describes"):
-        t.add_column(col, justify="right" if col in ("days", "services", "changes") else "left")
+    for col in ("name", "extends", "start", "days", "services", "changes"):
+        t.add_column(col, justify="right" if col in ("days", "services", "changes") else "left", no_wrap=True)
+    if wide:
+        t.add_column("what it describes", ratio=1)
     for s in found:
-        t.add_row(
-            s.name,
-            s.extends or "–",
-            s.start.isoformat(),
-            str(s.days),
-            str(s.services),
-            str(s.changes),
-            escape(s.description),
-        )
+        row = [s.name, s.extends or "–", s.start.isoformat(), str(s.days), str(s.services), str(s.changes)]
+        t.add_row(*row, *([escape(s.description)] if wide else []))
     out.print(t)
+    if not wide:
+        for s in found:
+            out.print(f"\n[bold]{escape(s.name)}[/bold]: {escape(s.description)}")
 
 
 def _fmt(v: Interval, scale: float = 1.0, digits: int = 1) -> str:
