@@ -246,11 +246,17 @@ def test_compare_gives_rail_sea_and_combined_options(real_net: Network) -> None:
 
 
 def test_od_matrix_matches_single_routes(real_net: Network) -> None:
-    """Each cell equals the single route between the same places."""
+    """Each cell equals the single route between the same places: the network model's where no
+    service runs, the scheduled service's where one covers the pair (Hanoi-Moscow)."""
     m = silkrail.od_matrix(real_net, ["Hanoi", "Almaty"], ["Moscow", "Warsaw"], mode="rail")
     r = silkrail.route(real_net, "Almaty", "Warsaw", mode="rail")
+    assert r.service is None
     assert m.duration_h[1, 1] == pytest.approx(r.duration_h, rel=1e-9)
     assert m.distance_km[1, 1] == pytest.approx(r.distance_km, rel=1e-6)
+    served = silkrail.route(real_net, "Hanoi", "Moscow", mode="rail")
+    assert served.service is not None
+    assert m.duration_h[0, 0] == pytest.approx(served.duration_h, rel=1e-9)
+    assert m.cost_usd[0, 0] == pytest.approx(served.cost_usd, rel=1e-9)
     assert m.duration_h.shape == (2, 2)
 
 

@@ -256,11 +256,11 @@ class Engine:
         shape = (len(origins), len(destinations))
         duration, cost, co2, distance = (np.full(shape, np.nan) for _ in range(4))
         duration_range, cost_range, co2_range = (np.full((*shape, 2), np.nan) for _ in range(3))
+        ends = [self.end_states(d, q.mode) for d in destinations]
         for i, o in enumerate(origins):
             dist, pred = tree(indptr, indices, w, self.end_states(o, q.mode))
             best = []
-            for d in destinations:
-                states = self.end_states(d, q.mode)
+            for states in ends:
                 s = states[np.argmin(dist[states])]
                 best.append(int(s) if np.isfinite(dist[s]) else -1)
             tot = totals(pred, arc_src, metrics, np.array(best, dtype=np.int64))

@@ -159,10 +159,15 @@ def answer_od(
         return m
     feed = feed if feed is not None else load_timetables()
     values = {k: getattr(m, k).copy() for k in (*OdMatrix.VALUES, *OdMatrix.RANGES)}
+    # a place with no stop of the feed near it has no covering trip: looked at once per place,
+    # not once per pair (a matrix of big cities meets a few dozen served places)
+    near_o, near_d = (_near_a_stop(feed, places, opts.traffic) for places in (o_places, d_places))
     changed = False
     for i, o in enumerate(o_places):
+        if not near_o[i]:
+            continue
         for j, d in enumerate(d_places):
-            if o == d or not covering_trips(feed, o, d, opts.traffic):
+            if o == d or not near_d[j] or not covering_trips(feed, o, d, opts.traffic):
                 continue
             served = served_route(router, opts.between(o, d), feed=feed)
             if served is None:
@@ -173,6 +178,16 @@ def answer_od(
             for k in OdMatrix.RANGES:
                 values[k][i, j] = getattr(served, k)
     return dataclasses.replace(m, **values) if changed else m
+
+
+def _near_a_stop(feed: Feed, places: Sequence[Place], traffic: str) -> list[bool]:
+    """For each place, whether a stop of ``traffic``'s trips lies within NEAR_KM of it."""
+    stops = feed.select(service_traffic(traffic)).stops
+    if not stops:
+        return [False] * len(places)
+    lat = np.array([s.lat for s in stops])
+    lon = np.array([s.lon for s in stops])
+    return [bool((haversine_km(p.lat, p.lon, lat, lon) <= NEAR_KM).any()) for p in places]
 
 
 def answer_compare(router: Router, query: RouteQuery, *, feed: Feed | None = None) -> list[Route]:
