@@ -254,6 +254,25 @@ def test_tables_fold_long_values_instead_of_cutting_them() -> None:
         assert "…" not in shown and value in "".join(shown.split()[2:])  # after the header and rule
 
 
+def test_compare_shows_every_figure_whole_on_80_columns(fixture_env: Path) -> None:  # noqa: F811
+    """compare's table keeps each option's km, time, cost and their ranges whole (a range under
+    its figure) on an 80-column terminal, as the JSON gives them."""
+    found = runner.invoke(app, ["compare", "Erenhot", "Zamyn-Uud", "--json"])
+    assert found.exit_code == 0, found.output
+    options = json.loads(found.stdout)["options"]
+    table = runner.invoke(app, ["compare", "Erenhot", "Zamyn-Uud"], env={"COLUMNS": "80"})
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    words = set(table.stdout.split())
+    for o in options:
+        lo, hi = o["cost_usd_range"]
+        assert {o["label"], f"{o['distance_km']:,.0f}", f"{o['cost_usd']:,.0f}", f"{lo:,.0f}–{hi:,.0f}"} <= words, (
+            o["label"],
+            table.stdout,
+        )
+
+
 def test_a_missing_scheduler_package_names_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     """simulate --scheduler local without Dask: one line naming the dist extra, exit 1, before
     any work (not a ModuleNotFoundError)."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from silkrail.commands import options as opt
-from silkrail.commands.console import Table, duration, err, escape, fail, out
+from silkrail.commands.console import Table, duration, duration_unit, err, escape, fail, out
 from silkrail.commands.console import load_network_or_exit as _load
 from silkrail.errors import SilkrailError
 
@@ -368,20 +368,35 @@ def compare_cmd(
         typer.echo(json.dumps({"options": [o.to_dict() for o in options]}, ensure_ascii=False))
         return
     table = Table(title=title, title_justify="left")
-    co2e_col = f"t CO2e {emissions.value.upper()}"
-    for col in ("option", "km", "time", "USD", co2e_col, "border crossings", "gauge changes", "countries"):
-        table.add_column(col, justify="left" if col in ("option", "countries") else "right")
+    co2e_col = f"t CO2e\n{emissions.value.upper()}"
+    # every figure whole on an 80-column terminal: a range goes under its figure, each column of
+    # figures is as wide as its widest line, and only the countries wrap
+    rows: list[list[str]] = []
     for o in options:
-        table.add_row(
-            o.label,
-            f"{o.distance_km:,.0f}",
-            duration(o.duration_h, *o.duration_h_range),
-            f"{o.cost_usd:,.0f} ({o.cost_usd_range[0]:,.0f}–{o.cost_usd_range[1]:,.0f})",
-            f"{co2e_t(o, emissions.value)[0]:,.2f}",
-            str(len(o.border_crossings)),
-            str(len(o.gauge_changes)),
-            " → ".join(o.countries),
+        scale, unit = duration_unit(o.duration_h)
+        low, high = (v / scale for v in o.duration_h_range)
+        rows.append(
+            [
+                o.label or "–",
+                f"{o.distance_km:,.0f}",
+                f"{duration(o.duration_h)}\n{low:,.1f}–{high:,.1f} {unit}",
+                f"{o.cost_usd:,.0f}\n{o.cost_usd_range[0]:,.0f}–{o.cost_usd_range[1]:,.0f}",
+                f"{co2e_t(o, emissions.value)[0]:,.2f}",
+                str(len(o.border_crossings)),
+                str(len(o.gauge_changes)),
+                " → ".join(o.countries),
+            ]
         )
+    columns = ("option", "km", "time", "USD", co2e_col, "borders", "gauge\nchanges", "countries")
+    table.collapse_padding, table.pad_edge = True, False
+    for k, col in enumerate(columns):
+        widest = max((len(line) for r in rows for line in r[k].split("\n")), default=0)
+        widest = max(widest, *(len(line) for line in col.split("\n")))
+        left = col in ("option", "countries")
+        wraps = col == "countries"
+        table.add_column(col, justify="left" if left else "right", min_width=None if wraps else widest)
+    for r in rows:
+        table.add_row(*r)
     out.print(table)
     for f in (map_file, chart):
         if f:
