@@ -193,14 +193,21 @@ def duration_unit(hours: float) -> tuple[float, str]:
 
 
 def duration(
-    hours: float, low: float | None = None, high: float | None = None, *, unit_of: float | None = None
+    hours: float,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    unit_of: float | None = None,
+    range_below: bool = False,
 ) -> str:
-    """``hours`` with its unit (``13.5 h``, ``14.2 d``), and its range in the same unit; the unit
-    is that of ``unit_of`` when given (a row read in one unit)."""
+    """``hours`` with its unit (``13.5 h``, ``14.2 d``), and its range in the same unit, in
+    brackets or (``range_below``) on a line of its own; the unit is that of ``unit_of`` when given
+    (a row read in one unit)."""
     scale, unit = duration_unit(hours if unit_of is None else unit_of)
     text = f"{hours / scale:,.1f} {unit}"
     if low is not None and high is not None:
-        text += f" ({low / scale:,.1f}–{high / scale:,.1f} {unit})"
+        span = f"{low / scale:,.1f}–{high / scale:,.1f} {unit}"
+        text += f"\n{span}" if range_below else f" ({span})"
     return text
 
 

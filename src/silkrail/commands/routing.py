@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from silkrail.commands import options as opt
-from silkrail.commands.console import Table, duration, duration_unit, err, escape, fail, out
+from silkrail.commands.console import Table, duration, err, escape, fail, out
 from silkrail.commands.console import load_network_or_exit as _load
 from silkrail.errors import SilkrailError
 
@@ -373,13 +373,11 @@ def compare_cmd(
     # figures is as wide as its widest line, and only the countries wrap
     rows: list[list[str]] = []
     for o in options:
-        scale, unit = duration_unit(o.duration_h)
-        low, high = (v / scale for v in o.duration_h_range)
         rows.append(
             [
                 o.label or "–",
                 f"{o.distance_km:,.0f}",
-                f"{duration(o.duration_h)}\n{low:,.1f}–{high:,.1f} {unit}",
+                duration(o.duration_h, *o.duration_h_range, range_below=True),
                 f"{o.cost_usd:,.0f}\n{o.cost_usd_range[0]:,.0f}–{o.cost_usd_range[1]:,.0f}",
                 f"{co2e_t(o, emissions.value)[0]:,.2f}",
                 str(len(o.border_crossings)),
