@@ -156,6 +156,7 @@ bench: install
 	$(BIN)/python bench/resilience.py
 	$(BIN)/python bench/ingest_load.py
 	$(BIN)/python bench/forecast.py
+	$(BIN)/python bench/od_matrix.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

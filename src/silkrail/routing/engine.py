@@ -29,7 +29,7 @@ from silkrail.routing.generalised_arcs import arc_objective
 from silkrail.routing.graph import Constraints, StateGraph, build_state_graph
 from silkrail.routing.landmarks import Landmarks, load_or_compute_landmarks
 from silkrail.routing.places import Gazetteer, Place
-from silkrail.routing.pricing import price_route
+from silkrail.routing.pricing import TreePricer
 from silkrail.routing.query import Query, end_states, rail_linked_ports
 from silkrail.routing.results import OdMatrix, Route, StatePath
 from silkrail.traffic import Traffic
@@ -237,22 +237,17 @@ class Engine:
     def od_matrix(self, origins: Sequence[Place], destinations: Sequence[Place], q: Query) -> OdMatrix:
         """duration_h, cost_usd, co2_kg (for ``q.teu`` TEU), their ranges and distance_km for
         every pair (NaN: no route). Paths come from one shortest-path tree per origin; each is
-        priced as a single route is. A matrix is bulk work: compiled where numba is installed,
-        else the trees come from scipy's Dijkstra (equal distances; among equal paths it may
-        take another)."""
+        priced as a single route is, all of a tree's destinations at once. A matrix is bulk
+        work: compiled where numba is installed, else the trees come from scipy's Dijkstra (equal
+        distances; among equal paths it may take another)."""
         from silkrail.routing import kernels
 
         tree = kernels.shortest_tree if jit.available() else kernels_py.shortest_tree
         totals = kernels.tree_totals if jit.available() else kernels_py.tree_totals
-        unwind = kernels.unwind if jit.available() else kernels_py.unwind
-
         g = self.graph
         indptr, indices, arcs = g.csr(q.constraints)
         w = self.weights_for(q.constraints, q.coef)
-        traffic = q.constraints.traffic
-        km = g.costs_of(traffic).km[g.edge[arcs]]
-        metrics = np.vstack([g.weights_of(traffic)[:, arcs], km[None, :]])
-        arc_src = g.src[arcs].astype(np.int64)
+        pricer = TreePricer(g, arcs, q.teu, traffic=q.constraints.traffic, as_of=q.as_of, totals=totals)
         shape = (len(origins), len(destinations))
         duration, cost, co2, distance = (np.full(shape, np.nan) for _ in range(4))
         duration_range, cost_range, co2_range = (np.full((*shape, 2), np.nan) for _ in range(3))
@@ -263,18 +258,12 @@ class Engine:
             for states in ends:
                 s = states[np.argmin(dist[states])]
                 best.append(int(s) if np.isfinite(dist[s]) else -1)
-            tot = totals(pred, arc_src, metrics, np.array(best, dtype=np.int64))
-            tot[:, np.array(best) < 0] = np.nan
-            distance[i] = tot[3]
-            for j, s in enumerate(best):
-                if s < 0:
-                    continue
-                # the same pricing as a single route: terminals, tapered tariffs, ranges
-                price = price_route(g, unwind(pred, arcs, g.src, s), q.teu, traffic=traffic, as_of=q.as_of)
-                duration[i, j], cost[i, j], co2[i, j] = price.duration_h, price.cost_usd, price.co2_kg
-                duration_range[i, j] = price.duration_h_range
-                cost_range[i, j] = price.cost_usd_range
-                co2_range[i, j] = price.co2_kg_range
+            # the same pricing as a single route (terminals, tapered tariffs, ranges), for every
+            # destination of the tree at once
+            p = pricer.price(pred, np.array(best, dtype=np.int64))
+            duration[i], cost[i], co2[i], distance[i] = p.duration_h, p.cost_usd, p.co2_kg, p.distance_km
+            duration_range[i], cost_range[i] = p.duration_h_range, p.cost_usd_range
+            co2_range[i] = p.co2_kg_range
         return OdMatrix(
             origins=[o.name for o in origins],
             destinations=[d.name for d in destinations],

@@ -13,6 +13,7 @@ route crosses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from numpy.typing import NDArray
 
 from silkrail.network.model import EdgeKind
 from silkrail.routing.costs import CostModel
-from silkrail.routing.distributions import lognormal_range, lognormal_variance, share_variance
+from silkrail.routing.distributions import Z90, lognormal_range, lognormal_variance, share_variance
 from silkrail.routing.edge_costs import CLASS_FERRY, CLASS_SEA, RUN_CLASS_NAMES, EdgeCosts
 from silkrail.traffic import Traffic, is_freight
 
@@ -249,6 +250,170 @@ def price_route(
     )
 
 
+@dataclass(frozen=True)
+class TreePrices:
+    """Every target's totals and 10th-90th percentile ranges (NaN where a target is -1)."""
+
+    duration_h: NDArray[np.float64]
+    duration_h_range: NDArray[np.float64]  # (n, 2)
+    cost_usd: NDArray[np.float64]
+    cost_usd_range: NDArray[np.float64]
+    co2_kg: NDArray[np.float64]
+    co2_kg_range: NDArray[np.float64]
+    distance_km: NDArray[np.float64]
+
+
+class TreePricer:
+    """:func:`price_route` for every path of a shortest-path tree at once: the arcs' figures are
+    laid out once per CSR position, summed along the tree to each target in one pass, and the
+    totals and ranges are finished as arrays. The parts of a price that depend on a path's
+    context (where a tariff area starts, whether the route starts and ends on rail, a crossing
+    figure published for one direction) are read off the tree, so each target's figures equal
+    its single route's to rounding. A pricer reuses its arrays between trees: one per thread.
+    """
+
+    def __init__(
+        self,
+        g: StateGraph,
+        arcs: NDArray[np.int64],
+        teu: float,
+        *,
+        traffic: Traffic = Traffic.CONTAINER,
+        as_of: str | None = None,
+        totals: Callable[..., NDArray[np.float64]],
+    ) -> None:
+        m: CostModel = g.model
+        costs = g.costs_of(traffic)
+        net = g.net
+        self.m, self.traffic, self.teu, self._totals = m, traffic, float(teu), totals
+        self.freight = is_freight(traffic)
+        self.cargo = float(teu) if self.freight else 1.0
+        arcs = np.asarray(arcs, dtype=np.int64)
+        self.arc_src = g.src[arcs].astype(np.int64)
+        e = g.edge[arcs].astype(np.int64)
+        chg = g.change[arcs].astype(bool)
+        cls = costs.run_class[e]
+        km = costs.km[e]
+        self.is_rail = (cls >= 0) & (cls < CLASS_SEA)
+        self.new_area = costs.new_area[e].astype(bool)
+        fixed_h = costs.fixed_time_h[e] + np.where(chg, costs.change_time_h[e], 0.0)
+        fixed_var = costs.fixed_var_h2[e] + np.where(chg, costs.change_var_h2[e], 0.0)
+        fee = costs.fixed_cost_usd[e] + np.where(chg, costs.change_cost_usd[e], 0.0)
+        directed_ids = {f.crossing for f in m.crossing_figures if f.from_country}
+        for i in np.flatnonzero(net.crossing[e] >= 0).tolist():
+            c_idx = int(net.crossing[e[i]])
+            c = net.crossings[c_idx]
+            if c.id in directed_ids:
+                a_cc = net.country_code(int(g.state_node[self.arc_src[i]]))
+                dwell, _ = m.crossing_dwell(c, traffic, a_cc)
+                fixed_h[i] += dwell.value - costs.crossing_parts[c_idx][0].value
+        line = costs.line_cost_usd[e].copy()
+        if self.freight:
+            deep = (cls == CLASS_SEA) & ~costs.sea_lane[e]
+            line[deep] = km[deep] * m.sea_usd_per_teu_km(as_of)
+            self.entry = m.tariff_entry_usd() * m.rail_price_factor(traffic)
+            self.block = m.block_factor(teu)
+            self.terminal_usd = m.params.tariff.terminal_usd_per_teu * self.cargo
+        else:
+            self.entry, self.block, self.terminal_usd = 0.0, 1.0, 0.0
+        self.run_h = costs.run_h[e]
+        water = (cls == CLASS_SEA) | (cls == CLASS_FERRY) | (net.edge_kind[e] == EdgeKind.PORT_LINK)
+        self.sig = time_sigmas(m, traffic)
+        self.classes = sorted(self.sig)
+        rows = [np.where(cls == c, self.run_h, 0.0) for c in self.classes]
+        rows += [
+            np.where(np.isin(cls, self.classes), 0.0, self.run_h),  # in the total, not in a class's spread
+            fixed_h,
+            fixed_var,
+            fee,
+            np.where(self.is_rail, line, 0.0),
+            np.where(self.is_rail, 0.0, line),
+            costs.co2_kg[e],
+            np.where(water, self.run_h + fixed_h, 0.0),
+            km,
+            self.is_rail.astype(np.float64),
+        ]
+        rows += [np.zeros(len(arcs)), np.zeros(len(arcs))]  # per tree: tariff starts, first arc on rail
+        self._metrics = np.vstack(rows)
+        self.terminal_h = float(m.params.traffic(traffic).terminal_h)
+        self.terminal_sigma = m.sigmas.traffic(traffic).terminal_h
+        self.residual = m.residual.time(traffic)
+        self.c_sigma = m.params.spreads.cost_sigma_log
+        self.c_extra = max(m.residual.cost, 0.05)
+        self.co2_sigma = m.params.spreads.co2_sigma_log
+
+    def price(self, pred: NDArray[np.int64], targets: NDArray[np.int64]) -> TreePrices:
+        """Totals for each target state of the tree ``pred`` (CSR position of each state's
+        incoming arc, -1 at a root), -1 for a target not reached."""
+        targets = np.asarray(targets, dtype=np.int64)
+        prev = pred[self.arc_src]  # the arc before each arc on a tree path (-1: the first arc)
+        prev_rail = np.where(prev >= 0, self.is_rail[np.maximum(prev, 0)], False)
+        starts = self.is_rail & ((prev < 0) | ~prev_rail | self.new_area)
+        first_rail = self.is_rail & (prev < 0)
+        self._metrics[-2] = starts
+        self._metrics[-1] = first_rail
+        tot = self._totals(pred, self.arc_src, self._metrics, targets)
+        reached = targets >= 0
+        tot[:, ~reached] = 0.0  # NaN at the end
+        k = len(self.classes)
+        runs = tot[:k]
+        other_run, fixed_h, fixed_var, fee, rail_line, other_line = tot[k : k + 6]
+        co2, water_h, km, n_rail, n_starts, first = tot[k + 6 :]
+        last_pos = np.where(reached, pred[np.maximum(targets, 0)], -1)
+        last = np.where(last_pos >= 0, self.is_rail[np.maximum(last_pos, 0)], False)
+        n_ends = np.where(reached, first + last, 0.0)
+
+        terminal = n_ends * self.terminal_h
+        duration = runs.sum(axis=0) + other_run + fixed_h + terminal
+        var = sum(runs[i] ** 2 * np.expm1(self.sig[c] ** 2) for i, c in enumerate(self.classes))
+        var = var + fixed_var + n_ends * self.terminal_h**2 * np.expm1(self.terminal_sigma**2)
+        var = var + np.maximum(duration - water_h, 0.0) ** 2 * np.expm1(self.residual**2)
+
+        if self.freight:
+            rail_usd = (rail_line + n_starts * self.entry) * self.block * self.cargo
+        else:
+            rail_usd = rail_line + np.where(n_rail > 0, self.m.params.fares.base_usd, 0.0)
+        sea_usd = other_line * self.cargo
+        fees = fee * self.cargo + n_ends * self.terminal_usd
+        cost = rail_usd + sea_usd + fees
+        c_var = np.maximum(rail_usd + fees, 0.0) ** 2 * np.expm1(self.c_extra**2)
+        c_var = c_var + np.maximum(sea_usd, 0.0) ** 2 * np.expm1(self.c_sigma**2)
+        co2_total = co2 * self.cargo
+
+        def out(a: NDArray[np.float64]) -> NDArray[np.float64]:
+            return np.where(reached, a, np.nan)
+
+        def rng(
+            mean: NDArray[np.float64], variance: NDArray[np.float64], extra: float = 0.0
+        ) -> NDArray[np.float64]:
+            return np.where(reached[:, None], lognormal_ranges(mean, variance, extra), np.nan)
+
+        return TreePrices(
+            duration_h=out(duration),
+            duration_h_range=rng(duration, var),
+            cost_usd=out(cost),
+            cost_usd_range=rng(cost, c_var),
+            co2_kg=out(co2_total),
+            co2_kg_range=rng(co2_total, np.zeros_like(co2_total), self.co2_sigma),
+            distance_km=out(km),
+        )
+
+
+def lognormal_ranges(
+    mean: NDArray[np.float64], variance: NDArray[np.float64], extra_sigma: float = 0.0
+) -> NDArray[np.float64]:
+    """:func:`~silkrail.routing.distributions.lognormal_range` of arrays: (n, 2)."""
+    out = np.zeros((len(mean), 2))
+    ok = np.isfinite(mean) & (mean > 0)
+    mu0, v = mean[ok], variance[ok]
+    s2 = np.log1p(v / (mu0 * mu0)) + extra_sigma * extra_sigma
+    s = np.sqrt(s2)
+    mu = np.log(mu0) - s2 / 2
+    out[ok, 0] = np.exp(mu - Z90 * s)
+    out[ok, 1] = np.exp(mu + Z90 * s)
+    return out
+
+
 def time_sigmas(m: CostModel, traffic: Traffic) -> dict[int, float]:
     """Log spread of running time per run class for a traffic type."""
     s = m.sigmas.traffic(traffic).speed_kmh
@@ -274,6 +439,9 @@ def water_hours(g: StateGraph, arcs: NDArray[np.int64], f: PathFigures) -> float
 __all__ = [
     "PathFigures",
     "RoutePrice",
+    "TreePricer",
+    "TreePrices",
+    "lognormal_ranges",
     "path_figures",
     "price_route",
     "tariff_sections",
