@@ -122,6 +122,25 @@ def test_a_section_path_and_the_electrification_what_if(router: Router, route: R
     assert (on.electric_share[inside] == 1.0).all() and (tr.electric_share[inside] == 0.0).all()
 
 
+def test_every_route_reads_one_set_of_edge_factors_and_a_what_if_its_own(router: Router, route: Route) -> None:
+    """The per-edge factors are computed once per model and traffic type and shared read-only by
+    every route; an electrification what-if gets its own, and the shared ones stay as they were
+    (a route asked again has the same CO2e)."""
+    net, m = router.net, router.engine.graph.model
+    shared = emissions.edge_emissions(net, m, Traffic.CONTAINER)
+    assert emissions.edge_emissions(net, m, Traffic.CONTAINER) is shared
+    passenger = emissions.edge_emissions(net, m, Traffic.PASSENGER)
+    assert passenger is not shared and passenger.factor_sets != shared.factor_sets
+    with pytest.raises(ValueError, match="read-only"):
+        shared.wtw[0] = 0.0
+    before = shared.wtw.copy()
+    what_if = emissions.edge_emissions(net, m, Traffic.CONTAINER, electrify=["moyynty-aktogay"])
+    assert what_if is not shared and what_if.wtw.flags.writeable
+    np.testing.assert_array_equal(emissions.edge_emissions(net, m, Traffic.CONTAINER).wtw, before)
+    again = router.route(RouteQuery("Erenhot", "Zamyn-Uud", mode="rail", teu=2))
+    assert [leg.co2e_wtw_kg for leg in again.legs] == [leg.co2e_wtw_kg for leg in route.legs]
+
+
 def test_the_what_if_refuses_what_it_cannot_answer(router: Router, route: Route) -> None:
     """An unknown section lists the known ones; a section off the route says so; a flow out of
     bounds is refused."""

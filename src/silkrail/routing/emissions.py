@@ -389,11 +389,35 @@ def edge_emissions(
     diesel (a default share where no record says); passengers on rail take the transit model's
     passenger factor (``rail_passenger``, a documented default); sea legs and ferries the transit
     model's factors for the mode. ``data``/``factors`` default to the data directory's files;
-    sections named in ``electrify`` count as electric (the what-if)."""
-    from silkrail.network.interop import load_interoperability
-
+    sections named in ``electrify`` count as electric (the what-if). With the data directory's
+    files, the factors of a network are computed once per model and traffic type (every route's
+    legs read them)."""
     t = traffic_of(traffic)
     electrify = tuple(electrify)
+    shared = data is None and factors is None and not electrify
+    if shared:
+        hit = model._emissions.get(t)
+        if hit is not None and hit[0] is net and isinstance(hit[1], EdgeEmissions):
+            return hit[1]
+    out = _edge_emissions(net, model, t, data=data, factors=factors, electrify=electrify)
+    if shared:
+        for a in (out.wtw, out.ttw, out.electric_share, out.default, out.factor):
+            a.setflags(write=False)  # shared by every route from now on
+        model._emissions[t] = (net, out)
+    return out
+
+
+def _edge_emissions(
+    net: Network,
+    model: CostModel,
+    t: Traffic,
+    *,
+    data: Interoperability | None,
+    factors: Factors | None,
+    electrify: tuple[str, ...],
+) -> EdgeEmissions:
+    from silkrail.network.interop import load_interoperability
+
     if data is None and not electrify:
         tr = network_traction(net)
     else:
