@@ -137,6 +137,8 @@ def test_every_route_reads_one_set_of_edge_factors_and_a_what_if_its_own(router:
     what_if = emissions.edge_emissions(net, m, Traffic.CONTAINER, electrify=["moyynty-aktogay"])
     assert what_if is not shared and what_if.wtw.flags.writeable
     np.testing.assert_array_equal(emissions.edge_emissions(net, m, Traffic.CONTAINER).wtw, before)
+    changed = m.with_basis("tank-to-wheel")
+    assert emissions.edge_emissions(net, changed, Traffic.CONTAINER) is not shared  # a copy computes its own
     again = router.route(RouteQuery("Erenhot", "Zamyn-Uud", mode="rail", teu=2))
     assert [leg.co2e_wtw_kg for leg in again.legs] == [leg.co2e_wtw_kg for leg in route.legs]
 

@@ -69,8 +69,11 @@ class CostModel:
     emissions_digest: str = ""  # of the files the per-edge CO2e factors by traction come from
     fingerprint: str = ""
     _figures: dict[str, tuple[CrossingFigure, ...]] = field(default_factory=dict, repr=False, compare=False)
-    _emissions: dict[object, tuple[object, object]] = field(default_factory=dict, repr=False, compare=False)
-    """Per traffic type: (network, its per-edge CO2e factors), computed once (emissions.py)."""
+    _emissions: dict[object, tuple[object, object]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Per traffic type: (network, its per-edge CO2e factors), computed once (emissions.py); a
+    changed copy (``with_*``) starts without them."""
 
     # -- construction ------------------------------------------------------------------------
 
