@@ -67,8 +67,9 @@ def test_every_path_of_a_small_tree_is_priced_as_its_single_route(
 
 @pytest.mark.integration
 def test_tree_prices_equal_single_routes_on_the_real_network(real_net: Network) -> None:
-    """From Hanoi, Almaty and Moscow by rail and by any mode, 300 states the tree reaches (drawn
-    with a fixed seed) and the big cities: each priced as its single route, to 1e-9."""
+    """From Hanoi, Almaty and Moscow by rail and by any mode (sea legs at a date's rate), 300
+    states the tree reaches (drawn with a fixed seed) and six big cities, summed as the OD matrix
+    sums them: each priced as its single route, to 1e-9."""
     from silkrail.routing.router import router_for
 
     router = router_for(real_net)
@@ -76,21 +77,30 @@ def test_tree_prices_equal_single_routes_on_the_real_network(real_net: Network) 
     rng = np.random.default_rng(7)
     cities = [router.resolve(n) for n in ("Beijing", "Duisburg", "Tashkent", "Baku", "Vientiane", "Istanbul")]
     checked = 0
-    for mode, traffic, teu in (("rail", Traffic.CONTAINER, 40.0), ("any", Traffic.CONTAINER, 2.0)):
+    from silkrail import jit
+    from silkrail.routing import kernels
+
+    totals = kernels.tree_totals if jit.available() else kernels_py.tree_totals  # as od_matrix sums
+    for mode, traffic, teu, as_of in (
+        ("rail", Traffic.CONTAINER, 40.0, None),
+        ("any", Traffic.CONTAINER, 2.0, "2025-06-01"),  # sea legs at that date's rate
+    ):
         q = check_query(real_net, RouteOptions(mode=mode, traffic=traffic.value, teu=teu))  # type: ignore[arg-type]
         indptr, indices, arcs = g.csr(q.constraints)
         w = engine.weights_for(q.constraints, q.coef)
-        pricer = TreePricer(g, arcs, teu, traffic=traffic, totals=kernels_py.tree_totals)
+        pricer = TreePricer(g, arcs, teu, traffic=traffic, as_of=as_of, totals=totals)
         for origin in ("Hanoi", "Almaty", "Moscow"):
             dist, pred = kernels_py.shortest_tree(
                 indptr, indices, w, engine.end_states(router.resolve(origin), mode)
             )
             reached = np.flatnonzero(np.isfinite(dist))
             ends = [int(e[np.argmin(dist[e])]) for e in (engine.end_states(c, mode) for c in cities)]
+            assert np.isfinite(dist[ends]).all()  # every city is reached: each is a real path
             targets = np.r_[rng.choice(reached, 300, replace=False), ends]
             got = pricer.price(pred, targets)
             for j, s in enumerate(targets.tolist()):
-                want = price_route(g, kernels_py.unwind(pred, arcs, g.src, s), teu, traffic=traffic)
+                path = kernels_py.unwind(pred, arcs, g.src, s)
+                want = price_route(g, path, teu, traffic=traffic, as_of=as_of)
                 for f in FIELDS:
                     np.testing.assert_allclose(getattr(got, f)[j], getattr(want, f), rtol=1e-9, err_msg=f)
                 checked += 1
