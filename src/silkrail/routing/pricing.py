@@ -96,7 +96,7 @@ def path_figures(
     cls = costs.run_class[e]
     km = costs.km[e]
     is_rail = (cls >= 0) & (cls < CLASS_SEA)
-    run_h = costs.run_h[e].copy()
+    run_h = costs.time_h[e] - costs.fixed_time_h[e]  # the path's arcs only, not every edge's
     fixed_h = costs.fixed_time_h[e].copy()
     fixed_var = costs.fixed_var_h2[e].copy()
     change_h = np.where(chg, costs.change_time_h[e], 0.0)
@@ -316,7 +316,7 @@ class TreePricer:
             self.terminal_usd = m.params.tariff.terminal_usd_per_teu * self.cargo
         else:
             self.entry, self.block, self.terminal_usd = 0.0, 1.0, 0.0
-        self.run_h = costs.run_h[e]
+        self.run_h = costs.time_h[e] - costs.fixed_time_h[e]
         water = (cls == CLASS_SEA) | (cls == CLASS_FERRY) | (net.edge_kind[e] == EdgeKind.PORT_LINK)
         self.sig = time_sigmas(m, traffic)
         self.classes = sorted(self.sig)
