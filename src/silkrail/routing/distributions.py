@@ -7,6 +7,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 Z90 = 1.2815515655446004  # the 90th percentile of the standard normal
 
 
@@ -42,6 +45,21 @@ def lognormal_range(mean: float, variance: float, extra_sigma: float = 0.0) -> t
     return (math.exp(mu - Z90 * s), math.exp(mu + Z90 * s))
 
 
+def lognormal_ranges(
+    mean: NDArray[np.float64], variance: NDArray[np.float64], extra_sigma: float = 0.0
+) -> NDArray[np.float64]:
+    """:func:`lognormal_range` of arrays: (n, 2) (a mean that is not positive gives (0, 0))."""
+    out = np.zeros((len(mean), 2))
+    ok = np.isfinite(mean) & (mean > 0)
+    mu0, v = mean[ok], variance[ok]
+    s2 = np.log1p(v / (mu0 * mu0)) + extra_sigma * extra_sigma
+    s = np.sqrt(s2)
+    mu = np.log(mu0) - s2 / 2
+    out[ok, 0] = np.exp(mu - Z90 * s)
+    out[ok, 1] = np.exp(mu + Z90 * s)
+    return out
+
+
 def share_variance(part: float, sigma_log: float) -> float:
     """Variance of a part of a total that is off by a log-normal factor of spread ``sigma_log``."""
     return lognormal_variance(max(part, 0.0), sigma_log)
@@ -59,6 +77,7 @@ __all__ = [
     "Z90",
     "Component",
     "lognormal_range",
+    "lognormal_ranges",
     "lognormal_variance",
     "share_variance",
     "sigma_of_range",

@@ -22,7 +22,12 @@ from numpy.typing import NDArray
 
 from silkrail.network.model import EdgeKind
 from silkrail.routing.costs import CostModel
-from silkrail.routing.distributions import Z90, lognormal_range, lognormal_variance, share_variance
+from silkrail.routing.distributions import (
+    lognormal_range,
+    lognormal_ranges,
+    lognormal_variance,
+    share_variance,
+)
 from silkrail.routing.edge_costs import CLASS_FERRY, CLASS_SEA, RUN_CLASS_NAMES, EdgeCosts
 from silkrail.traffic import Traffic, is_freight
 
@@ -75,6 +80,66 @@ class RoutePrice:
     co2_sigma: float = 0.2
 
 
+@dataclass(frozen=True)
+class _ArcFigures:
+    """Each arc's own figures, per TEU (or passenger): what does not depend on the arcs around it
+    on a path. Where a tariff area starts, the base fare and the rail ends do (:func:`path_figures`
+    reads them off the path, :class:`TreePricer` off a tree)."""
+
+    e: NDArray[np.int64]  # network edge of each arc
+    run_class: NDArray[np.int8]
+    km: NDArray[np.float64]
+    is_rail: NDArray[np.bool_]
+    run_h: NDArray[np.float64]
+    fixed_h: NDArray[np.float64]  # dwell, the change of gauge where the train changes, handling
+    fixed_var_h2: NDArray[np.float64]
+    change_h: NDArray[np.float64]
+    change_usd: NDArray[np.float64]
+    fee_usd: NDArray[np.float64]  # the change's fee included
+    line_usd: NDArray[np.float64]  # the line haul per km; deep sea at the rate as of the date
+
+
+def _arc_figures(
+    g: StateGraph, arcs: NDArray[np.int64], m: CostModel, traffic: Traffic, as_of: str | None
+) -> _ArcFigures:
+    costs: EdgeCosts = g.costs_of(traffic)
+    net = g.net
+    arcs = np.asarray(arcs, dtype=np.int64)
+    e = g.edge[arcs].astype(np.int64)
+    chg = g.change[arcs].astype(bool)
+    cls = costs.run_class[e]
+    km = costs.km[e]
+    change_h = np.where(chg, costs.change_time_h[e], 0.0)
+    change_usd = np.where(chg, costs.change_cost_usd[e], 0.0)
+    fixed_h = costs.fixed_time_h[e] + change_h
+    # a crossing with a figure for one direction: its dwell in the direction the arc crosses
+    directed = {f.crossing for f in m.crossing_figures if f.from_country}
+    for i in np.flatnonzero(net.crossing[e] >= 0).tolist():
+        c_idx = int(net.crossing[e[i]])
+        c = net.crossings[c_idx]
+        if c.id in directed:
+            a_cc = net.country_code(int(g.state_node[g.src[arcs[i]]]))
+            dwell, _ = m.crossing_dwell(c, traffic, a_cc)
+            fixed_h[i] += dwell.value - costs.crossing_parts[c_idx][0].value
+    line = costs.line_cost_usd[e].copy()
+    if is_freight(traffic):
+        deep = (cls == CLASS_SEA) & ~costs.sea_lane[e]
+        line[deep] = km[deep] * m.sea_usd_per_teu_km(as_of)
+    return _ArcFigures(
+        e=e,
+        run_class=cls,
+        km=km,
+        is_rail=(cls >= 0) & (cls < CLASS_SEA),
+        run_h=costs.time_h[e] - costs.fixed_time_h[e],  # the arcs' own, not every edge's
+        fixed_h=fixed_h,
+        fixed_var_h2=costs.fixed_var_h2[e] + np.where(chg, costs.change_var_h2[e], 0.0),
+        change_h=change_h,
+        change_usd=change_usd,
+        fee_usd=costs.fixed_cost_usd[e] + change_usd,
+        line_usd=line,
+    )
+
+
 def path_figures(
     g: StateGraph,
     arcs: NDArray[np.int64],
@@ -87,39 +152,13 @@ def path_figures(
     """Every arc's figures along ``arcs`` (see :class:`PathFigures`)."""
     m: CostModel = model or g.model
     costs: EdgeCosts = g.costs_of(traffic)
-    net = g.net
-    freight = is_freight(traffic)
-    cargo = float(teu) if freight else 1.0
-    arcs = np.asarray(arcs, dtype=np.int64)
-    e = g.edge[arcs].astype(np.int64)
-    chg = g.change[arcs].astype(bool)
-    cls = costs.run_class[e]
-    km = costs.km[e]
-    is_rail = (cls >= 0) & (cls < CLASS_SEA)
-    run_h = costs.time_h[e] - costs.fixed_time_h[e]  # the path's arcs only, not every edge's
-    fixed_h = costs.fixed_time_h[e].copy()
-    fixed_var = costs.fixed_var_h2[e].copy()
-    change_h = np.where(chg, costs.change_time_h[e], 0.0)
-    fixed_h += change_h
-    fixed_var += np.where(chg, costs.change_var_h2[e], 0.0)
-    fee = costs.fixed_cost_usd[e] + np.where(chg, costs.change_cost_usd[e], 0.0)
-    change_usd = np.where(chg, costs.change_cost_usd[e], 0.0)
-    # a crossing with a figure for one direction: its dwell in the direction the route crosses
-    for i in np.flatnonzero(net.crossing[e] >= 0).tolist():
-        c = net.crossings[int(net.crossing[e[i]])]
-        a_cc = net.country_code(int(g.state_node[g.src[arcs[i]]]))
-        directed = [f for f in m.crossing_figures if f.crossing == c.id and f.from_country]
-        if directed:
-            dwell, _ = m.crossing_dwell(c, traffic, a_cc)
-            fixed_h[i] += dwell.value - costs.crossing_parts[int(net.crossing[e[i]])][0].value
-    # money: the line haul per km, the tariff's fixed charge where a tariff area starts, sea as of the date
-    line = costs.line_cost_usd[e].copy()
-    sea = cls == CLASS_SEA
-    deep = sea & ~costs.sea_lane[e]
-    if freight:
-        line[deep] = km[deep] * m.sea_usd_per_teu_km(as_of)
-        starts = _tariff_starts(costs, e, is_rail)
-        line[starts] += m.tariff_entry_usd() * m.rail_price_factor(traffic)
+    cargo = float(teu) if is_freight(traffic) else 1.0
+    a = _arc_figures(g, arcs, m, traffic, as_of)
+    e, is_rail = a.e, a.is_rail
+    # money: the tariff's fixed charge where a tariff area starts, or a passenger's base fare
+    line = a.line_usd.copy()
+    if is_freight(traffic):
+        line[_tariff_starts(costs, e, is_rail)] += m.tariff_entry_usd() * m.rail_price_factor(traffic)
         line[is_rail] *= m.block_factor(teu)
         terminal_usd = m.params.tariff.terminal_usd_per_teu * cargo
     else:
@@ -129,18 +168,18 @@ def path_figures(
         terminal_usd = 0.0
     ends = (bool(len(e) and is_rail[0]), bool(len(e) and is_rail[-1]))
     return PathFigures(
-        run_h=run_h,
-        fixed_h=fixed_h,
-        fixed_var_h2=fixed_var,
+        run_h=a.run_h,
+        fixed_h=a.fixed_h,
+        fixed_var_h2=a.fixed_var_h2,
         line_usd=line * cargo,
-        fee_usd=fee * cargo,
-        change_usd=change_usd * cargo,
-        change_h=change_h,
+        fee_usd=a.fee_usd * cargo,
+        change_usd=a.change_usd * cargo,
+        change_h=a.change_h,
         co2_kg=costs.co2_kg[e] * cargo,
         co2_wtw_kg=costs.co2_wtw_kg[e] * cargo,
         co2_ttw_kg=costs.co2_ttw_kg[e] * cargo,
-        km=km,
-        run_class=cls,
+        km=a.km,
+        run_class=a.run_class,
         is_rail=is_rail,
         terminal_h=float(m.params.traffic(traffic).terminal_h),
         terminal_usd=terminal_usd,
@@ -283,53 +322,34 @@ class TreePricer:
         totals: Callable[..., NDArray[np.float64]],
     ) -> None:
         m: CostModel = g.model
-        costs = g.costs_of(traffic)
-        net = g.net
-        self.m, self.traffic, self.teu, self._totals = m, traffic, float(teu), totals
+        self._totals = totals
         self.freight = is_freight(traffic)
         self.cargo = float(teu) if self.freight else 1.0
-        arcs = np.asarray(arcs, dtype=np.int64)
-        self.arc_src = g.src[arcs].astype(np.int64)
-        e = g.edge[arcs].astype(np.int64)
-        chg = g.change[arcs].astype(bool)
-        cls = costs.run_class[e]
-        km = costs.km[e]
-        self.is_rail = (cls >= 0) & (cls < CLASS_SEA)
-        self.new_area = costs.new_area[e].astype(bool)
-        fixed_h = costs.fixed_time_h[e] + np.where(chg, costs.change_time_h[e], 0.0)
-        fixed_var = costs.fixed_var_h2[e] + np.where(chg, costs.change_var_h2[e], 0.0)
-        fee = costs.fixed_cost_usd[e] + np.where(chg, costs.change_cost_usd[e], 0.0)
-        directed_ids = {f.crossing for f in m.crossing_figures if f.from_country}
-        for i in np.flatnonzero(net.crossing[e] >= 0).tolist():
-            c_idx = int(net.crossing[e[i]])
-            c = net.crossings[c_idx]
-            if c.id in directed_ids:
-                a_cc = net.country_code(int(g.state_node[self.arc_src[i]]))
-                dwell, _ = m.crossing_dwell(c, traffic, a_cc)
-                fixed_h[i] += dwell.value - costs.crossing_parts[c_idx][0].value
-        line = costs.line_cost_usd[e].copy()
+        self.arc_src = g.src[np.asarray(arcs, dtype=np.int64)].astype(np.int64)
+        a = _arc_figures(g, arcs, m, traffic, as_of)
+        cls, km, line, fixed_h, run_h = a.run_class, a.km, a.line_usd, a.fixed_h, a.run_h
+        self.is_rail = a.is_rail
+        self.new_area = g.costs_of(traffic).new_area[a.e].astype(bool)
         if self.freight:
-            deep = (cls == CLASS_SEA) & ~costs.sea_lane[e]
-            line[deep] = km[deep] * m.sea_usd_per_teu_km(as_of)
             self.entry = m.tariff_entry_usd() * m.rail_price_factor(traffic)
             self.block = m.block_factor(teu)
             self.terminal_usd = m.params.tariff.terminal_usd_per_teu * self.cargo
         else:
             self.entry, self.block, self.terminal_usd = 0.0, 1.0, 0.0
-        self.run_h = costs.time_h[e] - costs.fixed_time_h[e]
-        water = (cls == CLASS_SEA) | (cls == CLASS_FERRY) | (net.edge_kind[e] == EdgeKind.PORT_LINK)
+        self.base_fare = 0.0 if self.freight else m.params.fares.base_usd
+        water = (cls == CLASS_SEA) | (cls == CLASS_FERRY) | (g.net.edge_kind[a.e] == EdgeKind.PORT_LINK)
         self.sig = time_sigmas(m, traffic)
         self.classes = sorted(self.sig)
-        rows = [np.where(cls == c, self.run_h, 0.0) for c in self.classes]
+        rows = [np.where(cls == c, run_h, 0.0) for c in self.classes]
         rows += [
-            np.where(np.isin(cls, self.classes), 0.0, self.run_h),  # in the total, not in a class's spread
+            np.where(np.isin(cls, self.classes), 0.0, run_h),  # in the total, not in a class's spread
             fixed_h,
-            fixed_var,
-            fee,
+            a.fixed_var_h2,
+            a.fee_usd,
             np.where(self.is_rail, line, 0.0),
             np.where(self.is_rail, 0.0, line),
-            costs.co2_kg[e],
-            np.where(water, self.run_h + fixed_h, 0.0),
+            g.costs_of(traffic).co2_kg[a.e],
+            np.where(water, run_h + fixed_h, 0.0),
             km,
             self.is_rail.astype(np.float64),
         ]
@@ -372,7 +392,7 @@ class TreePricer:
         if self.freight:
             rail_usd = (rail_line + n_starts * self.entry) * self.block * self.cargo
         else:
-            rail_usd = rail_line + np.where(n_rail > 0, self.m.params.fares.base_usd, 0.0)
+            rail_usd = rail_line + np.where(n_rail > 0, self.base_fare, 0.0)
         sea_usd = other_line * self.cargo
         fees = fee * self.cargo + n_ends * self.terminal_usd
         cost = rail_usd + sea_usd + fees
@@ -397,21 +417,6 @@ class TreePricer:
             co2_kg_range=rng(co2_total, np.zeros_like(co2_total), self.co2_sigma),
             distance_km=out(km),
         )
-
-
-def lognormal_ranges(
-    mean: NDArray[np.float64], variance: NDArray[np.float64], extra_sigma: float = 0.0
-) -> NDArray[np.float64]:
-    """:func:`~silkrail.routing.distributions.lognormal_range` of arrays: (n, 2)."""
-    out = np.zeros((len(mean), 2))
-    ok = np.isfinite(mean) & (mean > 0)
-    mu0, v = mean[ok], variance[ok]
-    s2 = np.log1p(v / (mu0 * mu0)) + extra_sigma * extra_sigma
-    s = np.sqrt(s2)
-    mu = np.log(mu0) - s2 / 2
-    out[ok, 0] = np.exp(mu - Z90 * s)
-    out[ok, 1] = np.exp(mu + Z90 * s)
-    return out
 
 
 def time_sigmas(m: CostModel, traffic: Traffic) -> dict[int, float]:
@@ -441,7 +446,6 @@ __all__ = [
     "RoutePrice",
     "TreePricer",
     "TreePrices",
-    "lognormal_ranges",
     "path_figures",
     "price_route",
     "tariff_sections",
