@@ -37,6 +37,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--teu", type=float, default=40.0)
     args = ap.parse_args()
+    if not 1 <= args.repeat <= 50:
+        ap.error(f"--repeat {args.repeat}: give 1 to 50 runs")
+    if not 0 < args.teu <= 10_000:
+        ap.error(f"--teu {args.teu}: give a number of TEU above 0 and at most 10,000")
+    if not 100_000 <= args.min_population <= 50_000_000:
+        ap.error(f"--min-population {args.min_population:,}: give 100,000 to 50,000,000 people")
 
     net = silkrail.load_network()
     router = router_for(net)
