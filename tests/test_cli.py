@@ -119,6 +119,22 @@ def test_a_bad_value_is_named_as_its_option(fixture_env: Path) -> None:  # noqa:
     assert late.exit_code == 2 and "--as-of" in late.output and "YYYY-MM-DD" in late.output
     many = runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--alternatives", "11"])
     assert many.exit_code == 2 and "--alternatives" in many.output and "0 to 10" in many.output
+    stopping = runner.invoke(app, ["route", "Erenhot", "Zamyn-Uud", "--traffic", "freight", "--train", "stopping"])
+    assert stopping.exit_code == 2 and "--train" in stopping.output and "standard or express" in stopping.output
+
+
+def test_an_express_train_says_its_running_time_factor(fixture_env: Path) -> None:  # noqa: F811
+    """``--train express`` prices the running time of an express, says by what factor, and marks
+    the JSON; waits at the border and the distance are a standard train's."""
+    args = ["route", "Erenhot", "Zamyn-Uud", "--mode", "rail", "--traffic", "passenger"]
+    std = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    fast = json.loads(runner.invoke(app, [*args, "--train", "express", "--json"]).stdout)
+    assert fast["train"] == "express" and "train" not in std
+    assert fast["distance_km"] == std["distance_km"] and fast["events"] == std["events"]
+    assert sum(x["duration_h"] for x in fast["legs"]) < sum(x["duration_h"] for x in std["legs"])
+    shown = runner.invoke(app, [*args, "--train", "express"], env={"COLUMNS": "250"})
+    line = next(x for x in shown.output.splitlines() if x.startswith("an express train"))
+    assert "running time ×" in line and "high-speed" in line
 
 
 # --- the conventions of the ecosystem -------------------------------------------------------

@@ -113,6 +113,7 @@ def route(
     mode: Literal["rail", "sea", "any"] = ...,
     objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = ...,
     traffic: Literal["passenger", "freight", "any"] = ...,
+    train: Literal["standard", "express", "stopping"] = ...,
     avoid: str | Iterable[str] = ...,
     year: int | None = ...,
     teu: float = ...,
@@ -134,6 +135,7 @@ def route(
     mode: Literal["rail", "sea", "any"] = ...,
     objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = ...,
     traffic: Literal["passenger", "freight", "any"] = ...,
+    train: Literal["standard", "express", "stopping"] = ...,
     avoid: str | Iterable[str] = ...,
     year: int | None = ...,
     teu: float = ...,
@@ -154,6 +156,7 @@ def route(
     mode: Literal["rail", "sea", "any"] = "any",
     objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = None,
     traffic: Literal["passenger", "freight", "any"] = "any",
+    train: Literal["standard", "express", "stopping"] = "standard",
     avoid: str | Iterable[str] = (),
     year: int | None = None,
     teu: float = 1.0,
@@ -182,6 +185,10 @@ def route(
         time for passengers and with ``depart``/``arrive``.
     traffic : {'any', 'passenger', 'freight'}
         The services the route may use (with ``depart``/``arrive``: which timetables).
+    train : {'standard', 'express', 'stopping'}
+        The train's category (:data:`silkrail.traffic.TrainClass`): an express (premium passenger
+        trains, container expresses) or a stopping passenger train runs the lines other than
+        high-speed ones faster or slower than a standard one, by a factor fitted to timetables.
     avoid : str or iterable of str
         ISO 3166-1 alpha-2 codes of countries to avoid, by land and by their waters
         (``["KZ", "MN"]`` or ``"KZ,MN"``).
@@ -229,6 +236,7 @@ def route(
         mode=mode,
         objective=objective,
         traffic=traffic,
+        train=train,
         avoid=avoid,
         year=year,
         teu=teu,
@@ -256,6 +264,7 @@ def compare(
     *,
     objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = None,
     traffic: Literal["passenger", "freight", "any"] = "any",
+    train: Literal["standard", "express", "stopping"] = "standard",
     avoid: str | Iterable[str] = (),
     year: int | None = None,
     teu: float = 1.0,
@@ -274,6 +283,10 @@ def compare(
         What each option minimises, per TEU (see :func:`route`; default as there).
     traffic : {'any', 'passenger', 'freight'}
         The services the routes may use.
+    train : {'standard', 'express', 'stopping'}
+        The train's category (:data:`silkrail.traffic.TrainClass`): an express (premium passenger
+        trains, container expresses) or a stopping passenger train runs the lines other than
+        high-speed ones faster or slower than a standard one, by a factor fitted to timetables.
     avoid : str or iterable of str
         ISO country codes to avoid.
     year : int, optional
@@ -305,6 +318,7 @@ def compare(
         destination,
         objective=objective,
         traffic=traffic,
+        train=train,
         avoid=avoid,
         year=year,
         teu=teu,
@@ -324,6 +338,7 @@ def od_matrix(
     mode: Literal["rail", "sea", "any"] = "any",
     objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = None,
     traffic: Literal["passenger", "freight", "any"] = "any",
+    train: Literal["standard", "express", "stopping"] = "standard",
     avoid: str | Iterable[str] = (),
     year: int | None = None,
     teu: float = 1.0,
@@ -345,6 +360,10 @@ def od_matrix(
         What each route minimises, per TEU (default as for :func:`route`).
     traffic : {'any', 'passenger', 'freight'}
         The services the routes may use.
+    train : {'standard', 'express', 'stopping'}
+        The train's category (:data:`silkrail.traffic.TrainClass`): an express (premium passenger
+        trains, container expresses) or a stopping passenger train runs the lines other than
+        high-speed ones faster or slower than a standard one, by a factor fitted to timetables.
     avoid : str or iterable of str
         ISO country codes to avoid.
     year : int, optional
@@ -374,6 +393,7 @@ def od_matrix(
         mode=mode,
         objective=objective,
         traffic=traffic,
+        train=train,
         avoid=avoid,
         year=year,
         teu=teu,

@@ -247,6 +247,7 @@ class ServiceClient:
             "objective": given.objective,
             "mode": given.mode,
             "traffic": given.traffic,
+            "train": given.train,
             "teu": given.teu,
             "year": given.year,
             "avoid": list(given.avoid),
@@ -263,6 +264,7 @@ ROUTE_PARAMS = {
     "mode": "mode",
     "objective": "optimize",
     "traffic": "traffic",
+    "train": "train",
     "avoid": "avoid",
     "year": "year",
     "teu": "teu",
@@ -271,7 +273,7 @@ ROUTE_PARAMS = {
     "inland_water": "inland_water",
 }
 """The query's fields that ``GET /route`` takes, and the parameter each is called."""
-COMPARE_PARAMS = ("objective", "traffic", "teu", "year", "avoid", "as_of")
+COMPARE_PARAMS = ("objective", "traffic", "train", "teu", "year", "avoid", "as_of")
 
 
 def query_params(query: RouteQuery, fields: Sequence[str] = tuple(ROUTE_PARAMS)) -> dict[str, Param]:

@@ -10,6 +10,7 @@ priced as freight too: a route carries cargo unless passengers are asked for.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, TypeAlias, get_args
 
 from silkrail.errors import DataError
 
@@ -50,4 +51,54 @@ def is_freight(traffic: Traffic) -> bool:
     return traffic is not Traffic.PASSENGER
 
 
-__all__ = ["SURFACE_NAMES", "Traffic", "is_freight", "traffic_of"]
+TrainClass: TypeAlias = Literal["standard", "express", "stopping"]
+"""A train's category within its traffic type, as the railways class their own trains:
+
+- ``express``: a passenger train of the premium category (skorostnoy, Talgo, EuroCity, a special
+  express, an EMU of the D series on an ordinary line) or a container express with guaranteed
+  paths (such as a seven-day Trans-Siberian express);
+- ``standard`` (the default): a fast long-distance passenger train (skoryi, K, T, Z, SE, express
+  or rapid) or an ordinary container block train;
+- ``stopping``: a passenger train that calls at most stations (passazhirskiy, regional, local,
+  ordinary).
+
+The category scales the running time on lines other than high-speed ones (a high-speed line's
+speed already describes its trains), by a factor fitted to the timetables."""
+
+TRAIN_CLASSES: tuple[TrainClass, ...] = get_args(TrainClass)
+
+TRAIN_CLASSES_OF: dict[Traffic, tuple[TrainClass, ...]] = {
+    Traffic.PASSENGER: ("standard", "express", "stopping"),
+    Traffic.CONTAINER: ("standard", "express"),
+    Traffic.WAGONLOAD: ("standard",),
+}
+"""The categories each traffic type has (a container train does not call at stations, wagons are
+marshalled at the yards they pass)."""
+
+
+def train_class_of(value: object, traffic: Traffic = Traffic.PASSENGER) -> TrainClass:
+    """A train category checked for its traffic type; a bad one raises :class:`DataError` naming
+    the categories the traffic type has."""
+    key = str(value).strip().lower() if value is not None else "standard"
+    valid = TRAIN_CLASSES_OF[traffic]
+    if key not in TRAIN_CLASSES:
+        raise DataError(f"'{value}' is not a train class; use {', '.join(TRAIN_CLASSES)}", field="train")
+    if key not in valid:
+        raise DataError(
+            f"a {traffic.value} train is not '{key}': a {traffic.value} train is "
+            f"{' or '.join(valid)}",
+            field="train",
+        )
+    return key
+
+
+__all__ = [
+    "SURFACE_NAMES",
+    "TRAIN_CLASSES",
+    "TRAIN_CLASSES_OF",
+    "Traffic",
+    "TrainClass",
+    "is_freight",
+    "traffic_of",
+    "train_class_of",
+]

@@ -19,12 +19,13 @@ from silkrail.routing.costs import CostModel
 
 pytestmark = pytest.mark.integration
 
-# The bounds the held-out accuracy is held to. Distance (2.8 %) and coverage (81.6 %) meet the
-# issue's targets and are held at them; time (23.6 % over 201 time figures) is held at today's level
-# with a little room, so that a change for the worse fails here, and at its target by the strict
-# xfail below: it fails the day the target is met, to move this bound (see the README's "How
-# accurate is it?").
-TIME_MDAPE = 0.25
+# The bounds the held-out accuracy is held to. Distance (2.8 %) and coverage (80.6 %) meet the
+# issue's targets and are held at them; time (19.0 % over 201 time figures, 21.5 % had no query
+# named its train's category) is held at today's level with a little room, so that a change for the
+# worse fails here, and at its target by the strict xfail below: it fails the day the target is
+# met, to move this bound (see the README's "How accurate is it?").
+TIME_MDAPE = 0.21
+TIME_MDAPE_NO_CATEGORY = 0.23
 DISTANCE_MDAPE = 0.03
 COVERAGE = 0.80
 TARGETS = {"time_mdape": 0.15}
@@ -41,6 +42,8 @@ def test_held_out_accuracy_within_the_stated_bounds_and_better_than_round_2(resu
     assert s.published_figures >= 250
     assert m.routed >= 240
     assert m.time_mdape is not None and m.time_mdape <= TIME_MDAPE
+    assert m.time_mdape_no_category is not None and m.time_mdape <= m.time_mdape_no_category
+    assert m.time_mdape_no_category <= TIME_MDAPE_NO_CATEGORY
     assert m.distance_mdape is not None and m.distance_mdape <= DISTANCE_MDAPE
     assert m.coverage is not None and m.coverage >= COVERAGE
     # narrower ranges that still cover score better: the interval score beats round 2's
@@ -52,7 +55,7 @@ def test_held_out_accuracy_within_the_stated_bounds_and_better_than_round_2(resu
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out time target not met: MdAPE 23.6 % (target 15 %); distance and coverage are met; "
+    reason="held-out time target not met: MdAPE 19.0 % (target 15 %); distance and coverage are met; "
     "see the README's 'How accurate is it?'",
 )
 def test_held_out_time_meets_the_issue_target(result: Calibration) -> None:
@@ -67,6 +70,19 @@ def test_every_figure_is_predicted_by_a_fit_that_never_saw_its_corridor(result: 
     # intervals depend on traffic type and corridor: not one global spread
     widths = {(h.figure.traffic, h.figure.corridor): h.log_width for h in result.held_out if h.log_width}
     assert len({round(w, 2) for w in widths.values()}) > 5
+
+
+def test_train_categories_are_fitted_on_their_side_of_a_standard_train(result: Calibration) -> None:
+    """Express trains run faster than standard ones and stopping trains slower, as fitted to the
+    timetables and transit times the evidence base classes so (not set by hand)."""
+    fitted = result.fitted
+    assert fitted["passenger.express_run"] < 0.9 < 1.1 < fitted["passenger.stopping_run"]
+    assert fitted["container.express_run"] < 0.95
+    classed = [h for h in result.held_out if h.figure.train != "standard" and h.ape is not None]
+    assert len(classed) >= 25
+    # held out, naming the category brings those figures closer than asking for a standard train
+    better = sum(h.ape < (h.ape_standard or 0.0) for h in classed)  # type: ignore[operator]
+    assert better > 0.6 * len(classed)
 
 
 def test_fitted_values_stay_within_bounds(result: Calibration) -> None:

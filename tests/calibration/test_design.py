@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
 from silkrail.calibration.design import compile_design
 from silkrail.calibration.features import Features
 from silkrail.evidence.schema import Figure
 from silkrail.traffic import Traffic
 
 
-def _features(traffic: Traffic, quantity: str = "time") -> Features:
+def _features(traffic: Traffic, quantity: str = "time", train: str = "standard") -> Features:
     fig = Figure(
         id="f",
         corridor="trans-siberian",
@@ -20,6 +24,7 @@ def _features(traffic: Traffic, quantity: str = "time") -> Features:
         unit="h" if quantity == "time" else "km",
         source="s, https://example.org",
         as_of="2024-01",
+        train=train,
     )
     return Features(
         fig,
@@ -68,3 +73,29 @@ def test_a_length_on_a_high_speed_line_takes_no_railway_track_factor() -> None:
         frozenset({"track_factor.modern", "railway_track.RU"}),
         frozenset({"track_factor.high_speed"}),
     }
+
+
+def test_an_express_passenger_train_takes_its_factor_on_all_but_high_speed_lines() -> None:
+    terms = _terms(_features(Traffic.PASSENGER, train="express"))
+    line = next(t for t in terms if t[0] == 1000.0)
+    assert line[1] == {"track_factor.modern", "railway_track.RU", "passenger.express_run"}
+    hs = next(t for t in terms if t[0] == 500.0)  # the high-speed line's speed is its trains'
+    assert hs[1] == {"track_factor.high_speed"}
+    stopping = next(t for t in _terms(_features(Traffic.PASSENGER, train="stopping")) if t[0] == 1000.0)
+    assert "passenger.stopping_run" in stopping[1]
+
+
+def test_a_container_express_takes_its_factor_on_every_line_and_scales_the_prediction() -> None:
+    f = _features(Traffic.CONTAINER, train="express")
+    assert all("container.express_run" in t[1] for t in _terms(f) if t[0] in (1000.0, 500.0))
+    d = compile_design([f])
+    theta = np.ones(len(d.names.names))
+    base = d.predict(theta, [f], lambda *_: 0.0)[0]
+    theta[d.names.index["container.express_run"]] = 0.5
+    assert d.predict(theta, [f], lambda *_: 0.0)[0] == pytest.approx(base * 0.5)
+
+
+@pytest.mark.parametrize(("traffic", "train"), [("container", "stopping"), ("wagonload", "express")])
+def test_a_figure_names_only_a_category_its_traffic_has(traffic: str, train: str) -> None:
+    with pytest.raises(ValidationError, match=f"a {traffic} train is .*not '{train}'"):
+        _features(Traffic(traffic), train=train)

@@ -53,10 +53,24 @@ def test_stats_take_the_median_error_and_the_share_of_ranges_that_meet_the_figur
     assert s.coverage_all == pytest.approx(3 / 4)
     assert s.log_width == pytest.approx(math.log(1.25 / 0.8))
     assert list(by(held, "quantity")) == ["distance", "time"]
+    assert s.time_mdape_no_category is None  # no prediction as a standard train was made
+
+
+def test_the_error_had_no_query_named_the_category_is_the_median_of_the_standard_predictions() -> None:
+    """Each held-out time also predicted as a standard train: 30 %, 20 % and 5 % off (median 20 %),
+    beside the predictions for the named category (10 %, 20 %, 50 %)."""
+    held = [_held("a", "time", (100, 100), 110), _held("b", "time", (100, 100), 120), _held("c", "time", (100, 100), 150)]
+    for h, plain in zip(held, (130.0, 80.0, 105.0), strict=True):
+        h.as_standard = plain
+    s = stats(held)
+    assert s.time_mdape == pytest.approx(0.2) and s.time_mdape_no_category == pytest.approx(0.2)
+    held[1].as_standard = 100.0
+    assert stats(held).time_mdape_no_category == pytest.approx(0.05)
 
 
 def test_the_json_form_keeps_its_keys_in_order() -> None:
-    """``calibrate --json`` readers see the same keys, in the same order, as before the records."""
+    """``calibrate --json`` readers see the same keys, in the same order, as before the records
+    (a key added since comes last)."""
     both = Comparison(model=stats([_held("a", "time", (10, 20), 15)]), round2=stats([]))
     doc = json.loads(json.dumps(both.to_dict()))
     assert list(doc) == ["model", "round2"]
@@ -70,6 +84,7 @@ def test_the_json_form_keeps_its_keys_in_order() -> None:
         "coverage_all",
         "interval_score",
         "log_width",
+        "time_mdape_no_category",
     ]
     assert doc["round2"]["routed"] == 0 and doc["round2"]["time_mdape"] is None
     assert TARGETS.to_dict() == {"time_mdape": 0.15, "distance_mdape": 0.03, "coverage": 0.80}

@@ -12,17 +12,23 @@ from silkrail.routing import kernels_py
 from silkrail.routing.engine import Engine
 from silkrail.routing.pricing import TreePricer, path_figures, price_route, tariff_sections
 from silkrail.routing.query import RouteOptions, check_query
-from silkrail.traffic import Traffic
+from silkrail.traffic import Traffic, TrainClass
 
 FIELDS = ("duration_h", "cost_usd", "co2_kg", "duration_h_range", "cost_usd_range", "co2_kg_range")
 
 
 @pytest.mark.parametrize(
-    ("traffic", "teu", "mode"),
-    [(Traffic.CONTAINER, 40.0, "any"), (Traffic.WAGONLOAD, 3.0, "rail"), (Traffic.PASSENGER, 1.0, "rail")],
+    ("traffic", "teu", "mode", "train"),
+    [
+        (Traffic.CONTAINER, 40.0, "any", "standard"),
+        (Traffic.WAGONLOAD, 3.0, "rail", "standard"),
+        (Traffic.PASSENGER, 1.0, "rail", "standard"),
+        (Traffic.CONTAINER, 40.0, "any", "express"),
+        (Traffic.PASSENGER, 1.0, "rail", "stopping"),
+    ],
 )
 def test_every_path_of_a_small_tree_is_priced_as_its_single_route(
-    small_net: Network, tmp_path: Path, traffic: Traffic, teu: float, mode: str
+    small_net: Network, tmp_path: Path, traffic: Traffic, teu: float, mode: str, train: TrainClass
 ) -> None:
     """Every state a tree reaches from each of the fixture network's places: the
     tree's prices equal ``price_route`` of the unwound path, including the parts that depend on
@@ -33,7 +39,7 @@ def test_every_path_of_a_small_tree_is_priced_as_its_single_route(
     g = engine.graph
     indptr, indices, arcs = g.csr(q.constraints)
     w = engine.weights_for(q.constraints, q.coef)
-    pricer = TreePricer(g, arcs, teu, traffic=traffic, totals=kernels_py.tree_totals)
+    pricer = TreePricer(g, arcs, teu, traffic=traffic, totals=kernels_py.tree_totals, train=train)
     seen = {"sea": 0, "restarts": 0, "changes": 0, "both_ends": 0}
     priced = 0
     for place in small_net.places:
@@ -44,7 +50,7 @@ def test_every_path_of_a_small_tree_is_priced_as_its_single_route(
         got = pricer.price(pred, targets)
         for j, s in enumerate(targets[:-1].tolist()):
             path = kernels_py.unwind(pred, arcs, g.src, s)
-            want = price_route(g, path, teu, traffic=traffic)
+            want = price_route(g, path, teu, traffic=traffic, train=train)
             for f in FIELDS:
                 np.testing.assert_allclose(
                     getattr(got, f)[j], getattr(want, f), rtol=1e-9, atol=1e-9, err_msg=f
@@ -63,6 +69,44 @@ def test_every_path_of_a_small_tree_is_priced_as_its_single_route(
         assert seen["restarts"] > 0  # a rail tariff area starting again after a border
     if mode == "any":
         assert seen["sea"] > 0
+
+
+@pytest.mark.parametrize(
+    ("traffic", "train"),
+    [(Traffic.PASSENGER, "express"), (Traffic.PASSENGER, "stopping"), (Traffic.CONTAINER, "express")],
+)
+def test_a_train_category_scales_the_running_time_on_lines_other_than_high_speed(
+    small_net: Network, tmp_path: Path, traffic: Traffic, train: TrainClass
+) -> None:
+    """An express or a stopping train runs each rail arc in its category's fitted share of a
+    standard train's time (a passenger's high-speed arcs excepted); waits, money and CO2 stay."""
+    engine = Engine(small_net, home=tmp_path)
+    g = engine.graph
+    k = g.model.params.traffic(traffic).run_factor(train)
+    assert k != 1.0 and 0.3 < k < 3.0
+    q = check_query(small_net, RouteOptions(mode="rail", traffic=traffic.value))  # type: ignore[arg-type]
+    indptr, indices, arcs = g.csr(q.constraints)
+    w = engine.weights_for(q.constraints, q.coef)
+    checked = 0
+    for place in small_net.places:
+        sources = engine.end_states(engine.places.resolve(place.name), q.mode)
+        dist, pred = kernels_py.shortest_tree(indptr, indices, w, sources)
+        for s in np.flatnonzero(np.isfinite(dist)).tolist():
+            path = kernels_py.unwind(pred, arcs, g.src, s)
+            std = path_figures(g, path, 1.0, traffic=traffic)
+            got = path_figures(g, path, 1.0, traffic=traffic, train=train)
+            if not std.is_rail.any():
+                continue
+            scaled = std.is_rail & ((std.run_class != 0) | (traffic is not Traffic.PASSENGER))
+            np.testing.assert_allclose(got.run_h[scaled], std.run_h[scaled] * k, rtol=1e-12)
+            np.testing.assert_array_equal(got.run_h[~scaled], std.run_h[~scaled])
+            for same in ("fixed_h", "line_usd", "fee_usd", "co2_kg", "km"):
+                np.testing.assert_array_equal(getattr(got, same), getattr(std, same), err_msg=same)
+            a, b = price_route(g, path, 1.0, traffic=traffic), price_route(g, path, 1.0, traffic=traffic, train=train)
+            run = float(std.run_h[scaled].sum())
+            assert b.duration_h == pytest.approx(a.duration_h + (k - 1.0) * run, rel=1e-9)
+            checked += 1
+    assert checked >= 5
 
 
 @pytest.mark.integration

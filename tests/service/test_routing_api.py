@@ -134,6 +134,22 @@ def test_the_typed_client_reads_routes_and_matrices(api: TestClient) -> None:
     assert m.duration_h[1, 1] > 24
 
 
+def test_a_train_category_over_http_is_the_cli_json_and_the_matrix_agrees(api: TestClient) -> None:
+    """An express passenger train Almaty → Astana: the CLI's JSON, marked with its category, faster
+    than a standard train on the same track; /od prices its cell for the same train."""
+    base = {"origin": "Almaty", "destination": "Astana", "mode": "rail", "traffic": "passenger", "geometry": False}
+    standard = api.get("/api/v1/route", params=base).json()
+    express = api.get("/api/v1/route", params={**base, "train": "express"}).json()
+    assert express == _cli("route", "Almaty", "Astana", "--mode", "rail", "--traffic", "passenger", "--train", "express")
+    assert express["train"] == "express" and "train" not in standard
+    assert express["distance_km"] == standard["distance_km"]
+    assert 0.4 * standard["duration_h"] < express["duration_h"] < 0.95 * standard["duration_h"]
+    body = {"origins": ["Almaty"], "destinations": ["Astana"], "mode": "rail", "traffic": "passenger", "train": "express"}
+    od = api.post("/api/v1/od", json=body)
+    assert od.status_code == 200, od.text
+    assert od.json()["duration_h"][0][0] == pytest.approx(express["duration_h"], rel=0.01)
+
+
 def test_an_unknown_place_is_a_422_naming_it_and_the_closest_names(api: TestClient) -> None:
     r = api.get("/api/v1/route", params={"origin": "Hanoi", "destination": "Atlantis"})
     body = _is_error(r, 422)
@@ -162,6 +178,8 @@ def test_an_unknown_place_is_a_422_naming_it_and_the_closest_names(api: TestClie
         ({"origin": "Hanoi", "destination": "Moscow", "optimize": "speed"}, None),
         ({"origin": "Hanoi", "destination": "Hanoi"}, None),
         ({"origin": "Hanoi", "destination": "Moscow", "as_of": "yesterday"}, None),
+        ({"origin": "Hanoi", "destination": "Moscow", "train": "stopping"}, "query.train"),
+        ({"origin": "Hanoi", "destination": "Moscow", "train": "fast"}, None),
     ],
 )
 def test_bad_route_options_are_a_422_with_the_error_body(

@@ -2,11 +2,11 @@
 parameter values into predicted times, distances and costs in one pass of numpy.
 
 A figure's time is a sum of terms, each a product of a number read off its route and parameters
-raised to +1 or -1 (``km x track factor / speed``), plus counts times a parameter (dwell, gauge
-change, terminal time) and a fixed part. Distance and money are sums of the same kind. The
-structures compiled here are the model's (line classes, traffic types, track factors) and the
-round-2 model's (speed by gauge and railway, one dwell and one terminal time, the extract's km),
-so the report can compare the two on the same folds.
+raised to +1 or -1 (``km x track factor x train category / speed``), plus counts times a
+parameter (dwell, gauge change, terminal time) and a fixed part. Distance and money are sums of
+the same kind. The structures compiled here are the model's (line classes, traffic types, train
+categories, track factors) and the round-2 model's (speed by gauge and railway, one dwell and one
+terminal time, the extract's km), so the report can compare the two on the same folds.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Design:
     names: Names
     figure: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))  # term -> figure
     coef: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    up: NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 2), np.int64))  # multiplied (-1: none)
+    up: NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 3), np.int64))  # multiplied (-1: none)
     down: NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 2), np.int64))  # divided by
     fixed: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # per figure
     n: int = 0
@@ -56,19 +56,28 @@ class Design:
     )  # sigma name per term
 
     def predict(
-        self, theta: NDArray[np.float64], feats: Sequence[Features], tariff: Callable[..., float]
+        self,
+        theta: NDArray[np.float64],
+        feats: Sequence[Features],
+        tariff: Callable[..., float],
+        *,
+        categories: bool = True,
     ) -> NDArray[np.float64]:
-        """Predicted value of every figure for parameter values ``theta`` (by position)."""
+        """Predicted value of every figure for parameter values ``theta`` (by position); without
+        ``categories``, every train as a standard one (a query that names no category)."""
         th = np.r_[theta, 1.0]  # position -1 reads 1
-        val = self.coef * th[self.up[:, 0]] * th[self.up[:, 1]] / (th[self.down[:, 0]] * th[self.down[:, 1]])
+        val = self.term_values(theta, categories=categories)
         out = np.bincount(self.figure, weights=val, minlength=self.n) + self.fixed
         for i in self.cost:
             out[i] = tariff(feats[i], th)
         return out
 
-    def term_values(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
-        th = np.r_[theta, 1.0]
-        return self.coef * th[self.up[:, 0]] * th[self.up[:, 1]] / (th[self.down[:, 0]] * th[self.down[:, 1]])
+    def term_values(self, theta: NDArray[np.float64], *, categories: bool = True) -> NDArray[np.float64]:
+        th = np.r_[theta, 1.0]  # position -1 reads 1
+        up = th[self.up[:, 0]] * th[self.up[:, 1]]
+        if categories:
+            up = up * th[self.up[:, 2]]  # the train category's factor (column 2)
+        return self.coef * up / (th[self.down[:, 0]] * th[self.down[:, 1]])
 
 
 def compile_design(feats: Sequence[Features], structure: str = "transit") -> Design:
@@ -76,16 +85,16 @@ def compile_design(feats: Sequence[Features], structure: str = "transit") -> Des
     names = Names()
     figure: list[int] = []
     coef: list[float] = []
-    up: list[tuple[int, int]] = []
+    up: list[tuple[int, int, int]] = []
     down: list[tuple[int, int]] = []
     sig: list[int] = []
     fixed = np.zeros(len(feats))
     cost: list[int] = []
 
-    def term(i: int, c: float, u: tuple[int, int], d: tuple[int, int], s: int) -> None:
+    def term(i: int, c: float, u: tuple[int, int], d: tuple[int, int], s: int, train: int = -1) -> None:
         figure.append(i)
         coef.append(c)
-        up.append(u)
+        up.append((*u, train))
         down.append(d)
         sig.append(s)
 
@@ -138,7 +147,11 @@ def compile_design(feats: Sequence[Features], structure: str = "transit") -> Des
             else:
                 # a railway's passenger factor describes its other track, not high-speed trains
                 railway = -1 if c == "high_speed" else names(f"{family}.{cc}")
-            term(i, km, (names(f"track_factor.{c}"), _railway_track(names, c, cc)), (v, railway), v)
+            # an express or a stopping train: its category's factor, on all but high-speed lines
+            train = f.figure.train
+            scaled = train != "standard" and (freight or c != "high_speed")
+            tc = names(f"{t.value}.{train}_run") if scaled else -1
+            term(i, km, (names(f"track_factor.{c}"), _railway_track(names, c, cc)), (v, railway), v, tc)
         for p_name, n in f.dwell.items():
             p = names(p_name)
             term(i, float(n), (p, -1), (-1, -1), p)
@@ -156,7 +169,7 @@ def compile_design(feats: Sequence[Features], structure: str = "transit") -> Des
         names,
         np.array(figure, np.int64),
         np.array(coef, np.float64),
-        np.array(up, np.int64).reshape(-1, 2),
+        np.array(up, np.int64).reshape(-1, 3),
         np.array(down, np.int64).reshape(-1, 2),
         fixed,
         len(feats),

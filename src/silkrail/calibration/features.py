@@ -80,8 +80,7 @@ def figure_traffic(f: Figure) -> Traffic:
 
 def route_figure(router: Router, f: Figure) -> tuple[object, np.ndarray] | str:
     """The route of a figure (its arcs), or why there is none."""
-    from silkrail.routing.query import RouteQuery, check_query
-    from silkrail.routing.strategies import route_via
+    from silkrail.routing.query import RouteQuery
 
     t = figure_traffic(f)
     surface = t.value if t is not Traffic.CONTAINER else "freight"
@@ -94,28 +93,7 @@ def route_figure(router: Router, f: Figure) -> tuple[object, np.ndarray] | str:
             traffic=surface,  # type: ignore[arg-type]
             objective="time",  # the evidence's routes as before the generalised default
         )
-        if f.via:
-            engine = router.engine
-            ids = {c.id: i for i, c in enumerate(router.net.crossings)}
-            missing = [v for v in f.via if v not in ids]
-            if missing:
-                return f"unknown crossing {', '.join(missing)}"
-            o, d = router.resolve(q.origin), router.resolve(q.destination)
-            cq = check_query(router.net, q)
-            route = route_via(
-                engine,
-                o,
-                d,
-                [ids[v] for v in f.via],
-                cq.constraints,
-                cq.coef,
-                mode=f.mode,
-                teu=1.0,
-            )
-            if route is None:
-                return f"no route through {', '.join(f.via)}"
-        else:
-            route = router.route(q)
+        route = router.route_through(q, f.via)  # the figure's own crossings, where it names them
     except (NoRouteError, SilkrailError) as exc:
         return str(exc)
     return route, np.asarray(route.arcs, dtype=np.int64)

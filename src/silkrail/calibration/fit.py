@@ -147,8 +147,8 @@ class Problem:
             vals.append(p.sigma if p is not None else 0.0)
         return np.array(vals, np.float64)
 
-    def predict(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
-        return self.design.predict(theta, self.feats, self._tariff)
+    def predict(self, theta: NDArray[np.float64], *, categories: bool = True) -> NDArray[np.float64]:
+        return self.design.predict(theta, self.feats, self._tariff, categories=categories)
 
     def _tariff(self, f: Features, th: NDArray[np.float64]) -> float:
         def val(name: str) -> float:
@@ -391,10 +391,19 @@ class HeldOut:
     high: float | None
     fold: str
     error: str | None = None
+    as_standard: float | None = None
+    """The prediction had the query named no train category (an express or a stopping train
+    predicted as a standard one): what a planner who does not know the category gets."""
 
     @property
     def figure(self) -> Figure:
         return self.feature.figure
+
+    @property
+    def ape_standard(self) -> float | None:
+        if self.as_standard is None:
+            return None
+        return abs(self.as_standard - self.figure.value) / self.figure.value
 
     @property
     def ape(self) -> float | None:
@@ -429,6 +438,7 @@ class HeldOut:
 def predict_rows(problem: Problem, res: FitResult, rows: Sequence[int], fold: str) -> list[HeldOut]:
     """Predictions and 10th-90th percentile ranges of ``rows`` from a fit."""
     pred = problem.predict(res.theta)
+    standard = problem.predict(res.theta, categories=False)
     comp = component_sigma(problem, res.theta, pred)
     out = []
     for i in rows:
@@ -446,7 +456,7 @@ def predict_rows(problem: Problem, res: FitResult, rows: Sequence[int], fold: st
             sea = prior_of(problem.priors, "spreads.sea_sigma_log")
             var += share_variance(f.water_h, sea.value if sea else 0.12)
         lo, hi = lognormal_range(v, var)
-        out.append(HeldOut(f, v, lo, hi, fold))
+        out.append(HeldOut(f, v, lo, hi, fold, as_standard=float(standard[i])))
     return out
 
 

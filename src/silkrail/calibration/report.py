@@ -47,6 +47,9 @@ class Stats:
     coverage_all: float | None
     interval_score: float | None
     log_width: float | None
+    time_mdape_no_category: float | None = None
+    """Time MdAPE had every query named no train category (express and stopping trains predicted
+    as standard ones)."""
 
     def to_dict(self) -> dict[str, int | float | None]:
         return asdict(self)
@@ -112,6 +115,7 @@ def stats(held: Sequence[HeldOut]) -> Stats:
     inside_all = [h.inside for h in scored if h.inside is not None]
     wink = [h.winkler for h in scored if h.winkler is not None and h.figure.quantity == "time"]
     width = [h.log_width for h in scored if h.log_width is not None and h.figure.quantity == "time"]
+    plain = [h.ape_standard for h in scored if h.figure.quantity == "time" and h.ape_standard is not None]
     return Stats(
         figures=len(held),
         routed=len(scored),
@@ -122,6 +126,7 @@ def stats(held: Sequence[HeldOut]) -> Stats:
         coverage_all=float(np.mean(inside_all)) if inside_all else None,
         interval_score=float(np.mean(wink)) if wink else None,
         log_width=float(np.mean(width)) if width else None,
+        time_mdape_no_category=float(np.median(plain)) if plain else None,
     )
 
 
@@ -286,6 +291,8 @@ def render(cal: Calibration) -> str:
         + ", ".join(f"{k} {'met' if ok else 'NOT met'}" for k, ok in s.checks.to_dict().items()),
         f"  time MdAPE {_pct(m.time_mdape)} (<= 15%), distance MdAPE {_pct(m.distance_mdape)} "
         f"(<= 3%), coverage {_pct(m.coverage)} (>= 80%)",
+        f"  time MdAPE {_pct(m.time_mdape_no_category)} had no query named its train's category "
+        "(express and stopping trains asked for as standard ones)",
         "",
         "Fitted on every figure (prior in brackets):",
     ]

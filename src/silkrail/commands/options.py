@@ -53,6 +53,14 @@ class TrafficChoice(StrEnum):
     any = "any"
 
 
+class TrainChoice(StrEnum):
+    """A train's category (``--train``): see :data:`silkrail.traffic.TrainClass`."""
+
+    standard = "standard"
+    express = "express"
+    stopping = "stopping"
+
+
 Origin = Annotated[str, typer.Argument(help=PLACE_HELP, metavar="ORIGIN", show_default=False)]
 Destination = Annotated[str, typer.Argument(help=PLACE_HELP, metavar="DESTINATION", show_default=False)]
 Mode = Annotated[ModeChoice, typer.Option(help="what the route may use")]
@@ -71,6 +79,13 @@ RouteOptimize = Annotated[
 ]
 Traffic = Annotated[
     TrafficChoice, typer.Option(help="the services to use: passenger trains, freight trains, or either")
+]
+Train = Annotated[
+    TrainChoice,
+    typer.Option(
+        help="the train's category: express (premium passenger trains, container expresses), standard, "
+        "or stopping (passenger trains calling at most stations)"
+    ),
 ]
 Avoid = Annotated[
     str, typer.Option(help="ISO country codes to avoid, comma-separated (e.g. KZ,MN)", show_default=False)

@@ -50,6 +50,7 @@ def co2e_text(r: Route, basis: str) -> str:
 
 if TYPE_CHECKING:
     from silkrail.network.model import Network
+    from silkrail.routing.costs import CostModel
     from silkrail.routing.query import RouteQuery
     from silkrail.routing.results import Route, ScheduledService
     from silkrail.routing.router import Router
@@ -67,6 +68,7 @@ def route_cmd(
     mode: opt.Mode = opt.ModeChoice.any,
     optimize: opt.RouteOptimize = None,
     traffic: opt.Traffic = opt.TrafficChoice.any,
+    train: opt.Train = opt.TrainChoice.standard,
     avoid: opt.Avoid = "",
     year: opt.Year = None,
     teu: opt.Teu = 1.0,
@@ -93,6 +95,7 @@ def route_cmd(
         mode=mode,
         objective=optimize,
         traffic=traffic,
+        train=train.value,
         avoid=avoid,
         year=year,
         teu=teu,
@@ -126,12 +129,12 @@ def route_cmd(
     if as_json:
         typer.echo(json.dumps(r.to_dict(), ensure_ascii=False))
         return
-    _print_route(r, emissions.value)
+    _print_route(r, emissions.value, router.graph.model)
     if r.service is None:  # a scheduled service's answer is not the model's to better in a later year
         _print_later(router, query, r)
     for i, alt in enumerate(r.alternatives, 1):
         out.rule(f"alternative {i}")
-        _print_route(alt, emissions.value)
+        _print_route(alt, emissions.value, router.graph.model)
     if r.alternatives_note:
         out.print(f"[dim]{escape(r.alternatives_note)}[/]")
     for f in (geojson, map_file):
@@ -191,7 +194,7 @@ def _print_later(router: Router, query: RouteQuery, r: Route) -> None:
     )
 
 
-def _print_route(r: Route, emissions: str = "wtw") -> None:
+def _print_route(r: Route, emissions: str = "wtw", model: CostModel | None = None) -> None:
     head = f"[bold]{escape(r.origin.name)} → {escape(r.destination.name)}[/]"
     if r.label:
         head += f" [dim]({r.label})[/]"
@@ -209,6 +212,15 @@ def _print_route(r: Route, emissions: str = "wtw") -> None:
             f"arrival (what published transit times quote), "
             f"{duration(r.duration_h - r.train_h)} at the terminals (handling, formation, waiting for "
             "the departure)",
+            soft_wrap=True,
+        )
+    if r.train != "standard":
+        factor = None if model is None else model.params.traffic(r.traffic).run_factor(r.train)
+        out.print(
+            f"an {r.train} train: running time × {factor:.2f} of a standard {r.traffic} train's on lines "
+            "other than high-speed ones (fitted to timetables and transit times of such trains)"
+            if factor is not None
+            else f"an {r.train} train",
             soft_wrap=True,
         )
     if r.generalised_usd is not None and r.objective == "generalised":
@@ -316,6 +328,7 @@ def compare_cmd(
     destination: opt.Destination,
     optimize: opt.RouteOptimize = None,
     traffic: opt.Traffic = opt.TrafficChoice.any,
+    train: opt.Train = opt.TrainChoice.standard,
     teu: opt.Teu = 1.0,
     year: opt.Year = None,
     avoid: opt.Avoid = "",
@@ -337,7 +350,15 @@ def compare_cmd(
     from silkrail.timetable.answer import answer_compare
 
     query = opt.route_query(
-        origin, destination, objective=optimize, traffic=traffic, teu=teu, year=year, avoid=avoid, as_of=as_of
+        origin,
+        destination,
+        objective=optimize,
+        traffic=traffic,
+        train=train.value,
+        teu=teu,
+        year=year,
+        avoid=avoid,
+        as_of=as_of,
     )
     if chart is not None and not _can_chart():  # asked for: say so before any work
         from silkrail.errors import MissingExtraError
@@ -351,6 +372,8 @@ def compare_cmd(
         fail(exc)
     labels = ", ".join(o.label or "" for o in options)
     title = f"{options[0].origin.name} → {options[0].destination.name}: {labels}"
+    if query.train != "standard":
+        title += f" (an {query.train} train)"
     notes: list[str] = []
     if map_file:
         from silkrail.viz.maps import write_route_map

@@ -25,6 +25,7 @@ from silkrail.network.loader import (
     locate,
     validate_file,
 )
+from silkrail.traffic import TRAIN_CLASSES_OF, Traffic
 
 Pair = tuple[NonNeg, NonNeg]
 MAX_PUBLISHED_H = 24 * 365.0
@@ -183,6 +184,8 @@ class Figure(Sourced):
     published: Pair
     unit: Literal["h", "km", "usd_per_teu", "usd_per_feu"]
     service: str | None = None
+    train: Literal["standard", "express", "stopping"] = "standard"
+    """The train's category as its railway classes it (:data:`silkrail.traffic.TrainClass`)."""
     timetable: str | None = None
     note: str | None = None
 
@@ -201,6 +204,9 @@ class Figure(Sourced):
             raise ValueError(f"{hi:g} {self.unit} is beyond any trip on these corridors (at most {most:g})")
         if self.traffic == "passenger" and self.quantity == "cost":
             raise ValueError("a passenger fare is not a freight rate: the evidence base keeps freight rates")
+        allowed = TRAIN_CLASSES_OF[Traffic(self.traffic)]
+        if self.train not in allowed:
+            raise ValueError(f"a {self.traffic} train is {' or '.join(allowed)}, not '{self.train}'")
         return self
 
     @property

@@ -28,7 +28,7 @@ from silkrail.routing.graph import NO_GAUGE, StateGraph
 from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.pricing import PathFigures, RoutePrice, price_route
 from silkrail.routing.results import Event, Leg, Route
-from silkrail.traffic import Traffic
+from silkrail.traffic import Traffic, TrainClass
 
 
 def _gauge(slot: int) -> int | None:
@@ -86,6 +86,7 @@ def assemble_route(
     names: Gazetteer | None = None,
     as_of: str | None = None,
     traffic: Traffic = Traffic.CONTAINER,
+    train: TrainClass = "standard",
 ) -> Route:
     """Turn the arcs of a path into legs, events and totals (money and CO2 for ``teu`` TEU, or
     for one passenger), priced for ``traffic``.
@@ -95,7 +96,7 @@ def assemble_route(
     Vectorised over the arcs: only crossings and port transfers (a handful per route) are
     visited one by one."""
     net = g.net
-    price = price_route(g, arcs, teu, traffic=traffic, as_of=as_of)
+    price = price_route(g, arcs, teu, traffic=traffic, as_of=as_of, train=train)
     f = price.figures
     assert f is not None
     p = _Path.of(g, arcs, g.costs_of(traffic))
@@ -134,6 +135,7 @@ def assemble_route(
         origin_access=_access(origin, int(p.from_node[0]), names) if len(p.arcs) else None,
         destination_access=_access(destination, int(p.to_node[-1]), names) if len(p.arcs) else None,
         traffic=traffic.value,
+        train=train,
         customs_borders=borders,
         transshipments=transshipments,
     )

@@ -32,7 +32,7 @@ from silkrail.routing.places import Gazetteer, Place
 from silkrail.routing.pricing import TreePricer
 from silkrail.routing.query import Query, end_states, rail_linked_ports
 from silkrail.routing.results import OdMatrix, Route, StatePath
-from silkrail.traffic import Traffic
+from silkrail.traffic import Traffic, TrainClass
 
 log = logging.getLogger("silkrail.routing.engine")
 
@@ -216,9 +216,10 @@ class Engine:
         teu: float = 1.0,
         as_of: str | None = None,
         traffic: Traffic = Traffic.CONTAINER,
+        train: TrainClass = "standard",
     ) -> Route:
         """The route of a path: legs, events and totals priced for ``teu`` TEU (or a passenger)
-        of ``traffic`` as of ``as_of``."""
+        of ``traffic`` on a ``train`` of its category, as of ``as_of``."""
         arcs = path.arcs if isinstance(path, StatePath) else path
         return assemble_route(
             self.graph,
@@ -230,6 +231,7 @@ class Engine:
             names=self.places,
             as_of=as_of,
             traffic=traffic,
+            train=train,
         )
 
     # -- many pairs -------------------------------------------------------------------------
@@ -247,7 +249,9 @@ class Engine:
         g = self.graph
         indptr, indices, arcs = g.csr(q.constraints)
         w = self.weights_for(q.constraints, q.coef)
-        pricer = TreePricer(g, arcs, q.teu, traffic=q.constraints.traffic, as_of=q.as_of, totals=totals)
+        pricer = TreePricer(
+            g, arcs, q.teu, traffic=q.constraints.traffic, as_of=q.as_of, totals=totals, train=q.train
+        )
         shape = (len(origins), len(destinations))
         duration, cost, co2, distance = (np.full(shape, np.nan) for _ in range(4))
         duration_range, cost_range, co2_range = (np.full((*shape, 2), np.nan) for _ in range(3))

@@ -69,7 +69,8 @@ class TrafficParams:
     """What one traffic type's trains take: commercial speed by line class (stops, crew and
     locomotive changes included; waits at borders and terminals apart), time per rail end,
     border dwell where nothing is published, the queue on top of a published processing time,
-    and a change of gauge by method."""
+    a change of gauge by method, and the running time of an express or a stopping train against
+    a standard one (:data:`~silkrail.traffic.TrainClass`) on lines other than high-speed ones."""
 
     speed_kmh: ClassValues
     terminal_h: float
@@ -78,6 +79,16 @@ class TrafficParams:
     union_border_dwell_h: float
     transshipment_h: float
     bogie_exchange_h: float
+    express_run: float
+    stopping_run: float
+
+    def run_factor(self, train: str) -> float:
+        """Running time of a ``train`` class against a standard train (1 for ``standard``)."""
+        if train == "express":
+            return self.express_run
+        if train == "stopping":
+            return self.stopping_run
+        return 1.0
 
     def gauge_change_h(self, method: str) -> float:
         """Hours of a change of gauge by ``method`` (a dual-gauge crossing needs none)."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from silkrail.network.classes import LineClass
 from silkrail.network.model import EdgeKind
 from silkrail.routing.costs import CostModel
 from silkrail.routing.distributions import (
@@ -29,7 +30,7 @@ from silkrail.routing.distributions import (
     share_variance,
 )
 from silkrail.routing.edge_costs import CLASS_FERRY, CLASS_SEA, RUN_CLASS_NAMES, EdgeCosts
-from silkrail.traffic import Traffic, is_freight
+from silkrail.traffic import Traffic, TrainClass, is_freight
 
 if TYPE_CHECKING:
     from silkrail.routing.graph import StateGraph
@@ -100,7 +101,12 @@ class _ArcFigures:
 
 
 def _arc_figures(
-    g: StateGraph, arcs: NDArray[np.int64], m: CostModel, traffic: Traffic, as_of: str | None
+    g: StateGraph,
+    arcs: NDArray[np.int64],
+    m: CostModel,
+    traffic: Traffic,
+    as_of: str | None,
+    train: TrainClass = "standard",
 ) -> _ArcFigures:
     costs: EdgeCosts = g.costs_of(traffic)
     net = g.net
@@ -125,12 +131,19 @@ def _arc_figures(
     if is_freight(traffic):
         deep = (cls == CLASS_SEA) & ~costs.sea_lane[e]
         line[deep] = km[deep] * m.sea_usd_per_teu_km(as_of)
+    is_rail = (cls >= 0) & (cls < CLASS_SEA)
+    run_h = costs.time_h[e] - costs.fixed_time_h[e]  # the arcs' own, not every edge's
+    factor = m.params.traffic(traffic).run_factor(train)
+    if factor != 1.0:
+        # the train's category, on every line but a high-speed one (whose speed is its trains')
+        scaled = is_rail if is_freight(traffic) else is_rail & (cls != LineClass.HIGH_SPEED)
+        run_h = np.where(scaled, run_h * factor, run_h)
     return _ArcFigures(
         e=e,
         run_class=cls,
         km=km,
-        is_rail=(cls >= 0) & (cls < CLASS_SEA),
-        run_h=costs.time_h[e] - costs.fixed_time_h[e],  # the arcs' own, not every edge's
+        is_rail=is_rail,
+        run_h=run_h,
         fixed_h=fixed_h,
         fixed_var_h2=costs.fixed_var_h2[e] + np.where(chg, costs.change_var_h2[e], 0.0),
         change_h=change_h,
@@ -148,12 +161,14 @@ def path_figures(
     traffic: Traffic = Traffic.CONTAINER,
     as_of: str | None = None,
     model: CostModel | None = None,
+    train: TrainClass = "standard",
 ) -> PathFigures:
-    """Every arc's figures along ``arcs`` (see :class:`PathFigures`)."""
+    """Every arc's figures along ``arcs`` (see :class:`PathFigures`) for a ``train`` of its
+    traffic type's category (:data:`~silkrail.traffic.TrainClass`)."""
     m: CostModel = model or g.model
     costs: EdgeCosts = g.costs_of(traffic)
     cargo = float(teu) if is_freight(traffic) else 1.0
-    a = _arc_figures(g, arcs, m, traffic, as_of)
+    a = _arc_figures(g, arcs, m, traffic, as_of, train)
     e, is_rail = a.e, a.is_rail
     # money: the tariff's fixed charge where a tariff area starts, or a passenger's base fare
     line = a.line_usd.copy()
@@ -222,12 +237,13 @@ def price_route(
     traffic: Traffic = Traffic.CONTAINER,
     as_of: str | None = None,
     model: CostModel | None = None,
+    train: TrainClass = "standard",
 ) -> RoutePrice:
     """Totals and ranges of a path of the state graph ``g`` (arc ids), computed once after the
     search: time components summed with their variances (running time correlated per line
     class, waits independent), money and CO2 summed over the arcs and the rail ends."""
     m: CostModel = model or g.model
-    f = path_figures(g, arcs, teu, traffic=traffic, as_of=as_of, model=m)
+    f = path_figures(g, arcs, teu, traffic=traffic, as_of=as_of, model=m, train=train)
     n_ends = int(f.rail_ends[0]) + int(f.rail_ends[1])
     terminal = n_ends * f.terminal_h
     duration = float(f.run_h.sum() + f.fixed_h.sum()) + terminal
@@ -320,13 +336,14 @@ class TreePricer:
         traffic: Traffic = Traffic.CONTAINER,
         as_of: str | None = None,
         totals: Callable[..., NDArray[np.float64]],
+        train: TrainClass = "standard",
     ) -> None:
         m: CostModel = g.model
         self._totals = totals
         self.freight = is_freight(traffic)
         self.cargo = float(teu) if self.freight else 1.0
         self.arc_src = g.src[np.asarray(arcs, dtype=np.int64)].astype(np.int64)
-        a = _arc_figures(g, arcs, m, traffic, as_of)
+        a = _arc_figures(g, arcs, m, traffic, as_of, train)
         cls, km, line, fixed_h, run_h = a.run_class, a.km, a.line_usd, a.fixed_h, a.run_h
         self.is_rail = a.is_rail
         self.new_area = g.costs_of(traffic).new_area[a.e].astype(bool)

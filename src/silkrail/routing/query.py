@@ -35,7 +35,7 @@ from silkrail.routing.generalised import TERMS
 from silkrail.routing.graph import OBJECTIVES, Constraints, StateGraph
 from silkrail.routing.places import Place, check_mode_access
 from silkrail.traffic import Traffic as TrafficType
-from silkrail.traffic import traffic_of
+from silkrail.traffic import TrainClass, traffic_of, train_class_of
 
 Mode: TypeAlias = Literal["rail", "sea", "any"]
 """Which access points and arcs a route may use: rail (and rail ferries), sea, or any."""
@@ -81,6 +81,7 @@ class _Keywords(TypedDict):
     arrive: dt.datetime | None
     avoid_passages: tuple[str, ...]
     closed_crossings: tuple[str, ...]
+    train: TrainClass
 
 
 @dataclass(frozen=True, init=False)
@@ -110,6 +111,7 @@ class RouteOptions:
     arrive: dt.datetime | None
     avoid_passages: tuple[str, ...]
     closed_crossings: tuple[str, ...]
+    train: TrainClass
 
     def __init__(
         self,
@@ -127,10 +129,12 @@ class RouteOptions:
         arrive: dt.datetime | str | None = None,
         avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
         closed_crossings: Iterable[str] = (),
+        train: TrainClass = "standard",
     ) -> None:
         put = functools.partial(object.__setattr__, self)
         put("mode", check_mode(mode))
         put("traffic", check_traffic(traffic))
+        put("train", train_class_of(train, traffic_of(self.traffic)))
         put("avoid", tuple(sorted(check_countries([avoid] if isinstance(avoid, str) else avoid))))
         put("year", check_year(year))
         put("teu", check_teu(teu))
@@ -186,6 +190,7 @@ class RouteOptions:
             arrive=self.arrive,
             avoid_passages=self.avoid_passages,
             closed_crossings=self.closed_crossings,
+            train=self.train,
         )
 
     def __repr__(self) -> str:
@@ -229,6 +234,7 @@ class RouteQuery(RouteOptions):
         arrive: dt.datetime | str | None = None,
         avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
         closed_crossings: Iterable[str] = (),
+        train: TrainClass = "standard",
     ) -> None:
         object.__setattr__(self, "origin", check_end(origin, "origin"))
         object.__setattr__(self, "destination", check_end(destination, "destination"))
@@ -246,6 +252,7 @@ class RouteQuery(RouteOptions):
             arrive=arrive,
             avoid_passages=avoid_passages,
             closed_crossings=closed_crossings,
+            train=train,
         )
 
     @property
@@ -511,6 +518,7 @@ class Query:
     mode: Mode = "any"  # which access points of a place a route may use
     as_of: str | None = None  # the date rates are taken at (sea rates by lane)
     traffic: Traffic = "any"
+    train: TrainClass = "standard"  # the train's category (prices the running time)
 
     @property
     def traffic_type(self) -> TrafficType:
@@ -548,6 +556,7 @@ def check_query(net: Network, options: RouteOptions) -> Query:
         options.mode,
         check_as_of(net, options.as_of),
         options.traffic,
+        options.train,
     )
 
 

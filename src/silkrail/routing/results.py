@@ -283,6 +283,7 @@ class Route:
         default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False
     )  # the state-graph path the route was priced from
     traffic: str = "container"  # the traffic type it was priced for (passenger: per passenger)
+    train: str = "standard"  # the train's category (silkrail.traffic.TrainClass) its running time is for
     service: ScheduledService | None = None  # the scheduled service the answer rides, if any
     customs_borders: int = 0
     """Crossings between customs territories (not inside the EU or the Eurasian Economic Union),
@@ -427,6 +428,7 @@ class Route:
             | co2e
             | ({} if generalised is None else {"generalised_usd": round(generalised, 2)})
             | ({"label": self.label} if self.label else {})
+            | ({"train": self.train} if self.train != "standard" else {})
             | ({"alternatives_note": self.alternatives_note} if self.alternatives_note else {})
             | ({} if self.service is None else {"service": self.service.to_dict()})
         )

@@ -21,7 +21,7 @@ from silkrail.routing.costs import CostModel
 from silkrail.routing.engine import Engine, engine_for
 from silkrail.routing.graph import StateGraph
 from silkrail.routing.places import Gazetteer, Place
-from silkrail.routing.query import RouteOptions, RouteQuery, check_ends, check_query
+from silkrail.routing.query import Query, RouteOptions, RouteQuery, check_ends, check_query
 from silkrail.routing.results import OdMatrix, Route
 from silkrail.traffic import Traffic, traffic_of
 
@@ -70,11 +70,7 @@ class Router:
         time is the timetable's question (:func:`silkrail.timetable.journey.plan`); here the
         route is the network model's, whatever the time."""
         q = check_query(self.net, query)
-        o, d = self.resolve(query.origin), self.resolve(query.destination)
-        o, d = (self.places.with_stations_opened(p, q.constraints.year) for p in (o, d))
-        if q.traffic_type is Traffic.PASSENGER:
-            o, d = self.places.for_passengers(o), self.places.for_passengers(d)
-        check_ends(o, d, q, self.engine.rail_linked_ports)
+        o, d = self._ends(query, q)
         best = strategies.best_route(self.engine, o, d, q)
         if best is None:
             raise NoRouteError(strategies.explain_no_route(self.engine, o, d, q))
@@ -82,6 +78,50 @@ class Router:
             found = strategies.alternatives(self.engine, o, d, q, best, query.alternatives)
             best = dataclasses.replace(best, alternatives=found.routes, alternatives_note=found.note)
         return best
+
+    def _ends(self, query: RouteQuery, q: Query) -> tuple[Place, Place]:
+        """The query's two places as a route uses them: stations opened by its year, a
+        passenger's station for passengers, checked against its mode."""
+        o, d = self.resolve(query.origin), self.resolve(query.destination)
+        o, d = (self.places.with_stations_opened(p, q.constraints.year) for p in (o, d))
+        if q.traffic_type is Traffic.PASSENGER:
+            o, d = self.places.for_passengers(o), self.places.for_passengers(d)
+        check_ends(o, d, q, self.engine.rail_linked_ports)
+        return o, d
+
+    def route_through(self, query: RouteQuery, via: Sequence[str]) -> Route:
+        """The best route through the crossings ``via`` (ids, in the order the route passes them;
+        other crossings between the same countries are not used): a service's published route,
+        where the fastest one would go another way. An unknown id is a DataError naming the
+        closest known ones (field ``via``); no route through them, a NoRouteError."""
+        from silkrail.errors import DataError
+        from silkrail.routing.query import crossing_indices
+
+        if not via:
+            return self.route(query)
+        q = check_query(self.net, query)
+        ids = {c.id: i for i, c in enumerate(self.net.crossings)}
+        try:
+            crossing_indices(self.net, via)
+        except DataError as exc:
+            raise DataError(exc.reason, field="via") from None
+        o, d = self._ends(query, q)
+        route = strategies.route_via(
+            self.engine,
+            o,
+            d,
+            [ids[v] for v in via],
+            q.constraints,
+            q.coef,
+            mode=q.mode,
+            teu=q.teu,
+            objective=q.objective,
+            as_of=q.as_of,
+            train=q.train,
+        )
+        if route is None:
+            raise NoRouteError(f"no route from {o.name} to {d.name} through {', '.join(via)}")
+        return route
 
     def later(self, query: RouteQuery, best: Route) -> tuple[int, list[tuple[str, int]], Route] | None:
         """What the planned links change: the better route they open after the query's year

@@ -27,6 +27,7 @@ from silkrail.routing.graph import CLOSED_YEAR, MODE_RAIL, Constraints, StateGra
 from silkrail.routing.places import Place
 from silkrail.routing.query import Query
 from silkrail.routing.results import Route
+from silkrail.traffic import TrainClass
 
 SEA_FIRST_RAIL_PENALTY = 25.0  # "sea" option: rail only as the pre- and on-carriage to the ports
 ALTERNATIVE_BUDGET = 40  # searches spent looking for alternatives
@@ -55,7 +56,7 @@ def best_route(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
     if path is None:
         return None
     return engine.assemble(
-        path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+        path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type, train=q.train
     )
 
 
@@ -72,7 +73,7 @@ def sea_first(engine: Engine, o: Place, d: Place, q: Query) -> Route | None:
     if path is None:
         return None
     route = engine.assemble(
-        path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+        path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type, train=q.train
     )
     return route if "sea" in route.modes else None
 
@@ -88,6 +89,8 @@ def route_via(
     teu: float = 1.0,
     objective: str = "time",
     mode: str = "any",
+    as_of: str | None = None,
+    train: TrainClass = "standard",
 ) -> Route | None:
     """The best route through the crossings ``via`` (indices, in order). Other crossings
     between the same countries are banned; at each via crossing the arc across it (with or
@@ -124,7 +127,14 @@ def route_via(
         return None
     pieces.append(last.arcs)
     return engine.assemble(
-        np.concatenate(pieces).astype(np.int64), o, d, objective=objective, teu=teu, traffic=c.traffic
+        np.concatenate(pieces).astype(np.int64),
+        o,
+        d,
+        objective=objective,
+        teu=teu,
+        traffic=c.traffic,
+        as_of=as_of,
+        train=train,
     )
 
 
@@ -199,7 +209,7 @@ def alternatives(engine: Engine, o: Place, d: Place, q: Query, best: Route, k: i
         if path is None:
             return None
         return engine.assemble(
-            path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+            path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type, train=q.train
         )
 
     def admit(r: Route, key: object) -> bool:
@@ -326,7 +336,7 @@ def corridor_candidates(engine: Engine, o: Place, d: Place, q: Query, best: Rout
         if path is None:
             return None
         return engine.assemble(
-            path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type
+            path, o, d, objective=q.objective, teu=q.teu, as_of=q.as_of, traffic=q.traffic_type, train=q.train
         )
 
     accepted: list[Route] = []

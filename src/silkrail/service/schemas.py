@@ -168,6 +168,10 @@ class Route(_Record):
         default=None, description="why there are fewer alternatives than asked for, when there are"
     )
     service: RouteService | None = None
+    train: Literal["standard", "express", "stopping"] = Field(
+        default="standard",
+        description="the train's category the running time is for (express, stopping; standard when absent)",
+    )
 
 
 class JourneyLeg(_Record):
@@ -236,6 +240,10 @@ class ODRequest(BaseModel):
     mode: Literal["rail", "sea", "any"] = Field(default="any", description="what the routes may use")
     traffic: Literal["passenger", "freight", "any"] = Field(
         default="any", description="the services the routes may use"
+    )
+    train: Literal["standard", "express", "stopping"] = Field(
+        default="standard",
+        description="the train's category: express, standard, or stopping (passenger trains only)",
     )
     teu: float = Field(default=1.0, ge=MIN_TEU, le=1e6, allow_inf_nan=False, description="cargo in TEU")
     year: int | None = Field(default=None, ge=1, le=9999, description="the network as of this year")

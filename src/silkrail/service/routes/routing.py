@@ -64,6 +64,13 @@ Traffic = Annotated[
     Literal["passenger", "freight", "any"],
     Query(description="the services the route may use: passenger trains, freight trains, or either"),
 ]
+Train = Annotated[
+    Literal["standard", "express", "stopping"],
+    Query(
+        description="the train's category: express (premium passenger trains, container expresses), "
+        "standard, or stopping (passenger trains calling at most stations)"
+    ),
+]
 Avoid = Annotated[
     list[Annotated[str, StringConstraints(max_length=3 * MAX_AVOID)]],
     Query(
@@ -224,6 +231,7 @@ async def get_route(
     mode: Mode = "any",
     optimize: Optimize = None,
     traffic: Traffic = "any",
+    train: Train = "standard",
     avoid: Avoid = [],  # noqa: B006  (FastAPI copies a list default per request)
     year: Year = None,
     teu: Teu = 1.0,
@@ -248,6 +256,7 @@ async def get_route(
             mode=mode,
             objective=optimize,
             traffic=traffic,
+            train=train,
             avoid=avoid,
             year=year,
             teu=teu,
@@ -277,6 +286,7 @@ async def compare_routes(
     destination: Place,
     optimize: Optimize = None,
     traffic: Traffic = "any",
+    train: Train = "standard",
     teu: Teu = 1.0,
     year: Year = None,
     avoid: Avoid = [],  # noqa: B006
@@ -290,6 +300,7 @@ async def compare_routes(
             destination=destination,
             objective=optimize,
             traffic=traffic,
+            train=train,
             teu=teu,
             year=year,
             avoid=avoid,
@@ -316,6 +327,7 @@ async def post_od(request: Request, body: ODRequest) -> object:
             objective=body.objective,
             mode=body.mode,
             traffic=body.traffic,
+            train=body.train,
             teu=body.teu,
             year=body.year,
             avoid=body.avoid,
