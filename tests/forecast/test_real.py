@@ -28,8 +28,8 @@ def test_closing_erenhot_reroutes_the_trains_that_have_a_better_way(real_net, tm
     trains behind it at Naushki), by hours, not days."""
     start = datetime(2026, 3, 2, tzinfo=UTC)
     services = (
-        DemoService("Beijing–Moscow", "Beijing", "Moscow", 4.0),
-        DemoService("Tianjin–Ulaanbaatar", "Tianjin", "Ulaanbaatar", 4.0),
+        DemoService("Beijing–Moscow", "Beijing", "Moscow", 4.0, via=(EREN, "sukhbaatar-naushki")),
+        DemoService("Tianjin–Ulaanbaatar", "Tianjin", "Ulaanbaatar", 4.0, via=(EREN,)),
     )
     made = demo_feed(real_net, start, days=3, services=services, closed=False)
     path = tmp_path / "erenhot.jsonl"

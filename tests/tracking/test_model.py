@@ -76,3 +76,13 @@ def test_a_cargo_below_a_hundredth_of_a_teu_is_refused() -> None:
     with pytest.raises(ValidationError, match="teu"):
         _train(teu=1e-300)
     assert _train(teu=0.01).teu == 0.01
+
+
+def test_via_names_at_most_eight_crossings_by_id_and_not_with_a_trip() -> None:
+    assert _train(via=["erenhot-zamyn-uud", "sukhbaatar-naushki"]).via == ["erenhot-zamyn-uud", "sukhbaatar-naushki"]
+    with pytest.raises(ValidationError, match="via"):
+        _train(via=["Erenhot Zamyn-Uud"])  # an id, not a name
+    with pytest.raises(ValidationError, match="via"):
+        _train(via=[f"x-{i}" for i in range(9)])
+    with pytest.raises(ValidationError, match=r"drop .*via"):
+        TrainIn.model_validate({"trip_id": "t8701", "start_date": "2026-03-01", "via": ["erenhot-zamyn-uud"]})

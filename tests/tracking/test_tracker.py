@@ -116,6 +116,19 @@ def test_an_unknown_place_names_its_field(tracker: Tracker) -> None:
     assert tracker.trains() == []
 
 
+def test_a_train_naming_its_crossings_is_planned_through_them_and_a_bad_id_names_its_field(
+    tracker: Tracker,
+) -> None:
+    """``via`` holds the crossings of the train's published route: its plan passes them; an id
+    the network does not know is a DataError on ``via`` suggesting the closest, nothing stored."""
+    tid = _train(tracker, via=["erenhot-zamyn-uud"])
+    assert "erenhot-zamyn-uud" in [s.id for s in tracker.profile(tid).stops]
+    with pytest.raises(DataError) as info:
+        _train(tracker, "X2", via=["erenhot-zamyn-ud"])
+    assert info.value.field == "via" and "did you mean erenhot-zamyn-uud" in str(info.value)
+    assert [t.id for t in tracker.trains()] == [tid]
+
+
 def test_a_batch_is_stored_once_and_rejected_event_by_event(tracker: Tracker) -> None:
     """Good events land; a repeat counts as a duplicate; another content under a stored id, an
     unknown train and a bad field are rejected by index; the train moves to its newest position."""

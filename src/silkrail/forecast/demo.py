@@ -47,23 +47,29 @@ QUEUE_KM = 3.0  # a queueing train stands this far before the crossing
 
 @dataclass(frozen=True)
 class DemoService:
-    """A service of the demo: trains a day from ``origin`` to ``destination``."""
+    """A service of the demo: trains a day from ``origin`` to ``destination``, through the
+    crossings ``via`` (ids, in order) as the service's published route goes (the fastest rail
+    route between them where it names none)."""
 
     name: str
     origin: str
     destination: str
     per_day: float
     teu: float = 82.0
+    via: tuple[str, ...] = ()
 
 
+MANZHOULI = ("manzhouli-zabaykalsk",)
+ERENHOT_NAUSHKI = ("erenhot-zamyn-uud", "sukhbaatar-naushki")
 DEMO_SERVICES = (
-    DemoService("China–Russia via Manzhouli", "Harbin", "Moscow", 8.0),
-    DemoService("Shenyang–Novosibirsk via Manzhouli", "Shenyang", "Novosibirsk", 6.0),
-    DemoService("China–Europe via Erenhot", "Beijing", "Moscow", 3.0),
-    DemoService("Tianjin–Ulaanbaatar", "Tianjin", "Ulaanbaatar", 2.0),
-    DemoService("China–Europe via Alashankou", "Chongqing", "Duisburg", 2.0),
-    DemoService("Xi'an–Almaty via Khorgos", "Xi'an", "Almaty", 2.0),
-    DemoService("FESCO Vietnam Shuttle", "Hanoi", "Moscow", 0.5, 80.0),
+    DemoService("China–Russia via Manzhouli", "Harbin", "Moscow", 8.0, via=MANZHOULI),
+    DemoService("Shenyang–Novosibirsk via Manzhouli", "Shenyang", "Novosibirsk", 6.0, via=MANZHOULI),
+    DemoService("China–Europe via Erenhot", "Beijing", "Moscow", 3.0, via=ERENHOT_NAUSHKI),
+    DemoService("Tianjin–Ulaanbaatar", "Tianjin", "Ulaanbaatar", 2.0, via=("erenhot-zamyn-uud",)),
+    DemoService("China–Europe via Alashankou", "Chongqing", "Duisburg", 2.0, via=("alashankou-dostyk",)),
+    DemoService("Xi'an–Almaty via Khorgos", "Xi'an", "Almaty", 2.0, via=("khorgos-altynkol",)),
+    # services.yaml: Hanoi, Chengdu, Erenhot, Naushki, Moscow
+    DemoService("FESCO Vietnam Shuttle", "Hanoi", "Moscow", 0.5, 80.0, via=ERENHOT_NAUSHKI),
 )
 
 
@@ -162,7 +168,8 @@ def demo_feed(
     router = router_for(net)
     profiles: dict[str, Profile] = {}
     for s in services:
-        route = router.route(RouteQuery(s.origin, s.destination, mode="rail", objective="time", teu=s.teu))
+        q = RouteQuery(s.origin, s.destination, mode="rail", objective="time", teu=s.teu)
+        route = router.route_through(q, s.via)
         profiles[s.name] = build_profile(route, net.crossings)
     crossings, gate_of = crossing_specs(net, profiles.values())
     if closure is not None and closure.crossing not in gate_of:
@@ -187,17 +194,18 @@ def demo_feed(
     lines: list[JsonObject] = []
     events: list[tuple[str, str, JsonObject]] = []  # time, event id, the line
     for tr in window:
-        lines.append(
-            {
-                "type": "train",
-                "ref": tr.ref,
-                "name": tr.name,
-                "origin": tr.service.origin,
-                "destination": tr.service.destination,
-                "departure": tr.departure.isoformat(timespec="seconds"),
-                "teu": tr.service.teu,
-            }
-        )
+        line: JsonObject = {
+            "type": "train",
+            "ref": tr.ref,
+            "name": tr.name,
+            "origin": tr.service.origin,
+            "destination": tr.service.destination,
+            "departure": tr.departure.isoformat(timespec="seconds"),
+            "teu": tr.service.teu,
+        }
+        if tr.service.via:
+            line["via"] = list(tr.service.via)
+        lines.append(line)
         events += list(_events(tr, first, start, end, every_min, rng))
     events.sort(key=lambda e: (e[0], e[1]))
     truth = {

@@ -170,7 +170,7 @@ class _SharedPlans:
 
     def __init__(self, planner: RoutePlanner) -> None:
         self.planner = planner
-        self._plans: dict[tuple[str, str, int, float], PlannedRoute] = {}
+        self._plans: dict[tuple[str, str, int, float, tuple[str, ...], str], PlannedRoute] = {}
 
     def plan(self, train: TrainIn) -> PlannedRoute:
         if (
@@ -180,7 +180,8 @@ class _SharedPlans:
             or train.departure is None
         ):
             return self.planner.plan(train)  # a train of a timetable trip runs that trip's own times
-        key = (train.origin, train.destination, train.departure.year, train.teu)
+        via = tuple(train.via or ())
+        key = (train.origin, train.destination, train.departure.year, train.teu, via, train.traffic)
         if key not in self._plans:
             self._plans[key] = self.planner.plan(train)
         return self._plans[key]

@@ -32,13 +32,15 @@ Line = dict[str, JsonValue]
 @dataclass(frozen=True)
 class SeedService:
     """A service of the seed corridors in the demo: a timetable trip it runs (its route, stops and
-    times come from the timetables), or a pair of places the network model plans."""
+    times come from the timetables), or a pair of places the network model plans, through the
+    crossings ``via`` its name gives."""
 
     name: str
     trip: str | None = None
     origin: str | None = None
     destination: str | None = None
     teu: float = 1.0
+    via: tuple[str, ...] = ()
 
 
 SEED_SERVICES = [
@@ -47,9 +49,23 @@ SEED_SERVICES = [
     SeedService("Haiphong–Kunming metre gauge", origin="Haiphong", destination="Kunming", teu=32),
     SeedService("Kunming–Vientiane D887", trip="d887"),
     SeedService("Xi'an–Duisburg Chang'an", trip="xian-duisburg", teu=82),
-    SeedService("China–Russia via Manzhouli", origin="Harbin", destination="Moscow", teu=82),
-    SeedService("China–Europe via Erenhot", origin="Beijing", destination="Moscow", teu=82),
-    SeedService("Xi'an–Almaty via Khorgos", origin="Xi'an", destination="Almaty", teu=82),
+    SeedService(
+        "China–Russia via Manzhouli",
+        origin="Harbin",
+        destination="Moscow",
+        teu=82,
+        via=("manzhouli-zabaykalsk",),
+    ),
+    SeedService(
+        "China–Europe via Erenhot",
+        origin="Beijing",
+        destination="Moscow",
+        teu=82,
+        via=("erenhot-zamyn-uud", "sukhbaatar-naushki"),
+    ),
+    SeedService(
+        "Xi'an–Almaty via Khorgos", origin="Xi'an", destination="Almaty", teu=82, via=("khorgos-altynkol",)
+    ),
 ]
 
 
@@ -92,9 +108,8 @@ def demo_feed(
                 runs.append((when, profile, body))
         else:
             assert svc.origin is not None and svc.destination is not None
-            route = router.route(
-                RouteQuery(svc.origin, svc.destination, mode="rail", objective="time", teu=svc.teu)
-            )
+            q = RouteQuery(svc.origin, svc.destination, mode="rail", objective="time", teu=svc.teu)
+            route = router.route_through(q, svc.via)
             profile = build_profile(route, net.crossings)
             for _ in range(trains_per_service):
                 # spread the trains along their journey: departed between 0 and 90 % of the trip ago
@@ -106,6 +121,8 @@ def demo_feed(
                     "departure": departure.isoformat(),
                     "teu": svc.teu,
                 }
+                if svc.via:
+                    body["via"] = list(svc.via)
                 runs.append((departure, profile, body))
         for k, (departure, profile, body) in enumerate(runs):
             ref = f"{day:%Y%m%dT%H%M}-s{s}t{k}"  # unique per window: feeds of other days never collide

@@ -123,6 +123,9 @@ Number = Annotated[float, BeforeValidator(_strict_number)]
 
 
 MAX_SCHEDULED_STOPS = 500
+MAX_VIA = 8
+"""Crossings a train may name as its route's (a Chinese port to Europe passes at most five)."""
+CrossingId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 
 
 class ScheduledStop(_Payload):
@@ -199,6 +202,13 @@ class TrainIn(_Payload):
         default=None,
         description="with trip_id: the trip's service date (GTFS start_date, YYYYMMDD or YYYY-MM-DD)",
     )
+    via: list[CrossingId] | None = Field(
+        default=None,
+        max_length=MAX_VIA,
+        description="the border crossings the train passes, in order, by their ids "
+        "(erenhot-zamyn-uud): its planned route goes through them, as its service's published "
+        "route does (by default the fastest rail route); not with trip_id",
+    )
     teu: Number = Field(default=1.0, ge=0.01, le=1000)
     traffic: Literal["passenger", "freight", "any"] = Field(
         default="any",
@@ -224,7 +234,7 @@ class TrainIn(_Payload):
         if (self.trip_id is None) != (self.start_date is None):
             raise ValueError("give trip_id and start_date together: a trip runs on many days")
         if self.trip_id is not None:
-            given = [k for k in ("origin", "destination", "schedule") if getattr(self, k) is not None]
+            given = [k for k in ("origin", "destination", "schedule", "via") if getattr(self, k) is not None]
             if given:
                 raise ValueError(
                     f"a train of trip '{self.trip_id}' runs the trip's stops at its scheduled times: "

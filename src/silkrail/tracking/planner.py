@@ -95,17 +95,16 @@ class NetworkPlanner:
 
         assert train.origin is not None and train.destination is not None and train.departure is not None
         try:
-            route = self.router.route(
-                RouteQuery(
-                    train.origin,
-                    train.destination,
-                    mode="rail",
-                    objective="time",  # a running train's path and ETA: its fastest
-                    traffic=train.traffic,
-                    teu=train.teu,
-                    year=self.net.clamp_year(train.departure.year),
-                )
+            query = RouteQuery(
+                train.origin,
+                train.destination,
+                mode="rail",
+                objective="time",  # a running train's path and ETA: its fastest (through its via)
+                traffic=train.traffic,
+                teu=train.teu,
+                year=self.net.clamp_year(train.departure.year),
             )
+            route = self.router.route_through(query, train.via) if train.via else self.router.route(query)
         except UnknownPlaceError as exc:
             field = "origin" if train.origin in str(exc) else "destination"
             raise DataError(str(exc), field=field) from None
