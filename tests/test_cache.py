@@ -176,3 +176,21 @@ def test_the_home_is_the_platforms_cache_directory(monkeypatch: pytest.MonkeyPat
     if sys.platform.startswith("linux"):
         assert get_settings(environ={}).home == tmp_path / "xdg" / "silkrail"
     assert get_settings(environ={"SILKRAIL_HOME": str(tmp_path / "h")}).home == tmp_path / "h"
+
+
+def test_the_reference_year_reads_silkrail_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """'Today' decides which planned lines are open: ``SILKRAIL_TODAY`` when set (a bad date is
+    an error naming it), else the current date; read on every query, as the whole settings are."""
+    import datetime as dt
+
+    from silkrail.errors import DataError
+    from silkrail.settings import get_settings, reference_year
+
+    monkeypatch.setenv("SILKRAIL_TODAY", "2031-05-01")
+    assert reference_year() == 2031 == get_settings().reference_date().year
+    monkeypatch.setenv("SILKRAIL_TODAY", "")
+    assert reference_year() == dt.date.today().year
+    monkeypatch.setenv("SILKRAIL_TODAY", "next year")
+    with pytest.raises(DataError) as caught:
+        reference_year()
+    assert caught.value.field == "SILKRAIL_TODAY" and "YYYY-MM-DD" in caught.value.reason

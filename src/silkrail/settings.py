@@ -94,5 +94,7 @@ def _parse_date(raw: str) -> date:
 
 def reference_year() -> int:
     """The year of 'today' (``SILKRAIL_TODAY``, else the current date): which lines are open
-    when a query names no year."""
-    return get_settings().reference_date().year
+    when a query names no year. Reads that one setting, not the whole record (a route asks for
+    it on every query)."""
+    raw = os.environ.get(ENV_PREFIX + "TODAY")
+    return (_parse_date(raw) if raw else date.today()).year

@@ -472,6 +472,9 @@ def crossing_indices(net: Network, ids: Iterable[str]) -> frozenset[int]:
     closest known ones."""
     import difflib
 
+    ids = list(ids)
+    if not ids:
+        return frozenset()
     known = {c.id: i for i, c in enumerate(net.crossings)}
     out = set()
     for cid in ids:
