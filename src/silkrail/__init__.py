@@ -113,7 +113,7 @@ def route(
     mode: Literal["rail", "sea", "any"] = ...,
     objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = ...,
     traffic: Literal["passenger", "freight", "any"] = ...,
-    train: Literal["standard", "express", "stopping"] = ...,
+    train: Literal["standard", "express", "stopping"] | None = ...,
     avoid: str | Iterable[str] = ...,
     year: int | None = ...,
     teu: float = ...,
@@ -135,7 +135,7 @@ def route(
     mode: Literal["rail", "sea", "any"] = ...,
     objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = ...,
     traffic: Literal["passenger", "freight", "any"] = ...,
-    train: Literal["standard", "express", "stopping"] = ...,
+    train: Literal["standard", "express", "stopping"] | None = ...,
     avoid: str | Iterable[str] = ...,
     year: int | None = ...,
     teu: float = ...,
@@ -156,7 +156,7 @@ def route(
     mode: Literal["rail", "sea", "any"] = "any",
     objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = None,
     traffic: Literal["passenger", "freight", "any"] = "any",
-    train: Literal["standard", "express", "stopping"] = "standard",
+    train: Literal["standard", "express", "stopping"] | None = None,
     avoid: str | Iterable[str] = (),
     year: int | None = None,
     teu: float = 1.0,
@@ -185,10 +185,12 @@ def route(
         time for passengers and with ``depart``/``arrive``.
     traffic : {'any', 'passenger', 'freight'}
         The services the route may use (with ``depart``/``arrive``: which timetables).
-    train : {'standard', 'express', 'stopping'}
+    train : {'standard', 'express', 'stopping'}, optional
         The train's category (:data:`silkrail.traffic.TrainClass`): an express (premium passenger
         trains, container expresses) or a stopping passenger train runs the lines other than
-        high-speed ones faster or slower than a standard one, by a factor fitted to timetables.
+        high-speed ones faster or slower than a standard one, by a factor fitted to timetables,
+        and a scheduled service answers only if it is of that category. None (the default):
+        priced as a standard train, any service answers.
     avoid : str or iterable of str
         ISO 3166-1 alpha-2 codes of countries to avoid, by land and by their waters
         (``["KZ", "MN"]`` or ``"KZ,MN"``).
@@ -264,7 +266,7 @@ def compare(
     *,
     objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = None,
     traffic: Literal["passenger", "freight", "any"] = "any",
-    train: Literal["standard", "express", "stopping"] = "standard",
+    train: Literal["standard", "express", "stopping"] | None = None,
     avoid: str | Iterable[str] = (),
     year: int | None = None,
     teu: float = 1.0,
@@ -283,10 +285,12 @@ def compare(
         What each option minimises, per TEU (see :func:`route`; default as there).
     traffic : {'any', 'passenger', 'freight'}
         The services the routes may use.
-    train : {'standard', 'express', 'stopping'}
+    train : {'standard', 'express', 'stopping'}, optional
         The train's category (:data:`silkrail.traffic.TrainClass`): an express (premium passenger
         trains, container expresses) or a stopping passenger train runs the lines other than
-        high-speed ones faster or slower than a standard one, by a factor fitted to timetables.
+        high-speed ones faster or slower than a standard one, by a factor fitted to timetables,
+        and a scheduled service answers only if it is of that category. None (the default):
+        priced as a standard train, any service answers.
     avoid : str or iterable of str
         ISO country codes to avoid.
     year : int, optional
@@ -338,7 +342,7 @@ def od_matrix(
     mode: Literal["rail", "sea", "any"] = "any",
     objective: Literal["generalised", "time", "cost", "co2"] | Mapping[str, float] | None = None,
     traffic: Literal["passenger", "freight", "any"] = "any",
-    train: Literal["standard", "express", "stopping"] = "standard",
+    train: Literal["standard", "express", "stopping"] | None = None,
     avoid: str | Iterable[str] = (),
     year: int | None = None,
     teu: float = 1.0,
@@ -360,10 +364,12 @@ def od_matrix(
         What each route minimises, per TEU (default as for :func:`route`).
     traffic : {'any', 'passenger', 'freight'}
         The services the routes may use.
-    train : {'standard', 'express', 'stopping'}
+    train : {'standard', 'express', 'stopping'}, optional
         The train's category (:data:`silkrail.traffic.TrainClass`): an express (premium passenger
         trains, container expresses) or a stopping passenger train runs the lines other than
-        high-speed ones faster or slower than a standard one, by a factor fitted to timetables.
+        high-speed ones faster or slower than a standard one, by a factor fitted to timetables,
+        and a scheduled service answers only if it is of that category. None (the default):
+        priced as a standard train, any service answers.
     avoid : str or iterable of str
         ISO country codes to avoid.
     year : int, optional

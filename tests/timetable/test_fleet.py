@@ -130,3 +130,19 @@ def test_a_shared_trainset_pool_needs_its_source(tmp_path: Path) -> None:
     path.write_text(bad, encoding="utf-8")
     with pytest.raises(DataError, match="trainsets_source"):
         load_services(path)
+
+
+def test_a_service_names_a_category_its_traffic_has(tmp_path: Path) -> None:
+    """``train:`` is checked against the service's traffic: a freight service is never a stopping
+    train; a passenger service may be an express."""
+    from silkrail.errors import DataError
+
+    text = SMALL.read_text(encoding="utf-8")
+    freight = text.index("    traffic: freight")
+    passenger = text.index("    traffic: passenger")
+    path = tmp_path / "small.yaml"
+    path.write_text(text[:freight] + "    train: stopping\n" + text[freight:], encoding="utf-8")
+    with pytest.raises(DataError, match="a freight service is standard or express, not 'stopping'"):
+        load_services(path)
+    path.write_text(text[:passenger] + "    train: express\n" + text[passenger:], encoding="utf-8")
+    assert sorted(s.train for s in load_services(path).services).count("express") == 1

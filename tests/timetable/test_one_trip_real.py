@@ -6,6 +6,7 @@ when it runs that plan). Before, the FESCO shuttle was 14.2 d, 35 d and 15.8 d."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,3 +164,21 @@ def test_passenger_questions_get_passenger_trains(real_net: Network, tmp_path: P
     assert boxes.service is not None and boxes.service.name == "24505"
     j = plan(router, RouteQuery("Nanning", "Hanoi", depart="2026-12-07T17:00+08:00"))
     assert "T8701" not in {leg.service for leg in j.legs} and j.to_dict()["traffic"] == "freight"
+
+
+def test_a_named_category_is_answered_by_a_service_of_that_category(real_net: Network) -> None:
+    """D887 is an express (a D-series EMU off the high-speed grid): it answers Kunming–Vientiane
+    when no category is named and when an express is, not when a standard train is asked for,
+    which the network model answers as a standard train; the model's express beside D887 runs
+    within 15 % of the timetable."""
+    router = router_for(real_net)
+    ask = RouteQuery("Kunming", "Vientiane", mode="rail", traffic="passenger")
+    default = answer_route(router, ask)
+    express = answer_route(router, dataclasses.replace(ask, train="express"))
+    standard = answer_route(router, dataclasses.replace(ask, train="standard"))
+    assert default.service is not None and default.service.name == "D887" and default.train == "express"
+    assert express.service is not None and express.service.name == "D887"
+    assert standard.service is None and standard.train == "standard"
+    modelled = express.service.modelled_duration_h
+    assert modelled is not None and modelled == pytest.approx(express.service.ride_h, rel=0.15)
+    assert modelled < standard.duration_h

@@ -81,10 +81,12 @@ Traffic = Annotated[
     TrafficChoice, typer.Option(help="the services to use: passenger trains, freight trains, or either")
 ]
 Train = Annotated[
-    TrainChoice,
+    TrainChoice | None,
     typer.Option(
         help="the train's category: express (premium passenger trains, container expresses), standard, "
-        "or stopping (passenger trains calling at most stations)"
+        "or stopping (passenger trains calling at most stations); a scheduled service of that "
+        "category answers, where one runs (default: none named, priced as standard, any service)",
+        show_default=False,
     ),
 ]
 Avoid = Annotated[

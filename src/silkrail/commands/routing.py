@@ -68,7 +68,7 @@ def route_cmd(
     mode: opt.Mode = opt.ModeChoice.any,
     optimize: opt.RouteOptimize = None,
     traffic: opt.Traffic = opt.TrafficChoice.any,
-    train: opt.Train = opt.TrainChoice.standard,
+    train: opt.Train = None,
     avoid: opt.Avoid = "",
     year: opt.Year = None,
     teu: opt.Teu = 1.0,
@@ -95,7 +95,7 @@ def route_cmd(
         mode=mode,
         objective=optimize,
         traffic=traffic,
-        train=train.value,
+        train=None if train is None else train.value,
         avoid=avoid,
         year=year,
         teu=teu,
@@ -214,13 +214,14 @@ def _print_route(r: Route, emissions: str = "wtw", model: CostModel | None = Non
             "the departure)",
             soft_wrap=True,
         )
-    if r.train != "standard":
+    if r.train != "standard" and r.service is None:
         factor = None if model is None else model.params.traffic(r.traffic).run_factor(r.train)
+        article = "an" if r.train == "express" else "a"
         out.print(
-            f"an {r.train} train: running time × {factor:.2f} of a standard {r.traffic} train's on lines "
-            "other than high-speed ones (fitted to timetables and transit times of such trains)"
+            f"{article} {r.train} train: running time × {factor:.2f} of a standard {r.traffic} train's "
+            "on lines other than high-speed ones (fitted to timetables and transit times of such trains)"
             if factor is not None
-            else f"an {r.train} train",
+            else f"{article} {r.train} train",
             soft_wrap=True,
         )
     if r.generalised_usd is not None and r.objective == "generalised":
@@ -328,7 +329,7 @@ def compare_cmd(
     destination: opt.Destination,
     optimize: opt.RouteOptimize = None,
     traffic: opt.Traffic = opt.TrafficChoice.any,
-    train: opt.Train = opt.TrainChoice.standard,
+    train: opt.Train = None,
     teu: opt.Teu = 1.0,
     year: opt.Year = None,
     avoid: opt.Avoid = "",
@@ -354,7 +355,7 @@ def compare_cmd(
         destination,
         objective=optimize,
         traffic=traffic,
-        train=train.value,
+        train=None if train is None else train.value,
         teu=teu,
         year=year,
         avoid=avoid,
@@ -372,8 +373,8 @@ def compare_cmd(
         fail(exc)
     labels = ", ".join(o.label or "" for o in options)
     title = f"{options[0].origin.name} → {options[0].destination.name}: {labels}"
-    if query.train != "standard":
-        title += f" (an {query.train} train)"
+    if query.train is not None:
+        title += f" (a{'n' if query.train == 'express' else ''} {query.train} train)"
     notes: list[str] = []
     if map_file:
         from silkrail.viz.maps import write_route_map

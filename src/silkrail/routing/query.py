@@ -81,7 +81,7 @@ class _Keywords(TypedDict):
     arrive: dt.datetime | None
     avoid_passages: tuple[str, ...]
     closed_crossings: tuple[str, ...]
-    train: TrainClass
+    train: TrainClass | None
 
 
 @dataclass(frozen=True, init=False)
@@ -92,7 +92,10 @@ class RouteOptions:
     Values are kept in one form: ``avoid`` as sorted ISO codes, ``objective`` as its name
     (``generalised``, ``time``, ``cost``, ``co2``, or weights written ``25*time+1*cost``),
     ``as_of`` as a date, ``depart`` and ``arrive`` as times with their UTC offset;
-    ``closed_crossings``: the ids of crossings the route may not use (closed), sorted.
+    ``closed_crossings``: the ids of crossings the route may not use (closed), sorted;
+    ``train``: the train's category (:data:`~silkrail.traffic.TrainClass`), or None where the
+    query names none: then it is priced as a standard train and any scheduled service answers,
+    where a named category is answered by services of that category only.
 
     Without an objective a query takes :func:`default_objective`'s: the generalised cost per TEU
     for freight (what operators weigh in choosing a corridor), time for passengers and for a
@@ -111,7 +114,7 @@ class RouteOptions:
     arrive: dt.datetime | None
     avoid_passages: tuple[str, ...]
     closed_crossings: tuple[str, ...]
-    train: TrainClass
+    train: TrainClass | None
 
     def __init__(
         self,
@@ -129,12 +132,12 @@ class RouteOptions:
         arrive: dt.datetime | str | None = None,
         avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
         closed_crossings: Iterable[str] = (),
-        train: TrainClass = "standard",
+        train: TrainClass | None = None,
     ) -> None:
         put = functools.partial(object.__setattr__, self)
         put("mode", check_mode(mode))
         put("traffic", check_traffic(traffic))
-        put("train", train_class_of(train, traffic_of(self.traffic)))
+        put("train", None if train is None else train_class_of(train, traffic_of(self.traffic)))
         put("avoid", tuple(sorted(check_countries([avoid] if isinstance(avoid, str) else avoid))))
         put("year", check_year(year))
         put("teu", check_teu(teu))
@@ -234,7 +237,7 @@ class RouteQuery(RouteOptions):
         arrive: dt.datetime | str | None = None,
         avoid_passages: Iterable[str] = ICEBOUND_PASSAGES,
         closed_crossings: Iterable[str] = (),
-        train: TrainClass = "standard",
+        train: TrainClass | None = None,
     ) -> None:
         object.__setattr__(self, "origin", check_end(origin, "origin"))
         object.__setattr__(self, "destination", check_end(destination, "destination"))
@@ -521,7 +524,7 @@ class Query:
     mode: Mode = "any"  # which access points of a place a route may use
     as_of: str | None = None  # the date rates are taken at (sea rates by lane)
     traffic: Traffic = "any"
-    train: TrainClass = "standard"  # the train's category (prices the running time)
+    train: TrainClass = "standard"  # the train's category it is priced for (standard if none named)
 
     @property
     def traffic_type(self) -> TrafficType:
@@ -559,7 +562,7 @@ def check_query(net: Network, options: RouteOptions) -> Query:
         options.mode,
         check_as_of(net, options.as_of),
         options.traffic,
-        options.train,
+        options.train or "standard",
     )
 
 

@@ -241,9 +241,10 @@ class ODRequest(BaseModel):
     traffic: Literal["passenger", "freight", "any"] = Field(
         default="any", description="the services the routes may use"
     )
-    train: Literal["standard", "express", "stopping"] = Field(
-        default="standard",
-        description="the train's category: express, standard, or stopping (passenger trains only)",
+    train: Literal["standard", "express", "stopping"] | None = Field(
+        default=None,
+        description="the train's category: express, standard, or stopping (passenger trains only); "
+        "none named: priced as standard, any scheduled service answers",
     )
     teu: float = Field(default=1.0, ge=MIN_TEU, le=1e6, allow_inf_nan=False, description="cargo in TEU")
     year: int | None = Field(default=None, ge=1, le=9999, description="the network as of this year")

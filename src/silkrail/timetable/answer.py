@@ -59,11 +59,14 @@ class Cover:
     km_alight: float
 
 
-def covering_trips(feed: Feed, o: Place, d: Place, traffic: str = "any") -> list[Cover]:
-    """The trips of ``feed`` for ``traffic`` that call near ``o`` and later near ``d`` (each at its
-    pair of stops closest to the two places). A passenger train takes travellers at any of its
-    stops; a freight train takes and leaves cargo where its timetable gives times (a block train
-    at its two ends: the stops between, such as its border stations, are passed, not served)."""
+def covering_trips(
+    feed: Feed, o: Place, d: Place, traffic: str = "any", train: str | None = None
+) -> list[Cover]:
+    """The trips of ``feed`` for ``traffic`` (and of the category ``train``, where one is named)
+    that call near ``o`` and later near ``d`` (each at its pair of stops closest to the two
+    places). A passenger train takes travellers at any of its stops; a freight train takes and
+    leaves cargo where its timetable gives times (a block train at its two ends: the stops
+    between, such as its border stations, are passed, not served)."""
     chosen = feed.select(service_traffic(traffic))
     lat = np.array([s.lat for s in chosen.stops])
     lon = np.array([s.lon for s in chosen.stops])
@@ -77,7 +80,10 @@ def covering_trips(feed: Feed, o: Place, d: Place, traffic: str = "any") -> list
         return []
     out: list[Cover] = []
     passenger = {s.id for s in chosen.services if s.traffic == "passenger"}
+    other_category = {s.id for s in chosen.services if train is not None and s.train != train}
     for trip in chosen.trips:
+        if trip.service in other_category:
+            continue
         rows = np.array([index[st.stop] for st in trip.stop_times])
         if not near_o[rows].any() or not near_d[rows].any():
             continue
@@ -167,7 +173,7 @@ def answer_od(
         if not near_o[i]:
             continue
         for j, d in enumerate(d_places):
-            if o == d or not near_d[j] or not covering_trips(feed, o, d, opts.traffic):
+            if o == d or not near_d[j] or not covering_trips(feed, o, d, opts.traffic, opts.train):
                 continue
             served = served_route(router, opts.between(o, d), feed=feed)
             if served is None:
@@ -227,7 +233,7 @@ def served_route(
         return None  # the timetables describe other years
     banned = set(query.avoid)
     options: list[tuple[float, TripRoute, Cover]] = []
-    for cover in covering_trips(feed, o, d, query.traffic):
+    for cover in covering_trips(feed, o, d, query.traffic, query.train):
         try:
             tr = trip_route(
                 router.engine, feed, cover.trip.id, board=cover.board, alight=cover.alight, teu=query.teu
@@ -354,6 +360,7 @@ def _answer(
         service=service,
         alternatives=[],
         label=None,
+        train=svc.train,  # the service's own category (a query naming one is answered by its own)
     )
 
 

@@ -57,6 +57,7 @@ class Service:
     booking_h: float = 0.0  # the booking lead time before a departure, where published
     consolidation_h: float = 0.0  # collecting a load before it leaves, where published
     lead_source: tuple[str, ...] = ()  # where the booking and consolidation figures come from
+    train: str = "standard"  # the train's category (silkrail.traffic.TrainClass)
 
 
 @dataclass(frozen=True)

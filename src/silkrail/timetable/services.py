@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from silkrail.errors import DataError
 from silkrail.network.loader import Sourced, known_country_codes, validate_file
 from silkrail.timetable.feed import WEEKDAYS, Agency, Calendar, Feed, Service, Stop, StopTime, Trip
+from silkrail.traffic import TRAIN_CLASSES_OF, Traffic
 
 FEED_TIMEZONE = "Etc/UTC"
 """The one agency time zone of the exported feed (GTFS wants one for all agencies): UTC has no
@@ -145,6 +146,11 @@ class ServiceRecord(Sourced):
     lead_source: str | list[str] | None = Field(
         default=None, description="where booking_h and consolidation_h are published"
     )
+    train: Literal["standard", "express", "stopping"] = Field(
+        default="standard",
+        description="the train's category as its railway classes it (silkrail.traffic.TrainClass): "
+        "a query naming a category is answered by services of that category only",
+    )
 
     _i = field_validator("id")(_check_id)
 
@@ -161,6 +167,13 @@ class ServiceRecord(Sourced):
     def _lead_sourced(self) -> ServiceRecord:
         if (self.booking_h is not None or self.consolidation_h is not None) and not self.lead_source:
             raise ValueError("booking_h and consolidation_h need lead_source: where they are published")
+        return self
+
+    @model_validator(mode="after")
+    def _train_of_its_traffic(self) -> ServiceRecord:
+        allowed = TRAIN_CLASSES_OF[Traffic.PASSENGER if self.traffic == "passenger" else Traffic.CONTAINER]
+        if self.train not in allowed:
+            raise ValueError(f"a {self.traffic} service is {' or '.join(allowed)}, not '{self.train}'")
         return self
 
     @model_validator(mode="after")
@@ -280,6 +293,7 @@ def _to_feed(f: ServicesFile, doc: object, filename: str) -> Feed:
                 booking_h=s.booking_h or 0.0,
                 consolidation_h=s.consolidation_h or 0.0,
                 lead_source=tuple([s.lead_source] if isinstance(s.lead_source, str) else s.lead_source or ()),
+                train=s.train,
             )
         )
         trips.append(_trip(s, stops, f.feed, filename, _line(doc, "services", i), i))

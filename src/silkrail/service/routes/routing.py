@@ -68,7 +68,8 @@ Train = Annotated[
     Literal["standard", "express", "stopping"],
     Query(
         description="the train's category: express (premium passenger trains, container expresses), "
-        "standard, or stopping (passenger trains calling at most stations)"
+        "standard, or stopping (passenger trains calling at most stations); a scheduled service of "
+        "that category answers where one runs (default: none named, priced as standard, any service)"
     ),
 ]
 Avoid = Annotated[
@@ -231,7 +232,7 @@ async def get_route(
     mode: Mode = "any",
     optimize: Optimize = None,
     traffic: Traffic = "any",
-    train: Train = "standard",
+    train: Train | None = None,
     avoid: Avoid = [],  # noqa: B006  (FastAPI copies a list default per request)
     year: Year = None,
     teu: Teu = 1.0,
@@ -286,7 +287,7 @@ async def compare_routes(
     destination: Place,
     optimize: Optimize = None,
     traffic: Traffic = "any",
-    train: Train = "standard",
+    train: Train | None = None,
     teu: Teu = 1.0,
     year: Year = None,
     avoid: Avoid = [],  # noqa: B006
