@@ -62,8 +62,9 @@ TrainClass: TypeAlias = Literal["standard", "express", "stopping"]
 - ``stopping``: a passenger train that calls at most stations (passazhirskiy, regional, local,
   ordinary).
 
-The category scales the running time on lines other than high-speed ones (a high-speed line's
-speed already describes its trains), by a factor fitted to the timetables."""
+The category scales a passenger train's running time on lines other than high-speed ones (a
+high-speed line's speed already describes its trains) and a container express's on every line,
+by a factor fitted to the evidence base."""
 
 TRAIN_CLASSES: tuple[TrainClass, ...] = get_args(TrainClass)
 
@@ -84,9 +85,15 @@ def train_class_of(value: object, traffic: Traffic = Traffic.PASSENGER) -> Train
     if key not in TRAIN_CLASSES:
         raise DataError(f"'{value}' is not a train class; use {', '.join(TRAIN_CLASSES)}", field="train")
     if key not in valid:
+        hint = (
+            " (freight and any are priced as a container block train; a stopping train carries "
+            "passengers: ask for passenger traffic)"
+            if traffic is Traffic.CONTAINER and key == "stopping"
+            else ""
+        )
         raise DataError(
             f"a {traffic.value} train is not '{key}': a {traffic.value} train is "
-            f"{' or '.join(valid)}",
+            f"{' or '.join(valid)}{hint}",
             field="train",
         )
     return key

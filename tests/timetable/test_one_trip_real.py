@@ -182,3 +182,8 @@ def test_a_named_category_is_answered_by_a_service_of_that_category(real_net: Ne
     modelled = express.service.modelled_duration_h
     assert modelled is not None and modelled == pytest.approx(express.service.ride_h, rel=0.15)
     assert modelled < standard.duration_h
+    # a departure time too: the journey rides D887 unless a standard train is asked for
+    when = "2026-12-09T07:00+08:00"
+    assert "D887" in {leg.service for leg in plan(router, dataclasses.replace(ask, depart=when, objective="time")).legs}
+    by_standard = plan(router, dataclasses.replace(ask, depart=when, objective="time", train="standard"))
+    assert "D887" not in {leg.service for leg in by_standard.legs}

@@ -84,5 +84,7 @@ def test_via_names_at_most_eight_crossings_by_id_and_not_with_a_trip() -> None:
         _train(via=["Erenhot Zamyn-Uud"])  # an id, not a name
     with pytest.raises(ValidationError, match="via"):
         _train(via=[f"x-{i}" for i in range(9)])
+    with pytest.raises(ValidationError, match="erenhot-zamyn-uud is named twice"):
+        _train(via=["erenhot-zamyn-uud", "sukhbaatar-naushki", "erenhot-zamyn-uud"])
     with pytest.raises(ValidationError, match=r"drop .*via"):
         TrainIn.model_validate({"trip_id": "t8701", "start_date": "2026-03-01", "via": ["erenhot-zamyn-uud"]})

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from silkrail.errors import DataError
+from silkrail.errors import DataError, NoRouteError
 from silkrail.network.model import Network
 from silkrail.routing.router import Router
 from silkrail.tracking.dwell import DwellSums, expected_dwell
@@ -126,6 +126,10 @@ def test_a_train_naming_its_crossings_is_planned_through_them_and_a_bad_id_names
     with pytest.raises(DataError) as info:
         _train(tracker, "X2", via=["erenhot-zamyn-ud"])
     assert info.value.field == "via" and "did you mean erenhot-zamyn-uud" in str(info.value)
+    # a crossing off the way (China to Russia, for a train from China to Mongolia; the fixture has
+    # no Russia-Mongolia link) is not dropped for the fastest way: the train is refused
+    with pytest.raises(NoRouteError, match="through manzhouli-zabaykalsk"):
+        _train(tracker, "X3", via=["manzhouli-zabaykalsk"])
     assert [t.id for t in tracker.trains()] == [tid]
 
 

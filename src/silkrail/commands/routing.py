@@ -219,7 +219,8 @@ def _print_route(r: Route, emissions: str = "wtw", model: CostModel | None = Non
         article = "an" if r.train == "express" else "a"
         out.print(
             f"{article} {r.train} train: running time × {factor:.2f} of a standard {r.traffic} train's "
-            "on lines other than high-speed ones (fitted to timetables and transit times of such trains)"
+            + ("on lines other than high-speed ones" if r.traffic == "passenger" else "on every line")
+            + " (fitted to timetables and transit times of such trains)"
             if factor is not None
             else f"{article} {r.train} train",
             soft_wrap=True,

@@ -165,8 +165,8 @@ def _line(
 
 
 class _SharedPlans:
-    """Plans each origin, destination, year and cargo once (a feed runs the same services many
-    times)."""
+    """Plans each origin, destination, year, cargo, traffic and named crossings once (a feed runs
+    the same services many times)."""
 
     def __init__(self, planner: RoutePlanner) -> None:
         self.planner = planner

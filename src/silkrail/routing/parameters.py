@@ -70,7 +70,8 @@ class TrafficParams:
     locomotive changes included; waits at borders and terminals apart), time per rail end,
     border dwell where nothing is published, the queue on top of a published processing time,
     a change of gauge by method, and the running time of an express or a stopping train against
-    a standard one (:data:`~silkrail.traffic.TrainClass`) on lines other than high-speed ones."""
+    a standard one (:data:`~silkrail.traffic.TrainClass`; a passenger train's on lines other than
+    high-speed ones, a freight train's on every line)."""
 
     speed_kmh: ClassValues
     terminal_h: float

@@ -30,6 +30,7 @@ from silkrail.network.model import ATTRIBUTION
 from silkrail.routing.access import Access
 from silkrail.routing.json_types import JsonObject, JsonValue
 from silkrail.routing.places import Place
+from silkrail.traffic import TrainClass
 
 if TYPE_CHECKING:  # annotations only: pandas, geopandas and shapely are imported when first used
     import geopandas
@@ -283,7 +284,7 @@ class Route:
         default_factory=lambda: np.empty(0, np.int64), repr=False, compare=False
     )  # the state-graph path the route was priced from
     traffic: str = "container"  # the traffic type it was priced for (passenger: per passenger)
-    train: str = "standard"  # the train's category (silkrail.traffic.TrainClass) its running time is for
+    train: TrainClass = "standard"  # the train's category its running time is for
     service: ScheduledService | None = None  # the scheduled service the answer rides, if any
     customs_borders: int = 0
     """Crossings between customs territories (not inside the EU or the Eurasian Economic Union),

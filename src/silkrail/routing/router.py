@@ -92,11 +92,13 @@ class Router:
     def route_through(self, query: RouteQuery, via: Sequence[str]) -> Route:
         """The best route through the crossings ``via`` (ids, in the order the route passes them;
         other crossings between the same countries are not used): a service's published route,
-        where the fastest one would go another way. An unknown id is a DataError naming the
-        closest known ones (field ``via``); no route through them, a NoRouteError."""
+        where the fastest one would go another way; no alternatives. An unknown or closed id is a
+        DataError naming it (field ``via``); no route through them, a NoRouteError."""
         from silkrail.errors import DataError
         from silkrail.routing.query import crossing_indices
 
+        if isinstance(via, str):
+            raise TypeError("via is a sequence of crossing ids, not one string")
         if not via:
             return self.route(query)
         q = check_query(self.net, query)
@@ -105,6 +107,9 @@ class Router:
             crossing_indices(self.net, via)
         except DataError as exc:
             raise DataError(exc.reason, field="via") from None
+        closed = sorted(set(via) & set(query.closed_crossings))
+        if closed:
+            raise DataError(f"{', '.join(closed)} is closed in this query and cannot be passed", field="via")
         o, d = self._ends(query, q)
         route = strategies.route_via(
             self.engine,

@@ -67,7 +67,7 @@ def covering_trips(
     places). A passenger train takes travellers at any of its stops; a freight train takes and
     leaves cargo where its timetable gives times (a block train at its two ends: the stops
     between, such as its border stations, are passed, not served)."""
-    chosen = feed.select(service_traffic(traffic))
+    chosen = feed.select(service_traffic(traffic), train)
     lat = np.array([s.lat for s in chosen.stops])
     lon = np.array([s.lon for s in chosen.stops])
     if not len(lat):
@@ -80,10 +80,7 @@ def covering_trips(
         return []
     out: list[Cover] = []
     passenger = {s.id for s in chosen.services if s.traffic == "passenger"}
-    other_category = {s.id for s in chosen.services if train is not None and s.train != train}
     for trip in chosen.trips:
-        if trip.service in other_category:
-            continue
         rows = np.array([index[st.stop] for st in trip.stop_times])
         if not near_o[rows].any() or not near_d[rows].any():
             continue
@@ -248,9 +245,10 @@ def served_route(
     if not options:
         return None
     _, tr, cover = min(options, key=lambda x: x[0])
-    if modelled is None:
+    if modelled is None or modelled.train != tr.service.train:
+        # the model's time beside the service is for a train of the service's own category
         try:
-            modelled = router.route(dataclasses.replace(query, alternatives=0))
+            modelled = router.route(dataclasses.replace(query, alternatives=0, train=tr.service.train))
         except NoRouteError:
             modelled = None
     return _answer(feed, tr, cover, o, d, query.traffic, modelled)

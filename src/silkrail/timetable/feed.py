@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from silkrail.traffic import TrainClass
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TRAFFIC = ("passenger", "freight")
 
@@ -57,7 +59,7 @@ class Service:
     booking_h: float = 0.0  # the booking lead time before a departure, where published
     consolidation_h: float = 0.0  # collecting a load before it leaves, where published
     lead_source: tuple[str, ...] = ()  # where the booking and consolidation figures come from
-    train: str = "standard"  # the train's category (silkrail.traffic.TrainClass)
+    train: TrainClass = "standard"  # the train's category
 
 
 @dataclass(frozen=True)
@@ -185,11 +187,16 @@ class Feed:
             transfers=tuple(x for f in feeds for x in f.transfers),
         )
 
-    def select(self, traffic: str = "any") -> Feed:
-        """The feed with only the trips of ``traffic`` (passenger, freight or any)."""
-        if traffic == "any":
+    def select(self, traffic: str = "any", train: str | None = None) -> Feed:
+        """The feed with only the trips of ``traffic`` (passenger, freight or any) and, where one
+        is named, of the train category ``train``."""
+        if traffic == "any" and train is None:
             return self
-        keep = {s.id for s in self.services if s.traffic == traffic}
+        keep = {
+            s.id
+            for s in self.services
+            if traffic in ("any", s.traffic) and (train is None or s.train == train)
+        }
         return _replace_trips(self, tuple(t for t in self.trips if t.service in keep))
 
     def service_day_start(self, day: dt.date) -> float:

@@ -352,7 +352,7 @@ def plan(router: Router, query: RouteQuery, *, feed: Feed | None = None) -> Jour
     if feed is None:
         feed = load_timetables()
     traffic = service_traffic(query.traffic)
-    feed = feed.select(traffic)
+    feed = feed.select(traffic, query.train)  # a named category rides its own services only
     check_window(feed, when, "depart" if t_dep else "arrive")
     query = router.resolved(query)
     o, d = query.origin, query.destination

@@ -229,6 +229,14 @@ class TrainIn(_Payload):
 
     _tz = field_validator("departure")(lambda v: None if v is None else _departure(v))
 
+    @field_validator("via")
+    @classmethod
+    def _via_once_each(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and len(set(v)) != len(v):
+            twice = sorted({x for x in v if v.count(x) > 1})
+            raise ValueError(f"a train passes each crossing once: {', '.join(twice)} is named twice")
+        return v
+
     @model_validator(mode="after")
     def _trip_or_places(self) -> TrainIn:
         if (self.trip_id is None) != (self.start_date is None):

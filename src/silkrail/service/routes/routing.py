@@ -65,7 +65,7 @@ Traffic = Annotated[
     Query(description="the services the route may use: passenger trains, freight trains, or either"),
 ]
 Train = Annotated[
-    Literal["standard", "express", "stopping"],
+    Literal["standard", "express", "stopping"] | None,
     Query(
         description="the train's category: express (premium passenger trains, container expresses), "
         "standard, or stopping (passenger trains calling at most stations); a scheduled service of "
@@ -232,7 +232,7 @@ async def get_route(
     mode: Mode = "any",
     optimize: Optimize = None,
     traffic: Traffic = "any",
-    train: Train | None = None,
+    train: Train = None,
     avoid: Avoid = [],  # noqa: B006  (FastAPI copies a list default per request)
     year: Year = None,
     teu: Teu = 1.0,
@@ -287,7 +287,7 @@ async def compare_routes(
     destination: Place,
     optimize: Optimize = None,
     traffic: Traffic = "any",
-    train: Train | None = None,
+    train: Train = None,
     teu: Teu = 1.0,
     year: Year = None,
     avoid: Avoid = [],  # noqa: B006
